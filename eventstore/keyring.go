@@ -1,0 +1,265 @@
+package eventstore
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Erased is what a personal field reads as once its subject key is erased.
+const Erased = "[erased]"
+
+// KeyNotifyChannel announces erased subject keys to every instance.
+const KeyNotifyChannel = "astra_keys"
+
+const sealedPrefix = "enc:v1:"
+
+// Keyring seals personal fields with a data key per subject (AES-256-GCM) and
+// opens them again. Data keys are stored wrapped by the key-encryption key.
+// Erasing a subject's key is crypto-shredding: its fields become unreadable in
+// the ledger, on Kafka and in every replay, while the hash chain (computed over
+// the ciphertext) still verifies.
+type Keyring struct {
+	pool *pgxpool.Pool
+	kek  cipher.AEAD
+
+	mu    sync.RWMutex
+	cache map[string]cipher.AEAD // nil value = erased
+}
+
+// NewKeyring uses kek (32 bytes) to wrap data keys.
+func NewKeyring(pool *pgxpool.Pool, kek []byte) (*Keyring, error) {
+	aead, err := newAEAD(kek)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: key-encryption key: %w", err)
+	}
+	return &Keyring{pool: pool, kek: aead, cache: map[string]cipher.AEAD{}}, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// LoadOrCreateKEK returns the configured key-encryption key, or the one generated
+// and kept in platform_secrets on first start (fine for one machine; configure
+// ASTRA_MASTER_KEY in production so that the database alone does not hold it).
+func LoadOrCreateKEK(ctx context.Context, pool *pgxpool.Pool, configured string) ([]byte, error) {
+	if configured != "" {
+		k, err := base64.StdEncoding.DecodeString(configured)
+		if err != nil || len(k) != 32 {
+			return nil, errors.New("keyring: ASTRA_MASTER_KEY must be 32 bytes, base64")
+		}
+		return k, nil
+	}
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO platform_secrets (name, value) VALUES ('kek', $1) ON CONFLICT DO NOTHING`, fresh); err != nil {
+		return nil, fmt.Errorf("keyring: store kek: %w", err)
+	}
+	var k []byte
+	if err := pool.QueryRow(ctx, `SELECT value FROM platform_secrets WHERE name = 'kek'`).Scan(&k); err != nil {
+		return nil, fmt.Errorf("keyring: load kek: %w", err)
+	}
+	return k, nil
+}
+
+// IsSealed reports whether a value is a sealed personal field.
+func IsSealed(v string) bool { return strings.HasPrefix(v, sealedPrefix) }
+
+// Seal encrypts plaintext under the subject's data key, creating the key on first use.
+// Sealing for an erased subject fails: erased subjects stay erased.
+func (k *Keyring) Seal(ctx context.Context, tenantID, subjectID, plaintext string) (string, error) {
+	aead, err := k.key(ctx, tenantID, subjectID, true)
+	if err != nil {
+		return "", err
+	}
+	if aead == nil {
+		return "", fmt.Errorf("keyring: subject %s is erased", subjectID)
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	ct := aead.Seal(nonce, nonce, []byte(plaintext), []byte(subjectID))
+	return sealedPrefix + subjectID + ":" + base64.RawStdEncoding.EncodeToString(ct), nil
+}
+
+// Open decrypts a sealed field; an erased subject reads as Erased, and a value
+// that is not sealed is returned as it is.
+func (k *Keyring) Open(ctx context.Context, v string) (string, error) {
+	if !IsSealed(v) {
+		return v, nil
+	}
+	subjectID, b64, ok := strings.Cut(strings.TrimPrefix(v, sealedPrefix), ":")
+	if !ok {
+		return "", errors.New("keyring: malformed sealed value")
+	}
+	aead, err := k.key(ctx, "", subjectID, false)
+	if err != nil {
+		return "", err
+	}
+	if aead == nil {
+		return Erased, nil
+	}
+	ct, err := base64.RawStdEncoding.DecodeString(b64)
+	if err != nil || len(ct) < aead.NonceSize() {
+		return "", errors.New("keyring: malformed sealed value")
+	}
+	pt, err := aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], []byte(subjectID))
+	if err != nil {
+		return "", fmt.Errorf("keyring: open field of %s: %w", subjectID, err)
+	}
+	return string(pt), nil
+}
+
+// MustOpen is Open for read paths that prefer a marker to an error.
+func (k *Keyring) MustOpen(ctx context.Context, v string) string {
+	pt, err := k.Open(ctx, v)
+	if err != nil {
+		return Erased
+	}
+	return pt
+}
+
+// Preload fetches the keys of many subjects at once (replays open thousands).
+func (k *Keyring) Preload(ctx context.Context, subjectIDs []string) error {
+	var missing []string
+	k.mu.RLock()
+	for _, s := range subjectIDs {
+		if _, ok := k.cache[s]; !ok {
+			missing = append(missing, s)
+		}
+	}
+	k.mu.RUnlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := k.pool.Query(ctx, `SELECT subject_id, wrapped_key FROM subject_keys WHERE subject_id = ANY($1)`, missing)
+	if err != nil {
+		return fmt.Errorf("keyring: preload: %w", err)
+	}
+	defer rows.Close()
+	loaded := map[string]cipher.AEAD{}
+	for rows.Next() {
+		var id string
+		var wrapped []byte
+		if err := rows.Scan(&id, &wrapped); err != nil {
+			return err
+		}
+		aead, err := k.unwrap(id, wrapped)
+		if err != nil {
+			return err
+		}
+		loaded[id] = aead
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	for id, a := range loaded {
+		k.cache[id] = a
+	}
+	k.mu.Unlock()
+	return nil
+}
+
+// Erase destroys the subject's data key. It cannot be undone.
+func (k *Keyring) Erase(ctx context.Context, tenantID, subjectID string) error {
+	tx, err := k.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if _, err := tx.Exec(ctx, `INSERT INTO subject_keys (subject_id, tenant_id, wrapped_key, erased_at)
+		VALUES ($1, $2, NULL, now())
+		ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, erased_at = coalesce(subject_keys.erased_at, now())`,
+		subjectID, tenantID); err != nil {
+		return fmt.Errorf("keyring: erase %s: %w", subjectID, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, KeyNotifyChannel, subjectID); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	k.Forget(subjectID)
+	return nil
+}
+
+// Forget drops a subject from the cache (called on an erasure notification).
+func (k *Keyring) Forget(subjectID string) {
+	k.mu.Lock()
+	delete(k.cache, subjectID)
+	k.mu.Unlock()
+}
+
+func (k *Keyring) key(ctx context.Context, tenantID, subjectID string, create bool) (cipher.AEAD, error) {
+	k.mu.RLock()
+	aead, ok := k.cache[subjectID]
+	k.mu.RUnlock()
+	if ok {
+		return aead, nil
+	}
+	var wrapped []byte
+	err := k.pool.QueryRow(ctx, `SELECT wrapped_key FROM subject_keys WHERE subject_id = $1`, subjectID).Scan(&wrapped)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) && create:
+		dk := make([]byte, 32)
+		if _, err := rand.Read(dk); err != nil {
+			return nil, err
+		}
+		nonce := make([]byte, k.kek.NonceSize())
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, err
+		}
+		w := k.kek.Seal(nonce, nonce, dk, []byte(subjectID))
+		if _, err := k.pool.Exec(ctx, `INSERT INTO subject_keys (subject_id, tenant_id, wrapped_key) VALUES ($1, $2, $3)
+			ON CONFLICT (subject_id) DO NOTHING`, subjectID, tenantID, w); err != nil {
+			return nil, fmt.Errorf("keyring: create key: %w", err)
+		}
+		// Another instance may have won the insert: read back whichever key is stored.
+		return k.key(ctx, tenantID, subjectID, false)
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil // never had a key: nothing sealed for it can be read
+	case err != nil:
+		return nil, fmt.Errorf("keyring: load key: %w", err)
+	}
+	aead, err = k.unwrap(subjectID, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	k.cache[subjectID] = aead
+	k.mu.Unlock()
+	return aead, nil
+}
+
+func (k *Keyring) unwrap(subjectID string, wrapped []byte) (cipher.AEAD, error) {
+	if wrapped == nil {
+		return nil, nil
+	}
+	n := k.kek.NonceSize()
+	if len(wrapped) < n {
+		return nil, errors.New("keyring: wrapped key too short")
+	}
+	dk, err := k.kek.Open(nil, wrapped[:n], wrapped[n:], []byte(subjectID))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: unwrap key of %s: %w", subjectID, err)
+	}
+	return newAEAD(dk)
+}

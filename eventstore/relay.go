@@ -1,0 +1,252 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// relayLockKey is the advisory lock that elects the one relaying instance.
+const relayLockKey int64 = 0x41535452415f524c // "ASTRA_RL"
+
+// relayBatch is how many events one produce call carries.
+const relayBatch = 5000
+
+// Relay publishes committed ledger events to Kafka in position order. Exactly
+// one instance relays at a time (a Postgres advisory lock held on a dedicated
+// connection; when that instance dies its session ends and another takes over).
+// The checkpoint advances only after the broker acknowledged; on takeover the
+// tail of every partition is read back so nothing is published twice.
+type Relay struct {
+	pool    *pgxpool.Pool
+	brokers []string
+	log     *slog.Logger
+
+	leader     atomic.Bool
+	checkpoint atomic.Int64
+	published  prometheus.Counter
+	lagGauge   prometheus.Gauge
+}
+
+// NewRelay relays the ledger of pool to brokers.
+func NewRelay(pool *pgxpool.Pool, brokers []string, log *slog.Logger) *Relay {
+	return &Relay{
+		pool: pool, brokers: brokers, log: log,
+		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_relay_published_events_total", Help: "Events relayed to Kafka by this instance."}),
+		lagGauge:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "astra_relay_lag_events", Help: "Committed events not yet acknowledged by Kafka (as seen by the leader)."}),
+	}
+}
+
+// Collectors exposes the relay's metrics.
+func (r *Relay) Collectors() []prometheus.Collector { return []prometheus.Collector{r.published, r.lagGauge} }
+
+// IsLeader reports whether this instance relays now.
+func (r *Relay) IsLeader() bool { return r.leader.Load() }
+
+// Checkpoint reads the shared relay checkpoint.
+func Checkpoint(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var cp int64
+	err := pool.QueryRow(ctx, `SELECT position FROM relay_checkpoint WHERE id = 1`).Scan(&cp)
+	return cp, err
+}
+
+// Run campaigns for leadership and relays while leader, until ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		err := r.campaign(ctx)
+		r.leader.Store(false)
+		if err != nil && ctx.Err() == nil {
+			r.log.Warn("relay: stepped down", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+func (r *Relay) campaign(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, r.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("relay: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var got bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, relayLockKey).Scan(&got); err != nil {
+			return fmt.Errorf("relay: try lock: %w", err)
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	r.leader.Store(true)
+	r.log.Info("relay: leading")
+	return r.lead(ctx, conn)
+}
+
+func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return fmt.Errorf("relay: listen: %w", err)
+	}
+	client, err := sarama.NewClient(r.brokers, KafkaConfig("astra-relay"))
+	if err != nil {
+		return fmt.Errorf("relay: kafka client: %w", err)
+	}
+	defer client.Close()
+	producer, err := sarama.NewSyncProducerFromClient(client)
+	if err != nil {
+		return fmt.Errorf("relay: producer: %w", err)
+	}
+	defer producer.Close()
+
+	cp, err := Checkpoint(ctx, r.pool)
+	if err != nil {
+		return fmt.Errorf("relay: checkpoint: %w", err)
+	}
+	tails, err := partitionTails(client)
+	if err != nil {
+		return err
+	}
+	r.checkpoint.Store(cp)
+	for ctx.Err() == nil {
+		evs, err := queryEvents(ctx, r.pool, `WHERE position > $1 ORDER BY position LIMIT $2`, cp, relayBatch)
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			r.lagGauge.Set(0)
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			_, err := conn.WaitForNotification(wctx)
+			cancel()
+			if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("relay: lock connection: %w", err)
+			}
+			if err != nil && errors.Is(err, context.DeadlineExceeded) {
+				// The wait timed out: prove the lock session is still alive.
+				if err := conn.Ping(ctx); err != nil {
+					return fmt.Errorf("relay: lock connection: %w", err)
+				}
+			}
+			continue
+		}
+		msgs := make([]*sarama.ProducerMessage, 0, len(evs))
+		for i := range evs {
+			e := &evs[i]
+			if tails != nil {
+				if t, ok := tails[e.Topic()]; ok {
+					p := PartitionFor(e.StreamID, int32(len(t)))
+					if e.Position <= t[p] {
+						continue // already on Kafka: published before a crash, checkpoint not yet moved
+					}
+				}
+			}
+			msgs = append(msgs, ToKafka(e))
+		}
+		if len(msgs) > 0 {
+			if err := producer.SendMessages(msgs); err != nil {
+				return fmt.Errorf("relay: produce: %w", err)
+			}
+		}
+		last := evs[len(evs)-1].Position
+		if tails != nil && last > maxTail(tails) {
+			tails = nil // past every tail: no more duplicates possible
+		}
+		if _, err := r.pool.Exec(ctx, `UPDATE relay_checkpoint SET position = $1, updated_at = now() WHERE id = 1 AND position < $1`, last); err != nil {
+			return fmt.Errorf("relay: checkpoint: %w", err)
+		}
+		r.published.Add(float64(len(msgs)))
+		cp = last
+		r.checkpoint.Store(cp)
+		if head, err := r.headPosition(ctx); err == nil {
+			r.lagGauge.Set(float64(head - cp))
+		}
+	}
+	return nil
+}
+
+func (r *Relay) headPosition(ctx context.Context) (int64, error) {
+	var head int64
+	err := r.pool.QueryRow(ctx, `SELECT position FROM ledger_head WHERE id = 1`).Scan(&head)
+	return head, err
+}
+
+func maxTail(tails map[string][]int64) int64 {
+	var m int64
+	for _, ps := range tails {
+		for _, p := range ps {
+			m = max(m, p)
+		}
+	}
+	return m
+}
+
+// partitionTails reads the ledger position of the last record of every
+// partition of every topic, so a new leader skips what a dead one already sent.
+func partitionTails(client sarama.Client) (map[string][]int64, error) {
+	if err := client.RefreshMetadata(); err != nil {
+		return nil, fmt.Errorf("relay: metadata: %w", err)
+	}
+	topics, err := client.Topics()
+	if err != nil {
+		return nil, fmt.Errorf("relay: topics: %w", err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		return nil, fmt.Errorf("relay: consumer: %w", err)
+	}
+	defer consumer.Close()
+	tails := map[string][]int64{}
+	for _, topic := range topics {
+		if len(topic) < 6 || topic[:6] != "astra." {
+			continue
+		}
+		parts, err := client.Partitions(topic)
+		if err != nil {
+			return nil, fmt.Errorf("relay: partitions of %s: %w", topic, err)
+		}
+		t := make([]int64, len(parts))
+		for _, p := range parts {
+			newest, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+			if err != nil {
+				return nil, fmt.Errorf("relay: offset of %s/%d: %w", topic, p, err)
+			}
+			if newest <= 0 {
+				continue
+			}
+			pc, err := consumer.ConsumePartition(topic, p, newest-1)
+			if err != nil {
+				return nil, fmt.Errorf("relay: read tail of %s/%d: %w", topic, p, err)
+			}
+			select {
+			case m := <-pc.Messages():
+				for _, h := range m.Headers {
+					if string(h.Key) == hdrPosition {
+						t[p], _ = strconv.ParseInt(string(h.Value), 10, 64)
+					}
+				}
+			case <-time.After(10 * time.Second):
+				pc.Close()
+				return nil, fmt.Errorf("relay: timed out reading tail of %s/%d", topic, p)
+			}
+			pc.Close()
+		}
+		tails[topic] = t
+	}
+	return tails, nil
+}

@@ -1,0 +1,85 @@
+package platform
+
+import (
+	"net/http"
+	"sort"
+)
+
+// CatalogueEntry describes one stable, documented API error code.
+type CatalogueEntry struct {
+	Status      int
+	Title       string
+	Description string
+}
+
+// Catalogue lists every error code the API may return. Codes are part of the
+// public contract: clients branch on them, so a code is never reused for a
+// different meaning. docs/errors.md documents each of them and a test keeps
+// the two in sync.
+var Catalogue = map[string]CatalogueEntry{
+	// Request validation.
+	"VAL-001": {http.StatusBadRequest, "Validation failed", "The request is well-formed JSON but one or more fields are invalid; see errors[] for each field."},
+	"VAL-002": {http.StatusBadRequest, "Malformed JSON", "The request body is empty, is not valid JSON, or has data after the JSON value."},
+	"VAL-003": {http.StatusUnsupportedMediaType, "Unsupported media type", "The request has a body whose Content-Type is not application/json (or a +json type)."},
+	"VAL-004": {http.StatusRequestEntityTooLarge, "Request body too large", "The request body exceeds the server's body limit (1 MiB by default)."},
+	"VAL-005": {http.StatusBadRequest, "Invalid query parameter", "A query parameter is malformed or out of range; the detail names it."},
+	"VAL-006": {http.StatusBadRequest, "Invalid cursor", "The pagination cursor is not one this API issued; restart from the first page."},
+
+	// Authentication and authorisation.
+	"AUTH-001": {http.StatusUnauthorized, "Authentication required", "The route requires a bearer token and none was sent."},
+	"AUTH-002": {http.StatusUnauthorized, "Invalid token", "The bearer token is malformed, has a bad signature, or was revoked."},
+	"AUTH-003": {http.StatusUnauthorized, "Token expired", "The bearer token has expired; obtain a new one."},
+	"AUTH-004": {http.StatusUnauthorized, "Invalid credentials", "The e-mail/password pair (or other credential) was rejected."},
+	"AUTH-005": {http.StatusForbidden, "Tenant mismatch", "The token belongs to a different tenant than the one addressed by the request."},
+	"AUTH-006": {http.StatusForbidden, "Permission denied", "The principal lacks the permission the route requires."},
+
+	// Identity and access management.
+	"IAM-001": {http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."},
+	"IAM-002": {http.StatusConflict, "E-mail already registered", "Another user of the tenant already uses that e-mail address."},
+	"IAM-003": {http.StatusNotFound, "Tenant not found", "No tenant with that identifier exists."},
+	"IAM-004": {http.StatusConflict, "Tenant name taken", "Another tenant already uses that name."},
+	"IAM-005": {http.StatusUnprocessableEntity, "Invalid role", "The role does not exist or cannot be granted by the caller."},
+	"IAM-006": {http.StatusUnprocessableEntity, "User is deactivated", "The operation is not allowed on a deactivated user."},
+
+	// Concurrency and idempotency.
+	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},
+	"CON-002": {http.StatusPreconditionRequired, "If-Match required", "The route modifies a versioned resource and requires an If-Match header."},
+	"CON-003": {http.StatusConflict, "Concurrent modification", "Another write to the same aggregate won the race; retry the request."},
+	"CON-004": {http.StatusConflict, "Idempotency key in use", "A request with the same Idempotency-Key is still being processed."},
+	"CON-005": {http.StatusUnprocessableEntity, "Idempotency key reused with a different request", "The Idempotency-Key was already used for a request with a different method, path or body."},
+
+	// Rate limiting.
+	"RATE-001": {http.StatusTooManyRequests, "Rate limit exceeded", "Too many requests; wait for the number of seconds in Retry-After."},
+
+	// System.
+	"SYS-001": {http.StatusInternalServerError, "Internal error", "An unexpected server error; quote the request_id when reporting it."},
+	"SYS-002": {http.StatusServiceUnavailable, "Service unavailable", "A dependency is unavailable or the request timed out; retry with backoff."},
+	"SYS-003": {http.StatusNotFound, "Route not found", "No route matches the request path."},
+	"SYS-004": {http.StatusMethodNotAllowed, "Method not allowed", "The path exists but not for this method; see the Allow header."},
+
+	// Administration.
+	"ADM-001": {http.StatusNotFound, "Projection not found", "No read-model projection with that name exists."},
+}
+
+// CodesForStatus returns the catalogue codes that use status, sorted, so the
+// OpenAPI document can list which codes a response status may carry.
+func CodesForStatus(status int) []string {
+	var codes []string
+	for code, entry := range Catalogue {
+		if entry.Status == status {
+			codes = append(codes, code)
+		}
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// CatalogueCodes returns every catalogue code, sorted.
+func CatalogueCodes() []string {
+	codes := make([]string, 0, len(Catalogue))
+	for code := range Catalogue {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	return codes
+}

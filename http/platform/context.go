@@ -1,0 +1,50 @@
+package platform
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Keys under which the platform middleware stores per-request values in the
+// Echo context. The "platform." prefix keeps them clear of module keys.
+const (
+	ctxRequestID = "platform.request_id"
+	ctxLogger    = "platform.logger"
+	ctxVersion   = "platform.version"
+	ctxBodyLimit = "platform.body_limit"
+)
+
+// requestIDKey carries the request id in the request's context.Context so
+// code below the HTTP layer (command handlers, event metadata) can use it
+// for correlation without depending on Echo.
+type requestIDKey struct{}
+
+// RequestID returns the id of the current request ("" outside the platform
+// middleware chain).
+func RequestID(c echo.Context) string {
+	if id, ok := c.Get(ctxRequestID).(string); ok {
+		return id
+	}
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// RequestIDFromContext returns the request id stored by the platform
+// middleware in a request's context.Context, or "".
+func RequestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// Logger returns the server logger annotated with the request id, falling
+// back to slog.Default() outside the platform middleware chain.
+func Logger(c echo.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	if id := RequestID(c); id != "" {
+		return slog.Default().With(slog.String("request_id", id))
+	}
+	return slog.Default()
+}
