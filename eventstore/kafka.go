@@ -93,14 +93,21 @@ func ToKafka(e *Event) *sarama.ProducerMessage {
 // FromKafka decodes a record written by ToKafka. Hashes are not carried on
 // Kafka; the ledger is the place to verify them.
 func FromKafka(m *sarama.ConsumerMessage) (Event, error) {
+	md := make(map[string]string, len(m.Headers))
+	for _, h := range m.Headers {
+		if h != nil {
+			md[string(h.Key)] = string(h.Value)
+		}
+	}
+	return FromHeaders(md, m.Value)
+}
+
+// FromHeaders decodes an event from its binary-mode headers and value.
+func FromHeaders(md map[string]string, value []byte) (Event, error) {
 	var e Event
 	var err error
-	for _, h := range m.Headers {
-		if h == nil {
-			continue
-		}
-		v := string(h.Value)
-		switch string(h.Key) {
+	for k, v := range md {
+		switch k {
 		case hdrID:
 			e.ID, err = uuid.Parse(v)
 		case hdrType:
@@ -129,13 +136,13 @@ func FromKafka(m *sarama.ConsumerMessage) (Event, error) {
 			e.CausationID = v
 		}
 		if err != nil {
-			return e, fmt.Errorf("eventstore: header %s: %w", h.Key, err)
+			return e, fmt.Errorf("eventstore: header %s: %w", k, err)
 		}
 	}
 	if e.ID == uuid.Nil || e.Type == "" || e.Position == 0 {
 		return e, errors.New("eventstore: record is not an ASTRA CloudEvent")
 	}
-	e.Data = m.Value
+	e.Data = value
 	return e, nil
 }
 

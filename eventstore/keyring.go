@@ -6,10 +6,12 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -262,4 +264,72 @@ func (k *Keyring) unwrap(subjectID string, wrapped []byte) (cipher.AEAD, error) 
 		return nil, fmt.Errorf("keyring: unwrap key of %s: %w", subjectID, err)
 	}
 	return newAEAD(dk)
+}
+
+// redactedFields are secrets that outward renderings (audit export, the live
+// stream) never show, sealed or not.
+var redactedFields = map[string]bool{"password_hash": true, "refresh_hash": true, "invitation_hash": true}
+
+// Redacted is what a secret field reads as in outward renderings.
+const Redacted = "[redacted]"
+
+// OpenJSON renders an event payload for people: sealed personal fields are
+// opened (or read as Erased) and secrets are redacted.
+func (k *Keyring) OpenJSON(ctx context.Context, data []byte) []byte {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return data
+	}
+	v = k.openValue(ctx, "", v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return data
+	}
+	return out
+}
+
+func (k *Keyring) openValue(ctx context.Context, key string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for kk, vv := range x {
+			x[kk] = k.openValue(ctx, kk, vv)
+		}
+		return x
+	case []any:
+		for i, vv := range x {
+			x[i] = k.openValue(ctx, key, vv)
+		}
+		return x
+	case string:
+		if redactedFields[key] && x != "" {
+			return Redacted
+		}
+		if IsSealed(x) {
+			return k.MustOpen(ctx, x)
+		}
+		return x
+	}
+	return v
+}
+
+// Listen drops erased keys from this instance's cache as soon as any instance
+// erases them, until ctx ends.
+func (k *Keyring) Listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		conn, err := pgx.ConnectConfig(ctx, k.pool.Config().ConnConfig.Copy())
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		if _, err := conn.Exec(ctx, "LISTEN "+KeyNotifyChannel); err == nil {
+			for {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
+					break
+				}
+				k.Forget(n.Payload)
+			}
+		}
+		conn.Close(context.Background())
+	}
 }

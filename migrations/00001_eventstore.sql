@@ -106,6 +106,7 @@ CREATE TABLE idempotency_keys (
 
 -- Read models are queried under this role so that row-level security applies
 -- (the connecting role may be a superuser, which bypasses RLS).
+-- +goose StatementBegin
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'astra_reader') THEN
@@ -113,6 +114,7 @@ BEGIN
     END IF;
 END
 $$;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE idempotency_keys, projection_errors, projection_offsets, projection_generations,

@@ -81,6 +81,10 @@ type Runner struct {
 	partitions map[string]int32
 	client     sarama.Client
 
+	// SwitchLag is how close to the log's end a rebuilt generation must be to
+	// go live (default switchLag; replays set 0).
+	SwitchLag int64
+
 	// OnApplied, when set, is told of every applied batch (metrics, tests).
 	OnApplied func(name string, n int)
 }
@@ -91,7 +95,7 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
 func NewRunner(pool *pgxpool.Pool, brokers []string, log *slog.Logger, ps ...Projection) *Runner {
 	r := &Runner{pool: pool, brokers: brokers, log: log, byName: map[string]Projection{},
 		active: map[string]Generation{}, progress: map[progressKey]int64{}, changed: make(chan struct{}),
-		workers: map[string]context.CancelFunc{}, partitions: map[string]int32{}}
+		workers: map[string]context.CancelFunc{}, partitions: map[string]int32{}, SwitchLag: switchLag}
 	for _, p := range ps {
 		if !validName.MatchString(p.Name()) {
 			panic("projections: invalid name " + p.Name())
@@ -337,6 +341,22 @@ func (r *Runner) supervise(ctx context.Context) error {
 
 func workerKey(g Generation) string { return g.Projection + "#" + strconv.Itoa(g.Generation) }
 
+// SwitchIfCaughtUp activates every building generation that has caught up.
+func (r *Runner) SwitchIfCaughtUp(ctx context.Context) error {
+	gens, err := r.Generations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range gens {
+		if g.Status == "building" {
+			if err := r.trySwitch(ctx, g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // trySwitch activates a building generation once, on every partition, it has
 // reached at least the active generation's offset (and the log's end when the
 // active generation is the one being replaced after a wipe).
@@ -361,7 +381,7 @@ func (r *Runner) trySwitch(ctx context.Context, g Generation) error {
 		WHERE a.projection = $1 AND coalesce(b.next_offset, 0) < a.next_offset`, g.Projection, g.Generation).Scan(&behind); err != nil {
 		return err
 	}
-	if behind > 0 || lag > switchLag {
+	if behind > 0 || lag > r.SwitchLag {
 		return nil
 	}
 	var status string

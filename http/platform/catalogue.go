@@ -73,13 +73,3 @@ func CodesForStatus(status int) []string {
 	sort.Strings(codes)
 	return codes
 }
-
-// CatalogueCodes returns every catalogue code, sorted.
-func CatalogueCodes() []string {
-	codes := make([]string, 0, len(Catalogue))
-	for code := range Catalogue {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
-	return codes
-}

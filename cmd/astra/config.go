@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of the product; this is the one place that reads
+// the environment.
+type Config struct {
+	HTTPAddr        string        `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir         string        `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	DatabaseURL     string        `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
+	KafkaBrokers    []string      `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
+	KafkaListen     string        `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
+	KafkaPartitions int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
+	KafkaReplicas   int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
+	MasterKey       string        `env:"ASTRA_MASTER_KEY"`
+	BootstrapTenant string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
+	BootstrapEmail  string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
+	BootstrapPass   string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
+	JWTIssuer       string        `env:"ASTRA_JWT_ISSUER" envDefault:"astra-bastion"`
+	JWTAudience     string        `env:"ASTRA_JWT_AUDIENCE" envDefault:"astra-api"`
+	ReadYourWrites  time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
+	BodyLimit       int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
+	LogLevel        string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
+	TLSCertFile     string        `env:"ASTRA_TLS_CERT_FILE"`
+	TLSKeyFile      string        `env:"ASTRA_TLS_KEY_FILE"`
+}
+
+func loadConfig() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	var brokers []string
+	for _, b := range c.KafkaBrokers {
+		if b = strings.TrimSpace(b); b != "" {
+			brokers = append(brokers, b)
+		}
+	}
+	c.KafkaBrokers = brokers
+	if c.KafkaPartitions < 1 || c.KafkaPartitions > 256 {
+		return c, fmt.Errorf("config: ASTRA_KAFKA_PARTITIONS must be 1..256")
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return c, err
+	}
+	c.DataDir = abs
+	return c, nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

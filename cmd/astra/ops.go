@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	cmdiam "github.com/astrabastion/astra/commands/iam"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/projections"
+)
+
+func verifyCmd() *cobra.Command {
+	var tenant string
+	var asJSON bool
+	c := &cobra.Command{Use: "verify", Short: "Verify the hash chain and version continuity of every stream (exit 1 on a break)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			log := newLogger("warn")
+			st, err := openStack(cmd.Context(), cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			start := time.Now()
+			rep, err := eventstore.Verify(cmd.Context(), st.pool, tenant)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				_ = json.NewEncoder(os.Stdout).Encode(rep)
+			} else {
+				fmt.Printf("checked %d events in %d streams (head %d) in %s\n", rep.EventsChecked, rep.StreamsChecked, rep.Head, time.Since(start).Round(time.Millisecond))
+				for _, b := range rep.Breaks {
+					fmt.Printf("BREAK stream=%s version=%d position=%d: %s\n", b.StreamID, b.Version, b.Position, b.Problem)
+				}
+			}
+			if !rep.OK {
+				fmt.Fprintf(os.Stderr, "verify: %d break(s) found\n", len(rep.Breaks))
+				os.Exit(1)
+			}
+			if !asJSON {
+				fmt.Println("OK: every hash chain verifies")
+			}
+			return nil
+		}}
+	c.Flags().StringVar(&tenant, "tenant", "", "verify one tenant's streams only")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return c
+}
+
+func replayCmd() *cobra.Command {
+	var all bool
+	c := &cobra.Command{Use: "replay [projection...]", Short: "Rebuild projections from the Kafka log into new tables, then switch to them",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			return replay(cmd.Context(), cfg, args, all)
+		}}
+	c.Flags().BoolVar(&all, "all", false, "rebuild every projection")
+	return c
+}
+
+func replay(ctx context.Context, cfg Config, names []string, all bool) error {
+	log := newLogger("warn")
+	st, err := openStack(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if all || len(names) == 0 {
+		names = st.runner.Names()
+	}
+	for _, n := range names {
+		if _, ok := st.runner.Projection(n); !ok {
+			return fmt.Errorf("replay: unknown projection %q (have %v)", n, st.runner.Names())
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Drain the relay first so that the Kafka log holds every committed event.
+	relay := eventstore.NewRelay(st.pool, st.brokers, log)
+	go relay.Run(runCtx) //nolint:errcheck
+	if err := waitRelayed(runCtx, st); err != nil {
+		return err
+	}
+	st.runner.SwitchLag = 0
+	if err := st.runner.Init(ctx); err != nil {
+		return err
+	}
+	gens := map[string]projections.Generation{}
+	for _, n := range names {
+		g, err := st.runner.Rebuild(ctx, n)
+		if err != nil {
+			return err
+		}
+		gens[n] = g
+	}
+	go st.runner.Run(runCtx) //nolint:errcheck
+	for _, n := range names {
+		if err := followRebuild(runCtx, st.runner, gens[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitRelayed(ctx context.Context, st *stack) error {
+	for {
+		head, err := st.store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		cp, err := eventstore.Checkpoint(ctx, st.pool)
+		if err != nil {
+			return err
+		}
+		if cp >= head {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// followRebuild shows a progress bar until the generation is active.
+func followRebuild(ctx context.Context, r *projections.Runner, g projections.Generation) error {
+	start := time.Now()
+	var bar *progressbar.ProgressBar
+	var done int64
+	for {
+		offs, err := r.Offsets(ctx, g.Projection, g.Generation)
+		if err != nil && ctx.Err() == nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		var total int64
+		done = 0
+		for _, o := range offs {
+			total += o.HighWater
+			done += o.NextOffset
+		}
+		if bar == nil && total > 0 {
+			bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("replay "+g.Projection),
+				progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
+		}
+		if bar != nil {
+			_ = bar.Set64(done)
+		}
+		if err := r.SwitchIfCaughtUp(ctx); err != nil {
+			return err
+		}
+		gens, err := r.Generations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, x := range gens {
+			if x.Projection == g.Projection && x.Generation == g.Generation && x.Status == "active" {
+				if bar != nil {
+					_ = bar.Finish()
+				}
+				secs := time.Since(start).Seconds()
+				fmt.Fprintf(os.Stderr, "\nreplayed %s: %d events in %.2fs (%.0f events/s), generation %d is live\n",
+					g.Projection, done, secs, float64(done)/secs, g.Generation)
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("replay interrupted")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func eraseSubjectCmd() *cobra.Command {
+	var tenant, email string
+	c := &cobra.Command{Use: "erase-user USER_ID", Short: "Crypto-shred a user's personal data (internal; the DSAR endpoint supersedes it)",
+		Args: cobra.ExactArgs(1), Hidden: false,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := openStack(cmd.Context(), cfg, newLogger("warn"), false)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			h := cmdiam.NewHandlers(st.store, st.keys, st.kek)
+			evs, err := h.EraseUser(cmd.Context(), eventstore.Metadata{TenantID: tenant, Actor: "system:erase-user"}, args[0], email)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("erased user %s (%d events appended)\n", args[0], len(evs))
+			return nil
+		}}
+	c.Flags().StringVar(&tenant, "tenant", "", "tenant id of the user (required)")
+	c.Flags().StringVar(&email, "email", "", "the user's e-mail address, to release its claim")
+	_ = c.MarkFlagRequired("tenant")
+	return c
+}
+
+func benchCmd() *cobra.Command {
+	return &cobra.Command{Use: "bench", Short: "Benchmarks live in Go benchmarks: see README (go test -bench)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Println("Run: go test -run '^$' -bench . -benchtime 5s ./eventstore/ ./projections/...  (see README, Benchmarks)")
+			return nil
+		}}
+}

@@ -1,0 +1,460 @@
+// Package iam holds the command handlers of identity and access: load the
+// stream, decide with the domain rules, append with the expected version.
+package iam
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+)
+
+// ErrVersionMismatch reports a stale If-Match version.
+var ErrVersionMismatch = errors.New("iam: version mismatch")
+
+// Handlers executes IAM commands.
+type Handlers struct {
+	Store *eventstore.Store
+	Keys  *eventstore.Keyring
+	// ClaimKey keys the hash that turns an e-mail address into its claim stream.
+	ClaimKey []byte
+}
+
+// NewHandlers derives the claim key from the key-encryption key.
+func NewHandlers(store *eventstore.Store, keys *eventstore.Keyring, kek []byte) *Handlers {
+	m := hmac.New(sha256.New, kek)
+	m.Write([]byte("astra/iam/email-claim"))
+	return &Handlers{Store: store, Keys: keys, ClaimKey: m.Sum(nil)}
+}
+
+func (h *Handlers) emailStream(email string) string {
+	m := hmac.New(sha256.New, h.ClaimKey)
+	m.Write([]byte(email))
+	return "iam.email-" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	TenantID string
+	Email    string
+	Name     string
+	Role     string
+	Password string // empty: invite
+}
+
+// CreatedUser is the result of CreateUser.
+type CreatedUser struct {
+	UserID          string
+	InvitationToken string // only when invited
+	Events          []eventstore.Event
+}
+
+// CreateUser records a user and claims the e-mail address atomically: two
+// concurrent creations with one address cannot both succeed.
+func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in NewUser) (*CreatedUser, error) {
+	email, err := iam.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if !iam.ValidRole(in.Role) {
+		return nil, iam.ErrInvalidRole
+	}
+	userID := uuid.Must(uuid.NewV7()).String()
+	created := &iam.UserCreatedV1{UserID: userID, TenantID: in.TenantID, Role: in.Role, Status: iam.StatusActive}
+	out := &CreatedUser{UserID: userID}
+	if in.Password != "" {
+		hash, err := HashPassword(in.Password)
+		if err != nil {
+			return nil, err
+		}
+		if created.PasswordHash, err = h.Keys.Seal(ctx, in.TenantID, userID, hash); err != nil {
+			return nil, err
+		}
+	} else {
+		token := randomToken("inv_")
+		out.InvitationToken = token
+		created.InvitationHash = sha256Hex(token)
+		created.Status = iam.StatusInvited
+	}
+	if created.Email, err = h.Keys.Seal(ctx, in.TenantID, userID, email); err != nil {
+		return nil, err
+	}
+	if created.Name, err = h.Keys.Seal(ctx, in.TenantID, userID, in.Name); err != nil {
+		return nil, err
+	}
+	claim, expected, err := h.claimable(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := h.Store.Append(ctx, meta,
+		eventstore.StreamAppend{StreamID: iam.StreamOfUser(userID), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: iam.UserCreated, Subject: userID, Data: created}}},
+		eventstore.StreamAppend{StreamID: claim, Expected: expected,
+			Events: []eventstore.Draft{{Type: iam.EmailClaimed, Subject: userID, Data: &iam.EmailClaimedV1{UserID: userID, TenantID: in.TenantID}}}},
+	)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) && ce.StreamID == claim {
+		return nil, iam.ErrEmailTaken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("iam.createuser: %w", err)
+	}
+	out.Events = evs
+	return out, nil
+}
+
+// claimable returns the claim stream of an address and the version to append
+// at, or ErrEmailTaken when the address is held.
+func (h *Handlers) claimable(ctx context.Context, email string) (string, int64, error) {
+	stream := h.emailStream(email)
+	evs, err := h.Store.ReadStream(ctx, stream)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(evs) > 0 && evs[len(evs)-1].Name() == iam.EmailClaimed.Name {
+		return "", 0, iam.ErrEmailTaken
+	}
+	return stream, int64(len(evs)), nil
+}
+
+// LoadUser folds a user's stream.
+func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
+	var u iam.User
+	evs, err := h.Store.ReadStream(ctx, iam.StreamOfUser(id))
+	if err != nil {
+		return u, err
+	}
+	for i := range evs {
+		t, ok := evtType(evs[i].Type)
+		if !ok {
+			continue
+		}
+		payload := t()
+		if err := evs[i].Decode(payload); err != nil {
+			return u, err
+		}
+		u.Apply(payload)
+		u.Version = evs[i].Version
+	}
+	return u, nil
+}
+
+func evtType(ceType string) (func() any, bool) {
+	for _, t := range []struct {
+		name string
+		new  func() any
+	}{{iam.UserCreated.CEType(), iam.UserCreated.New}, {iam.UserUpdated.CEType(), iam.UserUpdated.New},
+		{iam.UserDeactivated.CEType(), iam.UserDeactivated.New}} {
+		if t.name == ceType {
+			return t.new, true
+		}
+	}
+	return nil, false
+}
+
+// UpdateUser changes a user's name or role. expected < 0 skips the version check.
+func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
+	u, err := h.LoadUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return nil, iam.ErrUserNotFound
+	}
+	if expected >= 0 && expected != u.Version {
+		return nil, ErrVersionMismatch
+	}
+	ev, err := iam.DecideUpdate(u, nil, role)
+	if err != nil {
+		return nil, err
+	}
+	if name != nil {
+		sealed, err := h.Keys.Seal(ctx, u.TenantID, u.ID, *name)
+		if err != nil {
+			return nil, err
+		}
+		ev.Name = &sealed
+	}
+	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(id), Expected: u.Version,
+		Events: []eventstore.Draft{{Type: iam.UserUpdated, Subject: id, Data: ev}}})
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, ErrVersionMismatch
+	}
+	return evs, err
+}
+
+// DeactivateUser stops a user from signing in and frees nothing else.
+func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
+	u, err := h.LoadUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return nil, iam.ErrUserNotFound
+	}
+	if expected >= 0 && expected != u.Version {
+		return nil, ErrVersionMismatch
+	}
+	if u.Status == iam.StatusDeactivated {
+		return nil, iam.ErrUserDeactivated
+	}
+	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(id), Expected: u.Version,
+		Events: []eventstore.Draft{{Type: iam.UserDeactivated, Subject: id, Data: &iam.UserDeactivatedV1{UserID: id}}}})
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, ErrVersionMismatch
+	}
+	return evs, err
+}
+
+// EraseUser crypto-shreds a user: the data key is destroyed, so e-mail, name
+// and password hash are unreadable everywhere; the address claim is released.
+func (h *Handlers) EraseUser(ctx context.Context, meta eventstore.Metadata, id string, email string) ([]eventstore.Event, error) {
+	u, err := h.LoadUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return nil, iam.ErrUserNotFound
+	}
+	if err := h.Keys.Erase(ctx, u.TenantID, id); err != nil {
+		return nil, err
+	}
+	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfUser(id), Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: iam.UserErased, Subject: id, Data: &iam.UserErasedV1{UserID: id}}}}}
+	if norm, err := iam.NormalizeEmail(email); err == nil {
+		appends = append(appends, eventstore.StreamAppend{StreamID: h.emailStream(norm), Expected: eventstore.AnyVersion,
+			Events: []eventstore.Draft{{Type: iam.EmailReleased, Subject: id, Data: &iam.EmailReleasedV1{UserID: id}}}})
+	}
+	return h.Store.Append(ctx, meta, appends...)
+}
+
+// NewTenant is the input of CreateTenant.
+type NewTenant struct {
+	Name          string
+	AdminEmail    string
+	AdminName     string
+	AdminPassword string
+	AdminRole     string
+}
+
+// CreatedTenant is the result of CreateTenant.
+type CreatedTenant struct {
+	TenantID        string
+	AdminID         string
+	InvitationToken string
+	Events          []eventstore.Event
+}
+
+// CreateTenant records a tenant with its first admin, atomically with the
+// claims on its name and the admin's address.
+func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, in NewTenant, extra ...eventstore.StreamAppend) (*CreatedTenant, error) {
+	name := strings.TrimSpace(in.Name)
+	tenantID := uuid.Must(uuid.NewV7()).String()
+	adminID := uuid.Must(uuid.NewV7()).String()
+	email, err := iam.NormalizeEmail(in.AdminEmail)
+	if err != nil {
+		return nil, err
+	}
+	role := in.AdminRole
+	if role == "" {
+		role = iam.RoleSecurityAdmin
+	}
+	user := &iam.UserCreatedV1{UserID: adminID, TenantID: tenantID, Role: role, Status: iam.StatusActive}
+	out := &CreatedTenant{TenantID: tenantID, AdminID: adminID}
+	if in.AdminPassword != "" {
+		hash, err := HashPassword(in.AdminPassword)
+		if err != nil {
+			return nil, err
+		}
+		if user.PasswordHash, err = h.Keys.Seal(ctx, tenantID, adminID, hash); err != nil {
+			return nil, err
+		}
+	} else {
+		out.InvitationToken = randomToken("inv_")
+		user.InvitationHash = sha256Hex(out.InvitationToken)
+		user.Status = iam.StatusInvited
+	}
+	adminName := in.AdminName
+	if adminName == "" {
+		adminName = email
+	}
+	if user.Email, err = h.Keys.Seal(ctx, tenantID, adminID, email); err != nil {
+		return nil, err
+	}
+	if user.Name, err = h.Keys.Seal(ctx, tenantID, adminID, adminName); err != nil {
+		return nil, err
+	}
+	claim, expected, err := h.claimable(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	tmeta := meta
+	tmeta.TenantID = tenantID
+	appends := append([]eventstore.StreamAppend{
+		{StreamID: iam.StreamOfTenant(tenantID), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: iam.TenantCreated, Subject: tenantID, Data: &iam.TenantCreatedV1{TenantID: tenantID, Name: name}}}},
+		{StreamID: iam.StreamOfTenantName(name), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: iam.TenantNameClaimed, Subject: tenantID, Data: &iam.TenantNameClaimedV1{TenantID: tenantID}}}},
+		{StreamID: iam.StreamOfUser(adminID), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: iam.UserCreated, Subject: adminID, Data: user}}},
+		{StreamID: claim, Expected: expected,
+			Events: []eventstore.Draft{{Type: iam.EmailClaimed, Subject: adminID, Data: &iam.EmailClaimedV1{UserID: adminID, TenantID: tenantID}}}},
+	}, extra...)
+	evs, err := h.Store.Append(ctx, tmeta, appends...)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		switch ce.StreamID {
+		case claim:
+			return nil, iam.ErrEmailTaken
+		case iam.StreamOfTenantName(name):
+			return nil, iam.ErrTenantNameTaken
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("iam.createtenant: %w", err)
+	}
+	out.Events = evs
+	return out, nil
+}
+
+// ErrAlreadyBootstrapped reports that the installation already has its first tenant.
+var ErrAlreadyBootstrapped = errors.New("iam: already bootstrapped")
+
+// Bootstrap creates the first tenant and its platform admin exactly once per
+// installation (several instances starting together race on one stream).
+func (h *Handlers) Bootstrap(ctx context.Context, tenant, email, password string) (*CreatedTenant, error) {
+	v, err := h.Store.StreamVersion(ctx, iam.BootstrapStream)
+	if err != nil {
+		return nil, err
+	}
+	if v > 0 {
+		return nil, ErrAlreadyBootstrapped
+	}
+	marker := eventstore.StreamAppend{StreamID: iam.BootstrapStream, Expected: eventstore.NoStream,
+		Events: []eventstore.Draft{{Type: iam.PlatformBootstrap, Subject: "platform", Data: &iam.PlatformBootstrappedV1{}}}}
+	res, err := h.CreateTenant(ctx, eventstore.Metadata{Actor: "system"}, NewTenant{Name: tenant, AdminEmail: email,
+		AdminPassword: password, AdminName: "Platform administrator", AdminRole: iam.RolePlatformAdmin}, marker)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) || errors.Is(err, iam.ErrTenantNameTaken) || errors.Is(err, iam.ErrEmailTaken) {
+		return nil, ErrAlreadyBootstrapped
+	}
+	return res, err
+}
+
+// Session is a signed-in session as the token layer needs it.
+type Session struct {
+	ID           string
+	UserID       string
+	RefreshToken string
+	ExpiresAt    time.Time
+	Events       []eventstore.Event
+}
+
+// RefreshTTL is how long a refresh token stays valid.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// StartSession records a successful login and issues the session's first refresh token.
+func (h *Handlers) StartSession(ctx context.Context, meta eventstore.Metadata, userID, method string, now time.Time) (*Session, error) {
+	sid := uuid.Must(uuid.NewV7()).String()
+	token := "rt_" + sid + "." + randomToken("")
+	exp := now.Add(RefreshTTL).UTC().Truncate(time.Second)
+	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfSession(sid), Expected: eventstore.NoStream,
+		Events: []eventstore.Draft{{Type: iam.UserLoggedIn, Subject: userID, Data: &iam.UserLoggedInV1{UserID: userID, SessionID: sid,
+			Method: method, ExpiresAt: exp, RefreshHash: sha256Hex(token)}}}})
+	if err != nil {
+		return nil, err
+	}
+	return &Session{ID: sid, UserID: userID, RefreshToken: token, ExpiresAt: exp, Events: evs}, nil
+}
+
+// ErrInvalidRefresh reports an unknown, expired or superseded refresh token.
+var ErrInvalidRefresh = errors.New("iam: invalid refresh token")
+
+// RecordLoginFailure appends iam.LoginFailed for a known user.
+func (h *Handlers) RecordLoginFailure(ctx context.Context, meta eventstore.Metadata, userID, reason string) error {
+	_, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: "iam.user-auth-" + userID, Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: iam.LoginFailed, Subject: userID, Data: &iam.LoginFailedV1{UserID: userID, Reason: reason}}}})
+	return err
+}
+
+// RefreshSession rotates a refresh token: the presented token must be the
+// session's current one; the answer carries its successor.
+func (h *Handlers) RefreshSession(ctx context.Context, token string, now time.Time) (*Session, string, error) {
+	rest, ok := strings.CutPrefix(token, "rt_")
+	if !ok {
+		return nil, "", ErrInvalidRefresh
+	}
+	sid, _, ok := strings.Cut(rest, ".")
+	if !ok || uuid.Validate(sid) != nil {
+		return nil, "", ErrInvalidRefresh
+	}
+	evs, err := h.Store.ReadStream(ctx, iam.StreamOfSession(sid))
+	if err != nil {
+		return nil, "", err
+	}
+	if len(evs) == 0 {
+		return nil, "", ErrInvalidRefresh
+	}
+	var userID, current string
+	var exp time.Time
+	for i := range evs {
+		switch evs[i].Name() {
+		case iam.UserLoggedIn.Name:
+			var p iam.UserLoggedInV1
+			if err := evs[i].Decode(&p); err != nil {
+				return nil, "", err
+			}
+			userID, current, exp = p.UserID, p.RefreshHash, p.ExpiresAt
+		case iam.SessionRefreshed.Name:
+			var p iam.SessionRefreshedV1
+			if err := evs[i].Decode(&p); err != nil {
+				return nil, "", err
+			}
+			current, exp = p.RefreshHash, p.ExpiresAt
+		}
+	}
+	if !hmac.Equal([]byte(current), []byte(sha256Hex(token))) || now.After(exp) {
+		return nil, "", ErrInvalidRefresh
+	}
+	tenantID := evs[0].TenantID
+	next := "rt_" + sid + "." + randomToken("")
+	newExp := now.Add(RefreshTTL).UTC().Truncate(time.Second)
+	appended, err := h.Store.Append(ctx, eventstore.Metadata{TenantID: tenantID, Actor: userID},
+		eventstore.StreamAppend{StreamID: iam.StreamOfSession(sid), Expected: int64(len(evs)),
+			Events: []eventstore.Draft{{Type: iam.SessionRefreshed, Subject: userID, Data: &iam.SessionRefreshedV1{SessionID: sid,
+				UserID: userID, RefreshHash: sha256Hex(next), ExpiresAt: newExp}}}})
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, "", ErrInvalidRefresh // a concurrent refresh won with the same token
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return &Session{ID: sid, UserID: userID, RefreshToken: next, ExpiresAt: newExp, Events: appended}, tenantID, nil
+}
+
+func randomToken(prefix string) string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

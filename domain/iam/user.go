@@ -1,0 +1,99 @@
+package iam
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
+// User statuses.
+const (
+	StatusActive      = "active"
+	StatusInvited     = "invited"
+	StatusDeactivated = "deactivated"
+)
+
+// Domain errors, mapped to problem+json at the HTTP edge.
+var (
+	ErrUserNotFound    = errors.New("iam: user not found")
+	ErrEmailTaken      = errors.New("iam: e-mail already registered")
+	ErrInvalidRole     = errors.New("iam: invalid role")
+	ErrUserDeactivated = errors.New("iam: user is deactivated")
+	ErrTenantNotFound  = errors.New("iam: tenant not found")
+	ErrTenantNameTaken = errors.New("iam: tenant name taken")
+)
+
+// User is the state of a user stream, folded from its events.
+type User struct {
+	ID       string
+	TenantID string
+	Role     string
+	Status   string
+	Version  int64
+}
+
+// Apply folds one event into the user's state.
+func (u *User) Apply(e any) {
+	switch ev := e.(type) {
+	case *UserCreatedV1:
+		u.ID, u.TenantID, u.Role, u.Status = ev.UserID, ev.TenantID, ev.Role, ev.Status
+	case *UserUpdatedV1:
+		if ev.Role != nil {
+			u.Role = *ev.Role
+		}
+	case *UserDeactivatedV1:
+		u.Status = StatusDeactivated
+	}
+}
+
+// NormalizeEmail lower-cases and validates an address; uniqueness is on this form.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e {
+		return "", fmt.Errorf("iam: invalid e-mail address")
+	}
+	return e, nil
+}
+
+// ValidRole reports whether a role can be assigned (built-in roles for now).
+func ValidRole(role string) bool { return IsBuiltinRole(role) }
+
+// CanAssign reports whether an actor holding actorRole may give role to a user:
+// nobody but a platform admin creates platform admins.
+func CanAssign(actorRole, role string) bool {
+	if role == RolePlatformAdmin {
+		return actorRole == RolePlatformAdmin
+	}
+	return true
+}
+
+// DecideUpdate validates a profile change against the current state.
+func DecideUpdate(u User, name, role *string) (*UserUpdatedV1, error) {
+	if u.Version == 0 {
+		return nil, ErrUserNotFound
+	}
+	if u.Status == StatusDeactivated {
+		return nil, ErrUserDeactivated
+	}
+	if role != nil && !ValidRole(*role) {
+		return nil, ErrInvalidRole
+	}
+	return &UserUpdatedV1{UserID: u.ID, Name: name, Role: role}, nil
+}
+
+// StreamOfUser names a user's stream.
+func StreamOfUser(id string) string { return "iam.user-" + id }
+
+// StreamOfTenant names a tenant's stream.
+func StreamOfTenant(id string) string { return "iam.tenant-" + id }
+
+// StreamOfSession names a session's stream.
+func StreamOfSession(id string) string { return "iam.session-" + id }
+
+// StreamOfTenantName names the stream that reserves a tenant name.
+func StreamOfTenantName(name string) string { return "iam.tenant-name-" + strings.ToLower(name) }
+
+// BootstrapStream is appended to exactly once per installation.
+const BootstrapStream = "iam.platform-bootstrap"

@@ -1,0 +1,488 @@
+// Package iam serves authentication, users and tenants over HTTP.
+package iam
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	cmdiam "github.com/astrabastion/astra/commands/iam"
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
+	rmiam "github.com/astrabastion/astra/projections/iam"
+)
+
+// API serves the IAM routes.
+type API struct {
+	Commands *cmdiam.Handlers
+	Queries  *rmiam.Queries
+	Signer   *auth.Signer
+	Writes   *writes.Kit
+}
+
+// LoginRequest is the body of POST /auth/login.
+type LoginRequest struct {
+	Email    string `json:"email" validate:"required,max=320"`
+	Password string `json:"password" validate:"required,max=1024"`
+	MfaCode  string `json:"mfa_code,omitempty" validate:"omitempty,len=6,numeric"`
+}
+
+// RefreshRequest is the body of POST /auth/refresh.
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token" validate:"required,max=512"`
+}
+
+// TokenUser is the user block of a token answer.
+type TokenUser struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	TenantID string `json:"tenant_id"`
+}
+
+// TokenResponse is the answer of login and refresh.
+type TokenResponse struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	TokenType    string    `json:"token_type"`
+	ExpiresIn    int       `json:"expires_in"`
+	User         TokenUser `json:"user"`
+}
+
+// Me is the answer of GET /auth/me.
+type Me struct {
+	ID           string   `json:"id"`
+	Kind         string   `json:"kind"`
+	Email        string   `json:"email"`
+	Name         string   `json:"name"`
+	Role         string   `json:"role"`
+	TenantID     string   `json:"tenant_id"`
+	ActingTenant string   `json:"acting_tenant_id"`
+	Permissions  []string `json:"permissions"`
+}
+
+// CreateUserRequest is the body of POST /iam/users.
+type CreateUserRequest struct {
+	Email    string `json:"email" validate:"required,email,max=320"`
+	Name     string `json:"name" validate:"required,min=1,max=200"`
+	Role     string `json:"role" validate:"required,max=64"`
+	Password string `json:"password,omitempty" validate:"omitempty,min=12,max=1024"`
+}
+
+// UpdateUserRequest is the body of PATCH /iam/users/{id}.
+type UpdateUserRequest struct {
+	Name *string `json:"name,omitempty" validate:"omitempty,min=1,max=200"`
+	Role *string `json:"role,omitempty" validate:"omitempty,max=64"`
+}
+
+// CreatedUser is the answer of POST /iam/users: the user, and the invitation
+// token once when the user was invited without a password.
+type CreatedUser struct {
+	rmiam.User
+	InvitationToken string `json:"invitation_token,omitempty"`
+}
+
+// CreateTenantRequest is the body of POST /iam/tenants.
+type CreateTenantRequest struct {
+	Name  string      `json:"name" validate:"required,min=2,max=100"`
+	Admin TenantAdmin `json:"admin" validate:"required"`
+}
+
+// TenantAdmin is the first admin of a new tenant.
+type TenantAdmin struct {
+	Email    string `json:"email" validate:"required,email,max=320"`
+	Name     string `json:"name,omitempty" validate:"omitempty,max=200"`
+	Password string `json:"password,omitempty" validate:"omitempty,min=12,max=1024"`
+}
+
+// CreatedTenant is the answer of POST /iam/tenants.
+type CreatedTenant struct {
+	Tenant          rmiam.Tenant `json:"tenant"`
+	AdminID         string       `json:"admin_id"`
+	InvitationToken string       `json:"invitation_token,omitempty"`
+}
+
+var (
+	writeHeaders = []platform.Param{
+		{Name: "Idempotency-Key", Description: "Replays the first answer for retries of the same request.", Schema: "string"},
+		{Name: "X-Tenant-ID", Description: "Must match the token's tenant (platform admins may act in another).", Schema: "string"},
+	}
+	readHeaders = []platform.Param{{Name: "X-Tenant-ID", Description: "Must match the token's tenant.", Schema: "string"}}
+	ifMatch     = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
+)
+
+// Routes declares the IAM routes.
+func (a *API) Routes() []platform.Route {
+	idem := a.Writes.Idempotent()
+	return []platform.Route{
+		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
+			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", OperationID: "refresh", Tag: "auth", Summary: "Rotate the refresh token",
+			Permission: auth.Public, Request: RefreshRequest{}, Response: TokenResponse{}, Handler: a.refresh},
+		{Method: http.MethodGet, Path: "/api/v1/auth/me", OperationID: "me", Tag: "auth", Summary: "The authenticated principal",
+			Permission: auth.Authenticated, Response: Me{}, Handler: a.me, Headers: readHeaders},
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", OperationID: "jwks", Tag: "auth", Summary: "Public signing keys",
+			Permission: auth.Public, Raw: true, Response: auth.JWKS{}, Handler: a.jwks},
+
+		{Method: http.MethodGet, Path: "/api/v1/iam/users", OperationID: "listUsers", Tag: "iam", Summary: "List users",
+			Permission: "iam:read", Response: rmiam.User{}, List: true, Handler: a.listUsers, Headers: readHeaders,
+			Query: []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
+				{Name: "role", Schema: "string"}, {Name: "status", Schema: "string"}, {Name: "email", Schema: "string"}}},
+		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
+			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
+			Handler: a.createUser, Middleware: []echo.MiddlewareFunc{idem}, Headers: writeHeaders, Errors: []int{409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/iam/users/:id", OperationID: "getUser", Tag: "iam", Summary: "Read a user",
+			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: readHeaders, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: "/api/v1/iam/users/:id", OperationID: "updateUser", Tag: "iam", Summary: "Update a user",
+			Permission: "iam:write", Request: UpdateUserRequest{}, Response: rmiam.User{}, Handler: a.updateUser,
+			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 412, 422}},
+		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id", OperationID: "deactivateUser", Tag: "iam", Summary: "Deactivate a user",
+			Permission: "iam:write", Response: rmiam.User{}, Handler: a.deactivateUser,
+			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 412, 422}},
+
+		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
+			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
+			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()},
+			Query:      []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}},
+		{Method: http.MethodPost, Path: "/api/v1/iam/tenants", OperationID: "createTenant", Tag: "iam", Summary: "Create a tenant with its first admin (platform admin)",
+			Permission: "iam:admin", Request: CreateTenantRequest{}, Response: CreatedTenant{}, Status: http.StatusCreated,
+			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin(), idem}, Headers: writeHeaders, Errors: []int{409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/iam/tenants/:id", OperationID: "getTenant", Tag: "iam", Summary: "Read a tenant (platform admin)",
+			Permission: "iam:admin", Response: rmiam.Tenant{}, Handler: a.getTenant,
+			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Errors: []int{404}},
+	}
+}
+
+// MapError turns IAM domain errors into problems.
+func MapError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, iam.ErrUserNotFound):
+		return platform.Problem("IAM-001", "No such user in this tenant.")
+	case errors.Is(err, iam.ErrEmailTaken):
+		return platform.Problem("IAM-002", "A user with this e-mail address already exists.")
+	case errors.Is(err, iam.ErrTenantNotFound):
+		return platform.Problem("IAM-003", "No such tenant.")
+	case errors.Is(err, iam.ErrTenantNameTaken):
+		return platform.Problem("IAM-004", "A tenant with this name already exists.")
+	case errors.Is(err, iam.ErrInvalidRole):
+		return platform.Problem("IAM-005", "Unknown role; see GET /api/v1/iam/roles for the roles.").
+			WithFields(platform.FieldError{Field: "role", Message: "must be one of " + strings.Join(iam.BuiltinRoles(), ", ")})
+	case errors.Is(err, iam.ErrUserDeactivated):
+		return platform.Problem("IAM-006", "The user is deactivated.")
+	case errors.Is(err, cmdiam.ErrVersionMismatch):
+		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
+	}
+	if err.Error() == "iam: invalid e-mail address" {
+		return platform.Problem("VAL-001", "Invalid e-mail address.").WithFields(platform.FieldError{Field: "email", Message: "must be a valid e-mail address"})
+	}
+	return err
+}
+
+func (a *API) login(c echo.Context) error {
+	var req LoginRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	email, err := iam.NormalizeEmail(req.Email)
+	if err != nil {
+		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
+	}
+	cred, err := a.Queries.CredentialsByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	if cred == nil || cred.PasswordHash == "" || cred.Status != iam.StatusActive {
+		// Hash anyway so that unknown addresses take as long as known ones.
+		_, _ = cmdiam.HashPassword(req.Password)
+		if cred != nil {
+			_ = a.Commands.RecordLoginFailure(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
+				CorrelationID: platform.RequestID(c)}, cred.ID, "inactive")
+		}
+		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
+	}
+	ok, err := cmdiam.VerifyPassword(cred.PasswordHash, req.Password)
+	if err != nil {
+		return err
+	}
+	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
+	if !ok {
+		_ = a.Commands.RecordLoginFailure(ctx, meta, cred.ID, "bad_password")
+		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
+	}
+	sess, err := a.Commands.StartSession(ctx, meta, cred.ID, "password", time.Now())
+	if err != nil {
+		return err
+	}
+	return a.tokens(c, &cred.User, sess.ID, sess.RefreshToken)
+}
+
+func (a *API) tokens(c echo.Context, u *rmiam.User, sessionID, refresh string) error {
+	access, _, err := a.Signer.Issue(auth.Principal{Subject: u.ID, TenantID: u.TenantID, Role: u.Role,
+		Permissions: iam.PermissionsOf(u.Role), SessionID: sessionID})
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, TokenResponse{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int(auth.AccessTTL.Seconds()), User: TokenUser{ID: u.ID, Email: u.Email, Role: u.Role, TenantID: u.TenantID}})
+}
+
+func (a *API) refresh(c echo.Context) error {
+	var req RefreshRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sess, tenantID, err := a.Commands.RefreshSession(ctx, req.RefreshToken, time.Now())
+	if errors.Is(err, cmdiam.ErrInvalidRefresh) {
+		return platform.Problem("AUTH-002", "The refresh token is not valid.")
+	}
+	if err != nil {
+		return err
+	}
+	u, err := a.Queries.UserByID(ctx, tenantID, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if u == nil || u.Status != iam.StatusActive {
+		return platform.Problem("AUTH-002", "The refresh token is not valid.")
+	}
+	return a.tokens(c, u, sess.ID, sess.RefreshToken)
+}
+
+func (a *API) me(c echo.Context) error {
+	p := auth.PrincipalOf(c)
+	out := Me{ID: p.Subject, Kind: p.Kind, Role: p.Role, TenantID: p.TenantID, ActingTenant: p.ActingTenant, Permissions: p.Permissions}
+	u, err := a.Queries.UserByID(c.Request().Context(), p.TenantID, p.Subject)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		out.Email, out.Name = u.Email, u.Name
+	}
+	return platform.Respond(c, http.StatusOK, out)
+}
+
+func (a *API) jwks(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, a.Signer.JWKS())
+}
+
+type idCursor struct {
+	After string `json:"a"`
+}
+
+func (a *API) listUsers(c echo.Context) error {
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur idCursor
+	if page.Cursor != "" {
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email"),
+		After: cur.After, Limit: page.Limit}
+	for name, v := range map[string]string{"role": f.Role, "status": f.Status, "email": f.Email} {
+		if len(v) > 320 {
+			return platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
+		}
+	}
+	users, more, total, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f)
+	if err != nil {
+		return err
+	}
+	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
+	if more {
+		p.Cursor = platform.EncodeCursor(idCursor{After: users[len(users)-1].ID})
+	}
+	return platform.RespondList(c, users, p)
+}
+
+func pathID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return "", platform.Problem("IAM-001", "No such user in this tenant.")
+	}
+	return id, nil
+}
+
+func (a *API) getUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Queries.UserByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return platform.Problem("IAM-001", "No such user in this tenant.")
+	}
+	writes.ETag(c, u.Version)
+	return platform.Respond(c, http.StatusOK, u)
+}
+
+func (a *API) createUser(c echo.Context) error {
+	var req CreateUserRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if !iam.ValidRole(req.Role) {
+		return MapError(iam.ErrInvalidRole)
+	}
+	if !iam.CanAssign(p.Role, req.Role) {
+		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	}
+	meta := writes.Metadata(c)
+	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
+		Name: req.Name, Role: req.Role, Password: req.Password})
+	if err != nil {
+		return MapError(err)
+	}
+	out := CreatedUser{InvitationToken: res.InvitationToken}
+	if a.Writes.Await(c, res.Events, rmiam.Name) {
+		u, err := a.Queries.UserByID(c.Request().Context(), p.ActingTenant, res.UserID)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			out.User = *u
+		}
+	}
+	if out.ID == "" { // past the bound: answer from the command's own facts
+		email, _ := iam.NormalizeEmail(req.Email)
+		status := iam.StatusActive
+		if req.Password == "" {
+			status = iam.StatusInvited
+		}
+		out.User = rmiam.User{ID: res.UserID, TenantID: p.ActingTenant, Email: email, Name: req.Name, Role: req.Role,
+			Status: status, Version: 1, CreatedAt: res.Events[0].Time, UpdatedAt: res.Events[0].Time}
+	}
+	writes.ETag(c, out.Version)
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+res.UserID)
+	return platform.Respond(c, http.StatusCreated, out)
+}
+
+func (a *API) updateUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req UpdateUserRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if req.Role != nil && !iam.CanAssign(p.Role, *req.Role) {
+		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	}
+	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
+	if err != nil {
+		return MapError(err)
+	}
+	return a.answerUser(c, id, evs)
+}
+
+func (a *API) deactivateUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if id == p.Subject {
+		return platform.Problem("IAM-006", "You cannot deactivate yourself.")
+	}
+	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
+	if err != nil {
+		return MapError(err)
+	}
+	return a.answerUser(c, id, evs)
+}
+
+func (a *API) answerUser(c echo.Context, id string, evs []eventstore.Event) error {
+	a.Writes.Await(c, evs, rmiam.Name)
+	u, err := a.Queries.UserByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return platform.Problem("IAM-001", "No such user in this tenant.")
+	}
+	writes.ETag(c, u.Version)
+	return platform.Respond(c, http.StatusOK, u)
+}
+
+func (a *API) listTenants(c echo.Context) error {
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur idCursor
+	if page.Cursor != "" {
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	ts, more, total, err := a.Queries.ListTenants(c.Request().Context(), cur.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
+	if more {
+		p.Cursor = platform.EncodeCursor(idCursor{After: ts[len(ts)-1].ID})
+	}
+	return platform.RespondList(c, ts, p)
+}
+
+func (a *API) createTenant(c echo.Context) error {
+	var req CreateTenantRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.NewTenant{Name: req.Name,
+		AdminEmail: req.Admin.Email, AdminName: req.Admin.Name, AdminPassword: req.Admin.Password})
+	if err != nil {
+		return MapError(err)
+	}
+	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: res.InvitationToken,
+		Tenant: rmiam.Tenant{ID: res.TenantID, Name: strings.TrimSpace(req.Name), Version: 1, CreatedAt: res.Events[0].Time}}
+	a.Writes.Await(c, res.Events, rmiam.Name)
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/tenants/"+res.TenantID)
+	return platform.Respond(c, http.StatusCreated, out)
+}
+
+func (a *API) getTenant(c echo.Context) error {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return MapError(iam.ErrTenantNotFound)
+	}
+	t, err := a.Queries.TenantByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return MapError(iam.ErrTenantNotFound)
+	}
+	return platform.Respond(c, http.StatusOK, t)
+}

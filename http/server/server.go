@@ -1,0 +1,47 @@
+// Package server assembles the HTTP API: the platform (errors, envelope,
+// metrics, OpenAPI), every module's routes with their permission checks, and
+// the live stream at /ws.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/astrabastion/astra/http/admin"
+	"github.com/astrabastion/astra/http/auth"
+	httpiam "github.com/astrabastion/astra/http/iam"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/ws"
+)
+
+// Deps are the module APIs the server mounts.
+type Deps struct {
+	Version    string
+	BodyLimit  int64
+	Logger     *slog.Logger
+	Signer     *auth.Signer
+	IAM        *httpiam.API
+	Admin      *admin.API
+	Hub        *ws.Hub
+	Collectors []prometheus.Collector
+}
+
+// New builds the Echo server with every route registered and documented.
+func New(d Deps) (*echo.Echo, *platform.Registry) {
+	e := platform.NewEcho(platform.Config{BodyLimit: d.BodyLimit, Version: d.Version, Logger: d.Logger})
+	for _, c := range d.Collectors {
+		_ = platform.Metrics.Register(c) // duplicate registration in tests is harmless
+	}
+	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
+	reg.Add(d.IAM.Routes()...)
+	reg.Add(d.Admin.Routes()...)
+	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
+		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
+		Raw: true, Handler: d.Hub.Handler})
+	reg.Mount(e, func(r platform.Route) []echo.MiddlewareFunc { return d.Signer.Middleware(r.Permission) })
+	reg.ServeOpenAPI(e, "/api/v1/openapi.json")
+	return e, reg
+}

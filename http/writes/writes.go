@@ -1,0 +1,177 @@
+// Package writes holds what every mutating route shares: Idempotency-Key
+// replay, If-Match versions, the event metadata of a request and the wait for
+// read-your-writes.
+package writes
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections"
+)
+
+// Kit carries the shared write-path dependencies.
+type Kit struct {
+	Pool    *pgxpool.Pool
+	Runner  *projections.Runner
+	Timeout time.Duration // read-your-writes bound
+}
+
+// Metadata is the event metadata of a request: acting tenant, actor and the
+// request id as correlation id.
+func Metadata(c echo.Context) eventstore.Metadata {
+	p := auth.PrincipalOf(c)
+	m := eventstore.Metadata{CorrelationID: platform.RequestID(c)}
+	if p != nil {
+		m.TenantID, m.Actor = p.ActingTenant, p.Subject
+	}
+	return m
+}
+
+// IfMatch parses If-Match: "3", W/"3" or 3; -1 when absent.
+func IfMatch(c echo.Context) (int64, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return -1, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	h = strings.Trim(h, `"`)
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || v < 1 {
+		return 0, platform.Problem("VAL-005", "If-Match must be a resource version such as \"3\".")
+	}
+	return v, nil
+}
+
+// ETag sets the ETag header of a versioned resource.
+func ETag(c echo.Context, version int64) {
+	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(version, 10)+`"`)
+}
+
+// Consistency header values.
+const (
+	headerConsistency = "X-Astra-Consistency"
+)
+
+// Await waits until the named projections applied evs, so the writer reads its
+// write. Past the bound the write stays committed and the answer says so with
+// X-Astra-Consistency: eventual instead of failing.
+func (k *Kit) Await(c echo.Context, evs []eventstore.Event, names ...string) bool {
+	err := k.Runner.WaitFor(c.Request().Context(), k.Timeout, evs, names...)
+	if err != nil {
+		c.Response().Header().Set(headerConsistency, "eventual")
+		platform.Logger(c).Warn("read-your-writes bound passed", "err", err)
+		return false
+	}
+	c.Response().Header().Set(headerConsistency, "strong")
+	return true
+}
+
+// Idempotent replays the first answer to an Idempotency-Key for the same
+// tenant: a retried request gets the same status and body and changes nothing.
+// A key reused with a different request is refused (CON-005); a key whose first
+// request is still running answers 409 (CON-004).
+func (k *Kit) Idempotent() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			key := c.Request().Header.Get("Idempotency-Key")
+			if key == "" {
+				return next(c)
+			}
+			if len(key) > 255 {
+				return platform.Problem("VAL-005", "Idempotency-Key must be at most 255 characters.")
+			}
+			tenant := "-"
+			if p := auth.PrincipalOf(c); p != nil {
+				tenant = p.ActingTenant + "/" + p.Subject
+			}
+			body, err := io.ReadAll(io.LimitReader(c.Request().Body, 8<<20))
+			if err != nil {
+				return platform.Problem("VAL-002", "The request body could not be read.")
+			}
+			c.Request().Body = io.NopCloser(bytes.NewReader(body))
+			h := sha256.New()
+			h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
+			h.Write(body)
+			reqHash := h.Sum(nil)
+			ctx := c.Request().Context()
+			tag, err := k.Pool.Exec(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, tenant, key, reqHash)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return k.replay(c, tenant, key, reqHash)
+			}
+			rec := &recorder{ResponseWriter: c.Response().Writer, status: http.StatusOK}
+			c.Response().Writer = rec
+			herr := next(c)
+			if herr != nil {
+				c.Error(herr) // render the problem now, so that it is recorded too
+			}
+			status := c.Response().Status
+			if status >= 500 {
+				// A server failure may be transient: free the key for a retry.
+				_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
+				return nil
+			}
+			stored := append([]byte(c.Response().Header().Get(echo.HeaderContentType)+"\n"), rec.body.Bytes()...)
+			_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `UPDATE idempotency_keys SET status = $3, response = $4
+				WHERE tenant_id = $1 AND key = $2`, tenant, key, status, stored)
+			return nil
+		}
+	}
+}
+
+func (k *Kit) replay(c echo.Context, tenant, key string, reqHash []byte) error {
+	var prevHash []byte
+	var status *int
+	var stored []byte
+	err := k.Pool.QueryRow(c.Request().Context(), `SELECT request_hash, status, response FROM idempotency_keys
+		WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&prevHash, &status, &stored)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return platform.Problem("CON-004", "The first request with this Idempotency-Key failed; retry it.")
+	}
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(prevHash, reqHash) {
+		return platform.Problem("CON-005", "This Idempotency-Key was used for a different request.")
+	}
+	if status == nil {
+		return platform.Problem("CON-004", "A request with this Idempotency-Key is still being processed.")
+	}
+	ct, body, _ := bytes.Cut(stored, []byte("\n"))
+	c.Response().Header().Set("Idempotent-Replayed", "true")
+	return c.Blob(*status, string(ct), body)
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}

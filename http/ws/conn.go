@@ -1,0 +1,299 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
+)
+
+// Control messages of the protocol. Events themselves are CloudEvents JSON.
+type clientMessage struct {
+	Type     string   `json:"type"`
+	Token    string   `json:"token,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+	Since    string   `json:"since,omitempty"`
+	TenantID string   `json:"tenant_id,omitempty"`
+}
+
+type serverMessage struct {
+	Type     string   `json:"type"`
+	Code     string   `json:"code,omitempty"`
+	Message  string   `json:"message,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+	TenantID string   `json:"tenant_id,omitempty"`
+	Subject  string   `json:"subject,omitempty"`
+	Replayed int      `json:"replayed,omitempty"`
+}
+
+const (
+	authTimeout  = 10 * time.Second
+	writeTimeout = 10 * time.Second
+	maxMessage   = 64 << 10
+	maxChannels  = 100
+	// StatusUnauthenticated closes a stream whose authentication failed.
+	StatusUnauthenticated websocket.StatusCode = 4401
+	// StatusSlowConsumer closes a subscriber that fell behind.
+	StatusSlowConsumer websocket.StatusCode = 4408
+)
+
+// Handler upgrades GET /ws.
+func (h *Hub) Handler(c echo.Context) error {
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
+		// Browsers on other origins may connect: the stream authenticates with a
+		// token in the first message, never with cookies.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		return nil // Accept already answered
+	}
+	conn.SetReadLimit(maxMessage)
+	h.serve(c.Request().Context(), conn)
+	return nil
+}
+
+func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p, err := h.authenticate(ctx, conn)
+	if err != nil {
+		_ = writeJSON(ctx, conn, serverMessage{Type: "error", Code: "AUTH-002", Message: err.Error()})
+		conn.Close(StatusUnauthenticated, "authentication failed")
+		return
+	}
+	s := &subscriber{principal: p, out: make(chan []byte, Buffer), drop: make(chan struct{})}
+	if err := writeJSON(ctx, conn, serverMessage{Type: "authenticated", TenantID: p.ActingTenant, Subject: p.Subject}); err != nil {
+		return
+	}
+	h.add(s)
+	defer h.remove(s)
+
+	// Writer: the only goroutine that writes events to the socket.
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for {
+			select {
+			case b := <-s.out:
+				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+				err := conn.Write(wctx, websocket.MessageText, b)
+				wcancel()
+				if err != nil {
+					cancel()
+					return
+				}
+			case <-s.drop:
+				s.mu.Lock()
+				reason := s.reason
+				s.mu.Unlock()
+				conn.Close(StatusSlowConsumer, reason)
+				cancel()
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	for {
+		var msg clientMessage
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			break
+		}
+		if err := json.Unmarshal(data, &msg); err != nil {
+			h.reply(s, serverMessage{Type: "error", Code: "VAL-002", Message: "messages are JSON objects"})
+			continue
+		}
+		switch msg.Type {
+		case "subscribe":
+			if err := h.subscribe(ctx, s, msg); err != nil {
+				h.reply(s, serverMessage{Type: "error", Code: "VAL-001", Message: err.Error()})
+			}
+		case "unsubscribe":
+			s.mu.Lock()
+			s.patterns = without(s.patterns, msg.Channels)
+			pats := append([]string(nil), s.patterns...)
+			s.mu.Unlock()
+			h.reply(s, serverMessage{Type: "unsubscribed", Channels: pats})
+		case "ping":
+			h.reply(s, serverMessage{Type: "pong"})
+		default:
+			h.reply(s, serverMessage{Type: "error", Code: "VAL-001", Message: "unknown message type"})
+		}
+	}
+	cancel()
+	<-writerDone
+	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// reply queues a control message behind the events already queued.
+func (h *Hub) reply(s *subscriber, m serverMessage) {
+	b, _ := json.Marshal(m)
+	select {
+	case s.out <- b:
+	case <-s.drop:
+	case <-time.After(writeTimeout):
+	}
+}
+
+func (h *Hub) authenticate(ctx context.Context, conn *websocket.Conn) (*auth.Principal, error) {
+	actx, cancel := context.WithTimeout(ctx, authTimeout)
+	defer cancel()
+	_, data, err := conn.Read(actx)
+	if err != nil {
+		return nil, errors.New("expected an authenticate message")
+	}
+	var msg clientMessage
+	if err := json.Unmarshal(data, &msg); err != nil || msg.Type != "authenticate" || msg.Token == "" {
+		return nil, errors.New(`the first message must be {"type":"authenticate","token":…}`)
+	}
+	var p *auth.Principal
+	if strings.HasPrefix(msg.Token, "ab_live_") && h.APIKeys != nil {
+		p, err = h.APIKeys(ctx, msg.Token)
+	} else {
+		p, err = h.Signer.Verify(msg.Token)
+	}
+	if err != nil || p == nil {
+		return nil, errors.New("invalid or expired token")
+	}
+	if err := auth.ResolveTenant(p, msg.TenantID); err != nil {
+		return nil, errors.New("tenant does not match the token")
+	}
+	return p, nil
+}
+
+func validPattern(p string) bool {
+	if p == "*" {
+		return true
+	}
+	if len(p) == 0 || len(p) > 100 {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '*') {
+			return false
+		}
+	}
+	return !strings.Contains(strings.TrimSuffix(p, ".*"), "*")
+}
+
+// subscribe adds channels and, with since, replays the tenant's events after
+// that event from the ledger before going live. Live events that arrive
+// meanwhile are held back and sent after the replay, without duplicates.
+func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) error {
+	if len(msg.Channels) == 0 || len(msg.Channels) > maxChannels {
+		return errors.New("channels: give 1 to 100 channel names")
+	}
+	for _, c := range msg.Channels {
+		if !validPattern(c) {
+			return errors.New("channels: invalid channel " + c)
+		}
+	}
+	var after int64
+	if msg.Since != "" {
+		id, err := uuid.Parse(msg.Since)
+		if err != nil {
+			return errors.New("since: must be an event id")
+		}
+		after, err = eventstore.PositionOf(ctx, h.Pool, s.principal.ActingTenant, id)
+		if err != nil || after == 0 {
+			return errors.New("since: unknown event id")
+		}
+	}
+	s.mu.Lock()
+	s.patterns = union(s.patterns, msg.Channels)
+	pats := append([]string(nil), s.patterns...)
+	if msg.Since != "" {
+		s.catchingUp = true
+	}
+	s.mu.Unlock()
+	h.reply(s, serverMessage{Type: "subscribed", Channels: pats})
+	if msg.Since == "" {
+		return nil
+	}
+	replayed := 0
+	last := after
+	for {
+		evs, more, err := eventstore.QueryAudit(ctx, h.Pool, eventstore.AuditFilter{TenantID: s.principal.ActingTenant, After: last, Limit: 500})
+		if err != nil {
+			return errors.New("since: replay failed")
+		}
+		for i := range evs {
+			ev := &evs[i]
+			last = ev.Position
+			if !s.wants(ev.TenantID, ev.Module(), ev.Channel()) {
+				continue
+			}
+			select {
+			case s.out <- h.render(ctx, ev):
+				replayed++
+			case <-s.drop:
+				return nil
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	s.mu.Lock()
+	pending := s.pending
+	s.pending = nil
+	s.catchingUp = false
+	s.lastPos = last
+	s.mu.Unlock()
+	for _, f := range pending {
+		if f.pos <= last {
+			continue
+		}
+		select {
+		case s.out <- f.payload:
+		case <-s.drop:
+			return nil
+		}
+	}
+	return nil
+}
+
+func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {
+	b, _ := json.Marshal(v)
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return conn.Write(wctx, websocket.MessageText, b)
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range append(append([]string(nil), a...), b...) {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func without(a, b []string) []string {
+	drop := map[string]bool{}
+	for _, x := range b {
+		drop[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !drop[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/astrabastion/astra/projections"
+)
+
+// User is the read model of a user as the API shows it.
+type User struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"tenant_id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Status    string    `json:"status"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Credentials is what login needs of a user.
+type Credentials struct {
+	User
+	PasswordHash string
+}
+
+// Tenant is the read model of a tenant.
+type Tenant struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Queries reads the IAM read models.
+type Queries struct {
+	Runner *projections.Runner
+}
+
+const userColumns = `id, tenant_id, email, name, role, status, version, created_at, updated_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	return u, err
+}
+
+// UserByID finds a user of a tenant; nil when there is none.
+func (q *Queries) UserByID(ctx context.Context, tenantID, id string) (*User, error) {
+	var out *User
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM `+s+`.users WHERE id = $1`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		out = &u
+		return err
+	})
+	return out, err
+}
+
+// CredentialsByEmail finds the user holding an address, across tenants (login needs no tenant).
+func (q *Queries) CredentialsByEmail(ctx context.Context, email string) (*Credentials, error) {
+	var out *Credentials
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		var c Credentials
+		err := tx.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM `+s+`.users
+			WHERE email = $1 AND NOT erased ORDER BY status = 'deactivated', created_at DESC LIMIT 1`, email).
+			Scan(&c.ID, &c.TenantID, &c.Email, &c.Name, &c.Role, &c.Status, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.PasswordHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		out = &c
+		return err
+	})
+	return out, err
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Role   string
+	Status string
+	Email  string
+	After  string // id cursor
+	Limit  int
+}
+
+// ListUsers pages through a tenant's users in id (creation) order.
+func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User, bool, int64, error) {
+	var out []User
+	var total int64
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		where := ` WHERE ($1 = '' OR role = $1) AND ($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3))`
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.users`+where, f.Role, f.Status, f.Email).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM `+s+`.users`+where+` AND id > $4 ORDER BY id LIMIT $5`,
+			f.Role, f.Status, f.Email, f.After, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+		return err
+	})
+	more := len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	return out, more, total, err
+}
+
+// TenantByID finds a tenant; nil when there is none.
+func (q *Queries) TenantByID(ctx context.Context, id string) (*Tenant, error) {
+	var out *Tenant
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		var t Tenant
+		err := tx.QueryRow(ctx, `SELECT id, name, version, created_at FROM `+s+`.tenants WHERE id = $1`, id).
+			Scan(&t.ID, &t.Name, &t.Version, &t.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		out = &t
+		return err
+	})
+	return out, err
+}
+
+// ListTenants pages through every tenant (platform admins only).
+func (q *Queries) ListTenants(ctx context.Context, after string, limit int) ([]Tenant, bool, int64, error) {
+	var out []Tenant
+	var total int64
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.tenants`).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, name, version, created_at FROM `+s+`.tenants WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Tenant, error) {
+			var t Tenant
+			return t, r.Scan(&t.ID, &t.Name, &t.Version, &t.CreatedAt)
+		})
+		return err
+	})
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, total, err
+}
+
+// Session is a signed-in session.
+type Session struct {
+	ID        string    `json:"id"`
+	UserID    string    `json:"user_id"`
+	Method    string    `json:"method"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+	Revoked   bool      `json:"revoked"`
+}
+
+// SessionByID finds a session; nil when there is none.
+func (q *Queries) SessionByID(ctx context.Context, tenantID, id string) (*Session, error) {
+	var out *Session
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		var x Session
+		err := tx.QueryRow(ctx, `SELECT id, user_id, method, expires_at, created_at, revoked FROM `+s+`.sessions WHERE id = $1`, id).
+			Scan(&x.ID, &x.UserID, &x.Method, &x.ExpiresAt, &x.CreatedAt, &x.Revoked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		out = &x
+		return err
+	})
+	return out, err
+}
