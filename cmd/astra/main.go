@@ -11,10 +11,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-)
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+	"github.com/astrabastion/astra/app"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -30,17 +29,28 @@ func main() {
 func migrateCmd() *cobra.Command {
 	return &cobra.Command{Use: "migrate", Short: "Create the database if missing and apply migrations",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig()
+			cfg, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
-			if err := ensureDatabase(cmd.Context(), cfg.DatabaseURL); err != nil {
+			if err := app.EnsureDatabase(cmd.Context(), cfg.DatabaseURL); err != nil {
 				return err
 			}
-			if err := migrate(cmd.Context(), cfg.DatabaseURL); err != nil {
+			if err := app.Migrate(cmd.Context(), cfg.DatabaseURL); err != nil {
 				return err
 			}
 			fmt.Println("migrations applied")
 			return nil
+		}}
+}
+
+func serveCmd() *cobra.Command {
+	return &cobra.Command{Use: "serve", Short: "Run the API, relay, projections and live stream (embedded broker by default)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.LoadConfig()
+			if err != nil {
+				return err
+			}
+			return app.Serve(cmd.Context(), cfg, app.Options{})
 		}}
 }

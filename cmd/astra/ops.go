@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/astrabastion/astra/app"
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/projections"
@@ -21,18 +22,18 @@ func verifyCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{Use: "verify", Short: "Verify the hash chain and version continuity of every stream (exit 1 on a break)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig()
+			cfg, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
-			log := newLogger("warn")
-			st, err := openStack(cmd.Context(), cfg, log, false)
+			log := app.NewLogger("warn")
+			st, err := app.Open(cmd.Context(), cfg, log, false)
 			if err != nil {
 				return err
 			}
-			defer st.close()
+			defer st.Close()
 			start := time.Now()
-			rep, err := eventstore.Verify(cmd.Context(), st.pool, tenant)
+			rep, err := eventstore.Verify(cmd.Context(), st.Pool, tenant)
 			if err != nil {
 				return err
 			}
@@ -62,7 +63,7 @@ func replayCmd() *cobra.Command {
 	var all bool
 	c := &cobra.Command{Use: "replay [projection...]", Short: "Rebuild projections from the Kafka log into new tables, then switch to them",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadConfig()
+			cfg, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
@@ -72,57 +73,57 @@ func replayCmd() *cobra.Command {
 	return c
 }
 
-func replay(ctx context.Context, cfg Config, names []string, all bool) error {
-	log := newLogger("warn")
-	st, err := openStack(ctx, cfg, log, true)
+func replay(ctx context.Context, cfg app.Config, names []string, all bool) error {
+	log := app.NewLogger("warn")
+	st, err := app.Open(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer st.Close()
 	if all || len(names) == 0 {
-		names = st.runner.Names()
+		names = st.Runner.Names()
 	}
 	for _, n := range names {
-		if _, ok := st.runner.Projection(n); !ok {
-			return fmt.Errorf("replay: unknown projection %q (have %v)", n, st.runner.Names())
+		if _, ok := st.Runner.Projection(n); !ok {
+			return fmt.Errorf("replay: unknown projection %q (have %v)", n, st.Runner.Names())
 		}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Drain the relay first so that the Kafka log holds every committed event.
-	relay := eventstore.NewRelay(st.pool, st.brokers, log)
+	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
 	go relay.Run(runCtx) //nolint:errcheck
 	if err := waitRelayed(runCtx, st); err != nil {
 		return err
 	}
-	st.runner.SwitchLag = 0
-	if err := st.runner.Init(ctx); err != nil {
+	st.Runner.SwitchLag = 0
+	if err := st.Runner.Init(ctx); err != nil {
 		return err
 	}
 	gens := map[string]projections.Generation{}
 	for _, n := range names {
-		g, err := st.runner.Rebuild(ctx, n)
+		g, err := st.Runner.Rebuild(ctx, n)
 		if err != nil {
 			return err
 		}
 		gens[n] = g
 	}
-	go st.runner.Run(runCtx) //nolint:errcheck
+	go st.Runner.Run(runCtx) //nolint:errcheck
 	for _, n := range names {
-		if err := followRebuild(runCtx, st.runner, gens[n]); err != nil {
+		if err := followRebuild(runCtx, st.Runner, gens[n]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func waitRelayed(ctx context.Context, st *stack) error {
+func waitRelayed(ctx context.Context, st *app.Stack) error {
 	for {
-		head, err := st.store.Head(ctx)
+		head, err := st.Store.Head(ctx)
 		if err != nil {
 			return err
 		}
-		cp, err := eventstore.Checkpoint(ctx, st.pool)
+		cp, err := eventstore.Checkpoint(ctx, st.Pool)
 		if err != nil {
 			return err
 		}
@@ -193,16 +194,16 @@ func eraseSubjectCmd() *cobra.Command {
 	c := &cobra.Command{Use: "erase-user USER_ID", Short: "Crypto-shred a user's personal data (internal; the DSAR endpoint supersedes it)",
 		Args: cobra.ExactArgs(1), Hidden: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadConfig()
+			cfg, err := app.LoadConfig()
 			if err != nil {
 				return err
 			}
-			st, err := openStack(cmd.Context(), cfg, newLogger("warn"), false)
+			st, err := app.Open(cmd.Context(), cfg, app.NewLogger("warn"), false)
 			if err != nil {
 				return err
 			}
-			defer st.close()
-			h := cmdiam.NewHandlers(st.store, st.keys, st.kek)
+			defer st.Close()
+			h := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
 			evs, err := h.EraseUser(cmd.Context(), eventstore.Metadata{TenantID: tenant, Actor: "system:erase-user"}, args[0], email)
 			if err != nil {
 				return err

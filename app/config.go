@@ -1,4 +1,7 @@
-package main
+// Package app assembles ASTRA BASTION from its parts: configuration, the
+// database, the broker, the event store, the projections and the HTTP API.
+// cmd/astra and the end-to-end tests both start the product through it.
+package app
 
 import (
 	"fmt"
@@ -34,7 +37,8 @@ type Config struct {
 	TLSKeyFile      string        `env:"ASTRA_TLS_KEY_FILE"`
 }
 
-func loadConfig() (Config, error) {
+// LoadConfig reads the configuration from the environment.
+func LoadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
 		return c, fmt.Errorf("config: %w", err)
@@ -57,10 +61,14 @@ func loadConfig() (Config, error) {
 	return c, nil
 }
 
-func newLogger(level string) *slog.Logger {
+// NewLogger is the JSON logger at the configured level.
+func NewLogger(level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
+
+// Version is set at build time with -ldflags "-X github.com/astrabastion/astra/app.Version=…".
+var Version = "0.1.0-dev"

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -12,58 +12,73 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/spf13/cobra"
+	"github.com/labstack/echo/v4"
+	"log/slog"
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/admin"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
+	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/server"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/http/ws"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
-func serveCmd() *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Run the API, relay, projections and live stream (embedded broker by default)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			return serve(cmd.Context(), cfg)
-		}}
+// Running is a started instance, handed to Options.OnReady (tests use it).
+type Running struct {
+	Addr     string
+	Stack    *Stack
+	Commands *cmdiam.Handlers
+	Relay    *eventstore.Relay
+	Hub      *ws.Hub
+	Signer   *auth.Signer
+	Echo     *echo.Echo
+	Registry *platform.Registry
 }
 
-func serve(ctx context.Context, cfg Config) error {
-	log := newLogger(cfg.LogLevel)
+// Options tune Serve.
+type Options struct {
+	// OnReady is called once the API listens.
+	OnReady func(*Running)
+	// Logger replaces the configured logger.
+	Logger *slog.Logger
+}
+
+// Serve runs the whole product until ctx ends: API, relay, projections, live
+// stream and, without ASTRA_KAFKA_BROKERS, the embedded broker.
+func Serve(ctx context.Context, cfg Config, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = NewLogger(cfg.LogLevel)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	st, err := openStack(ctx, cfg, log, true)
+	st, err := Open(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer st.Close()
 
-	signer, err := auth.LoadSigner(ctx, st.pool, st.kek, cfg.JWTIssuer, cfg.JWTAudience)
+	signer, err := auth.LoadSigner(ctx, st.Pool, st.KEK, cfg.JWTIssuer, cfg.JWTAudience)
 	if err != nil {
 		return err
 	}
-	if err := st.runner.Init(ctx); err != nil {
+	if err := st.Runner.Init(ctx); err != nil {
 		return err
 	}
-	commands := cmdiam.NewHandlers(st.store, st.keys, st.kek)
+	commands := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
 	if err := bootstrap(ctx, cfg, commands); err != nil {
 		return err
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	relay := eventstore.NewRelay(st.pool, st.brokers, log)
-	hub := ws.NewHub(st.pool, st.keys, signer, log)
+	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
+	hub := ws.NewHub(st.Pool, st.Keys, signer, log)
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -76,28 +91,31 @@ func serve(ctx context.Context, cfg Config) error {
 		}()
 	}
 	background("relay", relay.Run)
-	background("projections", st.runner.Run)
-	background("live stream", func(ctx context.Context) error { return hub.Run(ctx, st.brokers) })
-	background("keyring listener", func(ctx context.Context) error { st.keys.Listen(ctx); return nil })
+	background("projections", st.Runner.Run)
+	background("live stream", func(ctx context.Context) error { return hub.Run(ctx, st.Brokers) })
+	background("keyring listener", func(ctx context.Context) error { st.Keys.Listen(ctx); return nil })
 
-	kit := &writes.Kit{Pool: st.pool, Runner: st.runner, Timeout: cfg.ReadYourWrites}
-	queries := &rmiam.Queries{Runner: st.runner}
-	collectors := append(append(st.store.Collectors(), relay.Collectors()...), hub.Collectors()...)
-	e, _ := server.New(server.Deps{
-		Version: version, BodyLimit: cfg.BodyLimit, Logger: log, Signer: signer,
-		IAM:   &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit},
-		Admin: &admin.API{Pool: st.pool, Runner: st.runner, Relay: relay, Keys: st.keys, Brokers: st.brokers,
-			Version: version, Started: time.Now(), Instance: cfg.HTTPAddr},
+	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
+	queries := &rmiam.Queries{Runner: st.Runner}
+	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
+	e, reg := server.New(server.Deps{
+		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Signer: signer,
+		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit},
+		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
+			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
 		Hub: hub, Collectors: collectors,
 	})
-	_ = prometheus.DefaultRegisterer
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", version, "brokers", st.brokers)
+	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)
+	if opts.OnReady != nil {
+		opts.OnReady(&Running{Addr: ln.Addr().String(), Stack: st, Commands: commands, Relay: relay, Hub: hub,
+			Signer: signer, Echo: e, Registry: reg})
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCertFile != "" {

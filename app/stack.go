@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
+
+	"github.com/astrabastion/astra/domain/events"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/migrations"
+	"github.com/astrabastion/astra/projections"
+	rmiam "github.com/astrabastion/astra/projections/iam"
+)
+
+// Stack is the infrastructure every command shares.
+type Stack struct {
+	Cfg     Config
+	Log     *slog.Logger
+	Pool    *pgxpool.Pool
+	Broker  *eventstore.EmbeddedBroker
+	Brokers []string
+	KEK     []byte
+	Keys    *eventstore.Keyring
+	Store   *eventstore.Store
+	Runner  *projections.Runner
+}
+
+// Open creates and migrates the database, starts the embedded broker
+// when no cluster is configured, and prepares the store, keyring and runner.
+func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*Stack, error) {
+	s := &Stack{Cfg: cfg, Log: log}
+	if err := EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if pcfg.MaxConns < 20 {
+		pcfg.MaxConns = 20
+	}
+	if s.Pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+		return nil, err
+	}
+	if withBroker {
+		s.Brokers = cfg.KafkaBrokers
+		if len(s.Brokers) == 0 {
+			s.Broker, err = eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions)
+			if err != nil {
+				s.Close()
+				return nil, err
+			}
+			s.Brokers = []string{s.Broker.Addr()}
+			log.Info("embedded Kafka-protocol broker listening", "addr", s.Broker.Addr(), "dir", filepath.Join(cfg.DataDir, "kafka"))
+		}
+		if err := eventstore.EnsureTopics(s.Brokers, events.Topics(), int32(cfg.KafkaPartitions), int16(cfg.KafkaReplicas)); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if s.KEK, err = eventstore.LoadOrCreateKEK(ctx, s.Pool, cfg.MasterKey); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.Keys, err = eventstore.NewKeyring(s.Pool, s.KEK); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Store = eventstore.NewStore(s.Pool)
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys})
+	return s, nil
+}
+
+// Close stops the store and broker and closes the pool.
+func (s *Stack) Close() {
+	if s.Store != nil {
+		s.Store.Close()
+	}
+	if s.Broker != nil {
+		s.Broker.Close()
+	}
+	if s.Pool != nil {
+		s.Pool.Close()
+	}
+}
+
+// EnsureDatabase creates the configured database when it does not exist.
+func EnsureDatabase(ctx context.Context, dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("database url: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return nil
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	aconn, aerr := pgx.Connect(ctx, admin.String())
+	if aerr != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer aconn.Close(ctx)
+	_, cerr := aconn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	if cerr != nil && !strings.Contains(cerr.Error(), "already exists") {
+		return fmt.Errorf("database: create %s: %w", name, errors.Join(err, cerr))
+	}
+	return nil
+}
+
+// Migrate applies the migrations.
+func Migrate(ctx context.Context, dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrations.Up(ctx, db)
+}

@@ -1,0 +1,138 @@
+package testkit
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/astrabastion/astra/app"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds cmd/astra once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "astra-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "astra")
+		cmd := exec.Command("go", "build", "-o", binPath, "github.com/astrabastion/astra/cmd/astra")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			buildErr = err
+			binPath = out.String()
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build astra: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// Env renders a configuration as the environment of `astra serve`.
+func Env(cfg app.Config) []string {
+	env := []string{
+		"ASTRA_HTTP_ADDR=" + cfg.HTTPAddr, "ASTRA_DATA_DIR=" + cfg.DataDir, "ASTRA_DATABASE_URL=" + cfg.DatabaseURL,
+		"ASTRA_KAFKA_LISTEN=" + cfg.KafkaListen, "ASTRA_KAFKA_PARTITIONS=" + itoa(cfg.KafkaPartitions),
+		"ASTRA_BOOTSTRAP_TENANT=" + cfg.BootstrapTenant, "ASTRA_BOOTSTRAP_ADMIN_EMAIL=" + cfg.BootstrapEmail,
+		"ASTRA_BOOTSTRAP_ADMIN_PASSWORD=" + cfg.BootstrapPass, "ASTRA_LOG_LEVEL=" + cfg.LogLevel,
+		"ASTRA_READ_YOUR_WRITES_TIMEOUT=" + cfg.ReadYourWrites.String(), "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+	}
+	if len(cfg.KafkaBrokers) > 0 {
+		b := cfg.KafkaBrokers[0]
+		for _, x := range cfg.KafkaBrokers[1:] {
+			b += "," + x
+		}
+		env = append(env, "ASTRA_KAFKA_BROKERS="+b)
+	}
+	return env
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+// Process is `astra serve` running as a child process.
+type Process struct {
+	URL  string
+	Cfg  app.Config
+	cmd  *exec.Cmd
+	Log  *bytes.Buffer
+	done chan struct{}
+}
+
+// StartProcess runs `astra serve` with cfg (HTTPAddr must be a concrete port)
+// and waits until it is ready. The process is killed at cleanup.
+func StartProcess(t testing.TB, cfg app.Config) *Process {
+	t.Helper()
+	cmd := exec.Command(Binary(t), "serve")
+	cmd.Env = Env(cfg)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Process{URL: "http://" + cfg.HTTPAddr, Cfg: cfg, cmd: cmd, Log: &log, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.Kill() })
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("astra serve exited during start:\n%s", log.String())
+		default:
+		}
+		resp, err := http.Get(p.URL + "/api/v1/admin/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("astra serve not ready within 60s:\n%s", log.String())
+	return nil
+}
+
+// Kill sends SIGKILL (kill -9) and waits for the process to be gone.
+func (p *Process) Kill() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	}
+	<-p.done
+}
+
+// Stop sends SIGTERM and waits for a clean shutdown.
+func (p *Process) Stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.Kill()
+	}
+}
