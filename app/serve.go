@@ -71,7 +71,8 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	commands := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
-	if err := bootstrap(ctx, cfg, commands); err != nil {
+	boot, err := bootstrap(ctx, cfg, commands)
+	if err != nil {
 		return err
 	}
 
@@ -95,6 +96,12 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	background("live stream", func(ctx context.Context) error { return hub.Run(ctx, st.Brokers) })
 	background("keyring listener", func(ctx context.Context) error { st.Keys.Listen(ctx); return nil })
 
+	if boot != nil {
+		// The first admin can sign in only once the users read model has them.
+		if err := st.Runner.WaitFor(runCtx, time.Minute, boot.Events, rmiam.Name); err != nil {
+			log.Warn("bootstrap admin not yet in the read model", "err", err)
+		}
+	}
 	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
 	queries := &rmiam.Queries{Runner: st.Runner}
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
@@ -141,26 +148,26 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 }
 
 // bootstrap creates the first tenant and platform admin on the first start.
-func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers) error {
+func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers) (*cmdiam.CreatedTenant, error) {
 	password := cfg.BootstrapPass
 	generated := password == ""
 	if generated {
 		b := make([]byte, 18)
 		if _, err := rand.Read(b); err != nil {
-			return err
+			return nil, err
 		}
 		password = base64.RawURLEncoding.EncodeToString(b)
 	}
 	res, err := commands.Bootstrap(ctx, cfg.BootstrapTenant, cfg.BootstrapEmail, password)
 	if errors.Is(err, cmdiam.ErrAlreadyBootstrapped) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
+		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "\nBootstrap: tenant %q (%s), platform admin %s\n", cfg.BootstrapTenant, res.TenantID, cfg.BootstrapEmail)
 	if generated {
 		fmt.Fprintf(os.Stderr, "Generated admin password (shown once): %s\n\n", password)
 	}
-	return nil
+	return res, nil
 }

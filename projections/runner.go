@@ -261,13 +261,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err := r.Init(ctx); err != nil {
 		return err
 	}
-	client, err := sarama.NewClient(r.brokers, eventstore.KafkaConfig("astra-projections"))
+	client, err := r.kafka()
 	if err != nil {
-		return fmt.Errorf("projections: kafka client: %w", err)
+		return err
 	}
-	r.mu.Lock()
-	r.client = client
-	r.mu.Unlock()
 	defer client.Close()
 	wake := make(chan struct{}, 1)
 	go r.listen(ctx, wake)
@@ -586,6 +583,21 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
+// kafka returns the runner's metadata client, connecting on first use.
+func (r *Runner) kafka() (sarama.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil && !r.client.Closed() {
+		return r.client, nil
+	}
+	client, err := sarama.NewClient(r.brokers, eventstore.KafkaConfig("astra-projections"))
+	if err != nil {
+		return nil, fmt.Errorf("projections: kafka client: %w", err)
+	}
+	r.client = client
+	return client, nil
+}
+
 func (r *Runner) partitionCount(topic string) (int32, error) {
 	r.mu.Lock()
 	n, ok := r.partitions[topic]
@@ -595,7 +607,10 @@ func (r *Runner) partitionCount(topic string) (int32, error) {
 		return n, nil
 	}
 	if client == nil {
-		return 0, errors.New("projections: not running")
+		var err error
+		if client, err = r.kafka(); err != nil {
+			return 0, err
+		}
 	}
 	ps, err := client.Partitions(topic)
 	if err != nil {
@@ -638,14 +653,12 @@ func (r *Runner) Offsets(ctx context.Context, name string, gen int) ([]Partition
 		stored[pl.Topic+"/"+strconv.Itoa(int(pl.Partition))] = pl
 	}
 	rows.Close()
-	r.mu.Lock()
-	client := r.client
-	r.mu.Unlock()
+	client, err := r.kafka()
+	if err != nil {
+		return nil, err
+	}
 	var out []PartitionLag
 	for _, topic := range proj.Topics() {
-		if client == nil {
-			break
-		}
 		ps, err := client.Partitions(topic)
 		if err != nil {
 			return nil, err

@@ -53,7 +53,7 @@ var Catalogue = map[string]CatalogueEntry{
 
 	// System.
 	"SYS-001": {http.StatusInternalServerError, "Internal error", "An unexpected server error; quote the request_id when reporting it."},
-	"SYS-002": {http.StatusServiceUnavailable, "Service unavailable", "A dependency is unavailable or the request timed out; retry with backoff."},
+	"SYS-002": {http.StatusServiceUnavailable, "Service unavailable", "A dependency is unavailable, or the request timed out or was cancelled; retry with backoff."},
 	"SYS-003": {http.StatusNotFound, "Route not found", "No route matches the request path."},
 	"SYS-004": {http.StatusMethodNotAllowed, "Method not allowed", "The path exists but not for this method; see the Allow header."},
 

@@ -112,16 +112,24 @@ func ErrorHandler(err error, c echo.Context) {
 	}
 
 	perr := toProblem(err)
+	level := slog.LevelDebug
 	switch {
-	case perr.Status >= http.StatusInternalServerError:
-		logger.Error("request failed",
+	case perr.Status == http.StatusInternalServerError:
+		level = slog.LevelError
+	case perr.Status > http.StatusInternalServerError:
+		// 503s are transient (timeouts, dependencies); they need watching,
+		// not paging.
+		level = slog.LevelWarn
+	}
+	if level > slog.LevelDebug {
+		logger.Log(c.Request().Context(), level, "request failed",
 			slog.String("error", err.Error()),
 			slog.String("error_code", perr.Code),
 			slog.Int("status", perr.Status),
 			slog.String("method", c.Request().Method),
 			slog.String("route", c.Path()),
 		)
-	default:
+	} else {
 		logger.Debug("request rejected",
 			slog.String("error", err.Error()),
 			slog.String("error_code", perr.Code),
@@ -149,8 +157,9 @@ func toProblem(err error) *Error {
 	if errors.As(err, &mbe) {
 		return Problem("VAL-004", fmt.Sprintf("The request body exceeds %d bytes.", mbe.Limit))
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return Problem("SYS-002", "The request timed out.")
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// A timeout or a client that went away: transient, not a bug.
+		return Problem("SYS-002", "The request timed out or was cancelled.")
 	}
 	return Problem("SYS-001", genericInternalDetail)
 }

@@ -249,7 +249,7 @@ func successResponse(rt Route, gen *schemaGenerator) (*openapi3.Response, error)
 	if rt.Raw {
 		ct := rt.ContentType
 		if ct == "" {
-			ct = echoJSON
+			ct = jsonContentType
 		}
 		schema := data
 		switch {
@@ -272,7 +272,7 @@ func successResponse(rt Route, gen *schemaGenerator) (*openapi3.Response, error)
 	return resp, nil
 }
 
-const echoJSON = "application/json"
+const jsonContentType = "application/json"
 
 // envelopeSchema wraps a data schema in {data, meta, errors}.
 func envelopeSchema(data *openapi3.SchemaRef, list bool) *openapi3.SchemaRef {
@@ -304,7 +304,7 @@ func requestIDHeaderRef() *openapi3.HeaderRef {
 // Bind can always answer 413 and 415 for routes with a body.
 func errorStatuses(rt Route) []int {
 	set := map[int]bool{}
-	for _, s := range DefaultErrorStatuses {
+	for _, s := range defaultErrorStatuses {
 		set[s] = true
 	}
 	for _, s := range rt.Errors {

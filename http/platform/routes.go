@@ -45,9 +45,9 @@ type Param struct {
 	Schema            string // "string" (default), "integer", "number", "boolean", "date-time", "uuid"
 }
 
-// DefaultErrorStatuses are documented for every operation: any route can
+// defaultErrorStatuses are documented for every operation: any route can
 // reject input, authentication, authorisation or rate, or fail.
-var DefaultErrorStatuses = []int{
+var defaultErrorStatuses = []int{
 	http.StatusBadRequest,
 	http.StatusUnauthorized,
 	http.StatusForbidden,
