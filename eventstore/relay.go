@@ -47,7 +47,9 @@ func NewRelay(pool *pgxpool.Pool, brokers []string, log *slog.Logger) *Relay {
 }
 
 // Collectors exposes the relay's metrics.
-func (r *Relay) Collectors() []prometheus.Collector { return []prometheus.Collector{r.published, r.lagGauge} }
+func (r *Relay) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{r.published, r.lagGauge}
+}
 
 // IsLeader reports whether this instance relays now.
 func (r *Relay) IsLeader() bool { return r.leader.Load() }
