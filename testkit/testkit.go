@@ -402,3 +402,24 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
+
+// Remote is an Instance for a product running elsewhere (a child process):
+// Do, Login and DialWS work against url, with responses validated against the
+// OpenAPI document served there.
+func Remote(t testing.TB, url string) *Instance {
+	t.Helper()
+	resp, err := http.Get(url + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
+	return &Instance{URL: url, Doc: doc, check: platformtest.ResponseValidator(t, doc), stop: func() {}}
+}
