@@ -34,6 +34,7 @@ type Config struct {
 	BodyLimit       int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
 	LogLevel        string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
 	TLSCertFile     string        `env:"ASTRA_TLS_CERT_FILE"`
+	SMTPURL         string        `env:"ASTRA_SMTP_URL"`
 	TLSKeyFile      string        `env:"ASTRA_TLS_KEY_FILE"`
 }
 

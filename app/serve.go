@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type Running struct {
 	Relay    *eventstore.Relay
 	Hub      *ws.Hub
 	Signer   *auth.Signer
+	Auth     *auth.Authenticator
 	Echo     *echo.Echo
 	Registry *platform.Registry
 }
@@ -79,7 +81,14 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
-	hub := ws.NewHub(st.Pool, st.Keys, signer, log)
+	revocations, err := auth.LoadRevocations(ctx, st.Pool)
+	if err != nil {
+		return fmt.Errorf("revocations: %w", err)
+	}
+	queries := &rmiam.Queries{Runner: st.Runner}
+	authn := &auth.Authenticator{Signer: signer, Revocations: revocations}
+	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
+	revocations.OnRevoked = hub.Revoke
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -95,6 +104,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	background("projections", st.Runner.Run)
 	background("live stream", func(ctx context.Context) error { return hub.Run(ctx, st.Brokers) })
 	background("keyring listener", func(ctx context.Context) error { st.Keys.Listen(ctx); return nil })
+	background("revocation listener", func(ctx context.Context) error { revocations.Listen(ctx, st.Pool); return nil })
 
 	if boot != nil {
 		// The first admin can sign in only once the users read model has them.
@@ -102,12 +112,15 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 			log.Warn("bootstrap admin not yet in the read model", "err", err)
 		}
 	}
+	outbox, err := httpiam.NewOutbox(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
+	if err != nil {
+		return err
+	}
 	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
-	queries := &rmiam.Queries{Runner: st.Runner}
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
 	e, reg := server.New(server.Deps{
-		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Signer: signer,
-		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit},
+		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Auth: authn,
+		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit, Outbox: outbox},
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
 		Hub: hub, Collectors: collectors,
@@ -121,7 +134,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)
 	if opts.OnReady != nil {
 		opts.OnReady(&Running{Addr: ln.Addr().String(), Stack: st, Commands: commands, Relay: relay, Hub: hub,
-			Signer: signer, Echo: e, Registry: reg})
+			Signer: signer, Auth: authn, Echo: e, Registry: reg})
 	}
 	errc := make(chan error, 1)
 	go func() {

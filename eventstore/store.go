@@ -223,18 +223,6 @@ func (s *Store) commit(batch []*appendRequest) {
 func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("eventstore: begin: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after commit this is a no-op
-
-	// The head row lock serialises appends across every instance, so positions
-	// are assigned (and become visible) in commit order with no gaps.
-	var head int64
-	if err := tx.QueryRow(ctx, `SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE`).Scan(&head); err != nil {
-		return nil, fmt.Errorf("eventstore: lock head: %w", err)
-	}
 
 	streamSet := map[string]bool{}
 	var streamIDs []string
@@ -252,33 +240,45 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 			}
 		}
 	}
+
+	// One round trip begins the transaction, takes the head lock and reads
+	// what the decisions need; the statements run in order, so the reads
+	// happen under the lock. The head row lock serialises appends across every
+	// instance, so positions are assigned (and become visible) in commit order
+	// with no gaps.
+	var head int64
 	heads := make(map[string]streamHead, len(streamIDs))
-	rows, err := tx.Query(ctx, `SELECT stream_id, version, hash FROM streams WHERE stream_id = ANY($1)`, streamIDs)
-	if err != nil {
-		return nil, fmt.Errorf("eventstore: stream heads: %w", err)
-	}
-	for rows.Next() {
-		var id string
-		var h streamHead
-		if err := rows.Scan(&id, &h.version, &h.hash); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("eventstore: scan head: %w", err)
-		}
-		heads[id] = h
-	}
-	rows.Close()
-	if rows.Err() != nil {
-		return nil, fmt.Errorf("eventstore: stream heads: %w", rows.Err())
-	}
 	recorded := map[uuid.UUID]Event{}
+	reads := &pgx.Batch{}
+	reads.BeginTx(pgx.TxOptions{})
+	reads.Queue(`SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&head)
+	})
+	reads.Queue(`SELECT stream_id, version, hash FROM streams WHERE stream_id = ANY($1)`, streamIDs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			var h streamHead
+			if err := rows.Scan(&id, &h.version, &h.hash); err != nil {
+				return err
+			}
+			heads[id] = h
+		}
+		return rows.Err()
+	})
 	if len(explicitIDs) > 0 {
-		evs, err := queryEvents(ctx, tx, `WHERE event_id = ANY($1)`, explicitIDs)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range evs {
-			recorded[e.ID] = e
-		}
+		reads.Queue(`SELECT `+eventColumns+` FROM events WHERE event_id = ANY($1)`, explicitIDs).Query(func(rows pgx.Rows) error {
+			evs, err := scanEvents(rows)
+			for _, e := range evs {
+				recorded[e.ID] = e
+			}
+			return err
+		})
+	}
+	br := s.pool.SendBatch(ctx, reads)
+	tx := br.Tx()
+	defer tx.Rollback(ctx) //nolint:errcheck // after commit this is a no-op
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("eventstore: begin, lock head, read stream heads: %w", err)
 	}
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -360,17 +360,16 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		versions = append(versions, heads[id].version)
 		hashes = append(hashes, heads[id].hash)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO streams (stream_id, tenant_id, version, hash)
+	// The stream heads, the ledger head and the notification in one round trip.
+	writes := &pgx.Batch{}
+	writes.Queue(`INSERT INTO streams (stream_id, tenant_id, version, hash)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
-		ids, tenants, versions, hashes); err != nil {
-		return nil, fmt.Errorf("eventstore: stream heads: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE ledger_head SET position = $1 WHERE id = 1`, head); err != nil {
-		return nil, fmt.Errorf("eventstore: advance head: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10)); err != nil {
-		return nil, fmt.Errorf("eventstore: notify: %w", err)
+		ids, tenants, versions, hashes)
+	writes.Queue(`UPDATE ledger_head SET position = $1 WHERE id = 1`, head)
+	writes.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10))
+	if err := tx.SendBatch(ctx, writes).Close(); err != nil {
+		return nil, fmt.Errorf("eventstore: stream heads, head, notify: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("eventstore: commit: %w", err)
@@ -422,6 +421,10 @@ func queryEvents(ctx context.Context, q querier, where string, args ...any) ([]E
 		return nil, fmt.Errorf("eventstore: query events: %w", err)
 	}
 	defer rows.Close()
+	return scanEvents(rows)
+}
+
+func scanEvents(rows pgx.Rows) ([]Event, error) {
 	var out []Event
 	for rows.Next() {
 		var e Event

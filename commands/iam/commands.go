@@ -23,6 +23,16 @@ import (
 // ErrVersionMismatch reports a stale If-Match version.
 var ErrVersionMismatch = errors.New("iam: version mismatch")
 
+// ErrProtectedUser reports a change to a platform administrator's account by
+// someone who is not one: whoever may not create platform admins may not
+// demote, rename or deactivate them either.
+var ErrProtectedUser = errors.New("iam: only platform administrators may change a platform administrator")
+
+// mayChange reports whether an actor holding actorRole may change u.
+func mayChange(actorRole string, u iam.User) bool {
+	return u.Role != iam.RolePlatformAdmin || actorRole == iam.RolePlatformAdmin
+}
+
 // Handlers executes IAM commands.
 type Handlers struct {
 	Store *eventstore.Store
@@ -118,14 +128,28 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 // at, or ErrEmailTaken when the address is held.
 func (h *Handlers) claimable(ctx context.Context, email string) (string, int64, error) {
 	stream := h.emailStream(email)
-	evs, err := h.Store.ReadStream(ctx, stream)
+	v, held, err := h.claim(ctx, stream, iam.EmailClaimed.Name)
 	if err != nil {
 		return "", 0, err
 	}
-	if len(evs) > 0 && evs[len(evs)-1].Name() == iam.EmailClaimed.Name {
+	if held {
 		return "", 0, iam.ErrEmailTaken
 	}
-	return stream, int64(len(evs)), nil
+	return stream, v, nil
+}
+
+// claim reads a name-reservation stream: its version, and whether its last
+// event is a claim (held) rather than a release.
+func (h *Handlers) claim(ctx context.Context, stream, claimed string) (int64, bool, error) {
+	evs, err := h.Store.ReadStream(ctx, stream)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(evs) == 0 {
+		return 0, false, nil
+	}
+	last := evs[len(evs)-1]
+	return last.Version, last.Name() == claimed, nil
 }
 
 // LoadUser folds a user's stream.
@@ -136,7 +160,7 @@ func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
 		return u, err
 	}
 	for i := range evs {
-		t, ok := evtType(evs[i].Type)
+		t, ok := lookupType(evs[i].Type)
 		if !ok {
 			continue
 		}
@@ -150,27 +174,18 @@ func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
 	return u, nil
 }
 
-func evtType(ceType string) (func() any, bool) {
-	for _, t := range []struct {
-		name string
-		new  func() any
-	}{{iam.UserCreated.CEType(), iam.UserCreated.New}, {iam.UserUpdated.CEType(), iam.UserUpdated.New},
-		{iam.UserDeactivated.CEType(), iam.UserDeactivated.New}} {
-		if t.name == ceType {
-			return t.new, true
-		}
-	}
-	return nil, false
-}
-
-// UpdateUser changes a user's name or role. expected < 0 skips the version check.
-func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
+// UpdateUser changes a user's name or role on behalf of an actor holding
+// actorRole. expected < 0 skips the version check.
+func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
+	}
+	if !mayChange(actorRole, u) {
+		return nil, ErrProtectedUser
 	}
 	if expected >= 0 && expected != u.Version {
 		return nil, ErrVersionMismatch
@@ -195,14 +210,18 @@ func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, id 
 	return evs, err
 }
 
-// DeactivateUser stops a user from signing in and frees nothing else.
-func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
+// DeactivateUser stops a user from signing in and frees nothing else, on
+// behalf of an actor holding actorRole.
+func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
+	}
+	if !mayChange(actorRole, u) {
+		return nil, ErrProtectedUser
 	}
 	if expected >= 0 && expected != u.Version {
 		return nil, ErrVersionMismatch
@@ -366,22 +385,34 @@ type Session struct {
 // RefreshTTL is how long a refresh token stays valid.
 const RefreshTTL = 30 * 24 * time.Hour
 
-// StartSession records a successful login and issues the session's first refresh token.
+// StartSession records a successful login (SSO, tests) and issues the
+// session's first refresh token.
 func (h *Handlers) StartSession(ctx context.Context, meta eventstore.Metadata, userID, method string, now time.Time) (*Session, error) {
+	return h.startSession(ctx, meta, userID, method, now, 0)
+}
+
+func (h *Handlers) startSession(ctx context.Context, meta eventstore.Metadata, userID, method string, now time.Time, ttl time.Duration, also ...eventstore.StreamAppend) (*Session, error) {
+	if ttl <= 0 {
+		ttl = RefreshTTL
+	}
 	sid := uuid.Must(uuid.NewV7()).String()
 	token := "rt_" + sid + "." + randomToken("")
-	exp := now.Add(RefreshTTL).UTC().Truncate(time.Second)
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfSession(sid), Expected: eventstore.NoStream,
+	exp := now.Add(ttl).UTC().Truncate(time.Second)
+	appends := append([]eventstore.StreamAppend{{StreamID: iam.StreamOfSession(sid), Expected: eventstore.NoStream,
 		Events: []eventstore.Draft{{Type: iam.UserLoggedIn, Subject: userID, Data: &iam.UserLoggedInV1{UserID: userID, SessionID: sid,
-			Method: method, ExpiresAt: exp, RefreshHash: sha256Hex(token)}}}})
+			Method: method, ExpiresAt: exp, RefreshHash: sha256Hex(token)}}}}}, also...)
+	evs, err := h.Store.Append(ctx, meta, appends...)
 	if err != nil {
 		return nil, err
 	}
 	return &Session{ID: sid, UserID: userID, RefreshToken: token, ExpiresAt: exp, Events: evs}, nil
 }
 
-// ErrInvalidRefresh reports an unknown, expired or superseded refresh token.
+// ErrInvalidRefresh reports an unknown, expired or revoked refresh token.
 var ErrInvalidRefresh = errors.New("iam: invalid refresh token")
+
+// ErrRefreshReused reports a rotated refresh token presented again; the session family is revoked.
+var ErrRefreshReused = errors.New("iam: refresh token reused; session revoked")
 
 // RecordLoginFailure appends iam.LoginFailed for a known user.
 func (h *Handlers) RecordLoginFailure(ctx context.Context, meta eventstore.Metadata, userID, reason string) error {
@@ -410,6 +441,8 @@ func (h *Handlers) RefreshSession(ctx context.Context, token string, now time.Ti
 	}
 	var userID, current string
 	var exp time.Time
+	previous := map[string]bool{}
+	revoked := false
 	for i := range evs {
 		switch evs[i].Name() {
 		case iam.UserLoggedIn.Name:
@@ -423,10 +456,23 @@ func (h *Handlers) RefreshSession(ctx context.Context, token string, now time.Ti
 			if err := evs[i].Decode(&p); err != nil {
 				return nil, "", err
 			}
+			previous[current] = true
 			current, exp = p.RefreshHash, p.ExpiresAt
+		case iam.SessionRevoked.Name:
+			revoked = true
 		}
 	}
-	if !hmac.Equal([]byte(current), []byte(sha256Hex(token))) || now.After(exp) {
+	presented := sha256Hex(token)
+	if revoked {
+		return nil, "", ErrInvalidRefresh
+	}
+	if previous[presented] {
+		// A rotated token came back: it was stolen or replayed. End the whole
+		// session family so that neither holder can continue.
+		_, _ = h.RevokeSessions(ctx, eventstore.Metadata{TenantID: evs[0].TenantID, Actor: userID}, userID, []string{sid}, "refresh_token_reuse")
+		return nil, "", ErrRefreshReused
+	}
+	if !hmac.Equal([]byte(current), []byte(presented)) || now.After(exp) {
 		return nil, "", ErrInvalidRefresh
 	}
 	tenantID := evs[0].TenantID

@@ -119,3 +119,16 @@ func splitPermission(p string) (string, string) {
 	}
 	return p, ""
 }
+
+var roleDescriptions = map[string]string{
+	RolePlatformAdmin:     "Everything, in every tenant; creates tenants.",
+	RoleSecurityAdmin:     "Administers identity, the gateway, AEGIS and trust for the tenant.",
+	RoleComplianceOfficer: "Runs compliance and data governance; reads the rest.",
+	RoleRiskManager:       "Runs risk and resilience; reads the rest.",
+	RoleAuditor:           "Reads everything, writes nothing.",
+	RoleDeveloper:         "Uses the gateway and the assistant; reads posture.",
+	RoleViewer:            "Reads posture (not identity or administration).",
+}
+
+// RoleDescription describes a built-in role.
+func RoleDescription(role string) string { return roleDescriptions[role] }

@@ -28,10 +28,14 @@ var (
 type User struct {
 	ID       string
 	TenantID string
-	Role     string
+	Role     string   // primary role (the first one given)
+	Extra    []string // roles assigned later
 	Status   string
 	Version  int64
 }
+
+// Roles lists every role the user holds, primary first.
+func (u *User) Roles() []string { return append([]string{u.Role}, u.Extra...) }
 
 // Apply folds one event into the user's state.
 func (u *User) Apply(e any) {
@@ -44,7 +48,28 @@ func (u *User) Apply(e any) {
 		}
 	case *UserDeactivatedV1:
 		u.Status = StatusDeactivated
+	case *RoleAssignmentV1:
+		u.applyRole(ev)
 	}
+}
+
+// applyRole toggles a role: RoleAssigned and RoleUnassigned share a payload,
+// and a role already held can only be unassigned (commands ensure that).
+func (u *User) applyRole(ev *RoleAssignmentV1) {
+	roles := u.Roles()
+	var out []string
+	for _, r := range roles {
+		if r != ev.Role {
+			out = append(out, r)
+		}
+	}
+	if len(out) == len(roles) {
+		out = append(out, ev.Role)
+	}
+	if len(out) == 0 {
+		return
+	}
+	u.Role, u.Extra = out[0], out[1:]
 }
 
 // NormalizeEmail lower-cases and validates an address; uniqueness is on this form.

@@ -125,8 +125,12 @@ func NewSigner(key *rsa.PrivateKey, issuer, audience string) *Signer {
 func (s *Signer) KeyID() string { return s.kid }
 
 // Issue signs an access token for p.
-func (s *Signer) Issue(p Principal) (string, time.Time, error) {
-	now := s.now().UTC().Truncate(time.Second)
+func (s *Signer) Issue(p Principal) (string, time.Time, error) { return s.IssueAt(p, s.now()) }
+
+// IssueAt signs an access token for p as if it were now (tests use it to make
+// expired tokens with the real key).
+func (s *Signer) IssueAt(p Principal, now time.Time) (string, time.Time, error) {
+	now = now.UTC().Truncate(time.Second)
 	exp := now.Add(AccessTTL)
 	claims := Claims{TenantID: p.TenantID, Role: p.Role, Permissions: p.Permissions, SessionID: p.SessionID,
 		RegisteredClaims: jwt.RegisteredClaims{Subject: p.Subject, Issuer: s.Issuer, Audience: jwt.ClaimStrings{s.Audience},

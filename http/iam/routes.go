@@ -2,8 +2,10 @@
 package iam
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +27,8 @@ type API struct {
 	Queries  *rmiam.Queries
 	Signer   *auth.Signer
 	Writes   *writes.Kit
+	// Outbox delivers password-reset tokens.
+	Outbox Outbox
 }
 
 // LoginRequest is the body of POST /auth/login.
@@ -137,7 +141,7 @@ func (a *API) Routes() []platform.Route {
 				{Name: "role", Schema: "string"}, {Name: "status", Schema: "string"}, {Name: "email", Schema: "string"}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
 			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
-			Handler: a.createUser, Middleware: []echo.MiddlewareFunc{idem}, Headers: writeHeaders, Errors: []int{409, 422}},
+			Handler: a.createUser, Middleware: []echo.MiddlewareFunc{idem}, Headers: writeHeaders, Errors: []int{404, 409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/users/:id", OperationID: "getUser", Tag: "iam", Summary: "Read a user",
 			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: readHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/users/:id", OperationID: "updateUser", Tag: "iam", Summary: "Update a user",
@@ -178,6 +182,8 @@ func MapError(err error) error {
 			WithFields(platform.FieldError{Field: "role", Message: "must be one of " + strings.Join(iam.BuiltinRoles(), ", ")})
 	case errors.Is(err, iam.ErrUserDeactivated):
 		return platform.Problem("IAM-006", "The user is deactivated.")
+	case errors.Is(err, cmdiam.ErrProtectedUser):
+		return platform.Problem("AUTH-006", "Only platform administrators may change a platform administrator.")
 	case errors.Is(err, cmdiam.ErrVersionMismatch):
 		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
 	}
@@ -193,42 +199,58 @@ func (a *API) login(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	invalid := platform.Problem("AUTH-004", "Invalid e-mail or password.")
 	email, err := iam.NormalizeEmail(req.Email)
 	if err != nil {
-		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
+		return invalid
 	}
 	cred, err := a.Queries.CredentialsByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
-	if cred == nil || cred.PasswordHash == "" || cred.Status != iam.StatusActive {
-		// Hash anyway so that unknown addresses take as long as known ones.
-		_, _ = cmdiam.HashPassword(req.Password)
-		if cred != nil {
-			_ = a.Commands.RecordLoginFailure(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-				CorrelationID: platform.RequestID(c)}, cred.ID, "inactive")
-		}
-		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
+	if cred == nil {
+		_, _ = cmdiam.HashPassword(req.Password) // unknown addresses take as long as known ones
+		return invalid
 	}
-	ok, err := cmdiam.VerifyPassword(cred.PasswordHash, req.Password)
-	if err != nil {
-		return err
-	}
-	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
-	if !ok {
-		_ = a.Commands.RecordLoginFailure(ctx, meta, cred.ID, "bad_password")
-		return platform.Problem("AUTH-004", "Invalid e-mail or password.")
-	}
-	sess, err := a.Commands.StartSession(ctx, meta, cred.ID, "password", time.Now())
-	if err != nil {
+	sess, err := a.Commands.Login(ctx, cmdiam.LoginInput{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status,
+		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: time.Now(),
+		Correlation: platform.RequestID(c), SessionTTL: a.sessionTTL(ctx, cred.TenantID)})
+	switch {
+	case errors.Is(err, cmdiam.ErrInvalidCredentials):
+		return invalid
+	case errors.Is(err, iam.ErrLocked):
+		return platform.Problem("AUTH-007", "Too many failed sign-ins; the account is locked for a while or until an administrator unlocks it.").
+			WithHeader("Retry-After", strconv.Itoa(int(iam.LockDuration.Seconds())))
+	case errors.Is(err, iam.ErrMfaRequired):
+		return platform.Problem("AUTH-008", "This account uses two-factor authentication: send mfa_code.")
+	case errors.Is(err, iam.ErrMfaInvalid):
+		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
+	case err != nil:
 		return err
 	}
 	return a.tokens(c, &cred.User, sess.ID, sess.RefreshToken)
 }
 
+// sessionTTL is the tenant's refresh-token lifetime (0: the default).
+func (a *API) sessionTTL(ctx context.Context, tenantID string) time.Duration {
+	st, err := a.Queries.TenantSettings(ctx, tenantID)
+	if err != nil || st.SessionTTLHours <= 0 {
+		return 0
+	}
+	return time.Duration(st.SessionTTLHours) * time.Hour
+}
+
 func (a *API) tokens(c echo.Context, u *rmiam.User, sessionID, refresh string) error {
+	roles := u.Roles
+	if len(roles) == 0 {
+		roles = []string{u.Role}
+	}
+	perms, err := a.Queries.PermissionsOf(c.Request().Context(), u.TenantID, roles)
+	if err != nil {
+		return err
+	}
 	access, _, err := a.Signer.Issue(auth.Principal{Subject: u.ID, TenantID: u.TenantID, Role: u.Role,
-		Permissions: iam.PermissionsOf(u.Role), SessionID: sessionID})
+		Permissions: perms, SessionID: sessionID})
 	if err != nil {
 		return err
 	}
@@ -243,6 +265,9 @@ func (a *API) refresh(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	sess, tenantID, err := a.Commands.RefreshSession(ctx, req.RefreshToken, time.Now())
+	if errors.Is(err, cmdiam.ErrRefreshReused) {
+		return platform.Problem("AUTH-010", "This refresh token was already used; the session has been revoked. Sign in again.")
+	}
 	if errors.Is(err, cmdiam.ErrInvalidRefresh) {
 		return platform.Problem("AUTH-002", "The refresh token is not valid.")
 	}
@@ -346,6 +371,9 @@ func (a *API) createUser(c echo.Context) error {
 	if !iam.CanAssign(p.Role, req.Role) {
 		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
 	}
+	if err := a.actingTenantExists(c, p); err != nil {
+		return err
+	}
 	meta := writes.Metadata(c)
 	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
@@ -376,6 +404,26 @@ func (a *API) createUser(c echo.Context) error {
 	return platform.Respond(c, http.StatusCreated, out)
 }
 
+// actingTenantExists refuses a platform admin's write into a tenant that does
+// not exist (X-Tenant-ID is not checked against the tenants otherwise), so
+// that a typo cannot create users nobody can ever sign in to manage.
+func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
+	if p.ActingTenant == p.TenantID {
+		return nil
+	}
+	if uuid.Validate(p.ActingTenant) != nil {
+		return MapError(iam.ErrTenantNotFound)
+	}
+	t, err := a.Queries.TenantByID(c.Request().Context(), p.ActingTenant)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return MapError(iam.ErrTenantNotFound)
+	}
+	return nil
+}
+
 func (a *API) updateUser(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -393,7 +441,7 @@ func (a *API) updateUser(c echo.Context) error {
 	if req.Role != nil && !iam.CanAssign(p.Role, *req.Role) {
 		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
 	}
-	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
+	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), p.Role, id, expected, req.Name, req.Role)
 	if err != nil {
 		return MapError(err)
 	}
@@ -413,7 +461,7 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if id == p.Subject {
 		return platform.Problem("IAM-006", "You cannot deactivate yourself.")
 	}
-	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), p.Role, id, expected)
 	if err != nil {
 		return MapError(err)
 	}

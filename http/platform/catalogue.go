@@ -32,6 +32,10 @@ var Catalogue = map[string]CatalogueEntry{
 	"AUTH-004": {http.StatusUnauthorized, "Invalid credentials", "The e-mail/password pair (or other credential) was rejected."},
 	"AUTH-005": {http.StatusForbidden, "Tenant mismatch", "The token belongs to a different tenant than the one addressed by the request."},
 	"AUTH-006": {http.StatusForbidden, "Permission denied", "The principal lacks the permission the route requires."},
+	"AUTH-007": {http.StatusLocked, "Account locked", "Too many failed sign-ins: the account is locked for 15 minutes or until an administrator unlocks it. Retry-After says how long."},
+	"AUTH-008": {http.StatusUnauthorized, "MFA code required", "The account has two-factor authentication: repeat the login with mfa_code."},
+	"AUTH-009": {http.StatusUnauthorized, "Invalid MFA code", "The two-factor code is wrong, expired or already used."},
+	"AUTH-010": {http.StatusUnauthorized, "Refresh token reused", "A rotated refresh token was presented again: the whole session family is revoked. Sign in again."},
 
 	// Identity and access management.
 	"IAM-001": {http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."},
@@ -40,6 +44,19 @@ var Catalogue = map[string]CatalogueEntry{
 	"IAM-004": {http.StatusConflict, "Tenant name taken", "Another tenant already uses that name."},
 	"IAM-005": {http.StatusUnprocessableEntity, "Invalid role", "The role does not exist or cannot be granted by the caller."},
 	"IAM-006": {http.StatusUnprocessableEntity, "User is deactivated", "The operation is not allowed on a deactivated user."},
+	"IAM-007": {http.StatusNotFound, "Role not found", "No role with that id or name exists in the tenant."},
+	"IAM-008": {http.StatusConflict, "Role name taken", "A custom role with this name already exists in the tenant."},
+	"IAM-009": {http.StatusForbidden, "Built-in role is immutable", "Built-in roles cannot be changed or deleted."},
+	"IAM-010": {http.StatusUnprocessableEntity, "Unknown permission", "A permission is not in the catalogue (GET /api/v1/iam/permissions)."},
+	"IAM-011": {http.StatusUnprocessableEntity, "Last role", "A user keeps at least one role."},
+	"IAM-012": {http.StatusConflict, "MFA already enrolled", "Two-factor authentication is already enrolled; disable it first."},
+	"IAM-013": {http.StatusUnprocessableEntity, "MFA not enrolled", "There is no (pending) two-factor enrolment to verify or disable."},
+	"IAM-014": {http.StatusUnprocessableEntity, "Weak password", "Passwords have 12 to 1024 characters."},
+	"IAM-015": {http.StatusUnprocessableEntity, "Wrong current password", "The current password given to change it is wrong."},
+	"IAM-016": {http.StatusUnprocessableEntity, "Invalid reset token", "The password-reset token is unknown, expired (30 minutes) or already used."},
+	"IAM-017": {http.StatusConflict, "Role in use", "The role is still assigned to users; unassign it first."},
+	"IAM-018": {http.StatusNotFound, "Session not found", "No session with that id exists in the tenant."},
+	"IAM-019": {http.StatusUnprocessableEntity, "Role not assigned", "The user does not hold that role."},
 
 	// Concurrency and idempotency.
 	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},

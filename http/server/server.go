@@ -22,7 +22,7 @@ type Deps struct {
 	Version    string
 	BodyLimit  int64
 	Logger     *slog.Logger
-	Signer     *auth.Signer
+	Auth       *auth.Authenticator
 	IAM        *httpiam.API
 	Admin      *admin.API
 	Hub        *ws.Hub
@@ -37,11 +37,12 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	}
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
 	reg.Add(d.IAM.Routes()...)
+	reg.Add(d.IAM.LifecycleRoutes()...)
 	reg.Add(d.Admin.Routes()...)
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
 		Raw: true, Handler: d.Hub.Handler})
-	reg.Mount(e, func(r platform.Route) []echo.MiddlewareFunc { return d.Signer.Middleware(r.Permission) })
+	reg.Mount(e, func(r platform.Route) []echo.MiddlewareFunc { return d.Auth.Middleware(r.Permission) })
 	reg.ServeOpenAPI(e, "/api/v1/openapi.json")
 	return e, reg
 }

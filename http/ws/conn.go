@@ -1,9 +1,12 @@
 package ws
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -45,9 +48,35 @@ const (
 	StatusSlowConsumer websocket.StatusCode = 4408
 )
 
+// SendBuffer bounds the kernel's send buffer of a stream connection, so that
+// what a stuck subscriber can hold back is Buffer events plus about this many
+// bytes, not the megabytes that TCP autotuning would grant it before the hub
+// ever notices that the subscriber stopped reading.
+const SendBuffer = 64 << 10
+
+// boundedHijacker hands the hijacked connection to the WebSocket library with
+// its send buffer bounded to SendBuffer.
+type boundedHijacker struct{ http.ResponseWriter }
+
+// Hijack implements http.Hijacker.
+func (b boundedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(b.ResponseWriter).Hijack()
+	if err != nil {
+		return conn, rw, err
+	}
+	raw := conn
+	if tc, ok := raw.(interface{ NetConn() net.Conn }); ok { // TLS
+		raw = tc.NetConn()
+	}
+	if tc, ok := raw.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(SendBuffer)
+	}
+	return conn, rw, nil
+}
+
 // Handler upgrades GET /ws.
 func (h *Hub) Handler(c echo.Context) error {
-	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
+	conn, err := websocket.Accept(boundedHijacker{c.Response()}, c.Request(), &websocket.AcceptOptions{
 		// Browsers on other origins may connect: the stream authenticates with a
 		// token in the first message, never with cookies.
 		InsecureSkipVerify: true,
@@ -80,7 +109,26 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
+		closeDropped := func() {
+			s.mu.Lock()
+			reason := s.reason
+			s.mu.Unlock()
+			code := StatusSlowConsumer
+			if reason == "credential revoked" {
+				code = StatusUnauthenticated
+			}
+			conn.Close(code, reason)
+			cancel()
+		}
 		for {
+			// A dropped subscriber gets the close frame next, not the rest of
+			// its queue (a slow one has to reconnect with since anyway).
+			select {
+			case <-s.drop:
+				closeDropped()
+				return
+			default:
+			}
 			select {
 			case b := <-s.out:
 				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
@@ -91,11 +139,7 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 					return
 				}
 			case <-s.drop:
-				s.mu.Lock()
-				reason := s.reason
-				s.mu.Unlock()
-				conn.Close(StatusSlowConsumer, reason)
-				cancel()
+				closeDropped()
 				return
 			case <-ctx.Done():
 				return
@@ -156,12 +200,7 @@ func (h *Hub) authenticate(ctx context.Context, conn *websocket.Conn) (*auth.Pri
 	if err := json.Unmarshal(data, &msg); err != nil || msg.Type != "authenticate" || msg.Token == "" {
 		return nil, errors.New(`the first message must be {"type":"authenticate","token":…}`)
 	}
-	var p *auth.Principal
-	if strings.HasPrefix(msg.Token, "ab_live_") && h.APIKeys != nil {
-		p, err = h.APIKeys(ctx, msg.Token)
-	} else {
-		p, err = h.Signer.Verify(msg.Token)
-	}
+	p, err := h.Auth.Principal(ctx, msg.Token)
 	if err != nil || p == nil {
 		return nil, errors.New("invalid or expired token")
 	}
@@ -246,23 +285,32 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 			break
 		}
 	}
-	s.mu.Lock()
-	pending := s.pending
-	s.pending = nil
-	s.catchingUp = false
-	s.lastPos = last
-	s.mu.Unlock()
-	for _, f := range pending {
-		if f.pos <= last {
-			continue
-		}
-		select {
-		case s.out <- f.payload:
-		case <-s.drop:
+	// Flush what arrived live meanwhile. Live events keep being held back
+	// until none is left, so that none overtakes an earlier one of its stream.
+	for {
+		s.mu.Lock()
+		pending := s.pending
+		s.pending = nil
+		if len(pending) == 0 {
+			s.catchingUp = false
+			s.lastPos = last
+			s.mu.Unlock()
 			return nil
 		}
+		s.mu.Unlock()
+		for _, f := range pending {
+			if f.pos <= last {
+				continue
+			}
+			select {
+			case s.out <- f.payload:
+			case <-s.drop:
+				return nil
+			case <-ctx.Done():
+				return nil
+			}
+		}
 	}
-	return nil
 }
 
 func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
@@ -32,12 +33,10 @@ const maxPending = 10000
 
 // Hub fans events out to the subscribers of this instance.
 type Hub struct {
-	Pool   *pgxpool.Pool
-	Keys   *eventstore.Keyring
-	Signer *auth.Signer
-	Log    *slog.Logger
-	// APIKeys, when set, authenticates "ab_live_…" keys on the stream.
-	APIKeys func(ctx context.Context, key string) (*auth.Principal, error)
+	Pool *pgxpool.Pool
+	Keys *eventstore.Keyring
+	Auth *auth.Authenticator
+	Log  *slog.Logger
 
 	mu   sync.RWMutex
 	subs map[*subscriber]struct{}
@@ -48,14 +47,23 @@ type Hub struct {
 }
 
 // NewHub makes an empty hub.
-func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, signer *auth.Signer, log *slog.Logger) *Hub {
-	h := &Hub{Pool: pool, Keys: keys, Signer: signer, Log: log, subs: map[*subscriber]struct{}{},
+func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, authn *auth.Authenticator, log *slog.Logger) *Hub {
+	h := &Hub{Pool: pool, Keys: keys, Auth: authn, Log: log, subs: map[*subscriber]struct{}{},
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_delivered_events_total", Help: "Events delivered to WebSocket subscribers."}),
 		dropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_dropped_subscribers_total", Help: "Subscribers dropped for being too slow."}),
 	}
 	h.live = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "astra_ws_subscribers", Help: "Connected WebSocket subscribers."},
 		func() float64 { h.mu.RLock(); defer h.mu.RUnlock(); return float64(len(h.subs)) })
 	return h
+}
+
+// Dropped is how many subscribers were dropped for being too slow.
+func (h *Hub) Dropped() int {
+	var m dto.Metric
+	if err := h.dropped.Write(&m); err != nil {
+		return 0
+	}
+	return int(m.GetCounter().GetValue())
 }
 
 // Collectors exposes the hub's metrics.
@@ -166,6 +174,21 @@ func (h *Hub) render(ctx context.Context, ev *eventstore.Event) []byte {
 		return nil
 	}
 	return b
+}
+
+// Revoke closes the streams opened with a credential that was just revoked
+// (kind "session" or "apikey").
+func (h *Hub) Revoke(kind, id string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs {
+		p := s.principal
+		if (kind == "session" && p.SessionID == id) || (kind == "apikey" && p.Kind == "api_key" && p.Subject == id) {
+			s.mu.Lock()
+			s.dropLocked("credential revoked")
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (h *Hub) add(s *subscriber) {

@@ -17,6 +17,7 @@ type User struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
+	Roles     []string  `json:"roles"`
 	Status    string    `json:"status"`
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
@@ -42,11 +43,11 @@ type Queries struct {
 	Runner *projections.Runner
 }
 
-const userColumns = `id, tenant_id, email, name, role, status, version, created_at, updated_at`
+const userColumns = `id, tenant_id, email, name, role, roles, status, version, created_at, updated_at`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Roles, &u.Status, &u.Version, &u.CreatedAt, &u.UpdatedAt)
 	return u, err
 }
 
@@ -71,7 +72,7 @@ func (q *Queries) CredentialsByEmail(ctx context.Context, email string) (*Creden
 		var c Credentials
 		err := tx.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM `+s+`.users
 			WHERE email = $1 AND NOT erased ORDER BY status = 'deactivated', created_at DESC LIMIT 1`, email).
-			Scan(&c.ID, &c.TenantID, &c.Email, &c.Name, &c.Role, &c.Status, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.PasswordHash)
+			Scan(&c.ID, &c.TenantID, &c.Email, &c.Name, &c.Role, &c.Roles, &c.Status, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.PasswordHash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -95,7 +96,7 @@ func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter) 
 	var out []User
 	var total int64
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		where := ` WHERE ($1 = '' OR role = $1) AND ($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3))`
+		where := ` WHERE ($1 = '' OR $1 = ANY(roles)) AND ($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3))`
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.users`+where, f.Role, f.Status, f.Email).Scan(&total); err != nil {
 			return err
 		}

@@ -1,0 +1,421 @@
+package iam
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/astrabastion/astra/domain/events"
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+)
+
+// RevocationChannel is the Postgres NOTIFY channel that tells every instance
+// about revoked sessions and API keys at once ("session:<id>", "apikey:<id>").
+const RevocationChannel = "astra_revocations"
+
+// ErrInvalidCredentials reports a wrong e-mail, password or inactive account.
+var ErrInvalidCredentials = errors.New("iam: invalid credentials")
+
+// LoadAuth folds a user's authentication stream.
+func (h *Handlers) LoadAuth(ctx context.Context, userID string) (iam.AuthState, error) {
+	var s iam.AuthState
+	evs, err := h.Store.ReadStream(ctx, iam.StreamOfAuth(userID))
+	if err != nil {
+		return s, err
+	}
+	s.Apply(nil, time.Time{})
+	for i := range evs {
+		t, ok := lookupType(evs[i].Type)
+		if !ok {
+			continue
+		}
+		p := t()
+		if err := evs[i].Decode(p); err != nil {
+			return s, err
+		}
+		if lf, ok := p.(*iam.LoginFailedV1); ok && lf.Reason == "locked" {
+			s.Version = evs[i].Version
+			continue // attempts during a lock do not extend it
+		}
+		s.Apply(p, evs[i].Time)
+		s.Version = evs[i].Version
+	}
+	return s, nil
+}
+
+func lookupType(ceType string) (func() any, bool) {
+	t, ok := events.Lookup(ceType)
+	if !ok {
+		return nil, false
+	}
+	return t.New, true
+}
+
+// LoginInput is what Login needs from the read model and the request.
+type LoginInput struct {
+	UserID       string
+	TenantID     string
+	Status       string
+	PasswordHash string // from the users read model (opened)
+	Password     string
+	MfaCode      string
+	Method       string
+	Now          time.Time
+	Correlation  string
+	SessionTTL   time.Duration
+}
+
+// Login checks the lockout, the password and (when enrolled) the TOTP code,
+// records the outcome, and starts a session on success. A failure that
+// reaches MaxFailedLogins locks the account for LockDuration.
+func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
+	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
+	auth, err := h.LoadAuth(ctx, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if auth.Locked(in.Now) {
+		_ = h.fail(ctx, meta, in.UserID, "locked", false, in.Now)
+		return nil, iam.ErrLocked
+	}
+	hash := in.PasswordHash
+	if auth.PasswordHash != "" {
+		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
+	}
+	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
+		_, _ = HashPassword(in.Password) // same cost as a real check
+		_ = h.fail(ctx, meta, in.UserID, "inactive", false, in.Now)
+		return nil, ErrInvalidCredentials
+	}
+	ok, err := VerifyPassword(hash, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := h.fail(ctx, meta, in.UserID, "bad_password", auth.ShouldLock(in.Now), in.Now); err != nil {
+			return nil, err
+		}
+		return nil, ErrInvalidCredentials
+	}
+	var extra []eventstore.Draft
+	if auth.MfaEnrolled {
+		if in.MfaCode == "" {
+			return nil, iam.ErrMfaRequired
+		}
+		step, valid := h.checkTOTP(ctx, auth, in.MfaCode, in.Now)
+		if !valid {
+			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code", auth.ShouldLock(in.Now), in.Now); err != nil {
+				return nil, err
+			}
+			return nil, iam.ErrMfaInvalid
+		}
+		extra = append(extra, eventstore.Draft{Type: iam.MfaCodeUsed, Subject: in.UserID, Data: &iam.MfaCodeUsedV1{UserID: in.UserID, Step: step}})
+	}
+	if len(auth.Failures) > 0 {
+		extra = append(extra, eventstore.Draft{Type: iam.LoginFailuresReset, Subject: in.UserID, Data: &iam.LoginFailuresResetV1{UserID: in.UserID}})
+	}
+	var also []eventstore.StreamAppend
+	if len(extra) > 0 {
+		also = append(also, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(in.UserID), Expected: auth.Version, Events: extra})
+	}
+	method := in.Method
+	if method == "" {
+		method = "password"
+	}
+	sess, err := h.startSession(ctx, meta, in.UserID, method, in.Now, in.SessionTTL, also...)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, ErrInvalidCredentials // a concurrent login changed the auth stream; the client retries
+	}
+	return sess, err
+}
+
+// fail records a failed login, and a lock when this failure reaches the limit.
+func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, reason string, lock bool, now time.Time) error {
+	drafts := []eventstore.Draft{{Type: iam.LoginFailed, Subject: userID, Data: &iam.LoginFailedV1{UserID: userID, Reason: reason}}}
+	if lock {
+		drafts = append(drafts, eventstore.Draft{Type: iam.UserLocked, Subject: userID,
+			Data: &iam.UserLockedV1{UserID: userID, Until: now.Add(iam.LockDuration).UTC().Truncate(time.Second), Failures: iam.MaxFailedLogins}})
+	}
+	_, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion, Events: drafts})
+	return err
+}
+
+// checkTOTP validates a code against the enrolled secret, refusing a time
+// step already used (replay) and allowing one step of clock skew.
+func (h *Handlers) checkTOTP(ctx context.Context, auth iam.AuthState, code string, now time.Time) (int64, bool) {
+	secret := h.Keys.MustOpen(ctx, auth.MfaSecret)
+	if secret == "" || secret == eventstore.Erased {
+		return 0, false
+	}
+	for _, skew := range []int64{0, -1, 1} {
+		step := now.Unix()/30 + skew
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && hmac.Equal([]byte(want), []byte(code)) {
+			return step, step > auth.LastMfaStep
+		}
+	}
+	return 0, false
+}
+
+// MfaEnrollment is a started TOTP enrolment.
+type MfaEnrollment struct {
+	Secret string
+	URL    string
+}
+
+// StartMfaEnrollment issues a TOTP secret to confirm with VerifyMfa.
+func (h *Handlers) StartMfaEnrollment(ctx context.Context, meta eventstore.Metadata, userID, accountName string) (*MfaEnrollment, error) {
+	auth, err := h.LoadAuth(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if auth.MfaEnrolled {
+		return nil, iam.ErrMfaAlready
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "ASTRA BASTION", AccountName: accountName, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := h.Keys.Seal(ctx, meta.TenantID, userID, key.Secret())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
+		Events: []eventstore.Draft{{Type: iam.MfaEnrollmentStarted, Subject: userID, Data: &iam.MfaEnrollmentStartedV1{UserID: userID, Secret: sealed}}}}); err != nil {
+		return nil, err
+	}
+	return &MfaEnrollment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// VerifyMfa confirms an enrolment with a current code.
+func (h *Handlers) VerifyMfa(ctx context.Context, meta eventstore.Metadata, userID, code string, now time.Time) ([]eventstore.Event, error) {
+	auth, err := h.LoadAuth(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if auth.MfaSecret == "" {
+		return nil, iam.ErrMfaNotEnrolled
+	}
+	if auth.MfaEnrolled {
+		return nil, iam.ErrMfaAlready
+	}
+	step, ok := h.checkTOTP(ctx, auth, code, now)
+	if !ok {
+		return nil, iam.ErrMfaInvalid
+	}
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
+		Events: []eventstore.Draft{
+			{Type: iam.MfaEnrolled, Subject: userID, Data: &iam.MfaEnrolledV1{UserID: userID}},
+			{Type: iam.MfaCodeUsed, Subject: userID, Data: &iam.MfaCodeUsedV1{UserID: userID, Step: step}},
+		}})
+}
+
+// DisableMfa removes TOTP after checking a current code.
+func (h *Handlers) DisableMfa(ctx context.Context, meta eventstore.Metadata, userID, code string, now time.Time) ([]eventstore.Event, error) {
+	auth, err := h.LoadAuth(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !auth.MfaEnrolled {
+		return nil, iam.ErrMfaNotEnrolled
+	}
+	if _, ok := h.checkTOTP(ctx, auth, code, now); !ok {
+		return nil, iam.ErrMfaInvalid
+	}
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
+		Events: []eventstore.Draft{{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}}}})
+}
+
+// ResetMfa removes a user's TOTP on an administrator's authority.
+func (h *Handlers) ResetMfa(ctx context.Context, meta eventstore.Metadata, userID string) ([]eventstore.Event, error) {
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: iam.MfaReset, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}}}})
+}
+
+// Unlock lifts a lockout.
+func (h *Handlers) Unlock(ctx context.Context, meta eventstore.Metadata, userID string) ([]eventstore.Event, error) {
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: iam.UserUnlocked, Subject: userID, Data: &iam.UserUnlockedV1{UserID: userID}}}})
+}
+
+// ChangePassword replaces the password after checking the current one, and
+// revokes the user's other sessions.
+func (h *Handlers) ChangePassword(ctx context.Context, meta eventstore.Metadata, userID, currentHash, current, next string, otherSessions []string) ([]eventstore.Event, error) {
+	if err := iam.ValidatePassword(next); err != nil {
+		return nil, err
+	}
+	auth, err := h.LoadAuth(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	hash := currentHash
+	if auth.PasswordHash != "" {
+		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
+	}
+	ok, err := VerifyPassword(hash, current)
+	if err != nil || !ok {
+		return nil, iam.ErrBadPassword
+	}
+	return h.setPassword(ctx, meta, userID, next, "", auth.Version, otherSessions, "password_changed")
+}
+
+func (h *Handlers) setPassword(ctx context.Context, meta eventstore.Metadata, userID, password, resetID string, expected int64, revoke []string, reason string) ([]eventstore.Event, error) {
+	encoded, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := h.Keys.Seal(ctx, meta.TenantID, userID, encoded)
+	if err != nil {
+		return nil, err
+	}
+	typ := iam.PasswordChanged
+	if resetID != "" {
+		typ = iam.PasswordReset
+	}
+	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfAuth(userID), Expected: expected,
+		Events: []eventstore.Draft{{Type: typ, Subject: userID, Data: &iam.PasswordChangedV1{UserID: userID, PasswordHash: sealed, ResetID: resetID}}}}}
+	appends = append(appends, revocations(userID, revoke, reason)...)
+	evs, err := h.Store.Append(ctx, meta, appends...)
+	if err != nil {
+		return nil, err
+	}
+	h.announceRevoked(ctx, "session", revoke...)
+	return evs, nil
+}
+
+func revocations(userID string, sessions []string, reason string) []eventstore.StreamAppend {
+	var out []eventstore.StreamAppend
+	for _, sid := range sessions {
+		out = append(out, eventstore.StreamAppend{StreamID: iam.StreamOfSession(sid), Expected: eventstore.AnyVersion,
+			Events: []eventstore.Draft{{Type: iam.SessionRevoked, Subject: userID, Data: &iam.SessionRevokedV1{SessionID: sid, UserID: userID, Reason: reason}}}})
+	}
+	return out
+}
+
+// announceRevoked tells every instance at once (their in-memory revocation sets).
+func (h *Handlers) announceRevoked(ctx context.Context, kind string, ids ...string) {
+	for _, id := range ids {
+		_, _ = h.Store.Pool().Exec(context.WithoutCancel(ctx), `SELECT pg_notify($1, $2)`, RevocationChannel, kind+":"+id)
+	}
+}
+
+// RequestPasswordReset issues a single-use reset token valid for 30 minutes.
+// The token goes to the user out of band; only its hash is recorded.
+func (h *Handlers) RequestPasswordReset(ctx context.Context, meta eventstore.Metadata, userID string, now time.Time) (string, error) {
+	resetID := uuid.Must(uuid.NewV7()).String()
+	token := "prt_" + userID + "." + resetID + "." + randomToken("")
+	_, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: iam.PasswordResetRequested, Subject: userID, Data: &iam.PasswordResetRequestedV1{
+			UserID: userID, ResetID: resetID, TokenHash: sha256Hex(token), ExpiresAt: now.Add(iam.ResetTokenTTL).UTC().Truncate(time.Second)}}}})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// ParseResetToken extracts the user id of a reset token.
+func ParseResetToken(token string) (userID string, ok bool) {
+	rest, ok := strings.CutPrefix(token, "prt_")
+	if !ok {
+		return "", false
+	}
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) != 3 || uuid.Validate(parts[0]) != nil || uuid.Validate(parts[1]) != nil {
+		return "", false
+	}
+	return parts[0], true
+}
+
+// ResetPassword consumes a reset token: it must be the recorded one, unexpired
+// and unused; every session of the user is revoked.
+func (h *Handlers) ResetPassword(ctx context.Context, meta eventstore.Metadata, token, next string, sessions []string, now time.Time) ([]eventstore.Event, error) {
+	if err := iam.ValidatePassword(next); err != nil {
+		return nil, err
+	}
+	userID, ok := ParseResetToken(token)
+	if !ok {
+		return nil, iam.ErrResetInvalid
+	}
+	resetID := strings.SplitN(strings.TrimPrefix(token, "prt_"), ".", 3)[1]
+	auth, err := h.LoadAuth(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	req, found := auth.Resets[resetID]
+	if !found || auth.UsedResets[resetID] || now.After(req.ExpiresAt) || !hmac.Equal([]byte(req.TokenHash), []byte(sha256Hex(token))) {
+		return nil, iam.ErrResetInvalid
+	}
+	evs, err := h.setPassword(ctx, meta, userID, next, resetID, auth.Version, sessions, "password_reset")
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, iam.ErrResetInvalid // raced with another use of the token
+	}
+	return evs, err
+}
+
+// RevokeSessions ends sessions (logout, admin revocation) on every instance at once.
+func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata, userID string, sessions []string, reason string) ([]eventstore.Event, error) {
+	if len(sessions) == 0 {
+		return nil, nil
+	}
+	evs, err := h.Store.Append(ctx, meta, revocations(userID, sessions, reason)...)
+	if err != nil {
+		return nil, fmt.Errorf("iam.revokesessions: %w", err)
+	}
+	h.announceRevoked(ctx, "session", sessions...)
+	return evs, nil
+}
+
+// AssignRole gives a user one more role.
+func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, userID, role string, valid func(string) bool) ([]eventstore.Event, error) {
+	u, err := h.LoadUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return nil, iam.ErrUserNotFound
+	}
+	if !valid(role) {
+		return nil, iam.ErrInvalidRole
+	}
+	for _, r := range u.Roles() {
+		if r == role {
+			return nil, nil // already held: nothing to record
+		}
+	}
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(userID), Expected: u.Version,
+		Events: []eventstore.Draft{{Type: iam.RoleAssigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}})
+}
+
+// UnassignRole takes a role from a user; the last role cannot be removed.
+func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, userID, role string) ([]eventstore.Event, error) {
+	u, err := h.LoadUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return nil, iam.ErrUserNotFound
+	}
+	roles := u.Roles()
+	held := false
+	for _, r := range roles {
+		held = held || r == role
+	}
+	if !held {
+		return nil, iam.ErrRoleNotAssigned
+	}
+	if len(roles) == 1 {
+		return nil, iam.ErrLastRole
+	}
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(userID), Expected: u.Version,
+		Events: []eventstore.Draft{{Type: iam.RoleUnassigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}})
+}

@@ -1,0 +1,39 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+)
+
+// UpdateTenant changes a tenant's name (claiming the new one) or settings.
+func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, tenantID string, expected int64, name *string, settings *iam.TenantSettings) ([]eventstore.Event, error) {
+	evs, err := h.Store.ReadStream(ctx, iam.StreamOfTenant(tenantID))
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, iam.ErrTenantNotFound
+	}
+	version := evs[len(evs)-1].Version
+	if expected >= 0 && expected != version {
+		return nil, ErrVersionMismatch
+	}
+	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfTenant(tenantID), Expected: version,
+		Events: []eventstore.Draft{{Type: iam.TenantUpdated, Subject: tenantID, Data: &iam.TenantUpdatedV1{TenantID: tenantID, Name: name, Settings: settings}}}}}
+	if name != nil {
+		appends = append(appends, eventstore.StreamAppend{StreamID: iam.StreamOfTenantName(*name), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: iam.TenantNameClaimed, Subject: tenantID, Data: &iam.TenantNameClaimedV1{TenantID: tenantID}}}})
+	}
+	out, err := h.Store.Append(ctx, meta, appends...)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		if name != nil && ce.StreamID == iam.StreamOfTenantName(*name) {
+			return nil, iam.ErrTenantNameTaken
+		}
+		return nil, ErrVersionMismatch
+	}
+	return out, err
+}

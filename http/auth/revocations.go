@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// RevocationChannel must match commands/iam.RevocationChannel.
+const RevocationChannel = "astra_revocations"
+
+// Revocations is this instance's set of revoked sessions and API keys. It is
+// loaded from the ledger at start and kept current by Postgres notifications,
+// so a revocation on any instance takes effect on every instance at once.
+type Revocations struct {
+	mu      sync.RWMutex
+	revoked map[string]bool // "session:<id>", "apikey:<id>"
+	// OnRevoked, when set, is told of each new revocation (caches drop entries).
+	OnRevoked func(kind, id string)
+}
+
+// LoadRevocations reads every revocation recorded in the ledger.
+func LoadRevocations(ctx context.Context, pool *pgxpool.Pool) (*Revocations, error) {
+	r := &Revocations{revoked: map[string]bool{}}
+	rows, err := pool.Query(ctx, `SELECT type, convert_from(data, 'UTF8')::jsonb FROM events
+		WHERE type IN ('com.astra.iam.SessionRevoked', 'com.astra.iam.ApiKeyRevoked', 'com.astra.iam.ApiKeyRotated')`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ string
+		var data map[string]any
+		if err := rows.Scan(&typ, &data); err != nil {
+			return nil, err
+		}
+		switch typ {
+		case "com.astra.iam.SessionRevoked":
+			if id, _ := data["session_id"].(string); id != "" {
+				r.revoked["session:"+id] = true
+			}
+		default:
+			// A rotated key's old secret is revoked through its secret id.
+			if id, _ := data["revoked_secret_id"].(string); id != "" {
+				r.revoked["apikey:"+id] = true
+			} else if id, _ := data["key_id"].(string); id != "" && typ == "com.astra.iam.ApiKeyRevoked" {
+				r.revoked["apikey:"+id] = true
+			}
+		}
+	}
+	return r, rows.Err()
+}
+
+// Revoke marks kind:id revoked here (also called on notifications).
+func (r *Revocations) Revoke(kind, id string) {
+	r.mu.Lock()
+	r.revoked[kind+":"+id] = true
+	r.mu.Unlock()
+	if r.OnRevoked != nil {
+		r.OnRevoked(kind, id)
+	}
+}
+
+// Revoked reports whether kind:id is revoked.
+func (r *Revocations) Revoked(kind, id string) bool {
+	if r == nil || id == "" {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.revoked[kind+":"+id]
+}
+
+// Listen applies revocation notifications until ctx ends.
+func (r *Revocations) Listen(ctx context.Context, pool *pgxpool.Pool) {
+	for ctx.Err() == nil {
+		conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err == nil {
+			for {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
+					break
+				}
+				if kind, id, ok := strings.Cut(n.Payload, ":"); ok {
+					r.Revoke(kind, id)
+				}
+			}
+		}
+		conn.Close(context.Background())
+	}
+}

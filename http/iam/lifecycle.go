@@ -1,0 +1,717 @@
+package iam
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	cmdiam "github.com/astrabastion/astra/commands/iam"
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
+	rmiam "github.com/astrabastion/astra/projections/iam"
+)
+
+// MfaEnrollResponse is the answer of POST /auth/mfa/enroll.
+type MfaEnrollResponse struct {
+	Secret     string `json:"secret"`
+	OtpauthURL string `json:"otpauth_url"`
+}
+
+// MfaCodeRequest carries a TOTP code.
+type MfaCodeRequest struct {
+	Code string `json:"code" validate:"required,len=6,numeric"`
+}
+
+// MfaStatus is the answer of MFA changes.
+type MfaStatus struct {
+	MfaEnabled bool `json:"mfa_enabled"`
+}
+
+// PasswordChangeRequest is the body of POST /auth/password/change.
+type PasswordChangeRequest struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=1024"`
+	NewPassword     string `json:"new_password" validate:"required,min=12,max=1024"`
+}
+
+// PasswordForgotRequest is the body of POST /auth/password/forgot.
+type PasswordForgotRequest struct {
+	Email string `json:"email" validate:"required,email,max=320"`
+}
+
+// PasswordResetRequest is the body of POST /auth/password/reset.
+type PasswordResetRequest struct {
+	Token       string `json:"token" validate:"required,max=512"`
+	NewPassword string `json:"new_password" validate:"required,min=12,max=1024"`
+}
+
+// Accepted is the answer of requests whose effect is out of band.
+type Accepted struct {
+	Status string `json:"status"`
+}
+
+// RoleRequest is the body of POST /iam/users/{id}/roles.
+type RoleRequest struct {
+	Role string `json:"role" validate:"required,max=64"`
+}
+
+// UserSecurity is a user's security state (unlock, reset-mfa answers).
+type UserSecurity struct {
+	UserID string `json:"user_id"`
+	rmiam.AuthStatus
+}
+
+// CreateRoleRequest is the body of POST /iam/roles.
+type CreateRoleRequest struct {
+	Name        string   `json:"name" validate:"required,min=2,max=63"`
+	Description string   `json:"description" validate:"max=500"`
+	Permissions []string `json:"permissions" validate:"required,min=1,max=100,dive,max=64"`
+}
+
+// UpdateRoleRequest is the body of PATCH /iam/roles/{id}.
+type UpdateRoleRequest struct {
+	Description *string   `json:"description,omitempty" validate:"omitempty,max=500"`
+	Permissions *[]string `json:"permissions,omitempty" validate:"omitempty,min=1,max=100,dive,max=64"`
+}
+
+// PermissionInfo is one entry of the permission catalogue.
+type PermissionInfo struct {
+	Permission string `json:"permission"`
+	Module     string `json:"module"`
+	Level      string `json:"level"`
+}
+
+// TenantProfile is the current tenant with its settings.
+type TenantProfile struct {
+	rmiam.Tenant
+	Settings iam.TenantSettings `json:"settings"`
+}
+
+// UpdateTenantRequest is the body of PATCH /iam/tenants/current.
+type UpdateTenantRequest struct {
+	Name     *string             `json:"name,omitempty" validate:"omitempty,min=2,max=100"`
+	Settings *TenantSettingsBody `json:"settings,omitempty"`
+}
+
+// TenantSettingsBody are the settable tenant settings.
+type TenantSettingsBody struct {
+	RateLimitPerMinute *int  `json:"rate_limit_per_minute,omitempty" validate:"omitempty,min=0,max=1000000"`
+	MfaRequired        *bool `json:"mfa_required,omitempty"`
+	SessionTTLHours    *int  `json:"session_ttl_hours,omitempty" validate:"omitempty,min=0,max=8760"`
+}
+
+// LifecycleRoutes declares sign-out, MFA, password, roles, sessions and the current tenant.
+func (a *API) LifecycleRoutes() []platform.Route {
+	idem := []echo.MiddlewareFunc{a.Writes.Idempotent()}
+	return []platform.Route{
+		{Method: http.MethodPost, Path: "/api/v1/auth/logout", OperationID: "logout", Tag: "auth", Summary: "Revoke the current session",
+			Permission: auth.Authenticated, Status: http.StatusNoContent, Handler: a.logout},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enroll", OperationID: "mfaEnroll", Tag: "auth", Summary: "Start TOTP enrolment",
+			Permission: auth.Authenticated, Response: MfaEnrollResponse{}, Handler: a.mfaEnroll, Errors: []int{409}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/verify", OperationID: "mfaVerify", Tag: "auth", Summary: "Confirm TOTP enrolment",
+			Permission: auth.Authenticated, Request: MfaCodeRequest{}, Response: MfaStatus{}, Handler: a.mfaVerify, Errors: []int{409, 422}},
+		{Method: http.MethodDelete, Path: "/api/v1/auth/mfa", OperationID: "mfaDisable", Tag: "auth", Summary: "Remove TOTP (needs a current code)",
+			Permission: auth.Authenticated, Request: MfaCodeRequest{}, Response: MfaStatus{}, Handler: a.mfaDisable, Errors: []int{422}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/password/change", OperationID: "passwordChange", Tag: "auth", Summary: "Change the password (revokes other sessions)",
+			Permission: auth.Authenticated, Request: PasswordChangeRequest{}, Status: http.StatusNoContent, Handler: a.passwordChange, Errors: []int{422}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/password/forgot", OperationID: "passwordForgot", Tag: "auth", Summary: "Send a reset token (always 202)",
+			Permission: auth.Public, Request: PasswordForgotRequest{}, Response: Accepted{}, Status: http.StatusAccepted, Handler: a.passwordForgot},
+		{Method: http.MethodPost, Path: "/api/v1/auth/password/reset", OperationID: "passwordReset", Tag: "auth", Summary: "Set a new password with a reset token (revokes every session)",
+			Permission: auth.Public, Request: PasswordResetRequest{}, Status: http.StatusNoContent, Handler: a.passwordReset, Errors: []int{422}},
+
+		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/roles", OperationID: "assignRole", Tag: "iam", Summary: "Assign a role",
+			Permission: "iam:admin", Request: RoleRequest{}, Response: rmiam.User{}, Handler: a.assignRole, Middleware: idem, Errors: []int{404, 412, 422}},
+		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id/roles/:role", OperationID: "unassignRole", Tag: "iam", Summary: "Unassign a role",
+			Permission: "iam:admin", Response: rmiam.User{}, Handler: a.unassignRole, Errors: []int{404, 412, 422}},
+		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lockout",
+			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.unlock, Errors: []int{404}},
+		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/reset-mfa", OperationID: "resetUserMfa", Tag: "iam", Summary: "Remove a user's TOTP (recovery)",
+			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.resetMfa, Errors: []int{404}},
+		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id/sessions", OperationID: "revokeUserSessions", Tag: "iam", Summary: "Revoke every session of a user",
+			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.revokeUserSessions, Errors: []int{404}},
+
+		{Method: http.MethodGet, Path: "/api/v1/iam/roles", OperationID: "listRoles", Tag: "iam", Summary: "Built-in and custom roles",
+			Permission: "iam:read", Response: rmiam.Role{}, List: true, Handler: a.listRoles},
+		{Method: http.MethodPost, Path: "/api/v1/iam/roles", OperationID: "createRole", Tag: "iam", Summary: "Create a custom role",
+			Permission: "iam:admin", Request: CreateRoleRequest{}, Response: rmiam.Role{}, Status: http.StatusCreated, Handler: a.createRole,
+			Middleware: idem, Errors: []int{409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/iam/roles/:id", OperationID: "getRole", Tag: "iam", Summary: "Read a role",
+			Permission: "iam:read", Response: rmiam.Role{}, Handler: a.getRole, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: "/api/v1/iam/roles/:id", OperationID: "updateRole", Tag: "iam", Summary: "Update a custom role",
+			Permission: "iam:admin", Request: UpdateRoleRequest{}, Response: rmiam.Role{}, Handler: a.updateRole, Middleware: idem,
+			Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+		{Method: http.MethodDelete, Path: "/api/v1/iam/roles/:id", OperationID: "deleteRole", Tag: "iam", Summary: "Delete a custom role",
+			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.deleteRole, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+		{Method: http.MethodGet, Path: "/api/v1/iam/permissions", OperationID: "listPermissions", Tag: "iam", Summary: "The permission catalogue",
+			Permission: "iam:read", Response: PermissionInfo{}, List: true, Handler: a.listPermissions},
+
+		{Method: http.MethodGet, Path: "/api/v1/iam/sessions", OperationID: "listSessions", Tag: "iam", Summary: "Sessions of the tenant (yours without iam:admin)",
+			Permission: auth.Authenticated, Response: rmiam.Session{}, List: true, Handler: a.listSessions,
+			Query: []platform.Param{{Name: "user_id", Schema: "string"}, {Name: "active", Schema: "boolean"}}},
+		{Method: http.MethodDelete, Path: "/api/v1/iam/sessions/:id", OperationID: "revokeSession", Tag: "iam", Summary: "Revoke a session",
+			Permission: auth.Authenticated, Status: http.StatusNoContent, Handler: a.revokeSession, Errors: []int{404}},
+
+		{Method: http.MethodGet, Path: "/api/v1/iam/tenants/current", OperationID: "currentTenant", Tag: "iam", Summary: "The current tenant and its settings",
+			Permission: "iam:read", Response: TenantProfile{}, Handler: a.currentTenant, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: "/api/v1/iam/tenants/current", OperationID: "updateCurrentTenant", Tag: "iam", Summary: "Update the current tenant's profile and settings",
+			Permission: "iam:admin", Request: UpdateTenantRequest{}, Response: TenantProfile{}, Handler: a.updateCurrentTenant, Middleware: idem,
+			Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+	}
+}
+
+// mapLifecycle turns lifecycle and role errors into problems.
+func mapLifecycle(err error) error {
+	switch {
+	case errors.Is(err, iam.ErrMfaInvalid):
+		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
+	case errors.Is(err, iam.ErrMfaAlready):
+		return platform.Problem("IAM-012", "Two-factor authentication is already enrolled.")
+	case errors.Is(err, iam.ErrMfaNotEnrolled):
+		return platform.Problem("IAM-013", "There is no two-factor enrolment to verify or disable.")
+	case errors.Is(err, iam.ErrWeakPassword):
+		return platform.Problem("IAM-014", "Passwords have 12 to 1024 characters.").
+			WithFields(platform.FieldError{Field: "new_password", Message: "must have 12 to 1024 characters"})
+	case errors.Is(err, iam.ErrBadPassword):
+		return platform.Problem("IAM-015", "The current password is wrong.")
+	case errors.Is(err, iam.ErrResetInvalid):
+		return platform.Problem("IAM-016", "The reset token is unknown, expired or already used.")
+	case errors.Is(err, iam.ErrRoleNotFound):
+		return platform.Problem("IAM-007", "No such role in this tenant.")
+	case errors.Is(err, iam.ErrRoleNameTaken):
+		return platform.Problem("IAM-008", "A role with this name already exists.")
+	case errors.Is(err, iam.ErrRoleImmutable):
+		return platform.Problem("IAM-009", "Built-in roles cannot be changed or deleted.")
+	case errors.Is(err, iam.ErrUnknownPermission):
+		return platform.Problem("IAM-010", "Unknown permission; see GET /api/v1/iam/permissions.")
+	case errors.Is(err, iam.ErrLastRole):
+		return platform.Problem("IAM-011", "A user keeps at least one role.")
+	case errors.Is(err, iam.ErrRoleInUse):
+		return platform.Problem("IAM-017", "The role is still assigned to users.")
+	case errors.Is(err, iam.ErrSessionNotFound):
+		return platform.Problem("IAM-018", "No such session in this tenant.")
+	case errors.Is(err, iam.ErrRoleNotAssigned):
+		return platform.Problem("IAM-019", "The user does not hold that role.")
+	case errors.Is(err, iam.ErrInvalidRole):
+		return platform.Problem("IAM-005", "Invalid role name: lower case letters, digits and underscores, not a built-in name.")
+	}
+	return MapError(err)
+}
+
+func (a *API) logout(c echo.Context) error {
+	p := auth.PrincipalOf(c)
+	if p.SessionID == "" {
+		return platform.Problem("IAM-018", "This credential has no session to end.")
+	}
+	if _, err := a.Commands.RevokeSessions(c.Request().Context(), writes.Metadata(c), p.Subject, []string{p.SessionID}, "logout"); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// userPrincipal refuses the self-service routes to API keys.
+func userPrincipal(c echo.Context) (*auth.Principal, error) {
+	p := auth.PrincipalOf(c)
+	if p.Kind != "user" {
+		return nil, platform.Problem("AUTH-006", "Only users (not API keys) manage their own credentials.")
+	}
+	return p, nil
+}
+
+func (a *API) mfaEnroll(c echo.Context) error {
+	p, err := userPrincipal(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Queries.UserByID(c.Request().Context(), p.TenantID, p.Subject)
+	if err != nil {
+		return err
+	}
+	account := p.Subject
+	if u != nil {
+		account = u.Email
+	}
+	meta := writes.Metadata(c)
+	meta.TenantID = p.TenantID
+	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, p.Subject, account)
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: enr.Secret, OtpauthURL: enr.URL})
+}
+
+func (a *API) mfaVerify(c echo.Context) error {
+	p, err := userPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var req MfaCodeRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.VerifyMfa(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true})
+}
+
+func (a *API) mfaDisable(c echo.Context) error {
+	p, err := userPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var req MfaCodeRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.DisableMfa(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: false})
+}
+
+func (a *API) passwordChange(c echo.Context) error {
+	p, err := userPrincipal(c)
+	if err != nil {
+		return err
+	}
+	var req PasswordChangeRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cred, err := a.Queries.CredentialsByID(ctx, p.TenantID, p.Subject)
+	if err != nil {
+		return err
+	}
+	if cred == nil {
+		return MapError(iam.ErrUserNotFound)
+	}
+	sessions, err := a.Queries.ActiveSessionIDs(ctx, p.TenantID, p.Subject, time.Now())
+	if err != nil {
+		return err
+	}
+	others := sessions[:0]
+	for _, s := range sessions {
+		if s != p.SessionID {
+			others = append(others, s)
+		}
+	}
+	meta := writes.Metadata(c)
+	meta.TenantID = p.TenantID
+	if _, err := a.Commands.ChangePassword(ctx, meta, p.Subject, cred.PasswordHash, req.CurrentPassword, req.NewPassword, others); err != nil {
+		return mapLifecycle(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) passwordForgot(c echo.Context) error {
+	var req PasswordForgotRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	// The answer is the same whether or not the address exists.
+	accepted := platform.Respond(c, http.StatusAccepted, Accepted{Status: "If the address belongs to an account, a reset token was sent to it."})
+	email, err := iam.NormalizeEmail(req.Email)
+	if err != nil {
+		return accepted
+	}
+	cred, err := a.Queries.CredentialsByEmail(ctx, email)
+	if err != nil || cred == nil || cred.Status != iam.StatusActive {
+		return accepted
+	}
+	token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
+		CorrelationID: platform.RequestID(c)}, cred.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	if a.Outbox != nil {
+		if err := a.Outbox.PasswordReset(ctx, email, token); err != nil {
+			platform.Logger(c).Error("password reset delivery failed", "err", err)
+		}
+	}
+	return accepted
+}
+
+func (a *API) passwordReset(c echo.Context) error {
+	var req PasswordResetRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	userID, ok := cmdiam.ParseResetToken(req.Token)
+	if !ok {
+		return mapLifecycle(iam.ErrResetInvalid)
+	}
+	u, err := a.Queries.UserByID(ctx, "*", userID)
+	if err != nil {
+		return err
+	}
+	if u == nil || u.Status != iam.StatusActive {
+		return mapLifecycle(iam.ErrResetInvalid)
+	}
+	sessions, err := a.Queries.ActiveSessionIDs(ctx, u.TenantID, userID, time.Now())
+	if err != nil {
+		return err
+	}
+	meta := eventstore.Metadata{TenantID: u.TenantID, Actor: userID, CorrelationID: platform.RequestID(c)}
+	if _, err := a.Commands.ResetPassword(ctx, meta, req.Token, req.NewPassword, sessions, time.Now()); err != nil {
+		return mapLifecycle(err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) tenantUser(c echo.Context) (string, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return "", err
+	}
+	u, err := a.Queries.UserByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return "", err
+	}
+	if u == nil {
+		return "", MapError(iam.ErrUserNotFound)
+	}
+	return id, nil
+}
+
+func (a *API) assignRole(c echo.Context) error {
+	var req RoleRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	id, err := a.tenantUser(c)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if !iam.CanAssign(p.Role, req.Role) {
+		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	}
+	ctx := c.Request().Context()
+	if r, err := a.Queries.RoleByID(ctx, p.ActingTenant, req.Role); err != nil {
+		return err
+	} else if r == nil {
+		return mapLifecycle(iam.ErrRoleNotFound)
+	} else if !r.Builtin && !iam.Subset(r.Permissions, p.Permissions) {
+		return platform.Problem("AUTH-006", "You cannot grant a role with permissions you do not hold.")
+	}
+	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	return a.answerUser(c, id, evs)
+}
+
+func (a *API) unassignRole(c echo.Context) error {
+	id, err := a.tenantUser(c)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	return a.answerUser(c, id, evs)
+}
+
+func (a *API) security(c echo.Context, id string, evs []eventstore.Event) error {
+	a.Writes.Await(c, evs, rmiam.Name)
+	st, err := a.Queries.AuthOf(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, UserSecurity{UserID: id, AuthStatus: st})
+}
+
+func (a *API) unlock(c echo.Context) error {
+	id, err := a.tenantUser(c)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.Unlock(c.Request().Context(), writes.Metadata(c), id)
+	if err != nil {
+		return err
+	}
+	return a.security(c, id, evs)
+}
+
+func (a *API) resetMfa(c echo.Context) error {
+	id, err := a.tenantUser(c)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.ResetMfa(c.Request().Context(), writes.Metadata(c), id)
+	if err != nil {
+		return err
+	}
+	return a.security(c, id, evs)
+}
+
+func (a *API) revokeUserSessions(c echo.Context) error {
+	id, err := a.tenantUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ids, err := a.Queries.ActiveSessionIDs(ctx, auth.PrincipalOf(c).ActingTenant, id, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), id, ids, "admin_revoked"); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) listRoles(c echo.Context) error {
+	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant)
+	if err != nil {
+		return err
+	}
+	n := int64(len(roles))
+	return platform.RespondList(c, roles, platform.Pagination{Limit: len(roles), TotalCount: &n})
+}
+
+func (a *API) createRole(c echo.Context) error {
+	var req CreateRoleRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if err := iam.ValidPermissions(req.Permissions); err != nil {
+		return mapLifecycle(err)
+	}
+	if !iam.Subset(req.Permissions, p.Permissions) {
+		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	}
+	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerRole(c, http.StatusCreated, id)
+}
+
+func (a *API) answerRole(c echo.Context, status int, id string) error {
+	r, err := a.Queries.RoleByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	writes.ETag(c, r.Version)
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/roles/"+r.ID)
+	}
+	return platform.Respond(c, status, r)
+}
+
+func (a *API) getRole(c echo.Context) error { return a.answerRole(c, http.StatusOK, c.Param("id")) }
+
+func (a *API) customRoleID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if iam.IsBuiltinRole(id) {
+		return "", mapLifecycle(iam.ErrRoleImmutable)
+	}
+	if uuid.Validate(id) != nil {
+		return "", mapLifecycle(iam.ErrRoleNotFound)
+	}
+	return id, nil
+}
+
+func (a *API) updateRole(c echo.Context) error {
+	id, err := a.customRoleID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req UpdateRoleRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	if req.Permissions != nil && !iam.Subset(*req.Permissions, auth.PrincipalOf(c).Permissions) {
+		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	}
+	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerRole(c, http.StatusOK, id)
+}
+
+func (a *API) deleteRole(c echo.Context) error {
+	id, err := a.customRoleID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := auth.PrincipalOf(c)
+	r, err := a.Queries.RoleByID(ctx, p.ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	if n, err := a.Queries.UsersWithRole(ctx, p.ActingTenant, r.Name); err != nil {
+		return err
+	} else if n > 0 {
+		return mapLifecycle(iam.ErrRoleInUse)
+	}
+	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), id, expected)
+	if err != nil {
+		return mapLifecycle(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) listPermissions(c echo.Context) error {
+	var out []PermissionInfo
+	for _, p := range iam.Catalogue() {
+		m, l, _ := strings.Cut(p, ":")
+		out = append(out, PermissionInfo{Permission: p, Module: m, Level: l})
+	}
+	n := int64(len(out))
+	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+}
+
+func (a *API) listSessions(c echo.Context) error {
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur idCursor
+	if page.Cursor != "" {
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	p := auth.PrincipalOf(c)
+	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true", After: cur.After, Limit: page.Limit}
+	if !iam.Has(p.Permissions, "iam:admin") {
+		f.UserID = p.Subject // without iam:admin, only your own sessions
+	}
+	if f.UserID != "" && uuid.Validate(f.UserID) != nil {
+		return platform.Problem("VAL-005", "user_id must be a user id.")
+	}
+	ss, more, total, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now())
+	if err != nil {
+		return err
+	}
+	pg := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
+	if more {
+		pg.Cursor = platform.EncodeCursor(idCursor{After: ss[len(ss)-1].ID})
+	}
+	return platform.RespondList(c, ss, pg)
+}
+
+func (a *API) revokeSession(c echo.Context) error {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return mapLifecycle(iam.ErrSessionNotFound)
+	}
+	p := auth.PrincipalOf(c)
+	ctx := c.Request().Context()
+	s, err := a.Queries.SessionByID(ctx, p.ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if s == nil || (s.UserID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
+		return mapLifecycle(iam.ErrSessionNotFound)
+	}
+	if !s.Revoked {
+		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), s.UserID, []string{id}, "revoked"); err != nil {
+			return err
+		}
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) tenantProfile(c echo.Context, id string) (*TenantProfile, error) {
+	ctx := c.Request().Context()
+	t, err := a.Queries.TenantByID(ctx, id)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	st, err := a.Queries.TenantSettings(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &TenantProfile{Tenant: *t, Settings: st}, nil
+}
+
+func (a *API) currentTenant(c echo.Context) error {
+	tp, err := a.tenantProfile(c, auth.PrincipalOf(c).ActingTenant)
+	if err != nil {
+		return err
+	}
+	if tp == nil {
+		return MapError(iam.ErrTenantNotFound)
+	}
+	writes.ETag(c, tp.Version)
+	return platform.Respond(c, http.StatusOK, tp)
+}
+
+func (a *API) updateCurrentTenant(c echo.Context) error {
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req UpdateTenantRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	ctx := c.Request().Context()
+	current, err := a.Queries.TenantSettings(ctx, p.ActingTenant)
+	if err != nil {
+		return err
+	}
+	var settings *iam.TenantSettings
+	if req.Settings != nil {
+		s := current
+		if v := req.Settings.RateLimitPerMinute; v != nil {
+			s.RateLimitPerMinute = *v
+		}
+		if v := req.Settings.MfaRequired; v != nil {
+			s.MfaRequired = *v
+		}
+		if v := req.Settings.SessionTTLHours; v != nil {
+			s.SessionTTLHours = *v
+		}
+		settings = &s
+	}
+	var name *string
+	if req.Name != nil {
+		n := strings.TrimSpace(*req.Name)
+		name = &n
+	}
+	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), p.ActingTenant, expected, name, settings)
+	if err != nil {
+		return MapError(err)
+	}
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.currentTenant(c)
+}

@@ -1,0 +1,77 @@
+package iam
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/smtp"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Outbox delivers messages to users out of band (password-reset tokens).
+type Outbox interface {
+	PasswordReset(ctx context.Context, email, token string) error
+}
+
+// NewOutbox delivers by SMTP when smtpURL is set
+// (smtp://user:pass@host:port?from=astra@example.com), otherwise it writes each
+// message as a file under dir (mode 0600) for the operator to relay.
+func NewOutbox(smtpURL, dir string) (Outbox, error) {
+	if smtpURL == "" {
+		return &fileOutbox{dir: dir}, nil
+	}
+	u, err := url.Parse(smtpURL)
+	if err != nil || u.Scheme != "smtp" || u.Host == "" {
+		return nil, fmt.Errorf("outbox: ASTRA_SMTP_URL must look like smtp://user:pass@host:port?from=…")
+	}
+	from := u.Query().Get("from")
+	if from == "" {
+		from = "astra@localhost"
+	}
+	return &smtpOutbox{u: u, from: from}, nil
+}
+
+func resetBody(token string) string {
+	return "Someone asked to reset the password of your ASTRA BASTION account.\r\n\r\n" +
+		"Reset token (valid 30 minutes, single use):\r\n\r\n" + token + "\r\n\r\n" +
+		"POST /api/v1/auth/password/reset with {\"token\": …, \"new_password\": …}.\r\n" +
+		"If it was not you, ignore this message.\r\n"
+}
+
+type fileOutbox struct{ dir string }
+
+// PasswordResetFile names the outbox file of a reset message for an address.
+func PasswordResetFile(dir, email string) string {
+	return filepath.Join(dir, "password-reset-"+strings.NewReplacer("@", "_at_", "/", "_").Replace(email)+".txt")
+}
+
+func (o *fileOutbox) PasswordReset(_ context.Context, email, token string) error {
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return err
+	}
+	msg := "To: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + resetBody(token)
+	return os.WriteFile(PasswordResetFile(o.dir, email), []byte(msg), 0o600)
+}
+
+type smtpOutbox struct {
+	u    *url.URL
+	from string
+}
+
+func (o *smtpOutbox) PasswordReset(_ context.Context, email, token string) error {
+	host, _, err := net.SplitHostPort(o.u.Host)
+	if err != nil {
+		host = o.u.Host
+	}
+	var a smtp.Auth
+	if o.u.User != nil {
+		pw, _ := o.u.User.Password()
+		a = smtp.PlainAuth("", o.u.User.Username(), pw, host)
+	}
+	msg := "From: " + o.from + "\r\nTo: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\n\r\n" + resetBody(token)
+	return smtp.SendMail(o.u.Host, a, o.from, []string{email}, []byte(msg))
+}

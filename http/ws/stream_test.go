@@ -1,0 +1,417 @@
+package ws_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/http/ws"
+	"github.com/astrabastion/astra/testkit"
+)
+
+const password = "a-long-enough-password"
+
+type user struct {
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	Version  int64  `json:"version"`
+}
+
+type auditEvent struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Subject  string `json:"subject"`
+	Position int64  `json:"position"`
+}
+
+func createUser(t testing.TB, in *testkit.Instance, token, email, role string) user {
+	t.Helper()
+	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
+		map[string]string{"email": email, "name": "User " + email, "role": role, "password": password})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
+	}
+	var u user
+	r.Data(t, &u)
+	return u
+}
+
+func rename(t testing.TB, in *testkit.Instance, token, id, name string) {
+	t.Helper()
+	r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+id, token, map[string]string{"name": name})
+	if r.Status != http.StatusOK {
+		t.Errorf("rename %s: %d %s", id, r.Status, r.Body)
+	}
+}
+
+// auditAfter lists the tenant's events after position (all of them when 0).
+func auditAfter(t testing.TB, in *testkit.Instance, token string, position int64) []auditEvent {
+	t.Helper()
+	var all []auditEvent
+	cursor := ""
+	for {
+		path := "/api/v1/admin/audit/events?limit=200"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		r := in.Do(t, http.MethodGet, path, token, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("audit: %d %s", r.Status, r.Body)
+		}
+		var evs []auditEvent
+		r.Data(t, &evs)
+		for _, e := range evs {
+			if e.Position > position {
+				all = append(all, e)
+			}
+		}
+		var m struct {
+			Meta struct {
+				Pagination struct {
+					Cursor  string `json:"cursor"`
+					HasMore bool   `json:"has_more"`
+				} `json:"pagination"`
+			} `json:"meta"`
+		}
+		r.JSON(t, &m)
+		if !m.Meta.Pagination.HasMore {
+			return all
+		}
+		cursor = m.Meta.Pagination.Cursor
+	}
+}
+
+func ids(evs []map[string]any) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i], _ = e["id"].(string)
+	}
+	return out
+}
+
+func countType(evs []map[string]any, ceType string) int {
+	n := 0
+	for _, e := range evs {
+		if e["type"] == ceType {
+			n++
+		}
+	}
+	return n
+}
+
+// TestStream covers the /ws protocol against a real instance.
+func TestStream(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+
+	t.Run("BadFirstMessageOrTokenClosesWith4401", func(t *testing.T) {
+		for _, first := range []any{
+			map[string]any{"type": "subscribe", "channels": []string{"*"}},
+			map[string]any{"type": "authenticate"},
+			map[string]any{"type": "authenticate", "token": "not-a-jwt"},
+			map[string]any{"type": "authenticate", "token": admin + "x"},
+			"just a string",
+		} {
+			w := in.DialWSRaw(t)
+			w.Send(first)
+			m := w.Next(5 * time.Second)
+			if m["type"] != "error" || m["code"] == "" {
+				t.Fatalf("after %v: got %v, want an error message", first, m)
+			}
+			if code := w.Closed(5 * time.Second); code != ws.StatusUnauthenticated {
+				t.Fatalf("after %v: close code %d, want 4401", first, code)
+			}
+		}
+	})
+
+	t.Run("SinceReplaysMissedEventsInOrderThenGoesLiveWithoutDuplicates", func(t *testing.T) {
+		first := createUser(t, in, admin, "since-0@astra.test", "viewer")
+		var from auditEvent
+		for _, e := range auditAfter(t, in, admin, 0) {
+			if e.Subject == first.ID && e.Type == "com.astra.iam.UserCreated" {
+				from = e
+			}
+		}
+		if from.ID == "" {
+			t.Fatal("no UserCreated event for the first user")
+		}
+		// Missed while no subscriber was connected.
+		var missedUsers []user
+		for i := 1; i <= 3; i++ {
+			missedUsers = append(missedUsers, createUser(t, in, admin, fmt.Sprintf("since-%d@astra.test", i), "viewer"))
+		}
+		rename(t, in, admin, missedUsers[0].ID, "Renamed while away")
+		missed := auditAfter(t, in, admin, from.Position)
+		if len(missed) < 7 {
+			t.Fatalf("only %d events after the since event", len(missed))
+		}
+		// Writes go on while the subscriber catches up, so that live events
+		// arrive during the replay.
+		busy := createUser(t, in, admin, "since-busy@astra.test", "viewer")
+		writing := make(chan struct{})
+		go func() {
+			defer close(writing)
+			for i := range 40 {
+				rename(t, in, admin, busy.ID, fmt.Sprintf("busy %d", i))
+			}
+		}()
+		time.Sleep(50 * time.Millisecond)
+		sub := in.DialWS(t, admin)
+		sub.Subscribe(from.ID, "iam.*")
+		<-writing
+		live := createUser(t, in, admin, "since-live@astra.test", "viewer")
+		rename(t, in, admin, live.ID, "Live rename")
+		want := auditAfter(t, in, admin, from.Position)
+		got := sub.Events(15*time.Second, func(evs []map[string]any) bool { return len(evs) >= len(want) })
+		got = append(got, sub.Quiet(700*time.Millisecond)...)
+		if len(got) != len(want) {
+			t.Fatalf("received %d events, want the %d after the since event", len(got), len(want))
+		}
+		// The missed events come first, in the order of the ledger.
+		for i, e := range missed {
+			if got[i]["id"] != e.ID || got[i]["type"] != e.Type {
+				t.Fatalf("replayed[%d] = %v %v, want %s %s (order of the ledger)", i, got[i]["id"], got[i]["type"], e.ID, e.Type)
+			}
+		}
+		// Every later event exactly once, and each stream in its own order.
+		seen := map[string]bool{}
+		for _, id := range ids(got) {
+			if seen[id] {
+				t.Fatalf("event %s delivered twice", id)
+			}
+			seen[id] = true
+		}
+		for _, e := range want {
+			if !seen[e.ID] {
+				t.Fatalf("event %s %s not delivered", e.ID, e.Type)
+			}
+		}
+		versions := map[string]float64{}
+		for _, e := range got {
+			stream, _ := e["partitionkey"].(string)
+			v, _ := e["streamversion"].(float64)
+			if last, ok := versions[stream]; ok && v != last+1 {
+				t.Fatalf("stream %s: version %v delivered after %v", stream, v, last)
+			}
+			versions[stream] = v
+		}
+		if versions["iam.user-"+busy.ID] != 41 {
+			t.Fatalf("the busy user's last delivered version is %v, want 41", versions["iam.user-"+busy.ID])
+		}
+	})
+
+	t.Run("SinceWithAnUnknownEventIsAnError", func(t *testing.T) {
+		sub := in.DialWS(t, admin)
+		sub.Send(map[string]any{"type": "subscribe", "channels": []string{"*"}, "since": "01a218b1-0000-7000-8000-000000000000"})
+		if m := sub.Next(5 * time.Second); m["type"] != "error" {
+			t.Fatalf("since an unknown id: %v", m)
+		}
+		sub.Send(map[string]any{"type": "subscribe", "channels": []string{"*"}, "since": "not-an-id"})
+		if m := sub.Next(5 * time.Second); m["type"] != "error" {
+			t.Fatalf("since a malformed id: %v", m)
+		}
+	})
+
+	t.Run("WildcardMatchesOnlyItsPrefix", func(t *testing.T) {
+		sub := in.DialWS(t, admin)
+		sub.Subscribe("", "iam.user.*")
+		exact := in.DialWS(t, admin)
+		exact.Subscribe("", "iam.email.claimed")
+		u := createUser(t, in, admin, "wildcard@astra.test", "viewer")
+		rename(t, in, admin, u.ID, "Wildcard renamed")
+		got := sub.Events(10*time.Second, func(evs []map[string]any) bool { return countType(evs, "com.astra.iam.UserUpdated") == 1 })
+		got = append(got, sub.Quiet(500*time.Millisecond)...)
+		if countType(got, "com.astra.iam.UserCreated") != 1 || countType(got, "com.astra.iam.UserUpdated") != 1 {
+			t.Fatalf("iam.user.* got %v", got)
+		}
+		for _, e := range got {
+			if typ, _ := e["type"].(string); !strings.HasPrefix(typ, "com.astra.iam.User") {
+				t.Fatalf("iam.user.* delivered %s", typ)
+			}
+		}
+		claims := exact.Events(10*time.Second, func(evs []map[string]any) bool { return len(evs) >= 1 })
+		claims = append(claims, exact.Quiet(500*time.Millisecond)...)
+		if len(claims) != 1 || claims[0]["type"] != "com.astra.iam.EmailClaimed" {
+			t.Fatalf("iam.email.claimed got %v", claims)
+		}
+	})
+
+	t.Run("InvalidChannelsAreRefused", func(t *testing.T) {
+		sub := in.DialWS(t, admin)
+		for _, chans := range [][]string{{}, {"IAM.*"}, {"iam.*.created"}, {"iam.user.created; DROP"}, {strings.Repeat("a", 200)}} {
+			sub.Send(map[string]any{"type": "subscribe", "channels": chans})
+			if m := sub.Next(5 * time.Second); m["type"] != "error" {
+				t.Fatalf("subscribe %q: %v", chans, m)
+			}
+		}
+	})
+
+	t.Run("SubscriberWithoutPermissionForAModuleGetsNoneOfItsEvents", func(t *testing.T) {
+		if iam.Has(iam.PermissionsOf(iam.RoleViewer), "iam:read") {
+			t.Fatal("the viewer role reads iam; this test assumes it does not")
+		}
+		createUser(t, in, admin, "stream-viewer@astra.test", "viewer")
+		viewer := in.Login(t, "stream-viewer@astra.test", password)
+		control := in.DialWS(t, admin)
+		control.Subscribe("", "iam.*")
+		denied := in.DialWS(t, viewer)
+		denied.Subscribe("", "*")
+		replaying := in.DialWS(t, viewer)
+		first := auditAfter(t, in, admin, 0)[0]
+		replaying.Subscribe(first.ID, "iam.*")
+		u := createUser(t, in, admin, "unseen@astra.test", "viewer")
+		if got := control.Events(10*time.Second, func(evs []map[string]any) bool { return countType(evs, "com.astra.iam.UserCreated") >= 1 }); countType(got, "com.astra.iam.UserCreated") == 0 {
+			t.Fatalf("the admin's subscriber did not see the write of %s", u.ID)
+		}
+		if leaked := denied.Quiet(1500 * time.Millisecond); len(leaked) != 0 {
+			t.Fatalf("a viewer received %d iam events, first %v", len(leaked), leaked[0])
+		}
+		if leaked := replaying.Quiet(300 * time.Millisecond); len(leaked) != 0 {
+			t.Fatalf("a viewer's since replay delivered %d iam events", len(leaked))
+		}
+	})
+
+	t.Run("SlowSubscriberIsDroppedWith4408WithoutStallingOthers", func(t *testing.T) {
+		// Enough events to fill the subscriber's buffer (ws.Buffer) several
+		// times over whatever the kernel's socket buffers absorb.
+		const writers = 8
+		n := 3*ws.Buffer + 300
+		n -= n % writers
+		var targets []user
+		for i := range writers {
+			targets = append(targets, createUser(t, in, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
+		}
+		fast := in.DialWS(t, admin)
+		fast.Subscribe("", "iam.user.updated")
+		slow := dialNonReading(t, in, admin, "iam.user.updated")
+
+		hub := in.Running.Hub
+		droppedBefore := hub.Dropped()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range n / writers {
+					// A long name makes every event big, so that few fill the socket buffers.
+					rename(t, in, admin, targets[w].ID, fmt.Sprintf("%03d-%s", i, strings.Repeat("n", 190)))
+				}
+			}()
+		}
+		// The hub notices the stuck subscriber while the writes go on; reading
+		// again then, it finds part of the stream and the close frame with 4408.
+		deadline := time.Now().Add(30 * time.Second)
+		for hub.Dropped() == droppedBefore && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if hub.Dropped() == droppedBefore {
+			t.Fatalf("the subscriber that stopped reading was not dropped within 30s")
+		}
+		received, code, reason := slow.drain(10 * time.Second)
+		wg.Wait()
+		t.Logf("%d renames in %s", n, time.Since(start))
+		if code != ws.StatusSlowConsumer {
+			t.Fatalf("slow subscriber: close code %d (%q) after %d events, want 4408", code, reason, received)
+		}
+		if received >= n {
+			t.Fatalf("slow subscriber received all %d events; it was never dropped", received)
+		}
+		got := fast.Events(20*time.Second, func(evs []map[string]any) bool { return len(evs) >= n })
+		if len(got) != n {
+			t.Fatalf("the reading subscriber got %d of %d events while another stalled", len(got), n)
+		}
+		t.Logf("slow subscriber received %d of %d events before 4408 %q", received, n, reason)
+	})
+}
+
+// nonReading is a WebSocket client that authenticates, subscribes and then
+// stops reading, like a stuck dashboard.
+type nonReading struct {
+	conn *websocket.Conn
+}
+
+// dialNonReading connects with a tiny socket receive buffer, so that the
+// server's queue for it fills after few events.
+func dialNonReading(t *testing.T, in *testkit.Instance, token string, channels ...string) *nonReading {
+	t.Helper()
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, strings.Replace(in.URL, "http://", "ws://", 1)+"/ws", &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	conn.SetReadLimit(1 << 20)
+	t.Cleanup(func() { conn.CloseNow() })
+	nr := &nonReading{conn: conn}
+	for _, msg := range []map[string]any{
+		{"type": "authenticate", "token": token},
+		{"type": "subscribe", "channels": channels},
+	} {
+		b, _ := json.Marshal(msg)
+		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatalf("write: %v", err)
+		}
+		_, reply, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(reply, &m)
+		if want := map[string]string{"authenticate": "authenticated", "subscribe": "subscribed"}[msg["type"].(string)]; m["type"] != want {
+			t.Fatalf("%s: got %s", msg["type"], reply)
+		}
+	}
+	return nr
+}
+
+// drain reads until the server closes the stream and returns how many events
+// arrived and the close status and reason.
+func (nr *nonReading) drain(timeout time.Duration) (int, websocket.StatusCode, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n := 0
+	for {
+		_, b, err := nr.conn.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if ok := asCloseError(err, &ce); ok {
+				return n, ce.Code, ce.Reason
+			}
+			return n, -1, err.Error()
+		}
+		if strings.Contains(string(b), `"specversion"`) {
+			n++
+		}
+	}
+}
+
+func asCloseError(err error, ce *websocket.CloseError) bool {
+	code := websocket.CloseStatus(err)
+	if code == -1 {
+		return false
+	}
+	ce.Code = code
+	ce.Reason = err.Error()
+	return true
+}
