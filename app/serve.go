@@ -89,6 +89,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	authn := &auth.Authenticator{Signer: signer, Revocations: revocations}
 	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
 	revocations.OnRevoked = hub.Revoke
+	commands.OnRevoked = revocations.Revoke
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)

@@ -81,10 +81,10 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 			}
 		}()
 	}
-	testkit.Eventually(t, 30*time.Second, "the load to get going", func() bool { return acked.Load() >= 150 })
-	time.Sleep(300 * time.Millisecond)
-	p.Kill() // kill -9 with requests in flight
-	stop.Store(true)
+	testkit.Eventually(t, 30*time.Second, "the load to get going", func() bool { return acked.Load() >= 50 })
+	time.Sleep(2500 * time.Millisecond)
+	stop.Store(true) // no new requests; those in flight meet the kill
+	p.Kill()         // kill -9
 	wg.Wait()
 
 	var answered, lost, refused int
@@ -99,6 +99,9 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 		}
 	}
 	t.Logf("load: %d attempts, %d answered 2xx, %d without answer, %d other answers", len(attempts), answered, lost, refused)
+	if answered < 100 {
+		t.Fatalf("only %d writes answered before the kill: the load is too light to prove anything", answered)
+	}
 
 	p = testkit.StartProcess(t, cfg)
 
@@ -123,12 +126,14 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 		}
 	}
 	rows.Close()
+	unansweredRecorded := 0
 	for _, a := range attempts {
 		n := perAttempt[a.requestID]
 		if n > 1 {
 			t.Errorf("%s %s recorded %d times", a.kind, a.requestID, n)
 		}
 		if !a.answered {
+			unansweredRecorded += n
 			continue
 		}
 		typ := "com.astra.iam.UserCreated"
@@ -144,6 +149,7 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("%d writes without a 2xx answer were nevertheless recorded (once)", unansweredRecorded)
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -39,6 +39,9 @@ type Handlers struct {
 	Keys  *eventstore.Keyring
 	// ClaimKey keys the hash that turns an e-mail address into its claim stream.
 	ClaimKey []byte
+	// OnRevoked, when set, applies a revocation to this instance at once
+	// (other instances learn of it through a Postgres notification).
+	OnRevoked func(kind, id string)
 }
 
 // NewHandlers derives the claim key from the key-encryption key.

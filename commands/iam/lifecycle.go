@@ -111,7 +111,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 			return nil, iam.ErrMfaRequired
 		}
 		step, valid := h.checkTOTP(ctx, auth, in.MfaCode, in.Now)
-		if !valid {
+		if !valid || step <= auth.LastMfaStep {
 			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code", auth.ShouldLock(in.Now), in.Now); err != nil {
 				return nil, err
 			}
@@ -149,8 +149,9 @@ func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, r
 	return err
 }
 
-// checkTOTP validates a code against the enrolled secret, refusing a time
-// step already used (replay) and allowing one step of clock skew.
+// checkTOTP validates a code against the enrolled secret, allowing one step of
+// clock skew. It returns the code's time step; callers that sign in refuse a
+// step already used (replay).
 func (h *Handlers) checkTOTP(ctx context.Context, auth iam.AuthState, code string, now time.Time) (int64, bool) {
 	secret := h.Keys.MustOpen(ctx, auth.MfaSecret)
 	if secret == "" || secret == eventstore.Erased {
@@ -160,7 +161,7 @@ func (h *Handlers) checkTOTP(ctx context.Context, auth iam.AuthState, code strin
 		step := now.Unix()/30 + skew
 		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err == nil && hmac.Equal([]byte(want), []byte(code)) {
-			return step, step > auth.LastMfaStep
+			return step, true
 		}
 	}
 	return 0, false
@@ -304,6 +305,9 @@ func revocations(userID string, sessions []string, reason string) []eventstore.S
 // announceRevoked tells every instance at once (their in-memory revocation sets).
 func (h *Handlers) announceRevoked(ctx context.Context, kind string, ids ...string) {
 	for _, id := range ids {
+		if h.OnRevoked != nil {
+			h.OnRevoked(kind, id) // this instance: before the answer goes out
+		}
 		_, _ = h.Store.Pool().Exec(context.WithoutCancel(ctx), `SELECT pg_notify($1, $2)`, RevocationChannel, kind+":"+id)
 	}
 }

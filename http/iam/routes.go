@@ -127,7 +127,7 @@ func (a *API) Routes() []platform.Route {
 	idem := a.Writes.Idempotent()
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
-			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422}},
+			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", OperationID: "refresh", Tag: "auth", Summary: "Rotate the refresh token",
 			Permission: auth.Public, Request: RefreshRequest{}, Response: TokenResponse{}, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/api/v1/auth/me", OperationID: "me", Tag: "auth", Summary: "The authenticated principal",
@@ -228,6 +228,7 @@ func (a *API) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	a.Writes.Await(c, sess.Events, rmiam.Name) // the new session is listed at once
 	return a.tokens(c, &cred.User, sess.ID, sess.RefreshToken)
 }
 
