@@ -260,9 +260,9 @@ func writeUsers(ctx context.Context, tx pgx.Tx, s string, users map[string]*user
 	}
 	cols := struct {
 		id, tenant, email, name, role, status, pw, inv, by, roles []string
-		erased                                             []bool
-		version                                            []int64
-		created, updated                                   []time.Time
+		erased                                                    []bool
+		version                                                   []int64
+		created, updated                                          []time.Time
 	}{}
 	for _, id := range order {
 		u := users[id]
