@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -128,9 +127,7 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	}
 	r.checkpoint.Store(cp)
 	for ctx.Err() == nil {
-		t0 := time.Now()
 		evs, err := queryEvents(ctx, r.pool, `WHERE position > $1 ORDER BY position LIMIT $2`, cp, relayBatch)
-		t1 := time.Now()
 		if err != nil {
 			return err
 		}
@@ -168,17 +165,12 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 				return fmt.Errorf("relay: produce: %w", err)
 			}
 		}
-		t2 := time.Now()
 		last := evs[len(evs)-1].Position
 		if tails != nil && last > maxTail(tails) {
 			tails = nil // past every tail: no more duplicates possible
 		}
 		if _, err := r.pool.Exec(ctx, `UPDATE relay_checkpoint SET position = $1, updated_at = now() WHERE id = 1 AND position < $1`, last); err != nil {
 			return fmt.Errorf("relay: checkpoint: %w", err)
-		}
-		t3 := time.Now()
-		if os.Getenv("RELAY_DEBUG") != "" {
-			fmt.Fprintln(os.Stderr, "relay", len(evs), t1.Sub(t0), t2.Sub(t1), t3.Sub(t2))
 		}
 		r.published.Add(float64(len(msgs)))
 		cp = last

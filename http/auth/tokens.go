@@ -37,6 +37,8 @@ type Principal struct {
 	// ActingTenant is the tenant the request acts in: the token's, or the one a
 	// platform admin named with X-Tenant-ID.
 	ActingTenant string
+	// RateLimitPerMinute is an API key's own budget (0: only the tenant's applies).
+	RateLimitPerMinute int
 }
 
 // Claims are the JWT claims of an access token.
