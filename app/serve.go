@@ -87,6 +87,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	}
 	queries := &rmiam.Queries{Runner: st.Runner}
 	authn := &auth.Authenticator{Signer: signer, Revocations: revocations}
+	authn.APIKeys = (&httpiam.KeyResolver{Queries: queries, Revocations: revocations}).Resolve
 	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
 	revocations.OnRevoked = hub.Revoke
 	commands.OnRevoked = revocations.Revoke

@@ -117,6 +117,36 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		t.Fatalf("after replay the audit export shows %v", found)
 	}
 	mustAstra(t, cfg, "verify")
+
+	// The released address can be claimed again, here from another tenant: the
+	// claim stream then holds events of two tenants, and each tenant's
+	// verification must still pass.
+	a = mustCall(t, http.MethodPost, p.URL+"/api/v1/iam/tenants", token, map[string]any{"name": "Reuseco",
+		"admin": map[string]string{"email": "admin@reuseco.test", "password": "reuseco-admin-password"}})
+	if a.Status != http.StatusCreated {
+		t.Fatalf("create tenant: %d %.400s", a.Status, a.Body)
+	}
+	var created struct {
+		Tenant struct {
+			ID string `json:"id"`
+		} `json:"tenant"`
+	}
+	a.data(t, &created)
+	reuse := login(t, p.URL, "admin@reuseco.test", "reuseco-admin-password")
+	if again := createUser(t, p.URL, reuse, email, "Someone Else"); again.ID == u.ID || again.Email != email {
+		t.Fatalf("re-created user: %+v", again)
+	}
+	for who, tok := range map[string]string{"default": token, "Reuseco": reuse} {
+		if rep := apiVerify(t, p.URL, tok); !rep.OK {
+			t.Errorf("API verify of tenant %s after the address moved tenants: %+v", who, rep)
+		}
+	}
+	for _, tenant := range []string{u.TenantID, created.Tenant.ID} {
+		if code, out := astra(t, cfg, "verify", "--tenant", tenant); code != 0 {
+			t.Errorf("astra verify --tenant %s exited %d:\n%s", tenant, code, out)
+		}
+	}
+	mustAstra(t, cfg, "verify")
 }
 
 // noPlaintextInLedger checks every payload and a text dump of the whole events table.

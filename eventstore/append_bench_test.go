@@ -43,7 +43,7 @@ func userUpdate(b *testing.B, st *app.Stack, tenant, userID string) *iam.UserUpd
 	if err != nil {
 		b.Fatal(err)
 	}
-	role := "member"
+	role := iam.RoleDeveloper
 	return &iam.UserUpdatedV1{UserID: userID, Name: &name, Role: &role}
 }
 

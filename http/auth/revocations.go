@@ -18,7 +18,7 @@ const RevocationChannel = "astra_revocations"
 // so a revocation on any instance takes effect on every instance at once.
 type Revocations struct {
 	mu      sync.RWMutex
-	revoked map[string]bool // "session:<id>", "apikey:<id>"
+	revoked map[string]bool // "session:<id>", "apikey:<key id>", "apikeysecret:<secret id>"
 	// OnRevoked, when set, is told of each new revocation (caches drop entries).
 	OnRevoked func(kind, id string)
 }
@@ -43,12 +43,14 @@ func LoadRevocations(ctx context.Context, pool *pgxpool.Pool) (*Revocations, err
 			if id, _ := data["session_id"].(string); id != "" {
 				r.revoked["session:"+id] = true
 			}
-		default:
-			// A rotated key's old secret is revoked through its secret id.
+		case "com.astra.iam.ApiKeyRevoked":
+			if id, _ := data["key_id"].(string); id != "" {
+				r.revoked["apikey:"+id] = true
+			}
+		case "com.astra.iam.ApiKeyRotated":
+			// A rotated key's previous secret is revoked by its secret id.
 			if id, _ := data["revoked_secret_id"].(string); id != "" {
-				r.revoked["apikey:"+id] = true
-			} else if id, _ := data["key_id"].(string); id != "" && typ == "com.astra.iam.ApiKeyRevoked" {
-				r.revoked["apikey:"+id] = true
+				r.revoked["apikeysecret:"+id] = true
 			}
 		}
 	}

@@ -165,6 +165,41 @@ func TestTenantIsolation(t *testing.T) {
 		if leaked := subB.Quiet(1500 * time.Millisecond); len(leaked) != 0 {
 			t.Fatalf("B's subscriber received %d events of tenant A, first %v", len(leaked), leaked[0])
 		}
+		// Catching up from one of A's events is not a way into A's history.
+		aEvent := auditEvents(t, in, adminA, "subject="+u.ID)[0]
+		replay := in.DialWS(t, adminB)
+		replay.Send(map[string]any{"type": "subscribe", "channels": []string{"*"}, "since": aEvent.ID})
+		if m := replay.Next(5 * time.Second); m["type"] != "error" {
+			t.Fatalf("B subscribing since A's event %s: %v", aEvent.ID, m)
+		}
+		if leaked := replay.Quiet(300 * time.Millisecond); len(leaked) != 0 {
+			t.Fatalf("B's since replay delivered %d events of A", len(leaked))
+		}
+		// The platform admin may watch B's stream, and then sees B only.
+		platformInB := in.DialWSRaw(t)
+		platformInB.Send(map[string]any{"type": "authenticate", "token": adminA, "tenant_id": tenantB})
+		if m := platformInB.Next(5 * time.Second); m["type"] != "authenticated" || m["tenant_id"] != tenantB {
+			t.Fatalf("platform admin authenticating into B: %v", m)
+		}
+		platformInB.Subscribe("", "*")
+		createUser(t, in, adminA, "streamed-again@tenant-a.test", "viewer")
+		bUser := createUser(t, in, adminB, "streamed@tenant-b.test", "viewer")
+		got = platformInB.Events(10*time.Second, func(evs []map[string]any) bool {
+			for _, e := range evs {
+				if e["subject"] == bUser.ID && e["type"] == "com.astra.iam.UserCreated" {
+					return true
+				}
+			}
+			return false
+		})
+		if len(got) == 0 || got[len(got)-1]["subject"] != bUser.ID {
+			t.Fatalf("platform admin in B did not receive B's write: %v", got)
+		}
+		for _, e := range append(got, platformInB.Quiet(300*time.Millisecond)...) {
+			if e["tenantid"] != tenantB {
+				t.Fatalf("platform admin in B received an event of %v", e["tenantid"])
+			}
+		}
 		// Claiming A's tenant on the stream with B's token is refused.
 		w := in.DialWSRaw(t)
 		w.Send(map[string]any{"type": "authenticate", "token": adminB, "tenant_id": tenantA})

@@ -127,6 +127,44 @@ func TestUserWrites(t *testing.T) {
 		}
 	})
 
+	t.Run("ConcurrentUpdatesWithoutIfMatchAllApply", func(t *testing.T) {
+		u := createUser(t, in, admin, "racy@astra.test", "viewer")
+		const n = 12
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// No If-Match: the client asked for no precondition, so losing a
+				// race to another writer must not answer 412.
+				r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{"name": "Racy " + strconv.Itoa(i)})
+				if r.Status != http.StatusOK {
+					t.Errorf("update %d: %d %s", i, r.Status, r.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := getUser(t, in, admin, u.ID); got.Version != n+1 {
+			t.Fatalf("after %d updates the user is at version %d", n, got.Version)
+		}
+	})
+
+	t.Run("EmptyPatchChangesNothing", func(t *testing.T) {
+		u := createUser(t, in, admin, "emptypatch@astra.test", "viewer")
+		r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{}, "If-Match", `"1"`)
+		if r.Status != http.StatusOK {
+			t.Fatalf("empty patch: %d %s", r.Status, r.Body)
+		}
+		assertProblem(t, in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{}, "If-Match", `"2"`),
+			http.StatusPreconditionFailed, "CON-001")
+		if got := getUser(t, in, admin, u.ID); got.Version != 1 {
+			t.Fatalf("an empty patch moved the user to version %d", got.Version)
+		}
+		if n := len(auditEvents(t, in, admin, "type=com.astra.iam.UserUpdated&subject="+u.ID)); n != 0 {
+			t.Fatalf("an empty patch recorded %d UserUpdated events", n)
+		}
+	})
+
 	t.Run("MalformedIfMatchIsRejected", func(t *testing.T) {
 		u := createUser(t, in, admin, "badifmatch@astra.test", "viewer")
 		for _, h := range []string{`"abc"`, `"0"`, `"-1"`, `"1.5"`, `"1", "2"`, `"99999999999999999999"`} {

@@ -57,6 +57,8 @@ var Catalogue = map[string]CatalogueEntry{
 	"IAM-017": {http.StatusConflict, "Role in use", "The role is still assigned to users; unassign it first."},
 	"IAM-018": {http.StatusNotFound, "Session not found", "No session with that id exists in the tenant."},
 	"IAM-019": {http.StatusUnprocessableEntity, "Role not assigned", "The user does not hold that role."},
+	"IAM-020": {http.StatusNotFound, "API key not found", "No API key with that id exists in the tenant (or it is not yours)."},
+	"IAM-021": {http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."},
 
 	// Concurrency and idempotency.
 	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},

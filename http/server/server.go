@@ -38,6 +38,7 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
 	reg.Add(d.IAM.Routes()...)
 	reg.Add(d.IAM.LifecycleRoutes()...)
+	reg.Add(d.IAM.APIKeyRoutes()...)
 	reg.Add(d.Admin.Routes()...)
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,

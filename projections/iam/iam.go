@@ -62,11 +62,17 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, description text NOT NULL,
 			permissions text[] NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
 		CREATE UNIQUE INDEX ON `+s+`.roles (tenant_id, name);
+		CREATE TABLE `+s+`.api_keys (
+			id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, prefix text NOT NULL,
+			secret_id text NOT NULL, secret_hash text NOT NULL, permissions text[] NOT NULL, expires_at timestamptz,
+			rate_limit_per_minute int NOT NULL, owner_id text NOT NULL, revoked boolean NOT NULL DEFAULT false,
+			version bigint NOT NULL, created_at timestamptz NOT NULL, rotated_at timestamptz, revoked_at timestamptz);
+		CREATE INDEX ON `+s+`.api_keys (tenant_id, owner_id);
 	`)
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"tenants", "users", "sessions", "user_auth", "roles"} {
+	for _, t := range []string{"tenants", "users", "sessions", "user_auth", "roles", "api_keys"} {
 		if _, err := tx.Exec(ctx, projections.TenantPolicy(s, t)); err != nil {
 			return err
 		}
@@ -231,6 +237,25 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 			var d iam.RoleDeletedV1
 			if err = e.Decode(&d); err == nil {
 				_, err = tx.Exec(ctx, `DELETE FROM `+s+`.roles WHERE id = $1`, d.RoleID)
+			}
+		case iam.ApiKeyCreated.Name:
+			var d iam.ApiKeyCreatedV1
+			if err = e.Decode(&d); err == nil {
+				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.api_keys (id, tenant_id, name, prefix, secret_id, secret_hash, permissions,
+					expires_at, rate_limit_per_minute, owner_id, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+					ON CONFLICT (id) DO NOTHING`, d.KeyID, d.TenantID, d.Name, d.Prefix, d.SecretID, d.SecretHash, d.Permissions,
+					d.ExpiresAt, d.RateLimitPerMinute, d.OwnerID, e.Version, e.Time)
+			}
+		case iam.ApiKeyRotated.Name:
+			var d iam.ApiKeyRotatedV1
+			if err = e.Decode(&d); err == nil {
+				_, err = tx.Exec(ctx, `UPDATE `+s+`.api_keys SET prefix = $2, secret_id = $3, secret_hash = $4, version = $5, rotated_at = $6
+					WHERE id = $1`, d.KeyID, d.Prefix, d.SecretID, d.SecretHash, e.Version, e.Time)
+			}
+		case iam.ApiKeyRevoked.Name:
+			var d iam.ApiKeyRevokedV1
+			if err = e.Decode(&d); err == nil {
+				_, err = tx.Exec(ctx, `UPDATE `+s+`.api_keys SET revoked = true, version = $2, revoked_at = $3 WHERE id = $1`, d.KeyID, e.Version, e.Time)
 			}
 		case iam.UserLoggedIn.Name:
 			var d iam.UserLoggedInV1

@@ -1,0 +1,98 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// APIKey is an API key as the API shows it (never its secret or hash).
+type APIKey struct {
+	ID                 string     `json:"id"`
+	Name               string     `json:"name"`
+	Prefix             string     `json:"prefix"`
+	Permissions        []string   `json:"permissions"`
+	ExpiresAt          *time.Time `json:"expires_at,omitempty"`
+	RateLimitPerMinute int        `json:"rate_limit_per_minute"`
+	OwnerID            string     `json:"owner_id"`
+	Revoked            bool       `json:"revoked"`
+	Version            int64      `json:"version"`
+	CreatedAt          time.Time  `json:"created_at"`
+	RotatedAt          *time.Time `json:"rotated_at,omitempty"`
+	RevokedAt          *time.Time `json:"revoked_at,omitempty"`
+}
+
+// APIKeySecret is what authentication needs of a key.
+type APIKeySecret struct {
+	APIKey
+	TenantID   string
+	SecretID   string
+	SecretHash string
+}
+
+const keyColumns = `id, name, prefix, permissions, expires_at, rate_limit_per_minute, owner_id, revoked, version, created_at, rotated_at, revoked_at`
+
+func scanKey(r pgx.CollectableRow) (APIKey, error) {
+	var k APIKey
+	return k, r.Scan(&k.ID, &k.Name, &k.Prefix, &k.Permissions, &k.ExpiresAt, &k.RateLimitPerMinute, &k.OwnerID, &k.Revoked,
+		&k.Version, &k.CreatedAt, &k.RotatedAt, &k.RevokedAt)
+}
+
+// APIKeyForAuth finds a key across tenants by id (authentication knows no tenant yet).
+func (q *Queries) APIKeyForAuth(ctx context.Context, id string) (*APIKeySecret, error) {
+	var out *APIKeySecret
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		var k APIKeySecret
+		err := tx.QueryRow(ctx, `SELECT `+keyColumns+`, tenant_id, secret_id, secret_hash FROM `+s+`.api_keys WHERE id = $1`, id).
+			Scan(&k.ID, &k.Name, &k.Prefix, &k.Permissions, &k.ExpiresAt, &k.RateLimitPerMinute, &k.OwnerID, &k.Revoked,
+				&k.Version, &k.CreatedAt, &k.RotatedAt, &k.RevokedAt, &k.TenantID, &k.SecretID, &k.SecretHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		out = &k
+		return err
+	})
+	return out, err
+}
+
+// APIKeyByID finds a tenant's key; nil when none.
+func (q *Queries) APIKeyByID(ctx context.Context, tenantID, id string) (*APIKey, error) {
+	var out *APIKey
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+keyColumns+` FROM `+s+`.api_keys WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		ks, err := pgx.CollectRows(rows, scanKey)
+		if len(ks) > 0 {
+			out = &ks[0]
+		}
+		return err
+	})
+	return out, err
+}
+
+// ListAPIKeys pages through a tenant's keys (one owner's when ownerID is set).
+func (q *Queries) ListAPIKeys(ctx context.Context, tenantID, ownerID, after string, limit int) ([]APIKey, bool, int64, error) {
+	var out []APIKey
+	var total int64
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.api_keys WHERE ($1 = '' OR owner_id = $1)`, ownerID).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+keyColumns+` FROM `+s+`.api_keys WHERE ($1 = '' OR owner_id = $1) AND id > $2 ORDER BY id LIMIT $3`,
+			ownerID, after, limit+1)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanKey)
+		return err
+	})
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, total, err
+}
