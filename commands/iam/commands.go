@@ -179,7 +179,43 @@ func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
 
 // UpdateUser changes a user's name or role on behalf of an actor holding
 // actorRole. expected < 0 skips the version check.
+// A PATCH without name or role changes nothing and records nothing.
 func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
+	return unconditional(expected, func() ([]eventstore.Event, error) {
+		return h.updateUser(ctx, meta, actorRole, id, expected, name, role)
+	})
+}
+
+// errRaced reports that another writer appended to the stream between load and append.
+var errRaced = errors.New("iam: lost a race to another writer")
+
+// ErrConcurrentModification reports that a change without a precondition kept
+// losing races to other writers of the same user.
+var ErrConcurrentModification = errors.New("iam: concurrent modification")
+
+// maxRaceRetries bounds how often a change without If-Match is decided again.
+const maxRaceRetries = 10
+
+// unconditional runs load → decide → append again when it lost a race and the
+// client named no version (no If-Match): the decision is remade on the new
+// state, because answering 412 to a request without a precondition is wrong.
+// With a version, a lost race means that version is stale.
+func unconditional(expected int64, attempt func() ([]eventstore.Event, error)) ([]eventstore.Event, error) {
+	for i := 0; ; i++ {
+		evs, err := attempt()
+		if !errors.Is(err, errRaced) {
+			return evs, err
+		}
+		if expected >= 0 {
+			return nil, ErrVersionMismatch
+		}
+		if i == maxRaceRetries {
+			return nil, ErrConcurrentModification
+		}
+	}
+}
+
+func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -197,6 +233,9 @@ func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, act
 	if err != nil {
 		return nil, err
 	}
+	if name == nil && role == nil {
+		return nil, nil
+	}
 	if name != nil {
 		sealed, err := h.Keys.Seal(ctx, u.TenantID, u.ID, *name)
 		if err != nil {
@@ -208,7 +247,7 @@ func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, act
 		Events: []eventstore.Draft{{Type: iam.UserUpdated, Subject: id, Data: ev}}})
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
+		return nil, errRaced
 	}
 	return evs, err
 }
@@ -216,6 +255,12 @@ func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, act
 // DeactivateUser stops a user from signing in and frees nothing else, on
 // behalf of an actor holding actorRole.
 func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64) ([]eventstore.Event, error) {
+	return unconditional(expected, func() ([]eventstore.Event, error) {
+		return h.deactivateUser(ctx, meta, actorRole, id, expected)
+	})
+}
+
+func (h *Handlers) deactivateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -236,7 +281,7 @@ func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata,
 		Events: []eventstore.Draft{{Type: iam.UserDeactivated, Subject: id, Data: &iam.UserDeactivatedV1{UserID: id}}}})
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
+		return nil, errRaced
 	}
 	return evs, err
 }

@@ -146,10 +146,10 @@ func (a *API) Routes() []platform.Route {
 			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: readHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/users/:id", OperationID: "updateUser", Tag: "iam", Summary: "Update a user",
 			Permission: "iam:write", Request: UpdateUserRequest{}, Response: rmiam.User{}, Handler: a.updateUser,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 412, 422}},
+			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id", OperationID: "deactivateUser", Tag: "iam", Summary: "Deactivate a user",
 			Permission: "iam:write", Response: rmiam.User{}, Handler: a.deactivateUser,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 412, 422}},
+			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
@@ -182,6 +182,8 @@ func MapError(err error) error {
 			WithFields(platform.FieldError{Field: "role", Message: "must be one of " + strings.Join(iam.BuiltinRoles(), ", ")})
 	case errors.Is(err, iam.ErrUserDeactivated):
 		return platform.Problem("IAM-006", "The user is deactivated.")
+	case errors.Is(err, cmdiam.ErrConcurrentModification):
+		return platform.Problem("CON-003", "Other changes to this user keep winning the race; retry the request.")
 	case errors.Is(err, cmdiam.ErrProtectedUser):
 		return platform.Problem("AUTH-006", "Only platform administrators may change a platform administrator.")
 	case errors.Is(err, cmdiam.ErrVersionMismatch):
@@ -466,7 +468,36 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if err != nil {
 		return MapError(err)
 	}
+	if err := a.revokeCredentialsOf(c, id); err != nil {
+		return err
+	}
 	return a.answerUser(c, id, evs)
+}
+
+// revokeCredentialsOf ends every session and API key of a deactivated user, so
+// that nothing they hold keeps working.
+func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
+	ctx := c.Request().Context()
+	tenant := auth.PrincipalOf(c).ActingTenant
+	sessions, err := a.Queries.ActiveSessionIDs(ctx, tenant, userID, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), userID, sessions, "user_deactivated"); err != nil {
+		return err
+	}
+	keys, _, _, err := a.Queries.ListAPIKeys(ctx, tenant, userID, "", 200)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !k.Revoked {
+			if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), k.ID, "owner_deactivated"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (a *API) answerUser(c echo.Context, id string, evs []eventstore.Event) error {
