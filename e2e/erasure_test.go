@@ -29,8 +29,10 @@ func plaintexts(b []byte, secrets ...string) []string {
 }
 
 func TestErasure_CryptoShredsEverywhere(t *testing.T) {
+	lap := stopwatch(t)
 	cfg := processConfig(t)
 	p := testkit.StartProcess(t, cfg)
+	lap("start")
 	token := login(t, p.URL, testkit.AdminEmail, testkit.AdminPassword)
 	db := openDB(t, cfg)
 	ctx := context.Background()
@@ -66,11 +68,13 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 	}
 	noPlaintextInLedger(t, db, secrets)
 
+	lap("writes and checks before erasure")
 	out := mustAstra(t, cfg, "erase-user", "--tenant", u.TenantID, "--email", email, u.ID)
 	if !strings.Contains(out, "erased user "+u.ID) {
 		t.Fatalf("erase-user output: %s", out)
 	}
 
+	lap("astra erase-user")
 	testkit.Eventually(t, 20*time.Second, "the API to show the user erased", func() bool {
 		st, got := getUser(t, p.URL, token, u.ID)
 		return st == http.StatusOK && got.Email == "[erased]" && got.Name == "[erased]"
@@ -90,11 +94,14 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 	waitRelayed(t, db)
 	noPlaintextOnKafka(t, cfg.KafkaListen, cfg.DataDir, secrets, u.ID)
 	mustAstra(t, cfg, "verify")
+	lap("checks after erasure")
 
 	// A replay from the Kafka log cannot bring the data back.
 	genBefore, _ := activeSchema(t, db, "iam")
 	p.Stop()
+	lap("stop")
 	mustAstra(t, cfg, "replay")
+	lap("astra replay")
 	genAfter, schema := activeSchema(t, db, "iam")
 	if genAfter <= genBefore {
 		t.Fatalf("replay did not switch to a new generation (%d -> %d)", genBefore, genAfter)
@@ -107,6 +114,7 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		t.Fatalf("replayed read model: email %q name %q", rmEmail, rmName)
 	}
 	p = testkit.StartProcess(t, cfg)
+	lap("restart")
 	if st, got := getUser(t, p.URL, token, u.ID); st != http.StatusOK || got.Email != "[erased]" || got.Name != "[erased]" {
 		t.Fatalf("after replay: %d %+v", st, got)
 	}
@@ -117,6 +125,7 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		t.Fatalf("after replay the audit export shows %v", found)
 	}
 	mustAstra(t, cfg, "verify")
+	lap("checks after replay")
 
 	// The released address can be claimed again, here from another tenant: the
 	// claim stream then holds events of two tenants, and each tenant's
@@ -147,6 +156,7 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		}
 	}
 	mustAstra(t, cfg, "verify")
+	lap("address reused in another tenant")
 }
 
 // noPlaintextInLedger checks every payload and a text dump of the whole events table.

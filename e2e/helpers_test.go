@@ -344,3 +344,13 @@ func rows(t testing.TB, dump map[string]string, table string) int {
 	}
 	return len(rs)
 }
+
+// stopwatch logs the time each step of a test took (visible with -v).
+func stopwatch(t testing.TB) func(step string) {
+	last := time.Now()
+	return func(step string) {
+		t.Helper()
+		t.Logf("%-40s %s", step, time.Since(last).Round(time.Millisecond))
+		last = time.Now()
+	}
+}

@@ -29,9 +29,9 @@ type VerifyReport struct {
 
 const maxBreaks = 1000
 
-// Verify recomputes the hash chain of every stream (of every stream a tenant has
-// events in, when tenantID is set) and checks version continuity, stream heads and, for the
-// whole ledger, that positions run from 1 to the head with no gap.
+// Verify recomputes the hash chain of every stream (when tenantID is set, of
+// every stream that tenant has events in) and checks version continuity, stream
+// heads and, for the whole ledger, that positions run from 1 to the head with no gap.
 func Verify(ctx context.Context, pool *pgxpool.Pool, tenantID string) (*VerifyReport, error) {
 	rep := &VerifyReport{Breaks: []Break{}}
 	add := func(b Break) {

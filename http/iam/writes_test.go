@@ -129,7 +129,7 @@ func TestUserWrites(t *testing.T) {
 
 	t.Run("ConcurrentUpdatesWithoutIfMatchAllApply", func(t *testing.T) {
 		u := createUser(t, in, admin, "racy@astra.test", "viewer")
-		const n = 12
+		const n = 8 // each writer loses at most n-1 races, within the retry bound
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
