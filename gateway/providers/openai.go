@@ -1,0 +1,235 @@
+package providers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// OpenAI speaks the OpenAI chat completions protocol: OpenAI itself, Azure
+// OpenAI (deployment URLs, api-key header, api-version), Ollama's /v1 and any
+// OpenAI-compatible server.
+type OpenAI struct {
+	Name       string
+	Kind       string
+	BaseURL    string // e.g. https://api.openai.com/v1
+	APIKey     string
+	APIVersion string // azure_openai
+	Deployment string // azure_openai: the deployment replaces the model in the path
+	Headers    map[string]string
+	Client     *http.Client
+}
+
+func (o *OpenAI) endpoint(path, model string) string {
+	base := strings.TrimRight(o.BaseURL, "/")
+	if o.Kind == KindAzureOpenAI {
+		dep := o.Deployment
+		if dep == "" {
+			dep = model
+		}
+		v := o.APIVersion
+		if v == "" {
+			v = "2024-06-01"
+		}
+		return base + "/openai/deployments/" + url.PathEscape(dep) + path + "?api-version=" + url.QueryEscape(v)
+	}
+	return base + path
+}
+
+func (o *OpenAI) do(ctx context.Context, method, u string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if o.APIKey != "" {
+		if o.Kind == KindAzureOpenAI {
+			req.Header.Set("api-key", o.APIKey)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+o.APIKey)
+		}
+	}
+	for k, v := range o.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		return nil, &Error{Provider: o.Name, Message: transportMessage(ctx, err), Retryable: ctx.Err() == nil}
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, &Error{Provider: o.Name, Status: resp.StatusCode, Message: upstreamMessage(b), Retryable: retryableStatus(resp.StatusCode)}
+	}
+	return resp, nil
+}
+
+func transportMessage(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return "timeout"
+	}
+	return "connection failed"
+}
+
+// upstreamMessage extracts an OpenAI-style error message without echoing
+// anything long or unexpected.
+func upstreamMessage(b []byte) string {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+		m := e.Error.Message
+		if len(m) > 300 {
+			m = m[:300]
+		}
+		return m
+	}
+	return "upstream error"
+}
+
+// Chat implements Provider.
+func (o *OpenAI) Chat(ctx context.Context, req ChatRequest) (*ChatResponse, error) {
+	req.Stream = false
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out ChatResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 32<<20)).Decode(&out); err != nil {
+		return nil, &Error{Provider: o.Name, Status: resp.StatusCode, Message: "malformed response", Retryable: true}
+	}
+	if out.Usage.TotalTokens == 0 {
+		out.Usage = estimateUsage(req, &out)
+	}
+	return &out, nil
+}
+
+func estimateUsage(req ChatRequest, out *ChatResponse) Usage {
+	u := Usage{PromptTokens: PromptTokens(req.Messages)}
+	for _, c := range out.Choices {
+		u.CompletionTokens += EstimateTokens(c.Message.Content)
+	}
+	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return u
+}
+
+type streamChunk struct {
+	Choices []struct {
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *Usage `json:"usage"`
+}
+
+// ChatStream implements Provider over server-sent events, asking for usage in
+// the last chunk (stream_options.include_usage).
+func (o *OpenAI) ChatStream(ctx context.Context, req ChatRequest, emit func(Chunk) error) error {
+	body := struct {
+		ChatRequest
+		StreamOptions map[string]bool `json:"stream_options,omitempty"`
+	}{ChatRequest: req}
+	body.Stream = true
+	if o.Kind != KindOllama {
+		body.StreamOptions = map[string]bool{"include_usage": true}
+	}
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		data, ok := strings.CutPrefix(line, "data:")
+		if !ok {
+			continue
+		}
+		data = strings.TrimSpace(data)
+		if data == "[DONE]" {
+			return nil
+		}
+		var c streamChunk
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			return &Error{Provider: o.Name, Status: resp.StatusCode, Message: "malformed stream chunk"}
+		}
+		ch := Chunk{Usage: c.Usage}
+		if len(c.Choices) > 0 {
+			ch.Delta = c.Choices[0].Delta.Content
+			if c.Choices[0].FinishReason != nil {
+				ch.FinishReason = *c.Choices[0].FinishReason
+			}
+		}
+		if ch.Delta == "" && ch.FinishReason == "" && ch.Usage == nil {
+			continue
+		}
+		if err := emit(ch); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return &Error{Provider: o.Name, Message: fmt.Sprintf("stream interrupted: %v", transportMessage(ctx, err))}
+	}
+	return nil
+}
+
+// Embed implements Provider.
+func (o *OpenAI) Embed(ctx context.Context, model string, input []string) (*EmbeddingResponse, error) {
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/embeddings", model), map[string]any{"model": model, "input": input})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out EmbeddingResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil {
+		return nil, &Error{Provider: o.Name, Status: resp.StatusCode, Message: "malformed response"}
+	}
+	return &out, nil
+}
+
+// Models implements Provider.
+func (o *OpenAI) Models(ctx context.Context) ([]string, error) {
+	if o.Kind == KindAzureOpenAI {
+		if o.Deployment != "" {
+			return []string{o.Deployment}, nil
+		}
+		return nil, nil
+	}
+	resp, err := o.do(ctx, http.MethodGet, o.endpoint("/models", ""), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&out); err != nil {
+		return nil, &Error{Provider: o.Name, Status: resp.StatusCode, Message: "malformed response"}
+	}
+	ids := make([]string, 0, len(out.Data))
+	for _, d := range out.Data {
+		ids = append(ids, d.ID)
+	}
+	return ids, nil
+}

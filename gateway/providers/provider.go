@@ -1,0 +1,139 @@
+// Package providers adapts LLM providers (OpenAI, Anthropic, Azure OpenAI,
+// Ollama, any OpenAI-compatible endpoint and a built-in deterministic mock) to
+// one OpenAI-shaped interface, with timeouts, retries with backoff and a
+// circuit breaker per provider.
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+	Name    string `json:"name,omitempty"`
+}
+
+// ChatRequest is an OpenAI-shaped chat completion request.
+type ChatRequest struct {
+	Model       string    `json:"model"`
+	Messages    []Message `json:"messages"`
+	Temperature *float64  `json:"temperature,omitempty"`
+	TopP        *float64  `json:"top_p,omitempty"`
+	MaxTokens   *int      `json:"max_tokens,omitempty"`
+	Stop        []string  `json:"stop,omitempty"`
+	User        string    `json:"user,omitempty"`
+	Stream      bool      `json:"stream,omitempty"`
+}
+
+// Usage counts tokens.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// Choice is one completion choice.
+type Choice struct {
+	Index        int     `json:"index"`
+	Message      Message `json:"message"`
+	FinishReason string  `json:"finish_reason"`
+}
+
+// ChatResponse is an OpenAI-shaped chat completion.
+type ChatResponse struct {
+	ID      string   `json:"id"`
+	Object  string   `json:"object"`
+	Created int64    `json:"created"`
+	Model   string   `json:"model"`
+	Choices []Choice `json:"choices"`
+	Usage   Usage    `json:"usage"`
+}
+
+// Chunk is one piece of a streamed completion.
+type Chunk struct {
+	Delta        string
+	FinishReason string
+	Usage        *Usage // on the last chunk when the provider reports it
+}
+
+// EmbeddingResponse is an OpenAI-shaped embeddings answer.
+type EmbeddingResponse struct {
+	Object string      `json:"object"`
+	Data   []Embedding `json:"data"`
+	Model  string      `json:"model"`
+	Usage  Usage       `json:"usage"`
+}
+
+// Embedding is one vector.
+type Embedding struct {
+	Object    string    `json:"object"`
+	Index     int       `json:"index"`
+	Embedding []float64 `json:"embedding"`
+}
+
+// Provider is one LLM backend.
+type Provider interface {
+	Chat(ctx context.Context, req ChatRequest) (*ChatResponse, error)
+	// ChatStream calls emit for each chunk in order; emit's error aborts the stream.
+	ChatStream(ctx context.Context, req ChatRequest, emit func(Chunk) error) error
+	Embed(ctx context.Context, model string, input []string) (*EmbeddingResponse, error)
+	Models(ctx context.Context) ([]string, error)
+}
+
+// Error is a provider failure.
+type Error struct {
+	Provider  string
+	Status    int // upstream HTTP status (0: transport)
+	Message   string
+	Retryable bool
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("provider %s: %d %s", e.Provider, e.Status, e.Message)
+}
+
+// ErrCircuitOpen reports a provider whose breaker is open.
+var ErrCircuitOpen = errors.New("providers: circuit open")
+
+// retryableStatus reports statuses worth retrying (rate limits and server errors).
+func retryableStatus(s int) bool {
+	return s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s >= 500
+}
+
+// Kinds of provider.
+const (
+	KindOpenAI           = "openai"
+	KindAnthropic        = "anthropic"
+	KindAzureOpenAI      = "azure_openai"
+	KindOllama           = "ollama"
+	KindOpenAICompatible = "openai_compatible"
+	KindMock             = "mock"
+)
+
+// Kinds lists the supported provider kinds.
+func Kinds() []string {
+	return []string{KindOpenAI, KindAnthropic, KindAzureOpenAI, KindOllama, KindOpenAICompatible, KindMock}
+}
+
+// EstimateTokens approximates a token count (about four characters a token),
+// for providers that do not report usage and for pre-flight limits.
+func EstimateTokens(s string) int {
+	if s == "" {
+		return 0
+	}
+	return (len(s) + 3) / 4
+}
+
+// PromptTokens estimates a request's prompt tokens.
+func PromptTokens(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += EstimateTokens(m.Content) + 4
+	}
+	return n
+}
