@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -10,37 +9,33 @@ import (
 )
 
 func TestScratchRestartStall(t *testing.T) {
+	lap := stopwatch(t)
 	cfg := processConfig(t)
-	cfg.LogLevel = "debug"
 	p := testkit.StartProcess(t, cfg)
-	db := openDB(t, cfg)
+	lap("start")
 	token := login(t, p.URL, testkit.AdminEmail, testkit.AdminPassword)
 	createUser(t, p.URL, token, "a@s.test", "A")
+	lap("first user")
 	timeCreate := func(what, email string) {
 		start := time.Now()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(500 * time.Millisecond):
-				}
-				var head, cp int64
-				var offs string
-				_ = db.QueryRow(context.Background(), `SELECT (SELECT position FROM ledger_head), (SELECT position FROM relay_checkpoint),
-				(SELECT string_agg(generation||'/'||partition||':'||next_offset||'@'||last_position, ' ') FROM projection_offsets)`).Scan(&head, &cp, &offs)
-				t.Logf("  %s head %d cp %d offs %s", time.Since(start).Round(time.Millisecond), head, cp, offs)
-			}
-		}()
 		a := mustCall(t, http.MethodPost, p.URL+"/api/v1/iam/users", token, map[string]string{"email": email, "name": "x", "role": "viewer"})
-		done <- struct{}{}
 		t.Logf("%s: first write %d in %s consistency=%s", what, a.Status, time.Since(start), a.Header.Get("X-Astra-Consistency"))
 	}
 	p.Stop()
+	lap("stop")
 	p = testkit.StartProcess(t, cfg)
+	lap("start")
 	timeCreate("after SIGTERM restart", "b@s.test")
+	p.Kill()
+	lap("kill")
+	p = testkit.StartProcess(t, cfg)
+	lap("start")
+	timeCreate("after kill -9 restart", "c@s.test")
 	p.Stop()
-	t.Logf("log:\n%s", p.Log)
+	lap("stop")
+	mustAstra(t, cfg, "replay")
+	lap("replay")
+	p = testkit.StartProcess(t, cfg)
+	lap("start")
+	timeCreate("after replay restart", "d@s.test")
 }

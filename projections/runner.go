@@ -78,6 +78,7 @@ type Runner struct {
 	progress   map[progressKey]int64
 	changed    chan struct{} // closed and replaced on every progress change
 	workers    map[string]context.CancelFunc
+	running    sync.WaitGroup // workers still running (they leave their consumer group on exit)
 	partitions map[string]int32
 	client     sarama.Client
 
@@ -281,6 +282,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				cancel()
 			}
 			r.mu.Unlock()
+			r.waitWorkers(10 * time.Second)
 			return nil
 		case <-ticker.C:
 		case <-wake:
@@ -318,7 +320,11 @@ func (r *Runner) supervise(ctx context.Context) error {
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		r.workers[key] = cancel
-		go r.work(wctx, g)
+		r.running.Add(1)
+		go func() {
+			defer r.running.Done()
+			r.work(wctx, g)
+		}()
 	}
 	r.mu.Unlock()
 	for _, g := range gens {
@@ -334,6 +340,20 @@ func (r *Runner) supervise(ctx context.Context) error {
 		}
 	}
 	return r.refreshActive(ctx)
+}
+
+// waitWorkers waits (bounded) for stopped workers to leave their consumer
+// groups: a member that never leaves holds up the next member of its group
+// until its session times out, so the projections of an instance started right
+// after this one would stall that long.
+func (r *Runner) waitWorkers(bound time.Duration) {
+	done := make(chan struct{})
+	go func() { r.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(bound):
+		r.log.Warn("projections: workers did not stop in time", "bound", bound)
+	}
 }
 
 func workerKey(g Generation) string { return g.Projection + "#" + strconv.Itoa(g.Generation) }

@@ -108,7 +108,14 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 		}
 		gens[n] = g
 	}
-	go st.Runner.Run(runCtx) //nolint:errcheck
+	runnerDone := make(chan struct{})
+	go func() {
+		defer close(runnerDone)
+		_ = st.Runner.Run(runCtx)
+	}()
+	// Stop the runner before the broker closes, so that its workers leave their
+	// consumer groups: members left behind stall the next `astra serve`.
+	defer func() { cancel(); <-runnerDone }()
 	for _, n := range names {
 		if err := followRebuild(runCtx, st.Runner, gens[n]); err != nil {
 			return err

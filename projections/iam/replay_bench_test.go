@@ -48,8 +48,8 @@ func benchEvents(b *testing.B) int {
 //
 // Setup (not timed): the events are appended through Store.Append in big
 // appends, relayed to the embedded broker, and the live generation catches up.
-// Timed: Runner.Rebuild, until the new generation is active (switch lag 0),
-// with Runner.Run hosting the workers as `astra serve` does.
+// Timed, as `astra replay` does it in a fresh process (cold keyring, new
+// runner with switch lag 0): Rebuild, Run, until the new generation is active.
 // ASTRA_BENCH_CPUPROFILE=file writes a CPU profile of the timed part only.
 //
 //	ASTRA_BENCH_EVENTS=1000000 go test -run '^$' -bench BenchmarkReplayUsers -benchtime 1x -timeout 30m ./projections/iam/
@@ -70,17 +70,15 @@ func BenchmarkReplayUsers(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(st.Close)
-	st.Runner.SwitchLag = 0
 	if err := st.Runner.Init(ctx); err != nil {
 		b.Fatal(err)
 	}
+	setupCtx, stopSetup := context.WithCancel(ctx)
 	var bg sync.WaitGroup
-	defer bg.Wait()
-	defer cancel()
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
 	bg.Add(2)
-	go func() { defer bg.Done(); _ = relay.Run(ctx) }()
-	go func() { defer bg.Done(); _ = st.Runner.Run(ctx) }()
+	go func() { defer bg.Done(); _ = relay.Run(setupCtx) }()
+	go func() { defer bg.Done(); _ = st.Runner.Run(setupCtx) }()
 
 	t0 := time.Now()
 	loadUsers(b, st, users, total)
@@ -97,6 +95,22 @@ func BenchmarkReplayUsers(b *testing.B) {
 	})
 	b.Logf("setup: relayed and projected live in %s", time.Since(t0).Round(time.Millisecond))
 	records := logSize(b, st.Runner, live.Generation)
+	stopSetup()
+	bg.Wait()
+
+	// What `astra replay` does in a fresh process: a cold keyring and a new
+	// runner with switch lag 0; Rebuild, Run, wait until the generation is live.
+	keys, err := eventstore.NewKeyring(st.Pool, st.KEK)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runner := projections.NewRunner(st.Pool, st.Brokers, log, &rmiam.Projection{Keys: keys})
+	runner.SwitchLag = 0
+	if err := runner.Init(ctx); err != nil {
+		b.Fatal(err)
+	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer func() { stopRun(); bg.Wait() }()
 
 	if path := os.Getenv("ASTRA_BENCH_CPUPROFILE"); path != "" {
 		// Profiles the timed part only (go test -cpuprofile covers the setup too).
@@ -113,19 +127,23 @@ func BenchmarkReplayUsers(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	var gen projections.Generation
-	for range b.N {
-		if gen, err = st.Runner.Rebuild(ctx, rmiam.Name); err != nil {
+	for i := range b.N {
+		if gen, err = runner.Rebuild(ctx, rmiam.Name); err != nil {
 			b.Fatal(err)
 		}
+		if i == 0 {
+			bg.Add(1)
+			go func() { defer bg.Done(); _ = runner.Run(runCtx) }()
+		}
 		waitFor(b, 30*time.Minute, "the rebuilt generation", func() bool {
-			lag, err := st.Runner.Lag(ctx, rmiam.Name, gen.Generation)
+			lag, err := runner.Lag(ctx, rmiam.Name, gen.Generation)
 			if err != nil || lag > 0 {
 				return false
 			}
-			if err := st.Runner.SwitchIfCaughtUp(ctx); err != nil {
+			if err := runner.SwitchIfCaughtUp(ctx); err != nil {
 				b.Fatal(err)
 			}
-			return activeGeneration(b, st.Runner).Generation == gen.Generation
+			return activeGeneration(b, runner).Generation == gen.Generation
 		})
 	}
 	elapsed := time.Since(start)

@@ -1,0 +1,233 @@
+// Package gateway projects the gateway's events into read models: providers,
+// policy versions, kill switches, budgets, cache and detector settings, the
+// request log and usage, and answers the queries over them.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/astrabastion/astra/domain/events"
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/projections"
+)
+
+// Name of the projection.
+const Name = "gateway"
+
+// Projection builds the gateway read models.
+type Projection struct{}
+
+var _ projections.Projection = (*Projection)(nil)
+
+// Name implements projections.Projection.
+func (p *Projection) Name() string { return Name }
+
+// Topics implements projections.Projection.
+func (p *Projection) Topics() []string { return []string{events.TopicFor("gateway")} }
+
+// Setup implements projections.Projection.
+func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
+	_, err := tx.Exec(ctx, `
+		CREATE TABLE `+s+`.providers (
+			id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, kind text NOT NULL, base_url text NOT NULL,
+			models text[] NOT NULL, api_key text NOT NULL DEFAULT '', settings jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}',
+			removed boolean NOT NULL DEFAULT false, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+			credentials_rotated_at timestamptz);
+		CREATE UNIQUE INDEX ON `+s+`.providers (tenant_id, name) WHERE NOT removed;
+		CREATE TABLE `+s+`.policies (
+			id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, current_version int NOT NULL, policy jsonb NOT NULL,
+			deleted boolean NOT NULL DEFAULT false, stream_version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+		CREATE TABLE `+s+`.policy_versions (
+			policy_id text NOT NULL, tenant_id text NOT NULL, version int NOT NULL, policy jsonb NOT NULL, kind text NOT NULL,
+			rolled_back_from int, actor text NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (policy_id, version));
+		CREATE TABLE `+s+`.kill_switches (
+			id text PRIMARY KEY, tenant_id text NOT NULL, scope_kind text NOT NULL, scope_value text NOT NULL, reason text NOT NULL,
+			active boolean NOT NULL, activated_by text NOT NULL, activated_at timestamptz NOT NULL,
+			deactivated_by text, deactivated_at timestamptz, deactivation_reason text);
+		CREATE INDEX ON `+s+`.kill_switches (tenant_id, active);
+		CREATE TABLE `+s+`.budgets (
+			id text PRIMARY KEY, tenant_id text NOT NULL, subject text NOT NULL, period text NOT NULL, max_tokens bigint NOT NULL,
+			max_cost_usd double precision NOT NULL, action text NOT NULL, deleted boolean NOT NULL DEFAULT false,
+			version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+		CREATE TABLE `+s+`.cache_config (
+			tenant_id text PRIMARY KEY, enabled boolean NOT NULL, ttl_seconds int NOT NULL, max_entries int NOT NULL, updated_at timestamptz NOT NULL);
+		CREATE TABLE `+s+`.detector_settings (
+			tenant_id text NOT NULL, detector text NOT NULL, enabled boolean NOT NULL, threshold double precision NOT NULL,
+			updated_at timestamptz NOT NULL, PRIMARY KEY (tenant_id, detector));
+		CREATE TABLE `+s+`.requests (
+			id text PRIMARY KEY, tenant_id text NOT NULL, principal text NOT NULL, principal_kind text NOT NULL, endpoint text NOT NULL,
+			provider text NOT NULL, model text NOT NULL, policy_id text NOT NULL, policy_version int NOT NULL, stream boolean NOT NULL,
+			status int NOT NULL, error_code text NOT NULL, blocked boolean NOT NULL, blocked_by text NOT NULL, cache_hit boolean NOT NULL,
+			injection_score double precision NOT NULL, patterns text[] NOT NULL, pii_types text[] NOT NULL, violations text[] NOT NULL,
+			prompt_tokens int NOT NULL, completion_tokens int NOT NULL, total_tokens int NOT NULL, cost_usd double precision NOT NULL,
+			latency_ms double precision NOT NULL, pipeline_ms double precision NOT NULL, provider_ms double precision NOT NULL,
+			steps jsonb NOT NULL, content_mode text NOT NULL, prompt text NOT NULL, completion text NOT NULL,
+			stream_actions text[] NOT NULL, time timestamptz NOT NULL, position bigint NOT NULL);
+		CREATE INDEX ON `+s+`.requests (tenant_id, time);
+		CREATE INDEX ON `+s+`.requests (tenant_id, position);
+	`)
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{"providers", "policies", "policy_versions", "kill_switches", "budgets", "cache_config", "detector_settings", "requests"} {
+		if _, err := tx.Exec(ctx, projections.TenantPolicy(s, t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply implements projections.Projection.
+func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
+	var reqRows [][]any
+	for i := range evs {
+		e := &evs[i]
+		if e.Name() == gw.RequestCompleted.Name || e.Name() == gw.RequestBlocked.Name {
+			var d gw.RequestRecordedV1
+			if err := e.Decode(&d); err != nil {
+				return err
+			}
+			steps, _ := json.Marshal(d.Steps)
+			reqRows = append(reqRows, []any{d.RequestID, e.TenantID, d.Principal, d.PrincipalKind, d.Endpoint, d.Provider, d.Model,
+				d.PolicyID, d.PolicyVersion, d.Stream, d.Status, d.ErrorCode, d.Blocked, d.BlockedBy, d.CacheHit, d.Injection,
+				nonNil(d.Patterns), nonNil(d.PIITypes), nonNil(d.Violations), d.Usage.PromptTokens, d.Usage.CompletionTokens,
+				d.Usage.TotalTokens, d.CostUSD, d.LatencyMs, d.PipelineMs, d.ProviderMs, steps, d.ContentMode, d.Prompt, d.Completion,
+				nonNil(d.StreamActions), e.Time, e.Position})
+			continue
+		}
+		if err := p.applyOne(ctx, tx, s, e); err != nil {
+			return fmt.Errorf("projections/gateway: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
+		}
+	}
+	if len(reqRows) > 0 {
+		// Request records are the bulk of the log: COPY them into a temp table,
+		// then insert, so a replay of millions of requests stays fast and a
+		// redelivered one changes nothing.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS gw_req_in (LIKE `+s+`.requests) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
+		cols := []string{"id", "tenant_id", "principal", "principal_kind", "endpoint", "provider", "model", "policy_id", "policy_version",
+			"stream", "status", "error_code", "blocked", "blocked_by", "cache_hit", "injection_score", "patterns", "pii_types", "violations",
+			"prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "pipeline_ms", "provider_ms", "steps",
+			"content_mode", "prompt", "completion", "stream_actions", "time", "position"}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gw_req_in"}, cols, pgx.CopyFromRows(reqRows)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests SELECT * FROM gw_req_in ON CONFLICT (id) DO NOTHING`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `TRUNCATE gw_req_in`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+func (p *Projection) applyOne(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event) error {
+	var err error
+	switch e.Name() {
+	case gw.ProviderRegistered.Name:
+		var d gw.ProviderRegisteredV1
+		if err = e.Decode(&d); err == nil {
+			headers := d.Headers
+			if headers == nil {
+				headers = map[string]string{}
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, kind, base_url, models, api_key, settings, headers,
+				version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+				d.ProviderID, d.TenantID, d.Name, d.Kind, d.BaseURL, nonNil(d.Models), d.APIKey, d.Settings, headers, e.Version, e.Time)
+		}
+	case gw.ProviderUpdated.Name:
+		var d gw.ProviderUpdatedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET name = coalesce($2, name), base_url = coalesce($3, base_url),
+				models = coalesce($4, models), settings = coalesce($5, settings), version = $6, updated_at = $7 WHERE id = $1`,
+				d.ProviderID, d.Name, d.BaseURL, d.Models, d.Settings, e.Version, e.Time)
+		}
+	case gw.ProviderCredentialsRotated.Name:
+		var d gw.ProviderCredentialsRotatedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET api_key = $2, version = $3, updated_at = $4, credentials_rotated_at = $4 WHERE id = $1`,
+				d.ProviderID, d.APIKey, e.Version, e.Time)
+		}
+	case gw.ProviderRemoved.Name:
+		var d gw.ProviderRemovedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET removed = true, version = $2, updated_at = $3 WHERE id = $1`, d.ProviderID, e.Version, e.Time)
+		}
+	case gw.PolicyCreated.Name, gw.PolicyUpdated.Name, gw.PolicyRolledBack.Name:
+		var d gw.PolicyVersionedV1
+		if err = e.Decode(&d); err == nil {
+			kind := map[string]string{gw.PolicyCreated.Name: "created", gw.PolicyUpdated.Name: "updated", gw.PolicyRolledBack.Name: "rolled_back"}[e.Name()]
+			var from any
+			if d.From > 0 {
+				from = d.From
+			}
+			if _, err = tx.Exec(ctx, `INSERT INTO `+s+`.policy_versions (policy_id, tenant_id, version, policy, kind, rolled_back_from, actor, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, d.PolicyID, e.TenantID, d.Version, d.Policy, kind, from, e.Actor, e.Time); err == nil {
+				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.policies (id, tenant_id, name, current_version, policy, stream_version, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+					ON CONFLICT (id) DO UPDATE SET name = excluded.name, current_version = excluded.current_version, policy = excluded.policy,
+						stream_version = excluded.stream_version, updated_at = excluded.updated_at`,
+					d.PolicyID, e.TenantID, d.Policy.Name, d.Version, d.Policy, e.Version, e.Time)
+			}
+		}
+	case gw.PolicyDeleted.Name:
+		var d gw.PolicyDeletedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.policies SET deleted = true, stream_version = $2, updated_at = $3 WHERE id = $1`, d.PolicyID, e.Version, e.Time)
+		}
+	case gw.KillSwitchActivated.Name:
+		var d gw.KillSwitchV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.kill_switches (id, tenant_id, scope_kind, scope_value, reason, active, activated_by, activated_at)
+				VALUES ($1, $2, $3, $4, $5, true, $6, $7) ON CONFLICT (id) DO NOTHING`, d.SwitchID, e.TenantID, d.Scope.Kind, d.Scope.Value, d.Reason, e.Actor, e.Time)
+		}
+	case gw.KillSwitchDeactivated.Name:
+		var d gw.KillSwitchV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.kill_switches SET active = false, deactivated_by = $2, deactivated_at = $3, deactivation_reason = $4
+				WHERE id = $1`, d.SwitchID, e.Actor, e.Time, d.Reason)
+		}
+	case gw.BudgetSet.Name:
+		var d gw.BudgetSetV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.budgets (id, tenant_id, subject, period, max_tokens, max_cost_usd, action, version, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, period = excluded.period,
+				max_tokens = excluded.max_tokens, max_cost_usd = excluded.max_cost_usd, action = excluded.action, version = excluded.version,
+				updated_at = excluded.updated_at`, d.BudgetID, e.TenantID, d.Subject, d.Period, d.MaxTokens, d.MaxCostUSD, d.Action, e.Version, e.Time)
+		}
+	case gw.BudgetDeleted.Name:
+		var d gw.BudgetDeletedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.budgets SET deleted = true, version = $2, updated_at = $3 WHERE id = $1`, d.BudgetID, e.Version, e.Time)
+		}
+	case gw.CacheConfigured.Name:
+		var d gw.CacheConfiguredV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.cache_config (tenant_id, enabled, ttl_seconds, max_entries, updated_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, ttl_seconds = excluded.ttl_seconds,
+				max_entries = excluded.max_entries, updated_at = excluded.updated_at`, e.TenantID, d.Enabled, d.TTLSeconds, d.MaxEntries, e.Time)
+		}
+	case gw.DetectorTuned.Name:
+		var d gw.DetectorTunedV1
+		if err = e.Decode(&d); err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.detector_settings (tenant_id, detector, enabled, threshold, updated_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id, detector) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold, updated_at = excluded.updated_at`,
+				e.TenantID, d.Detector, d.Enabled, d.Threshold, e.Time)
+		}
+	}
+	return err
+}
