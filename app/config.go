@@ -36,6 +36,11 @@ type Config struct {
 	TLSCertFile     string        `env:"ASTRA_TLS_CERT_FILE"`
 	SMTPURL         string        `env:"ASTRA_SMTP_URL"`
 	TLSKeyFile      string        `env:"ASTRA_TLS_KEY_FILE"`
+
+	// Outbound connections (SSO issuers; later providers and webhooks).
+	AllowPrivateURLs []string `env:"ASTRA_ALLOW_PRIVATE_URLS" envSeparator:","`
+	OutboundCAFile   string   `env:"ASTRA_OUTBOUND_CA_FILE"`
+	PublicURL        string   `env:"ASTRA_PUBLIC_URL"`
 }
 
 // LoadConfig reads the configuration from the environment.

@@ -119,13 +119,17 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
+	ssoAPI, err := newSSO(cfg, st, commands, queries, signer, kit)
+	if err != nil {
+		return err
+	}
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
 	e, reg := server.New(server.Deps{
 		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Auth: authn,
 		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit, Outbox: outbox},
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
-		Hub: hub, Collectors: collectors,
+		Hub: hub, Collectors: collectors, SSO: ssoAPI,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

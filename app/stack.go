@@ -19,6 +19,7 @@ import (
 	"github.com/astrabastion/astra/migrations"
 	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
+	rmsso "github.com/astrabastion/astra/projections/sso"
 )
 
 // Stack is the infrastructure every command shares.
@@ -79,7 +80,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		return nil, err
 	}
 	s.Store = eventstore.NewStore(s.Pool)
-	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys})
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{})
 	return s, nil
 }
 

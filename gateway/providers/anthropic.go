@@ -100,7 +100,7 @@ func FromAnthropic(r anthropicResponse) *ChatResponse {
 	}
 	return &ChatResponse{ID: r.ID, Object: "chat.completion", Model: r.Model,
 		Choices: []Choice{{Index: 0, Message: Message{Role: "assistant", Content: text.String()}, FinishReason: finishReason(r.StopReason)}},
-		Usage: Usage{PromptTokens: r.Usage.InputTokens, CompletionTokens: r.Usage.OutputTokens, TotalTokens: r.Usage.InputTokens + r.Usage.OutputTokens}}
+		Usage:   Usage{PromptTokens: r.Usage.InputTokens, CompletionTokens: r.Usage.OutputTokens, TotalTokens: r.Usage.InputTokens + r.Usage.OutputTokens}}
 }
 
 func (a *Anthropic) post(ctx context.Context, body any) (*http.Response, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
+	httpsso "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/http/ws"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	IAM        *httpiam.API
 	Admin      *admin.API
 	Hub        *ws.Hub
+	SSO        *httpsso.API
 	Collectors []prometheus.Collector
 }
 
@@ -40,6 +42,9 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg.Add(d.IAM.LifecycleRoutes()...)
 	reg.Add(d.IAM.APIKeyRoutes()...)
 	reg.Add(d.Admin.Routes()...)
+	if d.SSO != nil {
+		reg.Add(d.SSO.Routes()...)
+	}
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
 		Raw: true, Handler: d.Hub.Handler})

@@ -1,0 +1,332 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway/providers"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+)
+
+// budgetsOf lists the budgets that apply to a caller (cached per tenant).
+func (rt *Runtime) budgetsOf(ctx context.Context, c Caller) ([]rmgw.Budget, error) {
+	rt.mu.RLock()
+	all, ok := rt.budgetCache[c.TenantID]
+	rt.mu.RUnlock()
+	if !ok {
+		var err error
+		if all, err = rt.Queries.Budgets(ctx, c.TenantID); err != nil {
+			return nil, err
+		}
+		rt.mu.Lock()
+		if rt.budgetCache == nil {
+			rt.budgetCache = map[string][]rmgw.Budget{}
+		}
+		rt.budgetCache[c.TenantID] = all
+		rt.mu.Unlock()
+	}
+	var out []rmgw.Budget
+	for _, b := range all {
+		switch {
+		case b.Subject == "tenant",
+			b.Subject == "user:"+c.Subject && c.Kind == "user",
+			b.Subject == "api_key:"+c.APIKeyID && c.APIKeyID != "":
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func (r *run) checkBudgets(ctx context.Context) (*Blocked, error) {
+	if r.rt.Budgets == nil {
+		return nil, nil
+	}
+	bs, err := r.rt.budgetsOf(ctx, r.call.Caller)
+	if err != nil {
+		return nil, err
+	}
+	now := r.rt.Now()
+	for _, b := range bs {
+		tokens, cost, err := r.rt.Budgets.Usage(ctx, b.ID, b.Period, now)
+		if err != nil {
+			return nil, err
+		}
+		over := (b.MaxTokens > 0 && tokens >= b.MaxTokens) || (b.MaxCostUSD > 0 && cost >= b.MaxCostUSD)
+		if !over {
+			continue
+		}
+		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
+		r.rt.recordBudgetExceeded(ctx, r.call, b, tokens, cost, now)
+		if b.Action == gw.ActionBlock || b.Action == "" {
+			r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
+			return r.block(gw.StepRateBudget, "GW-004", "The "+b.Period+"ly budget for "+b.Subject+" is spent."), nil
+		}
+	}
+	return nil, nil
+}
+
+// recordBudgetExceeded appends BudgetExceeded once per budget and window (the
+// stream version check makes concurrent instances agree on one event).
+func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.Budget, tokens int64, cost float64, now time.Time) {
+	window, _ := Window(b.Period, now)
+	_, _ = rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
+		eventstore.StreamAppend{StreamID: "gateway.budget-exceeded-" + b.ID + "-" + window, Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: gw.BudgetExceeded, Subject: b.ID, Data: &gw.BudgetExceededV1{BudgetID: b.ID,
+				Subject: b.Subject, Period: b.Period, Window: window, Tokens: tokens, CostUSD: cost}}}})
+}
+
+// callProvider runs the cache lookup, the provider call with fallbacks and the response scan.
+func (r *run) callProvider(ctx context.Context) {
+	rt, call, p := r.rt, r.call, &r.policy.policy
+	t := time.Now()
+	cacheOn := false
+	if p.Cache && rt.Cache != nil && !call.Req.Stream {
+		cfg := rt.cacheConfig(ctx, call.TenantID)
+		cacheOn = cfg.Enabled
+		if cacheOn {
+			r.cacheKey = CacheKey(call.TenantID, r.policy.id, r.policy.version, call.Provider, call.Req)
+			if resp, ok := rt.Cache.Get(call.TenantID, r.cacheKey, rt.Now()); ok {
+				r.step(gw.StepCache, t, "hit", 0, r.cacheKey[:12], "")
+				r.sec.CacheHit = true
+				r.trace = append(r.trace, gw.StepTrace{Step: gw.StepProvider, Verdict: "skip", Detail: "cache hit", FailMode: p.FailMode(gw.StepProvider)})
+				r.usage = resp.Usage
+				r.scanResponse(resp)
+				return
+			}
+			r.step(gw.StepCache, t, "miss", 0, "", "")
+		}
+	}
+	if !cacheOn {
+		r.step(gw.StepCache, t, "skip", 0, "", "")
+	}
+
+	t = time.Now()
+	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, p.Fallbacks...)
+	var resp *providers.ChatResponse
+	var lastErr error
+	for i, tg := range targets {
+		if i > 0 && (!gw.Allows(p.AllowedProviders, tg.Provider) || !gw.Allows(p.AllowedModels, tg.Model)) {
+			continue
+		}
+		prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		req := call.Req
+		req.Model = tg.Model
+		resp, lastErr = prov.p.Chat(ctx, req)
+		if lastErr == nil {
+			r.prov, r.provName = prov, prov.name
+			if i > 0 {
+				r.actions = append(r.actions, "fallback:"+tg.Provider+"/"+tg.Model)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	r.providerD = time.Since(t)
+	if resp == nil {
+		r.step(gw.StepProvider, t, "error", 0, providerDetail(lastErr), "")
+		code, detail := "GW-009", "The provider failed: "+providerDetail(lastErr)
+		if errors.Is(lastErr, gw.ErrProviderNotFound) {
+			code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
+		}
+		r.block(gw.StepProvider, code, detail)
+		return
+	}
+	r.step(gw.StepProvider, t, "pass", 0, r.provName+"/"+resp.Model, "")
+	r.usage = resp.Usage
+	if cacheOn {
+		cfg := rt.cacheConfig(ctx, call.TenantID)
+		rt.Cache.Put(call.TenantID, r.cacheKey, resp, time.Duration(cfg.TTLSeconds)*time.Second, cfg.MaxEntries, rt.Now())
+	}
+	r.scanResponse(resp)
+}
+
+func providerDetail(err error) string {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		if pe.Status > 0 {
+			return pe.Provider + " answered " + strconv.Itoa(pe.Status) + " (" + pe.Message + ")"
+		}
+		return pe.Provider + ": " + pe.Message
+	}
+	if err == nil {
+		return "no provider"
+	}
+	return "unavailable"
+}
+
+// scanResponse checks the completion for PII and canaries.
+func (r *run) scanResponse(resp *providers.ChatResponse) {
+	p := &r.policy.policy
+	t := time.Now()
+	if !p.ResponseScan.Enabled {
+		r.step(gw.StepResponseScan, t, "skip", 0, "", "")
+		r.setResponse(resp)
+		return
+	}
+	verdict := "pass"
+	for i := range resp.Choices {
+		c := &resp.Choices[i].Message.Content
+		for _, canary := range p.ResponseScan.Canaries {
+			if canary != "" && strings.Contains(*c, canary) {
+				r.step(gw.StepResponseScan, t, "block", 0, "canary", "")
+				r.block(gw.StepResponseScan, "GW-011", "The completion contained a canary token and was withheld.")
+				return
+			}
+		}
+		if p.ResponseScan.PIIAction == gw.ActionAllow {
+			continue
+		}
+		ents := filterPII(r.rt.PII.Find(*c), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
+		if len(ents) == 0 {
+			continue
+		}
+		if p.ResponseScan.PIIAction == gw.ActionBlock {
+			r.step(gw.StepResponseScan, t, "block", 0, "pii", r.rt.PII.Version())
+			r.block(gw.StepResponseScan, "GW-011", "The completion contained personal data and was withheld.")
+			return
+		}
+		*c = r.rt.PII.Redact(*c, ents)
+		verdict = "redact"
+		r.actions = append(r.actions, "response_redacted")
+	}
+	r.step(gw.StepResponseScan, t, verdict, 0, "", r.rt.PII.Version())
+	r.setResponse(resp)
+}
+
+func (r *run) setResponse(resp *providers.ChatResponse) { r.resp = resp }
+
+func (rt *Runtime) cacheConfig(ctx context.Context, tenantID string) rmgw.CacheConfig {
+	rt.mu.RLock()
+	c, ok := rt.cacheCfg[tenantID]
+	rt.mu.RUnlock()
+	if ok {
+		return c
+	}
+	c, err := rt.Queries.CacheConfigOf(ctx, tenantID)
+	if err != nil {
+		return rmgw.CacheConfig{}
+	}
+	rt.mu.Lock()
+	rt.cacheCfg[tenantID] = c
+	rt.mu.Unlock()
+	return c
+}
+
+// price is USD per 1,000 prompt and completion tokens.
+var prices = []struct {
+	prefix  string
+	in, out float64
+}{
+	{"gpt-4o-mini", 0.00015, 0.0006}, {"gpt-4o", 0.0025, 0.01}, {"gpt-4.1-mini", 0.0004, 0.0016}, {"gpt-4.1", 0.002, 0.008},
+	{"o3-mini", 0.0011, 0.0044}, {"gpt-3.5", 0.0005, 0.0015}, {"text-embedding-3-small", 0.00002, 0}, {"text-embedding-3-large", 0.00013, 0},
+	{"claude-3-5-haiku", 0.0008, 0.004}, {"claude-3-5-sonnet", 0.003, 0.015}, {"claude-3-opus", 0.015, 0.075}, {"mock", 0, 0},
+}
+
+// Cost estimates a request's cost from list prices (0 for unknown models).
+func Cost(model string, u providers.Usage) float64 {
+	for _, p := range prices {
+		if strings.HasPrefix(model, p.prefix) {
+			return (float64(u.PromptTokens)*p.in + float64(u.CompletionTokens)*p.out) / 1000
+		}
+	}
+	return 0
+}
+
+// finish accounts usage and records the request (completed or blocked).
+func (r *run) finish(ctx context.Context) (*Result, error) {
+	rt, call := r.rt, r.call
+	t := time.Now()
+	if r.usage.TotalTokens > 0 {
+		r.cost = Cost(call.Req.Model, r.usage)
+		if bs, err := rt.budgetsOf(ctx, call.Caller); err == nil && rt.Budgets != nil && !r.sec.CacheHit {
+			for _, b := range bs {
+				_, _, _ = rt.Budgets.Add(ctx, b.ID, b.Period, int64(r.usage.TotalTokens), r.cost, rt.Now())
+			}
+		}
+	}
+	r.sec.PipelineLatencyMs = round3(float64(time.Since(r.started)-r.providerD) / 1e6)
+	rec := r.record()
+	rec.Steps = append(rec.Steps, gw.StepTrace{Step: gw.StepAuditAndUsage, Verdict: "pass", DurationUs: time.Since(t).Microseconds(), FailMode: gw.FailClosed})
+	completion := ""
+	if r.resp != nil && len(r.resp.Choices) > 0 {
+		completion = r.resp.Choices[0].Message.Content
+	}
+	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, completion); err != nil {
+		return nil, err
+	}
+	typ := gw.RequestCompleted
+	if r.blocked != nil {
+		typ = gw.RequestBlocked
+	}
+	_, err := rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
+		eventstore.StreamAppend{StreamID: gw.StreamOfRequest(call.RequestID), Expected: eventstore.NoStream,
+			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
+	if err != nil {
+		// The audit step fails closed: an answer that cannot be recorded is not given.
+		return nil, err
+	}
+	res := &Result{Security: r.sec, Blocked: r.blocked}
+	if r.blocked == nil {
+		res.Response = r.resp
+	}
+	return res, nil
+}
+
+func (r *run) record() gw.RequestRecordedV1 {
+	call := r.call
+	rec := gw.RequestRecordedV1{RequestID: call.RequestID, TenantID: call.TenantID, Principal: call.Subject, PrincipalKind: call.Kind,
+		Endpoint: call.Endpoint, Provider: r.provName, Model: call.Req.Model, PolicyID: r.policy.id, PolicyVersion: r.policy.version,
+		Stream: call.Req.Stream, Status: 200, Injection: r.sec.InjectionScore, Patterns: r.sec.Patterns, PIITypes: r.sec.PIITypes,
+		Violations: r.sec.PolicyViolations, Usage: gw.Usage(r.usage), CostUSD: r.cost, CacheHit: r.sec.CacheHit,
+		LatencyMs: round3(float64(time.Since(r.call.Started)) / 1e6), PipelineMs: r.sec.PipelineLatencyMs,
+		ProviderMs: round3(float64(r.providerD) / 1e6), Steps: r.trace, StreamActions: r.actions}
+	if r.blocked != nil {
+		rec.Blocked, rec.BlockedBy, rec.ErrorCode = true, r.blocked.Step, r.blocked.Code
+		rec.Status = StatusOf(r.blocked.Code)
+	}
+	return rec
+}
+
+// seal keeps prompt and completion as the policy says, sealed under the
+// tenant's monthly content key (so a retention rule can erase a month).
+func (rt *Runtime) seal(ctx context.Context, tenantID string, rec *gw.RequestRecordedV1, p gw.Policy, prompt, completion string) error {
+	rec.ContentMode = p.LogContent
+	if p.LogContent == gw.LogNone || p.LogContent == "" {
+		rec.ContentMode = gw.LogNone
+		return nil
+	}
+	if p.LogContent == gw.LogRedacted {
+		prompt = rt.PII.Redact(prompt, rt.PII.Find(prompt))
+		completion = rt.PII.Redact(completion, rt.PII.Find(completion))
+	}
+	subject := ContentSubject(tenantID, rt.Now())
+	var err error
+	if prompt != "" {
+		if rec.Prompt, err = rt.Keys.Seal(ctx, tenantID, subject, prompt); err != nil {
+			return err
+		}
+	}
+	if completion != "" {
+		if rec.Completion, err = rt.Keys.Seal(ctx, tenantID, subject, completion); err != nil {
+			return err
+		}
+	}
+	rec.ContentKey = subject
+	return nil
+}
+
+// ContentSubject names a tenant's monthly content key.
+func ContentSubject(tenantID string, now time.Time) string {
+	return "content:" + tenantID + ":" + now.UTC().Format("2006-01")
+}

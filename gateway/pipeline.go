@@ -1,0 +1,390 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+)
+
+// Caller is who sends a request through the gateway.
+type Caller struct {
+	TenantID string
+	Subject  string
+	Kind     string // user | api_key
+	APIKeyID string
+}
+
+// Call is one request through the pipeline.
+type Call struct {
+	Caller
+	Endpoint    string // chat | openai_chat | embeddings | scan
+	Provider    string
+	PolicyID    string
+	Req         providers.ChatRequest
+	RequestID   string
+	Correlation string
+	Started     time.Time // when the HTTP request arrived (authenticate and tenant steps are measured from it)
+}
+
+// Security is the verdict the answer carries.
+type Security struct {
+	InjectionScore    float64  `json:"injection_score"`
+	PIIDetected       bool     `json:"pii_detected"`
+	PolicyViolations  []string `json:"policy_violations"`
+	PipelineLatencyMs float64  `json:"pipeline_latency_ms"`
+	Patterns          []string `json:"patterns,omitempty"`
+	PIITypes          []string `json:"pii_types,omitempty"`
+	Redacted          bool     `json:"redacted"`
+	CacheHit          bool     `json:"cache_hit"`
+	PolicyID          string   `json:"policy_id,omitempty"`
+	PolicyVersion     int      `json:"policy_version"`
+	Provider          string   `json:"provider"`
+	RequestID         string   `json:"request_id"`
+}
+
+// Blocked is a request the pipeline refused; Code is a GW-xxx error code.
+type Blocked struct {
+	Code    string
+	Step    string
+	Detail  string
+	Headers map[string]string
+}
+
+func (b *Blocked) Error() string { return b.Code + ": " + b.Detail }
+
+// Result is the outcome of a call.
+type Result struct {
+	Response *providers.ChatResponse
+	Security Security
+	Blocked  *Blocked
+}
+
+// run carries one request's state through the steps.
+type run struct {
+	rt        *Runtime
+	call      *Call
+	trace     []gw.StepTrace
+	sec       Security
+	policy    cachedPolicy
+	prov      *runtimeProvider
+	provName  string
+	piiEnts   []PIIEntity
+	started   time.Time
+	providerD time.Duration
+	usage     providers.Usage
+	cost      float64
+	blocked   *Blocked
+	cacheKey  string
+	actions   []string
+	resp      *providers.ChatResponse
+	prompt    string // the user's words as sent, before any redaction (for the audit trail)
+}
+
+func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
+	r.trace = append(r.trace, gw.StepTrace{Step: name, Verdict: verdict, Score: score, DurationUs: time.Since(start).Microseconds(),
+		Detail: detail, Detector: detector, FailMode: r.policy.policy.FailMode(name)})
+}
+
+func (r *run) block(step, code, detail string) *Blocked {
+	r.blocked = &Blocked{Code: code, Step: step, Detail: detail}
+	r.sec.PolicyViolations = append(r.sec.PolicyViolations, step)
+	return r.blocked
+}
+
+// failed applies a step's fail mode to an internal error: open lets the
+// request continue (verdict "error"), closed refuses it.
+func (r *run) failed(step string, start time.Time, err error) *Blocked {
+	mode := r.policy.policy.FailMode(step)
+	r.rt.Log.Warn("gateway: step failed", "step", step, "fail_mode", mode, "err", err, "request_id", r.call.RequestID)
+	r.step(step, start, "error", 0, "fail "+mode, "")
+	if mode == gw.FailOpen {
+		return nil
+	}
+	return r.block(step, "GW-012", "The "+step+" step could not decide and fails closed.")
+}
+
+// Chat runs a chat completion through the pipeline and records it.
+func (rt *Runtime) Chat(ctx context.Context, call *Call) (*Result, error) {
+	r := rt.newRun(call)
+	if b := r.input(ctx); b == nil {
+		r.callProvider(ctx)
+	}
+	return r.finish(ctx)
+}
+
+func (rt *Runtime) newRun(call *Call) *run {
+	if call.RequestID == "" {
+		call.RequestID = uuid.Must(uuid.NewV7()).String()
+	}
+	now := time.Now()
+	if call.Started.IsZero() {
+		call.Started = now
+	}
+	r := &run{rt: rt, call: call, started: now, provName: call.Provider}
+	var user []string
+	for _, m := range call.Req.Messages {
+		if m.Role == "user" {
+			user = append(user, m.Content)
+		}
+	}
+	r.prompt = strings.Join(user, "\n\n")
+	r.sec.RequestID = call.RequestID
+	r.sec.Provider = call.Provider
+	r.sec.PolicyViolations = []string{}
+	authStart := call.Started
+	r.step(gw.StepAuthenticate, authStart, "pass", 0, call.Kind, "")
+	r.trace[0].DurationUs = now.Sub(call.Started).Microseconds()
+	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepTenant, Verdict: "pass", Detail: call.TenantID, FailMode: gw.FailClosed})
+	return r
+}
+
+// input runs steps 3–11 (kill switch … cache lookup); nil means go on.
+func (r *run) input(ctx context.Context) *Blocked {
+	rt, call := r.rt, r.call
+	// Resolve the policy first (its fail modes govern the other steps), but
+	// record it in pipeline order.
+	t := time.Now()
+	pol, perr := rt.policyFor(ctx, call.TenantID, call.PolicyID)
+	policyDur := time.Since(t)
+	r.policy = pol
+	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version
+
+	t = time.Now()
+	if k := rt.killedBy(gw.RequestFacts{TenantID: call.TenantID, Provider: call.Provider, Model: call.Req.Model, PolicyID: pol.id, APIKeyID: call.APIKeyID}); k != nil {
+		r.step(gw.StepKillSwitch, t, "block", 0, k.Scope.Key(), "")
+		return r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+k.Scope.Kind+") stops this traffic: "+k.Reason)
+	}
+	r.step(gw.StepKillSwitch, t, "pass", 0, "", "")
+
+	t = time.Now()
+	if b, err := r.checkBudgets(ctx); err != nil {
+		if b := r.failed(gw.StepRateBudget, t, err); b != nil {
+			return b
+		}
+	} else if b != nil {
+		return b
+	} else {
+		r.step(gw.StepRateBudget, t, "pass", 0, "", "")
+	}
+
+	t = time.Now()
+	if msg := validate(call.Req); msg != "" {
+		r.step(gw.StepValidate, t, "block", 0, msg, "")
+		return r.block(gw.StepValidate, "GW-005", msg)
+	}
+	r.step(gw.StepValidate, t, "pass", 0, "", "")
+
+	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepPolicy, Verdict: "pass", DurationUs: policyDur.Microseconds(), Detail: pol.policy.Name, FailMode: gw.FailClosed})
+	if perr != nil {
+		r.trace[len(r.trace)-1].Verdict = "block"
+		if errors.Is(perr, gw.ErrPolicyNotFound) {
+			return r.block(gw.StepPolicy, "GW-006", "No such policy in this tenant.")
+		}
+		return r.block(gw.StepPolicy, "GW-012", "The policy could not be resolved.")
+	}
+	p := &r.policy.policy
+
+	t = time.Now()
+	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.Allows(p.AllowedModels, call.Req.Model) {
+		r.step(gw.StepAllowList, t, "block", 0, call.Provider+"/"+call.Req.Model, "")
+		return r.block(gw.StepAllowList, "GW-002", "The policy does not allow provider '"+call.Provider+"' with model '"+call.Req.Model+"'.")
+	}
+	if p.MaxOutputTokens > 0 && call.Req.MaxTokens != nil && *call.Req.MaxTokens > p.MaxOutputTokens {
+		r.step(gw.StepAllowList, t, "block", 0, "max_tokens", "")
+		return r.block(gw.StepAllowList, "GW-005", fmt.Sprintf("max_tokens exceeds the policy's limit of %d.", p.MaxOutputTokens))
+	}
+	if p.MaxInputTokens > 0 && providers.PromptTokens(call.Req.Messages) > p.MaxInputTokens {
+		r.step(gw.StepAllowList, t, "block", 0, "input_tokens", "")
+		return r.block(gw.StepAllowList, "GW-005", fmt.Sprintf("The prompt exceeds the policy's limit of %d input tokens.", p.MaxInputTokens))
+	}
+	r.step(gw.StepAllowList, t, "pass", 0, "", "")
+
+	t = time.Now()
+	if p.Injection.Enabled {
+		score, patterns := rt.Injection.Score(call.Req.Messages)
+		r.sec.InjectionScore, r.sec.Patterns = round3(score), patterns
+		if score >= p.Injection.Threshold {
+			r.sec.PolicyViolations = append(r.sec.PolicyViolations, "prompt_injection")
+			if p.Injection.Action == gw.ActionBlock {
+				r.step(gw.StepInjection, t, "block", score, strings.Join(patterns, ","), rt.Injection.Version())
+				r.blocked = &Blocked{Code: "GW-003", Step: gw.StepInjection, Detail: injectionDetail(patterns)}
+				return r.blocked
+			}
+			r.step(gw.StepInjection, t, "monitor", score, strings.Join(patterns, ","), rt.Injection.Version())
+		} else {
+			r.step(gw.StepInjection, t, "pass", score, "", rt.Injection.Version())
+		}
+	} else {
+		r.step(gw.StepInjection, t, "skip", 0, "", "")
+	}
+
+	t = time.Now()
+	if p.PII.Enabled {
+		found := map[string]bool{}
+		for i := range call.Req.Messages {
+			m := &call.Req.Messages[i]
+			ents := filterPII(rt.PII.Find(m.Content), p.PII)
+			if len(ents) == 0 {
+				continue
+			}
+			r.piiEnts = append(r.piiEnts, ents...)
+			for _, e := range ents {
+				found[e.Type] = true
+			}
+			if p.PII.Action == gw.ActionRedact {
+				m.Content = rt.PII.Redact(m.Content, ents)
+				r.sec.Redacted = true
+			}
+		}
+		r.sec.PIIDetected = len(found) > 0
+		r.sec.PIITypes = sortedKeys(found)
+		switch {
+		case len(found) > 0 && p.PII.Action == gw.ActionBlock:
+			r.step(gw.StepPII, t, "block", 0, strings.Join(r.sec.PIITypes, ","), rt.PII.Version())
+			return r.block(gw.StepPII, "GW-007", "The prompt contains personal data ("+strings.Join(r.sec.PIITypes, ", ")+") and the policy blocks it.")
+		case len(found) > 0 && p.PII.Action == gw.ActionRedact:
+			r.step(gw.StepPII, t, "redact", 0, strings.Join(r.sec.PIITypes, ","), rt.PII.Version())
+		case len(found) > 0:
+			r.step(gw.StepPII, t, "monitor", 0, strings.Join(r.sec.PIITypes, ","), rt.PII.Version())
+		default:
+			r.step(gw.StepPII, t, "pass", 0, "", rt.PII.Version())
+		}
+	} else {
+		r.step(gw.StepPII, t, "skip", 0, "", "")
+	}
+
+	t = time.Now()
+	verdict := "pass"
+	for _, cr := range p.ContentRules {
+		re, err := compiled(cr.Pattern)
+		if err != nil {
+			continue
+		}
+		for i := range call.Req.Messages {
+			m := &call.Req.Messages[i]
+			if !re.MatchString(m.Content) {
+				continue
+			}
+			if cr.Action == gw.ActionRedact {
+				m.Content = re.ReplaceAllString(m.Content, "[REDACTED:"+cr.Name+"]")
+				verdict = "redact"
+				continue
+			}
+			r.step(gw.StepContentRules, t, "block", 0, cr.Name, "")
+			return r.block(gw.StepContentRules, "GW-008", "The prompt matches the content rule '"+cr.Name+"'.")
+		}
+	}
+	r.step(gw.StepContentRules, t, verdict, 0, "", "")
+	return nil
+}
+
+var (
+	reCacheMu sync.Mutex
+	reCache   = map[string]*regexp.Regexp{}
+)
+
+func compiled(pattern string) (*regexp.Regexp, error) {
+	reCacheMu.Lock()
+	defer reCacheMu.Unlock()
+	if re, ok := reCache[pattern]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err == nil && len(reCache) < 10000 {
+		reCache[pattern] = re
+	}
+	return re, err
+}
+
+func injectionDetail(patterns []string) string {
+	if len(patterns) == 0 {
+		return "The input prompt scored above the injection threshold. Request blocked by gateway policy."
+	}
+	return fmt.Sprintf("The input prompt matched %d injection pattern(s): %s. Request blocked by gateway policy.",
+		len(patterns), strings.Join(patterns, ", "))
+}
+
+func filterPII(ents []PIIEntity, rule gw.PIIRule) []PIIEntity {
+	out := ents[:0]
+	for _, e := range ents {
+		if e.Score < rule.MinScore {
+			continue
+		}
+		if len(rule.Types) > 0 && !contains(rule.Types, e.Type) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// validate checks the request's shape beyond JSON binding.
+func validate(req providers.ChatRequest) string {
+	if req.Model == "" {
+		return "model is required."
+	}
+	if len(req.Messages) == 0 {
+		return "messages must not be empty."
+	}
+	if len(req.Messages) > 1000 {
+		return "at most 1000 messages."
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case "system", "developer", "user", "assistant", "tool":
+		default:
+			return fmt.Sprintf("messages[%d].role must be system, developer, user, assistant or tool.", i)
+		}
+	}
+	if req.MaxTokens != nil && (*req.MaxTokens < 1 || *req.MaxTokens > 1_000_000) {
+		return "max_tokens must be between 1 and 1000000."
+	}
+	if req.Temperature != nil && (*req.Temperature < 0 || *req.Temperature > 2) {
+		return "temperature must be between 0 and 2."
+	}
+	return ""
+}
+
+// Problem codes of the pipeline with their HTTP status.
+var codeStatus = map[string]int{
+	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
+	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
+}
+
+// StatusOf is the HTTP status of a pipeline code.
+func StatusOf(code string) int {
+	if s, ok := codeStatus[code]; ok {
+		return s
+	}
+	return 500
+}

@@ -1,0 +1,332 @@
+// Package gateway is the AI gateway's runtime: the 14-step security pipeline
+// that every chat completion, embedding and scan goes through, with the live
+// state it needs (policies, providers, kill switches, cache, budgets) cached
+// per instance and invalidated on every instance by Postgres notifications.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway/providers"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+)
+
+// NotifyChannel carries gateway state changes between instances:
+// "policy:<tenant>", "provider:<tenant>", "killswitch", "cache:<tenant>", "budget:<tenant>", "detector:<tenant>".
+const NotifyChannel = "astra_gateway"
+
+// Notify announces a gateway state change to every instance (this one included).
+func Notify(ctx context.Context, pool *pgxpool.Pool, what string) error {
+	_, err := pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, what)
+	return err
+}
+
+// Runtime executes the pipeline.
+type Runtime struct {
+	Pool      *pgxpool.Pool
+	Store     *eventstore.Store
+	Keys      *eventstore.Keyring
+	Queries   *rmgw.Queries
+	Injection InjectionDetector
+	PII       PIIDetector
+	Log       *slog.Logger
+	// Outbound is the HTTP client providers use (SSRF-guarded by the caller).
+	Outbound *http.Client
+	// Budgets counts usage against budgets (shared across instances when Redis is configured).
+	Budgets *Budgets
+	// Cache is the exact-match response cache.
+	Cache *Cache
+	// DefaultMockLatency is the built-in mock provider's latency.
+	DefaultMockLatency time.Duration
+	// Now is the clock (tests inject one).
+	Now func() time.Time
+
+	mu        sync.RWMutex
+	policies  map[string]cachedPolicy         // tenant/id
+	providers map[string]*runtimeProvider     // tenant/name-or-id
+	switches  []rmgw.KillSwitch               // active ones, every tenant
+	detectors map[string]rmgw.DetectorSetting // tenant/detector
+	detLoaded map[string]bool
+	cacheCfg  map[string]rmgw.CacheConfig
+	// budgetCache holds each tenant's budgets.
+	budgetCache map[string][]rmgw.Budget
+}
+
+type cachedPolicy struct {
+	id      string
+	version int
+	policy  gw.Policy
+}
+
+type runtimeProvider struct {
+	id, name, kind string
+	models         []string
+	p              *providers.Resilient
+}
+
+// Init loads the kill switches; policies and providers load on first use.
+func (rt *Runtime) Init(ctx context.Context) error {
+	rt.mu.Lock()
+	rt.policies = map[string]cachedPolicy{}
+	rt.providers = map[string]*runtimeProvider{}
+	rt.detectors = map[string]rmgw.DetectorSetting{}
+	rt.detLoaded = map[string]bool{}
+	rt.cacheCfg = map[string]rmgw.CacheConfig{}
+	rt.mu.Unlock()
+	if rt.Now == nil {
+		rt.Now = time.Now
+	}
+	return rt.refreshSwitches(ctx)
+}
+
+func (rt *Runtime) refreshSwitches(ctx context.Context) error {
+	ks, err := rt.Queries.KillSwitches(ctx, "*", true)
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	rt.switches = ks
+	rt.mu.Unlock()
+	return nil
+}
+
+// Run keeps the runtime's state current: notifications from any instance, and
+// a kill-switch refresh every half second as a backstop (so a switch takes
+// effect everywhere within one second even if a notification is lost).
+func (rt *Runtime) Run(ctx context.Context) error {
+	go rt.listen(ctx)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := rt.refreshSwitches(ctx); err != nil && ctx.Err() == nil {
+				rt.Log.Warn("gateway: kill switch refresh", "err", err)
+			}
+		}
+	}
+}
+
+func (rt *Runtime) listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		conn, err := pgx.ConnectConfig(ctx, rt.Pool.Config().ConnConfig.Copy())
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err == nil {
+			for {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
+					break
+				}
+				rt.Invalidate(ctx, n.Payload)
+			}
+		}
+		conn.Close(context.Background())
+	}
+}
+
+// Invalidate drops cached state named by a notification payload.
+func (rt *Runtime) Invalidate(ctx context.Context, what string) {
+	kind, tenant, _ := strings.Cut(what, ":")
+	switch kind {
+	case "killswitch":
+		_ = rt.refreshSwitches(ctx)
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	prefix := tenant + "/"
+	switch kind {
+	case "policy":
+		for k := range rt.policies {
+			if strings.HasPrefix(k, prefix) {
+				delete(rt.policies, k)
+			}
+		}
+	case "provider":
+		for k := range rt.providers {
+			if strings.HasPrefix(k, prefix) {
+				delete(rt.providers, k)
+			}
+		}
+	case "detector":
+		delete(rt.detLoaded, tenant)
+	case "cache":
+		delete(rt.cacheCfg, tenant)
+	case "budget":
+		delete(rt.budgetCache, tenant)
+	}
+}
+
+// policyFor resolves the policy of a request: the named one, else the tenant's
+// default (a policy named "default"), else the built-in default.
+func (rt *Runtime) policyFor(ctx context.Context, tenantID, policyID string) (cachedPolicy, error) {
+	key := tenantID + "/" + policyID
+	rt.mu.RLock()
+	cp, ok := rt.policies[key]
+	rt.mu.RUnlock()
+	if ok {
+		return cp, nil
+	}
+	if policyID != "" {
+		p, err := rt.Queries.Policy(ctx, tenantID, policyID)
+		if err != nil {
+			return cp, err
+		}
+		if p == nil {
+			return cp, gw.ErrPolicyNotFound
+		}
+		cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy}
+	} else {
+		ps, err := rt.Queries.Policies(ctx, tenantID)
+		if err != nil {
+			return cp, err
+		}
+		cp = cachedPolicy{policy: rt.builtinPolicy(ctx, tenantID)}
+		for _, p := range ps {
+			if p.Name == "default" {
+				cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy}
+			}
+		}
+	}
+	rt.mu.Lock()
+	rt.policies[key] = cp
+	rt.mu.Unlock()
+	return cp, nil
+}
+
+// builtinPolicy is the default policy with the tenant's detector settings applied.
+func (rt *Runtime) builtinPolicy(ctx context.Context, tenantID string) gw.Policy {
+	p := gw.DefaultPolicy(rt.Injection.DefaultThreshold())
+	ds := rt.detectorSettings(ctx, tenantID)
+	if d, ok := ds["injection"]; ok {
+		p.Injection.Enabled, p.Injection.Threshold = d.Enabled, d.Threshold
+	}
+	if d, ok := ds["pii"]; ok {
+		p.PII.Enabled, p.PII.MinScore = d.Enabled, d.Threshold
+	}
+	return p
+}
+
+func (rt *Runtime) detectorSettings(ctx context.Context, tenantID string) map[string]rmgw.DetectorSetting {
+	rt.mu.RLock()
+	loaded := rt.detLoaded[tenantID]
+	out := map[string]rmgw.DetectorSetting{}
+	for k, v := range rt.detectors {
+		if t, d, ok := strings.Cut(k, "/"); ok && t == tenantID {
+			out[d] = v
+		}
+	}
+	rt.mu.RUnlock()
+	if loaded {
+		return out
+	}
+	ds, err := rt.Queries.DetectorSettings(ctx, tenantID)
+	if err != nil {
+		return out
+	}
+	rt.mu.Lock()
+	for d, v := range ds {
+		rt.detectors[tenantID+"/"+d] = v
+	}
+	rt.detLoaded[tenantID] = true
+	rt.mu.Unlock()
+	return ds
+}
+
+// provider resolves a provider by id or name; "mock" is always available.
+func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtimeProvider, error) {
+	key := tenantID + "/" + name
+	rt.mu.RLock()
+	rp, ok := rt.providers[key]
+	rt.mu.RUnlock()
+	if ok {
+		return rp, nil
+	}
+	p, err := rt.Queries.Provider(ctx, tenantID, name)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p != nil:
+		if !p.Settings.Enabled {
+			return nil, gw.ErrProviderNotFound
+		}
+		apiKey := ""
+		if p.SealedKey != "" {
+			if apiKey, err = rt.Keys.Open(ctx, p.SealedKey); err != nil {
+				return nil, fmt.Errorf("gateway: provider credentials: %w", err)
+			}
+		}
+		impl, err := providers.Build(providers.Config{Name: p.Name, Kind: p.Kind, BaseURL: p.BaseURL, APIKey: apiKey, Headers: p.Headers,
+			APIVersion: p.Settings.APIVersion, Deployment: p.Settings.Deployment, MockLatency: time.Duration(p.Settings.MockLatencyMs) * time.Millisecond},
+			rt.Outbound)
+		if err != nil {
+			return nil, err
+		}
+		rp = &runtimeProvider{id: p.ID, name: p.Name, kind: p.Kind, models: p.Models,
+			p: providers.NewResilient(p.Name, impl, time.Duration(p.Settings.TimeoutMs)*time.Millisecond, p.Settings.MaxRetries,
+				p.Settings.BreakerFailures, time.Duration(p.Settings.BreakerCooldownS)*time.Second)}
+	case name == providers.KindMock:
+		rp = &runtimeProvider{id: "mock", name: "mock", kind: providers.KindMock, models: []string{"*"},
+			p: providers.NewResilient("mock", &providers.Mock{Name: "mock", Latency: rt.DefaultMockLatency}, 30*time.Second, 0, 5, 30*time.Second)}
+	default:
+		return nil, gw.ErrProviderNotFound
+	}
+	rt.mu.Lock()
+	rt.providers[key] = rp
+	rt.mu.Unlock()
+	return rp, nil
+}
+
+// ProviderHealth reports a tenant's provider's breaker and error rate.
+func (rt *Runtime) ProviderHealth(ctx context.Context, tenantID, name string) (*providers.Health, error) {
+	rp, err := rt.provider(ctx, tenantID, name)
+	if err != nil {
+		return nil, err
+	}
+	h := rp.p.Health()
+	return &h, nil
+}
+
+// TestProvider makes a live call to a provider (models, else a tiny chat).
+func (rt *Runtime) TestProvider(ctx context.Context, tenantID, name string) (time.Duration, error) {
+	rp, err := rt.provider(ctx, tenantID, name)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	_, err = rp.p.Models(ctx)
+	return time.Since(start), err
+}
+
+// killedBy returns the active switch that stops a request, if any.
+func (rt *Runtime) killedBy(f gw.RequestFacts) *rmgw.KillSwitch {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	for i := range rt.switches {
+		k := &rt.switches[i]
+		if k.Scope.Matches(k.TenantID, f) {
+			return k
+		}
+	}
+	return nil
+}
+
+// KillSwitchActive reports whether a request with these facts would be stopped (for tests and /scan).
+func (rt *Runtime) KillSwitchActive(f gw.RequestFacts) bool { return rt.killedBy(f) != nil }

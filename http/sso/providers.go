@@ -1,0 +1,183 @@
+package sso
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	cmdsso "github.com/astrabastion/astra/commands/sso"
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
+	rmsso "github.com/astrabastion/astra/projections/sso"
+)
+
+type idCursor struct {
+	After string `json:"a"`
+}
+
+func (a *API) listProviders(c echo.Context) error {
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur idCursor
+	if page.Cursor != "" {
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	ps, more, total, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, cur.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	out := make([]SsoProvider, len(ps))
+	for i := range ps {
+		out[i] = view(&ps[i])
+	}
+	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
+	if more {
+		p.Cursor = platform.EncodeCursor(idCursor{After: ps[len(ps)-1].ID})
+	}
+	return platform.RespondList(c, out, p)
+}
+
+func providerID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return "", MapError(iam.ErrSsoProviderNotFound)
+	}
+	return id, nil
+}
+
+func (a *API) getProvider(c echo.Context) error {
+	id, err := providerID(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Queries.ProviderByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return MapError(iam.ErrSsoProviderNotFound)
+	}
+	writes.ETag(c, p.Version)
+	return platform.Respond(c, http.StatusOK, view(p))
+}
+
+func (a *API) createProvider(c echo.Context) error {
+	var req CreateProviderRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	p := auth.PrincipalOf(c)
+	if err := a.actingTenantExists(c, p); err != nil {
+		return err
+	}
+	enabled := req.Enabled == nil || *req.Enabled
+	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.NewProvider{
+		TenantID: p.ActingTenant, ClientSecret: req.ClientSecret,
+		Settings: iam.SsoSettings{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
+			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: enabled}})
+	if err != nil {
+		return MapError(err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/sso/providers/"+id)
+	return a.answer(c, id, evs, http.StatusCreated)
+}
+
+// actingTenantExists refuses a platform admin's write into a tenant that
+// does not exist (X-Tenant-ID is not checked against the tenants otherwise).
+func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
+	if p.ActingTenant == p.TenantID {
+		return nil
+	}
+	if uuid.Validate(p.ActingTenant) != nil {
+		return platform.Problem("IAM-003", "No such tenant.")
+	}
+	id, err := a.Queries.TenantIDByRef(c.Request().Context(), p.ActingTenant)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return platform.Problem("IAM-003", "No such tenant.")
+	}
+	return nil
+}
+
+func (a *API) updateProvider(c echo.Context) error {
+	id, err := providerID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req UpdateProviderRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, iam.SsoChange{
+		Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
+		AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled}, req.ClientSecret)
+	if err != nil {
+		return MapError(err)
+	}
+	return a.answer(c, id, evs, http.StatusOK)
+}
+
+func (a *API) removeProvider(c echo.Context) error {
+	id, err := providerID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
+	if err != nil && len(evs) == 0 {
+		return MapError(err)
+	}
+	if err != nil {
+		// Removed, but the key could not be shredded now: the answer stays a
+		// success (the removal is recorded) and the failure is logged.
+		platform.Logger(c).Error("sso provider removed but its secret was not shredded", "provider", id, "err", err)
+	}
+	a.Writes.Await(c, evs, rmsso.Name)
+	return c.NoContent(http.StatusNoContent)
+}
+
+// answer waits for the read model and answers with the provider as it now is.
+func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status int) error {
+	ctx := c.Request().Context()
+	var out SsoProvider
+	if a.Writes.Await(c, evs, rmsso.Name) {
+		p, err := a.Queries.ProviderByID(ctx, auth.PrincipalOf(c).ActingTenant, id)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			out = view(p)
+		}
+	}
+	if out.ID == "" {
+		// Past the read-your-writes bound: answer from the stream itself.
+		st, err := a.Commands.LoadProvider(ctx, id)
+		if err != nil {
+			return err
+		}
+		at := evs[len(evs)-1].Time
+		out = view(&rmsso.Provider{ID: st.ID, TenantID: st.TenantID, Name: st.Settings.Name, IssuerURL: st.Settings.IssuerURL,
+			ClientID: st.Settings.ClientID, SealedSecret: st.ClientSecret, Scopes: st.Settings.Scopes,
+			AllowedDomains: st.Settings.AllowedDomains, DefaultRole: st.Settings.DefaultRole, Enabled: st.Settings.Enabled,
+			Version: st.Version, CreatedAt: at, UpdatedAt: at})
+	}
+	writes.ETag(c, out.Version)
+	return platform.Respond(c, status, out)
+}
