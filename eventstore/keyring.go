@@ -268,7 +268,7 @@ func (k *Keyring) unwrap(subjectID string, wrapped []byte) (cipher.AEAD, error) 
 
 // redactedFields are secrets that outward renderings (audit export, the live
 // stream) never show, sealed or not.
-var redactedFields = map[string]bool{"password_hash": true, "refresh_hash": true, "invitation_hash": true}
+var redactedFields = map[string]bool{"password_hash": true, "refresh_hash": true, "invitation_hash": true, "client_secret": true}
 
 // Redacted is what a secret field reads as in outward renderings.
 const Redacted = "[redacted]"

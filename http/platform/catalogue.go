@@ -60,6 +60,33 @@ var Catalogue = map[string]CatalogueEntry{
 	"IAM-020": {http.StatusNotFound, "API key not found", "No API key with that id exists in the tenant (or it is not yours)."},
 	"IAM-021": {http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."},
 
+	// AI gateway.
+	"GW-001": {http.StatusServiceUnavailable, "Kill switch active", "A kill switch (global, tenant, provider, model, policy or API key) stops this traffic."},
+	"GW-002": {http.StatusForbidden, "Provider or model not allowed", "The policy's allow-lists do not admit this provider or model."},
+	"GW-003": {http.StatusUnprocessableEntity, "Prompt Injection Detected", "The prompt scored at or above the policy's injection threshold and the policy blocks it."},
+	"GW-004": {http.StatusTooManyRequests, "Budget exceeded", "A token or cost budget of the tenant, user or API key is spent for the current period."},
+	"GW-005": {http.StatusUnprocessableEntity, "Request exceeds policy limits", "The request is malformed for the pipeline or exceeds the policy's token limits."},
+	"GW-006": {http.StatusNotFound, "Policy not found", "No policy with that id exists in the tenant."},
+	"GW-007": {http.StatusUnprocessableEntity, "Personal data blocked", "The prompt contains personal data and the policy blocks it."},
+	"GW-008": {http.StatusUnprocessableEntity, "Content rule matched", "The prompt matches a blocking content rule of the policy."},
+	"GW-009": {http.StatusBadGateway, "Upstream provider error", "The provider (and every fallback) failed, timed out or its circuit is open."},
+	"GW-010": {http.StatusNotFound, "Provider not found", "No enabled provider with that name or id in the tenant."},
+	"GW-011": {http.StatusUnprocessableEntity, "Response withheld", "The completion contained personal data or a canary token and the policy withholds it."},
+	"GW-012": {http.StatusServiceUnavailable, "Pipeline step failed", "A pipeline step could not decide and its fail mode is closed."},
+
+	// Single sign-on.
+	"SSO-001": {http.StatusNotFound, "SSO provider not found", "No OIDC identity provider with that id exists in the tenant."},
+	"SSO-002": {http.StatusUnprocessableEntity, "Invalid SSO provider settings", "A provider setting is invalid; errors[] names it (e.g. provisioning users needs allowed_domains and a built-in role other than platform_admin)."},
+	"SSO-003": {http.StatusUnprocessableEntity, "Issuer URL not allowed", "The issuer URL is not https, does not resolve, or resolves to a private, loopback, link-local or metadata address (see ASTRA_ALLOW_PRIVATE_URLS)."},
+	"SSO-004": {http.StatusNotFound, "Single sign-on not available", "The tenant is unknown, or has no enabled identity provider (or not the one named by ?provider=)."},
+	"SSO-005": {http.StatusConflict, "Several SSO providers", "The tenant has several enabled identity providers: name one with ?provider=<id>."},
+	"SSO-006": {http.StatusBadRequest, "Invalid SSO state", "The callback's state is missing, unknown, already used or expired (10 minutes): start the sign-in again."},
+	"SSO-007": {http.StatusUnauthorized, "SSO sign-in failed", "The identity provider refused the sign-in, or the code exchange or the ID token's verification (signature, issuer, audience, expiry, nonce) failed."},
+	"SSO-008": {http.StatusForbidden, "E-mail domain not allowed", "The e-mail address's domain is not among the provider's allowed domains."},
+	"SSO-009": {http.StatusForbidden, "E-mail not verified", "The identity provider sent no e-mail address, or says that it is not verified."},
+	"SSO-010": {http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users."},
+	"SSO-011": {http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination, or its discovery document is unusable."},
+
 	// Concurrency and idempotency.
 	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},
 	"CON-002": {http.StatusPreconditionRequired, "If-Match required", "The route modifies a versioned resource and requires an If-Match header."},

@@ -1,0 +1,366 @@
+package pii
+
+import (
+	"slices"
+	"sync"
+)
+
+// Version identifies the recognizers, tables and scores of this package. The gateway records it with
+// every pipeline step, so change it whenever a change can alter what Find returns.
+const Version = "1.0.0"
+
+// Entity types reported by Find.
+const (
+	TypeCreditCard      = "CREDIT_CARD"
+	TypeIBAN            = "IBAN_CODE"
+	TypeUSSSN           = "US_SSN"
+	TypeUSITIN          = "US_ITIN"
+	TypeEmail           = "EMAIL_ADDRESS"
+	TypePhone           = "PHONE_NUMBER"
+	TypeIPAddress       = "IP_ADDRESS"
+	TypeURL             = "URL"
+	TypeCrypto          = "CRYPTO"
+	TypeAPIKey          = "API_KEY"
+	TypePrivateKey      = "PRIVATE_KEY"
+	TypeSecret          = "SECRET"
+	TypeUSBankNumber    = "US_BANK_NUMBER"
+	TypeABARouting      = "ABA_ROUTING_NUMBER"
+	TypeUKNHS           = "UK_NHS"
+	TypeUSDriverLicense = "US_DRIVER_LICENSE"
+	TypeDateTime        = "DATE_TIME"
+)
+
+// Scoring defaults; see the package documentation.
+const (
+	// DefaultMinScore is the score below which candidates are not reported.
+	DefaultMinScore = 0.5
+	// ContextBoost is added to a candidate's score when a context word of its type is near it.
+	ContextBoost = 0.35
+	// DefaultContextBefore and DefaultContextAfter are the context window, in bytes around a candidate.
+	DefaultContextBefore = 48
+	DefaultContextAfter  = 32
+)
+
+// DefaultPhoneRegions are the regions whose national number formats are tried, in this order, for
+// phone numbers written without an international prefix.
+var DefaultPhoneRegions = []string{
+	"US", "GB", "DE", "FR", "IN", "CA", "AU", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO", "DK",
+	"FI", "PL", "PT", "IE", "BR", "MX",
+}
+
+// Entity is one detected span of text.
+type Entity struct {
+	Type       string  `json:"type"`
+	Start      int     `json:"start"` // byte offset of the first byte
+	End        int     `json:"end"`   // byte offset just past the last byte
+	Value      string  `json:"value"` // text[Start:End]
+	Score      float64 `json:"score"`
+	Recognizer string  `json:"recognizer"`
+}
+
+// TypeInfo describes one entity type of the catalogue.
+type TypeInfo struct {
+	Type           string   `json:"type"`
+	Description    string   `json:"description"`
+	Validation     string   `json:"validation"`
+	Recognizers    []string `json:"recognizers"`
+	ContextWords   []string `json:"context_words,omitempty"`
+	DefaultEnabled bool     `json:"default_enabled"`
+}
+
+// Types returns the catalogue of entity types, in a stable order.
+func Types() []TypeInfo {
+	out := make([]TypeInfo, 0, len(catalogue))
+	for _, t := range catalogue {
+		ti := t.info
+		ti.Type = t.typ
+		ti.DefaultEnabled = t.defaultOn
+		ti.ContextWords = slices.Clone(contextWords[t.typ])
+		for _, r := range recognizers {
+			if r.typ == t.typ && !slices.Contains(ti.Recognizers, r.name) {
+				ti.Recognizers = append(ti.Recognizers, r.name)
+			}
+		}
+		out = append(out, ti)
+	}
+	return out
+}
+
+// KnownType reports whether name is an entity type of the catalogue.
+func KnownType(name string) bool {
+	for _, t := range catalogue {
+		if t.typ == name {
+			return true
+		}
+	}
+	return false
+}
+
+type catalogueEntry struct {
+	typ       string
+	defaultOn bool
+	info      TypeInfo
+}
+
+var catalogue = []catalogueEntry{
+	{TypeCreditCard, true, TypeInfo{Description: "Payment card number (PAN)", Validation: "Luhn checksum, issuer (IIN) ranges and lengths"}},
+	{TypeIBAN, true, TypeInfo{Description: "International bank account number", Validation: "country length table, ISO 7064 mod-97"}},
+	{TypeUSSSN, true, TypeInfo{Description: "US social security number", Validation: "area/group/serial rules, known invalid numbers"}},
+	{TypeUSITIN, true, TypeInfo{Description: "US individual taxpayer identification number", Validation: "9xx area, IRS group ranges"}},
+	{TypeEmail, true, TypeInfo{Description: "E-mail address", Validation: "dot-atom local part, host name with alphabetic TLD"}},
+	{TypePhone, true, TypeInfo{Description: "Telephone number", Validation: "libphonenumber metadata (IsValidNumber) for the default regions or the international prefix"}},
+	{TypeIPAddress, true, TypeInfo{Description: "IPv4 or IPv6 address", Validation: "net/netip parsing"}},
+	{TypeURL, false, TypeInfo{Description: "URL (http, https, ftp, www.)", Validation: "host name or IP address"}},
+	{TypeCrypto, true, TypeInfo{Description: "Cryptocurrency wallet address (Bitcoin, Ethereum)", Validation: "base58check, bech32/bech32m, EIP-55"}},
+	{TypeAPIKey, true, TypeInfo{Description: "Vendor API key or bearer token (AWS, GitHub, Slack, Stripe, OpenAI, Anthropic, Google, JWT)", Validation: "vendor formats, GitHub CRC-32, JWT header decoding"}},
+	{TypePrivateKey, true, TypeInfo{Description: "PEM private key block", Validation: "BEGIN/END armour with matching labels"}},
+	{TypeSecret, true, TypeInfo{Description: "Password or secret assigned after a keyword (password=, api_key:, token …)", Validation: "placeholder filter and Shannon entropy threshold"}},
+	{TypeUSBankNumber, true, TypeInfo{Description: "US bank account number (context required)", Validation: "8–17 digits, account context"}},
+	{TypeABARouting, true, TypeInfo{Description: "US ABA routing transit number", Validation: "3-7-1 weighted checksum, Federal Reserve prefixes"}},
+	{TypeUKNHS, true, TypeInfo{Description: "UK NHS number", Validation: "mod-11 check digit"}},
+	{TypeUSDriverLicense, true, TypeInfo{Description: "US driver's license number (context required)", Validation: "state formats, licence context"}},
+	{TypeDateTime, false, TypeInfo{Description: "Date or time expression", Validation: "calendar validation"}},
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	types     map[string]bool
+	minScore  float64
+	regions   []string
+	ctxBefore int
+	ctxAfter  int
+}
+
+// WithTypes restricts detection to the given entity types (unknown names are ignored). Without it,
+// the types whose TypeInfo.DefaultEnabled is true are detected.
+func WithTypes(types ...string) Option {
+	return func(c *config) {
+		c.types = map[string]bool{}
+		for _, t := range types {
+			if KnownType(t) {
+				c.types[t] = true
+			}
+		}
+	}
+}
+
+// WithAllTypes enables every entity type of the catalogue, including those off by default.
+func WithAllTypes() Option {
+	return func(c *config) {
+		c.types = map[string]bool{}
+		for _, t := range catalogue {
+			c.types[t.typ] = true
+		}
+	}
+}
+
+// WithoutTypes disables the given entity types (applied after WithTypes and WithAllTypes).
+func WithoutTypes(types ...string) Option {
+	return func(c *config) {
+		for _, t := range types {
+			c.types[t] = false
+		}
+	}
+}
+
+// WithMinScore sets the minimum score of reported entities (default DefaultMinScore).
+func WithMinScore(s float64) Option {
+	return func(c *config) { c.minScore = s }
+}
+
+// WithPhoneRegions sets the regions (ISO 3166 alpha-2, e.g. "US", "GB") tried in order for phone
+// numbers written in national format. Unknown regions are ignored. Default DefaultPhoneRegions.
+func WithPhoneRegions(regions ...string) Option {
+	return func(c *config) { c.regions = slices.Clone(regions) }
+}
+
+// WithContextWindow sets how many bytes before and after a candidate are searched for context words.
+func WithContextWindow(before, after int) Option {
+	return func(c *config) { c.ctxBefore, c.ctxAfter = max(0, before), max(0, after) }
+}
+
+// Detector finds entities in text. It is immutable after New and safe for concurrent use.
+type Detector struct {
+	minScore  float64
+	ctxBefore int
+	ctxAfter  int
+	enabled   [numTypes]bool
+	recs      []*recognizer
+	phone     *phoneValidator
+}
+
+// New builds a Detector. All tables and patterns are prepared here, once.
+func New(opts ...Option) *Detector {
+	c := config{types: map[string]bool{}, minScore: DefaultMinScore, regions: DefaultPhoneRegions,
+		ctxBefore: DefaultContextBefore, ctxAfter: DefaultContextAfter}
+	for _, t := range catalogue {
+		c.types[t.typ] = t.defaultOn
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	d := &Detector{minScore: c.minScore, ctxBefore: c.ctxBefore, ctxAfter: c.ctxAfter}
+	for _, r := range recognizers {
+		if c.types[r.typ] {
+			d.recs = append(d.recs, r)
+			d.enabled[typeIndex(r.typ)] = true
+		}
+	}
+	if d.enabled[typeIndex(TypePhone)] {
+		d.phone = newPhoneValidator(c.regions)
+	}
+	return d
+}
+
+// Enabled reports whether the detector looks for the given entity type.
+func (d *Detector) Enabled(typ string) bool {
+	i := typeIndex(typ)
+	return i >= 0 && d.enabled[i]
+}
+
+// MinScore returns the minimum score of reported entities.
+func (d *Detector) MinScore() float64 { return d.minScore }
+
+// recognizer is one candidate finder. find appends validated candidates to s.
+type recognizer struct {
+	name string
+	typ  string
+	find func(d *Detector, s *scan)
+}
+
+// candidate is a validated match before context scoring and overlap resolution.
+type candidate struct {
+	start, end int
+	score      float64
+	typ        string
+	rec        string
+}
+
+// scan is the per-call state of Find; pooled to keep Find nearly allocation-free.
+type scan struct {
+	text     string
+	lowerBuf []byte
+	lowered  bool
+	cands    []candidate
+	ctxSeen  [numTypes]int8 // 0 unknown, 1 a context word occurs somewhere in text, -1 none
+	digits   []byte
+}
+
+var scanPool = sync.Pool{New: func() any { return &scan{} }}
+
+// lower returns the ASCII-lowercased text (same byte offsets as the text).
+func (s *scan) lower() []byte {
+	if !s.lowered {
+		s.lowerBuf = append(s.lowerBuf[:0], s.text...)
+		for i, b := range s.lowerBuf {
+			if 'A' <= b && b <= 'Z' {
+				s.lowerBuf[i] = b + 32
+			}
+		}
+		s.lowered = true
+	}
+	return s.lowerBuf
+}
+
+// add records a candidate unless even a context boost could not lift it to the minimum score.
+func (s *scan) add(d *Detector, typ, rec string, start, end int, score float64) {
+	if start < 0 || end > len(s.text) || start >= end {
+		return
+	}
+	if score+ContextBoost < d.minScore {
+		return
+	}
+	if score < d.minScore && !s.contextSomewhere(typ) {
+		return
+	}
+	s.cands = append(s.cands, candidate{start: start, end: end, score: score, typ: typ, rec: rec})
+}
+
+// contextSomewhere reports whether any context word of typ occurs anywhere in the text; weak
+// recognizers use it to skip work on texts that cannot lift their candidates.
+func (s *scan) contextSomewhere(typ string) bool {
+	i := typeIndex(typ)
+	if i < 0 {
+		return false
+	}
+	if s.ctxSeen[i] == 0 {
+		s.ctxSeen[i] = -1
+		if hasContext(s.lower(), typ, 0, len(s.text), -1, -1) {
+			s.ctxSeen[i] = 1
+		}
+	}
+	return s.ctxSeen[i] == 1
+}
+
+// Find returns the entities of the enabled types in text: non-overlapping, sorted by Start, each with
+// a score of at least the minimum score. Offsets are byte offsets into text.
+func (d *Detector) Find(text string) []Entity {
+	if len(text) == 0 || len(d.recs) == 0 {
+		return nil
+	}
+	s := scanPool.Get().(*scan)
+	s.text, s.lowered, s.cands, s.ctxSeen = text, false, s.cands[:0], [numTypes]int8{}
+	for _, r := range d.recs {
+		r.find(d, s)
+	}
+	out := d.resolve(s)
+	s.text = ""
+	if cap(s.lowerBuf) > 64<<10 {
+		s.lowerBuf = nil
+	}
+	scanPool.Put(s)
+	return out
+}
+
+func (d *Detector) resolve(s *scan) []Entity {
+	cands := s.cands
+	n := 0
+	for _, c := range cands {
+		if c.score < 1 && hasContext(s.lower(), c.typ, max(0, c.start-d.ctxBefore), min(len(s.text), c.end+d.ctxAfter), c.start, c.end) {
+			c.score = min(1, c.score+ContextBoost)
+		}
+		c.score = round3(c.score)
+		if c.score >= d.minScore {
+			cands[n] = c
+			n++
+		}
+	}
+	cands = cands[:n]
+	if n == 0 {
+		return nil
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		switch {
+		case a.score != b.score:
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		case a.end-a.start != b.end-b.start:
+			return (b.end - b.start) - (a.end - a.start)
+		default:
+			return a.start - b.start
+		}
+	})
+	out := make([]Entity, 0, n)
+	for _, c := range cands {
+		overlaps := false
+		for _, e := range out {
+			if c.start < e.End && e.Start < c.end {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
+			out = append(out, Entity{Type: c.typ, Start: c.start, End: c.end, Value: s.text[c.start:c.end], Score: c.score, Recognizer: c.rec})
+		}
+	}
+	slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
+	return out
+}
+
+func round3(f float64) float64 {
+	return float64(int(f*1000+0.5)) / 1000
+}

@@ -1,0 +1,194 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+)
+
+// holdback is how many trailing bytes of a stream are held until more text
+// arrives, so that a card number or canary split across chunks is still seen
+// whole before any of it reaches the client.
+const holdback = 64
+
+// StreamSink receives a stream's safe output.
+type StreamSink interface {
+	// Start is called once, before the first chunk: after it, a block can
+	// only end the stream, not turn into an HTTP error.
+	Start() error
+	Chunk(text string) error
+	Done(finish string, usage providers.Usage, sec Security) error
+	Abort(b *Blocked, sec Security) error
+}
+
+// ChatStream runs the pipeline with the provider streaming: the input side as
+// for Chat; then each chunk is scanned with a hold-back window, personal data
+// is redacted (or the stream ended) before it reaches the client, and a
+// canary ends the stream. The audit event records what was done.
+func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) (*Result, error) {
+	r := rt.newRun(call)
+	if b := r.input(ctx); b != nil {
+		return r.finish(ctx)
+	}
+	p := &r.policy.policy
+	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepCache, Verdict: "skip", Detail: "stream", FailMode: p.FailMode(gw.StepCache)})
+	t := time.Now()
+	started := false
+	var pending, full strings.Builder
+	var usage *providers.Usage
+	finish := "stop"
+	redacted, canary := false, false
+
+	flush := func(final bool) error {
+		text := pending.String()
+		cut := len(text)
+		if !final {
+			cut = len(text) - holdback
+			if cut <= 0 {
+				return nil
+			}
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+		}
+		for _, c := range p.ResponseScan.Canaries {
+			if c != "" && strings.Contains(text, c) {
+				canary = true
+				return errCanary
+			}
+		}
+		var ents []PIIEntity
+		if p.ResponseScan.Enabled && p.ResponseScan.PIIAction != gw.ActionAllow {
+			ents = filterPII(rt.PII.Find(text), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
+			if len(ents) > 0 && p.ResponseScan.PIIAction == gw.ActionBlock {
+				return errStreamPII
+			}
+			for _, e := range ents {
+				if e.Start < cut && e.End > cut {
+					cut = e.Start // never split an entity: hold it back whole
+				}
+			}
+		}
+		var inside []PIIEntity
+		for _, e := range ents {
+			if e.End <= cut {
+				inside = append(inside, e)
+			}
+		}
+		out := text[:cut]
+		if len(inside) > 0 {
+			out = rt.PII.Redact(out, inside)
+			redacted = true
+		}
+		rest := text[cut:]
+		pending.Reset()
+		pending.WriteString(rest)
+		if out == "" {
+			return nil
+		}
+		if !started {
+			started = true
+			if err := sink.Start(); err != nil {
+				return err
+			}
+		}
+		full.WriteString(out)
+		return sink.Chunk(out)
+	}
+
+	var streamErr error
+	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, p.Fallbacks...)
+	for i, tg := range targets {
+		if i > 0 && (started || !gw.Allows(p.AllowedProviders, tg.Provider) || !gw.Allows(p.AllowedModels, tg.Model)) {
+			continue
+		}
+		prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
+		if err != nil {
+			streamErr = err
+			continue
+		}
+		req := call.Req
+		req.Model = tg.Model
+		streamErr = prov.p.ChatStream(ctx, req, func(ch providers.Chunk) error {
+			if ch.Usage != nil {
+				usage = ch.Usage
+			}
+			if ch.FinishReason != "" {
+				finish = ch.FinishReason
+			}
+			if ch.Delta == "" {
+				return nil
+			}
+			pending.WriteString(ch.Delta)
+			return flush(false)
+		})
+		if streamErr == nil {
+			r.prov, r.provName = prov, prov.name
+			streamErr = flush(true)
+			break
+		}
+		if started || ctx.Err() != nil {
+			break
+		}
+	}
+	r.providerD = time.Since(t)
+	switch {
+	case streamErr == errCanary || streamErr == errStreamPII:
+		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
+		what := "a canary token"
+		if streamErr == errStreamPII {
+			what = "personal data"
+		}
+		r.step(gw.StepResponseScan, t, "block", 0, strings.TrimPrefix(what, "a "), rt.PII.Version())
+		r.block(gw.StepResponseScan, "GW-011", "The completion contained "+what+"; the stream was ended before it reached you.")
+		r.actions = append(r.actions, "stream_terminated:"+strings.ReplaceAll(strings.TrimPrefix(what, "a "), " ", "_"))
+	case streamErr != nil:
+		r.step(gw.StepProvider, t, "error", 0, providerDetail(streamErr), "")
+		r.block(gw.StepProvider, "GW-009", "The provider failed: "+providerDetail(streamErr))
+	default:
+		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
+		verdict := "pass"
+		if redacted {
+			verdict = "redact"
+			r.actions = append(r.actions, "chunks_redacted")
+		}
+		r.step(gw.StepResponseScan, t, verdict, 0, "", rt.PII.Version())
+	}
+	_ = canary
+	if usage != nil {
+		r.usage = *usage
+	} else {
+		r.usage = providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages), CompletionTokens: providers.EstimateTokens(full.String())}
+		r.usage.TotalTokens = r.usage.PromptTokens + r.usage.CompletionTokens
+	}
+	r.resp = &providers.ChatResponse{Model: call.Req.Model, Choices: []providers.Choice{{Message: providers.Message{Role: "assistant", Content: full.String()}, FinishReason: finish}}, Usage: r.usage}
+	res, err := r.finish(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.Blocked != nil && !started:
+		return res, nil // nothing sent yet: the handler answers with problem+json
+	case res.Blocked != nil:
+		return res, sink.Abort(res.Blocked, res.Security)
+	}
+	if !started {
+		if err := sink.Start(); err != nil {
+			return res, err
+		}
+	}
+	return res, sink.Done(finish, r.usage, res.Security)
+}
+
+type streamStop string
+
+func (s streamStop) Error() string { return string(s) }
+
+const (
+	errCanary    streamStop = "canary"
+	errStreamPII streamStop = "pii"
+)

@@ -1,0 +1,186 @@
+// Package gateway serves the AI gateway over HTTP: chat completions in the
+// product's envelope, the OpenAI drop-in, scans, and the administration of
+// providers, policies, kill switches, cache and budgets.
+package gateway
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+)
+
+// API serves the gateway routes.
+type API struct {
+	Runtime *gateway.Runtime
+	Queries *rmgw.Queries
+}
+
+// ChatRequest is the body of POST /gateway/chat/completions (OpenAI-compatible,
+// plus the provider and policy to use).
+type ChatRequest struct {
+	Provider    string              `json:"provider" validate:"required,max=100"`
+	Model       string              `json:"model" validate:"required,max=200"`
+	Messages    []providers.Message `json:"messages" validate:"required,min=1,max=1000,dive"`
+	Temperature *float64            `json:"temperature,omitempty" validate:"omitempty,min=0,max=2"`
+	TopP        *float64            `json:"top_p,omitempty" validate:"omitempty,min=0,max=1"`
+	MaxTokens   *int                `json:"max_tokens,omitempty" validate:"omitempty,min=1,max=1000000"`
+	Stop        []string            `json:"stop,omitempty" validate:"max=4"`
+	Stream      bool                `json:"stream,omitempty"`
+	User        string              `json:"user,omitempty" validate:"max=256"`
+	PolicyID    string              `json:"policy_id,omitempty" validate:"max=100"`
+}
+
+// ChatResponse is the answer of POST /gateway/chat/completions.
+type ChatResponse struct {
+	ID       string             `json:"id"`
+	Object   string             `json:"object"`
+	Created  int64              `json:"created"`
+	Model    string             `json:"model"`
+	Choices  []providers.Choice `json:"choices"`
+	Usage    providers.Usage    `json:"usage"`
+	Security gateway.Security   `json:"security"`
+}
+
+// ScanRequest is the body of POST /gateway/scan: a prompt or messages.
+type ScanRequest struct {
+	Prompt   string              `json:"prompt,omitempty" validate:"max=1000000"`
+	Messages []providers.Message `json:"messages,omitempty" validate:"max=1000,dive"`
+	PolicyID string              `json:"policy_id,omitempty" validate:"max=100"`
+}
+
+// PIIFinding is one personal-data span found by a scan.
+type PIIFinding struct {
+	Type    string  `json:"type"`
+	Message int     `json:"message"`
+	Start   int     `json:"start"`
+	End     int     `json:"end"`
+	Score   float64 `json:"score"`
+}
+
+// ScanResponse is the answer of POST /gateway/scan.
+type ScanResponse struct {
+	InjectionScore float64      `json:"injection_score"`
+	Threshold      float64      `json:"threshold"`
+	Blocked        bool         `json:"blocked"`
+	BlockedBy      string       `json:"blocked_by,omitempty"`
+	ErrorCode      string       `json:"error_code,omitempty"`
+	Patterns       []string     `json:"patterns"`
+	PII            []PIIFinding `json:"pii"`
+	Redacted       []string     `json:"redacted,omitempty"`
+	Violations     []string     `json:"policy_violations"`
+	PolicyID       string       `json:"policy_id,omitempty"`
+	PolicyVersion  int          `json:"policy_version"`
+	ScanID         string       `json:"scan_id"`
+	LatencyMs      float64      `json:"latency_ms"`
+}
+
+// Routes declares the gateway's traffic routes.
+func (a *API) Routes() []platform.Route {
+	return []platform.Route{
+		{Method: http.MethodPost, Path: "/api/v1/gateway/chat/completions", OperationID: "gatewayChat", Tag: "gateway",
+			Summary: "Chat completion through the security pipeline (stream: true gives SSE)", Permission: "gateway:write",
+			Request: ChatRequest{}, Response: ChatResponse{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503}},
+		{Method: http.MethodPost, Path: "/api/v1/gateway/scan", OperationID: "gatewayScan", Tag: "gateway",
+			Summary: "Run the input side of the pipeline without calling a provider", Permission: "gateway:write",
+			Request: ScanRequest{}, Response: ScanResponse{}, Handler: a.scan, Errors: []int{404, 422}},
+	}
+}
+
+// Caller turns the authenticated principal into the pipeline's caller.
+func Caller(c echo.Context) gateway.Caller {
+	p := auth.PrincipalOf(c)
+	out := gateway.Caller{TenantID: p.ActingTenant, Subject: p.Subject, Kind: p.Kind}
+	if p.Kind == "api_key" {
+		out.APIKeyID = p.Subject
+	}
+	return out
+}
+
+// Problem renders a blocked request as problem+json.
+func Problem(b *gateway.Blocked) error {
+	e := platform.Problem(b.Code, b.Detail)
+	for k, v := range b.Headers {
+		e = e.WithHeader(k, v)
+	}
+	return e
+}
+
+func (a *API) chat(c echo.Context) error {
+	var req ChatRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	call := &gateway.Call{Caller: Caller(c), Endpoint: "chat", Provider: req.Provider, PolicyID: req.PolicyID,
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c),
+		Req: providers.ChatRequest{Model: req.Model, Messages: req.Messages, Temperature: req.Temperature, TopP: req.TopP,
+			MaxTokens: req.MaxTokens, Stop: req.Stop, User: req.User, Stream: req.Stream}}
+	if req.Stream {
+		return a.stream(c, call, envelopeChunks)
+	}
+	res, err := a.Runtime.Chat(c.Request().Context(), call)
+	if err != nil {
+		return err
+	}
+	if res.Blocked != nil {
+		return Problem(res.Blocked)
+	}
+	r := res.Response
+	return platform.Respond(c, http.StatusOK, ChatResponse{ID: "chatcmpl-" + call.RequestID, Object: "chat.completion",
+		Created: time.Now().Unix(), Model: r.Model, Choices: r.Choices, Usage: r.Usage, Security: res.Security})
+}
+
+// requestStart is when the request arrived (the platform middleware records it).
+func requestStart(c echo.Context) time.Time {
+	if t, ok := c.Get("platform.start").(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
+
+func (a *API) scan(c echo.Context) error {
+	var req ScanRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	msgs := req.Messages
+	if req.Prompt != "" {
+		msgs = append(msgs, providers.Message{Role: "user", Content: req.Prompt})
+	}
+	if len(msgs) == 0 {
+		return platform.Problem("VAL-001", "Give a prompt or messages.").WithFields(platform.FieldError{Field: "prompt", Message: "prompt or messages is required"})
+	}
+	start := time.Now()
+	out, err := a.Runtime.Scan(c.Request().Context(), &gateway.Call{Caller: Caller(c), Endpoint: "scan", Provider: "scan", PolicyID: req.PolicyID,
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Req: providers.ChatRequest{Model: "scan", Messages: msgs}})
+	if err != nil {
+		return err
+	}
+	if out.Blocked != nil && out.Blocked.Code == "GW-006" {
+		return Problem(out.Blocked)
+	}
+	resp := ScanResponse{InjectionScore: out.Security.InjectionScore, Threshold: out.Threshold, Blocked: out.Blocked != nil,
+		Patterns: nonNil(out.Security.Patterns), PII: []PIIFinding{}, Violations: out.Security.PolicyViolations,
+		PolicyID: out.Security.PolicyID, PolicyVersion: out.Security.PolicyVersion, ScanID: out.Security.RequestID,
+		LatencyMs: float64(time.Since(start).Microseconds()) / 1000, Redacted: out.Redacted}
+	if out.Blocked != nil {
+		resp.BlockedBy, resp.ErrorCode = out.Blocked.Step, out.Blocked.Code
+	}
+	for _, f := range out.PII {
+		resp.PII = append(resp.PII, PIIFinding{Type: f.Type, Message: f.Message, Start: f.Start, End: f.End, Score: f.Score})
+	}
+	return platform.Respond(c, http.StatusOK, resp)
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
