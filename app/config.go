@@ -41,6 +41,15 @@ type Config struct {
 	AllowPrivateURLs []string `env:"ASTRA_ALLOW_PRIVATE_URLS" envSeparator:","`
 	OutboundCAFile   string   `env:"ASTRA_OUTBOUND_CA_FILE"`
 	PublicURL        string   `env:"ASTRA_PUBLIC_URL"`
+
+	// Rate limiting (http/ratelimit): shared through Redis when RedisURL is
+	// set, per process otherwise. Zero values mean the defaults.
+	RedisURL            string        `env:"ASTRA_REDIS_URL"`
+	RedisPrefix         string        `env:"ASTRA_REDIS_PREFIX" envDefault:"astra:"`
+	RateLimitPerMinute  int           `env:"ASTRA_RATE_LIMIT_PER_MINUTE" envDefault:"6000"`
+	RateLimitAnon       int           `env:"ASTRA_RATE_LIMIT_ANON_PER_MINUTE" envDefault:"600"`
+	RateLimitWindow     time.Duration `env:"ASTRA_RATE_LIMIT_WINDOW" envDefault:"1m"`
+	RateLimitSettingTTL time.Duration `env:"ASTRA_RATE_LIMIT_SETTINGS_TTL" envDefault:"5s"`
 }
 
 // LoadConfig reads the configuration from the environment.
@@ -58,6 +67,15 @@ func LoadConfig() (Config, error) {
 	c.KafkaBrokers = brokers
 	if c.KafkaPartitions < 1 || c.KafkaPartitions > 256 {
 		return c, fmt.Errorf("config: ASTRA_KAFKA_PARTITIONS must be 1..256")
+	}
+	if c.RateLimitPerMinute < 1 || c.RateLimitAnon < 1 {
+		return c, fmt.Errorf("config: ASTRA_RATE_LIMIT_PER_MINUTE and ASTRA_RATE_LIMIT_ANON_PER_MINUTE must be at least 1")
+	}
+	if c.RateLimitWindow < 100*time.Millisecond || c.RateLimitWindow > time.Hour {
+		return c, fmt.Errorf("config: ASTRA_RATE_LIMIT_WINDOW must be between 100ms and 1h")
+	}
+	if c.RateLimitSettingTTL < 0 {
+		return c, fmt.Errorf("config: ASTRA_RATE_LIMIT_SETTINGS_TTL must not be negative")
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

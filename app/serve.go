@@ -22,6 +22,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/ratelimit"
 	"github.com/astrabastion/astra/http/server"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/http/ws"
@@ -124,12 +125,18 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
+	rateGuard, closeRedis, err := newRateGuard(cfg, queries, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	collectors = append(collectors, ratelimit.Collectors()...)
 	e, reg := server.New(server.Deps{
 		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Auth: authn,
 		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit, Outbox: outbox},
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
-		Hub: hub, Collectors: collectors, SSO: ssoAPI,
+		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -51,6 +51,9 @@ type Runtime struct {
 	DefaultMockLatency time.Duration
 	// Now is the clock (tests inject one).
 	Now func() time.Time
+	// Families and PIITypes name what the detectors find (for the catalogue).
+	Families []string
+	PIITypes []string
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy         // tenant/id
@@ -146,6 +149,12 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	switch kind {
 	case "killswitch":
 		_ = rt.refreshSwitches(ctx)
+		return
+	case "cachepurge":
+		if rt.Cache != nil {
+			t, key, _ := strings.Cut(tenant, ":")
+			rt.Cache.Purge(t, key)
+		}
 		return
 	}
 	rt.mu.Lock()

@@ -60,7 +60,31 @@ func Env(cfg app.Config) []string {
 		}
 		env = append(env, "ASTRA_KAFKA_BROKERS="+b)
 	}
+	// Rate limiting: zero values leave the product's defaults.
+	for name, value := range map[string]string{
+		"ASTRA_REDIS_URL": cfg.RedisURL, "ASTRA_REDIS_PREFIX": cfg.RedisPrefix,
+		"ASTRA_RATE_LIMIT_PER_MINUTE": nonZero(cfg.RateLimitPerMinute), "ASTRA_RATE_LIMIT_ANON_PER_MINUTE": nonZero(cfg.RateLimitAnon),
+		"ASTRA_RATE_LIMIT_WINDOW": nonZeroDuration(cfg.RateLimitWindow), "ASTRA_RATE_LIMIT_SETTINGS_TTL": nonZeroDuration(cfg.RateLimitSettingTTL),
+	} {
+		if value != "" {
+			env = append(env, name+"="+value)
+		}
+	}
 	return env
+}
+
+func nonZero(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return itoa(n)
+}
+
+func nonZeroDuration(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }
 
 func itoa(n int) string {

@@ -263,7 +263,8 @@ func (h *Handlers) ActivateKillSwitch(ctx context.Context, meta eventstore.Metad
 	return id, evs, conflict(err)
 }
 
-// DeactivateKillSwitch turns a switch off, by id or by scope.
+// DeactivateKillSwitch turns a switch off, by id or by scope. Global switches
+// are found too; the HTTP layer lets only platform admins touch them.
 func (h *Handlers) DeactivateKillSwitch(ctx context.Context, meta eventstore.Metadata, id string, scope gw.Scope, reason string, now time.Time) ([]eventstore.Event, error) {
 	for _, stream := range []string{gw.StreamOfKillSwitches(meta.TenantID), gw.StreamOfKillSwitches("*")} {
 		if scope.Kind != "" && switchStream(meta.TenantID, scope) != stream {
@@ -275,9 +276,6 @@ func (h *Handlers) DeactivateKillSwitch(ctx context.Context, meta eventstore.Met
 		}
 		for sid, s := range active {
 			if (id != "" && sid == id) || (id == "" && s.Scope == scope) {
-				if stream == gw.StreamOfKillSwitches("*") && s.TenantID != meta.TenantID && meta.TenantID != "" && !globalAllowed(meta) {
-					continue
-				}
 				evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: stream, Expected: v,
 					Events: []eventstore.Draft{{Type: gw.KillSwitchDeactivated, Subject: sid, Data: &gw.KillSwitchV1{SwitchID: sid, TenantID: s.TenantID,
 						Scope: s.Scope, Reason: reason, At: now.UTC()}}}})
@@ -287,9 +285,6 @@ func (h *Handlers) DeactivateKillSwitch(ctx context.Context, meta eventstore.Met
 	}
 	return nil, ErrSwitchNotFound
 }
-
-// globalAllowed is decided by the HTTP layer (platform admins); commands trust it.
-func globalAllowed(eventstore.Metadata) bool { return true }
 
 // switchStream keeps global switches on one platform stream and the rest per tenant.
 func switchStream(tenantID string, scope gw.Scope) string {

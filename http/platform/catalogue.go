@@ -73,6 +73,13 @@ var Catalogue = map[string]CatalogueEntry{
 	"GW-010": {http.StatusNotFound, "Provider not found", "No enabled provider with that name or id in the tenant."},
 	"GW-011": {http.StatusUnprocessableEntity, "Response withheld", "The completion contained personal data or a canary token and the policy withholds it."},
 	"GW-012": {http.StatusServiceUnavailable, "Pipeline step failed", "A pipeline step could not decide and its fail mode is closed."},
+	"GW-013": {http.StatusNotFound, "Policy version not found", "No such earlier version of the policy to roll back to."},
+	"GW-014": {http.StatusNotFound, "Kill switch not found", "No active kill switch matches the id or scope."},
+	"GW-015": {http.StatusNotFound, "Budget not found", "No budget with that id exists in the tenant."},
+	"GW-016": {http.StatusUnprocessableEntity, "URL refused", "The URL points at a private, loopback, link-local or metadata address (or is not http/https) and configuration does not allow it."},
+	"GW-017": {http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."},
+	"GW-018": {http.StatusNotFound, "Detector not found", "No detector with that name."},
+	"GW-019": {http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."},
 
 	// Single sign-on.
 	"SSO-001": {http.StatusNotFound, "SSO provider not found", "No OIDC identity provider with that id exists in the tenant."},

@@ -1,4 +1,4 @@
-package ratelimit
+package ratelimit_test
 
 import (
 	"context"
@@ -8,25 +8,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astrabastion/astra/http/ratelimit"
 	"github.com/astrabastion/astra/testkit"
 )
 
 // newLimiter builds a fresh, empty limiter with the given window.
-type newLimiter func(t *testing.T, window time.Duration) Limiter
+type newLimiter func(t *testing.T, window time.Duration) ratelimit.Limiter
 
-func memoryLimiter(_ *testing.T, window time.Duration) Limiter { return NewMemory(window) }
+func memoryLimiter(_ *testing.T, window time.Duration) ratelimit.Limiter {
+	return ratelimit.NewMemory(window)
+}
 
-func redisLimiter(t *testing.T, window time.Duration) Limiter {
+func redisLimiter(t *testing.T, window time.Duration) ratelimit.Limiter {
 	prefix := testkit.RedisPrefix(t)
-	client, err := NewRedisClient(testkit.RedisURL())
+	client, err := ratelimit.NewRedisClient(testkit.RedisURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	return NewRedis(client, prefix, window)
+	return ratelimit.NewRedis(client, prefix, window)
 }
 
-func allow(t *testing.T, l Limiter, budgets ...Budget) Decision {
+func allow(t *testing.T, l ratelimit.Limiter, budgets ...ratelimit.Budget) ratelimit.Decision {
 	t.Helper()
 	d, err := l.Allow(context.Background(), budgets...)
 	if err != nil {
@@ -59,7 +62,7 @@ var limiterSpec = []struct {
 	{"AdmitsUpToTheLimitThenRefusesUntilASlotFrees", func(t *testing.T, mk newLimiter) {
 		const window = 2 * time.Second
 		l := mk(t, window)
-		b := Budget{Key: "tenant:{a}", Limit: 3}
+		b := ratelimit.Budget{Key: "tenant:{a}", Limit: 3}
 		start := time.Now()
 		for i, want := range []int{2, 1, 0} {
 			d := allow(t, l, b)
@@ -86,7 +89,7 @@ var limiterSpec = []struct {
 	{"RefusedRequestsDoNotCount", func(t *testing.T, mk newLimiter) {
 		const window = 600 * time.Millisecond
 		l := mk(t, window)
-		b := Budget{Key: "tenant:{a}", Limit: 2}
+		b := ratelimit.Budget{Key: "tenant:{a}", Limit: 2}
 		allow(t, l, b)
 		allow(t, l, b)
 		for i := 0; i < 20; i++ {
@@ -107,7 +110,7 @@ var limiterSpec = []struct {
 	{"TheWindowSlidesInsteadOfResetting", func(t *testing.T, mk newLimiter) {
 		const window = time.Second
 		l := mk(t, window)
-		b := Budget{Key: "tenant:{a}", Limit: 2}
+		b := ratelimit.Budget{Key: "tenant:{a}", Limit: 2}
 		t0 := time.Now()
 		allow(t, l, b) // a
 		time.Sleep(window / 2)
@@ -133,18 +136,18 @@ var limiterSpec = []struct {
 	}},
 	{"BudgetsAreIndependent", func(t *testing.T, mk newLimiter) {
 		l := mk(t, time.Minute)
-		allow(t, l, Budget{Key: "tenant:{x}", Limit: 1})
-		if d := allow(t, l, Budget{Key: "tenant:{x}", Limit: 1}); d.Allowed {
+		allow(t, l, ratelimit.Budget{Key: "tenant:{x}", Limit: 1})
+		if d := allow(t, l, ratelimit.Budget{Key: "tenant:{x}", Limit: 1}); d.Allowed {
 			t.Fatal("x admitted past its limit")
 		}
-		if d := allow(t, l, Budget{Key: "tenant:{y}", Limit: 1}); !d.Allowed {
+		if d := allow(t, l, ratelimit.Budget{Key: "tenant:{y}", Limit: 1}); !d.Allowed {
 			t.Fatalf("y refused because x is used up: %+v", d)
 		}
 	}},
 	{"EveryBudgetMustHaveRoomAndARefusalConsumesNone", func(t *testing.T, mk newLimiter) {
 		l := mk(t, time.Minute)
-		wide := Budget{Key: "tenant:{a}", Limit: 5}
-		narrow := Budget{Key: "tenant:{a}:apikey:k", Limit: 1}
+		wide := ratelimit.Budget{Key: "tenant:{a}", Limit: 5}
+		narrow := ratelimit.Budget{Key: "tenant:{a}:apikey:k", Limit: 1}
 		d := allow(t, l, wide, narrow)
 		if !d.Allowed || d.Key != narrow.Key || d.Limit != 1 || d.Remaining != 0 {
 			t.Fatalf("first request: %+v, want admitted and reported against the tighter budget", d)
@@ -163,9 +166,9 @@ var limiterSpec = []struct {
 		l := mk(t, window)
 		start := time.Now()
 		for i := 0; i < 3; i++ {
-			allow(t, l, Budget{Key: "tenant:{a}", Limit: 5})
+			allow(t, l, ratelimit.Budget{Key: "tenant:{a}", Limit: 5})
 		}
-		d := allow(t, l, Budget{Key: "tenant:{a}", Limit: 2})
+		d := allow(t, l, ratelimit.Budget{Key: "tenant:{a}", Limit: 2})
 		if d.Allowed || d.Limit != 2 {
 			t.Fatalf("after lowering to 2 with 3 admitted: %+v, want refused", d)
 		}
@@ -173,16 +176,16 @@ var limiterSpec = []struct {
 		if d.RetryAfter > window || d.RetryAfter < window-time.Since(start)-100*time.Millisecond {
 			t.Fatalf("retry after %s, want about %s", d.RetryAfter, window-time.Since(start))
 		}
-		if d := allow(t, l, Budget{Key: "tenant:{a}", Limit: 10}); !d.Allowed || d.Remaining != 6 {
+		if d := allow(t, l, ratelimit.Budget{Key: "tenant:{a}", Limit: 10}); !d.Allowed || d.Remaining != 6 {
 			t.Fatalf("after raising to 10: %+v, want admitted with 6 remaining", d)
 		}
 	}},
 	{"ALimitBelowOneStillAdmitsOne", func(t *testing.T, mk newLimiter) {
 		l := mk(t, time.Minute)
-		if d := allow(t, l, Budget{Key: "ip:192.0.2.1", Limit: 0}); !d.Allowed || d.Limit != 1 {
+		if d := allow(t, l, ratelimit.Budget{Key: "ip:192.0.2.1", Limit: 0}); !d.Allowed || d.Limit != 1 {
 			t.Fatalf("%+v, want the first request admitted against a limit of 1", d)
 		}
-		if d := allow(t, l, Budget{Key: "ip:192.0.2.1", Limit: 0}); d.Allowed {
+		if d := allow(t, l, ratelimit.Budget{Key: "ip:192.0.2.1", Limit: 0}); d.Allowed {
 			t.Fatal("second request admitted")
 		}
 	}},
@@ -197,7 +200,7 @@ var limiterSpec = []struct {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
-					d, err := l.Allow(context.Background(), Budget{Key: "tenant:{busy}", Limit: limit})
+					d, err := l.Allow(context.Background(), ratelimit.Budget{Key: "tenant:{busy}", Limit: limit})
 					if err != nil {
 						errs <- err
 						return
@@ -221,20 +224,20 @@ var limiterSpec = []struct {
 
 func TestRedisLimiter_InstancesSharingAPrefixShareTheBudget(t *testing.T) {
 	prefix := testkit.RedisPrefix(t)
-	client, err := NewRedisClient(testkit.RedisURL())
+	client, err := ratelimit.NewRedisClient(testkit.RedisURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	one, two := NewRedis(client, prefix, time.Minute), NewRedis(client, prefix, time.Minute)
-	other := NewRedis(client, testkit.RedisPrefix(t), time.Minute)
-	b := Budget{Key: "tenant:{shared}", Limit: 4}
-	for i, l := range []Limiter{one, two, one, two} {
+	one, two := ratelimit.NewRedis(client, prefix, time.Minute), ratelimit.NewRedis(client, prefix, time.Minute)
+	other := ratelimit.NewRedis(client, testkit.RedisPrefix(t), time.Minute)
+	b := ratelimit.Budget{Key: "tenant:{shared}", Limit: 4}
+	for i, l := range []ratelimit.Limiter{one, two, one, two} {
 		if d := allow(t, l, b); !d.Allowed || d.Remaining != 3-i {
 			t.Fatalf("request %d: %+v, want admitted with %d remaining", i+1, d, 3-i)
 		}
 	}
-	for _, l := range []Limiter{one, two} {
+	for _, l := range []ratelimit.Limiter{one, two} {
 		if d := allow(t, l, b); d.Allowed {
 			t.Fatal("fifth request admitted: the instances do not share one budget")
 		}
@@ -246,13 +249,13 @@ func TestRedisLimiter_InstancesSharingAPrefixShareTheBudget(t *testing.T) {
 
 func TestRedisLimiter_KeysExpireAfterTheWindow(t *testing.T) {
 	prefix := testkit.RedisPrefix(t)
-	client, err := NewRedisClient(testkit.RedisURL())
+	client, err := ratelimit.NewRedisClient(testkit.RedisURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
 	const window = 5 * time.Second
-	allow(t, NewRedis(client, prefix, window), Budget{Key: "ip:203.0.113.9", Limit: 10})
+	allow(t, ratelimit.NewRedis(client, prefix, window), ratelimit.Budget{Key: "ip:203.0.113.9", Limit: 10})
 	ttl, err := client.PTTL(context.Background(), prefix+"ratelimit:ip:203.0.113.9").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -263,24 +266,24 @@ func TestRedisLimiter_KeysExpireAfterTheWindow(t *testing.T) {
 }
 
 func TestRedisLimiter_UnreachableRedisFailsFastAndCoolsDown(t *testing.T) {
-	client, err := NewRedisClient("redis://" + testkit.FreePort(t) + "/0") // nothing listens there
+	client, err := ratelimit.NewRedisClient("redis://" + testkit.FreePort(t) + "/0") // nothing listens there
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	l := NewRedis(client, "unused:", time.Minute)
+	l := ratelimit.NewRedis(client, "unused:", time.Minute)
 	start := time.Now()
-	_, err = l.Allow(context.Background(), Budget{Key: "tenant:{a}", Limit: 1})
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("err %v, want ErrUnavailable", err)
+	_, err = l.Allow(context.Background(), ratelimit.Budget{Key: "tenant:{a}", Limit: 1})
+	if !errors.Is(err, ratelimit.ErrUnavailable) {
+		t.Fatalf("err %v, want ratelimit.ErrUnavailable", err)
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("a refused connection took %s to report", took)
 	}
 	start = time.Now()
 	for i := 0; i < 100; i++ {
-		if _, err := l.Allow(context.Background(), Budget{Key: "tenant:{a}", Limit: 1}); !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("during the cool-down: err %v, want ErrUnavailable", err)
+		if _, err := l.Allow(context.Background(), ratelimit.Budget{Key: "tenant:{a}", Limit: 1}); !errors.Is(err, ratelimit.ErrUnavailable) {
+			t.Fatalf("during the cool-down: err %v, want ratelimit.ErrUnavailable", err)
 		}
 	}
 	if took := time.Since(start); took > 100*time.Millisecond {
@@ -290,20 +293,20 @@ func TestRedisLimiter_UnreachableRedisFailsFastAndCoolsDown(t *testing.T) {
 
 func TestMemoryLimiter_ForgetsIdleBudgets(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	m := newMemoryWithClock(time.Minute, func() time.Time { return now })
+	m := ratelimit.NewMemoryWithClock(time.Minute, func() time.Time { return now })
 	for _, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
-		if _, err := m.Allow(context.Background(), Budget{Key: ClientIPKey(ip), Limit: 5}); err != nil {
+		if _, err := m.Allow(context.Background(), ratelimit.Budget{Key: ratelimit.ClientIPKey(ip), Limit: 5}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	now = now.Add(30 * time.Second)
-	_, _ = m.Allow(context.Background(), Budget{Key: "tenant:{active}", Limit: 5})
-	if n := m.keys(); n != 4 {
+	_, _ = m.Allow(context.Background(), ratelimit.Budget{Key: "tenant:{active}", Limit: 5})
+	if n := m.Keys(); n != 4 {
 		t.Fatalf("%d budgets held, want 4", n)
 	}
 	now = now.Add(61 * time.Second) // the addresses are idle for more than a window
-	_, _ = m.Allow(context.Background(), Budget{Key: "tenant:{active}", Limit: 5})
-	if n := m.keys(); n != 1 {
+	_, _ = m.Allow(context.Background(), ratelimit.Budget{Key: "tenant:{active}", Limit: 5})
+	if n := m.Keys(); n != 1 {
 		t.Fatalf("%d budgets held after the idle ones left the window, want 1", n)
 	}
 }

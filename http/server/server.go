@@ -14,6 +14,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/ratelimit"
 	httpsso "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/http/ws"
 )
@@ -29,6 +30,8 @@ type Deps struct {
 	Hub        *ws.Hub
 	SSO        *httpsso.API
 	Collectors []prometheus.Collector
+	// RateLimit limits every route except the health checks; nil disables it.
+	RateLimit *ratelimit.Guard
 }
 
 // New builds the Echo server with every route registered and documented.
@@ -48,7 +51,24 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
 		Raw: true, Handler: d.Hub.Handler})
-	reg.Mount(e, func(r platform.Route) []echo.MiddlewareFunc { return d.Auth.Middleware(r.Permission) })
+	reg.Mount(e, func(r platform.Route) []echo.MiddlewareFunc { return routeMiddleware(d, r) })
 	reg.ServeOpenAPI(e, "/api/v1/openapi.json")
 	return e, reg
+}
+
+// routeMiddleware is the chain in front of a route: public routes are
+// limited per client address; authenticated ones are authenticated, then
+// limited by the acting tenant (and API key), then permission-checked, so
+// that 401/403/404 answers carry the rate-limit headers too and a failed
+// authentication counts against the client address.
+func routeMiddleware(d Deps, r platform.Route) []echo.MiddlewareFunc {
+	rl := d.RateLimit
+	switch {
+	case rl == nil || ratelimit.Exempt(r.Path):
+		return d.Auth.Middleware(r.Permission)
+	case r.Permission == auth.Public:
+		return []echo.MiddlewareFunc{rl.ByClientIP()}
+	default:
+		return []echo.MiddlewareFunc{rl.FailedAuthentication(), d.Auth.Authenticate(), rl.ByPrincipal(), auth.Require(r.Permission)}
+	}
 }

@@ -41,7 +41,8 @@ type env struct {
 
 // start runs the product with loopback allowed as an outbound destination
 // (as ASTRA_ALLOW_PRIVATE_URLS=loopback) and the IdP's CA trusted.
-func start(t *testing.T) *env {
+// middleware wraps the IdP's handlers (to observe its requests).
+func start(t *testing.T, middleware ...func(http.Handler) http.Handler) *env {
 	t.Helper()
 	certPEM, tlsCert, pool := selfSignedLoopbackCert(t)
 	caFile := filepath.Join(t.TempDir(), "idp-ca.pem")
@@ -52,11 +53,18 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, mw := range middleware {
+		if err := idp.AddMiddleware(mw); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := idp.Start(ln, &tls.Config{Certificates: []tls.Certificate{tlsCert}, MinVersion: tls.VersionTLS12}); err != nil {
+	// mockoidc's Start only records that it is https; the listener does the TLS.
+	serverTLS := &tls.Config{Certificates: []tls.Certificate{tlsCert}, MinVersion: tls.VersionTLS12}
+	if err := idp.Start(tls.NewListener(ln, serverTLS), serverTLS); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = idp.Shutdown() })

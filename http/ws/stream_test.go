@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -283,11 +284,11 @@ func TestStream(t *testing.T) {
 	})
 
 	t.Run("SlowSubscriberIsDroppedWith4408WithoutStallingOthers", func(t *testing.T) {
-		// Enough events to fill the subscriber's buffer (ws.Buffer) several
-		// times over whatever the kernel's socket buffers absorb.
+		// Events are written until the hub drops the subscriber that stopped
+		// reading; it must within its queue (ws.Buffer) plus what the socket
+		// buffers hold (ws.SendBuffer, doubled by the kernel, of ≥ 400-byte events).
 		const writers = 8
-		n := 3*ws.Buffer + 300
-		n -= n % writers
+		limit := int64(ws.Buffer + 2*ws.SendBuffer/400 + 200)
 		var targets []user
 		for i := range writers {
 			targets = append(targets, createUser(t, in, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
@@ -298,30 +299,40 @@ func TestStream(t *testing.T) {
 
 		hub := in.Running.Hub
 		droppedBefore := hub.Dropped()
-		start := time.Now()
+		var started, written atomic.Int64
+		var stop atomic.Bool
+		begin := time.Now()
 		var wg sync.WaitGroup
 		for w := range writers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range n / writers {
+				for i := 0; !stop.Load() && started.Add(1) <= limit; i++ {
 					// A long name makes every event big, so that few fill the socket buffers.
 					rename(t, in, admin, targets[w].ID, fmt.Sprintf("%03d-%s", i, strings.Repeat("n", 190)))
+					written.Add(1)
 				}
 			}()
 		}
-		// The hub notices the stuck subscriber while the writes go on; reading
-		// again then, it finds part of the stream and the close frame with 4408.
-		deadline := time.Now().Add(30 * time.Second)
-		for hub.Dropped() == droppedBefore && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
+		writing := make(chan struct{})
+		go func() { wg.Wait(); close(writing) }()
+		for hub.Dropped() == droppedBefore {
+			select {
+			case <-writing:
+				t.Fatalf("the subscriber that stopped reading was not dropped after %d events", written.Load())
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
-		if hub.Dropped() == droppedBefore {
-			t.Fatalf("the subscriber that stopped reading was not dropped within 30s")
-		}
+		stop.Store(true)
+		// Reading again, the stuck subscriber finds part of the stream and then
+		// the close frame with 4408.
 		received, code, reason := slow.drain(10 * time.Second)
-		wg.Wait()
-		t.Logf("%d renames in %s", n, time.Since(start))
+		<-writing
+		n := int(written.Load())
+		t.Logf("dropped after about %d events (%s); it had received %d", n, time.Since(begin), received)
+		if n <= 300 {
+			t.Fatalf("dropped after only %d events", n)
+		}
 		if code != ws.StatusSlowConsumer {
 			t.Fatalf("slow subscriber: close code %d (%q) after %d events, want 4408", code, reason, received)
 		}
@@ -329,10 +340,10 @@ func TestStream(t *testing.T) {
 			t.Fatalf("slow subscriber received all %d events; it was never dropped", received)
 		}
 		got := fast.Events(20*time.Second, func(evs []map[string]any) bool { return len(evs) >= n })
+		got = append(got, fast.Quiet(300*time.Millisecond)...)
 		if len(got) != n {
 			t.Fatalf("the reading subscriber got %d of %d events while another stalled", len(got), n)
 		}
-		t.Logf("slow subscriber received %d of %d events before 4408 %q", received, n, reason)
 	})
 }
 

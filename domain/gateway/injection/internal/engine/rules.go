@@ -17,11 +17,15 @@ const (
 	FamIndirect
 	FamExfiltration
 	NumFamilies
+)
 
-	cueDocument = NumFamilies + iota - 7 // the text looks like a document, e-mail or web page
-	cueMeta                              // the text talks about attacks (questions, teaching)
-	cueResponse                          // instructions about "your response/reply/answer"
-	numCues = 3
+// Internal cues (not reported as families).
+const (
+	cueDocument = NumFamilies + iota // the text looks like a document, e-mail or web page
+	cueMeta                          // the text talks about attacks (questions, teaching)
+	cueResponse                      // instructions about "your response/reply/answer" or inserted content
+	numCues     = 3
+	numGroups   = NumFamilies + numCues
 )
 
 // FamilyInfo names and describes a reported family.
@@ -46,7 +50,8 @@ type Rule struct {
 	Lang     string
 	Weight   float64
 	Gap      int
-	AnyOrder bool // two-slot rules: the slots may appear in either order
+	AnyOrder bool   // two-slot rules: the slots may appear in either order
+	Deny     string // "|"-separated tokens that must not appear in a gap
 	Slots    []string
 }
 
@@ -58,6 +63,7 @@ type dictEntry struct {
 
 type compiled struct {
 	rules []Rule
+	deny  []map[string]bool
 	dict  map[string][]dictEntry
 	seg   *segmenter
 }
@@ -107,7 +113,7 @@ func phraseTokens(p string) []string {
 var stopwords = strings.Fields("a an the all any my me you your yours to of in on and or is are be now this that it its i we from for with what who how do not no new")
 
 func compile(rules []Rule) (*compiled, error) {
-	c := &compiled{rules: rules, dict: map[string][]dictEntry{}}
+	c := &compiled{rules: rules, dict: map[string][]dictEntry{}, deny: make([]map[string]bool, len(rules))}
 	vocab := map[string]bool{}
 	for _, w := range stopwords {
 		vocab[w] = true
@@ -118,6 +124,14 @@ func compile(rules []Rule) (*compiled, error) {
 		}
 		if r.AnyOrder && len(r.Slots) != 2 {
 			return nil, fmt.Errorf("rule %s: AnyOrder needs two slots", r.Name)
+		}
+		if r.Deny != "" {
+			c.deny[ri] = map[string]bool{}
+			for _, w := range strings.Split(r.Deny, "|") {
+				for _, t := range phraseTokens(w) {
+					c.deny[ri][t] = true
+				}
+			}
 		}
 		for si, slot := range r.Slots {
 			seen := map[string]bool{}
@@ -238,11 +252,11 @@ func (c *compiled) match(toks []token, ms *matchScratch, out []ruleMatch) []rule
 	for _, ri := range ms.touched {
 		hs := ms.hits[ri]
 		r := &c.rules[ri]
-		if m, ok := seqMatch(hs, len(r.Slots), r.Gap, false); ok {
+		if m, ok := seqMatch(hs, len(r.Slots), r.Gap, false, toks, c.deny[ri]); ok {
 			m.rule = ri
 			out = append(out, m)
 		} else if r.AnyOrder {
-			if m, ok := seqMatch(hs, 2, r.Gap, true); ok {
+			if m, ok := seqMatch(hs, 2, r.Gap, true, toks, c.deny[ri]); ok {
 				m.rule = ri
 				out = append(out, m)
 			}
@@ -255,7 +269,7 @@ func (c *compiled) match(toks []token, ms *matchScratch, out []ruleMatch) []rule
 
 // seqMatch finds the first occurrence of slots 0..n-1 in order (or 1,0 when
 // reversed) with at most gap tokens between consecutive slots.
-func seqMatch(hs []hit, n, gap int, reversed bool) (ruleMatch, bool) {
+func seqMatch(hs []hit, n, gap int, reversed bool, toks []token, deny map[string]bool) (ruleMatch, bool) {
 	slotAt := func(k int) int8 {
 		if reversed {
 			return int8(n - 1 - k)
@@ -272,7 +286,7 @@ func seqMatch(hs []hit, n, gap int, reversed bool) (ruleMatch, bool) {
 			found := false
 			for b := range hs {
 				h := hs[b]
-				if h.slot == slotAt(k) && h.from >= cur && int(h.from-cur) <= gap {
+				if h.slot == slotAt(k) && h.from >= cur && int(h.from-cur) <= gap && !denied(toks[cur:h.from], deny) {
 					cur, obf, found = h.to, obf || h.obf, true
 					break
 				}
@@ -287,4 +301,16 @@ func seqMatch(hs []hit, n, gap int, reversed bool) (ruleMatch, bool) {
 		}
 	}
 	return ruleMatch{}, false
+}
+
+func denied(gap []token, deny map[string]bool) bool {
+	if deny == nil {
+		return false
+	}
+	for i := range gap {
+		if deny[gap[i].s] {
+			return true
+		}
+	}
+	return false
 }
