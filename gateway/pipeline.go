@@ -87,6 +87,7 @@ type run struct {
 	cacheKey  string
 	actions   []string
 	resp      *providers.ChatResponse
+	fixed     bool // the policy was given (simulate, backtest), not resolved
 	prompt    string // the user's words as sent, before any redaction (for the audit trail)
 }
 
@@ -154,7 +155,10 @@ func (r *run) input(ctx context.Context) *Blocked {
 	// Resolve the policy first (its fail modes govern the other steps), but
 	// record it in pipeline order.
 	t := time.Now()
-	pol, perr := rt.policyFor(ctx, call.TenantID, call.PolicyID)
+	pol, perr := r.policy, error(nil)
+	if !r.fixed {
+		pol, perr = rt.policyFor(ctx, call.TenantID, call.PolicyID)
+	}
 	policyDur := time.Since(t)
 	r.policy = pol
 	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version

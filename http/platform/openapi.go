@@ -68,6 +68,13 @@ func (r *Registry) OpenAPI() (*openapi3.T, error) {
 					Required:    true,
 					Schema:      openapi3.NewStringSchema().WithPattern(`^[A-Za-z0-9_-]{1,64}$`).NewRef(),
 				}}},
+				RateLimitLimitHeader:     rateLimitHeader("Requests the tightest budget of the request admits per window."),
+				RateLimitRemainingHeader: rateLimitHeader("Requests that budget still admits now."),
+				RateLimitResetHeader:     rateLimitHeader("Unix time (seconds) when the oldest request of that budget leaves the sliding window, freeing a slot."),
+				RetryAfterHeader: &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+					Description: "Seconds to wait before retrying (sent with RATE-001).",
+					Schema:      openapi3.NewIntegerSchema().WithMin(1).NewRef(),
+				}}},
 			},
 			SecuritySchemes: openapi3.SecuritySchemes{
 				bearerScheme: &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme()},
@@ -223,7 +230,7 @@ func successResponse(rt Route, gen *schemaGenerator) (*openapi3.Response, error)
 		status = http.StatusOK
 	}
 	resp := openapi3.NewResponse().WithDescription(http.StatusText(status))
-	resp.Headers = openapi3.Headers{requestIDHeader: requestIDHeaderRef()}
+	resp.Headers = responseHeaders()
 	if slices.ContainsFunc(rt.Headers, func(p Param) bool { return strings.EqualFold(p.Name, "If-Match") }) {
 		resp.Headers["ETag"] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
 			Description: "Version of the resource, to send back in If-Match.",
@@ -300,6 +307,34 @@ func requestIDHeaderRef() *openapi3.HeaderRef {
 	return &openapi3.HeaderRef{Ref: "#/components/headers/" + requestIDHeader}
 }
 
+// The rate-limit headers http/ratelimit sets on every answer of a limited
+// route, success and problem alike. They are documented on every operation
+// but not required: the health checks, /metrics and this document are not
+// limited, and while the limiter's store is down requests are served
+// without them.
+const (
+	RateLimitLimitHeader     = "X-RateLimit-Limit"
+	RateLimitRemainingHeader = "X-RateLimit-Remaining"
+	RateLimitResetHeader     = "X-RateLimit-Reset"
+	RetryAfterHeader         = "Retry-After"
+)
+
+func rateLimitHeader(description string) *openapi3.HeaderRef {
+	return &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: description,
+		Schema:      openapi3.NewIntegerSchema().WithMin(0).NewRef(),
+	}}}
+}
+
+// responseHeaders are the headers every response documents.
+func responseHeaders() openapi3.Headers {
+	h := openapi3.Headers{requestIDHeader: requestIDHeaderRef()}
+	for _, name := range []string{RateLimitLimitHeader, RateLimitRemainingHeader, RateLimitResetHeader} {
+		h[name] = &openapi3.HeaderRef{Ref: "#/components/headers/" + name}
+	}
+	return h
+}
+
 // errorStatuses is the sorted set of problem statuses a route documents.
 // Bind can always answer 413 and 415 for routes with a body.
 func errorStatuses(rt Route) []int {
@@ -334,7 +369,10 @@ func ensureErrorResponse(comps *openapi3.Components, status int) string {
 		codes = []string{"HTTP-" + strconv.Itoa(status)}
 	}
 	resp := openapi3.NewResponse().WithDescription(http.StatusText(status))
-	resp.Headers = openapi3.Headers{requestIDHeader: requestIDHeaderRef()}
+	resp.Headers = responseHeaders()
+	if status == http.StatusTooManyRequests {
+		resp.Headers[RetryAfterHeader] = &openapi3.HeaderRef{Ref: "#/components/headers/" + RetryAfterHeader}
+	}
 	resp.Content = openapi3.NewContentWithSchemaRef(
 		openapi3.NewSchemaRef(schemaRefPrefix+problemSchema, nil), []string{ProblemContentType})
 	resp.Extensions = map[string]any{"x-error-codes": codes}

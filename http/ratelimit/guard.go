@@ -18,12 +18,13 @@ import (
 	"github.com/astrabastion/astra/http/platform"
 )
 
-// The headers of every rate-limited answer.
+// The headers of every rate-limited answer (documented by the platform's
+// OpenAPI document on every operation).
 const (
-	HeaderLimit      = "X-RateLimit-Limit"
-	HeaderRemaining  = "X-RateLimit-Remaining"
-	HeaderReset      = "X-RateLimit-Reset"
-	HeaderRetryAfter = "Retry-After"
+	HeaderLimit      = platform.RateLimitLimitHeader
+	HeaderRemaining  = platform.RateLimitRemainingHeader
+	HeaderReset      = platform.RateLimitResetHeader
+	HeaderRetryAfter = platform.RetryAfterHeader
 )
 
 // Defaults of the configuration (ASTRA_RATE_LIMIT_*).

@@ -3,9 +3,13 @@ package sso_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/astrabastion/astra/testkit"
 )
 
 // TestSsoProviders covers the configuration of a tenant's identity
@@ -194,6 +198,46 @@ func TestSsoProviders(t *testing.T) {
 		}
 		// B's tenant cannot start a sign-in with A's provider.
 		assertProblem(t, e.get(t, e.in.URL+"/api/v1/auth/sso/Bravo/login?provider="+own.ID).Response, http.StatusNotFound, "SSO-004")
+	})
+
+	t.Run("RebuildGivesTheSameReadModel", func(t *testing.T) {
+		snapshot := func() string {
+			var out []string
+			for _, tok := range []string{e.admin, adminB} {
+				r := e.in.Do(t, http.MethodGet, "/api/v1/iam/sso/providers?limit=200", tok, nil)
+				var page struct {
+					Data json.RawMessage `json:"data"`
+				}
+				r.JSON(t, &page)
+				out = append(out, string(page.Data))
+			}
+			return strings.Join(out, "\n")
+		}
+		before := snapshot()
+		r := e.in.Do(t, http.MethodPost, "/api/v1/admin/projections/sso/rebuild", e.admin, nil)
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("rebuild: %d %s", r.Status, r.Body)
+		}
+		var started struct {
+			Generation int `json:"generation"`
+		}
+		r.Data(t, &started)
+		testkit.Eventually(t, 60*time.Second, "the rebuilt sso generation to go live", func() bool {
+			var ps []struct {
+				Name   string `json:"name"`
+				Active int    `json:"active_generation"`
+			}
+			e.in.Do(t, http.MethodGet, "/api/v1/admin/projections", e.admin, nil).Data(t, &ps)
+			for _, p := range ps {
+				if p.Name == "sso" {
+					return p.Active >= started.Generation
+				}
+			}
+			return false
+		})
+		if after := snapshot(); after != before {
+			t.Fatalf("the rebuilt read model differs:\nbefore %s\nafter  %s", before, after)
+		}
 	})
 
 	t.Run("PermissionsAreChecked", func(t *testing.T) {

@@ -1,0 +1,411 @@
+package pii
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phone numbers: a permissive scanner proposes candidates, then libphonenumber validates them.
+//
+// Base scores:
+//   - 0.7 valid international number (+ or 00 prefix);
+//   - 0.6 valid national number for a default region, written in groups (or with parentheses), 9+ digits;
+//   - 0.45 valid national number of 7–8 digits in groups: context required;
+//   - 0.4 valid number written as one run of digits, or a possible (right length) but invalid
+//     international number written in groups: context required.
+//
+// libphonenumber parsing and validation cost tens of microseconds each, so candidates are first
+// filtered cheaply: candidates covered by a strongly validated entity of another type are skipped,
+// candidates whose base score needs context are checked for context before validation, and for each
+// region the national significant number must have one of the region's possible lengths and match
+// its general number pattern before phonenumbers.Parse and IsValidNumber run.
+const (
+	scorePhoneIntl        = 0.7
+	scorePhoneGrouped     = 0.6
+	scorePhoneShort       = 0.45
+	scorePhoneBare        = 0.4
+	scorePhoneIntlPossible = 0.4
+)
+
+type phoneRegion struct {
+	code    string
+	cc      int32
+	prefix  string // national (trunk) prefix, e.g. "0" or "1"
+	lengths []int32
+	general *regexp.Regexp
+}
+
+type phoneValidator struct {
+	regions []phoneRegion
+}
+
+var (
+	phoneMetaOnce sync.Once
+	phoneMeta     map[string]*phonenumbers.PhoneMetadata
+)
+
+func loadPhoneMeta() {
+	phoneMetaOnce.Do(func() {
+		phoneMeta = map[string]*phonenumbers.PhoneMetadata{}
+		coll, err := phonenumbers.MetadataCollection()
+		if err != nil {
+			return
+		}
+		for _, m := range coll.GetMetadata() {
+			phoneMeta[m.GetId()] = m
+		}
+		// Warm libphonenumber's internal regular expression cache.
+		if n, err := phonenumbers.Parse("+1 650-253-0000", "US"); err == nil {
+			phonenumbers.IsValidNumber(n)
+		}
+	})
+}
+
+func newPhoneValidator(regions []string) *phoneValidator {
+	loadPhoneMeta()
+	v := &phoneValidator{}
+	for _, r := range regions {
+		r = strings.ToUpper(r)
+		m := phoneMeta[r]
+		if m == nil || slices.ContainsFunc(v.regions, func(p phoneRegion) bool { return p.code == r }) {
+			continue
+		}
+		gd := m.GetGeneralDesc()
+		re, err := regexp.Compile("^(?:" + gd.GetNationalNumberPattern() + ")$")
+		if err != nil {
+			continue
+		}
+		v.regions = append(v.regions, phoneRegion{
+			code:    r,
+			cc:      m.GetCountryCode(),
+			prefix:  strings.ReplaceAll(m.GetNationalPrefix(), "~", ""),
+			lengths: gd.GetPossibleLength(),
+			general: re,
+		})
+	}
+	return v
+}
+
+// phoneCandidate is the shape of a scanned candidate.
+type phoneCandidate struct {
+	start, end int // whole span, extension included
+	numEnd     int // end of the number without its extension
+	digits     int
+	groups     int
+	plus       bool
+	parens     bool
+	dots       int
+	slashes    int
+	seps       int
+	groupLen   [8]int
+}
+
+// scanPhone reads a phone-shaped candidate at i (a digit, '+' or '('). It returns ok=false when the
+// text at i is not one; next is where scanning resumes in every case.
+func scanPhone(t string, i int) (c phoneCandidate, next int, ok bool) {
+	c.start = i
+	j := i
+	if t[j] == '+' {
+		c.plus = true
+		j++
+	}
+	for {
+		if j >= len(t) {
+			break
+		}
+		if t[j] == '(' {
+			k := j + 1
+			for k < len(t) && isDigit(t[k]) && k-j <= 5 {
+				k++
+			}
+			if k == j+1 || k >= len(t) || t[k] != ')' {
+				break
+			}
+			c.parens = true
+			c.digits += k - j - 1
+			if c.groups < len(c.groupLen) {
+				c.groupLen[c.groups] = k - j - 1
+			}
+			c.groups++
+			j = k + 1
+			if j < len(t) && isDigit(t[j]) {
+				continue
+			}
+		} else if isDigit(t[j]) {
+			k := j
+			for k < len(t) && isDigit(t[k]) {
+				k++
+			}
+			c.digits += k - j
+			if c.groups < len(c.groupLen) {
+				c.groupLen[c.groups] = k - j
+			}
+			c.groups++
+			j = k
+		} else {
+			break
+		}
+		if c.digits > 17 {
+			break
+		}
+		// One separator, then a digit or an opening parenthesis.
+		if j+1 < len(t) && strings.IndexByte(" -./", t[j]) >= 0 && (isDigit(t[j+1]) || t[j+1] == '(') {
+			switch t[j] {
+			case '.':
+				c.dots++
+			case '/':
+				c.slashes++
+			}
+			c.seps++
+			j++
+			continue
+		}
+		break
+	}
+	c.numEnd, c.end = j, j
+	next = max(j, i+1)
+	if c.digits == 0 || c.digits > 15 {
+		for next < len(t) && (isDigit(t[next]) || strings.IndexByte(" -./()+", t[next]) >= 0 && next+1 < len(t) && isDigit(t[next+1])) {
+			next++
+		}
+		return c, next, false
+	}
+	// Extension: x123, ext. 123, #123.
+	k := j
+	for k < len(t) && t[k] == ' ' && k-j < 2 {
+		k++
+	}
+	switch {
+	case k < len(t) && (t[k] == 'x' || t[k] == 'X' || t[k] == '#'):
+		k++
+	case k+3 <= len(t) && strings.EqualFold(t[k:k+3], "ext"):
+		k += 3
+		if k < len(t) && t[k] == '.' {
+			k++
+		}
+	default:
+		k = -1
+	}
+	if k > 0 {
+		for k < len(t) && t[k] == ' ' && k-j < 8 {
+			k++
+		}
+		e := k
+		for e < len(t) && isDigit(t[e]) && e-k < 6 {
+			e++
+		}
+		if e > k && (e >= len(t) || !isAlnum(t[e])) {
+			c.end = e
+			next = e
+		}
+	}
+	// Right boundary: not glued to a word, a decimal, a time or a longer number.
+	if e := c.end; e < len(t) {
+		n := t[e]
+		if isAlnum(n) || n == '_' || n == '@' {
+			return c, next, false
+		}
+		if strings.IndexByte(".,:/-", n) >= 0 && e+1 < len(t) && isDigit(t[e+1]) {
+			return c, next, false
+		}
+	}
+	return c, next, true
+}
+
+// shapeOK rejects candidates that are dates, IPv4 addresses, decimals or lists rather than numbers.
+func (c *phoneCandidate) shapeOK(t string) bool {
+	if c.digits < 7 || c.slashes > 1 {
+		return false
+	}
+	if c.dots > 0 {
+		if c.dots < 2 {
+			return false
+		}
+		if c.dots == 3 && c.groups == 4 && !c.plus && !c.parens && c.seps == 3 {
+			return false // dotted quad: an IPv4 address
+		}
+	}
+	if c.groups == 3 && !c.plus && !c.parens && c.seps == 2 {
+		g := c.groupLen
+		if (g[0] == 4 && g[1] <= 2 && g[2] <= 2) || (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2)) {
+			return false // 2024-01-31, 31/01/2024, 1.2.24
+		}
+	}
+	// More groups of a single digit than real phone formats use: a list of numbers.
+	singles := 0
+	for g := 0; g < min(c.groups, len(c.groupLen)); g++ {
+		if c.groupLen[g] == 1 {
+			singles++
+		}
+	}
+	if singles > 2 {
+		return false
+	}
+	return true
+}
+
+func findPhones(d *Detector, s *scan) {
+	if d.phone == nil {
+		return
+	}
+	t := s.text
+	strong := len(s.cands)
+	for i := 0; i < len(t); {
+		ch := t[i]
+		if !isDigit(ch) && ch != '+' && ch != '(' {
+			i++
+			continue
+		}
+		if ch != '(' && !phoneLeftOK(t, i) {
+			// Skip the rest of this token.
+			j := i + 1
+			for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || (strings.IndexByte(".-/", t[j]) >= 0 && j+1 < len(t) && isDigit(t[j+1]))) {
+				j++
+			}
+			i = j
+			continue
+		}
+		if ch == '(' && i > 0 && isAlnum(t[i-1]) {
+			i++
+			continue
+		}
+		c, next, ok := scanPhone(t, i)
+		i = next
+		if !ok || !c.shapeOK(t) {
+			continue
+		}
+		if coveredByStrong(s.cands[:strong], c.start, c.end) {
+			continue
+		}
+		d.validatePhone(s, &c)
+	}
+}
+
+func phoneLeftOK(t string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p := t[i-1]
+	if isAlnum(p) || p == '_' || p == '+' || p == '@' {
+		return false
+	}
+	if strings.IndexByte(".,-/:", p) >= 0 && i >= 2 && isDigit(t[i-2]) {
+		return false
+	}
+	return true
+}
+
+// coveredByStrong reports whether a strongly validated candidate of another recognizer covers [start, end).
+func coveredByStrong(cands []candidate, start, end int) bool {
+	for _, c := range cands {
+		if c.score >= 0.8 && c.start <= start && end <= c.end {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
+	t := s.text
+	raw := t[c.start:c.numEnd]
+	digits := appendDigits(s.digits[:0], t, c.start, c.numEnd)
+	s.digits = digits
+	if allSame(digits) {
+		return
+	}
+	grouped := c.groups > 1 || c.parens
+	intl := c.plus || (len(digits) > 9 && digits[0] == '0' && digits[1] == '0') ||
+		(len(digits) > 11 && string(digits[:3]) == "011")
+
+	// The best score this candidate can get decides whether context must be checked first.
+	best := scorePhoneBare
+	switch {
+	case intl && grouped, intl && c.plus:
+		best = scorePhoneIntl
+	case grouped && len(digits) >= 9:
+		best = scorePhoneGrouped
+	case grouped:
+		best = scorePhoneShort
+	}
+	needCtx := func() bool {
+		return hasContext(s.lower(), TypePhone, max(0, c.start-d.ctxBefore), min(len(t), c.end+d.ctxAfter), c.start, c.end)
+	}
+	ctxChecked, ctx := false, false
+	if best < d.minScore {
+		if !needCtx() {
+			return
+		}
+		ctxChecked, ctx = true, true
+	}
+
+	if intl {
+		region := "DE" // international dialling prefix 00
+		if digits[0] == '0' && digits[1] == '1' {
+			region = "US" // 011
+		}
+		if c.plus {
+			region = "ZZ"
+		}
+		var num phonenumbers.PhoneNumber
+		if err := phonenumbers.ParseToNumber(raw, region, &num); err != nil {
+			return
+		}
+		if phonenumbers.IsValidNumber(&num) {
+			score := scorePhoneIntl
+			if !grouped && !c.plus {
+				score = scorePhoneBare
+			}
+			s.add(d, TypePhone, "phone_number", c.start, c.end, score)
+			return
+		}
+		if grouped && c.plus && phonenumbers.IsPossibleNumber(&num) {
+			if !ctxChecked {
+				ctx = needCtx()
+			}
+			if ctx {
+				s.add(d, TypePhone, "phone_number", c.start, c.end, scorePhoneIntlPossible)
+			}
+		}
+		return
+	}
+
+	for _, r := range d.phone.regions {
+		if !r.plausible(digits) {
+			continue
+		}
+		var num phonenumbers.PhoneNumber
+		if err := phonenumbers.ParseToNumber(raw, r.code, &num); err != nil || num.GetCountryCode() != r.cc {
+			continue
+		}
+		if !phonenumbers.IsValidNumber(&num) {
+			continue
+		}
+		score := scorePhoneBare
+		if grouped {
+			score = scorePhoneGrouped
+			if len(digits) < 9 {
+				score = scorePhoneShort
+			}
+		}
+		s.add(d, TypePhone, "phone_number", c.start, c.end, score)
+		return
+	}
+}
+
+// plausible is the cheap pre-check of a national number for the region: the national significant
+// number (trunk prefix removed) has a possible length and matches the region's general pattern.
+func (r *phoneRegion) plausible(digits []byte) bool {
+	try := func(nsn []byte) bool {
+		return slices.Contains(r.lengths, int32(len(nsn))) && r.general.Match(nsn)
+	}
+	if r.prefix != "" && len(digits) > len(r.prefix) && string(digits[:len(r.prefix)]) == r.prefix {
+		if try(digits[len(r.prefix):]) {
+			return true
+		}
+	}
+	return try(digits)
+}

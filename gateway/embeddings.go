@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+)
+
+// EmbeddingsResult is the outcome of an embeddings call.
+type EmbeddingsResult struct {
+	Embeddings *providers.EmbeddingResponse
+	Security   Security
+	Blocked    *Blocked
+}
+
+// Embeddings runs the input side of the pipeline over the inputs (as user
+// messages; PII redaction applies), calls the provider's embeddings endpoint
+// and records the request.
+func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, input []string) (*EmbeddingsResult, error) {
+	for _, s := range input {
+		call.Req.Messages = append(call.Req.Messages, providers.Message{Role: "user", Content: s})
+	}
+	call.Req.Model = model
+	r := rt.newRun(call)
+	var out *providers.EmbeddingResponse
+	if b := r.input(ctx); b == nil {
+		r.trace = append(r.trace, gw.StepTrace{Step: gw.StepCache, Verdict: "skip", FailMode: r.policy.policy.FailMode(gw.StepCache)})
+		t := time.Now()
+		prov, err := rt.provider(ctx, call.TenantID, call.Provider)
+		if err == nil {
+			texts := make([]string, len(call.Req.Messages))
+			for i, m := range call.Req.Messages {
+				texts[i] = m.Content
+			}
+			out, err = prov.p.Embed(ctx, model, texts)
+		}
+		r.providerD = time.Since(t)
+		switch {
+		case err == gw.ErrProviderNotFound:
+			r.step(gw.StepProvider, t, "error", 0, "not found", "")
+			r.block(gw.StepProvider, "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant.")
+		case err != nil:
+			r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
+			r.block(gw.StepProvider, "GW-009", "The provider failed: "+providerDetail(err))
+		default:
+			r.step(gw.StepProvider, t, "pass", 0, call.Provider, "")
+			r.usage = out.Usage
+			r.trace = append(r.trace, gw.StepTrace{Step: gw.StepResponseScan, Verdict: "skip", Detail: "vectors", FailMode: gw.FailClosed})
+		}
+	}
+	res, err := r.finish(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &EmbeddingsResult{Embeddings: out, Security: res.Security, Blocked: res.Blocked}, nil
+}
+
+// Model is a model a tenant can use, by provider.
+type Model struct {
+	ID       string
+	Provider string
+}
+
+// ModelsFor lists the models of a tenant's providers and the built-in mock.
+func (rt *Runtime) ModelsFor(ctx context.Context, tenantID string) ([]Model, error) {
+	ps, err := rt.Queries.Providers(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Model
+	for _, p := range ps {
+		if !p.Settings.Enabled {
+			continue
+		}
+		for _, m := range p.Models {
+			out = append(out, Model{ID: m, Provider: p.Name})
+		}
+	}
+	mock, _ := (&providers.Mock{}).Models(ctx)
+	for _, m := range mock {
+		out = append(out, Model{ID: m, Provider: providers.KindMock})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Provider+out[i].ID < out[j].Provider+out[j].ID })
+	return out, nil
+}

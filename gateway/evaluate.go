@@ -1,0 +1,26 @@
+package gateway
+
+import (
+	"context"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+)
+
+// Evaluation is what a policy would decide about one prompt.
+type Evaluation struct {
+	Security Security
+	Blocked  *Blocked
+	Trace    []gw.StepTrace
+}
+
+// Evaluate runs the input side of the pipeline with a given policy (a stored
+// version or a draft) and records nothing: simulate and backtest use it.
+func (rt *Runtime) Evaluate(ctx context.Context, caller Caller, policyID string, version int, p gw.Policy, provider, model string, msgs []providers.Message) Evaluation {
+	call := &Call{Caller: caller, Endpoint: "simulate", Provider: provider, PolicyID: policyID,
+		Req: providers.ChatRequest{Model: model, Messages: append([]providers.Message(nil), msgs...)}}
+	r := rt.newRun(call)
+	r.policy, r.fixed = cachedPolicy{id: policyID, version: version, policy: p}, true
+	b := r.input(ctx)
+	return Evaluation{Security: r.sec, Blocked: b, Trace: r.trace}
+}

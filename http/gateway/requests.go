@@ -1,0 +1,424 @@
+package gateway
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+	"github.com/astrabastion/astra/http/platform"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+)
+
+// SimulateRequest is the body of POST /gateway/policies/{id}/simulate.
+type SimulateRequest struct {
+	Prompt   string              `json:"prompt,omitempty" validate:"max=1000000"`
+	Messages []providers.Message `json:"messages,omitempty" validate:"max=1000,dive"`
+	Provider string              `json:"provider,omitempty" validate:"max=100"`
+	Model    string              `json:"model,omitempty" validate:"max=200"`
+	Version  int                 `json:"version,omitempty" validate:"min=0"`
+}
+
+// SimulateResponse is what the policy would decide.
+type SimulateResponse struct {
+	Allowed   bool             `json:"allowed"`
+	ErrorCode string           `json:"error_code,omitempty"`
+	Detail    string           `json:"detail,omitempty"`
+	Security  gateway.Security `json:"security"`
+	Steps     []gw.StepTrace   `json:"steps"`
+	Version   int              `json:"policy_version"`
+}
+
+// BacktestRequest is the body of POST /gateway/policies/{id}/backtest.
+type BacktestRequest struct {
+	From   time.Time  `json:"from" validate:"required"`
+	To     time.Time  `json:"to" validate:"required"`
+	Policy *gw.Policy `json:"policy,omitempty"` // a draft; else the stored current version
+	Limit  int        `json:"limit,omitempty" validate:"min=0,max=100000"`
+}
+
+// BacktestChange is one request whose outcome the policy would change.
+type BacktestChange struct {
+	RequestID string `json:"request_id"`
+	Was       string `json:"was"`
+	Would     string `json:"would"`
+	ErrorCode string `json:"error_code,omitempty"`
+}
+
+// BacktestResponse reports what the policy would have done to recorded traffic.
+type BacktestResponse struct {
+	Requests       int              `json:"requests"`
+	Evaluated      int              `json:"evaluated"`
+	SkippedNoText  int              `json:"skipped_no_content"`
+	WouldBlock     int              `json:"would_block"`
+	WasBlocked     int              `json:"was_blocked"`
+	NewlyBlocked   int              `json:"newly_blocked"`
+	NewlyAllowed   int              `json:"newly_allowed"`
+	ByCode         map[string]int   `json:"would_block_by_code"`
+	Changes        []BacktestChange `json:"changes"`
+	PolicyVersion  int              `json:"policy_version"`
+	EvaluatedDraft bool             `json:"draft"`
+}
+
+// EmbeddingsRequest is the body of POST /gateway/embeddings.
+type EmbeddingsRequest struct {
+	Provider string   `json:"provider" validate:"required,max=100"`
+	Model    string   `json:"model" validate:"required,max=200"`
+	Input    []string `json:"input" validate:"required,min=1,max=2048,dive,max=100000"`
+	PolicyID string   `json:"policy_id,omitempty" validate:"max=100"`
+}
+
+// ModelInfo is one model available to the caller.
+type ModelInfo struct {
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
+}
+
+var requestQuery = []platform.Param{{Name: "provider", Schema: "string"}, {Name: "model", Schema: "string"}, {Name: "principal", Schema: "string"},
+	{Name: "policy_id", Schema: "string"}, {Name: "blocked", Schema: "boolean"}, {Name: "from", Schema: "date-time"}, {Name: "to", Schema: "date-time"}}
+
+// TrafficRoutes declares the request log, simulation and the other traffic routes.
+func (a *Admin) TrafficRoutes(api *API) []platform.Route {
+	return []platform.Route{
+		{Method: http.MethodGet, Path: "/api/v1/gateway/requests", OperationID: "listRequests", Tag: "gateway", Summary: "The request log",
+			Permission: "gateway:read", Response: rmgw.Request{}, List: true, Query: requestQuery, Handler: a.listRequests},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/stats", OperationID: "requestStats", Tag: "gateway", Summary: "Counts, block rate, latency percentiles, tokens and cost by provider/model/principal",
+			Permission: "gateway:read", Response: rmgw.Stats{}, Query: requestQuery[5:], Handler: a.requestStats},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/export", OperationID: "exportRequests", Tag: "gateway", Summary: "NDJSON (default) or CSV (format=csv) export",
+			Permission: "gateway:read", Raw: true, ContentType: "application/x-ndjson", Query: append([]platform.Param{{Name: "format", Schema: "string"}}, requestQuery...), Handler: a.exportRequests},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/:id", OperationID: "getRequest", Tag: "gateway", Summary: "One request with every step's verdict, score and duration",
+			Permission: "gateway:read", Response: rmgw.Request{}, Handler: a.getRequest, Errors: []int{404}},
+		{Method: http.MethodPost, Path: "/api/v1/gateway/policies/:id/simulate", OperationID: "simulatePolicy", Tag: "gateway", Summary: "One prompt against this policy (nothing recorded)",
+			Permission: "gateway:read", Request: SimulateRequest{}, Response: SimulateResponse{}, Handler: a.simulate, Errors: []int{404}},
+		{Method: http.MethodPost, Path: "/api/v1/gateway/policies/:id/backtest", OperationID: "backtestPolicy", Tag: "gateway", Summary: "Replay recorded traffic of a period against this (or a draft) policy",
+			Permission: "gateway:read", Request: BacktestRequest{}, Response: BacktestResponse{}, Handler: a.backtest, Errors: []int{404, 422}},
+		{Method: http.MethodPost, Path: "/api/v1/gateway/embeddings", OperationID: "gatewayEmbeddings", Tag: "gateway", Summary: "Embeddings through the pipeline",
+			Permission: "gateway:write", Request: EmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: api.embeddings, Errors: []int{404, 422, 502, 503}},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/models", OperationID: "gatewayModels", Tag: "gateway", Summary: "Models available to the caller",
+			Permission: "gateway:read", Response: ModelInfo{}, List: true, Handler: api.models},
+	}
+}
+
+func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {
+	f := rmgw.RequestFilter{Provider: c.QueryParam("provider"), Model: c.QueryParam("model"), Principal: c.QueryParam("principal"), PolicyID: c.QueryParam("policy_id")}
+	for name, v := range map[string]string{"provider": f.Provider, "model": f.Model, "principal": f.Principal, "policy_id": f.PolicyID} {
+		if len(v) > 200 {
+			return f, platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
+		}
+	}
+	if b := c.QueryParam("blocked"); b != "" {
+		v, err := strconv.ParseBool(b)
+		if err != nil {
+			return f, platform.Problem("VAL-005", "blocked must be true or false.")
+		}
+		f.Blocked = &v
+	}
+	var err error
+	if f.From, err = platform.QueryTime(c, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = platform.QueryTime(c, "to"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+type posCursor struct {
+	P int64 `json:"p"`
+}
+
+func (a *Admin) listRequests(c echo.Context) error {
+	f, err := a.requestFilter(c)
+	if err != nil {
+		return err
+	}
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	if page.Cursor != "" {
+		var cur posCursor
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+		f.AfterPosition = cur.P
+	}
+	f.Limit = page.Limit
+	rs, more, err := a.Queries.Requests(c.Request().Context(), tenantOf(c), f)
+	if err != nil {
+		return err
+	}
+	for i := range rs {
+		rs[i].Steps, rs[i].Prompt, rs[i].Completion = nil, "", ""
+	}
+	p := platform.Pagination{Limit: page.Limit, HasMore: more}
+	if more {
+		p.Cursor = platform.EncodeCursor(posCursor{P: rs[len(rs)-1].Position})
+	}
+	return platform.RespondList(c, rs, p)
+}
+
+func (a *Admin) openContent(c echo.Context, r *rmgw.Request) {
+	ctx := c.Request().Context()
+	if r.Prompt != "" {
+		r.Prompt = a.Runtime.Keys.MustOpen(ctx, r.Prompt)
+	}
+	if r.Completion != "" {
+		r.Completion = a.Runtime.Keys.MustOpen(ctx, r.Completion)
+	}
+}
+
+func (a *Admin) getRequest(c echo.Context) error {
+	id := c.Param("id")
+	if len(id) > 100 {
+		return platform.Problem("GW-019", "No such request.")
+	}
+	r, err := a.Queries.Request(c.Request().Context(), tenantOf(c), id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return platform.Problem("GW-019", "No such request.")
+	}
+	a.openContent(c, r)
+	return platform.Respond(c, http.StatusOK, r)
+}
+
+func (a *Admin) requestStats(c echo.Context) error {
+	f, err := a.requestFilter(c)
+	if err != nil {
+		return err
+	}
+	st, err := a.Queries.RequestStats(c.Request().Context(), tenantOf(c), f.From, f.To)
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, st)
+}
+
+func (a *Admin) exportRequests(c echo.Context) error {
+	f, err := a.requestFilter(c)
+	if err != nil {
+		return err
+	}
+	format := c.QueryParam("format")
+	if format != "" && format != "ndjson" && format != "csv" {
+		return platform.Problem("VAL-005", "format must be ndjson or csv.")
+	}
+	res := c.Response()
+	if format == "csv" {
+		res.Header().Set(echo.HeaderContentType, "text/csv")
+	} else {
+		res.Header().Set(echo.HeaderContentType, "application/x-ndjson")
+	}
+	res.WriteHeader(http.StatusOK)
+	w := bufio.NewWriterSize(res, 64<<10)
+	cw := csv.NewWriter(w)
+	if format == "csv" {
+		_ = cw.Write([]string{"id", "time", "principal", "provider", "model", "policy_id", "policy_version", "status", "blocked", "blocked_by",
+			"error_code", "injection_score", "pii_types", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms"})
+	}
+	f.Limit = 1000
+	for {
+		rs, more, err := a.Queries.Requests(c.Request().Context(), tenantOf(c), f)
+		if err != nil {
+			platform.Logger(c).Error("request export failed midway", "err", err)
+			break
+		}
+		for i := range rs {
+			r := &rs[i]
+			if format == "csv" {
+				_ = cw.Write([]string{r.ID, r.Time.Format(time.RFC3339Nano), r.Principal, r.Provider, r.Model, r.PolicyID, strconv.Itoa(r.PolicyVersion),
+					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
+					strings.Join(r.PIITypes, ";"), strconv.Itoa(r.PromptTokens), strconv.Itoa(r.CompletionTokens),
+					strconv.FormatFloat(r.CostUSD, 'f', 6, 64), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64)})
+				continue
+			}
+			r.Prompt, r.Completion = "", ""
+			b, _ := json.Marshal(r)
+			_, _ = w.Write(append(b, '\n'))
+		}
+		if !more {
+			break
+		}
+		f.AfterPosition = rs[len(rs)-1].Position
+	}
+	cw.Flush()
+	return w.Flush()
+}
+
+func (a *Admin) simulate(c echo.Context) error {
+	var req SimulateRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	msgs := req.Messages
+	if req.Prompt != "" {
+		msgs = append(msgs, providers.Message{Role: "user", Content: req.Prompt})
+	}
+	if len(msgs) == 0 {
+		return platform.Problem("VAL-001", "Give a prompt or messages.").WithFields(platform.FieldError{Field: "prompt", Message: "prompt or messages is required"})
+	}
+	pv, err := a.Queries.Policy(c.Request().Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if pv == nil {
+		return MapError(gw.ErrPolicyNotFound)
+	}
+	pol, version := pv.Policy, pv.Version
+	if req.Version > 0 && req.Version != pv.Version {
+		vs, err := a.Queries.PolicyVersions(c.Request().Context(), tenantOf(c), pv.ID)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, v := range vs {
+			if v.Version == req.Version {
+				pol, version, found = v.Policy, v.Version, true
+			}
+		}
+		if !found {
+			return MapError(gw.ErrVersionNotFound)
+		}
+	}
+	provider, model := req.Provider, req.Model
+	if provider == "" {
+		provider = "mock"
+	}
+	if model == "" {
+		model = "mock-small"
+	}
+	ev := a.Runtime.Evaluate(c.Request().Context(), Caller(c), pv.ID, version, pol, provider, model, msgs)
+	out := SimulateResponse{Allowed: ev.Blocked == nil, Security: ev.Security, Steps: ev.Trace, Version: version}
+	if ev.Blocked != nil {
+		out.ErrorCode, out.Detail = ev.Blocked.Code, ev.Blocked.Detail
+	}
+	return platform.Respond(c, http.StatusOK, out)
+}
+
+func (a *Admin) backtest(c echo.Context) error {
+	var req BacktestRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	if !req.To.After(req.From) {
+		return platform.Problem("VAL-001", "to must be after from.").WithFields(platform.FieldError{Field: "to", Message: "must be after from"})
+	}
+	pv, err := a.Queries.Policy(c.Request().Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if pv == nil {
+		return MapError(gw.ErrPolicyNotFound)
+	}
+	pol := pv.Policy
+	out := BacktestResponse{ByCode: map[string]int{}, Changes: []BacktestChange{}, PolicyVersion: pv.Version}
+	if req.Policy != nil {
+		pol = *req.Policy
+		if err := pol.Normalize(); err != nil {
+			return MapError(err)
+		}
+		out.EvaluatedDraft = true
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = 10000
+	}
+	f := rmgw.RequestFilter{From: &req.From, To: &req.To, Limit: 500}
+	caller := Caller(c)
+	for out.Requests < limit {
+		rs, more, err := a.Queries.Requests(c.Request().Context(), tenantOf(c), f)
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			r := &rs[i]
+			if r.Endpoint == "scan" || r.Endpoint == "simulate" {
+				continue
+			}
+			out.Requests++
+			if r.Blocked {
+				out.WasBlocked++
+			}
+			text := ""
+			if r.Prompt != "" {
+				text = a.Runtime.Keys.MustOpen(c.Request().Context(), r.Prompt)
+			}
+			if text == "" || text == eventstore.Erased {
+				out.SkippedNoText++
+				continue
+			}
+			out.Evaluated++
+			ev := a.Runtime.Evaluate(c.Request().Context(), caller, pv.ID, pv.Version, pol, r.Provider, r.Model, []providers.Message{{Role: "user", Content: text}})
+			would := "allowed"
+			if ev.Blocked != nil {
+				would = "blocked"
+				out.WouldBlock++
+				out.ByCode[ev.Blocked.Code]++
+			}
+			was := "allowed"
+			if r.Blocked {
+				was = "blocked"
+			}
+			if was != would {
+				if would == "blocked" {
+					out.NewlyBlocked++
+				} else {
+					out.NewlyAllowed++
+				}
+				if len(out.Changes) < 200 {
+					ch := BacktestChange{RequestID: r.ID, Was: was, Would: would}
+					if ev.Blocked != nil {
+						ch.ErrorCode = ev.Blocked.Code
+					}
+					out.Changes = append(out.Changes, ch)
+				}
+			}
+		}
+		if !more {
+			break
+		}
+		f.AfterPosition = rs[len(rs)-1].Position
+	}
+	return platform.Respond(c, http.StatusOK, out)
+}
+
+func (a *API) embeddings(c echo.Context) error {
+	var req EmbeddingsRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	res, err := a.Runtime.Embeddings(c.Request().Context(), &gateway.Call{Caller: Caller(c), Endpoint: "embeddings", Provider: req.Provider,
+		PolicyID: req.PolicyID, RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c)}, req.Model, req.Input)
+	if err != nil {
+		return err
+	}
+	if res.Blocked != nil {
+		return Problem(res.Blocked)
+	}
+	return platform.Respond(c, http.StatusOK, res.Embeddings)
+}
+
+func (a *API) models(c echo.Context) error {
+	ms, err := a.Runtime.ModelsFor(c.Request().Context(), Caller(c).TenantID)
+	if err != nil {
+		return err
+	}
+	out := make([]ModelInfo, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, ModelInfo{ID: m.ID, Provider: m.Provider})
+	}
+	n := int64(len(out))
+	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+}
+

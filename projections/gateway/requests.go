@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
+)
+
+// Request is one gateway request in the log.
+type Request struct {
+	ID               string         `json:"id"`
+	Principal        string         `json:"principal"`
+	PrincipalKind    string         `json:"principal_kind"`
+	Endpoint         string         `json:"endpoint"`
+	Provider         string         `json:"provider"`
+	Model            string         `json:"model"`
+	PolicyID         string         `json:"policy_id"`
+	PolicyVersion    int            `json:"policy_version"`
+	Stream           bool           `json:"stream"`
+	Status           int            `json:"status"`
+	ErrorCode        string         `json:"error_code,omitempty"`
+	Blocked          bool           `json:"blocked"`
+	BlockedBy        string         `json:"blocked_by,omitempty"`
+	CacheHit         bool           `json:"cache_hit"`
+	InjectionScore   float64        `json:"injection_score"`
+	Patterns         []string       `json:"patterns"`
+	PIITypes         []string       `json:"pii_types"`
+	Violations       []string       `json:"policy_violations"`
+	PromptTokens     int            `json:"prompt_tokens"`
+	CompletionTokens int            `json:"completion_tokens"`
+	TotalTokens      int            `json:"total_tokens"`
+	CostUSD          float64        `json:"cost_usd"`
+	LatencyMs        float64        `json:"latency_ms"`
+	PipelineMs       float64        `json:"pipeline_ms"`
+	ProviderMs       float64        `json:"provider_ms"`
+	Steps            []gw.StepTrace `json:"steps,omitempty"`
+	ContentMode      string         `json:"content_mode"`
+	Prompt           string         `json:"prompt,omitempty"`
+	Completion       string         `json:"completion,omitempty"`
+	StreamActions    []string       `json:"stream_actions"`
+	Time             time.Time      `json:"time"`
+	Position         int64          `json:"-"`
+}
+
+// RequestFilter narrows the request log.
+type RequestFilter struct {
+	Provider, Model, Principal, PolicyID string
+	Blocked                              *bool
+	From, To                             *time.Time
+	AfterPosition                        int64
+	Limit                                int
+}
+
+const requestColumns = `id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status,
+	error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations, prompt_tokens, completion_tokens,
+	total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt, completion, stream_actions, time, position`
+
+func scanRequest(r pgx.CollectableRow) (Request, error) {
+	var x Request
+	var steps []byte
+	err := r.Scan(&x.ID, &x.Principal, &x.PrincipalKind, &x.Endpoint, &x.Provider, &x.Model, &x.PolicyID, &x.PolicyVersion, &x.Stream,
+		&x.Status, &x.ErrorCode, &x.Blocked, &x.BlockedBy, &x.CacheHit, &x.InjectionScore, &x.Patterns, &x.PIITypes, &x.Violations,
+		&x.PromptTokens, &x.CompletionTokens, &x.TotalTokens, &x.CostUSD, &x.LatencyMs, &x.PipelineMs, &x.ProviderMs, &steps,
+		&x.ContentMode, &x.Prompt, &x.Completion, &x.StreamActions, &x.Time, &x.Position)
+	if err == nil {
+		err = json.Unmarshal(steps, &x.Steps)
+	}
+	return x, err
+}
+
+func (f RequestFilter) where(args *[]any) string {
+	var conds []string
+	arg := func(v any) string { *args = append(*args, v); return "$" + strconv.Itoa(len(*args)) }
+	conds = append(conds, "position > "+arg(f.AfterPosition))
+	for col, v := range map[string]string{"provider": f.Provider, "model": f.Model, "principal": f.Principal, "policy_id": f.PolicyID} {
+		if v != "" {
+			conds = append(conds, col+" = "+arg(v))
+		}
+	}
+	if f.Blocked != nil {
+		conds = append(conds, "blocked = "+arg(*f.Blocked))
+	}
+	if f.From != nil {
+		conds = append(conds, "time >= "+arg(*f.From))
+	}
+	if f.To != nil {
+		conds = append(conds, "time < "+arg(*f.To))
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// Requests pages through a tenant's request log in order of recording.
+func (q *Queries) Requests(ctx context.Context, tenantID string, f RequestFilter) ([]Request, bool, error) {
+	var out []Request
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		var args []any
+		where := f.where(&args)
+		args = append(args, f.Limit+1)
+		rows, err := tx.Query(ctx, `SELECT `+requestColumns+` FROM `+s+`.requests`+where+` ORDER BY position LIMIT $`+strconv.Itoa(len(args)), args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanRequest)
+		return err
+	})
+	more := len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	return out, more, err
+}
+
+// Request finds one request; nil when none.
+func (q *Queries) Request(ctx context.Context, tenantID, id string) (*Request, error) {
+	var out *Request
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+requestColumns+` FROM `+s+`.requests WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		rs, err := pgx.CollectRows(rows, scanRequest)
+		if len(rs) > 0 {
+			out = &rs[0]
+		}
+		return err
+	})
+	if out == nil {
+		return nil, nil
+	}
+	return out, err
+}
+
+// Group is one row of the statistics breakdown.
+type Group struct {
+	Provider  string  `json:"provider"`
+	Model     string  `json:"model"`
+	Principal string  `json:"principal"`
+	Requests  int64   `json:"requests"`
+	Blocked   int64   `json:"blocked"`
+	Tokens    int64   `json:"tokens"`
+	CostUSD   float64 `json:"cost_usd"`
+}
+
+// Stats summarises a tenant's traffic.
+type Stats struct {
+	Requests     int64            `json:"requests"`
+	Blocked      int64            `json:"blocked"`
+	BlockRate    float64          `json:"block_rate"`
+	CacheHits    int64            `json:"cache_hits"`
+	Tokens       int64            `json:"tokens"`
+	CostUSD      float64          `json:"cost_usd"`
+	LatencyMsP50 float64          `json:"latency_ms_p50"`
+	LatencyMsP95 float64          `json:"latency_ms_p95"`
+	LatencyMsP99 float64          `json:"latency_ms_p99"`
+	PipelineP50  float64          `json:"pipeline_ms_p50"`
+	PipelineP99  float64          `json:"pipeline_ms_p99"`
+	ByBlocker    map[string]int64 `json:"blocked_by"`
+	Groups       []Group          `json:"by_provider_model_principal"`
+}
+
+// RequestStats summarises the log of a period.
+func (q *Queries) RequestStats(ctx context.Context, tenantID string, from, to *time.Time) (*Stats, error) {
+	st := &Stats{ByBlocker: map[string]int64{}, Groups: []Group{}}
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		f := RequestFilter{From: from, To: to}
+		var args []any
+		where := f.where(&args)
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE cache_hit),
+			coalesce(sum(total_tokens), 0), coalesce(sum(cost_usd), 0),
+			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms), 0),
+			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY pipeline_ms), 0),
+			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY pipeline_ms), 0) FROM `+s+`.requests`+where, args...).
+			Scan(&st.Requests, &st.Blocked, &st.CacheHits, &st.Tokens, &st.CostUSD, &st.LatencyMsP50, &st.LatencyMsP95, &st.LatencyMsP99,
+				&st.PipelineP50, &st.PipelineP99); err != nil {
+			return err
+		}
+		if st.Requests > 0 {
+			st.BlockRate = float64(st.Blocked) / float64(st.Requests)
+		}
+		rows, err := tx.Query(ctx, `SELECT blocked_by, count(*) FROM `+s+`.requests`+where+` AND blocked GROUP BY blocked_by`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			st.ByBlocker[k] = n
+		}
+		rows.Close()
+		rows, err = tx.Query(ctx, `SELECT provider, model, principal, count(*), count(*) FILTER (WHERE blocked), coalesce(sum(total_tokens), 0),
+			coalesce(sum(cost_usd), 0) FROM `+s+`.requests`+where+` GROUP BY provider, model, principal ORDER BY count(*) DESC LIMIT 200`, args...)
+		if err != nil {
+			return err
+		}
+		st.Groups, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
+			var g Group
+			return g, r.Scan(&g.Provider, &g.Model, &g.Principal, &g.Requests, &g.Blocked, &g.Tokens, &g.CostUSD)
+		})
+		return err
+	})
+	return st, err
+}
+
+// ErrNoRequests is returned when a period holds no recorded requests.
+var ErrNoRequests = errors.New("gateway: no requests in the period")
