@@ -331,6 +331,7 @@ type SsoAccount struct {
 	UserID   string
 	TenantID string
 	Status   string
+	Roles    []string
 }
 
 // SsoLoginDecision says who signs in: an existing user, or a user to
@@ -348,7 +349,10 @@ type SsoLoginDecision struct {
 // tenant signs in; without one, a user is provisioned only when the
 // provider has a default role. An address held in another tenant is refused
 // exactly like an unknown one, so that sign-in attempts reveal nothing about
-// other tenants.
+// other tenants. A platform administrator never signs in through a tenant's
+// identity provider: whoever administers the tenant's IdP could otherwise
+// assert the address and become one (the same rule that keeps them from
+// changing a platform administrator's account).
 func DecideSsoLogin(p SsoProvider, id SsoIdentity, existing *SsoAccount) (SsoLoginDecision, error) {
 	if p.Version == 0 || p.Removed {
 		return SsoLoginDecision{}, ErrSsoProviderNotFound
@@ -367,7 +371,7 @@ func DecideSsoLogin(p SsoProvider, id SsoIdentity, existing *SsoAccount) (SsoLog
 		return SsoLoginDecision{}, ErrSsoDomainNotAllowed
 	}
 	if existing != nil {
-		if existing.TenantID != p.TenantID || existing.Status != StatusActive {
+		if existing.TenantID != p.TenantID || existing.Status != StatusActive || slices.Contains(existing.Roles, RolePlatformAdmin) {
 			return SsoLoginDecision{}, ErrSsoNoAccount
 		}
 		return SsoLoginDecision{UserID: existing.UserID, Email: email}, nil

@@ -143,6 +143,7 @@ func TestDecideSsoLogin(t *testing.T) {
 		{"UnknownWithProvisioning", jit, iam.SsoIdentity{Email: "new@example.com"}, nil, nil, iam.RoleViewer},
 		{"AccountOfAnotherTenant", jit, iam.SsoIdentity{Email: "ann@example.com"}, &iam.SsoAccount{UserID: "u2", TenantID: "t2", Status: iam.StatusActive}, iam.ErrSsoNoAccount, ""},
 		{"DeactivatedAccount", jit, iam.SsoIdentity{Email: "ann@example.com"}, &iam.SsoAccount{UserID: "u1", TenantID: "t1", Status: iam.StatusDeactivated}, iam.ErrSsoNoAccount, ""},
+		{"PlatformAdministrator", jit, iam.SsoIdentity{Email: "ann@example.com"}, &iam.SsoAccount{UserID: "u1", TenantID: "t1", Status: iam.StatusActive, Roles: []string{iam.RoleViewer, iam.RolePlatformAdmin}}, iam.ErrSsoNoAccount, ""},
 		{"DisabledProvider", disabled, iam.SsoIdentity{Email: "ann@example.com"}, active, iam.ErrSsoProviderDisabled, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,7 +91,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"SSO-007": {http.StatusUnauthorized, "SSO sign-in failed", "The identity provider refused the sign-in, or the code exchange or the ID token's verification (signature, issuer, audience, expiry, nonce) failed."},
 	"SSO-008": {http.StatusForbidden, "E-mail domain not allowed", "The e-mail address's domain is not among the provider's allowed domains."},
 	"SSO-009": {http.StatusForbidden, "E-mail not verified", "The identity provider sent no e-mail address, or says that it is not verified."},
-	"SSO-010": {http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users."},
+	"SSO-010": {http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users; platform administrators never sign in through a tenant's identity provider."},
 	"SSO-011": {http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination, or its discovery document is unusable."},
 
 	// Concurrency and idempotency.

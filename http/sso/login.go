@@ -179,7 +179,7 @@ func (a *API) account(c echo.Context, email string) (*iam.SsoAccount, error) {
 	if err != nil || cred == nil {
 		return nil, err
 	}
-	return &iam.SsoAccount{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status}, nil
+	return &iam.SsoAccount{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status, Roles: append([]string{cred.Role}, cred.Roles...)}, nil
 }
 
 // tokens issues the access token the way a password login does and answers

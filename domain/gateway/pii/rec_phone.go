@@ -24,10 +24,10 @@ import (
 // region the national significant number must have one of the region's possible lengths and match
 // its general number pattern before phonenumbers.Parse and IsValidNumber run.
 const (
-	scorePhoneIntl        = 0.7
-	scorePhoneGrouped     = 0.6
-	scorePhoneShort       = 0.45
-	scorePhoneBare        = 0.4
+	scorePhoneIntl         = 0.7
+	scorePhoneGrouped      = 0.6
+	scorePhoneShort        = 0.45
+	scorePhoneBare         = 0.4
 	scorePhoneIntlPossible = 0.4
 )
 

@@ -1,0 +1,302 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
+	"github.com/astrabastion/astra/http/platform"
+)
+
+// The OpenAI drop-in: base_url = …/api/v1/gateway/openai/v1 makes an
+// unmodified OpenAI SDK go through the pipeline. Answers are plain OpenAI JSON
+// (and SSE); the security verdict travels in X-Astra-* headers; errors use
+// OpenAI's error shape. The provider is the model's prefix ("anthropic/claude-…"),
+// the X-Astra-Provider header, or the first of the tenant's providers that
+// lists the model (else the built-in mock); X-Astra-Policy-Id picks a policy.
+
+// OpenAIChatRequest is the OpenAI chat completions body (unknown fields are ignored, as OpenAI does).
+type OpenAIChatRequest struct {
+	Model         string              `json:"model"`
+	Messages      []providers.Message `json:"messages"`
+	Temperature   *float64            `json:"temperature,omitempty"`
+	TopP          *float64            `json:"top_p,omitempty"`
+	MaxTokens     *int                `json:"max_tokens,omitempty"`
+	MaxCompletion *int                `json:"max_completion_tokens,omitempty"`
+	Stop          any                 `json:"stop,omitempty"`
+	Stream        bool                `json:"stream,omitempty"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options,omitempty"`
+	User string `json:"user,omitempty"`
+	N    *int   `json:"n,omitempty"`
+}
+
+// OpenAIChatResponse is the OpenAI chat completion object.
+type OpenAIChatResponse struct {
+	ID      string             `json:"id"`
+	Object  string             `json:"object"`
+	Created int64              `json:"created"`
+	Model   string             `json:"model"`
+	Choices []providers.Choice `json:"choices"`
+	Usage   providers.Usage    `json:"usage"`
+}
+
+// OpenAIModelList is the OpenAI models list.
+type OpenAIModelList struct {
+	Object string        `json:"object"`
+	Data   []OpenAIModel `json:"data"`
+}
+
+// OpenAIModel is one entry of the models list.
+type OpenAIModel struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+// OpenAIEmbeddingsRequest is the OpenAI embeddings body; input is a string or a list of strings.
+type OpenAIEmbeddingsRequest struct {
+	Model string `json:"model"`
+	Input any    `json:"input"`
+}
+
+// OpenAIError is OpenAI's error envelope.
+type OpenAIError struct {
+	Error OpenAIErrorBody `json:"error"`
+}
+
+// OpenAIErrorBody is the error object.
+type OpenAIErrorBody struct {
+	Message   string `json:"message"`
+	Type      string `json:"type"`
+	Code      string `json:"code"`
+	Param     any    `json:"param"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// OpenAIRoutes declares the drop-in routes.
+func (a *API) OpenAIRoutes() []platform.Route {
+	return []platform.Route{
+		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
+			Summary: "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
+			Permission: "gateway:write", Raw: true, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{}, Handler: a.openaiChat},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/openai/v1/models", OperationID: "openaiModels", Tag: "gateway-openai",
+			Summary: "OpenAI-compatible model list", Permission: "gateway:read", Raw: true, Response: OpenAIModelList{}, Handler: a.openaiModels},
+		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/embeddings", OperationID: "openaiEmbeddings", Tag: "gateway-openai",
+			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true,
+			Request: OpenAIEmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: a.openaiEmbeddings},
+	}
+}
+
+func openaiError(c echo.Context, status int, code, typ, msg string) error {
+	return c.JSON(status, OpenAIError{Error: OpenAIErrorBody{Message: msg, Type: typ, Code: code, RequestID: platform.RequestID(c)}})
+}
+
+func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
+	typ := "astra_policy_violation"
+	if b.Code == "GW-009" {
+		typ = "upstream_error"
+	}
+	for k, v := range b.Headers {
+		c.Response().Header().Set(k, v)
+	}
+	title := platform.Catalogue[b.Code].Title
+	return openaiError(c, gateway.StatusOf(b.Code), b.Code, typ, title+": "+b.Detail)
+}
+
+// lenientBind decodes an OpenAI body: size-limited, one JSON value, unknown fields ignored.
+func lenientBind(c echo.Context, v any) error {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if !strings.HasPrefix(ct, "application/json") {
+		return openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, 8<<20)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return openaiError(c, http.StatusRequestEntityTooLarge, "VAL-004", "invalid_request_error", "The request body is too large.")
+		}
+		return openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
+	}
+	return nil
+}
+
+func (a *API) route(c echo.Context, model string) (provider, m string, err error) {
+	if p := c.Request().Header.Get("X-Astra-Provider"); p != "" {
+		return p, model, nil
+	}
+	if p, rest, ok := strings.Cut(model, "/"); ok && p != "" && rest != "" {
+		return p, rest, nil
+	}
+	ms, err := a.Runtime.ModelsFor(c.Request().Context(), Caller(c).TenantID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, x := range ms {
+		if x.ID == model && x.Provider != providers.KindMock {
+			return x.Provider, model, nil
+		}
+	}
+	return providers.KindMock, model, nil
+}
+
+func setVerdictHeaders(c echo.Context, sec gateway.Security) {
+	h := c.Response().Header()
+	h.Set("X-Astra-Request-Id", sec.RequestID)
+	h.Set("X-Astra-Injection-Score", strconv.FormatFloat(sec.InjectionScore, 'f', 3, 64))
+	h.Set("X-Astra-PII-Detected", strconv.FormatBool(sec.PIIDetected))
+	h.Set("X-Astra-Policy-Violations", strings.Join(sec.PolicyViolations, ","))
+	h.Set("X-Astra-Pipeline-Latency-Ms", strconv.FormatFloat(sec.PipelineLatencyMs, 'f', 3, 64))
+	h.Set("X-Astra-Cache", map[bool]string{true: "hit", false: "miss"}[sec.CacheHit])
+	h.Set("X-Astra-Provider", sec.Provider)
+	if sec.PolicyID != "" {
+		h.Set("X-Astra-Policy", sec.PolicyID+"@"+strconv.Itoa(sec.PolicyVersion))
+	}
+}
+
+func stopList(v any) []string {
+	switch s := v.(type) {
+	case string:
+		return []string{s}
+	case []any:
+		var out []string
+		for _, x := range s {
+			if str, ok := x.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (a *API) openaiChat(c echo.Context) error {
+	var req OpenAIChatRequest
+	if err := lenientBind(c, &req); err != nil {
+		return err
+	}
+	if req.Model == "" || len(req.Messages) == 0 {
+		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "model and messages are required.")
+	}
+	if req.N != nil && *req.N != 1 {
+		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "Only n=1 is supported through the gateway.")
+	}
+	provider, model, err := a.route(c, req.Model)
+	if err != nil {
+		return err
+	}
+	maxTokens := req.MaxTokens
+	if maxTokens == nil {
+		maxTokens = req.MaxCompletion
+	}
+	call := &gateway.Call{Caller: Caller(c), Endpoint: "openai_chat", Provider: provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c),
+		Req: providers.ChatRequest{Model: model, Messages: req.Messages, Temperature: req.Temperature, TopP: req.TopP, MaxTokens: maxTokens,
+			Stop: stopList(req.Stop), User: req.User, Stream: req.Stream}}
+	if req.Stream {
+		sink := &sseSink{c: c, id: "chatcmpl-" + call.RequestID, model: req.Model, created: time.Now().Unix(), style: openaiChunks,
+			usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
+		res, err := a.Runtime.ChatStream(c.Request().Context(), call, &verdictSink{sseSink: sink})
+		if err != nil {
+			if c.Response().Committed {
+				return nil
+			}
+			return err
+		}
+		if res.Blocked != nil && !c.Response().Committed {
+			setVerdictHeaders(c, res.Security)
+			return openaiBlocked(c, res.Blocked)
+		}
+		return nil
+	}
+	res, err := a.Runtime.Chat(c.Request().Context(), call)
+	if err != nil {
+		return err
+	}
+	setVerdictHeaders(c, res.Security)
+	if res.Blocked != nil {
+		return openaiBlocked(c, res.Blocked)
+	}
+	r := res.Response
+	return c.JSON(http.StatusOK, OpenAIChatResponse{ID: "chatcmpl-" + call.RequestID, Object: "chat.completion", Created: time.Now().Unix(),
+		Model: req.Model, Choices: r.Choices, Usage: r.Usage})
+}
+
+// verdictSink sets the X-Astra-* headers it can know before the first chunk.
+type verdictSink struct{ *sseSink }
+
+func (v *verdictSink) Start() error {
+	h := v.c.Response().Header()
+	h.Set("X-Astra-Request-Id", strings.TrimPrefix(v.id, "chatcmpl-"))
+	return v.sseSink.Start()
+}
+
+func (a *API) openaiModels(c echo.Context) error {
+	ms, err := a.Runtime.ModelsFor(c.Request().Context(), Caller(c).TenantID)
+	if err != nil {
+		return err
+	}
+	out := OpenAIModelList{Object: "list", Data: []OpenAIModel{}}
+	for _, m := range ms {
+		id := m.ID
+		if m.Provider != providers.KindMock {
+			id = m.Provider + "/" + m.ID
+		}
+		out.Data = append(out.Data, OpenAIModel{ID: id, Object: "model", Created: 0, OwnedBy: m.Provider})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) openaiEmbeddings(c echo.Context) error {
+	var req OpenAIEmbeddingsRequest
+	if err := lenientBind(c, &req); err != nil {
+		return err
+	}
+	var input []string
+	switch v := req.Input.(type) {
+	case string:
+		input = []string{v}
+	case []any:
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "input must be a string or a list of strings.")
+			}
+			input = append(input, s)
+		}
+	}
+	if req.Model == "" || len(input) == 0 || len(input) > 2048 {
+		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "model and 1 to 2048 inputs are required.")
+	}
+	provider, model, err := a.route(c, req.Model)
+	if err != nil {
+		return err
+	}
+	res, err := a.Runtime.Embeddings(c.Request().Context(), &gateway.Call{Caller: Caller(c), Endpoint: "openai_embeddings", Provider: provider,
+		PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"), RequestID: platform.RequestID(c), Correlation: platform.RequestID(c),
+		Started: requestStart(c)}, model, input)
+	if err != nil {
+		return err
+	}
+	setVerdictHeaders(c, res.Security)
+	if res.Blocked != nil {
+		return openaiBlocked(c, res.Blocked)
+	}
+	res.Embeddings.Model = req.Model
+	return c.JSON(http.StatusOK, res.Embeddings)
+}
+
