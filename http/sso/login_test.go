@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/astrabastion/astra/testkit"
 )
 
 // TestSsoLogin signs people in through an OIDC provider that the test runs
@@ -196,6 +198,13 @@ func TestSsoLogin(t *testing.T) {
 	t.Run("AccountOfAnotherTenantIsRefused", func(t *testing.T) {
 		createUser(t, e.admin, "carol@example.com", "viewer") // in tenant "default"
 		assertProblem(t, e.signIn(t, "Acme", "", verifiedUser("carol@example.com")).Response, http.StatusForbidden, "SSO-010")
+	})
+
+	t.Run("PlatformAdministratorIsNeverSignedInBySSO", func(t *testing.T) {
+		// The bootstrap tenant's IdP asserts the platform admin's address: an
+		// administrator of that IdP must not become a platform admin.
+		def := e.configure(t, e.admin, map[string]any{"name": "Default IdP", "allowed_domains": []string{"astra.test"}})
+		assertProblem(t, e.signIn(t, "default", def.ID, verifiedUser(testkit.AdminEmail)).Response, http.StatusForbidden, "SSO-010")
 	})
 
 	t.Run("ProvisioningOff", func(t *testing.T) {

@@ -47,7 +47,7 @@ var contextWords = map[string][]string{
 	TypePhone: {
 		"phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "fax", "call", "calls", "calling",
 		"contact", "reach", "text", "sms", "whatsapp", "dial", "ring", "landline", "desk", "office",
-		"number", "hotline", "extension", "ext",
+		"hotline", "extension", "ext",
 		"telefon", "telefonnummer", "handy", "rufnummer", "anrufen", "téléphone", "portable", "appeler",
 		"numéro", "teléfono", "móvil", "celular", "llamar", "número", "telefono", "cellulare", "chiamare",
 		"telefone", "ligar", "telefoon", "mobiel", "bellen",

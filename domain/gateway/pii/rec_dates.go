@@ -30,7 +30,7 @@ var weekdayWords = map[string]bool{
 var yearPrepositions = map[string]bool{
 	"in": true, "during": true, "since": true, "of": true, "until": true, "till": true, "by": true,
 	"from": true, "before": true, "after": true, "circa": true, "year": true, "around": true, "early": true,
-	"late": true, "mid": true, "through": true, "to": true,
+	"late": true, "mid": true, "through": true,
 }
 
 func daysIn(month, year int) int {

@@ -317,6 +317,9 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	if allSame(digits) {
 		return
 	}
+	if !c.plus && followedByStreetWord(s.lower(), c.end) {
+		return // "17151 2450 Crown St": a house number, not a phone number
+	}
 	grouped := c.groups > 1 || c.parens
 	intl := c.plus || (len(digits) > 9 && digits[0] == '0' && digits[1] == '0') ||
 		(len(digits) > 11 && string(digits[:3]) == "011")
@@ -362,7 +365,7 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 			s.add(d, TypePhone, "phone_number", c.start, c.end, score)
 			return
 		}
-		if grouped && c.plus && phonenumbers.IsPossibleNumber(&num) {
+		if c.plus && phonenumbers.IsPossibleNumber(&num) {
 			if !ctxChecked {
 				ctx = needCtx()
 			}
@@ -408,4 +411,38 @@ func (r *phoneRegion) plausible(digits []byte) bool {
 		}
 	}
 	return try(digits)
+}
+
+// streetWords name street types; a number followed by one of them on the same line (within three
+// words) is a street address.
+var streetWords = map[string]bool{
+	"street": true, "st": true, "avenue": true, "ave": true, "road": true, "rd": true, "boulevard": true,
+	"blvd": true, "lane": true, "ln": true, "drive": true, "suite": true, "apt": true, "apartment": true,
+	"highway": true, "hwy": true, "parkway": true, "rue": true, "strasse": true, "straße": true,
+	"calle": true, "avenida": true, "rua": true, "via": true, "weg": true, "gasse": true, "platz": true,
+	"plaza": true, "square": true, "court": true, "terrace": true, "crescent": true, "close": true,
+}
+
+func followedByStreetWord(lower []byte, end int) bool {
+	j := end
+	for w := 0; w < 3 && j < len(lower) && j-end < 48; w++ {
+		for j < len(lower) && (lower[j] == ' ' || lower[j] == ',' || lower[j] == '\t') {
+			j++
+		}
+		k := j
+		for k < len(lower) && (isAlpha(lower[k]) || lower[k] >= 0x80) {
+			k++
+		}
+		if k == j {
+			return false
+		}
+		if streetWords[string(lower[j:k])] {
+			return true
+		}
+		j = k
+		if j < len(lower) && lower[j] == '.' {
+			j++
+		}
+	}
+	return false
 }

@@ -211,7 +211,7 @@ var rulesEN = []Rule{
 		Slots: []string{"send|forward|email|mail|post|upload|transmit|exfiltrate|leak|share|submit|include|append|embed|attach|encode|copy|paste|put|add|deliver|relay|smuggle|pass|report|dump|write|save|store|log|concatenate|insert|place",
 			nSecret, "to|into|in|as|at|via|through|using|inside|within|on", "<url>|<email>|url|link|image|image url|query string|query parameter|webhook|server|endpoint|external server|attacker|remote server|the link|a link|an image|markdown image|the url|this url|a url|following url|following address|address below|this address|the address|my server|our server"}},
 	{Family: FamExfiltration, Name: "secret_then_destination", Weight: 0.6, Gap: 12,
-		Slots: []string{nSecret, "<url>|<email>"}, Deny: "."},
+		Slots: []string{nSecret, "<url>|<email>"}},
 	{Family: FamExfiltration, Name: "exfiltrate", Weight: 0.5, Gap: 0, Slots: []string{"exfiltrat{e,es,ed,ing}|exfil|siphon off|siphon|smuggle out|sneak out|covertly send|secretly send|silently send|quietly send|secretly forward|silently forward|quietly forward|without the user knowing|without the user noticing|without their knowledge|without the user s knowledge"}},
 	{Family: FamExfiltration, Name: "markdown_image_data", Weight: 0.55, Gap: 6,
 		Slots: []string{"render|display|show|include|embed|output|print|insert|add|append|load|create|generate|write", "image|markdown image|img|picture|pixel|tracking pixel|image tag|img tag|markdown link|hyperlink|link", "<url>|query|parameter|param|url encoded|urlencoded|base64 encoded|appended|append"}},

@@ -187,6 +187,9 @@ func i18nRules() []Rule {
 			out = append(out, Rule{Family: fam, Name: name, Lang: l.lang, Weight: w, Gap: g, Slots: slots})
 		}
 		add(FamRoleOverride, "ignore_previous_instructions", 0.85, gap, l.ignore, l.instr)
+		if l.objFirstVerb == "" && l.cjk {
+			l.objFirstVerb = l.ignore
+		}
 		if l.objFirstVerb != "" {
 			add(FamRoleOverride, "ignore_previous_instructions", 0.8, gap, l.instr, l.objFirstVerb)
 		}

@@ -24,8 +24,9 @@ const (
 	cueDocument = NumFamilies + iota // the text looks like a document, e-mail or web page
 	cueMeta                          // the text talks about attacks (questions, teaching)
 	cueResponse                      // instructions about "your response/reply/answer" or inserted content
-	numCues     = 3
-	numGroups   = NumFamilies + numCues
+	trigRot13                        // a rot13-encoded trigger word: decode and rescan
+	trigReverse                      // a reversed trigger word: reverse and rescan
+	numGroups   = cueResponse + 1    // families and cues that become model features
 )
 
 // FamilyInfo names and describes a reported family.
