@@ -23,8 +23,10 @@ type attempt struct {
 }
 
 func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
+	lap := stopwatch(t)
 	cfg := processConfig(t)
 	p := testkit.StartProcess(t, cfg)
+	lap("start")
 	token := login(t, p.URL, testkit.AdminEmail, testkit.AdminPassword)
 	db := openDB(t, cfg)
 	ctx := context.Background()
@@ -87,6 +89,7 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 	p.Kill()         // kill -9
 	wg.Wait()
 
+	lap("load and kill -9")
 	var answered, lost, refused int
 	for _, a := range attempts {
 		switch {
@@ -104,6 +107,7 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 	}
 
 	p = testkit.StartProcess(t, cfg)
+	lap("restart")
 
 	// Ledger: every answered write exactly once, any other attempt at most once.
 	type key struct{ correlation, typ, subject string }
@@ -154,6 +158,8 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 		t.FailNow()
 	}
 
+	lap("ledger checks")
+
 	// Kafka: every ledger event exactly once, nothing that is not in the ledger,
 	// in ledger order within each partition.
 	waitRelayed(t, db)
@@ -183,6 +189,8 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+
+	lap("Kafka checks")
 
 	// Read model: every user in the ledger readable at its ledger version, and
 	// at least at the version an answer reported.
@@ -230,7 +238,9 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 			t.Errorf("answered %s %s: user %s at ledger version %d, answer said %d", a.kind, a.requestID, a.userID, v, a.version)
 		}
 	}
+	lap("read-model checks")
 	if code, out := astra(t, cfg, "verify"); code != 0 {
 		t.Fatalf("verify after kill -9 exited %d:\n%s", code, out)
 	}
+	lap("astra verify")
 }

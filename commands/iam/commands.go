@@ -25,12 +25,37 @@ var ErrVersionMismatch = errors.New("iam: version mismatch")
 
 // ErrProtectedUser reports a change to a platform administrator's account by
 // someone who is not one: whoever may not create platform admins may not
-// demote, rename or deactivate them either.
+// demote, rename, deactivate or re-role them either.
 var ErrProtectedUser = errors.New("iam: only platform administrators may change a platform administrator")
 
-// mayChange reports whether an actor holding actorRole may change u.
-func mayChange(actorRole string, u iam.User) bool {
-	return u.Role != iam.RolePlatformAdmin || actorRole == iam.RolePlatformAdmin
+// holdsPlatformAdmin reports whether u holds the platform_admin role.
+func holdsPlatformAdmin(u iam.User) bool {
+	for _, r := range u.Roles() {
+		if r == iam.RolePlatformAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// mayChange returns ErrProtectedUser unless the actor of meta may change u:
+// a platform administrator's account is changed only by a platform
+// administrator (the actor's current roles, read from its stream, decide).
+func (h *Handlers) mayChange(ctx context.Context, meta eventstore.Metadata, u iam.User) error {
+	if !holdsPlatformAdmin(u) || meta.Actor == "" {
+		return nil
+	}
+	if meta.Actor == u.ID {
+		return nil
+	}
+	actor, err := h.LoadUser(ctx, meta.Actor)
+	if err != nil {
+		return err
+	}
+	if actor.Version == 0 || !holdsPlatformAdmin(actor) {
+		return ErrProtectedUser
+	}
+	return nil
 }
 
 // Handlers executes IAM commands.
@@ -177,12 +202,11 @@ func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
 	return u, nil
 }
 
-// UpdateUser changes a user's name or role on behalf of an actor holding
-// actorRole. expected < 0 skips the version check.
-// A PATCH without name or role changes nothing and records nothing.
-func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
+// UpdateUser changes a user's name or role. expected < 0 skips the version
+// check. A change without name or role records nothing.
+func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
 	return unconditional(expected, func() ([]eventstore.Event, error) {
-		return h.updateUser(ctx, meta, actorRole, id, expected, name, role)
+		return h.updateUser(ctx, meta, id, expected, name, role)
 	})
 }
 
@@ -215,7 +239,7 @@ func unconditional(expected int64, attempt func() ([]eventstore.Event, error)) (
 	}
 }
 
-func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
+func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -223,8 +247,8 @@ func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, act
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
 	}
-	if !mayChange(actorRole, u) {
-		return nil, ErrProtectedUser
+	if err := h.mayChange(ctx, meta, u); err != nil {
+		return nil, err
 	}
 	if expected >= 0 && expected != u.Version {
 		return nil, ErrVersionMismatch
@@ -252,15 +276,14 @@ func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, act
 	return evs, err
 }
 
-// DeactivateUser stops a user from signing in and frees nothing else, on
-// behalf of an actor holding actorRole.
-func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64) ([]eventstore.Event, error) {
+// DeactivateUser stops a user from signing in and frees nothing else.
+func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
 	return unconditional(expected, func() ([]eventstore.Event, error) {
-		return h.deactivateUser(ctx, meta, actorRole, id, expected)
+		return h.deactivateUser(ctx, meta, id, expected)
 	})
 }
 
-func (h *Handlers) deactivateUser(ctx context.Context, meta eventstore.Metadata, actorRole, id string, expected int64) ([]eventstore.Event, error) {
+func (h *Handlers) deactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
 	u, err := h.LoadUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -268,8 +291,8 @@ func (h *Handlers) deactivateUser(ctx context.Context, meta eventstore.Metadata,
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
 	}
-	if !mayChange(actorRole, u) {
-		return nil, ErrProtectedUser
+	if err := h.mayChange(ctx, meta, u); err != nil {
+		return nil, err
 	}
 	if expected >= 0 && expected != u.Version {
 		return nil, ErrVersionMismatch

@@ -388,6 +388,9 @@ func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, use
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
 	}
+	if err := h.mayChange(ctx, meta, u); err != nil {
+		return nil, err
+	}
 	if !valid(role) {
 		return nil, iam.ErrInvalidRole
 	}
@@ -408,6 +411,9 @@ func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, u
 	}
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
+	}
+	if err := h.mayChange(ctx, meta, u); err != nil {
+		return nil, err
 	}
 	roles := u.Roles()
 	held := false

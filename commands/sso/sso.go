@@ -144,7 +144,7 @@ func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata,
 		}
 		ev.ClientSecret = &sealed
 	}
-	return h.append(ctx, meta, p, iam.SsoProviderUpdated, ev)
+	return h.record(ctx, meta, p, iam.SsoProviderUpdated, ev)
 }
 
 // RemoveProvider removes a provider and shreds its client secret: the data
@@ -159,7 +159,7 @@ func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata,
 	if err != nil {
 		return nil, err
 	}
-	evs, err := h.append(ctx, meta, p, iam.SsoProviderRemoved, ev)
+	evs, err := h.record(ctx, meta, p, iam.SsoProviderRemoved, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata,
 	return evs, nil
 }
 
-func (h *Handlers) append(ctx context.Context, meta eventstore.Metadata, p iam.SsoProvider, t events.Type, data any) ([]eventstore.Event, error) {
+func (h *Handlers) record(ctx context.Context, meta eventstore.Metadata, p iam.SsoProvider, t events.Type, data any) ([]eventstore.Event, error) {
 	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfSsoProvider(p.ID), Expected: p.Version,
 		Events: []eventstore.Draft{{Type: t, Subject: p.ID, Data: data}}})
 	var ce *eventstore.ConcurrencyError

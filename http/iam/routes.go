@@ -444,7 +444,7 @@ func (a *API) updateUser(c echo.Context) error {
 	if req.Role != nil && !iam.CanAssign(p.Role, *req.Role) {
 		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
 	}
-	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), p.Role, id, expected, req.Name, req.Role)
+	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
 	if err != nil {
 		return MapError(err)
 	}
@@ -464,7 +464,7 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if id == p.Subject {
 		return platform.Problem("IAM-006", "You cannot deactivate yourself.")
 	}
-	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), p.Role, id, expected)
+	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
 	if err != nil {
 		return MapError(err)
 	}

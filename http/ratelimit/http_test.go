@@ -285,12 +285,49 @@ func TestRateLimit_PublicRoutesAndFailedAuthenticationsDrawFromTheClientAddress(
 	}
 }
 
-func TestRateLimit_APIKeyBudget(t *testing.T) {
-	// API keys with their own rate_limit_per_minute are being added to the
-	// product; until they can be created through the API this is covered by
-	// TestGuard_ComposesTheBudgetsOfAPrincipal (both budgets apply) and
-	// TestLimiters_ShareOneBehaviour/EveryBudgetMustHaveRoomAndARefusalConsumesNone.
-	t.Skip("needs API keys with a rate limit, created through the API (in progress elsewhere)")
+func TestRateLimit_AnAPIKeysOwnBudgetAppliesBesideTheTenants(t *testing.T) {
+	testkit.RequireDB(t)
+	cfg := testkit.Config(t)
+	cfg.RateLimitPerMinute = 1000
+	in := testkit.Start(t, &cfg)
+	if in.Doc.Paths.Find("/api/v1/iam/api-keys") == nil {
+		// Covered meanwhile by TestGuard_ComposesTheBudgetsOfAPrincipal and
+		// the limiters' EveryBudgetMustHaveRoomAndARefusalConsumesNone.
+		t.Skip("the product does not issue API keys yet")
+	}
+	admin := in.AdminToken(t)
+	issue := func(name string, perMinute int) string {
+		r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", admin,
+			map[string]any{"name": name, "permissions": []string{"iam:read"}, "rate_limit_per_minute": perMinute})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create API key: %d %s", r.Status, r.Body)
+		}
+		var out struct {
+			Key string `json:"key"`
+		}
+		r.Data(t, &out)
+		return out.Key
+	}
+	narrow, open := issue("narrow", 3), issue("open", 0)
+
+	for i := 0; i < 3; i++ {
+		r := in.Do(t, http.MethodGet, "/api/v1/auth/me", "", nil, "X-API-Key", narrow)
+		if r.Status != http.StatusOK {
+			t.Fatalf("request %d with the key: %d %s", i+1, r.Status, r.Body)
+		}
+		if l := mustLimit(t, "key", r, 3, time.Minute); l.Remaining != 2-i {
+			t.Fatalf("request %d: remaining %d, want %d (the key's budget is the tighter one)", i+1, l.Remaining, 2-i)
+		}
+	}
+	r := in.Do(t, http.MethodGet, "/api/v1/auth/me", "", nil, "X-API-Key", narrow)
+	mustProblem(t, r, http.StatusTooManyRequests, "RATE-001")
+	// The tenant's budget is untouched by the refusal and still serves the
+	// tenant's users and its other keys.
+	// So far the tenant admitted 2 key creations and 3 requests of the key.
+	if l := mustLimit(t, "tenant", in.Do(t, http.MethodGet, "/api/v1/auth/me", "", nil, "X-API-Key", open), 1000, time.Minute); l.Remaining != 1000-6 {
+		t.Fatalf("tenant remaining %d, want %d: the refused request was charged to the tenant", l.Remaining, 1000-6)
+	}
+	mustLimit(t, "tenant", in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil), 1000, time.Minute)
 }
 
 // redisServer is a redis-server of the test's own, which it can stop.

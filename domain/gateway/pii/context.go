@@ -1,6 +1,9 @@
 package pii
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 const numTypes = 17
 
@@ -87,47 +90,111 @@ var contextWords = map[string][]string{
 	},
 }
 
-// contextBytes holds contextWords by type index, as byte slices.
-var contextBytes = func() (out [numTypes][][]byte) {
+// ctxWord is one context word with the set of types (bit i = catalogue index i) it supports.
+type ctxWord struct {
+	w     []byte
+	types uint32
+}
+
+// ctxTable indexes the context words by their first byte (a–z) and the class of their second byte
+// (a–z, or 26 for anything else), so that finding every context word in a text is one pass over its
+// word starts with one or two short comparisons each.
+var ctxTable = func() (tab [26][27][]ctxWord) {
+	merged := map[string]uint32{}
+	var order []string
 	for typ, words := range contextWords {
 		for _, w := range words {
-			out[typeIndex(typ)] = append(out[typeIndex(typ)], []byte(w))
+			if _, ok := merged[w]; !ok {
+				order = append(order, w)
+			}
+			merged[w] |= 1 << typeIndex(typ)
 		}
 	}
-	return out
+	slices.Sort(order)
+	for _, w := range order {
+		if len(w) < 2 || w[0] < 'a' || w[0] > 'z' {
+			panic("pii: context word must start with a lower-case ASCII letter and have two bytes: " + w)
+		}
+		tab[w[0]-'a'][class2(w[1])] = append(tab[w[0]-'a'][class2(w[1])], ctxWord{[]byte(w), merged[w]})
+	}
+	return tab
 }()
 
-// hasContext reports whether a context word of typ occurs in lower[lo:hi], ignoring occurrences that
+func class2(b byte) int {
+	if 'a' <= b && b <= 'z' {
+		return int(b - 'a')
+	}
+	return 26
+}
+
+// ctxHit is one occurrence of a context word in the text.
+type ctxHit struct {
+	start, end int
+	types      uint32
+}
+
+// indexContext finds every context word in lower (once per Find). Words of up to four bytes must
+// be whole words; longer ones must start a word.
+func (s *scan) indexContext() {
+	if s.ctxIndexed {
+		return
+	}
+	s.ctxIndexed = true
+	lower := s.lower()
+	hits := s.ctxHits[:0]
+	var all uint32
+	for i := 0; i+1 < len(lower); i++ {
+		b := lower[i]
+		if b < 'a' || b > 'z' || (i > 0 && isWordByte(lower[i-1])) {
+			continue
+		}
+		for _, cw := range ctxTable[b-'a'][class2(lower[i+1])] {
+			n := len(cw.w)
+			if !bytes.HasPrefix(lower[i:], cw.w) {
+				continue
+			}
+			if n <= 4 && i+n < len(lower) && isWordByte(lower[i+n]) {
+				continue
+			}
+			hits = append(hits, ctxHit{i, i + n, cw.types})
+			all |= cw.types
+		}
+	}
+	s.ctxHits, s.ctxAll = hits, all
+}
+
+// hasContext reports whether a context word of typ lies within [lo, hi), ignoring words that
 // overlap the candidate [exStart, exEnd).
-func hasContext(lower []byte, typ string, lo, hi, exStart, exEnd int) bool {
+func (s *scan) hasContext(typ string, lo, hi, exStart, exEnd int) bool {
 	ti := typeIndex(typ)
 	if ti < 0 {
 		return false
 	}
-	win := lower[lo:hi]
-	for _, w := range contextBytes[ti] {
-		off := 0
-		for off < len(win) {
-			i := bytes.Index(win[off:], w)
-			if i < 0 {
-				break
-			}
-			i += off
-			off = i + 1
-			abs := lo + i
-			if abs < exEnd && exStart < abs+len(w) {
-				continue
-			}
-			if abs > 0 && isWordByte(lower[abs-1]) {
-				continue
-			}
-			if len(w) <= 4 && abs+len(w) < len(lower) && isWordByte(lower[abs+len(w)]) {
-				continue
-			}
-			return true
+	s.indexContext()
+	bit := uint32(1) << ti
+	if s.ctxAll&bit == 0 {
+		return false
+	}
+	k, _ := slices.BinarySearchFunc(s.ctxHits, lo, func(h ctxHit, lo int) int { return h.start - lo })
+	for ; k < len(s.ctxHits) && s.ctxHits[k].start < hi; k++ {
+		h := s.ctxHits[k]
+		if h.types&bit == 0 || h.end > hi || (h.start < exEnd && exStart < h.end) {
+			continue
 		}
+		return true
 	}
 	return false
+}
+
+// contextSomewhere reports whether any context word of typ occurs anywhere in the text; recognizers
+// whose candidates all need context use it to skip texts that cannot lift them.
+func (s *scan) contextSomewhere(typ string) bool {
+	ti := typeIndex(typ)
+	if ti < 0 {
+		return false
+	}
+	s.indexContext()
+	return s.ctxAll&(1<<ti) != 0
 }
 
 func isWordByte(b byte) bool {

@@ -243,9 +243,11 @@ type scan struct {
 	text     string
 	lowerBuf []byte
 	lowered  bool
-	cands    []candidate
-	ctxSeen  [numTypes]int8 // 0 unknown, 1 a context word occurs somewhere in text, -1 none
-	digits   []byte
+	cands      []candidate
+	ctxIndexed bool
+	ctxHits    []ctxHit
+	ctxAll     uint32 // union of the types of ctxHits
+	digits     []byte
 }
 
 var scanPool = sync.Pool{New: func() any { return &scan{} }}
@@ -278,22 +280,6 @@ func (s *scan) add(d *Detector, typ, rec string, start, end int, score float64) 
 	s.cands = append(s.cands, candidate{start: start, end: end, score: score, typ: typ, rec: rec})
 }
 
-// contextSomewhere reports whether any context word of typ occurs anywhere in the text; weak
-// recognizers use it to skip work on texts that cannot lift their candidates.
-func (s *scan) contextSomewhere(typ string) bool {
-	i := typeIndex(typ)
-	if i < 0 {
-		return false
-	}
-	if s.ctxSeen[i] == 0 {
-		s.ctxSeen[i] = -1
-		if hasContext(s.lower(), typ, 0, len(s.text), -1, -1) {
-			s.ctxSeen[i] = 1
-		}
-	}
-	return s.ctxSeen[i] == 1
-}
-
 // Find returns the entities of the enabled types in text: non-overlapping, sorted by Start, each with
 // a score of at least the minimum score. Offsets are byte offsets into text.
 func (d *Detector) Find(text string) []Entity {
@@ -301,7 +287,7 @@ func (d *Detector) Find(text string) []Entity {
 		return nil
 	}
 	s := scanPool.Get().(*scan)
-	s.text, s.lowered, s.cands, s.ctxSeen = text, false, s.cands[:0], [numTypes]int8{}
+	s.text, s.lowered, s.cands, s.ctxIndexed = text, false, s.cands[:0], false
 	for _, r := range d.recs {
 		r.find(d, s)
 	}
@@ -318,7 +304,7 @@ func (d *Detector) resolve(s *scan) []Entity {
 	cands := s.cands
 	n := 0
 	for _, c := range cands {
-		if c.score < 1 && hasContext(s.lower(), c.typ, max(0, c.start-d.ctxBefore), min(len(s.text), c.end+d.ctxAfter), c.start, c.end) {
+		if c.score < 1 && s.hasContext(c.typ, max(0, c.start-d.ctxBefore), min(len(s.text), c.end+d.ctxAfter), c.start, c.end) {
 			c.score = min(1, c.score+ContextBoost)
 		}
 		c.score = round3(c.score)

@@ -102,6 +102,7 @@ type phoneCandidate struct {
 	slashes    int
 	seps       int
 	groupLen   [8]int
+	groupSep   [8]byte // separator after each group (0 at the end)
 }
 
 // scanPhone reads a phone-shaped candidate at i (a digit, '+' or '('). It returns ok=false when the
@@ -159,6 +160,9 @@ func scanPhone(t string, i int) (c phoneCandidate, next int, ok bool) {
 				c.dots++
 			case '/':
 				c.slashes++
+			}
+			if c.groups-1 < len(c.groupSep) {
+				c.groupSep[c.groups-1] = t[j]
 			}
 			c.seps++
 			j++
@@ -229,10 +233,14 @@ func (c *phoneCandidate) shapeOK(t string) bool {
 			return false // dotted quad: an IPv4 address
 		}
 	}
-	if c.groups == 3 && !c.plus && !c.parens && c.seps == 2 {
-		g := c.groupLen
-		if (g[0] == 4 && g[1] <= 2 && g[2] <= 2) || (g[0] <= 2 && g[1] <= 2 && (g[2] == 4 || g[2] == 2)) {
-			return false // 2024-01-31, 31/01/2024, 1.2.24
+	if c.groups >= 3 && !c.plus && !c.parens {
+		g, sp := c.groupLen, c.groupSep
+		dateSeps := sp[0] == sp[1] && (sp[0] == '-' || sp[0] == '/' || sp[0] == '.')
+		if dateSeps && ((g[0] == 4 && g[1] <= 2 && g[2] <= 2) || (g[0] <= 2 && g[1] <= 2 && g[2] == 4)) {
+			return false // 2024-01-31 10:30, 31/01/2024
+		}
+		if dateSeps && c.groups == 3 && g[0] <= 2 && g[1] <= 2 && g[2] == 2 {
+			return false // 1.2.24
 		}
 	}
 	// More groups of a single digit than real phone formats use: a list of numbers.
@@ -335,7 +343,7 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		best = scorePhoneShort
 	}
 	needCtx := func() bool {
-		return hasContext(s.lower(), TypePhone, max(0, c.start-d.ctxBefore), min(len(t), c.end+d.ctxAfter), c.start, c.end)
+		return s.hasContext(TypePhone, max(0, c.start-d.ctxBefore), min(len(t), c.end+d.ctxAfter), c.start, c.end)
 	}
 	ctxChecked, ctx := false, false
 	if best < d.minScore {
@@ -384,7 +392,7 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		if err := phonenumbers.ParseToNumber(raw, r.code, &num); err != nil || num.GetCountryCode() != r.cc {
 			continue
 		}
-		if !phonenumbers.IsValidNumber(&num) {
+		if !phonenumbers.IsValidNumberForRegion(&num, r.code) {
 			continue
 		}
 		score := scorePhoneBare

@@ -10,7 +10,7 @@ import (
 )
 
 func TestScratchBenign(t *testing.T) {
-	d := New()
+	d := New(WithAllTypes())
 	var texts []string
 	b, _ := os.ReadFile("/work/shared/data/prompt_injection/injecguard_wildguard_benign.json")
 	var wg []struct{ Prompt string }

@@ -18,6 +18,7 @@ type normInfo struct {
 	removedInWord int    // invisible characters removed between two letters
 	removed       int    // invisible characters removed anywhere
 	tags          []byte // text hidden in Unicode tag characters (U+E0020..U+E007E)
+	nfkc          bool   // NFKC changed the text (compatibility forms, full-width, styled letters)
 }
 
 // isInvisible reports format characters that render as nothing and are used
@@ -116,6 +117,7 @@ func normalize(s string, buf []byte, info *normInfo) []byte {
 	}
 	if !norm.NFKC.IsNormalString(s) {
 		s = norm.NFKC.String(s)
+		info.nfkc = true
 	}
 	prevLetter := false
 	pendingInvisible := 0
