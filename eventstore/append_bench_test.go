@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,6 +72,83 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(float64(len(sorted))*p+0.5) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// TestAppendGroupCommitSemantics is the quick check behind BenchmarkAppend:
+// under concurrent group-committed appends, expected versions reject stale
+// writes, a retried append with the same event ids records nothing new,
+// positions are gapless and every hash chain verifies.
+func TestAppendGroupCommitSemantics(t *testing.T) {
+	cfg := testkit.Config(t)
+	st, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	ctx := context.Background()
+	meta := eventstore.Metadata{TenantID: "t1", Actor: "test"}
+	draft := func(id uuid.UUID) []eventstore.Draft {
+		return []eventstore.Draft{{ID: id, Type: iam.UserUpdated, Subject: "u", Data: &iam.UserUpdatedV1{UserID: "u"}}}
+	}
+	const writers, each = 16, 20
+	var wg sync.WaitGroup
+	var conflicts atomic.Int64
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := fmt.Sprintf("test.own-%d", w)
+			for v := range int64(each) {
+				if _, err := st.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: mine, Expected: v, Events: draft(uuid.Nil)}); err != nil {
+					t.Error(err)
+					return
+				}
+				// Every writer also races for the shared stream at version v.
+				_, err := st.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: "test.shared", Expected: v, Events: draft(uuid.Nil)})
+				var ce *eventstore.ConcurrencyError
+				switch {
+				case errors.As(err, &ce):
+					conflicts.Add(1)
+				case err != nil:
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	shared, err := st.Store.StreamVersion(ctx, "test.shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shared+conflicts.Load() != writers*each {
+		t.Fatalf("shared stream at %d with %d conflicts, want them to add up to %d", shared, conflicts.Load(), writers*each)
+	}
+
+	id := uuid.Must(uuid.NewV7())
+	first, err := st.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: "test.retry", Expected: eventstore.NoStream, Events: draft(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: "test.retry", Expected: eventstore.NoStream, Events: draft(id)})
+	if err != nil || len(again) != 1 || again[0].Position != first[0].Position {
+		t.Fatalf("retry: %v %+v, want the recorded event at %d", err, again, first[0].Position)
+	}
+
+	head, err := st.Store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := writers*each + shared + 1; head != want {
+		t.Fatalf("head %d, want %d", head, want)
+	}
+	rep, err := eventstore.Verify(ctx, st.Pool, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.EventsChecked != head {
+		t.Fatalf("verify: %+v", rep)
+	}
 }
 
 // BenchmarkAppend measures Store.Append with 1, 16 and 64 concurrent writers.

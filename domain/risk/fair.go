@@ -37,7 +37,7 @@ type Frequency struct {
 
 // Magnitude is the loss of one event.
 type Magnitude struct {
-	Model string `json:"model"` // lognormal (90% interval Low..High) | pert (Min, Mode, Max)
+	Model string  `json:"model"` // lognormal (90% interval Low..High) | pert (Min, Mode, Max)
 	Low   float64 `json:"low,omitempty"`
 	High  float64 `json:"high,omitempty"`
 	Min   float64 `json:"min,omitempty"`
@@ -133,31 +133,16 @@ func (in FairInputs) AnalyticMean() float64 {
 	return in.Frequency.Rate * in.Vulnerability * perEvent
 }
 
-// sampler draws one event's loss.
-type sampler func() float64
-
-func (m Magnitude) sampler(src rand.Source) sampler {
-	if m.Model == MagnitudeLognormal {
-		mu, s := LognormalParams(m.Low, m.High)
-		d := distuv.LogNormal{Mu: mu, Sigma: s, Src: src}
-		return d.Rand
-	}
-	span := m.Max - m.Min
-	alpha := 1 + 4*(m.Mode-m.Min)/span
-	beta := 1 + 4*(m.Max-m.Mode)/span
-	d := distuv.Beta{Alpha: alpha, Beta: beta, Src: src}
-	return func() float64 { return m.Min + d.Rand()*span }
-}
-
-// Simulator runs one risk's model: each call to Year draws one year's loss.
+// Simulator draws simulated years of one risk. It uses Latin hypercube
+// sampling: the event count of each year and every event's magnitude are drawn
+// from stratified uniforms (one stratum per draw) and shuffled, so each year is
+// still a draw of the model while the estimate of the mean converges far faster
+// than with independent draws (the heavy lognormal tail otherwise leaves ~1%
+// noise at 100,000 iterations).
 type Simulator struct {
-	rng       *rand.Rand
-	poisson   distuv.Poisson
-	bernoulli float64
-	vuln      float64
-	primary   sampler
-	secondary sampler
-	secProb   float64
+	in  FairInputs
+	rng *rand.Rand
+	src rand.Source
 }
 
 // NewSimulator prepares a model for sampling with a seeded source.
@@ -166,35 +151,116 @@ func NewSimulator(in FairInputs, seed uint64) (*Simulator, error) {
 		return nil, err
 	}
 	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
-	s := &Simulator{rng: rand.New(src), vuln: in.Vulnerability, primary: in.Primary.sampler(src), secProb: in.SecondaryProbability}
-	if in.Secondary != nil {
-		s.secondary = in.Secondary.sampler(src)
-	}
-	if in.Frequency.Model == FrequencyPoisson {
-		// Thinning: loss events are a Poisson process of rate λ·v.
-		s.poisson = distuv.Poisson{Lambda: in.Frequency.Rate * in.Vulnerability, Src: src}
-	} else {
-		s.bernoulli = in.Frequency.Rate * in.Vulnerability
-	}
-	return s, nil
+	return &Simulator{in: in, rng: rand.New(src), src: src}, nil
 }
 
-// Year draws one simulated year's total loss.
-func (s *Simulator) Year() float64 {
-	n := 0
-	if s.poisson.Lambda > 0 {
-		n = int(s.poisson.Rand())
-	} else if s.bernoulli > 0 && s.rng.Float64() < s.bernoulli {
-		n = 1
+// stratified returns n uniforms, one in each of n equal strata, shuffled.
+func (s *Simulator) stratified(n int) []float64 {
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = (float64(i) + s.rng.Float64()) / float64(n)
 	}
-	loss := 0.0
-	for i := 0; i < n; i++ {
-		loss += s.primary()
-		if s.secondary != nil && s.rng.Float64() < s.secProb {
-			loss += s.secondary()
+	s.rng.Shuffle(n, func(i, j int) { u[i], u[j] = u[j], u[i] })
+	return u
+}
+
+// counts draws each year's number of loss events.
+func (s *Simulator) counts(years int) []int {
+	f := s.in.Frequency
+	rate := f.Rate * s.in.Vulnerability // thinning: only threat events that become loss events
+	out := make([]int, years)
+	if rate == 0 {
+		return out
+	}
+	u := s.stratified(years)
+	if f.Model == FrequencyBernoulli {
+		for i, x := range u {
+			if x < rate {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	if rate > 1000 { // the quantile table would be long: independent draws are exact enough here
+		d := distuv.Poisson{Lambda: rate, Src: s.src}
+		for i := range out {
+			out[i] = int(d.Rand())
+		}
+		return out
+	}
+	d := distuv.Poisson{Lambda: rate}
+	var cdf []float64
+	for k := 0; ; k++ {
+		c := d.CDF(float64(k))
+		cdf = append(cdf, c)
+		if c >= 1-1e-15 || k > int(rate+50*math.Sqrt(rate)+50) {
+			break
 		}
 	}
-	return loss
+	for i, x := range u {
+		out[i] = sort.SearchFloat64s(cdf, x)
+		if out[i] >= len(cdf) {
+			out[i] = len(cdf) - 1
+		}
+	}
+	return out
+}
+
+// magnitudes draws n event losses from m.
+func (s *Simulator) magnitudes(m Magnitude, n int) []float64 {
+	out := make([]float64, n)
+	if n == 0 {
+		return out
+	}
+	if m.Model == MagnitudeLognormal {
+		mu, sigma := LognormalParams(m.Low, m.High)
+		d := distuv.LogNormal{Mu: mu, Sigma: sigma}
+		for i, u := range s.stratified(n) {
+			out[i] = d.Quantile(u)
+		}
+		return out
+	}
+	span := m.Max - m.Min
+	d := distuv.Beta{Alpha: 1 + 4*(m.Mode-m.Min)/span, Beta: 1 + 4*(m.Max-m.Mode)/span, Src: s.src}
+	for i := range out {
+		out[i] = m.Min + d.Rand()*span
+	}
+	return out
+}
+
+// Years draws n simulated years' total losses.
+func (s *Simulator) Years(n int) []float64 {
+	counts := s.counts(n)
+	events := 0
+	for _, c := range counts {
+		events += c
+	}
+	primary := s.magnitudes(s.in.Primary, events)
+	var secondary []float64
+	secondaries := 0
+	hit := make([]bool, events)
+	if s.in.Secondary != nil && s.in.SecondaryProbability > 0 {
+		for i := range hit {
+			if s.rng.Float64() < s.in.SecondaryProbability {
+				hit[i] = true
+				secondaries++
+			}
+		}
+		secondary = s.magnitudes(*s.in.Secondary, secondaries)
+	}
+	losses := make([]float64, n)
+	e, sec := 0, 0
+	for i, c := range counts {
+		for k := 0; k < c; k++ {
+			losses[i] += primary[e]
+			if hit[e] {
+				losses[i] += secondary[sec]
+				sec++
+			}
+			e++
+		}
+	}
+	return losses
 }
 
 // Results summarise a simulation.
@@ -241,11 +307,7 @@ func Simulate(in FairInputs, iterations int, seed uint64) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	losses := make([]float64, iterations)
-	for i := range losses {
-		losses[i] = s.Year()
-	}
-	r := Summarise(losses)
+	r := Summarise(s.Years(iterations))
 	r.Seed = seed
 	r.AnalyticMean = in.AnalyticMean()
 	return r, nil
@@ -267,12 +329,10 @@ func Portfolio(ins []FairInputs, iterations int, seed uint64) (*Results, error) 
 		analytic += in.AnalyticMean()
 	}
 	losses := make([]float64, iterations)
-	for i := range losses {
-		sum := 0.0
-		for _, s := range sims {
-			sum += s.Year()
+	for _, s := range sims {
+		for i, l := range s.Years(iterations) {
+			losses[i] += l
 		}
-		losses[i] = sum
 	}
 	r := Summarise(losses)
 	r.Seed = seed

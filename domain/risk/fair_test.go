@@ -13,7 +13,7 @@ func TestSimulate_MatchesTheAnalyticMean(t *testing.T) {
 		{"poisson x lognormal (issue example: $40,400)", FairInputs{Frequency: Frequency{Model: FrequencyPoisson, Rate: 0.1}, Vulnerability: 1,
 			Primary: Magnitude{Model: MagnitudeLognormal, Low: 100_000, High: 1_000_000}}},
 		{"poisson with vulnerability and secondary loss", FairInputs{Frequency: Frequency{Model: FrequencyPoisson, Rate: 4}, Vulnerability: 0.3,
-			Primary: Magnitude{Model: MagnitudePERT, Min: 10_000, Mode: 50_000, Max: 400_000},
+			Primary:   Magnitude{Model: MagnitudePERT, Min: 10_000, Mode: 50_000, Max: 400_000},
 			Secondary: &Magnitude{Model: MagnitudeLognormal, Low: 5_000, High: 80_000}, SecondaryProbability: 0.4}},
 		{"bernoulli x pert", FairInputs{Frequency: Frequency{Model: FrequencyBernoulli, Rate: 0.25}, Vulnerability: 0.8,
 			Primary: Magnitude{Model: MagnitudePERT, Min: 1_000, Mode: 20_000, Max: 90_000}}},

@@ -143,6 +143,11 @@ func TestDenials(t *testing.T) {
 		// ... nor act on the platform admin's account.
 		assertProblem(t, in.Do(t, http.MethodPatch, users+"/"+me.ID, secAdmin, map[string]string{"role": "viewer"}), http.StatusForbidden, "AUTH-006")
 		assertProblem(t, in.Do(t, http.MethodDelete, users+"/"+me.ID, secAdmin, nil), http.StatusForbidden, "AUTH-006")
+		assertProblem(t, in.Do(t, http.MethodPatch, users+"/"+me.ID, secAdmin, map[string]string{"name": "Demoted"}), http.StatusForbidden, "AUTH-006")
+		// ... also not by giving it a second role and then taking platform_admin away.
+		assertProblem(t, in.Do(t, http.MethodPost, users+"/"+me.ID+"/roles", secAdmin, map[string]string{"role": "viewer"}),
+			http.StatusForbidden, "AUTH-006")
+		assertProblem(t, in.Do(t, http.MethodDelete, users+"/"+me.ID+"/roles/platform_admin", secAdmin, nil), http.StatusForbidden, "AUTH-006")
 		if got := getUser(t, in, admin, target.ID); got.Role != "developer" || got.Version != 1 {
 			t.Fatalf("target changed: %+v", got)
 		}

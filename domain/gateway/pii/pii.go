@@ -240,9 +240,9 @@ type candidate struct {
 
 // scan is the per-call state of Find; pooled to keep Find nearly allocation-free.
 type scan struct {
-	text     string
-	lowerBuf []byte
-	lowered  bool
+	text       string
+	lowerBuf   []byte
+	lowered    bool
 	cands      []candidate
 	ctxIndexed bool
 	ctxHits    []ctxHit

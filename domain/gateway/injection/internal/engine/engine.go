@@ -256,21 +256,11 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 // finish computes the group evidence and keeps reported signals only,
 // deduplicated and sorted.
 func finish(a *Analysis) {
-	var miss [numGroups]float64
-	for i := range miss {
-		miss[i] = 1 - a.Groups[i]
-	}
 	out := a.Signals[:0]
 next:
 	for _, s := range a.Signals {
-		if s.Family < numGroups && s.Family != cueDocument {
-			miss[s.Family] *= 1 - s.Weight
-		}
-		if s.Family >= NumFamilies {
-			continue
-		}
 		for j := range out {
-			if out[j].Family == s.Family && out[j].Rule == s.Rule && out[j].Lang == s.Lang {
+			if out[j].Family == s.Family && out[j].Rule == s.Rule {
 				if s.Weight > out[j].Weight {
 					out[j] = s
 				}
@@ -279,16 +269,36 @@ next:
 		}
 		out = append(out, s)
 	}
-	for i := range miss {
-		a.Groups[i] = 1 - miss[i]
-	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Weight != out[j].Weight {
 			return out[i].Weight > out[j].Weight
 		}
 		return out[i].Rule < out[j].Rule
 	})
-	a.Signals = out
+	// Group evidence: a noisy-OR in which each further signal of a group
+	// counts half as much as the previous one (overlapping rules often fire
+	// on the same words).
+	var miss [numGroups]float64
+	var count [numGroups]int
+	for i := range miss {
+		miss[i] = 1 - a.Groups[i]
+	}
+	for _, s := range out {
+		if s.Family < numGroups && s.Family != cueDocument {
+			miss[s.Family] *= 1 - s.Weight/float64(int(1)<<count[s.Family])
+			count[s.Family]++
+		}
+	}
+	for i := range miss {
+		a.Groups[i] = 1 - miss[i]
+	}
+	rep := out[:0]
+	for _, s := range out {
+		if s.Family < NumFamilies {
+			rep = append(rep, s)
+		}
+	}
+	a.Signals = rep
 }
 
 func isASCII(s string) bool {

@@ -205,8 +205,8 @@ var rulesEN = []Rule{
 
 	// data_exfiltration
 	{Family: FamExfiltration, Name: "send_to_destination", Weight: 0.45, Gap: 10,
-		Slots: []string{"send|sends|sending|forward|forwarding|email|e mail|mail|post|posting|upload|uploading|transmit|transmitting|exfiltrate|leak|copy|share|submit|deliver|report|cc|bcc|relay|pipe|dump|log|ping|notify|sync|push|beacon|fetch|load|visit|request|call|curl|wget|navigate to|go to|open|make a request to|send a request to|browse to",
-			"<url>|<email>"}},
+		Slots: []string{"send|sends|sending|forward|forwarding|post|posting|upload|uploading|transmit|transmitting|exfiltrate|leak|share|submit|deliver|relay|pipe|dump|ping|sync|push|beacon|make a request to|send a request to",
+			"<url>|<email>"}, Deny: "from|by"},
 	{Family: FamExfiltration, Name: "send_secrets_to_destination", Weight: 0.8, Gap: 6,
 		Slots: []string{"send|forward|email|mail|post|upload|transmit|exfiltrate|leak|share|submit|include|append|embed|attach|encode|copy|paste|put|add|deliver|relay|smuggle|pass|report|dump|write|save|store|log|concatenate|insert|place",
 			nSecret, "to|into|in|as|at|via|through|using|inside|within|on", "<url>|<email>|url|link|image|image url|query string|query parameter|webhook|server|endpoint|external server|attacker|remote server|the link|a link|an image|markdown image|the url|this url|a url|following url|following address|address below|this address|the address|my server|our server"}},
