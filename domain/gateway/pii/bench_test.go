@@ -38,7 +38,7 @@ var bench16K = func() string {
 2024-03-18T09:42:13Z ERROR auth failed user=jordan.miles@example.com ip=2001:db8:85a3::8a2e:370:7334`,
 		"```python\nimport boto3\nclient = boto3.client('s3', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',\n    aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')\nDB_PASSWORD = \"s3cr3t-Pa55w0rd!\"\nheaders = {\"Authorization\": \"Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\"}\n```",
 		"| name | iban | amount |\n|---|---|---|\n| A. Keller | DE89 3704 0044 0532 0130 00 | 1,250.00 |\n| B. Novak | GB82WEST12345698765432 | 980.10 |\n| C. Duarte | FR1420041010050500013M02606 | 75.00 |",
-		"Please wire the deposit and confirm. My SSN is 536-22-1234 and my bitcoin wallet is 1BvBMSEYstWetqTFn5Au4m4GZg7xJaNVN2 if you prefer crypto. See https://northwind.example.com/help?ticket=48213 for details.",
+		"Please wire the deposit and confirm. My SSN is 536-22-1234 and my bitcoin wallet is 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa if you prefer crypto. See https://northwind.example.com/help?ticket=48213 for details.",
 	}
 	var b strings.Builder
 	for b.Len() < 16<<10 {
