@@ -87,7 +87,7 @@ type run struct {
 	cacheKey  string
 	actions   []string
 	resp      *providers.ChatResponse
-	fixed     bool // the policy was given (simulate, backtest), not resolved
+	fixed     bool   // the policy was given (simulate, backtest), not resolved
 	prompt    string // the user's words as sent, before any redaction (for the audit trail)
 }
 

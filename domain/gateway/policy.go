@@ -133,7 +133,9 @@ var (
 // InvalidPolicyError names what is wrong with a policy.
 type InvalidPolicyError struct{ Field, Problem string }
 
-func (e *InvalidPolicyError) Error() string { return fmt.Sprintf("gateway: policy %s: %s", e.Field, e.Problem) }
+func (e *InvalidPolicyError) Error() string {
+	return fmt.Sprintf("gateway: policy %s: %s", e.Field, e.Problem)
+}
 
 // Unwrap lets errors.Is match ErrPolicyInvalid.
 func (e *InvalidPolicyError) Unwrap() error { return ErrPolicyInvalid }

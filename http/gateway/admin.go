@@ -11,8 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	cmdgw "github.com/astrabastion/astra/commands/gateway"
-	"github.com/astrabastion/astra/domain/iam"
 	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
@@ -350,7 +350,9 @@ func (a *Admin) registerProvider(c echo.Context) error {
 	return a.answerProvider(c, http.StatusCreated, id)
 }
 
-func (a *Admin) getProvider(c echo.Context) error { return a.answerProvider(c, http.StatusOK, c.Param("id")) }
+func (a *Admin) getProvider(c echo.Context) error {
+	return a.answerProvider(c, http.StatusOK, c.Param("id"))
+}
 
 func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 	id := c.Param(name)
@@ -505,7 +507,9 @@ func (a *Admin) createPolicy(c echo.Context) error {
 	return a.answerPolicy(c, http.StatusCreated, id)
 }
 
-func (a *Admin) getPolicy(c echo.Context) error { return a.answerPolicy(c, http.StatusOK, c.Param("id")) }
+func (a *Admin) getPolicy(c echo.Context) error {
+	return a.answerPolicy(c, http.StatusOK, c.Param("id"))
+}
 
 func (a *Admin) updatePolicy(c echo.Context) error {
 	id, err := pathUUID(c, "id", gw.ErrPolicyNotFound)

@@ -88,7 +88,7 @@ type OpenAIErrorBody struct {
 func (a *API) OpenAIRoutes() []platform.Route {
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
-			Summary: "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
+			Summary:    "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
 			Permission: "gateway:write", Raw: true, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{}, Handler: a.openaiChat},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/openai/v1/models", OperationID: "openaiModels", Tag: "gateway-openai",
 			Summary: "OpenAI-compatible model list", Permission: "gateway:read", Raw: true, Response: OpenAIModelList{}, Handler: a.openaiModels},
@@ -299,4 +299,3 @@ func (a *API) openaiEmbeddings(c echo.Context) error {
 	res.Embeddings.Model = req.Model
 	return c.JSON(http.StatusOK, res.Embeddings)
 }
-

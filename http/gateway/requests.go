@@ -421,4 +421,3 @@ func (a *API) models(c echo.Context) error {
 	n := int64(len(out))
 	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
 }
-
