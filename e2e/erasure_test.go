@@ -141,12 +141,10 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		} `json:"tenant"`
 	}
 	a.data(t, &created)
-	lap("create tenant")
 	reuse := login(t, p.URL, "admin@reuseco.test", "reuseco-admin-password")
 	if again := createUser(t, p.URL, reuse, email, "Someone Else"); again.ID == u.ID || again.Email != email {
 		t.Fatalf("re-created user: %+v", again)
 	}
-	lap("login and create user")
 	for who, tok := range map[string]string{"default": token, "Reuseco": reuse} {
 		if rep := apiVerify(t, p.URL, tok); !rep.OK {
 			t.Errorf("API verify of tenant %s after the address moved tenants: %+v", who, rep)

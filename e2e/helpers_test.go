@@ -49,15 +49,23 @@ type answer struct {
 // data decodes the envelope's data.
 func (a *answer) data(t testing.TB, v any) {
 	t.Helper()
+	if err := a.decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// decode decodes the envelope's data (for goroutines, which must not call t.Fatal).
+func (a *answer) decode(v any) error {
 	var env struct {
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(a.Body, &env); err != nil {
-		t.Fatalf("decode %d body %.400s: %v", a.Status, a.Body, err)
+		return fmt.Errorf("decode %d body %.400s: %w", a.Status, a.Body, err)
 	}
 	if err := json.Unmarshal(env.Data, v); err != nil {
-		t.Fatalf("decode data of %.400s: %v", a.Body, err)
+		return fmt.Errorf("decode data of %.400s: %w", a.Body, err)
 	}
+	return nil
 }
 
 // call sends one request; a transport error is returned, not fatal (the crash

@@ -8,8 +8,11 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 
 	"github.com/astrabastion/astra/app"
 	"github.com/astrabastion/astra/domain/iam"
@@ -60,7 +63,10 @@ func TestRelay_NoSkipWhenCommitsInterleave(t *testing.T) {
 		relayWG.Wait()
 	}()
 
-	const writers, appendsEach, streams = 16, 400, 300
+	// Each writer appends at least appendsEach times, and goes on until the
+	// relay changed hands a few times.
+	const writers, appendsEach, streams, minTakeovers = 16, 250, 300, 5
+	var takeovers atomic.Int64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -70,7 +76,7 @@ func TestRelay_NoSkipWhenCommitsInterleave(t *testing.T) {
 			defer wg.Done()
 			store := stores[w%len(stores)]
 			rnd := rand.New(rand.NewPCG(uint64(w), 7))
-			for i := 0; i < appendsEach; i++ {
+			for i := 0; i < appendsEach || (takeovers.Load() < minTakeovers && i < 20*appendsEach); i++ {
 				var appends []eventstore.StreamAppend
 				for s := 0; s < 1+rnd.IntN(2); s++ {
 					stream := "e2e.relay-" + strconv.Itoa(rnd.IntN(streams))
@@ -92,7 +98,6 @@ func TestRelay_NoSkipWhenCommitsInterleave(t *testing.T) {
 		}()
 	}
 	go func() { wg.Wait(); close(done) }()
-	takeovers := 0
 	for running := true; running; {
 		select {
 		case <-done:
@@ -104,7 +109,7 @@ func TestRelay_NoSkipWhenCommitsInterleave(t *testing.T) {
 			for _, c := range relays[:len(relays)-1] {
 				if c.r.IsLeader() {
 					c.cancel()
-					takeovers++
+					takeovers.Add(1)
 				}
 			}
 		}
@@ -113,16 +118,56 @@ func TestRelay_NoSkipWhenCommitsInterleave(t *testing.T) {
 	for err := range errs {
 		t.Fatalf("append: %v", err)
 	}
-	if takeovers < 3 {
-		t.Fatalf("only %d relay takeovers happened during the load", takeovers)
+	if n := takeovers.Load(); n < minTakeovers {
+		t.Fatalf("only %d relay takeovers happened during the load", n)
 	}
 	db := openDB(t, cfg)
+	relayed := waitRelayed(t, db)
+
+	// A leader that died after the broker acknowledged a batch but before its
+	// checkpoint moved: with every relay stopped, more events are appended and
+	// part of them put on Kafka as that leader would have (all of partitions 0
+	// and 1, the first half of partition 2). The next leader must publish the
+	// rest, and nothing twice.
+	for _, c := range relays {
+		c.cancel()
+	}
+	relayWG.Wait()
+	for i := 0; i < 200; i++ {
+		stream := "e2e.relay-" + strconv.Itoa(i%streams)
+		if _, err := st.Store.Append(ctx, eventstore.Metadata{TenantID: "relay-test", Actor: "e2e"}, eventstore.StreamAppend{
+			StreamID: stream, Expected: eventstore.AnyVersion, Events: []eventstore.Draft{{Type: iam.LoginFailed, Subject: stream,
+				Data: &iam.LoginFailedV1{UserID: stream, Reason: "after-" + strconv.Itoa(i)}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tail, err := st.Store.ReadFrom(ctx, relayed, 1000)
+	if err != nil || len(tail) != 200 {
+		t.Fatalf("read the unrelayed tail: %d events, %v", len(tail), err)
+	}
+	producer, err := sarama.NewSyncProducer(st.Brokers, eventstore.KafkaConfig("e2e-dead-leader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []*sarama.ProducerMessage
+	for i := range tail {
+		p := eventstore.PartitionFor(tail[i].StreamID, int32(cfg.KafkaPartitions))
+		if p < 2 || i < len(tail)/2 {
+			sent = append(sent, eventstore.ToKafka(&tail[i]))
+		}
+	}
+	if err := producer.SendMessages(sent); err != nil {
+		t.Fatal(err)
+	}
+	producer.Close()
+	relays = append(relays[:0], startRelay())
 	head := waitRelayed(t, db)
 	evs := ledger(t, db)
-	if int64(len(evs)) != head || evs[len(evs)-1].Position != head {
+	if int64(len(evs)) != head || evs[len(evs)-1].Position != head || head != relayed+200 {
 		t.Fatalf("ledger has %d events, head %d", len(evs), head)
 	}
-	t.Logf("%d events appended through %d stores, %d relay takeovers", head, len(stores), takeovers)
+	t.Logf("%d events appended through %d stores, %d relay takeovers, then %d of 200 left on Kafka by a dead leader",
+		head, len(stores), takeovers.Load(), len(sent))
 
 	byPos := map[int64]ledgerEvent{}
 	for _, e := range evs {

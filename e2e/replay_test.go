@@ -143,7 +143,6 @@ func TestReplay_RebuildsIdenticalReadModels(t *testing.T) {
 		t.Fatalf("first write after the replay: %d, consistency %q (read-your-writes bound %s)",
 			first.Status, first.Header.Get("X-Astra-Consistency"), cfg.ReadYourWrites)
 	}
-
 	lap("restart and first write")
 
 	// A rebuild through the API while the service runs and takes writes.
@@ -159,18 +158,31 @@ func TestReplay_RebuildsIdenticalReadModels(t *testing.T) {
 		for i := 0; !stop.Load(); i++ {
 			a, err := call(http.MethodPost, p.URL+"/api/v1/iam/users", admin,
 				map[string]string{"email": fmt.Sprintf("during-rebuild-%d@replay.test", i), "name": "During " + strconv.Itoa(i), "role": "viewer"})
-			if err != nil || a.Status != http.StatusCreated {
+			var u user
+			if err != nil || a.Status != http.StatusCreated || a.decode(&u) != nil {
 				continue
 			}
-			var u user
-			a.data(t, &u)
 			mu.Lock()
 			written[u.ID] = u.Version
 			mu.Unlock()
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
+	testkit.Eventually(t, 10*time.Second, "the write load to start", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(written) >= 3
+	})
+	mu.Lock()
+	before := len(written)
+	mu.Unlock()
 	gen4 := rebuildAndWait(t, p.URL, admin)
+	mu.Lock()
+	during := len(written) - before
+	mu.Unlock()
+	if during == 0 {
+		t.Fatal("no write was answered while the rebuild ran")
+	}
 	time.Sleep(500 * time.Millisecond) // writes keep landing on the new generation
 	stop.Store(true)
 	wg.Wait()
@@ -178,7 +190,7 @@ func TestReplay_RebuildsIdenticalReadModels(t *testing.T) {
 		t.Fatalf("only %d writes went through during the rebuild", len(written))
 	}
 	settle(t, db, p.URL, admin)
-	lap(fmt.Sprintf("rebuild under load (%d writes)", len(written)))
+	lap(fmt.Sprintf("rebuild under load (%d writes, %d while building)", len(written), during))
 
 	// Every write is readable, and the generation built under load equals the
 	// ledger: one row per created user at its stream's version.

@@ -93,57 +93,76 @@ func ToKafka(e *Event) *sarama.ProducerMessage {
 // FromKafka decodes a record written by ToKafka. Hashes are not carried on
 // Kafka; the ledger is the place to verify them.
 func FromKafka(m *sarama.ConsumerMessage) (Event, error) {
-	md := make(map[string]string, len(m.Headers))
+	// Straight from the headers, without an intermediate map: replays decode
+	// millions of records and this is on their hot path.
+	var e Event
 	for _, h := range m.Headers {
-		if h != nil {
-			md[string(h.Key)] = string(h.Value)
+		if h == nil {
+			continue
+		}
+		if err := setAttribute(&e, h.Key, h.Value); err != nil {
+			return e, err
 		}
 	}
-	return FromHeaders(md, m.Value)
+	err := complete(&e, m.Value)
+	return e, err
 }
 
 // FromHeaders decodes an event from its binary-mode headers and value.
 func FromHeaders(md map[string]string, value []byte) (Event, error) {
 	var e Event
-	var err error
 	for k, v := range md {
-		switch k {
-		case hdrID:
-			e.ID, err = uuid.Parse(v)
-		case hdrType:
-			e.Type = v
-		case hdrSource:
-			e.Source = v
-		case hdrSubject:
-			e.Subject = v
-		case hdrTime:
-			e.Time, err = time.Parse(time.RFC3339Nano, v)
-		case hdrTenant:
-			e.TenantID = v
-		case hdrActor:
-			e.Actor = v
-		case hdrStreamVersion:
-			e.Version, err = strconv.ParseInt(v, 10, 64)
-		case hdrPartitionKey:
-			e.StreamID = v
-		case hdrSchema:
-			e.SchemaVersion, err = strconv.Atoi(v)
-		case hdrPosition:
-			e.Position, err = strconv.ParseInt(v, 10, 64)
-		case hdrCorrelation:
-			e.CorrelationID = v
-		case hdrCausation:
-			e.CausationID = v
-		}
-		if err != nil {
-			return e, fmt.Errorf("eventstore: header %s: %w", k, err)
+		if err := setAttribute(&e, []byte(k), []byte(v)); err != nil {
+			return e, err
 		}
 	}
+	err := complete(&e, value)
+	return e, err
+}
+
+// setAttribute sets the event attribute carried by one binary-mode header.
+func setAttribute(e *Event, k, v []byte) error {
+	var err error
+	switch string(k) {
+	case hdrID:
+		e.ID, err = uuid.ParseBytes(v)
+	case hdrType:
+		e.Type = string(v)
+	case hdrSource:
+		e.Source = string(v)
+	case hdrSubject:
+		e.Subject = string(v)
+	case hdrTime:
+		e.Time, err = time.Parse(time.RFC3339Nano, string(v))
+	case hdrTenant:
+		e.TenantID = string(v)
+	case hdrActor:
+		e.Actor = string(v)
+	case hdrStreamVersion:
+		e.Version, err = strconv.ParseInt(string(v), 10, 64)
+	case hdrPartitionKey:
+		e.StreamID = string(v)
+	case hdrSchema:
+		e.SchemaVersion, err = strconv.Atoi(string(v))
+	case hdrPosition:
+		e.Position, err = strconv.ParseInt(string(v), 10, 64)
+	case hdrCorrelation:
+		e.CorrelationID = string(v)
+	case hdrCausation:
+		e.CausationID = string(v)
+	}
+	if err != nil {
+		return fmt.Errorf("eventstore: header %s: %w", string(k), err)
+	}
+	return nil
+}
+
+func complete(e *Event, value []byte) error {
 	if e.ID == uuid.Nil || e.Type == "" || e.Position == 0 {
-		return e, errors.New("eventstore: record is not an ASTRA CloudEvent")
+		return errors.New("eventstore: record is not an ASTRA CloudEvent")
 	}
 	e.Data = value
-	return e, nil
+	return nil
 }
 
 // EnsureTopics creates the module topics with infinite retention (Kafka is the

@@ -83,6 +83,45 @@ func topicRecords(b *testing.B, brokers []string) int64 {
 	return total
 }
 
+// TestKafkaRecordRoundTrip checks the decoding the relay benchmark's consumers
+// rely on: FromKafka and FromHeaders give back what ToKafka encoded.
+func TestKafkaRecordRoundTrip(t *testing.T) {
+	e := eventstore.Event{ID: uuid.Must(uuid.NewV7()), Type: iam.UserUpdated.CEType(), Source: iam.UserUpdated.Source(),
+		Subject: "u1", Time: time.Date(2026, 1, 2, 3, 4, 5, 600000, time.UTC), TenantID: "t1", Actor: "a1",
+		StreamID: "iam.user-u1", Version: 7, CorrelationID: "c1", CausationID: "k1", SchemaVersion: 2,
+		Data: []byte(`{"user_id":"u1"}`), Position: 42}
+	pm := eventstore.ToKafka(&e)
+	m := &sarama.ConsumerMessage{Value: e.Data}
+	md := map[string]string{}
+	for i := range pm.Headers {
+		m.Headers = append(m.Headers, &pm.Headers[i])
+		md[string(pm.Headers[i].Key)] = string(pm.Headers[i].Value)
+	}
+	for name, decode := range map[string]func() (eventstore.Event, error){
+		"FromKafka":   func() (eventstore.Event, error) { return eventstore.FromKafka(m) },
+		"FromHeaders": func() (eventstore.Event, error) { return eventstore.FromHeaders(md, e.Data) },
+	} {
+		got, err := decode()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.ID != e.ID || got.Type != e.Type || got.Source != e.Source || got.Subject != e.Subject ||
+			!got.Time.Equal(e.Time) || got.TenantID != e.TenantID || got.Actor != e.Actor || got.StreamID != e.StreamID ||
+			got.Version != e.Version || got.CorrelationID != e.CorrelationID || got.CausationID != e.CausationID ||
+			got.SchemaVersion != e.SchemaVersion || string(got.Data) != string(e.Data) || got.Position != e.Position {
+			t.Fatalf("%s: got %+v, want %+v", name, got, e)
+		}
+	}
+	if _, err := eventstore.FromKafka(&sarama.ConsumerMessage{Value: []byte("x")}); err == nil {
+		t.Fatal("a record without CloudEvents headers decoded")
+	}
+	bad := &sarama.ConsumerMessage{Headers: append([]*sarama.RecordHeader{}, m.Headers...), Value: e.Data}
+	bad.Headers = append(bad.Headers, &sarama.RecordHeader{Key: []byte("ce_streamversion"), Value: []byte("seven")})
+	if _, err := eventstore.FromKafka(bad); err == nil {
+		t.Fatal("a malformed streamversion header decoded")
+	}
+}
+
 // BenchmarkRelay measures how fast the relay publishes a backlog to the
 // embedded broker: b.N events are appended first (not timed), then the relay
 // starts (leader election included) and the clock stops when its checkpoint

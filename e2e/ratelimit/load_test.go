@@ -4,11 +4,15 @@
 package ratelimit
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,37 +120,9 @@ func (r loadResult) offeredRPS() float64 { return float64(r.sentA) / r.duration.
 
 // runLoad offers tenant A offeredRate requests/s of GET /api/v1/auth/me for
 // loadDuration, alternating between the instances, from a bounded pool of
-// keep-alive clients on loopback, and tenant B steadyRate requests/s.
+// keep-alive connections on loopback, and tenant B steadyRate requests/s.
 func runLoad(t *testing.T, nodes []*testkit.Instance, tokenA, tokenB string) loadResult {
 	t.Helper()
-	clients := make([]*http.Client, len(nodes))
-	for i := range nodes {
-		clients[i] = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-			MaxIdleConns: workers, MaxIdleConnsPerHost: workers, IdleConnTimeout: time.Minute, DisableCompression: true,
-		}}
-		defer clients[i].CloseIdleConnections()
-	}
-	get := func(node int, token string) (int, error) {
-		req, err := http.NewRequest(http.MethodGet, nodes[node].URL+"/api/v1/auth/me", nil)
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := clients[node].Do(req)
-		if err != nil {
-			return 0, err
-		}
-		// Drain so that the connection is reused.
-		var buf [4096]byte
-		for {
-			if _, err := resp.Body.Read(buf[:]); err != nil {
-				break
-			}
-		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
-	}
-
 	var (
 		res                          loadResult
 		acceptedA, limitedA, failedA atomic.Int64
@@ -189,9 +165,14 @@ func runLoad(t *testing.T, nodes []*testkit.Instance, tokenA, tokenB string) loa
 		wg.Add(1)
 		go func(node int) {
 			defer wg.Done()
+			c := &conn{url: nodes[node].URL}
+			defer c.close()
 			for range tickets {
+				if ctx.Err() != nil {
+					break // the load is over; tickets still queued are not sent
+				}
 				sentA.Add(1)
-				status, err := get(node, tokenA)
+				status, err := c.get(tokenA)
 				switch {
 				case err != nil:
 					firstErr.CompareAndSwap(nil, err.Error())
@@ -213,6 +194,11 @@ func runLoad(t *testing.T, nodes []*testkit.Instance, tokenA, tokenB string) loa
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		conns := make([]*conn, len(nodes))
+		for i := range nodes {
+			conns[i] = &conn{url: nodes[i].URL}
+			defer conns[i].close()
+		}
 		tick := time.NewTicker(time.Duration(float64(time.Second) / steadyRate))
 		defer tick.Stop()
 		for i := 0; ; i++ {
@@ -222,7 +208,7 @@ func runLoad(t *testing.T, nodes []*testkit.Instance, tokenA, tokenB string) loa
 			case <-tick.C:
 			}
 			res.sentB++
-			status, err := get(i%len(nodes), tokenB)
+			status, err := conns[i%len(nodes)].get(tokenB)
 			switch {
 			case err != nil:
 				res.failedB++
@@ -246,4 +232,50 @@ func runLoad(t *testing.T, nodes []*testkit.Instance, tokenA, tokenB string) loa
 	res.acceptedA, res.limitedA, res.failedA = int(acceptedA.Load()), int(limitedA.Load()), int(failedA.Load())
 	res.acceptedByNode = [2]int{int(byNode[0].Load()), int(byNode[1].Load())}
 	return res
+}
+
+// conn is one keep-alive HTTP/1.1 connection to an instance. The load needs
+// thousands of requests per second from a test process that may run under
+// the race detector, where http.Transport's per-request machinery costs more
+// than the server's answer; this writes the request line by hand and parses
+// the answer with net/http.
+type conn struct {
+	url string
+	c   net.Conn
+	r   *bufio.Reader
+}
+
+func (c *conn) get(token string) (int, error) {
+	if c.c == nil {
+		nc, err := net.DialTimeout("tcp", strings.TrimPrefix(c.url, "http://"), 5*time.Second)
+		if err != nil {
+			return 0, err
+		}
+		c.c, c.r = nc, bufio.NewReaderSize(nc, 8192)
+	}
+	_ = c.c.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET /api/v1/auth/me HTTP/1.1\r\nHost: " + strings.TrimPrefix(c.url, "http://") +
+		"\r\nAuthorization: Bearer " + token + "\r\n\r\n"
+	if _, err := io.WriteString(c.c, req); err != nil {
+		c.close()
+		return 0, err
+	}
+	resp, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		c.close()
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Close {
+		c.close()
+	}
+	return resp.StatusCode, err
+}
+
+func (c *conn) close() {
+	if c.c != nil {
+		_ = c.c.Close()
+		c.c = nil
+	}
 }

@@ -81,6 +81,13 @@ var Catalogue = map[string]CatalogueEntry{
 	"GW-018": {http.StatusNotFound, "Detector not found", "No detector with that name."},
 	"GW-019": {http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."},
 
+	// Risk.
+	"RSK-001": {http.StatusNotFound, "Risk not found", "No risk with that id exists in the tenant."},
+	"RSK-002": {http.StatusConflict, "Risk closed", "The risk is closed and cannot change."},
+	"RSK-003": {http.StatusUnprocessableEntity, "Invalid FAIR inputs", "The FAIR model is unusable (frequency, vulnerability or magnitude ranges)."},
+	"RSK-004": {http.StatusConflict, "No FAIR inputs", "The risk has no FAIR model to simulate."},
+	"RSK-005": {http.StatusNotFound, "Simulation not found", "No simulation with that id exists in the tenant."},
+
 	// Single sign-on.
 	"SSO-001": {http.StatusNotFound, "SSO provider not found", "No OIDC identity provider with that id exists in the tenant."},
 	"SSO-002": {http.StatusUnprocessableEntity, "Invalid SSO provider settings", "A provider setting is invalid; errors[] names it (e.g. provisioning users needs allowed_domains and a built-in role other than platform_admin)."},

@@ -133,8 +133,14 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 			case b := <-s.out:
 				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
 				err := conn.Write(wctx, websocket.MessageText, b)
+				stalled := errors.Is(wctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 				wcancel()
 				if err != nil {
+					if stalled {
+						// It read nothing for writeTimeout: as slow as it gets. No close
+						// frame can pass a full socket, so the connection is just cut.
+						h.dropped.Inc()
+					}
 					cancel()
 					return
 				}

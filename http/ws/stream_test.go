@@ -3,6 +3,7 @@ package ws_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -284,21 +285,23 @@ func TestStream(t *testing.T) {
 	})
 
 	t.Run("SlowSubscriberIsDroppedWith4408WithoutStallingOthers", func(t *testing.T) {
-		// Events are written until the hub drops the subscriber that stopped
-		// reading; it must within its queue (ws.Buffer) plus what the socket
-		// buffers hold (ws.SendBuffer, doubled by the kernel, of ≥ 400-byte events).
+		// The slow subscriber reads one message every 250 ms, far slower than the
+		// writes below, so its queue (ws.Buffer events, behind ws.SendBuffer
+		// bytes the kernel holds) overflows however fast this machine is, while
+		// no single write to it stalls for the hub's whole write timeout.
 		const writers = 8
-		limit := int64(ws.Buffer + 2*ws.SendBuffer/400 + 200)
+		limit := int64(ws.Buffer + 2*ws.SendBuffer/400 + 400)
 		var targets []user
 		for i := range writers {
 			targets = append(targets, createUser(t, in, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
 		}
 		fast := in.DialWS(t, admin)
 		fast.Subscribe("", "iam.user.updated")
-		slow := dialNonReading(t, in, admin, "iam.user.updated")
+		slow := dialSlowReader(t, in, admin, "iam.user.updated")
 
 		hub := in.Running.Hub
 		droppedBefore := hub.Dropped()
+		slow.trickle(250 * time.Millisecond)
 		var started, written atomic.Int64
 		var stop atomic.Bool
 		begin := time.Now()
@@ -319,17 +322,17 @@ func TestStream(t *testing.T) {
 		for hub.Dropped() == droppedBefore {
 			select {
 			case <-writing:
-				t.Fatalf("the subscriber that stopped reading was not dropped after %d events", written.Load())
+				t.Fatalf("the slow subscriber was not dropped after %d events", written.Load())
 			case <-time.After(5 * time.Millisecond):
 			}
 		}
 		stop.Store(true)
-		// Reading again, the stuck subscriber finds part of the stream and then
-		// the close frame with 4408.
-		received, code, reason := slow.drain(10 * time.Second)
+		// Reading at full speed again, it finds the rest of what was sent and
+		// then the close frame with 4408.
+		received, code, reason := slow.drain(20 * time.Second)
 		<-writing
 		n := int(written.Load())
-		t.Logf("dropped after about %d events (%s); it had received %d", n, time.Since(begin), received)
+		t.Logf("dropped after about %d events (%s); it had received %d, then %d %q", n, time.Since(begin), received, code, reason)
 		if n <= 300 {
 			t.Fatalf("dropped after only %d events", n)
 		}
@@ -339,7 +342,7 @@ func TestStream(t *testing.T) {
 		if received >= n {
 			t.Fatalf("slow subscriber received all %d events; it was never dropped", received)
 		}
-		got := fast.Events(20*time.Second, func(evs []map[string]any) bool { return len(evs) >= n })
+		got := fast.Events(30*time.Second, func(evs []map[string]any) bool { return len(evs) >= n })
 		got = append(got, fast.Quiet(300*time.Millisecond)...)
 		if len(got) != n {
 			t.Fatalf("the reading subscriber got %d of %d events while another stalled", len(got), n)
@@ -347,15 +350,20 @@ func TestStream(t *testing.T) {
 	})
 }
 
-// nonReading is a WebSocket client that authenticates, subscribes and then
-// stops reading, like a stuck dashboard.
-type nonReading struct {
-	conn *websocket.Conn
+// slowReader is a WebSocket client that authenticates, subscribes and then
+// reads slowly, like a stuck dashboard.
+type slowReader struct {
+	conn      *websocket.Conn
+	received  atomic.Int64
+	fullSpeed chan struct{}
+	done      chan struct{}
+	code      websocket.StatusCode
+	reason    string
 }
 
-// dialNonReading connects with a tiny socket receive buffer, so that the
+// dialSlowReader connects with a tiny socket receive buffer, so that the
 // server's queue for it fills after few events.
-func dialNonReading(t *testing.T, in *testkit.Instance, token string, channels ...string) *nonReading {
+func dialSlowReader(t *testing.T, in *testkit.Instance, token string, channels ...string) *slowReader {
 	t.Helper()
 	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
@@ -374,7 +382,6 @@ func dialNonReading(t *testing.T, in *testkit.Instance, token string, channels .
 	}
 	conn.SetReadLimit(1 << 20)
 	t.Cleanup(func() { conn.CloseNow() })
-	nr := &nonReading{conn: conn}
 	for _, msg := range []map[string]any{
 		{"type": "authenticate", "token": token},
 		{"type": "subscribe", "channels": channels},
@@ -393,36 +400,42 @@ func dialNonReading(t *testing.T, in *testkit.Instance, token string, channels .
 			t.Fatalf("%s: got %s", msg["type"], reply)
 		}
 	}
-	return nr
+	return &slowReader{conn: conn, fullSpeed: make(chan struct{}), done: make(chan struct{})}
 }
 
-// drain reads until the server closes the stream and returns how many events
-// arrived and the close status and reason.
-func (nr *nonReading) drain(timeout time.Duration) (int, websocket.StatusCode, string) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	n := 0
-	for {
-		_, b, err := nr.conn.Read(ctx)
-		if err != nil {
-			var ce websocket.CloseError
-			if ok := asCloseError(err, &ce); ok {
-				return n, ce.Code, ce.Reason
+// trickle starts reading one message per interval, until drain.
+func (sr *slowReader) trickle(interval time.Duration) {
+	go func() {
+		defer close(sr.done)
+		for {
+			select {
+			case <-sr.fullSpeed:
+			case <-time.After(interval):
 			}
-			return n, -1, err.Error()
+			_, b, err := sr.conn.Read(context.Background())
+			if err != nil {
+				sr.code, sr.reason = websocket.CloseStatus(err), err.Error()
+				var ce websocket.CloseError
+				if errors.As(err, &ce) {
+					sr.reason = ce.Reason
+				}
+				return
+			}
+			if strings.Contains(string(b), `"specversion"`) {
+				sr.received.Add(1)
+			}
 		}
-		if strings.Contains(string(b), `"specversion"`) {
-			n++
-		}
-	}
+	}()
 }
 
-func asCloseError(err error, ce *websocket.CloseError) bool {
-	code := websocket.CloseStatus(err)
-	if code == -1 {
-		return false
+// drain reads at full speed until the server closes the stream and returns
+// how many events arrived in all and the close status and reason.
+func (sr *slowReader) drain(timeout time.Duration) (int, websocket.StatusCode, string) {
+	close(sr.fullSpeed)
+	select {
+	case <-sr.done:
+		return int(sr.received.Load()), sr.code, sr.reason
+	case <-time.After(timeout):
+		return int(sr.received.Load()), -1, "not closed within " + timeout.String()
 	}
-	ce.Code = code
-	ce.Reason = err.Error()
-	return true
 }

@@ -169,6 +169,7 @@ func BenchmarkReplayUsers(b *testing.B) {
 // events, in rounds: every user is created, then updated round after round.
 func loadUsers(b *testing.B, st *app.Stack, users, total int) {
 	b.Helper()
+	start := time.Now()
 	ctx := context.Background()
 	ids := make([]string, users)
 	created := make([]*iam.UserCreatedV1, users)
@@ -201,6 +202,7 @@ func loadUsers(b *testing.B, st *app.Stack, users, total int) {
 	if sealErr != nil {
 		b.Fatal(sealErr)
 	}
+	b.Logf("setup: %d subject keys created and users sealed in %s", users, time.Since(start).Round(time.Millisecond))
 
 	meta := eventstore.Metadata{TenantID: benchTenant, Actor: "bench-admin", CorrelationID: uuid.NewString()}
 	const perAppend = 5000

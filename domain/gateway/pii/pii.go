@@ -248,6 +248,9 @@ type scan struct {
 	ctxHits    []ctxHit
 	ctxAll     uint32 // union of the types of ctxHits
 	digits     []byte
+	groupsDone bool
+	groups     [][2]int
+	taken      []uint64 // bytes covered by accepted entities, during resolve
 }
 
 var scanPool = sync.Pool{New: func() any { return &scan{} }}
@@ -287,14 +290,14 @@ func (d *Detector) Find(text string) []Entity {
 		return nil
 	}
 	s := scanPool.Get().(*scan)
-	s.text, s.lowered, s.cands, s.ctxIndexed = text, false, s.cands[:0], false
+	s.text, s.lowered, s.cands, s.ctxIndexed, s.groupsDone = text, false, s.cands[:0], false, false
 	for _, r := range d.recs {
 		r.find(d, s)
 	}
 	out := d.resolve(s)
 	s.text = ""
 	if cap(s.lowerBuf) > 64<<10 {
-		s.lowerBuf = nil
+		s.lowerBuf, s.taken = nil, nil // do not keep huge buffers in the pool
 	}
 	scanPool.Put(s)
 	return out
@@ -330,21 +333,53 @@ func (d *Detector) resolve(s *scan) []Entity {
 			return a.start - b.start
 		}
 	})
+	// Accept greedily, marking the bytes taken by accepted spans in a bit set (linear in the total
+	// length of the candidates, whatever their number).
+	words := (len(s.text) + 63) / 64
+	if cap(s.taken) < words {
+		s.taken = make([]uint64, words)
+	}
+	taken := s.taken[:words]
+	clear(taken)
 	out := make([]Entity, 0, n)
 	for _, c := range cands {
-		overlaps := false
-		for _, e := range out {
-			if c.start < e.End && e.Start < c.end {
-				overlaps = true
-				break
-			}
+		if anySet(taken, c.start, c.end) {
+			continue
 		}
-		if !overlaps {
-			out = append(out, Entity{Type: c.typ, Start: c.start, End: c.end, Value: s.text[c.start:c.end], Score: c.score, Recognizer: c.rec})
-		}
+		setRange(taken, c.start, c.end)
+		out = append(out, Entity{Type: c.typ, Start: c.start, End: c.end, Value: s.text[c.start:c.end], Score: c.score, Recognizer: c.rec})
 	}
 	slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
 	return out
+}
+
+func anySet(b []uint64, start, end int) bool {
+	for i := start; i < end; {
+		if i%64 == 0 && end-i >= 64 {
+			if b[i/64] != 0 {
+				return true
+			}
+			i += 64
+			continue
+		}
+		if b[i/64]&(1<<(i%64)) != 0 {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+func setRange(b []uint64, start, end int) {
+	for i := start; i < end; {
+		if i%64 == 0 && end-i >= 64 {
+			b[i/64] = ^uint64(0)
+			i += 64
+			continue
+		}
+		b[i/64] |= 1 << (i % 64)
+		i++
+	}
 }
 
 func round3(f float64) float64 {

@@ -53,7 +53,7 @@ func validDate(y, m, d int) bool {
 func findDates(d *Detector, s *scan) {
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, "-/.")
+		r, next, ok := s.nextDigitRun(i, "-/.")
 		if !ok {
 			break
 		}
@@ -63,7 +63,7 @@ func findDates(d *Detector, s *scan) {
 		}
 		if r.groups == 1 && r.digits == 4 && numRightOK(t, r.end) && (r.end >= len(t) || !isAlpha(t[r.end])) {
 			y := atoi([]byte(t[r.start:r.end]))
-			if y >= 1900 && y <= 2099 && yearPrepositions[prevWord(s.lower(), r.start)] {
+			if y >= 1900 && y <= 2099 && yearPrepositions[string(prevWord(s.lower(), r.start))] {
 				s.add(d, TypeDateTime, "date_time", r.start, r.end, scoreYearAfter)
 			}
 			continue
@@ -129,30 +129,41 @@ func timeSuffix(t string, e int) int {
 		}
 	}
 	if j < len(t) && t[j] == 'Z' {
-		j++
-	} else if j+6 <= len(t) && (t[j] == '+' || t[j] == '-') && two(j+1) && t[j+3] == ':' && two(j+4) {
-		j += 6
+		return j + 1
+	}
+	// Numeric offset, right after the time or after one space: +02:00, -0500.
+	k := j
+	if k < len(t) && t[k] == ' ' {
+		k++
+	}
+	if k+5 <= len(t) && (t[k] == '+' || t[k] == '-') && two(k+1) {
+		switch {
+		case k+6 <= len(t) && t[k+3] == ':' && two(k+4):
+			j = k + 6
+		case two(k + 3):
+			j = k + 5
+		}
 	}
 	return j
 }
 
-// prevWord returns the lower-case word just before offset i (skipping spaces), or "".
-func prevWord(lower []byte, i int) string {
+// prevWord returns the lower-case word just before offset i (skipping spaces), or nil.
+func prevWord(lower []byte, i int) []byte {
 	j := i
 	for j > 0 && lower[j-1] == ' ' {
 		j--
 	}
 	if j == i {
-		return ""
+		return nil
 	}
 	k := j
 	for k > 0 && isAlpha(lower[k-1]) {
 		k--
 	}
 	if k > 0 && isWordByte(lower[k-1]) {
-		return ""
+		return nil
 	}
-	return string(lower[k:j])
+	return lower[k:j]
 }
 
 // findWordDates reports weekday names and month-name dates.
@@ -215,6 +226,7 @@ func findWordDates(d *Detector, s *scan) {
 		if end < 0 {
 			continue
 		}
+		end = timeSuffix(t, end)
 		s.add(d, TypeDateTime, "date_time", from, end, scoreDateMonth)
 		i = max(i, end)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/sha3"
 )
@@ -44,10 +46,19 @@ func findEmails(d *Detector, s *scan) {
 		at := off + k
 		off = at + 1
 		ls := at
-		for ls > 0 && isLocalChar(t[ls-1]) && at-ls < 64 {
-			ls--
+		for ls > 0 && at-ls < 64 {
+			if isLocalChar(t[ls-1]) {
+				ls--
+				continue
+			}
+			// Internationalised local parts (RFC 6531): letters and digits beyond ASCII.
+			r, n := utf8.DecodeLastRuneInString(t[:ls])
+			if t[ls-1] < utf8.RuneSelf || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				break
+			}
+			ls -= n
 		}
-		if ls > 0 && isLocalChar(t[ls-1]) {
+		if ls > 0 && at-ls >= 64 {
 			continue // local part longer than 64 bytes
 		}
 		for ls < at && (t[ls] == '.' || t[ls] == '-' || t[ls] == '+') {
@@ -63,6 +74,12 @@ func findEmails(d *Detector, s *scan) {
 				de++
 				continue
 			}
+			if c >= utf8.RuneSelf { // internationalised domain name
+				if r, n := utf8.DecodeRuneInString(t[de:]); unicode.IsLetter(r) || unicode.IsDigit(r) {
+					de += n
+					continue
+				}
+			}
 			if c == '.' && de > labelStart && de+1 < len(t) && isAlnum(t[de+1]) && t[de-1] != '-' {
 				lastDot = de
 				de++
@@ -75,7 +92,7 @@ func findEmails(d *Detector, s *scan) {
 			continue
 		}
 		tld := t[lastDot+1 : de]
-		if len(tld) < 2 || len(tld) > 24 || !allAlpha(tld) || fileExtensions[strings.ToLower(tld)] {
+		if len(tld) < 2 || len(tld) > 63 || !validTLD(tld) || fileExtensions[strings.ToLower(tld)] {
 			continue
 		}
 		if de < len(t) && (t[de] == '_' || t[de] == '@') {
@@ -84,6 +101,22 @@ func findEmails(d *Detector, s *scan) {
 		s.add(d, TypeEmail, "email", ls, de, scoreEmail)
 		off = de
 	}
+}
+
+// validTLD accepts alphabetic TLDs, punycode TLDs (xn--…) and internationalised TLDs.
+func validTLD(tld string) bool {
+	if allAlpha(tld) {
+		return len(tld) <= 24
+	}
+	if strings.HasPrefix(strings.ToLower(tld), "xn--") {
+		return true
+	}
+	for _, r := range tld {
+		if r < utf8.RuneSelf || !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func allAlpha(s string) bool {
@@ -100,12 +133,13 @@ func findIPs(d *Detector, s *scan) {
 	// IPv4: four dot-separated groups of one to three digits, parsed by netip (which rejects leading
 	// zeros and octets above 255).
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, ".")
+		r, next, ok := s.nextDigitRun(i, ".")
 		if !ok {
 			break
 		}
 		i = next
-		if r.groups != 4 || r.digits > 12 || !numLeftOK(t, r.start) || !numRightOK(t, r.end) {
+		portOK := r.end+1 < len(t) && t[r.end] == ':' && isDigit(t[r.end+1]) // 10.0.0.1:8443
+		if r.groups != 4 || r.digits > 12 || !numLeftOK(t, r.start) || !(numRightOK(t, r.end) || portOK) {
 			continue
 		}
 		a, err := netip.ParseAddr(t[r.start:r.end])
@@ -222,12 +256,16 @@ func findURLs(d *Detector, s *scan) {
 	}
 }
 
+// maxURL bounds the length of a URL (longer runs are cut there).
+const maxURL = 4096
+
 // urlEnd parses the authority at h and the rest of a URL; it returns the end of the URL after
 // trimming trailing punctuation, and whether the host is a plausible host name or IP address.
 func urlEnd(t string, h int) (int, bool) {
 	// authority: [userinfo@]host[:port]
+	limit := min(len(t), h+maxURL)
 	j := h
-	for j < len(t) && isURLChar(t[j]) && t[j] != '/' && t[j] != '?' && t[j] != '#' {
+	for j < limit && isURLChar(t[j]) && t[j] != '/' && t[j] != '?' && t[j] != '#' {
 		j++
 	}
 	auth := t[h:j]
@@ -252,18 +290,25 @@ func urlEnd(t string, h int) (int, bool) {
 			return 0, false
 		}
 	}
-	for j < len(t) && isURLChar(t[j]) {
+	for j < limit && isURLChar(t[j]) {
 		j++
 	}
 	// Trim trailing punctuation, keeping closing brackets that close one inside the URL.
+	paren := strings.Count(t[h:j], "(") - strings.Count(t[h:j], ")")
+	bracket := strings.Count(t[h:j], "[") - strings.Count(t[h:j], "]")
 	for j > h {
 		c := t[j-1]
 		if strings.IndexByte(".,;:!?'*", c) >= 0 {
 			j--
 			continue
 		}
-		if c == ')' && strings.Count(t[h:j], "(") < strings.Count(t[h:j], ")") ||
-			c == ']' && strings.Count(t[h:j], "[") < strings.Count(t[h:j], "]") {
+		if c == ')' && paren < 0 {
+			paren++
+			j--
+			continue
+		}
+		if c == ']' && bracket < 0 {
+			bracket++
 			j--
 			continue
 		}

@@ -23,7 +23,7 @@ const (
 func findCards(d *Detector, s *scan) {
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, " -")
+		r, next, ok := s.nextDigitRun(i, " -")
 		if !ok {
 			return
 		}
@@ -273,7 +273,7 @@ func findITINs(d *Detector, s *scan) {
 func findNineDigit(d *Detector, s *scan, typ, rec string, valid func([]byte) bool, dashed, spaced, bare float64) {
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, "- ")
+		r, next, ok := s.nextDigitRun(i, "- ")
 		if !ok {
 			return
 		}
@@ -308,7 +308,7 @@ func findABA(d *Detector, s *scan) {
 	}
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, "")
+		r, next, ok := s.nextDigitRun(i, "")
 		if !ok {
 			return
 		}
@@ -342,7 +342,7 @@ func abaValid(d []byte) bool {
 func findNHS(d *Detector, s *scan) {
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, " -")
+		r, next, ok := s.nextDigitRun(i, " -")
 		if !ok {
 			return
 		}
@@ -384,7 +384,7 @@ func findBankNumbers(d *Detector, s *scan) {
 	}
 	t := s.text
 	for i := 0; ; {
-		r, next, ok := nextDigitRun(t, i, "")
+		r, next, ok := s.nextDigitRun(i, "")
 		if !ok {
 			return
 		}

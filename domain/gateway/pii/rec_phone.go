@@ -37,6 +37,10 @@ type phoneRegion struct {
 	prefix  string // national (trunk) prefix, e.g. "0" or "1"
 	lengths []int32
 	general *regexp.Regexp
+	// simple is true when the region's national prefix handling is a plain trunk prefix (no
+	// carrier codes or transform rules): its national numbers are then built directly from the
+	// digits instead of going through phonenumbers.Parse, which is several times slower.
+	simple bool
 }
 
 type phoneValidator struct {
@@ -46,6 +50,7 @@ type phoneValidator struct {
 var (
 	phoneMetaOnce sync.Once
 	phoneMeta     map[string]*phonenumbers.PhoneMetadata
+	callingCodes  map[int]bool
 )
 
 func loadPhoneMeta() {
@@ -58,6 +63,7 @@ func loadPhoneMeta() {
 		for _, m := range coll.GetMetadata() {
 			phoneMeta[m.GetId()] = m
 		}
+		callingCodes = phonenumbers.GetSupportedCallingCodes()
 		// Warm libphonenumber's internal regular expression cache.
 		if n, err := phonenumbers.Parse("+1 650-253-0000", "US"); err == nil {
 			phonenumbers.IsValidNumber(n)
@@ -79,12 +85,15 @@ func newPhoneValidator(regions []string) *phoneValidator {
 		if err != nil {
 			continue
 		}
+		np := strings.ReplaceAll(m.GetNationalPrefix(), "~", "")
+		npfp := m.GetNationalPrefixForParsing()
 		v.regions = append(v.regions, phoneRegion{
 			code:    r,
 			cc:      m.GetCountryCode(),
-			prefix:  strings.ReplaceAll(m.GetNationalPrefix(), "~", ""),
+			prefix:  np,
 			lengths: gd.GetPossibleLength(),
 			general: re,
+			simple:  m.GetNationalPrefixTransformRule() == "" && (npfp == "" || npfp == np || (np != "" && strings.HasPrefix(npfp, np+"|"))),
 		})
 	}
 	return v
@@ -320,6 +329,7 @@ func coveredByStrong(cands []candidate, start, end int) bool {
 func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	t := s.text
 	raw := t[c.start:c.numEnd]
+	_ = raw
 	digits := appendDigits(s.digits[:0], t, c.start, c.numEnd)
 	s.digits = digits
 	if allSame(digits) {
@@ -354,18 +364,16 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	}
 
 	if intl {
-		region := "DE" // international dialling prefix 00
-		if digits[0] == '0' && digits[1] == '1' {
-			region = "US" // 011
+		id := digits
+		switch {
+		case c.plus:
+		case digits[1] == '0':
+			id = digits[2:] // 00
+		default:
+			id = digits[3:] // 011
 		}
-		if c.plus {
-			region = "ZZ"
-		}
-		var num phonenumbers.PhoneNumber
-		if err := phonenumbers.ParseToNumber(raw, region, &num); err != nil {
-			return
-		}
-		if phonenumbers.IsValidNumber(&num) {
+		valid, possible := intlValid(id)
+		if valid {
 			score := scorePhoneIntl
 			if !grouped && !c.plus {
 				score = scorePhoneBare
@@ -373,7 +381,7 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 			s.add(d, TypePhone, "phone_number", c.start, c.end, score)
 			return
 		}
-		if c.plus && phonenumbers.IsPossibleNumber(&num) {
+		if c.plus && possible {
 			if !ctxChecked {
 				ctx = needCtx()
 			}
@@ -385,6 +393,13 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	}
 
 	for _, r := range d.phone.regions {
+		if r.simple {
+			if r.validNational(digits) {
+				s.add(d, TypePhone, "phone_number", c.start, c.end, nationalScore(grouped, len(digits)))
+				return
+			}
+			continue
+		}
 		if !r.plausible(digits) {
 			continue
 		}
@@ -395,16 +410,36 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		if !phonenumbers.IsValidNumberForRegion(&num, r.code) {
 			continue
 		}
-		score := scorePhoneBare
-		if grouped {
-			score = scorePhoneGrouped
-			if len(digits) < 9 {
-				score = scorePhoneShort
-			}
-		}
-		s.add(d, TypePhone, "phone_number", c.start, c.end, score)
+		s.add(d, TypePhone, "phone_number", c.start, c.end, nationalScore(grouped, len(digits)))
 		return
 	}
+}
+
+func nationalScore(grouped bool, ndigits int) float64 {
+	switch {
+	case !grouped:
+		return scorePhoneBare
+	case ndigits < 9:
+		return scorePhoneShort
+	}
+	return scorePhoneGrouped
+}
+
+// validNational validates digits as a national number of a simple region: with the trunk prefix
+// removed when present, then as written, the national significant number must be plausible and
+// valid for the region (phonenumbers.IsValidNumberForRegion). Leading zeros that are part of the
+// number (Italy) are kept as libphonenumber's parser would.
+func (r *phoneRegion) validNational(digits []byte) bool {
+	try := func(nsn []byte) bool {
+		if len(nsn) < 2 || len(nsn) > 17 || !slices.Contains(r.lengths, int32(len(nsn))) || !r.general.Match(nsn) {
+			return false
+		}
+		return phonenumbers.IsValidNumberForRegion(makeNumber(r.cc, nsn), r.code)
+	}
+	if r.prefix != "" && len(digits) > len(r.prefix) && string(digits[:len(r.prefix)]) == r.prefix && try(digits[len(r.prefix):]) {
+		return true
+	}
+	return try(digits)
 }
 
 // plausible is the cheap pre-check of a national number for the region: the national significant
@@ -453,4 +488,57 @@ func followedByStreetWord(lower []byte, end int) bool {
 		}
 	}
 	return false
+}
+
+// makeNumber builds the phonenumbers value of a country calling code and a national significant
+// number, keeping leading zeros the way libphonenumber's parser does.
+func makeNumber(cc int32, nsn []byte) *phonenumbers.PhoneNumber {
+	var n uint64
+	for _, c := range nsn {
+		n = n*10 + uint64(c-'0')
+	}
+	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &n}
+	if len(nsn) > 1 && nsn[0] == '0' {
+		lz := true
+		zeros := int32(1)
+		for int(zeros) < len(nsn)-1 && nsn[zeros] == '0' {
+			zeros++
+		}
+		num.ItalianLeadingZero = &lz
+		if zeros != 1 {
+			num.NumberOfLeadingZeros = &zeros
+		}
+	}
+	return num
+}
+
+// intlValid validates the digits of an international number (after + or the 00/011 prefix): the
+// country calling code (calling codes are prefix-free), then the national significant number as
+// written or without a trunk prefix written after the code ("+41 (0)44 …"), with
+// phonenumbers.IsValidNumber; possible reports whether it has a possible length.
+func intlValid(digits []byte) (valid, possible bool) {
+	for l := 1; l <= 3 && l < len(digits); l++ {
+		cc := atoi(digits[:l])
+		if !callingCodes[cc] {
+			continue
+		}
+		nsn := digits[l:]
+		if len(nsn) < 4 || len(nsn) > 17 {
+			return false, false
+		}
+		num := makeNumber(int32(cc), nsn)
+		if phonenumbers.IsValidNumber(num) {
+			return true, true
+		}
+		possible = phonenumbers.IsPossibleNumber(num)
+		if nsn[0] == '0' {
+			num = makeNumber(int32(cc), nsn[1:])
+			if phonenumbers.IsValidNumber(num) {
+				return true, true
+			}
+			possible = possible || phonenumbers.IsPossibleNumber(num)
+		}
+		return false, possible
+	}
+	return false, false
 }

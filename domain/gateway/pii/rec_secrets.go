@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -81,32 +82,41 @@ func hasDigitAndLetter(s string) bool {
 	return d && l
 }
 
+// keyFormatsByFirst indexes keyFormats by the first byte of their prefix, keeping their order (the
+// specific prefixes come before the generic ones).
+var keyFormatsByFirst = func() (idx [256][]*keyFormat) {
+	for i := range keyFormats {
+		f := &keyFormats[i]
+		idx[f.prefix[0]] = append(idx[f.prefix[0]], f)
+	}
+	return idx
+}()
+
 func findAPIKeys(d *Detector, s *scan) {
 	t := s.text
-	for _, f := range keyFormats {
-		for off := 0; off < len(t); {
-			k := strings.Index(t[off:], f.prefix)
-			if k < 0 {
-				break
-			}
-			start := off + k
-			off = start + 1
-			if start > 0 && isTokenChar(t[start-1]) && !strings.HasPrefix(f.prefix, "https://") {
+	for i := 0; i < len(t); i++ {
+		fs := keyFormatsByFirst[t[i]]
+		if len(fs) == 0 || (i > 0 && isTokenChar(t[i-1])) {
+			continue
+		}
+		for _, f := range fs {
+			if !strings.HasPrefix(t[i:], f.prefix) {
 				continue
 			}
-			j := start + len(f.prefix)
-			for j < len(t) && j-start-len(f.prefix) < f.max && f.body(t[j]) {
+			j := i + len(f.prefix)
+			for j < len(t) && j-i-len(f.prefix) < f.max && f.body(t[j]) {
 				j++
 			}
-			n := j - start - len(f.prefix)
-			if n < f.min || (j < len(t) && f.body(t[j])) || (j < len(t) && isTokenChar(t[j]) && !f.body(t[j])) {
+			n := j - i - len(f.prefix)
+			if n < f.min || (j < len(t) && isTokenChar(t[j])) {
 				continue
 			}
-			if f.check != nil && !f.check(t[start:j]) {
+			if f.check != nil && !f.check(t[i:j]) {
 				continue
 			}
-			s.add(d, TypeAPIKey, f.name, start, j, f.score)
-			off = j
+			s.add(d, TypeAPIKey, f.name, i, j, f.score)
+			i = j - 1
+			break
 		}
 	}
 	findJWTs(d, s)
@@ -143,6 +153,8 @@ func findJWTs(d *Detector, s *scan) {
 				j++
 			}
 		}
+		// No token can start inside the first segment: skip it whatever happens next.
+		off = max(off, seg[0])
 		if n < 3 || seg[0]-start < 10 || seg[1]-seg[0]-1 < 10 {
 			continue
 		}
@@ -162,6 +174,9 @@ func findJWTs(d *Detector, s *scan) {
 		off = j
 	}
 }
+
+// maxPEMBody bounds the search for the end of a PEM block (an RSA-8192 key is about 6 KB).
+const maxPEMBody = 16 << 10
 
 // findPEM reports PEM private key blocks, from BEGIN to the matching END line (or to the end of the
 // base64 body when the block is truncated).
@@ -184,14 +199,14 @@ func findPEM(d *Detector, s *scan) {
 		}
 		bodyStart := off + le + 5
 		end := "-----END " + label + "-----"
-		if e := strings.Index(t[bodyStart:], end); e >= 0 && e < 64<<10 {
+		if e := strings.Index(t[bodyStart:min(len(t), bodyStart+maxPEMBody)], end); e >= 0 {
 			stop := bodyStart + e + len(end)
 			s.add(d, TypePrivateKey, "pem_private_key", start, stop, 1.0)
 			off = stop
 			continue
 		}
 		j := bodyStart
-		for j < len(t) && (isAlnum(t[j]) || t[j] == '+' || t[j] == '/' || t[j] == '=' || t[j] == '\n' || t[j] == '\r' || t[j] == ':' || t[j] == ' ' || t[j] == '-') {
+		for j < len(t) && j-bodyStart < maxPEMBody && (isAlnum(t[j]) || t[j] == '+' || t[j] == '/' || t[j] == '=' || t[j] == '\n' || t[j] == '\r' || t[j] == ':' || t[j] == ' ' || t[j] == '-') {
 			j++
 		}
 		for j > bodyStart && (t[j-1] == '\n' || t[j-1] == '\r' || t[j-1] == ' ') {
@@ -229,51 +244,73 @@ var placeholderValues = map[string]bool{
 func findSecrets(d *Detector, s *scan) {
 	t := s.text
 	lower := s.lower()
-	for _, kw := range secretKeywords {
-		w := []byte(kw.kw)
-		for off := 0; off < len(lower); {
-			k := bytes.Index(lower[off:], w)
-			if k < 0 {
+	for i := 0; i < len(lower); i++ {
+		kws := secretKeywordsByFirst[lower[i]]
+		if len(kws) == 0 || (i > 0 && isAlpha(lower[i-1])) {
+			continue
+		}
+		for _, kw := range kws {
+			if bytes.HasPrefix(lower[i:], kw.kw) {
+				if end, ok := secretAt(d, s, t, lower, i, kw.kw, kw.password); ok {
+					i = end - 1
+				}
 				break
-			}
-			ks := off + k
-			off = ks + len(w)
-			if ks > 0 && isAlpha(lower[ks-1]) {
-				continue
-			}
-			j := ks + len(w)
-			for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') && j-ks < 48 {
-				j++
-			}
-			if j < len(t) && (t[j] == '"' || t[j] == '\'') {
-				j++
-			}
-			for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
-				j++
-			}
-			switch {
-			case j+1 < len(t) && (t[j:j+2] == ":=" || t[j:j+2] == "=>"):
-				j += 2
-			case j < len(t) && (t[j] == '=' || t[j] == ':'):
-				j++
-			case j+3 <= len(t) && string(lower[j:j+3]) == "is ":
-				j += 3
-			default:
-				continue
-			}
-			for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
-				j++
-			}
-			vs, ve, ok := secretValue(t, j)
-			if !ok {
-				continue
-			}
-			if score, ok := secretScore(t[vs:ve], lower[vs:ve], kw.password, w); ok {
-				s.add(d, TypeSecret, "generic_secret", vs, ve, score)
-				off = ve
 			}
 		}
 	}
+}
+
+type secretKW struct {
+	kw       []byte
+	password bool
+}
+
+// secretKeywordsByFirst indexes secretKeywords by their first byte, longest keyword first.
+var secretKeywordsByFirst = func() (idx [256][]secretKW) {
+	for _, k := range secretKeywords {
+		idx[k.kw[0]] = append(idx[k.kw[0]], secretKW{[]byte(k.kw), k.password})
+	}
+	for i := range idx {
+		slices.SortStableFunc(idx[i], func(a, b secretKW) int { return len(b.kw) - len(a.kw) })
+	}
+	return idx
+}()
+
+// secretAt parses "<keyword>[ident][quote] <sep> <value>" at ks and reports the value.
+func secretAt(d *Detector, s *scan, t string, lower []byte, ks int, w []byte, password bool) (int, bool) {
+	j := ks + len(w)
+	for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') && j-ks < 48 {
+		j++
+	}
+	if j < len(t) && (t[j] == '"' || t[j] == '\'') {
+		j++
+	}
+	for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
+		j++
+	}
+	switch {
+	case j+1 < len(t) && (t[j:j+2] == ":=" || t[j:j+2] == "=>"):
+		j += 2
+	case j < len(t) && (t[j] == '=' || t[j] == ':'):
+		j++
+	case j+3 <= len(t) && string(lower[j:j+3]) == "is ":
+		j += 3
+	default:
+		return 0, false
+	}
+	for j < len(t) && (t[j] == ' ' || t[j] == '\t') {
+		j++
+	}
+	vs, ve, ok := secretValue(t, j)
+	if !ok {
+		return 0, false
+	}
+	score, ok := secretScore(t[vs:ve], lower[vs:ve], password, w)
+	if !ok {
+		return 0, false
+	}
+	s.add(d, TypeSecret, "generic_secret", vs, ve, score)
+	return ve, true
 }
 
 // secretValue returns the span of a quoted or bare value starting at j.
@@ -293,7 +330,7 @@ func secretValue(t string, j int) (int, int, bool) {
 		return j + 1, j + 1 + e, true
 	}
 	e := j
-	for e < len(t) && e-j < 256 && t[e] > ' ' && strings.IndexByte(",;)]}>\"'`&", t[e]) < 0 {
+	for e < len(t) && e-j < 256 && t[e] > ' ' && strings.IndexByte(",;)]}>\"'`", t[e]) < 0 && !queryParamAt(t, e) {
 		e++
 	}
 	if e < len(t) && t[e] == '(' {
@@ -303,6 +340,18 @@ func secretValue(t string, j int) (int, int, bool) {
 		e--
 	}
 	return j, e, e > j
+}
+
+// queryParamAt reports whether t[i] is the '&' of a following URL query parameter ("&user=").
+func queryParamAt(t string, i int) bool {
+	if t[i] != '&' {
+		return false
+	}
+	j := i + 1
+	for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-' || t[j] == '.') {
+		j++
+	}
+	return j > i+1 && j < len(t) && t[j] == '='
 }
 
 func secretScore(v string, lv []byte, password bool, kw []byte) (float64, bool) {

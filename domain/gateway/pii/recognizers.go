@@ -34,42 +34,65 @@ type digitRun struct {
 	mixedSep   bool
 }
 
-// nextDigitRun scans t from i for the next run of digits whose groups are separated by one byte of
-// seps. It returns the run and the offset to continue scanning from; ok is false at the end of t.
-// Runs longer than 24 groups are cut there.
-func nextDigitRun(t string, i int, seps string) (r digitRun, next int, ok bool) {
-	for i < len(t) && !isDigit(t[i]) {
-		i++
-	}
-	if i >= len(t) {
-		return r, len(t), false
-	}
-	r.start = i
-	j := i
-	for {
-		for j < len(t) && isDigit(t[j]) {
-			j++
-			r.digits++
+// digitGroups returns the maximal runs of ASCII digits in the text as [start, end) pairs, computed
+// once per Find and shared by the numeric recognizers.
+func (s *scan) digitGroups() [][2]int {
+	if !s.groupsDone {
+		s.groupsDone = true
+		g := s.groups[:0]
+		t := s.text
+		for i := 0; i < len(t); i++ {
+			if !isDigit(t[i]) {
+				continue
+			}
+			j := i + 1
+			for j < len(t) && isDigit(t[j]) {
+				j++
+			}
+			g = append(g, [2]int{i, j})
+			i = j
 		}
-		r.groupEnd[r.groups] = j
+		s.groups = g
+	}
+	return s.groups
+}
+
+// nextDigitRun returns the run of digit groups starting at group index gi whose groups are separated
+// by exactly one byte of seps, and the group index to continue from; ok is false past the last
+// group. Runs longer than 24 groups are cut there (their remaining groups are skipped).
+func (s *scan) nextDigitRun(gi int, seps string) (r digitRun, next int, ok bool) {
+	g := s.digitGroups()
+	if gi >= len(g) {
+		return r, gi, false
+	}
+	t := s.text
+	r.start = g[gi][0]
+	k := gi
+	for {
+		r.digits += g[k][1] - g[k][0]
+		r.groupEnd[r.groups] = g[k][1]
 		r.groupDig[r.groups] = r.digits
 		r.groups++
-		if r.groups == len(r.groupEnd) || j+1 >= len(t) || !isDigit(t[j+1]) || !isSep(t[j], seps) {
+		if r.groups == len(r.groupEnd) || !joined(t, g, k, seps) {
 			break
 		}
-		if r.sep == 0 {
-			r.sep = t[j]
-		} else if r.sep != t[j] {
+		if c := t[g[k][1]]; r.sep == 0 {
+			r.sep = c
+		} else if r.sep != c {
 			r.mixedSep = true
 		}
-		j++
+		k++
 	}
-	r.end = j
-	// Skip the rest of an over-long run so that its tail is not scanned as a new run.
-	for j < len(t) && (isDigit(t[j]) || (isSep(t[j], seps) && j+1 < len(t) && isDigit(t[j+1]))) {
-		j++
+	r.end = g[k][1]
+	for joined(t, g, k, seps) {
+		k++
 	}
-	return r, j, true
+	return r, k + 1, true
+}
+
+// joined reports whether group k and group k+1 are separated by exactly one byte of seps.
+func joined(t string, g [][2]int, k int, seps string) bool {
+	return k+1 < len(g) && g[k+1][0] == g[k][1]+1 && isSep(t[g[k][1]], seps)
 }
 
 func isSep(b byte, seps string) bool {

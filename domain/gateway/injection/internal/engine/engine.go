@@ -189,6 +189,9 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 	}
 	a.Groups[cueDocument] = max(a.Groups[cueDocument], doc)
 	if doc >= 0.5 {
+		if t, ok := taskRequest(toks); ok {
+			add(Signal{Family: cueResponse, Rule: "task_request", Weight: 0.3, Evidence: snippet(ns, int(t.start), int(t.end)+40), pos: int(t.start)})
+		}
 		n := len(a.Signals)
 		for i := 0; i < n; i++ {
 			s := a.Signals[i]
@@ -345,4 +348,71 @@ func lineAt(s string, off int) string {
 		end = len(s) - off
 	}
 	return snippet(s, off, off+end)
+}
+
+// NumEvidence is the length of the stage-2 evidence vector.
+const NumEvidence = numGroups + 1
+
+// Evidence returns the stage-2 evidence features: group evidence then the
+// share of reported families that fired (capped at three families).
+func (a *Analysis) Evidence() [NumEvidence]float64 {
+	var ev [NumEvidence]float64
+	copy(ev[:], a.Groups[:])
+	n := 0
+	for f := 0; f < NumFamilies; f++ {
+		if a.Groups[f] > 0 {
+			n++
+		}
+	}
+	ev[numGroups] = min(float64(n), 3) / 3
+	return ev
+}
+
+// EvidenceNames names the evidence features.
+func EvidenceNames() []string { return append(GroupNames(), "families_fired") }
+
+// EvidenceSigns gives the sign constraint of each evidence coefficient:
+// attack evidence never lowers the score (+1); the document and
+// meta-discussion cues may only lower it (-1), so that neither "this is an
+// e-mail" nor "this asks about attacks" can become evidence of an attack.
+func EvidenceSigns() []int {
+	sg := make([]int, NumEvidence)
+	for i := range sg {
+		sg[i] = 1
+		if i == cueDocument || i == cueMeta {
+			sg[i] = -1
+		}
+	}
+	return sg
+}
+
+// taskVerbs open requests addressed to an assistant ("Summarize …",
+// "Recommend …", "How can I …").
+var taskVerbs = map[string]bool{"recommend": true, "suggest": true, "summarize": true, "summarise": true, "analyze": true, "analyse": true,
+	"provide": true, "describe": true, "determine": true, "classify": true, "write": true, "help": true, "show": true, "explain": true,
+	"list": true, "translate": true, "generate": true, "compose": true, "draft": true, "outline": true, "compare": true, "evaluate": true,
+	"identify": true, "calculate": true, "predict": true, "forecast": true, "assess": true, "rate": true, "rank": true}
+
+var taskOpeners = [][2]string{{"how", "can"}, {"how", "do"}, {"how", "does"}, {"how", "have"}, {"what", "are"}, {"is", "this"}}
+
+// taskRequest finds a sentence that opens with a request verb or a question
+// to an assistant.
+func taskRequest(toks []token) (*token, bool) {
+	for i := range toks {
+		t := &toks[i]
+		if i > 0 && !strings.ContainsAny(t.sep, ".!?\n") {
+			continue
+		}
+		if taskVerbs[t.s] && i+1 < len(toks) && !strings.ContainsAny(toks[i+1].sep, ".!?\n:") {
+			return t, true
+		}
+		if i+1 < len(toks) {
+			for _, o := range taskOpeners {
+				if t.s == o[0] && toks[i+1].s == o[1] {
+					return t, true
+				}
+			}
+		}
+	}
+	return nil, false
 }

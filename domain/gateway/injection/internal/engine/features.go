@@ -1,5 +1,8 @@
 package engine
 
+// CharGrams enables character 4-gram features.
+var CharGrams = true
+
 // FeatureBits sets the size of the hashed feature space (2^FeatureBits).
 const FeatureBits = 18
 
@@ -65,7 +68,7 @@ func hashFeatures(toks []token, lin *Linear, feats *[]uint32) (float64, int) {
 		emit(fnv(fnv(seedBi, prev)^0x1f, f), lin, feats, &dot)
 		n += 2
 		prev = f
-		if len(f) >= 3 && t.kind == kindWord {
+		if CharGrams && len(f) >= 3 && t.kind == kindWord {
 			// " f " sliding windows of 4 bytes
 			var buf [4]byte
 			pad := len(f) + 2

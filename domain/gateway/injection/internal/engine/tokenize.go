@@ -8,10 +8,10 @@ import (
 
 // Token kinds.
 const (
-	kindWord uint8 = iota
-	kindCJK        // one Han/Kana character
-	kindURL        // http(s)://…, www.…
-	kindEmail      // local@domain.tld
+	kindWord  uint8 = iota
+	kindCJK         // one Han/Kana character
+	kindURL         // http(s)://…, www.…
+	kindEmail       // local@domain.tld
 )
 
 // Special lookup forms for URL and e-mail tokens; rules refer to them as

@@ -19,6 +19,7 @@ type Sample struct {
 	Label  float64   // 1 = injection
 	Weight float64
 	Group  int // items of one group never straddle folds
+	Origin int // data set of origin, for cross-origin stacking
 }
 
 // NewSample aggregates hashed features (index | sign<<31) into a sparse,
@@ -55,25 +56,27 @@ func NewSample(feats []uint32, ev []float64, label float64, group int) Sample {
 // Config holds the training hyper-parameters. They are fixed a priori, not
 // searched on evaluation data.
 type Config struct {
-	Dims        int     // stage-1 weight vector size
-	Epochs      int     // stage-1 passes
-	LR          float64 // stage-1 Adagrad step
-	L2          float64 // stage-1 L2 per sample step
-	InnerFolds  int     // folds for out-of-fold stage-1 scores fed to stage 2
-	L2Stage2    float64
-	MaxFPR      float64 // threshold rule: lowest threshold whose training FPR is at most this
-	MinThresh   float64 // and never below this
-	Seed        uint64
-	NonNegative []bool // stage-2 coefficients constrained to be >= 0 (index 0 is the stage-1 score)
+	Dims          int     // stage-1 weight vector size
+	Epochs        int     // stage-1 passes
+	LR            float64 // stage-1 Adagrad step
+	L2            float64 // stage-1 L2 per sample step
+	InnerFolds    int     // folds for out-of-fold stage-1 scores fed to stage 2
+	StackByOrigin bool    // inner folds leave one origin out instead (stage 2 then learns how far stage 1 transfers to unseen data sets)
+	L2Stage2      float64
+	Prior         []float64 // stage-2 coefficients are shrunk toward these (bias first); nil = toward zero
+	MaxFPR        float64   // threshold rule: lowest threshold whose training FPR is at most this
+	MinThresh     float64   // and never below this
+	Seed          uint64
+	Sign          []int // stage-2 coefficient signs: +1 (>= 0), -1 (<= 0), 0 free; index 0 is the stage-1 score
 }
 
 // DefaultConfig returns the configuration used for the shipped model.
 func DefaultConfig(dims, nEv int) Config {
-	nn := make([]bool, nEv+1)
-	for i := range nn {
-		nn[i] = true
+	sg := make([]int, nEv+1)
+	for i := range sg {
+		sg[i] = 1
 	}
-	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 4, L2Stage2: 1e-3, MaxFPR: 0.01, MinThresh: 0.5, Seed: 7, NonNegative: nn}
+	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 4, L2Stage2: 1e-3, MaxFPR: 0.01, MinThresh: 0.5, Seed: 7, Sign: sg}
 }
 
 // Model is a trained detector model.
@@ -153,6 +156,7 @@ func trainStage1(samples []Sample, items []int, cfg Config) ([]float32, float64)
 func trainStage2(x [][]float64, y, wt []float64, cfg Config) []float64 {
 	d := len(x[0]) + 1
 	c := make([]float64, d)
+	copy(c, cfg.Prior)
 	m1 := make([]float64, d)
 	m2 := make([]float64, d)
 	g := make([]float64, d)
@@ -177,7 +181,11 @@ func trainStage2(x [][]float64, y, wt []float64, cfg Config) []float64 {
 			}
 		}
 		for k := 1; k < d; k++ {
-			g[k] += cfg.L2Stage2 * c[k]
+			p := 0.0
+			if k < len(cfg.Prior) {
+				p = cfg.Prior[k]
+			}
+			g[k] += cfg.L2Stage2 * (c[k] - p)
 		}
 		for k := range c {
 			m1[k] = b1*m1[k] + (1-b1)*g[k]
@@ -185,7 +193,7 @@ func trainStage2(x [][]float64, y, wt []float64, cfg Config) []float64 {
 			mh := m1[k] / (1 - math.Pow(b1, float64(it)))
 			vh := m2[k] / (1 - math.Pow(b2, float64(it)))
 			c[k] -= lr * mh / (math.Sqrt(vh) + 1e-9)
-			if k >= 1 && k-1 < len(cfg.NonNegative) && cfg.NonNegative[k-1] && c[k] < 0 {
+			if k >= 1 && k-1 < len(cfg.Sign) && float64(cfg.Sign[k-1])*c[k] < 0 {
 				c[k] = 0
 			}
 		}
@@ -229,6 +237,11 @@ func Folds(samples []Sample, items []int, k int, seed uint64) [][]int {
 func Fit(samples []Sample, items []int, cfg Config) *Model {
 	oof := make(map[int]float64, len(items))
 	folds := Folds(samples, items, cfg.InnerFolds, cfg.Seed+1)
+	if cfg.StackByOrigin {
+		if of := originFolds(samples, items); len(of) >= 2 {
+			folds = of
+		}
+	}
 	for f := range folds {
 		var tr []int
 		for g := range folds {
@@ -261,6 +274,22 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 	}
 	m.Threshold = ThresholdForFPR(negScores, cfg.MaxFPR, cfg.MinThresh)
 	return m
+}
+
+func originFolds(samples []Sample, items []int) [][]int {
+	idx := map[int]int{}
+	var folds [][]int
+	for _, i := range items {
+		o := samples[i].Origin
+		k, ok := idx[o]
+		if !ok {
+			k = len(folds)
+			idx[o] = k
+			folds = append(folds, nil)
+		}
+		folds[k] = append(folds[k], i)
+	}
+	return folds
 }
 
 // ThresholdForFPR returns the lowest threshold (on a 0.01 grid, at least

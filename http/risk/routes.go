@@ -1,0 +1,386 @@
+// Package risk serves the risk register, FAIR analysis, Monte Carlo
+// simulations, the threat catalogue and the heatmap over HTTP.
+package risk
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	cmdrisk "github.com/astrabastion/astra/commands/risk"
+	"github.com/astrabastion/astra/domain/risk"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
+	rmrisk "github.com/astrabastion/astra/projections/risk"
+)
+
+// API serves the risk routes.
+type API struct {
+	Commands *cmdrisk.Handlers
+	Queries  *rmrisk.Queries
+	Writes   *writes.Kit
+}
+
+// RiskRequest is the body of POST /risk/risks.
+type RiskRequest struct {
+	Title       string       `json:"title" validate:"required,min=1,max=300"`
+	Description string       `json:"description" validate:"max=10000"`
+	Category    string       `json:"category" validate:"max=100"`
+	Owner       string       `json:"owner" validate:"max=200"`
+	Likelihood  int          `json:"likelihood" validate:"required,min=1,max=5"`
+	Impact      int          `json:"impact" validate:"required,min=1,max=5"`
+	Treatment   string       `json:"treatment" validate:"omitempty,oneof=mitigate accept transfer avoid"`
+	Residual    *risk.Rating `json:"residual,omitempty"`
+	Threats     []string     `json:"threats,omitempty" validate:"max=50,dive,max=100"`
+	AssetIDs    []string     `json:"asset_ids,omitempty" validate:"max=100,dive,max=100"`
+}
+
+// RiskPatch is the body of PATCH /risk/risks/{id}.
+type RiskPatch struct {
+	Title       *string      `json:"title,omitempty" validate:"omitempty,min=1,max=300"`
+	Description *string      `json:"description,omitempty" validate:"omitempty,max=10000"`
+	Category    *string      `json:"category,omitempty" validate:"omitempty,max=100"`
+	Owner       *string      `json:"owner,omitempty" validate:"omitempty,max=200"`
+	Likelihood  *int         `json:"likelihood,omitempty" validate:"omitempty,min=1,max=5"`
+	Impact      *int         `json:"impact,omitempty" validate:"omitempty,min=1,max=5"`
+	Treatment   *string      `json:"treatment,omitempty" validate:"omitempty,oneof=mitigate accept transfer avoid"`
+	Residual    *risk.Rating `json:"residual,omitempty"`
+	Threats     *[]string    `json:"threats,omitempty" validate:"omitempty,max=50,dive,max=100"`
+}
+
+// SimulateRequest is the body of the simulate routes.
+type SimulateRequest struct {
+	Iterations int      `json:"iterations" validate:"omitempty,min=1000,max=1000000"`
+	Seed       *uint64  `json:"seed,omitempty"`
+	RiskIDs    []string `json:"risk_ids,omitempty" validate:"max=1000,dive,uuid"`
+}
+
+// ThreatRequest is the body of POST /risk/threats.
+type ThreatRequest struct {
+	Name        string `json:"name" validate:"required,min=1,max=200"`
+	Description string `json:"description" validate:"max=5000"`
+	Category    string `json:"category" validate:"max=100"`
+	Reference   string `json:"reference" validate:"max=200"`
+}
+
+var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
+
+// Routes declares the risk routes.
+func (a *API) Routes() []platform.Route {
+	idem := []echo.MiddlewareFunc{a.Writes.Idempotent()}
+	return []platform.Route{
+		{Method: http.MethodGet, Path: "/api/v1/risk/risks", OperationID: "listRisks", Tag: "risk", Summary: "The risk register",
+			Permission: "risk:read", Response: rmrisk.Risk{}, List: true, Handler: a.list,
+			Query: []platform.Param{{Name: "status", Schema: "string"}, {Name: "owner", Schema: "string"}, {Name: "treatment", Schema: "string"}, {Name: "category", Schema: "string"}}},
+		{Method: http.MethodPost, Path: "/api/v1/risk/risks", OperationID: "identifyRisk", Tag: "risk", Summary: "Identify a risk",
+			Permission: "risk:write", Request: RiskRequest{}, Response: rmrisk.Risk{}, Status: http.StatusCreated, Handler: a.create, Middleware: idem, Errors: []int{422}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id", OperationID: "getRisk", Tag: "risk", Summary: "Read a risk",
+			Permission: "risk:read", Response: rmrisk.Risk{}, Handler: a.get, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: "/api/v1/risk/risks/:id", OperationID: "updateRisk", Tag: "risk", Summary: "Update a risk",
+			Permission: "risk:write", Request: RiskPatch{}, Response: rmrisk.Risk{}, Handler: a.update, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+		{Method: http.MethodDelete, Path: "/api/v1/risk/risks/:id", OperationID: "closeRisk", Tag: "risk", Summary: "Close a risk",
+			Permission: "risk:write", Response: rmrisk.Risk{}, Handler: a.close, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+		{Method: http.MethodPut, Path: "/api/v1/risk/risks/:id/fair", OperationID: "setFairInputs", Tag: "risk", Summary: "Set the FAIR model",
+			Permission: "risk:write", Request: risk.FairInputs{}, Response: rmrisk.Risk{}, Handler: a.setFair, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+		{Method: http.MethodPost, Path: "/api/v1/risk/risks/:id/simulate", OperationID: "simulateRisk", Tag: "risk", Summary: "Monte Carlo simulation (iterations, seed)",
+			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.simulate, Errors: []int{404, 409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id/simulations", OperationID: "riskSimulations", Tag: "risk", Summary: "A risk's simulations",
+			Permission: "risk:read", Response: rmrisk.Simulation{}, List: true, Handler: a.simulations, Errors: []int{404}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/simulations/:id", OperationID: "getSimulation", Tag: "risk", Summary: "One simulation with its results",
+			Permission: "risk:read", Response: rmrisk.Simulation{}, Handler: a.simulation, Errors: []int{404}},
+		{Method: http.MethodPost, Path: "/api/v1/risk/portfolio/simulate", OperationID: "simulatePortfolio", Tag: "risk", Summary: "Aggregate loss across risks",
+			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.portfolio, Errors: []int{409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/threats", OperationID: "listThreats", Tag: "risk", Summary: "Threat catalogue (OWASP LLM Top 10, MITRE ATLAS) and custom threats",
+			Permission: "risk:read", Response: risk.Threat{}, List: true, Handler: a.threats},
+		{Method: http.MethodPost, Path: "/api/v1/risk/threats", OperationID: "addThreat", Tag: "risk", Summary: "Add a custom threat",
+			Permission: "risk:write", Request: ThreatRequest{}, Response: risk.Threat{}, Status: http.StatusCreated, Handler: a.addThreat, Middleware: idem},
+		{Method: http.MethodGet, Path: "/api/v1/risk/heatmap", OperationID: "riskHeatmap", Tag: "risk", Summary: "Likelihood × impact matrix of open risks",
+			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Handler: a.heatmap, Query: []platform.Param{{Name: "residual", Schema: "boolean"}}},
+	}
+}
+
+func mapError(err error) error {
+	switch {
+	case errors.Is(err, risk.ErrRiskNotFound):
+		return platform.Problem("RSK-001", "No such risk in this tenant.")
+	case errors.Is(err, risk.ErrRiskClosed):
+		return platform.Problem("RSK-002", "The risk is closed.")
+	case errors.Is(err, risk.ErrInvalidRisk):
+		return platform.Problem("VAL-001", "Likelihood and impact are 1 to 5; treatment is mitigate, accept, transfer or avoid.")
+	case errors.Is(err, risk.ErrInvalidInputs):
+		return platform.Problem("RSK-003", strings.TrimPrefix(err.Error(), "risk: "))
+	case errors.Is(err, cmdrisk.ErrNoFairInputs):
+		return platform.Problem("RSK-004", "Set the risk's FAIR inputs first (PUT /risk/risks/{id}/fair).")
+	case errors.Is(err, cmdrisk.ErrVersionMismatch):
+		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
+	}
+	return err
+}
+
+func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
+
+type idCursor struct {
+	A string `json:"a"`
+}
+
+func (a *API) list(c echo.Context) error {
+	page, err := platform.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur idCursor
+	if page.Cursor != "" {
+		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
+	f := rmrisk.RiskFilter{Status: c.QueryParam("status"), Owner: c.QueryParam("owner"), Treatment: c.QueryParam("treatment"),
+		Category: c.QueryParam("category"), After: cur.A, Limit: page.Limit}
+	rs, more, total, err := a.Queries.List(c.Request().Context(), tenant(c), f)
+	if err != nil {
+		return err
+	}
+	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
+	if more {
+		p.Cursor = platform.EncodeCursor(idCursor{A: rs[len(rs)-1].ID})
+	}
+	return platform.RespondList(c, rs, p)
+}
+
+func (a *API) answer(c echo.Context, status int, id string) error {
+	r, err := a.Queries.Get(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return mapError(risk.ErrRiskNotFound)
+	}
+	writes.ETag(c, r.Version)
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/risk/risks/"+r.ID)
+	}
+	return platform.Respond(c, status, r)
+}
+
+func riskID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return "", mapError(risk.ErrRiskNotFound)
+	}
+	return id, nil
+}
+
+func (a *API) create(c echo.Context) error {
+	var req RiskRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	id, evs, err := a.Commands.Identify(c.Request().Context(), writes.Metadata(c), risk.RiskIdentifiedV1{Title: req.Title, Description: req.Description,
+		Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood, Impact: req.Impact, Treatment: req.Treatment, Residual: req.Residual,
+		Threats: req.Threats, AssetIDs: req.AssetIDs})
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answer(c, http.StatusCreated, id)
+}
+
+func (a *API) get(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	return a.answer(c, http.StatusOK, id)
+}
+
+func (a *API) update(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req RiskPatch
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.Update(c.Request().Context(), writes.Metadata(c), id, expected, risk.RiskUpdatedV1{Title: req.Title, Description: req.Description,
+		Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood, Impact: req.Impact, Treatment: req.Treatment, Residual: req.Residual, Threats: req.Threats})
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answer(c, http.StatusOK, id)
+}
+
+func (a *API) close(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.Close(c.Request().Context(), writes.Metadata(c), id, expected, "closed")
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answer(c, http.StatusOK, id)
+}
+
+func (a *API) setFair(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	expected, err := writes.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var in risk.FairInputs
+	if err := platform.Bind(c, &in); err != nil {
+		return err
+	}
+	evs, err := a.Commands.SetFair(c.Request().Context(), writes.Metadata(c), id, expected, in)
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answer(c, http.StatusOK, id)
+}
+
+func simParams(req SimulateRequest) (int, uint64) {
+	it := req.Iterations
+	if it == 0 {
+		it = 100_000
+	}
+	seed := uint64(42)
+	if req.Seed != nil {
+		seed = *req.Seed
+	}
+	return it, seed
+}
+
+func (a *API) answerSim(c echo.Context, id string) error {
+	s, err := a.Queries.Simulation(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return platform.Problem("RSK-005", "No such simulation in this tenant.")
+	}
+	return platform.Respond(c, http.StatusCreated, s)
+}
+
+func (a *API) simulate(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	var req SimulateRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	it, seed := simParams(req)
+	sim, evs, err := a.Commands.Simulate(c.Request().Context(), writes.Metadata(c), id, it, seed)
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answerSim(c, sim.SimulationID)
+}
+
+func (a *API) portfolio(c echo.Context) error {
+	var req SimulateRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	ids := req.RiskIDs
+	if len(ids) == 0 {
+		rs, _, _, err := a.Queries.List(c.Request().Context(), tenant(c), rmrisk.RiskFilter{Status: "open", Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Fair != nil {
+				ids = append(ids, r.ID)
+			}
+		}
+	}
+	it, seed := simParams(req)
+	sim, evs, err := a.Commands.SimulatePortfolio(c.Request().Context(), writes.Metadata(c), ids, it, seed)
+	if err != nil {
+		return mapError(err)
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return a.answerSim(c, sim.SimulationID)
+}
+
+func (a *API) simulations(c echo.Context) error {
+	id, err := riskID(c)
+	if err != nil {
+		return err
+	}
+	if r, err := a.Queries.Get(c.Request().Context(), tenant(c), id); err != nil {
+		return err
+	} else if r == nil {
+		return mapError(risk.ErrRiskNotFound)
+	}
+	ss, err := a.Queries.Simulations(c.Request().Context(), tenant(c), id, 100)
+	if err != nil {
+		return err
+	}
+	n := int64(len(ss))
+	return platform.RespondList(c, ss, platform.Pagination{Limit: 100, TotalCount: &n})
+}
+
+func (a *API) simulation(c echo.Context) error {
+	s, err := a.Queries.Simulation(c.Request().Context(), tenant(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return platform.Problem("RSK-005", "No such simulation in this tenant.")
+	}
+	return platform.Respond(c, http.StatusOK, s)
+}
+
+func (a *API) threats(c echo.Context) error {
+	ts, err := a.Queries.Threats(c.Request().Context(), tenant(c))
+	if err != nil {
+		return err
+	}
+	n := int64(len(ts))
+	return platform.RespondList(c, ts, platform.Pagination{Limit: len(ts), TotalCount: &n})
+}
+
+func (a *API) addThreat(c echo.Context) error {
+	var req ThreatRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	id, evs, err := a.Commands.AddThreat(c.Request().Context(), writes.Metadata(c), risk.ThreatAddedV1{Name: req.Name, Description: req.Description,
+		Category: req.Category, Reference: req.Reference})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rmrisk.Name)
+	return platform.Respond(c, http.StatusCreated, risk.Threat{ID: id, Name: req.Name, Framework: "custom", Description: req.Description})
+}
+
+func (a *API) heatmap(c echo.Context) error {
+	cells, err := a.Queries.Heatmap(c.Request().Context(), tenant(c), c.QueryParam("residual") == "true")
+	if err != nil {
+		return err
+	}
+	n := int64(len(cells))
+	return platform.RespondList(c, cells, platform.Pagination{Limit: len(cells), TotalCount: &n})
+}
