@@ -6,6 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	cmdrisk "github.com/astrabastion/astra/commands/risk"
+	httprisk "github.com/astrabastion/astra/http/risk"
+	rmrisk "github.com/astrabastion/astra/projections/risk"
 	"net"
 	"net/http"
 	"os"
@@ -120,6 +123,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
+	background("idempotency sweep", func(ctx context.Context) error { kit.Sweep(ctx, 10*time.Minute); return nil })
 	ssoAPI, err := newSSO(cfg, st, commands, queries, signer, kit)
 	if err != nil {
 		return err
@@ -137,6 +141,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
 		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard,
+		Risk: &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

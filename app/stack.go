@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	rmrisk "github.com/astrabastion/astra/projections/risk"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -80,7 +81,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		return nil, err
 	}
 	s.Store = eventstore.NewStore(s.Pool)
-	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{})
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{})
 	return s, nil
 }
 

@@ -22,9 +22,9 @@ import (
 )
 
 const (
-	window       = 5 * time.Second
+	window       = 4 * time.Second
 	perMinute    = 1200                                       // tenant A's own setting …
-	perWindow    = perMinute * int(window) / int(time.Minute) // … which is 100 per 5 s window
+	perWindow    = perMinute * int(window) / int(time.Minute) // … which is 80 per 4 s window
 	offeredRate  = 2000.0                                     // requests/s offered by tenant A
 	loadDuration = 12500 * time.Millisecond                   // 2.5 windows: far from a window boundary
 	workers      = 48                                         // concurrent requests of tenant A
@@ -33,7 +33,7 @@ const (
 
 func TestRateLimit_TwoInstancesSharingRedisHoldAFloodingTenantToItsLimit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("acceptance load test: two processes and ~15 s of load")
+		t.Skip("acceptance load test: two processes and 10 s of load")
 	}
 	testkit.RequireDB(t)
 	prefix := testkit.RedisPrefix(t)
@@ -51,6 +51,7 @@ func TestRateLimit_TwoInstancesSharingRedisHoldAFloodingTenantToItsLimit(t *test
 		p := testkit.StartProcess(t, cfg)
 		return p, testkit.Remote(t, p.URL)
 	}
+	began := time.Now()
 	p1, in1 := node("")
 	_, in2 := node(p1.Cfg.KafkaListen)
 	nodes := []*testkit.Instance{in1, in2}
@@ -76,6 +77,7 @@ func TestRateLimit_TwoInstancesSharingRedisHoldAFloodingTenantToItsLimit(t *test
 	// Let the set-up requests leave the window: the flood starts on an empty log.
 	time.Sleep(window + 300*time.Millisecond)
 
+	t.Logf("two instances started and tenants set up in %s", time.Since(began).Round(100*time.Millisecond))
 	res := runLoad(t, nodes, tokenA, tokenB)
 
 	// Under a sustained overload a sliding log admits the whole budget at

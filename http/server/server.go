@@ -4,6 +4,7 @@
 package server
 
 import (
+	httprisk "github.com/astrabastion/astra/http/risk"
 	"log/slog"
 	"net/http"
 
@@ -29,6 +30,7 @@ type Deps struct {
 	Admin      *admin.API
 	Hub        *ws.Hub
 	SSO        *httpsso.API
+	Risk       *httprisk.API
 	Collectors []prometheus.Collector
 	// RateLimit limits every route except the health checks; nil disables it.
 	RateLimit *ratelimit.Guard
@@ -45,6 +47,9 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg.Add(d.IAM.LifecycleRoutes()...)
 	reg.Add(d.IAM.APIKeyRoutes()...)
 	reg.Add(d.Admin.Routes()...)
+	if d.Risk != nil {
+		reg.Add(d.Risk.Routes()...)
+	}
 	if d.SSO != nil {
 		reg.Add(d.SSO.Routes()...)
 	}

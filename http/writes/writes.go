@@ -24,6 +24,14 @@ import (
 	"github.com/astrabastion/astra/projections"
 )
 
+// Idempotency-Key lifetimes.
+const (
+	// AbandonAfter frees a key whose first request never answered (a crash).
+	AbandonAfter = time.Minute
+	// KeyTTL is how long a key's answer is replayed.
+	KeyTTL = 24 * time.Hour
+)
+
 // Kit carries the shared write-path dependencies.
 type Kit struct {
 	Pool    *pgxpool.Pool
@@ -109,8 +117,13 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			h.Write(body)
 			reqHash := h.Sum(nil)
 			ctx := c.Request().Context()
+			// A key whose first request never finished (the process died) is
+			// abandoned after AbandonAfter and may be taken over; keys expire
+			// after KeyTTL (their stored answers may hold personal data).
 			tag, err := k.Pool.Exec(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES ($1, $2, $3)
-				ON CONFLICT DO NOTHING`, tenant, key, reqHash)
+				ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = now(), status = NULL, response = NULL
+				WHERE (idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - $4::interval)
+				   OR idempotency_keys.created_at < now() - $5::interval`, tenant, key, reqHash, AbandonAfter.String(), KeyTTL.String())
 			if err != nil {
 				return err
 			}
@@ -174,4 +187,19 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.body.Write(b)
 	return r.ResponseWriter.Write(b)
+}
+
+// Sweep deletes expired Idempotency-Key records every interval until ctx ends
+// (their stored answers may hold personal data, so they are not kept).
+func (k *Kit) Sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		_, _ = k.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`, KeyTTL.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

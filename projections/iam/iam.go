@@ -138,6 +138,16 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 			return rows.Err()
 		}
 	}
+	// open fails the batch on a transient key error (it is retried) instead of
+	// writing "[erased]" into a live user's row; only a destroyed key reads as erased.
+	var openErr error
+	open := func(v string) string {
+		pt, err := p.Keys.Open(ctx, v)
+		if err != nil && openErr == nil {
+			openErr = err
+		}
+		return pt
+	}
 	for i := range evs {
 		e := &evs[i]
 		var err error
@@ -153,10 +163,10 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 			if err = e.Decode(&d); err == nil {
 				u := users[e.Subject]
 				*u = userRow{ID: d.UserID, TenantID: d.TenantID, Role: d.Role, Status: d.Status, InvitationHash: d.InvitationHash,
-					Email: p.Keys.MustOpen(ctx, d.Email), Name: p.Keys.MustOpen(ctx, d.Name), CreatedBy: e.Actor,
+					Email: open(d.Email), Name: open(d.Name), CreatedBy: e.Actor,
 					Version: e.Version, CreatedAt: e.Time, UpdatedAt: e.Time, loaded: u.loaded, Roles: []string{d.Role}}
 				if d.PasswordHash != "" {
-					u.PasswordHash = p.Keys.MustOpen(ctx, d.PasswordHash)
+					u.PasswordHash = open(d.PasswordHash)
 				}
 				u.Erased = u.Email == eventstore.Erased
 			}
@@ -165,7 +175,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 			if err = e.Decode(&d); err == nil {
 				u := users[e.Subject]
 				if d.Name != nil {
-					u.Name = p.Keys.MustOpen(ctx, *d.Name)
+					u.Name = open(*d.Name)
 				}
 				if d.Role != nil {
 					u.Roles = replaceFirst(u.Roles, *d.Role)
@@ -196,7 +206,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 		case iam.PasswordChanged.Name, iam.PasswordReset.Name:
 			var d iam.PasswordChangedV1
 			if err = e.Decode(&d); err == nil {
-				err = upsertAuth(ctx, tx, s, e, `password_hash = $4`, p.Keys.MustOpen(ctx, d.PasswordHash))
+				err = upsertAuth(ctx, tx, s, e, `password_hash = $4`, open(d.PasswordHash))
 			}
 		case iam.MfaEnrolled.Name:
 			err = upsertAuth(ctx, tx, s, e, `mfa_enabled = $4`, true)
@@ -273,6 +283,9 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 				_, err = tx.Exec(ctx, `UPDATE `+s+`.sessions SET refresh_hash = $2, expires_at = $3, refreshed_at = $4 WHERE id = $1`,
 					d.SessionID, d.RefreshHash, d.ExpiresAt, e.Time)
 			}
+		}
+		if err == nil {
+			err = openErr
 		}
 		if err != nil {
 			return fmt.Errorf("projections/iam: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
