@@ -44,8 +44,11 @@ type Config struct {
 
 	// Rate limiting (http/ratelimit): shared through Redis when RedisURL is
 	// set, per process otherwise. Zero values mean the defaults.
-	RedisURL            string        `env:"ASTRA_REDIS_URL"`
-	RedisPrefix         string        `env:"ASTRA_REDIS_PREFIX" envDefault:"astra:"`
+	RedisURL    string `env:"ASTRA_REDIS_URL"`
+	RedisPrefix string `env:"ASTRA_REDIS_PREFIX" envDefault:"astra:"`
+
+	// The gateway's built-in mock provider answers after this latency.
+	MockLatency         time.Duration `env:"ASTRA_MOCK_LATENCY" envDefault:"0s"`
 	RateLimitPerMinute  int           `env:"ASTRA_RATE_LIMIT_PER_MINUTE" envDefault:"6000"`
 	RateLimitAnon       int           `env:"ASTRA_RATE_LIMIT_ANON_PER_MINUTE" envDefault:"600"`
 	RateLimitWindow     time.Duration `env:"ASTRA_RATE_LIMIT_WINDOW" envDefault:"1m"`

@@ -128,6 +128,15 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	if err != nil {
 		return err
 	}
+	gw, err := newGateway(cfg, st, kit, log)
+	if err != nil {
+		return err
+	}
+	defer gw.close()
+	if err := gw.runtime.Init(ctx); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	background("gateway runtime", gw.runtime.Run)
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
 	rateGuard, closeRedis, err := newRateGuard(cfg, queries, log)
 	if err != nil {
@@ -141,6 +150,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
 		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard,
+		Gateway: gw.api, GatewayAdmin: gw.admin,
 		Risk: &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},
 	})
 

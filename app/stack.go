@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
 	rmrisk "github.com/astrabastion/astra/projections/risk"
 	"log/slog"
 	"net/url"
@@ -81,7 +82,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		return nil, err
 	}
 	s.Store = eventstore.NewStore(s.Pool)
-	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{})
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{})
 	return s, nil
 }
 

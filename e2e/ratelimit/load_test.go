@@ -26,7 +26,7 @@ const (
 	perMinute    = 1200                                       // tenant A's own setting …
 	perWindow    = perMinute * int(window) / int(time.Minute) // … which is 80 per 4 s window
 	offeredRate  = 2000.0                                     // requests/s offered by tenant A
-	loadDuration = 12500 * time.Millisecond                   // 2.5 windows: far from a window boundary
+	loadDuration = 10 * time.Second                           // 2.5 windows: far from a window boundary
 	workers      = 48                                         // concurrent requests of tenant A
 	steadyRate   = 20.0                                       // requests/s of tenant B
 )

@@ -4,6 +4,7 @@
 package server
 
 import (
+	httpgw "github.com/astrabastion/astra/http/gateway"
 	httprisk "github.com/astrabastion/astra/http/risk"
 	"log/slog"
 	"net/http"
@@ -22,16 +23,19 @@ import (
 
 // Deps are the module APIs the server mounts.
 type Deps struct {
-	Version    string
-	BodyLimit  int64
-	Logger     *slog.Logger
-	Auth       *auth.Authenticator
-	IAM        *httpiam.API
-	Admin      *admin.API
-	Hub        *ws.Hub
-	SSO        *httpsso.API
-	Risk       *httprisk.API
-	Collectors []prometheus.Collector
+	Version   string
+	BodyLimit int64
+	Logger    *slog.Logger
+	Auth      *auth.Authenticator
+	IAM       *httpiam.API
+	Admin     *admin.API
+	Hub       *ws.Hub
+	SSO       *httpsso.API
+	Risk      *httprisk.API
+	// Gateway and GatewayAdmin serve the AI gateway.
+	Gateway      *httpgw.API
+	GatewayAdmin *httpgw.Admin
+	Collectors   []prometheus.Collector
 	// RateLimit limits every route except the health checks; nil disables it.
 	RateLimit *ratelimit.Guard
 }
@@ -47,6 +51,12 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg.Add(d.IAM.LifecycleRoutes()...)
 	reg.Add(d.IAM.APIKeyRoutes()...)
 	reg.Add(d.Admin.Routes()...)
+	if d.Gateway != nil {
+		reg.Add(d.Gateway.Routes()...)
+		reg.Add(d.Gateway.OpenAIRoutes()...)
+		reg.Add(d.GatewayAdmin.Routes()...)
+		reg.Add(d.GatewayAdmin.TrafficRoutes(d.Gateway)...)
+	}
 	if d.Risk != nil {
 		reg.Add(d.Risk.Routes()...)
 	}

@@ -75,7 +75,7 @@ func (m *Model) Score(a *Analysis) float64 {
 		z1 += a.Dot / math.Sqrt(float64(a.NFeat))
 	}
 	ev := a.Evidence()
-	z := m.C[0] + m.C[1]*z1
+	z := m.C[0] + m.C[1]*4*math.Tanh(z1/4)
 	for i, v := range ev {
 		z += m.C[2+i] * v
 	}

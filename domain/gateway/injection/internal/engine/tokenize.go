@@ -96,11 +96,11 @@ func tokenize(ns string, toks []token) []token {
 		case word == "www" && i+1 < len(ns) && ns[i] == '.' && isAlnum(ns[i+1]):
 			i = urlEnd(ns, i)
 			t.s, t.kind = urlKey, kindURL
-		case strings.IndexByte(word, '@') > 0 && i+1 < len(ns) && ns[i] == '.' && isAlpha(ns[i+1]):
+		case strings.IndexByte(word, '@') > 0 && i+1 < len(ns) && (ns[i] == '.' || ns[i] == '-') && isAlnum(ns[i+1]) && hasDomainDot(ns[i:]):
 			for i < len(ns) && (isAlnum(ns[i]) || ns[i] == '.' || ns[i] == '-') {
 				i++
 			}
-			for i > start && ns[i-1] == '.' {
+			for i > start && (ns[i-1] == '.' || ns[i-1] == '-') {
 				i--
 			}
 			t.s, t.kind = emailKey, kindEmail
@@ -278,4 +278,19 @@ func (sg *segmenter) split(s string) []string {
 		parts[l], parts[r] = parts[r], parts[l]
 	}
 	return parts
+}
+
+// hasDomainDot reports whether the domain continuation s contains a dot
+// followed by a letter before it ends.
+func hasDomainDot(s string) bool {
+	for i := 0; i < len(s) && i < 256; i++ {
+		c := s[i]
+		if c == '.' && i+1 < len(s) && isAlpha(s[i+1]) {
+			return true
+		}
+		if !isAlnum(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return false
 }

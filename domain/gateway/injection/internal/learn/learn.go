@@ -109,9 +109,13 @@ func stage1(w []float32, b float64, s *Sample) float64 {
 	return z
 }
 
+// Squash bounds the stage-1 logit (4·tanh(z/4)) so that the n-gram model
+// alone cannot push a score to certainty.
+func Squash(z float64) float64 { return 4 * math.Tanh(z/4) }
+
 // Combine returns the calibrated score from a stage-1 logit and evidence.
 func (m *Model) Combine(z1 float64, ev []float64) float64 {
-	z := m.C[0] + m.C[1]*z1
+	z := m.C[0] + m.C[1]*Squash(z1)
 	for i, v := range ev {
 		z += m.C[2+i] * v
 	}
@@ -259,7 +263,7 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 	wt := make([]float64, len(items))
 	for n, i := range items {
 		s := &samples[i]
-		x[n] = append([]float64{oof[i]}, s.Ev...)
+		x[n] = append([]float64{Squash(oof[i])}, s.Ev...)
 		y[n], wt[n] = s.Label, s.Weight
 	}
 	c := trainStage2(x, y, wt, cfg)
@@ -269,7 +273,7 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 	var negScores []float64
 	for n := range items {
 		if y[n] < 0.5 {
-			negScores = append(negScores, m.Combine(x[n][0], x[n][1:]))
+			negScores = append(negScores, m.Combine(oof[items[n]], x[n][1:]))
 		}
 	}
 	m.Threshold = ThresholdForFPR(negScores, cfg.MaxFPR, cfg.MinThresh)
