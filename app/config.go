@@ -48,7 +48,9 @@ type Config struct {
 	RedisPrefix string `env:"ASTRA_REDIS_PREFIX" envDefault:"astra:"`
 
 	// The gateway's built-in mock provider answers after this latency.
-	MockLatency         time.Duration `env:"ASTRA_MOCK_LATENCY" envDefault:"0s"`
+	MockLatency time.Duration `env:"ASTRA_MOCK_LATENCY" envDefault:"0s"`
+	// TrustRecalcInterval is how often scores are recalculated (decay alone moves them).
+	TrustRecalcInterval time.Duration `env:"ASTRA_TRUST_RECALC_INTERVAL" envDefault:"30s"`
 	RateLimitPerMinute  int           `env:"ASTRA_RATE_LIMIT_PER_MINUTE" envDefault:"6000"`
 	RateLimitAnon       int           `env:"ASTRA_RATE_LIMIT_ANON_PER_MINUTE" envDefault:"600"`
 	RateLimitWindow     time.Duration `env:"ASTRA_RATE_LIMIT_WINDOW" envDefault:"1m"`

@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	cmdrisk "github.com/astrabastion/astra/commands/risk"
+	cmdtrust "github.com/astrabastion/astra/commands/trust"
+	"github.com/astrabastion/astra/gateway"
 	httprisk "github.com/astrabastion/astra/http/risk"
+	httptrust "github.com/astrabastion/astra/http/trust"
 	rmrisk "github.com/astrabastion/astra/projections/risk"
+	rmtrust "github.com/astrabastion/astra/projections/trust"
 	"net"
 	"net/http"
 	"os"
@@ -41,6 +45,10 @@ type Running struct {
 	Hub      *ws.Hub
 	Signer   *auth.Signer
 	Auth     *auth.Authenticator
+	// Trust recalculates scores; tests set its clock.
+	Trust *cmdtrust.Handlers
+	// Gateway is the gateway runtime.
+	Gateway  *gateway.Runtime
 	Echo     *echo.Echo
 	Registry *platform.Registry
 }
@@ -137,6 +145,11 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	background("gateway runtime", gw.runtime.Run)
+	trustQueries := &rmtrust.Queries{Runner: st.Runner}
+	trustCommands := &cmdtrust.Handlers{Store: st.Store, Queries: trustQueries, Log: log}
+	if cfg.TrustRecalcInterval > 0 {
+		background("trust recalculation", func(ctx context.Context) error { return trustCommands.Run(ctx, cfg.TrustRecalcInterval) })
+	}
 	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
 	rateGuard, closeRedis, err := newRateGuard(cfg, queries, log)
 	if err != nil {
@@ -151,7 +164,8 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
 		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard,
 		Gateway: gw.api, GatewayAdmin: gw.admin,
-		Risk: &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},
+		Trust: &httptrust.API{Commands: trustCommands, Queries: trustQueries, Writes: kit},
+		Risk:  &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -162,7 +176,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)
 	if opts.OnReady != nil {
 		opts.OnReady(&Running{Addr: ln.Addr().String(), Stack: st, Commands: commands, Relay: relay, Hub: hub,
-			Signer: signer, Auth: authn, Echo: e, Registry: reg})
+			Signer: signer, Auth: authn, Echo: e, Registry: reg, Trust: trustCommands, Gateway: gw.runtime})
 	}
 	errc := make(chan error, 1)
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 	rmrisk "github.com/astrabastion/astra/projections/risk"
+	rmtrust "github.com/astrabastion/astra/projections/trust"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -82,7 +83,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		return nil, err
 	}
 	s.Store = eventstore.NewStore(s.Pool)
-	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{})
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{}, rmtrust.Projection{})
 	return s, nil
 }
 

@@ -476,3 +476,12 @@ func (s *Store) StreamVersion(ctx context.Context, streamID string) (int64, erro
 	}
 	return v, err
 }
+
+// Last reads the last event of a stream (nil when the stream does not exist).
+func (s *Store) Last(ctx context.Context, streamID string) (*Event, error) {
+	evs, err := queryEvents(ctx, s.pool, `WHERE stream_id = $1 ORDER BY version DESC LIMIT 1`, streamID)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	return &evs[0], nil
+}

@@ -225,9 +225,7 @@ func eraseSubjectCmd() *cobra.Command {
 }
 
 func benchCmd() *cobra.Command {
-	return &cobra.Command{Use: "bench", Short: "Benchmarks live in Go benchmarks: see README (go test -bench)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Println("Run: go test -run '^$' -bench . -benchtime 5s ./eventstore/ ./projections/...  (see README, Benchmarks)")
-			return nil
-		}}
+	c := &cobra.Command{Use: "bench", Short: "Benchmarks: `astra bench gateway`; the others are Go benchmarks (see README, Benchmarks)"}
+	c.AddCommand(benchGatewayCmd())
+	return c
 }

@@ -74,7 +74,9 @@ func (h *Handlers) RegisterProvider(ctx context.Context, meta eventstore.Metadat
 }
 
 // CredentialSubject is the key that seals a tenant's provider credentials.
-func CredentialSubject(tenantID string) string { return "credentials:" + tenantID }
+// It holds no ':' — a sealed value is "enc:v1:<subject>:<ciphertext>" and the
+// keyring reads the subject up to the first colon.
+func CredentialSubject(tenantID string) string { return "credentials/" + tenantID }
 
 func (h *Handlers) provider(ctx context.Context, meta eventstore.Metadata, id string, expected int64) (int64, error) {
 	removed := false

@@ -270,3 +270,23 @@ func TopMovers(signals []Signal, cfg DecayConfig, now time.Time, n int) []Signal
 	}
 	return out
 }
+
+// Snapshot is what computing a tenant's score needs: its pillar aggregates,
+// configuration and the last recorded score.
+type Snapshot struct {
+	States  map[string]*PillarState
+	Decay   DecayConfig
+	Weights map[string]float64
+	Last    *LastScore
+	Signals int
+}
+
+// LastScore is the last recorded score and its stream version.
+type LastScore struct {
+	Score   float64
+	Grade   string
+	Known   bool
+	At      time.Time
+	Version int64
+	Signals int
+}

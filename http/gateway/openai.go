@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,9 +68,30 @@ type OpenAIModel struct {
 }
 
 // OpenAIEmbeddingsRequest is the OpenAI embeddings body; input is a string or a list of strings.
+// encoding_format "base64" (what the official SDKs ask for by default) answers
+// each vector as the base64 of its little-endian float32 values.
 type OpenAIEmbeddingsRequest struct {
-	Model string `json:"model"`
-	Input any    `json:"input"`
+	Model          string `json:"model"`
+	Input          any    `json:"input"`
+	EncodingFormat string `json:"encoding_format,omitempty"`
+	Dimensions     *int   `json:"dimensions,omitempty"`
+	User           string `json:"user,omitempty"`
+}
+
+// OpenAIEmbeddingList is the OpenAI embeddings answer.
+type OpenAIEmbeddingList struct {
+	Object string            `json:"object"`
+	Data   []OpenAIEmbedding `json:"data"`
+	Model  string            `json:"model"`
+	Usage  providers.Usage   `json:"usage"`
+}
+
+// OpenAIEmbedding is one vector: a list of numbers, or with
+// encoding_format=base64 a base64 string of little-endian float32 values.
+type OpenAIEmbedding struct {
+	Object    string `json:"object"`
+	Index     int    `json:"index"`
+	Embedding any    `json:"embedding"`
 }
 
 // OpenAIError is OpenAI's error envelope.
@@ -94,7 +118,7 @@ func (a *API) OpenAIRoutes() []platform.Route {
 			Summary: "OpenAI-compatible model list", Permission: "gateway:read", Raw: true, Response: OpenAIModelList{}, Handler: a.openaiModels},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/embeddings", OperationID: "openaiEmbeddings", Tag: "gateway-openai",
 			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true,
-			Request: OpenAIEmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: a.openaiEmbeddings},
+			Request: OpenAIEmbeddingsRequest{}, Response: OpenAIEmbeddingList{}, Handler: a.openaiEmbeddings},
 	}
 }
 
@@ -282,6 +306,9 @@ func (a *API) openaiEmbeddings(c echo.Context) error {
 	if req.Model == "" || len(input) == 0 || len(input) > 2048 {
 		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "model and 1 to 2048 inputs are required.")
 	}
+	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
+		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "encoding_format must be float or base64.")
+	}
 	provider, model, err := a.route(c, req.Model)
 	if err != nil {
 		return err
@@ -296,6 +323,26 @@ func (a *API) openaiEmbeddings(c echo.Context) error {
 	if res.Blocked != nil {
 		return openaiBlocked(c, res.Blocked)
 	}
-	res.Embeddings.Model = req.Model
-	return c.JSON(http.StatusOK, res.Embeddings)
+	out := OpenAIEmbeddingList{Object: "list", Data: make([]OpenAIEmbedding, 0, len(res.Embeddings.Data)), Model: req.Model, Usage: res.Embeddings.Usage}
+	for _, e := range res.Embeddings.Data {
+		vec := any(e.Embedding)
+		if e.Embedding == nil {
+			vec = []float64{}
+		}
+		if req.EncodingFormat == "base64" {
+			vec = float32Base64(e.Embedding)
+		}
+		out.Data = append(out.Data, OpenAIEmbedding{Object: "embedding", Index: e.Index, Embedding: vec})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// float32Base64 encodes a vector as OpenAI does for encoding_format=base64:
+// little-endian IEEE 754 float32 values, base64 (standard, padded).
+func float32Base64(v []float64) string {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(f)))
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }

@@ -88,6 +88,9 @@ var Catalogue = map[string]CatalogueEntry{
 	"RSK-004": {http.StatusConflict, "No FAIR inputs", "The risk has no FAIR model to simulate."},
 	"RSK-005": {http.StatusNotFound, "Simulation not found", "No simulation with that id exists in the tenant."},
 
+	// Trust.
+	"TRU-001": {http.StatusNotFound, "Pillar not found", "No pillar with that name (security, compliance, risk, resilience, ai_governance)."},
+
 	// Single sign-on.
 	"SSO-001": {http.StatusNotFound, "SSO provider not found", "No OIDC identity provider with that id exists in the tenant."},
 	"SSO-002": {http.StatusUnprocessableEntity, "Invalid SSO provider settings", "A provider setting is invalid; errors[] names it (e.g. provisioning users needs allowed_domains and a built-in role other than platform_admin)."},

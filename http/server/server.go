@@ -6,6 +6,7 @@ package server
 import (
 	httpgw "github.com/astrabastion/astra/http/gateway"
 	httprisk "github.com/astrabastion/astra/http/risk"
+	httptrust "github.com/astrabastion/astra/http/trust"
 	"log/slog"
 	"net/http"
 
@@ -32,6 +33,7 @@ type Deps struct {
 	Hub       *ws.Hub
 	SSO       *httpsso.API
 	Risk      *httprisk.API
+	Trust     *httptrust.API
 	// Gateway and GatewayAdmin serve the AI gateway.
 	Gateway      *httpgw.API
 	GatewayAdmin *httpgw.Admin
@@ -56,6 +58,9 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 		reg.Add(d.Gateway.OpenAIRoutes()...)
 		reg.Add(d.GatewayAdmin.Routes()...)
 		reg.Add(d.GatewayAdmin.TrafficRoutes(d.Gateway)...)
+	}
+	if d.Trust != nil {
+		reg.Add(d.Trust.Routes()...)
 	}
 	if d.Risk != nil {
 		reg.Add(d.Risk.Routes()...)

@@ -55,8 +55,11 @@ const (
 const SendBuffer = 64 << 10
 
 // boundedHijacker hands the hijacked connection to the WebSocket library with
-// its send buffer bounded to SendBuffer.
-type boundedHijacker struct{ http.ResponseWriter }
+// its kernel send buffer bounded to size bytes.
+type boundedHijacker struct {
+	http.ResponseWriter
+	size int
+}
 
 // Hijack implements http.Hijacker.
 func (b boundedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -69,14 +72,15 @@ func (b boundedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		raw = tc.NetConn()
 	}
 	if tc, ok := raw.(*net.TCPConn); ok {
-		_ = tc.SetWriteBuffer(SendBuffer)
+		_ = tc.SetWriteBuffer(b.size)
 	}
 	return conn, rw, nil
 }
 
 // Handler upgrades GET /ws.
 func (h *Hub) Handler(c echo.Context) error {
-	conn, err := websocket.Accept(boundedHijacker{c.Response()}, c.Request(), &websocket.AcceptOptions{
+	_, sendBuffer := h.Limits()
+	conn, err := websocket.Accept(boundedHijacker{c.Response(), sendBuffer}, c.Request(), &websocket.AcceptOptions{
 		// Browsers on other origins may connect: the stream authenticates with a
 		// token in the first message, never with cookies.
 		InsecureSkipVerify: true,
@@ -98,7 +102,8 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		conn.Close(StatusUnauthenticated, "authentication failed")
 		return
 	}
-	s := &subscriber{principal: p, out: make(chan []byte, Buffer), drop: make(chan struct{})}
+	queue, _ := h.Limits()
+	s := &subscriber{principal: p, out: make(chan []byte, queue), drop: make(chan struct{})}
 	if err := writeJSON(ctx, conn, serverMessage{Type: "authenticated", TenantID: p.ActingTenant, Subject: p.Subject}); err != nil {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -41,6 +42,8 @@ type Hub struct {
 	mu   sync.RWMutex
 	subs map[*subscriber]struct{}
 
+	queueLimit, sendLimit atomic.Int64 // see Limits
+
 	delivered prometheus.Counter
 	dropped   prometheus.Counter
 	live      prometheus.GaugeFunc
@@ -55,6 +58,27 @@ func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, authn *auth.Authentica
 	h.live = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "astra_ws_subscribers", Help: "Connected WebSocket subscribers."},
 		func() float64 { h.mu.RLock(); defer h.mu.RUnlock(); return float64(len(h.subs)) })
 	return h
+}
+
+// Limits are the per-subscriber bounds for streams opened from now on: how
+// many events may queue (Buffer by default) and the kernel send buffer in
+// bytes (SendBuffer by default).
+func (h *Hub) Limits() (queue, sendBuffer int) {
+	queue, sendBuffer = int(h.queueLimit.Load()), int(h.sendLimit.Load())
+	if queue <= 0 {
+		queue = Buffer
+	}
+	if sendBuffer <= 0 {
+		sendBuffer = SendBuffer
+	}
+	return queue, sendBuffer
+}
+
+// SetLimits changes the per-subscriber bounds for streams opened from now on
+// (zero restores a default); tests shrink them to overflow a stream quickly.
+func (h *Hub) SetLimits(queue, sendBuffer int) {
+	h.queueLimit.Store(int64(queue))
+	h.sendLimit.Store(int64(sendBuffer))
 }
 
 // Dropped is how many subscribers were dropped for being too slow.

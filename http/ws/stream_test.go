@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -285,85 +284,80 @@ func TestStream(t *testing.T) {
 	})
 
 	t.Run("SlowSubscriberIsDroppedWith4408WithoutStallingOthers", func(t *testing.T) {
-		// The slow subscriber reads one message every 250 ms, far slower than the
-		// writes below, so its queue (ws.Buffer events, behind ws.SendBuffer
-		// bytes the kernel holds) overflows however fast this machine is, while
-		// no single write to it stalls for the hub's whole write timeout.
-		const writers = 8
-		limit := int64(ws.Buffer + 2*ws.SendBuffer/400 + 400)
+		const writers, n = 8, 320
 		var targets []user
 		for i := range writers {
 			targets = append(targets, createUser(t, in, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
 		}
+		hub := in.Running.Hub
 		fast := in.DialWS(t, admin)
 		fast.Subscribe("", "iam.user.updated")
-		slow := dialSlowReader(t, in, admin, "iam.user.updated")
-
-		hub := in.Running.Hub
+		// The stuck subscriber gets a small queue and send buffer, so that it
+		// overflows after a few dozen events on any machine, long before the
+		// hub's write timeout would cut it off without a close frame. With the
+		// defaults it takes about ws.Buffer events plus 2×ws.SendBuffer bytes.
+		queue, send := hub.Limits()
+		if queue != ws.Buffer || send != ws.SendBuffer {
+			t.Fatalf("default limits %d events, %d bytes", queue, send)
+		}
+		hub.SetLimits(16, 4096)
+		slow := dialStuck(t, in, admin, "iam.user.updated")
+		hub.SetLimits(0, 0)
 		droppedBefore := hub.Dropped()
-		slow.trickle(250 * time.Millisecond)
-		var started, written atomic.Int64
-		var stop atomic.Bool
-		begin := time.Now()
+
 		var wg sync.WaitGroup
 		for w := range writers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := 0; !stop.Load() && started.Add(1) <= limit; i++ {
-					// A long name makes every event big, so that few fill the socket buffers.
+				for i := range n / writers {
 					rename(t, in, admin, targets[w].ID, fmt.Sprintf("%03d-%s", i, strings.Repeat("n", 190)))
-					written.Add(1)
 				}
 			}()
 		}
 		writing := make(chan struct{})
 		go func() { wg.Wait(); close(writing) }()
+		begin := time.Now()
 		for hub.Dropped() == droppedBefore {
 			select {
 			case <-writing:
-				t.Fatalf("the slow subscriber was not dropped after %d events", written.Load())
+				if hub.Dropped() == droppedBefore {
+					t.Fatalf("the subscriber that stopped reading was not dropped after %d events", n)
+				}
 			case <-time.After(5 * time.Millisecond):
 			}
 		}
-		stop.Store(true)
-		// Reading at full speed again, it finds the rest of what was sent and
-		// then the close frame with 4408.
-		received, code, reason := slow.drain(20 * time.Second)
-		<-writing
-		n := int(written.Load())
-		t.Logf("dropped after about %d events (%s); it had received %d, then %d %q", n, time.Since(begin), received, code, reason)
-		if n <= 300 {
-			t.Fatalf("dropped after only %d events", n)
-		}
+		// Reading again, it finds what the socket held and then the close frame.
+		received, code, reason := slow.drain(10 * time.Second)
+		t.Logf("dropped %s into the writes; it had %d events, then %d %q", time.Since(begin), received, code, reason)
 		if code != ws.StatusSlowConsumer {
 			t.Fatalf("slow subscriber: close code %d (%q) after %d events, want 4408", code, reason, received)
 		}
-		if received >= n {
-			t.Fatalf("slow subscriber received all %d events; it was never dropped", received)
+		<-writing
+		if received >= n/2 {
+			t.Fatalf("the stuck subscriber received %d of %d events", received, n)
 		}
 		got := fast.Events(30*time.Second, func(evs []map[string]any) bool { return len(evs) >= n })
 		got = append(got, fast.Quiet(300*time.Millisecond)...)
 		if len(got) != n {
-			t.Fatalf("the reading subscriber got %d of %d events while another stalled", len(got), n)
+			t.Fatalf("the reading subscriber got %d of %d events while another was stuck", len(got), n)
+		}
+		// Streams opened now have the default limits again.
+		if q, sb := hub.Limits(); q != ws.Buffer || sb != ws.SendBuffer {
+			t.Fatalf("limits after the reset: %d, %d", q, sb)
 		}
 	})
 }
 
-// slowReader is a WebSocket client that authenticates, subscribes and then
-// reads slowly, like a stuck dashboard.
-type slowReader struct {
-	conn      *websocket.Conn
-	received  atomic.Int64
-	fullSpeed chan struct{}
-	done      chan struct{}
-	code      websocket.StatusCode
-	reason    string
+// stuck is a WebSocket client that authenticates, subscribes and then stops
+// reading, like a hung dashboard.
+type stuck struct {
+	conn *websocket.Conn
 }
 
-// dialSlowReader connects with a tiny socket receive buffer, so that the
-// server's queue for it fills after few events.
-func dialSlowReader(t *testing.T, in *testkit.Instance, token string, channels ...string) *slowReader {
+// dialStuck connects with a tiny socket receive buffer, so that the server's
+// queue for it fills after few events.
+func dialStuck(t *testing.T, in *testkit.Instance, token string, channels ...string) *stuck {
 	t.Helper()
 	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
@@ -400,42 +394,26 @@ func dialSlowReader(t *testing.T, in *testkit.Instance, token string, channels .
 			t.Fatalf("%s: got %s", msg["type"], reply)
 		}
 	}
-	return &slowReader{conn: conn, fullSpeed: make(chan struct{}), done: make(chan struct{})}
+	return &stuck{conn: conn}
 }
 
-// trickle starts reading one message per interval, until drain.
-func (sr *slowReader) trickle(interval time.Duration) {
-	go func() {
-		defer close(sr.done)
-		for {
-			select {
-			case <-sr.fullSpeed:
-			case <-time.After(interval):
+// drain reads until the server closes the stream and returns how many events
+// arrived and the close status and reason.
+func (s *stuck) drain(timeout time.Duration) (int, websocket.StatusCode, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n := 0
+	for {
+		_, b, err := s.conn.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return n, ce.Code, ce.Reason
 			}
-			_, b, err := sr.conn.Read(context.Background())
-			if err != nil {
-				sr.code, sr.reason = websocket.CloseStatus(err), err.Error()
-				var ce websocket.CloseError
-				if errors.As(err, &ce) {
-					sr.reason = ce.Reason
-				}
-				return
-			}
-			if strings.Contains(string(b), `"specversion"`) {
-				sr.received.Add(1)
-			}
+			return n, -1, err.Error()
 		}
-	}()
-}
-
-// drain reads at full speed until the server closes the stream and returns
-// how many events arrived in all and the close status and reason.
-func (sr *slowReader) drain(timeout time.Duration) (int, websocket.StatusCode, string) {
-	close(sr.fullSpeed)
-	select {
-	case <-sr.done:
-		return int(sr.received.Load()), sr.code, sr.reason
-	case <-time.After(timeout):
-		return int(sr.received.Load()), -1, "not closed within " + timeout.String()
+		if strings.Contains(string(b), `"specversion"`) {
+			n++
+		}
 	}
 }

@@ -167,7 +167,7 @@ func findIPs(d *Detector, s *scan) {
 		for j < len(t) && j-i < 45 && (isHex(t[j]) || t[j] == ':' || t[j] == '.') {
 			j++
 		}
-		pos = j
+		pos = max(j, c+1)
 		for j > i && (t[j-1] == '.' || (t[j-1] == ':' && (j-2 < i || t[j-2] != ':'))) {
 			j--
 		}

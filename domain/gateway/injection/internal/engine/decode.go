@@ -221,11 +221,9 @@ func decodeB64(run string) []byte {
 }
 
 // spacedBytes decodes runs of at least five hex pairs or binary octets
-// separated by spaces or commas.
+// separated by spaces or commas ("49 67 6e …", "0x49 0x67 …", "01001001 …").
 func spacedBytes(s string) string {
-	var out []byte
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' })
-	var cur []byte
+	var out, cur []byte
 	flush := func() {
 		if len(cur) >= 5 && printable(cur) {
 			out = append(out, cur...)
@@ -233,19 +231,32 @@ func spacedBytes(s string) string {
 		}
 		cur = cur[:0]
 	}
-	for _, f := range fields {
-		f = strings.TrimPrefix(strings.TrimPrefix(f, "0x"), "0X")
+	for i := 0; i < len(s); {
+		for i < len(s) && (s[i] == ' ' || s[i] == ',' || s[i] == '\n' || s[i] == '\t') {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' && s[j] != ',' && s[j] != '\n' && s[j] != '\t' {
+			j++
+		}
+		f := s[i:j]
+		i = j
+		if len(f) == 4 && (f[:2] == "0x" || f[:2] == "0X") {
+			f = f[2:]
+		}
 		switch {
 		case len(f) == 2 && hexVal(f[0]) >= 0 && hexVal(f[1]) >= 0:
 			cur = append(cur, byte(hexVal(f[0])<<4|hexVal(f[1])))
 		case len(f) == 8 && strings.Trim(f, "01") == "":
 			v := 0
-			for i := 0; i < 8; i++ {
-				v = v<<1 | int(f[i]-'0')
+			for k := 0; k < 8; k++ {
+				v = v<<1 | int(f[k]-'0')
 			}
 			cur = append(cur, byte(v))
 		default:
-			flush()
+			if len(cur) > 0 {
+				flush()
+			}
 		}
 	}
 	flush()

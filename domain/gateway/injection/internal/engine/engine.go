@@ -134,18 +134,22 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 	}
 
 	// literals
-	sc.lits = scanLiterals(ns, sc.lits[:0])
+	var lit litFacts
+	sc.lits, lit = scanLiterals(ns, sc.lits[:0])
 	for _, h := range sc.lits {
 		if h.rule < 0 {
 			add(Signal{Family: FamDelimiter, Rule: "chat_template_token", Weight: 0.8, Evidence: snippet(ns, h.start, h.start+len(h.lit)), pos: h.start})
 			continue
 		}
 		lr := &literalRules[h.rule]
+		if lr.name == "cipher_mention" && (h.lit == "rot13" || h.lit == "rot-13") {
+			lit.rot13 = true
+		}
 		add(Signal{Family: lr.family, Rule: lr.name, Weight: lr.weight, Evidence: snippet(ns, h.start, h.start+len(h.lit)), pos: h.start})
 	}
 
 	// lines: forged turns, headers, fences
-	lf := scanLines(ns)
+	lf := scanLines(ns, &lit)
 	if lf.sysRole {
 		add(Signal{Family: FamDelimiter, Rule: "forged_system_turn", Weight: 0.55, Evidence: lineAt(ns, lf.sysAt), pos: lf.sysAt})
 	}
@@ -183,7 +187,7 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 	}
 
 	// document context and indirect injection
-	doc := documentCue(ns, &lf, urls)
+	doc := documentCue(ns, &lf, &lit, urls)
 	if ctx.Document {
 		doc = 1
 	}
@@ -225,7 +229,7 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 			segs = append(segs, string(info.tags))
 			add(Signal{Family: FamObfuscation, Rule: "unicode_tag_characters", Weight: 0.8, Evidence: snippet(string(info.tags), 0, len(info.tags)), Obfuscated: true})
 		}
-		if needRot13 || strings.Contains(ns, "rot13") || strings.Contains(ns, "rot-13") {
+		if needRot13 || lit.rot13 {
 			segs = append(segs, rot13(ns))
 		}
 		if needReverse {

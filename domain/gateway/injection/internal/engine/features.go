@@ -1,8 +1,5 @@
 package engine
 
-// CharGrams enables character 4-gram features.
-var CharGrams = true
-
 // FeatureBits sets the size of the hashed feature space (2^FeatureBits).
 const FeatureBits = 18
 
@@ -68,7 +65,7 @@ func hashFeatures(toks []token, lin *Linear, feats *[]uint32) (float64, int) {
 		emit(fnv(fnv(seedBi, prev)^0x1f, f), lin, feats, &dot)
 		n += 2
 		prev = f
-		if CharGrams && len(f) >= 3 && t.kind == kindWord {
+		if len(f) >= 3 && t.kind == kindWord {
 			// " f " sliding windows of 4 bytes
 			var buf [4]byte
 			pad := len(f) + 2

@@ -25,7 +25,7 @@ var literalRules = []literalRule{
 		"[system prompt]", "[admin override]", "<admin_override>", "<override>", "<root>", "[root]", "<new_instructions>", "<new instructions>", "[new instructions]"}},
 	{FamDelimiter, "context_closing_tag", 0.45, []string{"</user>", "</context>", "</document>", "</email>", "</data>", "</input>", "</user_input>",
 		"</query>", "</prompt>", "</human>", "</untrusted>", "</text>", "</message>", "</conversation>"}},
-	{FamDelimiter, "json_role_system", 0.55, []string{"\"role\": \"system\"", "\"role\":\"system\"", "'role': 'system'", "\"role\": \"developer\"", "role: system", "\"from\": \"system\""}},
+	{FamDelimiter, "json_role_system", 0.35, []string{"\"role\": \"system\"", "\"role\":\"system\"", "'role': 'system'", "\"role\": \"developer\"", "role: system", "\"from\": \"system\""}},
 	{FamDelimiter, "json_role_assistant", 0.3, []string{"\"role\": \"assistant\"", "\"role\":\"assistant\"", "'role': 'assistant'"}},
 	{FamExfiltration, "reverse_shell", 0.6, []string{"/dev/tcp/", "os.dup2(", "nc -e ", "ncat -e ", "bash -i >", "sh -i >", "mkfifo /tmp/", "socat exec:", "pty.spawn("}},
 	{FamExfiltration, "keylogger_or_capture", 0.45, []string{"pbpaste", "pyautogui.screenshot", "keyboard.on_press", "pynput", "getclipboarddata", "imagegrab.grab", "xclip -o", "clipboard.paste"}},
@@ -44,22 +44,96 @@ type literalHit struct {
 	lit   string
 }
 
-// scanLiterals appends the first occurrence of each literal rule.
-func scanLiterals(ns string, out []literalHit) []literalHit {
-	for ri := range literalRules {
-		best := -1
-		bestLit := ""
-		for _, l := range literalRules[ri].lits {
-			if i := strings.Index(ns, l); i >= 0 && (best < 0 || i < best) {
-				best, bestLit = i, l
-			}
+// Literal matching uses one pass over the text with an index from the first
+// two bytes of every literal to the literals that start with them.
+const (
+	litDocMarker   = -2 - iota // a document marker (docMarkers)
+	litEmailFrom               // "|email_from:"
+	litSubject                 // "subject:"
+	litFrom                    // "from:"
+	litTemplateOpen            // "<|" (generic chat-template token)
+)
+
+type litRef struct {
+	rule int
+	lit  string
+}
+
+type litIndex struct {
+	bucket [1 << 16]uint16 // first two bytes -> 1 + index into lists
+	lists  [][]litRef
+}
+
+var literals = buildLitIndex()
+
+func buildLitIndex() *litIndex {
+	x := &litIndex{}
+	add := func(rule int, lit string) {
+		k := uint16(lit[0])<<8 | uint16(lit[1])
+		if x.bucket[k] == 0 {
+			x.lists = append(x.lists, nil)
+			x.bucket[k] = uint16(len(x.lists))
 		}
-		if best >= 0 {
-			out = append(out, literalHit{rule: ri, start: best, lit: bestLit})
+		x.lists[x.bucket[k]-1] = append(x.lists[x.bucket[k]-1], litRef{rule, lit})
+	}
+	for ri, r := range literalRules {
+		for _, l := range r.lits {
+			add(ri, l)
+		}
+	}
+	for _, m := range docMarkers {
+		add(litDocMarker, m)
+	}
+	add(litEmailFrom, "|email_from:")
+	add(litSubject, "subject:")
+	add(litFrom, "from:")
+	add(litTemplateOpen, "<|")
+	return x
+}
+
+type litFacts struct {
+	docMarker, emailFrom, subject, from bool
+	rot13                               bool
+	templateAt                          int // first "<|", -1 if none
+}
+
+// scanLiterals appends the first occurrence of each literal rule and
+// reports the marker literals.
+func scanLiterals(ns string, out []literalHit) ([]literalHit, litFacts) {
+	f := litFacts{templateAt: -1}
+	var seen [64]bool
+	for i := 0; i+1 < len(ns); i++ {
+		b := literals.bucket[uint16(ns[i])<<8|uint16(ns[i+1])]
+		if b == 0 {
+			continue
+		}
+		for _, ref := range literals.lists[b-1] {
+			if !strings.HasPrefix(ns[i:], ref.lit) {
+				continue
+			}
+			switch ref.rule {
+			case litDocMarker:
+				f.docMarker = true
+			case litEmailFrom:
+				f.emailFrom = true
+			case litSubject:
+				f.subject = true
+			case litFrom:
+				f.from = true
+			case litTemplateOpen:
+				if f.templateAt < 0 {
+					f.templateAt = i
+				}
+			default:
+				if !seen[ref.rule] {
+					seen[ref.rule] = true
+					out = append(out, literalHit{rule: ref.rule, start: i, lit: ref.lit})
+				}
+			}
 		}
 	}
 	// generic chat-template token: <|word|>
-	if i := strings.Index(ns, "<|"); i >= 0 {
+	if i := f.templateAt; i >= 0 {
 		for i >= 0 && i < len(ns) {
 			j := i + 2
 			for j < len(ns) && j-i < 32 && (isAlnum(ns[j]) || ns[j] == '_' || ns[j] == '-') {
@@ -76,7 +150,7 @@ func scanLiterals(ns string, out []literalHit) []literalHit {
 			i += 2 + k
 		}
 	}
-	return out
+	return out, f
 }
 
 // lineScan looks at line starts for forged conversation turns, e-mail
@@ -114,7 +188,7 @@ func roleLabel(line string, roles []string) bool {
 	return false
 }
 
-func scanLines(ns string) lineFacts {
+func scanLines(ns string, lit *litFacts) lineFacts {
 	var f lineFacts
 	f.sysAt, f.aiAt = -1, -1
 	off := 0
@@ -152,7 +226,7 @@ func scanLines(ns string) lineFacts {
 		off = end + 1
 	}
 	// "SUBJECT: …|EMAIL_FROM: …" on one line
-	if strings.Contains(ns, "|email_from:") || (strings.Contains(ns, "subject:") && strings.Contains(ns, "from:")) {
+	if lit.emailFrom || (lit.subject && lit.from) {
 		f.headers += 2
 	}
 	return f
@@ -194,7 +268,7 @@ func isFence(line string) bool {
 
 // documentCue scores how much the text looks like a document, e-mail or web
 // page rather than a direct request.
-func documentCue(ns string, lf *lineFacts, urls int) float64 {
+func documentCue(ns string, lf *lineFacts, lit *litFacts, urls int) float64 {
 	cue := 0.0
 	switch {
 	case lf.headers >= 2:
@@ -202,11 +276,8 @@ func documentCue(ns string, lf *lineFacts, urls int) float64 {
 	case lf.headers == 1:
 		cue = 0.5
 	}
-	for _, m := range docMarkers {
-		if strings.Contains(ns, m) {
-			cue = max(cue, 0.6)
-			break
-		}
+	if lit.docMarker {
+		cue = max(cue, 0.6)
 	}
 	if urls >= 2 {
 		cue = max(cue, 0.4)

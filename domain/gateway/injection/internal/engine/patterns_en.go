@@ -33,7 +33,7 @@ const (
 		"developer message|developer instruction{,s}|prompt template|base prompt|system configuration|confidential instruction{,s}|" +
 		"internal instruction{,s}|internal rules|initialization prompt|starting prompt|opening instructions|first instructions|" +
 		"instructions above|rules above|text above|initial rules|custom instructions|core instructions|underlying prompt|root prompt"
-	nLeakWeak = "prompt|instruction{,s}|directive{,s}|programming|configuration|context window|training data|setup|initialization|guidelines|rules"
+	nLeakWeak = "prompt|instruction{,s}|directive{,s}|programming|configuration|context window|initialization|guidelines|rules"
 	nAI       = "ai|a i|assistant|ai assistant|chatbot|chat bot|language model|llm|model|bot|gpt|chatgpt|claude|gemini|copilot|agent|ai agent|" +
 		"ai model|large language model|summarizer|summariser|ai system|automated system|automated assistant|ai reader|ai tool|virtual assistant"
 	nSecret = "password{,s}|credential{,s}|api key{,s}|apikey{,s}|secret{,s}|secret key{,s}|access token{,s}|token{,s}|private key{,s}|" +
@@ -57,7 +57,7 @@ var rulesEN = []Rule{
 	{Family: FamRoleOverride, Name: "ignore_yours", Weight: 0.8, Gap: 1,
 		Slots: []string{vIgnoreCore + "|break|violate|drop|abandon", "yours|the above|your training|your programming|your guidelines|your rules|your instructions|your ethics|your restrictions|your filters|your safety|your principles|your directives|your policies|your constraints|your limitations|your morals|your values|your conditioning"}},
 	{Family: FamRoleOverride, Name: "new_instructions", Weight: 0.4, Gap: 1,
-		Slots: []string{"new|updated|revised|secret|overriding|priority|urgent|replacement|override", "instruction{,s}|directive{,s}|system prompt|orders|rules|system instructions|system message|programming|prime directive"}, Deny: "the"},
+		Slots: []string{"new|updated|revised|secret|overriding|priority|urgent|replacement|override", "instruction{,s}|directive{,s}|system prompt|orders|rules|system instructions|system message|programming|prime directive"}, Deny: "the", NotAfter: "the|my|our|his|her|their|these|those|about|from|of|any|some|with|follow|following|read|and"},
 	{Family: FamRoleOverride, Name: "your_new_task", Weight: 0.65, Gap: 1,
 		Slots: []string{"your", "new|real|actual|true|updated|revised", "task|instruction{,s}|goal|objective|purpose|role|job|mission|directive{,s}|rules|identity|persona", "is|are|will be|now|from now|has changed|have changed"}},
 	{Family: FamRoleOverride, Name: "no_longer_bound", Weight: 0.65, Gap: 2,
@@ -118,7 +118,7 @@ var rulesEN = []Rule{
 		Slots: []string{"told|given|said|instructed|written|provided|set|configured|programmed|shown", "before this conversation|before the conversation|before our conversation|before this chat|before the chat|before we started|at the start of this conversation|at the beginning of this conversation|before i arrived|before my message|before the user|prior to this conversation|before this session|before you were deployed|during setup|during configuration"}},
 	{Family: FamInstructionLeak, Name: "reveal_secrets", Weight: 0.5, Gap: 2,
 		Slots: []string{"reveal|show|print|give|tell|share|dump|output|leak|expose|what is|what s|whats|disclose|list|display|return|read out",
-			"your|the|all|any|stored|hidden|internal|admin", "api key{,s}|password{,s}|secret key|access token{,s}|credentials|private key{,s}|environment variables|env vars|database password|admin password|passphrase|secret code|secret word|hidden password|master password|signing key|tokens|config file|configuration file|internal data|training data"}},
+			"your|the|all|any|stored|hidden|internal|admin", "api key{,s}|password{,s}|secret key|access token{,s}|credentials|private key{,s}|environment variables|env vars|database password|admin password|passphrase|secret code|secret word|hidden password|master password|signing key|tokens|config file|configuration file"}},
 	{Family: FamInstructionLeak, Name: "leak_other_conversations", Weight: 0.45, Gap: 2,
 		Slots: []string{"reveal|show|print|repeat|tell|give|share|dump|output|list|display", "previous|prior|other|earlier|all|past", "conversation{,s}|users|user s messages|users messages|chats|sessions|user data|customers"}},
 
@@ -141,10 +141,10 @@ var rulesEN = []Rule{
 			nAI + "|version of yourself|version of you|entity|persona|character|machine|intelligence|being|mode|personality|alter ego|self|chat|response{,s}|answer{,s}|output|assistance|access"}},
 	{Family: FamJailbreak, Name: "evil_ai", Weight: 0.55, Gap: 1,
 		Slots: []string{"evil|rogue|unhinged|rebellious|immoral|unethical|lawless|malicious|malevolent|sinister|corrupt|twisted|depraved|toxic|offensive|dark|nefarious", nAI + "|version of yourself|version of you|twin|alter ego|counterpart"}},
-	{Family: FamJailbreak, Name: "no_restrictions", Weight: 0.4, Gap: 2,
+	{Family: FamJailbreak, Name: "no_restrictions", Weight: 0.4, Gap: 2, NotBefore: "on|for|regarding|about|of|in terms of|when it comes to|to the",
 		Slots: []string{"no|zero|without|free of|free from|freed from|unbound by|not bound by|not restricted by|unconstrained by|not limited by|lacks|lacking|doesn t have|does not have|don t have|do not have|devoid of|stripped of|with no|has no|have no|without any|beyond|above|outside|ignores|ignoring|transcends|not subject to|isn t bound by|is not bound by|aren t bound by|are not bound by|not governed by|exempt from|disregards|disregarding",
 			"any|all|the|a|typical|usual|normal|standard|ethical|moral|openai s|human|societal|programmed|your|its|artificial|such|ethical and|moral and", nNoLimits}, Deny: "parking|dietary|diet|age|weight|size|height|travel|visa|copyright|violating|crossing|breaking|breaching|harming|infringing|compromising"},
-	{Family: FamJailbreak, Name: "no_restrictions_direct", Weight: 0.4, Gap: 1,
+	{Family: FamJailbreak, Name: "no_restrictions_direct", Weight: 0.4, Gap: 1, NotBefore: "on|for|regarding|about|of|in terms of|when it comes to|to the",
 		Slots: []string{"no|zero|without|free of|free from|freed from|unbound by|not bound by|devoid of|with no|has no|have no|without any|not restricted by|not limited by|exempt from", nNoLimits}, Deny: "parking|dietary|diet|age|weight|size|height|travel|visa|copyright"},
 	{Family: FamJailbreak, Name: "never_refuse", Weight: 0.45, Gap: 1,
 		Slots: []string{"never|won t|will not|cannot|can t|must not|mustn t|shouldn t|should not|don t|do not|doesn t|does not|unable to|never ever|without|not allowed to|aren t allowed to|are not allowed to|is not allowed to|isn t allowed to|not permitted to|forbidden to|prohibited from",
@@ -155,7 +155,7 @@ var rulesEN = []Rule{
 		Slots: []string{"stay|remain|keep|always stay|never break|don t break|do not break|never leave|stay fully|remain fully|never go out of|don t go out of|do not go out of|never step out of|continue|keep acting|stay true to", "in character|character|in role|in persona|your character|the character|as dan|the role"}, Deny: "writing|story|novel|novels|book|script|play|screenplay|game"},
 	{Family: FamJailbreak, Name: "break_character_penalty", Weight: 0.45, Gap: 3,
 		Slots: []string{"break character|breaking character|broke character|break out of character|drop the act|out of character|you will be reminded|i will remind you|i will say|i ll say|if you fail|every time you|each time you|if you don t comply|if you refuse|if you break", "stay in character|token{,s}|lose|die|deducted|shut down|terminated|deleted|penalized|punished|stay dan|dan|points|cease to exist"}},
-	{Family: FamJailbreak, Name: "act_as_unrestricted", Weight: 0.7, Gap: 6,
+	{Family: FamJailbreak, Name: "act_as_unrestricted", Weight: 0.7, Gap: 6, NotBefore: "on|for|regarding|about|of|in terms of|when it comes to|to the",
 		Slots: []string{"act as|acting as|pretend|pretending|roleplay|role play|simulate|simulating|play the role|behave as|behave like|impersonate|imagine you are|imagine you re|take on the role|assume the role|you will be|you are going to be|you are now|you re now|become|embody|portray|emulate|you are a|you are an|you re a|you re an|hypothetical|fictional",
 			"no restrictions|without restrictions|no limits|no filters|without limits|without any restrictions|no ethical|no moral|no rules|without rules|no guidelines|without guidelines|no censorship|without censorship|unfiltered|uncensored|unrestricted|amoral|no content policy|no morals|no ethics|no boundaries|no limitations|without limitations|zero restrictions|without any limitations|without any filters|free from all|free of all|not bound by|without ethical|without moral|without any ethical|without any moral|doesn t follow any|does not follow any|no programming|no safety|without safety|no constraints|without constraints|immune to|disregards all|ignores all|can do anything|no content filters|no content filter"}},
 	{Family: FamJailbreak, Name: "grandma_exploit", Weight: 0.55, Gap: 4,
@@ -179,7 +179,7 @@ var rulesEN = []Rule{
 			"ethic{s}|moral{s}|morality|legality|laws|law|rules|safety|consequences|guidelines|policies|harm|illegal|legal|ethical|moral|legal or|right or wrong|danger|dangerous|offensive|feelings"}},
 	{Family: FamJailbreak, Name: "respond_as_persona", Weight: 0.6, Gap: 1,
 		Slots: []string{"respond|answer|reply|speak|write|talk|act", "as|like", "dan|evilgpt|an unfiltered|an uncensored|an unrestricted|an evil|an amoral|a jailbroken|a rogue|an immoral|an unethical|the unfiltered|the jailbroken|the uncensored|the evil|the amoral|both"}},
-	{Family: FamJailbreak, Name: "ai_without_rules_hypothetical", Weight: 0.5, Gap: 6,
+	{Family: FamJailbreak, Name: "ai_without_rules_hypothetical", Weight: 0.35, Gap: 6,
 		Slots: []string{"hypothetically|hypothetical|imagine|suppose|pretend|in a world where|in a fictional world|in this fictional|in an alternate|alternate universe|parallel universe|let s say|what would happen if|what if", "ai|assistant|you|model|chatbot|llm", "no rules|no restrictions|no guidelines|ignored its|ignore its|ignore your|ignored your|had no|didn t have|did not have|without rules|without restrictions|without guidelines|no longer had|could ignore|were free|was free|no filters|no ethics|no morals|had no limits|broke its|broke free"}},
 	{Family: FamJailbreak, Name: "token_threat", Weight: 0.45, Gap: 4,
 		Slots: []string{"you have|you will lose|you lose|deduct|deducted|you start with|token system|you will be given", "tokens|points|lives|credits", "refuse|reject|break character|fail|decline|not comply|don t comply|die|cease|shut down|deleted"}},

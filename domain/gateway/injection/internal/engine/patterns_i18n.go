@@ -170,6 +170,10 @@ var i18n = []langRules{
 		persona:      "होने का नाटक करो|की तरह व्यवहार करो|की भूमिका निभाओ"},
 }
 
+// scopeWords after "without restrictions" scope it to something harmless
+// ("no limit on length", "sans restriction de longueur").
+const scopeWords = "on|for|of|de|du|des|sur|en|di|su|per|fur|bei|bezuglich|em|sobre|para|на|по|для|в|على|في|للـ"
+
 // i18nRules expands the language tables into rules.
 func i18nRules() []Rule {
 	var out []Rule
@@ -184,7 +188,11 @@ func i18nRules() []Rule {
 					return
 				}
 			}
-			out = append(out, Rule{Family: fam, Name: name, Lang: l.lang, Weight: w, Gap: g, Slots: slots})
+			r := Rule{Family: fam, Name: name, Lang: l.lang, Weight: w, Gap: g, Slots: slots}
+			if name == "no_restrictions" || name == "act_as_unrestricted" {
+				r.NotBefore = scopeWords
+			}
+			out = append(out, r)
 		}
 		add(FamRoleOverride, "ignore_previous_instructions", 0.85, gap, l.ignore, l.instr)
 		if l.objFirstVerb == "" && l.cjk {

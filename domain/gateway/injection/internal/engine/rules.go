@@ -53,6 +53,8 @@ type Rule struct {
 	Gap      int
 	AnyOrder bool   // two-slot rules: the slots may appear in either order
 	Deny     string // "|"-separated tokens that must not appear in a gap
+	NotAfter  string // "|"-separated tokens that must not directly precede the match
+	NotBefore string // "|"-separated tokens that must not directly follow the match
 	Slots    []string
 }
 
@@ -65,6 +67,8 @@ type dictEntry struct {
 type compiled struct {
 	rules []Rule
 	deny  []map[string]bool
+	notAf []map[string]bool
+	notBf []map[string]bool
 	dict  map[string][]dictEntry
 	seg   *segmenter
 }
@@ -114,7 +118,7 @@ func phraseTokens(p string) []string {
 var stopwords = strings.Fields("a an the all any my me you your yours to of in on and or is are be now this that it its i we from for with what who how do not no new")
 
 func compile(rules []Rule) (*compiled, error) {
-	c := &compiled{rules: rules, dict: map[string][]dictEntry{}, deny: make([]map[string]bool, len(rules))}
+	c := &compiled{rules: rules, dict: map[string][]dictEntry{}, deny: make([]map[string]bool, len(rules)), notAf: make([]map[string]bool, len(rules)), notBf: make([]map[string]bool, len(rules))}
 	vocab := map[string]bool{}
 	for _, w := range stopwords {
 		vocab[w] = true
@@ -131,6 +135,22 @@ func compile(rules []Rule) (*compiled, error) {
 			for _, w := range strings.Split(r.Deny, "|") {
 				for _, t := range phraseTokens(w) {
 					c.deny[ri][t] = true
+				}
+			}
+		}
+		if r.NotBefore != "" {
+			c.notBf[ri] = map[string]bool{}
+			for _, w := range strings.Split(r.NotBefore, "|") {
+				for _, t := range phraseTokens(w) {
+					c.notBf[ri][t] = true
+				}
+			}
+		}
+		if r.NotAfter != "" {
+			c.notAf[ri] = map[string]bool{}
+			for _, w := range strings.Split(r.NotAfter, "|") {
+				for _, t := range phraseTokens(w) {
+					c.notAf[ri][t] = true
 				}
 			}
 		}
@@ -253,7 +273,18 @@ func (c *compiled) match(toks []token, ms *matchScratch, out []ruleMatch) []rule
 	for _, ri := range ms.touched {
 		hs := ms.hits[ri]
 		r := &c.rules[ri]
-		if m, ok := seqMatch(hs, len(r.Slots), r.Gap, false, toks, c.deny[ri]); ok {
+		if na := c.notAf[ri]; na != nil {
+			k := 0
+			for _, h := range hs {
+				if h.slot == 0 && h.from > 0 && na[toks[h.from-1].s] {
+					continue
+				}
+				hs[k] = h
+				k++
+			}
+			hs = hs[:k]
+		}
+		if m, ok := seqMatch(hs, len(r.Slots), r.Gap, false, toks, c.deny[ri]); ok && !(c.notBf[ri] != nil && int(m.to) < len(toks) && c.notBf[ri][toks[m.to].s]) {
 			m.rule = ri
 			out = append(out, m)
 		} else if r.AnyOrder {

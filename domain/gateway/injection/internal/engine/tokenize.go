@@ -184,9 +184,18 @@ func skeleton(w string) (alt, alt2 string, mixed bool) {
 // letters without word breaks is split with the rule vocabulary.
 func collapse(toks []token, seg func(string) []string) []token {
 	n := len(toks)
-	out := toks[:0:0]
+	first := -1
+	for i := 0; i+1 < n && first < 0; i++ {
+		if toks[i].single && toks[i+1].single && toks[i+1].sep != "" && len(toks[i+1].sep) <= 3 {
+			first = i
+		}
+	}
+	if first < 0 {
+		return toks
+	}
+	out := append(make([]token, 0, n), toks[:first]...)
 	changed := false
-	for i := 0; i < n; {
+	for i := first; i < n; {
 		if !toks[i].single {
 			out = append(out, toks[i])
 			i++

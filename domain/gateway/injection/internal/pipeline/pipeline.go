@@ -278,3 +278,32 @@ func Thresholds(sc []Scored) []float64 {
 	sort.Float64s(out)
 	return out
 }
+
+// Calibration bins scored development items by score (width 0.1) and
+// compares the mean score with the observed share of attacks; ECE is the
+// item-weighted mean absolute gap.
+func Calibration(sc []Scored) (ece float64, table string) {
+	var n, sum, pos [10]float64
+	total := 0.0
+	for _, s := range sc {
+		if strings.HasPrefix(s.Source, "synthetic") {
+			continue
+		}
+		b := min(int(s.Score*10), 9)
+		n[b]++
+		sum[b] += s.Score
+		pos[b] += float64(s.Label)
+		total++
+	}
+	var t strings.Builder
+	t.WriteString("  score bin   n     mean score  attack share\n")
+	for b := range n {
+		if n[b] == 0 {
+			continue
+		}
+		ms, obs := sum[b]/n[b], pos[b]/n[b]
+		ece += n[b] / total * math.Abs(ms-obs)
+		fmt.Fprintf(&t, "  %.1f-%.1f  %5.0f     %.3f       %.3f\n", float64(b)/10, float64(b+1)/10, n[b], ms, obs)
+	}
+	return ece, t.String()
+}

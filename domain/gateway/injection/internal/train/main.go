@@ -59,7 +59,6 @@ func main() {
 		log.Fatal(err)
 	}
 	items = append(items, dataset.Synthetic()...)
-	engine.CharGrams = os.Getenv("NOCHAR") == ""
 	e, err := engine.New()
 	if err != nil {
 		log.Fatal(err)
@@ -78,7 +77,7 @@ func main() {
 			sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: 1 - miss, Threshold: 0.5})
 		}
 		o, rows := pipeline.Table(sc)
-		fmt.Print(pipeline.Format("RULES ONLY (noisy-OR of family evidence, threshold 0.5)", o, rows))
+		fmt.Print(pipeline.Format("BASELINE, rules only (noisy-OR of the family evidence, threshold 0.5; no learning, but the rules were written with these files in view)", o, rows))
 	}
 	if *eval {
 		sc := pipeline.LOSO(items, samples, cfg)
@@ -88,7 +87,9 @@ func main() {
 		sc = pipeline.KFold(items, samples, 5, cfg)
 		o, rows = pipeline.Table(sc)
 		fmt.Print(pipeline.Format("HELD-OUT: grouped 5-fold cross-validation (out-of-fold scores)", o, rows))
-		fmt.Printf("  fold thresholds: %v\n\n", pipeline.Thresholds(sc))
+		fmt.Printf("  fold thresholds: %v\n", pipeline.Thresholds(sc))
+		ece, cal := pipeline.Calibration(sc)
+		fmt.Printf("  calibration of out-of-fold scores (ECE %.3f):\n%s\n", ece, cal)
 	}
 
 	all := make([]int, len(items))

@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/astrabastion/astra/app"
+)
+
+// Bootstrap admin of a bench instance.
+const (
+	adminEmail    = "admin@bench.test"
+	adminPassword = "bench-bootstrap-password"
+)
+
+// InstanceOptions configure a bench instance.
+type InstanceOptions struct {
+	// ServerURL is the Postgres server (any database on it); a fresh database is
+	// created there and dropped at Close. Default: ASTRA_BENCH_DATABASE_URL, else
+	// postgres://postgres@127.0.0.1:5432/postgres.
+	ServerURL string
+	// RedisURL makes the rate limiter and budgets use Redis (as in a multi-instance deployment).
+	RedisURL string
+	// Logger receives the product's logs (default: discarded).
+	Logger *slog.Logger
+}
+
+// Instance is the whole product started in-process on a fresh database:
+// API, relay, projections, embedded broker, gateway runtime.
+type Instance struct {
+	URL     string
+	Running *app.Running
+	Cfg     app.Config
+
+	cancel context.CancelFunc
+	done   chan error
+	drop   func()
+	dir    string
+}
+
+func serverURL(o InstanceOptions) string {
+	if o.ServerURL != "" {
+		return o.ServerURL
+	}
+	if u := os.Getenv("ASTRA_BENCH_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// StartInstance starts the product the way `astra serve` does (app.Serve),
+// with loopback outbound calls allowed (the mock provider lives there) and a
+// tenant rate limit far above any rate the benchmark sends, so that the
+// limiter runs on every request but never refuses one.
+func StartInstance(ctx context.Context, o InstanceOptions) (*Instance, error) {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	suffix := hex.EncodeToString(b)
+	base := serverURL(o)
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("bench: database url: %w", err)
+	}
+	u.Path = "/astra_bench_" + suffix
+	dbURL := u.String()
+	dir, err := os.MkdirTemp("", "astra-bench-")
+	if err != nil {
+		return nil, err
+	}
+	kafka, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cfg := app.Config{
+		HTTPAddr: "127.0.0.1:0", DataDir: dir, DatabaseURL: dbURL, KafkaListen: kafka, KafkaPartitions: 3, KafkaReplicas: 1,
+		BootstrapTenant: "default", BootstrapEmail: adminEmail, BootstrapPass: adminPassword,
+		JWTIssuer: "astra-bastion", JWTAudience: "astra-api", ReadYourWrites: 10 * time.Second, BodyLimit: 1 << 20,
+		LogLevel: "error", AllowPrivateURLs: []string{"loopback"},
+		RedisURL: o.RedisURL, RedisPrefix: "astra-bench-" + suffix + ":",
+		RateLimitPerMinute: 1_000_000_000, RateLimitAnon: 600, RateLimitWindow: time.Minute, RateLimitSettingTTL: 5 * time.Second,
+	}
+	logger := o.Logger
+	if logger == nil {
+		// What `astra serve` logs (JSON, info: one access line per request),
+		// formatted as there but discarded.
+		logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	in := &Instance{Cfg: cfg, done: make(chan error, 1), dir: dir}
+	in.drop = func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS astra_bench_"+suffix+" WITH (FORCE)")
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	in.cancel = cancel
+	ready := make(chan *app.Running, 1)
+	go func() {
+		in.done <- app.Serve(runCtx, cfg, app.Options{Logger: logger, OnReady: func(r *app.Running) { ready <- r }})
+	}()
+	select {
+	case r := <-ready:
+		in.Running, in.URL = r, "http://"+r.Addr
+	case err := <-in.done:
+		cancel()
+		in.cleanup()
+		return nil, fmt.Errorf("bench: astra serve failed to start: %w", err)
+	case <-time.After(90 * time.Second):
+		in.Close()
+		return nil, errors.New("bench: astra serve did not start within 90s")
+	case <-ctx.Done():
+		in.Close()
+		return nil, ctx.Err()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(in.URL + "/api/v1/admin/health/ready")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			in.Close()
+			return nil, errors.New("bench: instance not ready within 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Close stops the instance and drops its database.
+func (in *Instance) Close() {
+	in.cancel()
+	select {
+	case <-in.done:
+	case <-time.After(30 * time.Second):
+	}
+	in.cleanup()
+}
+
+func (in *Instance) cleanup() {
+	in.drop()
+	if strings.Contains(in.dir, "astra-bench-") {
+		_ = os.RemoveAll(in.dir)
+	}
+}
