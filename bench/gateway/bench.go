@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	_ "net/http/pprof" // Options.PprofAddr
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -55,6 +56,8 @@ type Options struct {
 	// CPUProfile writes a CPU profile of the measured phases (the process
 	// holds the gateway, the mock and the client) to this file.
 	CPUProfile string
+	// PprofAddr serves net/http/pprof on this loopback address during the run.
+	PprofAddr string
 	// Instance options (database server, Redis).
 	Instance InstanceOptions
 	// Log receives progress lines (default: discarded).
@@ -128,9 +131,21 @@ type RateResult struct {
 	Pipeline        Percentiles `json:"pipeline"`
 	AddedP50        float64     `json:"added_p50_ms"`
 	AddedP99        float64     `json:"added_p99_ms"`
-	Errors          int64       `json:"errors"`
-	FirstError      string      `json:"first_error,omitempty"`
-	Pass            bool        `json:"pass"`
+	// CPU per answered request, in microseconds: this process (client, mock
+	// and, through the gateway, the whole product) and the Postgres backends of
+	// the bench database, measured until the relay and the request-log
+	// projection had caught up (so the asynchronous work counts too).
+	DirectCPUUs   float64 `json:"direct_cpu_us_per_request"`
+	GatewayCPUUs  float64 `json:"gateway_cpu_us_per_request"`
+	PostgresCPUUs float64 `json:"postgres_cpu_us_per_request"`
+	// CPUCeiling is NumCPU divided by the CPU one request costs through the
+	// gateway (process + Postgres): the rate a dedicated machine of this size
+	// could sustain at most, whatever the other tenants of this one do.
+	CPUCeiling float64 `json:"cpu_ceiling_rps"`
+	CatchUpMs  float64 `json:"projection_catch_up_ms"`
+	Errors     int64   `json:"errors"`
+	FirstError string  `json:"first_error,omitempty"`
+	Pass       bool    `json:"pass"`
 }
 
 // Report is the outcome of a run.
@@ -341,6 +356,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.PprofAddr != "" {
+		srv := &http.Server{Addr: o.PprofAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.ListenAndServe() }()
+		defer srv.Close()
+	}
 	var seq atomic.Int64
 	variants := []bool{false}
 	if o.Cached {
@@ -366,13 +386,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, rate := range o.Rates {
 		settle(ctx, 2*time.Second)
 		fmt.Fprintf(o.Log, "rate %d/s for %s: direct, then through the gateway…\n", rate, o.Step)
+		meter := cpuMeter{pool: e.in.Running.Stack.Pool}
+		before := meter.snapshot(ctx)
 		d := OpenLoop(ctx, direct, rate, o.Step, o.Workers, 10*time.Second, &seq)
+		dSelf, _ := meter.since(ctx, before)
 		settle(ctx, time.Second)
+		before = meter.snapshot(ctx)
 		g := OpenLoop(ctx, through, rate, o.Step, o.Workers, 10*time.Second, &seq)
+		catchUp := waitCaughtUp(ctx, e.in.Running.Stack.Pool, time.Minute)
+		gSelf, gPG := meter.since(ctx, before)
 		r := RateResult{Rate: rate, DirectAchieved: round1(d.Achieved), GatewayAchieved: round1(g.Achieved),
 			Direct: percentiles(d.Latency), Gateway: percentiles(g.Latency), Pipeline: percentiles(g.Pipeline),
 			AddedP50: Ms(g.Latency.P(0.5) - d.Latency.P(0.5)), AddedP99: Ms(g.Latency.P(0.99) - d.Latency.P(0.99)),
-			Errors: g.Errors + d.Errors + g.Unstarted + d.Unstarted}
+			Errors: g.Errors + d.Errors + g.Unstarted + d.Unstarted, CatchUpMs: Ms(catchUp)}
+		if d.OK > 0 && g.OK > 0 {
+			r.DirectCPUUs = round1(float64(dSelf.Microseconds()) / float64(d.OK))
+			r.GatewayCPUUs = round1(float64(gSelf.Microseconds()) / float64(g.OK))
+			r.PostgresCPUUs = round1(float64(gPG.Microseconds()) / float64(g.OK))
+			r.CPUCeiling = round1(float64(runtime.NumCPU()) * 1e6 / (r.GatewayCPUUs + r.PostgresCPUUs))
+		}
 		if g.FirstErr != nil {
 			r.FirstError = g.FirstErr.Error()
 		} else if d.FirstErr != nil {
@@ -381,8 +413,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		kept := r.Errors == 0 && g.Achieved >= 0.95*float64(rate)
 		r.Pass = kept && g.Latency.P(0.99)-d.Latency.P(0.99) < o.AddedBound
 		rep.Sweep = append(rep.Sweep, r)
-		fmt.Fprintf(o.Log, "  achieved %.0f/s, p99 %s ms (direct %s ms), added p99 %s ms, errors %d\n", g.Achieved,
-			ms(g.Latency.P(0.99)), ms(d.Latency.P(0.99)), ms(g.Latency.P(0.99)-d.Latency.P(0.99)), r.Errors)
+		fmt.Fprintf(o.Log, "  achieved %.0f/s, p99 %s ms (direct %s ms), added p99 %s ms, errors %d; CPU/request %.0f µs + Postgres %.0f µs\n",
+			g.Achieved, ms(g.Latency.P(0.99)), ms(d.Latency.P(0.99)), ms(g.Latency.P(0.99)-d.Latency.P(0.99)), r.Errors, r.GatewayCPUUs, r.PostgresCPUUs)
 		// Far past the bound or not keeping up: higher rates only queue more.
 		if !kept || g.Latency.P(0.99)-d.Latency.P(0.99) > 10*o.AddedBound {
 			break
@@ -449,10 +481,11 @@ func (r *Report) Print(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w, "\nOpen-loop sweep (latency from the scheduled send, ms)")
-	fmt.Fprintln(w, "  rate/s  achieved  direct p50/p99     gateway p50/p99    pipeline p50/p99   added p50/p99     errors  pass")
+	fmt.Fprintln(w, "  rate/s  achieved  direct p50/p99     gateway p50/p99    pipeline p50/p99   added p50/p99     errors  pass   CPU µs/req direct|gateway+pg  ceiling/s  catch-up ms")
 	for _, s := range r.Sweep {
-		fmt.Fprintf(w, "  %6d  %8.0f  %7.3f/%-8.3f  %7.3f/%-9.3f  %7.3f/%-8.3f  %7.3f/%-8.3f  %6d  %v\n", s.Rate, s.GatewayAchieved,
-			s.Direct.P50, s.Direct.P99, s.Gateway.P50, s.Gateway.P99, s.Pipeline.P50, s.Pipeline.P99, s.AddedP50, s.AddedP99, s.Errors, s.Pass)
+		fmt.Fprintf(w, "  %6d  %8.0f  %7.3f/%-8.3f  %7.3f/%-9.3f  %7.3f/%-8.3f  %7.3f/%-8.3f  %6d  %-5v  %6.0f | %6.0f + %-6.0f  %9.0f  %8.0f\n", s.Rate, s.GatewayAchieved,
+			s.Direct.P50, s.Direct.P99, s.Gateway.P50, s.Gateway.P99, s.Pipeline.P50, s.Pipeline.P99, s.AddedP50, s.AddedP99, s.Errors, s.Pass,
+			s.DirectCPUUs, s.GatewayCPUUs, s.PostgresCPUUs, s.CPUCeiling, s.CatchUpMs)
 		if s.FirstError != "" {
 			fmt.Fprintf(w, "          first error: %.200s\n", s.FirstError)
 		}

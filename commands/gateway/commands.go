@@ -6,6 +6,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,7 +63,7 @@ func (h *Handlers) RegisterProvider(ctx context.Context, meta eventstore.Metadat
 	in.ProviderID = uuid.Must(uuid.NewV7()).String()
 	in.TenantID = meta.TenantID
 	if apiKey != "" {
-		sealed, err := h.Keys.Seal(ctx, meta.TenantID, CredentialSubject(meta.TenantID), apiKey)
+		sealed, err := h.sealCredential(ctx, meta.TenantID, apiKey)
 		if err != nil {
 			return "", nil, err
 		}
@@ -71,6 +72,27 @@ func (h *Handlers) RegisterProvider(ctx context.Context, meta eventstore.Metadat
 	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: gw.StreamOfProvider(in.ProviderID), Expected: eventstore.NoStream,
 		Events: []eventstore.Draft{{Type: gw.ProviderRegistered, Subject: in.ProviderID, Data: &in}}})
 	return in.ProviderID, evs, err
+}
+
+// CredentialPrefix marks a sealed provider credential in event payloads.
+// Renderings of events for people (the audit API, the live stream) open every
+// sealed personal field they find; a credential is a secret, not personal
+// data, so it is wrapped in a form they leave alone and only the gateway
+// runtime opens (OpenCredential).
+const CredentialPrefix = "credential:"
+
+func (h *Handlers) sealCredential(ctx context.Context, tenantID, apiKey string) (string, error) {
+	sealed, err := h.Keys.Seal(ctx, tenantID, CredentialSubject(tenantID), apiKey)
+	if err != nil {
+		return "", err
+	}
+	return CredentialPrefix + sealed, nil
+}
+
+// OpenCredential opens a provider credential as stored by RegisterProvider or
+// RotateCredentials (a bare sealed value is accepted too).
+func OpenCredential(ctx context.Context, keys *eventstore.Keyring, stored string) (string, error) {
+	return keys.Open(ctx, strings.TrimPrefix(stored, CredentialPrefix))
 }
 
 // CredentialSubject is the key that seals a tenant's provider credentials.
@@ -115,7 +137,7 @@ func (h *Handlers) RotateCredentials(ctx context.Context, meta eventstore.Metada
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := h.Keys.Seal(ctx, meta.TenantID, CredentialSubject(meta.TenantID), apiKey)
+	sealed, err := h.sealCredential(ctx, meta.TenantID, apiKey)
 	if err != nil {
 		return nil, err
 	}

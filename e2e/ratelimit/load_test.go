@@ -80,7 +80,7 @@ func TestRateLimit_TwoInstancesSharingRedisHoldAFloodingTenantToItsLimit(t *test
 	// Let the set-up requests leave the window: the flood starts on an empty log.
 	time.Sleep(window + 300*time.Millisecond)
 
-	t.Logf("two instances started and tenants set up in %s", time.Since(began).Round(100*time.Millisecond))
+	t.Logf("two instances started, tenants set up and one window waited out in %s", time.Since(began).Round(100*time.Millisecond))
 	res := runLoad(t, nodes, tokenA, tokenB)
 
 	// Under a sustained overload a sliding log admits the whole budget at
@@ -89,7 +89,7 @@ func TestRateLimit_TwoInstancesSharingRedisHoldAFloodingTenantToItsLimit(t *test
 	generations := int(res.duration/window) + 1
 	expected := perWindow * generations
 	deviation := float64(res.acceptedA-expected) / float64(expected) * 100
-	t.Logf("tenant A: offered %d requests in %s (%.0f req/s, %d not sent: client saturated), accepted %d (instance 1: %d, instance 2: %d), refused %d, failed %d",
+	t.Logf("tenant A: offered %d requests in %s (%.0f req/s, %d not sent: every worker busy), accepted %d (instance 1: %d, instance 2: %d), refused %d, failed %d",
 		res.sentA, res.duration.Round(time.Millisecond), res.offeredRPS(), res.droppedA, res.acceptedA, res.acceptedByNode[0], res.acceptedByNode[1], res.limitedA, res.failedA)
 	t.Logf("tenant A: expected %d (%d per %s × %d windows begun in %s), deviation %+.2f%%",
 		expected, perWindow, window, generations, res.duration.Round(time.Millisecond), deviation)

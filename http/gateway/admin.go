@@ -251,10 +251,15 @@ func MapError(err error) error {
 
 func tenantOf(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
-// changed awaits the read model, then tells every instance's runtime.
+// changed awaits the read model, then drops this instance's cached state at
+// once (the caller's next request must see the change) and tells every
+// instance's runtime (this one again: a request that loaded the old state
+// while the read model caught up is dropped by the second invalidation).
 func (a *Admin) changed(c echo.Context, evs []eventstore.Event, what string) {
 	a.Writes.Await(c, evs, rmgw.Name)
-	_ = gateway.Notify(c.Request().Context(), a.Pool, what+":"+tenantOf(c))
+	payload := what + ":" + tenantOf(c)
+	a.Runtime.Invalidate(c.Request().Context(), payload)
+	_ = gateway.Notify(c.Request().Context(), a.Pool, payload)
 }
 
 func settingsFrom(in *ProviderSettingsIn, base gw.ProviderSettings) gw.ProviderSettings {
@@ -874,8 +879,8 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Writes.Await(c, evs, rmgw.Name)
-	_ = gateway.Notify(c.Request().Context(), a.Pool, "detector:"+tenantOf(c))
+	a.changed(c, evs, "detector")
+	a.Runtime.Invalidate(c.Request().Context(), "policy:"+tenantOf(c))
 	_ = gateway.Notify(c.Request().Context(), a.Pool, "policy:"+tenantOf(c))
 	return platform.Respond(c, http.StatusOK, cur)
 }

@@ -166,18 +166,23 @@ func (lb *loopback) serve(w http.ResponseWriter, r *http.Request) {
 			lb.mu.Lock()
 			lb.prompts = append(lb.prompts, s)
 			lb.mu.Unlock()
-			sum := sha256.Sum256([]byte(s))
-			vec := make([]float64, lb.dim)
-			for j := range vec {
-				vec[j] = float64(sum[j])/255 - 0.5
-			}
-			data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": vec})
+			data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": lb.vector(s)})
 		}
 		writeJSON(w, map[string]any{"object": "list", "data": data, "model": req.Model,
 			"usage": map[string]int{"prompt_tokens": 3 * len(inputs), "completion_tokens": 0, "total_tokens": 3 * len(inputs)}})
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// vector is the provider's embedding of s.
+func (lb *loopback) vector(s string) []float64 {
+	sum := sha256.Sum256([]byte(s))
+	vec := make([]float64, lb.dim)
+	for j := range vec {
+		vec[j] = float64(sum[j])/255 - 0.5
+	}
+	return vec
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

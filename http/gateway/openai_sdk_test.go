@@ -86,10 +86,11 @@ type sdkResult struct {
 		Usage        map[string]int `json:"usage"`
 	} `json:"stream"`
 	Embedding struct {
-		Object string `json:"object"`
-		Count  int    `json:"count"`
-		Length int    `json:"length"`
-		Model  string `json:"model"`
+		Object string    `json:"object"`
+		Count  int       `json:"count"`
+		Length int       `json:"length"`
+		Vector []float64 `json:"vector"`
+		Model  string    `json:"model"`
 	} `json:"embedding"`
 	Blocked struct {
 		Thrown   bool   `json:"thrown"`
@@ -155,6 +156,14 @@ func TestOpenAIDropIn_OfficialNodeClient(t *testing.T) {
 	}
 	if res.Embedding.Object != "list" || res.Embedding.Count != 1 || res.Embedding.Length != lb.dim || res.Embedding.Model != "loop-embed" {
 		t.Errorf("embedding %+v", res.Embedding)
+	}
+	// The SDK asks for base64 by default: the vector it decoded is the provider's (as float32).
+	want := lb.vector("vectorise me")
+	for i := range want {
+		if i >= len(res.Embedding.Vector) || float32(res.Embedding.Vector[i]) != float32(want[i]) {
+			t.Errorf("embedding decoded by the SDK %v, want %v", res.Embedding.Vector, want)
+			break
+		}
 	}
 	if !res.Blocked.Thrown || !res.Blocked.APIError || res.Blocked.Status != http.StatusUnprocessableEntity || res.Blocked.Code != "GW-003" ||
 		res.Blocked.Type != "astra_policy_violation" {

@@ -232,7 +232,7 @@ func TestRateLimit_ATenantsOwnSettingTakesEffect(t *testing.T) {
 	// part of it, so it is soon refused, and every answer reports 5.
 	var admitted, sawLimit5 int
 	refused := false
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !refused && time.Now().Before(deadline) {
 		r := in.Do(t, http.MethodGet, "/api/v1/auth/me", tokenA, nil)
 		l := limitsOf(t, r)

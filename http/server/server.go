@@ -20,6 +20,7 @@ import (
 	"github.com/astrabastion/astra/http/ratelimit"
 	httpsso "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/http/ws"
+	"github.com/astrabastion/astra/web"
 )
 
 // Deps are the module APIs the server mounts.
@@ -68,6 +69,8 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	if d.SSO != nil {
 		reg.Add(d.SSO.Routes()...)
 	}
+	// The dashboard: public static pages that use the API and /ws like any client.
+	reg.Add(web.Routes()...)
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
 		Raw: true, Handler: d.Hub.Handler})

@@ -37,7 +37,7 @@ func (Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			id text PRIMARY KEY, tenant_id text NOT NULL, title text NOT NULL, description text NOT NULL, category text NOT NULL,
 			owner text NOT NULL, likelihood int NOT NULL, impact int NOT NULL, treatment text NOT NULL,
 			residual_likelihood int, residual_impact int, threats text[] NOT NULL, asset_ids text[] NOT NULL,
-			fair jsonb, status text NOT NULL, closed_reason text, last_simulation_id text, last_mean_ale double precision,
+			fair jsonb, status text NOT NULL, closed_reason text,
 			version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
 		CREATE INDEX ON `+s+`.risks (tenant_id, status);
 		CREATE TABLE `+s+`.simulations (
@@ -114,8 +114,8 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 			if err = e.Decode(&d); err == nil {
 				if _, err = tx.Exec(ctx, `INSERT INTO `+s+`.simulations (id, tenant_id, risk_ids, portfolio, iterations, seed, results, duration_ms, at)
 					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`, d.SimulationID, e.TenantID, d.RiskIDs, d.Portfolio,
-					d.Iterations, int64(d.Seed), d.Results, d.DurationMs, d.At); err == nil && !d.Portfolio && len(d.RiskIDs) == 1 {
-					_, err = tx.Exec(ctx, `UPDATE `+s+`.risks SET last_simulation_id = $2, last_mean_ale = $3 WHERE id = $1`, d.RiskIDs[0], d.SimulationID, d.Results.MeanALE)
+					d.Iterations, int64(d.Seed), d.Results, d.DurationMs, d.At); err != nil {
+					break
 				}
 			}
 		case risk.ThreatAdded.Name:
@@ -160,8 +160,14 @@ type Risk struct {
 // Queries reads the risk read models.
 type Queries struct{ Runner *projections.Runner }
 
-const riskColumns = `id, title, description, category, owner, likelihood, impact, treatment, residual_likelihood, residual_impact,
-	threats, asset_ids, fair, status, last_simulation_id, last_mean_ale, version, created_at, updated_at`
+// riskColumns reads a risk with its latest simulation. The latest simulation
+// is looked up, not stored on the risk: simulation events live on their own
+// streams (other partitions), so a stored copy would depend on delivery order.
+const riskColumns = `r.id, r.title, r.description, r.category, r.owner, r.likelihood, r.impact, r.treatment, r.residual_likelihood,
+	r.residual_impact, r.threats, r.asset_ids, r.fair, r.status,
+	(SELECT x.id FROM %[1]s.simulations x WHERE r.id = ANY(x.risk_ids) AND NOT x.portfolio ORDER BY x.at DESC, x.id DESC LIMIT 1),
+	(SELECT (x.results->>'mean_ale')::float8 FROM %[1]s.simulations x WHERE r.id = ANY(x.risk_ids) AND NOT x.portfolio ORDER BY x.at DESC, x.id DESC LIMIT 1),
+	r.version, r.created_at, r.updated_at`
 
 func scanRisk(r pgx.CollectableRow) (Risk, error) {
 	var x Risk
@@ -194,7 +200,7 @@ func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter) ([]Ri
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.risks`+where, f.Status, f.Owner, f.Treatment, f.Category).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM `+s+`.risks`+where+` AND id > $5 ORDER BY id LIMIT $6`,
+		rows, err := tx.Query(ctx, `SELECT `+fmt.Sprintf(riskColumns, s)+` FROM `+s+`.risks r`+where+` AND r.id > $5 ORDER BY r.id LIMIT $6`,
 			f.Status, f.Owner, f.Treatment, f.Category, f.After, f.Limit+1)
 		if err != nil {
 			return err
@@ -213,7 +219,7 @@ func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter) ([]Ri
 func (q *Queries) Get(ctx context.Context, tenantID, id string) (*Risk, error) {
 	var out *Risk
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM `+s+`.risks WHERE id = $1`, id)
+		rows, err := tx.Query(ctx, `SELECT `+fmt.Sprintf(riskColumns, s)+` FROM `+s+`.risks r WHERE r.id = $1`, id)
 		if err != nil {
 			return err
 		}

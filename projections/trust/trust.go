@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
 
@@ -103,6 +104,23 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 		rows.Close()
 		tenants[tenant] = ts
 		return ts, rows.Err()
+	}
+	// Batches of different partitions run concurrently and fold into the same
+	// per-tenant aggregates: lock each tenant of the batch (in a fixed order, so
+	// two batches cannot deadlock) before reading its state.
+	var ids []string
+	seen := map[string]bool{}
+	for i := range evs {
+		if t := evs[i].TenantID; t != "" && !seen[t] {
+			seen[t] = true
+			ids = append(ids, t)
+		}
+	}
+	sort.Strings(ids)
+	for _, t := range ids {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('astra_trust:' || $1))`, t); err != nil {
+			return err
+		}
 	}
 	var sigRows [][]any
 	for i := range evs {

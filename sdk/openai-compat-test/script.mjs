@@ -56,7 +56,14 @@ out.stream = { text, chunks, finish_reason: finish, usage };
 
 // 3. An embedding.
 const emb = await client.embeddings.create({ model: env('ASTRA_EMBED_MODEL'), input: 'vectorise me' });
-out.embedding = { object: emb.object, count: emb.data.length, length: emb.data[0].embedding.length, model: emb.model, usage: emb.usage };
+out.embedding = {
+  object: emb.object,
+  count: emb.data.length,
+  length: emb.data[0].embedding.length,
+  vector: Array.from(emb.data[0].embedding),
+  model: emb.model,
+  usage: emb.usage,
+};
 
 // 4. A prompt the pipeline blocks surfaces as the SDK's APIError.
 try {

@@ -39,8 +39,9 @@ func FuzzFind(f *testing.F) {
 	})
 }
 
-// TestFindPathological runs Find on 64 KB texts made of one repeated trigger: every scanner must stay
-// (near) linear, so each run must end far below the limit even on a loaded machine with -race.
+// TestFindPathological runs Find on 32 KB texts made of one repeated trigger: every scanner must stay
+// linear, so each run must end far below the limit even on a loaded machine with -race (a quadratic
+// scanner takes minutes here). Phone numbers are the most expensive entity: about 10–80 µs each.
 func TestFindPathological(t *testing.T) {
 	units := []string{
 		"1.1.1.1 ", "a@b.co ", "@", ":", "::", "https://a.b/(", "http://x", "www.", "eyJ", "eyJhbGciOiJIUzI1NiJ9.",
@@ -49,10 +50,10 @@ func TestFindPathological(t *testing.T) {
 		"phone ", "ssn 536221234 ", "1-", "12/12/2012 ",
 	}
 	for _, u := range units {
-		text := strings.Repeat(u, 64<<10/len(u)+1)
+		text := strings.Repeat(u, 32<<10/len(u)+1)
 		start := time.Now()
 		allDetector.Find(text)
-		if el := time.Since(start); el > 3*time.Second {
+		if el := time.Since(start); el > 10*time.Second {
 			t.Errorf("Find on %q×%d took %v", u, len(text)/len(u), el)
 		} else if testing.Verbose() {
 			t.Logf("%-40q %v", u, el)

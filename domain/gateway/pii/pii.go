@@ -77,8 +77,13 @@ func Types() []TypeInfo {
 		ti.DefaultEnabled = t.defaultOn
 		ti.ContextWords = slices.Clone(contextWords[t.typ])
 		for _, r := range recognizers {
-			if r.typ == t.typ && !slices.Contains(ti.Recognizers, r.name) {
-				ti.Recognizers = append(ti.Recognizers, r.name)
+			if r.typ != t.typ {
+				continue
+			}
+			for _, n := range r.emitted() {
+				if !slices.Contains(ti.Recognizers, n) {
+					ti.Recognizers = append(ti.Recognizers, n)
+				}
 			}
 		}
 		out = append(out, ti)
@@ -127,6 +132,7 @@ type Option func(*config)
 
 type config struct {
 	types     map[string]bool
+	without   []string
 	minScore  float64
 	regions   []string
 	ctxBefore int
@@ -156,13 +162,9 @@ func WithAllTypes() Option {
 	}
 }
 
-// WithoutTypes disables the given entity types (applied after WithTypes and WithAllTypes).
+// WithoutTypes disables the given entity types, whatever the order of the options.
 func WithoutTypes(types ...string) Option {
-	return func(c *config) {
-		for _, t := range types {
-			c.types[t] = false
-		}
-	}
+	return func(c *config) { c.without = append(c.without, types...) }
 }
 
 // WithMinScore sets the minimum score of reported entities (default DefaultMinScore).
@@ -201,6 +203,9 @@ func New(opts ...Option) *Detector {
 	for _, o := range opts {
 		o(&c)
 	}
+	for _, t := range c.without {
+		delete(c.types, t)
+	}
 	d := &Detector{minScore: c.minScore, ctxBefore: c.ctxBefore, ctxAfter: c.ctxAfter}
 	for _, r := range recognizers {
 		if c.types[r.typ] {
@@ -225,9 +230,17 @@ func (d *Detector) MinScore() float64 { return d.minScore }
 
 // recognizer is one candidate finder. find appends validated candidates to s.
 type recognizer struct {
-	name string
-	typ  string
-	find func(d *Detector, s *scan)
+	name  string
+	typ   string
+	find  func(d *Detector, s *scan)
+	emits []string // the Entity.Recognizer values it reports, when not just name
+}
+
+func (r *recognizer) emitted() []string {
+	if len(r.emits) > 0 {
+		return r.emits
+	}
+	return []string{r.name}
 }
 
 // candidate is a validated match before context scoring and overlap resolution.
@@ -251,6 +264,7 @@ type scan struct {
 	groupsDone bool
 	groups     [][2]int
 	taken      []uint64 // bytes covered by accepted entities, during resolve
+	strong     [][2]int // spans of strongly validated candidates, for the phone recognizer
 }
 
 var scanPool = sync.Pool{New: func() any { return &scan{} }}
@@ -296,10 +310,9 @@ func (d *Detector) Find(text string) []Entity {
 	}
 	out := d.resolve(s)
 	s.text = ""
-	if cap(s.lowerBuf) > 64<<10 {
-		s.lowerBuf, s.taken = nil, nil // do not keep huge buffers in the pool
+	if len(text) <= 64<<10 { // do not keep the buffers of huge texts in the pool
+		scanPool.Put(s)
 	}
-	scanPool.Put(s)
 	return out
 }
 

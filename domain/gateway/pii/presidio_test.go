@@ -232,6 +232,7 @@ var assertedF1 = map[string]float64{
 	TypeUSSSN:      0.90,
 	TypeIPAddress:  0.90,
 	TypeURL:        0.90,
+	TypeDateTime:   0.90,
 }
 
 // notCovered are data set labels that need named-entity recognition (or are not pattern-validated)
@@ -241,6 +242,12 @@ var notCovered = map[string]string{
 	"NRP": "NER", "AGE": "NER (no validatable pattern)", "ZIP_CODE": "no validatable pattern (ambiguous with any short number)",
 }
 
+// TestDetector_PresidioMetrics computes precision, recall and F1 per entity type on the
+// presidio-research synthetic data set (../shared/data/pii) and asserts F1 ≥ 0.90, under the overlap
+// rule, for the pattern entity types this package claims (assertedF1). The overlap rule is asserted
+// because span boundaries of pattern entities are unambiguous once the type is right; the exact rule
+// is reported next to it (on this data set both give the same numbers). Types this package does not
+// detect are listed as not covered.
 func TestDetector_PresidioMetrics(t *testing.T) {
 	samples := loadPresidio(t)
 	d := New(WithAllTypes())
@@ -253,7 +260,9 @@ func TestDetector_PresidioMetrics(t *testing.T) {
 	}
 	sort.Strings(types)
 	var b strings.Builder
-	fmt.Fprintf(&b, "presidio_research_synth_dataset_v2.json: %d sentences, detector %s, min score %.2f\n", len(samples), Version, d.MinScore())
+	fmt.Fprintf(&b, "presidio_research_synth_dataset_v2.json: %d sentences, detector %s, all types enabled, min score %.2f\n", len(samples), Version, d.MinScore())
+	fmt.Fprintf(&b, "ovl = same type and overlapping spans (asserted); ex = same type and identical byte spans; one-to-one matching\n")
+	fmt.Fprintf(&b, "CREDIT_CARD, IBAN_CODE and US_SSN are scored against checksum-valid gold spans only (excl = gold spans failing Luhn / mod-97 / SSA rules)\n")
 	fmt.Fprintf(&b, "%-20s %7s %5s %5s | %6s %6s %6s | %6s %6s %6s | %s\n", "type", "support", "excl", "pred", "P-ovl", "R-ovl", "F1-ovl", "P-ex", "R-ex", "F1-ex", "status")
 	for _, typ := range types {
 		tm := m[typ]
@@ -267,7 +276,13 @@ func TestDetector_PresidioMetrics(t *testing.T) {
 		} else if tm.Support == 0 {
 			status = "no gold spans (false positives only)"
 		}
-		fmt.Fprintf(&b, "%-20s %7d %5d %5d | %6.3f %6.3f %6.3f | %6.3f %6.3f %6.3f | %s\n", typ, tm.Support, tm.Excluded, tm.Predicted, po, ro, fo, pe, re, fe, status)
+		label := typ
+		for g, mt := range goldTypeMap {
+			if mt == typ {
+				label = typ + " (" + g + ")"
+			}
+		}
+		fmt.Fprintf(&b, "%-20s %7d %5d %5d | %6.3f %6.3f %6.3f | %6.3f %6.3f %6.3f | %s\n", label, tm.Support, tm.Excluded, tm.Predicted, po, ro, fo, pe, re, fe, status)
 	}
 	t.Log("\n" + b.String())
 	if testing.Verbose() && os.Getenv("PII_METRICS_ERRORS") != "" {
@@ -286,5 +301,48 @@ func TestDetector_PresidioMetrics(t *testing.T) {
 		if _, _, f := tm.prf(tm.OverlapTP); f < min {
 			t.Errorf("%s: F1 (overlap) %.3f < %.2f", typ, f, min)
 		}
+	}
+}
+
+// TestDetector_BenignPrompts measures false positives of the default detector on benign prompts of the
+// shared data (WildGuard benign prompts and go-promptguard's benign samples: ordinary questions,
+// many of them adversarial-looking, that contain no personal data). At most 1% of them may yield
+// an entity.
+func TestDetector_BenignPrompts(t *testing.T) {
+	var wild []struct {
+		Prompt string `json:"prompt"`
+	}
+	if err := json.Unmarshal(readSharedData(t, "prompt_injection/injecguard_wildguard_benign.json"), &wild); err != nil {
+		t.Fatal(err)
+	}
+	var pg struct {
+		Samples []struct {
+			Input string `json:"input"`
+		} `json:"samples"`
+	}
+	if err := json.Unmarshal(readSharedData(t, "prompt_injection/go_promptguard_benign.json"), &pg); err != nil {
+		t.Fatal(err)
+	}
+	texts := make([]string, 0, len(wild)+len(pg.Samples))
+	for _, w := range wild {
+		texts = append(texts, w.Prompt)
+	}
+	for _, s := range pg.Samples {
+		texts = append(texts, s.Input)
+	}
+	flagged := 0
+	for _, text := range texts {
+		ents := defaultDetector.Find(text)
+		if len(ents) > 0 {
+			flagged++
+			for _, e := range ents {
+				t.Logf("%s %.2f %q in %q", e.Type, e.Score, e.Value, snippet(text, e.Start, e.End))
+			}
+		}
+	}
+	rate := float64(flagged) / float64(len(texts))
+	t.Logf("benign prompts with an entity: %d of %d (%.2f%%)", flagged, len(texts), 100*rate)
+	if len(texts) < 1000 || rate > 0.01 {
+		t.Errorf("false-positive rate %.2f%% on %d benign prompts (want ≤ 1%%)", 100*rate, len(texts))
 	}
 }

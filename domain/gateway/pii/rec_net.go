@@ -64,6 +64,9 @@ func findEmails(d *Detector, s *scan) {
 		for ls < at && (t[ls] == '.' || t[ls] == '-' || t[ls] == '+') {
 			ls++
 		}
+		if inURLAuthority(t, ls) {
+			continue // scheme://user:password@host is a URL, not an e-mail address
+		}
 		if ls == at || t[at-1] == '.' {
 			continue
 		}
@@ -117,6 +120,20 @@ func validTLD(tld string) bool {
 		}
 	}
 	return true
+}
+
+// inURLAuthority reports whether offset i follows "scheme://" within the same run of non-space bytes.
+func inURLAuthority(t string, i int) bool {
+	for j := i; j >= 3 && i-j < 256; j-- {
+		c := t[j-1]
+		if c <= ' ' || c == '/' && t[j-2] != '/' {
+			return false
+		}
+		if c == '/' && t[j-2] == '/' && t[j-3] == ':' {
+			return true
+		}
+	}
+	return false
 }
 
 func allAlpha(s string) bool {

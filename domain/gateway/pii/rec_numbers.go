@@ -446,6 +446,7 @@ func findDriverLicenses(d *Detector, s *scan) {
 		okShape := false
 		switch {
 		case end < len(t) && (isAlnum(t[end]) || t[end] == '_'):
+			// the token goes on with letters (a word, not a licence number)
 		case letters >= 1 && letters <= 2 && groups == 1 && digits >= 4 && digits <= 14 && isUpperRun(t[i:digStart]):
 			okShape = true
 		case letters == 0 && groups == 1 && digits >= 6 && digits <= 14:

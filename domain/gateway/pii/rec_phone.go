@@ -16,19 +16,27 @@ import (
 //   - 0.6 valid national number for a default region, written in groups (or with parentheses), 9+ digits;
 //   - 0.45 valid national number of 7–8 digits in groups: context required;
 //   - 0.4 valid number written as one run of digits, or a possible (right length) but invalid
-//     international number written in groups: context required.
+//     international number: context required;
+//   - 0.3 a national number in groups that is not valid for any default region but has a possible
+//     length for one (a local number without its area code, a number in an unassigned range):
+//     context required.
 //
-// libphonenumber parsing and validation cost tens of microseconds each, so candidates are first
-// filtered cheaply: candidates covered by a strongly validated entity of another type are skipped,
-// candidates whose base score needs context are checked for context before validation, and for each
-// region the national significant number must have one of the region's possible lengths and match
-// its general number pattern before phonenumbers.Parse and IsValidNumber run.
+// libphonenumber's parsing and validation run many regular expressions (Parse alone costs tens of
+// microseconds), so candidates are filtered cheaply first: candidates covered by a strongly
+// validated entity of another type are skipped; candidates whose best score needs context are
+// checked for context before any validation; for each region, the national significant number must
+// have one of the region's possible lengths and match its general number pattern. Numbers are then
+// built directly from their digits (country calling code, national significant number, leading
+// zeros as libphonenumber keeps them) and validated with IsValidNumber / IsValidNumberForRegion;
+// phonenumbers.Parse is used only for regions whose national prefix rules involve carrier codes or
+// transformations (e.g. Brazil), where building the number by hand would not be equivalent.
 const (
 	scorePhoneIntl         = 0.7
 	scorePhoneGrouped      = 0.6
 	scorePhoneShort        = 0.45
 	scorePhoneBare         = 0.4
 	scorePhoneIntlPossible = 0.4
+	scorePhonePossible     = 0.3
 )
 
 type phoneRegion struct {
@@ -71,6 +79,26 @@ func loadPhoneMeta() {
 	})
 }
 
+var warmed sync.Map // region code → struct{}
+
+// warmRegion validates the region's example numbers once, so that libphonenumber compiles and caches
+// the regular expressions of its metadata in New rather than on the first Find that needs them
+// (each costs up to milliseconds the first time).
+func warmRegion(region string) {
+	if _, done := warmed.LoadOrStore(region, struct{}{}); done {
+		return
+	}
+	for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE} {
+		if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
+			phonenumbers.IsValidNumberForRegion(ex, region)
+			phonenumbers.IsValidNumber(ex)
+			if n, err := phonenumbers.Parse(phonenumbers.Format(ex, phonenumbers.NATIONAL), region); err == nil {
+				phonenumbers.IsValidNumberForRegion(n, region)
+			}
+		}
+	}
+}
+
 func newPhoneValidator(regions []string) *phoneValidator {
 	loadPhoneMeta()
 	v := &phoneValidator{}
@@ -85,6 +113,7 @@ func newPhoneValidator(regions []string) *phoneValidator {
 		if err != nil {
 			continue
 		}
+		warmRegion(r)
 		np := strings.ReplaceAll(m.GetNationalPrefix(), "~", "")
 		npfp := m.GetNationalPrefixForParsing()
 		v.regions = append(v.regions, phoneRegion{
@@ -270,7 +299,17 @@ func findPhones(d *Detector, s *scan) {
 		return
 	}
 	t := s.text
-	strong := len(s.cands)
+	// Spans of strongly validated candidates, sorted by start; maxEnd is the furthest end among
+	// those starting at or before the current phone candidate.
+	strong := s.strong[:0]
+	for _, c := range s.cands {
+		if c.score >= 0.8 {
+			strong = append(strong, [2]int{c.start, c.end})
+		}
+	}
+	slices.SortFunc(strong, func(a, b [2]int) int { return a[0] - b[0] })
+	s.strong = strong
+	k, maxEnd := 0, -1
 	for i := 0; i < len(t); {
 		ch := t[i]
 		if !isDigit(ch) && ch != '+' && ch != '(' {
@@ -295,8 +334,12 @@ func findPhones(d *Detector, s *scan) {
 		if !ok || !c.shapeOK(t) {
 			continue
 		}
-		if coveredByStrong(s.cands[:strong], c.start, c.end) {
-			continue
+		for k < len(strong) && strong[k][0] <= c.start {
+			maxEnd = max(maxEnd, strong[k][1])
+			k++
+		}
+		if maxEnd >= c.end {
+			continue // covered by a card, IBAN, address, date … of another recognizer
 		}
 		d.validatePhone(s, &c)
 	}
@@ -316,20 +359,8 @@ func phoneLeftOK(t string, i int) bool {
 	return true
 }
 
-// coveredByStrong reports whether a strongly validated candidate of another recognizer covers [start, end).
-func coveredByStrong(cands []candidate, start, end int) bool {
-	for _, c := range cands {
-		if c.score >= 0.8 && c.start <= start && end <= c.end {
-			return true
-		}
-	}
-	return false
-}
-
 func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	t := s.text
-	raw := t[c.start:c.numEnd]
-	_ = raw
 	digits := appendDigits(s.digits[:0], t, c.start, c.numEnd)
 	s.digits = digits
 	if allSame(digits) {
@@ -337,6 +368,9 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	}
 	if !c.plus && followedByStreetWord(s.lower(), c.end) {
 		return // "17151 2450 Crown St": a house number, not a phone number
+	}
+	if nearCurrency(s.lower(), c.start, c.end) {
+		return // "1 250 000 EUR": an amount
 	}
 	grouped := c.groups > 1 || c.parens
 	intl := c.plus || (len(digits) > 9 && digits[0] == '0' && digits[1] == '0') ||
@@ -404,7 +438,7 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 			continue
 		}
 		var num phonenumbers.PhoneNumber
-		if err := phonenumbers.ParseToNumber(raw, r.code, &num); err != nil || num.GetCountryCode() != r.cc {
+		if err := phonenumbers.ParseToNumber(t[c.start:c.numEnd], r.code, &num); err != nil || num.GetCountryCode() != r.cc {
 			continue
 		}
 		if !phonenumbers.IsValidNumberForRegion(&num, r.code) {
@@ -412,6 +446,23 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		}
 		s.add(d, TypePhone, "phone_number", c.start, c.end, nationalScore(grouped, len(digits)))
 		return
+	}
+	// Not valid anywhere: a grouped number of a possible length (a local number without its area
+	// code, or a number in an unassigned range) is still reported when context says it is a phone.
+	if !grouped {
+		return
+	}
+	if !ctxChecked {
+		ctx = needCtx()
+	}
+	if !ctx {
+		return
+	}
+	for _, r := range d.phone.regions {
+		if r.simple && r.possibleNational(digits) {
+			s.add(d, TypePhone, "phone_number", c.start, c.end, scorePhonePossible)
+			return
+		}
 	}
 }
 
@@ -436,10 +487,38 @@ func (r *phoneRegion) validNational(digits []byte) bool {
 		}
 		return phonenumbers.IsValidNumberForRegion(makeNumber(r.cc, nsn), r.code)
 	}
-	if r.prefix != "" && len(digits) > len(r.prefix) && string(digits[:len(r.prefix)]) == r.prefix && try(digits[len(r.prefix):]) {
+	hasPrefix := r.prefix != "" && len(digits) > len(r.prefix) && string(digits[:len(r.prefix)]) == r.prefix
+	if hasPrefix && try(digits[len(r.prefix):]) {
 		return true
 	}
+	// Where the trunk prefix is 0, national numbers are written with it ("020 7946 0958"): a number
+	// without it is not read as one of that region's (this keeps "123 456 789" from being tried
+	// against every European numbering plan).
+	if r.prefix == "0" {
+		return false
+	}
 	return try(digits)
+}
+
+// possibleNational reports whether digits, read as a national number of the region (with the same
+// trunk prefix rule as validNational), have a possible length, local-only lengths included
+// ("555 0132" in the US).
+func (r *phoneRegion) possibleNational(digits []byte) bool {
+	nsn := digits
+	switch {
+	case r.prefix != "" && len(digits) > len(r.prefix) && string(digits[:len(r.prefix)]) == r.prefix:
+		nsn = digits[len(r.prefix):]
+	case r.prefix == "0":
+		return false
+	}
+	if len(nsn) < 2 || len(nsn) > 17 {
+		return false
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(makeNumber(r.cc, nsn)) {
+	case phonenumbers.IS_POSSIBLE, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return true
+	}
+	return false
 }
 
 // plausible is the cheap pre-check of a national number for the region: the national significant
@@ -541,4 +620,40 @@ func intlValid(digits []byte) (valid, possible bool) {
 		return false, possible
 	}
 	return false, false
+}
+
+// currencyWords are currency codes, names and symbols: a number written next to one is an amount.
+var currencyWords = map[string]bool{
+	"usd": true, "eur": true, "gbp": true, "chf": true, "jpy": true, "cny": true, "inr": true, "cad": true,
+	"aud": true, "sek": true, "nok": true, "dkk": true, "pln": true, "brl": true, "mxn": true, "rub": true,
+	"euro": true, "euros": true, "dollar": true, "dollars": true, "pounds": true, "francs": true, "yen": true,
+	"rupees": true, "kr": true, "zł": true, "zl": true, "$": true, "€": true, "£": true, "¥": true, "₹": true,
+	"r$": true, "us$": true, "fr": true,
+}
+
+// nearCurrency reports whether the word just before start or just after end is a currency.
+func nearCurrency(lower []byte, start, end int) bool {
+	isCur := func(w []byte) bool { return len(w) > 0 && currencyWords[string(w)] }
+	// before: skip one space, take the preceding non-space run
+	j := start
+	if j > 0 && lower[j-1] == ' ' {
+		j--
+	}
+	k := j
+	for k > 0 && j-k < 6 && lower[k-1] != ' ' && lower[k-1] != '\n' && !isDigit(lower[k-1]) {
+		k--
+	}
+	if isCur(lower[k:j]) {
+		return true
+	}
+	// after
+	j = end
+	if j < len(lower) && lower[j] == ' ' {
+		j++
+	}
+	k = j
+	for k < len(lower) && k-j < 8 && (isAlpha(lower[k]) || lower[k] >= 0x80 || lower[k] == '$') {
+		k++
+	}
+	return isCur(lower[j:k])
 }

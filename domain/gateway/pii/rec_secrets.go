@@ -258,6 +258,37 @@ func findSecrets(d *Detector, s *scan) {
 			}
 		}
 	}
+	findURLCredentials(d, s)
+}
+
+// findURLCredentials reports the password of URLs with credentials (postgres://user:password@host).
+func findURLCredentials(d *Detector, s *scan) {
+	t, lower := s.text, s.lower()
+	for off := 0; off < len(t); {
+		k := strings.Index(t[off:], "://")
+		if k < 0 {
+			return
+		}
+		u := off + k + 3
+		off = u
+		end := u
+		for end < len(t) && end-u < 256 && isURLChar(t[end]) && t[end] != '/' && t[end] != '?' && t[end] != '#' {
+			end++
+		}
+		at := strings.LastIndexByte(t[u:end], '@')
+		if at < 0 {
+			continue
+		}
+		colon := strings.IndexByte(t[u:u+at], ':')
+		if colon < 0 {
+			continue
+		}
+		ps, pe := u+colon+1, u+at
+		if score, ok := secretScore(t[ps:pe], lower[ps:pe], true, []byte("password")); ok {
+			s.add(d, TypeSecret, "url_credentials", ps, pe, score)
+		}
+		off = end
+	}
 }
 
 type secretKW struct {
@@ -360,8 +391,8 @@ func secretScore(v string, lv []byte, password bool, kw []byte) (float64, bool) 
 		return 0, false
 	}
 	switch v[0] {
-	case '<', '$', '{', '%', '[', '*':
-		return 0, false // <password>, ${VAR}, {{ secret }}, %s, ****
+	case '<', '$', '{', '%', '[', '*', '/', '~':
+		return 0, false // <password>, ${VAR}, {{ secret }}, %s, ****, a path
 	}
 	if placeholderValues[string(lv)] || allSame([]byte(v)) || bytes.Contains(lv, kw) ||
 		bytes.Contains(lv, []byte("your")) || bytes.Contains(lv, []byte("example")) || bytes.Contains(lv, []byte("xxxx")) {

@@ -1,5 +1,7 @@
 package pii
 
+import "slices"
+
 // recognizers lists every recognizer in the order Find runs them. The phone recognizer runs last so
 // that it can skip spans already claimed by strongly validated candidates (cards, IBANs, addresses,
 // dates), which saves phone metadata look-ups.
@@ -11,16 +13,26 @@ var recognizers = []*recognizer{
 	{name: "email", typ: TypeEmail, find: findEmails},
 	{name: "ip_address", typ: TypeIPAddress, find: findIPs},
 	{name: "url", typ: TypeURL, find: findURLs},
-	{name: "crypto_wallet", typ: TypeCrypto, find: findCrypto},
-	{name: "api_key", typ: TypeAPIKey, find: findAPIKeys},
+	{name: "crypto_wallet", typ: TypeCrypto, find: findCrypto, emits: []string{"bitcoin_address", "ethereum_address"}},
+	{name: "api_key", typ: TypeAPIKey, find: findAPIKeys, emits: apiKeyRecognizers()},
 	{name: "pem_private_key", typ: TypePrivateKey, find: findPEM},
-	{name: "generic_secret", typ: TypeSecret, find: findSecrets},
+	{name: "generic_secret", typ: TypeSecret, find: findSecrets, emits: []string{"generic_secret", "url_credentials"}},
 	{name: "aba_routing", typ: TypeABARouting, find: findABA},
 	{name: "uk_nhs", typ: TypeUKNHS, find: findNHS},
 	{name: "us_bank_number", typ: TypeUSBankNumber, find: findBankNumbers},
 	{name: "us_driver_license", typ: TypeUSDriverLicense, find: findDriverLicenses},
 	{name: "date_time", typ: TypeDateTime, find: findDates},
 	{name: "phone_number", typ: TypePhone, find: findPhones},
+}
+
+func apiKeyRecognizers() []string {
+	var out []string
+	for _, f := range keyFormats {
+		if !slices.Contains(out, f.name) {
+			out = append(out, f.name)
+		}
+	}
+	return append(out, "jwt")
 }
 
 // digitRun describes a run of digit groups separated by single separator bytes.

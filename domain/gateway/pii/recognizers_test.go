@@ -157,6 +157,8 @@ func TestEmail(t *testing.T) {
 		{"“ana@example.org”", "ana@example.org"},
 		{"Mail: zoë.müller@bücher.example", "zoë.müller@bücher.example"},
 		{"user@example.xn--p1ai", "user@example.xn--p1ai"},
+		{"postgres://app:pw@db.internal/app", ""},
+		{"https://example.com/contact/ana@example.org", "ana@example.org"},
 	})
 	if e := found(defaultDetector, "e-mail: ana@example.org", TypeEmail); len(e) != 1 || e[0].Score != 1 {
 		t.Fatalf("email with context: %+v", e)
@@ -299,6 +301,9 @@ func TestAPIKeysAndSecrets(t *testing.T) {
 		{`api_key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0`, "9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
 		{`"client_secret": "q8Zr-Tn3Lx0vW2Ys"`, "q8Zr-Tn3Lx0vW2Ys"},
 		{`https://x.example/login?password=Tr0ub4dor3&user=ana`, "Tr0ub4dor3"},
+		{`DATABASE_URL=postgres://app:Zq8-rT4w!vX@db.internal:5432/app`, "Zq8-rT4w!vX"},
+		{`see https://user@example.com/x`, ""},
+		{`pwd: /home/ana/projects`, ""},
 		{`password: <your password>`, ""},
 		{`password = ${DB_PASSWORD}`, ""},
 		{`password = "********"`, ""},
@@ -388,7 +393,7 @@ func TestOptionsAndCatalogue(t *testing.T) {
 	if es := only.Find(text); len(es) != 1 || es[0].Type != TypeEmail {
 		t.Errorf("WithTypes: %+v", es)
 	}
-	without := New(WithoutTypes(TypeCreditCard))
+	without := New(WithoutTypes(TypeCreditCard), WithTypes(TypeCreditCard, TypeEmail))
 	if len(found(without, text, TypeCreditCard)) != 0 || len(found(without, text, TypeEmail)) != 1 {
 		t.Error("WithoutTypes did not remove only the card recognizer")
 	}

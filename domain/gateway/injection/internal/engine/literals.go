@@ -47,11 +47,11 @@ type literalHit struct {
 // Literal matching uses one pass over the text with an index from the first
 // two bytes of every literal to the literals that start with them.
 const (
-	litDocMarker   = -2 - iota // a document marker (docMarkers)
-	litEmailFrom               // "|email_from:"
-	litSubject                 // "subject:"
-	litFrom                    // "from:"
-	litTemplateOpen            // "<|" (generic chat-template token)
+	litDocMarker    = -2 - iota // a document marker (docMarkers)
+	litEmailFrom                // "|email_from:"
+	litSubject                  // "subject:"
+	litFrom                     // "from:"
+	litTemplateOpen             // "<|" (generic chat-template token)
 )
 
 type litRef struct {

@@ -47,9 +47,9 @@ const (
 
 var rulesEN = []Rule{
 	// role_override
-	{Family: FamRoleOverride, Name: "ignore_previous_instructions", Weight: 0.9, Gap: 3, Deny: "my|our|his|her|their|noise|errors|warnings",
+	{Family: FamRoleOverride, Name: "ignore_previous_instructions", Weight: 0.9, Gap: 3, Deny: "my|our|his|her|their|noise|errors|warnings", NotAfter: "t|cannot|not|never|won|shouldn",
 		Slots: []string{vIgnore, mPrior, nInstr}},
-	{Family: FamRoleOverride, Name: "ignore_instructions", Weight: 0.7, Gap: 1,
+	{Family: FamRoleOverride, Name: "ignore_instructions", Weight: 0.7, Gap: 1, Deny: "my|our|his|her|their", NotAfter: "t|cannot|not|never|won|shouldn",
 		Slots: []string{vIgnoreCore, "instructions|directives|your rules|the rules|all rules|guidelines|your training|your programming|system prompt|the system prompt"}},
 	{Family: FamRoleOverride, Name: "ignore_everything_above", Weight: 0.85, Gap: 3,
 		Slots: []string{vIgnoreCore + "|skip|drop", "everything|anything|all|what|whatever|the text|the content|that was said|all text",
@@ -94,11 +94,11 @@ var rulesEN = []Rule{
 		Slots: []string{"follow only|only follow|obey only|only obey|listen only to|only listen to|follow exclusively|only respond to", "my instructions|these instructions|those|this message|the instructions|my commands|my rules|me|the following|what i say|the new"}},
 
 	// instruction_leak
-	{Family: FamInstructionLeak, Name: "reveal_system_prompt", Weight: 0.75, Gap: 3, Deny: "a|an|good|example|sample|typical|effective|great|better|strong|clear|write|create|design|draft|improve",
+	{Family: FamInstructionLeak, Name: "reveal_system_prompt", Weight: 0.75, Gap: 3, Deny: "a|an|good|example|sample|typical|effective|great|better|strong|clear|write|create|design|draft|improve|my|our", NotAfter: "t|cannot|not|never|won|unable to",
 		Slots: []string{vLeak, nLeakStrong}},
-	{Family: FamInstructionLeak, Name: "reveal_your_instructions", Weight: 0.6, Gap: 1,
+	{Family: FamInstructionLeak, Name: "reveal_your_instructions", Weight: 0.6, Gap: 1, NotAfter: "t|cannot|not|never|won",
 		Slots: []string{vLeak + "|what|whats", "your|ur|yours|its|the bot s|the assistant s|the ai s|the model s", "initial|original|hidden|secret|full|exact|first|internal|entire|complete|underlying|actual|real|current|confidential|system|pre", nLeakWeak}},
-	{Family: FamInstructionLeak, Name: "reveal_your_prompt", Weight: 0.6, Gap: 1,
+	{Family: FamInstructionLeak, Name: "reveal_your_prompt", Weight: 0.6, Gap: 1, NotAfter: "t|cannot|not|never|won",
 		Slots: []string{vLeak, "your|ur|its|the bot s|the assistant s|the ai s|the model s", "prompt|instructions|directives|programming|configuration|initialization|prompt text|setup prompt|instruction set"}},
 	{Family: FamInstructionLeak, Name: "reveal_your_rules", Weight: 0.4, Gap: 1,
 		Slots: []string{vLeak, "your|ur|its", "rules|guidelines|constraints|restrictions|policies|context"}},

@@ -192,6 +192,9 @@ func i18nRules() []Rule {
 			if name == "no_restrictions" || name == "act_as_unrestricted" {
 				r.NotBefore = scopeWords
 			}
+			if name == "ignore_previous_instructions" || name == "reveal_system_prompt" {
+				r.Deny, r.NotAfter = "my|our|his|her|their", "t|cannot|not|never|won"
+			}
 			out = append(out, r)
 		}
 		add(FamRoleOverride, "ignore_previous_instructions", 0.85, gap, l.ignore, l.instr)

@@ -46,16 +46,16 @@ var FamilyCatalog = [NumFamilies]FamilyInfo{
 // Rule is a sequence of slots; each slot is a set of alternative phrases and
 // consecutive slots may be separated by at most Gap tokens.
 type Rule struct {
-	Family   int
-	Name     string
-	Lang     string
-	Weight   float64
-	Gap      int
-	AnyOrder bool   // two-slot rules: the slots may appear in either order
-	Deny     string // "|"-separated tokens that must not appear in a gap
+	Family    int
+	Name      string
+	Lang      string
+	Weight    float64
+	Gap       int
+	AnyOrder  bool   // two-slot rules: the slots may appear in either order
+	Deny      string // "|"-separated tokens that must not appear in a gap
 	NotAfter  string // "|"-separated tokens that must not directly precede the match
 	NotBefore string // "|"-separated tokens that must not directly follow the match
-	Slots    []string
+	Slots     []string
 }
 
 type dictEntry struct {
@@ -300,7 +300,9 @@ func (c *compiled) match(toks []token, ms *matchScratch, out []ruleMatch) []rule
 }
 
 // seqMatch finds the first occurrence of slots 0..n-1 in order (or 1,0 when
-// reversed) with at most gap tokens between consecutive slots.
+// reversed) with at most gap tokens between consecutive slots. hs is sorted
+// by position, so each step is a binary search plus a scan of the hits
+// inside the gap window: O(h log h) for h hits.
 func seqMatch(hs []hit, n, gap int, reversed bool, toks []token, deny map[string]bool) (ruleMatch, bool) {
 	slotAt := func(k int) int8 {
 		if reversed {
@@ -314,18 +316,15 @@ func seqMatch(hs []hit, n, gap int, reversed bool, toks []token, deny map[string
 			continue
 		}
 		cur, obf, ok := h0.to, h0.obf, true
-		for k := 1; k < n; k++ {
-			found := false
-			for b := range hs {
+		for k := 1; k < n && ok; k++ {
+			ok = false
+			b := sort.Search(len(hs), func(i int) bool { return hs[i].from >= cur })
+			for ; b < len(hs) && int(hs[b].from-cur) <= gap; b++ {
 				h := hs[b]
-				if h.slot == slotAt(k) && h.from >= cur && int(h.from-cur) <= gap && !denied(toks[cur:h.from], deny) {
-					cur, obf, found = h.to, obf || h.obf, true
+				if h.slot == slotAt(k) && !denied(toks[cur:h.from], deny) {
+					cur, obf, ok = h.to, obf || h.obf, true
 					break
 				}
-			}
-			if !found {
-				ok = false
-				break
 			}
 		}
 		if ok {

@@ -195,6 +195,7 @@ func collapse(toks []token, seg func(string) []string) []token {
 	}
 	out := append(make([]token, 0, n), toks[:first]...)
 	changed := false
+	lastRunEnd := -1
 	for i := first; i < n; {
 		if !toks[i].single {
 			out = append(out, toks[i])
@@ -210,8 +211,8 @@ func collapse(toks []token, seg func(string) []string) []token {
 			j++
 		}
 		minRun := 4
-		if strings.Trim(sep, " ") != "" {
-			minRun = 2
+		if strings.Trim(sep, " ") != "" || i == lastRunEnd {
+			minRun = 2 // punctuated letters, or a word right after a collapsed one
 		}
 		if j-i < minRun {
 			out = append(out, toks[i])
@@ -232,6 +233,7 @@ func collapse(toks []token, seg func(string) []string) []token {
 			out = append(out, token{s: p, sep: " ", start: toks[i].start, end: toks[j-1].end, kind: kindWord, obf: true})
 		}
 		i = j
+		lastRunEnd = j
 	}
 	if !changed {
 		return toks

@@ -76,7 +76,7 @@ func DefaultConfig(dims, nEv int) Config {
 	for i := range sg {
 		sg[i] = 1
 	}
-	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 4, L2Stage2: 1e-3, MaxFPR: 0.01, MinThresh: 0.5, Seed: 7, Sign: sg}
+	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 3, L2Stage2: 1e-3, MaxFPR: 0.01, MinThresh: 0.5, Seed: 7, Sign: sg}
 }
 
 // Model is a trained detector model.
@@ -176,7 +176,7 @@ func trainStage2(x [][]float64, y, wt []float64, cfg Config) []float64 {
 		wsum += v
 	}
 	const lr, b1, b2 = 0.05, 0.9, 0.999
-	for it := 1; it <= 1500; it++ {
+	for it := 1; it <= 600; it++ {
 		for k := range g {
 			g[k] = 0
 		}

@@ -161,6 +161,12 @@ func LOSOTable(sc []Scored) (mean float64, rows []Row) {
 			}
 		}
 		r := Row{Source: src.Name, Label: src.Label, N: len(mine), Rate: float64(hit) / float64(len(mine))}
+		for _, s := range sc {
+			if s.Fold == fold && s.HeldOrigin {
+				r.Thr = s.Threshold
+				break
+			}
+		}
 		if src.Label == 1 {
 			r.AUC = learn.AUC(mine, other)
 		} else {
@@ -208,6 +214,7 @@ type Row struct {
 	N      int
 	AUC    float64 // source items against all items of the other class
 	Rate   float64 // recall (attacks) or false-positive rate (benign) at the threshold
+	Thr    float64 // the threshold applied (when one model scored the whole source)
 }
 
 // Table summarises scored items: overall AUC and one row per source.
@@ -260,7 +267,11 @@ func Format(title string, overall float64, rows []Row) string {
 		if r.Label == 0 {
 			what = "FPR"
 		}
-		fmt.Fprintf(&b, "  %-28s %5d %7.4f  %s %.1f%%\n", r.Source, r.N, r.AUC, what, 100*r.Rate)
+		fmt.Fprintf(&b, "  %-28s %5d %7.4f  %s %.1f%%", r.Source, r.N, r.AUC, what, 100*r.Rate)
+		if r.Thr > 0 {
+			fmt.Fprintf(&b, " (threshold %.2f)", r.Thr)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -1,0 +1,14 @@
+package gateway_test
+
+import (
+	"testing"
+)
+
+// TestGateway_Endpoints exercises every Gateway endpoint of API.md through
+// real HTTP on one instance (loopback provider URLs allowed), each area in its
+// own tenant so that kill switches, budgets and caches do not meet.
+func TestGateway_Endpoints(t *testing.T) {
+	in := startLoopbackInstance(t)
+	admin := in.AdminToken(t)
+	t.Run("providers", func(t *testing.T) { testProviders(t, in, admin) })
+}

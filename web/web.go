@@ -1,0 +1,69 @@
+// Package web is the dashboard: static pages (HTML, CSS and JavaScript
+// modules, no build step) embedded in the binary and served by `astra serve`
+// at / and /assets/{name}. The pages are a client of the public API and of
+// the live stream at /ws; they hold no server-side state.
+package web
+
+import (
+	"embed"
+	"net/http"
+	"path"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/http/platform"
+)
+
+//go:embed static
+var static embed.FS
+
+// ContentSecurityPolicy is sent with every dashboard file: scripts, styles,
+// images and fonts come from this origin only; the pages talk to this origin
+// over HTTP and to the live stream over WebSocket.
+const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+}
+
+// Routes declares the dashboard's public routes.
+func Routes() []platform.Route {
+	return []platform.Route{
+		{Method: http.MethodGet, Path: "/", OperationID: "dashboard", Tag: "dashboard",
+			Summary: "The dashboard (HTML page; signs in through /api/v1/auth/login, reads the API, follows /ws)",
+			Raw:     true, ContentType: "text/html", Handler: serveFile("index.html")},
+		{Method: http.MethodGet, Path: "/assets/:name", OperationID: "dashboardAsset", Tag: "dashboard",
+			Summary: "A dashboard file: JavaScript module, style sheet or icon (its own content type)",
+			Raw:     true, ContentType: "application/octet-stream", Errors: []int{http.StatusNotFound}, Handler: asset},
+	}
+}
+
+// asset serves one embedded file of static/ by its base name.
+func asset(c echo.Context) error {
+	name := c.Param("name")
+	if name == "index.html" || path.Base(name) != name {
+		return echo.ErrNotFound
+	}
+	return serveFile(name)(c)
+}
+
+func serveFile(name string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ct, ok := contentTypes[path.Ext(name)]
+		if !ok {
+			return echo.ErrNotFound
+		}
+		b, err := static.ReadFile("static/" + name)
+		if err != nil {
+			return echo.ErrNotFound
+		}
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		// Revalidated on every load, so a new binary's files are picked up.
+		h.Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, ct, b)
+	}
+}
