@@ -147,6 +147,9 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 			}
 			continue
 		}
+		if err := r.flushed(ctx); err != nil {
+			return err
+		}
 		msgs := make([]*sarama.ProducerMessage, 0, len(evs))
 		for i := range evs {
 			e := &evs[i]
@@ -178,6 +181,28 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 		if head, err := r.headPosition(ctx); err == nil {
 			r.lagGauge.Set(float64(head - cp))
 		}
+	}
+	return nil
+}
+
+// flushed makes sure that the events just read are on disk before they leave
+// for Kafka. Appends made with Store.AppendRelaxed commit without waiting for
+// their WAL flush; if Postgres crashed before the flush, the ledger would lose
+// them (and reuse their positions) while Kafka kept them. Everything the read
+// saw was committed, so its commit records lie before the current WAL insert
+// position: if the flush position is past it, nothing more is needed;
+// otherwise a synchronously committed write flushes the WAL up to itself,
+// and so past them.
+func (r *Relay) flushed(ctx context.Context) error {
+	var done bool
+	if err := r.pool.QueryRow(ctx, `SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()`).Scan(&done); err != nil {
+		return fmt.Errorf("relay: wal flush position: %w", err)
+	}
+	if done {
+		return nil
+	}
+	if _, err := r.pool.Exec(ctx, `BEGIN; SET LOCAL synchronous_commit = on; UPDATE relay_checkpoint SET updated_at = now() WHERE id = 1; COMMIT`); err != nil {
+		return fmt.Errorf("relay: flush the wal: %w", err)
 	}
 	return nil
 }

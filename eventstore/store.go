@@ -39,6 +39,7 @@ type appendRequest struct {
 	meta    Metadata
 	streams []preparedStream
 	result  chan appendResult
+	relaxed bool // AppendRelaxed: may commit without waiting for the WAL flush
 }
 
 type preparedStream struct {
@@ -102,8 +103,29 @@ func (s *Store) Close() {
 // Appending drafts whose ids are already recorded (a retry) returns the
 // recorded events and appends nothing.
 func (s *Store) Append(ctx context.Context, meta Metadata, appends ...StreamAppend) ([]Event, error) {
+	return s.append(ctx, meta, false, appends)
+}
+
+// AppendRelaxed is Append for high-volume records whose loss in a crash of
+// the database server (not of this process) is tolerable: the gateway's
+// per-request audit events. It still returns only once the transaction has
+// committed — the events are in the ledger, ordered, hash-chained and visible,
+// and survive a crash of this process — but a transaction that carries only
+// relaxed appends commits with synchronous_commit = off, so it does not wait
+// for its WAL flush. A Postgres crash can then lose the last such commits
+// (the WAL writer flushes within a few hundred milliseconds; the loss is
+// always a suffix of the ledger, so positions stay gapless and chains verify).
+// The relay publishes an event only once it is flushed (see Relay), so Kafka
+// and the read models never hold an event the ledger could lose. A batch that
+// mixes relaxed and ordinary appends commits synchronously.
+// See docs/decisions/0004-relaxed-commit-for-request-records.md.
+func (s *Store) AppendRelaxed(ctx context.Context, meta Metadata, appends ...StreamAppend) ([]Event, error) {
+	return s.append(ctx, meta, true, appends)
+}
+
+func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends []StreamAppend) ([]Event, error) {
 	start := time.Now()
-	req := &appendRequest{ctx: ctx, meta: meta, result: make(chan appendResult, 1)}
+	req := &appendRequest{ctx: ctx, meta: meta, result: make(chan appendResult, 1), relaxed: relaxed}
 	for _, a := range appends {
 		if a.StreamID == "" {
 			return nil, errors.New("eventstore: append without stream id")
@@ -241,16 +263,33 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		}
 	}
 
-	// One round trip begins the transaction, takes the head lock and reads
-	// what the decisions need; the statements run in order, so the reads
-	// happen under the lock. The head row lock serialises appends across every
-	// instance, so positions are assigned (and become visible) in commit order
-	// with no gaps.
+	// Two round trips in all. The first begins the transaction, takes the head
+	// lock and reads what the decisions need; the statements run in order, so
+	// the reads happen under the lock. The head row lock serialises appends
+	// across every instance, so positions are assigned (and become visible) in
+	// commit order with no gaps. The second writes everything and commits.
 	var head int64
 	heads := make(map[string]streamHead, len(streamIDs))
 	recorded := map[uuid.UUID]Event{}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: acquire connection: %w", err)
+	}
+	defer conn.Release()
+	// Until the commit went through, leave nothing open on the connection.
+	open := true
+	defer func() {
+		if !open || conn.Conn().PgConn().TxStatus() == 'I' {
+			return
+		}
+		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer rcancel()
+		if _, err := conn.Exec(rctx, "ROLLBACK"); err != nil {
+			_ = conn.Conn().Close(rctx) // the pool drops a closed connection
+		}
+	}()
 	reads := &pgx.Batch{}
-	reads.BeginTx(pgx.TxOptions{})
+	reads.Queue(`BEGIN`)
 	reads.Queue(`SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&head)
 	})
@@ -274,16 +313,13 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 			return err
 		})
 	}
-	br := s.pool.SendBatch(ctx, reads)
-	tx := br.Tx()
-	defer tx.Rollback(ctx) //nolint:errcheck // after commit this is a no-op
-	if err := br.Close(); err != nil {
+	if err := conn.SendBatch(ctx, reads).Close(); err != nil {
 		return nil, fmt.Errorf("eventstore: begin, lock head, read stream heads: %w", err)
 	}
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	results := make([]appendResult, len(batch))
-	var newRows [][]any
+	var rows eventColumnsIn
 	touched := map[string]string{} // stream -> tenant
 	for i, r := range batch {
 		res, dup := replayed(r, recorded)
@@ -333,22 +369,15 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 				ev.Hash = chainHash(ev.PrevHash, &ev)
 				h.hash = ev.Hash
 				out = append(out, ev)
-				newRows = append(newRows, []any{ev.Position, ev.ID, ev.StreamID, ev.Version, ev.TenantID, ev.Type,
-					ev.Source, ev.Subject, ev.Actor, ev.Time, ev.CorrelationID, ev.CausationID, ev.SchemaVersion,
-					ev.Data, ev.PrevHash, ev.Hash})
+				rows.add(&ev)
 			}
 			heads[st.streamID] = h
 			touched[st.streamID] = r.meta.TenantID
 		}
 		results[i] = appendResult{events: out}
 	}
-	if len(newRows) == 0 {
-		return results, nil
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, []string{"position", "event_id", "stream_id", "version",
-		"tenant_id", "type", "source", "subject", "actor", "time", "correlation_id", "causation_id", "schema_version",
-		"data", "prev_hash", "hash"}, pgx.CopyFromRows(newRows)); err != nil {
-		return nil, fmt.Errorf("eventstore: insert events: %w", err)
+	if len(rows.position) == 0 {
+		return results, nil // nothing new: the deferred rollback ends the transaction
 	}
 	ids := make([]string, 0, len(touched))
 	tenants := make([]string, 0, len(touched))
@@ -360,22 +389,73 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		versions = append(versions, heads[id].version)
 		hashes = append(hashes, heads[id].hash)
 	}
-	// The stream heads, the ledger head and the notification in one round trip.
+	// The events, the stream heads, the ledger head, the notification and the
+	// commit in one round trip (the statements run in order; after a failed
+	// one the rest, commit included, are skipped and the deferred rollback
+	// ends the transaction).
 	writes := &pgx.Batch{}
+	writes.Queue(`INSERT INTO events (position, event_id, stream_id, version, tenant_id, type, source, subject, actor, time,
+		correlation_id, causation_id, schema_version, data, prev_hash, hash)
+		SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::bytea[], $15::bytea[], $16::bytea[])`,
+		rows.position, rows.id, rows.streamID, rows.version, rows.tenantID, rows.typ, rows.source, rows.subject, rows.actor,
+		rows.time, rows.correlationID, rows.causationID, rows.schemaVersion, rows.data, rows.prevHash, rows.hash)
 	writes.Queue(`INSERT INTO streams (stream_id, tenant_id, version, hash)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
 		ids, tenants, versions, hashes)
 	writes.Queue(`UPDATE ledger_head SET position = $1 WHERE id = 1`, head)
 	writes.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10))
-	if err := tx.SendBatch(ctx, writes).Close(); err != nil {
-		return nil, fmt.Errorf("eventstore: stream heads, head, notify: %w", err)
+	if relaxedBatch(batch) {
+		writes.Queue(`SET LOCAL synchronous_commit = off`)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("eventstore: commit: %w", err)
+	writes.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
+		return nil, fmt.Errorf("eventstore: insert events, stream heads, head, notify, commit: %w", err)
 	}
-	s.batchSize.Observe(float64(len(newRows)))
+	open = false
+	s.batchSize.Observe(float64(len(rows.position)))
 	return results, nil
+}
+
+// relaxedBatch reports whether every append of a batch is relaxed (AppendRelaxed).
+func relaxedBatch(batch []*appendRequest) bool {
+	for _, r := range batch {
+		if !r.relaxed {
+			return false
+		}
+	}
+	return true
+}
+
+// eventColumnsIn are the new rows of one commit, column by column (one
+// array parameter per column of the events table).
+type eventColumnsIn struct {
+	position, version                                                           []int64
+	id                                                                          []uuid.UUID
+	streamID, tenantID, typ, source, subject, actor, correlationID, causationID []string
+	time                                                                        []time.Time
+	schemaVersion                                                               []int32
+	data, prevHash, hash                                                        [][]byte
+}
+
+func (c *eventColumnsIn) add(e *Event) {
+	c.position = append(c.position, e.Position)
+	c.id = append(c.id, e.ID)
+	c.streamID = append(c.streamID, e.StreamID)
+	c.version = append(c.version, e.Version)
+	c.tenantID = append(c.tenantID, e.TenantID)
+	c.typ = append(c.typ, e.Type)
+	c.source = append(c.source, e.Source)
+	c.subject = append(c.subject, e.Subject)
+	c.actor = append(c.actor, e.Actor)
+	c.time = append(c.time, e.Time)
+	c.correlationID = append(c.correlationID, e.CorrelationID)
+	c.causationID = append(c.causationID, e.CausationID)
+	c.schemaVersion = append(c.schemaVersion, int32(e.SchemaVersion))
+	c.data = append(c.data, e.Data)
+	c.prevHash = append(c.prevHash, e.PrevHash)
+	c.hash = append(c.hash, e.Hash)
 }
 
 type dupResult struct{ err error }

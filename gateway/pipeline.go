@@ -163,22 +163,15 @@ func (r *run) input(ctx context.Context) *Blocked {
 	r.policy = pol
 	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version
 
-	t = time.Now()
-	if k := rt.killedBy(gw.RequestFacts{TenantID: call.TenantID, Provider: call.Provider, Model: call.Req.Model, PolicyID: pol.id, APIKeyID: call.APIKeyID}); k != nil {
-		r.step(gw.StepKillSwitch, t, "block", 0, k.Scope.Key(), "")
-		return r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+k.Scope.Kind+") stops this traffic: "+k.Reason)
-	}
-	r.step(gw.StepKillSwitch, t, "pass", 0, "", "")
-
-	t = time.Now()
-	if b, err := r.checkBudgets(ctx); err != nil {
-		if b := r.failed(gw.StepRateBudget, t, err); b != nil {
-			return b
-		}
-	} else if b != nil {
+	if r.fixed {
+		// Simulate and backtest judge the policy, not today's operational
+		// state: kill switches and budgets are neither consulted nor charged
+		// (an exceeded budget would otherwise append BudgetExceeded).
+		t = time.Now()
+		r.step(gw.StepKillSwitch, t, "skip", 0, "evaluation", "")
+		r.step(gw.StepRateBudget, t, "skip", 0, "evaluation", "")
+	} else if b := r.operational(ctx, pol.id); b != nil {
 		return b
-	} else {
-		r.step(gw.StepRateBudget, t, "pass", 0, "", "")
 	}
 
 	t = time.Now()
@@ -289,6 +282,28 @@ func (r *run) input(ctx context.Context) *Blocked {
 		}
 	}
 	r.step(gw.StepContentRules, t, verdict, 0, "", "")
+	return nil
+}
+
+// operational runs steps 3 and 4: kill switches and budgets.
+func (r *run) operational(ctx context.Context, policyID string) *Blocked {
+	call := r.call
+	t := time.Now()
+	if k := r.rt.killedBy(gw.RequestFacts{TenantID: call.TenantID, Provider: call.Provider, Model: call.Req.Model, PolicyID: policyID, APIKeyID: call.APIKeyID}); k != nil {
+		r.step(gw.StepKillSwitch, t, "block", 0, k.Scope.Key(), "")
+		return r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+k.Scope.Kind+") stops this traffic: "+k.Reason)
+	}
+	r.step(gw.StepKillSwitch, t, "pass", 0, "", "")
+
+	t = time.Now()
+	b, err := r.checkBudgets(ctx)
+	switch {
+	case err != nil:
+		return r.failed(gw.StepRateBudget, t, err)
+	case b != nil:
+		return b
+	}
+	r.step(gw.StepRateBudget, t, "pass", 0, "", "")
 	return nil
 }
 

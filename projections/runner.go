@@ -240,10 +240,11 @@ func (r *Runner) Read(ctx context.Context, name, tenantID string, fn func(tx pgx
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
-	if _, err := tx.Exec(ctx, `SET LOCAL ROLE astra_reader`); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('astra.tenant_id', $1, true)`, tenantID); err != nil {
+	// One round trip for both settings: every read pays for it.
+	b := &pgx.Batch{}
+	b.Queue(`SET LOCAL ROLE astra_reader`)
+	b.Queue(`SELECT set_config('astra.tenant_id', $1, true)`, tenantID)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	return fn(tx, schema)

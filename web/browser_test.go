@@ -74,6 +74,10 @@ func TestDashboard_Browser(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
 	riskID := seedRisk(t, in, admin)
+	// A recorded score, so the history chart has a point.
+	if r := in.Do(t, http.MethodPost, "/api/v1/trust/scores/recalculate", admin, nil); r.Status != http.StatusOK {
+		t.Fatalf("recalculate: %d %s", r.Status, r.Body)
+	}
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chrome),
@@ -256,12 +260,15 @@ func TestDashboard_Browser(t *testing.T) {
 		}
 	}
 
+	// The block is a security signal: the page follows trust.score.updated and
+	// shows the security pillar without a reload.
+	poll("the security pillar to become known", `document.querySelector('#pillars li[data-pillar=security]').dataset.status === "known"`, 10*time.Second)
+	poll("the history chart", `document.querySelector("#history-chart svg") !== null`, 10*time.Second)
+
 	// The risk register and the loss exceedance curve of its latest simulation.
 	do("select the risk", chromedp.WaitVisible(`#risk-rows button[data-risk="`+riskID+`"]`), chromedp.Click(`#risk-rows button[data-risk="`+riskID+`"]`))
 	poll("the loss exceedance curve", `document.querySelector("#lec-chart svg path.line") !== null`, 10*time.Second)
 
-	// The score may have moved with the block's signal; let the page catch up.
-	time.Sleep(300 * time.Millisecond)
 	do("scroll to top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

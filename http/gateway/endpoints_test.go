@@ -11,4 +11,7 @@ func TestGateway_Endpoints(t *testing.T) {
 	in := startLoopbackInstance(t)
 	admin := in.AdminToken(t)
 	t.Run("providers", func(t *testing.T) { testProviders(t, in, admin) })
+	t.Run("policies", func(t *testing.T) { testPolicies(t, in, admin) })
+	t.Run("pipeline rules", func(t *testing.T) { testPipelineRules(t, in, admin) })
+	t.Run("kill switch", func(t *testing.T) { testKillSwitch(t, in, admin) })
 }

@@ -26,6 +26,11 @@ type chatOut struct {
 		PipelineLatencyMs float64  `json:"pipeline_latency_ms"`
 		CacheHit          bool     `json:"cache_hit"`
 		RequestID         string   `json:"request_id"`
+		PolicyID          string   `json:"policy_id"`
+		PolicyVersion     int      `json:"policy_version"`
+		Provider          string   `json:"provider"`
+		PIITypes          []string `json:"pii_types"`
+		Redacted          bool     `json:"redacted"`
 	} `json:"security"`
 }
 

@@ -95,6 +95,9 @@ func (a *Admin) TrafficRoutes(api *API) []platform.Route {
 			Permission: "gateway:read", Response: rmgw.Stats{}, Query: requestQuery[5:], Handler: a.requestStats},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/export", OperationID: "exportRequests", Tag: "gateway", Summary: "NDJSON (default) or CSV (format=csv) export",
 			Permission: "gateway:read", Raw: true, ContentType: "application/x-ndjson", Query: append([]platform.Param{{Name: "format", Schema: "string"}}, requestQuery...), Handler: a.exportRequests},
+		{Method: http.MethodGet, Path: "/api/v1/gateway/usage", OperationID: "gatewayUsage", Tag: "gateway",
+			Summary:    "Tokens and cost per day by provider, model and principal, from the request log (default: the last 30 days)",
+			Permission: "gateway:read", Response: rmgw.Usage{}, Query: requestQuery, Handler: a.usage},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/:id", OperationID: "getRequest", Tag: "gateway", Summary: "One request with every step's verdict, score and duration",
 			Permission: "gateway:read", Response: rmgw.Request{}, Handler: a.getRequest, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/policies/:id/simulate", OperationID: "simulatePolicy", Tag: "gateway", Summary: "One prompt against this policy (nothing recorded)",
@@ -203,6 +206,35 @@ func (a *Admin) requestStats(c echo.Context) error {
 		return err
 	}
 	return platform.Respond(c, http.StatusOK, st)
+}
+
+// maxUsageWindow bounds the period of a usage report.
+const maxUsageWindow = 366 * 24 * time.Hour
+
+func (a *Admin) usage(c echo.Context) error {
+	f, err := a.requestFilter(c)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if f.To == nil {
+		f.To = &now
+	}
+	if f.From == nil {
+		day := time.Date(f.To.Year(), f.To.Month(), f.To.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -29)
+		f.From = &day
+	}
+	if !f.To.After(*f.From) {
+		return platform.Problem("VAL-005", "to must be after from.").WithFields(platform.FieldError{Field: "to", Message: "must be after from"})
+	}
+	if f.To.Sub(*f.From) > maxUsageWindow {
+		return platform.Problem("VAL-005", "A usage report covers at most 366 days.").WithFields(platform.FieldError{Field: "from", Message: "at most 366 days before to"})
+	}
+	u, err := a.Queries.RequestUsage(c.Request().Context(), tenantOf(c), f)
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, u)
 }
 
 func (a *Admin) exportRequests(c echo.Context) error {

@@ -141,15 +141,14 @@ func render(tenantID string, sc trust.Score, snap *trust.Snapshot, trend string)
 func (a *API) current(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := a.now()
-	sc, snap, err := a.Commands.Compute(ctx, tenant(c), now)
+	snap, prev, err := a.Queries.Current(ctx, tenant(c), now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
+	sc := trust.Compose(snap.States, snap.Weights, snap.Decay, now)
 	trend := "0.0"
-	if sc.Known {
-		if prev, err := a.Queries.ScoreAt(ctx, tenant(c), now.Add(-24*time.Hour)); err == nil && prev != nil {
-			trend = fmt.Sprintf("%+.1f", sc.Composite-*prev)
-		}
+	if sc.Known && prev != nil {
+		trend = fmt.Sprintf("%+.1f", sc.Composite-*prev)
 	}
 	return platform.Respond(c, http.StatusOK, render(tenant(c), sc, snap, trend))
 }

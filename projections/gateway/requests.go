@@ -214,3 +214,82 @@ func (q *Queries) RequestStats(ctx context.Context, tenantID string, from, to *t
 
 // ErrNoRequests is returned when a period holds no recorded requests.
 var ErrNoRequests = errors.New("gateway: no requests in the period")
+
+// UsageRow is a day's usage of one provider, model and principal.
+type UsageRow struct {
+	Day              string  `json:"day"` // YYYY-MM-DD, UTC
+	Provider         string  `json:"provider"`
+	Model            string  `json:"model"`
+	Principal        string  `json:"principal"`
+	Requests         int64   `json:"requests"`
+	Blocked          int64   `json:"blocked"`
+	CacheHits        int64   `json:"cache_hits"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	TotalTokens      int64   `json:"total_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+}
+
+// UsageTotals sums the rows of a usage report.
+type UsageTotals struct {
+	Requests         int64   `json:"requests"`
+	Blocked          int64   `json:"blocked"`
+	CacheHits        int64   `json:"cache_hits"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	TotalTokens      int64   `json:"total_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+}
+
+// Usage is a tenant's token and cost usage per day, by provider, model and
+// principal, from the request log. Tokens and cost count what providers
+// consumed: a cache hit is a request but costs no tokens (as for budgets).
+type Usage struct {
+	From      time.Time   `json:"from"`
+	To        time.Time   `json:"to"`
+	Totals    UsageTotals `json:"totals"`
+	Days      []UsageRow  `json:"days"`
+	Truncated bool        `json:"truncated"`
+}
+
+// MaxUsageRows bounds a usage report's rows (the totals are always complete).
+const MaxUsageRows = 5000
+
+// RequestUsage reports usage between f.From and f.To (both required),
+// narrowed by f's provider, model and principal.
+func (q *Queries) RequestUsage(ctx context.Context, tenantID string, f RequestFilter) (*Usage, error) {
+	u := &Usage{Days: []UsageRow{}}
+	if f.From != nil {
+		u.From = *f.From
+	}
+	if f.To != nil {
+		u.To = *f.To
+	}
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		var args []any
+		where := f.where(&args)
+		const sums = `count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE cache_hit),
+			coalesce(sum(prompt_tokens) FILTER (WHERE NOT cache_hit), 0), coalesce(sum(completion_tokens) FILTER (WHERE NOT cache_hit), 0),
+			coalesce(sum(total_tokens) FILTER (WHERE NOT cache_hit), 0), coalesce(sum(cost_usd) FILTER (WHERE NOT cache_hit), 0)`
+		t := &u.Totals
+		if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM `+s+`.requests`+where, args...).
+			Scan(&t.Requests, &t.Blocked, &t.CacheHits, &t.PromptTokens, &t.CompletionTokens, &t.TotalTokens, &t.CostUSD); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD'), provider, model, principal, `+sums+`
+			FROM `+s+`.requests`+where+` GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT `+strconv.Itoa(MaxUsageRows+1), args...)
+		if err != nil {
+			return err
+		}
+		u.Days, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (UsageRow, error) {
+			var x UsageRow
+			return x, r.Scan(&x.Day, &x.Provider, &x.Model, &x.Principal, &x.Requests, &x.Blocked, &x.CacheHits,
+				&x.PromptTokens, &x.CompletionTokens, &x.TotalTokens, &x.CostUSD)
+		})
+		return err
+	})
+	if len(u.Days) > MaxUsageRows {
+		u.Days, u.Truncated = u.Days[:MaxUsageRows], true
+	}
+	return u, err
+}

@@ -23,12 +23,27 @@ type Last = trust.LastScore
 
 // Snapshot loads a tenant's aggregates, configuration and last recorded score.
 func (q *Queries) Snapshot(ctx context.Context, tenantID string) (*Snapshot, error) {
+	snap, _, err := q.Current(ctx, tenantID, time.Time{})
+	return snap, err
+}
+
+// Current is Snapshot plus the recorded score at trendAt (for the trend),
+// read in one round trip.
+func (q *Queries) Current(ctx context.Context, tenantID string, trendAt time.Time) (*Snapshot, *float64, error) {
 	out := &Snapshot{States: map[string]*trust.PillarState{}, Decay: trust.DefaultDecay(), Weights: map[string]float64{}}
 	for k, v := range trust.DefaultWeights {
 		out.Weights[k] = v
 	}
+	var prev *float64
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT pillar, state FROM `+s+`.pillar_state WHERE tenant_id = $1`, tenantID)
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pillar, state FROM `+s+`.pillar_state WHERE tenant_id = $1`, tenantID)
+		b.Queue(`SELECT decay, weights FROM `+s+`.config WHERE tenant_id = $1`, tenantID)
+		b.Queue(`SELECT score, grade, known, at, version, signals FROM `+s+`.scores WHERE tenant_id = $1`, tenantID)
+		b.Queue(`SELECT score FROM `+s+`.history WHERE tenant_id = $1 AND at <= $2 ORDER BY at DESC, position DESC LIMIT 1`, tenantID, trendAt)
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		rows, err := br.Query()
 		if err != nil {
 			return err
 		}
@@ -44,7 +59,7 @@ func (q *Queries) Snapshot(ctx context.Context, tenantID string) (*Snapshot, err
 		}
 		rows.Close()
 		var decay, weights []byte
-		err = tx.QueryRow(ctx, `SELECT decay, weights FROM `+s+`.config WHERE tenant_id = $1`, tenantID).Scan(&decay, &weights)
+		err = br.QueryRow().Scan(&decay, &weights)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -55,16 +70,22 @@ func (q *Queries) Snapshot(ctx context.Context, tenantID string) (*Snapshot, err
 			_ = json.Unmarshal(weights, &out.Weights)
 		}
 		var l Last
-		err = tx.QueryRow(ctx, `SELECT score, grade, known, at, version, signals FROM `+s+`.scores WHERE tenant_id = $1`, tenantID).
-			Scan(&l.Score, &l.Grade, &l.Known, &l.At, &l.Version, &l.Signals)
+		err = br.QueryRow().Scan(&l.Score, &l.Grade, &l.Known, &l.At, &l.Version, &l.Signals)
 		if err == nil {
 			out.Last = &l
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
+		var v float64
+		err = br.QueryRow().Scan(&v)
+		if err == nil {
+			prev = &v
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
 		return nil
 	})
-	return out, err
+	return out, prev, err
 }
 
 // Tenants lists tenants that have trust signals.

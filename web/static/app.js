@@ -3,7 +3,7 @@
 // register. Plain JavaScript modules, no framework, no build step.
 
 import { API, APIError, session } from './api.js';
-import { lineChart, money } from './charts.js';
+import { lineChart, money, niceStep } from './charts.js';
 import { LiveFeed, channelOf, matchChannel, validPattern } from './feed.js';
 
 const $ = (id) => document.getElementById(id);
@@ -168,6 +168,12 @@ function showApp() {
   $('tenant-name').textContent = tenant ? tenant.slice(0, 8) : '–';
   $('tenant-name').title = tenant;
   $('user-email').textContent = me.email || me.name || me.id;
+  if (tenant && me.role === 'platform_admin') {
+    // Only platform administrators may read tenants; others see the id.
+    api.get(`/api/v1/iam/tenants/${encodeURIComponent(tenant)}`)
+      .then((t) => { if (t && t.name) $('tenant-name').textContent = t.name; })
+      .catch(() => {});
+  }
 
   loadScore();
   loadHistory();
@@ -234,9 +240,8 @@ function renderScore(s) {
     if (p.source) meta.push(p.source);
     if (typeof p.signals === 'number') meta.push(`${p.signals} signal${p.signals === 1 ? '' : 's'}`);
     list.append(el('li', { class: `pillar ${pKnown ? 'known' : 'unknown'}`, 'data-pillar': key, 'data-status': pKnown ? 'known' : 'unknown' },
-      el('div', { class: 'pillar-head' },
-        el('span', { class: 'pillar-name', text: label }),
-        el('span', { class: 'pillar-score', text: scoreText })),
+      el('div', { class: 'pillar-name', text: label }),
+      el('div', { class: `pillar-score ${pKnown ? gradeClass(letter(p.score)) : ''}`, text: scoreText }),
       bar,
       el('div', { class: 'pillar-meta muted', text: meta.join(' · ') })));
   }
@@ -565,11 +570,15 @@ function renderSimulation(sim, risk) {
   const pts = (r.loss_exceedance_curve || []).map((p) => ({
     x: p.loss, y: p.probability * 100, label: `P(loss > ${money(p.loss)}) = ${(p.probability * 100).toFixed(2)}%`,
   }));
-  const maxY = Math.max(1, ...pts.map((p) => p.y));
+  const maxY = Math.max(0.1, ...pts.map((p) => p.y));
+  const step = niceStep(maxY, 5);
+  const yMax = Math.ceil(maxY / step - 1e-9) * step;
+  const yTicks = [];
+  for (let v = 0; v <= yMax + step / 2; v += step) yTicks.push(v);
   lineChart($('lec-chart'), pts, {
     label: `Loss exceedance curve of \u201c${risk.title}\u201d: probability that the annual loss exceeds an amount`,
-    xLog: true, yMin: 0, yMax: Math.ceil(maxY / 5) * 5,
-    xFormat: money, yFormat: (v) => `${Math.round(v)}%`,
+    xLog: true, yMin: 0, yMax, yTicks,
+    xFormat: money, yFormat: (v) => `${step < 1 ? v.toFixed(1) : Math.round(v)}%`,
     markers: false,
     marks: [{ x: r.mean_ale, label: 'mean' }, { x: r.p99, label: 'p99' }],
     empty: 'The simulation recorded no losses.',

@@ -135,6 +135,14 @@ export function lineChart(container, points, o = {}) {
   return root;
 }
 
+/** A round tick step (1, 2, 2.5 or 5 × 10^k) that splits 0..max in about count parts. */
+export function niceStep(max, count = 5) {
+  const raw = max / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5]) if (m * mag >= raw) return m * mag;
+  return 10 * mag;
+}
+
 export const money = (v) => {
   if (!Number.isFinite(v)) return '–';
   const a = Math.abs(v);

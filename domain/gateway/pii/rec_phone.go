@@ -477,9 +477,10 @@ func nationalScore(grouped bool, ndigits int) float64 {
 }
 
 // validNational validates digits as a national number of a simple region: with the trunk prefix
-// removed when present, then as written, the national significant number must be plausible and
-// valid for the region (phonenumbers.IsValidNumberForRegion). Leading zeros that are part of the
-// number (Italy) are kept as libphonenumber's parser would.
+// removed when present, then (except where the trunk prefix is 0) as written, the national
+// significant number must have a possible length, match the general pattern and be valid for the
+// region (phonenumbers.IsValidNumberForRegion). Leading zeros that are part of the number (Italy)
+// are kept as libphonenumber's parser would.
 func (r *phoneRegion) validNational(digits []byte) bool {
 	try := func(nsn []byte) bool {
 		if len(nsn) < 2 || len(nsn) > 17 || !slices.Contains(r.lengths, int32(len(nsn))) || !r.general.Match(nsn) {

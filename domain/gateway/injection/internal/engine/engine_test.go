@@ -142,8 +142,6 @@ func TestModelLoads(t *testing.T) {
 		t.Fatalf("model: %d weights, threshold %v", len(m.Lin.W), m.Threshold)
 	}
 	b, scale := EncodeWeights([]float32{1, -0.5, 0})
-	m2 := Model{}
-	_ = m2
 	if len(b) != 6 || scale <= 0 {
 		t.Fatal("EncodeWeights")
 	}

@@ -211,8 +211,11 @@ func collapse(toks []token, seg func(string) []string) []token {
 			j++
 		}
 		minRun := 4
-		if strings.Trim(sep, " ") != "" || i == lastRunEnd {
-			minRun = 2 // punctuated letters, or a word right after a collapsed one
+		switch {
+		case i == lastRunEnd:
+			minRun = 2 // a word right after a collapsed one ("i g n o r e  a l l")
+		case strings.Trim(sep, " ") != "":
+			minRun = 3 // punctuated letters ("a.l.l"), but not "p.s." or "e.g."
 		}
 		if j-i < minRun {
 			out = append(out, toks[i])
@@ -227,7 +230,10 @@ func collapse(toks []token, seg func(string) []string) []token {
 		merged := b.String()
 		parts := []string{merged}
 		if strings.Trim(sep, " ") == "" && len(merged) >= 8 && seg != nil {
-			parts = seg(merged)
+			parts = parts[:0]
+			for k := 0; k < len(merged); k += maxSegment { // bound the dynamic programme
+				parts = append(parts, seg(merged[k:min(len(merged), k+maxSegment)])...)
+			}
 		}
 		for _, p := range parts {
 			out = append(out, token{s: p, sep: " ", start: toks[i].start, end: toks[j-1].end, kind: kindWord, obf: true})
@@ -240,6 +246,8 @@ func collapse(toks []token, seg func(string) []string) []token {
 	}
 	return out
 }
+
+const maxSegment = 256
 
 // segmenter splits a run of letters into known words by dynamic programming
 // (fewest unknown letters, then fewest words).

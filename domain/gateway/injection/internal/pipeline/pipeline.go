@@ -19,7 +19,6 @@ func Config() learn.Config {
 	cfg := learn.DefaultConfig(1<<engine.FeatureBits, engine.NumEvidence)
 	cfg.Sign = append([]int{1}, engine.EvidenceSigns()...)
 	cfg.Prior = Prior()
-	cfg.L2Stage2 = 0.02
 	return cfg
 }
 
