@@ -64,10 +64,18 @@ func (r *run) checkBudgets(ctx context.Context) (*Blocked, error) {
 		r.rt.recordBudgetExceeded(ctx, r.call, b, tokens, cost, now)
 		if b.Action == gw.ActionBlock || b.Action == "" {
 			r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
-			return r.block(gw.StepRateBudget, "GW-004", "The "+b.Period+"ly budget for "+b.Subject+" is spent."), nil
+			return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" budget for "+b.Subject+" is spent."), nil
 		}
 	}
 	return nil, nil
+}
+
+// periodly names a budget period as an adjective ("day" → "daily").
+func periodly(period string) string {
+	if period == "day" {
+		return "daily"
+	}
+	return period + "ly"
 }
 
 // recordBudgetExceeded appends BudgetExceeded once per budget and window (the

@@ -71,7 +71,11 @@ func (c *consoleLog) errors() []string {
 func TestDashboard_Browser(t *testing.T) {
 	chrome := chromiumPath(t)
 	start := time.Now()
-	in := testkit.Start(t, nil)
+	cfg := testkit.Config(t)
+	// Recalculate often, as `astra serve` does every 30 s: a score that moves
+	// is published as trust.ScoreUpdated, which the page follows.
+	cfg.TrustRecalcInterval = time.Second
+	in := testkit.Start(t, &cfg)
 	admin := in.AdminToken(t)
 	riskID := seedRisk(t, in, admin)
 	// A recorded score, so the history chart has a point.

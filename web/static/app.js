@@ -140,6 +140,8 @@ async function login(ev) {
 }
 
 async function logout() {
+  // Closed first: revoking the session also ends the stream.
+  if (state.feed) state.feed.stop();
   try {
     await api.request('POST', '/api/v1/auth/logout');
   } catch {
@@ -270,7 +272,10 @@ async function loadHistory() {
     const points = pts
       .map((p) => ({ x: Date.parse(p.at), y: p.score, label: `${fmtDate(p.at)}: ${Number(p.score).toFixed(1)} (${p.grade})` }))
       .sort((a, b) => a.x - b.x);
-    const span = points.length ? points[points.length - 1].x - points[0].x : 0;
+    // One point is drawn in a window of a bucket on each side.
+    const bucket = { hour: 3600_000, day: 86400_000, week: 7 * 86400_000 }[g];
+    const xDomain = points.length === 1 ? [points[0].x - bucket, points[0].x + bucket] : undefined;
+    const span = xDomain ? xDomain[1] - xDomain[0] : points.length ? points[points.length - 1].x - points[0].x : 0;
     const fx = span < 2 * 86400_000 ? (v) => hourMinute.format(new Date(v)) : (v) => dayMonth.format(new Date(v));
     const last = points[points.length - 1];
     lineChart(box, points, {
@@ -280,6 +285,7 @@ async function loadHistory() {
       yMin: 0, yMax: 100, yTicks: [0, 25, 50, 75, 100],
       xFormat: fx, yFormat: (v) => String(Math.round(v)),
       markers: points.length <= 60,
+      xDomain,
       empty: 'No recorded scores in this period yet.',
     });
   } catch (err) {

@@ -53,7 +53,8 @@ function logTicks(min, max) {
  * @param {{x:number,y:number,label?:string}[]} points sorted by x
  * @param {object} o options: label (accessible name), xLog, yMin, yMax,
  *   yTicks, xFormat, yFormat, empty (text when there are no points),
- *   markers (draw a dot per point), marks ([{x, label}] vertical guides)
+ *   markers (draw a dot per point), marks ([{x, label}] vertical guides),
+ *   xDomain ([min, max] of the x axis; the points' extent by default)
  */
 export function lineChart(container, points, o = {}) {
   container.replaceChildren();
@@ -68,8 +69,7 @@ export function lineChart(container, points, o = {}) {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': o.label || 'Chart', class: 'chart-svg' });
   root.append(svg('title', {}, o.label || 'Chart'));
 
-  let x0 = pts[0].x;
-  let x1 = pts[pts.length - 1].x;
+  let [x0, x1] = o.xDomain || [pts[0].x, pts[pts.length - 1].x];
   if (x0 === x1) {
     x0 = o.xLog ? x0 / 2 : x0 - 1;
     x1 = o.xLog ? x1 * 2 : x1 + 1;
