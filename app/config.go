@@ -17,25 +17,26 @@ import (
 // Config is every setting of the product; this is the one place that reads
 // the environment.
 type Config struct {
-	HTTPAddr        string        `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	DataDir         string        `env:"ASTRA_DATA_DIR" envDefault:"./data"`
-	DatabaseURL     string        `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
-	KafkaBrokers    []string      `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
-	KafkaListen     string        `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
-	KafkaPartitions int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
-	KafkaReplicas   int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
-	MasterKey       string        `env:"ASTRA_MASTER_KEY"`
-	BootstrapTenant string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
-	BootstrapEmail  string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
-	BootstrapPass   string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
-	JWTIssuer       string        `env:"ASTRA_JWT_ISSUER" envDefault:"astra-bastion"`
-	JWTAudience     string        `env:"ASTRA_JWT_AUDIENCE" envDefault:"astra-api"`
-	ReadYourWrites  time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
-	BodyLimit       int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
-	LogLevel        string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
-	TLSCertFile     string        `env:"ASTRA_TLS_CERT_FILE"`
-	SMTPURL         string        `env:"ASTRA_SMTP_URL"`
-	TLSKeyFile      string        `env:"ASTRA_TLS_KEY_FILE"`
+	HTTPAddr         string        `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir          string        `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	DatabaseMaxConns int           `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
+	DatabaseURL      string        `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
+	KafkaBrokers     []string      `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
+	KafkaListen      string        `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
+	KafkaPartitions  int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
+	KafkaReplicas    int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
+	MasterKey        string        `env:"ASTRA_MASTER_KEY"`
+	BootstrapTenant  string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
+	BootstrapEmail   string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
+	BootstrapPass    string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
+	JWTIssuer        string        `env:"ASTRA_JWT_ISSUER" envDefault:"astra-bastion"`
+	JWTAudience      string        `env:"ASTRA_JWT_AUDIENCE" envDefault:"astra-api"`
+	ReadYourWrites   time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
+	BodyLimit        int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
+	LogLevel         string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
+	TLSCertFile      string        `env:"ASTRA_TLS_CERT_FILE"`
+	SMTPURL          string        `env:"ASTRA_SMTP_URL"`
+	TLSKeyFile       string        `env:"ASTRA_TLS_KEY_FILE"`
 
 	// Outbound connections (SSO issuers; later providers and webhooks).
 	AllowPrivateURLs []string `env:"ASTRA_ALLOW_PRIVATE_URLS" envSeparator:","`

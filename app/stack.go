@@ -52,8 +52,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
-	if pcfg.MaxConns < 20 {
-		pcfg.MaxConns = 20
+	if cfg.DatabaseMaxConns > 0 {
+		pcfg.MaxConns = int32(cfg.DatabaseMaxConns)
 	}
 	if s.Pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, err

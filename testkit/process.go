@@ -48,7 +48,7 @@ func Binary(t testing.TB) string {
 func Env(cfg app.Config) []string {
 	env := []string{
 		"ASTRA_HTTP_ADDR=" + cfg.HTTPAddr, "ASTRA_DATA_DIR=" + cfg.DataDir, "ASTRA_DATABASE_URL=" + cfg.DatabaseURL,
-		"ASTRA_KAFKA_LISTEN=" + cfg.KafkaListen, "ASTRA_KAFKA_PARTITIONS=" + itoa(cfg.KafkaPartitions),
+		"ASTRA_KAFKA_LISTEN=" + cfg.KafkaListen, "ASTRA_DATABASE_MAX_CONNS=" + itoa(cfg.DatabaseMaxConns), "ASTRA_KAFKA_PARTITIONS=" + itoa(cfg.KafkaPartitions),
 		"ASTRA_BOOTSTRAP_TENANT=" + cfg.BootstrapTenant, "ASTRA_BOOTSTRAP_ADMIN_EMAIL=" + cfg.BootstrapEmail,
 		"ASTRA_BOOTSTRAP_ADMIN_PASSWORD=" + cfg.BootstrapPass, "ASTRA_LOG_LEVEL=" + cfg.LogLevel,
 		"ASTRA_READ_YOUR_WRITES_TIMEOUT=" + cfg.ReadYourWrites.String(), "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),

@@ -109,6 +109,8 @@ func Config(t testing.TB) app.Config {
 		KafkaPartitions: 3, KafkaReplicas: 1, BootstrapTenant: "default", BootstrapEmail: AdminEmail,
 		BootstrapPass: AdminPassword, JWTIssuer: "astra-bastion", JWTAudience: "astra-api",
 		ReadYourWrites: 10 * time.Second, BodyLimit: 1 << 20, LogLevel: "warn",
+		// A small pool: many test instances and processes share one Postgres and its connection limit.
+		DatabaseMaxConns: 8,
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	_ "net/http/pprof" // Options.PprofAddr
 	"os"
@@ -26,6 +27,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Options configure a run. Zero values take the defaults.
@@ -119,6 +123,21 @@ type SequentialResult struct {
 	Pipeline Percentiles `json:"pipeline"` // the gateway's own pipeline_latency_ms
 	AddedP50 float64     `json:"added_p50_ms"`
 	AddedP99 float64     `json:"added_p99_ms"`
+	// Server is the gateway's own account of the measured requests, read
+	// from the request log: from arrival to just before the audit append
+	// (latency), of which the provider call (provider).
+	ServerLatency  Percentiles `json:"server_latency"`
+	ServerProvider Percentiles `json:"server_provider"`
+	Store          StoreStats  `json:"eventstore"`
+}
+
+// StoreStats are the event store's appends during a phase (every append, not
+// only the gateway's).
+type StoreStats struct {
+	Appends         uint64  `json:"appends"`
+	MeanAppendMs    float64 `json:"mean_append_ms"`
+	Commits         uint64  `json:"commits"`
+	EventsPerCommit float64 `json:"events_per_commit"`
 }
 
 // RateResult is one rate of the sweep.
@@ -141,11 +160,12 @@ type RateResult struct {
 	// CPUCeiling is NumCPU divided by the CPU one request costs through the
 	// gateway (process + Postgres): the rate a dedicated machine of this size
 	// could sustain at most, whatever the other tenants of this one do.
-	CPUCeiling float64 `json:"cpu_ceiling_rps"`
-	CatchUpMs  float64 `json:"projection_catch_up_ms"`
-	Errors     int64   `json:"errors"`
-	FirstError string  `json:"first_error,omitempty"`
-	Pass       bool    `json:"pass"`
+	CPUCeiling float64    `json:"cpu_ceiling_rps"`
+	CatchUpMs  float64    `json:"projection_catch_up_ms"`
+	Store      StoreStats `json:"eventstore"`
+	Errors     int64      `json:"errors"`
+	FirstError string     `json:"first_error,omitempty"`
+	Pass       bool       `json:"pass"`
 }
 
 // Report is the outcome of a run.
@@ -335,6 +355,70 @@ func (e *env) auditEvents(ctx context.Context) int64 {
 	return n
 }
 
+// storeStats reads the event store's histograms: cumulative appends with
+// their summed latency, commits with their summed events.
+func (e *env) storeStats() storeTotals {
+	var t storeTotals
+	for _, c := range e.in.Running.Stack.Store.Collectors() {
+		h, ok := c.(prometheus.Histogram)
+		if !ok {
+			continue
+		}
+		var m dto.Metric
+		if h.Write(&m) != nil {
+			continue
+		}
+		switch desc := h.Desc().String(); {
+		case strings.Contains(desc, "append_seconds"):
+			t.appends, t.appendSeconds = m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+		case strings.Contains(desc, "group_commit_events"):
+			t.commits, t.events = m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+		}
+	}
+	return t
+}
+
+type storeTotals struct {
+	appends, commits      uint64
+	appendSeconds, events float64
+}
+
+func (t storeTotals) since(before storeTotals) StoreStats {
+	s := StoreStats{Appends: t.appends - before.appends, Commits: t.commits - before.commits}
+	if s.Appends > 0 {
+		s.MeanAppendMs = math.Round((t.appendSeconds-before.appendSeconds)/float64(s.Appends)*1e6) / 1e3
+	}
+	if s.Commits > 0 {
+		s.EventsPerCommit = round1((t.events - before.events) / float64(s.Commits))
+	}
+	return s
+}
+
+// head is the ledger head.
+func (e *env) head(ctx context.Context) int64 {
+	h, _ := e.in.Running.Stack.Store.Head(ctx)
+	return h
+}
+
+// serverSide reads the request log's latency and provider time of the
+// requests recorded after ledger position from.
+func (e *env) serverSide(ctx context.Context, from int64) (latency, provider Percentiles) {
+	rows, err := e.in.Running.Stack.Pool.Query(ctx, `SELECT latency_ms, provider_ms FROM `+
+		e.in.Running.Stack.Runner.Schema("gateway")+`.requests WHERE position > $1`, from)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	var l, p []time.Duration
+	for rows.Next() {
+		var a, b float64
+		if rows.Scan(&a, &b) == nil {
+			l, p = append(l, time.Duration(a*1e6)), append(p, time.Duration(b*1e6))
+		}
+	}
+	return percentiles(NewDist(l)), percentiles(NewDist(p))
+}
+
 // Run benchmarks the gateway and returns the report.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.defaults()
@@ -376,11 +460,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if _, err := Sequential(ctx, o.Warmup, &seq, direct, through); err != nil {
 			return nil, err
 		}
+		from, st := e.head(ctx), e.storeStats()
 		s, err := Sequential(ctx, o.Requests, &seq, direct, through)
 		if err != nil {
 			return nil, err
 		}
-		rep.Sequential = append(rep.Sequential, sequentialResult(name, s[0], s[1]))
+		sr := sequentialResult(name, s[0], s[1])
+		sr.Store = e.storeStats().since(st)
+		waitCaughtUp(ctx, e.in.Running.Stack.Pool, time.Minute)
+		sr.ServerLatency, sr.ServerProvider = e.serverSide(ctx, from)
+		rep.Sequential = append(rep.Sequential, sr)
 	}
 	direct, through := e.targets(&o, false)
 	for _, rate := range o.Rates {
@@ -391,14 +480,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		d := OpenLoop(ctx, direct, rate, o.Step, o.Workers, 10*time.Second, &seq)
 		dSelf, _ := meter.since(ctx, before)
 		settle(ctx, time.Second)
-		before = meter.snapshot(ctx)
+		before, st := meter.snapshot(ctx), e.storeStats()
 		g := OpenLoop(ctx, through, rate, o.Step, o.Workers, 10*time.Second, &seq)
+		appends := e.storeStats().since(st)
 		catchUp := waitCaughtUp(ctx, e.in.Running.Stack.Pool, time.Minute)
 		gSelf, gPG := meter.since(ctx, before)
 		r := RateResult{Rate: rate, DirectAchieved: round1(d.Achieved), GatewayAchieved: round1(g.Achieved),
 			Direct: percentiles(d.Latency), Gateway: percentiles(g.Latency), Pipeline: percentiles(g.Pipeline),
 			AddedP50: Ms(g.Latency.P(0.5) - d.Latency.P(0.5)), AddedP99: Ms(g.Latency.P(0.99) - d.Latency.P(0.99)),
-			Errors: g.Errors + d.Errors + g.Unstarted + d.Unstarted, CatchUpMs: Ms(catchUp)}
+			Errors: g.Errors + d.Errors + g.Unstarted + d.Unstarted, CatchUpMs: Ms(catchUp), Store: appends}
 		if d.OK > 0 && g.OK > 0 {
 			r.DirectCPUUs = round1(float64(dSelf.Microseconds()) / float64(d.OK))
 			r.GatewayCPUUs = round1(float64(gSelf.Microseconds()) / float64(g.OK))
@@ -475,7 +565,10 @@ func (r *Report) Print(w io.Writer) {
 		row("direct", s.Direct)
 		row("through gateway", s.Gateway)
 		row("pipeline (server)", s.Pipeline)
-		fmt.Fprintf(w, "  added: p50 %.3f ms, p99 %.3f ms\n", s.AddedP50, s.AddedP99)
+		row("server, to the append", s.ServerLatency)
+		row("  of which provider", s.ServerProvider)
+		fmt.Fprintf(w, "  added: p50 %.3f ms, p99 %.3f ms; event store: %d appends, mean %.3f ms, %.1f events per commit\n",
+			s.AddedP50, s.AddedP99, s.Store.Appends, s.Store.MeanAppendMs, s.Store.EventsPerCommit)
 	}
 	if len(r.Sweep) == 0 {
 		return

@@ -17,4 +17,8 @@ func TestGateway_Endpoints(t *testing.T) {
 	t.Run("cache", func(t *testing.T) { testCache(t, in, admin) })
 	t.Run("budgets and usage", func(t *testing.T) { testBudgets(t, in, admin) })
 	t.Run("detectors", func(t *testing.T) { testDetectors(t, in, admin) })
+	t.Run("request log", func(t *testing.T) { testRequestLog(t, in, admin) })
+	t.Run("traffic", func(t *testing.T) { testTraffic(t, in, admin) })
+	t.Run("resilience", func(t *testing.T) { testResilience(t, in, admin) })
+	t.Run("backtest", func(t *testing.T) { testBacktest(t, in, admin) })
 }

@@ -336,6 +336,7 @@ function startFeed() {
     onStatus: (st, detail, channels) => {
       const node = $('feed-status');
       node.dataset.state = st;
+      if (st === 'connecting') node.dataset.connects = String(Number(node.dataset.connects || 0) + 1);
       if (st === 'live') {
         node.dataset.channels = (channels || []).join(',');
         const mine = state.userPatterns;
