@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,11 @@ type Store struct {
 	quit chan struct{}
 	done chan struct{}
 	once sync.Once
+
+	// committed wakes the notifier after a commit; head is the position it announces.
+	committed chan struct{}
+	head      atomic.Int64
+	notified  chan struct{} // closed when the notifier has stopped
 
 	appendLatency prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -70,6 +76,8 @@ func NewStore(pool *pgxpool.Pool) *Store {
 		reqs: make(chan *appendRequest, 4096),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
+		committed: make(chan struct{}, 1),
+		notified:  make(chan struct{}),
 		appendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "astra_eventstore_append_seconds", Help: "Latency of one append, queueing included.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
@@ -80,7 +88,36 @@ func NewStore(pool *pgxpool.Pool) *Store {
 		}),
 	}
 	go s.commitLoop()
+	go s.notifyLoop()
 	return s
+}
+
+// notifyLoop announces new ledger positions on NotifyChannel (the relay
+// listens), after the commits rather than inside them: a NOTIFY takes a
+// cluster-wide lock at commit that is held through the WAL flush of every
+// other notifying transaction (projection batches, other databases on the
+// server), and an append must not wait for that. Bursts of commits coalesce
+// into one notification of the latest head; a lost one only delays the relay
+// until its next poll.
+func (s *Store) notifyLoop() {
+	defer close(s.notified)
+	var sent int64
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.committed:
+		}
+		head := s.head.Load()
+		if head <= sent {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10)); err == nil {
+			sent = head
+		}
+		cancel()
+	}
 }
 
 // Collectors exposes the store's metrics for registration.
@@ -95,6 +132,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 func (s *Store) Close() {
 	s.once.Do(func() { close(s.quit) })
 	<-s.done
+	<-s.notified
 }
 
 // Append records the drafts of every stream atomically: either all streams
@@ -389,8 +427,8 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		versions = append(versions, heads[id].version)
 		hashes = append(hashes, heads[id].hash)
 	}
-	// The events, the stream heads, the ledger head, the notification and the
-	// commit in one round trip (the statements run in order; after a failed
+	// The events, the stream heads, the ledger head and the commit in one
+	// round trip (the statements run in order; after a failed
 	// one the rest, commit included, are skipped and the deferred rollback
 	// ends the transaction).
 	writes := &pgx.Batch{}
@@ -405,7 +443,6 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
 		ids, tenants, versions, hashes)
 	writes.Queue(`UPDATE ledger_head SET position = $1 WHERE id = 1`, head)
-	writes.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10))
 	if relaxedBatch(batch) {
 		writes.Queue(`SET LOCAL synchronous_commit = off`)
 	}
@@ -415,7 +452,22 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 	}
 	open = false
 	s.batchSize.Observe(float64(len(rows.position)))
+	s.announce(head)
 	return results, nil
+}
+
+// announce has the notifier tell listeners about the new head.
+func (s *Store) announce(head int64) {
+	for {
+		old := s.head.Load()
+		if head <= old || s.head.CompareAndSwap(old, head) {
+			break
+		}
+	}
+	select {
+	case s.committed <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 // relaxedBatch reports whether every append of a batch is relaxed (AppendRelaxed).

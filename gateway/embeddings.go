@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -31,6 +32,11 @@ func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, inp
 		t := time.Now()
 		prov, err := rt.provider(ctx, call.TenantID, call.Provider)
 		if err == nil {
+			if k := rt.killedTarget(call, prov, model, r.policy.id); k != nil {
+				err = &killedError{k}
+			}
+		}
+		if err == nil {
 			texts := make([]string, len(call.Req.Messages))
 			for i, m := range call.Req.Messages {
 				texts[i] = m.Content
@@ -39,7 +45,8 @@ func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, inp
 		}
 		r.providerD = time.Since(t)
 		switch {
-		case err == gw.ErrProviderNotFound:
+		case r.blockKilled(t, err):
+		case errors.Is(err, gw.ErrProviderNotFound):
 			r.step(gw.StepProvider, t, "error", 0, "not found", "")
 			r.block(gw.StepProvider, "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant.")
 		case err != nil:

@@ -126,6 +126,10 @@ func (r *run) callProvider(ctx context.Context) {
 			lastErr = err
 			continue
 		}
+		if k := rt.killedTarget(call, prov, tg.Model, r.policy.id); k != nil {
+			lastErr = &killedError{k}
+			continue
+		}
 		req := call.Req
 		req.Model = tg.Model
 		resp, lastErr = prov.p.Chat(ctx, req)
@@ -142,6 +146,9 @@ func (r *run) callProvider(ctx context.Context) {
 	}
 	r.providerD = time.Since(t)
 	if resp == nil {
+		if r.blockKilled(t, lastErr) {
+			return
+		}
 		r.step(gw.StepProvider, t, "error", 0, providerDetail(lastErr), "")
 		code, detail := "GW-009", "The provider failed: "+providerDetail(lastErr)
 		if errors.Is(lastErr, gw.ErrProviderNotFound) {
@@ -157,6 +164,18 @@ func (r *run) callProvider(ctx context.Context) {
 		rt.Cache.Put(call.TenantID, r.cacheKey, resp, time.Duration(cfg.TTLSeconds)*time.Second, cfg.MaxEntries, rt.Now())
 	}
 	r.scanResponse(resp)
+}
+
+// blockKilled ends a call whose every target a kill switch stops (the
+// provider addressed by id, or only killed fallbacks left): GW-001.
+func (r *run) blockKilled(t time.Time, err error) bool {
+	var ke *killedError
+	if !errors.As(err, &ke) {
+		return false
+	}
+	r.step(gw.StepProvider, t, "block", 0, ke.k.Scope.Key(), "")
+	r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+ke.k.Scope.Kind+") stops this traffic: "+ke.k.Reason)
+	return true
 }
 
 func providerDetail(err error) string {

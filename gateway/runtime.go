@@ -277,6 +277,17 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 		if !p.Settings.Enabled {
 			return nil, gw.ErrProviderNotFound
 		}
+		// One provider, one breaker and one health record, whether it is
+		// addressed by id (the admin API) or by name (traffic).
+		rt.mu.RLock()
+		known, ok := rt.providers[tenantID+"/"+p.ID]
+		rt.mu.RUnlock()
+		if ok {
+			rt.mu.Lock()
+			rt.providers[key] = known
+			rt.mu.Unlock()
+			return known, nil
+		}
 		apiKey := ""
 		if p.SealedKey != "" {
 			if apiKey, err = cmdgw.OpenCredential(ctx, rt.Keys, p.SealedKey); err != nil {
@@ -299,8 +310,15 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 		return nil, gw.ErrProviderNotFound
 	}
 	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if p != nil {
+		if known, ok := rt.providers[tenantID+"/"+p.ID]; ok {
+			rp = known // built concurrently under the other key
+		}
+		rt.providers[tenantID+"/"+p.ID] = rp
+		rt.providers[tenantID+"/"+p.Name] = rp
+	}
 	rt.providers[key] = rp
-	rt.mu.Unlock()
 	return rp, nil
 }
 
@@ -337,6 +355,26 @@ func (rt *Runtime) killedBy(f gw.RequestFacts) *rmgw.KillSwitch {
 	}
 	return nil
 }
+
+// killedTarget returns the active switch that stops a call from reaching a
+// resolved provider and model: the provider is matched by name and by id, so
+// neither addressing it by id nor a fallback gets around a switch.
+func (rt *Runtime) killedTarget(call *Call, prov *runtimeProvider, model, policyID string) *rmgw.KillSwitch {
+	f := gw.RequestFacts{TenantID: call.TenantID, Provider: prov.name, Model: model, PolicyID: policyID, APIKeyID: call.APIKeyID}
+	if k := rt.killedBy(f); k != nil {
+		return k
+	}
+	if prov.id != prov.name {
+		f.Provider = prov.id
+		return rt.killedBy(f)
+	}
+	return nil
+}
+
+// killedError is a target a kill switch stops.
+type killedError struct{ k *rmgw.KillSwitch }
+
+func (e *killedError) Error() string { return "kill switch " + e.k.Scope.Key() }
 
 // KillSwitchActive reports whether a request with these facts would be stopped (for tests and /scan).
 func (rt *Runtime) KillSwitchActive(f gw.RequestFacts) bool { return rt.killedBy(f) != nil }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -111,6 +112,10 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 			streamErr = err
 			continue
 		}
+		if k := rt.killedTarget(call, prov, tg.Model, r.policy.id); k != nil {
+			streamErr = &killedError{k}
+			continue
+		}
 		req := call.Req
 		req.Model = tg.Model
 		streamErr = prov.p.ChatStream(ctx, req, func(ch providers.Chunk) error {
@@ -146,9 +151,14 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		r.step(gw.StepResponseScan, t, "block", 0, strings.TrimPrefix(what, "a "), rt.PII.Version())
 		r.block(gw.StepResponseScan, "GW-011", "The completion contained "+what+"; the stream was ended before it reached you.")
 		r.actions = append(r.actions, "stream_terminated:"+strings.ReplaceAll(strings.TrimPrefix(what, "a "), " ", "_"))
+	case r.blockKilled(t, streamErr):
 	case streamErr != nil:
+		code, detail := "GW-009", "The provider failed: "+providerDetail(streamErr)
+		if errors.Is(streamErr, gw.ErrProviderNotFound) {
+			code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
+		}
 		r.step(gw.StepProvider, t, "error", 0, providerDetail(streamErr), "")
-		r.block(gw.StepProvider, "GW-009", "The provider failed: "+providerDetail(streamErr))
+		r.block(gw.StepProvider, code, detail)
 	default:
 		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
 		verdict := "pass"

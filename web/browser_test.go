@@ -301,11 +301,18 @@ func TestDashboard_Browser(t *testing.T) {
 
 	// Cut the page's connections: the feed reconnects (with backoff) and
 	// subscribes to gateway.* again, and the next block shows up too.
+	var connects string
+	eval("connections so far", `document.querySelector("#feed-status").dataset.connects`, &connects)
+	if connects != "1" {
+		t.Fatalf("the feed connected %s times before the cut, want 1", connects)
+	}
+	cutAt := time.Now()
 	proxy.cut()
 	poll("the feed to reconnect", `(() => {
 		const s = document.querySelector("#feed-status");
 		return s.dataset.connects === "2" && s.dataset.state === "live" && (s.dataset.channels || "").split(",").includes("gateway.*");
 	})()`, 15*time.Second)
+	t.Logf("the feed was live again %s after the cut", time.Since(cutAt).Round(time.Millisecond))
 	block()
 	poll("a second RequestBlocked after the reconnect", `document.querySelectorAll('`+sel+`').length === 2`, 5*time.Second)
 

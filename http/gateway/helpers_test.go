@@ -74,7 +74,7 @@ type stepOut struct {
 	Verdict  string  `json:"verdict"`
 	Score    float64 `json:"score"`
 	Detail   string  `json:"detail"`
-	Detector string  `json:"detector"`
+	Detector string  `json:"detector_version"`
 	FailMode string  `json:"fail_mode"`
 }
 

@@ -138,25 +138,27 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	return openaiError(c, gateway.StatusOf(b.Code), b.Code, typ, title+": "+b.Detail)
 }
 
-// lenientBind decodes an OpenAI body: size-limited, one JSON value, unknown fields ignored.
-func lenientBind(c echo.Context, v any) error {
+// lenientBind decodes an OpenAI body: size-limited, one JSON value, unknown
+// fields ignored. When the body is unacceptable it answers with OpenAI's
+// error shape itself and reports answered, so the handler stops there.
+func lenientBind(c echo.Context, v any) (answered bool, err error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, "application/json") {
-		return openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
+		return true, openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
 	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, 8<<20)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return openaiError(c, http.StatusRequestEntityTooLarge, "VAL-004", "invalid_request_error", "The request body is too large.")
+			return true, openaiError(c, http.StatusRequestEntityTooLarge, "VAL-004", "invalid_request_error", "The request body is too large.")
 		}
-		return openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
+		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
+		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
 	}
-	return nil
+	return false, nil
 }
 
 func (a *API) route(c echo.Context, model string) (provider, m string, err error) {
@@ -210,7 +212,7 @@ func stopList(v any) []string {
 
 func (a *API) openaiChat(c echo.Context) error {
 	var req OpenAIChatRequest
-	if err := lenientBind(c, &req); err != nil {
+	if answered, err := lenientBind(c, &req); answered || err != nil {
 		return err
 	}
 	if req.Model == "" || len(req.Messages) == 0 {
@@ -287,7 +289,7 @@ func (a *API) openaiModels(c echo.Context) error {
 
 func (a *API) openaiEmbeddings(c echo.Context) error {
 	var req OpenAIEmbeddingsRequest
-	if err := lenientBind(c, &req); err != nil {
+	if answered, err := lenientBind(c, &req); answered || err != nil {
 		return err
 	}
 	var input []string

@@ -5,6 +5,7 @@ package writes
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -142,7 +143,9 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 				_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
 				return nil
 			}
-			stored := append([]byte(c.Response().Header().Get(echo.HeaderContentType)+"\n"), rec.body.Bytes()...)
+			rh := c.Response().Header()
+			stored, _ := json.Marshal(storedAnswer{ContentType: rh.Get(echo.HeaderContentType), ETag: rh.Get("ETag"),
+				Location: rh.Get(echo.HeaderLocation), Body: rec.body.Bytes()})
 			_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `UPDATE idempotency_keys SET status = $3, response = $4
 				WHERE tenant_id = $1 AND key = $2`, tenant, key, status, stored)
 			return nil
@@ -168,9 +171,30 @@ func (k *Kit) replay(c echo.Context, tenant, key string, reqHash []byte) error {
 	if status == nil {
 		return platform.Problem("CON-004", "A request with this Idempotency-Key is still being processed.")
 	}
-	ct, body, _ := bytes.Cut(stored, []byte("\n"))
-	c.Response().Header().Set("Idempotent-Replayed", "true")
-	return c.Blob(*status, string(ct), body)
+	var ans storedAnswer
+	if err := json.Unmarshal(stored, &ans); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Idempotent-Replayed", "true")
+	if ans.ETag != "" {
+		h.Set("ETag", ans.ETag)
+	}
+	if ans.Location != "" {
+		h.Set(echo.HeaderLocation, ans.Location)
+	}
+	if len(ans.Body) == 0 {
+		return c.NoContent(*status)
+	}
+	return c.Blob(*status, ans.ContentType, ans.Body)
+}
+
+// storedAnswer is the first answer to an Idempotency-Key, replayed to retries.
+type storedAnswer struct {
+	ContentType string `json:"content_type"`
+	ETag        string `json:"etag,omitempty"`
+	Location    string `json:"location,omitempty"`
+	Body        []byte `json:"body"`
 }
 
 type recorder struct {

@@ -209,10 +209,8 @@ function renderScore(s) {
   const value = $('composite-score');
   value.textContent = known ? s.composite_score.toFixed(1) : 'unknown';
   value.classList.toggle('unknown', !known);
-  const grade = $('composite-grade');
-  grade.textContent = known && s.grade ? s.grade : '–';
-  grade.className = `grade ${known ? gradeClass(s.grade) : 'g-unknown'}`;
-  grade.setAttribute('aria-label', known ? `Grade ${s.grade}` : 'Grade unknown');
+  $('composite-grade').textContent = known && s.grade ? s.grade : 'unknown';
+  $('composite-grade-box').className = `grade ${known ? gradeClass(s.grade) : 'g-unknown'}`;
   $('composite-trend').textContent = s.trend || '–';
   $('composite-updated').textContent = s.last_recalculated_at ? fmtDate(s.last_recalculated_at) : 'never';
   $('composite-decay').textContent = s.decay_model || '–';
