@@ -33,7 +33,11 @@ func testKillSwitch(t *testing.T, in *testkit.Instance, admin string) {
 	dev := newUser(t, in, ta, "dev@kill.test", "developer")
 	key, keyID := createAPIKey(t, in, ta, "kill-key", "gateway:read", "gateway:write")
 	lb := newLoopback(t, "loop", "loop-chat")
-	registerLoopback(t, in, ta, lb, "", map[string]any{"max_retries": 0})
+	loop := registerLoopback(t, in, ta, lb, "", map[string]any{"max_retries": 0})
+	flaky := newLoopback(t, "flaky", "flaky-chat")
+	flaky.failWith.Store(http.StatusInternalServerError)
+	registerLoopback(t, in, ta, flaky, "", map[string]any{"max_retries": 0, "breaker_failures": 100})
+	toLoop := createPolicy(t, in, ta, map[string]any{"name": "falls-back-to-loop", "fallbacks": []map[string]string{{"provider": "loop", "model": "loop-chat"}}})
 	pol := createPolicy(t, in, ta, map[string]any{"name": "killable"})
 
 	activate := func(t *testing.T, tok string, kind, value, reason string) switchOut {
@@ -114,7 +118,31 @@ func testKillSwitch(t *testing.T, in *testkit.Instance, admin string) {
 			return isKilled(t, chatWith(t, in, ta, "loop", "loop-chat", "hi", nil))
 		})
 		okChat(t, in, ta, "mock", "mock-small", "other providers flow", nil)
+		calls := lb.calls.Load()
+		// Addressing the provider by its id does not get around the switch …
+		r := chatWith(t, in, ta, loop.ID, "loop-chat", "by id", nil)
+		if !isKilled(t, r) {
+			t.Fatalf("provider addressed by id: %d %s", r.Status, r.Body)
+		}
+		raw, _, status := sse(t, in, "/api/v1/gateway/chat/completions", ta, map[string]any{"provider": loop.ID, "model": "loop-chat", "stream": true,
+			"messages": []map[string]string{{"role": "user", "content": "by id, streamed"}}})
+		if status != http.StatusServiceUnavailable || !strings.Contains(raw, "GW-001") {
+			t.Fatalf("stream to the provider by id: %d %s", status, raw)
+		}
+		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": loop.ID, "model": "loop-chat", "input": []string{"x"}}),
+			http.StatusServiceUnavailable, "GW-001")
+		// … nor does a fallback to it.
+		if r := chatWith(t, in, ta, "flaky", "flaky-chat", "fall back", map[string]any{"policy_id": toLoop.ID}); !isKilled(t, r) {
+			t.Fatalf("fallback to a killed provider: %d %s", r.Status, r.Body)
+		}
+		if lb.calls.Load() != calls {
+			t.Fatal("the killed provider was called")
+		}
 		deactivate(t, ta, map[string]any{"scope": map[string]string{"kind": "provider", "value": "loop"}, "reason": "fixed"})
+		out := okChat(t, in, ta, "flaky", "flaky-chat", "fall back", map[string]any{"policy_id": toLoop.ID})
+		if out.Choices[0].Message.Content != "loopback(loop-chat): fall back" {
+			t.Fatalf("fallback after deactivation: %q", out.Choices[0].Message.Content)
+		}
 		allOK(t)
 	})
 

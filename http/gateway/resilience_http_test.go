@@ -112,6 +112,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/providers/01a218e2-16da-77dc-aa4b-8226e65d817f/health", ta, nil), http.StatusNotFound, "GW-010")
 		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/providers/01a218e2-16da-77dc-aa4b-8226e65d817f/test", ta, nil), http.StatusNotFound, "GW-010")
 		wantProblem(t, chatWith(t, in, ta, "nowhere", "m", "hi", nil), http.StatusNotFound, "GW-010")
+		b := toJSON(map[string]any{"provider": "nowhere", "model": "m", "stream": true, "messages": []map[string]string{{"role": "user", "content": "hi"}}})
+		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", ta, b), http.StatusNotFound, "GW-010")
 	})
 }
 

@@ -241,9 +241,9 @@ function renderScore(s) {
     if (typeof p.signals === 'number') meta.push(`${p.signals} signal${p.signals === 1 ? '' : 's'}`);
     list.append(el('li', { class: `pillar ${pKnown ? 'known' : 'unknown'}`, 'data-pillar': key, 'data-status': pKnown ? 'known' : 'unknown' },
       el('div', { class: 'pillar-name', text: label }),
-      el('div', { class: `pillar-score ${pKnown ? gradeClass(letter(p.score)) : ''}`, text: scoreText }),
       bar,
-      el('div', { class: 'pillar-meta muted', text: meta.join(' · ') })));
+      el('div', { class: `pillar-score ${pKnown ? gradeClass(letter(p.score)) : ''}`, text: scoreText }),
+      el('div', { class: 'pillar-meta muted', title: meta.join(' · '), text: meta.join(' · ') })));
   }
 }
 
