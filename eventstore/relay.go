@@ -126,12 +126,19 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	r.checkpoint.Store(cp)
+	saved := cp // the checkpoint as stored
 	for ctx.Err() == nil {
 		evs, err := queryEvents(ctx, r.pool, `WHERE position > $1 ORDER BY position LIMIT $2`, cp, relayBatch)
 		if err != nil {
 			return err
 		}
 		if len(evs) == 0 {
+			if saved < cp {
+				if err := r.saveCheckpoint(ctx, cp); err != nil {
+					return err
+				}
+				saved = cp
+			}
 			r.lagGauge.Set(0)
 			wctx, cancel := context.WithTimeout(ctx, time.Second)
 			_, err := conn.WaitForNotification(wctx)
@@ -147,9 +154,13 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 			}
 			continue
 		}
-		if err := r.flushed(ctx); err != nil {
+		// The checkpoint of what Kafka has acknowledged is stored now, before
+		// this batch leaves: its synchronous commit is also the fence that
+		// puts the events just read on disk (see saveCheckpoint).
+		if err := r.saveCheckpoint(ctx, cp); err != nil {
 			return err
 		}
+		saved = cp
 		msgs := make([]*sarama.ProducerMessage, 0, len(evs))
 		for i := range evs {
 			e := &evs[i]
@@ -172,9 +183,6 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 		if tails != nil && last > maxTail(tails) {
 			tails = nil // past every tail: no more duplicates possible
 		}
-		if _, err := r.pool.Exec(ctx, `UPDATE relay_checkpoint SET position = $1, updated_at = now() WHERE id = 1 AND position < $1`, last); err != nil {
-			return fmt.Errorf("relay: checkpoint: %w", err)
-		}
 		r.published.Add(float64(len(msgs)))
 		cp = last
 		r.checkpoint.Store(cp)
@@ -185,24 +193,26 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// flushed makes sure that the events just read are on disk before they leave
-// for Kafka. Appends made with Store.AppendRelaxed commit without waiting for
-// their WAL flush; if Postgres crashed before the flush, the ledger would lose
-// them (and reuse their positions) while Kafka kept them. Everything the read
-// saw was committed, so its commit records lie before the current WAL insert
-// position: if the flush position is past it, nothing more is needed;
-// otherwise a synchronously committed write flushes the WAL up to itself,
-// and so past them.
-func (r *Relay) flushed(ctx context.Context) error {
-	var done bool
-	if err := r.pool.QueryRow(ctx, `SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()`).Scan(&done); err != nil {
-		return fmt.Errorf("relay: wal flush position: %w", err)
-	}
-	if done {
-		return nil
-	}
-	if _, err := r.pool.Exec(ctx, `BEGIN; SET LOCAL synchronous_commit = on; UPDATE relay_checkpoint SET updated_at = now() WHERE id = 1; COMMIT`); err != nil {
-		return fmt.Errorf("relay: flush the wal: %w", err)
+// saveCheckpoint stores the checkpoint (the highest position Kafka has
+// acknowledged) in a synchronously committed transaction that always writes,
+// even when the position has not moved. The relay calls it after reading a
+// batch and before producing it, so the commit doubles as a flush fence:
+// appends made with Store.AppendRelaxed commit without waiting for their WAL
+// flush, and if Postgres crashed before that flush the ledger would lose them
+// (and reuse their positions) while Kafka kept them. Everything the read saw
+// had committed, so its commit records lie before this commit's, and a
+// synchronous commit returns only once the WAL is on disk up to itself. The
+// stored checkpoint lags one batch behind while events flow and catches up as
+// soon as the ledger is drained; after a crash the partition tails keep the
+// batch in between from being published twice.
+func (r *Relay) saveCheckpoint(ctx context.Context, cp int64) error {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit = on`)
+	b.Queue(`UPDATE relay_checkpoint SET position = greatest(position, $1), updated_at = now() WHERE id = 1`, cp)
+	b.Queue(`COMMIT`)
+	if err := r.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("relay: checkpoint: %w", err)
 	}
 	return nil
 }

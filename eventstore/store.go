@@ -72,10 +72,10 @@ type appendResult struct {
 // NewStore starts the group committer over pool.
 func NewStore(pool *pgxpool.Pool) *Store {
 	s := &Store{
-		pool: pool,
-		reqs: make(chan *appendRequest, 4096),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		pool:      pool,
+		reqs:      make(chan *appendRequest, 4096),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
 		committed: make(chan struct{}, 1),
 		notified:  make(chan struct{}),
 		appendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -134,7 +134,7 @@ func (r *run) callProvider(ctx context.Context) {
 		req.Model = tg.Model
 		resp, lastErr = prov.p.Chat(ctx, req)
 		if lastErr == nil {
-			r.prov, r.provName = prov, prov.name
+			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
 			if i > 0 {
 				r.actions = append(r.actions, "fallback:"+tg.Provider+"/"+tg.Model)
 			}

@@ -132,7 +132,7 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 			return flush(false)
 		})
 		if streamErr == nil {
-			r.prov, r.provName = prov, prov.name
+			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
 			streamErr = flush(true)
 			break
 		}

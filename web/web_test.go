@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // and its assets with their content types, the Content-Security-Policy, and
 // 404 for anything else under /assets.
 func TestDashboard_FilesAndHeaders(t *testing.T) {
-	e := platform.NewEcho(platform.Config{})
+	e := platform.NewEcho(platform.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	reg := platform.NewRegistry("test", "v1")
 	reg.Add(web.Routes()...)
 	reg.Mount(e, func(platform.Route) []echo.MiddlewareFunc { return nil })

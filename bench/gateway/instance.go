@@ -93,14 +93,18 @@ func StartInstance(ctx context.Context, o InstanceOptions) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := app.Config{
-		HTTPAddr: "127.0.0.1:0", DataDir: dir, DatabaseURL: dbURL, KafkaListen: kafka, KafkaPartitions: 3, KafkaReplicas: 1,
-		BootstrapTenant: "default", BootstrapEmail: adminEmail, BootstrapPass: adminPassword,
-		JWTIssuer: "astra-bastion", JWTAudience: "astra-api", ReadYourWrites: 10 * time.Second, BodyLimit: 1 << 20,
-		LogLevel: "error", AllowPrivateURLs: []string{"loopback"},
-		RedisURL: o.RedisURL, RedisPrefix: "astra-bench-" + suffix + ":",
-		RateLimitPerMinute: 1_000_000_000, RateLimitAnon: 600, RateLimitWindow: time.Minute, RateLimitSettingTTL: 5 * time.Second,
+	// The product's defaults (and any ASTRA_* setting of the environment),
+	// with what the bench needs on top.
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return nil, err
 	}
+	cfg.HTTPAddr, cfg.DataDir, cfg.DatabaseURL, cfg.KafkaListen, cfg.KafkaBrokers = "127.0.0.1:0", dir, dbURL, kafka, nil
+	cfg.KafkaPartitions, cfg.KafkaReplicas = 3, 1
+	cfg.BootstrapTenant, cfg.BootstrapEmail, cfg.BootstrapPass = "default", adminEmail, adminPassword
+	cfg.LogLevel, cfg.AllowPrivateURLs = "error", []string{"loopback"}
+	cfg.RedisURL, cfg.RedisPrefix = o.RedisURL, "astra-bench-"+suffix+":"
+	cfg.RateLimitPerMinute = 1_000_000_000
 	logger := o.Logger
 	if logger == nil {
 		// What `astra serve` logs (JSON, info: one access line per request),

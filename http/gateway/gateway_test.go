@@ -192,6 +192,13 @@ func TestGateway_PipelineEndToEnd(t *testing.T) {
 		if r := in.Do(t, http.MethodPost, "/api/v1/gateway/providers", other, map[string]any{"name": "evil", "kind": "openai_compatible", "base_url": "http://169.254.169.254/v1"}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("metadata URL: %d %s", r.Status, r.Body)
 		}
+		// Without ASTRA_ALLOW_PRIVATE_URLS, loopback is refused too.
+		for _, u := range []string{"http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://[::1]/v1"} {
+			r := in.Do(t, http.MethodPost, "/api/v1/gateway/providers", other, map[string]any{"name": "local", "kind": "openai_compatible", "base_url": u})
+			if r.Status != http.StatusUnprocessableEntity || r.Problem(t).ErrorCode != "GW-016" {
+				t.Fatalf("loopback URL %s: %d %s", u, r.Status, r.Body)
+			}
+		}
 	})
 }
 

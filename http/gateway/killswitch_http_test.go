@@ -159,7 +159,9 @@ func testKillSwitch(t *testing.T, in *testkit.Instance, admin string) {
 		within(t, "the policy's traffic stopped", func() bool { return isKilled(t, userChat("mock-small", map[string]any{"policy_id": pol.ID})) })
 		wantStatus(t, userChat("mock-small", nil), http.StatusOK)
 		deactivate(t, ta, map[string]any{"scope": map[string]string{"kind": "policy", "value": pol.ID}, "reason": "reviewed"})
-		within(t, "the policy flows", func() bool { return userChat("mock-small", map[string]any{"policy_id": pol.ID}).Status == http.StatusOK })
+		within(t, "the policy flows", func() bool {
+			return userChat("mock-small", map[string]any{"policy_id": pol.ID}).Status == http.StatusOK
+		})
 	})
 
 	t.Run("api_key scope", func(t *testing.T) {

@@ -172,8 +172,14 @@ func testProviders(t *testing.T, in *testkit.Instance, admin string) {
 			return r.Status == http.StatusNotFound && r.Problem(t).ErrorCode == "GW-010"
 		})
 		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/providers/not-a-uuid", ta, nil), http.StatusNotFound, "GW-010")
-		if evs := events(t, in, ta, "ProviderRemoved"); len(evs) != 1 {
-			t.Fatalf("ProviderRemoved events: %d", len(evs))
+		for typ, want := range map[string]int{"ProviderRegistered": 1, "ProviderUpdated": 1, "ProviderCredentialsRotated": 1, "ProviderRemoved": 1} {
+			if n := len(events(t, in, ta, typ)); n != want {
+				t.Errorf("%s events: %d, want %d", typ, n, want)
+			}
+		}
+		// The registration's payload, as the audit API shows it, carries no usable key.
+		if reg := toJSON(events(t, in, ta, "ProviderRegistered")); strings.Contains(reg, secret1) {
+			t.Fatalf("registration event shows the key: %s", reg)
 		}
 	})
 }

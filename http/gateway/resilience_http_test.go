@@ -85,8 +85,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 	t.Run("fallbacks answer for the failing provider", func(t *testing.T) {
 		pol := createPolicy(t, in, ta, map[string]any{"name": "with-fallback", "fallbacks": []map[string]string{{"provider": "backup", "model": "backup-chat"}}})
 		out := okChat(t, in, ta, "primary", "primary-chat", "answer me anyway", map[string]any{"policy_id": pol.ID})
-		if out.Choices[0].Message.Content != "loopback(backup-chat): answer me anyway" {
-			t.Fatalf("answered %q", out.Choices[0].Message.Content)
+		if out.Choices[0].Message.Content != "loopback(backup-chat): answer me anyway" || out.Security.Provider != "backup" {
+			t.Fatalf("answered %q by %q", out.Choices[0].Message.Content, out.Security.Provider)
 		}
 		rec := awaitRequest(t, in, ta, out.Security.RequestID)
 		if rec.Provider != "backup" || !strings.HasPrefix(rec.step("provider_call").Detail, "backup/") || !contains(rec.StreamActions, "fallback:backup/backup-chat") {
