@@ -50,6 +50,9 @@ type Config struct {
 
 	// The gateway's built-in mock provider answers after this latency.
 	MockLatency time.Duration `env:"ASTRA_MOCK_LATENCY" envDefault:"0s"`
+	// GCPercent is the garbage collector's target (Go's GOGC, which wins when
+	// set); 0 leaves the runtime's default. See app/gc.go.
+	GCPercent int `env:"ASTRA_GC_PERCENT" envDefault:"400"`
 	// TrustRecalcInterval is how often scores are recalculated (decay alone moves them).
 	TrustRecalcInterval time.Duration `env:"ASTRA_TRUST_RECALC_INTERVAL" envDefault:"30s"`
 	RateLimitPerMinute  int           `env:"ASTRA_RATE_LIMIT_PER_MINUTE" envDefault:"6000"`

@@ -68,6 +68,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	if log == nil {
 		log = NewLogger(cfg.LogLevel)
 	}
+	tuneGC(cfg)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}

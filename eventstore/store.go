@@ -23,6 +23,12 @@ const NotifyChannel = "astra_ledger"
 // transaction, small enough to keep the p99 of a single append low.
 const maxBatchEvents = 1000
 
+// committers is how many group commits may be in flight at once. They still
+// commit one after the other (each takes the ledger head lock), but the next
+// one is already waiting at the server when the previous one commits, so no
+// client round trip falls between two commits.
+const committers = 2
+
 // Store appends to and reads from the Postgres ledger.
 type Store struct {
 	pool *pgxpool.Pool
@@ -87,7 +93,18 @@ func NewStore(pool *pgxpool.Pool) *Store {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 	}
-	go s.commitLoop()
+	var wg sync.WaitGroup
+	for range committers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.commitLoop()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(s.done)
+	}()
 	go s.notifyLoop()
 	return s
 }
@@ -201,7 +218,6 @@ func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends
 }
 
 func (s *Store) commitLoop() {
-	defer close(s.done)
 	for {
 		var first *appendRequest
 		select {
@@ -281,6 +297,13 @@ func (s *Store) commit(batch []*appendRequest) {
 }
 
 func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
+	if newStreamsOnly(batch) {
+		if res, err := s.commitNew(batch); err == nil {
+			return res, nil
+		}
+		// A stream exists after all (or the transaction failed otherwise):
+		// the general path decides request by request.
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -309,23 +332,11 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 	var head int64
 	heads := make(map[string]streamHead, len(streamIDs))
 	recorded := map[uuid.UUID]Event{}
-	conn, err := s.pool.Acquire(ctx)
+	conn, release, err := s.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("eventstore: acquire connection: %w", err)
+		return nil, err
 	}
-	defer conn.Release()
-	// Until the commit went through, leave nothing open on the connection.
-	open := true
-	defer func() {
-		if !open || conn.Conn().PgConn().TxStatus() == 'I' {
-			return
-		}
-		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer rcancel()
-		if _, err := conn.Exec(rctx, "ROLLBACK"); err != nil {
-			_ = conn.Conn().Close(rctx) // the pool drops a closed connection
-		}
-	}()
+	defer release()
 	reads := &pgx.Batch{}
 	reads.Queue(`BEGIN`)
 	reads.Queue(`SELECT position FROM ledger_head WHERE id = 1 FOR UPDATE`).QueryRow(func(row pgx.Row) error {
@@ -415,7 +426,7 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 		results[i] = appendResult{events: out}
 	}
 	if len(rows.position) == 0 {
-		return results, nil // nothing new: the deferred rollback ends the transaction
+		return results, nil // nothing new: release rolls the transaction back
 	}
 	ids := make([]string, 0, len(touched))
 	tenants := make([]string, 0, len(touched))
@@ -448,10 +459,129 @@ func (s *Store) commitTx(batch []*appendRequest) ([]appendResult, error) {
 	}
 	writes.Queue(`COMMIT`)
 	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
-		return nil, fmt.Errorf("eventstore: insert events, stream heads, head, notify, commit: %w", err)
+		return nil, fmt.Errorf("eventstore: insert events, stream heads, head, commit: %w", err)
 	}
-	open = false
 	s.batchSize.Observe(float64(len(rows.position)))
+	s.announce(head)
+	return results, nil
+}
+
+// acquire takes a pooled connection for a commit; release returns it with no
+// transaction left open (rolled back unless it committed).
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, func(), error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("eventstore: acquire connection: %w", err)
+	}
+	return conn, func() {
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if _, err := conn.Exec(rctx, "ROLLBACK"); err != nil {
+				_ = conn.Conn().Close(rctx) // the pool drops a closed connection
+			}
+			cancel()
+		}
+		conn.Release()
+	}, nil
+}
+
+// newStreamsOnly reports whether a batch only creates streams: every stream
+// expected not to exist, appears once in the batch and gets events, and no
+// event has a caller-chosen id (whose retry would have to be recognised).
+func newStreamsOnly(batch []*appendRequest) bool {
+	seen := map[string]bool{}
+	for _, r := range batch {
+		for _, st := range r.streams {
+			if st.expected != NoStream || len(st.events) == 0 || seen[st.streamID] {
+				return false
+			}
+			seen[st.streamID] = true
+			for _, e := range st.events {
+				if e.explicitID {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// commitNew commits a batch that only creates streams (newStreamsOnly) in one
+// round trip: with no stream to read, the hash chains are computed here and
+// the server assigns the positions, in row order, from the ledger head it
+// locks and advances (a commit waiting for the lock reads the head its
+// predecessor left). A stream that exists after all fails the unique key of
+// streams, and so the whole transaction; the caller then decides request by
+// request on the general path.
+func (s *Store) commitNew(batch []*appendRequest) ([]appendResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	results := make([]appendResult, len(batch))
+	var rows eventColumnsIn
+	var ids, tenants []string
+	var versions []int64
+	var hashes [][]byte
+	for i, r := range batch {
+		var out []Event
+		for _, st := range r.streams {
+			prev := []byte{}
+			for v, pe := range st.events {
+				ev := Event{
+					ID: pe.id, Type: pe.ceType, Source: pe.source, Subject: pe.subject, Time: now,
+					TenantID: r.meta.TenantID, Actor: r.meta.Actor, StreamID: st.streamID, Version: int64(v + 1),
+					CorrelationID: r.meta.CorrelationID, CausationID: r.meta.CausationID,
+					SchemaVersion: pe.schemaVersion, Data: pe.data, PrevHash: prev,
+				}
+				ev.Hash = chainHash(ev.PrevHash, &ev)
+				prev = ev.Hash
+				out = append(out, ev)
+				rows.add(&ev)
+			}
+			ids, tenants = append(ids, st.streamID), append(tenants, r.meta.TenantID)
+			versions, hashes = append(versions, int64(len(st.events))), append(hashes, prev)
+		}
+		results[i] = appendResult{events: out}
+	}
+	n := int64(len(rows.id))
+	conn, release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var head int64
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`UPDATE ledger_head SET position = position + $1 WHERE id = 1 RETURNING position`, n).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&head)
+	})
+	b.Queue(`INSERT INTO events (position, event_id, stream_id, version, tenant_id, type, source, subject, actor, time,
+		correlation_id, causation_id, schema_version, data, prev_hash, hash)
+		SELECT (SELECT position FROM ledger_head WHERE id = 1) - $1 + u.ord, u.event_id, u.stream_id, u.version, u.tenant_id,
+			u.type, u.source, u.subject, u.actor, u.time, u.correlation_id, u.causation_id, u.schema_version, u.data, u.prev_hash, u.hash
+		FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+			$10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::bytea[], $15::bytea[], $16::bytea[])
+			WITH ORDINALITY AS u(event_id, stream_id, version, tenant_id, type, source, subject, actor, time,
+				correlation_id, causation_id, schema_version, data, prev_hash, hash, ord)`,
+		n, rows.id, rows.streamID, rows.version, rows.tenantID, rows.typ, rows.source, rows.subject, rows.actor,
+		rows.time, rows.correlationID, rows.causationID, rows.schemaVersion, rows.data, rows.prevHash, rows.hash)
+	b.Queue(`INSERT INTO streams (stream_id, tenant_id, version, hash)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])`, ids, tenants, versions, hashes)
+	if relaxedBatch(batch) {
+		b.Queue(`SET LOCAL synchronous_commit = off`)
+	}
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("eventstore: append new streams: %w", err)
+	}
+	pos := head - n
+	for i := range results {
+		for j := range results[i].events {
+			pos++
+			results[i].events[j].Position = pos
+		}
+	}
+	s.batchSize.Observe(float64(n))
 	s.announce(head)
 	return results, nil
 }

@@ -151,19 +151,34 @@ func (c *Cache) Stats(tenantID string, limit int) (CacheStats, []CacheEntryInfo)
 }
 
 // Purge drops a tenant's entries (one key when key is set); it returns how many.
-func (c *Cache) Purge(tenantID, key string) int {
+func (c *Cache) Purge(tenantID, key string) int { return c.PurgeBefore(tenantID, key, time.Time{}) }
+
+// PurgeBefore drops a tenant's entries (one key when key is set) stored at or
+// before the given time (every one when it is zero); it returns how many. A
+// purge announced to every instance carries its time, so that its late
+// arrival does not drop an answer cached after the purge.
+func (c *Cache) PurgeBefore(tenantID, key string, before time.Time) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.tenant(tenantID)
+	stale := func(e *cacheEntry) bool { return before.IsZero() || !e.created.After(before) }
 	if key != "" {
-		if el, ok := t.byKey[key]; ok {
+		if el, ok := t.byKey[key]; ok && stale(el.Value.(*cacheEntry)) {
 			t.lru.Remove(el)
 			delete(t.byKey, key)
 			return 1
 		}
 		return 0
 	}
-	n := t.lru.Len()
-	c.tenants[tenantID] = &tenantCache{lru: list.New(), byKey: map[string]*list.Element{}, hits: t.hits, misses: t.misses}
+	n := 0
+	for el := t.lru.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*cacheEntry); stale(e) {
+			t.lru.Remove(el)
+			delete(t.byKey, e.key)
+			n++
+		}
+		el = next
+	}
 	return n
 }

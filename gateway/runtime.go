@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -152,9 +153,15 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 		_ = rt.refreshSwitches(ctx)
 		return
 	case "cachepurge":
+		// "cachepurge:<tenant>:<key or empty>:<unix nanos of the purge>"
 		if rt.Cache != nil {
-			t, key, _ := strings.Cut(tenant, ":")
-			rt.Cache.Purge(t, key)
+			t, rest, _ := strings.Cut(tenant, ":")
+			key, at, _ := strings.Cut(rest, ":")
+			var before time.Time
+			if ns, err := strconv.ParseInt(at, 10, 64); err == nil {
+				before = time.Unix(0, ns)
+			}
+			rt.Cache.PurgeBefore(t, key, before)
 		}
 		return
 	}
@@ -181,6 +188,16 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	case "budget":
 		delete(rt.budgetCache, tenant)
 	}
+}
+
+// PurgeCache drops a tenant's cached answers (one key when key is set) on
+// this instance at once and on every other one by notification; it returns
+// how many this instance held.
+func (rt *Runtime) PurgeCache(ctx context.Context, tenantID, key string) int {
+	at := rt.Now()
+	n := rt.Cache.PurgeBefore(tenantID, key, at)
+	_ = Notify(ctx, rt.Pool, "cachepurge:"+tenantID+":"+key+":"+strconv.FormatInt(at.UnixNano(), 10))
+	return n
 }
 
 // policyFor resolves the policy of a request: the named one, else the tenant's
@@ -277,17 +294,6 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 		if !p.Settings.Enabled {
 			return nil, gw.ErrProviderNotFound
 		}
-		// One provider, one breaker and one health record, whether it is
-		// addressed by id (the admin API) or by name (traffic).
-		rt.mu.RLock()
-		known, ok := rt.providers[tenantID+"/"+p.ID]
-		rt.mu.RUnlock()
-		if ok {
-			rt.mu.Lock()
-			rt.providers[key] = known
-			rt.mu.Unlock()
-			return known, nil
-		}
 		apiKey := ""
 		if p.SealedKey != "" {
 			if apiKey, err = cmdgw.OpenCredential(ctx, rt.Keys, p.SealedKey); err != nil {
@@ -312,8 +318,10 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if p != nil {
+		// One provider, one breaker and one health record, whether it is
+		// addressed by id (the admin API) or by name (traffic).
 		if known, ok := rt.providers[tenantID+"/"+p.ID]; ok {
-			rp = known // built concurrently under the other key
+			rp = known
 		}
 		rt.providers[tenantID+"/"+p.ID] = rp
 		rt.providers[tenantID+"/"+p.Name] = rp

@@ -23,6 +23,11 @@ type ClientOptions struct {
 	// MaxResponseBytes bounds a response body (default 1 MiB): a hostile
 	// server must not make us read without limit.
 	MaxResponseBytes int64
+	// IdleConnsPerHost is how many keep-alive connections are kept per host
+	// (default 2, net/http's): a client that sends many concurrent requests to
+	// one host (the gateway to a provider) needs more, or it dials a new
+	// connection for most requests.
+	IdleConnsPerHost int
 }
 
 // Client is an HTTP client whose every connection is checked by the policy.
@@ -35,6 +40,9 @@ func (p *Policy) Client(o ClientOptions) *http.Client {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 1 << 20
 	}
+	if o.IdleConnsPerHost <= 0 {
+		o.IdleConnsPerHost = http.DefaultMaxIdleConnsPerHost
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: p.Control}
 	transport := &http.Transport{
 		Proxy:                 nil,
@@ -42,7 +50,8 @@ func (p *Policy) Client(o ClientOptions) *http.Client {
 		TLSClientConfig:       &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: 10 * time.Second,
-		MaxIdleConns:          32,
+		MaxIdleConns:          max(32, 4*o.IdleConnsPerHost),
+		MaxIdleConnsPerHost:   o.IdleConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -65,7 +67,22 @@ type Signer struct {
 	Issuer   string
 	Audience string
 	now      func() time.Time
+
+	// verified remembers the tokens that passed Verify, by their SHA-256,
+	// until they expire: an RS256 check costs more than the rest of
+	// authentication, and a client sends the same token with every request.
+	mu       sync.Mutex
+	verified map[[sha256.Size]byte]verifiedToken
 }
+
+type verifiedToken struct {
+	p       Principal
+	expires time.Time
+}
+
+// maxVerified bounds the verified-token cache (expired entries are swept
+// when it is full, then everything if nothing expired).
+const maxVerified = 100_000
 
 // LoadSigner loads the signing key from Postgres (encrypted under kek), making
 // one on first start. Every instance of an installation signs with the same key.
@@ -120,7 +137,7 @@ func NewSigner(key *rsa.PrivateKey, issuer, audience string) *Signer {
 	sum := sha256.Sum256(pub)
 	kid := hex.EncodeToString(sum[:8])
 	return &Signer{kid: kid, key: key, public: map[string]*rsa.PublicKey{kid: &key.PublicKey},
-		Issuer: issuer, Audience: audience, now: time.Now}
+		Issuer: issuer, Audience: audience, now: time.Now, verified: map[[sha256.Size]byte]verifiedToken{}}
 }
 
 // KeyID is the kid of the current signing key.
@@ -145,8 +162,46 @@ func (s *Signer) IssueAt(p Principal, now time.Time) (string, time.Time, error) 
 }
 
 // Verify checks signature (RS256 only, known kid), issuer, audience, expiry,
-// not-before and issued-at, and returns the principal.
+// not-before and issued-at, and returns the principal. A token that passed
+// is answered from memory until it expires (the caller still checks its
+// session against the revocations on every request).
 func (s *Signer) Verify(token string) (*Principal, error) {
+	sum := sha256.Sum256([]byte(token))
+	now := s.now()
+	s.mu.Lock()
+	v, ok := s.verified[sum]
+	s.mu.Unlock()
+	if ok && now.Before(v.expires) {
+		p := v.p
+		p.Permissions = slices.Clone(v.p.Permissions)
+		return &p, nil
+	}
+	p, exp, err := s.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		for k, e := range s.verified {
+			if !now.Before(e.expires) {
+				delete(s.verified, k)
+			}
+		}
+		if len(s.verified) >= maxVerified {
+			clear(s.verified)
+		}
+	}
+	if s.verified != nil {
+		cached := *p
+		cached.Permissions = slices.Clone(p.Permissions)
+		s.verified[sum] = verifiedToken{p: cached, expires: exp}
+	}
+	s.mu.Unlock()
+	return p, nil
+}
+
+// verify checks a token cryptographically and returns its principal and expiry.
+func (s *Signer) verify(token string) (*Principal, time.Time, error) {
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -158,16 +213,16 @@ func (s *Signer) Verify(token string) (*Principal, error) {
 	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(s.Issuer), jwt.WithAudience(s.Audience),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(s.now), jwt.WithLeeway(5*time.Second))
 	if errors.Is(err, jwt.ErrTokenExpired) {
-		return nil, ErrTokenExpired
+		return nil, time.Time{}, ErrTokenExpired
 	}
 	if err != nil {
-		return nil, ErrTokenInvalid
+		return nil, time.Time{}, ErrTokenInvalid
 	}
-	if claims.Subject == "" || claims.TenantID == "" {
-		return nil, ErrTokenInvalid
+	if claims.Subject == "" || claims.TenantID == "" || claims.ExpiresAt == nil {
+		return nil, time.Time{}, ErrTokenInvalid
 	}
 	return &Principal{Subject: claims.Subject, TenantID: claims.TenantID, Role: claims.Role, Permissions: claims.Permissions,
-		SessionID: claims.SessionID, Kind: "user", ActingTenant: claims.TenantID}, nil
+		SessionID: claims.SessionID, Kind: "user", ActingTenant: claims.TenantID}, claims.ExpiresAt.Time, nil
 }
 
 // JWK is one public key in a JWKS.

@@ -162,7 +162,7 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers/:id", OperationID: "getProvider", Tag: "gateway", Summary: "Read a provider",
 			Permission: "gateway:read", Response: rmgw.Provider{}, Handler: a.getProvider, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider",
-			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/providers/:id", OperationID: "removeProvider", Tag: "gateway", Summary: "Remove a provider",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
 		{Method: http.MethodPut, Path: "/api/v1/gateway/providers/:id/credentials", OperationID: "rotateProviderCredentials", Tag: "gateway", Summary: "Rotate the provider key (never returned)",
@@ -391,6 +391,18 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		if err := a.checkBaseURL(cur.Kind, *req.BaseURL); err != nil {
 			return err
 		}
+	}
+	if req.Name != nil {
+		name := strings.TrimSpace(*req.Name)
+		if name == "" {
+			return platform.Problem("VAL-001", "name must not be blank.").WithFields(platform.FieldError{Field: "name", Message: "must not be blank"})
+		}
+		if other, err := a.Queries.Provider(c.Request().Context(), tenantOf(c), name); err != nil {
+			return err
+		} else if other != nil && other.ID != id {
+			return platform.Problem("GW-017", "A provider with this name already exists.")
+		}
+		req.Name = &name
 	}
 	upd := gw.ProviderUpdatedV1{Name: req.Name, BaseURL: req.BaseURL, Models: req.Models}
 	if req.Settings != nil {
@@ -687,11 +699,10 @@ func (a *Admin) cache(c echo.Context) error {
 }
 
 func (a *Admin) purge(c echo.Context) error {
-	n := a.Runtime.Cache.Purge(tenantOf(c), "")
+	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), "")
 	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), "", n); err != nil {
 		return err
 	}
-	_ = gateway.Notify(c.Request().Context(), a.Pool, "cachepurge:"+tenantOf(c))
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
 }
 
@@ -700,11 +711,10 @@ func (a *Admin) purgeKey(c echo.Context) error {
 	if len(key) != 64 {
 		return platform.Problem("VAL-005", "key must be a cache key (64 hex characters).")
 	}
-	n := a.Runtime.Cache.Purge(tenantOf(c), key)
+	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), key)
 	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), key, n); err != nil {
 		return err
 	}
-	_ = gateway.Notify(c.Request().Context(), a.Pool, "cachepurge:"+tenantOf(c)+":"+key)
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
 }
 

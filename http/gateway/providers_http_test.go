@@ -6,13 +6,16 @@ import (
 	"testing"
 	"time"
 
+	cmdgw "github.com/astrabastion/astra/commands/gateway"
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/testkit"
 )
 
 // testProviders: provider CRUD, credentials never returned and rotated,
 // SSRF refusals, tenant isolation and role permissions.
 func testProviders(t *testing.T, in *testkit.Instance, admin string) {
-	_, ta := in.NewTenant(t, admin, "Providers")
+	tenantID, ta := in.NewTenant(t, admin, "Providers")
 	_, other := in.NewTenant(t, admin, "ProvidersOther")
 	viewer := newUser(t, in, ta, "viewer@providers.test", "viewer")
 	dev := newUser(t, in, ta, "dev@providers.test", "developer")
@@ -100,6 +103,26 @@ func testProviders(t *testing.T, in *testkit.Instance, admin string) {
 		// The same name in another tenant is fine.
 		r = in.Do(t, http.MethodPost, "/api/v1/gateway/providers", other, map[string]any{"name": "loop", "kind": "mock"})
 		wantStatus(t, r, http.StatusCreated)
+		// Renaming onto a taken name is refused as well.
+		var spare providerOut
+		in.Do(t, http.MethodPost, "/api/v1/gateway/providers", ta, map[string]any{"name": "spare", "kind": "mock"}).Data(t, &spare)
+		wantProblem(t, in.Do(t, http.MethodPatch, "/api/v1/gateway/providers/"+spare.ID, ta, map[string]any{"name": " loop "}), http.StatusConflict, "GW-017")
+		wantProblem(t, in.Do(t, http.MethodPatch, "/api/v1/gateway/providers/"+spare.ID, ta, map[string]any{"name": "  "}), http.StatusBadRequest, "VAL-001")
+		// Two renames racing past that check must not stop the read model:
+		// the loser keeps its name, and later writes are read back at once.
+		h := &cmdgw.Handlers{Store: in.Running.Stack.Store, Keys: in.Running.Stack.Keys}
+		taken := "loop"
+		if _, err := h.UpdateProvider(t.Context(), eventstore.Metadata{TenantID: tenantID, Actor: "race"}, spare.ID, -1, gw.ProviderUpdatedV1{Name: &taken}); err != nil {
+			t.Fatal(err)
+		}
+		r = in.Do(t, http.MethodPatch, "/api/v1/gateway/providers/"+spare.ID, ta, map[string]any{"models": []string{"after-the-race"}})
+		wantStatus(t, r, http.StatusOK)
+		var after providerOut
+		r.Data(t, &after)
+		if after.Name != "spare" || len(after.Models) != 1 || r.Header.Get("X-Astra-Consistency") != "strong" {
+			t.Fatalf("after a racing rename: %+v (consistency %q)", after, r.Header.Get("X-Astra-Consistency"))
+		}
+		wantStatus(t, in.Do(t, http.MethodDelete, "/api/v1/gateway/providers/"+spare.ID, ta, nil), http.StatusNoContent)
 	})
 
 	t.Run("update is versioned", func(t *testing.T) {
@@ -172,7 +195,7 @@ func testProviders(t *testing.T, in *testkit.Instance, admin string) {
 			return r.Status == http.StatusNotFound && r.Problem(t).ErrorCode == "GW-010"
 		})
 		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/providers/not-a-uuid", ta, nil), http.StatusNotFound, "GW-010")
-		for typ, want := range map[string]int{"ProviderRegistered": 1, "ProviderUpdated": 1, "ProviderCredentialsRotated": 1, "ProviderRemoved": 1} {
+		for typ, want := range map[string]int{"ProviderRegistered": 2, "ProviderUpdated": 3, "ProviderCredentialsRotated": 1, "ProviderRemoved": 2} {
 			if n := len(events(t, in, ta, typ)); n != want {
 				t.Errorf("%s events: %d, want %d", typ, n, want)
 			}

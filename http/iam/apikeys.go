@@ -64,30 +64,20 @@ func mapKeyError(err error) error {
 }
 
 func (a *API) listAPIKeys(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
-	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
 	}
 	p := auth.PrincipalOf(c)
 	owner := ""
 	if !iam.Has(p.Permissions, "iam:admin") {
 		owner = p.Subject
 	}
-	keys, more, total, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, cur.After, page.Limit)
+	keys, more, total, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	pg := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		pg.Cursor = platform.EncodeCursor(idCursor{After: keys[len(keys)-1].ID})
-	}
-	return platform.RespondList(c, keys, pg)
+	return platform.RespondIDPage(c, keys, page, more, &total, func(x rmiam.APIKey) string { return x.ID })
 }
 
 func (a *API) createAPIKey(c echo.Context) error {

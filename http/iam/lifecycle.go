@@ -598,18 +598,12 @@ func (a *API) listPermissions(c echo.Context) error {
 }
 
 func (a *API) listSessions(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-	}
 	p := auth.PrincipalOf(c)
-	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true", After: cur.After, Limit: page.Limit}
+	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true", After: page.After, Limit: page.Limit}
 	if !iam.Has(p.Permissions, "iam:admin") {
 		f.UserID = p.Subject // without iam:admin, only your own sessions
 	}
@@ -620,11 +614,7 @@ func (a *API) listSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		pg.Cursor = platform.EncodeCursor(idCursor{After: ss[len(ss)-1].ID})
-	}
-	return platform.RespondList(c, ss, pg)
+	return platform.RespondIDPage(c, ss, page, more, &total, func(x rmiam.Session) string { return x.ID })
 }
 
 func (a *API) revokeSession(c echo.Context) error {

@@ -311,23 +311,13 @@ func (a *API) jwks(c echo.Context) error {
 	return c.JSON(http.StatusOK, a.Signer.JWKS())
 }
 
-type idCursor struct {
-	After string `json:"a"`
-}
-
 func (a *API) listUsers(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-	}
 	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email"),
-		After: cur.After, Limit: page.Limit}
+		After: page.After, Limit: page.Limit}
 	for name, v := range map[string]string{"role": f.Role, "status": f.Status, "email": f.Email} {
 		if len(v) > 320 {
 			return platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
@@ -337,11 +327,7 @@ func (a *API) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		p.Cursor = platform.EncodeCursor(idCursor{After: users[len(users)-1].ID})
-	}
-	return platform.RespondList(c, users, p)
+	return platform.RespondIDPage(c, users, page, more, &total, func(u rmiam.User) string { return u.ID })
 }
 
 func pathID(c echo.Context) (string, error) {
@@ -520,25 +506,15 @@ func (a *API) answerUser(c echo.Context, id string, evs []eventstore.Event) erro
 }
 
 func (a *API) listTenants(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-	}
-	ts, more, total, err := a.Queries.ListTenants(c.Request().Context(), cur.After, page.Limit)
+	ts, more, total, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		p.Cursor = platform.EncodeCursor(idCursor{After: ts[len(ts)-1].ID})
-	}
-	return platform.RespondList(c, ts, p)
+	return platform.RespondIDPage(c, ts, page, more, &total, func(t rmiam.Tenant) string { return t.ID })
 }
 
 func (a *API) createTenant(c echo.Context) error {

@@ -123,32 +123,18 @@ func mapError(err error) error {
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
-type idCursor struct {
-	A string `json:"a"`
-}
-
 func (a *API) list(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-	}
 	f := rmrisk.RiskFilter{Status: c.QueryParam("status"), Owner: c.QueryParam("owner"), Treatment: c.QueryParam("treatment"),
-		Category: c.QueryParam("category"), After: cur.A, Limit: page.Limit}
+		Category: c.QueryParam("category"), After: page.After, Limit: page.Limit}
 	rs, more, total, err := a.Queries.List(c.Request().Context(), tenant(c), f)
 	if err != nil {
 		return err
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		p.Cursor = platform.EncodeCursor(idCursor{A: rs[len(rs)-1].ID})
-	}
-	return platform.RespondList(c, rs, p)
+	return platform.RespondIDPage(c, rs, page, more, &total, func(r rmrisk.Risk) string { return r.ID })
 }
 
 func (a *API) answer(c echo.Context, status int, id string) error {

@@ -15,22 +15,12 @@ import (
 	rmsso "github.com/astrabastion/astra/projections/sso"
 )
 
-type idCursor struct {
-	After string `json:"a"`
-}
-
 func (a *API) listProviders(c echo.Context) error {
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	var cur idCursor
-	if page.Cursor != "" {
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-	}
-	ps, more, total, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, cur.After, page.Limit)
+	ps, more, total, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
@@ -38,11 +28,7 @@ func (a *API) listProviders(c echo.Context) error {
 	for i := range ps {
 		out[i] = view(&ps[i])
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more, TotalCount: &total}
-	if more {
-		p.Cursor = platform.EncodeCursor(idCursor{After: ps[len(ps)-1].ID})
-	}
-	return platform.RespondList(c, out, p)
+	return platform.RespondIDPage(c, out, page, more, &total, func(p SsoProvider) string { return p.ID })
 }
 
 func providerID(c echo.Context) (string, error) {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,20 +86,31 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 
 // Apply implements projections.Projection.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	var reqRows [][]any
+	var reqRows []requestRow
 	for i := range evs {
 		e := &evs[i]
 		if e.Name() == gw.RequestCompleted.Name || e.Name() == gw.RequestBlocked.Name {
-			var d gw.RequestRecordedV1
+			// The step trace goes to its jsonb column as it was recorded:
+			// decoding and re-encoding it was most of this projection's work.
+			var d struct {
+				gw.RequestRecordedV1
+				Steps json.RawMessage `json:"steps"`
+			}
 			if err := e.Decode(&d); err != nil {
 				return err
 			}
-			steps, _ := json.Marshal(d.Steps)
-			reqRows = append(reqRows, []any{d.RequestID, e.TenantID, d.Principal, d.PrincipalKind, d.Endpoint, d.Provider, d.Model,
-				d.PolicyID, d.PolicyVersion, d.Stream, d.Status, d.ErrorCode, d.Blocked, d.BlockedBy, d.CacheHit, d.Injection,
-				nonNil(d.Patterns), nonNil(d.PIITypes), nonNil(d.Violations), d.Usage.PromptTokens, d.Usage.CompletionTokens,
-				d.Usage.TotalTokens, d.CostUSD, d.LatencyMs, d.PipelineMs, d.ProviderMs, steps, d.ContentMode, d.Prompt, d.Completion,
-				nonNil(d.StreamActions), e.Time, e.Position})
+			steps := d.Steps
+			if len(steps) == 0 || string(steps) == "null" {
+				steps = json.RawMessage("[]")
+			}
+			reqRows = append(reqRows, requestRow{ID: d.RequestID, TenantID: e.TenantID, Principal: d.Principal, PrincipalKind: d.PrincipalKind,
+				Endpoint: d.Endpoint, Provider: d.Provider, Model: d.Model, PolicyID: d.PolicyID, PolicyVersion: d.PolicyVersion,
+				Stream: d.Stream, Status: d.Status, ErrorCode: d.ErrorCode, Blocked: d.Blocked, BlockedBy: d.BlockedBy, CacheHit: d.CacheHit,
+				InjectionScore: finite(d.Injection), Patterns: nonNil(d.Patterns), PIITypes: nonNil(d.PIITypes), Violations: nonNil(d.Violations),
+				PromptTokens: d.Usage.PromptTokens, CompletionTokens: d.Usage.CompletionTokens, TotalTokens: d.Usage.TotalTokens,
+				CostUSD: finite(d.CostUSD), LatencyMs: finite(d.LatencyMs), PipelineMs: finite(d.PipelineMs), ProviderMs: finite(d.ProviderMs), Steps: steps,
+				ContentMode: d.ContentMode, Prompt: d.Prompt, Completion: d.Completion, StreamActions: nonNil(d.StreamActions),
+				Time: e.Time, Position: e.Position})
 			continue
 		}
 		if err := p.applyOne(ctx, tx, s, e); err != nil {
@@ -105,27 +118,67 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 		}
 	}
 	if len(reqRows) > 0 {
-		// Request records are the bulk of the log: COPY them into a temp table,
-		// then insert, so a replay of millions of requests stays fast and a
-		// redelivered one changes nothing.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS gw_req_in (LIKE `+s+`.requests) ON COMMIT DELETE ROWS`); err != nil {
+		// Request records are the bulk of the log: one statement inserts the
+		// whole batch from a JSON array, so a replay of millions of requests
+		// stays fast and a redelivered one changes nothing. (A temporary table
+		// filled by COPY took five round trips, and Postgres truncates a
+		// session's ON COMMIT DELETE ROWS tables at every commit that touched
+		// one: a file truncation per batch.)
+		rows, err := json.Marshal(reqRows)
+		if err != nil {
 			return err
 		}
-		cols := []string{"id", "tenant_id", "principal", "principal_kind", "endpoint", "provider", "model", "policy_id", "policy_version",
-			"stream", "status", "error_code", "blocked", "blocked_by", "cache_hit", "injection_score", "patterns", "pii_types", "violations",
-			"prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "pipeline_ms", "provider_ms", "steps",
-			"content_mode", "prompt", "completion", "stream_actions", "time", "position"}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gw_req_in"}, cols, pgx.CopyFromRows(reqRows)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests SELECT * FROM gw_req_in ON CONFLICT (id) DO NOTHING`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `TRUNCATE gw_req_in`); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests SELECT * FROM jsonb_populate_recordset(NULL::`+s+`.requests, $1::jsonb)
+			ON CONFLICT (id) DO NOTHING`, string(rows)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// finite keeps a number JSON can carry (NaN and infinities read as 0).
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// requestRow is one row of the requests table, named by its columns.
+type requestRow struct {
+	ID               string          `json:"id"`
+	TenantID         string          `json:"tenant_id"`
+	Principal        string          `json:"principal"`
+	PrincipalKind    string          `json:"principal_kind"`
+	Endpoint         string          `json:"endpoint"`
+	Provider         string          `json:"provider"`
+	Model            string          `json:"model"`
+	PolicyID         string          `json:"policy_id"`
+	PolicyVersion    int             `json:"policy_version"`
+	Stream           bool            `json:"stream"`
+	Status           int             `json:"status"`
+	ErrorCode        string          `json:"error_code"`
+	Blocked          bool            `json:"blocked"`
+	BlockedBy        string          `json:"blocked_by"`
+	CacheHit         bool            `json:"cache_hit"`
+	InjectionScore   float64         `json:"injection_score"`
+	Patterns         []string        `json:"patterns"`
+	PIITypes         []string        `json:"pii_types"`
+	Violations       []string        `json:"violations"`
+	PromptTokens     int             `json:"prompt_tokens"`
+	CompletionTokens int             `json:"completion_tokens"`
+	TotalTokens      int             `json:"total_tokens"`
+	CostUSD          float64         `json:"cost_usd"`
+	LatencyMs        float64         `json:"latency_ms"`
+	PipelineMs       float64         `json:"pipeline_ms"`
+	ProviderMs       float64         `json:"provider_ms"`
+	Steps            json.RawMessage `json:"steps"`
+	ContentMode      string          `json:"content_mode"`
+	Prompt           string          `json:"prompt"`
+	Completion       string          `json:"completion"`
+	StreamActions    []string        `json:"stream_actions"`
+	Time             time.Time       `json:"time"`
+	Position         int64           `json:"position"`
 }
 
 func nonNil(xs []string) []string {
@@ -146,14 +199,19 @@ func (p *Projection) applyOne(ctx context.Context, tx pgx.Tx, s string, e *event
 				headers = map[string]string{}
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, kind, base_url, models, api_key, settings, headers,
-				version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (id) DO NOTHING`,
+				version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
 				d.ProviderID, d.TenantID, d.Name, d.Kind, d.BaseURL, nonNil(d.Models), d.APIKey, d.Settings, headers, e.Version, e.Time)
 		}
 	case gw.ProviderUpdated.Name:
 		var d gw.ProviderUpdatedV1
 		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET name = coalesce($2, name), base_url = coalesce($3, base_url),
-				models = coalesce($4, models), settings = coalesce($5, settings), version = $6, updated_at = $7 WHERE id = $1`,
+			// A rename onto a name another live provider of the tenant holds
+			// (two concurrent requests can both pass the API's check) keeps the
+			// old name: an event must never stop the projection.
+			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers p SET name = CASE WHEN $2::text IS NULL OR EXISTS (SELECT 1 FROM `+s+`.providers o
+					WHERE o.tenant_id = p.tenant_id AND o.name = $2 AND o.id <> p.id AND NOT o.removed) THEN p.name ELSE $2 END,
+				base_url = coalesce($3, base_url), models = coalesce($4, models), settings = coalesce($5, settings), version = $6, updated_at = $7
+				WHERE id = $1`,
 				d.ProviderID, d.Name, d.BaseURL, d.Models, d.Settings, e.Version, e.Time)
 		}
 	case gw.ProviderCredentialsRotated.Name:

@@ -139,8 +139,13 @@ func BenchmarkReplayUsers(b *testing.B) {
 			bg.Add(1)
 			go func() { defer bg.Done(); _ = runner.Run(runCtx) }()
 		}
+		lastLog := time.Now()
 		waitFor(b, 30*time.Minute, "the rebuilt generation", func() bool {
 			lag, err := runner.Lag(ctx, rmiam.Name, gen.Generation)
+			if testing.Verbose() && time.Since(lastLog) >= 5*time.Second {
+				lastLog = time.Now()
+				b.Logf("replay: %s, %d of %d records applied", time.Since(start).Round(time.Second), records-lag, records)
+			}
 			if err != nil || lag > 0 {
 				return false
 			}
