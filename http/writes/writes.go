@@ -5,9 +5,9 @@ package writes
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
