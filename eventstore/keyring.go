@@ -107,7 +107,15 @@ func (k *Keyring) Open(ctx context.Context, v string) (string, error) {
 	if !IsSealed(v) {
 		return v, nil
 	}
-	subjectID, b64, ok := strings.Cut(strings.TrimPrefix(v, sealedPrefix), ":")
+	// The ciphertext is base64 (no ':'), so the subject is everything before
+	// the last ':' (subjects may contain ':' themselves).
+	rest := strings.TrimPrefix(v, sealedPrefix)
+	i := strings.LastIndexByte(rest, ':')
+	ok := i > 0
+	subjectID, b64 := "", ""
+	if ok {
+		subjectID, b64 = rest[:i], rest[i+1:]
+	}
 	if !ok {
 		return "", errors.New("keyring: malformed sealed value")
 	}
@@ -268,7 +276,8 @@ func (k *Keyring) unwrap(subjectID string, wrapped []byte) (cipher.AEAD, error) 
 
 // redactedFields are secrets that outward renderings (audit export, the live
 // stream) never show, sealed or not.
-var redactedFields = map[string]bool{"password_hash": true, "refresh_hash": true, "invitation_hash": true, "client_secret": true}
+var redactedFields = map[string]bool{"password_hash": true, "refresh_hash": true, "invitation_hash": true, "client_secret": true,
+	"api_key": true, "secret": true, "token_hash": true, "secret_hash": true}
 
 // Redacted is what a secret field reads as in outward renderings.
 const Redacted = "[redacted]"

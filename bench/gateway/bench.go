@@ -60,6 +60,9 @@ type Options struct {
 	// CPUProfile writes a CPU profile of the measured phases (the process
 	// holds the gateway, the mock and the client) to this file.
 	CPUProfile string
+	// PGSample samples pg_stat_activity during the sweep's gateway steps and
+	// reports where Postgres spent its time.
+	PGSample bool
 	// PprofAddr serves net/http/pprof on this loopback address during the run.
 	PprofAddr string
 	// Instance options (database server, Redis).
@@ -182,6 +185,7 @@ type Report struct {
 	Sweep       []RateResult       `json:"sweep,omitempty"`
 	HighestRate int                `json:"highest_rate_under_bound"`
 	BoundMs     float64            `json:"added_p99_bound_ms"`
+	PGSamples   []PGSample         `json:"postgres_samples,omitempty"`
 	AuditEvents int64              `json:"audit_events"`
 	MockCalls   int64              `json:"mock_calls"`
 }
@@ -472,6 +476,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Sequential = append(rep.Sequential, sr)
 	}
 	direct, through := e.targets(&o, false)
+	var sampler *pgSampler
 	for _, rate := range o.Rates {
 		settle(ctx, 2*time.Second)
 		fmt.Fprintf(o.Log, "rate %d/s for %s: direct, then through the gateway…\n", rate, o.Step)
@@ -481,6 +486,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		dSelf, _ := meter.since(ctx, before)
 		settle(ctx, time.Second)
 		before, st := meter.snapshot(ctx), e.storeStats()
+		if o.PGSample && sampler == nil {
+			sampler = startPGSampler(e.in.Running.Stack.Pool)
+		}
 		g := OpenLoop(ctx, through, rate, o.Step, o.Workers, 10*time.Second, &seq)
 		appends := e.storeStats().since(st)
 		catchUp := waitCaughtUp(ctx, e.in.Running.Stack.Pool, time.Minute)
@@ -509,6 +517,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if !kept || g.Latency.P(0.99)-d.Latency.P(0.99) > 10*o.AddedBound {
 			break
 		}
+	}
+	if sampler != nil {
+		rep.PGSamples = sampler.result(25)
 	}
 	for _, r := range rep.Sweep {
 		if !r.Pass {
@@ -581,6 +592,12 @@ func (r *Report) Print(w io.Writer) {
 			s.DirectCPUUs, s.GatewayCPUUs, s.PostgresCPUUs, s.CPUCeiling, s.CatchUpMs)
 		if s.FirstError != "" {
 			fmt.Fprintf(w, "          first error: %.200s\n", s.FirstError)
+		}
+	}
+	if len(r.PGSamples) > 0 {
+		fmt.Fprintln(w, "\nPostgres during the sweep (share of samples of active backends: on CPU, or waiting)")
+		for _, p := range r.PGSamples {
+			fmt.Fprintf(w, "  %5.1f%%  %-28s %s\n", p.Share, p.Wait, p.Statement)
 		}
 	}
 	fmt.Fprintf(w, "\nhighest rate with p99 added < %.0f ms (and every request answered at the rate): %d/s\n", r.BoundMs, r.HighestRate)

@@ -67,6 +67,7 @@ func benchGatewayCmd() *cobra.Command {
 	f.DurationVar(&o.MockLatency, "mock-latency", 0, "latency of the mock provider")
 	f.StringVar(&o.Instance.RedisURL, "redis", "", "Redis URL for the rate limiter and budgets (as ASTRA_REDIS_URL); empty: in-process")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
+	f.BoolVar(&o.PGSample, "pg-sample", false, "sample Postgres activity during the sweep and report where its time goes")
 	f.StringVar(&o.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address during the run (e.g. 127.0.0.1:6060)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return c
