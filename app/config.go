@@ -53,6 +53,9 @@ type Config struct {
 	// GCPercent is the garbage collector's target (Go's GOGC, which wins when
 	// set); 0 leaves the runtime's default. See app/gc.go.
 	GCPercent int `env:"ASTRA_GC_PERCENT" envDefault:"400"`
+	// GatewaySyncAudit commits every gateway request record synchronously
+	// (waiting for its WAL flush) instead of relaxed; see decision 0007.
+	GatewaySyncAudit bool `env:"ASTRA_GATEWAY_SYNC_AUDIT" envDefault:"false"`
 	// TrustRecalcInterval is how often scores are recalculated (decay alone moves them).
 	TrustRecalcInterval time.Duration `env:"ASTRA_TRUST_RECALC_INTERVAL" envDefault:"30s"`
 	RateLimitPerMinute  int           `env:"ASTRA_RATE_LIMIT_PER_MINUTE" envDefault:"6000"`

@@ -52,7 +52,7 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 	rt := &gateway.Runtime{Pool: st.Pool, Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New()},
 		Outbound: guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256}),
-		Budgets:  budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, Families: families, PIITypes: types}
+		Budgets:  budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
 	checkURL := func(raw string) error {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {

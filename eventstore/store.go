@@ -173,7 +173,7 @@ func (s *Store) Append(ctx context.Context, meta Metadata, appends ...StreamAppe
 // The relay publishes an event only once it is flushed (see Relay), so Kafka
 // and the read models never hold an event the ledger could lose. A batch that
 // mixes relaxed and ordinary appends commits synchronously.
-// See docs/decisions/0004-relaxed-commit-for-request-records.md.
+// See decision 0007 in docs/decisions.
 func (s *Store) AppendRelaxed(ctx context.Context, meta Metadata, appends ...StreamAppend) ([]Event, error) {
 	return s.append(ctx, meta, true, appends)
 }

@@ -299,8 +299,12 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	// The record is committed before the answer leaves (an answer that cannot
 	// be recorded is not given), relaxed: a crash of this process loses
 	// nothing answered; a crash of Postgres may lose the last few hundred
-	// milliseconds of request records (docs/decisions/0004).
-	_, err := rt.Store.AppendRelaxed(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
+	// milliseconds of request records (decision 0007 in docs/decisions).
+	appendRecord := rt.Store.AppendRelaxed
+	if rt.SyncAudit {
+		appendRecord = rt.Store.Append
+	}
+	_, err := appendRecord(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
 		eventstore.StreamAppend{StreamID: gw.StreamOfRequest(call.RequestID), Expected: eventstore.NoStream,
 			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
 	if err != nil {

@@ -26,9 +26,6 @@ func (r *Runner) work(ctx context.Context, g Generation) {
 	cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
 	cfg.Consumer.Group.Session.Timeout = 10 * time.Second
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second
-	// Room for a whole batch per partition, so that the next batch is fetched
-	// and decoded while the current one is applied.
-	cfg.ChannelBufferSize = applyBatch
 	group := fmt.Sprintf("astra-projection-%s-g%d", g.Projection, g.Generation)
 	backoff := 200 * time.Millisecond
 	for ctx.Err() == nil {

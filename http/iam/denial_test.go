@@ -1,6 +1,7 @@
 package iam_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -71,8 +72,15 @@ func TestDenials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherIssuer, otherAudience := *in.Running.Signer, *in.Running.Signer
-	otherIssuer.Issuer, otherAudience.Audience = "someone-else", "another-api"
+	// The instance's own key, with another issuer or audience.
+	otherIssuer, err := auth.LoadSigner(context.Background(), in.Running.Stack.Pool, in.Running.Stack.KEK, "someone-else", in.Running.Signer.Audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherAudience, err := auth.LoadSigner(context.Background(), in.Running.Stack.Pool, in.Running.Stack.KEK, in.Running.Signer.Issuer, "another-api")
+	if err != nil {
+		t.Fatal(err)
+	}
 	wrongIss, _, _ := otherIssuer.Issue(principal)
 	wrongAud, _, _ := otherAudience.Issue(principal)
 	parts := strings.Split(viewer, ".")
