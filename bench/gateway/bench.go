@@ -19,7 +19,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	_ "net/http/pprof" // Options.PprofAddr
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -63,8 +62,6 @@ type Options struct {
 	// PGSample samples pg_stat_activity during the sweep's gateway steps and
 	// reports where Postgres spent its time.
 	PGSample bool
-	// PprofAddr serves net/http/pprof on this loopback address during the run.
-	PprofAddr string
 	// Instance options (database server, Redis).
 	Instance InstanceOptions
 	// Log receives progress lines (default: discarded).
@@ -443,11 +440,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		defer pprof.StopCPUProfile()
-	}
-	if o.PprofAddr != "" {
-		srv := &http.Server{Addr: o.PprofAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.ListenAndServe() }()
-		defer srv.Close()
 	}
 	var seq atomic.Int64
 	variants := []bool{false}

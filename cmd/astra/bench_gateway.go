@@ -35,6 +35,9 @@ func benchGatewayCmd() *cobra.Command {
 				}
 				o.Rates = append(o.Rates, r)
 			}
+			if (o.Auth != "apikey" && o.Auth != "jwt") || (o.Endpoint != "chat" && o.Endpoint != "openai") {
+				return &usageError{"--auth is apikey or jwt, --endpoint is chat or openai"}
+			}
 			if o.Requests > 1_000_000 || o.Step > 5*time.Minute || o.Workers > 4096 {
 				return &usageError{"--requests ≤ 1000000, --step ≤ 5m, --workers ≤ 4096"}
 			}
@@ -68,7 +71,6 @@ func benchGatewayCmd() *cobra.Command {
 	f.StringVar(&o.Instance.RedisURL, "redis", "", "Redis URL for the rate limiter and budgets (as ASTRA_REDIS_URL); empty: in-process")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
 	f.BoolVar(&o.PGSample, "pg-sample", false, "sample Postgres activity during the sweep and report where its time goes")
-	f.StringVar(&o.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address during the run (e.g. 127.0.0.1:6060)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return c
 }

@@ -14,6 +14,9 @@ const (
 	ctxLogger    = "platform.logger"
 	ctxVersion   = "platform.version"
 	ctxBodyLimit = "platform.body_limit"
+	// ctxStart is when the request arrived (the gateway times its
+	// authenticate step and total latency from it).
+	ctxStart = "platform.start"
 )
 
 // requestIDKey carries the request id in the request's context.Context so

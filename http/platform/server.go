@@ -168,6 +168,7 @@ func requestContextMiddleware(cfg Config) echo.MiddlewareFunc {
 				id = newRequestID()
 			}
 			c.Set(ctxRequestID, id)
+			c.Set(ctxStart, time.Now())
 			c.Set(ctxLogger, cfg.Logger.With(slog.String("request_id", id)))
 			c.Set(ctxVersion, cfg.Version)
 			c.Set(ctxBodyLimit, cfg.BodyLimit)
