@@ -69,6 +69,33 @@ func TestRisk_RegisterFairAndSimulation(t *testing.T) {
 	if g := in.Do(t, http.MethodGet, "/api/v1/risk/simulations/"+out.ID, other, nil); g.Status != http.StatusNotFound {
 		t.Fatalf("cross-tenant simulation: %d", g.Status)
 	}
+	// Threat catalogue: built-in entries plus the tenant's own, not another tenant's.
+	if r := in.Do(t, http.MethodPost, "/api/v1/risk/threats", admin, map[string]any{"name": "Vendor model swap", "category": "supply chain"}); r.Status != http.StatusCreated {
+		t.Fatalf("add threat: %d %s", r.Status, r.Body)
+	}
+	var threats []map[string]any
+	in.Do(t, http.MethodGet, "/api/v1/risk/threats", admin, nil).Data(t, &threats)
+	names := map[string]bool{}
+	for _, th := range threats {
+		names[th["id"].(string)+"|"+th["name"].(string)] = true
+	}
+	if !names["LLM01:2025|Prompt Injection"] || !names["AML.T0051|LLM Prompt Injection"] || len(threats) != 23 {
+		t.Fatalf("threats: %d", len(threats))
+	}
+	var otherThreats []map[string]any
+	in.Do(t, http.MethodGet, "/api/v1/risk/threats", other, nil).Data(t, &otherThreats)
+	if len(otherThreats) != 22 {
+		t.Fatalf("other tenant sees %d threats", len(otherThreats))
+	}
+	// A viewer reads the register but cannot change it.
+	in.Do(t, http.MethodPost, "/api/v1/iam/users", admin, map[string]string{"email": "rv@risk.test", "name": "v", "role": "viewer", "password": "viewer-password-1"})
+	viewer := in.Login(t, "rv@risk.test", "viewer-password-1")
+	if r := in.Do(t, http.MethodGet, "/api/v1/risk/risks", viewer, nil); r.Status != http.StatusOK {
+		t.Fatalf("viewer read: %d", r.Status)
+	}
+	if r := in.Do(t, http.MethodPost, "/api/v1/risk/risks", viewer, map[string]any{"title": "x", "likelihood": 1, "impact": 1}); r.Status != http.StatusForbidden {
+		t.Fatalf("viewer write: %d", r.Status)
+	}
 	bad := map[string]any{"frequency": map[string]any{"model": "poisson", "rate": 1}, "vulnerability": 2,
 		"primary_loss": map[string]any{"model": "lognormal", "low": 10, "high": 100}}
 	if b := in.Do(t, http.MethodPut, "/api/v1/risk/risks/"+risk.ID+"/fair", admin, bad); b.Status != http.StatusUnprocessableEntity {

@@ -140,6 +140,39 @@ func TestTrust_ConfigurationIsValidatedAndTenantScoped(t *testing.T) {
 	if r := in.Do(t, http.MethodGet, "/api/v1/trust/pillars/nope", admin, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("unknown pillar: %d", r.Status)
 	}
+	var pillars []map[string]any
+	in.Do(t, http.MethodGet, "/api/v1/trust/pillars", admin, nil).Data(t, &pillars)
+	if len(pillars) != 5 {
+		t.Fatalf("pillars: %v", pillars)
+	}
+	if r := in.Do(t, http.MethodGet, "/api/v1/trust/pillars/risk", admin, nil); r.Status != http.StatusOK {
+		t.Fatalf("risk pillar: %d", r.Status)
+	}
+	var d struct {
+		Model   string                    `json:"model"`
+		Pillars map[string]map[string]any `json:"pillars"`
+	}
+	in.Do(t, http.MethodGet, "/api/v1/trust/decay", admin, nil).Data(t, &d)
+	if d.Model != "exponential" || d.Pillars["risk"]["floor"].(float64) != 10 {
+		t.Fatalf("decay after PUT: %+v", d)
+	}
+	// Recalculate records a ScoreUpdated even when nothing moved, in the caller's tenant only.
+	if r := in.Do(t, http.MethodPost, "/api/v1/trust/scores/recalculate", admin, nil); r.Status != http.StatusOK {
+		t.Fatalf("recalculate: %d %s", r.Status, r.Body)
+	}
+	var evs []map[string]any
+	in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?type=com.astra.trust.ScoreUpdated", admin, nil).Data(t, &evs)
+	if len(evs) != 1 {
+		t.Fatalf("ScoreUpdated events: %d", len(evs))
+	}
+	var otherEvs []map[string]any
+	in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?type=com.astra.trust.ScoreUpdated", other, nil).Data(t, &otherEvs)
+	if len(otherEvs) != 0 {
+		t.Fatalf("other tenant sees %d ScoreUpdated", len(otherEvs))
+	}
+	if r := in.Do(t, http.MethodPost, "/api/v1/trust/scores/recalculate", "", nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("anonymous recalculate: %d", r.Status)
+	}
 	// A viewer reads but cannot configure.
 	in.Do(t, http.MethodPost, "/api/v1/iam/users", admin, map[string]string{"email": "v@trust.test", "name": "v", "role": "viewer", "password": "viewer-password-1"})
 	viewer := in.Login(t, "v@trust.test", "viewer-password-1")
