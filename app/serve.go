@@ -163,7 +163,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit, Outbox: outbox},
 		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
 			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
-		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard,
+		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard, Idempotency: kit.Idempotent(),
 		Gateway: gw.api, GatewayAdmin: gw.admin,
 		Trust: &httptrust.API{Commands: trustCommands, Queries: trustQueries, Writes: kit},
 		Risk:  &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},

@@ -153,16 +153,15 @@ var ifMatch = platform.Param{Name: "If-Match", Description: "The version the cha
 
 // Routes declares the administration routes.
 func (a *Admin) Routes() []platform.Route {
-	idem := []echo.MiddlewareFunc{a.Writes.Idempotent()}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers", OperationID: "listProviders", Tag: "gateway", Summary: "Provider connections",
 			Permission: "gateway:read", Response: rmgw.Provider{}, List: true, Handler: a.listProviders},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted)",
-			Permission: "gateway:admin", Request: ProviderRequest{}, Response: rmgw.Provider{}, Status: http.StatusCreated, Handler: a.registerProvider, Middleware: idem, Errors: []int{409, 422}},
+			Permission: "gateway:admin", Request: ProviderRequest{}, Response: rmgw.Provider{}, Status: http.StatusCreated, Handler: a.registerProvider, Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers/:id", OperationID: "getProvider", Tag: "gateway", Summary: "Read a provider",
 			Permission: "gateway:read", Response: rmgw.Provider{}, Handler: a.getProvider, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider",
-			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/providers/:id", OperationID: "removeProvider", Tag: "gateway", Summary: "Remove a provider",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
 		{Method: http.MethodPut, Path: "/api/v1/gateway/providers/:id/credentials", OperationID: "rotateProviderCredentials", Tag: "gateway", Summary: "Rotate the provider key (never returned)",
@@ -175,11 +174,11 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/policies", OperationID: "listPolicies", Tag: "gateway", Summary: "Policies at their current version",
 			Permission: "gateway:read", Response: rmgw.PolicyView{}, List: true, Handler: a.listPolicies},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/policies", OperationID: "createPolicy", Tag: "gateway", Summary: "Create a policy (version 1)",
-			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Status: http.StatusCreated, Handler: a.createPolicy, Middleware: idem, Errors: []int{422}},
+			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Status: http.StatusCreated, Handler: a.createPolicy, Errors: []int{422}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/policies/:id", OperationID: "getPolicy", Tag: "gateway", Summary: "Read a policy",
 			Permission: "gateway:read", Response: rmgw.PolicyView{}, Handler: a.getPolicy, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/policies/:id", OperationID: "updatePolicy", Tag: "gateway", Summary: "Replace a policy (a new version)",
-			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Handler: a.updatePolicy, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Handler: a.updatePolicy, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/policies/:id", OperationID: "deletePolicy", Tag: "gateway", Summary: "Delete a policy",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.deletePolicy, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/policies/:id/versions", OperationID: "policyVersions", Tag: "gateway", Summary: "Version history",
@@ -210,7 +209,7 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/budgets", OperationID: "listBudgets", Tag: "gateway", Summary: "Budgets with current usage",
 			Permission: "gateway:read", Response: BudgetUsage{}, List: true, Handler: a.listBudgets},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/budgets", OperationID: "createBudget", Tag: "gateway", Summary: "Set a token/cost budget (tenant, user:<id> or api_key:<id>)",
-			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Status: http.StatusCreated, Handler: a.createBudget, Middleware: idem, Errors: []int{422}},
+			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Status: http.StatusCreated, Handler: a.createBudget, Errors: []int{422}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/budgets/:id", OperationID: "updateBudget", Tag: "gateway", Summary: "Replace a budget",
 			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Handler: a.updateBudget, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/budgets/:id", OperationID: "deleteBudget", Tag: "gateway", Summary: "Delete a budget",

@@ -41,7 +41,7 @@ func (a *API) APIKeyRoutes() []platform.Route {
 			Permission: auth.Authenticated, Response: rmiam.APIKey{}, List: true, Handler: a.listAPIKeys},
 		{Method: http.MethodPost, Path: "/api/v1/iam/api-keys", OperationID: "createApiKey", Tag: "iam", Summary: "Create an API key (shown once)",
 			Permission: auth.Authenticated, Request: CreateAPIKeyRequest{}, Response: IssuedAPIKey{}, Status: http.StatusCreated,
-			Handler: a.createAPIKey, Middleware: []echo.MiddlewareFunc{a.Writes.Idempotent()}, Errors: []int{422}},
+			Handler: a.createAPIKey, Errors: []int{422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/api-keys/:id", OperationID: "getApiKey", Tag: "iam", Summary: "Read an API key",
 			Permission: auth.Authenticated, Response: rmiam.APIKey{}, Handler: a.getAPIKey, Errors: []int{404}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/api-keys/:id", OperationID: "revokeApiKey", Tag: "iam", Summary: "Revoke an API key (every instance, at once)",

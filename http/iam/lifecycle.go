@@ -108,7 +108,6 @@ type TenantSettingsBody struct {
 
 // LifecycleRoutes declares sign-out, MFA, password, roles, sessions and the current tenant.
 func (a *API) LifecycleRoutes() []platform.Route {
-	idem := []echo.MiddlewareFunc{a.Writes.Idempotent()}
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/logout", OperationID: "logout", Tag: "auth", Summary: "Revoke the current session",
 			Permission: auth.Authenticated, Status: http.StatusNoContent, Handler: a.logout},
@@ -126,7 +125,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: auth.Public, Request: PasswordResetRequest{}, Status: http.StatusNoContent, Handler: a.passwordReset, Errors: []int{422}},
 
 		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/roles", OperationID: "assignRole", Tag: "iam", Summary: "Assign a role",
-			Permission: "iam:admin", Request: RoleRequest{}, Response: rmiam.User{}, Handler: a.assignRole, Middleware: idem, Errors: []int{404, 412, 422}},
+			Permission: "iam:admin", Request: RoleRequest{}, Response: rmiam.User{}, Handler: a.assignRole, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id/roles/:role", OperationID: "unassignRole", Tag: "iam", Summary: "Unassign a role",
 			Permission: "iam:admin", Response: rmiam.User{}, Handler: a.unassignRole, Errors: []int{404, 412, 422}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lockout",
@@ -140,11 +139,11 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: "iam:read", Response: rmiam.Role{}, List: true, Handler: a.listRoles},
 		{Method: http.MethodPost, Path: "/api/v1/iam/roles", OperationID: "createRole", Tag: "iam", Summary: "Create a custom role",
 			Permission: "iam:admin", Request: CreateRoleRequest{}, Response: rmiam.Role{}, Status: http.StatusCreated, Handler: a.createRole,
-			Middleware: idem, Errors: []int{409, 422}},
+			Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/roles/:id", OperationID: "getRole", Tag: "iam", Summary: "Read a role",
 			Permission: "iam:read", Response: rmiam.Role{}, Handler: a.getRole, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/roles/:id", OperationID: "updateRole", Tag: "iam", Summary: "Update a custom role",
-			Permission: "iam:admin", Request: UpdateRoleRequest{}, Response: rmiam.Role{}, Handler: a.updateRole, Middleware: idem,
+			Permission: "iam:admin", Request: UpdateRoleRequest{}, Response: rmiam.Role{}, Handler: a.updateRole,
 			Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/roles/:id", OperationID: "deleteRole", Tag: "iam", Summary: "Delete a custom role",
 			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.deleteRole, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
@@ -160,7 +159,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants/current", OperationID: "currentTenant", Tag: "iam", Summary: "The current tenant and its settings",
 			Permission: "iam:read", Response: TenantProfile{}, Handler: a.currentTenant, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/tenants/current", OperationID: "updateCurrentTenant", Tag: "iam", Summary: "Update the current tenant's profile and settings",
-			Permission: "iam:admin", Request: UpdateTenantRequest{}, Response: TenantProfile{}, Handler: a.updateCurrentTenant, Middleware: idem,
+			Permission: "iam:admin", Request: UpdateTenantRequest{}, Response: TenantProfile{}, Handler: a.updateCurrentTenant,
 			Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
 	}
 }

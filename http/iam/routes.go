@@ -124,7 +124,6 @@ var (
 
 // Routes declares the IAM routes.
 func (a *API) Routes() []platform.Route {
-	idem := a.Writes.Idempotent()
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
 			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
@@ -141,15 +140,15 @@ func (a *API) Routes() []platform.Route {
 				{Name: "role", Schema: "string"}, {Name: "status", Schema: "string"}, {Name: "email", Schema: "string"}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
 			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
-			Handler: a.createUser, Middleware: []echo.MiddlewareFunc{idem}, Headers: writeHeaders, Errors: []int{404, 409, 422}},
+			Handler: a.createUser, Headers: writeHeaders, Errors: []int{404, 409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/users/:id", OperationID: "getUser", Tag: "iam", Summary: "Read a user",
 			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: readHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/users/:id", OperationID: "updateUser", Tag: "iam", Summary: "Update a user",
 			Permission: "iam:write", Request: UpdateUserRequest{}, Response: rmiam.User{}, Handler: a.updateUser,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
+			Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id", OperationID: "deactivateUser", Tag: "iam", Summary: "Deactivate a user",
 			Permission: "iam:write", Response: rmiam.User{}, Handler: a.deactivateUser,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
+			Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
@@ -157,7 +156,7 @@ func (a *API) Routes() []platform.Route {
 			Query:      []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/tenants", OperationID: "createTenant", Tag: "iam", Summary: "Create a tenant with its first admin (platform admin)",
 			Permission: "iam:admin", Request: CreateTenantRequest{}, Response: CreatedTenant{}, Status: http.StatusCreated,
-			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin(), idem}, Headers: writeHeaders, Errors: []int{409, 422}},
+			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Headers: writeHeaders, Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants/:id", OperationID: "getTenant", Tag: "iam", Summary: "Read a tenant (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, Handler: a.getTenant,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Errors: []int{404}},

@@ -71,17 +71,16 @@ var ifMatch = platform.Param{Name: "If-Match", Description: "The version the cha
 
 // Routes declares the risk routes.
 func (a *API) Routes() []platform.Route {
-	idem := []echo.MiddlewareFunc{a.Writes.Idempotent()}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/risk/risks", OperationID: "listRisks", Tag: "risk", Summary: "The risk register",
 			Permission: "risk:read", Response: rmrisk.Risk{}, List: true, Handler: a.list,
 			Query: []platform.Param{{Name: "status", Schema: "string"}, {Name: "owner", Schema: "string"}, {Name: "treatment", Schema: "string"}, {Name: "category", Schema: "string"}}},
 		{Method: http.MethodPost, Path: "/api/v1/risk/risks", OperationID: "identifyRisk", Tag: "risk", Summary: "Identify a risk",
-			Permission: "risk:write", Request: RiskRequest{}, Response: rmrisk.Risk{}, Status: http.StatusCreated, Handler: a.create, Middleware: idem, Errors: []int{422}},
+			Permission: "risk:write", Request: RiskRequest{}, Response: rmrisk.Risk{}, Status: http.StatusCreated, Handler: a.create, Errors: []int{422}},
 		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id", OperationID: "getRisk", Tag: "risk", Summary: "Read a risk",
 			Permission: "risk:read", Response: rmrisk.Risk{}, Handler: a.get, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/risk/risks/:id", OperationID: "updateRisk", Tag: "risk", Summary: "Update a risk",
-			Permission: "risk:write", Request: RiskPatch{}, Response: rmrisk.Risk{}, Handler: a.update, Middleware: idem, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: "risk:write", Request: RiskPatch{}, Response: rmrisk.Risk{}, Handler: a.update, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/risk/risks/:id", OperationID: "closeRisk", Tag: "risk", Summary: "Close a risk",
 			Permission: "risk:write", Response: rmrisk.Risk{}, Handler: a.close, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
 		{Method: http.MethodPut, Path: "/api/v1/risk/risks/:id/fair", OperationID: "setFairInputs", Tag: "risk", Summary: "Set the FAIR model",
@@ -97,7 +96,7 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/risk/threats", OperationID: "listThreats", Tag: "risk", Summary: "Threat catalogue (OWASP LLM Top 10, MITRE ATLAS) and custom threats",
 			Permission: "risk:read", Response: risk.Threat{}, List: true, Handler: a.threats},
 		{Method: http.MethodPost, Path: "/api/v1/risk/threats", OperationID: "addThreat", Tag: "risk", Summary: "Add a custom threat",
-			Permission: "risk:write", Request: ThreatRequest{}, Response: risk.Threat{}, Status: http.StatusCreated, Handler: a.addThreat, Middleware: idem},
+			Permission: "risk:write", Request: ThreatRequest{}, Response: risk.Threat{}, Status: http.StatusCreated, Handler: a.addThreat},
 		{Method: http.MethodGet, Path: "/api/v1/risk/heatmap", OperationID: "riskHeatmap", Tag: "risk", Summary: "Likelihood × impact matrix of open risks",
 			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Handler: a.heatmap, Query: []platform.Param{{Name: "residual", Schema: "boolean"}}},
 	}

@@ -41,6 +41,41 @@ type Deps struct {
 	Collectors   []prometheus.Collector
 	// RateLimit limits every route except the health checks; nil disables it.
 	RateLimit *ratelimit.Guard
+	// Idempotency replays the first answer to an Idempotency-Key; every
+	// authenticated mutation gets it (nil disables it).
+	Idempotency echo.MiddlewareFunc
+}
+
+// mutation reports whether a route changes state on behalf of a principal:
+// those accept Idempotency-Key. Raw routes (the OpenAI drop-in) answer in
+// another protocol's shape and are left alone.
+func mutation(r platform.Route) bool {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return r.Permission != auth.Public && !r.Raw
+	}
+	return false
+}
+
+var idempotencyKey = platform.Param{Name: "Idempotency-Key",
+	Description: "Retries with the same key get the first answer again and change nothing.", Schema: "string"}
+
+// withIdempotencyKey documents Idempotency-Key on every mutation that does
+// not declare it already.
+func withIdempotencyKey(rs []platform.Route) []platform.Route {
+	for i := range rs {
+		if !mutation(rs[i]) {
+			continue
+		}
+		declared := false
+		for _, h := range rs[i].Headers {
+			declared = declared || h.Name == idempotencyKey.Name
+		}
+		if !declared {
+			rs[i].Headers = append(append([]platform.Param(nil), rs[i].Headers...), idempotencyKey)
+		}
+	}
+	return rs
 }
 
 // New builds the Echo server with every route registered and documented.
@@ -50,24 +85,25 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 		_ = platform.Metrics.Register(c) // duplicate registration in tests is harmless
 	}
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
-	reg.Add(d.IAM.Routes()...)
-	reg.Add(d.IAM.LifecycleRoutes()...)
-	reg.Add(d.IAM.APIKeyRoutes()...)
-	reg.Add(d.Admin.Routes()...)
+	add := func(rs []platform.Route) { reg.Add(withIdempotencyKey(rs)...) }
+	add(d.IAM.Routes())
+	add(d.IAM.LifecycleRoutes())
+	add(d.IAM.APIKeyRoutes())
+	add(d.Admin.Routes())
 	if d.Gateway != nil {
-		reg.Add(d.Gateway.Routes()...)
-		reg.Add(d.Gateway.OpenAIRoutes()...)
-		reg.Add(d.GatewayAdmin.Routes()...)
-		reg.Add(d.GatewayAdmin.TrafficRoutes(d.Gateway)...)
+		add(d.Gateway.Routes())
+		add(d.Gateway.OpenAIRoutes())
+		add(d.GatewayAdmin.Routes())
+		add(d.GatewayAdmin.TrafficRoutes(d.Gateway))
 	}
 	if d.Trust != nil {
-		reg.Add(d.Trust.Routes()...)
+		add(d.Trust.Routes())
 	}
 	if d.Risk != nil {
-		reg.Add(d.Risk.Routes()...)
+		add(d.Risk.Routes())
 	}
 	if d.SSO != nil {
-		reg.Add(d.SSO.Routes()...)
+		add(d.SSO.Routes())
 	}
 	// The dashboard: public static pages that use the API and /ws like any client.
 	reg.Add(web.Routes()...)
@@ -86,12 +122,17 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 // authentication counts against the client address.
 func routeMiddleware(d Deps, r platform.Route) []echo.MiddlewareFunc {
 	rl := d.RateLimit
+	var chain []echo.MiddlewareFunc
 	switch {
 	case rl == nil || ratelimit.Exempt(r.Path):
-		return d.Auth.Middleware(r.Permission)
+		chain = d.Auth.Middleware(r.Permission)
 	case r.Permission == auth.Public:
-		return []echo.MiddlewareFunc{rl.ByClientIP()}
+		chain = []echo.MiddlewareFunc{rl.ByClientIP()}
 	default:
-		return []echo.MiddlewareFunc{rl.FailedAuthentication(), d.Auth.Authenticate(), rl.ByPrincipal(), auth.Require(r.Permission)}
+		chain = []echo.MiddlewareFunc{rl.FailedAuthentication(), d.Auth.Authenticate(), rl.ByPrincipal(), auth.Require(r.Permission)}
 	}
+	if d.Idempotency != nil && mutation(r) {
+		chain = append(chain, d.Idempotency) // after authentication: keys are scoped to the principal
+	}
+	return chain
 }

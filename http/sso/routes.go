@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	cmdsso "github.com/astrabastion/astra/commands/sso"
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
@@ -120,7 +118,6 @@ var (
 // Routes declares the SSO routes. Reading the configuration needs iam:read
 // (auditors read everything); changing it needs iam:admin.
 func (a *API) Routes() []platform.Route {
-	idem := a.Writes.Idempotent()
 	versioned := append([]platform.Param{ifMatch}, writeHeaders...)
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/iam/sso/providers", OperationID: "listSsoProviders", Tag: "iam",
@@ -129,18 +126,18 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/iam/sso/providers", OperationID: "createSsoProvider", Tag: "iam",
 			Summary: "Configure an OIDC identity provider (client secret stored encrypted, never returned)", Permission: "iam:admin",
 			Request: CreateProviderRequest{}, Response: SsoProvider{}, Status: http.StatusCreated, Handler: a.createProvider,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: writeHeaders, Errors: []int{404, 422}},
+			Headers: writeHeaders, Errors: []int{404, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/sso/providers/:id", OperationID: "getSsoProvider", Tag: "iam",
 			Summary: "Read an OIDC identity provider", Permission: "iam:read", Response: SsoProvider{}, Handler: a.getProvider,
 			Headers: readHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/sso/providers/:id", OperationID: "updateSsoProvider", Tag: "iam",
 			Summary: "Update an OIDC identity provider or rotate its client secret", Permission: "iam:admin",
 			Request: UpdateProviderRequest{}, Response: SsoProvider{}, Handler: a.updateProvider,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: versioned, Errors: []int{404, 412, 422}},
+			Headers: versioned, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/sso/providers/:id", OperationID: "removeSsoProvider", Tag: "iam",
 			Summary: "Remove an OIDC identity provider (its secret is shredded)", Permission: "iam:admin",
 			Status: http.StatusNoContent, Handler: a.removeProvider,
-			Middleware: []echo.MiddlewareFunc{idem}, Headers: versioned, Errors: []int{404, 412}},
+			Headers: versioned, Errors: []int{404, 412}},
 
 		{Method: http.MethodGet, Path: "/api/v1/auth/sso/:tenant/login", OperationID: "ssoLogin", Tag: "auth",
 			Summary:    "Start an OIDC sign-in (authorization code with PKCE): 302 to the tenant's identity provider; {tenant} is the tenant id or name",
