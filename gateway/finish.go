@@ -228,6 +228,9 @@ func (r *run) scanResponse(resp *providers.ChatResponse) {
 		r.actions = append(r.actions, "response_redacted")
 	}
 	r.step(gw.StepResponseScan, t, verdict, 0, "", r.rt.PII.Version())
+	// With every type redacted at the detector's own minimum, the completion
+	// is already what a redacted audit trail would keep.
+	r.completionClean = p.ResponseScan.PIIAction == gw.ActionRedact && len(p.PII.Types) == 0 && p.PII.MinScore <= 0.5
 	r.setResponse(resp)
 }
 
@@ -289,7 +292,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	if r.resp != nil && len(r.resp.Choices) > 0 {
 		completion = r.resp.Choices[0].Message.Content
 	}
-	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, completion); err != nil {
+	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, r.promptLog, completion, r.completionClean); err != nil {
 		return nil, err
 	}
 	typ := gw.RequestCompleted
@@ -335,15 +338,24 @@ func (r *run) record() gw.RequestRecordedV1 {
 
 // seal keeps prompt and completion as the policy says, sealed under the
 // tenant's monthly content key (so a retention rule can erase a month).
-func (rt *Runtime) seal(ctx context.Context, tenantID string, rec *gw.RequestRecordedV1, p gw.Policy, prompt, completion string) error {
+// promptLog and completionClean carry what the pipeline already redacted, so
+// that a redacted audit trail does not scan the same text twice.
+func (rt *Runtime) seal(ctx context.Context, tenantID string, rec *gw.RequestRecordedV1, p gw.Policy, prompt string, promptLog *string,
+	completion string, completionClean bool) error {
 	rec.ContentMode = p.LogContent
 	if p.LogContent == gw.LogNone || p.LogContent == "" {
 		rec.ContentMode = gw.LogNone
 		return nil
 	}
 	if p.LogContent == gw.LogRedacted {
-		prompt = rt.PII.Redact(prompt, rt.PII.Find(prompt))
-		completion = rt.PII.Redact(completion, rt.PII.Find(completion))
+		if promptLog != nil {
+			prompt = *promptLog
+		} else {
+			prompt = rt.PII.Redact(prompt, rt.PII.Find(prompt))
+		}
+		if !completionClean {
+			completion = rt.PII.Redact(completion, rt.PII.Find(completion))
+		}
 	}
 	subject := ContentSubject(tenantID, rt.Now())
 	var err error

@@ -89,6 +89,11 @@ type run struct {
 	resp      *providers.ChatResponse
 	fixed     bool   // the policy was given (simulate, backtest), not resolved
 	prompt    string // the user's words as sent, before any redaction (for the audit trail)
+	// promptLog is prompt with every PII entity redacted, computed from the PII
+	// step's own findings so that a redacted audit trail costs no second scan.
+	promptLog *string
+	// completionClean says the response scan already redacted the completion.
+	completionClean bool
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
@@ -228,9 +233,15 @@ func (r *run) input(ctx context.Context) *Blocked {
 	t = time.Now()
 	if p.PII.Enabled {
 		found := map[string]bool{}
+		logRedacted := p.LogContent == gw.LogRedacted
+		var userLog []string
 		for i := range call.Req.Messages {
 			m := &call.Req.Messages[i]
-			ents := filterPII(rt.PII.Find(m.Content), p.PII)
+			raw := rt.PII.Find(m.Content)
+			if logRedacted && m.Role == "user" {
+				userLog = append(userLog, rt.PII.Redact(m.Content, raw))
+			}
+			ents := filterPII(append([]PIIEntity(nil), raw...), p.PII)
 			if len(ents) == 0 {
 				continue
 			}
@@ -242,6 +253,10 @@ func (r *run) input(ctx context.Context) *Blocked {
 				m.Content = rt.PII.Redact(m.Content, ents)
 				r.sec.Redacted = true
 			}
+		}
+		if logRedacted {
+			joined := strings.Join(userLog, "\n\n")
+			r.promptLog = &joined
 		}
 		r.sec.PIIDetected = len(found) > 0
 		r.sec.PIITypes = sortedKeys(found)
