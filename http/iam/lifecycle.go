@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -244,24 +245,12 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: enr.Secret, OtpauthURL: enr.URL})
 }
 
-func (a *API) mfaVerify(c echo.Context) error {
-	p, err := userPrincipal(c)
-	if err != nil {
-		return err
-	}
-	var req MfaCodeRequest
-	if err := platform.Bind(c, &req); err != nil {
-		return err
-	}
-	evs, err := a.Commands.VerifyMfa(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
-	if err != nil {
-		return mapLifecycle(err)
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true})
-}
+func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, a.Commands.VerifyMfa, true) }
 
-func (a *API) mfaDisable(c echo.Context) error {
+func (a *API) mfaDisable(c echo.Context) error { return a.mfaChange(c, a.Commands.DisableMfa, false) }
+
+// mfaChange confirms or removes the caller's TOTP with a current code.
+func (a *API) mfaChange(c echo.Context, cmd func(context.Context, eventstore.Metadata, string, string, time.Time) ([]eventstore.Event, error), enabled bool) error {
 	p, err := userPrincipal(c)
 	if err != nil {
 		return err
@@ -270,12 +259,12 @@ func (a *API) mfaDisable(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.DisableMfa(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
+	evs, err := cmd(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
 	if err != nil {
 		return mapLifecycle(err)
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
-	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: false})
+	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: enabled})
 }
 
 func (a *API) passwordChange(c echo.Context) error {
