@@ -94,6 +94,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
+	st.Store.AttachRelay(relay)
 	revocations, err := auth.LoadRevocations(ctx, st.Pool)
 	if err != nil {
 		return fmt.Errorf("revocations: %w", err)

@@ -33,6 +33,7 @@ type Relay struct {
 
 	leader     atomic.Bool
 	checkpoint atomic.Int64
+	wake       chan struct{}
 	published  prometheus.Counter
 	lagGauge   prometheus.Gauge
 }
@@ -40,7 +41,7 @@ type Relay struct {
 // NewRelay relays the ledger of pool to brokers.
 func NewRelay(pool *pgxpool.Pool, brokers []string, log *slog.Logger) *Relay {
 	return &Relay{
-		pool: pool, brokers: brokers, log: log,
+		pool: pool, brokers: brokers, log: log, wake: make(chan struct{}, 1),
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_relay_published_events_total", Help: "Events relayed to Kafka by this instance."}),
 		lagGauge:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "astra_relay_lag_events", Help: "Committed events not yet acknowledged by Kafka (as seen by the leader)."}),
 	}
@@ -125,31 +126,46 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	if err != nil {
 		return err
 	}
+	// The lock connection belongs to watch from here on: it turns
+	// notifications into wake-ups and proves the lock session alive.
+	wctx, stopWatch := context.WithCancel(ctx)
+	lost := make(chan error, 1)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		lost <- r.watch(wctx, conn)
+	}()
+	defer func() { stopWatch(); <-watching }()
+
 	r.checkpoint.Store(cp)
 	saved := cp // the checkpoint as stored
+	var lagAt time.Time
 	for ctx.Err() == nil {
 		evs, err := queryEvents(ctx, r.pool, `WHERE position > $1 ORDER BY position LIMIT $2`, cp, relayBatch)
 		if err != nil {
 			return err
 		}
 		if len(evs) == 0 {
-			if saved < cp {
-				if err := r.saveCheckpoint(ctx, cp); err != nil {
-					return err
-				}
-				saved = cp
-			}
 			r.lagGauge.Set(0)
-			wctx, cancel := context.WithTimeout(ctx, time.Second)
-			_, err := conn.WaitForNotification(wctx)
-			cancel()
-			if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
-				return fmt.Errorf("relay: lock connection: %w", err)
+			// Drained: wait for a commit. The checkpoint catches up once the
+			// ledger has been quiet for a moment (while events flow, the
+			// fence of the next batch stores it anyway).
+			idle := time.Second
+			if saved < cp {
+				idle = checkpointIdle
 			}
-			if err != nil && errors.Is(err, context.DeadlineExceeded) {
-				// The wait timed out: prove the lock session is still alive.
-				if err := conn.Ping(ctx); err != nil {
-					return fmt.Errorf("relay: lock connection: %w", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case err := <-lost:
+				return err
+			case <-r.wake:
+			case <-time.After(idle):
+				if saved < cp {
+					if err := r.saveCheckpoint(ctx, cp); err != nil {
+						return err
+					}
+					saved = cp
 				}
 			}
 			continue
@@ -186,11 +202,55 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 		r.published.Add(float64(len(msgs)))
 		cp = last
 		r.checkpoint.Store(cp)
-		if head, err := r.headPosition(ctx); err == nil {
-			r.lagGauge.Set(float64(head - cp))
+		if time.Since(lagAt) > lagEvery {
+			lagAt = time.Now()
+			if head, err := r.headPosition(ctx); err == nil {
+				r.lagGauge.Set(float64(head - cp))
+			}
 		}
 	}
 	return nil
+}
+
+const (
+	// checkpointIdle is how long the ledger must stay quiet before a drained
+	// relay stores its checkpoint on its own.
+	checkpointIdle = 50 * time.Millisecond
+	// lagEvery is how often a busy relay reads the ledger head for its lag gauge.
+	lagEvery = 250 * time.Millisecond
+)
+
+// watch owns the lock connection while the relay leads: every notification of
+// a commit (from another instance, or this one when not leading) wakes the
+// relay, and every quiet second a ping proves the lock session is alive. It
+// returns when the connection fails or ctx ends.
+func (r *Relay) watch(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+			r.Wake()
+		case errors.Is(err, context.DeadlineExceeded):
+			if err := conn.Ping(ctx); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("relay: lock connection: %w", err)
+			}
+			r.Wake() // and look again: a backstop for a lost notification
+		default:
+			return fmt.Errorf("relay: lock connection: %w", err)
+		}
+	}
+}
+
+// Wake tells a leading relay that the ledger moved.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 // saveCheckpoint stores the checkpoint (the highest position Kafka has

@@ -41,6 +41,9 @@ type Store struct {
 	committed chan struct{}
 	head      atomic.Int64
 	notified  chan struct{} // closed when the notifier has stopped
+	// relay is this process's relay (AttachRelay): while it leads, commits
+	// wake it directly instead of through a NOTIFY.
+	relay atomic.Pointer[Relay]
 
 	appendLatency prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -129,6 +132,13 @@ func (s *Store) notifyLoop() {
 		if head <= sent {
 			continue
 		}
+		if r := s.relay.Load(); r != nil && r.IsLeader() {
+			// The relay leads in this process: wake it directly. Nobody
+			// else listens for ledger positions.
+			r.Wake()
+			sent = head
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(head, 10)); err == nil {
 			sent = head
@@ -136,6 +146,11 @@ func (s *Store) notifyLoop() {
 		cancel()
 	}
 }
+
+// AttachRelay makes commits wake r directly while it leads (a NOTIFY, which
+// wakes every listening backend of the database at every commit, is sent
+// only while the relay leads in another process).
+func (s *Store) AttachRelay(r *Relay) { s.relay.Store(r) }
 
 // Collectors exposes the store's metrics for registration.
 func (s *Store) Collectors() []prometheus.Collector {

@@ -92,6 +92,7 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 	defer cancel()
 	// Drain the relay first so that the Kafka log holds every committed event.
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
+	st.Store.AttachRelay(relay)
 	go relay.Run(runCtx) //nolint:errcheck
 	if err := waitRelayed(runCtx, st); err != nil {
 		return err

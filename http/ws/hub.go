@@ -111,9 +111,8 @@ func (headerUnmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message,
 
 // Run consumes every module topic from its end and broadcasts until ctx ends.
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
-	cfg := eventstore.KafkaConfig("astra-ws")
+	cfg := eventstore.BatchingConsumer(eventstore.KafkaConfig("astra-ws"), 32<<10, 20*time.Millisecond)
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
-	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, Unmarshaler: headerUnmarshaler{},
 		OverwriteSaramaConfig: cfg, ReconnectRetrySleep: time.Second},
 		watermill.NewSlogLoggerWithLevelMapping(h.Log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
@@ -131,6 +130,10 @@ func (h *Hub) Run(ctx context.Context, brokers []string) error {
 		go func() {
 			defer wg.Done()
 			for m := range msgs {
+				if !h.listened() {
+					m.Ack() // nobody to deliver to: skip decoding
+					continue
+				}
 				ev, err := eventstore.FromHeaders(m.Metadata, m.Payload)
 				m.Ack()
 				if err != nil {
@@ -142,6 +145,15 @@ func (h *Hub) Run(ctx context.Context, brokers []string) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// listened reports whether any subscriber is connected. One that connects
+// after an event passed unseen does not miss it: it either asked for live
+// events only, or it catches up from the ledger, which already holds the event.
+func (h *Hub) listened() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs) > 0
 }
 
 // Broadcast delivers one event to every matching subscriber.

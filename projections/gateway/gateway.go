@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -118,22 +119,85 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 		}
 	}
 	if len(reqRows) > 0 {
-		// Request records are the bulk of the log: one statement inserts the
-		// whole batch from a JSON array, so a replay of millions of requests
-		// stays fast and a redelivered one changes nothing. (A temporary table
-		// filled by COPY took five round trips, and Postgres truncates a
-		// session's ON COMMIT DELETE ROWS tables at every commit that touched
-		// one: a file truncation per batch.)
-		rows, err := json.Marshal(reqRows)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests SELECT * FROM jsonb_populate_recordset(NULL::`+s+`.requests, $1::jsonb)
-			ON CONFLICT (id) DO NOTHING`, string(rows)); err != nil {
-			return err
-		}
+		return insertRequests(ctx, tx, s, reqRows)
 	}
 	return nil
+}
+
+// insertRequests writes request records, the bulk of the log, in one
+// statement from column arrays (binary parameters: nothing to parse per row
+// but the step trace, where an insert from a JSON array parsed every field).
+// List columns travel as array literals, one per row. A redelivered record
+// changes nothing.
+func insertRequests(ctx context.Context, tx pgx.Tx, s string, rows []requestRow) error {
+	n := len(rows)
+	var (
+		ids, tenants, principals, kinds, endpoints, providers, models, policies = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		codes, blockedBy, patterns, piiTypes, violations, steps, modes, prompts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		completions, actions                                                    = make([]string, n), make([]string, n)
+		policyVersions, statuses, promptTokens, completionTokens, totalTokens   = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		streams, blocked, cacheHits                                             = make([]bool, n), make([]bool, n), make([]bool, n)
+		scores, costs, latencies, pipelines, providerMs                         = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		times                                                                   = make([]time.Time, n)
+		positions                                                               = make([]int64, n)
+	)
+	for i := range rows {
+		r := &rows[i]
+		ids[i], tenants[i], principals[i], kinds[i], endpoints[i], providers[i], models[i], policies[i] = r.ID, r.TenantID, r.Principal, r.PrincipalKind, r.Endpoint, r.Provider, r.Model, r.PolicyID
+		codes[i], blockedBy[i], steps[i], modes[i], prompts[i], completions[i] = r.ErrorCode, r.BlockedBy, string(r.Steps), r.ContentMode, r.Prompt, r.Completion
+		patterns[i], piiTypes[i], violations[i], actions[i] = arrayLiteral(r.Patterns), arrayLiteral(r.PIITypes), arrayLiteral(r.Violations), arrayLiteral(r.StreamActions)
+		policyVersions[i], statuses[i] = int32(r.PolicyVersion), int32(r.Status)
+		promptTokens[i], completionTokens[i], totalTokens[i] = int32(r.PromptTokens), int32(r.CompletionTokens), int32(r.TotalTokens)
+		streams[i], blocked[i], cacheHits[i] = r.Stream, r.Blocked, r.CacheHit
+		scores[i], costs[i], latencies[i], pipelines[i], providerMs[i] = r.InjectionScore, r.CostUSD, r.LatencyMs, r.PipelineMs, r.ProviderMs
+		times[i], positions[i] = r.Time, r.Position
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests (id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id,
+		policy_version, stream, status, error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations,
+		prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
+		completion, stream_actions, time, position)
+		SELECT id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status, error_code,
+			blocked, blocked_by, cache_hit, injection_score, patterns::text[], pii_types::text[], violations::text[], prompt_tokens,
+			completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps::jsonb, content_mode, prompt,
+			completion, stream_actions::text[], time, position
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[],
+			$10::bool[], $11::int[], $12::text[], $13::bool[], $14::text[], $15::bool[], $16::float8[], $17::text[], $18::text[],
+			$19::text[], $20::int[], $21::int[], $22::int[], $23::float8[], $24::float8[], $25::float8[], $26::float8[], $27::text[],
+			$28::text[], $29::text[], $30::text[], $31::text[], $32::timestamptz[], $33::bigint[])
+			AS u(id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status,
+				error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations, prompt_tokens,
+				completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
+				completion, stream_actions, time, position)
+		ON CONFLICT (id) DO NOTHING`,
+		ids, tenants, principals, kinds, endpoints, providers, models, policies, policyVersions, streams, statuses, codes, blocked,
+		blockedBy, cacheHits, scores, patterns, piiTypes, violations, promptTokens, completionTokens, totalTokens, costs, latencies,
+		pipelines, providerMs, steps, modes, prompts, completions, actions, times, positions)
+	return err
+}
+
+// arrayLiteral renders a text array as a Postgres array literal, every
+// element quoted: {"a","b \"c\""}.
+func arrayLiteral(xs []string) string {
+	if len(xs) == 0 {
+		return "{}"
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, c := range []byte(x) {
+			if c == '"' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // finite keeps a number JSON can carry (NaN and infinities read as 0).

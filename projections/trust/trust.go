@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -122,7 +123,7 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 			return err
 		}
 	}
-	var sigRows [][]any
+	var sigRows []signalRow
 	for i := range evs {
 		e := &evs[i]
 		var err error
@@ -153,11 +154,11 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 				}
 			}
 		default:
-			var payload map[string]any
-			if json.Unmarshal(e.Data, &payload) != nil {
+			var fields signalFields
+			if json.Unmarshal(e.Data, &fields) != nil {
 				continue
 			}
-			sig, ok := trust.SignalFrom(e.Type, payload)
+			sig, ok := trust.SignalFrom(e.Type, fields.payload())
 			if !ok || e.TenantID == "" {
 				continue
 			}
@@ -171,7 +172,7 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 				}
 				st.Add(sig, ts.cfg.Pillars[sig.Pillar])
 				ts.dirty[sig.Pillar] = true
-				sigRows = append(sigRows, []any{e.ID.String(), e.TenantID, sig.Pillar, sig.Score, sig.Weight, sig.At, sig.Source, sig.Reason, e.Position})
+				sigRows = append(sigRows, signalRow{id: e.ID.String(), tenant: e.TenantID, sig: sig, position: e.Position})
 			}
 		}
 		if err != nil {
@@ -192,23 +193,73 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 	return nil
 }
 
-// flushSignals COPYs pending signals (through a temp table, so redelivery is harmless).
-func flushSignals(ctx context.Context, tx pgx.Tx, s string, rows *[][]any) error {
+// flushSignals inserts pending signals in one statement (ids are event ids,
+// so a redelivered event adds nothing).
+func flushSignals(ctx context.Context, tx pgx.Tx, s string, rows *[]signalRow) error {
 	if len(*rows) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS trust_sig_in (LIKE `+s+`.signals) ON COMMIT DELETE ROWS`); err != nil {
-		return err
+	n := len(*rows)
+	ids, tenants, pillars, sources, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	scores, weights := make([]float64, n), make([]float64, n)
+	ats, positions := make([]time.Time, n), make([]int64, n)
+	for i, r := range *rows {
+		ids[i], tenants[i], pillars[i], sources[i], reasons[i] = r.id, r.tenant, r.sig.Pillar, r.sig.Source, r.sig.Reason
+		scores[i], weights[i], ats[i], positions[i] = r.sig.Score, r.sig.Weight, r.sig.At, r.position
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"trust_sig_in"}, []string{"id", "tenant_id", "pillar", "score", "weight", "at", "source", "reason", "position"},
-		pgx.CopyFromRows(*rows)); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.signals SELECT * FROM trust_sig_in ON CONFLICT (id) DO NOTHING; TRUNCATE trust_sig_in`); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.signals (id, tenant_id, pillar, score, weight, at, source, reason, position)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::timestamptz[], $7::text[], $8::text[], $9::bigint[])
+		ON CONFLICT (id) DO NOTHING`, ids, tenants, pillars, scores, weights, ats, sources, reasons, positions); err != nil {
 		return err
 	}
 	*rows = (*rows)[:0]
 	return nil
+}
+
+// signalFields are the payload fields trust.SignalFrom reads. Decoding only
+// them skips the rest of an event (a request's step trace) without building it.
+type signalFields struct {
+	Violations []json.RawMessage `json:"policy_violations"`
+	BlockedBy  *string           `json:"blocked_by"`
+	Likelihood *float64          `json:"likelihood"`
+	Impact     *float64          `json:"impact"`
+	Results    *struct {
+		MeanALE *float64 `json:"mean_ale"`
+	} `json:"results"`
+	SuccessRate   *float64 `json:"success_rate"`
+	Score         *float64 `json:"score"`
+	SeverityLevel *float64 `json:"severity_level"`
+}
+
+// payload is the fields as the generic JSON object SignalFrom reads.
+func (f *signalFields) payload() map[string]any {
+	m := map[string]any{}
+	if f.Violations != nil {
+		m["policy_violations"] = make([]any, len(f.Violations))
+	}
+	if f.BlockedBy != nil {
+		m["blocked_by"] = *f.BlockedBy
+	}
+	for k, v := range map[string]*float64{"likelihood": f.Likelihood, "impact": f.Impact, "success_rate": f.SuccessRate,
+		"score": f.Score, "severity_level": f.SeverityLevel} {
+		if v != nil {
+			m[k] = *v
+		}
+	}
+	if f.Results != nil {
+		res := map[string]any{}
+		if f.Results.MeanALE != nil {
+			res["mean_ale"] = *f.Results.MeanALE
+		}
+		m["results"] = res
+	}
+	return m
+}
+
+type signalRow struct {
+	id, tenant string
+	sig        trust.Signal
+	position   int64
 }
 
 // reconfigure stores a new decay configuration and rebuilds the tenant's
