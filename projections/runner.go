@@ -39,10 +39,19 @@ type Projection interface {
 	Topics() []string
 	// Setup creates its tables in a fresh schema.
 	Setup(ctx context.Context, tx pgx.Tx, schema string) error
-	// Apply applies events of one partition, in order, to the tables in schema.
-	// It must be a pure function of the tables and the events (no clock, no
-	// randomness), so that a replay builds identical tables.
+	// Apply applies a batch of events to the tables in schema: the events of
+	// each partition in order, partitions interleaved. It must be a pure
+	// function of the tables and the events (no clock, no randomness), so
+	// that a replay builds identical tables.
 	Apply(ctx context.Context, tx pgx.Tx, schema string, evs []eventstore.Event) error
+}
+
+// HighVolume is implemented by projections that consume a high-volume topic
+// (the gateway's request records): their consumers trade a few milliseconds
+// for batches (see eventstore.BatchingConsumer); the others fetch as soon as
+// anything arrives and poll slowly when idle.
+type HighVolume interface {
+	HighVolume() bool
 }
 
 // ErrTimeout reports that a projection did not reach a position within the bound.

@@ -27,10 +27,12 @@ const (
 
 // work runs one generation's consumer group until ctx ends, rejoining after errors.
 func (r *Runner) work(ctx context.Context, g Generation) {
-	// Fetches wait up to fetchWait for fetchMin bytes: under load a batch
-	// arrives in one fetch; when idle a consumer asks a few hundred times a
-	// second at most.
-	cfg := eventstore.BatchingConsumer(eventstore.KafkaConfig("astra-projection-"+g.Projection), fetchMin, fetchWait)
+	cfg := eventstore.KafkaConfig("astra-projection-" + g.Projection)
+	if hv, ok := r.byName[g.Projection].(HighVolume); ok && hv.HighVolume() {
+		// Fetches wait up to fetchWait for fetchMin bytes: under load a batch
+		// arrives in one fetch, at the price of polling fetchWait apart when idle.
+		cfg = eventstore.BatchingConsumer(cfg, fetchMin, fetchWait)
+	}
 	cfg.Consumer.Offsets.AutoCommit.Enable = true
 	cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
 	cfg.Consumer.Group.Session.Timeout = 10 * time.Second

@@ -29,7 +29,7 @@ const (
 // InstanceOptions configure a bench instance.
 type InstanceOptions struct {
 	// ServerURL is the Postgres server (any database on it); a fresh database is
-	// created there and dropped at Close. Default: ASTRA_BENCH_DATABASE_URL, else
+	// created there and dropped at Close (kept when ASTRA_BENCH_KEEP is set). Default: ASTRA_BENCH_DATABASE_URL, else
 	// postgres://postgres@127.0.0.1:5432/postgres.
 	ServerURL string
 	// RedisURL makes the rate limiter and budgets use Redis (as in a multi-instance deployment).
@@ -113,6 +113,11 @@ func StartInstance(ctx context.Context, o InstanceOptions) (*Instance, error) {
 	}
 	in := &Instance{Cfg: cfg, done: make(chan error, 1), dir: dir}
 	in.drop = func() {
+		if os.Getenv("ASTRA_BENCH_KEEP") != "" {
+			// Kept for inspection (the request log, the ledger): drop it by hand.
+			fmt.Fprintln(os.Stderr, "bench: kept database astra_bench_"+suffix)
+			return
+		}
 		c, err := pgx.Connect(context.Background(), base)
 		if err != nil {
 			return

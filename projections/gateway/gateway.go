@@ -33,6 +33,9 @@ func (p *Projection) Name() string { return Name }
 // Topics implements projections.Projection.
 func (p *Projection) Topics() []string { return []string{events.TopicFor("gateway")} }
 
+// HighVolume implements projections.HighVolume: the request log.
+func (p *Projection) HighVolume() bool { return true }
+
 // Setup implements projections.Projection.
 func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	_, err := tx.Exec(ctx, `

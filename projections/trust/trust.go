@@ -35,6 +35,9 @@ func (Projection) Topics() []string {
 	return []string{events.TopicFor("trust"), events.TopicFor("gateway"), events.TopicFor("risk")}
 }
 
+// HighVolume implements projections.HighVolume: every gateway request is a signal.
+func (Projection) HighVolume() bool { return true }
+
 // Setup implements projections.Projection.
 func (Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	if _, err := tx.Exec(ctx, `
