@@ -90,71 +90,72 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 
 // Apply implements projections.Projection.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	var reqRows []requestRow
+	var reqs requestBatch
 	for i := range evs {
 		e := &evs[i]
 		if e.Name() == gw.RequestCompleted.Name || e.Name() == gw.RequestBlocked.Name {
 			// The step trace goes to its jsonb column as it was recorded:
 			// decoding and re-encoding it was most of this projection's work.
-			var d struct {
-				gw.RequestRecordedV1
-				Steps json.RawMessage `json:"steps"`
-			}
+			var d recordedRequest
 			if err := e.Decode(&d); err != nil {
 				return err
 			}
-			steps := d.Steps
-			if len(steps) == 0 || string(steps) == "null" {
-				steps = json.RawMessage("[]")
-			}
-			reqRows = append(reqRows, requestRow{ID: d.RequestID, TenantID: e.TenantID, Principal: d.Principal, PrincipalKind: d.PrincipalKind,
-				Endpoint: d.Endpoint, Provider: d.Provider, Model: d.Model, PolicyID: d.PolicyID, PolicyVersion: d.PolicyVersion,
-				Stream: d.Stream, Status: d.Status, ErrorCode: d.ErrorCode, Blocked: d.Blocked, BlockedBy: d.BlockedBy, CacheHit: d.CacheHit,
-				InjectionScore: finite(d.Injection), Patterns: nonNil(d.Patterns), PIITypes: nonNil(d.PIITypes), Violations: nonNil(d.Violations),
-				PromptTokens: d.Usage.PromptTokens, CompletionTokens: d.Usage.CompletionTokens, TotalTokens: d.Usage.TotalTokens,
-				CostUSD: finite(d.CostUSD), LatencyMs: finite(d.LatencyMs), PipelineMs: finite(d.PipelineMs), ProviderMs: finite(d.ProviderMs), Steps: steps,
-				ContentMode: d.ContentMode, Prompt: d.Prompt, Completion: d.Completion, StreamActions: nonNil(d.StreamActions),
-				Time: e.Time, Position: e.Position})
+			reqs.add(e, &d)
 			continue
 		}
 		if err := p.applyOne(ctx, tx, s, e); err != nil {
 			return fmt.Errorf("projections/gateway: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
 		}
 	}
-	if len(reqRows) > 0 {
-		return insertRequests(ctx, tx, s, reqRows)
+	if len(reqs.ids) > 0 {
+		return reqs.insert(ctx, tx, s)
 	}
 	return nil
 }
 
-// insertRequests writes request records, the bulk of the log, in one
-// statement from column arrays (binary parameters: nothing to parse per row
-// but the step trace, where an insert from a JSON array parsed every field).
-// List columns travel as array literals, one per row. A redelivered record
-// changes nothing.
-func insertRequests(ctx context.Context, tx pgx.Tx, s string, rows []requestRow) error {
-	n := len(rows)
-	var (
-		ids, tenants, principals, kinds, endpoints, providers, models, policies = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		codes, blockedBy, patterns, piiTypes, violations, steps, modes, prompts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		completions, actions                                                    = make([]string, n), make([]string, n)
-		policyVersions, statuses, promptTokens, completionTokens, totalTokens   = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-		streams, blocked, cacheHits                                             = make([]bool, n), make([]bool, n), make([]bool, n)
-		scores, costs, latencies, pipelines, providerMs                         = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		times                                                                   = make([]time.Time, n)
-		positions                                                               = make([]int64, n)
-	)
-	for i := range rows {
-		r := &rows[i]
-		ids[i], tenants[i], principals[i], kinds[i], endpoints[i], providers[i], models[i], policies[i] = r.ID, r.TenantID, r.Principal, r.PrincipalKind, r.Endpoint, r.Provider, r.Model, r.PolicyID
-		codes[i], blockedBy[i], steps[i], modes[i], prompts[i], completions[i] = r.ErrorCode, r.BlockedBy, string(r.Steps), r.ContentMode, r.Prompt, r.Completion
-		patterns[i], piiTypes[i], violations[i], actions[i] = arrayLiteral(r.Patterns), arrayLiteral(r.PIITypes), arrayLiteral(r.Violations), arrayLiteral(r.StreamActions)
-		policyVersions[i], statuses[i] = int32(r.PolicyVersion), int32(r.Status)
-		promptTokens[i], completionTokens[i], totalTokens[i] = int32(r.PromptTokens), int32(r.CompletionTokens), int32(r.TotalTokens)
-		streams[i], blocked[i], cacheHits[i] = r.Stream, r.Blocked, r.CacheHit
-		scores[i], costs[i], latencies[i], pipelines[i], providerMs[i] = r.InjectionScore, r.CostUSD, r.LatencyMs, r.PipelineMs, r.ProviderMs
-		times[i], positions[i] = r.Time, r.Position
+// recordedRequest is a request record with its step trace left as recorded.
+type recordedRequest struct {
+	gw.RequestRecordedV1
+	Steps json.RawMessage `json:"steps"`
+}
+
+// requestBatch holds request records, the bulk of the log, as the columns
+// of the requests table: one statement inserts them all from arrays (binary
+// parameters, nothing to parse per row but the step trace; an insert from a
+// JSON array parsed every field). List columns travel as array literals.
+type requestBatch struct {
+	ids, tenants, principals, kinds, endpoints, providers, models, policies []string
+	codes, blockedBy, patterns, piiTypes, violations, steps, modes, prompts []string
+	completions, actions                                                    []string
+	policyVersions, statuses, promptTokens, completionTokens, totalTokens   []int32
+	streams, blocked, cacheHits                                             []bool
+	scores, costs, latencies, pipelines, providerMs                         []float64
+	times                                                                   []time.Time
+	positions                                                               []int64
+}
+
+func (b *requestBatch) add(e *eventstore.Event, d *recordedRequest) {
+	steps := string(d.Steps)
+	if steps == "" || steps == "null" {
+		steps = "[]"
 	}
+	b.ids, b.tenants, b.principals, b.kinds = append(b.ids, d.RequestID), append(b.tenants, e.TenantID), append(b.principals, d.Principal), append(b.kinds, d.PrincipalKind)
+	b.endpoints, b.providers, b.models, b.policies = append(b.endpoints, d.Endpoint), append(b.providers, d.Provider), append(b.models, d.Model), append(b.policies, d.PolicyID)
+	b.codes, b.blockedBy, b.steps, b.modes = append(b.codes, d.ErrorCode), append(b.blockedBy, d.BlockedBy), append(b.steps, steps), append(b.modes, d.ContentMode)
+	b.prompts, b.completions = append(b.prompts, d.Prompt), append(b.completions, d.Completion)
+	b.patterns, b.piiTypes = append(b.patterns, arrayLiteral(d.Patterns)), append(b.piiTypes, arrayLiteral(d.PIITypes))
+	b.violations, b.actions = append(b.violations, arrayLiteral(d.Violations)), append(b.actions, arrayLiteral(d.StreamActions))
+	b.policyVersions, b.statuses = append(b.policyVersions, int32(d.PolicyVersion)), append(b.statuses, int32(d.Status))
+	b.promptTokens, b.completionTokens = append(b.promptTokens, int32(d.Usage.PromptTokens)), append(b.completionTokens, int32(d.Usage.CompletionTokens))
+	b.totalTokens = append(b.totalTokens, int32(d.Usage.TotalTokens))
+	b.streams, b.blocked, b.cacheHits = append(b.streams, d.Stream), append(b.blocked, d.Blocked), append(b.cacheHits, d.CacheHit)
+	b.scores, b.costs, b.latencies = append(b.scores, finite(d.Injection)), append(b.costs, finite(d.CostUSD)), append(b.latencies, finite(d.LatencyMs))
+	b.pipelines, b.providerMs = append(b.pipelines, finite(d.PipelineMs)), append(b.providerMs, finite(d.ProviderMs))
+	b.times, b.positions = append(b.times, e.Time), append(b.positions, e.Position)
+}
+
+// insert writes the batch; a redelivered record changes nothing.
+func (b *requestBatch) insert(ctx context.Context, tx pgx.Tx, s string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests (id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id,
 		policy_version, stream, status, error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations,
 		prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
@@ -172,9 +173,10 @@ func insertRequests(ctx context.Context, tx pgx.Tx, s string, rows []requestRow)
 				completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
 				completion, stream_actions, time, position)
 		ON CONFLICT (id) DO NOTHING`,
-		ids, tenants, principals, kinds, endpoints, providers, models, policies, policyVersions, streams, statuses, codes, blocked,
-		blockedBy, cacheHits, scores, patterns, piiTypes, violations, promptTokens, completionTokens, totalTokens, costs, latencies,
-		pipelines, providerMs, steps, modes, prompts, completions, actions, times, positions)
+		b.ids, b.tenants, b.principals, b.kinds, b.endpoints, b.providers, b.models, b.policies, b.policyVersions, b.streams,
+		b.statuses, b.codes, b.blocked, b.blockedBy, b.cacheHits, b.scores, b.patterns, b.piiTypes, b.violations, b.promptTokens,
+		b.completionTokens, b.totalTokens, b.costs, b.latencies, b.pipelines, b.providerMs, b.steps, b.modes, b.prompts,
+		b.completions, b.actions, b.times, b.positions)
 	return err
 }
 
@@ -209,43 +211,6 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
-}
-
-// requestRow is one row of the requests table, named by its columns.
-type requestRow struct {
-	ID               string          `json:"id"`
-	TenantID         string          `json:"tenant_id"`
-	Principal        string          `json:"principal"`
-	PrincipalKind    string          `json:"principal_kind"`
-	Endpoint         string          `json:"endpoint"`
-	Provider         string          `json:"provider"`
-	Model            string          `json:"model"`
-	PolicyID         string          `json:"policy_id"`
-	PolicyVersion    int             `json:"policy_version"`
-	Stream           bool            `json:"stream"`
-	Status           int             `json:"status"`
-	ErrorCode        string          `json:"error_code"`
-	Blocked          bool            `json:"blocked"`
-	BlockedBy        string          `json:"blocked_by"`
-	CacheHit         bool            `json:"cache_hit"`
-	InjectionScore   float64         `json:"injection_score"`
-	Patterns         []string        `json:"patterns"`
-	PIITypes         []string        `json:"pii_types"`
-	Violations       []string        `json:"violations"`
-	PromptTokens     int             `json:"prompt_tokens"`
-	CompletionTokens int             `json:"completion_tokens"`
-	TotalTokens      int             `json:"total_tokens"`
-	CostUSD          float64         `json:"cost_usd"`
-	LatencyMs        float64         `json:"latency_ms"`
-	PipelineMs       float64         `json:"pipeline_ms"`
-	ProviderMs       float64         `json:"provider_ms"`
-	Steps            json.RawMessage `json:"steps"`
-	ContentMode      string          `json:"content_mode"`
-	Prompt           string          `json:"prompt"`
-	Completion       string          `json:"completion"`
-	StreamActions    []string        `json:"stream_actions"`
-	Time             time.Time       `json:"time"`
-	Position         int64           `json:"position"`
 }
 
 func nonNil(xs []string) []string {
