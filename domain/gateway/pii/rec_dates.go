@@ -52,12 +52,7 @@ func validDate(y, m, d int) bool {
 
 func findDates(d *Detector, s *scan) {
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, "-/.")
-		if !ok {
-			break
-		}
-		i = next
+	for r := range s.digitRuns("-/.") {
 		if !numLeftOK(t, r.start) {
 			continue
 		}

@@ -149,12 +149,7 @@ func findIPs(d *Detector, s *scan) {
 	t := s.text
 	// IPv4: four dot-separated groups of one to three digits, parsed by netip (which rejects leading
 	// zeros and octets above 255).
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, ".")
-		if !ok {
-			break
-		}
-		i = next
+	for r := range s.digitRuns(".") {
 		portOK := r.end+1 < len(t) && t[r.end] == ':' && isDigit(t[r.end+1]) // 10.0.0.1:8443
 		if r.groups != 4 || r.digits > 12 || !numLeftOK(t, r.start) || !(numRightOK(t, r.end) || portOK) {
 			continue

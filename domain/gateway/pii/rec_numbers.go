@@ -22,12 +22,7 @@ const (
 
 func findCards(d *Detector, s *scan) {
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, " -")
-		if !ok {
-			return
-		}
-		i = next
+	for r := range s.digitRuns(" -") {
 		if r.digits < 12 || !numLeftOK(t, r.start) {
 			continue
 		}
@@ -57,8 +52,7 @@ func findCards(d *Detector, s *scan) {
 			if g == r.groups-1 && !numRightOK(t, end) {
 				continue
 			}
-			digits := appendDigits(s.digits[:0], t, r.start, end)
-			s.digits = digits
+			digits := s.digitsOf(r.start, end)
 			if allSame(digits) || !luhn(digits) {
 				continue
 			}
@@ -272,12 +266,7 @@ func findITINs(d *Detector, s *scan) {
 
 func findNineDigit(d *Detector, s *scan, typ, rec string, valid func([]byte) bool, dashed, spaced, bare float64) {
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, "- ")
-		if !ok {
-			return
-		}
-		i = next
+	for r := range s.digitRuns("- ") {
 		if r.digits != 9 {
 			continue
 		}
@@ -285,8 +274,7 @@ func findNineDigit(d *Detector, s *scan, typ, rec string, valid func([]byte) boo
 		if !ok {
 			continue
 		}
-		digits := appendDigits(s.digits[:0], t, r.start, r.end)
-		s.digits = digits
+		digits := s.digitsOf(r.start, r.end)
 		if !valid(digits) {
 			continue
 		}
@@ -307,17 +295,11 @@ func findABA(d *Detector, s *scan) {
 		return
 	}
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, "")
-		if !ok {
-			return
-		}
-		i = next
+	for r := range s.digitRuns("") {
 		if r.digits != 9 || !numLeftOK(t, r.start) || !numRightOK(t, r.end) {
 			continue
 		}
-		digits := appendDigits(s.digits[:0], t, r.start, r.end)
-		s.digits = digits
+		digits := s.digitsOf(r.start, r.end)
 		if abaValid(digits) {
 			s.add(d, TypeABARouting, "aba_routing", r.start, r.end, scoreABA)
 		}
@@ -341,20 +323,14 @@ func abaValid(d []byte) bool {
 // findNHS reports UK NHS numbers: ten digits (3-3-4 groups allowed) with a valid mod-11 check digit.
 func findNHS(d *Detector, s *scan) {
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, " -")
-		if !ok {
-			return
-		}
-		i = next
+	for r := range s.digitRuns(" -") {
 		if r.digits != 10 || r.mixedSep || !numLeftOK(t, r.start) || !numRightOK(t, r.end) {
 			continue
 		}
 		if r.groups != 1 && !(r.groups == 3 && r.groupDig[0] == 3 && r.groupDig[1] == 6) {
 			continue
 		}
-		digits := appendDigits(s.digits[:0], t, r.start, r.end)
-		s.digits = digits
+		digits := s.digitsOf(r.start, r.end)
 		if nhsValid(digits) {
 			s.add(d, TypeUKNHS, "uk_nhs", r.start, r.end, scoreNHS)
 		}
@@ -383,17 +359,11 @@ func findBankNumbers(d *Detector, s *scan) {
 		return
 	}
 	t := s.text
-	for i := 0; ; {
-		r, next, ok := s.nextDigitRun(i, "")
-		if !ok {
-			return
-		}
-		i = next
+	for r := range s.digitRuns("") {
 		if r.digits < 8 || r.digits > 17 || !numLeftOK(t, r.start) || !numRightOK(t, r.end) {
 			continue
 		}
-		digits := appendDigits(s.digits[:0], t, r.start, r.end)
-		s.digits = digits
+		digits := s.digitsOf(r.start, r.end)
 		if allSame(digits) {
 			continue
 		}

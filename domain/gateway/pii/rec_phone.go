@@ -361,8 +361,7 @@ func phoneLeftOK(t string, i int) bool {
 
 func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	t := s.text
-	digits := appendDigits(s.digits[:0], t, c.start, c.numEnd)
-	s.digits = digits
+	digits := s.digitsOf(c.start, c.numEnd)
 	if allSame(digits) {
 		return
 	}

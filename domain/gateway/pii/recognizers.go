@@ -1,6 +1,9 @@
 package pii
 
-import "slices"
+import (
+	"iter"
+	"slices"
+)
 
 // recognizers lists every recognizer in the order Find runs them. The phone recognizer runs last so
 // that it can skip spans already claimed by strongly validated candidates (cards, IBANs, addresses,
@@ -100,6 +103,25 @@ func (s *scan) nextDigitRun(gi int, seps string) (r digitRun, next int, ok bool)
 		k++
 	}
 	return r, k + 1, true
+}
+
+// digitRuns yields the runs of digit groups (see nextDigitRun) from the first to the last.
+func (s *scan) digitRuns(seps string) iter.Seq[digitRun] {
+	return func(yield func(digitRun) bool) {
+		for i := 0; ; {
+			r, next, ok := s.nextDigitRun(i, seps)
+			if !ok || !yield(r) {
+				return
+			}
+			i = next
+		}
+	}
+}
+
+// digitsOf returns the digits of the text's [start, end) in the scan's reused buffer.
+func (s *scan) digitsOf(start, end int) []byte {
+	s.digits = appendDigits(s.digits[:0], s.text, start, end)
+	return s.digits
 }
 
 // joined reports whether group k and group k+1 are separated by exactly one byte of seps.
