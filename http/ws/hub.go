@@ -111,9 +111,11 @@ func (headerUnmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message,
 
 // Run consumes every module topic from its end and broadcasts until ctx ends.
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
-	// One consumer per topic: batches under load, and a slow poll when idle
-	// (a lone event reaches subscribers within 50 ms).
-	cfg := eventstore.BatchingConsumer(eventstore.KafkaConfig("astra-ws"), 32<<10, 50*time.Millisecond)
+	// One consumer per topic, answered as soon as anything arrives. (A
+	// batching fetch minimum held events of quiet topics back by a second and
+	// more here: a live stream must not trail the ledger.)
+	cfg := eventstore.KafkaConfig("astra-ws")
+	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, Unmarshaler: headerUnmarshaler{},
 		OverwriteSaramaConfig: cfg, ReconnectRetrySleep: time.Second},
