@@ -366,12 +366,13 @@ func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 	return id, nil
 }
 
+// providerID, policyID and budgetID read the :id of their routes.
+func providerID(c echo.Context) (string, error) { return pathUUID(c, "id", gw.ErrProviderNotFound) }
+func policyID(c echo.Context) (string, error)   { return pathUUID(c, "id", gw.ErrPolicyNotFound) }
+func budgetID(c echo.Context) (string, error)   { return pathUUID(c, "id", cmdgw.ErrBudgetNotFound) }
+
 func (a *Admin) updateProvider(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrProviderNotFound)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, providerID)
 	if err != nil {
 		return err
 	}
@@ -417,11 +418,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 }
 
 func (a *Admin) removeProvider(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrProviderNotFound)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, providerID)
 	if err != nil {
 		return err
 	}
@@ -434,7 +431,7 @@ func (a *Admin) removeProvider(c echo.Context) error {
 }
 
 func (a *Admin) rotateCredentials(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrProviderNotFound)
+	id, err := providerID(c)
 	if err != nil {
 		return err
 	}
@@ -528,11 +525,7 @@ func (a *Admin) getPolicy(c echo.Context) error {
 }
 
 func (a *Admin) updatePolicy(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrPolicyNotFound)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, policyID)
 	if err != nil {
 		return err
 	}
@@ -549,11 +542,7 @@ func (a *Admin) updatePolicy(c echo.Context) error {
 }
 
 func (a *Admin) deletePolicy(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrPolicyNotFound)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, policyID)
 	if err != nil {
 		return err
 	}
@@ -578,7 +567,7 @@ func (a *Admin) policyVersions(c echo.Context) error {
 }
 
 func (a *Admin) rollbackPolicy(c echo.Context) error {
-	id, err := pathUUID(c, "id", gw.ErrPolicyNotFound)
+	id, err := policyID(c)
 	if err != nil {
 		return err
 	}
@@ -814,7 +803,7 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 func (a *Admin) createBudget(c echo.Context) error { return a.saveBudget(c, "", http.StatusCreated) }
 
 func (a *Admin) updateBudget(c echo.Context) error {
-	id, err := pathUUID(c, "id", cmdgw.ErrBudgetNotFound)
+	id, err := budgetID(c)
 	if err != nil {
 		return err
 	}
@@ -822,7 +811,7 @@ func (a *Admin) updateBudget(c echo.Context) error {
 }
 
 func (a *Admin) deleteBudget(c echo.Context) error {
-	id, err := pathUUID(c, "id", cmdgw.ErrBudgetNotFound)
+	id, err := budgetID(c)
 	if err != nil {
 		return err
 	}

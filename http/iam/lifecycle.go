@@ -521,11 +521,7 @@ func (a *API) customRoleID(c echo.Context) (string, error) {
 }
 
 func (a *API) updateRole(c echo.Context) error {
-	id, err := a.customRoleID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, a.customRoleID)
 	if err != nil {
 		return err
 	}
@@ -545,11 +541,7 @@ func (a *API) updateRole(c echo.Context) error {
 }
 
 func (a *API) deleteRole(c echo.Context) error {
-	id, err := a.customRoleID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, a.customRoleID)
 	if err != nil {
 		return err
 	}

@@ -419,11 +419,7 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 }
 
 func (a *API) updateUser(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, pathID)
 	if err != nil {
 		return err
 	}
@@ -443,11 +439,7 @@ func (a *API) updateUser(c echo.Context) error {
 }
 
 func (a *API) deactivateUser(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, pathID)
 	if err != nil {
 		return err
 	}

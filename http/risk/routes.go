@@ -183,11 +183,7 @@ func (a *API) get(c echo.Context) error {
 }
 
 func (a *API) update(c echo.Context) error {
-	id, err := riskID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, riskID)
 	if err != nil {
 		return err
 	}
@@ -205,11 +201,7 @@ func (a *API) update(c echo.Context) error {
 }
 
 func (a *API) close(c echo.Context) error {
-	id, err := riskID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, riskID)
 	if err != nil {
 		return err
 	}
@@ -222,11 +214,7 @@ func (a *API) close(c echo.Context) error {
 }
 
 func (a *API) setFair(c echo.Context) error {
-	id, err := riskID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, riskID)
 	if err != nil {
 		return err
 	}

@@ -96,11 +96,7 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 }
 
 func (a *API) updateProvider(c echo.Context) error {
-	id, err := providerID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, providerID)
 	if err != nil {
 		return err
 	}
@@ -118,11 +114,7 @@ func (a *API) updateProvider(c echo.Context) error {
 }
 
 func (a *API) removeProvider(c echo.Context) error {
-	id, err := providerID(c)
-	if err != nil {
-		return err
-	}
-	expected, err := writes.IfMatch(c)
+	id, expected, err := writes.Versioned(c, providerID)
 	if err != nil {
 		return err
 	}

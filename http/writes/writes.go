@@ -66,6 +66,21 @@ func IfMatch(c echo.Context) (int64, error) {
 	return v, nil
 }
 
+// Versioned reads what a change to a versioned resource names: its id, with
+// the route's own parser (which answers a malformed one as not found), and
+// the version If-Match expects (-1 when absent).
+func Versioned(c echo.Context, id func(echo.Context) (string, error)) (string, int64, error) {
+	v, err := id(c)
+	if err != nil {
+		return "", 0, err
+	}
+	expected, err := IfMatch(c)
+	if err != nil {
+		return "", 0, err
+	}
+	return v, expected, nil
+}
+
 // ETag sets the ETag header of a versioned resource.
 func ETag(c echo.Context, version int64) {
 	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(version, 10)+`"`)
