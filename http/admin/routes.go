@@ -343,10 +343,6 @@ func (a *API) auditFilter(c echo.Context) (eventstore.AuditFilter, error) {
 	return f, nil
 }
 
-type positionCursor struct {
-	After int64 `json:"p"`
-}
-
 func (a *API) toAudit(ctx context.Context, e *eventstore.Event) AuditEvent {
 	return AuditEvent{SpecVersion: "1.0", ID: e.ID.String(), Type: e.Type, Source: e.Source, Subject: e.Subject, Time: e.Time,
 		DataContentType: "application/json", TenantID: e.TenantID, Actor: e.Actor, StreamVersion: e.Version,
@@ -359,18 +355,11 @@ func (a *API) auditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParsePositionPage(c)
 	if err != nil {
 		return err
 	}
-	if page.Cursor != "" {
-		var cur positionCursor
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-		f.After = cur.After
-	}
-	f.Limit = page.Limit
+	f.After, f.Limit = page.After, page.Limit
 	ctx := c.Request().Context()
 	evs, more, err := eventstore.QueryAudit(ctx, a.Pool, f)
 	if err != nil {
@@ -380,11 +369,7 @@ func (a *API) auditEvents(c echo.Context) error {
 	for i := range evs {
 		out[i] = a.toAudit(ctx, &evs[i])
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more}
-	if more {
-		p.Cursor = platform.EncodeCursor(positionCursor{After: evs[len(evs)-1].Position})
-	}
-	return platform.RespondList(c, out, p)
+	return platform.RespondKeyPage(c, out, page, more, nil, func(e AuditEvent) int64 { return e.Position })
 }
 
 func (a *API) auditExport(c echo.Context) error {

@@ -135,27 +135,16 @@ func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {
 	return f, nil
 }
 
-type posCursor struct {
-	P int64 `json:"p"`
-}
-
 func (a *Admin) listRequests(c echo.Context) error {
 	f, err := a.requestFilter(c)
 	if err != nil {
 		return err
 	}
-	page, err := platform.ParsePage(c)
+	page, err := platform.ParsePositionPage(c)
 	if err != nil {
 		return err
 	}
-	if page.Cursor != "" {
-		var cur posCursor
-		if err := platform.DecodeCursor(page.Cursor, &cur); err != nil {
-			return err
-		}
-		f.AfterPosition = cur.P
-	}
-	f.Limit = page.Limit
+	f.AfterPosition, f.Limit = page.After, page.Limit
 	rs, more, err := a.Queries.Requests(c.Request().Context(), tenantOf(c), f)
 	if err != nil {
 		return err
@@ -163,11 +152,7 @@ func (a *Admin) listRequests(c echo.Context) error {
 	for i := range rs {
 		rs[i].Steps, rs[i].Prompt, rs[i].Completion = nil, "", ""
 	}
-	p := platform.Pagination{Limit: page.Limit, HasMore: more}
-	if more {
-		p.Cursor = platform.EncodeCursor(posCursor{P: rs[len(rs)-1].Position})
-	}
-	return platform.RespondList(c, rs, p)
+	return platform.RespondKeyPage(c, rs, page, more, nil, func(r rmgw.Request) int64 { return r.Position })
 }
 
 func (a *Admin) openContent(c echo.Context, r *rmgw.Request) {
