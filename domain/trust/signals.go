@@ -1,33 +1,62 @@
 package trust
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 )
 
-// SignalFrom maps a module event to a pillar signal. It is pure: the same
-// event always gives the same signal, so replays rebuild the same scores.
-// payload holds the event's decoded JSON (a few fields are read).
-func SignalFrom(ceType string, payload map[string]any) (Signal, bool) {
+// SignalFields are the fields of an event's payload that its signal depends on.
+type SignalFields struct {
+	Violations []json.RawMessage `json:"policy_violations"`
+	BlockedBy  string            `json:"blocked_by"`
+	Likelihood float64           `json:"likelihood"`
+	Impact     float64           `json:"impact"`
+	Results    struct {
+		MeanALE float64 `json:"mean_ale"`
+	} `json:"results"`
+	SuccessRate   float64 `json:"success_rate"`
+	Score         float64 `json:"score"`
+	SeverityLevel float64 `json:"severity_level"`
+}
+
+// signalTypes are the event types (module.Name) that make a signal.
+var signalTypes = map[string]bool{
+	"gateway.RequestCompleted": true, "gateway.RequestBlocked": true, "gateway.KillSwitchActivated": true,
+	"gateway.KillSwitchDeactivated": true, "gateway.PolicyCreated": true, "gateway.PolicyUpdated": true,
+	"gateway.PolicyRolledBack": true, "gateway.BudgetExceeded": true, "risk.RiskIdentified": true, "risk.RiskClosed": true,
+	"risk.SimulationCompleted": true, "resilience.SimulationCompleted": true, "resilience.ChaosCompleted": true,
+	"compliance.AssessmentCompleted": true, "aegis.AlertRaised": true, "aegis.AgentQuarantined": true,
+}
+
+// SignalFrom maps a module event (its type and JSON payload) to a pillar
+// signal. It is pure: the same event always gives the same signal, so
+// replays rebuild the same scores. Only the fields in SignalFields are
+// decoded, and only for the types that make a signal.
+func SignalFrom(ceType string, data []byte) (Signal, bool) {
 	name := ceType[strings.LastIndexByte(ceType, '.')+1:]
 	module := strings.TrimPrefix(ceType, "com.astra.")
 	module, _, _ = strings.Cut(module, ".")
+	if !signalTypes[module+"."+name] {
+		return Signal{}, false
+	}
+	var f SignalFields
+	if json.Unmarshal(data, &f) != nil {
+		return Signal{}, false
+	}
 	s := Signal{Source: ceType, Weight: 1}
-	str := func(k string) string { v, _ := payload[k].(string); return v }
-	num := func(k string) float64 { v, _ := payload[k].(float64); return v }
 	switch module + "." + name {
 	case "gateway.RequestCompleted":
 		s.Pillar = AIGovernance
-		viol, _ := payload["policy_violations"].([]any)
 		switch {
-		case len(viol) == 0:
+		case len(f.Violations) == 0:
 			s.Score, s.Reason = 100, "request within policy"
 		default:
 			s.Score, s.Reason = 40, "request allowed with policy violations (monitor)"
 		}
 	case "gateway.RequestBlocked":
 		s.Pillar = Security
-		switch str("blocked_by") {
+		switch f.BlockedBy {
 		case "injection_detection":
 			s.Score, s.Reason, s.Weight = 55, "prompt injection attempt blocked", 2
 		case "pii_detection", "response_scan":
@@ -49,22 +78,21 @@ func SignalFrom(ceType string, payload map[string]any) (Signal, bool) {
 		s.Pillar, s.Score, s.Reason, s.Weight = AIGovernance, 50, "budget exceeded", 2
 	case "risk.RiskIdentified":
 		s.Pillar = Risk
-		l, i := num("likelihood"), num("impact")
+		l, i := f.Likelihood, f.Impact
 		s.Score, s.Reason, s.Weight = 100-4*l*i+4, "risk identified", 3 // 1×1 → 100, 5×5 → 4
 	case "risk.RiskClosed":
 		s.Pillar, s.Score, s.Reason, s.Weight = Risk, 95, "risk closed", 3
 	case "risk.SimulationCompleted":
-		res, _ := payload["results"].(map[string]any)
-		ale, _ := res["mean_ale"].(float64)
+		ale := f.Results.MeanALE
 		s.Pillar, s.Reason, s.Weight = Risk, "loss simulation", 2
 		// $1k or less → 95; each tenfold more loss costs 15 points.
 		s.Score = clamp(95 - 15*math.Max(0, math.Log10(math.Max(ale, 1))-3))
 	case "resilience.SimulationCompleted", "resilience.ChaosCompleted":
-		s.Pillar, s.Score, s.Reason = Resilience, 100*num("success_rate"), "resilience test"
+		s.Pillar, s.Score, s.Reason = Resilience, 100*f.SuccessRate, "resilience test"
 	case "compliance.AssessmentCompleted":
-		s.Pillar, s.Score, s.Reason, s.Weight = Compliance, num("score"), "assessment completed", 5
+		s.Pillar, s.Score, s.Reason, s.Weight = Compliance, f.Score, "assessment completed", 5
 	case "aegis.AlertRaised":
-		s.Pillar, s.Score, s.Reason = Security, 100-20*math.Min(4, num("severity_level")), "alert raised"
+		s.Pillar, s.Score, s.Reason = Security, 100-20*math.Min(4, f.SeverityLevel), "alert raised"
 	case "aegis.AgentQuarantined":
 		s.Pillar, s.Score, s.Reason, s.Weight = Security, 45, "agent quarantined", 3
 	default:

@@ -157,11 +157,7 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 				}
 			}
 		default:
-			var fields signalFields
-			if json.Unmarshal(e.Data, &fields) != nil {
-				continue
-			}
-			sig, ok := trust.SignalFrom(e.Type, fields.payload())
+			sig, ok := trust.SignalFrom(e.Type, e.Data)
 			if !ok || e.TenantID == "" {
 				continue
 			}
@@ -217,46 +213,6 @@ func flushSignals(ctx context.Context, tx pgx.Tx, s string, rows *[]signalRow) e
 	}
 	*rows = (*rows)[:0]
 	return nil
-}
-
-// signalFields are the payload fields trust.SignalFrom reads. Decoding only
-// them skips the rest of an event (a request's step trace) without building it.
-type signalFields struct {
-	Violations []json.RawMessage `json:"policy_violations"`
-	BlockedBy  *string           `json:"blocked_by"`
-	Likelihood *float64          `json:"likelihood"`
-	Impact     *float64          `json:"impact"`
-	Results    *struct {
-		MeanALE *float64 `json:"mean_ale"`
-	} `json:"results"`
-	SuccessRate   *float64 `json:"success_rate"`
-	Score         *float64 `json:"score"`
-	SeverityLevel *float64 `json:"severity_level"`
-}
-
-// payload is the fields as the generic JSON object SignalFrom reads.
-func (f *signalFields) payload() map[string]any {
-	m := map[string]any{}
-	if f.Violations != nil {
-		m["policy_violations"] = make([]any, len(f.Violations))
-	}
-	if f.BlockedBy != nil {
-		m["blocked_by"] = *f.BlockedBy
-	}
-	for k, v := range map[string]*float64{"likelihood": f.Likelihood, "impact": f.Impact, "success_rate": f.SuccessRate,
-		"score": f.Score, "severity_level": f.SeverityLevel} {
-		if v != nil {
-			m[k] = *v
-		}
-	}
-	if f.Results != nil {
-		res := map[string]any{}
-		if f.Results.MeanALE != nil {
-			res["mean_ale"] = *f.Results.MeanALE
-		}
-		m["results"] = res
-	}
-	return m
 }
 
 type signalRow struct {
