@@ -34,9 +34,11 @@ type Config struct {
 	ReadYourWrites   time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
 	BodyLimit        int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
 	LogLevel         string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
-	TLSCertFile      string        `env:"ASTRA_TLS_CERT_FILE"`
-	SMTPURL          string        `env:"ASTRA_SMTP_URL"`
-	TLSKeyFile       string        `env:"ASTRA_TLS_KEY_FILE"`
+	// DebugAddr serves Go's profiler there when set (keep it on loopback).
+	DebugAddr   string `env:"ASTRA_DEBUG_ADDR"`
+	TLSCertFile string `env:"ASTRA_TLS_CERT_FILE"`
+	SMTPURL     string `env:"ASTRA_SMTP_URL"`
+	TLSKeyFile  string `env:"ASTRA_TLS_KEY_FILE"`
 
 	// Outbound connections (SSO issuers; later providers and webhooks).
 	AllowPrivateURLs []string `env:"ASTRA_ALLOW_PRIVATE_URLS" envSeparator:","`

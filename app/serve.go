@@ -119,6 +119,9 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	background("relay", relay.Run)
 	background("projections", st.Runner.Run)
 	background("live stream", func(ctx context.Context) error { return hub.Run(ctx, st.Brokers) })
+	if cfg.DebugAddr != "" {
+		background("profiler", func(ctx context.Context) error { serveDebug(ctx, cfg.DebugAddr, log); return nil })
+	}
 	background("keyring listener", func(ctx context.Context) error { st.Keys.Listen(ctx); return nil })
 	background("revocation listener", func(ctx context.Context) error { revocations.Listen(ctx, st.Pool); return nil })
 

@@ -156,18 +156,6 @@ func FromKafka(m *sarama.ConsumerMessage) (Event, error) {
 	return e, err
 }
 
-// FromHeaders decodes an event from its binary-mode headers and value.
-func FromHeaders(md map[string]string, value []byte) (Event, error) {
-	var e Event
-	for k, v := range md {
-		if err := setAttribute(&e, []byte(k), []byte(v)); err != nil {
-			return e, err
-		}
-	}
-	err := complete(&e, value)
-	return e, err
-}
-
 // setAttribute sets the event attribute carried by one binary-mode header.
 func setAttribute(e *Event, k, v []byte) error {
 	var err error

@@ -141,3 +141,6 @@ func (w *WS) Closed(timeout time.Duration) websocket.StatusCode {
 		}
 	}
 }
+
+// Close ends the connection normally.
+func (w *WS) Close() { w.conn.Close(websocket.StatusNormalClosure, "") }

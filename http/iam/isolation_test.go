@@ -151,16 +151,20 @@ func TestTenantIsolation(t *testing.T) {
 		subB.Subscribe("", "*")
 		u := createUser(t, in, adminA, "streamed@tenant-a.test", "viewer")
 		in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, adminA, map[string]string{"name": "Streamed"}, "If-Match", `"1"`)
+		// Kafka orders each stream, not streams among each other: wait for all
+		// three (the e-mail claim is a stream of its own).
+		want := []string{"com.astra.iam.UserCreated", "com.astra.iam.EmailClaimed", "com.astra.iam.UserUpdated"}
+		seen := map[any]bool{}
 		got := subA.Events(10*time.Second, func(evs []map[string]any) bool {
 			for _, e := range evs {
-				if e["type"] == "com.astra.iam.UserUpdated" && e["subject"] == u.ID {
-					return true
+				if e["subject"] == u.ID {
+					seen[e["type"]] = true
 				}
 			}
-			return false
+			return seen[want[0]] && seen[want[1]] && seen[want[2]]
 		})
-		if len(got) < 3 { // UserCreated, EmailClaimed, UserUpdated
-			t.Fatalf("A's subscriber got %d events of A's writes", len(got))
+		if len(got) < 3 || !seen[want[0]] || !seen[want[1]] || !seen[want[2]] {
+			t.Fatalf("A's subscriber got %d events of A's writes (%v), want %v", len(got), seen, want)
 		}
 		if leaked := subB.Quiet(1500 * time.Millisecond); len(leaked) != 0 {
 			t.Fatalf("B's subscriber received %d events of tenant A, first %v", len(leaked), leaked[0])

@@ -259,6 +259,10 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 			return errors.New("since: unknown event id")
 		}
 	}
+	if err := h.goLive(ctx); err != nil {
+		h.Log.Warn("live stream unavailable", "err", err)
+		return errors.New("live stream unavailable, try again")
+	}
 	s.mu.Lock()
 	s.patterns = union(s.patterns, msg.Channels)
 	pats := append([]string(nil), s.patterns...)

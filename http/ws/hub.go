@@ -1,7 +1,8 @@
-// Package ws is the live event stream: every instance reads all module topics
-// from Kafka (watermill subscriber, no consumer group) and fans each event out
-// to its own WebSocket subscribers of the event's tenant, filtered by channel
-// and permission. A slow subscriber is dropped, never allowed to stall others.
+// Package ws is the live event stream: every instance with subscribers reads
+// all module topics from Kafka (one sarama consumer, no consumer group, from
+// the partitions' ends) and fans each event out to its own WebSocket
+// subscribers of the event's tenant, filtered by channel and permission. A
+// slow subscriber is dropped, never allowed to stall others.
 package ws
 
 import (
@@ -13,9 +14,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -44,19 +42,30 @@ type Hub struct {
 
 	queueLimit, sendLimit atomic.Int64 // see Limits
 
+	feed  feed
+	ready chan struct{} // closed once Run has configured the feed
+
 	delivered prometheus.Counter
 	dropped   prometheus.Counter
 	live      prometheus.GaugeFunc
+	feeding   prometheus.GaugeFunc
 }
 
 // NewHub makes an empty hub.
 func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, authn *auth.Authenticator, log *slog.Logger) *Hub {
-	h := &Hub{Pool: pool, Keys: keys, Auth: authn, Log: log, subs: map[*subscriber]struct{}{},
+	h := &Hub{Pool: pool, Keys: keys, Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_delivered_events_total", Help: "Events delivered to WebSocket subscribers."}),
 		dropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_dropped_subscribers_total", Help: "Subscribers dropped for being too slow."}),
 	}
 	h.live = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "astra_ws_subscribers", Help: "Connected WebSocket subscribers."},
 		func() float64 { h.mu.RLock(); defer h.mu.RUnlock(); return float64(len(h.subs)) })
+	h.feeding = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "astra_ws_feed_running", Help: "1 while the live stream consumes Kafka (somebody subscribed recently), else 0."},
+		func() float64 {
+			if h.Feeding() {
+				return 1
+			}
+			return 0
+		})
 	return h
 }
 
@@ -81,6 +90,14 @@ func (h *Hub) SetLimits(queue, sendBuffer int) {
 	h.sendLimit.Store(int64(sendBuffer))
 }
 
+// Feeding reports whether the hub consumes the topics: from the first
+// subscription until the linger after the last subscriber left.
+func (h *Hub) Feeding() bool { return h.feed.running() }
+
+// SetLinger changes how long the hub keeps consuming after its last
+// subscriber left (zero restores the default); tests shorten it.
+func (h *Hub) SetLinger(d time.Duration) { h.feed.linger.Store(int64(d)) }
+
 // Dropped is how many subscribers were dropped for being too slow.
 func (h *Hub) Dropped() int {
 	var m dto.Metric
@@ -92,63 +109,39 @@ func (h *Hub) Dropped() int {
 
 // Collectors exposes the hub's metrics.
 func (h *Hub) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{h.delivered, h.dropped, h.live}
+	return []prometheus.Collector{h.delivered, h.dropped, h.live, h.feeding}
 }
 
-// headerUnmarshaler keeps a record's headers as message metadata and its value
-// as payload, so the event can be rebuilt exactly (binary content mode).
-type headerUnmarshaler struct{}
-
-func (headerUnmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error) {
-	msg := message.NewMessage(watermill.NewUUID(), m.Value)
-	for _, hd := range m.Headers {
-		if hd != nil {
-			msg.Metadata.Set(string(hd.Key), string(hd.Value))
-		}
-	}
-	return msg, nil
-}
-
-// Run consumes every module topic from its end and broadcasts until ctx ends.
+// Run serves the live stream from brokers until ctx ends. The topics are
+// consumed only while somebody subscribes (see feed).
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
-	// One consumer per topic, answered as soon as anything arrives. (A
-	// batching fetch minimum held events of quiet topics back by a second and
-	// more here: a live stream must not trail the ledger.)
-	cfg := eventstore.KafkaConfig("astra-ws")
-	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
-	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{Brokers: brokers, Unmarshaler: headerUnmarshaler{},
-		OverwriteSaramaConfig: cfg, ReconnectRetrySleep: time.Second},
-		watermill.NewSlogLoggerWithLevelMapping(h.Log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
-	if err != nil {
-		return err
-	}
-	defer sub.Close()
-	var wg sync.WaitGroup
-	for _, topic := range events.Topics() {
-		msgs, err := sub.Subscribe(ctx, topic)
-		if err != nil {
-			return err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range msgs {
-				if !h.listened() {
-					m.Ack() // nobody to deliver to: skip decoding
-					continue
-				}
-				ev, err := eventstore.FromHeaders(m.Metadata, m.Payload)
-				m.Ack()
-				if err != nil {
-					continue
-				}
-				h.Broadcast(ctx, &ev)
-			}
-		}()
-	}
-	wg.Wait()
+	h.feed.brokers, h.feed.log, h.feed.deliver = brokers, h.Log, h.deliver
+	close(h.ready)
+	<-ctx.Done()
+	h.feed.close()
 	return nil
+}
+
+// goLive makes sure the feed consumes before a subscription is confirmed.
+func (h *Hub) goLive(ctx context.Context) error {
+	select {
+	case <-h.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return h.feed.ensure()
+}
+
+// deliver broadcasts one record of the feed.
+func (h *Hub) deliver(ctx context.Context, m *sarama.ConsumerMessage) {
+	if !h.listened() {
+		return // nobody left to deliver to: skip decoding
+	}
+	ev, err := eventstore.FromKafka(m)
+	if err != nil {
+		return
+	}
+	h.Broadcast(ctx, &ev)
 }
 
 // listened reports whether any subscriber is connected. One that connects
@@ -240,7 +233,11 @@ func (h *Hub) add(s *subscriber) {
 func (h *Hub) remove(s *subscriber) {
 	h.mu.Lock()
 	delete(h.subs, s)
+	last := len(h.subs) == 0
 	h.mu.Unlock()
+	if last {
+		h.feed.idle()
+	}
 }
 
 type frame struct {

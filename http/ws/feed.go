@@ -1,0 +1,208 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/astrabastion/astra/domain/events"
+	"github.com/astrabastion/astra/eventstore"
+)
+
+// feedLinger is how long the feed keeps consuming after the last subscriber
+// left, so that a reconnecting dashboard does not restart it.
+const feedLinger = 30 * time.Second
+
+// feed reads every module topic from Kafka while this instance has
+// subscribers, and not at all while it has none: a gateway under load
+// publishes thousands of records a second, and fetching and skipping them for
+// nobody cost as much as a projection.
+//
+// It starts on the first subscription, at the partitions' ends as they are
+// when the subscription is made, and the subscription is confirmed only then:
+// everything published after a confirmed subscribe reaches the subscriber.
+// (What was published before is history: "since" replays it from the ledger.)
+type feed struct {
+	brokers []string
+	log     *slog.Logger
+	deliver func(context.Context, *sarama.ConsumerMessage)
+
+	linger atomic.Int64 // nanoseconds; zero means feedLinger
+
+	mu      sync.Mutex
+	run     *feedRun    // nil while stopped
+	stopper *time.Timer // pending stop after the last subscriber left
+	closed  bool
+}
+
+type feedRun struct {
+	client   sarama.Client
+	consumer sarama.Consumer
+	parts    []sarama.PartitionConsumer
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// ensure starts the feed unless it runs, and cancels a pending stop.
+func (f *feed) ensure() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return errors.New("live stream stopped")
+	}
+	if f.stopper != nil {
+		f.stopper.Stop()
+		f.stopper = nil
+	}
+	if f.run != nil {
+		return nil
+	}
+	r, err := f.start()
+	if err != nil {
+		return err
+	}
+	f.run = r
+	return nil
+}
+
+// idle schedules the feed to stop after feedLinger unless ensure runs first.
+func (f *feed) idle() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.run == nil || f.stopper != nil {
+		return
+	}
+	linger := time.Duration(f.linger.Load())
+	if linger <= 0 {
+		linger = feedLinger
+	}
+	var t *time.Timer
+	t = time.AfterFunc(linger, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.stopper != t { // ensure ran, or another stop is pending
+			return
+		}
+		f.stopper = nil
+		f.stopLocked()
+	})
+	f.stopper = t
+}
+
+// close stops the feed for good.
+func (f *feed) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	if f.stopper != nil {
+		f.stopper.Stop()
+		f.stopper = nil
+	}
+	f.stopLocked()
+}
+
+// running reports whether the feed consumes (tests and metrics).
+func (f *feed) running() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.run != nil
+}
+
+func (f *feed) stopLocked() {
+	if f.run == nil {
+		return
+	}
+	r := f.run
+	f.run = nil
+	r.close()
+}
+
+func (r *feedRun) close() {
+	r.cancel()
+	for _, pc := range r.parts {
+		pc.AsyncClose() // its Messages channel closes, and its goroutine ends
+	}
+	r.wg.Wait()
+	_ = r.consumer.Close()
+	_ = r.client.Close()
+}
+
+// start fixes every partition's end offset, then consumes from there.
+func (f *feed) start() (*feedRun, error) {
+	cfg := eventstore.KafkaConfig("astra-ws")
+	// A fetch is answered as soon as one record is there; with nothing to
+	// read the broker holds it for MaxWaitTime. One consumer fetches every
+	// partition of every topic in one request, but partitions added while a
+	// fetch waits join only the next one: the wait bounds how late the first
+	// events of a starting feed can be.
+	cfg.Consumer.Fetch.Min = 1
+	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
+	cfg.Consumer.Return.Errors = false
+	client, err := sarama.NewClient(f.brokers, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("live stream: connect: %w", err)
+	}
+	type start struct {
+		topic     string
+		partition int32
+		offset    int64
+	}
+	var starts []start
+	for _, topic := range events.Topics() {
+		parts, err := client.Partitions(topic)
+		if err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("live stream: partitions of %s: %w", topic, err)
+		}
+		for _, p := range parts {
+			off, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+			if err != nil {
+				_ = client.Close()
+				return nil, fmt.Errorf("live stream: end of %s/%d: %w", topic, p, err)
+			}
+			starts = append(starts, start{topic, p, off})
+		}
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	r := &feedRun{client: client, consumer: consumer, cancel: cancel}
+	for _, s := range starts {
+		pc, err := consumer.ConsumePartition(s.topic, s.partition, s.offset)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("live stream: consume %s/%d: %w", s.topic, s.partition, err)
+		}
+		r.parts = append(r.parts, pc)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for m := range pc.Messages() {
+				f.deliver(runCtx, m)
+			}
+		}()
+	}
+	// The consumer batches new partitions for up to 100 ms before its first
+	// fetch. Confirm the subscription once that fetch was answered (it reports
+	// the partitions' high-water marks), so that the first events after it
+	// arrive as promptly as later ones.
+	deadline := time.Now().Add(time.Second)
+	for i := 0; i < len(starts) && time.Now().Before(deadline); {
+		if starts[i].offset == 0 || r.parts[i].HighWaterMarkOffset() >= starts[i].offset {
+			i++
+			continue
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.log.Debug("live stream feed started", "partitions", len(starts))
+	return r, nil
+}
