@@ -609,6 +609,10 @@ func (s *Store) announce(head int64) {
 			break
 		}
 	}
+	if r := s.relay.Load(); r != nil && r.IsLeader() {
+		r.Wake() // straight from the commit: nobody else listens
+		return
+	}
 	select {
 	case s.committed <- struct{}{}:
 	default: // a wake-up is pending already

@@ -21,16 +21,24 @@ const (
 	// event (the records of one fetch reach it partition by partition).
 	linger = time.Millisecond
 	// fetchMin and fetchWait: see work.
-	fetchMin  = 32 << 10
-	fetchWait = 5 * time.Millisecond
+	fetchMin  = 64 << 10
+	fetchWait = 20 * time.Millisecond
+	// idleWait is how long the broker holds a fetch of the other projections
+	// when nothing is there: records are answered as soon as they arrive, so
+	// it bounds only how often an idle consumer polls.
+	idleWait = 250 * time.Millisecond
 )
 
 // work runs one generation's consumer group until ctx ends, rejoining after errors.
 func (r *Runner) work(ctx context.Context, g Generation) {
 	cfg := eventstore.KafkaConfig("astra-projection-" + g.Projection)
+	cfg.Consumer.MaxWaitTime = idleWait
 	if hv, ok := r.byName[g.Projection].(HighVolume); ok && hv.HighVolume() {
-		// Fetches wait up to fetchWait for fetchMin bytes: under load a batch
-		// arrives in one fetch, at the price of polling fetchWait apart when idle.
+		// Fetches wait up to fetchWait for fetchMin bytes: a batch arrives in
+		// one fetch (every fetch costs a round trip through the broker and a
+		// hop through the consumer's goroutines, about as much as a hundred
+		// records), at the price of the read model trailing by up to
+		// fetchWait while traffic is light.
 		cfg = eventstore.BatchingConsumer(cfg, fetchMin, fetchWait)
 	}
 	cfg.Consumer.Offsets.AutoCommit.Enable = true

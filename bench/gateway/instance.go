@@ -30,7 +30,7 @@ const (
 type InstanceOptions struct {
 	// ServerURL is the Postgres server (any database on it); a fresh database is
 	// created there and dropped at Close (kept when ASTRA_BENCH_KEEP is set). Default: ASTRA_BENCH_DATABASE_URL, else
-	// postgres://postgres@127.0.0.1:5432/postgres.
+	// the local server through its Unix socket in /var/run/postgresql, else postgres://postgres@127.0.0.1:5432/postgres.
 	ServerURL string
 	// RedisURL makes the rate limiter and budgets use Redis (as in a multi-instance deployment).
 	RedisURL string
@@ -58,8 +58,17 @@ func serverURL(o InstanceOptions) string {
 	if u := os.Getenv("ASTRA_BENCH_DATABASE_URL"); u != "" {
 		return u
 	}
+	// A Postgres on the same machine is reached through its Unix socket
+	// where it has one, as libpq does by default: on this machine a round
+	// trip over loopback TCP takes 100–150 µs against 20–50 µs.
+	if _, err := os.Stat(localSocketDir + "/.s.PGSQL.5432"); err == nil {
+		return "postgres://postgres@/postgres?host=" + localSocketDir + "&sslmode=disable"
+	}
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
+
+// localSocketDir is where Debian's Postgres puts its Unix socket.
+const localSocketDir = "/var/run/postgresql"
 
 func freePort() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
