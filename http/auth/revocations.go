@@ -26,8 +26,6 @@ type Revocations struct {
 // LoadRevocations reads every revocation recorded in the ledger.
 func LoadRevocations(ctx context.Context, pool *pgxpool.Pool) (*Revocations, error) {
 	r := &Revocations{revoked: map[string]bool{}}
-	// The type list is the predicate of the partial index events_revocations
-	// (migration 00005): keep the two the same.
 	rows, err := pool.Query(ctx, `SELECT type, convert_from(data, 'UTF8')::jsonb FROM events
 		WHERE type IN ('com.astra.iam.SessionRevoked', 'com.astra.iam.ApiKeyRevoked', 'com.astra.iam.ApiKeyRotated')`)
 	if err != nil {

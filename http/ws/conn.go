@@ -171,7 +171,11 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		switch msg.Type {
 		case "subscribe":
 			if err := h.subscribe(ctx, s, msg); err != nil {
-				h.reply(s, serverMessage{Type: "error", Code: "VAL-001", Message: err.Error()})
+				code := "VAL-001"
+				if errors.Is(err, errUnavailable) {
+					code = "SYS-002" // the broker: retry with backoff
+				}
+				h.reply(s, serverMessage{Type: "error", Code: code, Message: err.Error()})
 			}
 		case "unsubscribe":
 			s.mu.Lock()
@@ -259,9 +263,8 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 			return errors.New("since: unknown event id")
 		}
 	}
-	if err := h.goLive(ctx); err != nil {
-		h.Log.Warn("live stream unavailable", "err", err)
-		return errors.New("live stream unavailable, try again")
+	if err := h.goLive(ctx, s); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.patterns = union(s.patterns, msg.Channels)

@@ -20,24 +20,27 @@ import (
 const feedLinger = 30 * time.Second
 
 // feed reads every module topic from Kafka while this instance has
-// subscribers, and not at all while it has none: a gateway under load
+// subscriptions, and not at all while it has none: a gateway under load
 // publishes thousands of records a second, and fetching and skipping them for
 // nobody cost as much as a projection.
 //
-// It starts on the first subscription, at the partitions' ends as they are
-// when the subscription is made, and the subscription is confirmed only then:
-// everything published after a confirmed subscribe reaches the subscriber.
-// (What was published before is history: "since" replays it from the ledger.)
+// It starts on the first subscription at every partition's end as it is
+// then (the offsets are fixed before the subscription is confirmed, so
+// everything published after a confirmed subscribe reaches the subscriber;
+// what was published before is history, which "since" replays from the
+// ledger), and stops feedLinger after the last subscription ended.
 type feed struct {
 	brokers []string
 	log     *slog.Logger
 	deliver func(context.Context, *sarama.ConsumerMessage)
 
 	linger atomic.Int64 // nanoseconds; zero means feedLinger
+	on     atomic.Bool  // a run is consuming (read without the lock by metrics)
 
 	mu      sync.Mutex
+	users   int         // subscriptions that hold the feed (acquire/release)
 	run     *feedRun    // nil while stopped
-	stopper *time.Timer // pending stop after the last subscriber left
+	stopper *time.Timer // pending stop after the last subscription ended
 	closed  bool
 }
 
@@ -49,8 +52,10 @@ type feedRun struct {
 	wg       sync.WaitGroup
 }
 
-// ensure starts the feed unless it runs, and cancels a pending stop.
-func (f *feed) ensure() error {
+// acquire holds the feed for one subscription, starting it unless it runs
+// (and cancelling a pending stop). Each successful acquire is paired with
+// one release.
+func (f *feed) acquire() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -60,22 +65,25 @@ func (f *feed) ensure() error {
 		f.stopper.Stop()
 		f.stopper = nil
 	}
-	if f.run != nil {
-		return nil
+	if f.run == nil {
+		r, err := f.start()
+		if err != nil {
+			return err
+		}
+		f.run = r
+		f.on.Store(true)
 	}
-	r, err := f.start()
-	if err != nil {
-		return err
-	}
-	f.run = r
+	f.users++
 	return nil
 }
 
-// idle schedules the feed to stop after feedLinger unless ensure runs first.
-func (f *feed) idle() {
+// release ends one subscription's hold; after the last one the feed stops
+// once it has stayed unheld for the linger.
+func (f *feed) release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.run == nil || f.stopper != nil {
+	f.users--
+	if f.users > 0 || f.run == nil || f.stopper != nil {
 		return
 	}
 	linger := time.Duration(f.linger.Load())
@@ -86,7 +94,7 @@ func (f *feed) idle() {
 	t = time.AfterFunc(linger, func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if f.stopper != t { // ensure ran, or another stop is pending
+		if f.stopper != t || f.users > 0 { // acquired again meanwhile
 			return
 		}
 		f.stopper = nil
@@ -107,12 +115,8 @@ func (f *feed) close() {
 	f.stopLocked()
 }
 
-// running reports whether the feed consumes (tests and metrics).
-func (f *feed) running() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.run != nil
-}
+// running reports whether the feed consumes.
+func (f *feed) running() bool { return f.on.Load() }
 
 func (f *feed) stopLocked() {
 	if f.run == nil {
@@ -120,6 +124,7 @@ func (f *feed) stopLocked() {
 	}
 	r := f.run
 	f.run = nil
+	f.on.Store(false)
 	r.close()
 }
 
@@ -143,7 +148,11 @@ func (f *feed) start() (*feedRun, error) {
 	// events of a starting feed can be.
 	cfg.Consumer.Fetch.Min = 1
 	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
-	cfg.Consumer.Return.Errors = false
+	cfg.Consumer.Return.Errors = true
+	// A subscriber waits for this start: with the broker unreachable it
+	// fails within seconds rather than after sarama's minutes of retries.
+	cfg.Net.DialTimeout = 3 * time.Second
+	cfg.Metadata.Retry.Max = 1
 	client, err := sarama.NewClient(f.brokers, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("live stream: connect: %w", err)
@@ -172,7 +181,7 @@ func (f *feed) start() (*feedRun, error) {
 	consumer, err := sarama.NewConsumerFromClient(client)
 	if err != nil {
 		_ = client.Close()
-		return nil, err
+		return nil, fmt.Errorf("live stream: consumer: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	r := &feedRun{client: client, consumer: consumer, cancel: cancel}
@@ -183,11 +192,17 @@ func (f *feed) start() (*feedRun, error) {
 			return nil, fmt.Errorf("live stream: consume %s/%d: %w", s.topic, s.partition, err)
 		}
 		r.parts = append(r.parts, pc)
-		r.wg.Add(1)
+		r.wg.Add(2)
 		go func() {
 			defer r.wg.Done()
 			for m := range pc.Messages() {
 				f.deliver(runCtx, m)
+			}
+		}()
+		go func() {
+			defer r.wg.Done()
+			for err := range pc.Errors() {
+				f.log.Warn("live stream: partition consumer", "topic", err.Topic, "partition", err.Partition, "err", err.Err)
 			}
 		}()
 	}

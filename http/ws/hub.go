@@ -8,6 +8,7 @@ package ws
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -91,11 +92,11 @@ func (h *Hub) SetLimits(queue, sendBuffer int) {
 }
 
 // Feeding reports whether the hub consumes the topics: from the first
-// subscription until the linger after the last subscriber left.
+// subscription until the linger after the last subscribed connection closed.
 func (h *Hub) Feeding() bool { return h.feed.running() }
 
 // SetLinger changes how long the hub keeps consuming after its last
-// subscriber left (zero restores the default); tests shorten it.
+// subscribed connection closed (zero restores the default); tests shorten it.
 func (h *Hub) SetLinger(d time.Duration) { h.feed.linger.Store(int64(d)) }
 
 // Dropped is how many subscribers were dropped for being too slow.
@@ -112,8 +113,8 @@ func (h *Hub) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{h.delivered, h.dropped, h.live, h.feeding}
 }
 
-// Run serves the live stream from brokers until ctx ends. The topics are
-// consumed only while somebody subscribes (see feed).
+// Run serves the live stream from brokers until ctx ends (once per hub).
+// The topics are consumed only while somebody subscribes (see feed).
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
 	h.feed.brokers, h.feed.log, h.feed.deliver = brokers, h.Log, h.deliver
 	close(h.ready)
@@ -122,14 +123,26 @@ func (h *Hub) Run(ctx context.Context, brokers []string) error {
 	return nil
 }
 
-// goLive makes sure the feed consumes before a subscription is confirmed.
-func (h *Hub) goLive(ctx context.Context) error {
+// errUnavailable answers a subscription the feed could not start for.
+var errUnavailable = errors.New("live stream unavailable, try again")
+
+// goLive makes the feed consume for s (from its first subscription until it
+// disconnects) before the subscription is confirmed.
+func (h *Hub) goLive(ctx context.Context, s *subscriber) error {
+	if s.fed {
+		return nil
+	}
 	select {
 	case <-h.ready:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return h.feed.ensure()
+	if err := h.feed.acquire(); err != nil {
+		h.Log.Warn("live stream unavailable", "err", err)
+		return errUnavailable
+	}
+	s.fed = true
+	return nil
 }
 
 // deliver broadcasts one record of the feed.
@@ -233,10 +246,9 @@ func (h *Hub) add(s *subscriber) {
 func (h *Hub) remove(s *subscriber) {
 	h.mu.Lock()
 	delete(h.subs, s)
-	last := len(h.subs) == 0
 	h.mu.Unlock()
-	if last {
-		h.feed.idle()
+	if s.fed {
+		h.feed.release()
 	}
 }
 
@@ -247,6 +259,9 @@ type frame struct {
 
 type subscriber struct {
 	principal *auth.Principal
+	// fed is set once a subscription holds the feed (only the connection's
+	// own goroutine reads or writes it).
+	fed bool
 
 	mu         sync.Mutex
 	patterns   []string

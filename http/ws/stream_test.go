@@ -123,15 +123,20 @@ func TestStream(t *testing.T) {
 		}
 		hub.SetLinger(100 * time.Millisecond)
 		defer hub.SetLinger(0)
+		// createdEvents waits for u's UserCreated on sub and fails without it.
 		createdEvents := func(sub *testkit.WS, u user) []map[string]any {
-			return sub.Events(10*time.Second, func(evs []map[string]any) bool {
+			t.Helper()
+			found := false
+			got := sub.Events(10*time.Second, func(evs []map[string]any) bool {
 				for _, e := range evs {
-					if e["type"] == "com.astra.iam.UserCreated" && e["subject"] == u.ID {
-						return true
-					}
+					found = found || e["type"] == "com.astra.iam.UserCreated" && e["subject"] == u.ID
 				}
-				return false
+				return found
 			})
+			if !found {
+				t.Fatalf("UserCreated of %s not received within 10 s (%d other events)", u.ID, len(got))
+			}
+			return got
 		}
 		sub := in.DialWS(t, admin)
 		if hub.Feeding() {
@@ -142,9 +147,7 @@ func TestStream(t *testing.T) {
 			t.Fatal("the hub does not consume after a subscription was confirmed")
 		}
 		first := createUser(t, in, admin, "feed-1@astra.test", "viewer")
-		if got := createdEvents(sub, first); got[0]["subject"] != first.ID {
-			t.Fatalf("first event after subscribing: %v, want the new user's", got[0])
-		}
+		createdEvents(sub, first)
 		sub.Close()
 		deadline := time.Now().Add(5 * time.Second)
 		for hub.Feeding() {
@@ -164,6 +167,29 @@ func TestStream(t *testing.T) {
 				t.Fatalf("a new subscription received %v, written before it", e["type"])
 			}
 		}
+		// A connection that never subscribes does not hold the feed; one that
+		// subscribes within the linger keeps it running past it.
+		hub.SetLinger(400 * time.Millisecond)
+		idle := in.DialWS(t, admin)
+		again.Close()
+		time.Sleep(100 * time.Millisecond)
+		next := in.DialWS(t, admin)
+		next.Subscribe("", "iam.*")
+		time.Sleep(700 * time.Millisecond)
+		if !hub.Feeding() {
+			t.Fatal("the feed stopped under a subscription made within the linger")
+		}
+		fourth := createUser(t, in, admin, "feed-4@astra.test", "viewer")
+		createdEvents(next, fourth)
+		next.Close()
+		deadline = time.Now().Add(5 * time.Second)
+		for hub.Feeding() {
+			if time.Now().After(deadline) {
+				t.Fatal("an open connection without a subscription kept the feed running")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		idle.Close()
 	})
 
 	t.Run("BadFirstMessageOrTokenClosesWith4401", func(t *testing.T) {
