@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -23,8 +25,20 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
+	if host, _, err := net.SplitHostPort(addr); err != nil || !isLoopback(host) {
+		log.Warn("the profiler is unauthenticated and listens beyond loopback", "addr", addr)
+	}
 	log.Info("profiler serving", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("profiler stopped", "err", err)
 	}
+}
+
+// isLoopback reports whether host names a loopback address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
