@@ -144,3 +144,31 @@ func (w *WS) Closed(timeout time.Duration) websocket.StatusCode {
 
 // Close ends the connection normally.
 func (w *WS) Close() { w.conn.Close(websocket.StatusNormalClosure, "") }
+
+// Await collects CloudEvents until every one of types has arrived for
+// subject, in whatever order (Kafka orders each stream, not streams among
+// each other), and fails the test if one has not within timeout.
+func (w *WS) Await(timeout time.Duration, subject string, types ...string) []map[string]any {
+	w.t.Helper()
+	seen := map[string]bool{}
+	all := func() bool {
+		for _, ty := range types {
+			if !seen[ty] {
+				return false
+			}
+		}
+		return true
+	}
+	got := w.Events(timeout, func(evs []map[string]any) bool {
+		for _, e := range evs {
+			if ty, ok := e["type"].(string); ok && e["subject"] == subject {
+				seen[ty] = true
+			}
+		}
+		return all()
+	})
+	if !all() {
+		w.t.Fatalf("ws: of %s's %v only %v arrived within %v (%d events in all)", subject, types, seen, timeout, len(got))
+	}
+	return got
+}

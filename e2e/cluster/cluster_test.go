@@ -230,17 +230,7 @@ func TestCluster_SecondInstanceUsesFirstInstancesEmbeddedBroker(t *testing.T) {
 	if st != http.StatusCreated {
 		t.Fatalf("create on B: %d", st)
 	}
-	got := ws.Events(10*time.Second, func(evs []map[string]any) bool {
-		for _, e := range evs {
-			if e["subject"] == id && e["type"] == "com.astra.iam.UserCreated" {
-				return true
-			}
-		}
-		return false
-	})
-	if len(got) == 0 {
-		t.Fatal("A's subscriber did not see B's write")
-	}
+	ws.Await(10*time.Second, id, "com.astra.iam.UserCreated") // B's write, seen by A's subscriber
 	if r := a.in.Do(t, http.MethodGet, "/api/v1/iam/users/"+id, a.token, nil); r.Status != http.StatusOK {
 		t.Fatalf("read on A of B's write: %d", r.Status)
 	}

@@ -151,21 +151,8 @@ func TestTenantIsolation(t *testing.T) {
 		subB.Subscribe("", "*")
 		u := createUser(t, in, adminA, "streamed@tenant-a.test", "viewer")
 		in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, adminA, map[string]string{"name": "Streamed"}, "If-Match", `"1"`)
-		// Kafka orders each stream, not streams among each other: wait for all
-		// three (the e-mail claim is a stream of its own).
-		want := []string{"com.astra.iam.UserCreated", "com.astra.iam.EmailClaimed", "com.astra.iam.UserUpdated"}
-		seen := map[any]bool{}
-		got := subA.Events(10*time.Second, func(evs []map[string]any) bool {
-			for _, e := range evs {
-				if e["subject"] == u.ID {
-					seen[e["type"]] = true
-				}
-			}
-			return seen[want[0]] && seen[want[1]] && seen[want[2]]
-		})
-		if len(got) < 3 || !seen[want[0]] || !seen[want[1]] || !seen[want[2]] {
-			t.Fatalf("A's subscriber got %d events of A's writes (%v), want %v", len(got), seen, want)
-		}
+		// UserCreated, EmailClaimed (a stream of its own) and UserUpdated.
+		subA.Await(10*time.Second, u.ID, "com.astra.iam.UserCreated", "com.astra.iam.EmailClaimed", "com.astra.iam.UserUpdated")
 		if leaked := subB.Quiet(1500 * time.Millisecond); len(leaked) != 0 {
 			t.Fatalf("B's subscriber received %d events of tenant A, first %v", len(leaked), leaked[0])
 		}
@@ -188,14 +175,7 @@ func TestTenantIsolation(t *testing.T) {
 		platformInB.Subscribe("", "*")
 		createUser(t, in, adminA, "streamed-again@tenant-a.test", "viewer")
 		bUser := createUser(t, in, adminB, "streamed@tenant-b.test", "viewer")
-		got = platformInB.Events(10*time.Second, func(evs []map[string]any) bool {
-			for _, e := range evs {
-				if e["subject"] == bUser.ID && e["type"] == "com.astra.iam.UserCreated" {
-					return true
-				}
-			}
-			return false
-		})
+		got := platformInB.Await(10*time.Second, bUser.ID, "com.astra.iam.UserCreated")
 		if len(got) == 0 || got[len(got)-1]["subject"] != bUser.ID {
 			t.Fatalf("platform admin in B did not receive B's write: %v", got)
 		}

@@ -123,21 +123,7 @@ func TestStream(t *testing.T) {
 		}
 		hub.SetLinger(100 * time.Millisecond)
 		defer hub.SetLinger(0)
-		// createdEvents waits for u's UserCreated on sub and fails without it.
-		createdEvents := func(sub *testkit.WS, u user) []map[string]any {
-			t.Helper()
-			found := false
-			got := sub.Events(10*time.Second, func(evs []map[string]any) bool {
-				for _, e := range evs {
-					found = found || e["type"] == "com.astra.iam.UserCreated" && e["subject"] == u.ID
-				}
-				return found
-			})
-			if !found {
-				t.Fatalf("UserCreated of %s not received within 10 s (%d other events)", u.ID, len(got))
-			}
-			return got
-		}
+		const created = "com.astra.iam.UserCreated"
 		sub := in.DialWS(t, admin)
 		if hub.Feeding() {
 			t.Fatal("the hub consumes for a connection that subscribed to nothing")
@@ -147,7 +133,7 @@ func TestStream(t *testing.T) {
 			t.Fatal("the hub does not consume after a subscription was confirmed")
 		}
 		first := createUser(t, in, admin, "feed-1@astra.test", "viewer")
-		createdEvents(sub, first)
+		sub.Await(10*time.Second, first.ID, created)
 		sub.Close()
 		deadline := time.Now().Add(5 * time.Second)
 		for hub.Feeding() {
@@ -162,7 +148,7 @@ func TestStream(t *testing.T) {
 		again := in.DialWS(t, admin)
 		again.Subscribe("", "iam.*")
 		third := createUser(t, in, admin, "feed-3@astra.test", "viewer")
-		for _, e := range createdEvents(again, third) {
+		for _, e := range again.Await(10*time.Second, third.ID, created) {
 			if e["subject"] == unseen.ID {
 				t.Fatalf("a new subscription received %v, written before it", e["type"])
 			}
@@ -180,7 +166,7 @@ func TestStream(t *testing.T) {
 			t.Fatal("the feed stopped under a subscription made within the linger")
 		}
 		fourth := createUser(t, in, admin, "feed-4@astra.test", "viewer")
-		createdEvents(next, fourth)
+		next.Await(10*time.Second, fourth.ID, created)
 		next.Close()
 		deadline = time.Now().Add(5 * time.Second)
 		for hub.Feeding() {
