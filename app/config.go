@@ -6,26 +6,34 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/astrabastion/astra/eventstore"
 )
 
 // Config is every setting of the product; this is the one place that reads
 // the environment.
 type Config struct {
-	HTTPAddr         string        `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	DataDir          string        `env:"ASTRA_DATA_DIR" envDefault:"./data"`
-	DatabaseMaxConns int           `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
-	DatabaseURL      string        `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
-	KafkaBrokers     []string      `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
-	KafkaListen      string        `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
-	KafkaPartitions  int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
-	KafkaReplicas    int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
-	MasterKey        string        `env:"ASTRA_MASTER_KEY"`
+	HTTPAddr         string   `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir          string   `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	DatabaseMaxConns int      `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
+	DatabaseURL      string   `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
+	KafkaBrokers     []string `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
+	KafkaListen      string   `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
+	KafkaPartitions  int      `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
+	KafkaReplicas    int      `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
+	MasterKey        string   `env:"ASTRA_MASTER_KEY"`
+	// MasterKeyFile and MasterKeyCommand are the other sources of the master
+	// key (a mounted secret; a KMS decrypt command). See eventstore.MasterKeySource.
+	MasterKeyFile    string        `env:"ASTRA_MASTER_KEY_FILE"`
+	MasterKeyCommand string        `env:"ASTRA_MASTER_KEY_COMMAND"`
 	BootstrapTenant  string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
 	BootstrapEmail   string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
 	BootstrapPass    string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
@@ -110,3 +118,43 @@ func NewLogger(level string) *slog.Logger {
 
 // Version is set at build time with -ldflags "-X github.com/astrabastion/astra/app.Version=…".
 var Version = "0.1.0-dev"
+
+// MasterKeySource is where the master key comes from.
+func (c Config) MasterKeySource() eventstore.MasterKeySource {
+	return eventstore.MasterKeySource{Value: c.MasterKey, File: c.MasterKeyFile, Command: c.MasterKeyCommand}
+}
+
+// LoopbackOnly reports whether nothing of this setup is reachable from, or
+// kept on, another machine: the API and the embedded broker listen on
+// loopback, and Postgres is reached over loopback or a Unix socket. Only
+// there may the master key be kept in the database it protects.
+func (c Config) LoopbackOnly() bool {
+	if !loopbackAddr(c.HTTPAddr) || len(c.KafkaBrokers) > 0 || !loopbackAddr(c.KafkaListen) {
+		return false
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if h := u.Query().Get("host"); h != "" {
+		host = h
+	}
+	return host == "" || strings.HasPrefix(host, "/") || loopbackHost(host)
+}
+
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	return loopbackHost(host)
+}
+
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -77,6 +77,9 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	defer st.Close()
+	if msg := masterKeyWarning(cfg); msg != "" {
+		log.Warn(msg, "master_key_origin", cfg.MasterKeySource().Origin())
+	}
 
 	signer, err := auth.LoadSigner(ctx, st.Pool, st.KEK, cfg.JWTIssuer, cfg.JWTAudience)
 	if err != nil {
@@ -230,4 +233,16 @@ func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers) (*cmd
 		fmt.Fprintf(os.Stderr, "Generated admin password (shown once): %s\n\n", password)
 	}
 	return res, nil
+}
+
+// masterKeyWarning is what serve says when the master key is kept in the
+// database it protects outside a loopback-only setup: whoever reads a backup
+// or a replica of that database can then unwrap every sealed field.
+func masterKeyWarning(cfg Config) string {
+	if cfg.MasterKeySource().External() || cfg.LoopbackOnly() {
+		return ""
+	}
+	return "SECURITY: no master key is configured, so the key that unwraps every sealed field is kept in the same Postgres " +
+		"as what it protects, and this setup is reachable beyond loopback. Set ASTRA_MASTER_KEY_FILE or ASTRA_MASTER_KEY_COMMAND " +
+		"(move the generated key out with `astra master-key export --file PATH`); see README, Production"
 }

@@ -74,7 +74,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 			return nil, err
 		}
 	}
-	if s.KEK, err = eventstore.LoadOrCreateKEK(ctx, s.Pool, cfg.MasterKey); err != nil {
+	if s.KEK, err = eventstore.LoadOrCreateKEK(ctx, s.Pool, cfg.MasterKeySource()); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -55,31 +55,6 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// LoadOrCreateKEK returns the configured key-encryption key, or the one generated
-// and kept in platform_secrets on first start (fine for one machine; configure
-// ASTRA_MASTER_KEY in production so that the database alone does not hold it).
-func LoadOrCreateKEK(ctx context.Context, pool *pgxpool.Pool, configured string) ([]byte, error) {
-	if configured != "" {
-		k, err := base64.StdEncoding.DecodeString(configured)
-		if err != nil || len(k) != 32 {
-			return nil, errors.New("keyring: ASTRA_MASTER_KEY must be 32 bytes, base64")
-		}
-		return k, nil
-	}
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, err
-	}
-	if _, err := pool.Exec(ctx, `INSERT INTO platform_secrets (name, value) VALUES ('kek', $1) ON CONFLICT DO NOTHING`, fresh); err != nil {
-		return nil, fmt.Errorf("keyring: store kek: %w", err)
-	}
-	var k []byte
-	if err := pool.QueryRow(ctx, `SELECT value FROM platform_secrets WHERE name = 'kek'`).Scan(&k); err != nil {
-		return nil, fmt.Errorf("keyring: load kek: %w", err)
-	}
-	return k, nil
-}
-
 // IsSealed reports whether a value is a sealed personal field.
 func IsSealed(v string) bool { return strings.HasPrefix(v, sealedPrefix) }
 
