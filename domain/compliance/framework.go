@@ -32,6 +32,7 @@ const (
 	ClassEnhancement  Class = "enhancement"    // an OSCAL control nested in a control
 	ClassChapter      Class = "chapter"        // a chapter of a regulation
 	ClassArticle      Class = "article"        // an article of a regulation
+	ClassPoint        Class = "point"          // a numbered paragraph or point of an article
 	ClassAnnex        Class = "annex"          // an annex of a regulation
 	ClassAnnexPoint   Class = "annex-point"    // a numbered point of an annex
 	ClassCriterion    Class = "criterion"      // a SOC 2 trust services criterion
