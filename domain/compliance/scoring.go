@@ -47,15 +47,19 @@ var (
 
 // CheckResult decides whether a result may be recorded for requirement id of f.
 func CheckResult(f Framework, id string, r Result) error {
+	req, ok := f.Requirement(id)
+	return checkResult(f.ID, id, req, ok, r)
+}
+
+func checkResult(framework, id string, req Requirement, found bool, r Result) error {
 	if !r.Valid() {
 		return fmt.Errorf("%w: %q (want compliant, partial, non_compliant or not_applicable)", ErrInvalidResult, r)
 	}
-	req, ok := f.Requirement(id)
-	if !ok {
-		return fmt.Errorf("%w: %q in %s", ErrUnknownRequirement, id, f.ID)
+	if !found {
+		return fmt.Errorf("%w: %q in %s", ErrUnknownRequirement, id, framework)
 	}
 	if !req.Assessable || req.Withdrawn {
-		return fmt.Errorf("%w: %q in %s", ErrNotAssessable, id, f.ID)
+		return fmt.Errorf("%w: %q in %s", ErrNotAssessable, id, framework)
 	}
 	return nil
 }
@@ -89,86 +93,110 @@ type Score struct {
 // for unknown, non-assessable or withdrawn requirements, or invalid results,
 // are errors: the caller should have refused them with CheckResult.
 func Assess(f Framework, results map[string]Result) (Score, error) {
-	s := Score{Scale: f.Scale}
-	if s.Scale.Max <= s.Scale.Min {
-		s.Scale = Percent
+	if err := checkResults(f, results); err != nil {
+		return Score{}, err
 	}
-	for id, r := range results {
-		if err := CheckResult(f, id, r); err != nil {
-			return Score{}, err
-		}
-	}
-	credit := 0.0
+	var t tally
 	for _, req := range f.Requirements {
-		if !req.Assessable || req.Withdrawn {
-			continue
-		}
-		s.Assessable++
-		r, ok := results[req.ID]
-		if !ok {
-			s.NotAssessed++
-			continue
-		}
-		switch r {
-		case ResultCompliant:
-			s.Compliant++
-		case ResultPartial:
-			s.Partial++
-		case ResultNonCompliant:
-			s.NonCompliant++
-		case ResultNotApplicable:
-			s.NotApplicable++
-		}
-		credit += r.Credit()
+		t.add(req, results)
 	}
-	if s.Assessable > 0 {
-		s.Progress = float64(s.Assessable-s.NotAssessed) / float64(s.Assessable)
-	}
-	if applicable := s.Assessable - s.NotApplicable; applicable > 0 {
-		s.Scorable = true
-		s.Ratio = credit / float64(applicable)
-		s.Value = s.Scale.Min + s.Ratio*(s.Scale.Max-s.Scale.Min)
-	}
-	return s, nil
+	return t.score(f.Scale), nil
 }
 
 // Rollup scores every non-assessable node (function, category, chapter …) over
 // the assessable requirements beneath it, keyed by node ID. Nodes without any
 // assessable descendant are left out.
 func Rollup(f Framework, results map[string]Result) (map[string]Score, error) {
-	if _, err := Assess(f, results); err != nil {
+	if err := checkResults(f, results); err != nil {
 		return nil, err
 	}
-	children := map[string][]int{}
-	for i, r := range f.Requirements {
-		children[r.ParentID] = append(children[r.ParentID], i)
+	parent := make(map[string]string, len(f.Requirements))
+	for _, r := range f.Requirements {
+		parent[r.ID] = r.ParentID
+	}
+	tallies := map[string]*tally{}
+	for _, r := range f.Requirements {
+		// Walk up the ancestors; the hop limit guards against a cycle in an unvalidated tree.
+		for p, hops := r.ParentID, 0; p != "" && hops < len(f.Requirements); p, hops = parent[p], hops+1 {
+			t := tallies[p]
+			if t == nil {
+				t = &tally{}
+				tallies[p] = t
+			}
+			t.add(r, results)
+		}
 	}
 	out := map[string]Score{}
 	for _, node := range f.Requirements {
-		if node.Assessable {
-			continue
-		}
-		sub := Framework{ID: f.ID, Scale: f.Scale}
-		stack := append([]int(nil), children[node.ID]...)
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			sub.Requirements = append(sub.Requirements, f.Requirements[i])
-			stack = append(stack, children[f.Requirements[i].ID]...)
-		}
-		own := map[string]Result{}
-		for _, r := range sub.Requirements {
-			if res, ok := results[r.ID]; ok {
-				own[r.ID] = res
-			}
-		}
-		s, err := Assess(sub, own)
-		if err != nil {
-			return nil, err
-		}
-		if s.Assessable > 0 {
-			out[node.ID] = s
+		if t := tallies[node.ID]; t != nil && !node.Assessable && t.assessable > 0 {
+			out[node.ID] = t.score(f.Scale)
 		}
 	}
 	return out, nil
+}
+
+func checkResults(f Framework, results map[string]Result) error {
+	if len(results) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(f.Requirements))
+	for i, r := range f.Requirements {
+		index[r.ID] = i
+	}
+	for id, r := range results {
+		i, ok := index[id]
+		var req Requirement
+		if ok {
+			req = f.Requirements[i]
+		}
+		if err := checkResult(f.ID, id, req, ok, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tally counts results over a set of requirements.
+type tally struct {
+	assessable, compliant, partial, nonCompliant, notApplicable, notAssessed int
+	credit                                                                   float64
+}
+
+func (t *tally) add(req Requirement, results map[string]Result) {
+	if !req.Assessable || req.Withdrawn {
+		return
+	}
+	t.assessable++
+	r, ok := results[req.ID]
+	switch {
+	case !ok:
+		t.notAssessed++
+		return
+	case r == ResultCompliant:
+		t.compliant++
+	case r == ResultPartial:
+		t.partial++
+	case r == ResultNonCompliant:
+		t.nonCompliant++
+	case r == ResultNotApplicable:
+		t.notApplicable++
+	}
+	t.credit += r.Credit()
+}
+
+func (t tally) score(scale Scale) Score {
+	if scale.Max <= scale.Min {
+		scale = Percent
+	}
+	s := Score{Assessable: t.assessable, Compliant: t.compliant, Partial: t.partial, NonCompliant: t.nonCompliant,
+		NotApplicable: t.notApplicable, NotAssessed: t.notAssessed, Scale: scale}
+	if t.assessable > 0 {
+		s.Progress = float64(t.assessable-t.notAssessed) / float64(t.assessable)
+	}
+	if applicable := t.assessable - t.notApplicable; applicable > 0 {
+		s.Scorable = true
+		s.Ratio = t.credit / float64(applicable)
+		s.Value = scale.Min + s.Ratio*(scale.Max-scale.Min)
+	}
+	return s
 }

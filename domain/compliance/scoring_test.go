@@ -154,3 +154,34 @@ func TestValidateMapping_ChecksRelationStrengthAndEnds(t *testing.T) {
 		})
 	}
 }
+
+func TestRollup_CountsGrandchildrenInEveryAncestor(t *testing.T) {
+	f := Framework{ID: "n", Name: "Nested", Kind: KindBuiltin, Scale: Percent, Requirements: []Requirement{
+		{ID: "F", Class: ClassFunction, Title: "F"},
+		{ID: "F.A", ParentID: "F", Class: ClassCategory, Title: "A"},
+		{ID: "F.A-1", ParentID: "F.A", Class: ClassSubcategory, Title: "a1", Assessable: true},
+		{ID: "F.A-2", ParentID: "F.A", Class: ClassSubcategory, Title: "a2", Assessable: true},
+		{ID: "F.B", ParentID: "F", Class: ClassCategory, Title: "B"},
+		{ID: "F.B-1", ParentID: "F.B", Class: ClassSubcategory, Title: "b1", Assessable: true},
+		// an assessable control with an assessable enhancement: both count, the control is not a heading
+		{ID: "c", Class: ClassControl, Title: "c", Assessable: true},
+		{ID: "c.1", ParentID: "c", Class: ClassEnhancement, Title: "c1", Assessable: true},
+	}}
+	got, err := Rollup(f, map[string]Result{"F.A-1": ResultCompliant, "F.A-2": ResultNonCompliant, "F.B-1": ResultNotApplicable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got["F"]; s.Assessable != 3 || s.NotApplicable != 1 || s.Ratio != 0.5 {
+		t.Fatalf("F = %+v, want 3 assessable, ratio 1/2", s)
+	}
+	if s := got["F.B"]; s.Scorable {
+		t.Fatalf("F.B is all not applicable, so not scorable: %+v", s)
+	}
+	if _, ok := got["c"]; ok {
+		t.Fatal("assessable nodes are scored as requirements, not rolled up")
+	}
+	all, _ := Assess(f, nil)
+	if all.Assessable != 5 {
+		t.Fatalf("assessable = %d, want 5", all.Assessable)
+	}
+}
