@@ -139,42 +139,47 @@ func parseJSON(data []byte, lim Limits) (compliance.Framework, error) {
 	if err := checkJSONDepth(data, lim.MaxDepth); err != nil {
 		return compliance.Framework{}, err
 	}
-	var root map[string]json.RawMessage
-	if err := json.Unmarshal(data, &root); err != nil {
-		return compliance.Framework{}, jsonError(data, 0, err, "")
+	// One pass: the catalog is decoded in place, and the roots of the other
+	// OSCAL models are only noticed, to say what was sent instead.
+	var root struct {
+		Catalog *catalog `json:"catalog"`
+		Others  struct {
+			Profile   json.RawMessage `json:"profile"`
+			Component json.RawMessage `json:"component-definition"`
+			SSP       json.RawMessage `json:"system-security-plan"`
+			AP        json.RawMessage `json:"assessment-plan"`
+			AR        json.RawMessage `json:"assessment-results"`
+			POAM      json.RawMessage `json:"plan-of-action-and-milestones"`
+			Mapping   json.RawMessage `json:"mapping-collection"`
+		}
 	}
-	raw, ok := root["catalog"]
-	if !ok {
-		for k := range root {
-			if what, ok := otherModels[k]; ok {
-				return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", "this is "+what+", not a catalog")
+	if err := json.Unmarshal(data, &root); err != nil {
+		return compliance.Framework{}, jsonError(data, err)
+	}
+	if root.Catalog == nil {
+		o := root.Others
+		for key, raw := range map[string]json.RawMessage{"profile": o.Profile, "component-definition": o.Component, "system-security-plan": o.SSP,
+			"assessment-plan": o.AP, "assessment-results": o.AR, "plan-of-action-and-milestones": o.POAM, "mapping-collection": o.Mapping} {
+			if raw != nil {
+				return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", "this is "+otherModels[key]+", not a catalog")
 			}
 		}
 		return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", `no "catalog" object at the root`)
 	}
-	var c catalog
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return compliance.Framework{}, jsonError(data, int64(bytes.Index(data, raw)), err, "catalog")
-	}
-	return build(&c, "json", lim)
+	return build(root.Catalog, "json", lim)
 }
 
-// jsonError turns a decoder error into an *Error with its position; base is
-// where the decoded sub-document starts in data.
-func jsonError(data []byte, base int64, err error, path string) *Error {
+// jsonError turns a decoder error into an *Error with its position.
+func jsonError(data []byte, err error) *Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return fail(ErrMalformed, "json", strings.TrimPrefix(syn.Error(), "json: ")).at(data, base+syn.Offset)
+		return fail(ErrMalformed, "json", strings.TrimPrefix(syn.Error(), "json: ")).at(data, syn.Offset)
 	case errors.As(err, &typ):
-		p := path
-		if typ.Field != "" {
-			p = strings.TrimPrefix(path+"."+typ.Field, ".")
-		}
 		e := fail(ErrNotOSCALCatalog, "json", fmt.Sprintf("expected %s, found %s", jsonKind(typ.Type), typ.Value))
-		e.Path = p
-		return e.at(data, base+typ.Offset)
+		e.Path = typ.Field
+		return e.at(data, typ.Offset)
 	}
 	return fail(ErrMalformed, "json", err.Error())
 }
