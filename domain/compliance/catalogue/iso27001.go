@@ -6,7 +6,7 @@ import "github.com/astrabastion/astra/domain/compliance"
 // (37 organizational, 8 people, 14 physical, 34 technological).
 func iso27001() compliance.Framework {
 	return compliance.Framework{ID: ISO27001, Name: "ISO/IEC 27001 Annex A", Version: "2022", Publisher: "ISO/IEC",
-		Source: "https://www.iso.org/standard/27001", Kind: compliance.KindBuiltin, Scale: compliance.Percent, Requirements: table(iso27001Table)}
+		Source: "https://www.iso.org/standard/82875.html", Kind: compliance.KindBuiltin, Scale: compliance.Percent, Requirements: table(iso27001Table)}
 }
 
 const iso27001Table = `

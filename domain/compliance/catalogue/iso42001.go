@@ -9,7 +9,7 @@ import "github.com/astrabastion/astra/domain/compliance"
 // control, and are folded into their section here.
 func iso42001() compliance.Framework {
 	return compliance.Framework{ID: ISO42001, Name: "ISO/IEC 42001 Annex A", Version: "2023", Publisher: "ISO/IEC",
-		Source: "https://www.iso.org/standard/42001", Kind: compliance.KindBuiltin, Scale: compliance.Percent, Requirements: table(iso42001Table)}
+		Source: "https://www.iso.org/standard/81230.html", Kind: compliance.KindBuiltin, Scale: compliance.Percent, Requirements: table(iso42001Table)}
 }
 
 const iso42001Table = `

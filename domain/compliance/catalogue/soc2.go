@@ -34,7 +34,7 @@ func soc2() compliance.Framework {
 		}
 	}
 	return compliance.Framework{ID: SOC2, Name: "SOC 2 Trust Services Criteria", Version: "2017", Publisher: "AICPA",
-		Source: "https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022",
+		Source: "https://www.aicpa-cima.com/resources/download/get-the-2017-trust-services-criteria",
 		Kind:   compliance.KindBuiltin, Scale: compliance.Percent, Requirements: withPOF}
 }
 
