@@ -24,6 +24,9 @@ type Limits struct {
 	MaxBytes int64
 	// MaxDepth is the deepest nesting of JSON objects and arrays, or of XML elements.
 	MaxDepth int
+	// MaxNodes is the most JSON objects and arrays, or XML elements; it bounds
+	// the memory a small but dense document (a million empty controls) costs.
+	MaxNodes int
 	// MaxTokens is the most XML tokens (elements, text runs, comments) read.
 	MaxTokens int
 	// MaxRequirements is the most groups and controls kept.
@@ -31,8 +34,10 @@ type Limits struct {
 }
 
 // DefaultLimits fit the full NIST SP 800-53 r5 catalog (about 10 MB of JSON,
-// nesting depth under 30) with room to spare.
-var DefaultLimits = Limits{MaxBytes: 32 << 20, MaxDepth: 100, MaxTokens: 4_000_000, MaxRequirements: 50_000}
+// nesting depth under 30) with room to spare: the moderate baseline (1.8 MB)
+// holds 27,000 JSON objects and arrays, the CSF 2.0 XML catalog (240 kB) 2,000
+// elements and 8,000 tokens.
+var DefaultLimits = Limits{MaxBytes: 32 << 20, MaxDepth: 100, MaxNodes: 500_000, MaxTokens: 2_000_000, MaxRequirements: 50_000}
 
 func (l Limits) orDefault() Limits {
 	if l.MaxBytes <= 0 {
@@ -40,6 +45,9 @@ func (l Limits) orDefault() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxNodes <= 0 {
+		l.MaxNodes = DefaultLimits.MaxNodes
 	}
 	if l.MaxTokens <= 0 {
 		l.MaxTokens = DefaultLimits.MaxTokens
@@ -135,8 +143,9 @@ func parseJSON(data []byte, lim Limits) (compliance.Framework, error) {
 	if firstSignificant(data) == 0 {
 		return compliance.Framework{}, fail(ErrMalformed, "json", "empty document")
 	}
-	// Depth first, on the raw bytes: the decoder must never see a hostile nesting.
-	if err := checkJSONDepth(data, lim.MaxDepth); err != nil {
+	// Depth and size of the tree first, on the raw bytes: the decoder must
+	// never see a hostile nesting nor allocate for a hostile number of nodes.
+	if err := checkJSONShape(data, lim.MaxDepth, lim.MaxNodes); err != nil {
 		return compliance.Framework{}, err
 	}
 	// One pass: the catalog is decoded in place, and the roots of the other
@@ -199,10 +208,10 @@ func jsonKind(t reflect.Type) string {
 	return "number"
 }
 
-// checkJSONDepth scans the bytes once, outside strings, counting open objects
-// and arrays.
-func checkJSONDepth(data []byte, max int) error {
-	depth, inString, escaped := 0, false, false
+// checkJSONShape scans the bytes once, outside strings, counting open objects
+// and arrays (depth) and all of them (nodes).
+func checkJSONShape(data []byte, maxDepth, maxNodes int) error {
+	depth, nodes, inString, escaped := 0, 0, false, false
 	for i, c := range data {
 		if inString {
 			switch {
@@ -220,8 +229,12 @@ func checkJSONDepth(data []byte, max int) error {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > max {
-				return fail(ErrTooDeep, "json", fmt.Sprintf("more than %d levels of objects and arrays", max)).at(data, int64(i))
+			nodes++
+			if depth > maxDepth {
+				return fail(ErrTooDeep, "json", fmt.Sprintf("more than %d levels of objects and arrays", maxDepth)).at(data, int64(i))
+			}
+			if nodes > maxNodes {
+				return fail(ErrTooComplex, "json", fmt.Sprintf("more than %d objects and arrays", maxNodes)).at(data, int64(i))
 			}
 		case '}', ']':
 			depth--

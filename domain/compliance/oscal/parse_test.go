@@ -312,6 +312,11 @@ func TestParse_RefusesHostileAndWrongDocuments(t *testing.T) {
 		{name: "too many XML tokens", read: func() (compliance.Framework, error) {
 			return Parse(strings.NewReader(`<catalog xmlns="http://csrc.nist.gov/ns/oscal/1.0">`+strings.Repeat("<x/>", 1000)+`</catalog>`), Limits{MaxTokens: 500})
 		}, want: ErrTooComplex},
+		{name: "a million empty controls (JSON)", doc: str(minimalJSON("1.1.2", `"controls":[`+strings.Repeat("{},", 1_000_000)+`{}]`)), want: ErrTooComplex, line: 1},
+		{name: "more elements than allowed (XML)", read: func() (compliance.Framework, error) {
+			doc := `<catalog xmlns="http://csrc.nist.gov/ns/oscal/1.0">` + strings.Repeat("<control/>", 20_000) + `</catalog>`
+			return Parse(strings.NewReader(doc), Limits{MaxNodes: 10_000})
+		}, want: ErrTooComplex, line: 1},
 		{name: "an OSCAL profile (JSON)", doc: str(`{"profile":{"uuid":"x","metadata":{"title":"P","oscal-version":"1.1.2"},"imports":[]}}`), want: ErrNotOSCALCatalog},
 		{name: "an OSCAL SSP (JSON)", doc: str(`{"system-security-plan":{"uuid":"x"}}`), want: ErrNotOSCALCatalog},
 		{name: "an OSCAL profile (XML)", doc: str(`<profile xmlns="http://csrc.nist.gov/ns/oscal/1.0"><metadata/></profile>`), want: ErrNotOSCALCatalog},

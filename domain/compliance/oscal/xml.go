@@ -25,11 +25,12 @@ type node struct {
 
 func (n *node) attr(k string) string { return n.attrs[k] }
 
-// children returns the child elements named name.
+// children returns the child elements named name in the OSCAL namespace;
+// elements of other namespaces are extensions the import does not read.
 func (n *node) children(name string) []*node {
 	var out []*node
 	for _, c := range n.content {
-		if e, ok := c.(*node); ok && e.name == name {
+		if e, ok := c.(*node); ok && e.name == name && e.space == namespace {
 			out = append(out, e)
 		}
 	}
@@ -38,7 +39,7 @@ func (n *node) children(name string) []*node {
 
 func (n *node) child(name string) *node {
 	for _, c := range n.content {
-		if e, ok := c.(*node); ok && e.name == name {
+		if e, ok := c.(*node); ok && e.name == name && e.space == namespace {
 			return e
 		}
 	}
@@ -119,7 +120,7 @@ func readXML(data []byte, lim Limits) (*node, error) {
 	}
 	var stack []*node
 	var root *node
-	tokens := 0
+	tokens, elements := 0, 0
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -147,6 +148,9 @@ func readXML(data []byte, lim Limits) (*node, error) {
 		case xml.StartElement:
 			if len(stack) >= lim.MaxDepth {
 				return nil, pos(fail(ErrTooDeep, "xml", fmt.Sprintf("more than %d nested elements", lim.MaxDepth)))
+			}
+			if elements++; elements > lim.MaxNodes {
+				return nil, pos(fail(ErrTooComplex, "xml", fmt.Sprintf("more than %d elements", lim.MaxNodes)))
 			}
 			n := &node{name: t.Name.Local, space: t.Name.Space}
 			if len(t.Attr) > 0 {
