@@ -75,7 +75,7 @@ func Parse(r io.Reader, lim Limits) (compliance.Framework, error) {
 	case 0:
 		return compliance.Framework{}, fail(ErrMalformed, "", "empty document")
 	default:
-		return compliance.Framework{}, fail(ErrMalformed, "", "neither JSON nor XML").at(data, int64(bytes.IndexByte(data, firstSignificant(data))))
+		return compliance.Framework{}, fail(ErrMalformed, "", "neither a JSON object nor an XML document").at(data, int64(bytes.IndexByte(data, firstSignificant(data))))
 	}
 }
 
@@ -151,26 +151,26 @@ func parseJSON(data []byte, lim Limits) (compliance.Framework, error) {
 	// One pass: the catalog is decoded in place, and the roots of the other
 	// OSCAL models are only noticed, to say what was sent instead.
 	var root struct {
-		Catalog *catalog `json:"catalog"`
-		Others  struct {
-			Profile   json.RawMessage `json:"profile"`
-			Component json.RawMessage `json:"component-definition"`
-			SSP       json.RawMessage `json:"system-security-plan"`
-			AP        json.RawMessage `json:"assessment-plan"`
-			AR        json.RawMessage `json:"assessment-results"`
-			POAM      json.RawMessage `json:"plan-of-action-and-milestones"`
-			Mapping   json.RawMessage `json:"mapping-collection"`
-		}
+		Catalog   *catalog        `json:"catalog"`
+		Profile   json.RawMessage `json:"profile"`
+		Component json.RawMessage `json:"component-definition"`
+		SSP       json.RawMessage `json:"system-security-plan"`
+		AP        json.RawMessage `json:"assessment-plan"`
+		AR        json.RawMessage `json:"assessment-results"`
+		POAM      json.RawMessage `json:"plan-of-action-and-milestones"`
+		Mapping   json.RawMessage `json:"mapping-collection"`
 	}
 	if err := json.Unmarshal(data, &root); err != nil {
 		return compliance.Framework{}, jsonError(data, err)
 	}
 	if root.Catalog == nil {
-		o := root.Others
-		for key, raw := range map[string]json.RawMessage{"profile": o.Profile, "component-definition": o.Component, "system-security-plan": o.SSP,
-			"assessment-plan": o.AP, "assessment-results": o.AR, "plan-of-action-and-milestones": o.POAM, "mapping-collection": o.Mapping} {
-			if raw != nil {
-				return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", "this is "+otherModels[key]+", not a catalog")
+		for _, other := range []struct {
+			key string
+			raw json.RawMessage
+		}{{"profile", root.Profile}, {"component-definition", root.Component}, {"system-security-plan", root.SSP},
+			{"assessment-plan", root.AP}, {"assessment-results", root.AR}, {"plan-of-action-and-milestones", root.POAM}, {"mapping-collection", root.Mapping}} {
+			if other.raw != nil {
+				return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", "this is "+otherModels[other.key]+", not a catalog")
 			}
 		}
 		return compliance.Framework{}, fail(ErrNotOSCALCatalog, "json", `no "catalog" object at the root`)

@@ -295,7 +295,8 @@ func TestParse_RefusesHostileAndWrongDocuments(t *testing.T) {
 		doc  func() *bytes.Reader
 		read func() (compliance.Framework, error)
 		want error
-		line int // expected line of the error, 0 = not checked
+		line int    // expected line of the error, 0 = not checked
+		says string // expected part of the message, "" = not checked
 	}{
 		{name: "billion laughs", doc: str(billionLaughs), want: ErrEntityDeclaration, line: 7},
 		{name: "external entity (XXE)", doc: str(xxe), want: ErrEntityDeclaration, line: 1},
@@ -317,9 +318,11 @@ func TestParse_RefusesHostileAndWrongDocuments(t *testing.T) {
 			doc := `<catalog xmlns="http://csrc.nist.gov/ns/oscal/1.0">` + strings.Repeat("<control/>", 20_000) + `</catalog>`
 			return Parse(strings.NewReader(doc), Limits{MaxNodes: 10_000})
 		}, want: ErrTooComplex, line: 1},
-		{name: "an OSCAL profile (JSON)", doc: str(`{"profile":{"uuid":"x","metadata":{"title":"P","oscal-version":"1.1.2"},"imports":[]}}`), want: ErrNotOSCALCatalog},
-		{name: "an OSCAL SSP (JSON)", doc: str(`{"system-security-plan":{"uuid":"x"}}`), want: ErrNotOSCALCatalog},
-		{name: "an OSCAL profile (XML)", doc: str(`<profile xmlns="http://csrc.nist.gov/ns/oscal/1.0"><metadata/></profile>`), want: ErrNotOSCALCatalog},
+		{name: "an OSCAL profile (JSON)", doc: str(`{"profile":{"uuid":"x","metadata":{"title":"P","oscal-version":"1.1.2"},"imports":[]}}`), want: ErrNotOSCALCatalog, says: "OSCAL profile"},
+		{name: "an OSCAL SSP (JSON)", doc: str(`{"system-security-plan":{"uuid":"x"}}`), want: ErrNotOSCALCatalog, says: "system security plan"},
+		{name: "an OSCAL profile (XML)", doc: str(`<profile xmlns="http://csrc.nist.gov/ns/oscal/1.0"><metadata/></profile>`), want: ErrNotOSCALCatalog, says: "OSCAL profile"},
+		{name: "another JSON document", doc: str(`{"openapi":"3.1.0"}`), want: ErrNotOSCALCatalog, says: `no "catalog"`},
+		{name: "JSON null", doc: str(`null`), want: ErrMalformed, says: "neither a JSON object nor an XML document"},
 		{name: "a catalog outside the OSCAL namespace", doc: str(`<catalog><metadata><title>x</title></metadata></catalog>`), want: ErrNotOSCALCatalog},
 		{name: "a JSON array", doc: str(`[1,2,3]`), want: ErrNotOSCALCatalog, line: 1},
 		{name: "controls of the wrong type", doc: str(minimalJSON("1.1.2", `"controls":"none"`)), want: ErrNotOSCALCatalog, line: 1},
@@ -359,6 +362,9 @@ func TestParse_RefusesHostileAndWrongDocuments(t *testing.T) {
 			}
 			if c.line != 0 && e.Line != c.line {
 				t.Fatalf("error at line %d, want %d: %v", e.Line, c.line, err)
+			}
+			if c.says != "" && !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("%q does not say %q", err, c.says)
 			}
 			if f.ID != "" || f.Requirements != nil {
 				t.Fatalf("a failed import must return nothing, got %+v", f)
