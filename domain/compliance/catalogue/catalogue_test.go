@@ -436,3 +436,30 @@ func readShared(t testing.TB, rel string) []byte {
 	}
 	return b
 }
+
+func TestAssess_ScoresABuiltInFrameworkPerFunction(t *testing.T) {
+	f := framework(t, NISTCSF)
+	results := map[string]compliance.Result{}
+	for _, r := range f.Requirements {
+		if r.Assessable && strings.HasPrefix(r.ID, "GV.") {
+			results[r.ID] = compliance.ResultCompliant
+		}
+	}
+	total, err := compliance.Assess(f, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total.Assessable != 106 || total.Compliant != 31 || total.NotAssessed != 75 {
+		t.Fatalf("total %+v", total)
+	}
+	byNode, err := compliance.Rollup(f, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gv, id := byNode["GV"], byNode["ID"]; gv.Ratio != 1 || gv.Assessable != 31 || id.Ratio != 0 || id.Progress != 0 {
+		t.Fatalf("GOVERN %+v, IDENTIFY %+v", gv, id)
+	}
+	if len(byNode) != 6+22 {
+		t.Fatalf("%d headings scored, want 28", len(byNode))
+	}
+}
