@@ -222,4 +222,3 @@ func TestStream_Caps(t *testing.T) {
 		in.DialWS(t, admin)
 	})
 }
-
