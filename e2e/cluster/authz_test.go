@@ -65,7 +65,7 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 	streamB.Subscribe("", "iam.*", "gateway.*")
 
 	// within polls until ok holds on the instance, from the start of change.
-	within := func(t *testing.T, what string, start time.Time, ok func() bool) {
+	within := func(what string, start time.Time, ok func() bool) {
 		t.Helper()
 		for !ok() {
 			if time.Since(start) > 5*time.Second {
@@ -80,7 +80,7 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 		}
 	}
 
-	t.Run("demotion", func(t *testing.T) {
+	{ // demotion
 		start := time.Now()
 		if r := a.Do(t, http.MethodPatch, "/api/v1/iam/users/"+sec.ID, admin, map[string]string{"role": "viewer"}); r.Status != http.StatusOK {
 			t.Fatalf("demote: %d %s", r.Status, r.Body)
@@ -93,14 +93,14 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 			t.Fatalf("token on A right after the demotion: %d", s)
 		}
 		// B: within a second.
-		within(t, "key refused on B", start, func() bool { return status(b, key, "/api/v1/iam/users") == http.StatusForbidden })
-		within(t, "token refused on B", start, func() bool { return status(b, token, "/api/v1/iam/users") == http.StatusForbidden })
-		within(t, "B's stream unsubscribed from iam.*", start, func() bool {
+		within("key refused on B", start, func() bool { return status(b, key, "/api/v1/iam/users") == http.StatusForbidden })
+		within("token refused on B", start, func() bool { return status(b, token, "/api/v1/iam/users") == http.StatusForbidden })
+		within("B's stream unsubscribed from iam.*", start, func() bool {
 			m := streamB.Next(time.Second)
 			return m["type"] == "unsubscribed"
 		})
-	})
-	t.Run("revocation", func(t *testing.T) {
+	}
+	{ // revocation
 		start := time.Now()
 		if r := a.Do(t, http.MethodDelete, "/api/v1/iam/api-keys/"+doomedID, token, nil); r.Status != http.StatusNoContent {
 			t.Fatalf("revoke: %d %s", r.Status, r.Body)
@@ -108,9 +108,9 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 		if s := status(a, doomed, "/api/v1/gateway/providers"); s != http.StatusUnauthorized {
 			t.Fatalf("revoked key on A: %d", s)
 		}
-		within(t, "revoked key refused on B", start, func() bool { return status(b, doomed, "/api/v1/gateway/providers") == http.StatusUnauthorized })
-	})
-	t.Run("deactivation", func(t *testing.T) {
+		within("revoked key refused on B", start, func() bool { return status(b, doomed, "/api/v1/gateway/providers") == http.StatusUnauthorized })
+	}
+	{ // deactivation
 		start := time.Now()
 		if r := a.Do(t, http.MethodDelete, "/api/v1/iam/users/"+sec.ID, admin, nil); r.Status >= 300 {
 			t.Fatalf("deactivate: %d %s", r.Status, r.Body)
@@ -118,11 +118,11 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 		if s := status(a, key, "/api/v1/gateway/providers"); s != http.StatusUnauthorized {
 			t.Fatalf("key of a deactivated owner on A: %d", s)
 		}
-		within(t, "key of a deactivated owner refused on B", start, func() bool {
+		within("key of a deactivated owner refused on B", start, func() bool {
 			return status(b, key, "/api/v1/gateway/providers") == http.StatusUnauthorized
 		})
 		if code := streamB.Closed(time.Second); code != 4401 {
 			t.Fatalf("B's stream of the deactivated user closed with %d", code)
 		}
-	})
+	}
 }

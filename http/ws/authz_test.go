@@ -129,48 +129,50 @@ func TestStream_FollowsPermissionChanges(t *testing.T) {
 
 	patchRole(t, in, admin, sec.ID, "viewer")
 
-	t.Run("DemotedUsersSubscriptionToIamEnds", func(t *testing.T) {
-		m := userStream.Next(2 * time.Second)
-		for m["specversion"] == "1.0" { // events that were already on their way
-			m = userStream.Next(2 * time.Second)
+	// The demoted user's subscription to iam.* ends; gateway.* stays.
+	m := userStream.Next(2 * time.Second)
+	for m["specversion"] == "1.0" { // events that were already on their way
+		m = userStream.Next(2 * time.Second)
+	}
+	if m["type"] != "unsubscribed" || deniedChannels(m)["iam.*"] == "" || !accepted(m)["gateway.*"] {
+		t.Fatalf("after demotion: %v", m)
+	}
+	// Nothing of iam reaches the stream any more.
+	rename(t, in, admin, sec.ID, "Renamed")
+	for _, e := range userStream.Quiet(time.Second) {
+		if s, _ := e["source"].(string); s == "/astra/iam" {
+			t.Fatalf("iam event after demotion: %v", e["type"])
 		}
-		if m["type"] != "unsubscribed" || deniedChannels(m)["iam.*"] == "" || !accepted(m)["gateway.*"] {
-			t.Fatalf("after demotion: %v", m)
-		}
-		// Nothing of iam reaches the stream any more.
-		rename(t, in, admin, sec.ID, "Renamed")
-		for _, e := range userStream.Quiet(time.Second) {
-			if s, _ := e["source"].(string); s == "/astra/iam" {
-				t.Fatalf("iam event after demotion: %v", e["type"])
-			}
-		}
-	})
-	t.Run("KeyThatCanReadNothingIsClosedWith4403", func(t *testing.T) {
-		if code := keyStream.Closed(2 * time.Second); code != 4403 {
-			t.Fatalf("key stream closed with %d", code)
-		}
-	})
-	t.Run("DeactivatedUsersStreamIsClosedWith4401", func(t *testing.T) {
-		if r := in.Do(t, http.MethodDelete, "/api/v1/iam/users/"+sec.ID, admin, nil); r.Status >= 300 {
-			t.Fatalf("deactivate: %d %s", r.Status, r.Body)
-		}
-		if code := userStream.Closed(2 * time.Second); code != 4401 {
-			t.Fatalf("deactivated user's stream closed with %d", code)
-		}
-	})
-	t.Run("StreamClosesWhenTheTokenExpires", func(t *testing.T) {
-		viewer := createUser(t, in, admin, "exp-ws@astra.test", "viewer")
-		soon, _, err := in.Running.Signer.IssueAt(auth.Principal{Subject: viewer.ID, TenantID: viewer.TenantID, Role: "viewer",
-			Permissions: []string{"trust:read"}}, time.Now().Add(-auth.AccessTTL+2*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := in.DialWS(t, soon)
-		w.Subscribe("", "trust.*")
-		if code := w.Closed(8 * time.Second); code != 4401 {
-			t.Fatalf("expired token's stream closed with %d", code)
-		}
-	})
+	}
+	// The key (iam:read only) can read nothing any more: closed with 4403.
+	if code := keyStream.Closed(2 * time.Second); code != 4403 {
+		t.Fatalf("key stream closed with %d", code)
+	}
+	// A deactivated user's stream is closed with 4401.
+	if r := in.Do(t, http.MethodDelete, "/api/v1/iam/users/"+sec.ID, admin, nil); r.Status >= 300 {
+		t.Fatalf("deactivate: %d %s", r.Status, r.Body)
+	}
+	if code := userStream.Closed(2 * time.Second); code != 4401 {
+		t.Fatalf("deactivated user's stream closed with %d", code)
+	}
+}
+
+// TestStream_ClosesWhenTheTokenExpires: a stream ends with 4401 when its
+// access token expires.
+func TestStream_ClosesWhenTheTokenExpires(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	viewer := createUser(t, in, admin, "exp-ws@astra.test", "viewer")
+	soon, _, err := in.Running.Signer.IssueAt(auth.Principal{Subject: viewer.ID, TenantID: viewer.TenantID, Role: "viewer",
+		Permissions: []string{"trust:read"}}, time.Now().Add(-auth.AccessTTL+2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := in.DialWS(t, soon)
+	w.Subscribe("", "trust.*")
+	if code := w.Closed(8 * time.Second); code != 4401 {
+		t.Fatalf("expired token's stream closed with %d", code)
+	}
 }
 
 // TestStream_Caps: at most 64 channel patterns per connection and 16
