@@ -12,9 +12,11 @@ func TestIntersect_NarrowsToTheLowerLevelPerModule(t *testing.T) {
 		want []string
 	}{
 		{"owner demoted to reader", []string{"gateway:read", "gateway:write"}, []string{"gateway:read"}, []string{"gateway:read"}},
-		{"write-only scope of a reader", []string{"gateway:write"}, []string{"gateway:read"}, []string{"gateway:read"}},
+		{"write-only scope of a reader reads nothing", []string{"gateway:write"}, []string{"gateway:read"}, nil},
+		{"admin scope of a reader reads", []string{"gateway:admin"}, []string{"gateway:read"}, []string{"gateway:read"}},
 		{"owner lost the module", []string{"iam:read", "gateway:write"}, []string{"gateway:admin"}, []string{"gateway:write"}},
 		{"admin owner keeps scopes", []string{"iam:read", "iam:write"}, []string{"iam:admin"}, []string{"iam:read", "iam:write"}},
+		{"admin in both stays admin", []string{"iam:admin"}, []string{"iam:admin"}, []string{"iam:admin", "iam:read", "iam:write"}},
 		{"nothing in common", []string{"iam:read"}, []string{"risk:read"}, nil},
 	}
 	for _, c := range cases {
@@ -23,6 +25,15 @@ func TestIntersect_NarrowsToTheLowerLevelPerModule(t *testing.T) {
 				t.Fatalf("Intersect(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
 			}
 		})
+	}
+}
+
+func TestHas_AdminImpliesAllWriteDoesNotImplyRead(t *testing.T) {
+	if Has([]string{"gateway:write"}, "gateway:read") {
+		t.Fatal("gateway:write grants gateway:read")
+	}
+	if !Has([]string{"gateway:admin"}, "gateway:read") || !Has([]string{"gateway:admin"}, "gateway:write") {
+		t.Fatal("admin must imply read and write")
 	}
 }
 
