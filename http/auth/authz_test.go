@@ -179,3 +179,20 @@ func TestPostgresDown_AnswersServiceUnavailableNotACredentialError(t *testing.T)
 		}
 	}
 }
+
+// TestWriteAlone_DoesNotReadOthersRecords: a key that sends gateway traffic
+// (gateway:write) does not read the request log of everybody else.
+func TestWriteAlone_DoesNotReadOthersRecords(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	app := createKey(t, in, admin, "gateway:write")
+	chat := map[string]any{"provider": "mock", "model": "mock-small", "messages": []map[string]string{{"role": "user", "content": "what is two plus two"}}}
+	wantStatus(t, "app key sends traffic", in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", app, chat), http.StatusOK, "")
+	wantStatus(t, "admin sends traffic", in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, chat), http.StatusOK, "")
+	for _, path := range []string{"/api/v1/gateway/requests", "/api/v1/gateway/requests/export", "/api/v1/gateway/requests/stats", "/api/v1/gateway/usage"} {
+		wantStatus(t, "app key reads "+path, in.DoRaw(t, http.MethodGet, path, app, nil), http.StatusForbidden, "AUTH-006")
+	}
+	// Nor can it mint itself a reading key.
+	wantStatus(t, "app key mints a reader", in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", app, map[string]any{"name": "r", "permissions": []string{"gateway:read"}}),
+		http.StatusForbidden, "")
+}
