@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/astrabastion/astra/testkit"
@@ -177,6 +179,15 @@ func TestPostgresDown_AnswersServiceUnavailableNotACredentialError(t *testing.T)
 		if r.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: no Retry-After", c.what)
 		}
+	}
+	// The live stream says the same: try again later, not "invalid token".
+	w := in.DialWSRaw(t)
+	w.Send(map[string]any{"type": "authenticate", "token": key})
+	if m := w.Next(10 * time.Second); m["type"] != "error" || m["code"] != "SYS-002" {
+		t.Errorf("live stream with Postgres down: %v", m)
+	}
+	if code := w.Closed(5 * time.Second); code != websocket.StatusTryAgainLater {
+		t.Errorf("live stream with Postgres down closed with %d", code)
 	}
 }
 
