@@ -224,3 +224,32 @@ func TestStream_Caps(t *testing.T) {
 		in.DialWS(t, admin)
 	})
 }
+
+// TestStream_DemotedPlatformAdminLeavesOtherTenants: a platform administrator
+// reading another tenant's stream is closed with 4403 once demoted, and no
+// longer acts in that tenant over HTTP either.
+func TestStream_DemotedPlatformAdminLeavesOtherTenants(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	other, _ := in.NewTenant(t, admin, "Elsewhere")
+	pa := createUser(t, in, admin, "pa2@astra.test", "platform_admin")
+	token := in.Login(t, "pa2@astra.test", password)
+	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusOK {
+		t.Fatalf("platform admin in another tenant: %d %s", r.Status, r.Body)
+	}
+	w := in.DialWSRaw(t)
+	w.Send(map[string]any{"type": "authenticate", "token": token, "tenant_id": other})
+	if m := w.Next(5 * time.Second); m["type"] != "authenticated" {
+		t.Fatalf("authenticate in another tenant: %v", m)
+	}
+	w.Subscribe("", "iam.*")
+
+	patchRole(t, in, admin, pa.ID, "security_admin")
+
+	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusForbidden {
+		t.Fatalf("demoted platform admin in another tenant: %d %s", r.Status, r.Body)
+	}
+	if code := w.Closed(2 * time.Second); code != 4403 {
+		t.Fatalf("demoted platform admin's stream of another tenant closed with %d", code)
+	}
+}

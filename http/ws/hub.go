@@ -341,6 +341,11 @@ func (h *Hub) reauthorize(s *subscriber) {
 		s.dropLocked(StatusUnauthenticated, "credential no longer valid")
 		return
 	}
+	if s.principal.ActingTenant != s.principal.TenantID && auth.ResolveTenant(p, s.principal.ActingTenant) != nil {
+		// A platform administrator demoted while reading another tenant.
+		s.dropLocked(StatusForbidden, "permission revoked: may no longer act in this tenant")
+		return
+	}
 	s.perms = p.Permissions
 	if !readsAnything(s.perms) {
 		s.dropLocked(StatusForbidden, "permission revoked: nothing left to read")
