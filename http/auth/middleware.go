@@ -119,7 +119,7 @@ func (a *Authenticator) Effective(ctx context.Context, base *Principal) (*Princi
 	if !acc.Active || (p.Kind != "api_key" && acc.TenantID != p.TenantID) {
 		return nil, invalid
 	}
-	if !iam.Subset(p.Permissions, acc.Permissions) {
+	if !acc.Grants(p.Permissions) {
 		p.Permissions = iam.Intersect(p.Permissions, acc.Permissions)
 	}
 	if p.Kind != "api_key" && !slices.Contains(acc.Roles, p.Role) && len(acc.Roles) > 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 )
 
@@ -27,6 +28,22 @@ type UserAccess struct {
 	Roles       []string // primary first
 	Active      bool     // false: deactivated, erased or unknown
 	Permissions []string
+	// granted is Permissions expanded to every concrete grant (admin carries
+	// write and read), filled once per cache entry for the hot path.
+	granted map[string]bool
+}
+
+// Grants reports whether the user holds every one of perms (see iam.Has).
+func (a UserAccess) Grants(perms []string) bool {
+	if a.granted == nil {
+		return iam.Subset(perms, a.Permissions)
+	}
+	for _, p := range perms {
+		if !a.granted[p] {
+			return false
+		}
+	}
+	return true
 }
 
 // Principals caches every user's current access in memory, so that a token or
@@ -77,6 +94,10 @@ func (p *Principals) Access(ctx context.Context, userID string) (UserAccess, err
 	a, err := p.Resolve(ctx, userID)
 	if err != nil {
 		return UserAccess{}, err
+	}
+	a.granted = map[string]bool{}
+	for _, perm := range iam.Intersect(a.Permissions, a.Permissions) {
+		a.granted[perm] = true
 	}
 	p.mu.Lock()
 	if p.epoch == epoch {
