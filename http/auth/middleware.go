@@ -116,7 +116,13 @@ func (a *Authenticator) Effective(ctx context.Context, base *Principal) (*Princi
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if !acc.Active || (p.Kind != "api_key" && acc.TenantID != p.TenantID) {
+	if !acc.Active {
+		return nil, invalid
+	}
+	// A token acts for a user of its own tenant; a key minted in another
+	// tenant (by a platform administrator acting there) works only while its
+	// owner still may act there.
+	if acc.TenantID != p.TenantID && (p.Kind != "api_key" || !slices.Contains(acc.Roles, iam.RolePlatformAdmin)) {
 		return nil, invalid
 	}
 	if !acc.Grants(p.Permissions) {

@@ -237,6 +237,17 @@ func TestStream_DemotedPlatformAdminLeavesOtherTenants(t *testing.T) {
 	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusOK {
 		t.Fatalf("platform admin in another tenant: %d %s", r.Status, r.Body)
 	}
+	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": "there", "permissions": []string{"iam:read"}}, "X-Tenant-ID", other)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("key in another tenant: %d %s", r.Status, r.Body)
+	}
+	var issued struct {
+		Key string `json:"key"`
+	}
+	r.Data(t, &issued)
+	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", issued.Key, nil); r.Status != http.StatusOK {
+		t.Fatalf("platform admin's key in another tenant: %d %s", r.Status, r.Body)
+	}
 	w := in.DialWSRaw(t)
 	w.Send(map[string]any{"type": "authenticate", "token": token, "tenant_id": other})
 	if m := w.Next(5 * time.Second); m["type"] != "authenticated" {
@@ -248,6 +259,9 @@ func TestStream_DemotedPlatformAdminLeavesOtherTenants(t *testing.T) {
 
 	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusForbidden {
 		t.Fatalf("demoted platform admin in another tenant: %d %s", r.Status, r.Body)
+	}
+	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", issued.Key, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("demoted platform admin's key in another tenant: %d %s", r.Status, r.Body)
 	}
 	if code := w.Closed(2 * time.Second); code != 4403 {
 		t.Fatalf("demoted platform admin's stream of another tenant closed with %d", code)
