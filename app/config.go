@@ -72,6 +72,11 @@ type Config struct {
 	RateLimitAnon       int           `env:"ASTRA_RATE_LIMIT_ANON_PER_MINUTE" envDefault:"600"`
 	RateLimitWindow     time.Duration `env:"ASTRA_RATE_LIMIT_WINDOW" envDefault:"1m"`
 	RateLimitSettingTTL time.Duration `env:"ASTRA_RATE_LIMIT_SETTINGS_TTL" envDefault:"5s"`
+
+	// The live stream's caps: channel patterns per connection, and open
+	// connections per principal (a user or an API key) on one instance.
+	WSMaxPatterns                int `env:"ASTRA_WS_MAX_PATTERNS" envDefault:"64"`
+	WSMaxConnectionsPerPrincipal int `env:"ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL" envDefault:"16"`
 }
 
 // LoadConfig reads the configuration from the environment.
@@ -95,6 +100,9 @@ func LoadConfig() (Config, error) {
 	}
 	if c.RateLimitWindow < 100*time.Millisecond || c.RateLimitWindow > time.Hour {
 		return c, fmt.Errorf("config: ASTRA_RATE_LIMIT_WINDOW must be between 100ms and 1h")
+	}
+	if c.WSMaxPatterns < 1 || c.WSMaxConnectionsPerPrincipal < 1 {
+		return c, fmt.Errorf("config: ASTRA_WS_MAX_PATTERNS and ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL must be at least 1")
 	}
 	if c.RateLimitSettingTTL < 0 {
 		return c, fmt.Errorf("config: ASTRA_RATE_LIMIT_SETTINGS_TTL must not be negative")

@@ -103,10 +103,22 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return fmt.Errorf("revocations: %w", err)
 	}
 	queries := &rmiam.Queries{Runner: st.Runner}
-	authn := &auth.Authenticator{Signer: signer, Revocations: revocations}
+	// What a user may do now: every credential is narrowed to it on every
+	// request, from memory kept current by this process's own commits (before
+	// they answer) and by notifications from the other instances.
+	principals := &auth.Principals{Pool: st.Pool, Resolve: func(ctx context.Context, userID string) (auth.UserAccess, error) {
+		a, err := commands.CurrentAccess(ctx, userID)
+		return auth.UserAccess{TenantID: a.TenantID, Roles: a.Roles, Active: a.Active, Permissions: a.Permissions}, err
+	}}
+	authn := &auth.Authenticator{Signer: signer, Revocations: revocations, Principals: principals}
 	authn.APIKeys = (&httpiam.KeyResolver{Queries: queries, Revocations: revocations}).Resolve
 	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
+	hub.SetCaps(cfg.WSMaxPatterns, cfg.WSMaxConnectionsPerPrincipal)
 	revocations.OnRevoked = hub.Revoke
+	revocations.OnNotice = principals.Notice
+	revocations.OnResync = principals.Flush
+	principals.OnChanged = hub.Reauthorize
+	st.Store.Observe(principals.Observe)
 	commands.OnRevoked = revocations.Revoke
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {

@@ -44,6 +44,9 @@ type Store struct {
 	// relay is this process's relay (AttachRelay): while it leads, commits
 	// wake it directly instead of through a NOTIFY.
 	relay atomic.Pointer[Relay]
+	// observers see every append this process committed, before Append
+	// returns (see Observe).
+	observers atomic.Pointer[[]func([]Event)]
 
 	appendLatency prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -229,7 +232,32 @@ func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends
 	// truthfully whether the events were recorded.
 	res := <-req.result
 	s.appendLatency.Observe(time.Since(start).Seconds())
+	if res.err == nil && len(res.events) > 0 {
+		if obs := s.observers.Load(); obs != nil {
+			for _, fn := range *obs {
+				fn(res.events)
+			}
+		}
+	}
 	return res.events, res.err
+}
+
+// Observe registers fn to see the events of every append this process
+// commits, after the commit and before Append returns: a security change
+// (a revocation, a demotion) takes effect on this instance before the write
+// that made it answers. fn runs on the appender's goroutine and must be quick.
+func (s *Store) Observe(fn func([]Event)) {
+	for {
+		old := s.observers.Load()
+		var next []func([]Event)
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, fn)
+		if s.observers.CompareAndSwap(old, &next) {
+			return
+		}
+	}
 }
 
 func (s *Store) commitLoop() {

@@ -91,20 +91,18 @@ func PermissionsOf(role string) []string {
 	return out
 }
 
-// Has reports whether perms grants want. Admin implies write implies read.
+// Has reports whether perms grants want. Admin implies write and read; write
+// does not imply read (need to know: a key that sends gateway traffic does not
+// read everybody's request log), so roles that read and write grant both.
 func Has(perms []string, want string) bool {
 	for _, p := range perms {
 		if p == want {
 			return true
 		}
 	}
-	module, level := splitPermission(want)
+	module, _ := splitPermission(want)
 	for _, p := range perms {
-		m, l := splitPermission(p)
-		if m != module {
-			continue
-		}
-		if l == Admin || (l == Write && level == Read) {
+		if m, l := splitPermission(p); m == module && l == Admin {
 			return true
 		}
 	}

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -34,22 +36,51 @@ const APIKeyPrefix = "ab_live_"
 type Authenticator struct {
 	Signer      *Signer
 	Revocations *Revocations
-	// APIKeys resolves an API key; nil disables API keys.
+	// APIKeys resolves an API key into its own grants (the key's scopes, its
+	// Owner); nil disables API keys. It returns ErrAPIKeyInvalid for a key that
+	// does not work and any other error when it could not tell.
 	APIKeys func(ctx context.Context, key string) (*Principal, error)
+	// Principals knows what every user may do now; a credential never grants
+	// more than its user (an API key's owner) holds at the time of the request.
+	// nil trusts the credential's own grants (tests of the token layer only).
+	Principals *Principals
 }
 
-// ErrAPIKeyInvalid reports an unknown, revoked or expired API key.
-var ErrAPIKeyInvalid = errors.New("auth: api key invalid")
+// Errors of authentication besides the token's own.
+var (
+	// ErrAPIKeyInvalid reports an unknown, revoked or expired API key, or one
+	// whose owner is no longer active.
+	ErrAPIKeyInvalid = errors.New("auth: api key invalid")
+	// ErrPrincipalInactive reports a token of a deactivated, erased or unknown user.
+	ErrPrincipalInactive = errors.New("auth: principal no longer active")
+	// ErrUnavailable reports that a credential could not be checked because a
+	// dependency (Postgres) is unavailable: never a verdict on the credential.
+	ErrUnavailable = errors.New("auth: credential store unavailable")
+)
 
-// Principal resolves a credential (a bearer token or an API key) into a principal.
+// Principal resolves a credential (a bearer token or an API key) into a
+// principal with the permissions it holds now.
 func (a *Authenticator) Principal(ctx context.Context, credential string) (*Principal, error) {
+	base, err := a.Identify(ctx, credential)
+	if err != nil {
+		return nil, err
+	}
+	return a.Effective(ctx, base)
+}
+
+// Identify resolves a credential into a principal carrying the credential's
+// own grants (a token's claims, an API key's scopes); Effective narrows them.
+func (a *Authenticator) Identify(ctx context.Context, credential string) (*Principal, error) {
 	if strings.HasPrefix(credential, APIKeyPrefix) {
 		if a.APIKeys == nil {
 			return nil, ErrAPIKeyInvalid
 		}
 		p, err := a.APIKeys(ctx, credential)
-		if err != nil || p == nil {
+		switch {
+		case errors.Is(err, ErrAPIKeyInvalid) || (err == nil && p == nil):
 			return nil, ErrAPIKeyInvalid
+		case err != nil:
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		return p, nil
 	}
@@ -61,6 +92,46 @@ func (a *Authenticator) Principal(ctx context.Context, credential string) (*Prin
 		return nil, ErrSessionRevoked
 	}
 	return p, nil
+}
+
+// Effective narrows a principal from Identify to what its user holds now:
+// permissions are the intersection of the credential's grants and the user's
+// current permissions, the role is one the user still holds, and a principal
+// whose user is deactivated or gone fails. It answers from memory (see
+// Principals) except for the first request of a user after a change.
+func (a *Authenticator) Effective(ctx context.Context, base *Principal) (*Principal, error) {
+	p := *base
+	p.Permissions = slices.Clone(base.Permissions)
+	if a.Principals == nil {
+		return &p, nil
+	}
+	user, invalid := p.Subject, ErrPrincipalInactive
+	if p.Kind == "api_key" {
+		user, invalid = p.Owner, ErrAPIKeyInvalid
+	}
+	if user == "" {
+		return nil, invalid
+	}
+	acc, err := a.Principals.Access(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if !acc.Active {
+		return nil, invalid
+	}
+	// A token acts for a user of its own tenant; a key minted in another
+	// tenant (by a platform administrator acting there) works only while its
+	// owner still may act there.
+	if acc.TenantID != p.TenantID && (p.Kind != "api_key" || !slices.Contains(acc.Roles, iam.RolePlatformAdmin)) {
+		return nil, invalid
+	}
+	if !acc.Grants(p.Permissions) {
+		p.Permissions = iam.Intersect(p.Permissions, acc.Permissions)
+	}
+	if p.Kind != "api_key" && !slices.Contains(acc.Roles, p.Role) && len(acc.Roles) > 0 {
+		p.Role = acc.Roles[0]
+	}
+	return &p, nil
 }
 
 // ErrSessionRevoked reports a token of a revoked session.
@@ -96,6 +167,11 @@ func (a *Authenticator) Authenticate() echo.MiddlewareFunc {
 					WithHeader("WWW-Authenticate", `Bearer realm="astra", error="invalid_token"`)
 			case errors.Is(err, ErrAPIKeyInvalid):
 				return platform.Problem("AUTH-002", "The API key is unknown, revoked or expired.")
+			case errors.Is(err, ErrPrincipalInactive):
+				return platform.Problem("AUTH-002", "The account of this token is no longer active.").
+					WithHeader("WWW-Authenticate", `Bearer realm="astra", error="invalid_token"`)
+			case errors.Is(err, ErrUnavailable):
+				return platform.Unavailable("The credential cannot be checked right now; retry shortly.")
 			case err != nil:
 				return platform.Problem("AUTH-002", "The access token is not valid.").
 					WithHeader("WWW-Authenticate", `Bearer realm="astra", error="invalid_token"`)

@@ -21,6 +21,12 @@ type Revocations struct {
 	revoked map[string]bool // "session:<id>", "apikey:<key id>", "apikeysecret:<secret id>"
 	// OnRevoked, when set, is told of each new revocation (caches drop entries).
 	OnRevoked func(kind, id string)
+	// OnNotice, when set, sees every notification first and reports whether
+	// it handled it (principals' access changes travel on the same channel).
+	OnNotice func(kind, id string) bool
+	// OnResync, when set, is called when the listener reconnected: whatever
+	// was notified while it was away has been missed.
+	OnResync func()
 }
 
 // LoadRevocations reads every revocation recorded in the ledger.
@@ -79,6 +85,7 @@ func (r *Revocations) Revoked(kind, id string) bool {
 
 // Listen applies revocation notifications until ctx ends.
 func (r *Revocations) Listen(ctx context.Context, pool *pgxpool.Pool) {
+	first := true
 	for ctx.Err() == nil {
 		conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 		if err != nil {
@@ -86,16 +93,45 @@ func (r *Revocations) Listen(ctx context.Context, pool *pgxpool.Pool) {
 			continue
 		}
 		if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err == nil {
+			if !first {
+				r.resync(ctx, pool)
+			}
+			first = false
 			for {
 				n, err := conn.WaitForNotification(ctx)
 				if err != nil {
 					break
 				}
 				if kind, id, ok := strings.Cut(n.Payload, ":"); ok {
+					if r.OnNotice != nil && r.OnNotice(kind, id) {
+						continue
+					}
 					r.Revoke(kind, id)
 				}
 			}
 		}
 		conn.Close(context.Background())
+	}
+}
+
+// resync catches up with what was notified while the listener was away: the
+// revocations recorded meanwhile, and (OnResync) every cached access.
+func (r *Revocations) resync(ctx context.Context, pool *pgxpool.Pool) {
+	if fresh, err := LoadRevocations(ctx, pool); err == nil {
+		fresh.mu.RLock()
+		var missed []string
+		for k := range fresh.revoked {
+			if kind, id, _ := strings.Cut(k, ":"); !r.Revoked(kind, id) {
+				missed = append(missed, k)
+			}
+		}
+		fresh.mu.RUnlock()
+		for _, k := range missed {
+			kind, id, _ := strings.Cut(k, ":")
+			r.Revoke(kind, id)
+		}
+	}
+	if r.OnResync != nil {
+		r.OnResync()
 	}
 }

@@ -41,6 +41,11 @@ type Principal struct {
 	ActingTenant string
 	// RateLimitPerMinute is an API key's own budget (0: only the tenant's applies).
 	RateLimitPerMinute int
+	// Owner is the user whose current access bounds an API key (empty for tokens,
+	// whose Subject is that user).
+	Owner string
+	// ExpiresAt is when the credential stops working (zero: never).
+	ExpiresAt time.Time
 }
 
 // Claims are the JWT claims of an access token.
@@ -222,7 +227,7 @@ func (s *Signer) verify(token string) (*Principal, time.Time, error) {
 		return nil, time.Time{}, ErrTokenInvalid
 	}
 	return &Principal{Subject: claims.Subject, TenantID: claims.TenantID, Role: claims.Role, Permissions: claims.Permissions,
-		SessionID: claims.SessionID, Kind: "user", ActingTenant: claims.TenantID}, claims.ExpiresAt.Time, nil
+		SessionID: claims.SessionID, Kind: "user", ActingTenant: claims.TenantID, ExpiresAt: claims.ExpiresAt.Time}, claims.ExpiresAt.Time, nil
 }
 
 // JWK is one public key in a JWKS.

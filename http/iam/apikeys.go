@@ -212,7 +212,10 @@ func (r *KeyResolver) Resolve(ctx context.Context, key string) (*auth.Principal,
 		}
 		ck = cachedKey{keyID: k.ID, secretID: k.SecretID, expires: k.ExpiresAt, until: now.Add(r.ttl()),
 			p: auth.Principal{Subject: k.ID, TenantID: k.TenantID, ActingTenant: k.TenantID, Role: "api_key", Kind: "api_key",
-				Permissions: k.Permissions, RateLimitPerMinute: k.RateLimitPerMinute}}
+				Permissions: k.Permissions, RateLimitPerMinute: k.RateLimitPerMinute, Owner: k.OwnerID}}
+		if k.ExpiresAt != nil {
+			ck.p.ExpiresAt = *k.ExpiresAt
+		}
 		r.mu.Lock()
 		r.cache[hash] = ck
 		r.mu.Unlock()

@@ -113,6 +113,8 @@ var Catalogue = map[string]CatalogueEntry{
 
 	// Rate limiting.
 	"RATE-001": {http.StatusTooManyRequests, "Rate limit exceeded", "Too many requests; wait for the number of seconds in Retry-After."},
+	"RATE-002": {http.StatusTooManyRequests, "Too many live-stream channels", "A live-stream connection holds at most ASTRA_WS_MAX_PATTERNS channel patterns (64 by default); the subscription was refused, unsubscribe from others first."},
+	"RATE-003": {http.StatusTooManyRequests, "Too many live-stream connections", "A principal (a user or an API key) holds at most ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL open live-stream connections per instance (16 by default); the connection is closed with 4429."},
 
 	// System.
 	"SYS-001": {http.StatusInternalServerError, "Internal error", "An unexpected server error; quote the request_id when reporting it."},

@@ -157,9 +157,13 @@ func toProblem(err error) *Error {
 	if errors.As(err, &mbe) {
 		return Problem("VAL-004", fmt.Sprintf("The request body exceeds %d bytes.", mbe.Limit))
 	}
+	if DependencyUnavailable(err) {
+		// Postgres is down or refuses connections: transient, retry later.
+		return Unavailable("A dependency is unavailable; retry shortly.")
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// A timeout or a client that went away: transient, not a bug.
-		return Problem("SYS-002", "The request timed out or was cancelled.")
+		return Problem("SYS-002", "The request timed out or was cancelled.").WithHeader(RetryAfterHeader, UnavailableRetryAfter)
 	}
 	return Problem("SYS-001", genericInternalDetail)
 }

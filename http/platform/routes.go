@@ -46,13 +46,15 @@ type Param struct {
 }
 
 // defaultErrorStatuses are documented for every operation: any route can
-// reject input, authentication, authorisation or rate, or fail.
+// reject input, authentication, authorisation or rate, or fail, or lose a
+// dependency (503 SYS-002 with Retry-After, e.g. Postgres down).
 var defaultErrorStatuses = []int{
 	http.StatusBadRequest,
 	http.StatusUnauthorized,
 	http.StatusForbidden,
 	http.StatusTooManyRequests,
 	http.StatusInternalServerError,
+	http.StatusServiceUnavailable,
 }
 
 // Registry holds the product's route declarations.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -35,6 +36,8 @@ type serverMessage struct {
 	TenantID string   `json:"tenant_id,omitempty"`
 	Subject  string   `json:"subject,omitempty"`
 	Replayed int      `json:"replayed,omitempty"`
+	// Denied lists the requested channels the principal may not read.
+	Denied []Denial `json:"denied,omitempty"`
 }
 
 const (
@@ -46,6 +49,14 @@ const (
 	StatusUnauthenticated websocket.StatusCode = 4401
 	// StatusSlowConsumer closes a subscriber that fell behind.
 	StatusSlowConsumer websocket.StatusCode = 4408
+	// StatusForbidden closes a stream whose principal can no longer read
+	// anything (its permissions were taken away while it was open).
+	StatusForbidden websocket.StatusCode = 4403
+	// StatusTooManyConnections closes a connection beyond the principal's cap.
+	StatusTooManyConnections websocket.StatusCode = 4429
+	// StatusExpired closes a stream when its credential expires (the same
+	// code as a failed authentication: authenticate again).
+	StatusExpired = StatusUnauthenticated
 )
 
 // SendBuffer bounds the kernel's send buffer of a stream connection, so that
@@ -96,19 +107,38 @@ func (h *Hub) Handler(c echo.Context) error {
 func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p, err := h.authenticate(ctx, conn)
+	base, p, err := h.authenticate(ctx, conn)
+	if errors.Is(err, errAuthUnavailable) {
+		_ = writeJSON(ctx, conn, serverMessage{Type: "error", Code: "SYS-002", Message: err.Error()})
+		conn.Close(websocket.StatusTryAgainLater, "try again later")
+		return
+	}
 	if err != nil {
 		_ = writeJSON(ctx, conn, serverMessage{Type: "error", Code: "AUTH-002", Message: err.Error()})
 		conn.Close(StatusUnauthenticated, "authentication failed")
 		return
 	}
 	queue, _ := h.Limits()
-	s := &subscriber{principal: p, out: make(chan []byte, queue), drop: make(chan struct{})}
+	s := &subscriber{principal: p, base: base, perms: p.Permissions, out: make(chan []byte, queue), drop: make(chan struct{})}
+	if !h.add(s) {
+		_, maxConns := h.Caps()
+		_ = writeJSON(ctx, conn, serverMessage{Type: "error", Code: "RATE-003",
+			Message: fmt.Sprintf("at most %d live-stream connections per principal", maxConns)})
+		conn.Close(StatusTooManyConnections, "too many connections")
+		return
+	}
+	defer h.remove(s)
+	if !p.ExpiresAt.IsZero() {
+		// The stream ends when its credential does.
+		s.expiry = time.AfterFunc(time.Until(p.ExpiresAt), func() {
+			s.mu.Lock()
+			s.dropLocked(StatusExpired, "credential expired")
+			s.mu.Unlock()
+		})
+	}
 	if err := writeJSON(ctx, conn, serverMessage{Type: "authenticated", TenantID: p.ActingTenant, Subject: p.Subject}); err != nil {
 		return
 	}
-	h.add(s)
-	defer h.remove(s)
 
 	// Writer: the only goroutine that writes events to the socket.
 	writerDone := make(chan struct{})
@@ -116,12 +146,8 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		defer close(writerDone)
 		closeDropped := func() {
 			s.mu.Lock()
-			reason := s.reason
+			code, reason := s.code, s.reason
 			s.mu.Unlock()
-			code := StatusSlowConsumer
-			if reason == "credential revoked" {
-				code = StatusUnauthenticated
-			}
 			conn.Close(code, reason)
 			cancel()
 		}
@@ -172,8 +198,11 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		case "subscribe":
 			if err := h.subscribe(ctx, s, msg); err != nil {
 				code := "VAL-001"
-				if errors.Is(err, errUnavailable) {
+				switch {
+				case errors.Is(err, errUnavailable):
 					code = "SYS-002" // the broker: retry with backoff
+				case errors.Is(err, errTooManyPatterns):
+					code = "RATE-002"
 				}
 				h.reply(s, serverMessage{Type: "error", Code: code, Message: err.Error()})
 			}
@@ -204,26 +233,42 @@ func (h *Hub) reply(s *subscriber, m serverMessage) {
 	}
 }
 
-func (h *Hub) authenticate(ctx context.Context, conn *websocket.Conn) (*auth.Principal, error) {
+// errAuthUnavailable answers an authentication that could not be checked.
+var errAuthUnavailable = errors.New("the credential cannot be checked right now; retry shortly")
+
+// authenticate reads the first message and returns the credential's own
+// principal (base, re-narrowed whenever the principal's access changes) and
+// what it may do now.
+func (h *Hub) authenticate(ctx context.Context, conn *websocket.Conn) (base, p *auth.Principal, err error) {
 	actx, cancel := context.WithTimeout(ctx, authTimeout)
 	defer cancel()
 	_, data, err := conn.Read(actx)
 	if err != nil {
-		return nil, errors.New("expected an authenticate message")
+		return nil, nil, errors.New("expected an authenticate message")
 	}
 	var msg clientMessage
 	if err := json.Unmarshal(data, &msg); err != nil || msg.Type != "authenticate" || msg.Token == "" {
-		return nil, errors.New(`the first message must be {"type":"authenticate","token":…}`)
+		return nil, nil, errors.New(`the first message must be {"type":"authenticate","token":…}`)
 	}
-	p, err := h.Auth.Principal(ctx, msg.Token)
+	base, err = h.Auth.Identify(ctx, msg.Token)
+	if err == nil {
+		p, err = h.Auth.Effective(ctx, base)
+	}
+	if errors.Is(err, auth.ErrUnavailable) {
+		return nil, nil, errAuthUnavailable
+	}
 	if err != nil || p == nil {
-		return nil, errors.New("invalid or expired token")
+		return nil, nil, errors.New("invalid or expired token")
 	}
 	if err := auth.ResolveTenant(p, msg.TenantID); err != nil {
-		return nil, errors.New("tenant does not match the token")
+		return nil, nil, errors.New("tenant does not match the token")
 	}
-	return p, nil
+	base.ActingTenant = p.ActingTenant
+	return base, p, nil
 }
+
+// errTooManyPatterns refuses a subscription beyond the connection's cap.
+var errTooManyPatterns = errors.New("too many channel patterns")
 
 func validPattern(p string) bool {
 	if p == "*" {
@@ -252,6 +297,32 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 			return errors.New("channels: invalid channel " + c)
 		}
 	}
+	// Need to know: each pattern must match channels whose events the
+	// principal may read; the others are refused in the reply.
+	var accepted []string
+	var denied []Denial
+	s.mu.Lock()
+	for _, c := range msg.Channels {
+		if d, ok := access(s.perms, c); ok {
+			accepted = append(accepted, c)
+		} else {
+			denied = append(denied, d)
+		}
+	}
+	maxPatterns, _ := h.Caps()
+	total := len(union(s.patterns, accepted))
+	s.mu.Unlock()
+	if total > maxPatterns {
+		return fmt.Errorf("%w: at most %d channel patterns per connection", errTooManyPatterns, maxPatterns)
+	}
+	if len(accepted) == 0 {
+		s.mu.Lock()
+		pats := append([]string{}, s.patterns...)
+		s.mu.Unlock()
+		h.reply(s, serverMessage{Type: "subscribed", Channels: pats, Denied: denied})
+		return nil
+	}
+	msg.Channels = accepted
 	var after int64
 	if msg.Since != "" {
 		id, err := uuid.Parse(msg.Since)
@@ -273,7 +344,7 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 		s.catchingUp = true
 	}
 	s.mu.Unlock()
-	h.reply(s, serverMessage{Type: "subscribed", Channels: pats})
+	h.reply(s, serverMessage{Type: "subscribed", Channels: pats, Denied: denied})
 	if msg.Since == "" {
 		return nil
 	}
@@ -287,7 +358,7 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 		for i := range evs {
 			ev := &evs[i]
 			last = ev.Position
-			if !s.wants(ev.TenantID, ev.Module(), ev.Channel()) {
+			if !s.wants(ev.TenantID, moduleOf(ev), ev.Channel()) {
 				continue
 			}
 			select {

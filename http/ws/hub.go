@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -42,6 +44,9 @@ type Hub struct {
 	subs map[*subscriber]struct{}
 
 	queueLimit, sendLimit atomic.Int64 // see Limits
+	// maxPatterns and maxConns cap the patterns of one connection and the
+	// connections of one principal (see SetCaps).
+	maxPatterns, maxConns atomic.Int64
 
 	feed  feed
 	ready chan struct{} // closed once Run has configured the feed
@@ -89,6 +94,33 @@ func (h *Hub) Limits() (queue, sendBuffer int) {
 func (h *Hub) SetLimits(queue, sendBuffer int) {
 	h.queueLimit.Store(int64(queue))
 	h.sendLimit.Store(int64(sendBuffer))
+}
+
+// Default caps of the live stream (ASTRA_WS_MAX_PATTERNS,
+// ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL).
+const (
+	DefaultMaxPatterns                = 64
+	DefaultMaxConnectionsPerPrincipal = 16
+)
+
+// SetCaps sets how many channel patterns one connection may hold and how many
+// connections one principal (a user, or an API key) may hold open on this
+// instance; zero restores a default.
+func (h *Hub) SetCaps(patterns, connections int) {
+	h.maxPatterns.Store(int64(patterns))
+	h.maxConns.Store(int64(connections))
+}
+
+// Caps returns the caps in force (see SetCaps).
+func (h *Hub) Caps() (patterns, connections int) {
+	patterns, connections = int(h.maxPatterns.Load()), int(h.maxConns.Load())
+	if patterns <= 0 {
+		patterns = DefaultMaxPatterns
+	}
+	if connections <= 0 {
+		connections = DefaultMaxConnectionsPerPrincipal
+	}
+	return patterns, connections
 }
 
 // Feeding reports whether the hub consumes the topics: from the first
@@ -169,7 +201,7 @@ func (h *Hub) listened() bool {
 // Broadcast delivers one event to every matching subscriber.
 func (h *Hub) Broadcast(ctx context.Context, ev *eventstore.Event) {
 	channel := ev.Channel()
-	module := ev.Module()
+	module := moduleOf(ev)
 	var payload []byte
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -192,7 +224,7 @@ func (h *Hub) offer(s *subscriber, pos int64, payload []byte) {
 	}
 	if s.catchingUp {
 		if len(s.pending) >= maxPending {
-			s.dropLocked("slow consumer: too many events while catching up")
+			s.dropLocked(StatusSlowConsumer, "slow consumer: too many events while catching up")
 			h.dropped.Inc()
 			return
 		}
@@ -206,7 +238,7 @@ func (h *Hub) offer(s *subscriber, pos int64, payload []byte) {
 	case s.out <- payload:
 		h.delivered.Inc()
 	default:
-		s.dropLocked("slow consumer: buffer full")
+		s.dropLocked(StatusSlowConsumer, "slow consumer: buffer full")
 		h.dropped.Inc()
 	}
 }
@@ -231,16 +263,29 @@ func (h *Hub) Revoke(kind, id string) {
 		p := s.principal
 		if (kind == "session" && p.SessionID == id) || (kind == "apikey" && p.Kind == "api_key" && p.Subject == id) {
 			s.mu.Lock()
-			s.dropLocked("credential revoked")
+			s.dropLocked(StatusUnauthenticated, "credential revoked")
 			s.mu.Unlock()
 		}
 	}
 }
 
-func (h *Hub) add(s *subscriber) {
+// add registers s unless its principal already holds the most connections
+// it may; it reports whether s was added.
+func (h *Hub) add(s *subscriber) bool {
+	_, maxConns := h.Caps()
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for o := range h.subs {
+		if o.principal.Kind == s.principal.Kind && o.principal.Subject == s.principal.Subject {
+			n++
+		}
+	}
+	if n >= maxConns {
+		return false
+	}
 	h.subs[s] = struct{}{}
-	h.mu.Unlock()
+	return true
 }
 
 func (h *Hub) remove(s *subscriber) {
@@ -250,6 +295,148 @@ func (h *Hub) remove(s *subscriber) {
 	if s.fed {
 		h.feed.release()
 	}
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
+}
+
+// Reauthorize re-checks the open streams whose access may have changed (one
+// user's — a user's own streams and those of the API keys it owns —, a
+// tenant's, or with both empty everybody's) against what their principals
+// hold now. A subscription to channels the principal may no longer read is
+// ended with an "unsubscribed" notice listing them as denied; a stream whose
+// principal can read nothing any more is closed with 4403, one whose
+// credential no longer works (user deactivated) with 4401. It runs before
+// the write that changed the access answers.
+func (h *Hub) Reauthorize(userID, tenantID string) {
+	h.mu.RLock()
+	var affected []*subscriber
+	for s := range h.subs {
+		p := s.principal
+		owner := p.Subject
+		if p.Kind == "api_key" {
+			owner = p.Owner
+		}
+		if (userID == "" && tenantID == "") || (userID != "" && owner == userID) || (tenantID != "" && p.TenantID == tenantID) {
+			affected = append(affected, s)
+		}
+	}
+	h.mu.RUnlock()
+	for _, s := range affected {
+		h.reauthorize(s)
+	}
+}
+
+func (h *Hub) reauthorize(s *subscriber) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := h.Auth.Effective(ctx, s.base)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		s.dropLocked(websocket.StatusTryAgainLater, "permissions cannot be re-checked; reconnect")
+		return
+	case err != nil:
+		s.dropLocked(StatusUnauthenticated, "credential no longer valid")
+		return
+	}
+	if s.principal.ActingTenant != s.principal.TenantID && auth.ResolveTenant(p, s.principal.ActingTenant) != nil {
+		// A platform administrator demoted while reading another tenant.
+		s.dropLocked(StatusForbidden, "permission revoked: may no longer act in this tenant")
+		return
+	}
+	s.perms = p.Permissions
+	if !readsAnything(s.perms) {
+		s.dropLocked(StatusForbidden, "permission revoked: nothing left to read")
+		return
+	}
+	var kept []string
+	var denied []Denial
+	for _, pat := range s.patterns {
+		if d, ok := access(s.perms, pat); ok {
+			kept = append(kept, pat)
+		} else {
+			denied = append(denied, d)
+		}
+	}
+	if len(denied) == 0 {
+		return
+	}
+	s.patterns = kept
+	b, _ := json.Marshal(serverMessage{Type: "unsubscribed", Code: "AUTH-006", Message: "permission revoked",
+		Channels: append([]string{}, kept...), Denied: denied})
+	select {
+	case s.out <- b:
+	default:
+		s.dropLocked(StatusSlowConsumer, "slow consumer: buffer full")
+		h.dropped.Inc()
+	}
+}
+
+// Denial names a channel pattern the principal may not read, and why.
+type Denial struct {
+	Channel string `json:"channel"`
+	Code    string `json:"code"`
+	Reason  string `json:"reason"`
+}
+
+// access decides whether perms read anything a pattern matches: the pattern
+// must match registered channels, and the principal must read the module
+// (events.Type.Module) of at least one of them. Events are filtered per event
+// type again on delivery, so "*" delivers only what the principal reads.
+func access(perms []string, pattern string) (Denial, bool) {
+	matched := false
+	var need []string
+	seen := map[string]bool{}
+	for _, t := range registered() {
+		if !events.MatchChannel(pattern, t.Channel) {
+			continue
+		}
+		matched = true
+		if iam.CanRead(perms, t.Module) {
+			return Denial{}, true
+		}
+		if !seen[t.Module] {
+			seen[t.Module] = true
+			need = append(need, iam.Permission(t.Module, iam.Read))
+		}
+	}
+	if !matched {
+		return Denial{Channel: pattern, Code: "VAL-001", Reason: "no such channel"}, false
+	}
+	return Denial{Channel: pattern, Code: "AUTH-006", Reason: "requires " + strings.Join(need, " or ")}, false
+}
+
+// readsAnything reports whether perms read any module that has events.
+func readsAnything(perms []string) bool {
+	for _, t := range registered() {
+		if iam.CanRead(perms, t.Module) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	registryOnce sync.Once
+	registryAll  []events.Type
+)
+
+// registered lists the event types (registered at init, so fixed by the
+// time anybody subscribes).
+func registered() []events.Type {
+	registryOnce.Do(func() { registryAll = events.All() })
+	return registryAll
+}
+
+// moduleOf is the module whose read permission an event needs, from the
+// event registry (the type's own module for unregistered types).
+func moduleOf(ev *eventstore.Event) string {
+	if t, ok := events.Lookup(ev.Type); ok {
+		return t.Module
+	}
+	return ev.Module()
 }
 
 type frame struct {
@@ -258,15 +445,23 @@ type frame struct {
 }
 
 type subscriber struct {
+	// principal is who connected (identity fields only: its permissions
+	// change, see perms); base is the credential's own grants, narrowed again
+	// by Reauthorize.
 	principal *auth.Principal
+	base      *auth.Principal
 	// fed is set once a subscription holds the feed (only the connection's
 	// own goroutine reads or writes it).
 	fed bool
+	// expiry closes the stream when the credential expires.
+	expiry *time.Timer
 
 	mu         sync.Mutex
+	perms      []string // what the principal holds now
 	patterns   []string
 	out        chan []byte
 	closed     bool
+	code       websocket.StatusCode
 	reason     string
 	drop       chan struct{}
 	catchingUp bool
@@ -278,11 +473,11 @@ func (s *subscriber) wants(tenant, module, channel string) bool {
 	if s.principal == nil || tenant != s.principal.ActingTenant {
 		return false
 	}
-	if !iam.Has(s.principal.Permissions, module+":read") {
-		return false
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !iam.CanRead(s.perms, module) {
+		return false
+	}
 	for _, p := range s.patterns {
 		if events.MatchChannel(p, channel) {
 			return true
@@ -291,11 +486,14 @@ func (s *subscriber) wants(tenant, module, channel string) bool {
 	return false
 }
 
-func (s *subscriber) dropLocked(reason string) {
+// dropLocked ends the stream: the writer sends the close frame with code
+// and reason next.
+func (s *subscriber) dropLocked(code websocket.StatusCode, reason string) {
 	if s.closed {
 		return
 	}
 	s.closed = true
+	s.code = code
 	s.reason = reason
 	close(s.drop)
 }

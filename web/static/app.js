@@ -338,7 +338,7 @@ function startFeed() {
       if (st === 'live') {
         node.dataset.channels = (channels || []).join(',');
         const mine = state.userPatterns;
-        node.textContent = mine.length ? `Live · ${mine.join(', ')}` : 'Live · no channel selected';
+        node.textContent = (mine.length ? `Live · ${mine.join(', ')}` : 'Live · no channel selected') + (detail ? ` · not readable: ${detail}` : '');
       } else {
         node.dataset.channels = '';
         node.textContent = detail;

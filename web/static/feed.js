@@ -92,6 +92,11 @@ export class LiveFeed {
         this.o.onUnauthenticated();
         return;
       }
+      if (e.code === 4403) {
+        // Nothing left to read: reconnecting would be refused the same way.
+        this.o.onStatus('error', 'Your permissions no longer allow reading the live stream.');
+        return;
+      }
       const delay = Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
       this.attempt++;
       this.o.onStatus('reconnecting', `Disconnected; reconnecting in ${Math.ceil(delay / 1000)} s…`);
@@ -116,7 +121,8 @@ export class LiveFeed {
       case 'unsubscribed':
         // The server's whole list after the change; this.subscribed stays what
         // was asked for, so that quick changes diff against the right set.
-        this.o.onStatus('live', '', msg.channels || []);
+        // Channels the principal may not read come back under denied.
+        this.o.onStatus('live', (msg.denied || []).map((d) => `${d.channel}: ${d.reason}`).join('; '), msg.channels || []);
         break;
       case 'error':
         this.o.onStatus('error', `${msg.code || 'error'}: ${msg.message || ''}`);

@@ -1,0 +1,203 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+)
+
+// Notification kinds on RevocationChannel that change what a principal may
+// do rather than revoke a credential.
+const (
+	// NoticeUser ("principal:<user id>") drops one user's cached access.
+	NoticeUser = "principal"
+	// NoticeTenant ("principals-tenant:<tenant id>") drops a tenant's cached
+	// access (a custom role changed).
+	NoticeTenant = "principals-tenant"
+)
+
+// UserAccess is what a user may do now.
+type UserAccess struct {
+	TenantID    string
+	Roles       []string // primary first
+	Active      bool     // false: deactivated, erased or unknown
+	Permissions []string
+	// granted is Permissions expanded to every concrete grant (admin carries
+	// write and read), filled once per cache entry for the hot path.
+	granted map[string]bool
+}
+
+// Grants reports whether the user holds every one of perms (see iam.Has).
+func (a UserAccess) Grants(perms []string) bool {
+	if a.granted == nil {
+		return iam.Subset(perms, a.Permissions)
+	}
+	for _, p := range perms {
+		if !a.granted[p] {
+			return false
+		}
+	}
+	return true
+}
+
+// Principals caches every user's current access in memory, so that a token or
+// an API key never grants more than its user holds now without costing a
+// database round trip per request. An entry is dropped synchronously when
+// this process commits a change of the user or of a custom role (Observe),
+// and on every other instance by a notification on RevocationChannel.
+type Principals struct {
+	// Resolve reads a user's current access from the ledger.
+	Resolve func(ctx context.Context, userID string) (UserAccess, error)
+	// Pool sends the notifications to the other instances (nil: none).
+	Pool *pgxpool.Pool
+	// TTL bounds how long an entry is trusted without a notification (a
+	// backstop: notifications are what keeps entries current).
+	TTL time.Duration
+	// OnChanged, when set, is told which access may have changed: one user,
+	// one tenant's users, or (both empty) everybody's.
+	OnChanged func(userID, tenantID string)
+
+	mu      sync.RWMutex
+	entries map[string]accessEntry
+	// epoch counts invalidations: a lookup that raced one is not cached.
+	epoch uint64
+}
+
+type accessEntry struct {
+	access UserAccess
+	until  time.Time
+}
+
+func (p *Principals) ttl() time.Duration {
+	if p.TTL > 0 {
+		return p.TTL
+	}
+	return 30 * time.Second
+}
+
+// Access returns a user's current access, from memory when it can.
+func (p *Principals) Access(ctx context.Context, userID string) (UserAccess, error) {
+	now := time.Now()
+	p.mu.RLock()
+	e, ok := p.entries[userID]
+	epoch := p.epoch
+	p.mu.RUnlock()
+	if ok && now.Before(e.until) {
+		return e.access, nil
+	}
+	a, err := p.Resolve(ctx, userID)
+	if err != nil {
+		return UserAccess{}, err
+	}
+	a.granted = map[string]bool{}
+	for _, perm := range iam.Intersect(a.Permissions, a.Permissions) {
+		a.granted[perm] = true
+	}
+	p.mu.Lock()
+	if p.epoch == epoch {
+		if p.entries == nil {
+			p.entries = map[string]accessEntry{}
+		}
+		p.entries[userID] = accessEntry{access: a, until: now.Add(p.ttl())}
+	}
+	p.mu.Unlock()
+	return a, nil
+}
+
+// Invalidate drops one user's access here.
+func (p *Principals) Invalidate(userID string) {
+	p.mu.Lock()
+	delete(p.entries, userID)
+	p.epoch++
+	p.mu.Unlock()
+	p.changed(userID, "")
+}
+
+// InvalidateTenant drops the access of a tenant's users here.
+func (p *Principals) InvalidateTenant(tenantID string) {
+	p.mu.Lock()
+	for id, e := range p.entries {
+		if e.access.TenantID == tenantID {
+			delete(p.entries, id)
+		}
+	}
+	p.epoch++
+	p.mu.Unlock()
+	p.changed("", tenantID)
+}
+
+// Flush drops everything (after a gap in the notifications).
+func (p *Principals) Flush() {
+	p.mu.Lock()
+	clear(p.entries)
+	p.epoch++
+	p.mu.Unlock()
+	p.changed("", "")
+}
+
+func (p *Principals) changed(userID, tenantID string) {
+	if p.OnChanged != nil {
+		p.OnChanged(userID, tenantID)
+	}
+}
+
+// Notice applies a notification from another instance; it reports whether
+// the kind was one of the principals'.
+func (p *Principals) Notice(kind, id string) bool {
+	switch kind {
+	case NoticeUser:
+		p.Invalidate(id)
+	case NoticeTenant:
+		p.InvalidateTenant(id)
+	default:
+		return false
+	}
+	return true
+}
+
+// accessChanges are the event types that change what a user may do: the
+// user's own (subject: the user) and a custom role's (its whole tenant).
+var (
+	userAccessEvents = map[string]bool{
+		"com.astra.iam.UserCreated": true, "com.astra.iam.UserUpdated": true, "com.astra.iam.UserDeactivated": true,
+		"com.astra.iam.UserErased": true, "com.astra.iam.RoleAssigned": true, "com.astra.iam.RoleUnassigned": true,
+	}
+	roleAccessEvents = map[string]bool{
+		"com.astra.iam.RoleCreated": true, "com.astra.iam.RoleUpdated": true, "com.astra.iam.RoleDeleted": true,
+	}
+)
+
+// Observe is an eventstore observer: it applies the access changes among
+// events committed by this process here at once (before the write answers)
+// and tells the other instances.
+func (p *Principals) Observe(evs []eventstore.Event) {
+	var notices []string
+	for i := range evs {
+		ev := &evs[i]
+		if !strings.HasPrefix(ev.Type, "com.astra.iam.") {
+			continue
+		}
+		switch {
+		case userAccessEvents[ev.Type] && ev.Subject != "":
+			p.Invalidate(ev.Subject)
+			notices = append(notices, NoticeUser+":"+ev.Subject)
+		case roleAccessEvents[ev.Type] && ev.TenantID != "":
+			p.InvalidateTenant(ev.TenantID)
+			notices = append(notices, NoticeTenant+":"+ev.TenantID)
+		}
+	}
+	if len(notices) == 0 || p.Pool == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, n := range notices {
+		_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, RevocationChannel, n)
+	}
+}
