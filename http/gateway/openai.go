@@ -138,27 +138,42 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	return openaiError(c, gateway.StatusOf(b.Code), b.Code, typ, title+": "+b.Detail)
 }
 
-// lenientBind decodes an OpenAI body: size-limited, one JSON value, unknown
-// fields ignored. When the body is unacceptable it answers with OpenAI's
-// error shape itself and reports answered, so the handler stops there.
+// lenientBind decodes an OpenAI body: limited to the configured body limit
+// (ASTRA_BODY_LIMIT, like every other route; beyond it 413 problem+json
+// VAL-004), one JSON value, unknown fields ignored. When the body is otherwise
+// unacceptable it answers with OpenAI's error shape itself and reports
+// answered, so the handler stops there.
 func lenientBind(c echo.Context, v any) (answered bool, err error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, "application/json") {
 		return true, openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
 	}
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, 8<<20)
+	limit := platform.BodyLimit(c)
+	if c.Request().ContentLength > limit {
+		return true, tooLarge(limit)
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, limit)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return true, openaiError(c, http.StatusRequestEntityTooLarge, "VAL-004", "invalid_request_error", "The request body is too large.")
+			return true, tooLarge(limit)
 		}
 		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return true, tooLarge(limit)
+		}
 		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
 	}
 	return false, nil
+}
+
+// tooLarge is the 413 of a body beyond the limit, as problem+json like every other route's.
+func tooLarge(limit int64) error {
+	return platform.Problem("VAL-004", "The request body exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
 }
 
 func (a *API) route(c echo.Context, model string) (provider, m string, err error) {
