@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
@@ -118,20 +119,19 @@ func (r *run) callProvider(ctx context.Context) {
 	var resp *providers.ChatResponse
 	var lastErr error
 	for i, tg := range targets {
-		if i > 0 && (!gw.Allows(p.AllowedProviders, tg.Provider) || !gw.Allows(p.AllowedModels, tg.Model)) {
+		prov, model, err := r.target(ctx, i, tg)
+		if errors.Is(err, errSkipped) {
 			continue
 		}
-		prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
 		if err != nil {
 			lastErr = err
-			continue
-		}
-		if k := rt.killedTarget(call, prov, tg.Model, r.policy.id); k != nil {
-			lastErr = &killedError{k}
+			if stopsCall(err) {
+				break
+			}
 			continue
 		}
 		req := call.Req
-		req.Model = tg.Model
+		req.Model = model
 		resp, lastErr = prov.p.Chat(ctx, req)
 		if lastErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
@@ -146,15 +146,7 @@ func (r *run) callProvider(ctx context.Context) {
 	}
 	r.providerD = time.Since(t)
 	if resp == nil {
-		if r.blockKilled(t, lastErr) {
-			return
-		}
-		r.step(gw.StepProvider, t, "error", 0, providerDetail(lastErr), "")
-		code, detail := "GW-009", "The provider failed: "+providerDetail(lastErr)
-		if errors.Is(lastErr, gw.ErrProviderNotFound) {
-			code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
-		}
-		r.block(gw.StepProvider, code, detail)
+		r.providerFailed(t, lastErr)
 		return
 	}
 	r.step(gw.StepProvider, t, "pass", 0, r.provName+"/"+resp.Model, "")
@@ -164,6 +156,77 @@ func (r *run) callProvider(ctx context.Context) {
 		rt.Cache.Put(call.TenantID, r.cacheKey, resp, time.Duration(cfg.TTLSeconds)*time.Second, cfg.MaxEntries, rt.Now())
 	}
 	r.scanResponse(resp)
+}
+
+// modelNotOfferedError is a model the addressed provider does not offer.
+type modelNotOfferedError struct{ provider, model string }
+
+func (e *modelNotOfferedError) Error() string {
+	return "provider " + e.provider + " does not offer model " + e.model
+}
+
+// stopsCall reports a primary target's error that no fallback may get
+// around: a model the provider does not offer.
+func stopsCall(err error) bool {
+	var mno *modelNotOfferedError
+	return errors.As(err, &mno)
+}
+
+// target resolves target i of a call (0: the one addressed, then the
+// policy's fallbacks): the provider, the model as the provider spells it, or
+// why the target cannot be used. The model is matched normalised against the
+// provider's declared list, and kill switches against the resolved provider
+// (by name and id) and the normalised model.
+func (r *run) target(ctx context.Context, i int, tg gw.Target) (*runtimeProvider, string, error) {
+	rt, call, p := r.rt, r.call, &r.policy.policy
+	model, err := gw.NormaliseModel(tg.Model)
+	if err != nil {
+		return nil, "", &modelNotOfferedError{provider: tg.Provider, model: tg.Model}
+	}
+	if i > 0 && (!gw.Allows(p.AllowedProviders, tg.Provider) || !gw.ModelIn(p.AllowedModels, model)) {
+		return nil, "", errSkipped
+	}
+	prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
+	if err != nil {
+		return nil, "", err
+	}
+	resolved, ok := prov.resolveModel(model)
+	if !ok {
+		if i > 0 {
+			return nil, "", errSkipped
+		}
+		return nil, "", &modelNotOfferedError{provider: prov.name, model: model}
+	}
+	if k := rt.killedTarget(call, prov, model, r.policy.id); k != nil {
+		return nil, "", &killedError{k}
+	}
+	return prov, resolved, nil
+}
+
+// errSkipped is a fallback the policy or the provider's model list rules out.
+var errSkipped = errors.New("gateway: fallback not applicable")
+
+// providerFailed ends a call none of whose targets answered: the kill switch
+// that stopped it (GW-001), a model the provider does not offer (GW-020), an
+// unknown provider
+// (GW-010) or the provider's failure (GW-009).
+func (r *run) providerFailed(t time.Time, err error) {
+	call := r.call
+	if r.blockKilled(t, err) {
+		return
+	}
+	var mno *modelNotOfferedError
+	if errors.As(err, &mno) {
+		r.step(gw.StepProvider, t, "block", 0, "model not offered", "")
+		r.block(gw.StepProvider, "GW-020", "The provider '"+mno.provider+"' does not offer the model '"+mno.model+"'.")
+		return
+	}
+	r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
+	code, detail := "GW-009", "The provider failed: "+providerDetail(err)
+	if errors.Is(err, gw.ErrProviderNotFound) {
+		code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
+	}
+	r.block(gw.StepProvider, code, detail)
 }
 
 // blockKilled ends a call whose every target a kill switch stops (the
@@ -321,10 +384,27 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
+// printable is s with control characters and invalid UTF-8 replaced by
+// U+FFFD: a provider or model name as the caller sent it is recorded, but a
+// NUL byte (which Postgres text cannot hold) must not stop the read model.
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b >= 0x7f {
+			return strings.Map(func(r rune) rune {
+				if unicode.IsControl(r) {
+					return unicode.ReplacementChar
+				}
+				return r
+			}, strings.ToValidUTF8(s, "\uFFFD"))
+		}
+	}
+	return s
+}
+
 func (r *run) record() gw.RequestRecordedV1 {
 	call := r.call
 	rec := gw.RequestRecordedV1{RequestID: call.RequestID, TenantID: call.TenantID, Principal: call.Subject, PrincipalKind: call.Kind,
-		Endpoint: call.Endpoint, Provider: r.provName, Model: call.Req.Model, PolicyID: r.policy.id, PolicyVersion: r.policy.version,
+		Endpoint: call.Endpoint, Provider: printable(r.provName), Model: printable(call.Req.Model), PolicyID: r.policy.id, PolicyVersion: r.policy.version,
 		Stream: call.Req.Stream, Status: 200, Injection: r.sec.InjectionScore, Patterns: r.sec.Patterns, PIITypes: r.sec.PIITypes,
 		Violations: r.sec.PolicyViolations, Usage: gw.Usage(r.usage), CostUSD: r.cost, CacheHit: r.sec.CacheHit,
 		LatencyMs: round3(float64(time.Since(r.call.Started)) / 1e6), PipelineMs: r.sec.PipelineLatencyMs,

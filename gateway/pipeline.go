@@ -98,7 +98,7 @@ type run struct {
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
 	r.trace = append(r.trace, gw.StepTrace{Step: name, Verdict: verdict, Score: score, DurationUs: time.Since(start).Microseconds(),
-		Detail: detail, Detector: detector, FailMode: r.policy.policy.FailMode(name)})
+		Detail: printable(detail), Detector: detector, FailMode: r.policy.policy.FailMode(name)})
 }
 
 func (r *run) block(step, code, detail string) *Blocked {
@@ -168,6 +168,18 @@ func (r *run) input(ctx context.Context) *Blocked {
 	r.policy = pol
 	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version
 
+	// Every later step (kill switches, budgets' prices, allow-lists, the
+	// provider's model list) sees the model in its one canonical spelling.
+	if call.Req.Model != "" {
+		m, err := gw.NormaliseModel(call.Req.Model)
+		if err != nil {
+			t = time.Now()
+			r.step(gw.StepValidate, t, "block", 0, "model", "")
+			return r.block(gw.StepValidate, "VAL-001", "model must be a model id: printable characters, at most 200 of them.")
+		}
+		call.Req.Model = m
+	}
+
 	if r.fixed {
 		// Simulate and backtest judge the policy, not today's operational
 		// state: kill switches and budgets are neither consulted nor charged
@@ -197,7 +209,7 @@ func (r *run) input(ctx context.Context) *Blocked {
 	p := &r.policy.policy
 
 	t = time.Now()
-	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.Allows(p.AllowedModels, call.Req.Model) {
+	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.ModelIn(p.AllowedModels, call.Req.Model) {
 		r.step(gw.StepAllowList, t, "block", 0, call.Provider+"/"+call.Req.Model, "")
 		return r.block(gw.StepAllowList, "GW-002", "The policy does not allow provider '"+call.Provider+"' with model '"+call.Req.Model+"'.")
 	}
@@ -411,6 +423,7 @@ func validate(req providers.ChatRequest) string {
 
 // Problem codes of the pipeline with their HTTP status.
 var codeStatus = map[string]int{
+	"VAL-001": 400, "GW-020": 404,
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"errors"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Kill switch scopes.
@@ -40,6 +42,26 @@ func (s Scope) Validate() error {
 		return ErrInvalidScope
 	}
 	return nil
+}
+
+// CanonicalScope spells a scope's value the way requests are matched: a
+// model normalised (NormaliseModel), an id that is a UUID in its canonical
+// lower-case form. A value that is neither is kept as given.
+func CanonicalScope(s Scope) Scope {
+	v := strings.TrimSpace(s.Value)
+	switch s.Kind {
+	case ScopeModel:
+		if n, err := NormaliseModel(v); err == nil {
+			s.Value = n
+		}
+	case ScopeProvider, ScopePolicy, ScopeAPIKey:
+		if id, err := uuid.Parse(v); err == nil {
+			s.Value = id.String()
+		} else {
+			s.Value = v
+		}
+	}
+	return s
 }
 
 // Key identifies a scope within a tenant.

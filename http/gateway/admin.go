@@ -54,6 +54,9 @@ type ProviderSettingsIn struct {
 	BreakerFailures  *int    `json:"breaker_failures,omitempty" validate:"omitempty,min=1,max=1000"`
 	BreakerCooldownS *int    `json:"breaker_cooldown_s,omitempty" validate:"omitempty,min=1,max=3600"`
 	Enabled          *bool   `json:"enabled,omitempty"`
+	// AllowAnyModel lets requests name any model; by default only the
+	// provider's declared models are accepted (matched normalised).
+	AllowAnyModel *bool `json:"allow_any_model,omitempty"`
 }
 
 // ProviderPatch is the body of PATCH /gateway/providers/{id}.
@@ -283,6 +286,9 @@ func settingsFrom(in *ProviderSettingsIn, base gw.ProviderSettings) gw.ProviderS
 	}
 	if in.Enabled != nil {
 		base.Enabled = *in.Enabled
+	}
+	if in.AllowAnyModel != nil {
+		base.AllowAnyModel = *in.AllowAnyModel
 	}
 	return base
 }
@@ -621,6 +627,13 @@ func (a *Admin) activate(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
+	if req.Scope.Kind == gw.ScopeModel {
+		if _, err := gw.NormaliseModel(req.Scope.Value); err != nil {
+			return MapError(gw.ErrInvalidScope)
+		}
+	}
+	// Stored as requests are matched: a normalised model, a canonical UUID.
+	req.Scope = gw.CanonicalScope(req.Scope)
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may stop all traffic.")
 	}
@@ -651,6 +664,7 @@ func (a *Admin) deactivate(c echo.Context) error {
 	if req.ID == "" && req.Scope.Validate() != nil {
 		return MapError(gw.ErrInvalidScope)
 	}
+	req.Scope = gw.CanonicalScope(req.Scope)
 	id := req.ID
 	if id != "" {
 		k, err := a.switchByID(c, id)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
@@ -128,8 +129,11 @@ func openaiError(c echo.Context, status int, code, typ, msg string) error {
 
 func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	typ := "astra_policy_violation"
-	if b.Code == "GW-009" {
+	switch b.Code {
+	case "GW-009":
 		typ = "upstream_error"
+	case "VAL-001", "GW-020":
+		typ = "invalid_request_error"
 	}
 	for k, v := range b.Headers {
 		c.Response().Header().Set(k, v)
@@ -187,8 +191,14 @@ func (a *API) route(c echo.Context, model string) (provider, m string, err error
 	if err != nil {
 		return "", "", err
 	}
+	// Matched as the pipeline matches models: normalised (the pipeline refuses
+	// an id that does not normalise, whichever provider it goes to).
+	want, err := gw.NormaliseModel(model)
+	if err != nil {
+		return providers.KindMock, model, nil
+	}
 	for _, x := range ms {
-		if x.ID == model && x.Provider != providers.KindMock {
+		if x.Provider != providers.KindMock && gw.ModelIn([]string{x.ID}, want) {
 			return x.Provider, model, nil
 		}
 	}

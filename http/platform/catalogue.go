@@ -80,6 +80,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"GW-017": {http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."},
 	"GW-018": {http.StatusNotFound, "Detector not found", "No detector with that name."},
 	"GW-019": {http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."},
+	"GW-020": {http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."},
 
 	// Risk.
 	"RSK-001": {http.StatusNotFound, "Risk not found", "No risk with that id exists in the tenant."},
