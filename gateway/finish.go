@@ -166,10 +166,10 @@ func (e *modelNotOfferedError) Error() string {
 }
 
 // stopsCall reports a primary target's error that no fallback may get
-// around: a model the provider does not offer.
+// around: a model the provider does not offer, and a dependency outage.
 func stopsCall(err error) bool {
 	var mno *modelNotOfferedError
-	return errors.As(err, &mno)
+	return errors.As(err, &mno) || IsDependencyFailure(err)
 }
 
 // target resolves target i of a call (0: the one addressed, then the
@@ -208,7 +208,7 @@ var errSkipped = errors.New("gateway: fallback not applicable")
 
 // providerFailed ends a call none of whose targets answered: the kill switch
 // that stopped it (GW-001), a model the provider does not offer (GW-020), an
-// unknown provider
+// outage of the gateway's own dependencies (SYS-002), an unknown provider
 // (GW-010) or the provider's failure (GW-009).
 func (r *run) providerFailed(t time.Time, err error) {
 	call := r.call
@@ -216,9 +216,13 @@ func (r *run) providerFailed(t time.Time, err error) {
 		return
 	}
 	var mno *modelNotOfferedError
-	if errors.As(err, &mno) {
+	switch {
+	case errors.As(err, &mno):
 		r.step(gw.StepProvider, t, "block", 0, "model not offered", "")
 		r.block(gw.StepProvider, "GW-020", "The provider '"+mno.provider+"' does not offer the model '"+mno.model+"'.")
+		return
+	case IsDependencyFailure(err):
+		r.dependencyDown(gw.StepProvider, t, err)
 		return
 	}
 	r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
@@ -356,7 +360,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 		completion = r.resp.Choices[0].Message.Content
 	}
 	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, r.promptLog, completion, r.completionClean); err != nil {
-		return nil, err
+		return nil, dependency("audit", err)
 	}
 	typ := gw.RequestCompleted
 	if r.blocked != nil {
@@ -375,7 +379,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
 	if err != nil {
 		// The audit step fails closed: an answer that cannot be recorded is not given.
-		return nil, err
+		return nil, dependency("audit", err)
 	}
 	res := &Result{Security: r.sec, Blocked: r.blocked}
 	if r.blocked == nil {

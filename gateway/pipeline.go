@@ -110,6 +110,11 @@ func (r *run) block(step, code, detail string) *Blocked {
 // failed applies a step's fail mode to an internal error: open lets the
 // request continue (verdict "error"), closed refuses it.
 func (r *run) failed(step string, start time.Time, err error) *Blocked {
+	if IsDependencyFailure(err) {
+		// Postgres or Redis is down: not a verdict on the request, and not
+		// something a fail-open step may wave through unchecked either.
+		return r.dependencyDown(step, start, err)
+	}
 	mode := r.policy.policy.FailMode(step)
 	r.rt.Log.Warn("gateway: step failed", "step", step, "fail_mode", mode, "err", err, "request_id", r.call.RequestID)
 	r.step(step, start, "error", 0, "fail "+mode, "")
@@ -117,6 +122,17 @@ func (r *run) failed(step string, start time.Time, err error) *Blocked {
 		return nil
 	}
 	return r.block(step, "GW-012", "The "+step+" step could not decide and fails closed.")
+}
+
+// dependencyDown ends a request because a dependency of the gateway itself
+// (Postgres, Redis) is unavailable: 503 SYS-002 with Retry-After, so clients
+// retry instead of treating it as a policy block.
+func (r *run) dependencyDown(step string, start time.Time, err error) *Blocked {
+	r.rt.Log.Warn("gateway: dependency unavailable", "step", step, "err", err, "request_id", r.call.RequestID)
+	r.step(step, start, "error", 0, "dependency unavailable", "")
+	r.blocked = &Blocked{Code: "SYS-002", Step: step, Detail: "A service the gateway depends on is unavailable; retry shortly.",
+		Headers: map[string]string{"Retry-After": RetryAfterSeconds}}
+	return r.blocked
 }
 
 // Chat runs a chat completion through the pipeline and records it.
@@ -203,6 +219,10 @@ func (r *run) input(ctx context.Context) *Blocked {
 		r.trace[len(r.trace)-1].Verdict = "block"
 		if errors.Is(perr, gw.ErrPolicyNotFound) {
 			return r.block(gw.StepPolicy, "GW-006", "No such policy in this tenant.")
+		}
+		if IsDependencyFailure(perr) {
+			r.trace = r.trace[:len(r.trace)-1]
+			return r.dependencyDown(gw.StepPolicy, time.Now().Add(-policyDur), perr)
 		}
 		return r.block(gw.StepPolicy, "GW-012", "The policy could not be resolved.")
 	}
@@ -423,7 +443,7 @@ func validate(req providers.ChatRequest) string {
 
 // Problem codes of the pipeline with their HTTP status.
 var codeStatus = map[string]int{
-	"VAL-001": 400, "GW-020": 404,
+	"VAL-001": 400, "SYS-002": 503, "GW-020": 404,
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
 }

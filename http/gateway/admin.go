@@ -156,7 +156,7 @@ var ifMatch = platform.Param{Name: "If-Match", Description: "The version the cha
 
 // Routes declares the administration routes.
 func (a *Admin) Routes() []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers", OperationID: "listProviders", Tag: "gateway", Summary: "Provider connections",
 			Permission: "gateway:read", Response: rmgw.Provider{}, List: true, Handler: a.listProviders},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted)",
@@ -222,7 +222,7 @@ func (a *Admin) Routes() []platform.Route {
 			Permission: "gateway:read", Response: Detector{}, List: true, Handler: a.detectors},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/detectors/:name", OperationID: "tuneDetector", Tag: "gateway", Summary: "Tune a detector's tenant default",
 			Permission: "gateway:admin", Request: DetectorPatch{}, Response: Detector{}, Handler: a.tuneDetector, Errors: []int{404}},
-	}
+	})
 }
 
 // MapError turns gateway domain errors into problems.

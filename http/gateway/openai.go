@@ -111,7 +111,7 @@ type OpenAIErrorBody struct {
 
 // OpenAIRoutes declares the drop-in routes.
 func (a *API) OpenAIRoutes() []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
 			Summary:    "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
 			Permission: "gateway:write", Raw: true, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{}, Handler: a.openaiChat},
@@ -120,7 +120,7 @@ func (a *API) OpenAIRoutes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/embeddings", OperationID: "openaiEmbeddings", Tag: "gateway-openai",
 			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true,
 			Request: OpenAIEmbeddingsRequest{}, Response: OpenAIEmbeddingList{}, Handler: a.openaiEmbeddings},
-	}
+	})
 }
 
 func openaiError(c echo.Context, status int, code, typ, msg string) error {
@@ -130,6 +130,9 @@ func openaiError(c echo.Context, status int, code, typ, msg string) error {
 func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	typ := "astra_policy_violation"
 	switch b.Code {
+	case "SYS-002":
+		// Not a verdict on the request: the platform's own 503, as on every route.
+		return Problem(b)
 	case "GW-009":
 		typ = "upstream_error"
 	case "VAL-001", "GW-020":

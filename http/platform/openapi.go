@@ -370,7 +370,7 @@ func ensureErrorResponse(comps *openapi3.Components, status int) string {
 	}
 	resp := openapi3.NewResponse().WithDescription(http.StatusText(status))
 	resp.Headers = responseHeaders()
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		resp.Headers[RetryAfterHeader] = &openapi3.HeaderRef{Ref: "#/components/headers/" + RetryAfterHeader}
 	}
 	resp.Content = openapi3.NewContentWithSchemaRef(
