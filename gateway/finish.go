@@ -8,21 +8,30 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/google/uuid"
+
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
-// budgetsOf lists the budgets that apply to a caller (cached per tenant).
+// budgetsOf lists the budgets that apply to a caller (cached per tenant): the
+// tenant's, the user's — for an API key, the budgets of the user who owns it
+// bind it too — and the API key's.
 func (rt *Runtime) budgetsOf(ctx context.Context, c Caller) ([]rmgw.Budget, error) {
 	rt.mu.RLock()
 	all, ok := rt.budgetCache[c.TenantID]
 	rt.mu.RUnlock()
 	if !ok {
-		var err error
-		if all, err = rt.Queries.Budgets(ctx, c.TenantID); err != nil {
-			return nil, err
+		loaded, err := rt.Queries.Budgets(ctx, c.TenantID)
+		if err != nil {
+			return nil, dependency("budgets", err)
+		}
+		all = make([]rmgw.Budget, len(loaded))
+		for i, b := range loaded {
+			b.Subject = canonicalSubject(b.Subject)
+			all[i] = b
 		}
 		rt.mu.Lock()
 		if rt.budgetCache == nil {
@@ -32,43 +41,151 @@ func (rt *Runtime) budgetsOf(ctx context.Context, c Caller) ([]rmgw.Budget, erro
 		rt.mu.Unlock()
 	}
 	var out []rmgw.Budget
+	user, userKnown := "", false
 	for _, b := range all {
 		switch {
-		case b.Subject == "tenant",
-			b.Subject == "user:"+c.Subject && c.Kind == "user",
-			b.Subject == "api_key:"+c.APIKeyID && c.APIKeyID != "":
+		case b.Subject == "tenant":
+			out = append(out, b)
+		case strings.HasPrefix(b.Subject, "user:"):
+			if !userKnown {
+				var err error
+				if user, err = rt.principalUser(ctx, c); err != nil {
+					return nil, err
+				}
+				userKnown = true
+			}
+			if user != "" && b.Subject == "user:"+user {
+				out = append(out, b)
+			}
+		case c.APIKeyID != "" && b.Subject == "api_key:"+strings.ToLower(c.APIKeyID):
 			out = append(out, b)
 		}
 	}
 	return out, nil
 }
 
+// canonicalSubject spells a budget subject's id as a canonical (lower-case)
+// UUID, the way principals carry it.
+func canonicalSubject(s string) string {
+	kind, id, ok := strings.Cut(s, ":")
+	if !ok {
+		return s
+	}
+	if u, err := uuid.Parse(strings.TrimSpace(id)); err == nil {
+		return kind + ":" + u.String()
+	}
+	return s
+}
+
+// principalUser is the user a caller acts for: the user, or the owner of the
+// API key (resolved once per key and kept: a key's owner never changes).
+func (rt *Runtime) principalUser(ctx context.Context, c Caller) (string, error) {
+	if c.Kind != "api_key" {
+		return strings.ToLower(c.Subject), nil
+	}
+	if c.APIKeyID == "" || rt.KeyOwner == nil {
+		return "", nil
+	}
+	rt.mu.RLock()
+	owner, ok := rt.keyOwners[c.APIKeyID]
+	rt.mu.RUnlock()
+	if ok {
+		return owner, nil
+	}
+	owner, err := rt.KeyOwner(ctx, c.TenantID, c.APIKeyID)
+	if err != nil {
+		return "", dependency("api key owner", err)
+	}
+	owner = strings.ToLower(owner)
+	rt.mu.Lock()
+	if rt.keyOwners == nil || len(rt.keyOwners) > 100_000 {
+		rt.keyOwners = map[string]string{}
+	}
+	rt.keyOwners[c.APIKeyID] = owner
+	rt.mu.Unlock()
+	return owner, nil
+}
+
+// DefaultCompletionEstimate is the completion a request that names no
+// max_tokens (and whose policy sets no output limit) reserves against its
+// budgets before the provider answers.
+const DefaultCompletionEstimate = 256
+
+// estimate is what a request reserves against its budgets: its prompt tokens
+// and the completion it may produce (max_tokens, else the policy's output
+// limit, else DefaultCompletionEstimate), priced at the model's list price.
+// A scan calls no provider and reserves nothing; embeddings have no completion.
+func (r *run) estimate() (int64, float64) {
+	call := r.call
+	if call.Endpoint == "scan" {
+		return 0, 0
+	}
+	u := providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages)}
+	switch {
+	case call.Endpoint == "openai_embeddings" || call.Endpoint == "embeddings":
+	case call.Req.MaxTokens != nil:
+		u.CompletionTokens = *call.Req.MaxTokens
+	case r.policy.policy.MaxOutputTokens > 0:
+		u.CompletionTokens = r.policy.policy.MaxOutputTokens
+	default:
+		u.CompletionTokens = DefaultCompletionEstimate
+	}
+	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return int64(u.TotalTokens), Cost(call.Req.Model, u)
+}
+
+// checkBudgets reserves the request's estimate against every budget that
+// applies, atomically: an enforced budget without room for it refuses the
+// request (GW-004); an alerting one is recorded as exceeded.
 func (r *run) checkBudgets(ctx context.Context) (*Blocked, error) {
 	if r.rt.Budgets == nil {
 		return nil, nil
 	}
 	bs, err := r.rt.budgetsOf(ctx, r.call.Caller)
-	if err != nil {
+	if err != nil || len(bs) == 0 {
 		return nil, err
 	}
 	now := r.rt.Now()
-	for _, b := range bs {
-		tokens, cost, err := r.rt.Budgets.Usage(ctx, b.ID, b.Period, now)
-		if err != nil {
-			return nil, err
-		}
-		over := (b.MaxTokens > 0 && tokens >= b.MaxTokens) || (b.MaxCostUSD > 0 && cost >= b.MaxCostUSD)
-		if !over {
-			continue
-		}
-		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
-		r.rt.recordBudgetExceeded(ctx, r.call, b, tokens, cost, now)
-		if b.Action == gw.ActionBlock || b.Action == "" {
-			r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
-			return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" budget for "+b.Subject+" is spent."), nil
-		}
+	limits := make([]BudgetLimit, len(bs))
+	byID := make(map[string]rmgw.Budget, len(bs))
+	for i, b := range bs {
+		limits[i] = BudgetLimit{ID: b.ID, Period: b.Period, MaxTokens: b.MaxTokens, MaxCost: b.MaxCostUSD,
+			Enforce: b.Action == gw.ActionBlock || b.Action == ""}
+		byID[b.ID] = b
 	}
+	tokens, cost := r.estimate()
+	res, refused, over, err := r.rt.Budgets.Reserve(ctx, limits, tokens, cost, now)
+	if err != nil {
+		return nil, dependency("budgets", err)
+	}
+	for _, l := range over {
+		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+l.ID)
+		r.rt.recordBudgetExceeded(ctx, r.call, byID[l.ID], now)
+	}
+	if refused != nil {
+		b := byID[refused.ID]
+		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
+		r.rt.recordBudgetExceeded(ctx, r.call, b, now)
+		r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
+		return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" budget for "+b.Subject+" has no room for this request."), nil
+	}
+	r.reservation = res
 	return nil, nil
+}
+
+// settle releases the request's budget reservation and charges what it
+// actually used (nothing when it was blocked, failed or answered from the
+// cache). It runs even when the client has gone away.
+func (r *run) settle(ctx context.Context, tokens int64, cost float64) {
+	if r.reservation == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.rt.Budgets.Settle(ctx, r.reservation, tokens, cost); err != nil {
+		r.rt.Log.Warn("gateway: budget settlement", "err", err, "request_id", r.call.RequestID)
+	}
+	r.reservation = nil
 }
 
 // periodly names a budget period as an adjective ("day" → "daily").
@@ -80,13 +197,22 @@ func periodly(period string) string {
 }
 
 // recordBudgetExceeded appends BudgetExceeded once per budget and window (the
-// stream version check makes concurrent instances agree on one event).
-func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.Budget, tokens int64, cost float64, now time.Time) {
+// stream version check makes concurrent instances agree on one event; this
+// instance remembers which it recorded, so refused requests cost no append).
+func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.Budget, now time.Time) {
 	window, _ := Window(b.Period, now)
-	_, _ = rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
+	seen := b.ID + "/" + window
+	if _, dup := rt.exceeded.LoadOrStore(seen, true); dup {
+		return
+	}
+	tokens, cost, _ := rt.Budgets.Usage(ctx, b.ID, b.Period, now)
+	_, err := rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
 		eventstore.StreamAppend{StreamID: "gateway.budget-exceeded-" + b.ID + "-" + window, Expected: eventstore.NoStream,
 			Events: []eventstore.Draft{{Type: gw.BudgetExceeded, Subject: b.ID, Data: &gw.BudgetExceededV1{BudgetID: b.ID,
 				Subject: b.Subject, Period: b.Period, Window: window, Tokens: tokens, CostUSD: cost}}}})
+	if err != nil && IsDependencyFailure(err) {
+		rt.exceeded.Delete(seen) // not recorded: try again with the next request
+	}
 }
 
 // callProvider runs the cache lookup, the provider call with fallbacks and the response scan.
@@ -346,11 +472,11 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	t := time.Now()
 	if r.usage.TotalTokens > 0 {
 		r.cost = Cost(call.Req.Model, r.usage)
-		if bs, err := rt.budgetsOf(ctx, call.Caller); err == nil && rt.Budgets != nil && !r.sec.CacheHit {
-			for _, b := range bs {
-				_, _, _ = rt.Budgets.Add(ctx, b.ID, b.Period, int64(r.usage.TotalTokens), r.cost, rt.Now())
-			}
-		}
+	}
+	if r.sec.CacheHit {
+		r.settle(ctx, 0, 0) // a cached answer costs the provider nothing
+	} else {
+		r.settle(ctx, int64(r.usage.TotalTokens), r.cost)
 	}
 	r.sec.PipelineLatencyMs = round3(float64(time.Since(r.started)-r.providerD) / 1e6)
 	rec := r.record()

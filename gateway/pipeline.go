@@ -94,6 +94,8 @@ type run struct {
 	promptLog *string
 	// completionClean says the response scan already redacted the completion.
 	completionClean bool
+	// reservation is what the request holds against its budgets until finish settles it.
+	reservation *Reservation
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {

@@ -59,6 +59,9 @@ type Runtime struct {
 	// Families and PIITypes name what the detectors find (for the catalogue).
 	Families []string
 	PIITypes []string
+	// KeyOwner finds the user who owns an API key of a tenant ("" when none),
+	// so that a user's budgets bind the keys they own.
+	KeyOwner func(ctx context.Context, tenantID, keyID string) (string, error)
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy         // tenant/id
@@ -69,6 +72,10 @@ type Runtime struct {
 	cacheCfg  map[string]rmgw.CacheConfig
 	// budgetCache holds each tenant's budgets.
 	budgetCache map[string][]rmgw.Budget
+	// keyOwners holds the owner of each API key seen.
+	keyOwners map[string]string
+	// exceeded remembers the budget windows whose BudgetExceeded this instance recorded.
+	exceeded sync.Map
 }
 
 type cachedPolicy struct {

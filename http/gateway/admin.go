@@ -766,6 +766,19 @@ func (a *Admin) listBudgets(c echo.Context) error {
 	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
 }
 
+// canonicalSubject spells a budget subject's id as the canonical lower-case
+// UUID principals carry ("user:{ABC…}" would otherwise never match anyone).
+func canonicalSubject(s string) string {
+	kind, id, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return strings.TrimSpace(s)
+	}
+	if u, err := uuid.Parse(strings.TrimSpace(id)); err == nil {
+		return kind + ":" + u.String()
+	}
+	return s
+}
+
 func validSubject(s string) bool {
 	if s == "tenant" {
 		return true
@@ -786,6 +799,7 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
+	req.Subject = canonicalSubject(req.Subject)
 	if !validSubject(req.Subject) {
 		return platform.Problem("VAL-001", "subject must be tenant, user:<id> or api_key:<id>.").WithFields(platform.FieldError{Field: "subject", Message: "tenant, user:<id> or api_key:<id>"})
 	}
