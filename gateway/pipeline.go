@@ -96,6 +96,8 @@ type run struct {
 	completionClean bool
 	// reservation is what the request holds against its budgets until finish settles it.
 	reservation *Reservation
+	// answeredBy is the model (as its provider spells it) that answered, a fallback's included.
+	answeredBy string
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
@@ -111,13 +113,13 @@ func (r *run) block(step, code, detail string) *Blocked {
 
 // failed applies a step's fail mode to an internal error: open lets the
 // request continue (verdict "error"), closed refuses it.
+// A step that fails closed because Postgres or Redis is down answers 503
+// SYS-002 with Retry-After: an outage, not a verdict on the request.
 func (r *run) failed(step string, start time.Time, err error) *Blocked {
-	if IsDependencyFailure(err) {
-		// Postgres or Redis is down: not a verdict on the request, and not
-		// something a fail-open step may wave through unchecked either.
+	mode := r.policy.policy.FailMode(step)
+	if mode != gw.FailOpen && IsDependencyFailure(err) {
 		return r.dependencyDown(step, start, err)
 	}
-	mode := r.policy.policy.FailMode(step)
 	r.rt.Log.Warn("gateway: step failed", "step", step, "fail_mode", mode, "err", err, "request_id", r.call.RequestID)
 	r.step(step, start, "error", 0, "fail "+mode, "")
 	if mode == gw.FailOpen {

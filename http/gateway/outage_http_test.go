@@ -141,3 +141,26 @@ func TestGateway_PostgresDownAnswers503(t *testing.T) {
 		return chatWith(t, in, key, "mock", "mock-small", "after the outage", nil).Status == http.StatusOK
 	})
 }
+
+// TestGateway_RedisDownAnswers503: with the Redis that shares budgets
+// unreachable, a request that has a budget to reserve against answers 503
+// SYS-002 with Retry-After (it used to be the fail-closed GW-012 of a
+// pipeline step); a tenant without budgets is not touched by it.
+func TestGateway_RedisDownAnswers503(t *testing.T) {
+	cfg := testkit.Config(t)
+	cfg.RedisURL = "redis://" + testkit.FreePort(t) + "/0" // nothing listens there
+	in := testkit.Start(t, &cfg)
+	admin := in.AdminToken(t)
+	_, ta := in.NewTenant(t, admin, "RedisDown")
+	_, free := in.NewTenant(t, admin, "RedisDownNoBudget")
+	wantStatus(t, in.Do(t, http.MethodPost, "/api/v1/gateway/budgets", ta, map[string]any{"subject": "tenant", "period": "day", "max_tokens": 100000}), http.StatusCreated)
+	r := chatWith(t, in, ta, "mock", "mock-small", "hello", nil)
+	wantProblem(t, r, http.StatusServiceUnavailable, "SYS-002")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatalf("no Retry-After: %v", r.Header)
+	}
+	okChat(t, in, free, "mock", "mock-small", "hello", nil)
+	// A policy that opens the budget step lets traffic through, as it says.
+	open := createPolicy(t, in, ta, map[string]any{"name": "budgets-fail-open", "fail_modes": map[string]string{"rate_limit_budget": "open"}})
+	okChat(t, in, ta, "mock", "mock-small", "hello", map[string]any{"policy_id": open.ID})
+}
