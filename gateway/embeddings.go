@@ -60,11 +60,19 @@ type Model struct {
 	Provider string
 }
 
-// ModelsFor lists the models of a tenant's providers and the built-in mock.
+// ModelsFor lists the models of a tenant's providers and the built-in mock,
+// kept per tenant until a provider changes (the OpenAI drop-in routes every
+// unprefixed model by it: no read-model query per request).
 func (rt *Runtime) ModelsFor(ctx context.Context, tenantID string) ([]Model, error) {
+	rt.mu.RLock()
+	cached, ok := rt.modelCache[tenantID]
+	rt.mu.RUnlock()
+	if ok {
+		return cached, nil
+	}
 	ps, err := rt.Queries.Providers(ctx, tenantID)
 	if err != nil {
-		return nil, err
+		return nil, dependency("providers", err)
 	}
 	var out []Model
 	for _, p := range ps {
@@ -80,5 +88,11 @@ func (rt *Runtime) ModelsFor(ctx context.Context, tenantID string) ([]Model, err
 		out = append(out, Model{ID: m, Provider: providers.KindMock})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Provider+out[i].ID < out[j].Provider+out[j].ID })
+	rt.mu.Lock()
+	if rt.modelCache == nil {
+		rt.modelCache = map[string][]Model{}
+	}
+	rt.modelCache[tenantID] = out
+	rt.mu.Unlock()
 	return out, nil
 }

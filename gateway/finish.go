@@ -261,6 +261,7 @@ func (r *run) callProvider(ctx context.Context) {
 		resp, lastErr = prov.p.Chat(ctx, req)
 		if lastErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
+			r.answeredBy = model
 			if i > 0 {
 				r.actions = append(r.actions, "fallback:"+tg.Provider+"/"+tg.Model)
 			}
@@ -471,7 +472,15 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	rt, call := r.rt, r.call
 	t := time.Now()
 	if r.usage.TotalTokens > 0 {
-		r.cost = Cost(call.Req.Model, r.usage)
+		// Priced as the model that answered: a fallback to a dearer model
+		// is charged at its own price.
+		priced := call.Req.Model
+		if r.answeredBy != "" {
+			if m, err := gw.NormaliseModel(r.answeredBy); err == nil {
+				priced = m
+			}
+		}
+		r.cost = Cost(priced, r.usage)
 	}
 	if r.sec.CacheHit {
 		r.settle(ctx, 0, 0) // a cached answer costs the provider nothing

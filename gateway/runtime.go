@@ -72,6 +72,8 @@ type Runtime struct {
 	cacheCfg  map[string]rmgw.CacheConfig
 	// budgetCache holds each tenant's budgets.
 	budgetCache map[string][]rmgw.Budget
+	// modelCache holds each tenant's model list (ModelsFor).
+	modelCache map[string][]Model
 	// keyOwners holds the owner of each API key seen.
 	keyOwners map[string]string
 	// exceeded remembers the budget windows whose BudgetExceeded this instance recorded.
@@ -222,6 +224,7 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 				delete(rt.providers, k)
 			}
 		}
+		delete(rt.modelCache, tenant)
 	case "detector":
 		delete(rt.detLoaded, tenant)
 	case "cache":

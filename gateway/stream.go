@@ -135,6 +135,7 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		})
 		if streamErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
+			r.answeredBy = model
 			streamErr = flush(true)
 			break
 		}
