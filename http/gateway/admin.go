@@ -159,11 +159,11 @@ func (a *Admin) Routes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers", OperationID: "listProviders", Tag: "gateway", Summary: "Provider connections",
 			Permission: "gateway:read", Response: rmgw.Provider{}, List: true, Handler: a.listProviders},
-		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted)",
+		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted; requests may name only its models, matched normalised, unless settings.allow_any_model)",
 			Permission: "gateway:admin", Request: ProviderRequest{}, Response: rmgw.Provider{}, Status: http.StatusCreated, Handler: a.registerProvider, Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers/:id", OperationID: "getProvider", Tag: "gateway", Summary: "Read a provider",
 			Permission: "gateway:read", Response: rmgw.Provider{}, Handler: a.getProvider, Errors: []int{404}},
-		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider",
+		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider (models: the only models requests may name, unless settings.allow_any_model)",
 			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/providers/:id", OperationID: "removeProvider", Tag: "gateway", Summary: "Remove a provider",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},

@@ -141,6 +141,22 @@ func testBudgetReservations(t *testing.T, in *testkit.Instance) {
 		}
 	})
 
+	t.Run("a fallback is priced at the model that answered", func(t *testing.T) {
+		_, ta := in.NewTenant(t, admin, "ReserveFallback")
+		cheap := newLoopback(t, "cheap", "gpt-4o-mini")
+		cheap.failWith.Store(http.StatusInternalServerError)
+		registerLoopback(t, in, ta, cheap, "", map[string]any{"max_retries": 0, "breaker_failures": 100})
+		registerLoopback(t, in, ta, newLoopback(t, "dear", "gpt-4o"), "", nil)
+		pol := createPolicy(t, in, ta, map[string]any{"name": "falls-back-to-dear", "fallbacks": []map[string]string{{"provider": "dear", "model": "gpt-4o"}}})
+		out := okChat(t, in, ta, "cheap", "gpt-4o-mini", "hello", map[string]any{"policy_id": pol.ID, "max_tokens": maxTokens})
+		rec := awaitRequest(t, in, ta, out.Security.RequestID)
+		// The loopback reports 7 prompt tokens and one completion token a word.
+		want := (7*0.0025 + float64(rec.TotalTokens-7)*0.01) / 1000 // gpt-4o's list price
+		if rec.CostUSD < want*0.99 || rec.CostUSD > want*1.01 {
+			t.Fatalf("cost $%g, want gpt-4o's $%g (%d tokens)", rec.CostUSD, want, rec.TotalTokens)
+		}
+	})
+
 	t.Run("blocked and failed requests give their reservation back", func(t *testing.T) {
 		_, ta := in.NewTenant(t, admin, "ReserveRelease")
 		flaky := newLoopback(t, "flaky", "flaky-chat")
