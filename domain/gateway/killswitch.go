@@ -46,7 +46,7 @@ func (s Scope) Validate() error {
 
 // CanonicalScope spells a scope's value the way requests are matched: a
 // model normalised (NormaliseModel), an id that is a UUID in its canonical
-// lower-case form. A value that is neither is kept as given.
+// lower-case form, a provider name trimmed and in lower case.
 func CanonicalScope(s Scope) Scope {
 	v := strings.TrimSpace(s.Value)
 	switch s.Kind {
@@ -55,9 +55,12 @@ func CanonicalScope(s Scope) Scope {
 			s.Value = n
 		}
 	case ScopeProvider, ScopePolicy, ScopeAPIKey:
-		if id, err := uuid.Parse(v); err == nil {
+		switch id, err := uuid.Parse(v); {
+		case err == nil:
 			s.Value = id.String()
-		} else {
+		case s.Kind == ScopeProvider:
+			s.Value = strings.ToLower(v) // provider names are matched case-insensitively
+		default:
 			s.Value = v
 		}
 	}
@@ -88,7 +91,9 @@ func (s Scope) Matches(switchTenant string, r RequestFacts) bool {
 	case ScopeTenant:
 		return true
 	case ScopeProvider:
-		return s.Value == r.Provider
+		// Case-insensitively: a switch on "LOOP" stops the provider "loop"
+		// (stopping one too many is the safe way to be wrong).
+		return strings.EqualFold(s.Value, r.Provider)
 	case ScopeModel:
 		return s.Value == r.Model
 	case ScopePolicy:

@@ -77,3 +77,18 @@ func FuzzNormaliseModel(f *testing.F) {
 		}
 	})
 }
+
+func TestCanonicalScope_MatchesEverySpelling(t *testing.T) {
+	facts := RequestFacts{TenantID: "t", Provider: "loop", Model: "mock-2", PolicyID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+		APIKeyID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"}
+	for _, s := range []Scope{
+		{Kind: ScopeModel, Value: " MOCK-2:latest"},
+		{Kind: ScopeProvider, Value: "LOOP "},
+		{Kind: ScopePolicy, Value: "{0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B}"},
+		{Kind: ScopeAPIKey, Value: "urn:uuid:0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5C"},
+	} {
+		if !CanonicalScope(s).Matches("t", facts) {
+			t.Errorf("%+v (canonical %+v) does not stop %+v", s, CanonicalScope(s), facts)
+		}
+	}
+}

@@ -139,6 +139,14 @@ func TestModelKillSwitch_MatchesEverySpellingOfTheModel(t *testing.T) {
 		wantProblem(t, chatWith(t, in, ta, "anything", "SOME-NEW-MODEL", "hello", nil), http.StatusServiceUnavailable, "GW-001")
 	})
 
+	t.Run("a provider switch matches the provider's name in any case", func(t *testing.T) {
+		activate(t, "provider", " ANYTHING ")
+		wantProblem(t, chatWith(t, in, ta, "anything", "whatever", "hello", nil), http.StatusServiceUnavailable, "GW-001")
+		if status, code, r := openaiChat(t, in, ta, "anything/whatever"); status != http.StatusServiceUnavailable || code != "GW-001" {
+			t.Fatalf("drop-in: %d %s: %s", status, code, r.Body)
+		}
+	})
+
 	t.Run("allow-lists match normalised models", func(t *testing.T) {
 		pol := createPolicy(t, in, ta, map[string]any{"name": "only-mock-small", "allowed_models": []string{"mock-small"}})
 		okChat(t, in, ta, "mock", "MOCK-SMALL", "hello", map[string]any{"policy_id": pol.ID})
