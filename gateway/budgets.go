@@ -25,8 +25,9 @@ type Budgets struct {
 	Redis  *redis.Client
 	Prefix string
 
-	mu    sync.Mutex
-	local map[string]*usageCounter
+	mu      sync.Mutex
+	local   map[string]*usageCounter
+	sweptAt time.Time
 }
 
 type usageCounter struct {
@@ -209,6 +210,16 @@ func (b *Budgets) Reserve(ctx context.Context, limits []BudgetLimit, tokens int6
 	if b.local == nil {
 		b.local = map[string]*usageCounter{}
 	}
+	if now.After(b.sweptAt.Add(time.Hour)) {
+		// Counters of past windows are kept an hour past their end (a
+		// request that reserved before midnight settles after it), then dropped.
+		for k, c := range b.local {
+			if now.After(c.expires.Add(time.Hour)) {
+				delete(b.local, k)
+			}
+		}
+		b.sweptAt = now
+	}
 	counters := make([]*usageCounter, len(limits))
 	for i, l := range limits {
 		c, ok := b.local[res.keys[i]]
@@ -259,18 +270,6 @@ func (b *Budgets) Settle(ctx context.Context, res *Reservation, tokens int64, co
 		}
 	}
 	return nil
-}
-
-// Add records usage against a budget (no reservation) and returns the new totals.
-func (b *Budgets) Add(ctx context.Context, budgetID, period string, tokens int64, cost float64, now time.Time) (int64, float64, error) {
-	res, _, _, err := b.Reserve(ctx, []BudgetLimit{{ID: budgetID, Period: period}}, 0, 0, now)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := b.Settle(ctx, res, tokens, cost); err != nil {
-		return 0, 0, err
-	}
-	return b.Usage(ctx, budgetID, period, now)
 }
 
 func parseInt(v any) int64 {
