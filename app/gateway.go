@@ -18,6 +18,7 @@ import (
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/netguard"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
+	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
 // gatewayParts are the assembled gateway.
@@ -53,6 +54,14 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New()},
 		Outbound: guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256}),
 		Budgets:  budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
+	iamQueries := &rmiam.Queries{Runner: st.Runner}
+	rt.KeyOwner = func(ctx context.Context, tenantID, keyID string) (string, error) {
+		k, err := iamQueries.APIKeyByID(ctx, tenantID, keyID)
+		if err != nil || k == nil {
+			return "", err
+		}
+		return k.OwnerID, nil
+	}
 	checkURL := func(raw string) error {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"time"
 
@@ -30,28 +29,18 @@ func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, inp
 	if b := r.input(ctx); b == nil {
 		r.trace = append(r.trace, gw.StepTrace{Step: gw.StepCache, Verdict: "skip", FailMode: r.policy.policy.FailMode(gw.StepCache)})
 		t := time.Now()
-		prov, err := rt.provider(ctx, call.TenantID, call.Provider)
-		if err == nil {
-			if k := rt.killedTarget(call, prov, model, r.policy.id); k != nil {
-				err = &killedError{k}
-			}
-		}
+		prov, resolved, err := r.target(ctx, 0, gw.Target{Provider: call.Provider, Model: call.Req.Model})
 		if err == nil {
 			texts := make([]string, len(call.Req.Messages))
 			for i, m := range call.Req.Messages {
 				texts[i] = m.Content
 			}
-			out, err = prov.p.Embed(ctx, model, texts)
+			out, err = prov.p.Embed(ctx, resolved, texts)
 		}
 		r.providerD = time.Since(t)
 		switch {
-		case r.blockKilled(t, err):
-		case errors.Is(err, gw.ErrProviderNotFound):
-			r.step(gw.StepProvider, t, "error", 0, "not found", "")
-			r.block(gw.StepProvider, "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant.")
 		case err != nil:
-			r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
-			r.block(gw.StepProvider, "GW-009", "The provider failed: "+providerDetail(err))
+			r.providerFailed(t, err)
 		default:
 			r.step(gw.StepProvider, t, "pass", 0, call.Provider, "")
 			r.usage = out.Usage
@@ -71,11 +60,19 @@ type Model struct {
 	Provider string
 }
 
-// ModelsFor lists the models of a tenant's providers and the built-in mock.
+// ModelsFor lists the models of a tenant's providers and the built-in mock,
+// kept per tenant until a provider changes (the OpenAI drop-in routes every
+// unprefixed model by it: no read-model query per request).
 func (rt *Runtime) ModelsFor(ctx context.Context, tenantID string) ([]Model, error) {
+	rt.mu.RLock()
+	cached, ok := rt.modelCache[tenantID]
+	rt.mu.RUnlock()
+	if ok {
+		return cached, nil
+	}
 	ps, err := rt.Queries.Providers(ctx, tenantID)
 	if err != nil {
-		return nil, err
+		return nil, dependency("providers", err)
 	}
 	var out []Model
 	for _, p := range ps {
@@ -91,5 +88,11 @@ func (rt *Runtime) ModelsFor(ctx context.Context, tenantID string) ([]Model, err
 		out = append(out, Model{ID: m, Provider: providers.KindMock})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Provider+out[i].ID < out[j].Provider+out[j].ID })
+	rt.mu.Lock()
+	if rt.modelCache == nil {
+		rt.modelCache = map[string][]Model{}
+	}
+	rt.modelCache[tenantID] = out
+	rt.mu.Unlock()
 	return out, nil
 }

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/google/uuid"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
@@ -13,15 +16,22 @@ import (
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
-// budgetsOf lists the budgets that apply to a caller (cached per tenant).
+// budgetsOf lists the budgets that apply to a caller (cached per tenant): the
+// tenant's, the user's — for an API key, the budgets of the user who owns it
+// bind it too — and the API key's.
 func (rt *Runtime) budgetsOf(ctx context.Context, c Caller) ([]rmgw.Budget, error) {
 	rt.mu.RLock()
 	all, ok := rt.budgetCache[c.TenantID]
 	rt.mu.RUnlock()
 	if !ok {
-		var err error
-		if all, err = rt.Queries.Budgets(ctx, c.TenantID); err != nil {
-			return nil, err
+		loaded, err := rt.Queries.Budgets(ctx, c.TenantID)
+		if err != nil {
+			return nil, dependency("budgets", err)
+		}
+		all = make([]rmgw.Budget, len(loaded))
+		for i, b := range loaded {
+			b.Subject = canonicalSubject(b.Subject)
+			all[i] = b
 		}
 		rt.mu.Lock()
 		if rt.budgetCache == nil {
@@ -31,43 +41,151 @@ func (rt *Runtime) budgetsOf(ctx context.Context, c Caller) ([]rmgw.Budget, erro
 		rt.mu.Unlock()
 	}
 	var out []rmgw.Budget
+	user, userKnown := "", false
 	for _, b := range all {
 		switch {
-		case b.Subject == "tenant",
-			b.Subject == "user:"+c.Subject && c.Kind == "user",
-			b.Subject == "api_key:"+c.APIKeyID && c.APIKeyID != "":
+		case b.Subject == "tenant":
+			out = append(out, b)
+		case strings.HasPrefix(b.Subject, "user:"):
+			if !userKnown {
+				var err error
+				if user, err = rt.principalUser(ctx, c); err != nil {
+					return nil, err
+				}
+				userKnown = true
+			}
+			if user != "" && b.Subject == "user:"+user {
+				out = append(out, b)
+			}
+		case c.APIKeyID != "" && b.Subject == "api_key:"+strings.ToLower(c.APIKeyID):
 			out = append(out, b)
 		}
 	}
 	return out, nil
 }
 
+// canonicalSubject spells a budget subject's id as a canonical (lower-case)
+// UUID, the way principals carry it.
+func canonicalSubject(s string) string {
+	kind, id, ok := strings.Cut(s, ":")
+	if !ok {
+		return s
+	}
+	if u, err := uuid.Parse(strings.TrimSpace(id)); err == nil {
+		return kind + ":" + u.String()
+	}
+	return s
+}
+
+// principalUser is the user a caller acts for: the user, or the owner of the
+// API key (resolved once per key and kept: a key's owner never changes).
+func (rt *Runtime) principalUser(ctx context.Context, c Caller) (string, error) {
+	if c.Kind != "api_key" {
+		return strings.ToLower(c.Subject), nil
+	}
+	if c.APIKeyID == "" || rt.KeyOwner == nil {
+		return "", nil
+	}
+	rt.mu.RLock()
+	owner, ok := rt.keyOwners[c.APIKeyID]
+	rt.mu.RUnlock()
+	if ok {
+		return owner, nil
+	}
+	owner, err := rt.KeyOwner(ctx, c.TenantID, c.APIKeyID)
+	if err != nil {
+		return "", dependency("api key owner", err)
+	}
+	owner = strings.ToLower(owner)
+	rt.mu.Lock()
+	if rt.keyOwners == nil || len(rt.keyOwners) > 100_000 {
+		rt.keyOwners = map[string]string{}
+	}
+	rt.keyOwners[c.APIKeyID] = owner
+	rt.mu.Unlock()
+	return owner, nil
+}
+
+// DefaultCompletionEstimate is the completion a request that names no
+// max_tokens (and whose policy sets no output limit) reserves against its
+// budgets before the provider answers.
+const DefaultCompletionEstimate = 256
+
+// estimate is what a request reserves against its budgets: its prompt tokens
+// and the completion it may produce (max_tokens, else the policy's output
+// limit, else DefaultCompletionEstimate), priced at the model's list price.
+// A scan calls no provider and reserves nothing; embeddings have no completion.
+func (r *run) estimate() (int64, float64) {
+	call := r.call
+	if call.Endpoint == "scan" {
+		return 0, 0
+	}
+	u := providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages)}
+	switch {
+	case call.Endpoint == "openai_embeddings" || call.Endpoint == "embeddings":
+	case call.Req.MaxTokens != nil:
+		u.CompletionTokens = *call.Req.MaxTokens
+	case r.policy.policy.MaxOutputTokens > 0:
+		u.CompletionTokens = r.policy.policy.MaxOutputTokens
+	default:
+		u.CompletionTokens = DefaultCompletionEstimate
+	}
+	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return int64(u.TotalTokens), Cost(call.Req.Model, u)
+}
+
+// checkBudgets reserves the request's estimate against every budget that
+// applies, atomically: an enforced budget without room for it refuses the
+// request (GW-004); an alerting one is recorded as exceeded.
 func (r *run) checkBudgets(ctx context.Context) (*Blocked, error) {
 	if r.rt.Budgets == nil {
 		return nil, nil
 	}
 	bs, err := r.rt.budgetsOf(ctx, r.call.Caller)
-	if err != nil {
+	if err != nil || len(bs) == 0 {
 		return nil, err
 	}
 	now := r.rt.Now()
-	for _, b := range bs {
-		tokens, cost, err := r.rt.Budgets.Usage(ctx, b.ID, b.Period, now)
-		if err != nil {
-			return nil, err
-		}
-		over := (b.MaxTokens > 0 && tokens >= b.MaxTokens) || (b.MaxCostUSD > 0 && cost >= b.MaxCostUSD)
-		if !over {
-			continue
-		}
-		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
-		r.rt.recordBudgetExceeded(ctx, r.call, b, tokens, cost, now)
-		if b.Action == gw.ActionBlock || b.Action == "" {
-			r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
-			return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" budget for "+b.Subject+" is spent."), nil
-		}
+	limits := make([]BudgetLimit, len(bs))
+	byID := make(map[string]rmgw.Budget, len(bs))
+	for i, b := range bs {
+		limits[i] = BudgetLimit{ID: b.ID, Period: b.Period, MaxTokens: b.MaxTokens, MaxCost: b.MaxCostUSD,
+			Enforce: b.Action == gw.ActionBlock || b.Action == ""}
+		byID[b.ID] = b
 	}
+	tokens, cost := r.estimate()
+	res, refused, over, err := r.rt.Budgets.Reserve(ctx, limits, tokens, cost, now)
+	if err != nil {
+		return nil, dependency("budgets", err)
+	}
+	for _, l := range over {
+		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+l.ID)
+		r.rt.recordBudgetExceeded(ctx, r.call, byID[l.ID], now)
+	}
+	if refused != nil {
+		b := byID[refused.ID]
+		r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
+		r.rt.recordBudgetExceeded(ctx, r.call, b, now)
+		r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID, "")
+		return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" budget for "+b.Subject+" has no room for this request."), nil
+	}
+	r.reservation = res
 	return nil, nil
+}
+
+// settle releases the request's budget reservation and charges what it
+// actually used (nothing when it was blocked, failed or answered from the
+// cache). It runs even when the client has gone away.
+func (r *run) settle(ctx context.Context, tokens int64, cost float64) {
+	if r.reservation == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.rt.Budgets.Settle(ctx, r.reservation, tokens, cost); err != nil {
+		r.rt.Log.Warn("gateway: budget settlement", "err", err, "request_id", r.call.RequestID)
+	}
+	r.reservation = nil
 }
 
 // periodly names a budget period as an adjective ("day" → "daily").
@@ -79,13 +197,22 @@ func periodly(period string) string {
 }
 
 // recordBudgetExceeded appends BudgetExceeded once per budget and window (the
-// stream version check makes concurrent instances agree on one event).
-func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.Budget, tokens int64, cost float64, now time.Time) {
+// stream version check makes concurrent instances agree on one event; this
+// instance remembers which it recorded, so refused requests cost no append).
+func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.Budget, now time.Time) {
 	window, _ := Window(b.Period, now)
-	_, _ = rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
+	seen := b.ID + "/" + window
+	if _, dup := rt.exceeded.LoadOrStore(seen, true); dup {
+		return
+	}
+	tokens, cost, _ := rt.Budgets.Usage(ctx, b.ID, b.Period, now)
+	_, err := rt.Store.Append(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
 		eventstore.StreamAppend{StreamID: "gateway.budget-exceeded-" + b.ID + "-" + window, Expected: eventstore.NoStream,
 			Events: []eventstore.Draft{{Type: gw.BudgetExceeded, Subject: b.ID, Data: &gw.BudgetExceededV1{BudgetID: b.ID,
 				Subject: b.Subject, Period: b.Period, Window: window, Tokens: tokens, CostUSD: cost}}}})
+	if err != nil && IsDependencyFailure(err) {
+		rt.exceeded.Delete(seen) // not recorded: try again with the next request
+	}
 }
 
 // callProvider runs the cache lookup, the provider call with fallbacks and the response scan.
@@ -118,23 +245,23 @@ func (r *run) callProvider(ctx context.Context) {
 	var resp *providers.ChatResponse
 	var lastErr error
 	for i, tg := range targets {
-		if i > 0 && (!gw.Allows(p.AllowedProviders, tg.Provider) || !gw.Allows(p.AllowedModels, tg.Model)) {
+		prov, model, err := r.target(ctx, i, tg)
+		if errors.Is(err, errSkipped) {
 			continue
 		}
-		prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
 		if err != nil {
 			lastErr = err
-			continue
-		}
-		if k := rt.killedTarget(call, prov, tg.Model, r.policy.id); k != nil {
-			lastErr = &killedError{k}
+			if stopsCall(err) {
+				break
+			}
 			continue
 		}
 		req := call.Req
-		req.Model = tg.Model
+		req.Model = model
 		resp, lastErr = prov.p.Chat(ctx, req)
 		if lastErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
+			r.answeredBy = model
 			if i > 0 {
 				r.actions = append(r.actions, "fallback:"+tg.Provider+"/"+tg.Model)
 			}
@@ -146,15 +273,7 @@ func (r *run) callProvider(ctx context.Context) {
 	}
 	r.providerD = time.Since(t)
 	if resp == nil {
-		if r.blockKilled(t, lastErr) {
-			return
-		}
-		r.step(gw.StepProvider, t, "error", 0, providerDetail(lastErr), "")
-		code, detail := "GW-009", "The provider failed: "+providerDetail(lastErr)
-		if errors.Is(lastErr, gw.ErrProviderNotFound) {
-			code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
-		}
-		r.block(gw.StepProvider, code, detail)
+		r.providerFailed(t, lastErr)
 		return
 	}
 	r.step(gw.StepProvider, t, "pass", 0, r.provName+"/"+resp.Model, "")
@@ -164,6 +283,81 @@ func (r *run) callProvider(ctx context.Context) {
 		rt.Cache.Put(call.TenantID, r.cacheKey, resp, time.Duration(cfg.TTLSeconds)*time.Second, cfg.MaxEntries, rt.Now())
 	}
 	r.scanResponse(resp)
+}
+
+// modelNotOfferedError is a model the addressed provider does not offer.
+type modelNotOfferedError struct{ provider, model string }
+
+func (e *modelNotOfferedError) Error() string {
+	return "provider " + e.provider + " does not offer model " + e.model
+}
+
+// stopsCall reports a primary target's error that no fallback may get
+// around: a model the provider does not offer, and a dependency outage.
+func stopsCall(err error) bool {
+	var mno *modelNotOfferedError
+	return errors.As(err, &mno) || IsDependencyFailure(err)
+}
+
+// target resolves target i of a call (0: the one addressed, then the
+// policy's fallbacks): the provider, the model as the provider spells it, or
+// why the target cannot be used. The model is matched normalised against the
+// provider's declared list, and kill switches against the resolved provider
+// (by name and id) and the normalised model.
+func (r *run) target(ctx context.Context, i int, tg gw.Target) (*runtimeProvider, string, error) {
+	rt, call, p := r.rt, r.call, &r.policy.policy
+	model, err := gw.NormaliseModel(tg.Model)
+	if err != nil {
+		return nil, "", &modelNotOfferedError{provider: tg.Provider, model: tg.Model}
+	}
+	if i > 0 && (!gw.Allows(p.AllowedProviders, tg.Provider) || !gw.ModelIn(p.AllowedModels, model)) {
+		return nil, "", errSkipped
+	}
+	prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
+	if err != nil {
+		return nil, "", err
+	}
+	resolved, ok := prov.resolveModel(model)
+	if !ok {
+		if i > 0 {
+			return nil, "", errSkipped
+		}
+		return nil, "", &modelNotOfferedError{provider: prov.name, model: model}
+	}
+	if k := rt.killedTarget(call, prov, model, r.policy.id); k != nil {
+		return nil, "", &killedError{k}
+	}
+	return prov, resolved, nil
+}
+
+// errSkipped is a fallback the policy or the provider's model list rules out.
+var errSkipped = errors.New("gateway: fallback not applicable")
+
+// providerFailed ends a call none of whose targets answered: the kill switch
+// that stopped it (GW-001), a model the provider does not offer (GW-020), an
+// outage of the gateway's own dependencies (SYS-002), an unknown provider
+// (GW-010) or the provider's failure (GW-009).
+func (r *run) providerFailed(t time.Time, err error) {
+	call := r.call
+	if r.blockKilled(t, err) {
+		return
+	}
+	var mno *modelNotOfferedError
+	switch {
+	case errors.As(err, &mno):
+		r.step(gw.StepProvider, t, "block", 0, "model not offered", "")
+		r.block(gw.StepProvider, "GW-020", "The provider '"+mno.provider+"' does not offer the model '"+mno.model+"'.")
+		return
+	case IsDependencyFailure(err):
+		r.dependencyDown(gw.StepProvider, t, err)
+		return
+	}
+	r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
+	code, detail := "GW-009", "The provider failed: "+providerDetail(err)
+	if errors.Is(err, gw.ErrProviderNotFound) {
+		code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
+	}
+	r.block(gw.StepProvider, code, detail)
 }
 
 // blockKilled ends a call whose every target a kill switch stops (the
@@ -278,12 +472,20 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	rt, call := r.rt, r.call
 	t := time.Now()
 	if r.usage.TotalTokens > 0 {
-		r.cost = Cost(call.Req.Model, r.usage)
-		if bs, err := rt.budgetsOf(ctx, call.Caller); err == nil && rt.Budgets != nil && !r.sec.CacheHit {
-			for _, b := range bs {
-				_, _, _ = rt.Budgets.Add(ctx, b.ID, b.Period, int64(r.usage.TotalTokens), r.cost, rt.Now())
+		// Priced as the model that answered: a fallback to a dearer model
+		// is charged at its own price.
+		priced := call.Req.Model
+		if r.answeredBy != "" {
+			if m, err := gw.NormaliseModel(r.answeredBy); err == nil {
+				priced = m
 			}
 		}
+		r.cost = Cost(priced, r.usage)
+	}
+	if r.sec.CacheHit {
+		r.settle(ctx, 0, 0) // a cached answer costs the provider nothing
+	} else {
+		r.settle(ctx, int64(r.usage.TotalTokens), r.cost)
 	}
 	r.sec.PipelineLatencyMs = round3(float64(time.Since(r.started)-r.providerD) / 1e6)
 	rec := r.record()
@@ -293,7 +495,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 		completion = r.resp.Choices[0].Message.Content
 	}
 	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, r.promptLog, completion, r.completionClean); err != nil {
-		return nil, err
+		return nil, dependency("audit", err)
 	}
 	typ := gw.RequestCompleted
 	if r.blocked != nil {
@@ -312,7 +514,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
 	if err != nil {
 		// The audit step fails closed: an answer that cannot be recorded is not given.
-		return nil, err
+		return nil, dependency("audit", err)
 	}
 	res := &Result{Security: r.sec, Blocked: r.blocked}
 	if r.blocked == nil {
@@ -321,10 +523,27 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
+// printable is s with control characters and invalid UTF-8 replaced by
+// U+FFFD: a provider or model name as the caller sent it is recorded, but a
+// NUL byte (which Postgres text cannot hold) must not stop the read model.
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b >= 0x7f {
+			return strings.Map(func(r rune) rune {
+				if unicode.IsControl(r) {
+					return unicode.ReplacementChar
+				}
+				return r
+			}, strings.ToValidUTF8(s, "\uFFFD"))
+		}
+	}
+	return s
+}
+
 func (r *run) record() gw.RequestRecordedV1 {
 	call := r.call
 	rec := gw.RequestRecordedV1{RequestID: call.RequestID, TenantID: call.TenantID, Principal: call.Subject, PrincipalKind: call.Kind,
-		Endpoint: call.Endpoint, Provider: r.provName, Model: call.Req.Model, PolicyID: r.policy.id, PolicyVersion: r.policy.version,
+		Endpoint: call.Endpoint, Provider: printable(r.provName), Model: printable(call.Req.Model), PolicyID: r.policy.id, PolicyVersion: r.policy.version,
 		Stream: call.Req.Stream, Status: 200, Injection: r.sec.InjectionScore, Patterns: r.sec.Patterns, PIITypes: r.sec.PIITypes,
 		Violations: r.sec.PolicyViolations, Usage: gw.Usage(r.usage), CostUSD: r.cost, CacheHit: r.sec.CacheHit,
 		LatencyMs: round3(float64(time.Since(r.call.Started)) / 1e6), PipelineMs: r.sec.PipelineLatencyMs,

@@ -94,11 +94,15 @@ type run struct {
 	promptLog *string
 	// completionClean says the response scan already redacted the completion.
 	completionClean bool
+	// reservation is what the request holds against its budgets until finish settles it.
+	reservation *Reservation
+	// answeredBy is the model (as its provider spells it) that answered, a fallback's included.
+	answeredBy string
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
 	r.trace = append(r.trace, gw.StepTrace{Step: name, Verdict: verdict, Score: score, DurationUs: time.Since(start).Microseconds(),
-		Detail: detail, Detector: detector, FailMode: r.policy.policy.FailMode(name)})
+		Detail: printable(detail), Detector: detector, FailMode: r.policy.policy.FailMode(name)})
 }
 
 func (r *run) block(step, code, detail string) *Blocked {
@@ -109,14 +113,30 @@ func (r *run) block(step, code, detail string) *Blocked {
 
 // failed applies a step's fail mode to an internal error: open lets the
 // request continue (verdict "error"), closed refuses it.
+// A step that fails closed because Postgres or Redis is down answers 503
+// SYS-002 with Retry-After: an outage, not a verdict on the request.
 func (r *run) failed(step string, start time.Time, err error) *Blocked {
 	mode := r.policy.policy.FailMode(step)
+	if mode != gw.FailOpen && IsDependencyFailure(err) {
+		return r.dependencyDown(step, start, err)
+	}
 	r.rt.Log.Warn("gateway: step failed", "step", step, "fail_mode", mode, "err", err, "request_id", r.call.RequestID)
 	r.step(step, start, "error", 0, "fail "+mode, "")
 	if mode == gw.FailOpen {
 		return nil
 	}
 	return r.block(step, "GW-012", "The "+step+" step could not decide and fails closed.")
+}
+
+// dependencyDown ends a request because a dependency of the gateway itself
+// (Postgres, Redis) is unavailable: 503 SYS-002 with Retry-After, so clients
+// retry instead of treating it as a policy block.
+func (r *run) dependencyDown(step string, start time.Time, err error) *Blocked {
+	r.rt.Log.Warn("gateway: dependency unavailable", "step", step, "err", err, "request_id", r.call.RequestID)
+	r.step(step, start, "error", 0, "dependency unavailable", "")
+	r.blocked = &Blocked{Code: "SYS-002", Step: step, Detail: "A service the gateway depends on is unavailable; retry shortly.",
+		Headers: map[string]string{"Retry-After": RetryAfterSeconds}}
+	return r.blocked
 }
 
 // Chat runs a chat completion through the pipeline and records it.
@@ -168,6 +188,18 @@ func (r *run) input(ctx context.Context) *Blocked {
 	r.policy = pol
 	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version
 
+	// Every later step (kill switches, budgets' prices, allow-lists, the
+	// provider's model list) sees the model in its one canonical spelling.
+	if call.Req.Model != "" {
+		m, err := gw.NormaliseModel(call.Req.Model)
+		if err != nil {
+			t = time.Now()
+			r.step(gw.StepValidate, t, "block", 0, "model", "")
+			return r.block(gw.StepValidate, "VAL-001", "model must be a model id: printable characters, at most 200 of them.")
+		}
+		call.Req.Model = m
+	}
+
 	if r.fixed {
 		// Simulate and backtest judge the policy, not today's operational
 		// state: kill switches and budgets are neither consulted nor charged
@@ -192,12 +224,16 @@ func (r *run) input(ctx context.Context) *Blocked {
 		if errors.Is(perr, gw.ErrPolicyNotFound) {
 			return r.block(gw.StepPolicy, "GW-006", "No such policy in this tenant.")
 		}
+		if IsDependencyFailure(perr) {
+			r.trace = r.trace[:len(r.trace)-1]
+			return r.dependencyDown(gw.StepPolicy, time.Now().Add(-policyDur), perr)
+		}
 		return r.block(gw.StepPolicy, "GW-012", "The policy could not be resolved.")
 	}
 	p := &r.policy.policy
 
 	t = time.Now()
-	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.Allows(p.AllowedModels, call.Req.Model) {
+	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.ModelIn(p.AllowedModels, call.Req.Model) {
 		r.step(gw.StepAllowList, t, "block", 0, call.Provider+"/"+call.Req.Model, "")
 		return r.block(gw.StepAllowList, "GW-002", "The policy does not allow provider '"+call.Provider+"' with model '"+call.Req.Model+"'.")
 	}
@@ -411,6 +447,7 @@ func validate(req providers.ChatRequest) string {
 
 // Problem codes of the pipeline with their HTTP status.
 var codeStatus = map[string]int{
+	"VAL-001": 400, "SYS-002": 503, "GW-020": 404,
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
 }

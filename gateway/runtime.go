@@ -59,6 +59,9 @@ type Runtime struct {
 	// Families and PIITypes name what the detectors find (for the catalogue).
 	Families []string
 	PIITypes []string
+	// KeyOwner finds the user who owns an API key of a tenant ("" when none),
+	// so that a user's budgets bind the keys they own.
+	KeyOwner func(ctx context.Context, tenantID, keyID string) (string, error)
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy         // tenant/id
@@ -69,6 +72,12 @@ type Runtime struct {
 	cacheCfg  map[string]rmgw.CacheConfig
 	// budgetCache holds each tenant's budgets.
 	budgetCache map[string][]rmgw.Budget
+	// modelCache holds each tenant's model list (ModelsFor).
+	modelCache map[string][]Model
+	// keyOwners holds the owner of each API key seen.
+	keyOwners map[string]string
+	// exceeded remembers the budget windows whose BudgetExceeded this instance recorded.
+	exceeded sync.Map
 }
 
 type cachedPolicy struct {
@@ -80,7 +89,33 @@ type cachedPolicy struct {
 type runtimeProvider struct {
 	id, name, kind string
 	models         []string
+	allowAny       bool // the provider takes any model, not only its declared list
 	p              *providers.Resilient
+}
+
+// resolveModel is the provider's own spelling of a normalised model id: the
+// declared model it names (declared ids are matched normalised too), or the
+// id itself when the provider takes any model; ok is false when the provider
+// does not offer it.
+func (p *runtimeProvider) resolveModel(model string) (string, bool) {
+	if p.allowAny {
+		return model, true
+	}
+	for _, m := range p.models {
+		if m == "*" {
+			return model, true
+		}
+		if strings.HasSuffix(m, "*") {
+			if gw.ModelIn([]string{m}, model) {
+				return model, true
+			}
+			continue
+		}
+		if n, err := gw.NormaliseModel(m); err == nil && n == model {
+			return m, true
+		}
+	}
+	return "", false
 }
 
 // Init loads the kill switches; policies and providers load on first use.
@@ -102,6 +137,11 @@ func (rt *Runtime) refreshSwitches(ctx context.Context) error {
 	ks, err := rt.Queries.KillSwitches(ctx, "*", true)
 	if err != nil {
 		return err
+	}
+	for i := range ks {
+		// Requests are matched on canonical ids (normalised models, lower-case
+		// UUIDs), so the switches are held in the same spelling.
+		ks[i].Scope = gw.CanonicalScope(ks[i].Scope)
 	}
 	rt.mu.Lock()
 	rt.switches = ks
@@ -184,6 +224,7 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 				delete(rt.providers, k)
 			}
 		}
+		delete(rt.modelCache, tenant)
 	case "detector":
 		delete(rt.detLoaded, tenant)
 	case "cache":
@@ -310,10 +351,13 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 			return nil, err
 		}
 		rp = &runtimeProvider{id: p.ID, name: p.Name, kind: p.Kind, models: p.Models,
+			// A registered mock declaring no models is the built-in mock under
+			// another name: it takes any model, as the built-in one does.
+			allowAny: p.Settings.AllowAnyModel || (p.Kind == providers.KindMock && len(p.Models) == 0),
 			p: providers.NewResilient(p.Name, impl, time.Duration(p.Settings.TimeoutMs)*time.Millisecond, p.Settings.MaxRetries,
 				p.Settings.BreakerFailures, time.Duration(p.Settings.BreakerCooldownS)*time.Second)}
 	case name == providers.KindMock:
-		rp = &runtimeProvider{id: "mock", name: "mock", kind: providers.KindMock, models: []string{"*"},
+		rp = &runtimeProvider{id: "mock", name: "mock", kind: providers.KindMock, models: []string{"*"}, allowAny: true,
 			p: providers.NewResilient("mock", &providers.Mock{Name: "mock", Latency: rt.DefaultMockLatency}, 30*time.Second, 0, 5, 30*time.Second)}
 	default:
 		return nil, gw.ErrProviderNotFound
@@ -371,6 +415,9 @@ func (rt *Runtime) killedBy(f gw.RequestFacts) *rmgw.KillSwitch {
 // resolved provider and model: the provider is matched by name and by id, so
 // neither addressing it by id nor a fallback gets around a switch.
 func (rt *Runtime) killedTarget(call *Call, prov *runtimeProvider, model, policyID string) *rmgw.KillSwitch {
+	if n, err := gw.NormaliseModel(model); err == nil {
+		model = n // the provider's own spelling of a model is matched as any other
+	}
 	f := gw.RequestFacts{TenantID: call.TenantID, Provider: prov.name, Model: model, PolicyID: policyID, APIKeyID: call.APIKeyID}
 	if k := rt.killedBy(f); k != nil {
 		return k

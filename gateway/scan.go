@@ -31,6 +31,7 @@ func (rt *Runtime) Scan(ctx context.Context, call *Call) (*ScanResult, error) {
 	}
 	r := rt.newRun(call)
 	b := r.input(ctx)
+	r.settle(ctx, 0, 0) // a scan calls no provider: it holds nothing against budgets
 	out := &ScanResult{Security: r.sec, Blocked: b, Threshold: r.policy.policy.Injection.Threshold}
 	if b != nil && b.Code == "GW-006" {
 		return out, nil // no such policy: the caller answers 404, and nothing was scanned

@@ -104,20 +104,22 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 	var streamErr error
 	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, p.Fallbacks...)
 	for i, tg := range targets {
-		if i > 0 && (started || !gw.Allows(p.AllowedProviders, tg.Provider) || !gw.Allows(p.AllowedModels, tg.Model)) {
+		if i > 0 && started {
 			continue
 		}
-		prov, err := rt.provider(ctx, call.TenantID, tg.Provider)
+		prov, model, err := r.target(ctx, i, tg)
+		if errors.Is(err, errSkipped) {
+			continue
+		}
 		if err != nil {
 			streamErr = err
-			continue
-		}
-		if k := rt.killedTarget(call, prov, tg.Model, r.policy.id); k != nil {
-			streamErr = &killedError{k}
+			if stopsCall(err) {
+				break
+			}
 			continue
 		}
 		req := call.Req
-		req.Model = tg.Model
+		req.Model = model
 		streamErr = prov.p.ChatStream(ctx, req, func(ch providers.Chunk) error {
 			if ch.Usage != nil {
 				usage = ch.Usage
@@ -133,6 +135,7 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		})
 		if streamErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
+			r.answeredBy = model
 			streamErr = flush(true)
 			break
 		}
@@ -151,14 +154,8 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		r.step(gw.StepResponseScan, t, "block", 0, strings.TrimPrefix(what, "a "), rt.PII.Version())
 		r.block(gw.StepResponseScan, "GW-011", "The completion contained "+what+"; the stream was ended before it reached you.")
 		r.actions = append(r.actions, "stream_terminated:"+strings.ReplaceAll(strings.TrimPrefix(what, "a "), " ", "_"))
-	case r.blockKilled(t, streamErr):
 	case streamErr != nil:
-		code, detail := "GW-009", "The provider failed: "+providerDetail(streamErr)
-		if errors.Is(streamErr, gw.ErrProviderNotFound) {
-			code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
-		}
-		r.step(gw.StepProvider, t, "error", 0, providerDetail(streamErr), "")
-		r.block(gw.StepProvider, code, detail)
+		r.providerFailed(t, streamErr)
 	default:
 		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
 		verdict := "pass"

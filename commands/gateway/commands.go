@@ -299,7 +299,7 @@ func (h *Handlers) DeactivateKillSwitch(ctx context.Context, meta eventstore.Met
 			return nil, err
 		}
 		for sid, s := range active {
-			if (id != "" && sid == id) || (id == "" && s.Scope == scope) {
+			if (id != "" && sid == id) || (id == "" && gw.CanonicalScope(s.Scope) == gw.CanonicalScope(scope)) {
 				evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: stream, Expected: v,
 					Events: []eventstore.Draft{{Type: gw.KillSwitchDeactivated, Subject: sid, Data: &gw.KillSwitchV1{SwitchID: sid, TenantID: s.TenantID,
 						Scope: s.Scope, Reason: reason, At: now.UTC()}}}})

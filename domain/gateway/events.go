@@ -71,6 +71,9 @@ type ProviderSettings struct {
 	BreakerFailures  int    `json:"breaker_failures"`
 	BreakerCooldownS int    `json:"breaker_cooldown_s"`
 	Enabled          bool   `json:"enabled"`
+	// AllowAnyModel lets requests name any model; otherwise only the
+	// provider's declared models (matched normalised) are accepted.
+	AllowAnyModel bool `json:"allow_any_model,omitempty"`
 }
 
 // ProviderUpdatedV1 records changed provider fields.

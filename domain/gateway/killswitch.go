@@ -3,6 +3,8 @@ package gateway
 import (
 	"errors"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Kill switch scopes.
@@ -42,6 +44,29 @@ func (s Scope) Validate() error {
 	return nil
 }
 
+// CanonicalScope spells a scope's value the way requests are matched: a
+// model normalised (NormaliseModel), an id that is a UUID in its canonical
+// lower-case form, a provider name trimmed and in lower case.
+func CanonicalScope(s Scope) Scope {
+	v := strings.TrimSpace(s.Value)
+	switch s.Kind {
+	case ScopeModel:
+		if n, err := NormaliseModel(v); err == nil {
+			s.Value = n
+		}
+	case ScopeProvider, ScopePolicy, ScopeAPIKey:
+		switch id, err := uuid.Parse(v); {
+		case err == nil:
+			s.Value = id.String()
+		case s.Kind == ScopeProvider:
+			s.Value = strings.ToLower(v) // provider names are matched case-insensitively
+		default:
+			s.Value = v
+		}
+	}
+	return s
+}
+
 // Key identifies a scope within a tenant.
 func (s Scope) Key() string { return s.Kind + ":" + s.Value }
 
@@ -66,7 +91,9 @@ func (s Scope) Matches(switchTenant string, r RequestFacts) bool {
 	case ScopeTenant:
 		return true
 	case ScopeProvider:
-		return s.Value == r.Provider
+		// Case-insensitively: a switch on "LOOP" stops the provider "loop"
+		// (stopping one too many is the safe way to be wrong).
+		return strings.EqualFold(s.Value, r.Provider)
 	case ScopeModel:
 		return s.Value == r.Model
 	case ScopePolicy:

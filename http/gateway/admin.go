@@ -54,6 +54,9 @@ type ProviderSettingsIn struct {
 	BreakerFailures  *int    `json:"breaker_failures,omitempty" validate:"omitempty,min=1,max=1000"`
 	BreakerCooldownS *int    `json:"breaker_cooldown_s,omitempty" validate:"omitempty,min=1,max=3600"`
 	Enabled          *bool   `json:"enabled,omitempty"`
+	// AllowAnyModel lets requests name any model; by default only the
+	// provider's declared models are accepted (matched normalised).
+	AllowAnyModel *bool `json:"allow_any_model,omitempty"`
 }
 
 // ProviderPatch is the body of PATCH /gateway/providers/{id}.
@@ -153,14 +156,14 @@ var ifMatch = platform.Param{Name: "If-Match", Description: "The version the cha
 
 // Routes declares the administration routes.
 func (a *Admin) Routes() []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers", OperationID: "listProviders", Tag: "gateway", Summary: "Provider connections",
 			Permission: "gateway:read", Response: rmgw.Provider{}, List: true, Handler: a.listProviders},
-		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted)",
+		{Method: http.MethodPost, Path: "/api/v1/gateway/providers", OperationID: "registerProvider", Tag: "gateway", Summary: "Register a provider (base URL checked against SSRF rules; key stored encrypted; requests may name only its models, matched normalised, unless settings.allow_any_model)",
 			Permission: "gateway:admin", Request: ProviderRequest{}, Response: rmgw.Provider{}, Status: http.StatusCreated, Handler: a.registerProvider, Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers/:id", OperationID: "getProvider", Tag: "gateway", Summary: "Read a provider",
 			Permission: "gateway:read", Response: rmgw.Provider{}, Handler: a.getProvider, Errors: []int{404}},
-		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider",
+		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider (models: the only models requests may name, unless settings.allow_any_model)",
 			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/providers/:id", OperationID: "removeProvider", Tag: "gateway", Summary: "Remove a provider",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
@@ -219,7 +222,7 @@ func (a *Admin) Routes() []platform.Route {
 			Permission: "gateway:read", Response: Detector{}, List: true, Handler: a.detectors},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/detectors/:name", OperationID: "tuneDetector", Tag: "gateway", Summary: "Tune a detector's tenant default",
 			Permission: "gateway:admin", Request: DetectorPatch{}, Response: Detector{}, Handler: a.tuneDetector, Errors: []int{404}},
-	}
+	})
 }
 
 // MapError turns gateway domain errors into problems.
@@ -283,6 +286,9 @@ func settingsFrom(in *ProviderSettingsIn, base gw.ProviderSettings) gw.ProviderS
 	}
 	if in.Enabled != nil {
 		base.Enabled = *in.Enabled
+	}
+	if in.AllowAnyModel != nil {
+		base.AllowAnyModel = *in.AllowAnyModel
 	}
 	return base
 }
@@ -621,6 +627,13 @@ func (a *Admin) activate(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
+	if req.Scope.Kind == gw.ScopeModel {
+		if _, err := gw.NormaliseModel(req.Scope.Value); err != nil {
+			return MapError(gw.ErrInvalidScope)
+		}
+	}
+	// Stored as requests are matched: a normalised model, a canonical UUID.
+	req.Scope = gw.CanonicalScope(req.Scope)
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may stop all traffic.")
 	}
@@ -651,6 +664,7 @@ func (a *Admin) deactivate(c echo.Context) error {
 	if req.ID == "" && req.Scope.Validate() != nil {
 		return MapError(gw.ErrInvalidScope)
 	}
+	req.Scope = gw.CanonicalScope(req.Scope)
 	id := req.ID
 	if id != "" {
 		k, err := a.switchByID(c, id)
@@ -752,6 +766,19 @@ func (a *Admin) listBudgets(c echo.Context) error {
 	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
 }
 
+// canonicalSubject spells a budget subject's id as the canonical lower-case
+// UUID principals carry ("user:{ABC…}" would otherwise never match anyone).
+func canonicalSubject(s string) string {
+	kind, id, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return strings.TrimSpace(s)
+	}
+	if u, err := uuid.Parse(strings.TrimSpace(id)); err == nil {
+		return kind + ":" + u.String()
+	}
+	return s
+}
+
 func validSubject(s string) bool {
 	if s == "tenant" {
 		return true
@@ -772,6 +799,7 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
+	req.Subject = canonicalSubject(req.Subject)
 	if !validSubject(req.Subject) {
 		return platform.Problem("VAL-001", "subject must be tenant, user:<id> or api_key:<id>.").WithFields(platform.FieldError{Field: "subject", Message: "tenant, user:<id> or api_key:<id>"})
 	}

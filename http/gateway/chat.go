@@ -4,7 +4,9 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -83,14 +85,44 @@ type ScanResponse struct {
 
 // Routes declares the gateway's traffic routes.
 func (a *API) Routes() []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/chat/completions", OperationID: "gatewayChat", Tag: "gateway",
 			Summary: "Chat completion through the security pipeline (stream: true gives SSE)", Permission: "gateway:write",
 			Request: ChatRequest{}, Response: ChatResponse{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/scan", OperationID: "gatewayScan", Tag: "gateway",
 			Summary: "Run the input side of the pipeline without calling a provider", Permission: "gateway:write",
-			Request: ScanRequest{}, Response: ScanResponse{}, Handler: a.scan, Errors: []int{404, 422}},
+			Request: ScanRequest{}, Response: ScanResponse{}, Handler: a.scan, Errors: []int{404, 422, 503}},
+	})
+}
+
+// withDependencyErrors answers an outage of the gateway's own dependencies
+// (Postgres, Redis) on every route as what it is — 503 SYS-002 with
+// Retry-After — rather than as an internal error, a security block or a
+// credential problem.
+func withDependencyErrors(routes []platform.Route) []platform.Route {
+	for i := range routes {
+		h := routes[i].Handler
+		routes[i].Handler = func(c echo.Context) error {
+			err := h(c)
+			if err != nil && !c.Response().Committed && gateway.IsDependencyFailure(err) {
+				var perr *platform.Error
+				if errors.As(err, &perr) {
+					return err
+				}
+				platform.Logger(c).Warn("gateway: dependency unavailable", "err", err)
+				return dependencyProblem("A service the gateway depends on is unavailable; retry shortly.")
+			}
+			return err
+		}
+		if !slices.Contains(routes[i].Errors, http.StatusServiceUnavailable) {
+			routes[i].Errors = append(routes[i].Errors, http.StatusServiceUnavailable)
+		}
 	}
+	return routes
+}
+
+func dependencyProblem(detail string) error {
+	return platform.Problem("SYS-002", detail).WithHeader("Retry-After", gateway.RetryAfterSeconds)
 }
 
 // Caller turns the authenticated principal into the pipeline's caller.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
@@ -110,7 +111,7 @@ type OpenAIErrorBody struct {
 
 // OpenAIRoutes declares the drop-in routes.
 func (a *API) OpenAIRoutes() []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
 			Summary:    "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
 			Permission: "gateway:write", Raw: true, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{}, Handler: a.openaiChat},
@@ -119,7 +120,7 @@ func (a *API) OpenAIRoutes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/embeddings", OperationID: "openaiEmbeddings", Tag: "gateway-openai",
 			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true,
 			Request: OpenAIEmbeddingsRequest{}, Response: OpenAIEmbeddingList{}, Handler: a.openaiEmbeddings},
-	}
+	})
 }
 
 func openaiError(c echo.Context, status int, code, typ, msg string) error {
@@ -128,8 +129,14 @@ func openaiError(c echo.Context, status int, code, typ, msg string) error {
 
 func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	typ := "astra_policy_violation"
-	if b.Code == "GW-009" {
+	switch b.Code {
+	case "SYS-002":
+		// Not a verdict on the request: the platform's own 503, as on every route.
+		return Problem(b)
+	case "GW-009":
 		typ = "upstream_error"
+	case "VAL-001", "GW-020":
+		typ = "invalid_request_error"
 	}
 	for k, v := range b.Headers {
 		c.Response().Header().Set(k, v)
@@ -138,27 +145,42 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	return openaiError(c, gateway.StatusOf(b.Code), b.Code, typ, title+": "+b.Detail)
 }
 
-// lenientBind decodes an OpenAI body: size-limited, one JSON value, unknown
-// fields ignored. When the body is unacceptable it answers with OpenAI's
-// error shape itself and reports answered, so the handler stops there.
+// lenientBind decodes an OpenAI body: limited to the configured body limit
+// (ASTRA_BODY_LIMIT, like every other route; beyond it 413 problem+json
+// VAL-004), one JSON value, unknown fields ignored. When the body is otherwise
+// unacceptable it answers with OpenAI's error shape itself and reports
+// answered, so the handler stops there.
 func lenientBind(c echo.Context, v any) (answered bool, err error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, "application/json") {
 		return true, openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
 	}
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, 8<<20)
+	limit := platform.BodyLimit(c)
+	if c.Request().ContentLength > limit {
+		return true, tooLarge(limit)
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, limit)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return true, openaiError(c, http.StatusRequestEntityTooLarge, "VAL-004", "invalid_request_error", "The request body is too large.")
+			return true, tooLarge(limit)
 		}
 		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return true, tooLarge(limit)
+		}
 		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
 	}
 	return false, nil
+}
+
+// tooLarge is the 413 of a body beyond the limit, as problem+json like every other route's.
+func tooLarge(limit int64) error {
+	return platform.Problem("VAL-004", "The request body exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
 }
 
 func (a *API) route(c echo.Context, model string) (provider, m string, err error) {
@@ -172,8 +194,14 @@ func (a *API) route(c echo.Context, model string) (provider, m string, err error
 	if err != nil {
 		return "", "", err
 	}
+	// Matched as the pipeline matches models: normalised (the pipeline refuses
+	// an id that does not normalise, whichever provider it goes to).
+	want, err := gw.NormaliseModel(model)
+	if err != nil {
+		return providers.KindMock, model, nil
+	}
 	for _, x := range ms {
-		if x.ID == model && x.Provider != providers.KindMock {
+		if x.Provider != providers.KindMock && gw.ModelIn([]string{x.ID}, want) {
 			return x.Provider, model, nil
 		}
 	}

@@ -88,7 +88,7 @@ var requestQuery = []platform.Param{{Name: "provider", Schema: "string"}, {Name:
 
 // TrafficRoutes declares the request log, simulation and the other traffic routes.
 func (a *Admin) TrafficRoutes(api *API) []platform.Route {
-	return []platform.Route{
+	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests", OperationID: "listRequests", Tag: "gateway", Summary: "The request log",
 			Permission: "gateway:read", Response: rmgw.Request{}, List: true, Query: requestQuery, Handler: a.listRequests},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/stats", OperationID: "requestStats", Tag: "gateway", Summary: "Counts, block rate, latency percentiles, tokens and cost by provider/model/principal",
@@ -108,7 +108,7 @@ func (a *Admin) TrafficRoutes(api *API) []platform.Route {
 			Permission: "gateway:write", Request: EmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: api.embeddings, Errors: []int{404, 422, 502, 503}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/models", OperationID: "gatewayModels", Tag: "gateway", Summary: "Models available to the caller",
 			Permission: "gateway:read", Response: ModelInfo{}, List: true, Handler: api.models},
-	}
+	})
 }
 
 func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -219,13 +220,18 @@ func testBudgets(t *testing.T, in *testkit.Instance, admin string) {
 
 	var b budgetOut
 	t.Run("a tiny tenant budget stops traffic with GW-004", func(t *testing.T) {
-		r := in.Do(t, http.MethodPost, "/api/v1/gateway/budgets", ta, map[string]any{"subject": "tenant", "period": "day", "max_tokens": 5})
+		// Room for exactly one request's estimate (its prompt and max_tokens 1):
+		// it is reserved before the provider call, so the request passes; the
+		// provider then answers at length, and what it used is charged.
+		spend := "LOOPBACK_SAY: spend " + strings.Repeat("a ", 40)
+		limit := providers.PromptTokens([]providers.Message{{Role: "user", Content: spend}}) + 1
+		r := in.Do(t, http.MethodPost, "/api/v1/gateway/budgets", ta, map[string]any{"subject": "tenant", "period": "day", "max_tokens": limit})
 		wantStatus(t, r, http.StatusCreated)
 		r.Data(t, &b)
 		if b.UsedTokens != 0 || b.Exceeded || b.Action != "block" || b.Window != time.Now().UTC().Format("2006-01-02") || r.Header.Get("ETag") != `"1"` {
 			t.Fatalf("budget %+v etag %s", b, r.Header.Get("ETag"))
 		}
-		okChat(t, in, ta, "priced", "gpt-4o-mini", "spend my budget", nil) // under the limit when it starts
+		okChat(t, in, ta, "priced", "gpt-4o-mini", spend, map[string]any{"max_tokens": 1})
 		p := wantProblem(t, chatWith(t, in, ta, "priced", "gpt-4o-mini", "one more", nil), http.StatusTooManyRequests, "GW-004")
 		if !strings.Contains(p.Detail, "daily budget") {
 			t.Fatalf("detail %q", p.Detail)

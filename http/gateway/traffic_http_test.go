@@ -227,8 +227,11 @@ func testTraffic(t *testing.T, in *testkit.Instance, admin string) {
 		wantStatus(t, mock, http.StatusOK)
 		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "nope", "model": "m", "input": []string{"x"}}),
 			http.StatusNotFound, "GW-010")
-		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "down", "model": "m", "input": []string{"x"}}),
+		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "down", "model": "down-chat", "input": []string{"x"}}),
 			http.StatusBadGateway, "GW-009")
+		// A model the provider does not declare never reaches it.
+		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "down", "model": "m", "input": []string{"x"}}),
+			http.StatusNotFound, "GW-020")
 		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "loop", "model": "loop-embed", "input": []string{injectionPrompt}}),
 			http.StatusUnprocessableEntity, "GW-003")
 		wantProblem(t, in.Do(t, http.MethodPost, "/api/v1/gateway/embeddings", ta, map[string]any{"provider": "loop", "model": "loop-embed", "input": []string{}}),

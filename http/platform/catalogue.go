@@ -64,7 +64,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"GW-001": {http.StatusServiceUnavailable, "Kill switch active", "A kill switch (global, tenant, provider, model, policy or API key) stops this traffic."},
 	"GW-002": {http.StatusForbidden, "Provider or model not allowed", "The policy's allow-lists do not admit this provider or model."},
 	"GW-003": {http.StatusUnprocessableEntity, "Prompt Injection Detected", "The prompt scored at or above the policy's injection threshold and the policy blocks it."},
-	"GW-004": {http.StatusTooManyRequests, "Budget exceeded", "A token or cost budget of the tenant, user or API key is spent for the current period."},
+	"GW-004": {http.StatusTooManyRequests, "Budget exceeded", "A token or cost budget of the tenant, user (its API keys included) or API key has no room for the request's estimated tokens or cost in the current period."},
 	"GW-005": {http.StatusUnprocessableEntity, "Request exceeds policy limits", "The request is malformed for the pipeline or exceeds the policy's token limits."},
 	"GW-006": {http.StatusNotFound, "Policy not found", "No policy with that id exists in the tenant."},
 	"GW-007": {http.StatusUnprocessableEntity, "Personal data blocked", "The prompt contains personal data and the policy blocks it."},
@@ -80,6 +80,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"GW-017": {http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."},
 	"GW-018": {http.StatusNotFound, "Detector not found", "No detector with that name."},
 	"GW-019": {http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."},
+	"GW-020": {http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."},
 
 	// Risk.
 	"RSK-001": {http.StatusNotFound, "Risk not found", "No risk with that id exists in the tenant."},

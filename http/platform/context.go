@@ -51,3 +51,7 @@ func Logger(c echo.Context) *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// BodyLimit is the configured request body limit (ASTRA_BODY_LIMIT) for
+// handlers that read a body themselves instead of through Bind.
+func BodyLimit(c echo.Context) int64 { return bodyLimit(c) }

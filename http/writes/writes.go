@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -123,8 +124,15 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			if p := auth.PrincipalOf(c); p != nil {
 				tenant = p.ActingTenant + "/" + p.Subject
 			}
-			body, err := io.ReadAll(io.LimitReader(c.Request().Body, 8<<20))
+			// Read within the configured body limit (ASTRA_BODY_LIMIT), as Bind
+			// would: a larger body is refused here, before it is hashed or stored.
+			limit := platform.BodyLimit(c)
+			body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
 			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return platform.Problem("VAL-004", fmt.Sprintf("The request body exceeds the limit of %d bytes.", limit))
+				}
 				return platform.Problem("VAL-002", "The request body could not be read.")
 			}
 			c.Request().Body = io.NopCloser(bytes.NewReader(body))
