@@ -34,6 +34,9 @@ type Stack struct {
 	Brokers []string
 	KEK     []byte
 	Keys    *eventstore.Keyring
+	// Records signs relayed records and checks consumed ones (the broker is
+	// transport, not a source of truth).
+	Records *eventstore.RecordAuth
 	Store   *eventstore.Store
 	Runner  *projections.Runner
 }
@@ -82,8 +85,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		s.Close()
 		return nil, err
 	}
+	s.Records = eventstore.NewRecordAuth(s.Pool, s.KEK)
 	s.Store = eventstore.NewStore(s.Pool)
 	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{}, rmtrust.Projection{})
+	s.Runner.Auth = s.Records
 	return s, nil
 }
 

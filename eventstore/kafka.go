@@ -93,7 +93,7 @@ func ToKafka(e *Event) *sarama.ProducerMessage {
 	// buffer, so a record costs a few allocations instead of thirty.
 	buf := make([]byte, 0, 160+len(e.Type)+len(e.Source)+len(e.Subject)+len(e.TenantID)+len(e.Actor)+
 		len(e.StreamID)+len(e.CorrelationID)+len(e.CausationID))
-	h := make([]sarama.RecordHeader, 0, 15)
+	h := make([]sarama.RecordHeader, 0, 17) // 15 attributes and the two of RecordAuth.Sign
 	header := func(key []byte, from int) {
 		h = append(h, sarama.RecordHeader{Key: key, Value: buf[from:len(buf):len(buf)]})
 	}
