@@ -38,7 +38,8 @@ const (
 	hdrContentType   = "content-type"
 )
 
-// KafkaConfig is the sarama configuration every client of the product uses.
+// KafkaConfig is the sarama configuration every client of the product uses,
+// with the SASL and TLS settings given to ConfigureKafka.
 func KafkaConfig(clientID string) *sarama.Config {
 	cfg := sarama.NewConfig()
 	cfg.ClientID = clientID
@@ -58,6 +59,7 @@ func KafkaConfig(clientID string) *sarama.Config {
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
 	cfg.Consumer.Fetch.Default = 4 << 20
+	applySecurity(cfg) // SASL and TLS for a real cluster (ConfigureKafka)
 	return cfg
 }
 

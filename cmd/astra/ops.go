@@ -86,7 +86,7 @@ func verifyBrokers(cfg app.Config) ([]string, func(), error) {
 		conn.Close()
 		return []string{cfg.KafkaListen}, func() {}, nil
 	}
-	b, err := eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions)
+	b, err := eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions, cfg.KafkaSecurity())
 	if err != nil {
 		return nil, nil, fmt.Errorf("verify: broker: %w", err)
 	}
