@@ -73,6 +73,11 @@ func TestInvalidText_RefusedWithVAL007NamingTheField(t *testing.T) {
 	if r.Status != http.StatusBadRequest || r.Problem(t).ErrorCode != "VAL-007" {
 		t.Fatalf("query parameter with NUL: %d %s", r.Status, r.Body)
 	}
+	// And a path parameter.
+	r = in.DoRaw(t, http.MethodPatch, "/api/v1/risk/risks/a%00b", admin, []byte(`{"title":"x"}`))
+	if r.Status != http.StatusBadRequest || r.Problem(t).ErrorCode != "VAL-007" {
+		t.Fatalf("path parameter with NUL: %d %s", r.Status, r.Body)
+	}
 	if after := ledgerHead(t, in); after != before {
 		t.Fatalf("the ledger moved from %d to %d: something was committed", before, after)
 	}
