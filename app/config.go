@@ -19,37 +19,23 @@ import (
 // Config is every setting of the product; this is the one place that reads
 // the environment.
 type Config struct {
-	HTTPAddr         string   `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	DataDir          string   `env:"ASTRA_DATA_DIR" envDefault:"./data"`
-	DatabaseMaxConns int      `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
-	DatabaseURL      string   `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
-	KafkaBrokers     []string `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
-	KafkaListen      string   `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
-	// KafkaListenPublic allows the embedded broker on a non-loopback
-	// address. It has no authentication: anyone who reaches it reads every
-	// event and can write records (which the product refuses, see
-	// eventstore.RecordAuth, but which still fill its topics).
-	KafkaListenPublic bool `env:"ASTRA_KAFKA_LISTEN_PUBLIC" envDefault:"false"`
-	// SASL and TLS towards a real Kafka cluster (ASTRA_KAFKA_BROKERS).
-	KafkaSASLMechanism         string        `env:"ASTRA_KAFKA_SASL_MECHANISM"`
-	KafkaSASLUser              string        `env:"ASTRA_KAFKA_SASL_USER"`
-	KafkaSASLPassword          string        `env:"ASTRA_KAFKA_SASL_PASSWORD"`
-	KafkaTLS                   bool          `env:"ASTRA_KAFKA_TLS" envDefault:"false"`
-	KafkaTLSCAFile             string        `env:"ASTRA_KAFKA_TLS_CA_FILE"`
-	KafkaTLSCertFile           string        `env:"ASTRA_KAFKA_TLS_CERT_FILE"`
-	KafkaTLSKeyFile            string        `env:"ASTRA_KAFKA_TLS_KEY_FILE"`
-	KafkaTLSInsecureSkipVerify bool          `env:"ASTRA_KAFKA_TLS_INSECURE_SKIP_VERIFY" envDefault:"false"`
-	KafkaPartitions            int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
-	KafkaReplicas              int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
-	MasterKey                  string        `env:"ASTRA_MASTER_KEY"`
-	BootstrapTenant            string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
-	BootstrapEmail             string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
-	BootstrapPass              string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
-	JWTIssuer                  string        `env:"ASTRA_JWT_ISSUER" envDefault:"astra-bastion"`
-	JWTAudience                string        `env:"ASTRA_JWT_AUDIENCE" envDefault:"astra-api"`
-	ReadYourWrites             time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
-	BodyLimit                  int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
-	LogLevel                   string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
+	HTTPAddr         string        `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir          string        `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	DatabaseMaxConns int           `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
+	DatabaseURL      string        `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
+	KafkaBrokers     []string      `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`
+	KafkaListen      string        `env:"ASTRA_KAFKA_LISTEN" envDefault:"127.0.0.1:9092"`
+	KafkaPartitions  int           `env:"ASTRA_KAFKA_PARTITIONS" envDefault:"6"`
+	KafkaReplicas    int           `env:"ASTRA_KAFKA_REPLICATION" envDefault:"1"`
+	MasterKey        string        `env:"ASTRA_MASTER_KEY"`
+	BootstrapTenant  string        `env:"ASTRA_BOOTSTRAP_TENANT" envDefault:"default"`
+	BootstrapEmail   string        `env:"ASTRA_BOOTSTRAP_ADMIN_EMAIL" envDefault:"admin@localhost"`
+	BootstrapPass    string        `env:"ASTRA_BOOTSTRAP_ADMIN_PASSWORD"`
+	JWTIssuer        string        `env:"ASTRA_JWT_ISSUER" envDefault:"astra-bastion"`
+	JWTAudience      string        `env:"ASTRA_JWT_AUDIENCE" envDefault:"astra-api"`
+	ReadYourWrites   time.Duration `env:"ASTRA_READ_YOUR_WRITES_TIMEOUT" envDefault:"5s"`
+	BodyLimit        int64         `env:"ASTRA_BODY_LIMIT" envDefault:"1048576"`
+	LogLevel         string        `env:"ASTRA_LOG_LEVEL" envDefault:"info"`
 	// DebugAddr serves Go's profiler there when set (keep it on loopback).
 	DebugAddr   string `env:"ASTRA_DEBUG_ADDR"`
 	TLSCertFile string `env:"ASTRA_TLS_CERT_FILE"`
@@ -80,6 +66,24 @@ type Config struct {
 	RateLimitAnon       int           `env:"ASTRA_RATE_LIMIT_ANON_PER_MINUTE" envDefault:"600"`
 	RateLimitWindow     time.Duration `env:"ASTRA_RATE_LIMIT_WINDOW" envDefault:"1m"`
 	RateLimitSettingTTL time.Duration `env:"ASTRA_RATE_LIMIT_SETTINGS_TTL" envDefault:"5s"`
+
+	// The embedded broker and the Kafka clients' security.
+	// KafkaListenPublic allows the embedded broker on a non-loopback
+	// address. It has no authentication unless a SASL mechanism is set:
+	// anyone who reaches it reads every event and can write records (which
+	// the product refuses, see eventstore.RecordAuth, but which still fill
+	// its topics).
+	KafkaListenPublic bool `env:"ASTRA_KAFKA_LISTEN_PUBLIC" envDefault:"false"`
+	// SASL and TLS towards the brokers (ASTRA_KAFKA_BROKERS); with the
+	// embedded broker a SASL mechanism makes it require that user.
+	KafkaSASLMechanism         string `env:"ASTRA_KAFKA_SASL_MECHANISM"`
+	KafkaSASLUser              string `env:"ASTRA_KAFKA_SASL_USER"`
+	KafkaSASLPassword          string `env:"ASTRA_KAFKA_SASL_PASSWORD"`
+	KafkaTLS                   bool   `env:"ASTRA_KAFKA_TLS" envDefault:"false"`
+	KafkaTLSCAFile             string `env:"ASTRA_KAFKA_TLS_CA_FILE"`
+	KafkaTLSCertFile           string `env:"ASTRA_KAFKA_TLS_CERT_FILE"`
+	KafkaTLSKeyFile            string `env:"ASTRA_KAFKA_TLS_KEY_FILE"`
+	KafkaTLSInsecureSkipVerify bool   `env:"ASTRA_KAFKA_TLS_INSECURE_SKIP_VERIFY" envDefault:"false"`
 }
 
 // LoadConfig reads the configuration from the environment.
