@@ -77,6 +77,23 @@ type Config struct {
 	// connections per principal (a user or an API key) on one instance.
 	WSMaxPatterns                int `env:"ASTRA_WS_MAX_PATTERNS" envDefault:"64"`
 	WSMaxConnectionsPerPrincipal int `env:"ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL" envDefault:"16"`
+	// The embedded broker and the Kafka clients' security.
+	// KafkaListenPublic allows the embedded broker on a non-loopback
+	// address. It has no authentication unless a SASL mechanism is set:
+	// anyone who reaches it reads every event and can write records (which
+	// the product refuses, see eventstore.RecordAuth, but which still fill
+	// its topics).
+	KafkaListenPublic bool `env:"ASTRA_KAFKA_LISTEN_PUBLIC" envDefault:"false"`
+	// SASL and TLS towards the brokers (ASTRA_KAFKA_BROKERS); with the
+	// embedded broker a SASL mechanism makes it require that user.
+	KafkaSASLMechanism         string `env:"ASTRA_KAFKA_SASL_MECHANISM"`
+	KafkaSASLUser              string `env:"ASTRA_KAFKA_SASL_USER"`
+	KafkaSASLPassword          string `env:"ASTRA_KAFKA_SASL_PASSWORD"`
+	KafkaTLS                   bool   `env:"ASTRA_KAFKA_TLS" envDefault:"false"`
+	KafkaTLSCAFile             string `env:"ASTRA_KAFKA_TLS_CA_FILE"`
+	KafkaTLSCertFile           string `env:"ASTRA_KAFKA_TLS_CERT_FILE"`
+	KafkaTLSKeyFile            string `env:"ASTRA_KAFKA_TLS_KEY_FILE"`
+	KafkaTLSInsecureSkipVerify bool   `env:"ASTRA_KAFKA_TLS_INSECURE_SKIP_VERIFY" envDefault:"false"`
 }
 
 // LoadConfig reads the configuration from the environment.
@@ -92,6 +109,10 @@ func LoadConfig() (Config, error) {
 		}
 	}
 	c.KafkaBrokers = brokers
+	if len(c.KafkaBrokers) == 0 && !c.KafkaListenPublic && !eventstore.IsLoopback(c.KafkaListen) {
+		return c, fmt.Errorf("config: ASTRA_KAFKA_LISTEN %q is not a loopback address: the embedded broker has no authentication; "+
+			"keep it on 127.0.0.1, use a real cluster (ASTRA_KAFKA_BROKERS with SASL/TLS), or set ASTRA_KAFKA_LISTEN_PUBLIC=true", c.KafkaListen)
+	}
 	if c.KafkaPartitions < 1 || c.KafkaPartitions > 256 {
 		return c, fmt.Errorf("config: ASTRA_KAFKA_PARTITIONS must be 1..256")
 	}
@@ -113,6 +134,13 @@ func LoadConfig() (Config, error) {
 	}
 	c.DataDir = abs
 	return c, nil
+}
+
+// KafkaSecurity is the SASL and TLS configuration of the Kafka clients.
+func (c Config) KafkaSecurity() eventstore.KafkaSecurity {
+	return eventstore.KafkaSecurity{SASLMechanism: c.KafkaSASLMechanism, SASLUser: c.KafkaSASLUser, SASLPassword: c.KafkaSASLPassword,
+		TLS: c.KafkaTLS, TLSCAFile: c.KafkaTLSCAFile, TLSCertFile: c.KafkaTLSCertFile, TLSKeyFile: c.KafkaTLSKeyFile,
+		TLSInsecureSkipVerify: c.KafkaTLSInsecureSkipVerify}
 }
 
 // NewLogger is the JSON logger at the configured level.

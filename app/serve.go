@@ -97,6 +97,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
+	relay.Auth = st.Records
 	st.Store.AttachRelay(relay)
 	revocations, err := auth.LoadRevocations(ctx, st.Pool)
 	if err != nil {
@@ -114,6 +115,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	authn.APIKeys = (&httpiam.KeyResolver{Queries: queries, Revocations: revocations}).Resolve
 	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
 	hub.SetCaps(cfg.WSMaxPatterns, cfg.WSMaxConnectionsPerPrincipal)
+	hub.Records = st.Records
 	revocations.OnRevoked = hub.Revoke
 	revocations.OnNotice = principals.Notice
 	revocations.OnResync = principals.Flush
@@ -170,7 +172,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	if cfg.TrustRecalcInterval > 0 {
 		background("trust recalculation", func(ctx context.Context) error { return trustCommands.Run(ctx, cfg.TrustRecalcInterval) })
 	}
-	collectors := append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...)
+	collectors := append(append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...), st.Runner.Collectors()...)
 	rateGuard, closeRedis, err := newRateGuard(cfg, queries, log)
 	if err != nil {
 		return err

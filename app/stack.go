@@ -34,6 +34,9 @@ type Stack struct {
 	Brokers []string
 	KEK     []byte
 	Keys    *eventstore.Keyring
+	// Records signs relayed records and checks consumed ones (the broker is
+	// transport, not a source of truth).
+	Records *eventstore.RecordAuth
 	Store   *eventstore.Store
 	Runner  *projections.Runner
 }
@@ -58,10 +61,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 	if s.Pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, err
 	}
+	if err := eventstore.ConfigureKafka(cfg.KafkaSecurity()); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if withBroker {
 		s.Brokers = cfg.KafkaBrokers
 		if len(s.Brokers) == 0 {
-			s.Broker, err = eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions)
+			if !eventstore.IsLoopback(cfg.KafkaListen) {
+				if !cfg.KafkaListenPublic {
+					s.Close()
+					return nil, fmt.Errorf("embedded broker: %q is not a loopback address (set ASTRA_KAFKA_LISTEN_PUBLIC=true to allow it)", cfg.KafkaListen)
+				}
+				log.Warn("THE EMBEDDED KAFKA BROKER LISTENS ON A NON-LOOPBACK ADDRESS WITHOUT AUTHENTICATION: anyone who reaches it reads every event "+
+					"(records it did not relay are refused, but fill the topics); prefer 127.0.0.1 or a real cluster with SASL/TLS", "addr", cfg.KafkaListen)
+			}
+			s.Broker, err = eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions, cfg.KafkaSecurity())
 			if err != nil {
 				s.Close()
 				return nil, err
@@ -82,8 +97,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		s.Close()
 		return nil, err
 	}
+	s.Records = eventstore.NewRecordAuth(s.Pool, s.KEK)
 	s.Store = eventstore.NewStore(s.Pool)
 	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{}, rmtrust.Projection{})
+	s.Runner.Auth = s.Records
 	return s, nil
 }
 

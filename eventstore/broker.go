@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -20,8 +21,9 @@ type EmbeddedBroker struct {
 
 // StartEmbeddedBroker starts one broker listening on listen (host:port), with
 // its log in dir. The directory is locked: two processes on one directory
-// would corrupt it.
-func StartEmbeddedBroker(dir, listen string, partitions int) (*EmbeddedBroker, error) {
+// would corrupt it. With a SASL mechanism in sec, the broker requires that
+// user (a superuser) on every connection.
+func StartEmbeddedBroker(dir, listen string, partitions int, sec ...KafkaSecurity) (*EmbeddedBroker, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("broker: data dir: %w", err)
 	}
@@ -33,7 +35,7 @@ func StartEmbeddedBroker(dir, listen string, partitions int) (*EmbeddedBroker, e
 		lock.Close()
 		return nil, fmt.Errorf("broker: %s is in use by another process", dir)
 	}
-	cluster, err := kfake.NewCluster(
+	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.DataDir(filepath.Join(dir, "log")),
 		kfake.DefaultNumPartitions(partitions),
@@ -42,7 +44,13 @@ func StartEmbeddedBroker(dir, listen string, partitions int) (*EmbeddedBroker, e
 			"log.retention.ms":          "-1",
 			"offsets.retention.minutes": "5256000", // ten years: idle groups keep their offsets
 		}),
-	)
+	}
+	for _, s := range sec {
+		if s.SASLMechanism != "" {
+			opts = append(opts, kfake.EnableSASL(), kfake.Superuser(strings.ToUpper(s.SASLMechanism), s.SASLUser, s.SASLPassword))
+		}
+	}
+	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("broker: start on %s: %w", listen, err)

@@ -38,7 +38,8 @@ const (
 	hdrContentType   = "content-type"
 )
 
-// KafkaConfig is the sarama configuration every client of the product uses.
+// KafkaConfig is the sarama configuration every client of the product uses,
+// with the SASL and TLS settings given to ConfigureKafka.
 func KafkaConfig(clientID string) *sarama.Config {
 	cfg := sarama.NewConfig()
 	cfg.ClientID = clientID
@@ -58,6 +59,7 @@ func KafkaConfig(clientID string) *sarama.Config {
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
 	cfg.Consumer.Fetch.Default = 4 << 20
+	applySecurity(cfg) // SASL and TLS for a real cluster (ConfigureKafka)
 	return cfg
 }
 
@@ -93,7 +95,7 @@ func ToKafka(e *Event) *sarama.ProducerMessage {
 	// buffer, so a record costs a few allocations instead of thirty.
 	buf := make([]byte, 0, 160+len(e.Type)+len(e.Source)+len(e.Subject)+len(e.TenantID)+len(e.Actor)+
 		len(e.StreamID)+len(e.CorrelationID)+len(e.CausationID))
-	h := make([]sarama.RecordHeader, 0, 15)
+	h := make([]sarama.RecordHeader, 0, 17) // 15 attributes and the two of RecordAuth.Sign
 	header := func(key []byte, from int) {
 		h = append(h, sarama.RecordHeader{Key: key, Value: buf[from:len(buf):len(buf)]})
 	}

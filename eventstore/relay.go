@@ -36,6 +36,10 @@ type Relay struct {
 	wake       chan struct{}
 	published  prometheus.Counter
 	lagGauge   prometheus.Gauge
+
+	// Auth, when set, signs every record (see RecordAuth); without it
+	// consumers check each record against the ledger instead.
+	Auth *RecordAuth
 }
 
 // NewRelay relays the ledger of pool to brokers.
@@ -122,7 +126,7 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	if err != nil {
 		return fmt.Errorf("relay: checkpoint: %w", err)
 	}
-	tails, err := partitionTails(client)
+	tails, err := partitionTails(ctx, client, r.Auth)
 	if err != nil {
 		return err
 	}
@@ -205,7 +209,11 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 					}
 				}
 			}
-			msgs = append(msgs, ToKafka(e))
+			msg := ToKafka(e)
+			if r.Auth != nil {
+				r.Auth.Sign(msg, e)
+			}
+			msgs = append(msgs, msg)
 		}
 		if len(msgs) > 0 {
 			if err := producer.SendMessages(msgs); err != nil {
@@ -316,9 +324,16 @@ func maxTail(tails map[string][]int64) int64 {
 	return m
 }
 
+// tailWindow is how far back partitionTails looks for the last authentic
+// record when a partition ends with a record that is not a ledger event.
+const tailWindow = 1000
+
 // partitionTails reads the ledger position of the last record of every
 // partition of every topic, so a new leader skips what a dead one already sent.
-func partitionTails(client sarama.Client) (map[string][]int64, error) {
+// With auth, only a ledger event's position counts: a forged record at a
+// partition's end, claiming a high position, must not make the relay skip
+// the events up to it.
+func partitionTails(ctx context.Context, client sarama.Client, auth *RecordAuth) (map[string][]int64, error) {
 	if err := client.RefreshMetadata(); err != nil {
 		return nil, fmt.Errorf("relay: metadata: %w", err)
 	}
@@ -349,24 +364,62 @@ func partitionTails(client sarama.Client) (map[string][]int64, error) {
 			if newest <= 0 {
 				continue
 			}
-			pc, err := consumer.ConsumePartition(topic, p, newest-1)
-			if err != nil {
-				return nil, fmt.Errorf("relay: read tail of %s/%d: %w", topic, p, err)
-			}
-			select {
-			case m := <-pc.Messages():
-				for _, h := range m.Headers {
-					if string(h.Key) == hdrPosition {
-						t[p], _ = strconv.ParseInt(string(h.Value), 10, 64)
-					}
+			pos, authentic, err := readTail(ctx, consumer, topic, p, newest-1, newest, auth)
+			if err == nil && !authentic {
+				oldest, oerr := client.GetOffset(topic, p, sarama.OffsetOldest)
+				if oerr != nil {
+					return nil, fmt.Errorf("relay: offset of %s/%d: %w", topic, p, oerr)
 				}
-			case <-time.After(10 * time.Second):
-				pc.Close()
-				return nil, fmt.Errorf("relay: timed out reading tail of %s/%d", topic, p)
+				pos, _, err = readTail(ctx, consumer, topic, p, max(oldest, newest-tailWindow), newest, auth)
 			}
-			pc.Close()
+			if err != nil {
+				return nil, err
+			}
+			t[p] = pos
 		}
 		tails[topic] = t
 	}
 	return tails, nil
+}
+
+// readTail reads the records of a partition from offset from up to end and
+// returns the highest position among its ledger events (every record's, without
+// auth) and whether the last record was one.
+func readTail(ctx context.Context, consumer sarama.Consumer, topic string, p int32, from, end int64, auth *RecordAuth) (int64, bool, error) {
+	pc, err := consumer.ConsumePartition(topic, p, from)
+	if err != nil {
+		return 0, false, fmt.Errorf("relay: read tail of %s/%d: %w", topic, p, err)
+	}
+	defer pc.Close()
+	var pos int64
+	authentic := false
+	for off := from; off < end; {
+		select {
+		case m := <-pc.Messages():
+			off = m.Offset + 1
+			authentic = true
+			var at int64
+			if auth != nil {
+				e, err := auth.Verify(ctx, m)
+				if errors.Is(err, ErrUnauthenticated) {
+					authentic = false
+					continue
+				}
+				if err != nil {
+					return 0, false, err
+				}
+				at = e.Position
+			} else {
+				for _, h := range m.Headers {
+					if string(h.Key) == hdrPosition {
+						at, _ = strconv.ParseInt(string(h.Value), 10, 64)
+					}
+				}
+			}
+			pos = max(pos, at)
+		case <-time.After(10 * time.Second):
+			return 0, false, fmt.Errorf("relay: timed out reading tail of %s/%d", topic, p)
+		}
+	}
+	return pos, authentic, nil
 }

@@ -19,10 +19,13 @@ type Break struct {
 
 // VerifyReport is the outcome of a verification.
 type VerifyReport struct {
-	OK             bool    `json:"ok"`
-	EventsChecked  int64   `json:"events_checked"`
-	StreamsChecked int64   `json:"streams_checked"`
-	Head           int64   `json:"head_position"`
+	OK             bool  `json:"ok"`
+	EventsChecked  int64 `json:"events_checked"`
+	StreamsChecked int64 `json:"streams_checked"`
+	Head           int64 `json:"head_position"`
+	// RecordsChecked counts the broker records compared with the ledger
+	// (VerifyTopics; zero when the topics were not checked).
+	RecordsChecked int64   `json:"records_checked,omitempty"`
 	Breaks         []Break `json:"breaks"`
 	Truncated      bool    `json:"truncated"`
 }

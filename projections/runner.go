@@ -100,6 +100,13 @@ type Runner struct {
 
 	// OnApplied, when set, is told of every applied batch (metrics, tests).
 	OnApplied func(name string, n int)
+	// OnDeadLetter, when set, is told of every record quarantined instead
+	// of applied (after the quarantine committed).
+	OnDeadLetter func(DeadLetter)
+
+	// Auth checks that every consumed record is a ledger event; without it
+	// records are only decoded (tests and benchmarks of the apply path).
+	Auth *eventstore.RecordAuth
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -180,7 +181,13 @@ func (h *handler) applyLoop(sess sarama.ConsumerGroupSession) {
 		timer.Stop()
 		backoff := 100 * time.Millisecond
 		for {
-			err := h.apply(ctx, batch)
+			err := h.apply(ctx, batch, false)
+			if err != nil && ctx.Err() == nil && !transient(err) {
+				// Something in the batch cannot be applied: apply it again
+				// event by event, quarantining the events that fail, so that
+				// one poison event stalls neither its tenant nor any other.
+				err = h.apply(ctx, batch, true)
+			}
 			if err == nil {
 				break
 			}
@@ -223,10 +230,17 @@ type partitionOf struct {
 
 // apply writes one batch and the position of every partition it holds in one
 // transaction. Records at or below a partition's stored position
-// (redelivery, or a duplicate on Kafka) are skipped. The transaction commits
-// without waiting for its WAL flush: the read model and its positions are
-// lost or kept together, and a lost tail is applied again from Kafka.
-func (h *handler) apply(ctx context.Context, batch []*sarama.ConsumerMessage) error {
+// (redelivery, or a duplicate on Kafka) are skipped; records that are not
+// ledger events (see eventstore.RecordAuth) are dead-lettered, never
+// applied. The transaction commits without waiting for its WAL flush: the
+// read model and its positions are lost or kept together, and a lost tail
+// is applied again from Kafka.
+//
+// careful applies the events one by one, each under a savepoint, and
+// dead-letters an event that fails twice with an error of its own (see
+// transient); it costs a round trip per event, so it is only the second try
+// of a batch whose one-shot apply failed.
+func (h *handler) apply(ctx context.Context, batch []*sarama.ConsumerMessage, careful bool) error {
 	var parts []partitionOf
 	seen := map[partitionOf]bool{}
 	for _, m := range batch {
@@ -285,23 +299,45 @@ func (h *handler) apply(ctx context.Context, batch []*sarama.ConsumerMessage) er
 	}
 
 	evs := make([]eventstore.Event, 0, len(batch))
+	msgs := make([]*sarama.ConsumerMessage, 0, len(batch))
+	var dead []DeadLetter
 	for _, m := range batch {
 		k := partitionOf{m.Topic, m.Partition}
 		next[k] = m.Offset + 1
-		e, err := eventstore.FromKafka(m)
-		if err != nil {
-			h.r.log.Warn("projections: skipping foreign record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+		e, err := h.r.authenticate(ctx, m)
+		if errors.Is(err, eventstore.ErrUnauthenticated) {
+			// Its position is not trusted either: it moves nothing.
+			dead = append(dead, h.deadLetter(m, &e, ReasonUnauthenticated, err))
 			continue
+		}
+		if err != nil {
+			return err
 		}
 		if e.Position <= last[k] {
 			continue
 		}
 		last[k] = e.Position
 		evs = append(evs, e)
+		msgs = append(msgs, m)
 	}
-	if len(evs) > 0 {
+	if len(evs) > 0 && !careful {
 		if err := h.proj.Apply(ctx, tx, h.g.Schema, evs); err != nil {
 			return err
+		}
+	}
+	if careful {
+		for i := range evs {
+			err := h.applyOne(ctx, tx, &evs[i])
+			if err != nil && !transient(err) {
+				err = h.applyOne(ctx, tx, &evs[i]) // once more: an error of the event fails again
+			}
+			if err == nil {
+				continue
+			}
+			if transient(err) || ctx.Err() != nil {
+				return err
+			}
+			dead = append(dead, h.deadLetter(msgs[i], &evs[i], ReasonApplyFailed, err))
 		}
 	}
 
@@ -328,11 +364,17 @@ func (h *handler) apply(ctx context.Context, batch []*sarama.ConsumerMessage) er
 	if !h.alone {
 		b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, payload.String())
 	}
+	for _, d := range dead {
+		queueDeadLetter(b, d)
+	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return err
+	}
+	for _, d := range dead {
+		h.r.noteDeadLetter(d)
 	}
 	for i, p := range parts {
 		h.r.noteProgress(progressKey{h.g.Projection, h.g.Generation, p.topic, p.partition}, lasts[i])

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -19,8 +21,8 @@ import (
 
 func verifyCmd() *cobra.Command {
 	var tenant string
-	var asJSON bool
-	c := &cobra.Command{Use: "verify", Short: "Verify the hash chain and version continuity of every stream (exit 1 on a break)",
+	var asJSON, skipTopics bool
+	c := &cobra.Command{Use: "verify", Short: "Verify the hash chain and version continuity of every stream, and that the topics hold exactly the ledger's events (exit 1 on a break)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := app.LoadConfig()
 			if err != nil {
@@ -37,10 +39,22 @@ func verifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if tenant == "" && !skipTopics {
+				brokers, stop, err := verifyBrokers(cfg)
+				if err != nil {
+					return err
+				}
+				err = eventstore.VerifyTopics(cmd.Context(), st.Pool, brokers, rep)
+				stop()
+				if err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				_ = json.NewEncoder(os.Stdout).Encode(rep)
 			} else {
-				fmt.Printf("checked %d events in %d streams (head %d) in %s\n", rep.EventsChecked, rep.StreamsChecked, rep.Head, time.Since(start).Round(time.Millisecond))
+				fmt.Printf("checked %d events in %d streams (head %d) and %d broker records in %s\n", rep.EventsChecked, rep.StreamsChecked, rep.Head,
+					rep.RecordsChecked, time.Since(start).Round(time.Millisecond))
 				for _, b := range rep.Breaks {
 					fmt.Printf("BREAK stream=%s version=%d position=%d: %s\n", b.StreamID, b.Version, b.Position, b.Problem)
 				}
@@ -50,13 +64,33 @@ func verifyCmd() *cobra.Command {
 				os.Exit(1)
 			}
 			if !asJSON {
-				fmt.Println("OK: every hash chain verifies")
+				fmt.Println("OK: every hash chain verifies and the topics hold exactly the ledger's events")
 			}
 			return nil
 		}}
 	c.Flags().StringVar(&tenant, "tenant", "", "verify one tenant's streams only")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	c.Flags().BoolVar(&skipTopics, "skip-topics", false, "check the ledger only, not the broker's topics")
 	return c
+}
+
+// verifyBrokers finds the broker whose topics verify compares with the
+// ledger: the configured cluster, the embedded broker of a running `astra
+// serve` (at ASTRA_KAFKA_LISTEN), or the embedded broker started here on
+// the data directory when none runs. stop releases what was started.
+func verifyBrokers(cfg app.Config) ([]string, func(), error) {
+	if len(cfg.KafkaBrokers) > 0 {
+		return cfg.KafkaBrokers, func() {}, nil
+	}
+	if conn, err := net.DialTimeout("tcp", cfg.KafkaListen, time.Second); err == nil {
+		conn.Close()
+		return []string{cfg.KafkaListen}, func() {}, nil
+	}
+	b, err := eventstore.StartEmbeddedBroker(filepath.Join(cfg.DataDir, "kafka"), cfg.KafkaListen, cfg.KafkaPartitions, cfg.KafkaSecurity())
+	if err != nil {
+		return nil, nil, fmt.Errorf("verify: broker: %w", err)
+	}
+	return []string{b.Addr()}, b.Close, nil
 }
 
 func replayCmd() *cobra.Command {
@@ -92,6 +126,7 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 	defer cancel()
 	// Drain the relay first so that the Kafka log holds every committed event.
 	relay := eventstore.NewRelay(st.Pool, st.Brokers, log)
+	relay.Auth = st.Records
 	st.Store.AttachRelay(relay)
 	go relay.Run(runCtx) //nolint:errcheck
 	if err := waitRelayed(runCtx, st); err != nil {
@@ -120,6 +155,42 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 	for _, n := range names {
 		if err := followRebuild(runCtx, st.Runner, gens[n]); err != nil {
 			return err
+		}
+	}
+	return reportDeadLetters(ctx, st.Runner, names, gens)
+}
+
+// reportDeadLetters lists, at the end of a replay, the records each rebuilt
+// generation quarantined instead of applying (the replay skipped them; see
+// GET /api/v1/admin/projections/dead-letters).
+func reportDeadLetters(ctx context.Context, r *projections.Runner, names []string, gens map[string]projections.Generation) error {
+	for _, n := range names {
+		g := gens[n]
+		var before int64
+		for first := true; ; first = false {
+			dls, total, more, err := r.DeadLetters(ctx, projections.DeadLetterFilter{Projection: n, Generation: g.Generation, Before: before, Limit: 200})
+			if err != nil {
+				return err
+			}
+			if first && total > 0 {
+				fmt.Fprintf(os.Stderr, "replay %s: %d record(s) dead-lettered (skipped) in generation %d:\n", n, total, g.Generation)
+			}
+			for _, d := range dls {
+				id := "-"
+				if d.EventID != nil {
+					id = *d.EventID
+				}
+				var pos int64
+				if d.Position != nil {
+					pos = *d.Position
+				}
+				fmt.Fprintf(os.Stderr, "DEAD LETTER projection=%s reason=%q event=%s type=%s tenant=%s stream=%s position=%d record=%s/%d@%d: %s\n",
+					n, d.Reason, id, d.EventType, d.TenantID, d.StreamID, pos, d.Topic, d.Partition, d.Offset, d.Error)
+				before = d.ID
+			}
+			if !more {
+				break
+			}
 		}
 	}
 	return nil

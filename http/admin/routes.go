@@ -75,6 +75,9 @@ type ProjectionStatus struct {
 	Lag         int64                      `json:"lag"`
 	Partitions  []projections.PartitionLag `json:"partitions"`
 	LastError   *string                    `json:"last_error,omitempty"`
+	// DeadLetters counts the records this projection quarantined instead of
+	// applying (GET /api/v1/admin/projections/dead-letters lists them).
+	DeadLetters int64 `json:"dead_letters"`
 }
 
 // RebuildStarted is the answer of a rebuild request.
@@ -134,6 +137,12 @@ var auditQuery = []platform.Param{
 	{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
 }
 
+var deadLetterQuery = []platform.Param{
+	{Name: "projection", Description: "Only this projection's dead letters", Schema: "string"},
+	{Name: "reason", Description: "'apply failed' or 'unauthenticated record'", Schema: "string"},
+	{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
+}
+
 // Routes declares the admin routes.
 func (a *API) Routes() []platform.Route {
 	return []platform.Route{
@@ -145,6 +154,10 @@ func (a *API) Routes() []platform.Route {
 			Permission: auth.Public, Response: VersionInfo{}, Handler: a.version},
 		{Method: http.MethodGet, Path: "/api/v1/admin/projections", OperationID: "listProjections", Tag: "admin", Summary: "Projections with generations, offsets and lag",
 			Permission: "admin:read", Response: ProjectionStatus{}, List: true, Handler: a.projections,
+			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
+		{Method: http.MethodGet, Path: "/api/v1/admin/projections/dead-letters", OperationID: "listDeadLetters", Tag: "admin",
+			Summary:    "Records the projections quarantined instead of applying (newest first): events they cannot apply, and broker records that are not ledger events",
+			Permission: "admin:read", Response: projections.DeadLetter{}, List: true, Query: deadLetterQuery, Handler: a.deadLetters,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodPost, Path: "/api/v1/admin/projections/:name/rebuild", OperationID: "rebuildProjection", Tag: "admin",
 			Summary: "Rebuild a projection from offset 0 into a new generation (blue/green)", Permission: "admin:admin",
@@ -230,10 +243,14 @@ func (a *API) projections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dead, err := a.Runner.DeadLetterCounts(ctx)
+	if err != nil {
+		return err
+	}
 	var out []ProjectionStatus
 	for _, name := range a.Runner.Names() {
 		p, _ := a.Runner.Projection(name)
-		st := ProjectionStatus{Name: name, Topics: p.Topics(), Generations: []projections.Generation{}}
+		st := ProjectionStatus{Name: name, Topics: p.Topics(), Generations: []projections.Generation{}, DeadLetters: dead[name]}
 		for _, g := range gens {
 			if g.Projection == name && g.Status != "dropped" {
 				st.Generations = append(st.Generations, g)
@@ -256,6 +273,27 @@ func (a *API) projections(c echo.Context) error {
 	}
 	n := int64(len(out))
 	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+}
+
+func (a *API) deadLetters(c echo.Context) error {
+	page, err := platform.ParsePositionPage(c)
+	if err != nil {
+		return err
+	}
+	f := projections.DeadLetterFilter{Projection: c.QueryParam("projection"), Reason: c.QueryParam("reason"), Before: page.After, Limit: page.Limit}
+	if f.Projection != "" {
+		if _, ok := a.Runner.Projection(f.Projection); !ok {
+			return platform.Problem("VAL-005", "Query parameter 'projection' names no projection.")
+		}
+	}
+	if f.Reason != "" && f.Reason != projections.ReasonApplyFailed && f.Reason != projections.ReasonUnauthenticated {
+		return platform.Problem("VAL-005", "Query parameter 'reason' must be 'apply failed' or 'unauthenticated record'.")
+	}
+	out, total, more, err := a.Runner.DeadLetters(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return platform.RespondKeyPage(c, out, page, more, &total, func(d projections.DeadLetter) int64 { return d.ID })
 }
 
 func (a *API) rebuild(c echo.Context) error {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -159,13 +160,21 @@ func lenientBind(c echo.Context, v any) (answered bool, err error) {
 	if c.Request().ContentLength > limit {
 		return true, tooLarge(limit)
 	}
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, limit)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return true, tooLarge(limit)
+	}
+	if err != nil {
+		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body could not be read.")
+	}
+	// The same text check as platform.Bind: NUL, control characters, lone
+	// surrogates and invalid UTF-8 never reach the ledger.
+	if p := platform.CheckJSONText(raw); p != nil {
+		return true, openaiError(c, http.StatusBadRequest, "VAL-007", "invalid_request_error", platform.InvalidText(p).Detail)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return true, tooLarge(limit)
-		}
 		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
 	}
 	if _, err := dec.Token(); err != io.EOF {

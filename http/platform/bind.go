@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,7 +71,16 @@ func Bind(c echo.Context, dst any) error {
 		return err
 	}
 
-	dec := json.NewDecoder(body)
+	// The raw bytes are read whole (bounded by the limit) so that their text
+	// can be checked before the decoder replaces what it cannot represent.
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return readFailure(err)
+	}
+	if p := CheckJSONText(raw); p != nil {
+		return InvalidText(p)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeFailure(err)

@@ -24,6 +24,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"VAL-004": {http.StatusRequestEntityTooLarge, "Request body too large", "The request body exceeds the server's body limit (1 MiB by default)."},
 	"VAL-005": {http.StatusBadRequest, "Invalid query parameter", "A query parameter is malformed or out of range; the detail names it."},
 	"VAL-006": {http.StatusBadRequest, "Invalid cursor", "The pagination cursor is not one this API issued; restart from the first page."},
+	"VAL-007": {http.StatusBadRequest, "Invalid text", "A string field or parameter holds a NUL or other control character, a lone UTF-16 surrogate or invalid UTF-8; errors[] names the field."},
 
 	// Authentication and authorisation.
 	"AUTH-001": {http.StatusUnauthorized, "Authentication required", "The route requires a bearer token and none was sent."},

@@ -221,6 +221,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		if rt.Permission != PermissionPublic && len(mw) == 0 {
 			panic(fmt.Sprintf("platform: route %s requires permission %q but wrap gave it no middleware", key, rt.Permission))
 		}
+		// Parameters are checked once the route is known (its path
+		// parameters are named) and the caller authenticated.
+		mw = append(mw, paramTextMiddleware)
 		mw = append(mw, rt.Middleware...)
 		e.Add(rt.Method, rt.Path, rt.Handler, mw...).Name = rt.OperationID
 		existing[key] = true

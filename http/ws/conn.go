@@ -17,6 +17,7 @@ import (
 
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
 )
 
 // Control messages of the protocol. Events themselves are CloudEvents JSON.
@@ -189,6 +190,12 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
 			break
+		}
+		// The same text check as every HTTP body (platform.Bind): a channel
+		// or event id with a NUL is refused, not half-decoded.
+		if p := platform.CheckJSONText(data); p != nil {
+			h.reply(s, serverMessage{Type: "error", Code: "VAL-007", Message: platform.InvalidText(p).Detail})
+			continue
 		}
 		if err := json.Unmarshal(data, &msg); err != nil {
 			h.reply(s, serverMessage{Type: "error", Code: "VAL-002", Message: "messages are JSON objects"})

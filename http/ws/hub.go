@@ -39,6 +39,9 @@ type Hub struct {
 	Keys *eventstore.Keyring
 	Auth *auth.Authenticator
 	Log  *slog.Logger
+	// Records, when set, checks that every record of the feed is a ledger
+	// event: a forged record never reaches a subscriber.
+	Records *eventstore.RecordAuth
 
 	mu   sync.RWMutex
 	subs map[*subscriber]struct{}
@@ -53,6 +56,7 @@ type Hub struct {
 
 	delivered prometheus.Counter
 	dropped   prometheus.Counter
+	refused   prometheus.Counter
 	live      prometheus.GaugeFunc
 	feeding   prometheus.GaugeFunc
 }
@@ -62,6 +66,7 @@ func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, authn *auth.Authentica
 	h := &Hub{Pool: pool, Keys: keys, Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_delivered_events_total", Help: "Events delivered to WebSocket subscribers."}),
 		dropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_dropped_subscribers_total", Help: "Subscribers dropped for being too slow."}),
+		refused:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_refused_records_total", Help: "Broker records the live stream refused: not ledger events (unauthenticated)."}),
 	}
 	h.live = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "astra_ws_subscribers", Help: "Connected WebSocket subscribers."},
 		func() float64 { h.mu.RLock(); defer h.mu.RUnlock(); return float64(len(h.subs)) })
@@ -142,7 +147,7 @@ func (h *Hub) Dropped() int {
 
 // Collectors exposes the hub's metrics.
 func (h *Hub) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{h.delivered, h.dropped, h.live, h.feeding}
+	return []prometheus.Collector{h.delivered, h.dropped, h.refused, h.live, h.feeding}
 }
 
 // Run serves the live stream from brokers until ctx ends (once per hub).
@@ -182,8 +187,17 @@ func (h *Hub) deliver(ctx context.Context, m *sarama.ConsumerMessage) {
 	if !h.listened() {
 		return // nobody left to deliver to: skip decoding
 	}
-	ev, err := eventstore.FromKafka(m)
+	var ev eventstore.Event
+	var err error
+	if h.Records != nil {
+		ev, err = h.Records.Verify(ctx, m)
+	} else {
+		ev, err = eventstore.FromKafka(m)
+	}
 	if err != nil {
+		h.refused.Inc()
+		h.Log.Error("live stream: record refused", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
+			"event_id", ev.ID, "type", ev.Type, "tenant", ev.TenantID, "err", err)
 		return
 	}
 	h.Broadcast(ctx, &ev)
