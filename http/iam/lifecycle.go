@@ -383,17 +383,17 @@ func (a *API) assignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := auth.PrincipalOf(c)
-	if !iam.CanAssign(p.Role, req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.guardRoleChange(c, id); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
-	if r, err := a.Queries.RoleByID(ctx, p.ActingTenant, req.Role); err != nil {
+	if r, err := a.Queries.RoleByID(ctx, auth.PrincipalOf(c).ActingTenant, req.Role); err != nil {
 		return err
 	} else if r == nil {
 		return mapLifecycle(iam.ErrRoleNotFound)
-	} else if !r.Builtin && !iam.Subset(r.Permissions, p.Permissions) {
-		return platform.Problem("AUTH-006", "You cannot grant a role with permissions you do not hold.")
+	}
+	if err := a.mayGrantRole(c, req.Role); err != nil {
+		return err
 	}
 	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
 	if err != nil {
@@ -405,6 +405,9 @@ func (a *API) assignRole(c echo.Context) error {
 func (a *API) unassignRole(c echo.Context) error {
 	id, err := a.tenantUser(c)
 	if err != nil {
+		return err
+	}
+	if err := a.guardRoleChange(c, id); err != nil {
 		return err
 	}
 	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
@@ -428,6 +431,9 @@ func (a *API) unlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.mayActOn(c, id); err != nil {
+		return err
+	}
 	evs, err := a.Commands.Unlock(c.Request().Context(), writes.Metadata(c), id)
 	if err != nil {
 		return err
@@ -440,6 +446,9 @@ func (a *API) resetMfa(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.mayActOn(c, id); err != nil {
+		return err
+	}
 	evs, err := a.Commands.ResetMfa(c.Request().Context(), writes.Metadata(c), id)
 	if err != nil {
 		return err
@@ -450,6 +459,9 @@ func (a *API) resetMfa(c echo.Context) error {
 func (a *API) revokeUserSessions(c echo.Context) error {
 	id, err := a.tenantUser(c)
 	if err != nil {
+		return err
+	}
+	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -481,8 +493,8 @@ func (a *API) createRole(c echo.Context) error {
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
 		return mapLifecycle(err)
 	}
-	if !iam.Subset(req.Permissions, p.Permissions) {
-		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
+		return err
 	}
 	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
 	if err != nil {
@@ -529,8 +541,13 @@ func (a *API) updateRole(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	if req.Permissions != nil && !iam.Subset(*req.Permissions, auth.PrincipalOf(c).Permissions) {
-		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	if err := a.mayChangeRole(c, id); err != nil {
+		return err
+	}
+	if req.Permissions != nil {
+		if err := mayGrantPermissions(auth.PrincipalOf(c), "permissions", *req.Permissions); err != nil {
+			return err
+		}
 	}
 	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
 	if err != nil {
@@ -553,6 +570,9 @@ func (a *API) deleteRole(c echo.Context) error {
 	}
 	if r == nil {
 		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	if err := mayGrantPermissions(p, "permissions", r.Permissions); err != nil {
+		return err
 	}
 	if n, err := a.Queries.UsersWithRole(ctx, p.ActingTenant, r.Name); err != nil {
 		return err
@@ -610,6 +630,9 @@ func (a *API) revokeSession(c echo.Context) error {
 	}
 	if s == nil || (s.UserID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
 		return mapLifecycle(iam.ErrSessionNotFound)
+	}
+	if err := a.mayActOn(c, s.UserID); err != nil {
+		return err
 	}
 	if !s.Revoked {
 		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), s.UserID, []string{id}, "revoked"); err != nil {
@@ -684,4 +707,28 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.currentTenant(c)
+}
+
+// guardRoleChange applies the delegation rules to a change of userID's roles:
+// not one's own, and not those of a stronger principal.
+func (a *API) guardRoleChange(c echo.Context, userID string) error {
+	if err := notSelf(c, userID); err != nil {
+		return err
+	}
+	return a.mayActOn(c, userID)
+}
+
+// mayChangeRole refuses a change to a custom role that carries permissions
+// the actor does not hold (the change would reshape a stronger principal's
+// authority).
+func (a *API) mayChangeRole(c echo.Context, id string) error {
+	p := auth.PrincipalOf(c)
+	r, err := a.Queries.RoleByID(c.Request().Context(), p.ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	return mayGrantPermissions(p, "permissions", r.Permissions)
 }

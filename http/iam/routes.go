@@ -362,8 +362,8 @@ func (a *API) createUser(c echo.Context) error {
 	if !iam.ValidRole(req.Role) {
 		return MapError(iam.ErrInvalidRole)
 	}
-	if !iam.CanAssign(p.Role, req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.mayGrantRole(c, req.Role); err != nil {
+		return err
 	}
 	if err := a.actingTenantExists(c, p); err != nil {
 		return err
@@ -427,9 +427,16 @@ func (a *API) updateUser(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	p := auth.PrincipalOf(c)
-	if req.Role != nil && !iam.CanAssign(p.Role, *req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.mayActOn(c, id); err != nil {
+		return err
+	}
+	if req.Role != nil {
+		if err := notSelf(c, id); err != nil {
+			return err
+		}
+		if err := a.mayGrantRole(c, *req.Role); err != nil {
+			return err
+		}
 	}
 	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
 	if err != nil {
@@ -446,6 +453,9 @@ func (a *API) deactivateUser(c echo.Context) error {
 	p := auth.PrincipalOf(c)
 	if id == p.Subject {
 		return platform.Problem("IAM-006", "You cannot deactivate yourself.")
+	}
+	if err := a.mayActOn(c, id); err != nil {
+		return err
 	}
 	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
 	if err != nil {
