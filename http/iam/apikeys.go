@@ -28,10 +28,14 @@ type CreateAPIKeyRequest struct {
 	RateLimitPerMinute int        `json:"rate_limit_per_minute,omitempty" validate:"min=0,max=1000000"`
 }
 
-// IssuedAPIKey is the answer of create and rotate: the only time the key is shown.
+// IssuedAPIKey is the answer of create and rotate: the only time the key is
+// shown. A retry with the same Idempotency-Key answers key null and
+// secret_redacted true (the secret is never stored).
 type IssuedAPIKey struct {
 	APIKey rmiam.APIKey `json:"api_key"`
-	Key    string       `json:"key"`
+	Key    *string      `json:"key"`
+	// SecretRedacted is true on an Idempotency-Key replay: the key is not repeated.
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // APIKeyRoutes declares the API key routes.
@@ -115,7 +119,8 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 	if status == http.StatusCreated {
 		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/api-keys/"+k.ID)
 	}
-	return platform.Respond(c, status, IssuedAPIKey{APIKey: *k, Key: issued.Key})
+	writes.Secret(c, "key")
+	return platform.Respond(c, status, IssuedAPIKey{APIKey: *k, Key: &issued.Key})
 }
 
 // ownKey finds a key the principal may manage: its own, or any with iam:admin.

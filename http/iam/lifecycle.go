@@ -19,10 +19,14 @@ import (
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
-// MfaEnrollResponse is the answer of POST /auth/mfa/enroll.
+// MfaEnrollResponse is the answer of POST /auth/mfa/enroll. A retry with the
+// same Idempotency-Key answers secret and otpauth_url null with
+// secret_redacted true (start the enrolment again).
 type MfaEnrollResponse struct {
-	Secret     string `json:"secret"`
-	OtpauthURL string `json:"otpauth_url"`
+	Secret     *string `json:"secret"`
+	OtpauthURL *string `json:"otpauth_url"`
+	// SecretRedacted is true on an Idempotency-Key replay: the secret is not repeated.
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // MfaCodeRequest carries a TOTP code.
@@ -242,7 +246,8 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	if err != nil {
 		return mapLifecycle(err)
 	}
-	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: enr.Secret, OtpauthURL: enr.URL})
+	writes.Secret(c, "secret", "otpauth_url")
+	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
 }
 
 func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, a.Commands.VerifyMfa, true) }

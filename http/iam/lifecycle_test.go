@@ -110,7 +110,9 @@ func TestAuthLifecycle(t *testing.T) {
 		newUser(t, in, admin, "mfa@x.test", "viewer")
 		_, tk := login(t, in, "mfa@x.test", "initial-password-123")
 		r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/enroll", tk.AccessToken, nil)
-		var enr httpiam.MfaEnrollResponse
+		var enr struct {
+			Secret string `json:"secret"`
+		}
 		r.Data(t, &enr)
 		code, _ := totp.GenerateCode(enr.Secret, time.Now())
 		if r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/verify", tk.AccessToken, map[string]string{"code": code}); r.Status != http.StatusOK {

@@ -90,7 +90,10 @@ type UpdateUserRequest struct {
 // token once when the user was invited without a password.
 type CreatedUser struct {
 	rmiam.User
-	InvitationToken string `json:"invitation_token,omitempty"`
+	InvitationToken *string `json:"invitation_token,omitempty"`
+	// SecretRedacted is true on an Idempotency-Key replay of an invitation:
+	// the token is not repeated (invitation_token is null).
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // CreateTenantRequest is the body of POST /iam/tenants.
@@ -110,7 +113,10 @@ type TenantAdmin struct {
 type CreatedTenant struct {
 	Tenant          rmiam.Tenant `json:"tenant"`
 	AdminID         string       `json:"admin_id"`
-	InvitationToken string       `json:"invitation_token,omitempty"`
+	InvitationToken *string      `json:"invitation_token,omitempty"`
+	// SecretRedacted is true on an Idempotency-Key replay of an invitation:
+	// the token is not repeated (invitation_token is null).
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 var (
@@ -374,7 +380,7 @@ func (a *API) createUser(c echo.Context) error {
 	if err != nil {
 		return MapError(err)
 	}
-	out := CreatedUser{InvitationToken: res.InvitationToken}
+	out := CreatedUser{InvitationToken: nonEmpty(res.InvitationToken)}
 	if a.Writes.Await(c, res.Events, rmiam.Name) {
 		u, err := a.Queries.UserByID(c.Request().Context(), p.ActingTenant, res.UserID)
 		if err != nil {
@@ -394,6 +400,7 @@ func (a *API) createUser(c echo.Context) error {
 			Status: status, Version: 1, CreatedAt: res.Events[0].Time, UpdatedAt: res.Events[0].Time}
 	}
 	writes.ETag(c, out.Version)
+	writes.Secret(c, "invitation_token")
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+res.UserID)
 	return platform.Respond(c, http.StatusCreated, out)
 }
@@ -528,9 +535,10 @@ func (a *API) createTenant(c echo.Context) error {
 	if err != nil {
 		return MapError(err)
 	}
-	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: res.InvitationToken,
+	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: nonEmpty(res.InvitationToken),
 		Tenant: rmiam.Tenant{ID: res.TenantID, Name: strings.TrimSpace(req.Name), Version: 1, CreatedAt: res.Events[0].Time}}
 	a.Writes.Await(c, res.Events, rmiam.Name)
+	writes.Secret(c, "invitation_token")
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/tenants/"+res.TenantID)
 	return platform.Respond(c, http.StatusCreated, out)
 }
@@ -548,4 +556,12 @@ func (a *API) getTenant(c echo.Context) error {
 		return MapError(iam.ErrTenantNotFound)
 	}
 	return platform.Respond(c, http.StatusOK, t)
+}
+
+// nonEmpty is nil for "" (an absent once-shown secret).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
