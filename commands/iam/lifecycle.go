@@ -73,9 +73,11 @@ type LoginInput struct {
 	SessionTTL   time.Duration
 }
 
-// Login checks the lockout, the password and (when enrolled) the TOTP code,
-// records the outcome, and starts a session on success. A failure that
-// reaches MaxFailedLogins locks the account for LockDuration.
+// Login checks a lock set earlier, the password and (when enrolled) the TOTP
+// code, records the outcome, and starts a session on success. Failures are
+// recorded (iam.LoginFailed) but never lock the account: the caller throttles
+// the client address instead (NoteLoginFailure), so that nobody can lock
+// someone else out.
 func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
 	auth, err := h.LoadAuth(ctx, in.UserID)
@@ -83,7 +85,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		return nil, err
 	}
 	if auth.Locked(in.Now) {
-		_ = h.fail(ctx, meta, in.UserID, "locked", false, in.Now)
+		_ = h.fail(ctx, meta, in.UserID, "locked")
 		return nil, iam.ErrLocked
 	}
 	hash := in.PasswordHash
@@ -92,7 +94,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	}
 	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
 		_, _ = HashPassword(in.Password) // same cost as a real check
-		_ = h.fail(ctx, meta, in.UserID, "inactive", false, in.Now)
+		_ = h.fail(ctx, meta, in.UserID, "inactive")
 		return nil, ErrInvalidCredentials
 	}
 	ok, err := VerifyPassword(hash, in.Password)
@@ -100,7 +102,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		return nil, err
 	}
 	if !ok {
-		if err := h.fail(ctx, meta, in.UserID, "bad_password", auth.ShouldLock(in.Now), in.Now); err != nil {
+		if err := h.fail(ctx, meta, in.UserID, "bad_password"); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCredentials
@@ -112,7 +114,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		}
 		step, valid := h.checkTOTP(ctx, auth, in.MfaCode, in.Now)
 		if !valid || step <= auth.LastMfaStep {
-			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code", auth.ShouldLock(in.Now), in.Now); err != nil {
+			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code"); err != nil {
 				return nil, err
 			}
 			return nil, iam.ErrMfaInvalid
@@ -138,13 +140,9 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	return sess, err
 }
 
-// fail records a failed login, and a lock when this failure reaches the limit.
-func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, reason string, lock bool, now time.Time) error {
+// fail records a failed login (the history; throttling is the caller's).
+func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, reason string) error {
 	drafts := []eventstore.Draft{{Type: iam.LoginFailed, Subject: userID, Data: &iam.LoginFailedV1{UserID: userID, Reason: reason}}}
-	if lock {
-		drafts = append(drafts, eventstore.Draft{Type: iam.UserLocked, Subject: userID,
-			Data: &iam.UserLockedV1{UserID: userID, Until: now.Add(iam.LockDuration).UTC().Truncate(time.Second), Failures: iam.MaxFailedLogins}})
-	}
 	_, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion, Events: drafts})
 	return err
 }

@@ -34,7 +34,8 @@ func init() {
 		RoleUnassigned, TenantUpdated)
 }
 
-// UserLockedV1 records a lockout after repeated failed logins.
+// UserLockedV1 records a lockout (recorded after repeated failed logins until
+// those became throttling; still honoured until it ends or is lifted).
 type UserLockedV1 struct {
 	UserID   string    `json:"user_id"`
 	Until    time.Time `json:"until"`
@@ -121,13 +122,33 @@ type TenantSettings struct {
 	SessionTTLHours int `json:"session_ttl_hours"`
 }
 
-// Lockout policy.
+// Lockout and throttling policy. Failed sign-ins no longer lock an account
+// (anyone could lock anyone out); they throttle the address they come from.
 const (
 	MaxFailedLogins = 5
 	FailureWindow   = 15 * time.Minute
 	LockDuration    = 15 * time.Minute
 	ResetTokenTTL   = 30 * time.Minute
+	// FreeFailures is how many failed sign-ins an address may make on one
+	// account before it has to wait.
+	FreeFailures = 5
+	// MaxThrottle caps the wait between attempts of a throttled address.
+	MaxThrottle = 15 * time.Minute
 )
+
+// ThrottleDelay is how long an address waits after its failures-th failed
+// sign-in on one account: nothing for the first FreeFailures, then 1 s, 2 s,
+// 4 s … up to MaxThrottle.
+func ThrottleDelay(failures int) time.Duration {
+	if failures < FreeFailures {
+		return 0
+	}
+	n := failures - FreeFailures
+	if n >= 20 {
+		return MaxThrottle
+	}
+	return min(time.Second<<n, MaxThrottle)
+}
 
 // Lifecycle errors.
 var (
@@ -204,8 +225,6 @@ func (s *AuthState) RecentFailures(now time.Time) int {
 	return n
 }
 
-// ShouldLock reports whether one more failure at now locks the account.
-func (s *AuthState) ShouldLock(now time.Time) bool { return s.RecentFailures(now)+1 >= MaxFailedLogins }
 
 // ValidatePassword applies the password policy.
 func ValidatePassword(pw string) error {

@@ -133,7 +133,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: "iam:admin", Request: RoleRequest{}, Response: rmiam.User{}, Handler: a.assignRole, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id/roles/:role", OperationID: "unassignRole", Tag: "iam", Summary: "Unassign a role",
 			Permission: "iam:admin", Response: rmiam.User{}, Handler: a.unassignRole, Errors: []int{404, 412, 422}},
-		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lockout",
+		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lock and the sign-in throttle of every address",
 			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.unlock, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/reset-mfa", OperationID: "resetUserMfa", Tag: "iam", Summary: "Remove a user's TOTP (recovery)",
 			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.resetMfa, Errors: []int{404}},
@@ -439,9 +439,18 @@ func (a *API) unlock(c echo.Context) error {
 	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
-	evs, err := a.Commands.Unlock(c.Request().Context(), writes.Metadata(c), id)
+	ctx := c.Request().Context()
+	evs, err := a.Commands.Unlock(ctx, writes.Metadata(c), id)
 	if err != nil {
 		return err
+	}
+	// Unlocking also lifts the sign-in throttle of every address on the account.
+	if u, err := a.Queries.UserByID(ctx, auth.PrincipalOf(c).ActingTenant, id); err != nil {
+		return err
+	} else if u != nil {
+		if err := a.Commands.ClearLoginFailures(ctx, u.Email, ""); err != nil {
+			return err
+		}
 	}
 	return a.security(c, id, evs)
 }

@@ -211,32 +211,59 @@ func (a *API) login(c echo.Context) error {
 	if err != nil {
 		return invalid
 	}
+	// Throttling is per (account, client address) and the same for unknown
+	// addresses: a source that keeps failing waits, every other source signs
+	// in as usual.
+	source := c.RealIP()
+	now := time.Now()
+	if wait, err := a.Commands.LoginWait(ctx, email, source, now); err != nil {
+		return err
+	} else if wait > 0 {
+		return throttled(wait)
+	}
+	failed := func(answer error) error {
+		if _, err := a.Commands.NoteLoginFailure(context.WithoutCancel(ctx), email, source, now); err != nil {
+			return err
+		}
+		return answer
+	}
 	cred, err := a.Queries.CredentialsByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
 	if cred == nil {
-		_, _ = cmdiam.HashPassword(req.Password) // unknown addresses take as long as known ones
-		return invalid
+		cmdiam.DummyVerify(req.Password) // unknown addresses take as long as known ones
+		return failed(invalid)
 	}
 	sess, err := a.Commands.Login(ctx, cmdiam.LoginInput{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status,
-		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: time.Now(),
+		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: now,
 		Correlation: platform.RequestID(c), SessionTTL: a.sessionTTL(ctx, cred.TenantID)})
 	switch {
 	case errors.Is(err, cmdiam.ErrInvalidCredentials):
-		return invalid
+		return failed(invalid)
 	case errors.Is(err, iam.ErrLocked):
-		return platform.Problem("AUTH-007", "Too many failed sign-ins; the account is locked for a while or until an administrator unlocks it.").
+		return platform.Problem("AUTH-007", "The account is locked until an administrator unlocks it or the lock ends.").
 			WithHeader("Retry-After", strconv.Itoa(int(iam.LockDuration.Seconds())))
 	case errors.Is(err, iam.ErrMfaRequired):
 		return platform.Problem("AUTH-008", "This account uses two-factor authentication: send mfa_code.")
 	case errors.Is(err, iam.ErrMfaInvalid):
-		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
+		return failed(platform.Problem("AUTH-009", "The two-factor code is not valid."))
 	case err != nil:
+		return err
+	}
+	if err := a.Commands.ClearLoginFailures(ctx, email, source); err != nil {
 		return err
 	}
 	a.Writes.Await(c, sess.Events, rmiam.Name) // the new session is listed at once
 	return a.tokens(c, &cred.User, sess.ID, sess.RefreshToken)
+}
+
+// throttled is the answer to a client address that must wait before its next
+// sign-in attempt on an account.
+func throttled(wait time.Duration) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return platform.Problem("RATE-002", "Too many failed sign-ins from this address; wait "+strconv.Itoa(secs)+
+		" s before trying again (other addresses are not affected).").WithHeader("Retry-After", strconv.Itoa(secs))
 }
 
 // sessionTTL is the tenant's refresh-token lifetime (0: the default).

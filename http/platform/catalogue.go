@@ -32,7 +32,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"AUTH-004": {http.StatusUnauthorized, "Invalid credentials", "The e-mail/password pair (or other credential) was rejected."},
 	"AUTH-005": {http.StatusForbidden, "Tenant mismatch", "The token belongs to a different tenant than the one addressed by the request."},
 	"AUTH-006": {http.StatusForbidden, "Permission denied", "The principal lacks the permission the route requires."},
-	"AUTH-007": {http.StatusLocked, "Account locked", "Too many failed sign-ins: the account is locked for 15 minutes or until an administrator unlocks it. Retry-After says how long."},
+	"AUTH-007": {http.StatusLocked, "Account locked", "The account is locked until the lock ends or an administrator unlocks it (failed sign-ins no longer lock accounts: they are throttled per client address, RATE-002). Retry-After says how long."},
 	"AUTH-008": {http.StatusUnauthorized, "MFA code required", "The account has two-factor authentication: repeat the login with mfa_code."},
 	"AUTH-009": {http.StatusUnauthorized, "Invalid MFA code", "The two-factor code is wrong, expired or already used."},
 	"AUTH-010": {http.StatusUnauthorized, "Refresh token reused", "A rotated refresh token was presented again: the whole session family is revoked. Sign in again."},
@@ -113,6 +113,7 @@ var Catalogue = map[string]CatalogueEntry{
 
 	// Rate limiting.
 	"RATE-001": {http.StatusTooManyRequests, "Rate limit exceeded", "Too many requests; wait for the number of seconds in Retry-After."},
+	"RATE-002": {http.StatusTooManyRequests, "Sign-in throttled", "Too many failed sign-ins on this account from this client address: wait for the number of seconds in Retry-After (1 s, 2 s, 4 s … up to 15 minutes). Other addresses are not affected."},
 
 	// System.
 	"SYS-001": {http.StatusInternalServerError, "Internal error", "An unexpected server error; quote the request_id when reporting it."},
