@@ -225,7 +225,6 @@ func (s *AuthState) RecentFailures(now time.Time) int {
 	return n
 }
 
-
 // ValidatePassword applies the password policy.
 func ValidatePassword(pw string) error {
 	if len(pw) < 12 || len(pw) > 1024 {
