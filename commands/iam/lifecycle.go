@@ -71,6 +71,43 @@ type LoginInput struct {
 	Now          time.Time
 	Correlation  string
 	SessionTTL   time.Duration
+	// MfaRequired is the tenant's mfa_required: a user without TOTP gets no
+	// session (iam.ErrMfaEnrollmentRequired) until enrolled.
+	MfaRequired bool
+}
+
+// CheckPassword checks a lock set earlier and the password of in, recording a
+// failure (iam.LoginFailed), and returns the user's auth state.
+func (h *Handlers) CheckPassword(ctx context.Context, in LoginInput) (iam.AuthState, error) {
+	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
+	auth, err := h.LoadAuth(ctx, in.UserID)
+	if err != nil {
+		return auth, err
+	}
+	if auth.Locked(in.Now) {
+		_ = h.fail(ctx, meta, in.UserID, "locked")
+		return auth, iam.ErrLocked
+	}
+	hash := in.PasswordHash
+	if auth.PasswordHash != "" {
+		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
+	}
+	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
+		DummyVerify(in.Password) // same cost as a real check
+		_ = h.fail(ctx, meta, in.UserID, "inactive")
+		return auth, ErrInvalidCredentials
+	}
+	ok, err := VerifyPassword(hash, in.Password)
+	if err != nil {
+		return auth, err
+	}
+	if !ok {
+		if err := h.fail(ctx, meta, in.UserID, "bad_password"); err != nil {
+			return auth, err
+		}
+		return auth, ErrInvalidCredentials
+	}
+	return auth, nil
 }
 
 // Login checks a lock set earlier, the password and (when enrolled) the TOTP
@@ -80,40 +117,20 @@ type LoginInput struct {
 // someone else out.
 func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
-	auth, err := h.LoadAuth(ctx, in.UserID)
+	auth, err := h.CheckPassword(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	if auth.Locked(in.Now) {
-		_ = h.fail(ctx, meta, in.UserID, "locked")
-		return nil, iam.ErrLocked
-	}
-	hash := in.PasswordHash
-	if auth.PasswordHash != "" {
-		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
-	}
-	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
-		_, _ = HashPassword(in.Password) // same cost as a real check
-		_ = h.fail(ctx, meta, in.UserID, "inactive")
-		return nil, ErrInvalidCredentials
-	}
-	ok, err := VerifyPassword(hash, in.Password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if err := h.fail(ctx, meta, in.UserID, "bad_password"); err != nil {
-			return nil, err
-		}
-		return nil, ErrInvalidCredentials
+	if !auth.MfaEnrolled && in.MfaRequired {
+		return nil, iam.ErrMfaEnrollmentRequired
 	}
 	var extra []eventstore.Draft
 	if auth.MfaEnrolled {
 		if in.MfaCode == "" {
 			return nil, iam.ErrMfaRequired
 		}
-		step, valid := h.checkTOTP(ctx, auth, in.MfaCode, in.Now)
-		if !valid || step <= auth.LastMfaStep {
+		step, valid := h.useTOTP(ctx, auth, in.MfaCode, in.Now)
+		if !valid {
 			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code"); err != nil {
 				return nil, err
 			}
@@ -165,6 +182,17 @@ func (h *Handlers) checkTOTP(ctx context.Context, auth iam.AuthState, code strin
 	return 0, false
 }
 
+// useTOTP is checkTOTP for a use of the code: a code whose time step was
+// already used — to sign in, confirm an enrolment or disable MFA — is refused,
+// so that every code works once whatever it is used for.
+func (h *Handlers) useTOTP(ctx context.Context, auth iam.AuthState, code string, now time.Time) (int64, bool) {
+	step, ok := h.checkTOTP(ctx, auth, code, now)
+	if !ok || step <= auth.LastMfaStep {
+		return 0, false
+	}
+	return step, true
+}
+
 // MfaEnrollment is a started TOTP enrolment.
 type MfaEnrollment struct {
 	Secret string
@@ -207,7 +235,7 @@ func (h *Handlers) VerifyMfa(ctx context.Context, meta eventstore.Metadata, user
 	if auth.MfaEnrolled {
 		return nil, iam.ErrMfaAlready
 	}
-	step, ok := h.checkTOTP(ctx, auth, code, now)
+	step, ok := h.useTOTP(ctx, auth, code, now)
 	if !ok {
 		return nil, iam.ErrMfaInvalid
 	}
@@ -227,11 +255,15 @@ func (h *Handlers) DisableMfa(ctx context.Context, meta eventstore.Metadata, use
 	if !auth.MfaEnrolled {
 		return nil, iam.ErrMfaNotEnrolled
 	}
-	if _, ok := h.checkTOTP(ctx, auth, code, now); !ok {
+	step, ok := h.useTOTP(ctx, auth, code, now)
+	if !ok {
 		return nil, iam.ErrMfaInvalid
 	}
 	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
-		Events: []eventstore.Draft{{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}}}})
+		Events: []eventstore.Draft{
+			{Type: iam.MfaCodeUsed, Subject: userID, Data: &iam.MfaCodeUsedV1{UserID: userID, Step: step}},
+			{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}},
+		}})
 }
 
 // ResetMfa removes a user's TOTP on an administrator's authority.

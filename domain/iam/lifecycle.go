@@ -152,17 +152,20 @@ func ThrottleDelay(failures int) time.Duration {
 
 // Lifecycle errors.
 var (
-	ErrLocked          = errors.New("iam: account locked")
-	ErrMfaRequired     = errors.New("iam: mfa code required")
-	ErrMfaInvalid      = errors.New("iam: invalid mfa code")
-	ErrMfaNotEnrolled  = errors.New("iam: mfa not enrolled")
-	ErrMfaAlready      = errors.New("iam: mfa already enrolled")
-	ErrBadPassword     = errors.New("iam: current password is wrong")
-	ErrWeakPassword    = errors.New("iam: password too weak")
-	ErrResetInvalid    = errors.New("iam: reset token invalid or expired")
-	ErrSessionNotFound = errors.New("iam: session not found")
-	ErrLastRole        = errors.New("iam: a user keeps at least one role")
-	ErrRoleNotAssigned = errors.New("iam: role not assigned")
+	ErrLocked      = errors.New("iam: account locked")
+	ErrMfaRequired = errors.New("iam: mfa code required")
+	// ErrMfaEnrollmentRequired reports a password sign-in of a user without
+	// TOTP in a tenant that requires it: no session until enrolled.
+	ErrMfaEnrollmentRequired = errors.New("iam: the tenant requires mfa enrolment")
+	ErrMfaInvalid            = errors.New("iam: invalid mfa code")
+	ErrMfaNotEnrolled        = errors.New("iam: mfa not enrolled")
+	ErrMfaAlready            = errors.New("iam: mfa already enrolled")
+	ErrBadPassword           = errors.New("iam: current password is wrong")
+	ErrWeakPassword          = errors.New("iam: password too weak")
+	ErrResetInvalid          = errors.New("iam: reset token invalid or expired")
+	ErrSessionNotFound       = errors.New("iam: session not found")
+	ErrLastRole              = errors.New("iam: a user keeps at least one role")
+	ErrRoleNotAssigned       = errors.New("iam: role not assigned")
 )
 
 // AuthState is the fold of a user's auth stream.
@@ -198,7 +201,7 @@ func (s *AuthState) Apply(e any, at time.Time) {
 	case *MfaEnrolledV1:
 		s.MfaEnrolled = true
 	case *MfaDisabledV1:
-		s.MfaSecret, s.MfaEnrolled, s.LastMfaStep = "", false, 0
+		s.MfaSecret, s.MfaEnrolled = "", false
 	case *MfaCodeUsedV1:
 		s.LastMfaStep = max(s.LastMfaStep, ev.Step)
 	case *PasswordResetRequestedV1:

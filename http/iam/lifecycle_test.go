@@ -116,23 +116,29 @@ func TestAuthLifecycle(t *testing.T) {
 			Secret string `json:"secret"`
 		}
 		r.Data(t, &enr)
-		code, _ := totp.GenerateCode(enr.Secret, time.Now())
-		if r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/verify", tk.AccessToken, map[string]string{"code": code}); r.Status != http.StatusOK {
+		now := time.Now()
+		prev, _ := totp.GenerateCode(enr.Secret, now.Add(-30*time.Second))
+		code, _ := totp.GenerateCode(enr.Secret, now)
+		next, _ := totp.GenerateCode(enr.Secret, now.Add(30*time.Second))
+		if r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/verify", tk.AccessToken, map[string]string{"code": prev}); r.Status != http.StatusOK {
 			t.Fatalf("verify: %d %s", r.Status, r.Body)
 		}
 		if r, _ := login(t, in, "mfa@x.test", "initial-password-123"); r.Problem(t).ErrorCode != "AUTH-008" {
 			t.Fatalf("login without code: %s", r.Body)
 		}
-		if r, _ := login(t, in, "mfa@x.test", "initial-password-123", code); r.Problem(t).ErrorCode != "AUTH-009" {
+		if r, _ := login(t, in, "mfa@x.test", "initial-password-123", prev); r.Problem(t).ErrorCode != "AUTH-009" {
 			t.Fatalf("replayed code: %s", r.Body)
 		}
-		next, _ := totp.GenerateCode(enr.Secret, time.Now().Add(30*time.Second))
-		r2, tk2 := login(t, in, "mfa@x.test", "initial-password-123", next)
+		r2, tk2 := login(t, in, "mfa@x.test", "initial-password-123", code)
 		if r2.Status != http.StatusOK {
-			t.Fatalf("login with next code: %d %s", r2.Status, r2.Body)
+			t.Fatalf("login with a fresh code: %d %s", r2.Status, r2.Body)
 		}
-		later, _ := totp.GenerateCode(enr.Secret, time.Now().Add(-30*time.Second))
-		if r := in.Do(t, http.MethodDelete, "/api/v1/auth/mfa", tk2.AccessToken, map[string]string{"code": later}); r.Status != http.StatusOK {
+		// Codes are single-use across all uses: the one just used to sign in
+		// does not disable MFA (step-up), a later one does.
+		if r := in.Do(t, http.MethodDelete, "/api/v1/auth/mfa", tk2.AccessToken, map[string]string{"code": code}); r.Status == http.StatusOK || r.Problem(t).ErrorCode != "AUTH-009" {
+			t.Fatalf("disable with the sign-in code: %d %s", r.Status, r.Body)
+		}
+		if r := in.Do(t, http.MethodDelete, "/api/v1/auth/mfa", tk2.AccessToken, map[string]string{"code": next}); r.Status != http.StatusOK {
 			t.Fatalf("disable: %d %s", r.Status, r.Body)
 		}
 		if r, _ := login(t, in, "mfa@x.test", "initial-password-123"); r.Status != http.StatusOK {
