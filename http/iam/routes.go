@@ -133,6 +133,12 @@ func (a *API) Routes() []platform.Route {
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
 			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment", OperationID: "mfaEnrollWithPassword", Tag: "auth",
+			Summary: "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
+			Permission: auth.Public, Request: MfaPasswordEnrollRequest{}, Response: MfaEnrollResponse{}, Handler: a.mfaEnrollWithPassword, Errors: []int{409, 422, 423}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment/verify", OperationID: "mfaVerifyWithPassword", Tag: "auth",
+			Summary: "Confirm a TOTP enrolment started with e-mail and password", Permission: auth.Public,
+			Request: MfaPasswordVerifyRequest{}, Response: MfaStatus{}, Handler: a.mfaVerifyWithPassword, Errors: []int{409, 422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", OperationID: "refresh", Tag: "auth", Summary: "Rotate the refresh token",
 			Permission: auth.Public, Request: RefreshRequest{}, Response: TokenResponse{}, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/api/v1/auth/me", OperationID: "me", Tag: "auth", Summary: "The authenticated principal",
@@ -235,10 +241,19 @@ func (a *API) login(c echo.Context) error {
 		cmdiam.DummyVerify(req.Password) // unknown addresses take as long as known ones
 		return failed(invalid)
 	}
+	settings, err := a.Queries.TenantSettings(ctx, cred.TenantID)
+	if err != nil {
+		return err
+	}
 	sess, err := a.Commands.Login(ctx, cmdiam.LoginInput{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status,
 		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: now,
-		Correlation: platform.RequestID(c), SessionTTL: a.sessionTTL(ctx, cred.TenantID)})
+		Correlation: platform.RequestID(c), SessionTTL: sessionTTL(settings), MfaRequired: settings.MfaRequired})
 	switch {
+	case errors.Is(err, iam.ErrMfaEnrollmentRequired):
+		if err := a.Commands.ClearLoginFailures(ctx, email, source); err != nil {
+			return err
+		}
+		return mfaEnrollmentRequired()
 	case errors.Is(err, cmdiam.ErrInvalidCredentials):
 		return failed(invalid)
 	case errors.Is(err, iam.ErrLocked):
@@ -267,12 +282,18 @@ func throttled(wait time.Duration) error {
 }
 
 // sessionTTL is the tenant's refresh-token lifetime (0: the default).
-func (a *API) sessionTTL(ctx context.Context, tenantID string) time.Duration {
-	st, err := a.Queries.TenantSettings(ctx, tenantID)
-	if err != nil || st.SessionTTLHours <= 0 {
+func sessionTTL(st iam.TenantSettings) time.Duration {
+	if st.SessionTTLHours <= 0 {
 		return 0
 	}
 	return time.Duration(st.SessionTTLHours) * time.Hour
+}
+
+// mfaEnrollmentRequired answers a password sign-in (or refresh) of a user
+// without TOTP in a tenant that requires it.
+func mfaEnrollmentRequired() error {
+	return platform.Problem("AUTH-011", "This tenant requires two-factor authentication: enrol with POST /api/v1/auth/mfa/enrollment "+
+		"(e-mail and password), confirm with POST /api/v1/auth/mfa/enrollment/verify, then sign in with mfa_code.")
 }
 
 func (a *API) tokens(c echo.Context, u *rmiam.User, sessionID, refresh string) error {
@@ -321,6 +342,9 @@ func (a *API) refresh(c echo.Context) error {
 	}
 	if u == nil || u.Status != iam.StatusActive {
 		return platform.Problem("AUTH-002", "The refresh token is not valid.")
+	}
+	if err := a.mfaSatisfied(c, u, sess.ID); err != nil {
+		return err
 	}
 	return a.tokens(c, u, sess.ID, sess.RefreshToken)
 }
@@ -591,4 +615,27 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// mfaSatisfied refuses to keep a password session going (refresh) for a user
+// without TOTP once the tenant requires it. Sessions from single sign-on are
+// the identity provider's to protect.
+func (a *API) mfaSatisfied(c echo.Context, u *rmiam.User, sessionID string) error {
+	ctx := c.Request().Context()
+	st, err := a.Queries.TenantSettings(ctx, u.TenantID)
+	if err != nil || !st.MfaRequired {
+		return err
+	}
+	auth, err := a.Queries.AuthOf(ctx, u.TenantID, u.ID)
+	if err != nil || auth.MfaEnabled {
+		return err
+	}
+	s, err := a.Queries.SessionByID(ctx, u.TenantID, sessionID)
+	if err != nil {
+		return err
+	}
+	if s != nil && s.Method != "password" {
+		return nil
+	}
+	return mfaEnrollmentRequired()
 }

@@ -36,6 +36,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"AUTH-008": {http.StatusUnauthorized, "MFA code required", "The account has two-factor authentication: repeat the login with mfa_code."},
 	"AUTH-009": {http.StatusUnauthorized, "Invalid MFA code", "The two-factor code is wrong, expired or already used."},
 	"AUTH-010": {http.StatusUnauthorized, "Refresh token reused", "A rotated refresh token was presented again: the whole session family is revoked. Sign in again."},
+	"AUTH-011": {http.StatusForbidden, "MFA enrolment required", "The tenant requires two-factor authentication and the account has none: enrol with POST /api/v1/auth/mfa/enrollment (e-mail and password), confirm with POST /api/v1/auth/mfa/enrollment/verify, then sign in with mfa_code. No session is issued (or refreshed) before."},
 
 	// Identity and access management.
 	"IAM-001": {http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."},
