@@ -134,7 +134,7 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
 			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment", OperationID: "mfaEnrollWithPassword", Tag: "auth",
-			Summary: "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
+			Summary:    "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
 			Permission: auth.Public, Request: MfaPasswordEnrollRequest{}, Response: MfaEnrollResponse{}, Handler: a.mfaEnrollWithPassword, Errors: []int{409, 422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment/verify", OperationID: "mfaVerifyWithPassword", Tag: "auth",
 			Summary: "Confirm a TOTP enrolment started with e-mail and password", Permission: auth.Public,
