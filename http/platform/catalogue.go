@@ -104,6 +104,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"SSO-009": {http.StatusForbidden, "E-mail not verified", "The identity provider sent no e-mail address, or says that it is not verified."},
 	"SSO-010": {http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users; platform administrators never sign in through a tenant's identity provider."},
 	"SSO-011": {http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination, or its discovery document is unusable."},
+	"SSO-012": {http.StatusServiceUnavailable, "Public URL not configured", "Single sign-on cannot start until the administrator sets ASTRA_PUBLIC_URL: the redirect URI is never derived from the request's Host header."},
 
 	// Concurrency and idempotency.
 	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},
