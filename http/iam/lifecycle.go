@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -307,33 +308,63 @@ func (a *API) passwordChange(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// resetSlots bounds the password-reset requests handled in the background at
+// once; past it, requests are dropped (and logged) rather than queued, so that
+// a flood cannot pile up work.
+var resetSlots = make(chan struct{}, 16)
+
+// passwordForgot answers at once and the same way whether or not the address
+// exists: looking the account up, recording the request and sending the
+// token happen in the background, so neither the answer nor its timing tells
+// which addresses have accounts.
 func (a *API) passwordForgot(c echo.Context) error {
 	var req PasswordForgotRequest
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	// The answer is the same whether or not the address exists.
-	accepted := platform.Respond(c, http.StatusAccepted, Accepted{Status: "If the address belongs to an account, a reset token was sent to it."})
+	// The answer goes out first: the background work then competes with
+	// nothing this request waits for.
+	answered := platform.Respond(c, http.StatusAccepted, Accepted{Status: "If the address belongs to an account, a reset token was sent to it."})
 	email, err := iam.NormalizeEmail(req.Email)
-	if err != nil {
-		return accepted
+	if err != nil || answered != nil {
+		return answered
 	}
+	c.Response().Flush()
+	select {
+	case resetSlots <- struct{}{}:
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 30*time.Second)
+		logger, requestID := platform.Logger(c), platform.RequestID(c)
+		go func() {
+			defer func() { <-resetSlots }()
+			defer cancel()
+			if err := a.sendPasswordReset(ctx, email, requestID); err != nil {
+				logger.Error("password reset failed", "err", err)
+			}
+		}()
+	default:
+		platform.Logger(c).Warn("password reset dropped: too many in flight")
+	}
+	return nil
+}
+
+// sendPasswordReset issues a reset token to an active account holding email
+// and delivers it; an unknown or inactive address gets nothing.
+func (a *API) sendPasswordReset(ctx context.Context, email, requestID string) error {
 	cred, err := a.Queries.CredentialsByEmail(ctx, email)
 	if err != nil || cred == nil || cred.Status != iam.StatusActive {
-		return accepted
+		return err
 	}
 	token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-		CorrelationID: platform.RequestID(c)}, cred.ID, time.Now())
+		CorrelationID: requestID}, cred.ID, time.Now())
 	if err != nil {
 		return err
 	}
 	if a.Outbox != nil {
 		if err := a.Outbox.PasswordReset(ctx, email, token); err != nil {
-			platform.Logger(c).Error("password reset delivery failed", "err", err)
+			return fmt.Errorf("password reset delivery: %w", err)
 		}
 	}
-	return accepted
+	return nil
 }
 
 func (a *API) passwordReset(c echo.Context) error {
