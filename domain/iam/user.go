@@ -89,15 +89,6 @@ func NormalizeEmail(email string) (string, error) {
 // ValidRole reports whether a role can be assigned (built-in roles for now).
 func ValidRole(role string) bool { return IsBuiltinRole(role) }
 
-// CanAssign reports whether an actor holding actorRole may give role to a user:
-// nobody but a platform admin creates platform admins.
-func CanAssign(actorRole, role string) bool {
-	if role == RolePlatformAdmin {
-		return actorRole == RolePlatformAdmin
-	}
-	return true
-}
-
 // DecideUpdate validates a profile change against the current state.
 func DecideUpdate(u User, name, role *string) (*UserUpdatedV1, error) {
 	if u.Version == 0 {
