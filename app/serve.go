@@ -152,7 +152,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites}
+	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites, HashKey: writes.DeriveHashKey(st.KEK)}
 	background("idempotency sweep", func(ctx context.Context) error { kit.Sweep(ctx, 10*time.Minute); return nil })
 	ssoAPI, err := newSSO(cfg, st, commands, queries, signer, kit)
 	if err != nil {

@@ -132,6 +132,9 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 		return nil, err
 	}
 	claim, expected, err := h.claimable(ctx, email)
+	if errors.Is(err, iam.ErrEmailTaken) {
+		return nil, h.takenBy(ctx, email, in.TenantID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +146,7 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 	)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) && ce.StreamID == claim {
-		return nil, iam.ErrEmailTaken
+		return nil, h.takenBy(ctx, email, in.TenantID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("iam.createuser: %w", err)
@@ -164,6 +167,26 @@ func (h *Handlers) claimable(ctx context.Context, email string) (string, int64, 
 		return "", 0, iam.ErrEmailTaken
 	}
 	return stream, v, nil
+}
+
+// takenBy says who holds a taken address: ErrEmailTaken when a user of
+// tenantID does, ErrEmailTakenElsewhere when another tenant's user does.
+func (h *Handlers) takenBy(ctx context.Context, email, tenantID string) error {
+	evs, err := h.Store.ReadStream(ctx, h.emailStream(email))
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return iam.ErrEmailTaken
+	}
+	var holder iam.EmailClaimedV1
+	if err := evs[len(evs)-1].Decode(&holder); err != nil {
+		return err
+	}
+	if holder.TenantID != "" && holder.TenantID != tenantID {
+		return iam.ErrEmailTakenElsewhere
+	}
+	return iam.ErrEmailTaken
 }
 
 // claim reads a name-reservation stream: its version, and whether its last

@@ -71,48 +71,67 @@ type LoginInput struct {
 	Now          time.Time
 	Correlation  string
 	SessionTTL   time.Duration
+	// MfaRequired is the tenant's mfa_required: a user without TOTP gets no
+	// session (iam.ErrMfaEnrollmentRequired) until enrolled.
+	MfaRequired bool
 }
 
-// Login checks the lockout, the password and (when enrolled) the TOTP code,
-// records the outcome, and starts a session on success. A failure that
-// reaches MaxFailedLogins locks the account for LockDuration.
-func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
+// CheckPassword checks a lock set earlier and the password of in, recording a
+// failure (iam.LoginFailed), and returns the user's auth state.
+func (h *Handlers) CheckPassword(ctx context.Context, in LoginInput) (iam.AuthState, error) {
 	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
 	auth, err := h.LoadAuth(ctx, in.UserID)
 	if err != nil {
-		return nil, err
+		return auth, err
 	}
 	if auth.Locked(in.Now) {
-		_ = h.fail(ctx, meta, in.UserID, "locked", false, in.Now)
-		return nil, iam.ErrLocked
+		_ = h.fail(ctx, meta, in.UserID, "locked")
+		return auth, iam.ErrLocked
 	}
 	hash := in.PasswordHash
 	if auth.PasswordHash != "" {
 		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
 	}
 	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
-		_, _ = HashPassword(in.Password) // same cost as a real check
-		_ = h.fail(ctx, meta, in.UserID, "inactive", false, in.Now)
-		return nil, ErrInvalidCredentials
+		DummyVerify(in.Password) // same cost as a real check
+		_ = h.fail(ctx, meta, in.UserID, "inactive")
+		return auth, ErrInvalidCredentials
 	}
 	ok, err := VerifyPassword(hash, in.Password)
 	if err != nil {
-		return nil, err
+		return auth, err
 	}
 	if !ok {
-		if err := h.fail(ctx, meta, in.UserID, "bad_password", auth.ShouldLock(in.Now), in.Now); err != nil {
-			return nil, err
+		if err := h.fail(ctx, meta, in.UserID, "bad_password"); err != nil {
+			return auth, err
 		}
-		return nil, ErrInvalidCredentials
+		return auth, ErrInvalidCredentials
+	}
+	return auth, nil
+}
+
+// Login checks a lock set earlier, the password and (when enrolled) the TOTP
+// code, records the outcome, and starts a session on success. Failures are
+// recorded (iam.LoginFailed) but never lock the account: the caller throttles
+// the client address instead (NoteLoginFailure), so that nobody can lock
+// someone else out.
+func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
+	meta := eventstore.Metadata{TenantID: in.TenantID, Actor: in.UserID, CorrelationID: in.Correlation}
+	auth, err := h.CheckPassword(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !auth.MfaEnrolled && in.MfaRequired {
+		return nil, iam.ErrMfaEnrollmentRequired
 	}
 	var extra []eventstore.Draft
 	if auth.MfaEnrolled {
 		if in.MfaCode == "" {
 			return nil, iam.ErrMfaRequired
 		}
-		step, valid := h.checkTOTP(ctx, auth, in.MfaCode, in.Now)
-		if !valid || step <= auth.LastMfaStep {
-			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code", auth.ShouldLock(in.Now), in.Now); err != nil {
+		step, valid := h.useTOTP(ctx, auth, in.MfaCode, in.Now)
+		if !valid {
+			if err := h.fail(ctx, meta, in.UserID, "bad_mfa_code"); err != nil {
 				return nil, err
 			}
 			return nil, iam.ErrMfaInvalid
@@ -138,13 +157,9 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	return sess, err
 }
 
-// fail records a failed login, and a lock when this failure reaches the limit.
-func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, reason string, lock bool, now time.Time) error {
+// fail records a failed login (the history; throttling is the caller's).
+func (h *Handlers) fail(ctx context.Context, meta eventstore.Metadata, userID, reason string) error {
 	drafts := []eventstore.Draft{{Type: iam.LoginFailed, Subject: userID, Data: &iam.LoginFailedV1{UserID: userID, Reason: reason}}}
-	if lock {
-		drafts = append(drafts, eventstore.Draft{Type: iam.UserLocked, Subject: userID,
-			Data: &iam.UserLockedV1{UserID: userID, Until: now.Add(iam.LockDuration).UTC().Truncate(time.Second), Failures: iam.MaxFailedLogins}})
-	}
 	_, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: eventstore.AnyVersion, Events: drafts})
 	return err
 }
@@ -165,6 +180,17 @@ func (h *Handlers) checkTOTP(ctx context.Context, auth iam.AuthState, code strin
 		}
 	}
 	return 0, false
+}
+
+// useTOTP is checkTOTP for a use of the code: a code whose time step was
+// already used — to sign in, confirm an enrolment or disable MFA — is refused,
+// so that every code works once whatever it is used for.
+func (h *Handlers) useTOTP(ctx context.Context, auth iam.AuthState, code string, now time.Time) (int64, bool) {
+	step, ok := h.checkTOTP(ctx, auth, code, now)
+	if !ok || step <= auth.LastMfaStep {
+		return 0, false
+	}
+	return step, true
 }
 
 // MfaEnrollment is a started TOTP enrolment.
@@ -209,7 +235,7 @@ func (h *Handlers) VerifyMfa(ctx context.Context, meta eventstore.Metadata, user
 	if auth.MfaEnrolled {
 		return nil, iam.ErrMfaAlready
 	}
-	step, ok := h.checkTOTP(ctx, auth, code, now)
+	step, ok := h.useTOTP(ctx, auth, code, now)
 	if !ok {
 		return nil, iam.ErrMfaInvalid
 	}
@@ -229,11 +255,15 @@ func (h *Handlers) DisableMfa(ctx context.Context, meta eventstore.Metadata, use
 	if !auth.MfaEnrolled {
 		return nil, iam.ErrMfaNotEnrolled
 	}
-	if _, ok := h.checkTOTP(ctx, auth, code, now); !ok {
+	step, ok := h.useTOTP(ctx, auth, code, now)
+	if !ok {
 		return nil, iam.ErrMfaInvalid
 	}
 	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
-		Events: []eventstore.Draft{{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}}}})
+		Events: []eventstore.Draft{
+			{Type: iam.MfaCodeUsed, Subject: userID, Data: &iam.MfaCodeUsedV1{UserID: userID, Step: step}},
+			{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}},
+		}})
 }
 
 // ResetMfa removes a user's TOTP on an administrator's authority.

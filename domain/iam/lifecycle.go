@@ -34,7 +34,8 @@ func init() {
 		RoleUnassigned, TenantUpdated)
 }
 
-// UserLockedV1 records a lockout after repeated failed logins.
+// UserLockedV1 records a lockout (recorded after repeated failed logins until
+// those became throttling; still honoured until it ends or is lifted).
 type UserLockedV1 struct {
 	UserID   string    `json:"user_id"`
 	Until    time.Time `json:"until"`
@@ -121,27 +122,50 @@ type TenantSettings struct {
 	SessionTTLHours int `json:"session_ttl_hours"`
 }
 
-// Lockout policy.
+// Lockout and throttling policy. Failed sign-ins no longer lock an account
+// (anyone could lock anyone out); they throttle the address they come from.
 const (
 	MaxFailedLogins = 5
 	FailureWindow   = 15 * time.Minute
 	LockDuration    = 15 * time.Minute
 	ResetTokenTTL   = 30 * time.Minute
+	// FreeFailures is how many failed sign-ins an address may make on one
+	// account before it has to wait.
+	FreeFailures = 5
+	// MaxThrottle caps the wait between attempts of a throttled address.
+	MaxThrottle = 15 * time.Minute
 )
+
+// ThrottleDelay is how long an address waits after its failures-th failed
+// sign-in on one account: nothing for the first FreeFailures, then 1 s, 2 s,
+// 4 s … up to MaxThrottle.
+func ThrottleDelay(failures int) time.Duration {
+	if failures < FreeFailures {
+		return 0
+	}
+	n := failures - FreeFailures
+	if n >= 20 {
+		return MaxThrottle
+	}
+	return min(time.Second<<n, MaxThrottle)
+}
 
 // Lifecycle errors.
 var (
-	ErrLocked          = errors.New("iam: account locked")
-	ErrMfaRequired     = errors.New("iam: mfa code required")
-	ErrMfaInvalid      = errors.New("iam: invalid mfa code")
-	ErrMfaNotEnrolled  = errors.New("iam: mfa not enrolled")
-	ErrMfaAlready      = errors.New("iam: mfa already enrolled")
-	ErrBadPassword     = errors.New("iam: current password is wrong")
-	ErrWeakPassword    = errors.New("iam: password too weak")
-	ErrResetInvalid    = errors.New("iam: reset token invalid or expired")
-	ErrSessionNotFound = errors.New("iam: session not found")
-	ErrLastRole        = errors.New("iam: a user keeps at least one role")
-	ErrRoleNotAssigned = errors.New("iam: role not assigned")
+	ErrLocked      = errors.New("iam: account locked")
+	ErrMfaRequired = errors.New("iam: mfa code required")
+	// ErrMfaEnrollmentRequired reports a password sign-in of a user without
+	// TOTP in a tenant that requires it: no session until enrolled.
+	ErrMfaEnrollmentRequired = errors.New("iam: the tenant requires mfa enrolment")
+	ErrMfaInvalid            = errors.New("iam: invalid mfa code")
+	ErrMfaNotEnrolled        = errors.New("iam: mfa not enrolled")
+	ErrMfaAlready            = errors.New("iam: mfa already enrolled")
+	ErrBadPassword           = errors.New("iam: current password is wrong")
+	ErrWeakPassword          = errors.New("iam: password too weak")
+	ErrResetInvalid          = errors.New("iam: reset token invalid or expired")
+	ErrSessionNotFound       = errors.New("iam: session not found")
+	ErrLastRole              = errors.New("iam: a user keeps at least one role")
+	ErrRoleNotAssigned       = errors.New("iam: role not assigned")
 )
 
 // AuthState is the fold of a user's auth stream.
@@ -177,7 +201,7 @@ func (s *AuthState) Apply(e any, at time.Time) {
 	case *MfaEnrolledV1:
 		s.MfaEnrolled = true
 	case *MfaDisabledV1:
-		s.MfaSecret, s.MfaEnrolled, s.LastMfaStep = "", false, 0
+		s.MfaSecret, s.MfaEnrolled = "", false
 	case *MfaCodeUsedV1:
 		s.LastMfaStep = max(s.LastMfaStep, ev.Step)
 	case *PasswordResetRequestedV1:
@@ -203,9 +227,6 @@ func (s *AuthState) RecentFailures(now time.Time) int {
 	}
 	return n
 }
-
-// ShouldLock reports whether one more failure at now locks the account.
-func (s *AuthState) ShouldLock(now time.Time) bool { return s.RecentFailures(now)+1 >= MaxFailedLogins }
 
 // ValidatePassword applies the password policy.
 func ValidatePassword(pw string) error {

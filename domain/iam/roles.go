@@ -3,6 +3,7 @@ package iam
 import (
 	"errors"
 	"regexp"
+	"slices"
 
 	"github.com/astrabastion/astra/domain/events"
 )
@@ -92,3 +93,27 @@ func StreamOfRole(id string) string { return "iam.role-" + id }
 
 // StreamOfRoleName names the stream reserving a role name within a tenant.
 func StreamOfRoleName(tenantID, name string) string { return "iam.role-name-" + tenantID + "-" + name }
+
+// Missing lists the permissions of want that have does not grant, in the
+// order of want: what an actor would hand out beyond its own authority.
+func Missing(want, have []string) []string {
+	var out []string
+	for _, p := range want {
+		if !Has(have, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Stronger lists why a principal holding targetPerms (and targetRoles) is
+// stronger than an actor holding actorPerms in actorRole: the permissions it
+// holds that the actor does not, and platform_admin when it is a platform
+// administrator and the actor is not. Empty: the actor may act on it.
+func Stronger(targetRoles, targetPerms []string, actorRole string, actorPerms []string) []string {
+	out := Missing(targetPerms, actorPerms)
+	if slices.Contains(targetRoles, RolePlatformAdmin) && actorRole != RolePlatformAdmin {
+		out = append([]string{RolePlatformAdmin}, out...)
+	}
+	return out
+}

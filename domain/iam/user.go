@@ -16,12 +16,16 @@ const (
 
 // Domain errors, mapped to problem+json at the HTTP edge.
 var (
-	ErrUserNotFound    = errors.New("iam: user not found")
-	ErrEmailTaken      = errors.New("iam: e-mail already registered")
-	ErrInvalidRole     = errors.New("iam: invalid role")
-	ErrUserDeactivated = errors.New("iam: user is deactivated")
-	ErrTenantNotFound  = errors.New("iam: tenant not found")
-	ErrTenantNameTaken = errors.New("iam: tenant name taken")
+	ErrUserNotFound = errors.New("iam: user not found")
+	ErrEmailTaken   = errors.New("iam: e-mail already registered")
+	// ErrEmailTakenElsewhere reports an address held by a user of another
+	// tenant: addresses are unique installation-wide (sign-in needs no
+	// tenant), and the answer must not reveal the other tenant's user.
+	ErrEmailTakenElsewhere = errors.New("iam: e-mail registered in another tenant")
+	ErrInvalidRole         = errors.New("iam: invalid role")
+	ErrUserDeactivated     = errors.New("iam: user is deactivated")
+	ErrTenantNotFound      = errors.New("iam: tenant not found")
+	ErrTenantNameTaken     = errors.New("iam: tenant name taken")
 )
 
 // User is the state of a user stream, folded from its events.
@@ -84,15 +88,6 @@ func NormalizeEmail(email string) (string, error) {
 
 // ValidRole reports whether a role can be assigned (built-in roles for now).
 func ValidRole(role string) bool { return IsBuiltinRole(role) }
-
-// CanAssign reports whether an actor holding actorRole may give role to a user:
-// nobody but a platform admin creates platform admins.
-func CanAssign(actorRole, role string) bool {
-	if role == RolePlatformAdmin {
-		return actorRole == RolePlatformAdmin
-	}
-	return true
-}
 
 // DecideUpdate validates a profile change against the current state.
 func DecideUpdate(u User, name, role *string) (*UserUpdatedV1, error) {

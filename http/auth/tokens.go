@@ -28,6 +28,10 @@ import (
 // AccessTTL is the lifetime of an access token.
 const AccessTTL = time.Hour
 
+// MaxLifetimeSkew is how much longer than AccessTTL a token's exp may be
+// after its iat before it is refused.
+const MaxLifetimeSkew = time.Minute
+
 // Principal is who makes a request.
 type Principal struct {
 	Subject     string   // user id (or API key id)
@@ -224,6 +228,11 @@ func (s *Signer) verify(token string) (*Principal, time.Time, error) {
 		return nil, time.Time{}, ErrTokenInvalid
 	}
 	if claims.Subject == "" || claims.TenantID == "" || claims.ExpiresAt == nil {
+		return nil, time.Time{}, ErrTokenInvalid
+	}
+	// A token lives AccessTTL: one that claims longer (a ten-year expiry
+	// signed with a leaked or misused key) is refused, whatever its signature.
+	if claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > AccessTTL+MaxLifetimeSkew {
 		return nil, time.Time{}, ErrTokenInvalid
 	}
 	return &Principal{Subject: claims.Subject, TenantID: claims.TenantID, Role: claims.Role, Permissions: claims.Permissions,

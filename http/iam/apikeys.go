@@ -28,10 +28,14 @@ type CreateAPIKeyRequest struct {
 	RateLimitPerMinute int        `json:"rate_limit_per_minute,omitempty" validate:"min=0,max=1000000"`
 }
 
-// IssuedAPIKey is the answer of create and rotate: the only time the key is shown.
+// IssuedAPIKey is the answer of create and rotate: the only time the key is
+// shown. A retry with the same Idempotency-Key answers key null and
+// secret_redacted true (the secret is never stored).
 type IssuedAPIKey struct {
 	APIKey rmiam.APIKey `json:"api_key"`
-	Key    string       `json:"key"`
+	Key    *string      `json:"key"`
+	// SecretRedacted is true on an Idempotency-Key replay: the key is not repeated.
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // APIKeyRoutes declares the API key routes.
@@ -92,8 +96,8 @@ func (a *API) createAPIKey(c echo.Context) error {
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
 		return mapLifecycle(err)
 	}
-	if !iam.Subset(req.Permissions, p.Permissions) {
-		return platform.Problem("AUTH-006", "An API key cannot hold permissions you do not hold.")
+	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
+		return err
 	}
 	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.NewAPIKey{Name: strings.TrimSpace(req.Name),
 		Permissions: req.Permissions, ExpiresAt: req.ExpiresAt, RateLimitPerMinute: req.RateLimitPerMinute, OwnerID: p.Subject}, time.Now())
@@ -115,7 +119,8 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 	if status == http.StatusCreated {
 		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/api-keys/"+k.ID)
 	}
-	return platform.Respond(c, status, IssuedAPIKey{APIKey: *k, Key: issued.Key})
+	writes.Secret(c, "key")
+	return platform.Respond(c, status, IssuedAPIKey{APIKey: *k, Key: &issued.Key})
 }
 
 // ownKey finds a key the principal may manage: its own, or any with iam:admin.
@@ -135,6 +140,26 @@ func (a *API) ownKey(c echo.Context) (*rmiam.APIKey, error) {
 	return k, nil
 }
 
+// manageableKey is ownKey for a change (revoke, rotate): another user's key
+// only when its owner is not stronger than the actor, and never a key that
+// holds permissions the actor does not (a rotation hands out its secret).
+func (a *API) manageableKey(c echo.Context) (*rmiam.APIKey, error) {
+	k, err := a.ownKey(c)
+	if err != nil {
+		return nil, err
+	}
+	if k.OwnerID == auth.PrincipalOf(c).Subject {
+		return k, nil
+	}
+	if err := a.mayActOn(c, k.OwnerID); err != nil && !isUserNotFound(err) {
+		return nil, err
+	}
+	if missing := iam.Missing(k.Permissions, auth.PrincipalOf(c).Permissions); len(missing) > 0 {
+		return nil, platform.Problem("AUTH-006", "The API key holds permissions you do not hold: "+strings.Join(missing, ", ")+".")
+	}
+	return k, nil
+}
+
 func (a *API) getAPIKey(c echo.Context) error {
 	k, err := a.ownKey(c)
 	if err != nil {
@@ -144,7 +169,7 @@ func (a *API) getAPIKey(c echo.Context) error {
 }
 
 func (a *API) revokeAPIKey(c echo.Context) error {
-	k, err := a.ownKey(c)
+	k, err := a.manageableKey(c)
 	if err != nil {
 		return err
 	}
@@ -157,7 +182,7 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 }
 
 func (a *API) rotateAPIKey(c echo.Context) error {
-	k, err := a.ownKey(c)
+	k, err := a.manageableKey(c)
 	if err != nil {
 		return err
 	}

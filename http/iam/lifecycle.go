@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -19,10 +20,14 @@ import (
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
-// MfaEnrollResponse is the answer of POST /auth/mfa/enroll.
+// MfaEnrollResponse is the answer of POST /auth/mfa/enroll. A retry with the
+// same Idempotency-Key answers secret and otpauth_url null with
+// secret_redacted true (start the enrolment again).
 type MfaEnrollResponse struct {
-	Secret     string `json:"secret"`
-	OtpauthURL string `json:"otpauth_url"`
+	Secret     *string `json:"secret"`
+	OtpauthURL *string `json:"otpauth_url"`
+	// SecretRedacted is true on an Idempotency-Key replay: the secret is not repeated.
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // MfaCodeRequest carries a TOTP code.
@@ -129,7 +134,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: "iam:admin", Request: RoleRequest{}, Response: rmiam.User{}, Handler: a.assignRole, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id/roles/:role", OperationID: "unassignRole", Tag: "iam", Summary: "Unassign a role",
 			Permission: "iam:admin", Response: rmiam.User{}, Handler: a.unassignRole, Errors: []int{404, 412, 422}},
-		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lockout",
+		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/unlock", OperationID: "unlockUser", Tag: "iam", Summary: "Lift a lock and the sign-in throttle of every address",
 			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.unlock, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users/:id/reset-mfa", OperationID: "resetUserMfa", Tag: "iam", Summary: "Remove a user's TOTP (recovery)",
 			Permission: "iam:admin", Response: UserSecurity{}, Handler: a.resetMfa, Errors: []int{404}},
@@ -242,7 +247,8 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	if err != nil {
 		return mapLifecycle(err)
 	}
-	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: enr.Secret, OtpauthURL: enr.URL})
+	writes.Secret(c, "secret", "otpauth_url")
+	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
 }
 
 func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, a.Commands.VerifyMfa, true) }
@@ -302,33 +308,63 @@ func (a *API) passwordChange(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// resetSlots bounds the password-reset requests handled in the background at
+// once; past it, requests are dropped (and logged) rather than queued, so that
+// a flood cannot pile up work.
+var resetSlots = make(chan struct{}, 16)
+
+// passwordForgot answers at once and the same way whether or not the address
+// exists: looking the account up, recording the request and sending the
+// token happen in the background, so neither the answer nor its timing tells
+// which addresses have accounts.
 func (a *API) passwordForgot(c echo.Context) error {
 	var req PasswordForgotRequest
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	// The answer is the same whether or not the address exists.
-	accepted := platform.Respond(c, http.StatusAccepted, Accepted{Status: "If the address belongs to an account, a reset token was sent to it."})
+	// The answer goes out first: the background work then competes with
+	// nothing this request waits for.
+	answered := platform.Respond(c, http.StatusAccepted, Accepted{Status: "If the address belongs to an account, a reset token was sent to it."})
 	email, err := iam.NormalizeEmail(req.Email)
-	if err != nil {
-		return accepted
+	if err != nil || answered != nil {
+		return answered
 	}
+	c.Response().Flush()
+	select {
+	case resetSlots <- struct{}{}:
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 30*time.Second)
+		logger, requestID := platform.Logger(c), platform.RequestID(c)
+		go func() {
+			defer func() { <-resetSlots }()
+			defer cancel()
+			if err := a.sendPasswordReset(ctx, email, requestID); err != nil {
+				logger.Error("password reset failed", "err", err)
+			}
+		}()
+	default:
+		platform.Logger(c).Warn("password reset dropped: too many in flight")
+	}
+	return nil
+}
+
+// sendPasswordReset issues a reset token to an active account holding email
+// and delivers it; an unknown or inactive address gets nothing.
+func (a *API) sendPasswordReset(ctx context.Context, email, requestID string) error {
 	cred, err := a.Queries.CredentialsByEmail(ctx, email)
 	if err != nil || cred == nil || cred.Status != iam.StatusActive {
-		return accepted
+		return err
 	}
 	token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-		CorrelationID: platform.RequestID(c)}, cred.ID, time.Now())
+		CorrelationID: requestID}, cred.ID, time.Now())
 	if err != nil {
 		return err
 	}
 	if a.Outbox != nil {
 		if err := a.Outbox.PasswordReset(ctx, email, token); err != nil {
-			platform.Logger(c).Error("password reset delivery failed", "err", err)
+			return fmt.Errorf("password reset delivery: %w", err)
 		}
 	}
-	return accepted
+	return nil
 }
 
 func (a *API) passwordReset(c echo.Context) error {
@@ -383,17 +419,17 @@ func (a *API) assignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := auth.PrincipalOf(c)
-	if !iam.CanAssign(p.Role, req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.guardRoleChange(c, id); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
-	if r, err := a.Queries.RoleByID(ctx, p.ActingTenant, req.Role); err != nil {
+	if r, err := a.Queries.RoleByID(ctx, auth.PrincipalOf(c).ActingTenant, req.Role); err != nil {
 		return err
 	} else if r == nil {
 		return mapLifecycle(iam.ErrRoleNotFound)
-	} else if !r.Builtin && !iam.Subset(r.Permissions, p.Permissions) {
-		return platform.Problem("AUTH-006", "You cannot grant a role with permissions you do not hold.")
+	}
+	if err := a.mayGrantRole(c, req.Role); err != nil {
+		return err
 	}
 	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
 	if err != nil {
@@ -405,6 +441,9 @@ func (a *API) assignRole(c echo.Context) error {
 func (a *API) unassignRole(c echo.Context) error {
 	id, err := a.tenantUser(c)
 	if err != nil {
+		return err
+	}
+	if err := a.guardRoleChange(c, id); err != nil {
 		return err
 	}
 	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
@@ -428,9 +467,21 @@ func (a *API) unlock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.Unlock(c.Request().Context(), writes.Metadata(c), id)
+	if err := a.mayActOn(c, id); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	evs, err := a.Commands.Unlock(ctx, writes.Metadata(c), id)
 	if err != nil {
 		return err
+	}
+	// Unlocking also lifts the sign-in throttle of every address on the account.
+	if u, err := a.Queries.UserByID(ctx, auth.PrincipalOf(c).ActingTenant, id); err != nil {
+		return err
+	} else if u != nil {
+		if err := a.Commands.ClearLoginFailures(ctx, u.Email, ""); err != nil {
+			return err
+		}
 	}
 	return a.security(c, id, evs)
 }
@@ -438,6 +489,9 @@ func (a *API) unlock(c echo.Context) error {
 func (a *API) resetMfa(c echo.Context) error {
 	id, err := a.tenantUser(c)
 	if err != nil {
+		return err
+	}
+	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
 	evs, err := a.Commands.ResetMfa(c.Request().Context(), writes.Metadata(c), id)
@@ -450,6 +504,9 @@ func (a *API) resetMfa(c echo.Context) error {
 func (a *API) revokeUserSessions(c echo.Context) error {
 	id, err := a.tenantUser(c)
 	if err != nil {
+		return err
+	}
+	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -481,8 +538,8 @@ func (a *API) createRole(c echo.Context) error {
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
 		return mapLifecycle(err)
 	}
-	if !iam.Subset(req.Permissions, p.Permissions) {
-		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
+		return err
 	}
 	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
 	if err != nil {
@@ -529,8 +586,13 @@ func (a *API) updateRole(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	if req.Permissions != nil && !iam.Subset(*req.Permissions, auth.PrincipalOf(c).Permissions) {
-		return platform.Problem("AUTH-006", "A role cannot grant permissions you do not hold.")
+	if err := a.mayChangeRole(c, id); err != nil {
+		return err
+	}
+	if req.Permissions != nil {
+		if err := mayGrantPermissions(auth.PrincipalOf(c), "permissions", *req.Permissions); err != nil {
+			return err
+		}
 	}
 	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
 	if err != nil {
@@ -553,6 +615,9 @@ func (a *API) deleteRole(c echo.Context) error {
 	}
 	if r == nil {
 		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	if err := mayGrantPermissions(p, "permissions", r.Permissions); err != nil {
+		return err
 	}
 	if n, err := a.Queries.UsersWithRole(ctx, p.ActingTenant, r.Name); err != nil {
 		return err
@@ -610,6 +675,9 @@ func (a *API) revokeSession(c echo.Context) error {
 	}
 	if s == nil || (s.UserID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
 		return mapLifecycle(iam.ErrSessionNotFound)
+	}
+	if err := a.mayActOn(c, s.UserID); err != nil {
+		return err
 	}
 	if !s.Revoked {
 		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), s.UserID, []string{id}, "revoked"); err != nil {
@@ -684,4 +752,28 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.currentTenant(c)
+}
+
+// guardRoleChange applies the delegation rules to a change of userID's roles:
+// not one's own, and not those of a stronger principal.
+func (a *API) guardRoleChange(c echo.Context, userID string) error {
+	if err := notSelf(c, userID); err != nil {
+		return err
+	}
+	return a.mayActOn(c, userID)
+}
+
+// mayChangeRole refuses a change to a custom role that carries permissions
+// the actor does not hold (the change would reshape a stronger principal's
+// authority).
+func (a *API) mayChangeRole(c echo.Context, id string) error {
+	p := auth.PrincipalOf(c)
+	r, err := a.Queries.RoleByID(c.Request().Context(), p.ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return mapLifecycle(iam.ErrRoleNotFound)
+	}
+	return mayGrantPermissions(p, "permissions", r.Permissions)
 }

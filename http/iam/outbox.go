@@ -54,7 +54,12 @@ func (o *fileOutbox) PasswordReset(_ context.Context, email, token string) error
 		return err
 	}
 	msg := "To: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + resetBody(token)
-	return os.WriteFile(PasswordResetFile(o.dir, email), []byte(msg), 0o600)
+	// Written aside and renamed, so that a reader never sees half a message.
+	name := PasswordResetFile(o.dir, email)
+	if err := os.WriteFile(name+".tmp", []byte(msg), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(name+".tmp", name)
 }
 
 type smtpOutbox struct {

@@ -3,6 +3,8 @@ package iam
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -90,7 +92,10 @@ type UpdateUserRequest struct {
 // token once when the user was invited without a password.
 type CreatedUser struct {
 	rmiam.User
-	InvitationToken string `json:"invitation_token,omitempty"`
+	InvitationToken *string `json:"invitation_token,omitempty"`
+	// SecretRedacted is true on an Idempotency-Key replay of an invitation:
+	// the token is not repeated (invitation_token is null).
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 // CreateTenantRequest is the body of POST /iam/tenants.
@@ -110,7 +115,10 @@ type TenantAdmin struct {
 type CreatedTenant struct {
 	Tenant          rmiam.Tenant `json:"tenant"`
 	AdminID         string       `json:"admin_id"`
-	InvitationToken string       `json:"invitation_token,omitempty"`
+	InvitationToken *string      `json:"invitation_token,omitempty"`
+	// SecretRedacted is true on an Idempotency-Key replay of an invitation:
+	// the token is not repeated (invitation_token is null).
+	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
 var (
@@ -127,6 +135,12 @@ func (a *API) Routes() []platform.Route {
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
 			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment", OperationID: "mfaEnrollWithPassword", Tag: "auth",
+			Summary:    "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
+			Permission: auth.Public, Request: MfaPasswordEnrollRequest{}, Response: MfaEnrollResponse{}, Handler: a.mfaEnrollWithPassword, Errors: []int{409, 422, 423}},
+		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment/verify", OperationID: "mfaVerifyWithPassword", Tag: "auth",
+			Summary: "Confirm a TOTP enrolment started with e-mail and password", Permission: auth.Public,
+			Request: MfaPasswordVerifyRequest{}, Response: MfaStatus{}, Handler: a.mfaVerifyWithPassword, Errors: []int{409, 422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", OperationID: "refresh", Tag: "auth", Summary: "Rotate the refresh token",
 			Permission: auth.Public, Request: RefreshRequest{}, Response: TokenResponse{}, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/api/v1/auth/me", OperationID: "me", Tag: "auth", Summary: "The authenticated principal",
@@ -205,41 +219,83 @@ func (a *API) login(c echo.Context) error {
 	if err != nil {
 		return invalid
 	}
+	// Throttling is per (account, client address) and the same for unknown
+	// addresses: a source that keeps failing waits, every other source signs
+	// in as usual.
+	source := c.RealIP()
+	now := time.Now()
+	if wait, err := a.Commands.LoginWait(ctx, email, source, now); err != nil {
+		return err
+	} else if wait > 0 {
+		return throttled(wait)
+	}
+	failed := func(answer error) error {
+		if _, err := a.Commands.NoteLoginFailure(context.WithoutCancel(ctx), email, source, now); err != nil {
+			return err
+		}
+		return answer
+	}
 	cred, err := a.Queries.CredentialsByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
 	if cred == nil {
-		_, _ = cmdiam.HashPassword(req.Password) // unknown addresses take as long as known ones
-		return invalid
+		cmdiam.DummyVerify(req.Password) // unknown addresses take as long as known ones
+		return failed(invalid)
+	}
+	settings, err := a.Queries.TenantSettings(ctx, cred.TenantID)
+	if err != nil {
+		return err
 	}
 	sess, err := a.Commands.Login(ctx, cmdiam.LoginInput{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status,
-		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: time.Now(),
-		Correlation: platform.RequestID(c), SessionTTL: a.sessionTTL(ctx, cred.TenantID)})
+		PasswordHash: cred.PasswordHash, Password: req.Password, MfaCode: req.MfaCode, Now: now,
+		Correlation: platform.RequestID(c), SessionTTL: sessionTTL(settings), MfaRequired: settings.MfaRequired})
 	switch {
+	case errors.Is(err, iam.ErrMfaEnrollmentRequired):
+		if err := a.Commands.ClearLoginFailures(ctx, email, source); err != nil {
+			return err
+		}
+		return mfaEnrollmentRequired()
 	case errors.Is(err, cmdiam.ErrInvalidCredentials):
-		return invalid
+		return failed(invalid)
 	case errors.Is(err, iam.ErrLocked):
-		return platform.Problem("AUTH-007", "Too many failed sign-ins; the account is locked for a while or until an administrator unlocks it.").
+		return platform.Problem("AUTH-007", "The account is locked until an administrator unlocks it or the lock ends.").
 			WithHeader("Retry-After", strconv.Itoa(int(iam.LockDuration.Seconds())))
 	case errors.Is(err, iam.ErrMfaRequired):
 		return platform.Problem("AUTH-008", "This account uses two-factor authentication: send mfa_code.")
 	case errors.Is(err, iam.ErrMfaInvalid):
-		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
+		return failed(platform.Problem("AUTH-009", "The two-factor code is not valid."))
 	case err != nil:
+		return err
+	}
+	if err := a.Commands.ClearLoginFailures(ctx, email, source); err != nil {
 		return err
 	}
 	a.Writes.Await(c, sess.Events, rmiam.Name) // the new session is listed at once
 	return a.tokens(c, &cred.User, sess.ID, sess.RefreshToken)
 }
 
+// throttled is the answer to a client address that must wait before its next
+// sign-in attempt on an account.
+func throttled(wait time.Duration) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return platform.Problem("RATE-004", "Too many failed sign-ins from this address; wait "+strconv.Itoa(secs)+
+		" s before trying again (other addresses are not affected).").WithHeader("Retry-After", strconv.Itoa(secs))
+}
+
 // sessionTTL is the tenant's refresh-token lifetime (0: the default).
-func (a *API) sessionTTL(ctx context.Context, tenantID string) time.Duration {
-	st, err := a.Queries.TenantSettings(ctx, tenantID)
-	if err != nil || st.SessionTTLHours <= 0 {
+func sessionTTL(st iam.TenantSettings) time.Duration {
+	if st.SessionTTLHours <= 0 {
 		return 0
 	}
 	return time.Duration(st.SessionTTLHours) * time.Hour
+}
+
+// mfaEnrollmentRequired answers a password sign-in (or refresh) of a user
+// without TOTP in a tenant that requires it.
+func mfaEnrollmentRequired() error {
+	return platform.Problem("AUTH-011", "This tenant requires two-factor authentication: enrol with POST /api/v1/auth/mfa/enrollment "+
+		"(e-mail and password), confirm with POST /api/v1/auth/mfa/enrollment/verify, then sign in with mfa_code.")
 }
 
 func (a *API) tokens(c echo.Context, u *rmiam.User, sessionID, refresh string) error {
@@ -288,6 +344,9 @@ func (a *API) refresh(c echo.Context) error {
 	}
 	if u == nil || u.Status != iam.StatusActive {
 		return platform.Problem("AUTH-002", "The refresh token is not valid.")
+	}
+	if err := a.mfaSatisfied(c, u, sess.ID); err != nil {
+		return err
 	}
 	return a.tokens(c, u, sess.ID, sess.RefreshToken)
 }
@@ -362,8 +421,8 @@ func (a *API) createUser(c echo.Context) error {
 	if !iam.ValidRole(req.Role) {
 		return MapError(iam.ErrInvalidRole)
 	}
-	if !iam.CanAssign(p.Role, req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.mayGrantRole(c, req.Role); err != nil {
+		return err
 	}
 	if err := a.actingTenantExists(c, p); err != nil {
 		return err
@@ -371,10 +430,13 @@ func (a *API) createUser(c echo.Context) error {
 	meta := writes.Metadata(c)
 	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
+	if errors.Is(err, iam.ErrEmailTakenElsewhere) {
+		return a.answerAsCreated(c, req)
+	}
 	if err != nil {
 		return MapError(err)
 	}
-	out := CreatedUser{InvitationToken: res.InvitationToken}
+	out := CreatedUser{InvitationToken: nonEmpty(res.InvitationToken)}
 	if a.Writes.Await(c, res.Events, rmiam.Name) {
 		u, err := a.Queries.UserByID(c.Request().Context(), p.ActingTenant, res.UserID)
 		if err != nil {
@@ -394,6 +456,7 @@ func (a *API) createUser(c echo.Context) error {
 			Status: status, Version: 1, CreatedAt: res.Events[0].Time, UpdatedAt: res.Events[0].Time}
 	}
 	writes.ETag(c, out.Version)
+	writes.Secret(c, "invitation_token")
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+res.UserID)
 	return platform.Respond(c, http.StatusCreated, out)
 }
@@ -427,9 +490,16 @@ func (a *API) updateUser(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	p := auth.PrincipalOf(c)
-	if req.Role != nil && !iam.CanAssign(p.Role, *req.Role) {
-		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.")
+	if err := a.mayActOn(c, id); err != nil {
+		return err
+	}
+	if req.Role != nil {
+		if err := notSelf(c, id); err != nil {
+			return err
+		}
+		if err := a.mayGrantRole(c, *req.Role); err != nil {
+			return err
+		}
 	}
 	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
 	if err != nil {
@@ -446,6 +516,9 @@ func (a *API) deactivateUser(c echo.Context) error {
 	p := auth.PrincipalOf(c)
 	if id == p.Subject {
 		return platform.Problem("IAM-006", "You cannot deactivate yourself.")
+	}
+	if err := a.mayActOn(c, id); err != nil {
+		return err
 	}
 	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
 	if err != nil {
@@ -518,9 +591,10 @@ func (a *API) createTenant(c echo.Context) error {
 	if err != nil {
 		return MapError(err)
 	}
-	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: res.InvitationToken,
+	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: nonEmpty(res.InvitationToken),
 		Tenant: rmiam.Tenant{ID: res.TenantID, Name: strings.TrimSpace(req.Name), Version: 1, CreatedAt: res.Events[0].Time}}
 	a.Writes.Await(c, res.Events, rmiam.Name)
+	writes.Secret(c, "invitation_token")
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/tenants/"+res.TenantID)
 	return platform.Respond(c, http.StatusCreated, out)
 }
@@ -538,4 +612,63 @@ func (a *API) getTenant(c echo.Context) error {
 		return MapError(iam.ErrTenantNotFound)
 	}
 	return platform.Respond(c, http.StatusOK, t)
+}
+
+// nonEmpty is nil for "" (an absent once-shown secret).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// mfaSatisfied refuses to keep a password session going (refresh) for a user
+// without TOTP once the tenant requires it. Sessions from single sign-on are
+// the identity provider's to protect.
+func (a *API) mfaSatisfied(c echo.Context, u *rmiam.User, sessionID string) error {
+	ctx := c.Request().Context()
+	st, err := a.Queries.TenantSettings(ctx, u.TenantID)
+	if err != nil || !st.MfaRequired {
+		return err
+	}
+	auth, err := a.Queries.AuthOf(ctx, u.TenantID, u.ID)
+	if err != nil || auth.MfaEnabled {
+		return err
+	}
+	s, err := a.Queries.SessionByID(ctx, u.TenantID, sessionID)
+	if err != nil {
+		return err
+	}
+	if s != nil && s.Method != "password" {
+		return nil
+	}
+	return mfaEnrollmentRequired()
+}
+
+// answerAsCreated answers the creation of a user whose address belongs to
+// another tenant's user exactly as a creation, and records nothing: addresses
+// are unique installation-wide (sign-in needs no tenant), and a conflict
+// would tell this tenant that the address has an account elsewhere. The
+// record answered is never found afterwards.
+func (a *API) answerAsCreated(c echo.Context, req CreateUserRequest) error {
+	p := auth.PrincipalOf(c)
+	platform.Logger(c).Warn("user creation with an address held by another tenant answered as created; nothing recorded",
+		"tenant", p.ActingTenant, "actor", p.Subject)
+	email, _ := iam.NormalizeEmail(req.Email)
+	id := uuid.Must(uuid.NewV7()).String()
+	now := time.Now().UTC().Truncate(time.Microsecond) // as Postgres keeps it
+	out := CreatedUser{User: rmiam.User{ID: id, TenantID: p.ActingTenant, Email: email, Name: req.Name, Role: req.Role,
+		Roles: []string{req.Role}, Status: iam.StatusActive, Version: 1, CreatedAt: now, UpdatedAt: now}}
+	if req.Password == "" {
+		out.Status = iam.StatusInvited
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		token := "inv_" + base64.RawURLEncoding.EncodeToString(b) // shaped like a real one, valid nowhere
+		out.InvitationToken = &token
+	}
+	c.Response().Header().Set("X-Astra-Consistency", "strong")
+	writes.ETag(c, out.Version)
+	writes.Secret(c, "invitation_token")
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+id)
+	return platform.Respond(c, http.StatusCreated, out)
 }

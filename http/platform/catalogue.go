@@ -33,10 +33,11 @@ var Catalogue = map[string]CatalogueEntry{
 	"AUTH-004": {http.StatusUnauthorized, "Invalid credentials", "The e-mail/password pair (or other credential) was rejected."},
 	"AUTH-005": {http.StatusForbidden, "Tenant mismatch", "The token belongs to a different tenant than the one addressed by the request."},
 	"AUTH-006": {http.StatusForbidden, "Permission denied", "The principal lacks the permission the route requires."},
-	"AUTH-007": {http.StatusLocked, "Account locked", "Too many failed sign-ins: the account is locked for 15 minutes or until an administrator unlocks it. Retry-After says how long."},
+	"AUTH-007": {http.StatusLocked, "Account locked", "The account is locked until the lock ends or an administrator unlocks it (failed sign-ins no longer lock accounts: they are throttled per client address, RATE-002). Retry-After says how long."},
 	"AUTH-008": {http.StatusUnauthorized, "MFA code required", "The account has two-factor authentication: repeat the login with mfa_code."},
 	"AUTH-009": {http.StatusUnauthorized, "Invalid MFA code", "The two-factor code is wrong, expired or already used."},
 	"AUTH-010": {http.StatusUnauthorized, "Refresh token reused", "A rotated refresh token was presented again: the whole session family is revoked. Sign in again."},
+	"AUTH-011": {http.StatusForbidden, "MFA enrolment required", "The tenant requires two-factor authentication and the account has none: enrol with POST /api/v1/auth/mfa/enrollment (e-mail and password), confirm with POST /api/v1/auth/mfa/enrollment/verify, then sign in with mfa_code. No session is issued (or refreshed) before."},
 
 	// Identity and access management.
 	"IAM-001": {http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."},
@@ -105,6 +106,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"SSO-009": {http.StatusForbidden, "E-mail not verified", "The identity provider sent no e-mail address, or says that it is not verified."},
 	"SSO-010": {http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users; platform administrators never sign in through a tenant's identity provider."},
 	"SSO-011": {http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination, or its discovery document is unusable."},
+	"SSO-012": {http.StatusServiceUnavailable, "Public URL not configured", "Single sign-on cannot start until the administrator sets ASTRA_PUBLIC_URL: the redirect URI is never derived from the request's Host header."},
 
 	// Concurrency and idempotency.
 	"CON-001": {http.StatusPreconditionFailed, "Version mismatch", "The If-Match version is stale: the resource changed since it was read. Re-read and retry."},
@@ -117,6 +119,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"RATE-001": {http.StatusTooManyRequests, "Rate limit exceeded", "Too many requests; wait for the number of seconds in Retry-After."},
 	"RATE-002": {http.StatusTooManyRequests, "Too many live-stream channels", "A live-stream connection holds at most ASTRA_WS_MAX_PATTERNS channel patterns (64 by default); the subscription was refused, unsubscribe from others first."},
 	"RATE-003": {http.StatusTooManyRequests, "Too many live-stream connections", "A principal (a user or an API key) holds at most ASTRA_WS_MAX_CONNECTIONS_PER_PRINCIPAL open live-stream connections per instance (16 by default); the connection is closed with 4429."},
+	"RATE-004": {http.StatusTooManyRequests, "Sign-in throttled", "Too many failed sign-ins on this account from this client address: wait for the number of seconds in Retry-After (1 s, 2 s, 4 s … up to 15 minutes). Other addresses are not affected."},
 
 	// System.
 	"SYS-001": {http.StatusInternalServerError, "Internal error", "An unexpected server error; quote the request_id when reporting it."},

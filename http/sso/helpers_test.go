@@ -44,6 +44,12 @@ type env struct {
 // middleware wraps the IdP's handlers (to observe its requests).
 func start(t *testing.T, middleware ...func(http.Handler) http.Handler) *env {
 	t.Helper()
+	return startEnv(t, true, middleware...)
+}
+
+// startEnv is start with or without ASTRA_PUBLIC_URL configured.
+func startEnv(t *testing.T, publicURL bool, middleware ...func(http.Handler) http.Handler) *env {
+	t.Helper()
 	certPEM, tlsCert, pool := selfSignedLoopbackCert(t)
 	caFile := filepath.Join(t.TempDir(), "idp-ca.pem")
 	if err := os.WriteFile(caFile, certPEM, 0o600); err != nil {
@@ -70,6 +76,12 @@ func start(t *testing.T, middleware ...func(http.Handler) http.Handler) *env {
 	t.Cleanup(func() { _ = idp.Shutdown() })
 
 	cfg := testkit.Config(t)
+	// Single sign-on needs the public URL (the redirect URI is never taken
+	// from the Host header): the instance listens where that URL points.
+	if publicURL {
+		cfg.HTTPAddr = testkit.FreePort(t)
+		cfg.PublicURL = "http://" + cfg.HTTPAddr
+	}
 	cfg.AllowPrivateURLs = []string{"loopback"}
 	cfg.OutboundCAFile = caFile
 	in := testkit.Start(t, &cfg)

@@ -34,6 +34,10 @@ func unavailable() error {
 // the browser to the provider's authorization endpoint.
 func (a *API) login(c echo.Context) error {
 	ctx := c.Request().Context()
+	redirect, err := a.callbackURL()
+	if err != nil {
+		return err
+	}
 	ref := c.Param("tenant")
 	if ref == "" || len(ref) > 100 {
 		return unavailable()
@@ -50,7 +54,6 @@ func (a *API) login(c echo.Context) error {
 		return err
 	}
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
-	redirect := a.callbackURL(c)
 	target, err := a.RP.AuthorizationURL(ctx, Client{Issuer: prov.IssuerURL, ClientID: prov.ClientID, Scopes: prov.Scopes,
 		RedirectURI: redirect}, state, nonce, verifier)
 	if err != nil {
@@ -96,15 +99,16 @@ func (a *API) pickProvider(c echo.Context, tenantID string) (*rmsso.Provider, er
 	return nil, platform.Problem("SSO-005", "This tenant has several identity providers: choose one with ?provider=<id>.")
 }
 
-// callbackURL is the redirect URI: under ASTRA_PUBLIC_URL when configured
-// (behind a proxy), else under the scheme and host of this request. The
-// provider only redirects to URIs registered for the client, so a forged
-// Host cannot send the code elsewhere.
-func (a *API) callbackURL(c echo.Context) string {
-	if a.PublicURL != "" {
-		return strings.TrimSuffix(a.PublicURL, "/") + CallbackPath
+// callbackURL is the redirect URI, under ASTRA_PUBLIC_URL. Without it no
+// sign-in starts: a redirect URI built from the request's Host header would
+// let whoever controls that header choose where the identity provider sends
+// the authorization code (whenever the provider's registration is lax).
+func (a *API) callbackURL() (string, error) {
+	if a.PublicURL == "" {
+		return "", platform.Problem("SSO-012", "Single sign-on needs the installation's public URL: the administrator sets ASTRA_PUBLIC_URL "+
+			"(the redirect URI to register is <ASTRA_PUBLIC_URL>"+CallbackPath+").")
 	}
-	return c.Scheme() + "://" + c.Request().Host + CallbackPath
+	return strings.TrimSuffix(a.PublicURL, "/") + CallbackPath, nil
 }
 
 // oauthError is the shape of an RFC 6749 error code, the only part of an

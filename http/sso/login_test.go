@@ -316,3 +316,16 @@ func TestSsoLogin_PKCEVerifierMatchesTheChallenge(t *testing.T) {
 		t.Fatalf("challenge %q is not S256(verifier) %q", auth.Query().Get("code_challenge"), got)
 	}
 }
+
+// TestSsoLogin_NeedsThePublicURL: without ASTRA_PUBLIC_URL no sign-in starts
+// (503 SSO-012), whatever Host the request names: the redirect URI is never
+// built from the Host header.
+func TestSsoLogin_NeedsThePublicURL(t *testing.T) {
+	e := startEnv(t, false)
+	p := e.configure(t, e.admin, nil)
+	r := e.get(t, e.in.URL+"/api/v1/auth/sso/default/login?provider="+p.ID, "Host", "attacker.example")
+	if r.Status == http.StatusFound {
+		t.Fatalf("a sign-in started with a redirect URI from the Host header: %s", r.Location)
+	}
+	assertProblem(t, r.Response, http.StatusServiceUnavailable, "SSO-012")
+}

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -64,6 +65,9 @@ func (a *API) createProvider(c echo.Context) error {
 	if err := a.actingTenantExists(c, p); err != nil {
 		return err
 	}
+	if err := a.mayProvision(c, req.DefaultRole); err != nil {
+		return err
+	}
 	enabled := req.Enabled == nil || *req.Enabled
 	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.NewProvider{
 		TenantID: p.ActingTenant, ClientSecret: req.ClientSecret,
@@ -102,6 +106,20 @@ func (a *API) updateProvider(c echo.Context) error {
 	}
 	var req UpdateProviderRequest
 	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	current, err := a.Queries.ProviderByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
+	if err != nil {
+		return err
+	}
+	if current == nil {
+		return MapError(iam.ErrSsoProviderNotFound)
+	}
+	role := current.DefaultRole
+	if req.DefaultRole != nil {
+		role = *req.DefaultRole
+	}
+	if err := a.mayProvision(c, role); err != nil {
 		return err
 	}
 	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, iam.SsoChange{
@@ -158,4 +176,24 @@ func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status i
 	}
 	writes.ETag(c, out.Version)
 	return platform.Respond(c, status, out)
+}
+
+// mayProvision refuses a default_role the actor could not grant itself:
+// users provisioned at their first sign-in get that role, so configuring it
+// is granting it (every permission of the role must be held by the actor).
+func (a *API) mayProvision(c echo.Context, role string) error {
+	if role == "" {
+		return nil
+	}
+	p := auth.PrincipalOf(c)
+	r, err := a.Users.RoleByID(c.Request().Context(), p.ActingTenant, role)
+	if err != nil || r == nil {
+		return err // an unknown role is refused by the provider's own validation
+	}
+	if missing := iam.Missing(r.Permissions, p.Permissions); len(missing) > 0 {
+		return platform.Problem("AUTH-006", "You cannot make '"+r.Name+"' the default role: it carries permissions you do not hold: "+
+			strings.Join(missing, ", ")+".").
+			WithFields(platform.FieldError{Field: "default_role", Message: "carries permissions you do not hold: " + strings.Join(missing, ", ")})
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ type API struct {
 	States *LoginStates
 	RP     *RelyingParty
 	// PublicURL is the externally visible base URL (ASTRA_PUBLIC_URL) that
-	// the callback is registered under; empty: derived from each request.
+	// the callback is registered under; empty: no sign-in starts (SSO-012).
 	PublicURL string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -143,7 +143,7 @@ func (a *API) Routes() []platform.Route {
 			Summary:    "Start an OIDC sign-in (authorization code with PKCE): 302 to the tenant's identity provider; {tenant} is the tenant id or name",
 			Permission: auth.Public, Response: LoginRedirect{}, Status: http.StatusFound, Handler: a.login,
 			Query:  []platform.Param{{Name: "provider", Description: "Provider id, when the tenant has several enabled providers.", Schema: "string"}},
-			Errors: []int{404, 409, 502}},
+			Errors: []int{404, 409, 502, 503}},
 		{Method: http.MethodGet, Path: "/api/v1/auth/sso/callback", OperationID: "ssoCallback", Tag: "auth",
 			Summary:    "Complete an OIDC sign-in: redeem the code, verify the ID token, answer tokens like /auth/login",
 			Permission: auth.Public, Response: httpiam.TokenResponse{}, Handler: a.callback,

@@ -6,6 +6,7 @@ package writes
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,58 @@ type Kit struct {
 	Pool    *pgxpool.Pool
 	Runner  *projections.Runner
 	Timeout time.Duration // read-your-writes bound
+	// HashKey keys the request hash kept with an Idempotency-Key: bodies hold
+	// passwords and client secrets, and a plain SHA-256 of a body is a fast,
+	// unsalted hash of them. Nil falls back to SHA-256.
+	HashKey []byte
+}
+
+// DeriveHashKey derives Kit.HashKey from the key-encryption key.
+func DeriveHashKey(kek []byte) []byte {
+	m := hmac.New(sha256.New, kek)
+	m.Write([]byte("astra/writes/idempotency-request"))
+	return m.Sum(nil)
+}
+
+const secretFieldsKey = "writes.secret_fields"
+
+// Secret marks fields of the answer's data as once-shown secrets (an API key,
+// a TOTP secret, an invitation token): the copy of the answer kept for
+// Idempotency-Key retries holds null in their place and "secret_redacted":
+// true, so that no secret is ever stored at rest in plaintext. A retry gets
+// the same status and record without the secret.
+func Secret(c echo.Context, fields ...string) { c.Set(secretFieldsKey, fields) }
+
+// redactSecrets replaces the named fields of an envelope's data with null.
+// ok is false when the body is not an envelope it can read (the caller then
+// keeps nothing).
+func redactSecrets(body []byte, fields []string) ([]byte, bool) {
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, false
+	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(env["data"], &data); err != nil {
+		return nil, false
+	}
+	redacted := false
+	for _, f := range fields {
+		if _, ok := data[f]; ok {
+			data[f] = json.RawMessage("null")
+			redacted = true
+		}
+	}
+	if !redacted {
+		return body, true
+	}
+	data["secret_redacted"] = json.RawMessage("true")
+	d, err := json.Marshal(data)
+	if err != nil {
+		return nil, false
+	}
+	env["data"] = d
+	out, err := json.Marshal(env)
+	return out, err == nil
 }
 
 // Metadata is the event metadata of a request: acting tenant, actor and the
@@ -137,6 +190,9 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			}
 			c.Request().Body = io.NopCloser(bytes.NewReader(body))
 			h := sha256.New()
+			if k.HashKey != nil {
+				h = hmac.New(sha256.New, k.HashKey)
+			}
 			h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
 			h.Write(body)
 			reqHash := h.Sum(nil)
@@ -166,9 +222,19 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 				_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
 				return nil
 			}
+			body = rec.body.Bytes()
+			if fields, _ := c.Get(secretFieldsKey).([]string); len(fields) > 0 && status < 300 {
+				redacted, ok := redactSecrets(body, fields)
+				if !ok {
+					// Never keep what could not be redacted: free the key instead.
+					_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
+					return nil
+				}
+				body = redacted
+			}
 			rh := c.Response().Header()
 			stored, _ := json.Marshal(storedAnswer{ContentType: rh.Get(echo.HeaderContentType), ETag: rh.Get("ETag"),
-				Location: rh.Get(echo.HeaderLocation), Body: rec.body.Bytes()})
+				Location: rh.Get(echo.HeaderLocation), Body: body})
 			_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `UPDATE idempotency_keys SET status = $3, response = $4
 				WHERE tenant_id = $1 AND key = $2`, tenant, key, status, stored)
 			return nil
