@@ -167,22 +167,7 @@ func (s *textScanner) valueAt(depth int) {
 				return
 			}
 			s.i++
-			s.path = append(s.path, segment{key: key})
-			s.valueAt(depth + 1)
-			s.path = s.path[:len(s.path)-1]
-			s.ws()
-			if s.stop() || s.i >= len(s.b) {
-				s.bad = s.bad || s.i >= len(s.b)
-				return
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
-				return
-			default:
-				s.bad = true
+			if s.member(segment{key: key}, depth, '}') {
 				return
 			}
 		}
@@ -194,22 +179,7 @@ func (s *textScanner) valueAt(depth int) {
 				s.i++
 				return
 			}
-			s.path = append(s.path, segment{index: n})
-			s.valueAt(depth + 1)
-			s.path = s.path[:len(s.path)-1]
-			s.ws()
-			if s.stop() || s.i >= len(s.b) {
-				s.bad = s.bad || s.i >= len(s.b)
-				return
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return
-			default:
-				s.bad = true
+			if s.member(segment{index: n}, depth, ']') {
 				return
 			}
 		}
@@ -349,4 +319,28 @@ func paramTextMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// member scans the value of an object member or array element at seg and the
+// separator after it; it reports whether the container ended (closer) or the
+// scan must stop.
+func (s *textScanner) member(seg segment, depth int, closer byte) (end bool) {
+	s.path = append(s.path, seg)
+	s.valueAt(depth + 1)
+	s.path = s.path[:len(s.path)-1]
+	s.ws()
+	if s.stop() || s.i >= len(s.b) {
+		s.bad = s.bad || s.i >= len(s.b)
+		return true
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false
+	case closer:
+		s.i++
+		return true
+	}
+	s.bad = true
+	return true
 }
