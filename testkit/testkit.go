@@ -425,3 +425,29 @@ func Remote(t testing.TB, url string) *Instance {
 	}
 	return &Instance{URL: url, Doc: doc, check: platformtest.ResponseValidator(t, doc), stop: func() {}}
 }
+
+// NewAPIKey mints an API key with the given permissions as the token's
+// principal and returns the secret (shown once) and the key's id.
+func (in *Instance) NewAPIKey(t testing.TB, token, name string, perms ...string) (secret, id string) {
+	t.Helper()
+	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": name, "permissions": perms})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create API key %s: %d %s", name, r.Status, r.Body)
+	}
+	var out struct {
+		Key    string `json:"key"`
+		APIKey struct {
+			ID string `json:"id"`
+		} `json:"api_key"`
+	}
+	r.Data(t, &out)
+	return out.Key, out.APIKey.ID
+}
+
+// SetRole changes a user's role as the token's principal.
+func (in *Instance) SetRole(t testing.TB, token, userID, role string) {
+	t.Helper()
+	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+userID, token, map[string]string{"role": role}); r.Status != http.StatusOK {
+		t.Fatalf("set role %s: %d %s", role, r.Status, r.Body)
+	}
+}

@@ -31,20 +31,7 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 	}
 	r.Data(t, &sec)
 	token := a.Login(t, "sec@cluster.test", password)
-	newKey := func(perms ...string) (string, string) {
-		r := a.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": "app", "permissions": perms})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create key: %d %s", r.Status, r.Body)
-		}
-		var issued struct {
-			Key    string `json:"key"`
-			APIKey struct {
-				ID string `json:"id"`
-			} `json:"api_key"`
-		}
-		r.Data(t, &issued)
-		return issued.Key, issued.APIKey.ID
-	}
+	newKey := func(perms ...string) (string, string) { return a.NewAPIKey(t, token, "app", perms...) }
 	key, _ := newKey("iam:read", "gateway:read")
 	doomed, doomedID := newKey("gateway:read")
 	status := func(in *testkit.Instance, cred, path string) int {

@@ -32,26 +32,6 @@ func createUser(t *testing.T, in *testkit.Instance, token, email, role string) u
 	return u
 }
 
-func createKey(t *testing.T, in *testkit.Instance, token string, perms ...string) string {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": "app", "permissions": perms})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create key: %d %s", r.Status, r.Body)
-	}
-	var issued struct {
-		Key string `json:"key"`
-	}
-	r.Data(t, &issued)
-	return issued.Key
-}
-
-func setRole(t *testing.T, in *testkit.Instance, token, id, role string) {
-	t.Helper()
-	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+id, token, map[string]string{"role": role}); r.Status != http.StatusOK {
-		t.Fatalf("set role %s: %d %s", role, r.Status, r.Body)
-	}
-}
-
 func wantStatus(t *testing.T, what string, r *testkit.Response, status int, code string) {
 	t.Helper()
 	if r.Status != status {
@@ -76,13 +56,13 @@ func TestCredentials_NeverGrantMoreThanTheirUserHoldsNow(t *testing.T) {
 	admin := in.AdminToken(t)
 	sec := createUser(t, in, admin, "sec@astra.test", "security_admin")
 	token := in.Login(t, "sec@astra.test", password)
-	key := createKey(t, in, token, "iam:read", "gateway:admin")
+	key, _ := in.NewAPIKey(t, token, "app", "iam:read", "gateway:admin")
 
 	wantStatus(t, "key lists users", in.Do(t, http.MethodGet, "/api/v1/iam/users", key, nil), http.StatusOK, "")
 	wantStatus(t, "key registers providers", in.Do(t, http.MethodPost, "/api/v1/gateway/providers", key, ssrfProvider), http.StatusUnprocessableEntity, "")
 	wantStatus(t, "token lists users", in.Do(t, http.MethodGet, "/api/v1/iam/users", token, nil), http.StatusOK, "")
 
-	setRole(t, in, admin, sec.ID, "viewer")
+	in.SetRole(t, admin, sec.ID, "viewer")
 
 	t.Run("demoted owner's key keeps only what the owner still holds", func(t *testing.T) {
 		wantStatus(t, "key lists users", in.Do(t, http.MethodGet, "/api/v1/iam/users", key, nil), http.StatusForbidden, "AUTH-006")
@@ -95,7 +75,7 @@ func TestCredentials_NeverGrantMoreThanTheirUserHoldsNow(t *testing.T) {
 		wantStatus(t, "token registers providers", in.Do(t, http.MethodPost, "/api/v1/gateway/providers", token, ssrfProvider), http.StatusForbidden, "AUTH-006")
 	})
 	t.Run("promoted again, the key is back to its scopes", func(t *testing.T) {
-		setRole(t, in, admin, sec.ID, "security_admin")
+		in.SetRole(t, admin, sec.ID, "security_admin")
 		wantStatus(t, "key lists users", in.Do(t, http.MethodGet, "/api/v1/iam/users", key, nil), http.StatusOK, "")
 	})
 	t.Run("deactivated owner's key fails", func(t *testing.T) {
@@ -128,7 +108,7 @@ func TestCustomRole_NarrowedPermissionsApplyAtOnce(t *testing.T) {
 		t.Fatalf("assign role: %d %s", r.Status, r.Body)
 	}
 	token := in.Login(t, "ops@astra.test", password)
-	key := createKey(t, in, token, "iam:read")
+	key, _ := in.NewAPIKey(t, token, "app", "iam:read")
 	wantStatus(t, "key lists users", in.Do(t, http.MethodGet, "/api/v1/iam/users", key, nil), http.StatusOK, "")
 	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/roles/"+role.ID, admin, map[string]any{"permissions": []string{"gateway:read"}}); r.Status != http.StatusOK {
 		t.Fatalf("narrow role: %d %s", r.Status, r.Body)
@@ -143,7 +123,7 @@ func TestCustomRole_NarrowedPermissionsApplyAtOnce(t *testing.T) {
 func TestPostgresDown_AnswersServiceUnavailableNotACredentialError(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	key := createKey(t, in, admin, "iam:read") // never used yet: not in any cache
+	key, _ := in.NewAPIKey(t, admin, "app", "iam:read") // never used yet: not in any cache
 
 	name := in.Cfg.DatabaseURL[strings.LastIndex(in.Cfg.DatabaseURL, "/")+1:]
 	name, _, _ = strings.Cut(name, "?")
@@ -196,7 +176,7 @@ func TestPostgresDown_AnswersServiceUnavailableNotACredentialError(t *testing.T)
 func TestWriteAlone_DoesNotReadOthersRecords(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	app := createKey(t, in, admin, "gateway:write")
+	app, _ := in.NewAPIKey(t, admin, "app", "gateway:write")
 	chat := map[string]any{"provider": "mock", "model": "mock-small", "messages": []map[string]string{{"role": "user", "content": "what is two plus two"}}}
 	wantStatus(t, "app key sends traffic", in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", app, chat), http.StatusOK, "")
 	wantStatus(t, "admin sends traffic", in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, chat), http.StatusOK, "")

@@ -178,8 +178,8 @@ func testBudgetReservations(t *testing.T, in *testkit.Instance) {
 	t.Run("a user's budget binds the API keys the user owns", func(t *testing.T) {
 		_, ta := in.NewTenant(t, admin, "ReserveUser")
 		devID, dev := newUserWithID(t, in, ta, "dev@reserve.test", "developer")
-		key, _ := createAPIKey(t, in, dev, "dev-key", "gateway:read", "gateway:write")
-		otherKey, _ := createAPIKey(t, in, ta, "admin-key", "gateway:read", "gateway:write")
+		key, _ := in.NewAPIKey(t, dev, "dev-key", "gateway:read", "gateway:write")
+		otherKey, _ := in.NewAPIKey(t, ta, "admin-key", "gateway:read", "gateway:write")
 		okChat(t, in, key, "mock", "mock-small", prompt, extra) // no budget yet
 		// The subject's id in any spelling of the UUID binds the same user.
 		b := createBudget(t, in, ta, map[string]any{"subject": "user:" + strings.ToUpper(devID), "period": "day", "max_tokens": 1})
@@ -193,7 +193,7 @@ func testBudgetReservations(t *testing.T, in *testkit.Instance) {
 		// And the key's traffic counts against the user's budget.
 		_, tb := in.NewTenant(t, admin, "ReserveUserSpend")
 		spenderID, spender := newUserWithID(t, in, tb, "spender@reserve.test", "developer")
-		spenderKey, _ := createAPIKey(t, in, spender, "spender-key", "gateway:read", "gateway:write")
+		spenderKey, _ := in.NewAPIKey(t, spender, "spender-key", "gateway:read", "gateway:write")
 		sb := createBudget(t, in, tb, map[string]any{"subject": "user:" + spenderID, "period": "day", "max_tokens": 100000})
 		okChat(t, in, spenderKey, "mock", "mock-small", prompt, extra)
 		if used := budgetOf(t, in, tb, sb.ID); used.UsedTokens <= 0 {

@@ -230,23 +230,3 @@ func registerLoopback(t *testing.T, in *testkit.Instance, token string, lb *loop
 	return p
 }
 
-// createAPIKey issues an ab_live_ key with the given permissions and returns
-// the secret and the key's id.
-func createAPIKey(t *testing.T, in *testkit.Instance, token, name string, perms ...string) (string, string) {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": name, "permissions": perms})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("api key: %d %s", r.Status, r.Body)
-	}
-	var out struct {
-		Key    string `json:"key"`
-		APIKey struct {
-			ID string `json:"id"`
-		} `json:"api_key"`
-	}
-	r.Data(t, &out)
-	if !strings.HasPrefix(out.Key, "ab_live_") {
-		t.Fatalf("api key %q", out.Key)
-	}
-	return out.Key, out.APIKey.ID
-}

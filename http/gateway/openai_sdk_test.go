@@ -115,7 +115,7 @@ func TestOpenAIDropIn_OfficialNodeClient(t *testing.T) {
 	admin := in.AdminToken(t)
 	lb := newLoopback(t, "loop", "loop-chat", "loop-embed")
 	prov := registerLoopback(t, in, admin, lb, "sk-loopback-upstream", nil)
-	key, keyID := createAPIKey(t, in, admin, "openai-sdk", "gateway:read", "gateway:write")
+	key, keyID := in.NewAPIKey(t, admin, "openai-sdk", "gateway:read", "gateway:write")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

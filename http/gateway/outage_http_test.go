@@ -107,7 +107,7 @@ func TestGateway_PostgresDownAnswers503(t *testing.T) {
 	t.Cleanup(proxy.restore) // runs before the instance stops, so it stops cleanly
 	admin := in.AdminToken(t)
 	_, ta := in.NewTenant(t, admin, "Outage")
-	key, _ := createAPIKey(t, in, ta, "outage-key", "gateway:read", "gateway:write")
+	key, _ := in.NewAPIKey(t, ta, "outage-key", "gateway:read", "gateway:write")
 	// Warm: the policy, budgets and the API key are cached.
 	okChat(t, in, ta, "mock", "mock-small", "warm up", nil)
 	okChat(t, in, key, "mock", "mock-small", "warm up", nil)

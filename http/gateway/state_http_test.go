@@ -213,7 +213,7 @@ type budgetOut struct {
 func testBudgets(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Budget")
 	dev := newUser(t, in, ta, "dev@budget.test", "developer")
-	key, keyID := createAPIKey(t, in, ta, "budget-key", "gateway:write")
+	key, keyID := in.NewAPIKey(t, ta, "budget-key", "gateway:write")
 	// Traffic is priced (gpt-4o-mini's list price) by a loopback provider.
 	lb := newLoopback(t, "priced", "gpt-4o-mini")
 	registerLoopback(t, in, ta, lb, "", nil)

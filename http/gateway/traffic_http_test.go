@@ -18,7 +18,7 @@ func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Log")
 	_, other := in.NewTenant(t, admin, "LogOther")
 	viewer := newUser(t, in, ta, "viewer@log.test", "viewer")
-	key, keyID := createAPIKey(t, in, ta, "log-key", "gateway:write")
+	key, keyID := in.NewAPIKey(t, ta, "log-key", "gateway:write")
 
 	ok1 := okChat(t, in, ta, "mock", "mock-small", "first question", nil)
 	okChat(t, in, ta, "mock", "mock-large", "second question", nil)

@@ -10,26 +10,6 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-func newKey(t *testing.T, in *testkit.Instance, token string, perms ...string) string {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": "app", "permissions": perms})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create key: %d %s", r.Status, r.Body)
-	}
-	var issued struct {
-		Key string `json:"key"`
-	}
-	r.Data(t, &issued)
-	return issued.Key
-}
-
-func patchRole(t *testing.T, in *testkit.Instance, token, id, role string) {
-	t.Helper()
-	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+id, token, map[string]string{"role": role}); r.Status != http.StatusOK {
-		t.Fatalf("set role %s: %d %s", role, r.Status, r.Body)
-	}
-}
-
 // subscribeReply sends a subscription and returns the server's reply.
 func subscribeReply(w *testkit.WS, channels ...string) map[string]any {
 	w.Send(map[string]any{"type": "subscribe", "channels": channels})
@@ -69,7 +49,7 @@ func TestStream_NeedToKnow(t *testing.T) {
 	admin := in.AdminToken(t)
 
 	t.Run("GatewayWriteKeyDoesNotReadOthersRequests", func(t *testing.T) {
-		app := newKey(t, in, admin, "gateway:write")
+		app, _ := in.NewAPIKey(t, admin, "app", "gateway:write")
 		// The key itself sends traffic.
 		if r := in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", app, map[string]any{"provider": "mock", "model": "mock-small",
 			"messages": []map[string]string{{"role": "user", "content": "what is two plus two"}}}); r.Status != http.StatusOK {
@@ -120,14 +100,14 @@ func TestStream_FollowsPermissionChanges(t *testing.T) {
 	admin := in.AdminToken(t)
 	sec := createUser(t, in, admin, "sec-ws@astra.test", "security_admin")
 	token := in.Login(t, "sec-ws@astra.test", password)
-	key := newKey(t, in, token, "iam:read")
+	key, _ := in.NewAPIKey(t, token, "app", "iam:read")
 
 	userStream := in.DialWS(t, token)
 	userStream.Subscribe("", "iam.*", "gateway.*")
 	keyStream := in.DialWS(t, key)
 	keyStream.Subscribe("", "iam.*")
 
-	patchRole(t, in, admin, sec.ID, "viewer")
+	in.SetRole(t, admin, sec.ID, "viewer")
 
 	// The demoted user's subscription to iam.* ends; gateway.* stays.
 	m := userStream.Next(2 * time.Second)
@@ -207,7 +187,7 @@ func TestStream_Caps(t *testing.T) {
 		}
 	})
 	t.Run("ConnectionsPerPrincipal", func(t *testing.T) {
-		key := newKey(t, in, admin, "trust:read")
+		key, _ := in.NewAPIKey(t, admin, "app", "trust:read")
 		for i := 0; i < 16; i++ {
 			in.DialWS(t, key)
 		}
@@ -255,7 +235,7 @@ func TestStream_DemotedPlatformAdminLeavesOtherTenants(t *testing.T) {
 	}
 	w.Subscribe("", "iam.*")
 
-	patchRole(t, in, admin, pa.ID, "security_admin")
+	in.SetRole(t, admin, pa.ID, "security_admin")
 
 	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusForbidden {
 		t.Fatalf("demoted platform admin in another tenant: %d %s", r.Status, r.Body)
