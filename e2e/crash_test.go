@@ -255,7 +255,7 @@ func TestCrash_Kill9UnderWriteLoad(t *testing.T) {
 		t.Fatalf("the read model lists %d users, the ledger created %d", env.Meta.Pagination.TotalCount, created)
 	}
 	lap("read-model checks")
-	if code, out := astra(t, cfg, "verify"); code != 0 {
+	if code, out := testkit.RunAstra(t, cfg, "verify"); code != 0 {
 		t.Fatalf("verify after kill -9 exited %d:\n%s", code, out)
 	}
 	lap("astra verify")

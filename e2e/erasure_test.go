@@ -151,7 +151,7 @@ func TestErasure_CryptoShredsEverywhere(t *testing.T) {
 		}
 	}
 	for _, tenant := range []string{u.TenantID, created.Tenant.ID} {
-		if code, out := astra(t, cfg, "verify", "--tenant", tenant); code != 0 {
+		if code, out := testkit.RunAstra(t, cfg, "verify", "--tenant", tenant); code != 0 {
 			t.Errorf("astra verify --tenant %s exited %d:\n%s", tenant, code, out)
 		}
 	}

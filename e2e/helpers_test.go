@@ -7,11 +7,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -164,30 +162,10 @@ func getUser(t testing.TB, base, token, id string) (int, user) {
 	return a.Status, u
 }
 
-// astra runs the binary with the configuration's environment and returns its
-// exit code and combined output.
-func astra(t testing.TB, cfg app.Config, args ...string) (int, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testkit.Binary(t), args...)
-	cmd.Env = testkit.Env(cfg)
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("astra %v: %v\n%s", args, err, out)
-	return -1, ""
-}
-
 // mustAstra runs the binary and fails the test unless it exits 0.
 func mustAstra(t testing.TB, cfg app.Config, args ...string) string {
 	t.Helper()
-	code, out := astra(t, cfg, args...)
+	code, out := testkit.RunAstra(t, cfg, args...)
 	if code != 0 {
 		t.Fatalf("astra %v exited %d:\n%s", args, code, out)
 	}

@@ -65,7 +65,7 @@ func TestVerify_DetectsTampering(t *testing.T) {
 			}
 		}
 	}
-	if code, out := astra(t, cfg, "verify"); code != 0 || !strings.Contains(out, "OK") {
+	if code, out := testkit.RunAstra(t, cfg, "verify"); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("verify of an untouched ledger exited %d:\n%s", code, out)
 	}
 	if rep := apiVerify(t, p.URL, token); !rep.OK || len(rep.Breaks) != 0 {
@@ -79,7 +79,7 @@ func TestVerify_DetectsTampering(t *testing.T) {
 	if tag, err := db.Exec(ctx, flip, pos); err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("tamper: %v %v", tag, err)
 	}
-	code, out := astra(t, cfg, "verify")
+	code, out := testkit.RunAstra(t, cfg, "verify")
 	if code != 1 {
 		t.Fatalf("verify of a tampered ledger exited %d, want 1:\n%s", code, out)
 	}
@@ -99,7 +99,7 @@ func TestVerify_DetectsTampering(t *testing.T) {
 	if _, err := db.Exec(ctx, flip, pos); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := astra(t, cfg, "verify"); code != 0 {
+	if code, out := testkit.RunAstra(t, cfg, "verify"); code != 0 {
 		t.Fatalf("verify after restoring the byte exited %d:\n%s", code, out)
 	}
 
@@ -109,7 +109,7 @@ func TestVerify_DetectsTampering(t *testing.T) {
 	if _, err := db.Exec(ctx, `DELETE FROM events WHERE position = $1`, pos2); err != nil {
 		t.Fatal(err)
 	}
-	code, out = astra(t, cfg, "verify")
+	code, out = testkit.RunAstra(t, cfg, "verify")
 	if code != 1 {
 		t.Fatalf("verify of a ledger with a deleted event exited %d, want 1:\n%s", code, out)
 	}

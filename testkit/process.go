@@ -2,6 +2,8 @@ package testkit
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -159,4 +161,24 @@ func (p *Process) Stop() {
 	case <-time.After(30 * time.Second):
 		p.Kill()
 	}
+}
+
+// RunAstra runs the binary with the configuration's environment and returns
+// its exit code and combined output (two minutes at most).
+func RunAstra(t testing.TB, cfg app.Config, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Binary(t), args...)
+	cmd.Env = Env(cfg)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, string(out)
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	}
+	t.Fatalf("astra %v: %v\n%s", args, err, out)
+	return -1, ""
 }

@@ -71,7 +71,7 @@ func TestForgedRecord_RefusedEverywhere(t *testing.T) {
 	if r.Status != http.StatusOK || strings.Contains(string(r.Body), "platform_admin") {
 		t.Errorf("the forged RoleAssigned(platform_admin) reached the read model: %d %s", r.Status, r.Body)
 	}
-	code, out := astra(t, cfg, "verify")
+	code, out := testkit.RunAstra(t, cfg, "verify")
 	if code != 1 || !strings.Contains(out, forged.ID.String()) {
 		t.Errorf("verify exited %d and does not name the forged record %s:\n%s", code, forged.ID, out)
 	}

@@ -2,11 +2,9 @@ package poison
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/google/uuid"
 
-	"github.com/astrabastion/astra/app"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
@@ -293,7 +290,7 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 	}
 
 	// 6. `astra verify` reports every forged record and exits 1.
-	code, out := astra(t, cfg, "verify")
+	code, out := testkit.RunAstra(t, cfg, "verify")
 	if code != 1 {
 		t.Fatalf("verify exited %d, want 1:\n%s", code, out)
 	}
@@ -316,23 +313,4 @@ func appliesType(p, topic string) bool {
 		return false
 	}
 	return true
-}
-
-// astra runs the binary with the instance's configuration.
-func astra(t testing.TB, cfg app.Config, args ...string) (int, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testkit.Binary(t), args...)
-	cmd.Env = testkit.Env(cfg)
-	b, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(b)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(b)
-	}
-	t.Fatalf("astra %v: %v\n%s", args, err, b)
-	return -1, ""
 }

@@ -48,7 +48,7 @@ func TestReplay_SkipsAndReportsPoisonEvents(t *testing.T) {
 	done := make(chan struct{})
 	var code int
 	var out string
-	go func() { defer close(done); code, out = astra(t, cfg, "replay", "iam") }()
+	go func() { defer close(done); code, out = testkit.RunAstra(t, cfg, "replay", "iam") }()
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
