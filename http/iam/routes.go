@@ -3,8 +3,6 @@ package iam
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -430,9 +428,6 @@ func (a *API) createUser(c echo.Context) error {
 	meta := writes.Metadata(c)
 	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
-	if errors.Is(err, iam.ErrEmailTakenElsewhere) {
-		return a.answerAsCreated(c, req)
-	}
 	if err != nil {
 		return MapError(err)
 	}
@@ -643,32 +638,4 @@ func (a *API) mfaSatisfied(c echo.Context, u *rmiam.User, sessionID string) erro
 		return nil
 	}
 	return mfaEnrollmentRequired()
-}
-
-// answerAsCreated answers the creation of a user whose address belongs to
-// another tenant's user exactly as a creation, and records nothing: addresses
-// are unique installation-wide (sign-in needs no tenant), and a conflict
-// would tell this tenant that the address has an account elsewhere. The
-// record answered is never found afterwards.
-func (a *API) answerAsCreated(c echo.Context, req CreateUserRequest) error {
-	p := auth.PrincipalOf(c)
-	platform.Logger(c).Warn("user creation with an address held by another tenant answered as created; nothing recorded",
-		"tenant", p.ActingTenant, "actor", p.Subject)
-	email, _ := iam.NormalizeEmail(req.Email)
-	id := uuid.Must(uuid.NewV7()).String()
-	now := time.Now().UTC().Truncate(time.Microsecond) // as Postgres keeps it
-	out := CreatedUser{User: rmiam.User{ID: id, TenantID: p.ActingTenant, Email: email, Name: req.Name, Role: req.Role,
-		Roles: []string{req.Role}, Status: iam.StatusActive, Version: 1, CreatedAt: now, UpdatedAt: now}}
-	if req.Password == "" {
-		out.Status = iam.StatusInvited
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		token := "inv_" + base64.RawURLEncoding.EncodeToString(b) // shaped like a real one, valid nowhere
-		out.InvitationToken = &token
-	}
-	c.Response().Header().Set("X-Astra-Consistency", "strong")
-	writes.ETag(c, out.Version)
-	writes.Secret(c, "invitation_token")
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+id)
-	return platform.Respond(c, http.StatusCreated, out)
 }
