@@ -36,6 +36,7 @@ type LoginRequest struct {
 	Email    string `json:"email" validate:"required,max=320"`
 	Password string `json:"password" validate:"required,max=1024"`
 	MfaCode  string `json:"mfa_code,omitempty" validate:"omitempty,len=6,numeric"`
+	Tenant   string `json:"tenant,omitempty" validate:"omitempty,max=200" doc:"The tenant to sign in to, by id or by name. E-mail addresses are unique per tenant: without it, the password chooses among the users holding the address, and IAM-022 asks for it when the password matches users of several tenants."`
 }
 
 // RefreshRequest is the body of POST /auth/refresh.
@@ -132,7 +133,7 @@ var (
 func (a *API) Routes() []platform.Route {
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
-			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
+			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{409, 422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment", OperationID: "mfaEnrollWithPassword", Tag: "auth",
 			Summary:    "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
 			Permission: auth.Public, Request: MfaPasswordEnrollRequest{}, Response: MfaEnrollResponse{}, Handler: a.mfaEnrollWithPassword, Errors: []int{409, 422, 423}},
@@ -233,7 +234,7 @@ func (a *API) login(c echo.Context) error {
 		}
 		return answer
 	}
-	cred, err := a.Queries.CredentialsByEmail(ctx, email)
+	cred, err := a.signInAccount(ctx, email, req.Tenant, req.Password)
 	if err != nil {
 		return err
 	}
