@@ -76,7 +76,19 @@ func NewHandlers(store *eventstore.Store, keys *eventstore.Keyring, kek []byte) 
 	return &Handlers{Store: store, Keys: keys, ClaimKey: m.Sum(nil)}
 }
 
-func (h *Handlers) emailStream(email string) string {
+// emailStream is the claim stream of an address in a tenant: addresses are
+// unique per tenant, so the same address may hold one user in each tenant.
+func (h *Handlers) emailStream(tenantID, email string) string {
+	m := hmac.New(sha256.New, h.ClaimKey)
+	m.Write([]byte(tenantID + "\x00" + email))
+	return "iam.email-" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// legacyEmailStream is the installation-wide claim stream of an address that
+// installations wrote before addresses became unique per tenant. Its claim
+// events name the holder's tenant: a legacy claim still counts, but only in
+// that tenant.
+func (h *Handlers) legacyEmailStream(email string) string {
 	m := hmac.New(sha256.New, h.ClaimKey)
 	m.Write([]byte(email))
 	return "iam.email-" + hex.EncodeToString(m.Sum(nil)[:16])
@@ -131,10 +143,7 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 	if created.Name, err = h.Keys.Seal(ctx, in.TenantID, userID, in.Name); err != nil {
 		return nil, err
 	}
-	claim, expected, err := h.claimable(ctx, email)
-	if errors.Is(err, iam.ErrEmailTaken) {
-		return nil, h.takenBy(ctx, email, in.TenantID)
-	}
+	claim, expected, err := h.claimable(ctx, in.TenantID, email)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +155,7 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 	)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) && ce.StreamID == claim {
-		return nil, h.takenBy(ctx, email, in.TenantID)
+		return nil, iam.ErrEmailTaken
 	}
 	if err != nil {
 		return nil, fmt.Errorf("iam.createuser: %w", err)
@@ -155,10 +164,12 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 	return out, nil
 }
 
-// claimable returns the claim stream of an address and the version to append
-// at, or ErrEmailTaken when the address is held.
-func (h *Handlers) claimable(ctx context.Context, email string) (string, int64, error) {
-	stream := h.emailStream(email)
+// claimable returns the claim stream of an address in a tenant and the
+// version to append at, or ErrEmailTaken when a user of that tenant holds the
+// address: by its per-tenant claim, or by a legacy installation-wide claim.
+// A legacy claim held by another tenant's user does not count.
+func (h *Handlers) claimable(ctx context.Context, tenantID, email string) (string, int64, error) {
+	stream := h.emailStream(tenantID, email)
 	v, held, err := h.claim(ctx, stream, iam.EmailClaimed.Name)
 	if err != nil {
 		return "", 0, err
@@ -166,27 +177,74 @@ func (h *Handlers) claimable(ctx context.Context, email string) (string, int64, 
 	if held {
 		return "", 0, iam.ErrEmailTaken
 	}
+	holder, err := h.legacyHolder(ctx, email)
+	if err != nil {
+		return "", 0, err
+	}
+	if holder != nil && holder.TenantID == tenantID {
+		return "", 0, iam.ErrEmailTaken
+	}
 	return stream, v, nil
 }
 
-// takenBy says who holds a taken address: ErrEmailTaken when a user of
-// tenantID does, ErrEmailTakenElsewhere when another tenant's user does.
-func (h *Handlers) takenBy(ctx context.Context, email, tenantID string) error {
-	evs, err := h.Store.ReadStream(ctx, h.emailStream(email))
-	if err != nil {
-		return err
+// legacyHolder returns the holder of an address's legacy installation-wide
+// claim; nil when there is no such claim or it was released. A claim without
+// a tenant (written before claims named one) takes the holder's tenant from
+// the holder's stream.
+func (h *Handlers) legacyHolder(ctx context.Context, email string) (*iam.EmailClaimedV1, error) {
+	evs, err := h.Store.ReadStream(ctx, h.legacyEmailStream(email))
+	if err != nil || len(evs) == 0 {
+		return nil, err
 	}
-	if len(evs) == 0 {
-		return iam.ErrEmailTaken
+	last := evs[len(evs)-1]
+	if last.Name() != iam.EmailClaimed.Name {
+		return nil, nil
 	}
 	var holder iam.EmailClaimedV1
-	if err := evs[len(evs)-1].Decode(&holder); err != nil {
-		return err
+	if err := last.Decode(&holder); err != nil {
+		return nil, err
 	}
-	if holder.TenantID != "" && holder.TenantID != tenantID {
-		return iam.ErrEmailTakenElsewhere
+	if holder.TenantID == "" && holder.UserID != "" {
+		u, err := h.LoadUser(ctx, holder.UserID)
+		if err != nil {
+			return nil, err
+		}
+		holder.TenantID = u.TenantID
 	}
-	return iam.ErrEmailTaken
+	return &holder, nil
+}
+
+// releaseClaims returns the appends that free a user's address: the claim of
+// the user's tenant, and the legacy installation-wide claim when that same
+// user holds it. A claim held by someone else is left alone.
+func (h *Handlers) releaseClaims(ctx context.Context, tenantID, userID, email string) ([]eventstore.StreamAppend, error) {
+	release := func(stream string) eventstore.StreamAppend {
+		return eventstore.StreamAppend{StreamID: stream, Expected: eventstore.AnyVersion,
+			Events: []eventstore.Draft{{Type: iam.EmailReleased, Subject: userID, Data: &iam.EmailReleasedV1{UserID: userID}}}}
+	}
+	var out []eventstore.StreamAppend
+	stream := h.emailStream(tenantID, email)
+	evs, err := h.Store.ReadStream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(evs); n > 0 && evs[n-1].Name() == iam.EmailClaimed.Name {
+		var holder iam.EmailClaimedV1
+		if err := evs[n-1].Decode(&holder); err != nil {
+			return nil, err
+		}
+		if holder.UserID == userID {
+			out = append(out, release(stream))
+		}
+	}
+	legacy, err := h.legacyHolder(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	if legacy != nil && legacy.UserID == userID {
+		out = append(out, release(h.legacyEmailStream(email)))
+	}
+	return out, nil
 }
 
 // claim reads a name-reservation stream: its version, and whether its last
@@ -342,14 +400,17 @@ func (h *Handlers) EraseUser(ctx context.Context, meta eventstore.Metadata, id s
 	if u.Version == 0 || u.TenantID != meta.TenantID {
 		return nil, iam.ErrUserNotFound
 	}
-	if err := h.Keys.Erase(ctx, u.TenantID, id); err != nil {
-		return nil, err
-	}
 	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfUser(id), Expected: eventstore.AnyVersion,
 		Events: []eventstore.Draft{{Type: iam.UserErased, Subject: id, Data: &iam.UserErasedV1{UserID: id}}}}}
 	if norm, err := iam.NormalizeEmail(email); err == nil {
-		appends = append(appends, eventstore.StreamAppend{StreamID: h.emailStream(norm), Expected: eventstore.AnyVersion,
-			Events: []eventstore.Draft{{Type: iam.EmailReleased, Subject: id, Data: &iam.EmailReleasedV1{UserID: id}}}})
+		releases, err := h.releaseClaims(ctx, u.TenantID, id, norm)
+		if err != nil {
+			return nil, err
+		}
+		appends = append(appends, releases...)
+	}
+	if err := h.Keys.Erase(ctx, u.TenantID, id); err != nil {
+		return nil, err
 	}
 	return h.Store.Append(ctx, meta, appends...)
 }
@@ -410,7 +471,7 @@ func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, i
 	if user.Name, err = h.Keys.Seal(ctx, tenantID, adminID, adminName); err != nil {
 		return nil, err
 	}
-	claim, expected, err := h.claimable(ctx, email)
+	claim, expected, err := h.claimable(ctx, tenantID, email)
 	if err != nil {
 		return nil, err
 	}

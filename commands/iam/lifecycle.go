@@ -110,6 +110,26 @@ func (h *Handlers) CheckPassword(ctx context.Context, in LoginInput) (iam.AuthSt
 	return auth, nil
 }
 
+// PasswordMatches reports whether password is the user's current password
+// and records nothing: sign-in uses it to choose among the users that hold one
+// address in several tenants (a password meant for one of them is no failed
+// sign-in of the others). An inactive user matches nothing, at the same cost.
+func (h *Handlers) PasswordMatches(ctx context.Context, in LoginInput) (bool, error) {
+	auth, err := h.LoadAuth(ctx, in.UserID)
+	if err != nil {
+		return false, err
+	}
+	hash := in.PasswordHash
+	if auth.PasswordHash != "" {
+		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
+	}
+	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
+		DummyVerify(in.Password)
+		return false, nil
+	}
+	return VerifyPassword(hash, in.Password)
+}
+
 // Login checks a lock set earlier, the password and (when enrolled) the TOTP
 // code, records the outcome, and starts a session on success. Failures are
 // recorded (iam.LoginFailed) but never lock the account: the caller throttles

@@ -65,7 +65,8 @@ type UserErasedV1 struct {
 	UserID string `json:"user_id"`
 }
 
-// EmailClaimedV1 reserves an e-mail address installation-wide. The stream id
+// EmailClaimedV1 reserves an e-mail address in a tenant (claims written before
+// addresses became unique per tenant reserve it installation-wide). The stream id
 // is a keyed hash of the address, so the claim holds no personal data.
 type EmailClaimedV1 struct {
 	UserID   string `json:"user_id"`

@@ -326,7 +326,7 @@ type SsoIdentity struct {
 }
 
 // SsoAccount is the account that already holds the identity's e-mail
-// address, anywhere in the installation (addresses are unique installation-wide).
+// address in the provider's tenant (addresses are unique per tenant).
 type SsoAccount struct {
 	UserID   string
 	TenantID string

@@ -17,15 +17,13 @@ const (
 // Domain errors, mapped to problem+json at the HTTP edge.
 var (
 	ErrUserNotFound = errors.New("iam: user not found")
-	ErrEmailTaken   = errors.New("iam: e-mail already registered")
-	// ErrEmailTakenElsewhere reports an address held by a user of another
-	// tenant: addresses are unique installation-wide (sign-in needs no
-	// tenant), and the answer must not reveal the other tenant's user.
-	ErrEmailTakenElsewhere = errors.New("iam: e-mail registered in another tenant")
-	ErrInvalidRole         = errors.New("iam: invalid role")
-	ErrUserDeactivated     = errors.New("iam: user is deactivated")
-	ErrTenantNotFound      = errors.New("iam: tenant not found")
-	ErrTenantNameTaken     = errors.New("iam: tenant name taken")
+	// ErrEmailTaken reports an address held by another user of the same
+	// tenant: addresses are unique per tenant.
+	ErrEmailTaken      = errors.New("iam: e-mail already registered")
+	ErrInvalidRole     = errors.New("iam: invalid role")
+	ErrUserDeactivated = errors.New("iam: user is deactivated")
+	ErrTenantNotFound  = errors.New("iam: tenant not found")
+	ErrTenantNameTaken = errors.New("iam: tenant name taken")
 )
 
 // User is the state of a user stream, folded from its events.

@@ -347,24 +347,39 @@ func (a *API) passwordForgot(c echo.Context) error {
 	return nil
 }
 
-// sendPasswordReset issues a reset token to an active account holding email
-// and delivers it; an unknown or inactive address gets nothing.
+// sendPasswordReset issues a reset token to every active user holding email
+// (an address is unique per tenant, so there may be one per tenant) and
+// delivers each in a message naming its tenant; an unknown or inactive
+// address gets nothing. A reset token names its user, so each resets only
+// its own tenant's account.
 func (a *API) sendPasswordReset(ctx context.Context, email, requestID string) error {
-	cred, err := a.Queries.CredentialsByEmail(ctx, email)
-	if err != nil || cred == nil || cred.Status != iam.StatusActive {
-		return err
-	}
-	token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-		CorrelationID: requestID}, cred.ID, time.Now())
+	creds, err := a.Queries.CredentialsByEmail(ctx, email, "", maxSignInCandidates)
 	if err != nil {
 		return err
 	}
-	if a.Outbox != nil {
-		if err := a.Outbox.PasswordReset(ctx, email, token); err != nil {
-			return fmt.Errorf("password reset delivery: %w", err)
+	var errs []error
+	for _, cred := range creds {
+		if cred.Status != iam.StatusActive {
+			continue
+		}
+		token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
+			CorrelationID: requestID}, cred.ID, time.Now())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if a.Outbox == nil {
+			continue
+		}
+		tenant := ResetTenant{ID: cred.TenantID}
+		if t, err := a.Queries.TenantByID(ctx, cred.TenantID); err == nil && t != nil {
+			tenant.Name = t.Name
+		}
+		if err := a.Outbox.PasswordReset(ctx, email, tenant, token); err != nil {
+			errs = append(errs, fmt.Errorf("password reset delivery: %w", err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (a *API) passwordReset(c echo.Context) error {

@@ -20,6 +20,7 @@ import (
 type MfaPasswordEnrollRequest struct {
 	Email    string `json:"email" validate:"required,max=320"`
 	Password string `json:"password" validate:"required,max=1024"`
+	Tenant   string `json:"tenant,omitempty" validate:"omitempty,max=200" doc:"The tenant of the account, by id or by name, as in POST /api/v1/auth/login."`
 }
 
 // MfaPasswordVerifyRequest is the body of POST /auth/mfa/enrollment/verify.
@@ -27,13 +28,14 @@ type MfaPasswordVerifyRequest struct {
 	Email    string `json:"email" validate:"required,max=320"`
 	Password string `json:"password" validate:"required,max=1024"`
 	Code     string `json:"code" validate:"required,len=6,numeric"`
+	Tenant   string `json:"tenant,omitempty" validate:"omitempty,max=200" doc:"The tenant of the account, by id or by name, as in POST /api/v1/auth/login."`
 }
 
 // passwordAccount authenticates e-mail and password the way login does —
 // same throttle per (account, client address), same dummy check for unknown
 // addresses, same failure records — for the routes that enrol TOTP without a
 // session (a tenant requiring MFA gives none before enrolment).
-func (a *API) passwordAccount(c echo.Context, email, password string) (*rmiam.Credentials, error) {
+func (a *API) passwordAccount(c echo.Context, email, tenant, password string) (*rmiam.Credentials, error) {
 	ctx := c.Request().Context()
 	invalid := platform.Problem("AUTH-004", "Invalid e-mail or password.")
 	norm, err := iam.NormalizeEmail(email)
@@ -52,7 +54,7 @@ func (a *API) passwordAccount(c echo.Context, email, password string) (*rmiam.Cr
 		}
 		return invalid
 	}
-	cred, err := a.Queries.CredentialsByEmail(ctx, norm)
+	cred, err := a.signInAccount(ctx, norm, tenant, password)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,7 @@ func (a *API) mfaEnrollWithPassword(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	cred, err := a.passwordAccount(c, req.Email, req.Password)
+	cred, err := a.passwordAccount(c, req.Email, req.Tenant, req.Password)
 	if err != nil {
 		return err
 	}
@@ -97,7 +99,7 @@ func (a *API) mfaVerifyWithPassword(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	cred, err := a.passwordAccount(c, req.Email, req.Password)
+	cred, err := a.passwordAccount(c, req.Email, req.Tenant, req.Password)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,16 @@ import (
 
 // Outbox delivers messages to users out of band (password-reset tokens).
 type Outbox interface {
-	PasswordReset(ctx context.Context, email, token string) error
+	// PasswordReset sends a reset token to an address for its user in one
+	// tenant: an address may hold a user in several tenants, and each gets a
+	// message of its own that names its tenant.
+	PasswordReset(ctx context.Context, email string, tenant ResetTenant, token string) error
+}
+
+// ResetTenant is the tenant a reset message is for.
+type ResetTenant struct {
+	ID   string
+	Name string
 }
 
 // NewOutbox delivers by SMTP when smtpURL is set
@@ -35,8 +44,9 @@ func NewOutbox(smtpURL, dir string) (Outbox, error) {
 	return &smtpOutbox{u: u, from: from}, nil
 }
 
-func resetBody(token string) string {
-	return "Someone asked to reset the password of your ASTRA BASTION account.\r\n\r\n" +
+func resetBody(tenant ResetTenant, token string) string {
+	return "Someone asked to reset the password of your ASTRA BASTION account in the tenant " +
+		strings.Map(printable, tenant.Name) + " (" + tenant.ID + ").\r\n\r\n" +
 		"Reset token (valid 30 minutes, single use):\r\n\r\n" + token + "\r\n\r\n" +
 		"POST /api/v1/auth/password/reset with {\"token\": …, \"new_password\": …}.\r\n" +
 		"If it was not you, ignore this message.\r\n"
@@ -44,18 +54,28 @@ func resetBody(token string) string {
 
 type fileOutbox struct{ dir string }
 
-// PasswordResetFile names the outbox file of a reset message for an address.
-func PasswordResetFile(dir, email string) string {
-	return filepath.Join(dir, "password-reset-"+strings.NewReplacer("@", "_at_", "/", "_").Replace(email)+".txt")
+// printable keeps a tenant name from breaking the message (no control characters).
+func printable(r rune) rune {
+	if r < 0x20 || r == 0x7f {
+		return -1
+	}
+	return r
 }
 
-func (o *fileOutbox) PasswordReset(_ context.Context, email, token string) error {
+// PasswordResetFile names the outbox file of a reset message for an address
+// and the tenant of its user.
+func PasswordResetFile(dir, email, tenantID string) string {
+	clean := strings.NewReplacer("@", "_at_", "/", "_", "\\", "_")
+	return filepath.Join(dir, "password-reset-"+clean.Replace(email)+"-"+clean.Replace(tenantID)+".txt")
+}
+
+func (o *fileOutbox) PasswordReset(_ context.Context, email string, tenant ResetTenant, token string) error {
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return err
 	}
-	msg := "To: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + resetBody(token)
+	msg := "To: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + resetBody(tenant, token)
 	// Written aside and renamed, so that a reader never sees half a message.
-	name := PasswordResetFile(o.dir, email)
+	name := PasswordResetFile(o.dir, email, tenant.ID)
 	if err := os.WriteFile(name+".tmp", []byte(msg), 0o600); err != nil {
 		return err
 	}
@@ -67,7 +87,7 @@ type smtpOutbox struct {
 	from string
 }
 
-func (o *smtpOutbox) PasswordReset(_ context.Context, email, token string) error {
+func (o *smtpOutbox) PasswordReset(_ context.Context, email string, tenant ResetTenant, token string) error {
 	host, _, err := net.SplitHostPort(o.u.Host)
 	if err != nil {
 		host = o.u.Host
@@ -77,6 +97,6 @@ func (o *smtpOutbox) PasswordReset(_ context.Context, email, token string) error
 		pw, _ := o.u.User.Password()
 		a = smtp.PlainAuth("", o.u.User.Username(), pw, host)
 	}
-	msg := "From: " + o.from + "\r\nTo: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\n\r\n" + resetBody(token)
+	msg := "From: " + o.from + "\r\nTo: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\n\r\n" + resetBody(tenant, token)
 	return smtp.SendMail(o.u.Host, a, o.from, []string{email}, []byte(msg))
 }

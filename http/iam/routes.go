@@ -3,8 +3,6 @@ package iam
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -38,6 +36,7 @@ type LoginRequest struct {
 	Email    string `json:"email" validate:"required,max=320"`
 	Password string `json:"password" validate:"required,max=1024"`
 	MfaCode  string `json:"mfa_code,omitempty" validate:"omitempty,len=6,numeric"`
+	Tenant   string `json:"tenant,omitempty" validate:"omitempty,max=200" doc:"The tenant to sign in to, by id or by name. E-mail addresses are unique per tenant: without it, the password chooses among the users holding the address, and IAM-022 asks for it when the password matches users of several tenants."`
 }
 
 // RefreshRequest is the body of POST /auth/refresh.
@@ -134,7 +133,7 @@ var (
 func (a *API) Routes() []platform.Route {
 	return []platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/auth/login", OperationID: "login", Tag: "auth", Summary: "Sign in with e-mail and password",
-			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{422, 423}},
+			Permission: auth.Public, Request: LoginRequest{}, Response: TokenResponse{}, Handler: a.login, Errors: []int{409, 422, 423}},
 		{Method: http.MethodPost, Path: "/api/v1/auth/mfa/enrollment", OperationID: "mfaEnrollWithPassword", Tag: "auth",
 			Summary:    "Start TOTP enrolment with e-mail and password (users of a tenant that requires MFA have no session until enrolled)",
 			Permission: auth.Public, Request: MfaPasswordEnrollRequest{}, Response: MfaEnrollResponse{}, Handler: a.mfaEnrollWithPassword, Errors: []int{409, 422, 423}},
@@ -235,7 +234,7 @@ func (a *API) login(c echo.Context) error {
 		}
 		return answer
 	}
-	cred, err := a.Queries.CredentialsByEmail(ctx, email)
+	cred, err := a.signInAccount(ctx, email, req.Tenant, req.Password)
 	if err != nil {
 		return err
 	}
@@ -430,9 +429,6 @@ func (a *API) createUser(c echo.Context) error {
 	meta := writes.Metadata(c)
 	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
-	if errors.Is(err, iam.ErrEmailTakenElsewhere) {
-		return a.answerAsCreated(c, req)
-	}
 	if err != nil {
 		return MapError(err)
 	}
@@ -643,32 +639,4 @@ func (a *API) mfaSatisfied(c echo.Context, u *rmiam.User, sessionID string) erro
 		return nil
 	}
 	return mfaEnrollmentRequired()
-}
-
-// answerAsCreated answers the creation of a user whose address belongs to
-// another tenant's user exactly as a creation, and records nothing: addresses
-// are unique installation-wide (sign-in needs no tenant), and a conflict
-// would tell this tenant that the address has an account elsewhere. The
-// record answered is never found afterwards.
-func (a *API) answerAsCreated(c echo.Context, req CreateUserRequest) error {
-	p := auth.PrincipalOf(c)
-	platform.Logger(c).Warn("user creation with an address held by another tenant answered as created; nothing recorded",
-		"tenant", p.ActingTenant, "actor", p.Subject)
-	email, _ := iam.NormalizeEmail(req.Email)
-	id := uuid.Must(uuid.NewV7()).String()
-	now := time.Now().UTC().Truncate(time.Microsecond) // as Postgres keeps it
-	out := CreatedUser{User: rmiam.User{ID: id, TenantID: p.ActingTenant, Email: email, Name: req.Name, Role: req.Role,
-		Roles: []string{req.Role}, Status: iam.StatusActive, Version: 1, CreatedAt: now, UpdatedAt: now}}
-	if req.Password == "" {
-		out.Status = iam.StatusInvited
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		token := "inv_" + base64.RawURLEncoding.EncodeToString(b) // shaped like a real one, valid nowhere
-		out.InvitationToken = &token
-	}
-	c.Response().Header().Set("X-Astra-Consistency", "strong")
-	writes.ETag(c, out.Version)
-	writes.Secret(c, "invitation_token")
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/users/"+id)
-	return platform.Respond(c, http.StatusCreated, out)
 }

@@ -61,6 +61,7 @@ var Catalogue = map[string]CatalogueEntry{
 	"IAM-019": {http.StatusUnprocessableEntity, "Role not assigned", "The user does not hold that role."},
 	"IAM-020": {http.StatusNotFound, "API key not found", "No API key with that id exists in the tenant (or it is not yours)."},
 	"IAM-021": {http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."},
+	"IAM-022": {http.StatusConflict, "Tenant required", "This address signs in to several tenants; repeat the sign-in with tenant (the tenant's id or name)."},
 
 	// AI gateway.
 	"GW-001": {http.StatusServiceUnavailable, "Kill switch active", "A kill switch (global, tenant, provider, model, policy or API key) stops this traffic."},

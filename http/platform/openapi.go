@@ -579,6 +579,9 @@ func customizeSchema(_ string, t reflect.Type, tag reflect.StructTag, schema *op
 		schema.Nullable = true
 	}
 	applyEnum(t, tag, schema)
+	if d := tag.Get("doc"); d != "" {
+		schema.Description = d // a field's description, from its doc:"…" tag
+	}
 	return nil
 }
 

@@ -159,7 +159,7 @@ func (a *API) callback(c echo.Context) error {
 		platform.Logger(c).Warn("sso: sign-in not verified", "provider", prov.ID, "err", err)
 		return MapError(err)
 	}
-	existing, err := a.account(c, id.Email)
+	existing, err := a.account(c, prov.TenantID, id.Email)
 	if err != nil {
 		return err
 	}
@@ -173,16 +173,19 @@ func (a *API) callback(c echo.Context) error {
 	return a.tokens(c, res)
 }
 
-// account finds the account holding an address anywhere in the installation.
-func (a *API) account(c echo.Context, email string) (*iam.SsoAccount, error) {
+// account finds the account holding an address in the provider's tenant
+// (addresses are unique per tenant; another tenant's user with the same
+// address is another person's account).
+func (a *API) account(c echo.Context, tenantID, email string) (*iam.SsoAccount, error) {
 	norm, err := iam.NormalizeEmail(email)
 	if err != nil {
 		return nil, nil // the decision refuses the address
 	}
-	cred, err := a.Users.CredentialsByEmail(c.Request().Context(), norm)
-	if err != nil || cred == nil {
+	creds, err := a.Users.CredentialsByEmail(c.Request().Context(), norm, tenantID, 1)
+	if err != nil || len(creds) == 0 {
 		return nil, err
 	}
+	cred := creds[0]
 	return &iam.SsoAccount{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status, Roles: append([]string{cred.Role}, cred.Roles...)}, nil
 }
 

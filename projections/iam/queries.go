@@ -65,21 +65,45 @@ func (q *Queries) UserByID(ctx context.Context, tenantID, id string) (*User, err
 	return out, err
 }
 
-// CredentialsByEmail finds the user holding an address, across tenants (login needs no tenant).
-func (q *Queries) CredentialsByEmail(ctx context.Context, email string) (*Credentials, error) {
-	var out *Credentials
-	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
-		var c Credentials
-		err := tx.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM `+s+`.users
-			WHERE email = $1 AND NOT erased ORDER BY status = 'deactivated', created_at DESC LIMIT 1`, email).
-			Scan(&c.ID, &c.TenantID, &c.Email, &c.Name, &c.Role, &c.Roles, &c.Status, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.PasswordHash)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
+// CredentialsByEmail finds the users holding an address (erased ones aside):
+// in one tenant when tenantID is given, in every tenant when it is "" (an
+// address is unique per tenant, so sign-in may find several). At most limit
+// users, in a fixed order: users not deactivated first, then by creation.
+func (q *Queries) CredentialsByEmail(ctx context.Context, email, tenantID string, limit int) ([]Credentials, error) {
+	var out []Credentials
+	scope := tenantID
+	if scope == "" {
+		scope = "*"
+	}
+	err := q.Runner.Read(ctx, Name, scope, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+userColumns+`, password_hash FROM `+s+`.users
+			WHERE email = $1 AND NOT erased AND ($2 = '' OR tenant_id = $2)
+			ORDER BY status = 'deactivated', created_at, id LIMIT $3`, email, tenantID, limit)
+		if err != nil {
+			return err
 		}
-		out = &c
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Credentials, error) {
+			var c Credentials
+			err := r.Scan(&c.ID, &c.TenantID, &c.Email, &c.Name, &c.Role, &c.Roles, &c.Status, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.PasswordHash)
+			return c, err
+		})
 		return err
 	})
 	return out, err
+}
+
+// TenantIDByRef resolves a tenant named by id or by name (names are unique
+// regardless of case); "" when there is none.
+func (q *Queries) TenantIDByRef(ctx context.Context, ref string) (string, error) {
+	var id string
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		err := tx.QueryRow(ctx, `SELECT id FROM `+s+`.tenants WHERE id = $1 OR lower(name) = lower($1) ORDER BY id = $1 DESC, id LIMIT 1`, ref).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return id, err
 }
 
 // UserFilter narrows ListUsers.
