@@ -229,4 +229,3 @@ func registerLoopback(t *testing.T, in *testkit.Instance, token string, lb *loop
 	r.Data(t, &p)
 	return p
 }
-
