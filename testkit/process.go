@@ -67,6 +67,7 @@ func Env(cfg app.Config) []string {
 		"ASTRA_REDIS_URL": cfg.RedisURL, "ASTRA_REDIS_PREFIX": cfg.RedisPrefix,
 		"ASTRA_RATE_LIMIT_PER_MINUTE": nonZero(cfg.RateLimitPerMinute), "ASTRA_RATE_LIMIT_ANON_PER_MINUTE": nonZero(cfg.RateLimitAnon),
 		"ASTRA_RATE_LIMIT_WINDOW": nonZeroDuration(cfg.RateLimitWindow), "ASTRA_RATE_LIMIT_SETTINGS_TTL": nonZeroDuration(cfg.RateLimitSettingTTL),
+		"ASTRA_MASTER_KEY": cfg.MasterKey, "ASTRA_MASTER_KEY_FILE": cfg.MasterKeyFile, "ASTRA_MASTER_KEY_COMMAND": cfg.MasterKeyCommand,
 	} {
 		if value != "" {
 			env = append(env, name+"="+value)

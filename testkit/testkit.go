@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,13 +158,17 @@ func Start(t testing.TB, cfg *app.Config) *Instance {
 		t.Fatalf("openapi: %v", err)
 	}
 	in := &Instance{URL: "http://" + r.Addr, Cfg: *cfg, Running: r, Doc: doc, check: platformtest.ResponseValidator(t, doc)}
+	var once sync.Once
 	in.stop = func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Log("astra serve did not stop within 30s")
-		}
+		// Stop may be called by the test and again at cleanup: stop once.
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Log("astra serve did not stop within 30s")
+			}
+		})
 	}
 	t.Cleanup(in.stop)
 	in.WaitProjectionsLive(t)
