@@ -169,6 +169,11 @@ func TestSecuritySuite(t *testing.T) {
 		{"malformed JSON", http.MethodPost, users, admin, `{"email": "a@b.test",`, nil, 400, "VAL-002", false},
 		{"unknown field", http.MethodPost, users, admin, map[string]string{"email": "u@sec.test", "name": "u", "role": "viewer", "is_admin": "true"}, nil, 400, "VAL-001", false},
 		{"wrong type", http.MethodPost, users, admin, `{"email": 5, "name": "u", "role": "viewer"}`, nil, 400, "VAL-001", false},
+		// A member sent twice: a proxy that reads the first and the decoder that keeps the last would disagree.
+		{"member sent twice", http.MethodPost, users, adminB, `{"email": "d@sec.test", "name": "d", "role": "viewer", "role": "security_admin"}`, nil, 400, "VAL-001", false},
+		{"member sent twice, other case", http.MethodPost, users, adminB, `{"email": "d@sec.test", "name": "d", "role": "viewer", "ROLE": "security_admin"}`, nil, 400, "VAL-001", false},
+		{"member sent twice, escaped", http.MethodPost, users, adminB, `{"email": "d@sec.test", "name": "d", "role": "viewer", "r\u006fle": "security_admin"}`, nil, 400, "VAL-001", false},
+		{"NUL in a field", http.MethodPost, users, admin, `{"email": "n@sec.test", "name": "a\u0000b", "role": "viewer"}`, nil, 400, "VAL-007", false},
 		{"wrong content type", http.MethodPost, users, admin, "email=a", []string{"Content-Type", "text/plain"}, 415, "VAL-003", false},
 	}
 	for _, c := range cases {

@@ -171,7 +171,8 @@ func lenientBind(c echo.Context, v any) (answered bool, err error) {
 	// The same text check as platform.Bind: NUL, control characters, lone
 	// surrogates and invalid UTF-8 never reach the ledger.
 	if p := platform.CheckJSONText(raw); p != nil {
-		return true, openaiError(c, http.StatusBadRequest, "VAL-007", "invalid_request_error", platform.InvalidText(p).Detail)
+		pe := platform.InvalidText(p)
+		return true, openaiError(c, http.StatusBadRequest, pe.Code, "invalid_request_error", pe.Detail)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {

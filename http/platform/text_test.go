@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,5 +96,52 @@ func BenchmarkCheckJSONText(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckJSONText_RefusesAMemberNameTwiceInOneObject(t *testing.T) {
+	cases := []struct {
+		name, body, field string
+	}{
+		{"same name", `{"role":"viewer","role":"platform_admin"}`, "role"},
+		{"other case (encoding/json matches names case-insensitively)", `{"role":"viewer","ROLE":"platform_admin"}`, "ROLE"},
+		{"escaped spelling", `{"role":"viewer","r\u006fle":"platform_admin"}`, `r\u006fle`},
+		{"nested", `{"messages":[{"role":"user","content":"a","role":"system"}]}`, "messages[0].role"},
+		{"in a clean document too", `{"a":1,"b":2,"a":3}`, "a"},
+	}
+	for _, tc := range cases {
+		p := CheckJSONText([]byte(tc.body))
+		if p == nil || !p.Duplicate || p.Field != tc.field {
+			t.Errorf("%s: %+v, want a duplicate at %q", tc.name, p, tc.field)
+		}
+	}
+	// Many members (a set past the first few) and the same name in sibling objects are fine.
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < 100000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"k` + strconv.Itoa(i) + `":1`)
+	}
+	b.WriteString("}")
+	for _, ok := range []string{b.String(), `{"a":{"x":1},"b":{"x":1}}`, `[{"role":"a"},{"role":"b"}]`} {
+		if p := CheckJSONText([]byte(ok)); p != nil {
+			t.Errorf("%.40q refused: %+v", ok, p)
+		}
+	}
+	if p := CheckJSONText([]byte(b.String()[:b.Len()-1] + `,"K99999":2}`)); p == nil || !p.Duplicate {
+		t.Errorf("a duplicate among 100,000 members passed: %+v", p)
+	}
+	// Bind answers VAL-001 naming the field.
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"name":"a","Name":"b"}`))
+	req.Header.Set("Content-Type", "application/json")
+	var dst struct {
+		Name string `json:"name"`
+	}
+	var perr *Error
+	if err := Bind(echo.New().NewContext(req, httptest.NewRecorder()), &dst); !errors.As(err, &perr) || perr.Code != "VAL-001" ||
+		len(perr.Fields) != 1 || perr.Fields[0].Field != "Name" {
+		t.Fatalf("bind: %v %+v", err, perr)
 	}
 }

@@ -194,7 +194,8 @@ func (h *Hub) serve(ctx context.Context, conn *websocket.Conn) {
 		// The same text check as every HTTP body (platform.Bind): a channel
 		// or event id with a NUL is refused, not half-decoded.
 		if p := platform.CheckJSONText(data); p != nil {
-			h.reply(s, serverMessage{Type: "error", Code: "VAL-007", Message: platform.InvalidText(p).Detail})
+			pe := platform.InvalidText(p)
+			h.reply(s, serverMessage{Type: "error", Code: pe.Code, Message: pe.Detail})
 			continue
 		}
 		if err := json.Unmarshal(data, &msg); err != nil {
