@@ -1,9 +1,9 @@
 package catalogue
 
 import (
+	"github.com/astrabastion/astra/testkit/shareddata"
+
 	"encoding/xml"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -136,7 +136,7 @@ func TestNISTCSF_Has6Functions22Categories106Subcategories(t *testing.T) {
 // categories and subcategories, with their statements.
 func csfXML(t *testing.T) (categories, subcategories map[string]string) {
 	t.Helper()
-	data := readShared(t, "oscal/nist-csf-2.0-catalog.xml")
+	data := shareddata.Read(t, "oscal/nist-csf-2.0-catalog.xml")
 	type part struct {
 		Name string `xml:"name,attr"`
 		Text string `xml:",innerxml"`
@@ -407,34 +407,6 @@ func itoa(n int) string {
 
 func pad2(n int) string {
 	return string([]byte{byte('0' + n/10), byte('0' + n%10)})
-}
-
-// readShared reads a file of ../shared/data (relative to the module root, or
-// $ASTRA_SHARED_DATA); it skips the test when the data is missing, except on
-// CI (CI=true) where missing data fails it.
-func readShared(t testing.TB, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("ASTRA_SHARED_DATA")
-	if dir == "" {
-		wd, _ := os.Getwd()
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "data")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(dir, rel))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing on CI: %v", err)
-		}
-		t.Skipf("shared data not available: %v", err)
-	}
-	return b
 }
 
 func TestAssess_ScoresABuiltInFrameworkPerFunction(t *testing.T) {

@@ -1,52 +1,17 @@
 package oscal
 
 import (
+	"github.com/astrabastion/astra/testkit/shareddata"
+
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/astrabastion/astra/domain/compliance"
 )
-
-// sharedDataDir locates ../shared/data relative to the module root (the
-// directory of go.mod), or $ASTRA_SHARED_DATA. The data stays there: it is
-// never copied into the repository.
-func sharedDataDir(t testing.TB) string {
-	if d := os.Getenv("ASTRA_SHARED_DATA"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data")
-		}
-		if filepath.Dir(dir) == dir {
-			return ""
-		}
-	}
-}
-
-// readShared reads an OSCAL file of the shared data; it skips the test when the
-// data is missing, except on CI (CI=true) where missing data fails it.
-func readShared(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDataDir(t), "oscal", name))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing on CI: %v", err)
-		}
-		t.Skipf("shared data not available: %v", err)
-	}
-	return b
-}
 
 // countJSON walks the document as generic maps, independently of the parser:
 // every object in a "controls" array is a control (top level) or an
@@ -110,7 +75,7 @@ func TestParse_ImportsTheNISTBaselines(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			data := readShared(t, c.file)
+			data := shareddata.Read(t, "oscal/"+c.file)
 			want := countJSON(t, data)
 			start := time.Now()
 			f, err := Parse(bytes.NewReader(data), Limits{})
@@ -164,7 +129,7 @@ func TestParse_ImportsTheNISTBaselines(t *testing.T) {
 }
 
 func TestParse_ImportsTheCSF2CatalogInXML(t *testing.T) {
-	data := readShared(t, "nist-csf-2.0-catalog.xml")
+	data := shareddata.Read(t, "oscal/"+"nist-csf-2.0-catalog.xml")
 	f, err := Parse(bytes.NewReader(data), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +353,7 @@ func TestParseJSONAndXML_RefuseTheOtherFormat(t *testing.T) {
 }
 
 func BenchmarkParse_Moderate(b *testing.B) {
-	data := readShared(b, "nist-800-53r5-moderate-resolved.json")
+	data := shareddata.Read(b, "oscal/"+"nist-800-53r5-moderate-resolved.json")
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -399,7 +364,7 @@ func BenchmarkParse_Moderate(b *testing.B) {
 }
 
 func BenchmarkParse_CSF2XML(b *testing.B) {
-	data := readShared(b, "nist-csf-2.0-catalog.xml")
+	data := shareddata.Read(b, "oscal/"+"nist-csf-2.0-catalog.xml")
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,50 +1,16 @@
 package pii
 
 import (
+	"github.com/astrabastion/astra/testkit/shareddata"
+
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 )
-
-// sharedDataDir locates ../shared/data relative to the module root (the directory of go.mod), or
-// $ASTRA_SHARED_DATA.
-func sharedDataDir(t testing.TB) string {
-	if d := os.Getenv("ASTRA_SHARED_DATA"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data")
-		}
-		if filepath.Dir(dir) == dir {
-			return ""
-		}
-	}
-}
-
-// readSharedData reads a file of the shared data set; it skips the test when the data is missing,
-// except on CI (CI=true) where missing data fails it.
-func readSharedData(t testing.TB, rel string) []byte {
-	t.Helper()
-	path := filepath.Join(sharedDataDir(t), rel)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing on CI: %v", err)
-		}
-		t.Skipf("shared data not available: %v", err)
-	}
-	return b
-}
 
 type presidioSample struct {
 	Text  string
@@ -69,7 +35,7 @@ func loadPresidio(t testing.TB) []presidioSample {
 			EndPosition   int    `json:"end_position"`
 		} `json:"spans"`
 	}
-	if err := json.Unmarshal(readSharedData(t, "pii/presidio_research_synth_dataset_v2.json"), &raw); err != nil {
+	if err := json.Unmarshal(shareddata.Read(t, "pii/presidio_research_synth_dataset_v2.json"), &raw); err != nil {
 		t.Fatal(err)
 	}
 	out := make([]presidioSample, 0, len(raw))
@@ -312,7 +278,7 @@ func TestDetector_BenignPrompts(t *testing.T) {
 	var wild []struct {
 		Prompt string `json:"prompt"`
 	}
-	if err := json.Unmarshal(readSharedData(t, "prompt_injection/injecguard_wildguard_benign.json"), &wild); err != nil {
+	if err := json.Unmarshal(shareddata.Read(t, "prompt_injection/injecguard_wildguard_benign.json"), &wild); err != nil {
 		t.Fatal(err)
 	}
 	var pg struct {
@@ -320,7 +286,7 @@ func TestDetector_BenignPrompts(t *testing.T) {
 			Input string `json:"input"`
 		} `json:"samples"`
 	}
-	if err := json.Unmarshal(readSharedData(t, "prompt_injection/go_promptguard_benign.json"), &pg); err != nil {
+	if err := json.Unmarshal(shareddata.Read(t, "prompt_injection/go_promptguard_benign.json"), &pg); err != nil {
 		t.Fatal(err)
 	}
 	texts := make([]string, 0, len(wild)+len(pg.Samples))
