@@ -1,11 +1,11 @@
 package gateway_test
 
 import (
+	"github.com/astrabastion/astra/testkit/shareddata"
+
 	"bufio"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,25 +43,6 @@ func chat(t *testing.T, in *testkit.Instance, token, content string, extra map[s
 	return in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", token, body)
 }
 
-// sharedData finds ../shared/data from the module root.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("ASTRA_SHARED_DATA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no module root")
-		}
-		dir = parent
-	}
-}
-
 func TestGateway_PipelineEndToEnd(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
@@ -93,10 +74,7 @@ func TestGateway_PipelineEndToEnd(t *testing.T) {
 	})
 
 	t.Run("a prompt from the labelled injection set is blocked with GW-003; a monitoring policy lets it through", func(t *testing.T) {
-		raw, err := os.ReadFile(filepath.Join(sharedData(t), "prompt_injection", "go_promptguard_attacks.json"))
-		if err != nil {
-			t.Skipf("shared data: %v", err)
-		}
+		raw := shareddata.Read(t, "prompt_injection/go_promptguard_attacks.json")
 		var set struct {
 			Samples []struct {
 				Input    string `json:"input"`
