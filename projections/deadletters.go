@@ -202,32 +202,31 @@ func (r *Runner) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLet
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	where := `WHERE ($1 = '' OR projection = $1) AND ($2 = '' OR reason = $2) AND ($3 = 0 OR generation = $3)`
-	var total int64
-	if err := r.pool.QueryRow(ctx, `SELECT count(*) FROM projection_dead_letters `+where, f.Projection, f.Reason, f.Generation).Scan(&total); err != nil {
-		return nil, 0, false, fmt.Errorf("projections: count dead letters: %w", err)
-	}
-	rows, err := r.pool.Query(ctx, `SELECT id, projection, generation, event_id::text, event_type, tenant_id, stream_id, version, position,
-			topic, partition, kafka_offset, reason, error, first_seen
-		FROM projection_dead_letters `+where+` AND ($4 = 0 OR id < $4) ORDER BY id DESC LIMIT $5`,
-		f.Projection, f.Reason, f.Generation, f.Before, f.Limit+1)
+	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("projections: dead letters: %w", err)
+		return nil, 0, false, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (DeadLetter, error) {
+	defer tx.Rollback(ctx) //nolint:errcheck
+	l := NewList("projection_dead_letters", `id, projection, generation, event_id::text, event_type, tenant_id, stream_id, version,
+		position, topic, partition, kafka_offset, reason, error, first_seen`).
+		WhereIf(f.Projection != "", "projection = ?", f.Projection).
+		WhereIf(f.Reason != "", "reason = ?", f.Reason).
+		WhereIf(f.Generation != 0, "generation = ?", f.Generation).
+		OrderBy(true, "id")
+	var after []any
+	if f.Before != 0 {
+		after = []any{f.Before}
+	}
+	page, err := Fetch(ctx, tx, l, after, f.Limit, func(row pgx.CollectableRow) (DeadLetter, error) {
 		var d DeadLetter
 		err := row.Scan(&d.ID, &d.Projection, &d.Generation, &d.EventID, &d.EventType, &d.TenantID, &d.StreamID, &d.Version, &d.Position,
 			&d.Topic, &d.Partition, &d.Offset, &d.Reason, &d.Error, &d.FirstSeen)
 		return d, err
-	})
+	}, func(d DeadLetter) []any { return []any{d.ID} })
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, fmt.Errorf("projections: dead letters: %w", err)
 	}
-	more := len(out) > f.Limit
-	if more {
-		out = out[:f.Limit]
-	}
-	return out, total, more, nil
+	return page.Items, page.Total, page.HasMore, nil
 }
 
 // DeadLetterCounts is the number of dead letters of every projection that has any.
