@@ -380,6 +380,15 @@ func TestAdmin(t *testing.T) {
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections", adminB, nil), http.StatusForbidden, "AUTH-006")
 		assertProblem(t, in.Do(t, http.MethodPost, "/api/v1/admin/projections/iam/rebuild", adminB, nil), http.StatusForbidden, "AUTH-006")
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/event-store/stats", adminB, nil), http.StatusForbidden, "AUTH-006")
+		// Dead letters hold every tenant's event ids and errors: the platform's, not a tenant's.
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections/dead-letters", adminB, nil), http.StatusForbidden, "AUTH-006")
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections/dead-letters", "", nil), http.StatusUnauthorized, "AUTH-001")
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections/dead-letters?reason=nope", admin, nil), http.StatusBadRequest, "VAL-005")
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections/dead-letters?projection=nope", admin, nil), http.StatusBadRequest, "VAL-005")
+		if r := in.Do(t, http.MethodGet, "/api/v1/admin/projections/dead-letters", admin, nil); r.Status != http.StatusOK ||
+			!strings.Contains(string(r.Body), `"total_count":0`) {
+			t.Fatalf("dead letters of a healthy platform: %d %s", r.Status, r.Body)
+		}
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections", "", nil), http.StatusUnauthorized, "AUTH-001")
 		assertProblem(t, in.Do(t, http.MethodPost, "/api/v1/admin/projections/nope/rebuild", admin, nil), http.StatusNotFound, "ADM-001")
 	})
