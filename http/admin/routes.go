@@ -139,7 +139,8 @@ var auditQuery = []platform.Param{
 
 var deadLetterQuery = []platform.Param{
 	{Name: "projection", Description: "Only this projection's dead letters", Schema: "string"},
-	{Name: "reason", Description: "'apply failed' or 'unauthenticated record'", Schema: "string"},
+	{Name: "reason", Description: "Only dead letters of this reason: an event the projection could not apply, or a broker record that is not a ledger event", Schema: "string",
+		Enum: []string{projections.ReasonApplyFailed, projections.ReasonUnauthenticated}},
 	{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
 }
 

@@ -219,6 +219,9 @@ func paramWithSchema(p *openapi3.Parameter, decl Param) *openapi3.Parameter {
 	if decl.Name == "limit" && decl.Schema == "integer" {
 		schema = schema.WithMin(1).WithMax(MaxPageLimit).WithDefault(DefaultPageLimit)
 	}
+	for _, v := range decl.Enum {
+		schema.Enum = append(schema.Enum, v)
+	}
 	p.Description = decl.Description
 	p.Required = decl.Required
 	return p.WithSchema(schema)

@@ -43,6 +43,8 @@ type Param struct {
 	Name, Description string
 	Required          bool
 	Schema            string // "string" (default), "integer", "number", "boolean", "date-time", "uuid"
+	// Enum lists the only values the parameter takes (documented in the OpenAPI document).
+	Enum []string
 }
 
 // defaultErrorStatuses are documented for every operation: any route can
