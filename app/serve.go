@@ -6,17 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	cmdrisk "github.com/astrabastion/astra/commands/risk"
 	cmdtrust "github.com/astrabastion/astra/commands/trust"
 	"github.com/astrabastion/astra/gateway"
-	httprisk "github.com/astrabastion/astra/http/risk"
-	httptrust "github.com/astrabastion/astra/http/trust"
-	rmrisk "github.com/astrabastion/astra/projections/risk"
-	rmtrust "github.com/astrabastion/astra/projections/trust"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -25,7 +19,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/eventstore"
-	"github.com/astrabastion/astra/http/admin"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -34,6 +27,7 @@ import (
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/http/ws"
 	rmiam "github.com/astrabastion/astra/projections/iam"
+	"github.com/astrabastion/astra/reactors"
 )
 
 // Running is a started instance, handed to Options.OnReady (tests use it).
@@ -148,31 +142,35 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 			log.Warn("bootstrap admin not yet in the read model", "err", err)
 		}
 	}
-	outbox, err := httpiam.NewOutbox(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
-	if err != nil {
-		return err
-	}
 	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites, HashKey: writes.DeriveHashKey(st.KEK)}
 	background("idempotency sweep", func(ctx context.Context) error { kit.Sweep(ctx, 10*time.Minute); return nil })
-	ssoAPI, err := newSSO(cfg, st, commands, queries, signer, kit)
+
+	// Every module, from its descriptor: routes, workers, reactors.
+	rt := &Runtime{Cfg: cfg, Log: log, Stack: st, Writes: kit, IAM: commands, Signer: signer, Auth: authn, Relay: relay, Hub: hub}
+	parts, err := startModules(ctx, rt)
 	if err != nil {
 		return err
 	}
-	gw, err := newGateway(cfg, st, kit, log)
-	if err != nil {
-		return err
-	}
-	defer gw.close()
-	if err := gw.runtime.Init(ctx); err != nil {
-		return fmt.Errorf("gateway: %w", err)
-	}
-	background("gateway runtime", gw.runtime.Run)
-	trustQueries := &rmtrust.Queries{Runner: st.Runner}
-	trustCommands := &cmdtrust.Handlers{Store: st.Store, Queries: trustQueries, Log: log}
-	if cfg.TrustRecalcInterval > 0 {
-		background("trust recalculation", func(ctx context.Context) error { return trustCommands.Run(ctx, cfg.TrustRecalcInterval) })
-	}
+	defer func() {
+		for _, p := range parts {
+			if p.Close != nil {
+				p.Close()
+			}
+		}
+	}()
+	host := &reactors.Host{Brokers: st.Brokers, Log: log, Auth: st.Records, Instance: cfg.HTTPAddr, DeadLetter: reactorDeadLetter(st)}
+	var routes []platform.Route
 	collectors := append(append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...), st.Runner.Collectors()...)
+	for _, p := range parts {
+		routes = append(routes, p.Routes...)
+		collectors = append(collectors, p.Collectors...)
+		host.Add(p.Reactors...)
+		for _, w := range p.Workers {
+			background(w.Name, w.Run)
+		}
+	}
+	st.Store.Observe(host.Local)
+	background("reactors", host.Run)
 	rateGuard, closeRedis, err := newRateGuard(cfg, queries, log)
 	if err != nil {
 		return err
@@ -181,13 +179,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	collectors = append(collectors, ratelimit.Collectors()...)
 	e, reg := server.New(server.Deps{
 		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Auth: authn,
-		IAM: &httpiam.API{Commands: commands, Queries: queries, Signer: signer, Writes: kit, Outbox: outbox},
-		Admin: &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: relay, Keys: st.Keys, Brokers: st.Brokers,
-			Version: Version, Started: time.Now(), Instance: cfg.HTTPAddr},
-		Hub: hub, Collectors: collectors, SSO: ssoAPI, RateLimit: rateGuard, Idempotency: kit.Idempotent(),
-		Gateway: gw.api, GatewayAdmin: gw.admin,
-		Trust: &httptrust.API{Commands: trustCommands, Queries: trustQueries, Writes: kit},
-		Risk:  &httprisk.API{Commands: &cmdrisk.Handlers{Store: st.Store}, Queries: &rmrisk.Queries{Runner: st.Runner}, Writes: kit},
+		Hub: hub, Collectors: collectors, RateLimit: rateGuard, Idempotency: kit.Idempotent(), Routes: routes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -198,7 +190,8 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)
 	if opts.OnReady != nil {
 		opts.OnReady(&Running{Addr: ln.Addr().String(), Stack: st, Commands: commands, Relay: relay, Hub: hub,
-			Signer: signer, Auth: authn, Echo: e, Registry: reg, Trust: trustCommands, Gateway: gw.runtime})
+			Signer: signer, Auth: authn, Echo: e, Registry: reg, Trust: rt.services["trust"].(*cmdtrust.Handlers),
+			Gateway: rt.services["gateway"].(*gateway.Runtime)})
 	}
 	errc := make(chan error, 1)
 	go func() {

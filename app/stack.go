@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	rmgw "github.com/astrabastion/astra/projections/gateway"
-	rmrisk "github.com/astrabastion/astra/projections/risk"
-	rmtrust "github.com/astrabastion/astra/projections/trust"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -21,8 +18,6 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/migrations"
 	"github.com/astrabastion/astra/projections"
-	rmiam "github.com/astrabastion/astra/projections/iam"
-	rmsso "github.com/astrabastion/astra/projections/sso"
 )
 
 // Stack is the infrastructure every command shares.
@@ -99,7 +94,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 	}
 	s.Records = eventstore.NewRecordAuth(s.Pool, s.KEK)
 	s.Store = eventstore.NewStore(s.Pool)
-	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, &rmiam.Projection{Keys: s.Keys}, &rmsso.Projection{}, rmrisk.Projection{}, &rmgw.Projection{}, rmtrust.Projection{})
+	ps := moduleProjections(&Base{Cfg: cfg, Keys: s.Keys})
+	if err := checkSubscriptions(ps); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Runner = projections.NewRunner(s.Pool, s.Brokers, log, ps...)
 	s.Runner.Auth = s.Records
 	return s, nil
 }

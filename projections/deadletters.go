@@ -26,7 +26,40 @@ const (
 	// MAC, no matching ledger event): forged, altered or foreign. Its event
 	// attributes are what the record claims.
 	ReasonUnauthenticated = "unauthenticated record"
+	// ReasonReactorFailed: a reactor (see package reactors) gave up on the
+	// event after its retries; the projection column names the reactor
+	// (reactor_<name>, generation 0).
+	ReasonReactorFailed = "reactor failed"
 )
+
+// DeadLetterOf describes an event that consumer (a reactor) gave up on.
+func DeadLetterOf(consumer string, e *eventstore.Event, topic, reason, err string) DeadLetter {
+	d := DeadLetter{Projection: consumer, EventType: clean(e.Type), TenantID: clean(e.TenantID), StreamID: clean(e.StreamID),
+		Topic: topic, Partition: -1, Offset: e.Position, Reason: reason, Error: clean(err)}
+	if e.ID != [16]byte{} {
+		id := e.ID.String()
+		d.EventID = &id
+	}
+	if e.Version != 0 {
+		d.Version = &e.Version
+	}
+	if e.Position != 0 {
+		d.Position = &e.Position
+	}
+	return d
+}
+
+// RecordDeadLetter records a dead letter outside a projection's
+// transaction (the reactors' poison queue) and raises its alert.
+func (r *Runner) RecordDeadLetter(ctx context.Context, d DeadLetter) error {
+	b := &pgx.Batch{}
+	queueDeadLetter(b, d)
+	if err := r.pool.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	r.noteDeadLetter(d)
+	return nil
+}
 
 // DeadLetter is one record a projection did not apply, and why.
 type DeadLetter struct {

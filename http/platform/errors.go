@@ -59,7 +59,9 @@ func NewError(status int, code, title, detail string) *Error {
 // An unknown code is a programming error, hence the panic: it must never reach
 // a client undocumented.
 func Problem(code string, detail string) *Error {
+	catalogueMu.RLock()
 	entry, ok := Catalogue[code]
+	catalogueMu.RUnlock()
 	if !ok {
 		panic(fmt.Sprintf("platform: error code %q is not in the catalogue", code))
 	}
@@ -147,6 +149,9 @@ func ErrorHandler(err error, c echo.Context) {
 func toProblem(err error) *Error {
 	var perr *Error
 	if errors.As(err, &perr) {
+		return perr
+	}
+	if perr := fromDomain(err); perr != nil {
 		return perr
 	}
 	var he *echo.HTTPError

@@ -4,41 +4,30 @@
 package server
 
 import (
-	httpgw "github.com/astrabastion/astra/http/gateway"
-	httprisk "github.com/astrabastion/astra/http/risk"
-	httptrust "github.com/astrabastion/astra/http/trust"
 	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/astrabastion/astra/http/admin"
 	"github.com/astrabastion/astra/http/auth"
-	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/ratelimit"
-	httpsso "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/http/ws"
 	"github.com/astrabastion/astra/web"
 )
 
-// Deps are the module APIs the server mounts.
+// Deps are what the server mounts: the platform (authentication, rate
+// limiting, idempotency, the live stream) and every module's routes.
 type Deps struct {
 	Version   string
 	BodyLimit int64
 	Logger    *slog.Logger
 	Auth      *auth.Authenticator
-	IAM       *httpiam.API
-	Admin     *admin.API
 	Hub       *ws.Hub
-	SSO       *httpsso.API
-	Risk      *httprisk.API
-	Trust     *httptrust.API
-	// Gateway and GatewayAdmin serve the AI gateway.
-	Gateway      *httpgw.API
-	GatewayAdmin *httpgw.Admin
-	Collectors   []prometheus.Collector
+	// Routes are the modules' routes (from their descriptors).
+	Routes     []platform.Route
+	Collectors []prometheus.Collector
 	// RateLimit limits every route except the health checks; nil disables it.
 	RateLimit *ratelimit.Guard
 	// Idempotency replays the first answer to an Idempotency-Key; every
@@ -85,26 +74,7 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 		_ = platform.Metrics.Register(c) // duplicate registration in tests is harmless
 	}
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
-	add := func(rs []platform.Route) { reg.Add(withIdempotencyKey(rs)...) }
-	add(d.IAM.Routes())
-	add(d.IAM.LifecycleRoutes())
-	add(d.IAM.APIKeyRoutes())
-	add(d.Admin.Routes())
-	if d.Gateway != nil {
-		add(d.Gateway.Routes())
-		add(d.Gateway.OpenAIRoutes())
-		add(d.GatewayAdmin.Routes())
-		add(d.GatewayAdmin.TrafficRoutes(d.Gateway))
-	}
-	if d.Trust != nil {
-		add(d.Trust.Routes())
-	}
-	if d.Risk != nil {
-		add(d.Risk.Routes())
-	}
-	if d.SSO != nil {
-		add(d.SSO.Routes())
-	}
+	reg.Add(withIdempotencyKey(d.Routes)...)
 	// The dashboard: public static pages that use the API and /ws like any client.
 	reg.Add(web.Routes()...)
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",

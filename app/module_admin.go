@@ -1,0 +1,27 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/astrabastion/astra/http/admin"
+	"github.com/astrabastion/astra/http/platform"
+)
+
+// Administration: health, projections, the audit trail, the event ledger.
+func init() {
+	register(Module{
+		Name:  "admin",
+		Order: 90,
+		Errors: platform.Codes{
+			"ADM-001": platform.Entry(http.StatusNotFound, "Projection not found", "No read-model projection with that name exists."),
+		},
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			st := rt.Stack
+			api := &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: rt.Relay, Keys: st.Keys, Brokers: st.Brokers,
+				Version: Version, Started: time.Now(), Instance: rt.Cfg.HTTPAddr}
+			return &Parts{Routes: api.Routes()}, nil
+		},
+	})
+}

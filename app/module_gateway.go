@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+)
+
+// The AI gateway: the security pipeline, providers, policies, keys'
+// budgets, the cache and the request log.
+func init() {
+	register(Module{
+		Name:  "gateway",
+		Order: 30,
+		Errors: platform.Codes{
+			"GW-001": platform.Entry(http.StatusServiceUnavailable, "Kill switch active", "A kill switch (global, tenant, provider, model, policy or API key) stops this traffic."),
+			"GW-002": platform.Entry(http.StatusForbidden, "Provider or model not allowed", "The policy's allow-lists do not admit this provider or model."),
+			"GW-003": platform.Entry(http.StatusUnprocessableEntity, "Prompt Injection Detected", "The prompt scored at or above the policy's injection threshold and the policy blocks it."),
+			"GW-004": platform.Entry(http.StatusTooManyRequests, "Budget exceeded", "A token or cost budget of the tenant, user (its API keys included) or API key has no room for the request's estimated tokens or cost in the current period."),
+			"GW-005": platform.Entry(http.StatusUnprocessableEntity, "Request exceeds policy limits", "The request is malformed for the pipeline or exceeds the policy's token limits."),
+			"GW-006": platform.Entry(http.StatusNotFound, "Policy not found", "No policy with that id exists in the tenant."),
+			"GW-007": platform.Entry(http.StatusUnprocessableEntity, "Personal data blocked", "The prompt contains personal data and the policy blocks it."),
+			"GW-008": platform.Entry(http.StatusUnprocessableEntity, "Content rule matched", "The prompt matches a blocking content rule of the policy."),
+			"GW-009": platform.Entry(http.StatusBadGateway, "Upstream provider error", "The provider (and every fallback) failed, timed out or its circuit is open."),
+			"GW-010": platform.Entry(http.StatusNotFound, "Provider not found", "No enabled provider with that name or id in the tenant."),
+			"GW-011": platform.Entry(http.StatusUnprocessableEntity, "Response withheld", "The completion contained personal data or a canary token and the policy withholds it."),
+			"GW-012": platform.Entry(http.StatusServiceUnavailable, "Pipeline step failed", "A pipeline step could not decide and its fail mode is closed."),
+			"GW-013": platform.Entry(http.StatusNotFound, "Policy version not found", "No such earlier version of the policy to roll back to."),
+			"GW-014": platform.Entry(http.StatusNotFound, "Kill switch not found", "No active kill switch matches the id or scope."),
+			"GW-015": platform.Entry(http.StatusNotFound, "Budget not found", "No budget with that id exists in the tenant."),
+			"GW-016": platform.Entry(http.StatusUnprocessableEntity, "URL refused", "The URL points at a private, loopback, link-local or metadata address (or is not http/https) and configuration does not allow it."),
+			"GW-017": platform.Entry(http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."),
+			"GW-018": platform.Entry(http.StatusNotFound, "Detector not found", "No detector with that name."),
+			"GW-019": platform.Entry(http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."),
+			"GW-020": platform.Entry(http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."),
+		},
+		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmgw.Projection{}} },
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			gw, err := newGateway(rt.Cfg, rt.Stack, rt.Writes, rt.Log)
+			if err != nil {
+				return nil, err
+			}
+			if err := gw.runtime.Init(ctx); err != nil {
+				gw.close()
+				return nil, fmt.Errorf("gateway: %w", err)
+			}
+			return &Parts{
+				Routes:  concat(gw.api.Routes(), gw.api.OpenAIRoutes(), gw.admin.Routes(), gw.admin.TrafficRoutes(gw.api)),
+				Workers: []Worker{{Name: "gateway runtime", Run: gw.runtime.Run}},
+				Close:   gw.close, Service: gw.runtime,
+			}, nil
+		},
+	})
+}

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+
+	httpiam "github.com/astrabastion/astra/http/iam"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections"
+	rmiam "github.com/astrabastion/astra/projections/iam"
+)
+
+// The identity module: tenants, users, roles, sessions, API keys. Its
+// commands are the platform's own (authentication depends on them), so
+// Serve builds them; the module adds its read model and routes.
+func init() {
+	register(Module{
+		Name:  "iam",
+		Order: 10,
+		Errors: platform.Codes{
+			"IAM-001": platform.Entry(http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."),
+			"IAM-002": platform.Entry(http.StatusConflict, "E-mail already registered", "Another user of the tenant already uses that e-mail address."),
+			"IAM-003": platform.Entry(http.StatusNotFound, "Tenant not found", "No tenant with that identifier exists."),
+			"IAM-004": platform.Entry(http.StatusConflict, "Tenant name taken", "Another tenant already uses that name."),
+			"IAM-005": platform.Entry(http.StatusUnprocessableEntity, "Invalid role", "The role does not exist or cannot be granted by the caller."),
+			"IAM-006": platform.Entry(http.StatusUnprocessableEntity, "User is deactivated", "The operation is not allowed on a deactivated user."),
+			"IAM-007": platform.Entry(http.StatusNotFound, "Role not found", "No role with that id or name exists in the tenant."),
+			"IAM-008": platform.Entry(http.StatusConflict, "Role name taken", "A custom role with this name already exists in the tenant."),
+			"IAM-009": platform.Entry(http.StatusForbidden, "Built-in role is immutable", "Built-in roles cannot be changed or deleted."),
+			"IAM-010": platform.Entry(http.StatusUnprocessableEntity, "Unknown permission", "A permission is not in the catalogue (GET /api/v1/iam/permissions)."),
+			"IAM-011": platform.Entry(http.StatusUnprocessableEntity, "Last role", "A user keeps at least one role."),
+			"IAM-012": platform.Entry(http.StatusConflict, "MFA already enrolled", "Two-factor authentication is already enrolled; disable it first."),
+			"IAM-013": platform.Entry(http.StatusUnprocessableEntity, "MFA not enrolled", "There is no (pending) two-factor enrolment to verify or disable."),
+			"IAM-014": platform.Entry(http.StatusUnprocessableEntity, "Weak password", "Passwords have 12 to 1024 characters."),
+			"IAM-015": platform.Entry(http.StatusUnprocessableEntity, "Wrong current password", "The current password given to change it is wrong."),
+			"IAM-016": platform.Entry(http.StatusUnprocessableEntity, "Invalid reset token", "The password-reset token is unknown, expired (30 minutes) or already used."),
+			"IAM-017": platform.Entry(http.StatusConflict, "Role in use", "The role is still assigned to users; unassign it first."),
+			"IAM-018": platform.Entry(http.StatusNotFound, "Session not found", "No session with that id exists in the tenant."),
+			"IAM-019": platform.Entry(http.StatusUnprocessableEntity, "Role not assigned", "The user does not hold that role."),
+			"IAM-020": platform.Entry(http.StatusNotFound, "API key not found", "No API key with that id exists in the tenant (or it is not yours)."),
+			"IAM-021": platform.Entry(http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."),
+			"IAM-022": platform.Entry(http.StatusConflict, "Tenant required", "This address signs in to several tenants; repeat the sign-in with tenant (the tenant's id or name)."),
+		},
+		Projections: func(b *Base) []projections.Projection {
+			return []projections.Projection{&rmiam.Projection{Keys: b.Keys}}
+		},
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			outbox, err := httpiam.NewOutbox(rt.Cfg.SMTPURL, filepath.Join(rt.Cfg.DataDir, "outbox"))
+			if err != nil {
+				return nil, err
+			}
+			queries := &rmiam.Queries{Runner: rt.Stack.Runner}
+			api := &httpiam.API{Commands: rt.IAM, Queries: queries, Signer: rt.Signer, Writes: rt.Writes, Outbox: outbox}
+			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries}, nil
+		},
+	})
+}
+
+// concat joins route lists.
+func concat(lists ...[]platform.Route) []platform.Route {
+	var out []platform.Route
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}

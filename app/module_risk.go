@@ -1,0 +1,32 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	cmdrisk "github.com/astrabastion/astra/commands/risk"
+	"github.com/astrabastion/astra/http/platform"
+	httprisk "github.com/astrabastion/astra/http/risk"
+	"github.com/astrabastion/astra/projections"
+	rmrisk "github.com/astrabastion/astra/projections/risk"
+)
+
+// The risk register with FAIR Monte Carlo simulation.
+func init() {
+	register(Module{
+		Name:  "risk",
+		Order: 50,
+		Errors: platform.Codes{
+			"RSK-001": platform.Entry(http.StatusNotFound, "Risk not found", "No risk with that id exists in the tenant."),
+			"RSK-002": platform.Entry(http.StatusConflict, "Risk closed", "The risk is closed and cannot change."),
+			"RSK-003": platform.Entry(http.StatusUnprocessableEntity, "Invalid FAIR inputs", "The FAIR model is unusable (frequency, vulnerability or magnitude ranges)."),
+			"RSK-004": platform.Entry(http.StatusConflict, "No FAIR inputs", "The risk has no FAIR model to simulate."),
+			"RSK-005": platform.Entry(http.StatusNotFound, "Simulation not found", "No simulation with that id exists in the tenant."),
+		},
+		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmrisk.Projection{}} },
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			api := &httprisk.API{Commands: &cmdrisk.Handlers{Store: rt.Stack.Store}, Queries: &rmrisk.Queries{Runner: rt.Stack.Runner}, Writes: rt.Writes}
+			return &Parts{Routes: api.Routes()}, nil
+		},
+	})
+}

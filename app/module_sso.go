@@ -1,0 +1,41 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections"
+	rmiam "github.com/astrabastion/astra/projections/iam"
+	rmsso "github.com/astrabastion/astra/projections/sso"
+)
+
+// Single sign-on (OIDC): connections per tenant, JIT provisioning.
+func init() {
+	register(Module{
+		Name:  "sso",
+		Order: 20,
+		Errors: platform.Codes{
+			"SSO-001": platform.Entry(http.StatusNotFound, "SSO provider not found", "No OIDC identity provider with that id exists in the tenant."),
+			"SSO-002": platform.Entry(http.StatusUnprocessableEntity, "Invalid SSO provider settings", "A provider setting is invalid; errors[] names it (e.g. provisioning users needs allowed_domains and a built-in role other than platform_admin)."),
+			"SSO-003": platform.Entry(http.StatusUnprocessableEntity, "Issuer URL not allowed", "The issuer URL is not https, does not resolve, or resolves to a private, loopback, link-local or metadata address (see ASTRA_ALLOW_PRIVATE_URLS)."),
+			"SSO-004": platform.Entry(http.StatusNotFound, "Single sign-on not available", "The tenant is unknown, or has no enabled identity provider (or not the one named by ?provider=)."),
+			"SSO-005": platform.Entry(http.StatusConflict, "Several SSO providers", "The tenant has several enabled identity providers: name one with ?provider=<id>."),
+			"SSO-006": platform.Entry(http.StatusBadRequest, "Invalid SSO state", "The callback's state is missing, unknown, already used or expired (10 minutes): start the sign-in again."),
+			"SSO-007": platform.Entry(http.StatusUnauthorized, "SSO sign-in failed", "The identity provider refused the sign-in, or the code exchange or the ID token's verification (signature, issuer, audience, expiry, nonce) failed."),
+			"SSO-008": platform.Entry(http.StatusForbidden, "E-mail domain not allowed", "The e-mail address's domain is not among the provider's allowed domains."),
+			"SSO-009": platform.Entry(http.StatusForbidden, "E-mail not verified", "The identity provider sent no e-mail address, or says that it is not verified."),
+			"SSO-010": platform.Entry(http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users; platform administrators never sign in through a tenant's identity provider."),
+			"SSO-011": platform.Entry(http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination, or its discovery document is unusable."),
+			"SSO-012": platform.Entry(http.StatusServiceUnavailable, "Public URL not configured", "Single sign-on cannot start until the administrator sets ASTRA_PUBLIC_URL: the redirect URI is never derived from the request's Host header."),
+		},
+		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmsso.Projection{}} },
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			api, err := newSSO(rt.Cfg, rt.Stack, rt.IAM, rt.Service("iam").(*rmiam.Queries), rt.Signer, rt.Writes)
+			if err != nil {
+				return nil, err
+			}
+			return &Parts{Routes: api.Routes()}, nil
+		},
+	})
+}
