@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,8 @@ import (
 type Module struct {
 	// Name is the module's name ("risk"); its events' module and topic.
 	Name string
+	// Title is its name for people ("Risk register"); Name when empty.
+	Title string
 	// Order places the module among the others (lower first); modules that
 	// others build on (IAM) come first.
 	Order int
@@ -48,6 +51,20 @@ type Module struct {
 	// folded floats list rounded expressions.
 	Replay map[string]map[string]string
 }
+
+func (m Module) title() string {
+	if m.Title != "" {
+		return m.Title
+	}
+	if t, ok := moduleTitles[m.Name]; ok {
+		return t
+	}
+	return strings.ToUpper(m.Name[:1]) + m.Name[1:]
+}
+
+// moduleTitles name the modules that were there before Title.
+var moduleTitles = map[string]string{"iam": "Identity and access management", "sso": "Single sign-on", "gateway": "AI gateway",
+	"trust": "Trust score", "risk": "Risk", "admin": "Administration"}
 
 // Parts are what a started module contributes to the instance.
 type Parts struct {

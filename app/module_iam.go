@@ -28,7 +28,7 @@ func init() {
 			"IAM-007": platform.Entry(http.StatusNotFound, "Role not found", "No role with that id or name exists in the tenant."),
 			"IAM-008": platform.Entry(http.StatusConflict, "Role name taken", "A custom role with this name already exists in the tenant."),
 			"IAM-009": platform.Entry(http.StatusForbidden, "Built-in role is immutable", "Built-in roles cannot be changed or deleted."),
-			"IAM-010": platform.Entry(http.StatusUnprocessableEntity, "Unknown permission", "A permission is not in the catalogue (GET /api/v1/iam/permissions)."),
+			"IAM-010": platform.Entry(http.StatusUnprocessableEntity, "Unknown permission", "A permission is not in the catalogue (`GET /api/v1/iam/permissions`)."),
 			"IAM-011": platform.Entry(http.StatusUnprocessableEntity, "Last role", "A user keeps at least one role."),
 			"IAM-012": platform.Entry(http.StatusConflict, "MFA already enrolled", "Two-factor authentication is already enrolled; disable it first."),
 			"IAM-013": platform.Entry(http.StatusUnprocessableEntity, "MFA not enrolled", "There is no (pending) two-factor enrolment to verify or disable."),
@@ -40,7 +40,7 @@ func init() {
 			"IAM-019": platform.Entry(http.StatusUnprocessableEntity, "Role not assigned", "The user does not hold that role."),
 			"IAM-020": platform.Entry(http.StatusNotFound, "API key not found", "No API key with that id exists in the tenant (or it is not yours)."),
 			"IAM-021": platform.Entry(http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."),
-			"IAM-022": platform.Entry(http.StatusConflict, "Tenant required", "This address signs in to several tenants; repeat the sign-in with tenant (the tenant's id or name)."),
+			"IAM-022": platform.Entry(http.StatusConflict, "Tenant required", "This address signs in to several tenants; repeat the sign-in with `tenant` (the tenant's id or name)."),
 		},
 		Projections: func(b *Base) []projections.Projection {
 			return []projections.Projection{&rmiam.Projection{Keys: b.Keys}}
