@@ -226,3 +226,12 @@ func reactorDeadLetter(st *Stack) func(ctx context.Context, d reactors.DeadLette
 		return st.Runner.RecordDeadLetter(ctx, projections.DeadLetterOf("reactor_"+d.Reactor, &d.Event, d.Topic, projections.ReasonReactorFailed, d.Err))
 	}
 }
+
+// ProjectionNames lists the names of every module's projections.
+func ProjectionNames() []string {
+	var out []string
+	for _, p := range moduleProjections(&Base{}) {
+		out = append(out, p.Name())
+	}
+	return out
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/astrabastion/astra/app"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -29,14 +30,51 @@ func dumpTables(t *testing.T, db *pgxpool.Pool, schema string, tables map[string
 	return out
 }
 
-var riskTables = map[string]string{"risks": "*", "simulations": "*", "threats": "*"}
-
-var trustTables = map[string]string{
-	"history": "*", "scores": "*", "signals": "*", "config": "tenant_id, decay, weights",
-	"pillar_state": "tenant_id, pillar, (state->>'count')::int AS count, round((state->>'weight_sum')::numeric, 6) AS w, " +
-		"round((state->>'plain')::numeric, 4) AS plain",
+// dumpProjection renders every table of a projection's generation, with
+// the columns its module's descriptor declares for replay comparisons
+// (app.ReplayColumns): the tables and their columns come from the schema
+// itself, so a new module's read models are compared with no edit here.
+func dumpProjection(t *testing.T, db *pgxpool.Pool, projection, schema string) map[string]string {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string]string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables[name] = app.ReplayColumns(projection, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return dumpTables(t, db, schema, tables)
 }
 
+// activeProjections lists every projection with its active schema.
+func activeProjections(t *testing.T, db *pgxpool.Pool) map[string]string {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `SELECT projection, schema_name FROM projection_generations WHERE status = 'active'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var p, s string
+		if err := rows.Scan(&p, &s); err != nil {
+			t.Fatal(err)
+		}
+		out[p] = s
+	}
+	return out
+}
+
+// Every module's read models, not only risk and trust, are rebuilt identical.
 func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 	cfg := processConfig(t)
 	p := testkit.StartProcess(t, cfg)
@@ -77,22 +115,27 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		lag = ready.ProjectionLag
 		return lag == 0
 	})
-	_, riskSchema := activeSchema(t, db, "risk")
-	_, trustSchema := activeSchema(t, db, "trust")
-	liveRisk := dumpTables(t, db, riskSchema, riskTables)
-	liveTrust := dumpTables(t, db, trustSchema, trustTables)
+	before := activeProjections(t, db)
+	if len(before) != len(app.ProjectionNames()) {
+		t.Fatalf("active projections %v, want one per module projection %v", before, app.ProjectionNames())
+	}
+	live := map[string]map[string]string{}
+	for name, schema := range before {
+		live[name] = dumpProjection(t, db, name, schema)
+	}
+	liveRisk, liveTrust := live["risk"], live["trust"]
 	if rows(t, liveRisk, "simulations") != 6 || rows(t, liveTrust, "history") == 0 || rows(t, liveTrust, "signals") < 15 {
 		t.Fatalf("workload did not land: %d simulations, %d history, %d signals", rows(t, liveRisk, "simulations"),
 			rows(t, liveTrust, "history"), rows(t, liveTrust, "signals"))
 	}
 	p.Stop()
 
-	mustAstra(t, cfg, "replay", "risk", "trust")
-	gr, riskSchema2 := activeSchema(t, db, "risk")
-	gt, trustSchema2 := activeSchema(t, db, "trust")
-	if gr < 2 || gt < 2 || riskSchema2 == riskSchema || trustSchema2 == trustSchema {
-		t.Fatalf("replay did not switch generations: risk g%d, trust g%d", gr, gt)
+	mustAstra(t, cfg, "replay")
+	after := activeProjections(t, db)
+	for name, schema := range before {
+		if after[name] == schema || after[name] == "" {
+			t.Fatalf("replay did not switch the generation of %s (%s → %s)", name, schema, after[name])
+		}
+		sameDump(t, name+" read model after replay", live[name], dumpProjection(t, db, name, after[name]))
 	}
-	sameDump(t, "risk register after replay", liveRisk, dumpTables(t, db, riskSchema2, riskTables))
-	sameDump(t, "trust history after replay", liveTrust, dumpTables(t, db, trustSchema2, trustTables))
 }
