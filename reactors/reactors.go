@@ -153,11 +153,20 @@ func (h *Host) Local(evs []eventstore.Event) {
 			if !r.handles(evs[i].Type) {
 				continue
 			}
-			if err := r.Handle(context.Background(), &evs[i]); err != nil && h.Log != nil {
+			if err := r.Handle(context.WithValue(context.Background(), localKey{}, true), &evs[i]); err != nil && h.Log != nil {
 				h.Log.Warn("reactor failed on a local commit (the log delivers it again)", "reactor", r.Name, "event", evs[i].Type, "err", err)
 			}
 		}
 	}
+}
+
+type localKey struct{}
+
+// IsLocal reports whether a handler runs on the instance that committed the
+// event, before its append returned (rather than from the log).
+func IsLocal(ctx context.Context) bool {
+	v, _ := ctx.Value(localKey{}).(bool)
+	return v
 }
 
 // Run consumes the log for every reactor until ctx ends.
