@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	cmdtrust "github.com/astrabastion/astra/commands/trust"
+	"github.com/astrabastion/astra/domain/trust"
 	"github.com/astrabastion/astra/http/platform"
 	httptrust "github.com/astrabastion/astra/http/trust"
 	"github.com/astrabastion/astra/projections"
@@ -19,6 +20,11 @@ func init() {
 		Order: 40,
 		Errors: platform.Codes{
 			"TRU-001": platform.Entry(http.StatusNotFound, "Pillar not found", "No pillar with that name (security, compliance, risk, resilience, ai_governance)."),
+		},
+		DomainErrors: []platform.DomainError{
+			{Err: trust.ErrPillarNotFound, Code: "TRU-001", Detail: "No such pillar; pillars are security, compliance, risk, resilience, ai_governance."},
+			{Err: trust.ErrDecay, Code: "VAL-001", Detail: "Give the model (exponential or none) and, for each of the five pillars, half_life_hours ≥ 0.02 and a floor in [0, 100]."},
+			{Err: trust.ErrWeights, Code: "VAL-001", Detail: "Weights must cover security, compliance, risk, resilience and ai_governance, each in [0, 1], summing to 1."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmtrust.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {

@@ -3,7 +3,6 @@
 package trust
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -227,7 +226,7 @@ func (a *API) explain(c echo.Context) error {
 }
 
 func (a *API) recalculate(c echo.Context) error {
-	_, evs, err := a.Commands.Recalculate(c.Request().Context(), tenant(c), true, "recalculate")
+	_, evs, err := a.Commands.Recalculate(c.Request().Context(), cmdtrust.Recalculate{TenantID: tenant(c), Force: true, Reason: "recalculate"})
 	if err != nil {
 		return err
 	}
@@ -264,7 +263,7 @@ func (a *API) pillars(c echo.Context) error {
 func (a *API) pillar(c echo.Context) error {
 	name := c.Param("pillar")
 	if _, ok := trust.Sources[name]; !ok {
-		return platform.Problem("TRU-001", "No pillar named '"+name+"'; pillars are security, compliance, risk, resilience, ai_governance.")
+		return trust.ErrPillarNotFound
 	}
 	sc, snap, err := a.Commands.Compute(c.Request().Context(), tenant(c), a.now())
 	if err != nil {
@@ -302,10 +301,7 @@ func (a *API) putDecay(c echo.Context) error {
 	for p, d := range req.Pillars {
 		cfg.Pillars[p] = trust.Decay{HalfLife: time.Duration(d.HalfLifeHours * float64(time.Hour)), Floor: d.Floor}
 	}
-	evs, err := a.Commands.ConfigureDecay(c.Request().Context(), writes.Metadata(c), cfg)
-	if errors.Is(err, trust.ErrDecay) {
-		return platform.Problem("VAL-001", "Give the model (exponential or none) and, for each of the five pillars, half_life_hours ≥ 0.02 and a floor in [0, 100].")
-	}
+	evs, err := a.Commands.ConfigureDecay(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureDecay{Config: cfg})
 	if err != nil {
 		return err
 	}
@@ -326,10 +322,7 @@ func (a *API) putWeights(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.ConfigureWeights(c.Request().Context(), writes.Metadata(c), req.Weights)
-	if errors.Is(err, trust.ErrWeights) {
-		return platform.Problem("VAL-001", "Weights must cover security, compliance, risk, resilience and ai_governance, each in [0, 1], summing to 1.")
-	}
+	evs, err := a.Commands.ConfigureWeights(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureWeights{Weights: req.Weights})
 	if err != nil {
 		return err
 	}
