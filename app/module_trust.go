@@ -28,6 +28,11 @@ func init() {
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmtrust.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			// A signal declared for an event no module registers would never
+			// score: refuse to start rather than run with a dead pillar input.
+			if err := trust.Signals.Verify(); err != nil {
+				return nil, err
+			}
 			queries := &rmtrust.Queries{Runner: rt.Stack.Runner}
 			commands := &cmdtrust.Handlers{Store: rt.Stack.Store, Queries: queries, Log: rt.Log}
 			p := &Parts{Routes: (&httptrust.API{Commands: commands, Queries: queries, Writes: rt.Writes}).Routes(), Service: commands}
