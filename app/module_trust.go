@@ -10,6 +10,7 @@ import (
 	httptrust "github.com/astrabastion/astra/http/trust"
 	"github.com/astrabastion/astra/projections"
 	rmtrust "github.com/astrabastion/astra/projections/trust"
+	rxtrust "github.com/astrabastion/astra/reactors/trust"
 )
 
 // The composite trust score: pillars fed by every module's signals, with
@@ -36,10 +37,16 @@ func init() {
 			queries := &rmtrust.Queries{Runner: rt.Stack.Runner}
 			commands := &cmdtrust.Handlers{Store: rt.Stack.Store, Queries: queries, Log: rt.Log}
 			p := &Parts{Routes: (&httptrust.API{Commands: commands, Queries: queries, Writes: rt.Writes}).Routes(), Service: commands}
+			// Recalculation runs on its own unless the interval is 0 (tests
+			// drive it by hand): periodically, so that decay alone is recorded,
+			// and soon after each signal, so that a pillar's move is not a
+			// period late.
 			if rt.Cfg.TrustRecalcInterval > 0 {
+				recalc := &rxtrust.Recalculator{Commands: commands, Runner: rt.Stack.Runner, Log: rt.Log}
+				p.Reactors = append(p.Reactors, recalc.Reactor())
 				p.Workers = append(p.Workers, Worker{Name: "trust recalculation", Run: func(ctx context.Context) error {
 					return commands.Run(ctx, rt.Cfg.TrustRecalcInterval)
-				}})
+				}}, Worker{Name: "trust recalculation after signals", Run: recalc.Run})
 			}
 			return p, nil
 		},
