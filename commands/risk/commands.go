@@ -1,196 +1,241 @@
-// Package risk holds the command handlers of the risk register and of FAIR
-// simulations.
+// Package risk holds the commands of the risk register and of FAIR
+// simulations. Each command is a small named type with one handler that
+// loads the risk folded from its stream, lets the domain decide, and appends
+// with the version the decision was based on (eventstore.Update).
 package risk
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/risk"
 	"github.com/astrabastion/astra/eventstore"
 )
 
-// ErrVersionMismatch reports a stale If-Match version.
-var ErrVersionMismatch = errors.New("risk: version mismatch")
-
 // Handlers executes risk commands.
 type Handlers struct {
 	Store *eventstore.Store
-	Now   func() time.Time
+	// Now is the clock of the simulations' timestamps (time.Now when nil).
+	Now func() time.Time
 }
 
-// State is a risk folded from its stream.
-type State struct {
-	ID, TenantID string
-	Closed       bool
-	Fair         *risk.FairInputs
-	Version      int64
+// Risk is what the commands know of a risk: its tenant, whether it is
+// closed, and its FAIR model.
+type Risk struct {
+	TenantID string
+	Closed   bool
+	Fair     *risk.FairInputs
 }
 
-// Load folds a risk's stream.
-func (h *Handlers) Load(ctx context.Context, id string) (State, error) {
-	var st State
-	evs, err := h.Store.ReadStream(ctx, risk.StreamOfRisk(id))
-	if err != nil {
-		return st, err
+// fold folds a risk's stream; the fields a command does not decide on
+// (title, owner, ratings) are the read model's business.
+var fold = func() *eventstore.Fold[Risk] {
+	f := eventstore.NewFold[Risk]()
+	eventstore.On(f, risk.RiskIdentified, func(r *Risk, d *risk.RiskIdentifiedV1, _ *eventstore.Event) { r.TenantID = d.TenantID })
+	eventstore.On(f, risk.RiskClosed, func(r *Risk, _ *risk.RiskClosedV1, _ *eventstore.Event) { r.Closed = true })
+	eventstore.On(f, risk.FairInputsSet, func(r *Risk, d *risk.FairInputsSetV1, _ *eventstore.Event) {
+		in := d.Inputs
+		r.Fair = &in
+	})
+	return f
+}()
+
+// changeable checks that a risk may change: it exists in the caller's
+// tenant (another tenant's risk is not found, whatever If-Match says, so that
+// a version never reveals it), it is open, and it is at the version the
+// caller saw (expected; eventstore.AnyVersion when the caller did not say).
+func changeable(a *eventstore.Aggregate[Risk], tenantID string, expected int64) error {
+	if !a.Exists() || a.State.TenantID != tenantID {
+		return risk.ErrRiskNotFound
 	}
-	for i := range evs {
-		t, ok := events.Lookup(evs[i].Type)
-		if !ok {
-			continue
-		}
-		p := t.New()
-		if err := evs[i].Decode(p); err != nil {
-			return st, err
-		}
-		switch d := p.(type) {
-		case *risk.RiskIdentifiedV1:
-			st.ID, st.TenantID = d.RiskID, d.TenantID
-		case *risk.RiskClosedV1:
-			st.Closed = true
-		case *risk.FairInputsSetV1:
-			in := d.Inputs
-			st.Fair = &in
-		}
-		st.Version = evs[i].Version
+	if a.State.Closed {
+		return risk.ErrRiskClosed
 	}
-	return st, nil
+	if expected != eventstore.AnyVersion && expected != a.Version {
+		return eventstore.ErrVersionMismatch
+	}
+	return nil
 }
 
-func (h *Handlers) open(ctx context.Context, meta eventstore.Metadata, id string, expected int64) (State, error) {
-	st, err := h.Load(ctx, id)
-	if err != nil {
-		return st, err
-	}
-	if st.Version == 0 || st.TenantID != meta.TenantID {
-		return st, risk.ErrRiskNotFound
-	}
-	if st.Closed {
-		return st, risk.ErrRiskClosed
-	}
-	if expected >= 0 && expected != st.Version {
-		return st, ErrVersionMismatch
-	}
-	return st, nil
+// change appends what decide returns to a changeable risk's stream.
+func (h *Handlers) change(ctx context.Context, meta eventstore.Metadata, id string, expected int64,
+	decide func(r *Risk) (eventstore.Draft, error)) ([]eventstore.Event, error) {
+	return eventstore.Update(ctx, h.Store, meta, fold, risk.StreamOfRisk(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[Risk]) (eventstore.Decision, error) {
+			if err := changeable(a, meta.TenantID, expected); err != nil {
+				return nil, err
+			}
+			d, err := decide(&a.State)
+			if err != nil {
+				return nil, err
+			}
+			return eventstore.Decision{d}, nil
+		})
 }
 
-func conflict(err error) error {
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return ErrVersionMismatch
-	}
-	return err
+// IdentifyRisk records a new risk in the register.
+type IdentifyRisk struct {
+	Title, Description, Category, Owner string
+	Likelihood, Impact                  int
+	// Treatment defaults to mitigate.
+	Treatment string
+	Residual  *risk.Rating
+	Threats   []string
+	AssetIDs  []string
 }
 
-// Identify records a new risk.
-func (h *Handlers) Identify(ctx context.Context, meta eventstore.Metadata, r risk.RiskIdentifiedV1) (string, []eventstore.Event, error) {
+// IdentifyRisk handles IdentifyRisk and returns the new risk's id.
+func (h *Handlers) IdentifyRisk(ctx context.Context, meta eventstore.Metadata, c IdentifyRisk) (string, []eventstore.Event, error) {
+	r := risk.RiskIdentifiedV1{Title: c.Title, Description: c.Description, Category: c.Category, Owner: c.Owner,
+		Likelihood: c.Likelihood, Impact: c.Impact, Treatment: c.Treatment, Residual: c.Residual, Threats: c.Threats, AssetIDs: c.AssetIDs}
 	if err := risk.ValidateNew(&r); err != nil {
 		return "", nil, err
 	}
 	r.RiskID, r.TenantID = uuid.Must(uuid.NewV7()).String(), meta.TenantID
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: risk.StreamOfRisk(r.RiskID), Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: risk.RiskIdentified, Subject: r.RiskID, Data: &r}}})
+	evs, err := eventstore.Create(ctx, h.Store, meta, risk.StreamOfRisk(r.RiskID),
+		eventstore.Draft{Type: risk.RiskIdentified, Subject: r.RiskID, Data: &r})
 	return r.RiskID, evs, err
 }
 
-// Update changes a risk.
-func (h *Handlers) Update(ctx context.Context, meta eventstore.Metadata, id string, expected int64, u risk.RiskUpdatedV1) ([]eventstore.Event, error) {
-	st, err := h.open(ctx, meta, id, expected)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Likelihood != nil && !risk.ValidRating(*u.Likelihood)) || (u.Impact != nil && !risk.ValidRating(*u.Impact)) ||
-		(u.Treatment != nil && !risk.ValidTreatment(*u.Treatment)) ||
-		(u.Residual != nil && (!risk.ValidRating(u.Residual.Likelihood) || !risk.ValidRating(u.Residual.Impact))) {
-		return nil, risk.ErrInvalidRisk
-	}
-	u.RiskID = id
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: risk.StreamOfRisk(id), Expected: st.Version,
-		Events: []eventstore.Draft{{Type: risk.RiskUpdated, Subject: id, Data: &u}}})
-	return evs, conflict(err)
+// UpdateRisk changes a risk's fields (nil: unchanged).
+type UpdateRisk struct {
+	RiskID string
+	// Expected is the version the change is based on (eventstore.AnyVersion: any).
+	Expected    int64
+	Title       *string
+	Description *string
+	Category    *string
+	Owner       *string
+	Likelihood  *int
+	Impact      *int
+	Treatment   *string
+	Residual    *risk.Rating
+	Threats     *[]string
 }
 
-// Close removes a risk from the register (its history stays).
-func (h *Handlers) Close(ctx context.Context, meta eventstore.Metadata, id string, expected int64, reason string) ([]eventstore.Event, error) {
-	st, err := h.open(ctx, meta, id, expected)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: risk.StreamOfRisk(id), Expected: st.Version,
-		Events: []eventstore.Draft{{Type: risk.RiskClosed, Subject: id, Data: &risk.RiskClosedV1{RiskID: id, Reason: reason}}}})
-	return evs, conflict(err)
+// UpdateRisk handles UpdateRisk.
+func (h *Handlers) UpdateRisk(ctx context.Context, meta eventstore.Metadata, c UpdateRisk) ([]eventstore.Event, error) {
+	u := risk.RiskUpdatedV1{RiskID: c.RiskID, Title: c.Title, Description: c.Description, Category: c.Category, Owner: c.Owner,
+		Likelihood: c.Likelihood, Impact: c.Impact, Treatment: c.Treatment, Residual: c.Residual, Threats: c.Threats}
+	return h.change(ctx, meta, c.RiskID, c.Expected, func(*Risk) (eventstore.Draft, error) {
+		if err := risk.ValidateUpdate(&u); err != nil {
+			return eventstore.Draft{}, err
+		}
+		return eventstore.Draft{Type: risk.RiskUpdated, Subject: c.RiskID, Data: &u}, nil
+	})
 }
 
-// SetFair records a risk's FAIR model.
-func (h *Handlers) SetFair(ctx context.Context, meta eventstore.Metadata, id string, expected int64, in risk.FairInputs) ([]eventstore.Event, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	st, err := h.open(ctx, meta, id, expected)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: risk.StreamOfRisk(id), Expected: st.Version,
-		Events: []eventstore.Draft{{Type: risk.FairInputsSet, Subject: id, Data: &risk.FairInputsSetV1{RiskID: id, Inputs: in}}}})
-	return evs, conflict(err)
+// CloseRisk removes a risk from the register (its history stays).
+type CloseRisk struct {
+	RiskID   string
+	Expected int64
+	Reason   string
 }
 
-// ErrNoFairInputs reports a simulation of a risk without a FAIR model.
-var ErrNoFairInputs = errors.New("risk: no FAIR inputs set")
+// CloseRisk handles CloseRisk.
+func (h *Handlers) CloseRisk(ctx context.Context, meta eventstore.Metadata, c CloseRisk) ([]eventstore.Event, error) {
+	return h.change(ctx, meta, c.RiskID, c.Expected, func(*Risk) (eventstore.Draft, error) {
+		return eventstore.Draft{Type: risk.RiskClosed, Subject: c.RiskID, Data: &risk.RiskClosedV1{RiskID: c.RiskID, Reason: c.Reason}}, nil
+	})
+}
 
-// Simulate runs a risk's model and records the results.
-func (h *Handlers) Simulate(ctx context.Context, meta eventstore.Metadata, id string, iterations int, seed uint64) (*risk.SimulationCompletedV1, []eventstore.Event, error) {
-	st, err := h.open(ctx, meta, id, -1)
-	if err != nil {
-		return nil, nil, err
+// SetFairInputs records a risk's FAIR model.
+type SetFairInputs struct {
+	RiskID   string
+	Expected int64
+	Inputs   risk.FairInputs
+}
+
+// SetFairInputs handles SetFairInputs. An unusable model is refused before
+// the risk is looked at (risk.ErrInvalidInputs).
+func (h *Handlers) SetFairInputs(ctx context.Context, meta eventstore.Metadata, c SetFairInputs) ([]eventstore.Event, error) {
+	if err := c.Inputs.Validate(); err != nil {
+		return nil, err
 	}
-	if st.Fair == nil {
-		return nil, nil, ErrNoFairInputs
+	return h.change(ctx, meta, c.RiskID, c.Expected, func(*Risk) (eventstore.Draft, error) {
+		return eventstore.Draft{Type: risk.FairInputsSet, Subject: c.RiskID, Data: &risk.FairInputsSetV1{RiskID: c.RiskID, Inputs: c.Inputs}}, nil
+	})
+}
+
+// SimulateRisk runs a risk's FAIR model and records the results.
+type SimulateRisk struct {
+	RiskID     string
+	Iterations int
+	Seed       uint64
+}
+
+// SimulateRisk handles SimulateRisk and returns the simulation's id.
+func (h *Handlers) SimulateRisk(ctx context.Context, meta eventstore.Metadata, c SimulateRisk) (string, []eventstore.Event, error) {
+	r, err := h.modelled(ctx, meta.TenantID, c.RiskID)
+	if err != nil {
+		return "", nil, err
+	}
+	if r.Fair == nil {
+		return "", nil, risk.ErrNoFairInputs
 	}
 	start := time.Now()
-	res, err := risk.Simulate(*st.Fair, iterations, seed)
+	res, err := risk.Simulate(*r.Fair, c.Iterations, c.Seed)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	return h.record(ctx, meta, []string{id}, false, iterations, seed, res, time.Since(start))
+	return h.record(ctx, meta, []string{c.RiskID}, false, c.Iterations, c.Seed, res, time.Since(start))
 }
 
-// SimulatePortfolio aggregates the given (or every modelled) risks.
-func (h *Handlers) SimulatePortfolio(ctx context.Context, meta eventstore.Metadata, ids []string, iterations int, seed uint64) (*risk.SimulationCompletedV1, []eventstore.Event, error) {
+// SimulatePortfolio aggregates the loss of the named risks; those without a
+// FAIR model are left out, and a portfolio without any is refused.
+type SimulatePortfolio struct {
+	RiskIDs    []string
+	Iterations int
+	Seed       uint64
+}
+
+// SimulatePortfolio handles SimulatePortfolio and returns the simulation's id.
+func (h *Handlers) SimulatePortfolio(ctx context.Context, meta eventstore.Metadata, c SimulatePortfolio) (string, []eventstore.Event, error) {
 	var ins []risk.FairInputs
 	var used []string
-	for _, id := range ids {
-		st, err := h.open(ctx, meta, id, -1)
+	for _, id := range c.RiskIDs {
+		r, err := h.modelled(ctx, meta.TenantID, id)
 		if err != nil {
-			return nil, nil, err
+			return "", nil, err
 		}
-		if st.Fair != nil {
-			ins = append(ins, *st.Fair)
+		if r.Fair != nil {
+			ins = append(ins, *r.Fair)
 			used = append(used, id)
 		}
 	}
 	if len(ins) == 0 {
-		return nil, nil, ErrNoFairInputs
+		return "", nil, risk.ErrNoFairInputs
 	}
 	start := time.Now()
-	res, err := risk.Portfolio(ins, iterations, seed)
+	res, err := risk.Portfolio(ins, c.Iterations, c.Seed)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	return h.record(ctx, meta, used, true, iterations, seed, res, time.Since(start))
+	return h.record(ctx, meta, used, true, c.Iterations, c.Seed, res, time.Since(start))
 }
 
-func (h *Handlers) record(ctx context.Context, meta eventstore.Metadata, ids []string, portfolio bool, iterations int, seed uint64, res *risk.Results, d time.Duration) (*risk.SimulationCompletedV1, []eventstore.Event, error) {
+// modelled loads an open risk of the tenant for a simulation.
+func (h *Handlers) modelled(ctx context.Context, tenantID, id string) (*Risk, error) {
+	a, err := eventstore.Load(ctx, h.Store, fold, risk.StreamOfRisk(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := changeable(a, tenantID, eventstore.AnyVersion); err != nil {
+		return nil, err
+	}
+	return &a.State, nil
+}
+
+// record appends a simulation on its own stream.
+func (h *Handlers) record(ctx context.Context, meta eventstore.Metadata, ids []string, portfolio bool, iterations int, seed uint64,
+	res *risk.Results, d time.Duration) (string, []eventstore.Event, error) {
 	sim := &risk.SimulationCompletedV1{SimulationID: uuid.Must(uuid.NewV7()).String(), TenantID: meta.TenantID, RiskIDs: ids, Portfolio: portfolio,
 		Iterations: iterations, Seed: seed, Results: *res, DurationMs: float64(d.Microseconds()) / 1000, At: h.now()}
-	stream := "risk.simulation-" + sim.SimulationID
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: stream, Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: risk.SimulationCompleted, Subject: sim.SimulationID, Data: sim}}})
-	return sim, evs, err
+	evs, err := eventstore.Create(ctx, h.Store, meta, risk.StreamOfSimulation(sim.SimulationID),
+		eventstore.Draft{Type: risk.SimulationCompleted, Subject: sim.SimulationID, Data: sim})
+	return sim.SimulationID, evs, err
 }
 
 func (h *Handlers) now() time.Time {
@@ -201,9 +246,15 @@ func (h *Handlers) now() time.Time {
 }
 
 // AddThreat records a tenant's custom threat.
-func (h *Handlers) AddThreat(ctx context.Context, meta eventstore.Metadata, t risk.ThreatAddedV1) (string, []eventstore.Event, error) {
-	t.ThreatID, t.TenantID = uuid.Must(uuid.NewV7()).String(), meta.TenantID
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: "risk.threat-" + t.ThreatID, Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: risk.ThreatAdded, Subject: t.ThreatID, Data: &t}}})
+type AddThreat struct {
+	Name, Description, Category, Reference string
+}
+
+// AddThreat handles AddThreat and returns the threat's id.
+func (h *Handlers) AddThreat(ctx context.Context, meta eventstore.Metadata, c AddThreat) (string, []eventstore.Event, error) {
+	t := risk.ThreatAddedV1{ThreatID: uuid.Must(uuid.NewV7()).String(), TenantID: meta.TenantID, Name: c.Name, Description: c.Description,
+		Category: c.Category, Reference: c.Reference}
+	evs, err := eventstore.Create(ctx, h.Store, meta, risk.StreamOfThreat(t.ThreatID),
+		eventstore.Draft{Type: risk.ThreatAdded, Subject: t.ThreatID, Data: &t})
 	return t.ThreatID, evs, err
 }

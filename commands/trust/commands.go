@@ -44,17 +44,31 @@ func (h *Handlers) Compute(ctx context.Context, tenantID string, now time.Time) 
 	return trust.Compose(snap.States, snap.Weights, snap.Decay, now), snap, nil
 }
 
-// Recalculate computes the score now and records trust.ScoreUpdated when it
-// moved by at least 0.1 or changed grade (always when force). It returns the
-// events (none when nothing moved or another instance recorded it first).
-func (h *Handlers) Recalculate(ctx context.Context, tenantID string, force bool, reason string) (trust.Score, []eventstore.Event, error) {
+// Recalculate computes a tenant's score now and records trust.ScoreUpdated
+// when it moved by at least 0.1 or changed grade (always when Force).
+type Recalculate struct {
+	TenantID string
+	Force    bool
+	// Reason is recorded on the event; empty: "signal" when signals arrived
+	// since the last recorded score, else "decay".
+	Reason string
+}
+
+// Recalculate handles Recalculate. It returns the score and the events (none
+// when nothing moved or another instance recorded it first). Running it
+// twice records nothing the second time unless time moved the score: it is
+// idempotent, as the recalculation reactor needs.
+func (h *Handlers) Recalculate(ctx context.Context, c Recalculate) (trust.Score, []eventstore.Event, error) {
+	tenantID, force, reason := c.TenantID, c.Force, c.Reason
 	now := h.now()
 	sc, snap, err := h.Compute(ctx, tenantID, now)
 	if err != nil {
 		return sc, nil, err
 	}
 	// The last recorded score comes from the ledger, not the read model: the
-	// stream version must be current or the append is refused.
+	// stream version must be current or the append is refused. Only the last
+	// event counts, so it is read alone instead of folding the stream (which
+	// grows with every recorded score).
 	var prev trust.Score
 	version := int64(0)
 	signals := 0
@@ -93,13 +107,11 @@ func (h *Handlers) Recalculate(ctx context.Context, tenantID string, force bool,
 			pillars[p] = ps.Score
 		}
 	}
-	evs, err := h.Store.Append(ctx, eventstore.Metadata{TenantID: tenantID, Actor: "system:trust"},
-		eventstore.StreamAppend{StreamID: trust.StreamOfScore(tenantID), Expected: version,
-			Events: []eventstore.Draft{{Type: trust.ScoreUpdated, Subject: tenantID, Data: &trust.ScoreUpdatedV1{TenantID: tenantID,
-				Score: sc.Composite, Grade: sc.Grade, Previous: prev.Composite, PrevGrade: prev.Grade, Pillars: pillars, Reason: reason,
-				At: now, Signals: signals, Known: sc.Known}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
+	evs, err := h.appendAt(ctx, eventstore.Metadata{TenantID: tenantID, Actor: "system:trust"}, trust.StreamOfScore(tenantID), version,
+		eventstore.Draft{Type: trust.ScoreUpdated, Subject: tenantID, Data: &trust.ScoreUpdatedV1{TenantID: tenantID,
+			Score: sc.Composite, Grade: sc.Grade, Previous: prev.Composite, PrevGrade: prev.Grade, Pillars: pillars, Reason: reason,
+			At: now, Signals: signals, Known: sc.Known}})
+	if errors.Is(err, eventstore.ErrVersionMismatch) {
 		return sc, nil, nil // another instance recorded this recalculation (or the read model lags): next tick decides
 	}
 	return sc, evs, err
@@ -113,7 +125,7 @@ func (h *Handlers) Tick(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, t := range tenants {
-		_, evs, err := h.Recalculate(ctx, t, false, "")
+		_, evs, err := h.Recalculate(ctx, Recalculate{TenantID: t})
 		if err != nil {
 			h.Log.Warn("trust: recalculation failed", "tenant", t, "err", err)
 			continue
@@ -139,20 +151,42 @@ func (h *Handlers) Run(ctx context.Context, every time.Duration) error {
 	}
 }
 
-// ConfigureDecay records a tenant's decay model.
-func (h *Handlers) ConfigureDecay(ctx context.Context, meta eventstore.Metadata, cfg trust.DecayConfig) ([]eventstore.Event, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+// appendAt appends after the version the decision read. eventstore.Update
+// would fold the whole score stream for a decision that needs its last event
+// only; this is its append half, with the kit's one conflict sentinel.
+func (h *Handlers) appendAt(ctx context.Context, meta eventstore.Metadata, stream string, version int64, d eventstore.Draft) ([]eventstore.Event, error) {
+	if version == 0 {
+		return eventstore.Create(ctx, h.Store, meta, stream, d)
 	}
-	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: trust.StreamOfConfig(meta.TenantID), Expected: eventstore.AnyVersion,
-		Events: []eventstore.Draft{{Type: trust.DecayConfigured, Subject: meta.TenantID, Data: &trust.DecayConfiguredV1{TenantID: meta.TenantID, Config: cfg}}}})
+	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: stream, Expected: version, Events: []eventstore.Draft{d}})
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) {
+		return nil, eventstore.ErrVersionMismatch
+	}
+	return evs, err
 }
 
-// ConfigureWeights records a tenant's pillar weights.
-func (h *Handlers) ConfigureWeights(ctx context.Context, meta eventstore.Metadata, w map[string]float64) ([]eventstore.Event, error) {
-	if err := trust.ValidateWeights(w); err != nil {
+// ConfigureDecay records a tenant's decay model (it replaces the previous
+// one whatever it was, so no version is checked).
+type ConfigureDecay struct{ Config trust.DecayConfig }
+
+// ConfigureDecay handles ConfigureDecay; an invalid model is trust.ErrDecay.
+func (h *Handlers) ConfigureDecay(ctx context.Context, meta eventstore.Metadata, c ConfigureDecay) ([]eventstore.Event, error) {
+	if err := c.Config.Validate(); err != nil {
 		return nil, err
 	}
 	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: trust.StreamOfConfig(meta.TenantID), Expected: eventstore.AnyVersion,
-		Events: []eventstore.Draft{{Type: trust.WeightsConfigured, Subject: meta.TenantID, Data: &trust.WeightsConfiguredV1{TenantID: meta.TenantID, Weights: w}}}})
+		Events: []eventstore.Draft{{Type: trust.DecayConfigured, Subject: meta.TenantID, Data: &trust.DecayConfiguredV1{TenantID: meta.TenantID, Config: c.Config}}}})
+}
+
+// ConfigureWeights records a tenant's pillar weights (replacing the previous ones).
+type ConfigureWeights struct{ Weights map[string]float64 }
+
+// ConfigureWeights handles ConfigureWeights; invalid weights are trust.ErrWeights.
+func (h *Handlers) ConfigureWeights(ctx context.Context, meta eventstore.Metadata, c ConfigureWeights) ([]eventstore.Event, error) {
+	if err := trust.ValidateWeights(c.Weights); err != nil {
+		return nil, err
+	}
+	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: trust.StreamOfConfig(meta.TenantID), Expected: eventstore.AnyVersion,
+		Events: []eventstore.Draft{{Type: trust.WeightsConfigured, Subject: meta.TenantID, Data: &trust.WeightsConfiguredV1{TenantID: meta.TenantID, Weights: c.Weights}}}})
 }

@@ -106,6 +106,10 @@ var (
 	ErrRiskNotFound = errors.New("risk: risk not found")
 	ErrRiskClosed   = errors.New("risk: risk is closed")
 	ErrInvalidRisk  = errors.New("risk: invalid risk")
+	// ErrNoFairInputs reports a simulation of a risk without a FAIR model.
+	ErrNoFairInputs = errors.New("risk: no FAIR inputs set")
+	// ErrSimulationNotFound reports a simulation that is not the tenant's.
+	ErrSimulationNotFound = errors.New("risk: simulation not found")
 )
 
 // ValidRating checks a 1..5 scale value.
@@ -134,6 +138,16 @@ func Level(likelihood, impact int) string {
 	return "low"
 }
 
+// ValidateUpdate checks the changed fields of a risk.
+func ValidateUpdate(u *RiskUpdatedV1) error {
+	if (u.Likelihood != nil && !ValidRating(*u.Likelihood)) || (u.Impact != nil && !ValidRating(*u.Impact)) ||
+		(u.Treatment != nil && !ValidTreatment(*u.Treatment)) ||
+		(u.Residual != nil && (!ValidRating(u.Residual.Likelihood) || !ValidRating(u.Residual.Impact))) {
+		return ErrInvalidRisk
+	}
+	return nil
+}
+
 // ValidateNew checks a risk to identify.
 func ValidateNew(r *RiskIdentifiedV1) error {
 	r.Title = strings.TrimSpace(r.Title)
@@ -154,3 +168,9 @@ func ValidateNew(r *RiskIdentifiedV1) error {
 
 // StreamOfRisk names a risk's stream.
 func StreamOfRisk(id string) string { return "risk.risk-" + id }
+
+// StreamOfSimulation names a simulation's stream.
+func StreamOfSimulation(id string) string { return "risk.simulation-" + id }
+
+// StreamOfThreat names a custom threat's stream.
+func StreamOfThreat(id string) string { return "risk.threat-" + id }

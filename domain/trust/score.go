@@ -57,8 +57,10 @@ func DefaultDecay() DecayConfig {
 
 // Errors of configuration.
 var (
-	ErrWeights = errors.New("trust: weights must cover the five pillars, be non-negative and sum to 1")
-	ErrDecay   = errors.New("trust: decay needs a model (exponential, none), and per pillar a half-life of at least a minute and a floor in [0, 100]")
+	// ErrPillarNotFound reports a pillar name that is none of Pillars.
+	ErrPillarNotFound = errors.New("trust: no such pillar")
+	ErrWeights        = errors.New("trust: weights must cover the five pillars, be non-negative and sum to 1")
+	ErrDecay          = errors.New("trust: decay needs a model (exponential, none), and per pillar a half-life of at least a minute and a floor in [0, 100]")
 )
 
 // ValidateWeights checks weights.

@@ -1,103 +1,133 @@
 package trust
 
 import (
-	"encoding/json"
-	"math"
-	"strings"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+
+	"github.com/astrabastion/astra/domain/events"
 )
 
-// SignalFields are the fields of an event's payload that its signal depends on.
-type SignalFields struct {
-	Violations []json.RawMessage `json:"policy_violations"`
-	BlockedBy  string            `json:"blocked_by"`
-	Likelihood float64           `json:"likelihood"`
-	Impact     float64           `json:"impact"`
-	Results    struct {
-		MeanALE float64 `json:"mean_ale"`
-	} `json:"results"`
-	SuccessRate   float64 `json:"success_rate"`
-	Score         float64 `json:"score"`
-	SeverityLevel float64 `json:"severity_level"`
+// Declaration is a module's promise that its events of one type are trust
+// signals: the type, and how a payload maps to a signal. Producers declare
+// theirs in their own domain package (see Declare), so that this package
+// knows no producer and a payload field is read by its Go name, not by a
+// string key.
+type Declaration struct {
+	// Type is the producing event type.
+	Type   events.Type
+	signal func(decode func(any) error) (Signal, bool, error)
+	// payload is the Go type the declaration was made with.
+	payload reflect.Type
 }
 
-// signalTypes are the event types (module.Name) that make a signal.
-var signalTypes = map[string]bool{
-	"gateway.RequestCompleted": true, "gateway.RequestBlocked": true, "gateway.KillSwitchActivated": true,
-	"gateway.KillSwitchDeactivated": true, "gateway.PolicyCreated": true, "gateway.PolicyUpdated": true,
-	"gateway.PolicyRolledBack": true, "gateway.BudgetExceeded": true, "risk.RiskIdentified": true, "risk.RiskClosed": true,
-	"risk.SimulationCompleted": true, "resilience.SimulationCompleted": true, "resilience.ChaosCompleted": true,
-	"compliance.AssessmentCompleted": true, "aegis.AlertRaised": true, "aegis.AgentQuarantined": true,
-}
-
-// SignalFrom maps a module event (its type and JSON payload) to a pillar
-// signal. It is pure: the same event always gives the same signal, so
-// replays rebuild the same scores. Only the fields in SignalFields are
-// decoded, and only for the types that make a signal.
-func SignalFrom(ceType string, data []byte) (Signal, bool) {
-	name := ceType[strings.LastIndexByte(ceType, '.')+1:]
-	module := strings.TrimPrefix(ceType, "com.astra.")
-	module, _, _ = strings.Cut(module, ".")
-	if !signalTypes[module+"."+name] {
-		return Signal{}, false
+// Signal decodes an event's payload with decode (the event's own decoder)
+// and maps it: false when this event makes no signal. The signal's Source is
+// the event type, its Weight defaults to 1 and its Score is clamped to
+// [0, 100]; At and ID are the event's, set by the caller.
+func (d Declaration) Signal(decode func(any) error) (Signal, bool, error) {
+	s, ok, err := d.signal(decode)
+	if err != nil || !ok {
+		return Signal{}, false, err
 	}
-	var f SignalFields
-	if json.Unmarshal(data, &f) != nil {
-		return Signal{}, false
-	}
-	s := Signal{Source: ceType, Weight: 1}
-	switch module + "." + name {
-	case "gateway.RequestCompleted":
-		s.Pillar = AIGovernance
-		switch {
-		case len(f.Violations) == 0:
-			s.Score, s.Reason = 100, "request within policy"
-		default:
-			s.Score, s.Reason = 40, "request allowed with policy violations (monitor)"
-		}
-	case "gateway.RequestBlocked":
-		s.Pillar = Security
-		switch f.BlockedBy {
-		case "injection_detection":
-			s.Score, s.Reason, s.Weight = 55, "prompt injection attempt blocked", 2
-		case "pii_detection", "response_scan":
-			s.Score, s.Reason = 65, "personal data withheld"
-		case "kill_switch":
-			s.Score, s.Reason = 40, "traffic stopped by a kill switch"
-		case "provider_call":
-			s.Pillar, s.Score, s.Reason = Resilience, 45, "provider failure"
-		default:
-			s.Pillar, s.Score, s.Reason = AIGovernance, 75, "request refused by policy"
-		}
-	case "gateway.KillSwitchActivated":
-		s.Pillar, s.Score, s.Reason, s.Weight = Security, 30, "kill switch activated", 5
-	case "gateway.KillSwitchDeactivated":
-		s.Pillar, s.Score, s.Reason, s.Weight = Security, 80, "kill switch lifted", 2
-	case "gateway.PolicyCreated", "gateway.PolicyUpdated", "gateway.PolicyRolledBack":
-		s.Pillar, s.Score, s.Reason, s.Weight = AIGovernance, 90, "gateway policy maintained", 3
-	case "gateway.BudgetExceeded":
-		s.Pillar, s.Score, s.Reason, s.Weight = AIGovernance, 50, "budget exceeded", 2
-	case "risk.RiskIdentified":
-		s.Pillar = Risk
-		l, i := f.Likelihood, f.Impact
-		s.Score, s.Reason, s.Weight = 100-4*l*i+4, "risk identified", 3 // 1×1 → 100, 5×5 → 4
-	case "risk.RiskClosed":
-		s.Pillar, s.Score, s.Reason, s.Weight = Risk, 95, "risk closed", 3
-	case "risk.SimulationCompleted":
-		ale := f.Results.MeanALE
-		s.Pillar, s.Reason, s.Weight = Risk, "loss simulation", 2
-		// $1k or less → 95; each tenfold more loss costs 15 points.
-		s.Score = clamp(95 - 15*math.Max(0, math.Log10(math.Max(ale, 1))-3))
-	case "resilience.SimulationCompleted", "resilience.ChaosCompleted":
-		s.Pillar, s.Score, s.Reason = Resilience, 100*f.SuccessRate, "resilience test"
-	case "compliance.AssessmentCompleted":
-		s.Pillar, s.Score, s.Reason, s.Weight = Compliance, f.Score, "assessment completed", 5
-	case "aegis.AlertRaised":
-		s.Pillar, s.Score, s.Reason = Security, 100-20*math.Min(4, f.SeverityLevel), "alert raised"
-	case "aegis.AgentQuarantined":
-		s.Pillar, s.Score, s.Reason, s.Weight = Security, 45, "agent quarantined", 3
-	default:
-		return s, false
+	s.Source = d.Type.CEType()
+	if s.Weight == 0 {
+		s.Weight = 1
 	}
 	s.Score = clamp(s.Score)
-	return s, true
+	return s, true, nil
+}
+
+// Registry holds the declared signals.
+type Registry struct {
+	mu     sync.RWMutex
+	byType map[string]Declaration
+}
+
+// NewRegistry starts an empty registry (tests; the product uses Signals).
+func NewRegistry() *Registry { return &Registry{byType: map[string]Declaration{}} }
+
+// Signals are the product's declared trust signals.
+var Signals = NewRegistry()
+
+// Declare declares, in Signals, that events of type t (payload T) are trust
+// signals mapped by signal. Producers call it from an init func of their
+// domain package, next to the event's registration.
+func Declare[T any](t events.Type, signal func(d *T) (Signal, bool)) { DeclareIn(Signals, t, signal) }
+
+// DeclareIn declares a signal in r. It panics when T is not t's payload type
+// or t is declared twice: a mapping that disagrees with the event registry
+// must never score history.
+func DeclareIn[T any](r *Registry, t events.Type, signal func(d *T) (Signal, bool)) {
+	if t.New == nil {
+		panic("trust: signal " + t.CEType() + " has no payload type")
+	}
+	if got, want := reflect.TypeOf(t.New()), reflect.TypeOf((*T)(nil)); got != want {
+		panic(fmt.Sprintf("trust: signal %s carries %v, declared with %v", t.CEType(), got, want))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.byType[t.CEType()]; dup {
+		panic("trust: signal " + t.CEType() + " declared twice")
+	}
+	r.byType[t.CEType()] = Declaration{Type: t, payload: reflect.TypeOf((*T)(nil)), signal: func(decode func(any) error) (Signal, bool, error) {
+		var d T
+		if err := decode(&d); err != nil {
+			return Signal{}, false, err
+		}
+		s, ok := signal(&d)
+		return s, ok, nil
+	}}
+}
+
+// Of finds the declaration of a CloudEvents type.
+func (r *Registry) Of(ceType string) (Declaration, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, ok := r.byType[ceType]
+	return d, ok
+}
+
+// All lists the declarations, sorted by event type.
+func (r *Registry) All() []Declaration {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Declaration, 0, len(r.byType))
+	for _, d := range r.byType {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type.CEType() < out[j].Type.CEType() })
+	return out
+}
+
+// Topics are the topics carrying declared signals (what the trust
+// projection consumes besides its own), sorted.
+func (r *Registry) Topics() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range r.All() {
+		if !seen[d.Type.Topic()] {
+			seen[d.Type.Topic()] = true
+			out = append(out, d.Type.Topic())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Verify checks every declaration against the event registry: its type is
+// registered (a producer exists and records it) with the payload the
+// declaration decodes. The product refuses to start otherwise.
+func (r *Registry) Verify() error {
+	for _, d := range r.All() {
+		reg, ok := events.Lookup(d.Type.CEType())
+		if !ok {
+			return fmt.Errorf("trust: signal %s is declared but no module registers that event", d.Type.CEType())
+		}
+		if reg.New == nil || reflect.TypeOf(reg.New()) != d.payload {
+			return fmt.Errorf("trust: signal %s is declared with %v, registered with another payload", d.Type.CEType(), d.payload)
+		}
+	}
+	return nil
 }

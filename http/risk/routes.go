@@ -3,8 +3,8 @@
 package risk
 
 import (
-	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -69,12 +69,19 @@ type ThreatRequest struct {
 
 var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
 
+var riskQuery = []platform.Param{
+	{Name: "status", Description: "Only risks in this status", Schema: "string", Enum: []string{rmrisk.StatusOpen, rmrisk.StatusClosed}},
+	{Name: "owner", Description: "Only risks of this owner", Schema: "string"},
+	{Name: "treatment", Description: "Only risks with this treatment", Schema: "string",
+		Enum: []string{risk.TreatMitigate, risk.TreatAccept, risk.TreatTransfer, risk.TreatAvoid}},
+	{Name: "category", Description: "Only risks of this category", Schema: "string"},
+}
+
 // Routes declares the risk routes.
 func (a *API) Routes() []platform.Route {
 	return []platform.Route{
-		{Method: http.MethodGet, Path: "/api/v1/risk/risks", OperationID: "listRisks", Tag: "risk", Summary: "The risk register",
-			Permission: "risk:read", Response: rmrisk.Risk{}, List: true, Handler: a.list,
-			Query: []platform.Param{{Name: "status", Schema: "string"}, {Name: "owner", Schema: "string"}, {Name: "treatment", Schema: "string"}, {Name: "category", Schema: "string"}}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/risks", OperationID: "listRisks", Tag: "risk", Summary: "The risk register, newest first",
+			Permission: "risk:read", Response: rmrisk.Risk{}, List: true, Handler: a.list, Query: riskQuery},
 		{Method: http.MethodPost, Path: "/api/v1/risk/risks", OperationID: "identifyRisk", Tag: "risk", Summary: "Identify a risk",
 			Permission: "risk:write", Request: RiskRequest{}, Response: rmrisk.Risk{}, Status: http.StatusCreated, Handler: a.create, Errors: []int{422}},
 		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id", OperationID: "getRisk", Tag: "risk", Summary: "Read a risk",
@@ -87,53 +94,54 @@ func (a *API) Routes() []platform.Route {
 			Permission: "risk:write", Request: risk.FairInputs{}, Response: rmrisk.Risk{}, Handler: a.setFair, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodPost, Path: "/api/v1/risk/risks/:id/simulate", OperationID: "simulateRisk", Tag: "risk", Summary: "Monte Carlo simulation (iterations, seed)",
 			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.simulate, Errors: []int{404, 409, 422}},
-		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id/simulations", OperationID: "riskSimulations", Tag: "risk", Summary: "A risk's simulations",
+		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id/simulations", OperationID: "riskSimulations", Tag: "risk", Summary: "A risk's simulations, newest first",
 			Permission: "risk:read", Response: rmrisk.Simulation{}, List: true, Handler: a.simulations, Errors: []int{404}},
 		{Method: http.MethodGet, Path: "/api/v1/risk/simulations/:id", OperationID: "getSimulation", Tag: "risk", Summary: "One simulation with its results",
 			Permission: "risk:read", Response: rmrisk.Simulation{}, Handler: a.simulation, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/risk/portfolio/simulate", OperationID: "simulatePortfolio", Tag: "risk", Summary: "Aggregate loss across risks",
-			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.portfolio, Errors: []int{409, 422}},
-		{Method: http.MethodGet, Path: "/api/v1/risk/threats", OperationID: "listThreats", Tag: "risk", Summary: "Threat catalogue (OWASP LLM Top 10, MITRE ATLAS) and custom threats",
+			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.portfolio, Errors: []int{404, 409, 422}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/threats", OperationID: "listThreats", Tag: "risk",
+			Summary:    "Threat catalogue (OWASP LLM Top 10, MITRE ATLAS) in its published order, then the tenant's custom threats",
 			Permission: "risk:read", Response: risk.Threat{}, List: true, Handler: a.threats},
 		{Method: http.MethodPost, Path: "/api/v1/risk/threats", OperationID: "addThreat", Tag: "risk", Summary: "Add a custom threat",
 			Permission: "risk:write", Request: ThreatRequest{}, Response: risk.Threat{}, Status: http.StatusCreated, Handler: a.addThreat},
-		{Method: http.MethodGet, Path: "/api/v1/risk/heatmap", OperationID: "riskHeatmap", Tag: "risk", Summary: "Likelihood × impact matrix of open risks",
-			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Handler: a.heatmap, Query: []platform.Param{{Name: "residual", Schema: "boolean"}}},
+		{Method: http.MethodGet, Path: "/api/v1/risk/heatmap", OperationID: "riskHeatmap", Tag: "risk",
+			Summary:    "Likelihood × impact matrix of open risks: all 25 cells in one page, likelihood 5 to 1, impact 1 to 5",
+			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Handler: a.heatmap,
+			Query: []platform.Param{{Name: "residual", Description: "Place risks by their residual rating (inherent when they have none)", Schema: "boolean"}}},
 	}
-}
-
-func mapError(err error) error {
-	switch {
-	case errors.Is(err, risk.ErrRiskNotFound):
-		return platform.Problem("RSK-001", "No such risk in this tenant.")
-	case errors.Is(err, risk.ErrRiskClosed):
-		return platform.Problem("RSK-002", "The risk is closed.")
-	case errors.Is(err, risk.ErrInvalidRisk):
-		return platform.Problem("VAL-001", "Likelihood and impact are 1 to 5; treatment is mitigate, accept, transfer or avoid.")
-	case errors.Is(err, risk.ErrInvalidInputs):
-		return platform.Problem("RSK-003", strings.TrimPrefix(err.Error(), "risk: "))
-	case errors.Is(err, cmdrisk.ErrNoFairInputs):
-		return platform.Problem("RSK-004", "Set the risk's FAIR inputs first (PUT /risk/risks/{id}/fair).")
-	case errors.Is(err, cmdrisk.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
-	}
-	return err
 }
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
+
+// oneOf refuses a query parameter outside its documented values.
+func oneOf(c echo.Context, name string, values ...string) (string, error) {
+	v := c.QueryParam(name)
+	if v == "" || slices.Contains(values, v) {
+		return v, nil
+	}
+	return "", platform.Problem("VAL-005", "Query parameter '"+name+"' must be one of "+strings.Join(values, ", ")+".")
+}
 
 func (a *API) list(c echo.Context) error {
 	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	f := rmrisk.RiskFilter{Status: c.QueryParam("status"), Owner: c.QueryParam("owner"), Treatment: c.QueryParam("treatment"),
-		Category: c.QueryParam("category"), After: page.After, Limit: page.Limit}
-	rs, more, total, err := a.Queries.List(c.Request().Context(), tenant(c), f)
+	status, err := oneOf(c, "status", rmrisk.StatusOpen, rmrisk.StatusClosed)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, rs, page, more, &total, func(r rmrisk.Risk) string { return r.ID })
+	treatment, err := oneOf(c, "treatment", risk.TreatMitigate, risk.TreatAccept, risk.TreatTransfer, risk.TreatAvoid)
+	if err != nil {
+		return err
+	}
+	f := rmrisk.RiskFilter{Status: status, Owner: c.QueryParam("owner"), Treatment: treatment, Category: c.QueryParam("category")}
+	rs, err := a.Queries.List(c.Request().Context(), tenant(c), f, page.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, rs.Items, page, rs.HasMore, &rs.Total, func(r rmrisk.Risk) string { return r.ID })
 }
 
 func (a *API) answer(c echo.Context, status int, id string) error {
@@ -142,7 +150,7 @@ func (a *API) answer(c echo.Context, status int, id string) error {
 		return err
 	}
 	if r == nil {
-		return mapError(risk.ErrRiskNotFound)
+		return risk.ErrRiskNotFound
 	}
 	writes.ETag(c, r.Version)
 	if status == http.StatusCreated {
@@ -154,7 +162,7 @@ func (a *API) answer(c echo.Context, status int, id string) error {
 func riskID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return "", mapError(risk.ErrRiskNotFound)
+		return "", risk.ErrRiskNotFound
 	}
 	return id, nil
 }
@@ -164,11 +172,11 @@ func (a *API) create(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.Identify(c.Request().Context(), writes.Metadata(c), risk.RiskIdentifiedV1{Title: req.Title, Description: req.Description,
-		Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood, Impact: req.Impact, Treatment: req.Treatment, Residual: req.Residual,
-		Threats: req.Threats, AssetIDs: req.AssetIDs})
+	id, evs, err := a.Commands.IdentifyRisk(c.Request().Context(), writes.Metadata(c), cmdrisk.IdentifyRisk{Title: req.Title,
+		Description: req.Description, Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood, Impact: req.Impact,
+		Treatment: req.Treatment, Residual: req.Residual, Threats: req.Threats, AssetIDs: req.AssetIDs})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
 	return a.answer(c, http.StatusCreated, id)
@@ -191,10 +199,11 @@ func (a *API) update(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.Update(c.Request().Context(), writes.Metadata(c), id, expected, risk.RiskUpdatedV1{Title: req.Title, Description: req.Description,
-		Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood, Impact: req.Impact, Treatment: req.Treatment, Residual: req.Residual, Threats: req.Threats})
+	evs, err := a.Commands.UpdateRisk(c.Request().Context(), writes.Metadata(c), cmdrisk.UpdateRisk{RiskID: id, Expected: expected,
+		Title: req.Title, Description: req.Description, Category: req.Category, Owner: req.Owner, Likelihood: req.Likelihood,
+		Impact: req.Impact, Treatment: req.Treatment, Residual: req.Residual, Threats: req.Threats})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
 	return a.answer(c, http.StatusOK, id)
@@ -205,9 +214,9 @@ func (a *API) close(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.Close(c.Request().Context(), writes.Metadata(c), id, expected, "closed")
+	evs, err := a.Commands.CloseRisk(c.Request().Context(), writes.Metadata(c), cmdrisk.CloseRisk{RiskID: id, Expected: expected, Reason: "closed"})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
 	return a.answer(c, http.StatusOK, id)
@@ -222,14 +231,15 @@ func (a *API) setFair(c echo.Context) error {
 	if err := platform.Bind(c, &in); err != nil {
 		return err
 	}
-	evs, err := a.Commands.SetFair(c.Request().Context(), writes.Metadata(c), id, expected, in)
+	evs, err := a.Commands.SetFairInputs(c.Request().Context(), writes.Metadata(c), cmdrisk.SetFairInputs{RiskID: id, Expected: expected, Inputs: in})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
 	return a.answer(c, http.StatusOK, id)
 }
 
+// simParams applies the defaults: 100,000 iterations, seed 42.
 func simParams(req SimulateRequest) (int, uint64) {
 	it := req.Iterations
 	if it == 0 {
@@ -242,15 +252,15 @@ func simParams(req SimulateRequest) (int, uint64) {
 	return it, seed
 }
 
-func (a *API) answerSim(c echo.Context, id string) error {
+func (a *API) answerSim(c echo.Context, status int, id string) error {
 	s, err := a.Queries.Simulation(c.Request().Context(), tenant(c), id)
 	if err != nil {
 		return err
 	}
 	if s == nil {
-		return platform.Problem("RSK-005", "No such simulation in this tenant.")
+		return risk.ErrSimulationNotFound
 	}
-	return platform.Respond(c, http.StatusCreated, s)
+	return platform.Respond(c, status, s)
 }
 
 func (a *API) simulate(c echo.Context) error {
@@ -263,12 +273,12 @@ func (a *API) simulate(c echo.Context) error {
 		return err
 	}
 	it, seed := simParams(req)
-	sim, evs, err := a.Commands.Simulate(c.Request().Context(), writes.Metadata(c), id, it, seed)
+	simID, evs, err := a.Commands.SimulateRisk(c.Request().Context(), writes.Metadata(c), cmdrisk.SimulateRisk{RiskID: id, Iterations: it, Seed: seed})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
-	return a.answerSim(c, sim.SimulationID)
+	return a.answerSim(c, http.StatusCreated, simID)
 }
 
 func (a *API) portfolio(c echo.Context) error {
@@ -278,23 +288,18 @@ func (a *API) portfolio(c echo.Context) error {
 	}
 	ids := req.RiskIDs
 	if len(ids) == 0 {
-		rs, _, _, err := a.Queries.List(c.Request().Context(), tenant(c), rmrisk.RiskFilter{Status: "open", Limit: 1000})
-		if err != nil {
+		var err error
+		if ids, err = a.Queries.Modelled(c.Request().Context(), tenant(c)); err != nil {
 			return err
-		}
-		for _, r := range rs {
-			if r.Fair != nil {
-				ids = append(ids, r.ID)
-			}
 		}
 	}
 	it, seed := simParams(req)
-	sim, evs, err := a.Commands.SimulatePortfolio(c.Request().Context(), writes.Metadata(c), ids, it, seed)
+	simID, evs, err := a.Commands.SimulatePortfolio(c.Request().Context(), writes.Metadata(c), cmdrisk.SimulatePortfolio{RiskIDs: ids, Iterations: it, Seed: seed})
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmrisk.Name)
-	return a.answerSim(c, sim.SimulationID)
+	return a.answerSim(c, http.StatusCreated, simID)
 }
 
 func (a *API) simulations(c echo.Context) error {
@@ -302,37 +307,36 @@ func (a *API) simulations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	page, err := platform.ParseKeyPage[rmrisk.SimulationKey](c)
+	if err != nil {
+		return err
+	}
 	if r, err := a.Queries.Get(c.Request().Context(), tenant(c), id); err != nil {
 		return err
 	} else if r == nil {
-		return mapError(risk.ErrRiskNotFound)
+		return risk.ErrRiskNotFound
 	}
-	ss, err := a.Queries.Simulations(c.Request().Context(), tenant(c), id, 100)
+	ss, err := a.Queries.Simulations(c.Request().Context(), tenant(c), id, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	n := int64(len(ss))
-	return platform.RespondList(c, ss, platform.Pagination{Limit: 100, TotalCount: &n})
+	return platform.RespondKeyPage(c, ss.Items, page, ss.HasMore, &ss.Total, rmrisk.Simulation.Key)
 }
 
 func (a *API) simulation(c echo.Context) error {
-	s, err := a.Queries.Simulation(c.Request().Context(), tenant(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		return platform.Problem("RSK-005", "No such simulation in this tenant.")
-	}
-	return platform.Respond(c, http.StatusOK, s)
+	return a.answerSim(c, http.StatusOK, c.Param("id"))
 }
 
 func (a *API) threats(c echo.Context) error {
-	ts, err := a.Queries.Threats(c.Request().Context(), tenant(c))
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	n := int64(len(ts))
-	return platform.RespondList(c, ts, platform.Pagination{Limit: len(ts), TotalCount: &n})
+	ts, err := a.Queries.Threats(c.Request().Context(), tenant(c), page.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, ts.Items, page, ts.HasMore, &ts.Total, func(t risk.Threat) string { return t.ID })
 }
 
 func (a *API) addThreat(c echo.Context) error {
@@ -340,7 +344,7 @@ func (a *API) addThreat(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.AddThreat(c.Request().Context(), writes.Metadata(c), risk.ThreatAddedV1{Name: req.Name, Description: req.Description,
+	id, evs, err := a.Commands.AddThreat(c.Request().Context(), writes.Metadata(c), cmdrisk.AddThreat{Name: req.Name, Description: req.Description,
 		Category: req.Category, Reference: req.Reference})
 	if err != nil {
 		return err
@@ -349,6 +353,7 @@ func (a *API) addThreat(c echo.Context) error {
 	return platform.Respond(c, http.StatusCreated, risk.Threat{ID: id, Name: req.Name, Framework: "custom", Description: req.Description})
 }
 
+// heatmap answers the whole matrix: its 25 cells are one page.
 func (a *API) heatmap(c echo.Context) error {
 	cells, err := a.Queries.Heatmap(c.Request().Context(), tenant(c), c.QueryParam("residual") == "true")
 	if err != nil {

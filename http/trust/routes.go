@@ -3,7 +3,6 @@
 package trust
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -81,13 +80,18 @@ type WeightsBody struct {
 
 // Routes declares the trust routes.
 func (a *API) Routes() []platform.Route {
-	period := []platform.Param{{Name: "from", Schema: "date-time"}, {Name: "to", Schema: "date-time"}}
+	period := []platform.Param{{Name: "from", Description: "Start of the period", Schema: "date-time"}, {Name: "to", Description: "End of the period (excluded)", Schema: "date-time"}}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/trust/scores/current", OperationID: "currentTrustScore", Tag: "trust", Summary: "Composite score, grade, five pillars, trend",
 			Permission: "trust:read", Response: Current{}, Handler: a.current},
-		{Method: http.MethodGet, Path: "/api/v1/trust/scores/history", OperationID: "trustHistory", Tag: "trust", Summary: "Score history at hour, day or week granularity",
+		{Method: http.MethodGet, Path: "/api/v1/trust/scores/history", OperationID: "trustHistory", Tag: "trust",
+			Summary:    "Score history at hour, day or week granularity, newest bucket first (default period: 7 days, 90 days, a year)",
 			Permission: "trust:read", Response: rmtrust.Point{}, List: true, Handler: a.history,
-			Query: append([]platform.Param{{Name: "granularity", Schema: "string"}}, period...)},
+			Query: append([]platform.Param{{Name: "granularity", Description: "Bucket of a point (default hour)", Schema: "string", Enum: rmtrust.Granularities}}, period...)},
+		{Method: http.MethodGet, Path: "/api/v1/trust/signals", OperationID: "trustSignals", Tag: "trust", Summary: "The signals recorded for the pillars, newest first",
+			Permission: "trust:read", Response: trust.Signal{}, List: true, Handler: a.signals,
+			Query: append([]platform.Param{{Name: "pillar", Description: "Only this pillar's signals", Schema: "string", Enum: trust.Pillars}},
+				platform.Param{Name: "from", Description: "Signals at or after", Schema: "date-time"}, platform.Param{Name: "to", Description: "Signals before", Schema: "date-time"})},
 		{Method: http.MethodGet, Path: "/api/v1/trust/scores/explain", OperationID: "trustExplain", Tag: "trust", Summary: "The signals that moved the score most in a period",
 			Permission: "trust:read", Response: Mover{}, List: true, Handler: a.explain, Query: append([]platform.Param{{Name: "limit", Schema: "integer"}}, period...)},
 		{Method: http.MethodPost, Path: "/api/v1/trust/scores/recalculate", OperationID: "recalculateTrust", Tag: "trust", Summary: "Recompute now (records trust.ScoreUpdated)",
@@ -176,6 +180,10 @@ func period(c echo.Context, def time.Duration, now time.Time) (time.Time, time.T
 }
 
 func (a *API) history(c echo.Context) error {
+	page, err := platform.ParseKeyPage[time.Time](c)
+	if err != nil {
+		return err
+	}
 	g := c.QueryParam("granularity")
 	if g == "" {
 		g = "hour"
@@ -189,12 +197,36 @@ func (a *API) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pts, err := a.Queries.History(c.Request().Context(), tenant(c), g, f, t)
+	pts, err := a.Queries.History(c.Request().Context(), tenant(c), g, f, t, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	n := int64(len(pts))
-	return platform.RespondList(c, pts, platform.Pagination{Limit: len(pts), TotalCount: &n})
+	return platform.RespondKeyPage(c, pts.Items, page, pts.HasMore, &pts.Total, func(p rmtrust.Point) time.Time { return p.At })
+}
+
+func (a *API) signals(c echo.Context) error {
+	page, err := platform.ParseKeyPage[rmtrust.SignalKey](c)
+	if err != nil {
+		return err
+	}
+	f := rmtrust.SignalFilter{Pillar: c.QueryParam("pillar")}
+	if _, ok := trust.Sources[f.Pillar]; f.Pillar != "" && !ok {
+		return platform.Problem("VAL-005", "Query parameter 'pillar' must be one of security, compliance, risk, resilience, ai_governance.")
+	}
+	for name, at := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		v, err := platform.QueryTime(c, name)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			*at = *v
+		}
+	}
+	sigs, err := a.Queries.SignalPage(c.Request().Context(), tenant(c), f, page.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondKeyPage(c, sigs.Items, page, sigs.HasMore, &sigs.Total, rmtrust.SignalKeyOf)
 }
 
 func (a *API) explain(c echo.Context) error {
@@ -227,7 +259,7 @@ func (a *API) explain(c echo.Context) error {
 }
 
 func (a *API) recalculate(c echo.Context) error {
-	_, evs, err := a.Commands.Recalculate(c.Request().Context(), tenant(c), true, "recalculate")
+	_, evs, err := a.Commands.Recalculate(c.Request().Context(), cmdtrust.Recalculate{TenantID: tenant(c), Force: true, Reason: "recalculate"})
 	if err != nil {
 		return err
 	}
@@ -264,7 +296,7 @@ func (a *API) pillars(c echo.Context) error {
 func (a *API) pillar(c echo.Context) error {
 	name := c.Param("pillar")
 	if _, ok := trust.Sources[name]; !ok {
-		return platform.Problem("TRU-001", "No pillar named '"+name+"'; pillars are security, compliance, risk, resilience, ai_governance.")
+		return trust.ErrPillarNotFound
 	}
 	sc, snap, err := a.Commands.Compute(c.Request().Context(), tenant(c), a.now())
 	if err != nil {
@@ -302,10 +334,7 @@ func (a *API) putDecay(c echo.Context) error {
 	for p, d := range req.Pillars {
 		cfg.Pillars[p] = trust.Decay{HalfLife: time.Duration(d.HalfLifeHours * float64(time.Hour)), Floor: d.Floor}
 	}
-	evs, err := a.Commands.ConfigureDecay(c.Request().Context(), writes.Metadata(c), cfg)
-	if errors.Is(err, trust.ErrDecay) {
-		return platform.Problem("VAL-001", "Give the model (exponential or none) and, for each of the five pillars, half_life_hours ≥ 0.02 and a floor in [0, 100].")
-	}
+	evs, err := a.Commands.ConfigureDecay(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureDecay{Config: cfg})
 	if err != nil {
 		return err
 	}
@@ -326,10 +355,7 @@ func (a *API) putWeights(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.ConfigureWeights(c.Request().Context(), writes.Metadata(c), req.Weights)
-	if errors.Is(err, trust.ErrWeights) {
-		return platform.Problem("VAL-001", "Weights must cover security, compliance, risk, resilience and ai_governance, each in [0, 1], summing to 1.")
-	}
+	evs, err := a.Commands.ConfigureWeights(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureWeights{Weights: req.Weights})
 	if err != nil {
 		return err
 	}

@@ -65,71 +65,64 @@ func nonNil(xs []string) []string {
 	return xs
 }
 
+// table applies the risk events, one typed applier per event type.
+var table = func() *projections.Table {
+	tbl := projections.NewTable()
+	projections.On(tbl, risk.RiskIdentified, applyIdentified)
+	projections.On(tbl, risk.RiskUpdated, applyUpdated)
+	projections.On(tbl, risk.RiskClosed, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.RiskClosedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.risks SET status = 'closed', closed_reason = $2, version = $3, updated_at = $4 WHERE id = $1`,
+			d.RiskID, d.Reason, e.Version, e.Time)
+		return err
+	})
+	projections.On(tbl, risk.FairInputsSet, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.FairInputsSetV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.risks SET fair = $2, version = $3, updated_at = $4 WHERE id = $1`, d.RiskID, d.Inputs, e.Version, e.Time)
+		return err
+	})
+	projections.On(tbl, risk.SimulationCompleted, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.SimulationCompletedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.simulations (id, tenant_id, risk_ids, portfolio, iterations, seed, results, duration_ms, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`, d.SimulationID, e.TenantID, d.RiskIDs, d.Portfolio,
+			d.Iterations, int64(d.Seed), d.Results, d.DurationMs, d.At)
+		return err
+	})
+	projections.On(tbl, risk.ThreatAdded, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.ThreatAddedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.threats (id, tenant_id, name, description, category, reference, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, d.ThreatID, e.TenantID, d.Name, d.Description, d.Category, d.Reference, e.Time)
+		return err
+	})
+	return tbl
+}()
+
 // Apply implements projections.Projection.
 func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	for i := range evs {
-		e := &evs[i]
-		var err error
-		switch e.Name() {
-		case risk.RiskIdentified.Name:
-			var d risk.RiskIdentifiedV1
-			if err = e.Decode(&d); err == nil {
-				var rl, ri any
-				if d.Residual != nil {
-					rl, ri = d.Residual.Likelihood, d.Residual.Impact
-				}
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.risks (id, tenant_id, title, description, category, owner, likelihood, impact, treatment,
-					residual_likelihood, residual_impact, threats, asset_ids, status, version, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15) ON CONFLICT (id) DO NOTHING`,
-					d.RiskID, e.TenantID, d.Title, d.Description, d.Category, d.Owner, d.Likelihood, d.Impact, d.Treatment, rl, ri,
-					nonNil(d.Threats), nonNil(d.AssetIDs), e.Version, e.Time)
-			}
-		case risk.RiskUpdated.Name:
-			var d risk.RiskUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				var rl, ri any
-				if d.Residual != nil {
-					rl, ri = d.Residual.Likelihood, d.Residual.Impact
-				}
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.risks SET title = coalesce($2, title), description = coalesce($3, description),
-					category = coalesce($4, category), owner = coalesce($5, owner), likelihood = coalesce($6, likelihood),
-					impact = coalesce($7, impact), treatment = coalesce($8, treatment),
-					residual_likelihood = coalesce($9, residual_likelihood), residual_impact = coalesce($10, residual_impact),
-					threats = coalesce($11, threats), version = $12, updated_at = $13 WHERE id = $1`,
-					d.RiskID, d.Title, d.Description, d.Category, d.Owner, d.Likelihood, d.Impact, d.Treatment, rl, ri, d.Threats, e.Version, e.Time)
-			}
-		case risk.RiskClosed.Name:
-			var d risk.RiskClosedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.risks SET status = 'closed', closed_reason = $2, version = $3, updated_at = $4 WHERE id = $1`,
-					d.RiskID, d.Reason, e.Version, e.Time)
-			}
-		case risk.FairInputsSet.Name:
-			var d risk.FairInputsSetV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.risks SET fair = $2, version = $3, updated_at = $4 WHERE id = $1`, d.RiskID, d.Inputs, e.Version, e.Time)
-			}
-		case risk.SimulationCompleted.Name:
-			var d risk.SimulationCompletedV1
-			if err = e.Decode(&d); err == nil {
-				if _, err = tx.Exec(ctx, `INSERT INTO `+s+`.simulations (id, tenant_id, risk_ids, portfolio, iterations, seed, results, duration_ms, at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`, d.SimulationID, e.TenantID, d.RiskIDs, d.Portfolio,
-					d.Iterations, int64(d.Seed), d.Results, d.DurationMs, d.At); err != nil {
-					break
-				}
-			}
-		case risk.ThreatAdded.Name:
-			var d risk.ThreatAddedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.threats (id, tenant_id, name, description, category, reference, created_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, d.ThreatID, e.TenantID, d.Name, d.Description, d.Category, d.Reference, e.Time)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("projections/risk: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
-		}
+	return table.Apply(ctx, tx, s, evs)
+}
+
+func applyIdentified(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.RiskIdentifiedV1) error {
+	var rl, ri any
+	if d.Residual != nil {
+		rl, ri = d.Residual.Likelihood, d.Residual.Impact
 	}
-	return nil
+	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.risks (id, tenant_id, title, description, category, owner, likelihood, impact, treatment,
+		residual_likelihood, residual_impact, threats, asset_ids, status, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15) ON CONFLICT (id) DO NOTHING`,
+		d.RiskID, e.TenantID, d.Title, d.Description, d.Category, d.Owner, d.Likelihood, d.Impact, d.Treatment, rl, ri,
+		nonNil(d.Threats), nonNil(d.AssetIDs), e.Version, e.Time)
+	return err
+}
+
+func applyUpdated(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *risk.RiskUpdatedV1) error {
+	var rl, ri any
+	if d.Residual != nil {
+		rl, ri = d.Residual.Likelihood, d.Residual.Impact
+	}
+	_, err := tx.Exec(ctx, `UPDATE `+s+`.risks SET title = coalesce($2, title), description = coalesce($3, description),
+		category = coalesce($4, category), owner = coalesce($5, owner), likelihood = coalesce($6, likelihood),
+		impact = coalesce($7, impact), treatment = coalesce($8, treatment),
+		residual_likelihood = coalesce($9, residual_likelihood), residual_impact = coalesce($10, residual_impact),
+		threats = coalesce($11, threats), version = $12, updated_at = $13 WHERE id = $1`,
+		d.RiskID, d.Title, d.Description, d.Category, d.Owner, d.Likelihood, d.Impact, d.Treatment, rl, ri, d.Threats, e.Version, e.Time)
+	return err
 }
 
 // Risk is a register entry.
@@ -184,35 +177,60 @@ func scanRisk(r pgx.CollectableRow) (Risk, error) {
 	return x, err
 }
 
-// RiskFilter narrows List.
+// Values a risk's status takes (the list's status filter).
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// RiskFilter narrows List (empty: any).
 type RiskFilter struct {
 	Status, Owner, Treatment, Category string
-	After                              string
-	Limit                              int
 }
 
-// List pages through the register.
-func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter) ([]Risk, bool, int64, error) {
-	var out []Risk
-	var total int64
+// List pages through the register, newest first (ids are UUIDv7, in the
+// order risks were identified); after is the last id of the previous page
+// ("" for the first).
+func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter, after string, limit int) (projections.Page[Risk], error) {
+	var page projections.Page[Risk]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		where := ` WHERE ($1 = '' OR status = $1) AND ($2 = '' OR owner = $2) AND ($3 = '' OR treatment = $3) AND ($4 = '' OR category = $4)`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.risks`+where, f.Status, f.Owner, f.Treatment, f.Category).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+fmt.Sprintf(riskColumns, s)+` FROM `+s+`.risks r`+where+` AND r.id > $5 ORDER BY r.id LIMIT $6`,
-			f.Status, f.Owner, f.Treatment, f.Category, f.After, f.Limit+1)
+		l := projections.NewList(s+`.risks r`, fmt.Sprintf(riskColumns, s)).
+			WhereIf(f.Status != "", "r.status = ?", f.Status).
+			WhereIf(f.Owner != "", "r.owner = ?", f.Owner).
+			WhereIf(f.Treatment != "", "r.treatment = ?", f.Treatment).
+			WhereIf(f.Category != "", "r.category = ?", f.Category).
+			OrderBy(true, "r.id")
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, scanRisk, func(r Risk) []any { return []any{r.ID} })
+		return err
+	})
+	return page, err
+}
+
+// MaxPortfolio bounds how many risks a portfolio simulation aggregates.
+const MaxPortfolio = 1000
+
+// Modelled lists the open risks that have a FAIR model (at most
+// MaxPortfolio, oldest first): the default portfolio.
+func (q *Queries) Modelled(ctx context.Context, tenantID string) ([]string, error) {
+	var out []string
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM `+s+`.risks WHERE status = 'open' AND fair IS NOT NULL ORDER BY id LIMIT $1`, MaxPortfolio)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, scanRisk)
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
 	})
-	more := len(out) > f.Limit
-	if more {
-		out = out[:f.Limit]
+	return out, err
+}
+
+// afterKey is the keyset of a list ordered by one id ("": the first page).
+func afterKey(id string) []any {
+	if id == "" {
+		return nil
 	}
-	return out, more, total, err
+	return []any{id}
 }
 
 // Get finds a risk; nil when none.
@@ -251,18 +269,32 @@ func scanSim(r pgx.CollectableRow) (Simulation, error) {
 	return x, r.Scan(&x.ID, &x.RiskIDs, &x.Portfolio, &x.Iterations, &x.Seed, &x.Results, &x.DurationMs, &x.At)
 }
 
-// Simulations lists a risk's simulations, newest first.
-func (q *Queries) Simulations(ctx context.Context, tenantID, riskID string, limit int) ([]Simulation, error) {
-	var out []Simulation
+// SimulationKey is where a page of simulations continues: after the
+// simulation of that time and id.
+type SimulationKey struct {
+	At time.Time `json:"at"`
+	ID string    `json:"id"`
+}
+
+// Key is the simulation's place in a list.
+func (x Simulation) Key() SimulationKey { return SimulationKey{At: x.At, ID: x.ID} }
+
+// Simulations pages through a risk's own simulations (not the portfolios
+// it is part of), newest first; after is the last key of the previous page
+// (zero for the first).
+func (q *Queries) Simulations(ctx context.Context, tenantID, riskID string, after SimulationKey, limit int) (projections.Page[Simulation], error) {
+	var page projections.Page[Simulation]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+simColumns+` FROM `+s+`.simulations WHERE $1 = ANY(risk_ids) AND NOT portfolio ORDER BY at DESC, id DESC LIMIT $2`, riskID, limit)
-		if err != nil {
-			return err
+		l := projections.NewList(s+`.simulations`, simColumns).Where("? = ANY(risk_ids) AND NOT portfolio", riskID).OrderBy(true, "at", "id")
+		var from []any
+		if after.ID != "" {
+			from = []any{after.At, after.ID}
 		}
-		out, err = pgx.CollectRows(rows, scanSim)
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, from, limit, scanSim, func(x Simulation) []any { return []any{x.At, x.ID} })
 		return err
 	})
-	return out, err
+	return page, err
 }
 
 // Simulation finds one simulation; nil when none.
@@ -282,27 +314,54 @@ func (q *Queries) Simulation(ctx context.Context, tenantID, id string) (*Simulat
 	return out, err
 }
 
-// Threats lists the built-in catalogue and the tenant's custom threats.
-func (q *Queries) Threats(ctx context.Context, tenantID string) ([]risk.Threat, error) {
-	out := append([]risk.Threat(nil), risk.Catalogue...)
+// Threats pages through the built-in catalogue, in its published order,
+// then the tenant's custom threats in the order they were added (their ids
+// are UUIDv7); after is the last id of the previous page ("" for the first).
+func (q *Queries) Threats(ctx context.Context, tenantID, after string, limit int) (projections.Page[risk.Threat], error) {
+	var page projections.Page[risk.Threat]
+	builtin := risk.Catalogue
+	customAfter := after
+	if i := catalogueIndex(after); i >= 0 {
+		builtin, customAfter = risk.Catalogue[i+1:], ""
+	} else if after != "" {
+		builtin = nil
+	}
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, category, description FROM `+s+`.threats ORDER BY created_at, id`)
+		n := min(len(builtin), limit)
+		// The custom page fills what the catalogue leaves of this one; at
+		// least one row is asked for so that has_more and the total are known.
+		l := projections.NewList(s+`.threats`, `id, name, category, description`).OrderBy(false, "id")
+		custom, err := projections.Fetch(ctx, tx, l, afterKey(customAfter), max(limit-n, 1), func(r pgx.CollectableRow) (risk.Threat, error) {
+			var t risk.Threat
+			err := r.Scan(&t.ID, &t.Name, &t.Framework, &t.Description)
+			if t.Framework == "" {
+				t.Framework = "custom"
+			}
+			return t, err
+		}, func(t risk.Threat) []any { return []any{t.ID} })
 		if err != nil {
 			return err
 		}
-		custom, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (risk.Threat, error) {
-			var t risk.Threat
-			return t, r.Scan(&t.ID, &t.Name, &t.Framework, &t.Description)
-		})
-		for i := range custom {
-			if custom[i].Framework == "" {
-				custom[i].Framework = "custom"
-			}
+		page.Total = int64(len(risk.Catalogue)) + custom.Total
+		page.TotalEstimated = custom.TotalEstimated
+		page.Items = append(append([]risk.Threat{}, builtin[:n]...), custom.Items...)
+		if len(page.Items) > limit {
+			page.Items = page.Items[:limit]
 		}
-		out = append(out, custom...)
-		return err
+		page.HasMore = n < len(builtin) || len(page.Items) < n+len(custom.Items) || custom.HasMore
+		return nil
 	})
-	return out, err
+	return page, err
+}
+
+// catalogueIndex is the index of a built-in threat's id, -1 when it is not one.
+func catalogueIndex(id string) int {
+	for i, t := range risk.Catalogue {
+		if t.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Cell is one heatmap cell.

@@ -29,10 +29,16 @@ var _ projections.Projection = (*Projection)(nil)
 // Name implements projections.Projection.
 func (Projection) Name() string { return Name }
 
-// Topics implements projections.Projection: the trust topic and every module
-// that feeds a pillar.
+// Topics implements projections.Projection: the trust topic and the topics of
+// every declared signal (trust.Signals).
 func (Projection) Topics() []string {
-	return []string{events.TopicFor("trust"), events.TopicFor("gateway"), events.TopicFor("risk")}
+	out := []string{events.TopicFor("trust")}
+	for _, t := range trust.Signals.Topics() {
+		if t != out[0] {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // HighVolume implements projections.HighVolume: every gateway request is a signal.
@@ -77,38 +83,107 @@ type tenantState struct {
 	dirty  map[string]bool
 }
 
-// Apply implements projections.Projection.
-func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	tenants := map[string]*tenantState{}
-	load := func(tenant string) (*tenantState, error) {
-		if ts, ok := tenants[tenant]; ok {
-			return ts, nil
-		}
-		ts := &tenantState{cfg: trust.DefaultDecay(), states: map[string]*trust.PillarState{}, dirty: map[string]bool{}}
-		var decay []byte
-		err := tx.QueryRow(ctx, `SELECT decay FROM `+s+`.config WHERE tenant_id = $1`, tenant).Scan(&decay)
-		if err == nil && decay != nil {
-			_ = json.Unmarshal(decay, &ts.cfg)
-		} else if err != nil && err != pgx.ErrNoRows {
-			return nil, err
-		}
-		rows, err := tx.Query(ctx, `SELECT pillar, state FROM `+s+`.pillar_state WHERE tenant_id = $1`, tenant)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var p string
-			st := &trust.PillarState{}
-			if err := rows.Scan(&p, st); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ts.states[p] = st
-		}
-		rows.Close()
-		tenants[tenant] = ts
-		return ts, rows.Err()
+// batch is what one Apply folds before writing: the tenants' aggregates and
+// the signals to insert in one statement.
+type batch struct {
+	tenants map[string]*tenantState
+	signals []signalRow
+}
+
+type batchKey struct{}
+
+// batchOf is the batch an applier of the table runs in.
+func batchOf(ctx context.Context) *batch { return ctx.Value(batchKey{}).(*batch) }
+
+// load reads a tenant's aggregates once per batch.
+func (b *batch) load(ctx context.Context, tx pgx.Tx, s, tenant string) (*tenantState, error) {
+	if ts, ok := b.tenants[tenant]; ok {
+		return ts, nil
 	}
+	ts := &tenantState{cfg: trust.DefaultDecay(), states: map[string]*trust.PillarState{}, dirty: map[string]bool{}}
+	var decay []byte
+	err := tx.QueryRow(ctx, `SELECT decay FROM `+s+`.config WHERE tenant_id = $1`, tenant).Scan(&decay)
+	if err == nil && decay != nil {
+		_ = json.Unmarshal(decay, &ts.cfg)
+	} else if err != nil && err != pgx.ErrNoRows {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT pillar, state FROM `+s+`.pillar_state WHERE tenant_id = $1`, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p string
+		st := &trust.PillarState{}
+		if err := rows.Scan(&p, st); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ts.states[p] = st
+	}
+	rows.Close()
+	b.tenants[tenant] = ts
+	return ts, rows.Err()
+}
+
+// table applies the trust module's own events; the signals of other modules
+// go through their declarations (see signal).
+var table = func() *projections.Table {
+	tbl := projections.NewTable()
+	projections.On(tbl, trust.ScoreUpdated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *trust.ScoreUpdatedV1) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.history (tenant_id, at, score, grade, previous, pillars, reason, known, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`, e.TenantID, d.At, d.Score, d.Grade, d.Previous, d.Pillars,
+			d.Reason, d.Known, e.Position); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.scores (tenant_id, score, grade, known, pillars, at, signals, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id) DO UPDATE SET score = excluded.score, grade = excluded.grade,
+			known = excluded.known, pillars = excluded.pillars, at = excluded.at, signals = excluded.signals, version = excluded.version`,
+			e.TenantID, d.Score, d.Grade, d.Known, d.Pillars, d.At, d.Signals, e.Version)
+		return err
+	})
+	projections.On(tbl, trust.WeightsConfigured, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *trust.WeightsConfiguredV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.config (tenant_id, weights, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (tenant_id) DO UPDATE SET weights = excluded.weights, updated_at = excluded.updated_at`, e.TenantID, d.Weights, e.Time)
+		return err
+	})
+	projections.On(tbl, trust.DecayConfigured, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *trust.DecayConfiguredV1) error {
+		b := batchOf(ctx)
+		if err := flushSignals(ctx, tx, s, &b.signals); err != nil {
+			return err
+		}
+		return reconfigure(ctx, tx, s, e, d.Config, b)
+	})
+	return tbl
+}()
+
+// signal folds a declared signal into its tenant's pillar.
+func signal(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, decl trust.Declaration) error {
+	sig, ok, err := decl.Signal(e.Decode)
+	if err != nil || !ok || e.TenantID == "" {
+		return err
+	}
+	sig.At = e.Time
+	b := batchOf(ctx)
+	ts, err := b.load(ctx, tx, s, e.TenantID)
+	if err != nil {
+		return err
+	}
+	st, ok := ts.states[sig.Pillar]
+	if !ok {
+		st = &trust.PillarState{}
+		ts.states[sig.Pillar] = st
+	}
+	st.Add(sig, ts.cfg.Pillars[sig.Pillar])
+	ts.dirty[sig.Pillar] = true
+	b.signals = append(b.signals, signalRow{id: e.ID.String(), tenant: e.TenantID, sig: sig, position: e.Position})
+	return nil
+}
+
+// Apply implements projections.Projection: events in order, trust's own
+// through the table and declared signals through their declarations, then
+// the batch's signals and changed aggregates written once.
+func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
 	// Batches of different partitions run concurrently and fold into the same
 	// per-tenant aggregates: lock each tenant of the batch (in a fixed order, so
 	// two batches cannot deadlock) before reading its state.
@@ -126,62 +201,24 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 			return err
 		}
 	}
-	var sigRows []signalRow
+	b := &batch{tenants: map[string]*tenantState{}}
+	ctx = context.WithValue(ctx, batchKey{}, b)
 	for i := range evs {
 		e := &evs[i]
-		var err error
-		switch e.Type {
-		case trust.ScoreUpdated.CEType():
-			var d trust.ScoreUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				if _, err = tx.Exec(ctx, `INSERT INTO `+s+`.history (tenant_id, at, score, grade, previous, pillars, reason, known, position)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`, e.TenantID, d.At, d.Score, d.Grade, d.Previous, d.Pillars,
-					d.Reason, d.Known, e.Position); err == nil {
-					_, err = tx.Exec(ctx, `INSERT INTO `+s+`.scores (tenant_id, score, grade, known, pillars, at, signals, version)
-						VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id) DO UPDATE SET score = excluded.score, grade = excluded.grade,
-						known = excluded.known, pillars = excluded.pillars, at = excluded.at, signals = excluded.signals, version = excluded.version`,
-						e.TenantID, d.Score, d.Grade, d.Known, d.Pillars, d.At, d.Signals, e.Version)
-				}
+		if decl, ok := trust.Signals.Of(e.Type); ok {
+			if err := signal(ctx, tx, s, e, decl); err != nil {
+				return fmt.Errorf("projections/trust: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
 			}
-		case trust.WeightsConfigured.CEType():
-			var d trust.WeightsConfiguredV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.config (tenant_id, weights, updated_at) VALUES ($1, $2, $3)
-					ON CONFLICT (tenant_id) DO UPDATE SET weights = excluded.weights, updated_at = excluded.updated_at`, e.TenantID, d.Weights, e.Time)
-			}
-		case trust.DecayConfigured.CEType():
-			var d trust.DecayConfiguredV1
-			if err = e.Decode(&d); err == nil {
-				if err = flushSignals(ctx, tx, s, &sigRows); err == nil {
-					err = reconfigure(ctx, tx, s, e, d.Config, tenants, load)
-				}
-			}
-		default:
-			sig, ok := trust.SignalFrom(e.Type, e.Data)
-			if !ok || e.TenantID == "" {
-				continue
-			}
-			sig.At = e.Time
-			var ts *tenantState
-			if ts, err = load(e.TenantID); err == nil {
-				st, ok := ts.states[sig.Pillar]
-				if !ok {
-					st = &trust.PillarState{}
-					ts.states[sig.Pillar] = st
-				}
-				st.Add(sig, ts.cfg.Pillars[sig.Pillar])
-				ts.dirty[sig.Pillar] = true
-				sigRows = append(sigRows, signalRow{id: e.ID.String(), tenant: e.TenantID, sig: sig, position: e.Position})
-			}
+			continue
 		}
-		if err != nil {
-			return fmt.Errorf("projections/trust: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
+		if err := table.Apply(ctx, tx, s, evs[i:i+1]); err != nil {
+			return err
 		}
 	}
-	if err := flushSignals(ctx, tx, s, &sigRows); err != nil {
+	if err := flushSignals(ctx, tx, s, &b.signals); err != nil {
 		return err
 	}
-	for tenant, ts := range tenants {
+	for tenant, ts := range b.tenants {
 		for p := range ts.dirty {
 			if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.pillar_state (tenant_id, pillar, state, updated_at) VALUES ($1, $2, $3, now())
 				ON CONFLICT (tenant_id, pillar) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`, tenant, p, ts.states[p]); err != nil {
@@ -190,6 +227,13 @@ func (Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventsto
 		}
 	}
 	return nil
+}
+
+// Handles reports whether the projection consumes events of the CloudEvents
+// type: trust's own, or a declared signal.
+func Handles(ceType string) bool {
+	_, ok := trust.Signals.Of(ceType)
+	return ok || table.Handles(ceType)
 }
 
 // flushSignals inserts pending signals in one statement (ids are event ids,
@@ -223,13 +267,12 @@ type signalRow struct {
 
 // reconfigure stores a new decay configuration and rebuilds the tenant's
 // aggregates from its recorded signals under it.
-func reconfigure(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, cfg trust.DecayConfig,
-	tenants map[string]*tenantState, load func(string) (*tenantState, error)) error {
+func reconfigure(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, cfg trust.DecayConfig, b *batch) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.config (tenant_id, decay, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (tenant_id) DO UPDATE SET decay = excluded.decay, updated_at = excluded.updated_at`, e.TenantID, cfg, e.Time); err != nil {
 		return err
 	}
-	ts, err := load(e.TenantID)
+	ts, err := b.load(ctx, tx, s, e.TenantID)
 	if err != nil {
 		return err
 	}

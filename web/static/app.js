@@ -266,7 +266,7 @@ async function loadHistory() {
   }
   const g = $('history-granularity').value;
   try {
-    const pts = (await api.get(`/api/v1/trust/scores/history?granularity=${encodeURIComponent(g)}`)) || [];
+    const pts = (await api.get(`/api/v1/trust/scores/history?granularity=${encodeURIComponent(g)}&limit=200`)) || [];
     const points = pts
       .map((p) => ({ x: Date.parse(p.at), y: p.score, label: `${fmtDate(p.at)}: ${Number(p.score).toFixed(1)} (${p.grade})` }))
       .sort((a, b) => a.x - b.x);
