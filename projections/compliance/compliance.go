@@ -120,7 +120,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 }
 
 // Setup implements projections.Projection: the tables, and the built-in
-// frameworks (tenant_id '' rows that every tenant reads).
+// frameworks (tenant_id ” rows that every tenant reads).
 func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`
 		CREATE TABLE %[1]s.frameworks (
