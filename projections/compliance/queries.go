@@ -341,7 +341,7 @@ type Result struct {
 const assessmentFrom = `%[1]s.assessments a LEFT JOIN LATERAL (SELECT
 	count(*) FILTER (WHERE r.result = 'compliant') AS compliant, count(*) FILTER (WHERE r.result = 'partial') AS partial,
 	count(*) FILTER (WHERE r.result = 'non_compliant') AS non_compliant, count(*) FILTER (WHERE r.result = 'not_applicable') AS not_applicable,
-	count(*) FILTER (WHERE EXISTS (SELECT 1 FROM %[1]s.evidence v WHERE v.id = ANY (r.evidence_ids) AND v.expired)) AS stale
+	count(*) FILTER (WHERE r.evidence_ids <> '{}' AND EXISTS (SELECT 1 FROM %[1]s.evidence v WHERE v.id = ANY (r.evidence_ids) AND v.expired)) AS stale
 	FROM %[1]s.results r WHERE r.assessment_id = a.id) c ON true`
 
 const assessmentColumns = `a.id, a.framework_id, a.name, a.status, a.scale, a.assessable, c.compliant, c.partial, c.non_compliant, c.not_applicable,
