@@ -1,0 +1,618 @@
+// Package compliance serves the Compliance module over HTTP: frameworks
+// (built in and imported from OSCAL), adoption, tenant controls with their
+// cross-framework coverage, assessments, evidence and the posture.
+package compliance
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	cmd "github.com/astrabastion/astra/commands/compliance"
+	"github.com/astrabastion/astra/domain/compliance"
+	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
+	rm "github.com/astrabastion/astra/projections/compliance"
+)
+
+// API serves the compliance routes.
+type API struct {
+	Commands *cmd.Handlers
+	Queries  *rm.Queries
+	Blobs    *rm.Blobs
+	Writes   *writes.Kit
+}
+
+// AssessmentRequest is the body of POST /compliance/assessments.
+type AssessmentRequest struct {
+	FrameworkID string `json:"framework_id" validate:"required,max=200"`
+	Name        string `json:"name" validate:"required,max=300"`
+}
+
+// ResultRequest is the body of PUT /compliance/assessments/{id}/requirements/{rid}.
+type ResultRequest struct {
+	Result      compliance.Result `json:"result" validate:"required,oneof=compliant partial non_compliant not_applicable" enum:"compliant,partial,non_compliant,not_applicable"`
+	Notes       string            `json:"notes" validate:"max=10000"`
+	EvidenceIDs []string          `json:"evidence_ids" validate:"max=100,dive,uuid"`
+}
+
+// ControlRequest is the body of POST /compliance/controls.
+type ControlRequest struct {
+	Name        string `json:"name" validate:"required,max=300"`
+	Description string `json:"description" validate:"max=10000"`
+	Owner       string `json:"owner" validate:"max=200"`
+	Status      string `json:"status" validate:"omitempty,oneof=not_implemented planned partially_implemented implemented not_applicable" enum:"not_implemented,planned,partially_implemented,implemented,not_applicable"`
+	// Requirements are the requirements the control implements, in any framework the tenant sees.
+	Requirements []compliance.Ref `json:"requirements" validate:"max=500"`
+}
+
+// ControlPatch is the body of PATCH /compliance/controls/{id} (absent fields stay).
+type ControlPatch struct {
+	Name         *string           `json:"name,omitempty" validate:"omitempty,max=300"`
+	Description  *string           `json:"description,omitempty" validate:"omitempty,max=10000"`
+	Owner        *string           `json:"owner,omitempty" validate:"omitempty,max=200"`
+	Status       *string           `json:"status,omitempty" validate:"omitempty,oneof=not_implemented planned partially_implemented implemented not_applicable" enum:"not_implemented,planned,partially_implemented,implemented,not_applicable"`
+	Requirements *[]compliance.Ref `json:"requirements,omitempty" validate:"omitempty,max=500"`
+}
+
+// LinkRequest is the JSON body of POST /compliance/evidence (a link); files
+// are sent as multipart/form-data with a `file` part and the same fields.
+type LinkRequest struct {
+	URL         string     `json:"url" validate:"required,max=2000"`
+	Name        string     `json:"name" validate:"max=300"`
+	Description string     `json:"description" validate:"max=10000"`
+	EffectiveAt *time.Time `json:"effective_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+// Adoption is the answer of POST /compliance/frameworks/{id}/adopt.
+type Adoption struct {
+	FrameworkID string `json:"framework_id"`
+	Adopted     bool   `json:"adopted"`
+	// Changed is false when the framework was adopted already (nothing recorded).
+	Changed bool `json:"changed"`
+}
+
+// ImportResult is the answer of POST /compliance/frameworks/import.
+type ImportResult struct {
+	Framework rm.Framework `json:"framework"`
+	// DurationMs is the time the import took (parse, store, record, project).
+	DurationMs float64 `json:"duration_ms"`
+}
+
+var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
+
+// Routes declares the compliance routes.
+func (a *API) Routes() []platform.Route {
+	const p = "/api/v1/compliance"
+	r, w, adm := "compliance:read", "compliance:write", "compliance:admin"
+	return []platform.Route{
+		{Method: http.MethodGet, Path: p + "/frameworks", OperationID: "listFrameworks", Tag: "compliance", Summary: "Built-in frameworks and the tenant's imported ones, by id",
+			Permission: r, Response: rm.Framework{}, List: true, Handler: a.frameworks},
+		{Method: http.MethodGet, Path: p + "/frameworks/:id", OperationID: "getFramework", Tag: "compliance", Summary: "A framework with its requirement tree (parents first; withdrawn marked)",
+			Permission: r, Response: rm.FrameworkDetail{}, Handler: a.framework, Errors: []int{404}},
+		{Method: http.MethodPost, Path: p + "/frameworks/import", OperationID: "importFramework", Tag: "compliance",
+			Summary:    "Import an OSCAL 1.x catalog: the document is the body (application/json or application/xml), or the `file` part of multipart/form-data; at most 20 MB",
+			Permission: adm, Response: ImportResult{}, Status: http.StatusCreated, Handler: a.importFramework, Errors: []int{409, 413, 415, 422}},
+		{Method: http.MethodPost, Path: p + "/frameworks/:id/adopt", OperationID: "adoptFramework", Tag: "compliance",
+			Summary:    "Adopt a framework for the tenant; adopting it again changes nothing (200, changed false)",
+			Permission: w, Response: Adoption{}, Handler: a.adopt, Errors: []int{404}},
+		{Method: http.MethodGet, Path: p + "/controls", OperationID: "listControls", Tag: "compliance", Summary: "Tenant controls, newest first, with what each covers in the adopted frameworks",
+			Permission: r, Response: rm.Control{}, List: true, Handler: a.controls},
+		{Method: http.MethodPost, Path: p + "/controls", OperationID: "createControl", Tag: "compliance", Summary: "Create a control mapped to requirements",
+			Permission: w, Request: ControlRequest{}, Response: rm.Control{}, Status: http.StatusCreated, Handler: a.createControl, Errors: []int{422}},
+		{Method: http.MethodGet, Path: p + "/controls/:id", OperationID: "getControl", Tag: "compliance", Summary: "A control with its coverage",
+			Permission: r, Response: rm.Control{}, Handler: a.control, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: p + "/controls/:id", OperationID: "updateControl", Tag: "compliance", Summary: "Update a control",
+			Permission: w, Request: ControlPatch{}, Response: rm.Control{}, Handler: a.updateControl, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+		{Method: http.MethodGet, Path: p + "/assessments", OperationID: "listAssessments", Tag: "compliance", Summary: "Assessments, newest first, with progress and score",
+			Permission: r, Response: rm.Assessment{}, List: true, Handler: a.assessments, Query: []platform.Param{
+				{Name: "framework_id", Description: "Only assessments of this framework"},
+				{Name: "status", Description: "Only assessments in this status", Enum: []string{"in_progress", "completed"}}}},
+		{Method: http.MethodPost, Path: p + "/assessments", OperationID: "startAssessment", Tag: "compliance", Summary: "Start an assessment of a framework",
+			Permission: w, Request: AssessmentRequest{}, Response: rm.Assessment{}, Status: http.StatusCreated, Handler: a.startAssessment, Errors: []int{404}},
+		{Method: http.MethodGet, Path: p + "/assessments/:id", OperationID: "getAssessment", Tag: "compliance",
+			Summary:    "An assessment with its results; ?format=csv answers the CSV export instead (see export.csv)",
+			Permission: r, Response: rm.Assessment{}, Handler: a.assessment, Errors: []int{404}, Query: []platform.Param{
+				{Name: "format", Description: "csv: the CSV export (text/csv) instead of JSON", Enum: []string{"json", "csv"}}}},
+		{Method: http.MethodGet, Path: p + "/assessments/:id/export.csv", OperationID: "exportAssessment", Tag: "compliance",
+			Summary:    "CSV export: one row per assessable requirement (requirement_id, title, result or not_assessed, stale, notes, evidence_ids, assessed_at)",
+			Permission: r, Raw: true, ContentType: "text/csv", Handler: a.export, Errors: []int{404}},
+		{Method: http.MethodPut, Path: p + "/assessments/:id/requirements/:rid", OperationID: "assessRequirement", Tag: "compliance",
+			Summary:    "Record a requirement's result (rid URL-encoded); 409 once the assessment is completed",
+			Permission: w, Request: ResultRequest{}, Response: rm.Assessment{}, Handler: a.assess, Errors: []int{404, 409, 422}},
+		{Method: http.MethodPost, Path: p + "/assessments/:id/complete", OperationID: "completeAssessment", Tag: "compliance",
+			Summary:    "Freeze and score an assessment (unassessed requirements earn nothing)",
+			Permission: w, Response: rm.Assessment{}, Handler: a.complete, Errors: []int{404, 409, 422}},
+		{Method: http.MethodGet, Path: p + "/evidence", OperationID: "listEvidence", Tag: "compliance", Summary: "Evidence files and links, newest first",
+			Permission: r, Response: rm.Evidence{}, List: true, Handler: a.evidenceList, Query: []platform.Param{
+				{Name: "kind", Description: "Only files or only links", Enum: []string{compliance.EvidenceFile, compliance.EvidenceLink}}}},
+		{Method: http.MethodPost, Path: p + "/evidence", OperationID: "addEvidence", Tag: "compliance",
+			Summary:    "Add evidence: multipart/form-data with a `file` part (streamed, at most 100 MB) and fields name, description, effective_at, expires_at; or JSON {url, …} for a link",
+			Permission: w, Request: LinkRequest{}, Response: rm.Evidence{}, Status: http.StatusCreated, Handler: a.addEvidence, Errors: []int{413, 415, 422}},
+		{Method: http.MethodGet, Path: p + "/evidence/:id", OperationID: "getEvidence", Tag: "compliance", Summary: "One piece of evidence",
+			Permission: r, Response: rm.Evidence{}, Handler: a.evidence, Errors: []int{404}},
+		{Method: http.MethodGet, Path: p + "/evidence/:id/download", OperationID: "downloadEvidence", Tag: "compliance",
+			Summary:    "The evidence file, after checking it still hashes to its recorded SHA-256 (500 CMP-013 otherwise; nothing is served)",
+			Permission: r, Raw: true, ContentType: "application/octet-stream", Handler: a.download, Errors: []int{404, 409}},
+		{Method: http.MethodGet, Path: p + "/posture", OperationID: "compliancePosture", Tag: "compliance",
+			Summary:    "Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed",
+			Permission: r, Response: rm.Posture{}, List: true, Handler: a.posture},
+	}
+}
+
+func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
+
+// uuidParam reads an id; one that is not a UUID names nothing (not found).
+func uuidParam(c echo.Context, notFound error) (string, error) {
+	id := c.Param("id")
+	if uuid.Validate(id) != nil {
+		return "", notFound
+	}
+	return id, nil
+}
+
+func (a *API) frameworks(c echo.Context) error {
+	pg, err := platform.ParseIDPage(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Queries.Frameworks(c.Request().Context(), tenant(c), pg.After, pg.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(f rm.Framework) string { return f.ID })
+}
+
+func (a *API) framework(c echo.Context) error {
+	f, err := a.Queries.Framework(c.Request().Context(), tenant(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, f)
+}
+
+// importFramework reads the document from the body or a multipart `file`
+// part, bounded here (not by the API-wide body limit: catalogs are bigger).
+func (a *API) importFramework(c echo.Context) error {
+	start := time.Now()
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, cmd.ImportLimits.MaxBytes+64<<10)
+	doc, err := document(req)
+	if err != nil {
+		return err
+	}
+	out, err := a.Commands.ImportFramework(req.Context(), writes.Metadata(c), cmd.ImportFramework{Document: doc})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, out.Events, rm.Name)
+	f, err := a.Queries.Framework(req.Context(), tenant(c), out.FrameworkID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/frameworks/"+url.PathEscape(f.ID))
+	return platform.Respond(c, http.StatusCreated, ImportResult{Framework: f.Framework, DurationMs: float64(time.Since(start).Microseconds()) / 1000})
+}
+
+// document returns the OSCAL document of an import request.
+func document(req *http.Request) (io.Reader, error) {
+	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	switch {
+	case mt == "multipart/form-data":
+		mr, err := req.MultipartReader()
+		if err != nil {
+			return nil, platform.Problem("VAL-002", "The multipart body could not be read: "+err.Error())
+		}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return nil, platform.Problem("VAL-002", "The multipart body has no `file` part.")
+			}
+			if err != nil {
+				return nil, platform.Problem("VAL-002", "The multipart body could not be read.")
+			}
+			if part.FormName() == "file" {
+				return part, nil
+			}
+		}
+	case mt == "application/json" || mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml"):
+		return req.Body, nil
+	}
+	return nil, platform.Problem("VAL-003", "Send the OSCAL catalog as application/json, application/xml, or the `file` part of multipart/form-data.")
+}
+
+func (a *API) adopt(c echo.Context) error {
+	id := c.Param("id")
+	evs, err := a.Commands.AdoptFramework(c.Request().Context(), writes.Metadata(c), cmd.AdoptFramework{FrameworkID: id})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return platform.Respond(c, http.StatusOK, Adoption{FrameworkID: id, Adopted: true, Changed: len(evs) > 0})
+}
+
+func (a *API) controls(c echo.Context) error {
+	pg, err := platform.ParseIDPage(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Queries.Controls(c.Request().Context(), tenant(c), pg.After, pg.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Control) string { return x.ID })
+}
+
+func (a *API) answerControl(c echo.Context, status int, id string) error {
+	x, err := a.Queries.Control(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	writes.ETag(c, x.Version)
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/controls/"+id)
+	}
+	return platform.Respond(c, status, x)
+}
+
+func (a *API) control(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrControlNotFound)
+	if err != nil {
+		return err
+	}
+	return a.answerControl(c, http.StatusOK, id)
+}
+
+func (a *API) createControl(c echo.Context) error {
+	var req ControlRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	id, evs, err := a.Commands.CreateControl(c.Request().Context(), writes.Metadata(c), cmd.CreateControl{Name: req.Name, Description: req.Description,
+		Owner: req.Owner, Status: req.Status, Requirements: req.Requirements})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return a.answerControl(c, http.StatusCreated, id)
+}
+
+func (a *API) updateControl(c echo.Context) error {
+	id, expected, err := writes.Versioned(c, func(c echo.Context) (string, error) { return uuidParam(c, compliance.ErrControlNotFound) })
+	if err != nil {
+		return err
+	}
+	var req ControlPatch
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.UpdateControl(c.Request().Context(), writes.Metadata(c), cmd.UpdateControl{ID: id, Expected: expected,
+		Change: compliance.ControlUpdatedV1{Name: req.Name, Description: req.Description, Owner: req.Owner, Status: req.Status, Requirements: req.Requirements}})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return a.answerControl(c, http.StatusOK, id)
+}
+
+func (a *API) assessments(c echo.Context) error {
+	pg, err := platform.ParseIDPage(c)
+	if err != nil {
+		return err
+	}
+	f := rm.AssessmentFilter{FrameworkID: c.QueryParam("framework_id"), Status: c.QueryParam("status")}
+	if f.Status != "" && f.Status != "in_progress" && f.Status != "completed" {
+		return platform.Problem("VAL-005", "Query parameter 'status' must be in_progress or completed.")
+	}
+	p, err := a.Queries.Assessments(c.Request().Context(), tenant(c), f, pg.After, pg.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Assessment) string { return x.ID })
+}
+
+func (a *API) answerAssessment(c echo.Context, status int, id string) error {
+	x, err := a.Queries.Assessment(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/assessments/"+id)
+	}
+	return platform.Respond(c, status, x)
+}
+
+func (a *API) startAssessment(c echo.Context) error {
+	var req AssessmentRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	id, evs, err := a.Commands.StartAssessment(c.Request().Context(), writes.Metadata(c), cmd.StartAssessment{FrameworkID: req.FrameworkID, Name: req.Name})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return a.answerAssessment(c, http.StatusCreated, id)
+}
+
+func (a *API) assessment(c echo.Context) error {
+	switch c.QueryParam("format") {
+	case "csv":
+		return a.export(c)
+	case "", "json":
+	default:
+		return platform.Problem("VAL-005", "Query parameter 'format' must be json or csv.")
+	}
+	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	if err != nil {
+		return err
+	}
+	return a.answerAssessment(c, http.StatusOK, id)
+}
+
+func (a *API) assess(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	if err != nil {
+		return err
+	}
+	rid, err := url.PathUnescape(c.Param("rid"))
+	if err != nil {
+		return platform.Problem("VAL-005", "The requirement id in the path is not valid URL encoding.")
+	}
+	var req ResultRequest
+	if err := platform.Bind(c, &req); err != nil {
+		return err
+	}
+	evs, err := a.Commands.AssessRequirement(c.Request().Context(), writes.Metadata(c), cmd.AssessRequirement{AssessmentID: id, RequirementID: rid,
+		Result: req.Result, Notes: req.Notes, EvidenceIDs: req.EvidenceIDs})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return a.answerAssessment(c, http.StatusOK, id)
+}
+
+func (a *API) complete(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	if err != nil {
+		return err
+	}
+	evs, err := a.Commands.CompleteAssessment(c.Request().Context(), writes.Metadata(c), cmd.CompleteAssessment{AssessmentID: id})
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	return a.answerAssessment(c, http.StatusOK, id)
+}
+
+func (a *API) export(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	if err != nil {
+		return err
+	}
+	x, rows, err := a.Queries.Export(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="assessment-`+x.ID+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"framework_id", "assessment_id", "requirement_id", "title", "result", "stale", "notes", "evidence_ids", "assessed_at"})
+	for _, r := range rows {
+		at := ""
+		if r.AssessedAt != nil {
+			at = r.AssessedAt.UTC().Format(time.RFC3339)
+		}
+		_ = w.Write([]string{x.FrameworkID, x.ID, cell(r.RequirementID), cell(r.Title), r.Result, strconv.FormatBool(r.Stale), cell(r.Notes),
+			strings.Join(r.EvidenceIDs, " "), at})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// cell defuses spreadsheet formulas: a cell starting with = + - @ (or a tab
+// or carriage return) is prefixed with a quote, as OWASP advises for CSV.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (a *API) evidenceList(c echo.Context) error {
+	pg, err := platform.ParseIDPage(c)
+	if err != nil {
+		return err
+	}
+	kind := c.QueryParam("kind")
+	if kind != "" && kind != compliance.EvidenceFile && kind != compliance.EvidenceLink {
+		return platform.Problem("VAL-005", "Query parameter 'kind' must be file or link.")
+	}
+	p, err := a.Queries.EvidenceList(c.Request().Context(), tenant(c), kind, pg.After, pg.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Evidence) string { return x.ID })
+}
+
+func (a *API) evidence(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	if err != nil {
+		return err
+	}
+	x, err := a.Queries.Evidence(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	return platform.Respond(c, http.StatusOK, x)
+}
+
+// addEvidence takes a link as JSON, or a file as multipart/form-data whose
+// `file` part is streamed into the blob store (never held whole in memory).
+func (a *API) addEvidence(c echo.Context) error {
+	req := c.Request()
+	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	var in cmd.AddEvidence
+	if mt != "multipart/form-data" {
+		var link LinkRequest
+		if err := platform.Bind(c, &link); err != nil {
+			return err
+		}
+		in = cmd.AddEvidence{URL: link.URL, Name: link.Name, Description: link.Description, EffectiveAt: link.EffectiveAt, ExpiresAt: link.ExpiresAt}
+	} else if err := a.readUpload(c, &in); err != nil {
+		return err
+	}
+	id, evs, err := a.Commands.AddEvidence(req.Context(), writes.Metadata(c), in)
+	if err != nil {
+		return err
+	}
+	a.Writes.Await(c, evs, rm.Name)
+	x, err := a.Queries.Evidence(req.Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/evidence/"+id)
+	return platform.Respond(c, http.StatusCreated, x)
+}
+
+// formFields are the fields an upload may carry besides its file; any other part is refused.
+var formFields = map[string]bool{"name": true, "description": true, "effective_at": true, "expires_at": true}
+
+func (a *API) readUpload(c echo.Context, in *cmd.AddEvidence) error {
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, cmd.MaxEvidenceBytes+1<<20)
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return platform.Problem("VAL-002", "The multipart body could not be read: "+err.Error())
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return readFailure(err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "file":
+			if in.SHA256 != "" {
+				return platform.Problem("VAL-001", "Send one `file` part.")
+			}
+			in.Filename, in.MediaType = part.FileName(), part.Header.Get(echo.HeaderContentType)
+			if in.SHA256, in.Size, err = a.Commands.KeepFile(req.Context(), part); err != nil {
+				return readFailure(err)
+			}
+		case formFields[name]:
+			v, err := io.ReadAll(io.LimitReader(part, 10_001))
+			if err != nil {
+				return readFailure(err)
+			}
+			if len(v) > 10_000 {
+				return platform.Problem("VAL-001", "Field '"+name+"' is longer than 10000 bytes.")
+			}
+			if err := setField(in, name, string(v)); err != nil {
+				return err
+			}
+		default:
+			return platform.Problem("VAL-001", fmt.Sprintf("Unknown form field %q (file, name, description, effective_at, expires_at).", name))
+		}
+	}
+	if in.SHA256 == "" {
+		return platform.Problem("VAL-001", "The multipart body has no `file` part.")
+	}
+	return nil
+}
+
+func setField(in *cmd.AddEvidence, name, v string) error {
+	switch name {
+	case "name":
+		in.Name = v
+	case "description":
+		in.Description = v
+	case "effective_at", "expires_at":
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+		if err != nil {
+			return platform.Problem("VAL-001", "Field '"+name+"' must be an RFC 3339 date-time.")
+		}
+		if name == "effective_at" {
+			in.EffectiveAt = &t
+		} else {
+			in.ExpiresAt = &t
+		}
+	}
+	return nil
+}
+
+func readFailure(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, rm.ErrBlobTooLarge) {
+		return platform.Problem("VAL-004", fmt.Sprintf("The evidence file exceeds %d bytes.", cmd.MaxEvidenceBytes))
+	}
+	return platform.Problem("VAL-002", "The multipart body could not be read.")
+}
+
+func (a *API) download(c echo.Context) error {
+	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	if err != nil {
+		return err
+	}
+	x, err := a.Queries.Evidence(c.Request().Context(), tenant(c), id)
+	if err != nil {
+		return err
+	}
+	if x.Kind != compliance.EvidenceFile {
+		return compliance.ErrEvidenceIsLink
+	}
+	f, size, err := a.Blobs.Open(x.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := c.Response().Header()
+	// Always an attachment of an opaque type: uploaded bytes are never rendered by the browser.
+	h.Set(echo.HeaderContentType, "application/octet-stream")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(x)}))
+	h.Set("X-Checksum-SHA256", x.SHA256)
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	c.Response().WriteHeader(http.StatusOK)
+	_, err = io.Copy(c.Response(), f)
+	return err
+}
+
+func downloadName(x *rm.Evidence) string {
+	n := x.Filename
+	if n == "" {
+		n = "evidence-" + x.ID
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r == '/' || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, n)
+}
+
+func (a *API) posture(c echo.Context) error {
+	ps, err := a.Queries.Posture(c.Request().Context(), tenant(c))
+	if err != nil {
+		return err
+	}
+	n := int64(len(ps))
+	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+}
