@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	cmdgw "github.com/astrabastion/astra/commands/gateway"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
@@ -340,7 +339,7 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 		}
 		apiKey := ""
 		if p.SealedKey != "" {
-			if apiKey, err = cmdgw.OpenCredential(ctx, rt.Keys, p.SealedKey); err != nil {
+			if apiKey, err = rt.Keys.Open(ctx, gw.SealedCredential(p.SealedKey)); err != nil {
 				return nil, fmt.Errorf("gateway: provider credentials: %w", err)
 			}
 		}

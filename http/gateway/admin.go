@@ -225,32 +225,6 @@ func (a *Admin) Routes() []platform.Route {
 	})
 }
 
-// MapError turns gateway domain errors into problems.
-func MapError(err error) error {
-	var ipe *gw.InvalidPolicyError
-	switch {
-	case errors.As(err, &ipe):
-		return platform.Problem("VAL-001", "The policy is invalid: "+ipe.Field+" must be "+ipe.Problem+".").
-			WithFields(platform.FieldError{Field: ipe.Field, Message: "must be " + ipe.Problem})
-	case errors.Is(err, gw.ErrPolicyNotFound):
-		return platform.Problem("GW-006", "No such policy in this tenant.")
-	case errors.Is(err, gw.ErrVersionNotFound):
-		return platform.Problem("GW-013", "No such earlier version of this policy.")
-	case errors.Is(err, gw.ErrProviderNotFound):
-		return platform.Problem("GW-010", "No such provider in this tenant.")
-	case errors.Is(err, cmdgw.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
-	case errors.Is(err, gw.ErrInvalidScope):
-		return platform.Problem("VAL-001", "scope.kind must be global, tenant, provider, model, policy or api_key; all but global and tenant need a value.").
-			WithFields(platform.FieldError{Field: "scope", Message: "invalid scope"})
-	case errors.Is(err, cmdgw.ErrSwitchNotFound):
-		return platform.Problem("GW-014", "No active kill switch matches.")
-	case errors.Is(err, cmdgw.ErrBudgetNotFound):
-		return platform.Problem("GW-015", "No such budget in this tenant.")
-	}
-	return err
-}
-
 func tenantOf(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
 // changed awaits the read model, then drops this instance's cached state at
@@ -328,7 +302,7 @@ func (a *Admin) answerProvider(c echo.Context, status int, id string) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	writes.ETag(c, p.Version)
 	if status == http.StatusCreated {
@@ -348,13 +322,13 @@ func (a *Admin) registerProvider(c echo.Context) error {
 	if existing, err := a.Queries.Provider(c.Request().Context(), tenantOf(c), req.Name); err != nil {
 		return err
 	} else if existing != nil {
-		return platform.Problem("GW-017", "A provider with this name already exists.")
+		return gw.ErrProviderNameTaken
 	}
 	in := gw.ProviderRegisteredV1{Name: strings.TrimSpace(req.Name), Kind: req.Kind, BaseURL: req.BaseURL, Models: req.Models,
 		Settings: settingsFrom(req.Settings, defaultSettings)}
-	id, evs, err := a.Commands.RegisterProvider(c.Request().Context(), writes.Metadata(c), in, req.APIKey)
+	id, evs, err := a.Commands.RegisterProvider(c.Request().Context(), writes.Metadata(c), cmdgw.RegisterProvider{Provider: in, APIKey: req.APIKey})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "provider")
 	return a.answerProvider(c, http.StatusCreated, id)
@@ -367,7 +341,7 @@ func (a *Admin) getProvider(c echo.Context) error {
 func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 	id := c.Param(name)
 	if uuid.Validate(id) != nil {
-		return "", MapError(notFound)
+		return "", notFound
 	}
 	return id, nil
 }
@@ -375,7 +349,7 @@ func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 // providerID, policyID and budgetID read the :id of their routes.
 func providerID(c echo.Context) (string, error) { return pathUUID(c, "id", gw.ErrProviderNotFound) }
 func policyID(c echo.Context) (string, error)   { return pathUUID(c, "id", gw.ErrPolicyNotFound) }
-func budgetID(c echo.Context) (string, error)   { return pathUUID(c, "id", cmdgw.ErrBudgetNotFound) }
+func budgetID(c echo.Context) (string, error)   { return pathUUID(c, "id", gw.ErrBudgetNotFound) }
 
 func (a *Admin) updateProvider(c echo.Context) error {
 	id, expected, err := writes.Versioned(c, providerID)
@@ -391,7 +365,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		return err
 	}
 	if cur == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	if req.BaseURL != nil {
 		if err := a.checkBaseURL(cur.Kind, *req.BaseURL); err != nil {
@@ -406,7 +380,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		if other, err := a.Queries.Provider(c.Request().Context(), tenantOf(c), name); err != nil {
 			return err
 		} else if other != nil && other.ID != id {
-			return platform.Problem("GW-017", "A provider with this name already exists.")
+			return gw.ErrProviderNameTaken
 		}
 		req.Name = &name
 	}
@@ -415,9 +389,9 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		s := settingsFrom(req.Settings, cur.Settings)
 		upd.Settings = &s
 	}
-	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, upd)
+	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), cmdgw.UpdateProvider{ProviderID: id, Expected: expected, Changes: upd})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "provider")
 	return a.answerProvider(c, http.StatusOK, id)
@@ -428,9 +402,9 @@ func (a *Admin) removeProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), cmdgw.RemoveProvider{ProviderID: id, Expected: expected})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "provider")
 	return c.NoContent(http.StatusNoContent)
@@ -445,9 +419,9 @@ func (a *Admin) rotateCredentials(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.RotateCredentials(c.Request().Context(), writes.Metadata(c), id, req.APIKey)
+	evs, err := a.Commands.RotateCredentials(c.Request().Context(), writes.Metadata(c), cmdgw.RotateCredentials{ProviderID: id, APIKey: req.APIKey})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "provider")
 	return c.NoContent(http.StatusNoContent)
@@ -459,7 +433,7 @@ func (a *Admin) testProvider(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	d, err := a.Runtime.TestProvider(c.Request().Context(), tenantOf(c), p.ID)
 	out := ProviderTest{OK: err == nil, LatencyMs: float64(d.Microseconds()) / 1000}
@@ -480,11 +454,11 @@ func (a *Admin) providerHealth(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	h, err := a.Runtime.ProviderHealth(c.Request().Context(), tenantOf(c), p.ID)
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	return platform.Respond(c, http.StatusOK, h)
 }
@@ -504,7 +478,7 @@ func (a *Admin) answerPolicy(c echo.Context, status int, id string) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	writes.ETag(c, int64(p.Version))
 	if status == http.StatusCreated {
@@ -518,9 +492,9 @@ func (a *Admin) createPolicy(c echo.Context) error {
 	if err := platform.Bind(c, &p); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.CreatePolicy(c.Request().Context(), writes.Metadata(c), p)
+	id, evs, err := a.Commands.CreatePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.CreatePolicy{Policy: p})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "policy")
 	return a.answerPolicy(c, http.StatusCreated, id)
@@ -539,9 +513,9 @@ func (a *Admin) updatePolicy(c echo.Context) error {
 	if err := platform.Bind(c, &p); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UpdatePolicy(c.Request().Context(), writes.Metadata(c), id, expected, p)
+	evs, err := a.Commands.UpdatePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.UpdatePolicy{PolicyID: id, Expected: expected, Policy: p})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "policy")
 	return a.answerPolicy(c, http.StatusOK, id)
@@ -552,9 +526,9 @@ func (a *Admin) deletePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeletePolicy(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeletePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.DeletePolicy{PolicyID: id, Expected: expected})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "policy")
 	return c.NoContent(http.StatusNoContent)
@@ -566,7 +540,7 @@ func (a *Admin) policyVersions(c echo.Context) error {
 		return err
 	}
 	if len(vs) == 0 {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	n := int64(len(vs))
 	return platform.RespondList(c, vs, platform.Pagination{Limit: len(vs), TotalCount: &n})
@@ -581,9 +555,9 @@ func (a *Admin) rollbackPolicy(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.RollbackPolicy(c.Request().Context(), writes.Metadata(c), id, req.Version)
+	evs, err := a.Commands.RollbackPolicy(c.Request().Context(), writes.Metadata(c), cmdgw.RollbackPolicy{PolicyID: id, To: req.Version})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "policy")
 	return a.answerPolicy(c, http.StatusOK, id)
@@ -629,7 +603,7 @@ func (a *Admin) activate(c echo.Context) error {
 	}
 	if req.Scope.Kind == gw.ScopeModel {
 		if _, err := gw.NormaliseModel(req.Scope.Value); err != nil {
-			return MapError(gw.ErrInvalidScope)
+			return gw.ErrInvalidScope
 		}
 	}
 	// Stored as requests are matched: a normalised model, a canonical UUID.
@@ -637,9 +611,9 @@ func (a *Admin) activate(c echo.Context) error {
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may stop all traffic.")
 	}
-	id, evs, err := a.Commands.ActivateKillSwitch(c.Request().Context(), writes.Metadata(c), req.Scope, req.Reason, time.Now())
+	id, evs, err := a.Commands.ActivateKillSwitch(c.Request().Context(), writes.Metadata(c), cmdgw.ActivateKillSwitch{Scope: req.Scope, Reason: req.Reason, Now: time.Now()})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "killswitch")
 	return a.answerSwitch(c, http.StatusCreated, id)
@@ -651,7 +625,7 @@ func (a *Admin) answerSwitch(c echo.Context, status int, id string) error {
 		return err
 	}
 	if k == nil {
-		return MapError(cmdgw.ErrSwitchNotFound)
+		return gw.ErrSwitchNotFound
 	}
 	return platform.Respond(c, status, k)
 }
@@ -662,7 +636,7 @@ func (a *Admin) deactivate(c echo.Context) error {
 		return err
 	}
 	if req.ID == "" && req.Scope.Validate() != nil {
-		return MapError(gw.ErrInvalidScope)
+		return gw.ErrInvalidScope
 	}
 	req.Scope = gw.CanonicalScope(req.Scope)
 	id := req.ID
@@ -672,16 +646,16 @@ func (a *Admin) deactivate(c echo.Context) error {
 			return err
 		}
 		if k == nil || !k.Active {
-			return MapError(cmdgw.ErrSwitchNotFound)
+			return gw.ErrSwitchNotFound
 		}
 		req.Scope = k.Scope
 	}
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may resume all traffic.")
 	}
-	evs, err := a.Commands.DeactivateKillSwitch(c.Request().Context(), writes.Metadata(c), id, req.Scope, req.Reason, time.Now())
+	evs, err := a.Commands.DeactivateKillSwitch(c.Request().Context(), writes.Metadata(c), cmdgw.DeactivateKillSwitch{SwitchID: id, Scope: req.Scope, Reason: req.Reason, Now: time.Now()})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "killswitch")
 	var sid string
@@ -702,7 +676,7 @@ func (a *Admin) cache(c echo.Context) error {
 
 func (a *Admin) purge(c echo.Context) error {
 	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), "")
-	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), "", n); err != nil {
+	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Entries: n}); err != nil {
 		return err
 	}
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
@@ -714,7 +688,7 @@ func (a *Admin) purgeKey(c echo.Context) error {
 		return platform.Problem("VAL-005", "key must be a cache key (64 hex characters).")
 	}
 	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), key)
-	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), key, n); err != nil {
+	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Key: key, Entries: n}); err != nil {
 		return err
 	}
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
@@ -733,8 +707,8 @@ func (a *Admin) setCacheConfig(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.ConfigureCache(c.Request().Context(), writes.Metadata(c), gw.CacheConfiguredV1{Enabled: req.Enabled,
-		TTLSeconds: req.TTLSeconds, MaxEntries: req.MaxEntries})
+	evs, err := a.Commands.ConfigureCache(c.Request().Context(), writes.Metadata(c), cmdgw.ConfigureCache{Config: gw.CacheConfiguredV1{Enabled: req.Enabled,
+		TTLSeconds: req.TTLSeconds, MaxEntries: req.MaxEntries}})
 	if err != nil {
 		return err
 	}
@@ -809,10 +783,10 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 	if req.Action == "" {
 		req.Action = gw.ActionBlock
 	}
-	bid, evs, err := a.Commands.SetBudget(c.Request().Context(), writes.Metadata(c), id, expected, gw.BudgetSetV1{Subject: req.Subject,
-		Period: req.Period, MaxTokens: req.MaxTokens, MaxCostUSD: req.MaxCostUSD, Action: req.Action})
+	bid, evs, err := a.Commands.SetBudget(c.Request().Context(), writes.Metadata(c), cmdgw.SetBudget{BudgetID: id, Expected: expected, Budget: gw.BudgetSetV1{Subject: req.Subject,
+		Period: req.Period, MaxTokens: req.MaxTokens, MaxCostUSD: req.MaxCostUSD, Action: req.Action}})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "budget")
 	bs, err := a.Queries.Budgets(c.Request().Context(), tenantOf(c))
@@ -825,7 +799,7 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 			return platform.Respond(c, status, a.usageOf(c, b))
 		}
 	}
-	return MapError(cmdgw.ErrBudgetNotFound)
+	return gw.ErrBudgetNotFound
 }
 
 func (a *Admin) createBudget(c echo.Context) error { return a.saveBudget(c, "", http.StatusCreated) }
@@ -843,9 +817,9 @@ func (a *Admin) deleteBudget(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeleteBudget(c.Request().Context(), writes.Metadata(c), id)
+	evs, err := a.Commands.DeleteBudget(c.Request().Context(), writes.Metadata(c), cmdgw.DeleteBudget{BudgetID: id})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.changed(c, evs, "budget")
 	return c.NoContent(http.StatusNoContent)
@@ -893,7 +867,7 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 		}
 	}
 	if cur == nil {
-		return platform.Problem("GW-018", "No detector named '"+c.Param("name")+"'.")
+		return gw.ErrDetectorNotFound
 	}
 	if req.Enabled != nil {
 		cur.Enabled = *req.Enabled
@@ -901,7 +875,7 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 	if req.Threshold != nil {
 		cur.Threshold = *req.Threshold
 	}
-	evs, err := a.Commands.TuneDetector(c.Request().Context(), writes.Metadata(c), gw.DetectorTunedV1{Detector: cur.Name, Enabled: cur.Enabled, Threshold: cur.Threshold})
+	evs, err := a.Commands.TuneDetector(c.Request().Context(), writes.Metadata(c), cmdgw.TuneDetector{Setting: gw.DetectorTunedV1{Detector: cur.Name, Enabled: cur.Enabled, Threshold: cur.Threshold}})
 	if err != nil {
 		return err
 	}

@@ -168,14 +168,14 @@ func (a *Admin) openContent(c echo.Context, r *rmgw.Request) {
 func (a *Admin) getRequest(c echo.Context) error {
 	id := c.Param("id")
 	if len(id) > 100 {
-		return platform.Problem("GW-019", "No such request.")
+		return gw.ErrRequestNotFound
 	}
 	r, err := a.Queries.Request(c.Request().Context(), tenantOf(c), id)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		return platform.Problem("GW-019", "No such request.")
+		return gw.ErrRequestNotFound
 	}
 	a.openContent(c, r)
 	return platform.Respond(c, http.StatusOK, r)
@@ -290,7 +290,7 @@ func (a *Admin) simulate(c echo.Context) error {
 		return err
 	}
 	if pv == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	pol, version := pv.Policy, pv.Version
 	if req.Version > 0 && req.Version != pv.Version {
@@ -305,7 +305,7 @@ func (a *Admin) simulate(c echo.Context) error {
 			}
 		}
 		if !found {
-			return MapError(gw.ErrVersionNotFound)
+			return gw.ErrVersionNotFound
 		}
 	}
 	provider, model := req.Provider, req.Model
@@ -336,14 +336,14 @@ func (a *Admin) backtest(c echo.Context) error {
 		return err
 	}
 	if pv == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	pol := pv.Policy
 	out := BacktestResponse{ByCode: map[string]int{}, Changes: []BacktestChange{}, PolicyVersion: pv.Version}
 	if req.Policy != nil {
 		pol = *req.Policy
 		if err := pol.Normalize(); err != nil {
-			return MapError(err)
+			return err
 		}
 		out.EvaluatedDraft = true
 	}
