@@ -19,6 +19,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
@@ -288,12 +289,9 @@ func (a *Admin) checkBaseURL(kind, raw string) error {
 }
 
 func (a *Admin) listProviders(c echo.Context) error {
-	ps, err := a.Queries.Providers(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	n := int64(len(ps))
-	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.Provider], error) {
+		return a.Queries.ListProviders(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) answerProvider(c echo.Context, status int, id string) error {
@@ -464,12 +462,9 @@ func (a *Admin) providerHealth(c echo.Context) error {
 }
 
 func (a *Admin) listPolicies(c echo.Context) error {
-	ps, err := a.Queries.Policies(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	n := int64(len(ps))
-	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyView], error) {
+		return a.Queries.ListPolicies(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) answerPolicy(c echo.Context, status int, id string) error {
@@ -535,15 +530,14 @@ func (a *Admin) deletePolicy(c echo.Context) error {
 }
 
 func (a *Admin) policyVersions(c echo.Context) error {
-	vs, err := a.Queries.PolicyVersions(c.Request().Context(), tenantOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if len(vs) == 0 {
-		return gw.ErrPolicyNotFound
-	}
-	n := int64(len(vs))
-	return platform.RespondList(c, vs, platform.Pagination{Limit: len(vs), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyVersion], error) {
+		page, err := a.Queries.ListPolicyVersions(c.Request().Context(), tenantOf(c), c.Param("id"), p)
+		if err == nil && page.Total == 0 {
+			// Every policy has a version 1: none means no such policy here.
+			err = gw.ErrPolicyNotFound
+		}
+		return page, err
+	})
 }
 
 func (a *Admin) rollbackPolicy(c echo.Context) error {
@@ -575,25 +569,13 @@ func (a *Admin) killSwitches(c echo.Context) error {
 }
 
 func (a *Admin) killSwitchHistory(c echo.Context) error {
-	ks, err := a.Queries.KillSwitches(c.Request().Context(), tenantOf(c), false)
-	if err != nil {
-		return err
-	}
-	n := int64(len(ks))
-	return platform.RespondList(c, ks, platform.Pagination{Limit: len(ks), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.KillSwitch], error) {
+		return a.Queries.ListKillSwitches(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) switchByID(c echo.Context, id string) (*rmgw.KillSwitch, error) {
-	ks, err := a.Queries.KillSwitches(c.Request().Context(), tenantOf(c), false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ks {
-		if ks[i].ID == id {
-			return &ks[i], nil
-		}
-	}
-	return nil, nil
+	return a.Queries.KillSwitchByID(c.Request().Context(), tenantOf(c), id)
 }
 
 func (a *Admin) activate(c echo.Context) error {
@@ -728,16 +710,15 @@ func (a *Admin) usageOf(c echo.Context, b rmgw.Budget) BudgetUsage {
 }
 
 func (a *Admin) listBudgets(c echo.Context) error {
-	bs, err := a.Queries.Budgets(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	out := make([]BudgetUsage, 0, len(bs))
-	for _, b := range bs {
-		out = append(out, a.usageOf(c, b))
-	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[BudgetUsage], error) {
+		page, err := a.Queries.ListBudgets(c.Request().Context(), tenantOf(c), p)
+		out := projections.Page[BudgetUsage]{HasMore: page.HasMore, Next: page.Next, Total: page.Total, TotalEstimated: page.TotalEstimated,
+			Items: make([]BudgetUsage, 0, len(page.Items))}
+		for _, b := range page.Items {
+			out.Items = append(out.Items, a.usageOf(c, b))
+		}
+		return out, err
+	})
 }
 
 // canonicalSubject spells a budget subject's id as the canonical lower-case
@@ -789,17 +770,15 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 		return err
 	}
 	a.changed(c, evs, "budget")
-	bs, err := a.Queries.Budgets(c.Request().Context(), tenantOf(c))
+	b, err := a.Queries.BudgetByID(c.Request().Context(), tenantOf(c), bid)
 	if err != nil {
 		return err
 	}
-	for _, b := range bs {
-		if b.ID == bid {
-			writes.ETag(c, b.Version)
-			return platform.Respond(c, status, a.usageOf(c, b))
-		}
+	if b == nil {
+		return gw.ErrBudgetNotFound
 	}
-	return gw.ErrBudgetNotFound
+	writes.ETag(c, b.Version)
+	return platform.Respond(c, status, a.usageOf(c, *b))
 }
 
 func (a *Admin) createBudget(c echo.Context) error { return a.saveBudget(c, "", http.StatusCreated) }
@@ -847,8 +826,9 @@ func (a *Admin) detectors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[Detector], error) {
+		return memoryPage(out, p, func(d Detector) string { return d.Name })
+	})
 }
 
 func (a *Admin) tuneDetector(c echo.Context) error {
