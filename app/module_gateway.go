@@ -6,9 +6,11 @@ import (
 	"net/http"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
+	"github.com/astrabastion/astra/reactors"
 )
 
 // The AI gateway: the security pipeline, providers, policies, keys'
@@ -54,18 +56,23 @@ func init() {
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmgw.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
-			gw, err := newGateway(rt.Cfg, rt.Stack, rt.Writes, rt.Log)
+			parts, err := newGateway(rt.Cfg, rt.Stack, rt.Writes, rt.Log)
 			if err != nil {
 				return nil, err
 			}
-			if err := gw.runtime.Init(ctx); err != nil {
-				gw.close()
+			if err := parts.runtime.Init(ctx); err != nil {
+				parts.close()
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			return &Parts{
-				Routes:  concat(gw.api.Routes(), gw.api.OpenAIRoutes(), gw.admin.Routes(), gw.admin.TrafficRoutes(gw.api)),
-				Workers: []Worker{{Name: "gateway runtime", Run: gw.runtime.Run}},
-				Close:   gw.close, Service: gw.runtime,
+				Routes:  concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.admin.Routes(), parts.admin.TrafficRoutes(parts.api)),
+				Workers: []Worker{{Name: "gateway runtime", Run: parts.runtime.Run}},
+				// The runtime's cached state follows the administration's
+				// events on every instance; on the one that commits them
+				// before the write answers (a kill switch stops traffic then).
+				Reactors: []reactors.Reactor{{Name: "gateway_runtime_state", Module: "gateway", Types: gateway.StateEvents,
+					Scope: reactors.EveryInstance, Handle: parts.runtime.React}},
+				Close: parts.close, Service: parts.runtime,
 			}, nil
 		},
 	})

@@ -7,13 +7,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	cmdgw "github.com/astrabastion/astra/commands/gateway"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/auth"
@@ -23,13 +21,16 @@ import (
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
-// Admin serves the gateway's administration routes.
+// Admin serves the gateway's administration routes. A write awaits the
+// gateway read model (Writes.Await) so that it answers from the state it
+// made (read-your-writes); what the runtime caches follows the change by
+// itself: its reactor (gateway.Runtime.React) ran on this instance before the
+// command returned the events, and runs on every other one from the log.
 type Admin struct {
 	Commands *cmdgw.Handlers
 	Queries  *rmgw.Queries
 	Runtime  *gateway.Runtime
 	Writes   *writes.Kit
-	Pool     *pgxpool.Pool
 	// CheckURL refuses provider base URLs that point at private, loopback or
 	// metadata addresses unless configuration allows them.
 	CheckURL func(raw string) error
@@ -228,17 +229,6 @@ func (a *Admin) Routes() []platform.Route {
 
 func tenantOf(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
-// changed awaits the read model, then drops this instance's cached state at
-// once (the caller's next request must see the change) and tells every
-// instance's runtime (this one again: a request that loaded the old state
-// while the read model caught up is dropped by the second invalidation).
-func (a *Admin) changed(c echo.Context, evs []eventstore.Event, what string) {
-	a.Writes.Await(c, evs, rmgw.Name)
-	payload := what + ":" + tenantOf(c)
-	a.Runtime.Invalidate(c.Request().Context(), payload)
-	_ = gateway.Notify(c.Request().Context(), a.Pool, payload)
-}
-
 func settingsFrom(in *ProviderSettingsIn, base gw.ProviderSettings) gw.ProviderSettings {
 	if in == nil {
 		return base
@@ -328,7 +318,7 @@ func (a *Admin) registerProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerProvider(c, http.StatusCreated, id)
 }
 
@@ -391,7 +381,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerProvider(c, http.StatusOK, id)
 }
 
@@ -404,7 +394,7 @@ func (a *Admin) removeProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -421,7 +411,7 @@ func (a *Admin) rotateCredentials(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -491,7 +481,7 @@ func (a *Admin) createPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusCreated, id)
 }
 
@@ -512,7 +502,7 @@ func (a *Admin) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusOK, id)
 }
 
@@ -525,7 +515,7 @@ func (a *Admin) deletePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -553,7 +543,7 @@ func (a *Admin) rollbackPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusOK, id)
 }
 
@@ -597,7 +587,7 @@ func (a *Admin) activate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "killswitch")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerSwitch(c, http.StatusCreated, id)
 }
 
@@ -639,7 +629,7 @@ func (a *Admin) deactivate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "killswitch")
+	a.Writes.Await(c, evs, rmgw.Name)
 	var sid string
 	if len(evs) > 0 {
 		sid = evs[0].Subject
@@ -657,7 +647,7 @@ func (a *Admin) cache(c echo.Context) error {
 }
 
 func (a *Admin) purge(c echo.Context) error {
-	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), "")
+	n := a.Runtime.PurgeCache(tenantOf(c), "")
 	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Entries: n}); err != nil {
 		return err
 	}
@@ -669,7 +659,7 @@ func (a *Admin) purgeKey(c echo.Context) error {
 	if len(key) != 64 {
 		return platform.Problem("VAL-005", "key must be a cache key (64 hex characters).")
 	}
-	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), key)
+	n := a.Runtime.PurgeCache(tenantOf(c), key)
 	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Key: key, Entries: n}); err != nil {
 		return err
 	}
@@ -694,7 +684,7 @@ func (a *Admin) setCacheConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "cache")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.cacheConfig(c)
 }
 
@@ -769,7 +759,7 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "budget")
+	a.Writes.Await(c, evs, rmgw.Name)
 	b, err := a.Queries.BudgetByID(c.Request().Context(), tenantOf(c), bid)
 	if err != nil {
 		return err
@@ -800,7 +790,7 @@ func (a *Admin) deleteBudget(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "budget")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -859,8 +849,6 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "detector")
-	a.Runtime.Invalidate(c.Request().Context(), "policy:"+tenantOf(c))
-	_ = gateway.Notify(c.Request().Context(), a.Pool, "policy:"+tenantOf(c))
+	a.Writes.Await(c, evs, rmgw.Name)
 	return platform.Respond(c, http.StatusOK, cur)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
@@ -366,11 +365,8 @@ func (a *Admin) backtest(c echo.Context) error {
 			if r.Blocked {
 				out.WasBlocked++
 			}
-			text := ""
-			if r.Prompt != "" {
-				text = a.Runtime.Keys.MustOpen(c.Request().Context(), r.Prompt)
-			}
-			if text == "" || text == eventstore.Erased {
+			text := a.Runtime.RecordedContent(c.Request().Context(), r.Prompt)
+			if text == "" {
 				out.SkippedNoText++
 				continue
 			}
