@@ -13,6 +13,7 @@ import (
 	cmdgw "github.com/astrabastion/astra/commands/gateway"
 	"github.com/astrabastion/astra/domain/gateway/injection"
 	"github.com/astrabastion/astra/domain/gateway/pii"
+	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	httpgw "github.com/astrabastion/astra/http/gateway"
 	"github.com/astrabastion/astra/http/writes"
@@ -50,10 +51,13 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 	}
 	families, types := detectorNames()
 	queries := &rmgw.Queries{Runner: st.Runner}
-	rt := &gateway.Runtime{Pool: st.Pool, Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
+	rt := &gateway.Runtime{Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New()},
 		Outbound: guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256}),
 		Budgets:  budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
+	rt.AwaitReadModel = func(ctx context.Context, e *eventstore.Event) error {
+		return st.Runner.WaitFor(ctx, 10*time.Second, []eventstore.Event{*e}, rmgw.Name)
+	}
 	iamQueries := &rmiam.Queries{Runner: st.Runner}
 	rt.KeyOwner = func(ctx context.Context, tenantID, keyID string) (string, error) {
 		k, err := iamQueries.APIKeyByID(ctx, tenantID, keyID)
@@ -79,6 +83,6 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 		return fmt.Errorf("scheme must be http or https")
 	}
 	admin := &httpgw.Admin{Commands: &cmdgw.Handlers{Store: st.Store, Keys: st.Keys}, Queries: queries, Runtime: rt, Writes: kit,
-		Pool: st.Pool, CheckURL: checkURL}
+		CheckURL: checkURL}
 	return &gatewayParts{runtime: rt, api: &httpgw.API{Runtime: rt, Queries: queries}, admin: admin, close: closeFn}, nil
 }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
+	"github.com/astrabastion/astra/reactors"
 )
 
 // The AI gateway: the security pipeline, providers, policies, keys'
@@ -38,20 +41,38 @@ func init() {
 			"GW-019": platform.Entry(http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."),
 			"GW-020": platform.Entry(http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."),
 		},
+		DomainErrors: []platform.DomainError{
+			// Detail "": the error's own text names the field and what it must be.
+			{Err: gw.ErrPolicyInvalid, Code: "VAL-001"},
+			{Err: gw.ErrInvalidScope, Code: "VAL-001", Detail: "scope.kind must be global, tenant, provider, model, policy or api_key; all but global and tenant need a value."},
+			{Err: gw.ErrPolicyNotFound, Code: "GW-006", Detail: "No such policy in this tenant."},
+			{Err: gw.ErrProviderNotFound, Code: "GW-010", Detail: "No such provider in this tenant."},
+			{Err: gw.ErrVersionNotFound, Code: "GW-013", Detail: "No such earlier version of this policy."},
+			{Err: gw.ErrSwitchNotFound, Code: "GW-014", Detail: "No active kill switch matches."},
+			{Err: gw.ErrBudgetNotFound, Code: "GW-015", Detail: "No such budget in this tenant."},
+			{Err: gw.ErrProviderNameTaken, Code: "GW-017", Detail: "A provider with this name already exists."},
+			{Err: gw.ErrDetectorNotFound, Code: "GW-018", Detail: "No detector with that name."},
+			{Err: gw.ErrRequestNotFound, Code: "GW-019", Detail: "No such request."},
+		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmgw.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
-			gw, err := newGateway(rt.Cfg, rt.Stack, rt.Writes, rt.Log)
+			parts, err := newGateway(rt.Cfg, rt.Stack, rt.Writes, rt.Log)
 			if err != nil {
 				return nil, err
 			}
-			if err := gw.runtime.Init(ctx); err != nil {
-				gw.close()
+			if err := parts.runtime.Init(ctx); err != nil {
+				parts.close()
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			return &Parts{
-				Routes:  concat(gw.api.Routes(), gw.api.OpenAIRoutes(), gw.admin.Routes(), gw.admin.TrafficRoutes(gw.api)),
-				Workers: []Worker{{Name: "gateway runtime", Run: gw.runtime.Run}},
-				Close:   gw.close, Service: gw.runtime,
+				Routes:  concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.admin.Routes(), parts.admin.TrafficRoutes(parts.api)),
+				Workers: []Worker{{Name: "gateway runtime", Run: parts.runtime.Run}},
+				// The runtime's cached state follows the administration's
+				// events on every instance; on the one that commits them
+				// before the write answers (a kill switch stops traffic then).
+				Reactors: []reactors.Reactor{{Name: "gateway_runtime_state", Module: "gateway", Types: gateway.StateEvents,
+					Scope: reactors.EveryInstance, Handle: parts.runtime.React}},
+				Close: parts.close, Service: parts.runtime,
 			}, nil
 		},
 	})

@@ -1,7 +1,9 @@
 // Package gateway is the AI gateway's runtime: the 14-step security pipeline
 // that every chat completion, embedding and scan goes through, with the live
 // state it needs (policies, providers, kill switches, cache, budgets) cached
-// per instance and invalidated on every instance by Postgres notifications.
+// per instance and brought up to date on every instance by its reactor
+// (React), which the gateway's events reach on the instance that commits
+// them before the write answers, and on every other one from the log.
 package gateway
 
 import (
@@ -9,34 +11,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	cmdgw "github.com/astrabastion/astra/commands/gateway"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
-// NotifyChannel carries gateway state changes between instances:
-// "policy:<tenant>", "provider:<tenant>", "killswitch", "cache:<tenant>", "budget:<tenant>", "detector:<tenant>".
-const NotifyChannel = "astra_gateway"
-
-// Notify announces a gateway state change to every instance (this one included).
-func Notify(ctx context.Context, pool *pgxpool.Pool, what string) error {
-	_, err := pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, what)
-	return err
-}
-
 // Runtime executes the pipeline.
 type Runtime struct {
-	Pool      *pgxpool.Pool
 	Store     *eventstore.Store
 	Keys      *eventstore.Keyring
 	Queries   *rmgw.Queries
@@ -62,14 +48,21 @@ type Runtime struct {
 	// KeyOwner finds the user who owns an API key of a tenant ("" when none),
 	// so that a user's budgets bind the keys they own.
 	KeyOwner func(ctx context.Context, tenantID, keyID string) (string, error)
+	// AwaitReadModel waits until the gateway's read model applied an event
+	// (bounded); React then drops what a request may have loaded from the
+	// read model before it did. Nil: no second invalidation.
+	AwaitReadModel func(ctx context.Context, e *eventstore.Event) error
 
 	mu        sync.RWMutex
-	policies  map[string]cachedPolicy         // tenant/id
-	providers map[string]*runtimeProvider     // tenant/name-or-id
-	switches  []rmgw.KillSwitch               // active ones, every tenant
-	detectors map[string]rmgw.DetectorSetting // tenant/detector
-	detLoaded map[string]bool
-	cacheCfg  map[string]rmgw.CacheConfig
+	policies  map[string]cachedPolicy     // tenant/id
+	providers map[string]*runtimeProvider // tenant/name-or-id
+	switches  []rmgw.KillSwitch           // active ones, every tenant
+	// switchChanges are the kill switch changes learnt from events, which
+	// the read model may not show yet (see refreshSwitches).
+	switchChanges map[string]switchChange
+	detectors     map[string]rmgw.DetectorSetting // tenant/detector
+	detLoaded     map[string]bool
+	cacheCfg      map[string]rmgw.CacheConfig
 	// budgetCache holds each tenant's budgets.
 	budgetCache map[string][]rmgw.Budget
 	// modelCache holds each tenant's model list (ModelsFor).
@@ -126,6 +119,7 @@ func (rt *Runtime) Init(ctx context.Context) error {
 	rt.detectors = map[string]rmgw.DetectorSetting{}
 	rt.detLoaded = map[string]bool{}
 	rt.cacheCfg = map[string]rmgw.CacheConfig{}
+	rt.switchChanges = map[string]switchChange{}
 	rt.mu.Unlock()
 	if rt.Now == nil {
 		rt.Now = time.Now
@@ -144,16 +138,15 @@ func (rt *Runtime) refreshSwitches(ctx context.Context) error {
 		ks[i].Scope = gw.CanonicalScope(ks[i].Scope)
 	}
 	rt.mu.Lock()
-	rt.switches = ks
+	rt.switches = rt.withChanges(ks, rt.Now())
 	rt.mu.Unlock()
 	return nil
 }
 
-// Run keeps the runtime's state current: notifications from any instance, and
-// a kill-switch refresh every half second as a backstop (so a switch takes
-// effect everywhere within one second even if a notification is lost).
+// Run keeps the kill switches current with a refresh from the read model
+// every half second, a backstop to the reactor (React): it covers the events
+// that reached the log between this instance's start and its reactor's.
 func (rt *Runtime) Run(ctx context.Context) error {
-	go rt.listen(ctx)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -168,44 +161,12 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	}
 }
 
-func (rt *Runtime) listen(ctx context.Context) {
-	for ctx.Err() == nil {
-		conn, err := pgx.ConnectConfig(ctx, rt.Pool.Config().ConnConfig.Copy())
-		if err != nil {
-			time.Sleep(time.Second)
-			continue
-		}
-		if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err == nil {
-			for {
-				n, err := conn.WaitForNotification(ctx)
-				if err != nil {
-					break
-				}
-				rt.Invalidate(ctx, n.Payload)
-			}
-		}
-		conn.Close(context.Background())
-	}
-}
-
-// Invalidate drops cached state named by a notification payload.
+// Invalidate drops cached state: "<kind>:<tenant>", kind one of policy,
+// provider, detector, cache or budget ("killswitch": reload the switches).
 func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	kind, tenant, _ := strings.Cut(what, ":")
-	switch kind {
-	case "killswitch":
+	if kind == "killswitch" {
 		_ = rt.refreshSwitches(ctx)
-		return
-	case "cachepurge":
-		// "cachepurge:<tenant>:<key or empty>:<unix nanos of the purge>"
-		if rt.Cache != nil {
-			t, rest, _ := strings.Cut(tenant, ":")
-			key, at, _ := strings.Cut(rest, ":")
-			var before time.Time
-			if ns, err := strconv.ParseInt(at, 10, 64); err == nil {
-				before = time.Unix(0, ns)
-			}
-			rt.Cache.PurgeBefore(t, key, before)
-		}
 		return
 	}
 	rt.mu.Lock()
@@ -235,13 +196,22 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 }
 
 // PurgeCache drops a tenant's cached answers (one key when key is set) on
-// this instance at once and on every other one by notification; it returns
-// how many this instance held.
-func (rt *Runtime) PurgeCache(ctx context.Context, tenantID, key string) int {
-	at := rt.Now()
-	n := rt.Cache.PurgeBefore(tenantID, key, at)
-	_ = Notify(ctx, rt.Pool, "cachepurge:"+tenantID+":"+key+":"+strconv.FormatInt(at.UnixNano(), 10))
-	return n
+// this instance at once and returns how many it held; the CachePurged event
+// the caller records drops them on every instance (React).
+func (rt *Runtime) PurgeCache(tenantID, key string) int {
+	return rt.Cache.PurgeBefore(tenantID, key, rt.Now())
+}
+
+// RecordedContent opens a prompt or completion as the request log keeps it
+// (sealed); "" when none was kept or its key is erased.
+func (rt *Runtime) RecordedContent(ctx context.Context, sealed string) string {
+	if sealed == "" {
+		return ""
+	}
+	if text := rt.Keys.MustOpen(ctx, sealed); text != eventstore.Erased {
+		return text
+	}
+	return ""
 }
 
 // policyFor resolves the policy of a request: the named one, else the tenant's
@@ -340,7 +310,7 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 		}
 		apiKey := ""
 		if p.SealedKey != "" {
-			if apiKey, err = cmdgw.OpenCredential(ctx, rt.Keys, p.SealedKey); err != nil {
+			if apiKey, err = rt.Keys.Open(ctx, gw.SealedCredential(p.SealedKey)); err != nil {
 				return nil, fmt.Errorf("gateway: provider credentials: %w", err)
 			}
 		}

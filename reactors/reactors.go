@@ -76,9 +76,17 @@ func (r Reactor) Topics() []string {
 	return out
 }
 
+// handles reports whether the reactor reacts to the CloudEvents type. Local
+// asks it of every event this process commits, request records included, so
+// it compares the registered type's parts instead of building each type's
+// name (an allocation per type per event).
 func (r Reactor) handles(ceType string) bool {
-	for _, t := range r.Types {
-		if t.CEType() == ceType {
+	t, ok := events.Lookup(ceType)
+	if !ok {
+		return false
+	}
+	for _, x := range r.Types {
+		if x.Module == t.Module && x.Name == t.Name {
 			return true
 		}
 	}

@@ -130,11 +130,12 @@ var (
 	ErrProviderNotFound = errors.New("gateway: provider not found")
 )
 
-// InvalidPolicyError names what is wrong with a policy.
+// InvalidPolicyError names what is wrong with a policy; it is
+// ErrPolicyInvalid (errors.Is), and its text is what the client reads.
 type InvalidPolicyError struct{ Field, Problem string }
 
 func (e *InvalidPolicyError) Error() string {
-	return fmt.Sprintf("gateway: policy %s: %s", e.Field, e.Problem)
+	return fmt.Sprintf("gateway: the policy is invalid: %s must be %s", e.Field, e.Problem)
 }
 
 // Unwrap lets errors.Is match ErrPolicyInvalid.

@@ -7,28 +7,30 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	cmdgw "github.com/astrabastion/astra/commands/gateway"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
-// Admin serves the gateway's administration routes.
+// Admin serves the gateway's administration routes. A write awaits the
+// gateway read model (Writes.Await) so that it answers from the state it
+// made (read-your-writes); what the runtime caches follows the change by
+// itself: its reactor (gateway.Runtime.React) ran on this instance before the
+// command returned the events, and runs on every other one from the log.
 type Admin struct {
 	Commands *cmdgw.Handlers
 	Queries  *rmgw.Queries
 	Runtime  *gateway.Runtime
 	Writes   *writes.Kit
-	Pool     *pgxpool.Pool
 	// CheckURL refuses provider base URLs that point at private, loopback or
 	// metadata addresses unless configuration allows them.
 	CheckURL func(raw string) error
@@ -225,44 +227,7 @@ func (a *Admin) Routes() []platform.Route {
 	})
 }
 
-// MapError turns gateway domain errors into problems.
-func MapError(err error) error {
-	var ipe *gw.InvalidPolicyError
-	switch {
-	case errors.As(err, &ipe):
-		return platform.Problem("VAL-001", "The policy is invalid: "+ipe.Field+" must be "+ipe.Problem+".").
-			WithFields(platform.FieldError{Field: ipe.Field, Message: "must be " + ipe.Problem})
-	case errors.Is(err, gw.ErrPolicyNotFound):
-		return platform.Problem("GW-006", "No such policy in this tenant.")
-	case errors.Is(err, gw.ErrVersionNotFound):
-		return platform.Problem("GW-013", "No such earlier version of this policy.")
-	case errors.Is(err, gw.ErrProviderNotFound):
-		return platform.Problem("GW-010", "No such provider in this tenant.")
-	case errors.Is(err, cmdgw.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
-	case errors.Is(err, gw.ErrInvalidScope):
-		return platform.Problem("VAL-001", "scope.kind must be global, tenant, provider, model, policy or api_key; all but global and tenant need a value.").
-			WithFields(platform.FieldError{Field: "scope", Message: "invalid scope"})
-	case errors.Is(err, cmdgw.ErrSwitchNotFound):
-		return platform.Problem("GW-014", "No active kill switch matches.")
-	case errors.Is(err, cmdgw.ErrBudgetNotFound):
-		return platform.Problem("GW-015", "No such budget in this tenant.")
-	}
-	return err
-}
-
 func tenantOf(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
-
-// changed awaits the read model, then drops this instance's cached state at
-// once (the caller's next request must see the change) and tells every
-// instance's runtime (this one again: a request that loaded the old state
-// while the read model caught up is dropped by the second invalidation).
-func (a *Admin) changed(c echo.Context, evs []eventstore.Event, what string) {
-	a.Writes.Await(c, evs, rmgw.Name)
-	payload := what + ":" + tenantOf(c)
-	a.Runtime.Invalidate(c.Request().Context(), payload)
-	_ = gateway.Notify(c.Request().Context(), a.Pool, payload)
-}
 
 func settingsFrom(in *ProviderSettingsIn, base gw.ProviderSettings) gw.ProviderSettings {
 	if in == nil {
@@ -314,12 +279,9 @@ func (a *Admin) checkBaseURL(kind, raw string) error {
 }
 
 func (a *Admin) listProviders(c echo.Context) error {
-	ps, err := a.Queries.Providers(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	n := int64(len(ps))
-	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.Provider], error) {
+		return a.Queries.ListProviders(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) answerProvider(c echo.Context, status int, id string) error {
@@ -328,7 +290,7 @@ func (a *Admin) answerProvider(c echo.Context, status int, id string) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	writes.ETag(c, p.Version)
 	if status == http.StatusCreated {
@@ -348,15 +310,15 @@ func (a *Admin) registerProvider(c echo.Context) error {
 	if existing, err := a.Queries.Provider(c.Request().Context(), tenantOf(c), req.Name); err != nil {
 		return err
 	} else if existing != nil {
-		return platform.Problem("GW-017", "A provider with this name already exists.")
+		return gw.ErrProviderNameTaken
 	}
 	in := gw.ProviderRegisteredV1{Name: strings.TrimSpace(req.Name), Kind: req.Kind, BaseURL: req.BaseURL, Models: req.Models,
 		Settings: settingsFrom(req.Settings, defaultSettings)}
-	id, evs, err := a.Commands.RegisterProvider(c.Request().Context(), writes.Metadata(c), in, req.APIKey)
+	id, evs, err := a.Commands.RegisterProvider(c.Request().Context(), writes.Metadata(c), cmdgw.RegisterProvider{Provider: in, APIKey: req.APIKey})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerProvider(c, http.StatusCreated, id)
 }
 
@@ -367,7 +329,7 @@ func (a *Admin) getProvider(c echo.Context) error {
 func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 	id := c.Param(name)
 	if uuid.Validate(id) != nil {
-		return "", MapError(notFound)
+		return "", notFound
 	}
 	return id, nil
 }
@@ -375,7 +337,7 @@ func pathUUID(c echo.Context, name string, notFound error) (string, error) {
 // providerID, policyID and budgetID read the :id of their routes.
 func providerID(c echo.Context) (string, error) { return pathUUID(c, "id", gw.ErrProviderNotFound) }
 func policyID(c echo.Context) (string, error)   { return pathUUID(c, "id", gw.ErrPolicyNotFound) }
-func budgetID(c echo.Context) (string, error)   { return pathUUID(c, "id", cmdgw.ErrBudgetNotFound) }
+func budgetID(c echo.Context) (string, error)   { return pathUUID(c, "id", gw.ErrBudgetNotFound) }
 
 func (a *Admin) updateProvider(c echo.Context) error {
 	id, expected, err := writes.Versioned(c, providerID)
@@ -391,7 +353,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		return err
 	}
 	if cur == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	if req.BaseURL != nil {
 		if err := a.checkBaseURL(cur.Kind, *req.BaseURL); err != nil {
@@ -406,7 +368,7 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		if other, err := a.Queries.Provider(c.Request().Context(), tenantOf(c), name); err != nil {
 			return err
 		} else if other != nil && other.ID != id {
-			return platform.Problem("GW-017", "A provider with this name already exists.")
+			return gw.ErrProviderNameTaken
 		}
 		req.Name = &name
 	}
@@ -415,11 +377,11 @@ func (a *Admin) updateProvider(c echo.Context) error {
 		s := settingsFrom(req.Settings, cur.Settings)
 		upd.Settings = &s
 	}
-	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, upd)
+	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), cmdgw.UpdateProvider{ProviderID: id, Expected: expected, Changes: upd})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerProvider(c, http.StatusOK, id)
 }
 
@@ -428,11 +390,11 @@ func (a *Admin) removeProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), cmdgw.RemoveProvider{ProviderID: id, Expected: expected})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -445,11 +407,11 @@ func (a *Admin) rotateCredentials(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.RotateCredentials(c.Request().Context(), writes.Metadata(c), id, req.APIKey)
+	evs, err := a.Commands.RotateCredentials(c.Request().Context(), writes.Metadata(c), cmdgw.RotateCredentials{ProviderID: id, APIKey: req.APIKey})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "provider")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -459,7 +421,7 @@ func (a *Admin) testProvider(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	d, err := a.Runtime.TestProvider(c.Request().Context(), tenantOf(c), p.ID)
 	out := ProviderTest{OK: err == nil, LatencyMs: float64(d.Microseconds()) / 1000}
@@ -480,22 +442,19 @@ func (a *Admin) providerHealth(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrProviderNotFound)
+		return gw.ErrProviderNotFound
 	}
 	h, err := a.Runtime.ProviderHealth(c.Request().Context(), tenantOf(c), p.ID)
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	return platform.Respond(c, http.StatusOK, h)
 }
 
 func (a *Admin) listPolicies(c echo.Context) error {
-	ps, err := a.Queries.Policies(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	n := int64(len(ps))
-	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyView], error) {
+		return a.Queries.ListPolicies(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) answerPolicy(c echo.Context, status int, id string) error {
@@ -504,7 +463,7 @@ func (a *Admin) answerPolicy(c echo.Context, status int, id string) error {
 		return err
 	}
 	if p == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	writes.ETag(c, int64(p.Version))
 	if status == http.StatusCreated {
@@ -518,11 +477,11 @@ func (a *Admin) createPolicy(c echo.Context) error {
 	if err := platform.Bind(c, &p); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.CreatePolicy(c.Request().Context(), writes.Metadata(c), p)
+	id, evs, err := a.Commands.CreatePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.CreatePolicy{Policy: p})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusCreated, id)
 }
 
@@ -539,11 +498,11 @@ func (a *Admin) updatePolicy(c echo.Context) error {
 	if err := platform.Bind(c, &p); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UpdatePolicy(c.Request().Context(), writes.Metadata(c), id, expected, p)
+	evs, err := a.Commands.UpdatePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.UpdatePolicy{PolicyID: id, Expected: expected, Policy: p})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusOK, id)
 }
 
@@ -552,24 +511,23 @@ func (a *Admin) deletePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeletePolicy(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeletePolicy(c.Request().Context(), writes.Metadata(c), cmdgw.DeletePolicy{PolicyID: id, Expected: expected})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
 func (a *Admin) policyVersions(c echo.Context) error {
-	vs, err := a.Queries.PolicyVersions(c.Request().Context(), tenantOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if len(vs) == 0 {
-		return MapError(gw.ErrPolicyNotFound)
-	}
-	n := int64(len(vs))
-	return platform.RespondList(c, vs, platform.Pagination{Limit: len(vs), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyVersion], error) {
+		page, err := a.Queries.ListPolicyVersions(c.Request().Context(), tenantOf(c), c.Param("id"), p)
+		if err == nil && page.Total == 0 {
+			// Every policy has a version 1: none means no such policy here.
+			err = gw.ErrPolicyNotFound
+		}
+		return page, err
+	})
 }
 
 func (a *Admin) rollbackPolicy(c echo.Context) error {
@@ -581,11 +539,11 @@ func (a *Admin) rollbackPolicy(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.RollbackPolicy(c.Request().Context(), writes.Metadata(c), id, req.Version)
+	evs, err := a.Commands.RollbackPolicy(c.Request().Context(), writes.Metadata(c), cmdgw.RollbackPolicy{PolicyID: id, To: req.Version})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "policy")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerPolicy(c, http.StatusOK, id)
 }
 
@@ -601,25 +559,13 @@ func (a *Admin) killSwitches(c echo.Context) error {
 }
 
 func (a *Admin) killSwitchHistory(c echo.Context) error {
-	ks, err := a.Queries.KillSwitches(c.Request().Context(), tenantOf(c), false)
-	if err != nil {
-		return err
-	}
-	n := int64(len(ks))
-	return platform.RespondList(c, ks, platform.Pagination{Limit: len(ks), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.KillSwitch], error) {
+		return a.Queries.ListKillSwitches(c.Request().Context(), tenantOf(c), p)
+	})
 }
 
 func (a *Admin) switchByID(c echo.Context, id string) (*rmgw.KillSwitch, error) {
-	ks, err := a.Queries.KillSwitches(c.Request().Context(), tenantOf(c), false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ks {
-		if ks[i].ID == id {
-			return &ks[i], nil
-		}
-	}
-	return nil, nil
+	return a.Queries.KillSwitchByID(c.Request().Context(), tenantOf(c), id)
 }
 
 func (a *Admin) activate(c echo.Context) error {
@@ -629,7 +575,7 @@ func (a *Admin) activate(c echo.Context) error {
 	}
 	if req.Scope.Kind == gw.ScopeModel {
 		if _, err := gw.NormaliseModel(req.Scope.Value); err != nil {
-			return MapError(gw.ErrInvalidScope)
+			return gw.ErrInvalidScope
 		}
 	}
 	// Stored as requests are matched: a normalised model, a canonical UUID.
@@ -637,11 +583,11 @@ func (a *Admin) activate(c echo.Context) error {
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may stop all traffic.")
 	}
-	id, evs, err := a.Commands.ActivateKillSwitch(c.Request().Context(), writes.Metadata(c), req.Scope, req.Reason, time.Now())
+	id, evs, err := a.Commands.ActivateKillSwitch(c.Request().Context(), writes.Metadata(c), cmdgw.ActivateKillSwitch{Scope: req.Scope, Reason: req.Reason, Now: time.Now()})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "killswitch")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.answerSwitch(c, http.StatusCreated, id)
 }
 
@@ -651,7 +597,7 @@ func (a *Admin) answerSwitch(c echo.Context, status int, id string) error {
 		return err
 	}
 	if k == nil {
-		return MapError(cmdgw.ErrSwitchNotFound)
+		return gw.ErrSwitchNotFound
 	}
 	return platform.Respond(c, status, k)
 }
@@ -662,7 +608,7 @@ func (a *Admin) deactivate(c echo.Context) error {
 		return err
 	}
 	if req.ID == "" && req.Scope.Validate() != nil {
-		return MapError(gw.ErrInvalidScope)
+		return gw.ErrInvalidScope
 	}
 	req.Scope = gw.CanonicalScope(req.Scope)
 	id := req.ID
@@ -672,18 +618,18 @@ func (a *Admin) deactivate(c echo.Context) error {
 			return err
 		}
 		if k == nil || !k.Active {
-			return MapError(cmdgw.ErrSwitchNotFound)
+			return gw.ErrSwitchNotFound
 		}
 		req.Scope = k.Scope
 	}
 	if req.Scope.Kind == gw.ScopeGlobal && auth.PrincipalOf(c).Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may resume all traffic.")
 	}
-	evs, err := a.Commands.DeactivateKillSwitch(c.Request().Context(), writes.Metadata(c), id, req.Scope, req.Reason, time.Now())
+	evs, err := a.Commands.DeactivateKillSwitch(c.Request().Context(), writes.Metadata(c), cmdgw.DeactivateKillSwitch{SwitchID: id, Scope: req.Scope, Reason: req.Reason, Now: time.Now()})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "killswitch")
+	a.Writes.Await(c, evs, rmgw.Name)
 	var sid string
 	if len(evs) > 0 {
 		sid = evs[0].Subject
@@ -701,8 +647,8 @@ func (a *Admin) cache(c echo.Context) error {
 }
 
 func (a *Admin) purge(c echo.Context) error {
-	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), "")
-	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), "", n); err != nil {
+	n := a.Runtime.PurgeCache(tenantOf(c), "")
+	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Entries: n}); err != nil {
 		return err
 	}
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
@@ -713,8 +659,8 @@ func (a *Admin) purgeKey(c echo.Context) error {
 	if len(key) != 64 {
 		return platform.Problem("VAL-005", "key must be a cache key (64 hex characters).")
 	}
-	n := a.Runtime.PurgeCache(c.Request().Context(), tenantOf(c), key)
-	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), key, n); err != nil {
+	n := a.Runtime.PurgeCache(tenantOf(c), key)
+	if _, err := a.Commands.RecordCachePurge(c.Request().Context(), writes.Metadata(c), cmdgw.RecordCachePurge{Key: key, Entries: n}); err != nil {
 		return err
 	}
 	return platform.Respond(c, http.StatusOK, Purged{Entries: n})
@@ -733,12 +679,12 @@ func (a *Admin) setCacheConfig(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	evs, err := a.Commands.ConfigureCache(c.Request().Context(), writes.Metadata(c), gw.CacheConfiguredV1{Enabled: req.Enabled,
-		TTLSeconds: req.TTLSeconds, MaxEntries: req.MaxEntries})
+	evs, err := a.Commands.ConfigureCache(c.Request().Context(), writes.Metadata(c), cmdgw.ConfigureCache{Config: gw.CacheConfiguredV1{Enabled: req.Enabled,
+		TTLSeconds: req.TTLSeconds, MaxEntries: req.MaxEntries}})
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "cache")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return a.cacheConfig(c)
 }
 
@@ -754,16 +700,15 @@ func (a *Admin) usageOf(c echo.Context, b rmgw.Budget) BudgetUsage {
 }
 
 func (a *Admin) listBudgets(c echo.Context) error {
-	bs, err := a.Queries.Budgets(c.Request().Context(), tenantOf(c))
-	if err != nil {
-		return err
-	}
-	out := make([]BudgetUsage, 0, len(bs))
-	for _, b := range bs {
-		out = append(out, a.usageOf(c, b))
-	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[BudgetUsage], error) {
+		page, err := a.Queries.ListBudgets(c.Request().Context(), tenantOf(c), p)
+		out := projections.Page[BudgetUsage]{HasMore: page.HasMore, Next: page.Next, Total: page.Total, TotalEstimated: page.TotalEstimated,
+			Items: make([]BudgetUsage, 0, len(page.Items))}
+		for _, b := range page.Items {
+			out.Items = append(out.Items, a.usageOf(c, b))
+		}
+		return out, err
+	})
 }
 
 // canonicalSubject spells a budget subject's id as the canonical lower-case
@@ -809,23 +754,21 @@ func (a *Admin) saveBudget(c echo.Context, id string, status int) error {
 	if req.Action == "" {
 		req.Action = gw.ActionBlock
 	}
-	bid, evs, err := a.Commands.SetBudget(c.Request().Context(), writes.Metadata(c), id, expected, gw.BudgetSetV1{Subject: req.Subject,
-		Period: req.Period, MaxTokens: req.MaxTokens, MaxCostUSD: req.MaxCostUSD, Action: req.Action})
-	if err != nil {
-		return MapError(err)
-	}
-	a.changed(c, evs, "budget")
-	bs, err := a.Queries.Budgets(c.Request().Context(), tenantOf(c))
+	bid, evs, err := a.Commands.SetBudget(c.Request().Context(), writes.Metadata(c), cmdgw.SetBudget{BudgetID: id, Expected: expected, Budget: gw.BudgetSetV1{Subject: req.Subject,
+		Period: req.Period, MaxTokens: req.MaxTokens, MaxCostUSD: req.MaxCostUSD, Action: req.Action}})
 	if err != nil {
 		return err
 	}
-	for _, b := range bs {
-		if b.ID == bid {
-			writes.ETag(c, b.Version)
-			return platform.Respond(c, status, a.usageOf(c, b))
-		}
+	a.Writes.Await(c, evs, rmgw.Name)
+	b, err := a.Queries.BudgetByID(c.Request().Context(), tenantOf(c), bid)
+	if err != nil {
+		return err
 	}
-	return MapError(cmdgw.ErrBudgetNotFound)
+	if b == nil {
+		return gw.ErrBudgetNotFound
+	}
+	writes.ETag(c, b.Version)
+	return platform.Respond(c, status, a.usageOf(c, *b))
 }
 
 func (a *Admin) createBudget(c echo.Context) error { return a.saveBudget(c, "", http.StatusCreated) }
@@ -843,11 +786,11 @@ func (a *Admin) deleteBudget(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeleteBudget(c.Request().Context(), writes.Metadata(c), id)
+	evs, err := a.Commands.DeleteBudget(c.Request().Context(), writes.Metadata(c), cmdgw.DeleteBudget{BudgetID: id})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	a.changed(c, evs, "budget")
+	a.Writes.Await(c, evs, rmgw.Name)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -873,8 +816,9 @@ func (a *Admin) detectors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[Detector], error) {
+		return memoryPage(out, p, func(d Detector) string { return d.Name })
+	})
 }
 
 func (a *Admin) tuneDetector(c echo.Context) error {
@@ -893,7 +837,7 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 		}
 	}
 	if cur == nil {
-		return platform.Problem("GW-018", "No detector named '"+c.Param("name")+"'.")
+		return gw.ErrDetectorNotFound
 	}
 	if req.Enabled != nil {
 		cur.Enabled = *req.Enabled
@@ -901,12 +845,10 @@ func (a *Admin) tuneDetector(c echo.Context) error {
 	if req.Threshold != nil {
 		cur.Threshold = *req.Threshold
 	}
-	evs, err := a.Commands.TuneDetector(c.Request().Context(), writes.Metadata(c), gw.DetectorTunedV1{Detector: cur.Name, Enabled: cur.Enabled, Threshold: cur.Threshold})
+	evs, err := a.Commands.TuneDetector(c.Request().Context(), writes.Metadata(c), cmdgw.TuneDetector{Setting: gw.DetectorTunedV1{Detector: cur.Name, Enabled: cur.Enabled, Threshold: cur.Threshold}})
 	if err != nil {
 		return err
 	}
-	a.changed(c, evs, "detector")
-	a.Runtime.Invalidate(c.Request().Context(), "policy:"+tenantOf(c))
-	_ = gateway.Notify(c.Request().Context(), a.Pool, "policy:"+tenantOf(c))
+	a.Writes.Await(c, evs, rmgw.Name)
 	return platform.Respond(c, http.StatusOK, cur)
 }

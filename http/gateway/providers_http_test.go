@@ -112,7 +112,7 @@ func testProviders(t *testing.T, in *testkit.Instance, admin string) {
 		// the loser keeps its name, and later writes are read back at once.
 		h := &cmdgw.Handlers{Store: in.Running.Stack.Store, Keys: in.Running.Stack.Keys}
 		taken := "loop"
-		if _, err := h.UpdateProvider(t.Context(), eventstore.Metadata{TenantID: tenantID, Actor: "race"}, spare.ID, -1, gw.ProviderUpdatedV1{Name: &taken}); err != nil {
+		if _, err := h.UpdateProvider(t.Context(), eventstore.Metadata{TenantID: tenantID, Actor: "race"}, cmdgw.UpdateProvider{ProviderID: spare.ID, Expected: -1, Changes: gw.ProviderUpdatedV1{Name: &taken}}); err != nil {
 			t.Fatal(err)
 		}
 		r = in.Do(t, http.MethodPatch, "/api/v1/gateway/providers/"+spare.ID, ta, map[string]any{"models": []string{"after-the-race"}})

@@ -12,10 +12,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
@@ -83,13 +83,21 @@ type ModelInfo struct {
 	Provider string `json:"provider"`
 }
 
-var requestQuery = []platform.Param{{Name: "provider", Schema: "string"}, {Name: "model", Schema: "string"}, {Name: "principal", Schema: "string"},
-	{Name: "policy_id", Schema: "string"}, {Name: "blocked", Schema: "boolean"}, {Name: "from", Schema: "date-time"}, {Name: "to", Schema: "date-time"}}
+// requestQuery are the request log's filters (stats take only the period: requestQuery[5:]).
+var requestQuery = []platform.Param{
+	{Name: "provider", Description: "Only requests to this provider (its name)", Schema: "string"},
+	{Name: "model", Description: "Only requests for this model (normalised id)", Schema: "string"},
+	{Name: "principal", Description: "Only requests of this principal (user or API key id)", Schema: "string"},
+	{Name: "policy_id", Description: "Only requests held to this policy", Schema: "string"},
+	{Name: "blocked", Description: "Only blocked (true) or only passed (false) requests", Schema: "boolean", Enum: []string{"true", "false"}},
+	{Name: "from", Description: "Only requests at or after this time (RFC 3339)", Schema: "date-time"},
+	{Name: "to", Description: "Only requests before this time (RFC 3339)", Schema: "date-time"},
+}
 
 // TrafficRoutes declares the request log, simulation and the other traffic routes.
 func (a *Admin) TrafficRoutes(api *API) []platform.Route {
 	return withDependencyErrors([]platform.Route{
-		{Method: http.MethodGet, Path: "/api/v1/gateway/requests", OperationID: "listRequests", Tag: "gateway", Summary: "The request log",
+		{Method: http.MethodGet, Path: "/api/v1/gateway/requests", OperationID: "listRequests", Tag: "gateway", Summary: "The request log, newest first (no trace or content: read one request for them)",
 			Permission: "gateway:read", Response: rmgw.Request{}, List: true, Query: requestQuery, Handler: a.listRequests},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/stats", OperationID: "requestStats", Tag: "gateway", Summary: "Counts, block rate, latency percentiles, tokens and cost by provider/model/principal",
 			Permission: "gateway:read", Response: rmgw.Stats{}, Query: requestQuery[5:], Handler: a.requestStats},
@@ -140,19 +148,14 @@ func (a *Admin) listRequests(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := platform.ParsePositionPage(c)
-	if err != nil {
-		return err
-	}
-	f.AfterPosition, f.Limit = page.After, page.Limit
-	rs, more, err := a.Queries.Requests(c.Request().Context(), tenantOf(c), f)
-	if err != nil {
-		return err
-	}
-	for i := range rs {
-		rs[i].Steps, rs[i].Prompt, rs[i].Completion = nil, "", ""
-	}
-	return platform.RespondKeyPage(c, rs, page, more, nil, func(r rmgw.Request) int64 { return r.Position })
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.Request], error) {
+		page, err := a.Queries.ListRequests(c.Request().Context(), tenantOf(c), f, p)
+		for i := range page.Items {
+			// The list is for browsing: a request's trace and content are read one at a time.
+			page.Items[i].Steps, page.Items[i].Prompt, page.Items[i].Completion = nil, "", ""
+		}
+		return page, err
+	})
 }
 
 func (a *Admin) openContent(c echo.Context, r *rmgw.Request) {
@@ -168,14 +171,14 @@ func (a *Admin) openContent(c echo.Context, r *rmgw.Request) {
 func (a *Admin) getRequest(c echo.Context) error {
 	id := c.Param("id")
 	if len(id) > 100 {
-		return platform.Problem("GW-019", "No such request.")
+		return gw.ErrRequestNotFound
 	}
 	r, err := a.Queries.Request(c.Request().Context(), tenantOf(c), id)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		return platform.Problem("GW-019", "No such request.")
+		return gw.ErrRequestNotFound
 	}
 	a.openContent(c, r)
 	return platform.Respond(c, http.StatusOK, r)
@@ -290,23 +293,18 @@ func (a *Admin) simulate(c echo.Context) error {
 		return err
 	}
 	if pv == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	pol, version := pv.Policy, pv.Version
 	if req.Version > 0 && req.Version != pv.Version {
-		vs, err := a.Queries.PolicyVersions(c.Request().Context(), tenantOf(c), pv.ID)
+		v, err := a.Queries.PolicyVersionOf(c.Request().Context(), tenantOf(c), pv.ID, req.Version)
 		if err != nil {
 			return err
 		}
-		found := false
-		for _, v := range vs {
-			if v.Version == req.Version {
-				pol, version, found = v.Policy, v.Version, true
-			}
+		if v == nil {
+			return gw.ErrVersionNotFound
 		}
-		if !found {
-			return MapError(gw.ErrVersionNotFound)
-		}
+		pol, version = v.Policy, v.Version
 	}
 	provider, model := req.Provider, req.Model
 	if provider == "" {
@@ -336,14 +334,14 @@ func (a *Admin) backtest(c echo.Context) error {
 		return err
 	}
 	if pv == nil {
-		return MapError(gw.ErrPolicyNotFound)
+		return gw.ErrPolicyNotFound
 	}
 	pol := pv.Policy
 	out := BacktestResponse{ByCode: map[string]int{}, Changes: []BacktestChange{}, PolicyVersion: pv.Version}
 	if req.Policy != nil {
 		pol = *req.Policy
 		if err := pol.Normalize(); err != nil {
-			return MapError(err)
+			return err
 		}
 		out.EvaluatedDraft = true
 	}
@@ -367,11 +365,8 @@ func (a *Admin) backtest(c echo.Context) error {
 			if r.Blocked {
 				out.WasBlocked++
 			}
-			text := ""
-			if r.Prompt != "" {
-				text = a.Runtime.Keys.MustOpen(c.Request().Context(), r.Prompt)
-			}
-			if text == "" || text == eventstore.Erased {
+			text := a.Runtime.RecordedContent(c.Request().Context(), r.Prompt)
+			if text == "" {
 				out.SkippedNoText++
 				continue
 			}
@@ -435,6 +430,7 @@ func (a *API) models(c echo.Context) error {
 	for _, m := range ms {
 		out = append(out, ModelInfo{ID: m.ID, Provider: m.Provider})
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return listPage(c, func(p rmgw.PageRequest) (projections.Page[ModelInfo], error) {
+		return memoryPage(out, p, func(m ModelInfo) string { return m.Provider + "/" + m.ID })
+	})
 }

@@ -96,6 +96,56 @@ func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 		}
 	})
 
+	t.Run("list: newest first, with total_count on every page; limit defaults to 25 and is capped at 200", func(t *testing.T) {
+		type listPage struct {
+			Data []requestOut `json:"data"`
+			Meta struct {
+				Pagination struct {
+					Cursor     string `json:"cursor"`
+					Limit      int    `json:"limit"`
+					HasMore    bool   `json:"has_more"`
+					TotalCount *int64 `json:"total_count"`
+				} `json:"pagination"`
+			} `json:"meta"`
+		}
+		var first, second, byDefault, filtered listPage
+		in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=4", viewer, nil).JSON(t, &first)
+		pg := first.Meta.Pagination
+		if len(first.Data) != 4 || !pg.HasMore || pg.Cursor == "" || pg.Limit != 4 || pg.TotalCount == nil || *pg.TotalCount != 6 {
+			t.Fatalf("first page: %d items, %+v", len(first.Data), pg)
+		}
+		// The key's chat was the last one made, the first chat the first.
+		if first.Data[0].Principal != keyID {
+			t.Fatalf("newest first: the first item is %+v", first.Data[0])
+		}
+		in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=4&cursor="+pg.Cursor, viewer, nil).JSON(t, &second)
+		pg = second.Meta.Pagination
+		if len(second.Data) != 2 || pg.HasMore || pg.Cursor != "" || pg.TotalCount == nil || *pg.TotalCount != 6 {
+			t.Fatalf("second page: %d items, %+v", len(second.Data), pg)
+		}
+		if last := second.Data[len(second.Data)-1]; last.ID != ok1.Security.RequestID {
+			t.Fatalf("oldest last: the last item is %+v, want %s", last, ok1.Security.RequestID)
+		}
+		for i, pages := 1, append(first.Data, second.Data...); i < len(pages); i++ {
+			if pages[i].Time.After(pages[i-1].Time) {
+				t.Fatalf("item %d (%s) is newer than item %d (%s)", i, pages[i].Time, i-1, pages[i-1].Time)
+			}
+		}
+		in.Do(t, http.MethodGet, "/api/v1/gateway/requests", viewer, nil).JSON(t, &byDefault)
+		if byDefault.Meta.Pagination.Limit != 25 || len(byDefault.Data) != 6 || byDefault.Meta.Pagination.HasMore {
+			t.Fatalf("default page: %d items, %+v", len(byDefault.Data), byDefault.Meta.Pagination)
+		}
+		// Filters narrow the total as well as the page.
+		in.Do(t, http.MethodGet, "/api/v1/gateway/requests?blocked=false&limit=2", viewer, nil).JSON(t, &filtered)
+		if pg := filtered.Meta.Pagination; len(filtered.Data) != 2 || !pg.HasMore || pg.TotalCount == nil || *pg.TotalCount != 5 {
+			t.Fatalf("filtered page: %d items, %+v", len(filtered.Data), pg)
+		}
+		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=201", viewer, nil), http.StatusBadRequest, "VAL-005")
+		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=0", viewer, nil), http.StatusBadRequest, "VAL-005")
+		// A cursor of another list (a policy list's name/id keys) does not fit this one.
+		wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/requests?cursor=WyJhIiwiYiJd", viewer, nil), http.StatusBadRequest, "VAL-006")
+	})
+
 	t.Run("one request: every step, content as the policy keeps it", func(t *testing.T) {
 		rec := awaitRequest(t, in, viewer, ok1.Security.RequestID)
 		want := []string{"authenticate", "resolve_tenant", "kill_switch", "rate_limit_budget", "validate", "resolve_policy", "allow_list",

@@ -88,25 +88,29 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	return nil
 }
 
-// Apply implements projections.Projection.
+// Apply implements projections.Projection: request records, the bulk of the
+// log, are gathered and inserted with one statement per batch; every other
+// event goes through the typed table, in order. The two never touch the same
+// rows, so applying the records after the batch's other events changes
+// nothing a replay could see.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
 	var reqs requestBatch
 	for i := range evs {
 		e := &evs[i]
-		if e.Name() == gw.RequestCompleted.Name || e.Name() == gw.RequestBlocked.Name {
+		if e.Type == requestCompleted || e.Type == requestBlocked {
 			// The step trace goes to its json column as it was recorded:
 			// decoding and re-encoding it was most of this projection's work,
 			// and converting it to jsonb a third of the row's insert (nothing
 			// queries inside it; the API returns it whole).
 			var d recordedRequest
 			if err := e.Decode(&d); err != nil {
-				return err
+				return fmt.Errorf("projections/gateway: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
 			}
 			reqs.add(e, &d)
 			continue
 		}
-		if err := p.applyOne(ctx, tx, s, e); err != nil {
-			return fmt.Errorf("projections/gateway: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
+		if err := table.Apply(ctx, tx, s, evs[i:i+1]); err != nil {
+			return err
 		}
 	}
 	if len(reqs.ids) > 0 {
@@ -114,6 +118,14 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 	}
 	return nil
 }
+
+// Types lists the event types the projection applies (the start-up check
+// that it consumes their topics reads it).
+func (p *Projection) Types() []events.Type {
+	return append(table.Types(), gw.RequestCompleted, gw.RequestBlocked)
+}
+
+var requestCompleted, requestBlocked = gw.RequestCompleted.CEType(), gw.RequestBlocked.CEType()
 
 // recordedRequest is a request record with its step trace left as recorded.
 type recordedRequest struct {
@@ -222,104 +234,103 @@ func nonNil(xs []string) []string {
 	return xs
 }
 
-func (p *Projection) applyOne(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event) error {
-	var err error
-	switch e.Name() {
-	case gw.ProviderRegistered.Name:
-		var d gw.ProviderRegisteredV1
-		if err = e.Decode(&d); err == nil {
-			headers := d.Headers
-			if headers == nil {
-				headers = map[string]string{}
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, kind, base_url, models, api_key, settings, headers,
-				version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
-				d.ProviderID, d.TenantID, d.Name, d.Kind, d.BaseURL, nonNil(d.Models), d.APIKey, d.Settings, headers, e.Version, e.Time)
-		}
-	case gw.ProviderUpdated.Name:
-		var d gw.ProviderUpdatedV1
-		if err = e.Decode(&d); err == nil {
-			// A rename onto a name another live provider of the tenant holds
-			// (two concurrent requests can both pass the API's check) keeps the
-			// old name: an event must never stop the projection.
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers p SET name = CASE WHEN $2::text IS NULL OR EXISTS (SELECT 1 FROM `+s+`.providers o
-					WHERE o.tenant_id = p.tenant_id AND o.name = $2 AND o.id <> p.id AND NOT o.removed) THEN p.name ELSE $2 END,
-				base_url = coalesce($3, base_url), models = coalesce($4, models), settings = coalesce($5, settings), version = $6, updated_at = $7
-				WHERE id = $1`,
-				d.ProviderID, d.Name, d.BaseURL, d.Models, d.Settings, e.Version, e.Time)
-		}
-	case gw.ProviderCredentialsRotated.Name:
-		var d gw.ProviderCredentialsRotatedV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET api_key = $2, version = $3, updated_at = $4, credentials_rotated_at = $4 WHERE id = $1`,
-				d.ProviderID, d.APIKey, e.Version, e.Time)
-		}
-	case gw.ProviderRemoved.Name:
-		var d gw.ProviderRemovedV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET removed = true, version = $2, updated_at = $3 WHERE id = $1`, d.ProviderID, e.Version, e.Time)
-		}
-	case gw.PolicyCreated.Name, gw.PolicyUpdated.Name, gw.PolicyRolledBack.Name:
-		var d gw.PolicyVersionedV1
-		if err = e.Decode(&d); err == nil {
-			kind := map[string]string{gw.PolicyCreated.Name: "created", gw.PolicyUpdated.Name: "updated", gw.PolicyRolledBack.Name: "rolled_back"}[e.Name()]
-			var from any
-			if d.From > 0 {
-				from = d.From
-			}
-			if _, err = tx.Exec(ctx, `INSERT INTO `+s+`.policy_versions (policy_id, tenant_id, version, policy, kind, rolled_back_from, actor, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, d.PolicyID, e.TenantID, d.Version, d.Policy, kind, from, e.Actor, e.Time); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.policies (id, tenant_id, name, current_version, policy, stream_version, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-					ON CONFLICT (id) DO UPDATE SET name = excluded.name, current_version = excluded.current_version, policy = excluded.policy,
-						stream_version = excluded.stream_version, updated_at = excluded.updated_at`,
-					d.PolicyID, e.TenantID, d.Policy.Name, d.Version, d.Policy, e.Version, e.Time)
-			}
-		}
-	case gw.PolicyDeleted.Name:
-		var d gw.PolicyDeletedV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.policies SET deleted = true, stream_version = $2, updated_at = $3 WHERE id = $1`, d.PolicyID, e.Version, e.Time)
-		}
-	case gw.KillSwitchActivated.Name:
-		var d gw.KillSwitchV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.kill_switches (id, tenant_id, scope_kind, scope_value, reason, active, activated_by, activated_at)
-				VALUES ($1, $2, $3, $4, $5, true, $6, $7) ON CONFLICT (id) DO NOTHING`, d.SwitchID, e.TenantID, d.Scope.Kind, d.Scope.Value, d.Reason, e.Actor, e.Time)
-		}
-	case gw.KillSwitchDeactivated.Name:
-		var d gw.KillSwitchV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.kill_switches SET active = false, deactivated_by = $2, deactivated_at = $3, deactivation_reason = $4
-				WHERE id = $1`, d.SwitchID, e.Actor, e.Time, d.Reason)
-		}
-	case gw.BudgetSet.Name:
-		var d gw.BudgetSetV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.budgets (id, tenant_id, subject, period, max_tokens, max_cost_usd, action, version, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, period = excluded.period,
-				max_tokens = excluded.max_tokens, max_cost_usd = excluded.max_cost_usd, action = excluded.action, version = excluded.version,
-				updated_at = excluded.updated_at`, d.BudgetID, e.TenantID, d.Subject, d.Period, d.MaxTokens, d.MaxCostUSD, d.Action, e.Version, e.Time)
-		}
-	case gw.BudgetDeleted.Name:
-		var d gw.BudgetDeletedV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `UPDATE `+s+`.budgets SET deleted = true, version = $2, updated_at = $3 WHERE id = $1`, d.BudgetID, e.Version, e.Time)
-		}
-	case gw.CacheConfigured.Name:
-		var d gw.CacheConfiguredV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.cache_config (tenant_id, enabled, ttl_seconds, max_entries, updated_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, ttl_seconds = excluded.ttl_seconds,
-				max_entries = excluded.max_entries, updated_at = excluded.updated_at`, e.TenantID, d.Enabled, d.TTLSeconds, d.MaxEntries, e.Time)
-		}
-	case gw.DetectorTuned.Name:
-		var d gw.DetectorTunedV1
-		if err = e.Decode(&d); err == nil {
-			_, err = tx.Exec(ctx, `INSERT INTO `+s+`.detector_settings (tenant_id, detector, enabled, threshold, updated_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (tenant_id, detector) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold, updated_at = excluded.updated_at`,
-				e.TenantID, d.Detector, d.Enabled, d.Threshold, e.Time)
-		}
+// table applies the administration's events, one typed applier per type.
+var table = func() *projections.Table {
+	t := projections.NewTable()
+	projections.On(t, gw.ProviderRegistered, applyProviderRegistered)
+	projections.On(t, gw.ProviderUpdated, applyProviderUpdated)
+	projections.On(t, gw.ProviderCredentialsRotated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.ProviderCredentialsRotatedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.providers SET api_key = $2, version = $3, updated_at = $4, credentials_rotated_at = $4 WHERE id = $1`,
+			d.ProviderID, d.APIKey, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, gw.ProviderRemoved, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.ProviderRemovedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.providers SET removed = true, version = $2, updated_at = $3 WHERE id = $1`, d.ProviderID, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, gw.PolicyCreated, applyPolicyVersion("created"))
+	projections.On(t, gw.PolicyUpdated, applyPolicyVersion("updated"))
+	projections.On(t, gw.PolicyRolledBack, applyPolicyVersion("rolled_back"))
+	projections.On(t, gw.PolicyDeleted, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.PolicyDeletedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.policies SET deleted = true, stream_version = $2, updated_at = $3 WHERE id = $1`, d.PolicyID, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, gw.KillSwitchActivated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.KillSwitchV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.kill_switches (id, tenant_id, scope_kind, scope_value, reason, active, activated_by, activated_at)
+			VALUES ($1, $2, $3, $4, $5, true, $6, $7) ON CONFLICT (id) DO NOTHING`, d.SwitchID, e.TenantID, d.Scope.Kind, d.Scope.Value, d.Reason, e.Actor, e.Time)
+		return err
+	})
+	projections.On(t, gw.KillSwitchDeactivated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.KillSwitchV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.kill_switches SET active = false, deactivated_by = $2, deactivated_at = $3, deactivation_reason = $4
+			WHERE id = $1`, d.SwitchID, e.Actor, e.Time, d.Reason)
+		return err
+	})
+	projections.On(t, gw.BudgetSet, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.BudgetSetV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.budgets (id, tenant_id, subject, period, max_tokens, max_cost_usd, action, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, period = excluded.period,
+			max_tokens = excluded.max_tokens, max_cost_usd = excluded.max_cost_usd, action = excluded.action, version = excluded.version,
+			updated_at = excluded.updated_at`, d.BudgetID, e.TenantID, d.Subject, d.Period, d.MaxTokens, d.MaxCostUSD, d.Action, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, gw.BudgetDeleted, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.BudgetDeletedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.budgets SET deleted = true, version = $2, updated_at = $3 WHERE id = $1`, d.BudgetID, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, gw.CacheConfigured, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.CacheConfiguredV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.cache_config (tenant_id, enabled, ttl_seconds, max_entries, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, ttl_seconds = excluded.ttl_seconds,
+			max_entries = excluded.max_entries, updated_at = excluded.updated_at`, e.TenantID, d.Enabled, d.TTLSeconds, d.MaxEntries, e.Time)
+		return err
+	})
+	projections.On(t, gw.DetectorTuned, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.DetectorTunedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.detector_settings (tenant_id, detector, enabled, threshold, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, detector) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold, updated_at = excluded.updated_at`,
+			e.TenantID, d.Detector, d.Enabled, d.Threshold, e.Time)
+		return err
+	})
+	return t
+}()
+
+func applyProviderRegistered(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.ProviderRegisteredV1) error {
+	headers := d.Headers
+	if headers == nil {
+		headers = map[string]string{}
 	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, kind, base_url, models, api_key, settings, headers,
+		version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING`,
+		d.ProviderID, d.TenantID, d.Name, d.Kind, d.BaseURL, nonNil(d.Models), d.APIKey, d.Settings, headers, e.Version, e.Time)
 	return err
+}
+
+func applyProviderUpdated(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.ProviderUpdatedV1) error {
+	// A rename onto a name another live provider of the tenant holds (two
+	// concurrent requests can both pass the API's check) keeps the old name:
+	// an event must never stop the projection.
+	_, err := tx.Exec(ctx, `UPDATE `+s+`.providers p SET name = CASE WHEN $2::text IS NULL OR EXISTS (SELECT 1 FROM `+s+`.providers o
+			WHERE o.tenant_id = p.tenant_id AND o.name = $2 AND o.id <> p.id AND NOT o.removed) THEN p.name ELSE $2 END,
+		base_url = coalesce($3, base_url), models = coalesce($4, models), settings = coalesce($5, settings), version = $6, updated_at = $7
+		WHERE id = $1`,
+		d.ProviderID, d.Name, d.BaseURL, d.Models, d.Settings, e.Version, e.Time)
+	return err
+}
+
+// applyPolicyVersion records a version of a policy (kind: how it came to be)
+// and makes it the policy's current one.
+func applyPolicyVersion(kind string) projections.Applier[gw.PolicyVersionedV1] {
+	return func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.PolicyVersionedV1) error {
+		var from any
+		if d.From > 0 {
+			from = d.From
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+s+`.policy_versions (policy_id, tenant_id, version, policy, kind, rolled_back_from, actor, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, d.PolicyID, e.TenantID, d.Version, d.Policy, kind, from, e.Actor, e.Time); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.policies (id, tenant_id, name, current_version, policy, stream_version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, current_version = excluded.current_version, policy = excluded.policy,
+				stream_version = excluded.stream_version, updated_at = excluded.updated_at`,
+			d.PolicyID, e.TenantID, d.Policy.Name, d.Version, d.Policy, e.Version, e.Time)
+		return err
+	}
 }

@@ -97,19 +97,15 @@ type PolicyVersion struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// Policies lists a tenant's policies.
+// Policies lists every policy of a tenant (the runtime looks for its default).
 func (q *Queries) Policies(ctx context.Context, tenantID string) ([]PolicyView, error) {
 	var out []PolicyView
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, current_version, policy, stream_version, created_at, updated_at FROM `+s+`.policies
-			WHERE NOT deleted ORDER BY name, id`)
+		rows, err := tx.Query(ctx, `SELECT `+policyColumns+` FROM `+s+`.policies WHERE NOT deleted ORDER BY name, id`)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PolicyView, error) {
-			var p PolicyView
-			return p, r.Scan(&p.ID, &p.Name, &p.Version, &p.Policy, &p.ETag, &p.CreatedAt, &p.UpdatedAt)
-		})
+		out, err = pgx.CollectRows(rows, scanPolicy)
 		return err
 	})
 	return out, err
@@ -119,34 +115,37 @@ func (q *Queries) Policies(ctx context.Context, tenantID string) ([]PolicyView, 
 func (q *Queries) Policy(ctx context.Context, tenantID, id string) (*PolicyView, error) {
 	var out *PolicyView
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		var p PolicyView
-		err := tx.QueryRow(ctx, `SELECT id, name, current_version, policy, stream_version, created_at, updated_at FROM `+s+`.policies
-			WHERE id = $1 AND NOT deleted`, id).Scan(&p.ID, &p.Name, &p.Version, &p.Policy, &p.ETag, &p.CreatedAt, &p.UpdatedAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
+		rows, err := tx.Query(ctx, `SELECT `+policyColumns+` FROM `+s+`.policies WHERE id = $1 AND NOT deleted`, id)
+		if err != nil {
+			return err
 		}
-		out = &p
+		out, err = one(rows, scanPolicy)
 		return err
 	})
 	return out, err
 }
 
-// PolicyVersions lists a policy's versions, newest first.
-func (q *Queries) PolicyVersions(ctx context.Context, tenantID, id string) ([]PolicyVersion, error) {
-	var out []PolicyVersion
+// PolicyVersionOf finds one recorded version of a tenant's policy; nil when none.
+func (q *Queries) PolicyVersionOf(ctx context.Context, tenantID, policyID string, version int) (*PolicyVersion, error) {
+	var out *PolicyVersion
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT version, kind, rolled_back_from, actor, policy, created_at FROM `+s+`.policy_versions
-			WHERE policy_id = $1 ORDER BY version DESC`, id)
+		rows, err := tx.Query(ctx, `SELECT `+policyVersionColumns+` FROM `+s+`.policy_versions WHERE policy_id = $1 AND version = $2`, policyID, version)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PolicyVersion, error) {
-			var v PolicyVersion
-			return v, r.Scan(&v.Version, &v.Kind, &v.RolledBackFrom, &v.Actor, &v.Policy, &v.CreatedAt)
-		})
+		out, err = one(rows, scanPolicyVersion)
 		return err
 	})
 	return out, err
+}
+
+// one is the first row of rows; nil when there is none.
+func one[T any](rows pgx.Rows, scan func(pgx.CollectableRow) (T, error)) (*T, error) {
+	xs, err := pgx.CollectRows(rows, scan)
+	if err != nil || len(xs) == 0 {
+		return nil, err
+	}
+	return &xs[0], nil
 }
 
 // KillSwitch is one kill switch.
@@ -163,21 +162,32 @@ type KillSwitch struct {
 	DeactivationReason *string    `json:"deactivation_reason,omitempty"`
 }
 
-// KillSwitches lists switches visible to a tenant (its own and global ones), active only or all.
+// KillSwitches lists switches visible to a tenant (its own and global ones;
+// "*": every tenant's), active only or all.
 func (q *Queries) KillSwitches(ctx context.Context, tenantID string, activeOnly bool) ([]KillSwitch, error) {
 	var out []KillSwitch
 	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, tenant_id, scope_kind, scope_value, reason, active, activated_by, activated_at,
-			deactivated_by, deactivated_at, deactivation_reason FROM `+s+`.kill_switches
+		rows, err := tx.Query(ctx, `SELECT `+switchColumns+` FROM `+s+`.kill_switches
 			WHERE ($1 = '*' OR tenant_id = $1 OR scope_kind = 'global') AND (NOT $2 OR active) ORDER BY activated_at DESC, id`, tenantID, activeOnly)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (KillSwitch, error) {
-			var k KillSwitch
-			return k, r.Scan(&k.ID, &k.TenantID, &k.Scope.Kind, &k.Scope.Value, &k.Reason, &k.Active, &k.ActivatedBy, &k.ActivatedAt,
-				&k.DeactivatedBy, &k.DeactivatedAt, &k.DeactivationReason)
-		})
+		out, err = pgx.CollectRows(rows, scanSwitch)
+		return err
+	})
+	return out, err
+}
+
+// KillSwitchByID finds a switch a tenant sees (its own or a global one); nil when none.
+func (q *Queries) KillSwitchByID(ctx context.Context, tenantID, id string) (*KillSwitch, error) {
+	var out *KillSwitch
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+switchColumns+` FROM `+s+`.kill_switches
+			WHERE id = $2 AND ($1 = '*' OR tenant_id = $1 OR scope_kind = 'global')`, tenantID, id)
+		if err != nil {
+			return err
+		}
+		out, err = one(rows, scanSwitch)
 		return err
 	})
 	return out, err
@@ -201,15 +211,25 @@ type Budget struct {
 func (q *Queries) Budgets(ctx context.Context, tenantID string) ([]Budget, error) {
 	var out []Budget
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, tenant_id, subject, period, max_tokens, max_cost_usd, action, version, created_at, updated_at
-			FROM `+s+`.budgets WHERE NOT deleted ORDER BY id`)
+		rows, err := tx.Query(ctx, `SELECT `+budgetColumns+` FROM `+s+`.budgets WHERE NOT deleted ORDER BY id`)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Budget, error) {
-			var b Budget
-			return b, r.Scan(&b.ID, &b.TenantID, &b.Subject, &b.Period, &b.MaxTokens, &b.MaxCostUSD, &b.Action, &b.Version, &b.CreatedAt, &b.UpdatedAt)
-		})
+		out, err = pgx.CollectRows(rows, scanBudget)
+		return err
+	})
+	return out, err
+}
+
+// BudgetByID finds a tenant's budget; nil when none.
+func (q *Queries) BudgetByID(ctx context.Context, tenantID, id string) (*Budget, error) {
+	var out *Budget
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+budgetColumns+` FROM `+s+`.budgets WHERE id = $1 AND NOT deleted`, id)
+		if err != nil {
+			return err
+		}
+		out, err = one(rows, scanBudget)
 		return err
 	})
 	return out, err

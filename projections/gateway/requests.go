@@ -75,28 +75,46 @@ func scanRequest(r pgx.CollectableRow) (Request, error) {
 	return x, err
 }
 
-func (f RequestFilter) where(args *[]any) string {
-	var conds []string
-	arg := func(v any) string { *args = append(*args, v); return "$" + strconv.Itoa(len(*args)) }
-	conds = append(conds, "position > "+arg(f.AfterPosition))
-	for col, v := range map[string]string{"provider": f.Provider, "model": f.Model, "principal": f.Principal, "policy_id": f.PolicyID} {
-		if v != "" {
-			conds = append(conds, col+" = "+arg(v))
+// condition is one filter with its argument ("?" stands for it).
+type condition struct {
+	sql string
+	arg any
+}
+
+// conditions are the filter's conditions on the requests table (the
+// position it continues after aside).
+func (f RequestFilter) conditions() []condition {
+	var out []condition
+	for _, c := range []struct{ col, v string }{{"provider", f.Provider}, {"model", f.Model}, {"principal", f.Principal}, {"policy_id", f.PolicyID}} {
+		if c.v != "" {
+			out = append(out, condition{c.col + " = ?", c.v})
 		}
 	}
 	if f.Blocked != nil {
-		conds = append(conds, "blocked = "+arg(*f.Blocked))
+		out = append(out, condition{"blocked = ?", *f.Blocked})
 	}
 	if f.From != nil {
-		conds = append(conds, "time >= "+arg(*f.From))
+		out = append(out, condition{"time >= ?", *f.From})
 	}
 	if f.To != nil {
-		conds = append(conds, "time < "+arg(*f.To))
+		out = append(out, condition{"time < ?", *f.To})
+	}
+	return out
+}
+
+// where renders the filter, after its position, as a WHERE clause whose
+// arguments it appends to args.
+func (f RequestFilter) where(args *[]any) string {
+	arg := func(v any) string { *args = append(*args, v); return "$" + strconv.Itoa(len(*args)) }
+	conds := []string{"position > " + arg(f.AfterPosition)}
+	for _, c := range f.conditions() {
+		conds = append(conds, strings.Replace(c.sql, "?", arg(c.arg), 1))
 	}
 	return " WHERE " + strings.Join(conds, " AND ")
 }
 
-// Requests pages through a tenant's request log in order of recording.
+// Requests pages through a tenant's request log in order of recording
+// (exports and backtests read it that way; the API's list is ListRequests).
 func (q *Queries) Requests(ctx context.Context, tenantID string, f RequestFilter) ([]Request, bool, error) {
 	var out []Request
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
