@@ -26,10 +26,15 @@ import (
 
 // Queries reads what the admin routes show.
 type Queries struct {
-	Pool    *pgxpool.Pool
-	Runner  *projections.Runner
-	Relay   *eventstore.Relay
-	Keys    *eventstore.Keyring
+	// Pool reads the ledger and the platform tables.
+	Pool *pgxpool.Pool
+	// Runner hosts the projections whose lag is reported.
+	Runner *projections.Runner
+	// Relay is this instance's relay (nil: not leader).
+	Relay *eventstore.Relay
+	// Keys opens sealed personal fields for auditors.
+	Keys *eventstore.Keyring
+	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
 }
 
