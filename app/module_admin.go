@@ -7,6 +7,7 @@ import (
 
 	"github.com/astrabastion/astra/http/admin"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/projections/ops"
 )
 
 // Administration: health, projections, the audit trail, the event ledger.
@@ -17,10 +18,13 @@ func init() {
 		Errors: platform.Codes{
 			"ADM-001": platform.Entry(http.StatusNotFound, "Projection not found", "No read-model projection with that name exists."),
 		},
+		DomainErrors: []platform.DomainError{
+			{Err: ops.ErrBrokerUnavailable, Code: "SYS-002", Detail: "The broker is unavailable."},
+		},
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
 			st := rt.Stack
-			api := &admin.API{Pool: st.Pool, Runner: st.Runner, Relay: rt.Relay, Keys: st.Keys, Brokers: st.Brokers,
-				Version: Version, Started: time.Now(), Instance: rt.Cfg.HTTPAddr}
+			q := &ops.Queries{Pool: st.Pool, Runner: st.Runner, Relay: rt.Relay, Keys: st.Keys, Brokers: st.Brokers}
+			api := &admin.API{Ops: q, Runner: st.Runner, Version: Version, Started: time.Now(), Instance: rt.Cfg.HTTPAddr}
 			return &Parts{Routes: api.Routes()}, nil
 		},
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -75,4 +76,17 @@ func PositionOf(ctx context.Context, pool *pgxpool.Pool, tenantID string, id uui
 		return 0, nil //nolint:nilerr // unknown id: caller decides
 	}
 	return pos, nil
+}
+
+// EventColumns are the events table's columns in the order ScanEvent reads
+// them, for queries of the read side over the ledger (projections/ops).
+const EventColumns = eventColumns
+
+// ScanEvent reads one row of EventColumns.
+func ScanEvent(row pgx.CollectableRow) (Event, error) {
+	var e Event
+	err := row.Scan(&e.Position, &e.ID, &e.StreamID, &e.Version, &e.TenantID, &e.Type, &e.Source, &e.Subject,
+		&e.Actor, &e.Time, &e.CorrelationID, &e.CausationID, &e.SchemaVersion, &e.Data, &e.PrevHash, &e.Hash)
+	e.Time = e.Time.UTC()
+	return e, err
 }

@@ -1,7 +1,8 @@
 // Package web is the dashboard: static pages (HTML, CSS and JavaScript
 // modules, no build step) embedded in the binary and served by `astra serve`
 // at / and /assets/{name}. The pages are a client of the public API and of
-// the live stream at /ws; they hold no server-side state.
+// the live stream at /ws; they hold no server-side state. The routes are
+// declared by http/dashboard: web imports no http package (decision 0015).
 package web
 
 import (
@@ -10,8 +11,6 @@ import (
 	"path"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/astrabastion/astra/http/platform"
 )
 
 //go:embed static
@@ -29,17 +28,12 @@ var contentTypes = map[string]string{
 	".svg":  "image/svg+xml",
 }
 
-// Routes declares the dashboard's public routes.
-func Routes() []platform.Route {
-	return []platform.Route{
-		{Method: http.MethodGet, Path: "/", OperationID: "dashboard", Tag: "dashboard",
-			Summary: "The dashboard (HTML page; signs in through /api/v1/auth/login, reads the API, follows /ws)",
-			Raw:     true, ContentType: "text/html", Handler: serveFile("index.html")},
-		{Method: http.MethodGet, Path: "/assets/:name", OperationID: "dashboardAsset", Tag: "dashboard",
-			Summary: "A dashboard file: JavaScript module, style sheet or icon (its own content type)",
-			Raw:     true, ContentType: "application/octet-stream", Errors: []int{http.StatusNotFound}, Handler: asset},
-	}
-}
+// Index serves the dashboard's page.
+func Index() echo.HandlerFunc { return serveFile("index.html") }
+
+// Asset serves one embedded file of static/ by its base name (the :name
+// parameter); anything else is not found.
+func Asset(c echo.Context) error { return asset(c) }
 
 // asset serves one embedded file of static/ by its base name.
 func asset(c echo.Context) error {

@@ -10,17 +10,24 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/astrabastion/astra/http/dashboard"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/web"
 )
 
 // TestDashboard_FilesAndHeaders checks what the browser is given: the page
 // and its assets with their content types, the Content-Security-Policy, and
-// 404 for anything else under /assets.
+// 404 for anything else under /assets; through http/dashboard's routes and
+// through web.Routes, which the server registers until it moves to them.
 func TestDashboard_FilesAndHeaders(t *testing.T) {
+	t.Run("Dashboard", func(t *testing.T) { testFilesAndHeaders(t, dashboard.Routes()) })
+	t.Run("WebRoutes", func(t *testing.T) { testFilesAndHeaders(t, web.Routes()) })
+}
+
+func testFilesAndHeaders(t *testing.T, routes []platform.Route) {
 	e := platform.NewEcho(platform.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	reg := platform.NewRegistry("test", "v1")
-	reg.Add(web.Routes()...)
+	reg.Add(routes...)
 	reg.Mount(e, func(platform.Route) []echo.MiddlewareFunc { return nil })
 	srv := httptest.NewServer(e)
 	defer srv.Close()

@@ -44,10 +44,13 @@ type pagination struct {
 	} `json:"meta"`
 }
 
-// audit pages through /admin/audit/events with query and page size limit.
+// audit pages through /admin/audit/events with query and page size limit,
+// checking that every page carries the same total_count and that it counts
+// the events the pages held.
 func audit(t testing.TB, in *testkit.Instance, token, query string, limit int) []auditEvent {
 	t.Helper()
 	var all []auditEvent
+	var total *int64
 	cursor := ""
 	for page := 0; ; page++ {
 		if page > 10000 {
@@ -71,10 +74,17 @@ func audit(t testing.TB, in *testkit.Instance, token, query string, limit int) [
 		if len(evs) > limit {
 			t.Fatalf("audit page of %d with limit %d", len(evs), limit)
 		}
+		if m.Meta.Pagination.TotalCount == nil || (total != nil && *total != *m.Meta.Pagination.TotalCount) {
+			t.Fatalf("audit %s: total_count missing or changed between pages: %s", query, r.Body)
+		}
+		total = m.Meta.Pagination.TotalCount
 		all = append(all, evs...)
 		if !m.Meta.Pagination.HasMore {
 			if m.Meta.Pagination.Cursor != "" {
 				t.Fatal("last audit page carries a cursor")
+			}
+			if int64(len(all)) != *total {
+				t.Fatalf("audit %s: total_count %d, %d events listed", query, *total, len(all))
 			}
 			return all
 		}
@@ -83,6 +93,15 @@ func audit(t testing.TB, in *testkit.Instance, token, query string, limit int) [
 		}
 		cursor = m.Meta.Pagination.Cursor
 	}
+}
+
+// reversed returns evs in the opposite order.
+func reversed(evs []auditEvent) []auditEvent {
+	out := make([]auditEvent, len(evs))
+	for i, e := range evs {
+		out[len(evs)-1-i] = e
+	}
+	return out
 }
 
 func where(evs []auditEvent, keep func(auditEvent) bool) []auditEvent {
@@ -264,7 +283,7 @@ func TestAdmin(t *testing.T) {
 		if records != st.Head {
 			t.Fatalf("%d records on the topics, %d events in the ledger", records, st.Head)
 		}
-		for i, e := range all {
+		for i, e := range reversed(all) { // newest first: the oldest is position 1
 			if e.Position != int64(i+1) {
 				t.Fatalf("position %d at index %d: the ledger has a gap", e.Position, i)
 			}
@@ -316,6 +335,10 @@ func TestAdmin(t *testing.T) {
 		if !reflect.DeepEqual(idsOf(one), idsOf(all)) {
 			t.Fatalf("limit=1 pages give %d events, limit=200 %d", len(one), len(all))
 		}
+		// order=oldest is the same history in ledger order.
+		if oldest := audit(t, in, admin, "order=oldest", 3); !reflect.DeepEqual(idsOf(oldest), idsOf(reversed(all))) {
+			t.Fatalf("order=oldest gives %d events, not the default order reversed", len(oldest))
+		}
 		// Another tenant's admin sees its own history only.
 		for _, e := range audit(t, in, adminB, "", 200) {
 			if e.TenantID != tenantB {
@@ -324,9 +347,113 @@ func TestAdmin(t *testing.T) {
 		}
 	})
 
+	t.Run("AuditListsNewestFirstWithTotalCount", func(t *testing.T) {
+		all := audit(t, in, admin, "", 200)
+		for i := 1; i < len(all); i++ {
+			if all[i].Position >= all[i-1].Position {
+				t.Fatalf("audit not newest first at %d: %d after %d", i, all[i].Position, all[i-1].Position)
+			}
+		}
+		// Without limit the page holds 25 and says how many match.
+		var m pagination
+		r := in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", admin, nil)
+		r.JSON(t, &m)
+		var first []auditEvent
+		r.Data(t, &first)
+		wantLen := min(25, len(all))
+		if r.Status != http.StatusOK || m.Meta.Pagination.Limit != 25 || len(first) != wantLen ||
+			m.Meta.Pagination.TotalCount == nil || *m.Meta.Pagination.TotalCount != int64(len(all)) ||
+			m.Meta.Pagination.HasMore != (len(all) > 25) || first[0].ID != all[0].ID {
+			t.Fatalf("default page: %d, limit %d, %d events, meta %+v (want %d of %d)", r.Status, m.Meta.Pagination.Limit, len(first),
+				m.Meta.Pagination, wantLen, len(all))
+		}
+		// A filter's total counts what matches it, not the tenant's history.
+		created := audit(t, in, admin, "type=com.astra.iam.UserCreated", 2)
+		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2&type=com.astra.iam.UserCreated", admin, nil)
+		r.JSON(t, &m)
+		if *m.Meta.Pagination.TotalCount != int64(len(created)) || len(created) < 5 {
+			t.Fatalf("UserCreated total_count %d, %d listed", *m.Meta.Pagination.TotalCount, len(created))
+		}
+		// The cursor continues after the page, across the whole history, with no repeat.
+		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2", admin, nil)
+		r.JSON(t, &m)
+		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2&cursor="+url.QueryEscape(m.Meta.Pagination.Cursor), admin, nil)
+		var second []auditEvent
+		r.Data(t, &second)
+		if len(second) != 2 || second[0].ID != all[2].ID || second[1].ID != all[3].ID {
+			t.Fatalf("second page of 2: %v, want %v", idsOf(second), idsOf(all[2:4]))
+		}
+		// Bad input is refused, never ignored.
+		for _, q := range []string{"limit=0", "limit=201", "limit=ten", "order=sideways", "all_tenants=maybe", "from=yesterday"} {
+			assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?"+q, admin, nil), http.StatusBadRequest, "VAL-005")
+		}
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?cursor=not-a-cursor", admin, nil), http.StatusBadRequest, "VAL-006")
+		// Denials: no token, a role without admin:read, and another tenant's admin naming tenant A.
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", "", nil), http.StatusUnauthorized, "AUTH-001")
+		createUser(t, in, admin, "audit-viewer@astra.test", "viewer")
+		viewer := in.Login(t, "audit-viewer@astra.test", password)
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", viewer, nil), http.StatusForbidden, "AUTH-006")
+		assertProblem(t, in.Do(t, http.MethodPost, "/api/v1/admin/audit/verify", viewer, nil), http.StatusForbidden, "AUTH-006")
+		if r := in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", adminB, nil, "X-Tenant-ID", me.TenantID); r.Status != http.StatusForbidden {
+			t.Fatalf("B's admin naming tenant A: %d %s", r.Status, r.Body)
+		}
+		// all_tenants is a platform admin's view: B's admin still reads B only.
+		for _, e := range audit(t, in, adminB, "all_tenants=true", 200) {
+			if e.TenantID != tenantB {
+				t.Fatalf("B's admin with all_tenants=true reads %s's event", e.TenantID)
+			}
+		}
+	})
+
+	t.Run("ProjectionsListPagesInHostingOrder", func(t *testing.T) {
+		var names []string
+		cursor := ""
+		for page := 0; ; page++ {
+			if page > 100 {
+				t.Fatal("projections pagination does not end")
+			}
+			path := "/api/v1/admin/projections?limit=1"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			r := in.Do(t, http.MethodGet, path, admin, nil)
+			var ps []struct {
+				Name string `json:"name"`
+			}
+			r.Data(t, &ps)
+			var m pagination
+			r.JSON(t, &m)
+			if r.Status != http.StatusOK || len(ps) != 1 || m.Meta.Pagination.TotalCount == nil {
+				t.Fatalf("projections page: %d %s", r.Status, r.Body)
+			}
+			names = append(names, ps[0].Name)
+			if !m.Meta.Pagination.HasMore {
+				if int64(len(names)) != *m.Meta.Pagination.TotalCount {
+					t.Fatalf("projections: total_count %d, %d listed", *m.Meta.Pagination.TotalCount, len(names))
+				}
+				break
+			}
+			cursor = m.Meta.Pagination.Cursor
+		}
+		var all []struct {
+			Name string `json:"name"`
+		}
+		in.Do(t, http.MethodGet, "/api/v1/admin/projections?limit=200", admin, nil).Data(t, &all)
+		if len(all) != len(names) || len(names) < 2 {
+			t.Fatalf("projections: %d in one page, %d paged", len(all), len(names))
+		}
+		for i := range all {
+			if all[i].Name != names[i] {
+				t.Fatalf("projections paged out of order: %v", names)
+			}
+		}
+		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/projections?limit=0", admin, nil), http.StatusBadRequest, "VAL-005")
+	})
+
 	t.Run("ExportIsNDJSONOfCloudEvents", func(t *testing.T) {
 		for _, query := range []string{"", "type=com.astra.iam.UserCreated", "subject=" + users[1]} {
-			want := audit(t, in, admin, query, 200)
+			// The export is in ledger order; the list is newest first.
+			want := reversed(audit(t, in, admin, query, 200))
 			r := in.Do(t, http.MethodGet, "/api/v1/admin/audit/events/export?"+query, admin, nil)
 			if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-ndjson") {
 				t.Fatalf("export: %d %q", r.Status, r.Header.Get("Content-Type"))

@@ -7,28 +7,26 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
-	"github.com/IBM/sarama"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
+	"github.com/astrabastion/astra/projections/ops"
 )
 
 // API serves the admin routes.
 type API struct {
-	Pool    *pgxpool.Pool
+	// Ops reads the ledger, the relay, the broker and the projections'
+	// bookkeeping.
+	Ops     *ops.Queries
 	Runner  *projections.Runner
-	Relay   *eventstore.Relay
-	Keys    *eventstore.Keyring
-	Brokers []string
 	Version string
 	Started time.Time
 	// Instance names this process in answers (host:port of its API).
@@ -89,53 +87,33 @@ type RebuildStarted struct {
 }
 
 // TopicStats is one topic's size on the broker.
-type TopicStats struct {
-	Topic      string `json:"topic"`
-	Partitions int    `json:"partitions"`
-	Records    int64  `json:"records"`
-}
+type TopicStats = ops.TopicStats
 
 // EventStoreStats is the event-store statistics answer.
-type EventStoreStats struct {
-	HeadPosition     int64            `json:"head_position"`
-	RelayCheckpoint  int64            `json:"relay_checkpoint"`
-	RelayLag         int64            `json:"relay_lag"`
-	Streams          int64            `json:"streams"`
-	EventsByType     map[string]int64 `json:"events_by_type"`
-	Topics           []TopicStats     `json:"topics"`
-	RegisteredEvents int              `json:"registered_event_types"`
-}
+type EventStoreStats = ops.EventStoreStats
 
 // AuditEvent is one ledger event as an auditor sees it: a CloudEvent with the
 // chain attributes.
-type AuditEvent struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Type            string          `json:"type"`
-	Source          string          `json:"source"`
-	Subject         string          `json:"subject"`
-	Time            time.Time       `json:"time"`
-	DataContentType string          `json:"datacontenttype"`
-	TenantID        string          `json:"tenantid"`
-	Actor           string          `json:"actor"`
-	StreamVersion   int64           `json:"streamversion"`
-	PartitionKey    string          `json:"partitionkey"`
-	SchemaVersion   int             `json:"schemaversion"`
-	CorrelationID   string          `json:"correlationid,omitempty"`
-	CausationID     string          `json:"causationid,omitempty"`
-	Position        int64           `json:"position"`
-	Hash            string          `json:"hash"`
-	PrevHash        string          `json:"prev_hash"`
-	Data            json.RawMessage `json:"data"`
+type AuditEvent = ops.AuditEvent
+
+// auditFilters select the events of the audit list and of its export.
+var auditFilters = []platform.Param{
+	{Name: "type", Description: "Only this event type (com.astra.iam.UserCreated), or the types that start with a prefix ending in '.' or '*' (com.astra.iam., com.astra.iam.User*)", Schema: "string"},
+	{Name: "subject", Description: "Only events about this aggregate id (the CloudEvent subject)", Schema: "string"},
+	{Name: "actor", Description: "Only events recorded by this user or API key id", Schema: "string"},
+	{Name: "stream_id", Description: "Only events of this stream (the partition key, e.g. iam.user-<id>)", Schema: "string"},
+	{Name: "from", Description: "Only events at or after this time (RFC 3339)", Schema: "date-time"},
+	{Name: "to", Description: "Only events before this time (RFC 3339)", Schema: "date-time"},
+	{Name: "all_tenants", Description: "true: every tenant's history, for a platform admin who sends no X-Tenant-ID (anybody else reads their acting tenant's)", Schema: "boolean"},
 }
 
-var auditQuery = []platform.Param{
-	{Name: "type", Description: "Event type, or a prefix ending in '.' or '*'", Schema: "string"},
-	{Name: "subject", Schema: "string"}, {Name: "actor", Schema: "string"}, {Name: "stream_id", Schema: "string"},
-	{Name: "from", Schema: "date-time"}, {Name: "to", Schema: "date-time"},
-	{Name: "all_tenants", Description: "Platform admins: every tenant's history", Schema: "boolean"},
-	{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
-}
+// auditQuery is the audit list's query: the filters, the order and the page.
+var auditQuery = append(append([]platform.Param{}, auditFilters...),
+	platform.Param{Name: "order", Description: "newest (default): the latest events first; oldest: in ledger order, as a replay reads them", Schema: "string",
+		Enum: []string{ops.NewestFirst, ops.OldestFirst}},
+	platform.Param{Name: "limit", Schema: "integer"}, platform.Param{Name: "cursor", Schema: "string"})
+
+var projectionsQuery = []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}
 
 var deadLetterQuery = []platform.Param{
 	{Name: "projection", Description: "Only this projection's dead letters", Schema: "string"},
@@ -153,8 +131,8 @@ func (a *API) Routes() []platform.Route {
 			Permission: auth.Public, Response: Readiness{}, Handler: a.ready, Errors: []int{503}},
 		{Method: http.MethodGet, Path: "/api/v1/admin/version", OperationID: "version", Tag: "admin", Summary: "Version",
 			Permission: auth.Public, Response: VersionInfo{}, Handler: a.version},
-		{Method: http.MethodGet, Path: "/api/v1/admin/projections", OperationID: "listProjections", Tag: "admin", Summary: "Projections with generations, offsets and lag",
-			Permission: "admin:read", Response: ProjectionStatus{}, List: true, Handler: a.projections,
+		{Method: http.MethodGet, Path: "/api/v1/admin/projections", OperationID: "listProjections", Tag: "admin", Summary: "Projections with generations, offsets and lag, in the order they are hosted",
+			Permission: "admin:read", Response: ProjectionStatus{}, List: true, Query: projectionsQuery, Handler: a.projections,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodGet, Path: "/api/v1/admin/projections/dead-letters", OperationID: "listDeadLetters", Tag: "admin",
 			Summary:    "Records the projections quarantined instead of applying (newest first): events they cannot apply, and broker records that are not ledger events",
@@ -166,12 +144,12 @@ func (a *API) Routes() []platform.Route {
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodGet, Path: "/api/v1/admin/event-store/stats", OperationID: "eventStoreStats", Tag: "admin", Summary: "Topics, partitions, counts, relay lag",
 			Permission: "admin:read", Response: EventStoreStats{}, Handler: a.stats, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
-		{Method: http.MethodGet, Path: "/api/v1/admin/audit/events", OperationID: "auditEvents", Tag: "admin", Summary: "The event history of the tenant",
+		{Method: http.MethodGet, Path: "/api/v1/admin/audit/events", OperationID: "auditEvents", Tag: "admin", Summary: "The event history of the tenant (newest first unless order=oldest), with total_count",
 			Permission: "admin:read", Response: AuditEvent{}, List: true, Query: auditQuery, Handler: a.auditEvents},
-		{Method: http.MethodGet, Path: "/api/v1/admin/audit/events/export", OperationID: "auditExport", Tag: "admin", Summary: "NDJSON export of CloudEvents",
-			Permission: "admin:read", Raw: true, ContentType: "application/x-ndjson", Query: auditQuery[:7], Handler: a.auditExport},
+		{Method: http.MethodGet, Path: "/api/v1/admin/audit/events/export", OperationID: "auditExport", Tag: "admin", Summary: "NDJSON export of CloudEvents, in ledger order",
+			Permission: "admin:read", Raw: true, ContentType: "application/x-ndjson", Query: auditFilters, Handler: a.auditExport},
 		{Method: http.MethodPost, Path: "/api/v1/admin/audit/verify", OperationID: "auditVerify", Tag: "admin", Summary: "Verify hash chains and continuity",
-			Permission: "admin:read", Response: eventstore.VerifyReport{}, Handler: a.verify},
+			Permission: "admin:read", Response: ops.VerifyReport{}, Handler: a.verify},
 	}
 }
 
@@ -192,36 +170,29 @@ func timed(name string, fn func() (string, error)) Check {
 func (a *API) ready(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	out := Readiness{Ready: true, RelayLeader: a.Relay != nil && a.Relay.IsLeader()}
-	out.Checks = append(out.Checks, timed("postgres", func() (string, error) { return "", a.Pool.Ping(ctx) }))
+	out := Readiness{Ready: true, RelayLeader: a.Ops.RelayLeader()}
+	out.Checks = append(out.Checks, timed("postgres", func() (string, error) { return "", a.Ops.PingPostgres(ctx) }))
 	out.Checks = append(out.Checks, timed("broker", func() (string, error) {
-		client, err := sarama.NewClient(a.Brokers, eventstore.KafkaConfig("astra-health"))
+		n, err := a.Ops.BrokerCount(ctx)
 		if err != nil {
 			return "", err
 		}
-		defer client.Close()
-		return strconv.Itoa(len(client.Brokers())) + " broker(s)", nil
+		return strconv.Itoa(n) + " broker(s)", nil
 	}))
 	out.Checks = append(out.Checks, timed("relay", func() (string, error) {
-		var head, cp int64
-		if err := a.Pool.QueryRow(ctx, `SELECT (SELECT position FROM ledger_head), (SELECT position FROM relay_checkpoint)`).Scan(&head, &cp); err != nil {
+		lag, err := a.Ops.RelayLag(ctx)
+		if err != nil {
 			return "", err
 		}
-		out.RelayLag = head - cp
+		out.RelayLag = lag
 		return "lag " + strconv.FormatInt(out.RelayLag, 10), nil
 	}))
 	out.Checks = append(out.Checks, timed("projections", func() (string, error) {
-		for _, name := range a.Runner.Names() {
-			var gen int
-			if err := a.Pool.QueryRow(ctx, `SELECT generation FROM projection_generations WHERE projection = $1 AND status = 'active'`, name).Scan(&gen); err != nil {
-				return "", err
-			}
-			lag, err := a.Runner.Lag(ctx, name, gen)
-			if err != nil {
-				return "", err
-			}
-			out.ProjectionLag += lag
+		lag, err := a.Ops.ProjectionLag(ctx)
+		if err != nil {
+			return "", err
 		}
+		out.ProjectionLag = lag
 		return "lag " + strconv.FormatInt(out.ProjectionLag, 10), nil
 	}))
 	for _, ch := range out.Checks {
@@ -238,7 +209,26 @@ func (a *API) version(c echo.Context) error {
 	return platform.Respond(c, http.StatusOK, VersionInfo{Version: a.Version, GoVersion: goVersion(), SchemaVersion: len(events.All())})
 }
 
+// projections lists the hosted projections in the order they are hosted
+// (their natural order, by name as a cursor), a page at a time.
 func (a *API) projections(c echo.Context) error {
+	page, err := platform.ParseIDPage(c)
+	if err != nil {
+		return err
+	}
+	names := a.Runner.Names()
+	start := 0
+	if page.After != "" {
+		start = slices.Index(names, page.After) + 1
+		if start == 0 {
+			return platform.Problem("VAL-006", "The cursor names no projection; restart from the first page.")
+		}
+	}
+	names = names[start:]
+	more := len(names) > page.Limit
+	if more {
+		names = names[:page.Limit]
+	}
 	ctx := c.Request().Context()
 	gens, err := a.Runner.Generations(ctx)
 	if err != nil {
@@ -248,8 +238,8 @@ func (a *API) projections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var out []ProjectionStatus
-	for _, name := range a.Runner.Names() {
+	out := []ProjectionStatus{}
+	for _, name := range names {
 		p, _ := a.Runner.Projection(name)
 		st := ProjectionStatus{Name: name, Topics: p.Topics(), Generations: []projections.Generation{}, DeadLetters: dead[name]}
 		for _, g := range gens {
@@ -266,14 +256,13 @@ func (a *API) projections(c echo.Context) error {
 		for _, pl := range st.Partitions {
 			st.Lag += pl.Lag
 		}
-		var msg string
-		if err := a.Pool.QueryRow(ctx, `SELECT message FROM projection_errors WHERE projection = $1 ORDER BY id DESC LIMIT 1`, name).Scan(&msg); err == nil {
-			st.LastError = &msg
+		if st.LastError, err = a.Ops.LastError(ctx, name); err != nil {
+			return err
 		}
 		out = append(out, st)
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	total := int64(len(a.Runner.Names()))
+	return platform.RespondIDPage(c, out, page, more, &total, func(p ProjectionStatus) string { return p.Name })
 }
 
 func (a *API) deadLetters(c echo.Context) error {
@@ -310,46 +299,9 @@ func (a *API) rebuild(c echo.Context) error {
 }
 
 func (a *API) stats(c echo.Context) error {
-	ctx := c.Request().Context()
-	out := EventStoreStats{EventsByType: map[string]int64{}, Topics: []TopicStats{}, RegisteredEvents: len(events.All())}
-	if err := a.Pool.QueryRow(ctx, `SELECT (SELECT position FROM ledger_head), (SELECT position FROM relay_checkpoint),
-		(SELECT count(*) FROM streams)`).Scan(&out.HeadPosition, &out.RelayCheckpoint, &out.Streams); err != nil {
-		return err
-	}
-	out.RelayLag = out.HeadPosition - out.RelayCheckpoint
-	rows, err := a.Pool.Query(ctx, `SELECT type, count(*) FROM events GROUP BY type`)
+	out, err := a.Ops.Stats(c.Request().Context())
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var t string
-		var n int64
-		if err := rows.Scan(&t, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		out.EventsByType[t] = n
-	}
-	rows.Close()
-	client, err := sarama.NewClient(a.Brokers, eventstore.KafkaConfig("astra-stats"))
-	if err != nil {
-		return platform.Problem("SYS-002", "The broker is unavailable.")
-	}
-	defer client.Close()
-	for _, topic := range events.Topics() {
-		parts, err := client.Partitions(topic)
-		if err != nil {
-			continue
-		}
-		ts := TopicStats{Topic: topic, Partitions: len(parts)}
-		for _, p := range parts {
-			hw, err1 := client.GetOffset(topic, p, sarama.OffsetNewest)
-			lw, err2 := client.GetOffset(topic, p, sarama.OffsetOldest)
-			if err1 == nil && err2 == nil {
-				ts.Records += hw - lw
-			}
-		}
-		out.Topics = append(out.Topics, ts)
+		return err // ops.ErrBrokerUnavailable is SYS-002 (the module's domain errors)
 	}
 	return platform.Respond(c, http.StatusOK, out)
 }
@@ -364,8 +316,13 @@ func auditTenant(c echo.Context) string {
 	return p.ActingTenant
 }
 
-func (a *API) auditFilter(c echo.Context) (eventstore.AuditFilter, error) {
-	f := eventstore.AuditFilter{TenantID: auditTenant(c), Type: c.QueryParam("type"), Subject: c.QueryParam("subject"),
+func (a *API) auditFilter(c echo.Context) (ops.AuditFilter, error) {
+	switch c.QueryParam("all_tenants") {
+	case "", "true", "false":
+	default:
+		return ops.AuditFilter{}, platform.Problem("VAL-005", "Query parameter 'all_tenants' must be true or false.")
+	}
+	f := ops.AuditFilter{TenantID: auditTenant(c), Type: c.QueryParam("type"), Subject: c.QueryParam("subject"),
 		Actor: c.QueryParam("actor"), StreamID: c.QueryParam("stream_id")}
 	for name, v := range map[string]string{"type": f.Type, "subject": f.Subject, "actor": f.Actor, "stream_id": f.StreamID} {
 		if len(v) > 300 {
@@ -382,33 +339,35 @@ func (a *API) auditFilter(c echo.Context) (eventstore.AuditFilter, error) {
 	return f, nil
 }
 
-func (a *API) toAudit(ctx context.Context, e *eventstore.Event) AuditEvent {
-	return AuditEvent{SpecVersion: "1.0", ID: e.ID.String(), Type: e.Type, Source: e.Source, Subject: e.Subject, Time: e.Time,
-		DataContentType: "application/json", TenantID: e.TenantID, Actor: e.Actor, StreamVersion: e.Version,
-		PartitionKey: e.StreamID, SchemaVersion: e.SchemaVersion, CorrelationID: e.CorrelationID, CausationID: e.CausationID,
-		Position: e.Position, Hash: hexOf(e.Hash), PrevHash: hexOf(e.PrevHash), Data: a.Keys.OpenJSON(ctx, e.Data)}
-}
-
+// auditEvents lists the trail newest first (or in ledger order), a page
+// at a time, with the total that matches the filters.
 func (a *API) auditEvents(c echo.Context) error {
 	f, err := a.auditFilter(c)
 	if err != nil {
 		return err
 	}
+	order := c.QueryParam("order")
+	switch order {
+	case "":
+		order = ops.NewestFirst
+	case ops.NewestFirst, ops.OldestFirst:
+	default:
+		return platform.Problem("VAL-005", "Query parameter 'order' must be 'newest' or 'oldest'.")
+	}
 	page, err := platform.ParsePositionPage(c)
 	if err != nil {
 		return err
 	}
-	f.After, f.Limit = page.After, page.Limit
-	ctx := c.Request().Context()
-	evs, more, err := eventstore.QueryAudit(ctx, a.Pool, f)
+	if page.After < 0 {
+		return platform.Problem("VAL-006", "The cursor is not one this list issued; restart from the first page.")
+	}
+	res, err := a.Ops.Audit(c.Request().Context(), f, order, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	out := make([]AuditEvent, len(evs))
-	for i := range evs {
-		out[i] = a.toAudit(ctx, &evs[i])
-	}
-	return platform.RespondKeyPage(c, out, page, more, nil, func(e AuditEvent) int64 { return e.Position })
+	// The envelope has no field for an estimated total yet: past
+	// projections.ExactCountLimit total_count is the planner's estimate.
+	return platform.RespondKeyPage(c, res.Items, page, res.HasMore, &res.Total, func(e AuditEvent) int64 { return e.Position })
 }
 
 func (a *API) auditExport(c echo.Context) error {
@@ -416,39 +375,26 @@ func (a *API) auditExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "application/x-ndjson")
 	res.Header().Set("Content-Disposition", `attachment; filename="astra-audit.ndjson"`)
 	res.WriteHeader(http.StatusOK)
 	w := bufio.NewWriterSize(res, 64<<10)
 	enc := json.NewEncoder(w)
-	f.Limit = 1000
-	for {
-		evs, more, err := eventstore.QueryAudit(ctx, a.Pool, f)
-		if err != nil {
-			platform.Logger(c).Error("audit export failed midway", "err", err)
-			return nil // headers are sent: the truncated stream is the signal
-		}
-		for i := range evs {
-			if err := enc.Encode(a.toAudit(ctx, &evs[i])); err != nil {
-				return nil
-			}
-		}
-		if !more {
-			break
-		}
-		f.After = evs[len(evs)-1].Position
+	err = a.Ops.Export(c.Request().Context(), f, func(e AuditEvent) error { return enc.Encode(e) }, func() {
 		w.Flush()
 		res.Flush()
+	})
+	if err != nil {
+		platform.Logger(c).Error("audit export failed midway", "err", err)
+		return nil // headers are sent: the truncated stream is the signal
 	}
 	w.Flush()
 	return nil
 }
 
 func (a *API) verify(c echo.Context) error {
-	tenant := auditTenant(c)
-	rep, err := eventstore.Verify(c.Request().Context(), a.Pool, tenant)
+	rep, err := a.Ops.Verify(c.Request().Context(), auditTenant(c))
 	if err != nil {
 		return err
 	}

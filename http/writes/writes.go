@@ -15,16 +15,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
-	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/commands"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
+	"github.com/astrabastion/astra/projections/idempotency"
 )
 
 // Idempotency-Key lifetimes.
@@ -37,13 +37,29 @@ const (
 
 // Kit carries the shared write-path dependencies.
 type Kit struct {
-	Pool    *pgxpool.Pool
+	// Store keeps the Idempotency-Key records; nil makes one over Pool.
+	Store *idempotency.Store
+	// Pool is where Store is made when nil (the composition root's pool,
+	// passed on without this package touching it).
+	Pool    *idempotency.Pool
 	Runner  *projections.Runner
 	Timeout time.Duration // read-your-writes bound
 	// HashKey keys the request hash kept with an Idempotency-Key: bodies hold
 	// passwords and client secrets, and a plain SHA-256 of a body is a fast,
 	// unsalted hash of them. Nil falls back to SHA-256.
 	HashKey []byte
+
+	keysOnce sync.Once
+}
+
+// keys is the Idempotency-Key store.
+func (k *Kit) keys() *idempotency.Store {
+	k.keysOnce.Do(func() {
+		if k.Store == nil {
+			k.Store = idempotency.New(k.Pool)
+		}
+	})
+	return k.Store
 }
 
 // DeriveHashKey derives Kit.HashKey from the key-encryption key.
@@ -96,9 +112,9 @@ func redactSecrets(body []byte, fields []string) ([]byte, bool) {
 
 // Metadata is the event metadata of a request: acting tenant, actor and the
 // request id as correlation id.
-func Metadata(c echo.Context) eventstore.Metadata {
+func Metadata(c echo.Context) commands.Metadata {
 	p := auth.PrincipalOf(c)
-	m := eventstore.Metadata{CorrelationID: platform.RequestID(c)}
+	m := commands.Metadata{CorrelationID: platform.RequestID(c)}
 	if p != nil {
 		m.TenantID, m.Actor = p.ActingTenant, p.Subject
 	}
@@ -148,7 +164,7 @@ const (
 // Await waits until the named projections applied evs, so the writer reads its
 // write. Past the bound the write stays committed and the answer says so with
 // X-Astra-Consistency: eventual instead of failing.
-func (k *Kit) Await(c echo.Context, evs []eventstore.Event, names ...string) bool {
+func (k *Kit) Await(c echo.Context, evs []commands.Event, names ...string) bool {
 	err := k.Runner.WaitFor(c.Request().Context(), k.Timeout, evs, names...)
 	if err != nil {
 		c.Response().Header().Set(headerConsistency, "eventual")
@@ -200,14 +216,11 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			// A key whose first request never finished (the process died) is
 			// abandoned after AbandonAfter and may be taken over; keys expire
 			// after KeyTTL (their stored answers may hold personal data).
-			tag, err := k.Pool.Exec(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES ($1, $2, $3)
-				ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = now(), status = NULL, response = NULL
-				WHERE (idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - $4::interval)
-				   OR idempotency_keys.created_at < now() - $5::interval`, tenant, key, reqHash, AbandonAfter.String(), KeyTTL.String())
+			claimed, err := k.keys().Claim(ctx, tenant, key, reqHash, AbandonAfter, KeyTTL)
 			if err != nil {
 				return err
 			}
-			if tag.RowsAffected() == 0 {
+			if !claimed {
 				return k.replay(c, tenant, key, reqHash)
 			}
 			rec := &recorder{ResponseWriter: c.Response().Writer, status: http.StatusOK}
@@ -219,7 +232,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			status := c.Response().Status
 			if status >= 500 {
 				// A server failure may be transient: free the key for a retry.
-				_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
+				_ = k.keys().Release(context.WithoutCancel(ctx), tenant, key)
 				return nil
 			}
 			body = rec.body.Bytes()
@@ -227,7 +240,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 				redacted, ok := redactSecrets(body, fields)
 				if !ok {
 					// Never keep what could not be redacted: free the key instead.
-					_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key)
+					_ = k.keys().Release(context.WithoutCancel(ctx), tenant, key)
 					return nil
 				}
 				body = redacted
@@ -235,26 +248,22 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			rh := c.Response().Header()
 			stored, _ := json.Marshal(storedAnswer{ContentType: rh.Get(echo.HeaderContentType), ETag: rh.Get("ETag"),
 				Location: rh.Get(echo.HeaderLocation), Body: body})
-			_, _ = k.Pool.Exec(context.WithoutCancel(ctx), `UPDATE idempotency_keys SET status = $3, response = $4
-				WHERE tenant_id = $1 AND key = $2`, tenant, key, status, stored)
+			_ = k.keys().Complete(context.WithoutCancel(ctx), tenant, key, status, stored)
 			return nil
 		}
 	}
 }
 
 func (k *Kit) replay(c echo.Context, tenant, key string, reqHash []byte) error {
-	var prevHash []byte
-	var status *int
-	var stored []byte
-	err := k.Pool.QueryRow(c.Request().Context(), `SELECT request_hash, status, response FROM idempotency_keys
-		WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&prevHash, &status, &stored)
-	if errors.Is(err, pgx.ErrNoRows) {
+	rec, err := k.keys().Lookup(c.Request().Context(), tenant, key)
+	if errors.Is(err, idempotency.ErrNotFound) {
 		return platform.Problem("CON-004", "The first request with this Idempotency-Key failed; retry it.")
 	}
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(prevHash, reqHash) {
+	status, stored := rec.Status, rec.Answer
+	if !bytes.Equal(rec.RequestHash, reqHash) {
 		return platform.Problem("CON-005", "This Idempotency-Key was used for a different request.")
 	}
 	if status == nil {
@@ -313,7 +322,7 @@ func (k *Kit) Sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		_, _ = k.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`, KeyTTL.String())
+		_ = k.keys().Expire(ctx, KeyTTL)
 		select {
 		case <-ctx.Done():
 			return

@@ -15,7 +15,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 )
@@ -337,7 +336,7 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 		if err != nil {
 			return errors.New("since: must be an event id")
 		}
-		after, err = eventstore.PositionOf(ctx, h.Pool, s.principal.ActingTenant, id)
+		after, err = h.src.PositionOf(ctx, s.principal.ActingTenant, id)
 		if err != nil || after == 0 {
 			return errors.New("since: unknown event id")
 		}
@@ -359,18 +358,18 @@ func (h *Hub) subscribe(ctx context.Context, s *subscriber, msg clientMessage) e
 	replayed := 0
 	last := after
 	for {
-		evs, more, err := eventstore.QueryAudit(ctx, h.Pool, eventstore.AuditFilter{TenantID: s.principal.ActingTenant, After: last, Limit: 500})
+		evs, more, err := h.src.Replay(ctx, s.principal.ActingTenant, last, 500)
 		if err != nil {
 			return errors.New("since: replay failed")
 		}
 		for i := range evs {
 			ev := &evs[i]
 			last = ev.Position
-			if !s.wants(ev.TenantID, moduleOf(ev), ev.Channel()) {
+			if !s.wants(ev.TenantID, ev.Module, ev.Channel) {
 				continue
 			}
 			select {
-			case s.out <- h.render(ctx, ev):
+			case s.out <- h.src.Render(ctx, ev):
 				replayed++
 			case <-s.drop:
 				return nil

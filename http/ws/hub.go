@@ -1,6 +1,6 @@
 // Package ws is the live event stream: every instance with subscribers reads
-// all module topics from Kafka (one sarama consumer, no consumer group, from
-// the partitions' ends) and fans each event out to its own WebSocket
+// all module topics from Kafka (projections/stream's feed: one consumer, no
+// consumer group, from the partitions' ends) and fans each event out to its own WebSocket
 // subscribers of the event's tenant, filtered by channel and permission. A
 // slow subscriber is dropped, never allowed to stall others.
 package ws
@@ -15,16 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/coder/websocket"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/projections/stream"
 )
 
 // Buffer is how many events may wait for one subscriber before it is dropped.
@@ -35,13 +33,14 @@ const maxPending = 10000
 
 // Hub fans events out to the subscribers of this instance.
 type Hub struct {
-	Pool *pgxpool.Pool
-	Keys *eventstore.Keyring
 	Auth *auth.Authenticator
 	Log  *slog.Logger
-	// Records, when set, checks that every record of the feed is a ledger
-	// event: a forged record never reaches a subscriber.
-	Records *eventstore.RecordAuth
+	// Records, when set before Run, checks that every record of the feed is
+	// a ledger event: a forged record never reaches a subscriber.
+	Records *stream.RecordAuth
+
+	// src is where events come from: the feed and the ledger.
+	src *stream.Source
 
 	mu   sync.RWMutex
 	subs map[*subscriber]struct{}
@@ -51,7 +50,6 @@ type Hub struct {
 	// connections of one principal (see SetCaps).
 	maxPatterns, maxConns atomic.Int64
 
-	feed  feed
 	ready chan struct{} // closed once Run has configured the feed
 
 	delivered prometheus.Counter
@@ -61,9 +59,10 @@ type Hub struct {
 	feeding   prometheus.GaugeFunc
 }
 
-// NewHub makes an empty hub.
-func NewHub(pool *pgxpool.Pool, keys *eventstore.Keyring, authn *auth.Authenticator, log *slog.Logger) *Hub {
-	h := &Hub{Pool: pool, Keys: keys, Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
+// NewHub makes an empty hub that reads the ledger through pool and opens
+// personal fields with keys.
+func NewHub(pool *stream.Pool, keys *stream.Keyring, authn *auth.Authenticator, log *slog.Logger) *Hub {
+	h := &Hub{src: stream.NewSource(pool, keys), Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_delivered_events_total", Help: "Events delivered to WebSocket subscribers."}),
 		dropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_dropped_subscribers_total", Help: "Subscribers dropped for being too slow."}),
 		refused:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_refused_records_total", Help: "Broker records the live stream refused: not ledger events (unauthenticated)."}),
@@ -130,11 +129,11 @@ func (h *Hub) Caps() (patterns, connections int) {
 
 // Feeding reports whether the hub consumes the topics: from the first
 // subscription until the linger after the last subscribed connection closed.
-func (h *Hub) Feeding() bool { return h.feed.running() }
+func (h *Hub) Feeding() bool { return h.src.Feed.Running() }
 
 // SetLinger changes how long the hub keeps consuming after its last
 // subscribed connection closed (zero restores the default); tests shorten it.
-func (h *Hub) SetLinger(d time.Duration) { h.feed.linger.Store(int64(d)) }
+func (h *Hub) SetLinger(d time.Duration) { h.src.Feed.SetLinger(d) }
 
 // Dropped is how many subscribers were dropped for being too slow.
 func (h *Hub) Dropped() int {
@@ -153,10 +152,11 @@ func (h *Hub) Collectors() []prometheus.Collector {
 // Run serves the live stream from brokers until ctx ends (once per hub).
 // The topics are consumed only while somebody subscribes (see feed).
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
-	h.feed.brokers, h.feed.log, h.feed.deliver = brokers, h.Log, h.deliver
+	h.src.Records = h.Records
+	h.src.Configure(brokers, h.Log, stream.Handlers{Wanted: h.listened, Deliver: h.Broadcast, Refused: h.refused.Inc})
 	close(h.ready)
 	<-ctx.Done()
-	h.feed.close()
+	h.src.Close()
 	return nil
 }
 
@@ -174,33 +174,12 @@ func (h *Hub) goLive(ctx context.Context, s *subscriber) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if err := h.feed.acquire(); err != nil {
+	if err := h.src.Feed.Acquire(); err != nil {
 		h.Log.Warn("live stream unavailable", "err", err)
 		return errUnavailable
 	}
 	s.fed = true
 	return nil
-}
-
-// deliver broadcasts one record of the feed.
-func (h *Hub) deliver(ctx context.Context, m *sarama.ConsumerMessage) {
-	if !h.listened() {
-		return // nobody left to deliver to: skip decoding
-	}
-	var ev eventstore.Event
-	var err error
-	if h.Records != nil {
-		ev, err = h.Records.Verify(ctx, m)
-	} else {
-		ev, err = eventstore.FromKafka(m)
-	}
-	if err != nil {
-		h.refused.Inc()
-		h.Log.Error("live stream: record refused", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
-			"event_id", ev.ID, "type", ev.Type, "tenant", ev.TenantID, "err", err)
-		return
-	}
-	h.Broadcast(ctx, &ev)
 }
 
 // listened reports whether any subscriber is connected. One that connects
@@ -213,9 +192,9 @@ func (h *Hub) listened() bool {
 }
 
 // Broadcast delivers one event to every matching subscriber.
-func (h *Hub) Broadcast(ctx context.Context, ev *eventstore.Event) {
-	channel := ev.Channel()
-	module := moduleOf(ev)
+func (h *Hub) Broadcast(ctx context.Context, ev *stream.Event) {
+	channel := ev.Channel
+	module := ev.Module
 	var payload []byte
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -224,7 +203,7 @@ func (h *Hub) Broadcast(ctx context.Context, ev *eventstore.Event) {
 			continue
 		}
 		if payload == nil {
-			payload = h.render(ctx, ev)
+			payload = h.src.Render(ctx, ev)
 		}
 		h.offer(s, ev.Position, payload)
 	}
@@ -255,17 +234,6 @@ func (h *Hub) offer(s *subscriber, pos int64, payload []byte) {
 		s.dropLocked(StatusSlowConsumer, "slow consumer: buffer full")
 		h.dropped.Inc()
 	}
-}
-
-// render encodes an event as a structured CloudEvent with personal fields
-// opened (erased ones read as "[erased]") and secrets redacted.
-func (h *Hub) render(ctx context.Context, ev *eventstore.Event) []byte {
-	ce := ev.CloudEvent(h.Keys.OpenJSON(ctx, ev.Data))
-	b, err := json.Marshal(ce)
-	if err != nil {
-		return nil
-	}
-	return b
 }
 
 // Revoke closes the streams opened with a credential that was just revoked
@@ -307,7 +275,7 @@ func (h *Hub) remove(s *subscriber) {
 	delete(h.subs, s)
 	h.mu.Unlock()
 	if s.fed {
-		h.feed.release()
+		h.src.Feed.Release()
 	}
 	if s.expiry != nil {
 		s.expiry.Stop()
@@ -442,15 +410,6 @@ var (
 func registered() []events.Type {
 	registryOnce.Do(func() { registryAll = events.All() })
 	return registryAll
-}
-
-// moduleOf is the module whose read permission an event needs, from the
-// event registry (the type's own module for unregistered types).
-func moduleOf(ev *eventstore.Event) string {
-	if t, ok := events.Lookup(ev.Type); ok {
-		return t.Module
-	}
-	return ev.Module()
 }
 
 type frame struct {

@@ -56,13 +56,14 @@ func rename(t testing.TB, in *testkit.Instance, token, id, name string) {
 	}
 }
 
-// auditAfter lists the tenant's events after position (all of them when 0).
+// auditAfter lists the tenant's events after position (all of them when 0),
+// in ledger order.
 func auditAfter(t testing.TB, in *testkit.Instance, token string, position int64) []auditEvent {
 	t.Helper()
 	var all []auditEvent
 	cursor := ""
 	for {
-		path := "/api/v1/admin/audit/events?limit=200"
+		path := "/api/v1/admin/audit/events?limit=200&order=oldest"
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}

@@ -1,4 +1,4 @@
-package ws
+package stream
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
-// feedLinger is how long the feed keeps consuming after the last subscriber
+// FeedLinger is how long the feed keeps consuming after the last subscriber
 // left, so that a reconnecting dashboard does not restart it.
-const feedLinger = 30 * time.Second
+const FeedLinger = 30 * time.Second
 
-// feed reads every module topic from Kafka while this instance has
+// Feed reads every module topic from Kafka while this instance has
 // subscriptions, and not at all while it has none: a gateway under load
 // publishes thousands of records a second, and fetching and skipping them for
 // nobody cost as much as a projection.
@@ -28,13 +28,16 @@ const feedLinger = 30 * time.Second
 // then (the offsets are fixed before the subscription is confirmed, so
 // everything published after a confirmed subscribe reaches the subscriber;
 // what was published before is history, which "since" replays from the
-// ledger), and stops feedLinger after the last subscription ended.
-type feed struct {
+// ledger), and stops FeedLinger after the last subscription ended.
+//
+// Every record is checked before it is delivered (see Source.decode): a
+// record that is not a ledger event never reaches a subscriber.
+type Feed struct {
 	brokers []string
 	log     *slog.Logger
 	deliver func(context.Context, *sarama.ConsumerMessage)
 
-	linger atomic.Int64 // nanoseconds; zero means feedLinger
+	linger atomic.Int64 // nanoseconds; zero means FeedLinger
 	on     atomic.Bool  // a run is consuming (read without the lock by metrics)
 
 	mu      sync.Mutex
@@ -52,10 +55,10 @@ type feedRun struct {
 	wg       sync.WaitGroup
 }
 
-// acquire holds the feed for one subscription, starting it unless it runs
-// (and cancelling a pending stop). Each successful acquire is paired with
-// one release.
-func (f *feed) acquire() error {
+// Acquire holds the feed for one subscription, starting it unless it runs
+// (and cancelling a pending stop). Each successful Acquire is paired with
+// one Release.
+func (f *Feed) Acquire() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -77,9 +80,9 @@ func (f *feed) acquire() error {
 	return nil
 }
 
-// release ends one subscription's hold; after the last one the feed stops
+// Release ends one subscription's hold; after the last one the feed stops
 // once it has stayed unheld for the linger.
-func (f *feed) release() {
+func (f *Feed) Release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.users--
@@ -88,7 +91,7 @@ func (f *feed) release() {
 	}
 	linger := time.Duration(f.linger.Load())
 	if linger <= 0 {
-		linger = feedLinger
+		linger = FeedLinger
 	}
 	var t *time.Timer
 	t = time.AfterFunc(linger, func() {
@@ -104,7 +107,7 @@ func (f *feed) release() {
 }
 
 // close stops the feed for good.
-func (f *feed) close() {
+func (f *Feed) close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
@@ -115,10 +118,14 @@ func (f *feed) close() {
 	f.stopLocked()
 }
 
-// running reports whether the feed consumes.
-func (f *feed) running() bool { return f.on.Load() }
+// Running reports whether the feed consumes.
+func (f *Feed) Running() bool { return f.on.Load() }
 
-func (f *feed) stopLocked() {
+// SetLinger changes how long the feed keeps consuming after its last
+// subscription ended (zero restores FeedLinger); tests shorten it.
+func (f *Feed) SetLinger(d time.Duration) { f.linger.Store(int64(d)) }
+
+func (f *Feed) stopLocked() {
 	if f.run == nil {
 		return
 	}
@@ -139,7 +146,7 @@ func (r *feedRun) close() {
 }
 
 // start fixes every partition's end offset, then consumes from there.
-func (f *feed) start() (*feedRun, error) {
+func (f *Feed) start() (*feedRun, error) {
 	cfg := eventstore.KafkaConfig("astra-ws")
 	// A fetch is answered as soon as one record is there; with nothing to
 	// read the broker holds it for MaxWaitTime. One consumer fetches every
