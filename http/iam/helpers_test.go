@@ -132,7 +132,7 @@ func auditEvents(t testing.TB, in *testkit.Instance, token, query string, header
 		if page > 1000 {
 			t.Fatal("audit: pagination does not end")
 		}
-		path := "/api/v1/admin/audit/events?limit=200"
+		path := "/api/v1/admin/audit/events?limit=200&order=oldest"
 		if query != "" {
 			path += "&" + query
 		}
