@@ -12,16 +12,13 @@ import (
 
 	"github.com/astrabastion/astra/http/dashboard"
 	"github.com/astrabastion/astra/http/platform"
-	"github.com/astrabastion/astra/web"
 )
 
 // TestDashboard_FilesAndHeaders checks what the browser is given: the page
 // and its assets with their content types, the Content-Security-Policy, and
-// 404 for anything else under /assets; through http/dashboard's routes and
-// through web.Routes, which the server registers until it moves to them.
+// 404 for anything else under /assets, through http/dashboard's routes.
 func TestDashboard_FilesAndHeaders(t *testing.T) {
-	t.Run("Dashboard", func(t *testing.T) { testFilesAndHeaders(t, dashboard.Routes()) })
-	t.Run("WebRoutes", func(t *testing.T) { testFilesAndHeaders(t, web.Routes()) })
+	testFilesAndHeaders(t, dashboard.Routes())
 }
 
 func testFilesAndHeaders(t *testing.T, routes []platform.Route) {

@@ -38,10 +38,10 @@ func TestErrorHandlerRendering(t *testing.T) {
 	const secret = "pq: password authentication failed for user astra at 10.0.0.7"
 	srv := newTestServer(t, Config{}, func(e *echo.Echo) {
 		e.GET("/api/v1/problem", func(c echo.Context) error {
-			return Problem("IAM-001", "User 42 does not exist.").WithHeader("X-Extra", "yes")
+			return Problem("TST-001", "User 42 does not exist.").WithHeader("X-Extra", "yes")
 		})
 		e.GET("/api/v1/wrapped", func(c echo.Context) error {
-			return fmt.Errorf("load user: %w", Problem("IAM-001", "gone"))
+			return fmt.Errorf("load user: %w", Problem("TST-001", "gone"))
 		})
 		e.GET("/api/v1/unknown", func(c echo.Context) error {
 			return errors.New(secret)
@@ -65,7 +65,7 @@ func TestErrorHandlerRendering(t *testing.T) {
 
 	t.Run("catalogue error with headers", func(t *testing.T) {
 		x := srv.do(t, http.MethodGet, "/api/v1/problem", "", nil)
-		p := x.problem(t, http.StatusNotFound, "IAM-001")
+		p := x.problem(t, http.StatusNotFound, "TST-001")
 		if p.Detail != "User 42 does not exist." || p.Title != "User not found" {
 			t.Errorf("unexpected problem %+v", p)
 		}
@@ -77,7 +77,7 @@ func TestErrorHandlerRendering(t *testing.T) {
 		}
 	})
 	t.Run("wrapped catalogue error keeps its code", func(t *testing.T) {
-		srv.do(t, http.MethodGet, "/api/v1/wrapped", "", nil).problem(t, http.StatusNotFound, "IAM-001")
+		srv.do(t, http.MethodGet, "/api/v1/wrapped", "", nil).problem(t, http.StatusNotFound, "TST-001")
 	})
 	t.Run("unknown error is generic and logged", func(t *testing.T) {
 		x := srv.do(t, http.MethodGet, "/api/v1/unknown", "", nil)

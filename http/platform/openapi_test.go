@@ -78,7 +78,7 @@ func testRegistry() *Registry {
 					return err
 				}
 				if req.Email == "taken@example.com" {
-					return Problem("IAM-002", "That e-mail address is already registered.")
+					return Problem("TST-002", "That e-mail address is already registered.")
 				}
 				u := sampleUser(req.Email)
 				c.Response().Header().Set("Location", "/api/v1/iam/users/"+u.ID.String())
@@ -89,7 +89,7 @@ func testRegistry() *Registry {
 			Method: http.MethodGet, Path: "/api/v1/iam/users/:id", OperationID: "getUser", Summary: "Get a user", Tag: "iam",
 			Permission: "authenticated", Response: userDTO{}, Errors: []int{http.StatusNotFound},
 			Handler: func(c echo.Context) error {
-				return Problem("IAM-001", fmt.Sprintf("No user %q.", c.Param("id")))
+				return Problem("TST-001", fmt.Sprintf("No user %q.", c.Param("id")))
 			},
 		},
 		Route{
@@ -179,7 +179,7 @@ func TestOpenAPIDocumentValidates(t *testing.T) {
 		}
 	}
 	codes, _ := create.Responses.Value("409").Value.Extensions["x-error-codes"].([]any)
-	if !containsAny(codes, "IAM-002") {
+	if !containsAny(codes, "TST-002") {
 		t.Errorf("409 x-error-codes = %v", codes)
 	}
 
@@ -294,7 +294,7 @@ func TestValidatorRejectsUndocumentedBehaviour(t *testing.T) {
 		Route{Method: http.MethodGet, Path: "/api/v1/lying", OperationID: "lying", Response: userRef{},
 			Handler: func(c echo.Context) error { return Respond(c, http.StatusOK, map[string]int{"id": 7}) }},
 		Route{Method: http.MethodGet, Path: "/api/v1/undocumented-status", OperationID: "status", Response: userRef{},
-			Handler: func(c echo.Context) error { return Problem("IAM-001", "x") }},
+			Handler: func(c echo.Context) error { return Problem("SYS-003", "x") }},
 		Route{Method: http.MethodGet, Path: "/api/v1/bodyless", OperationID: "bodyless",
 			Handler: func(c echo.Context) error { return Respond(c, http.StatusOK, "surprise") }},
 	)

@@ -11,10 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/astrabastion/astra/http/auth"
+	"github.com/astrabastion/astra/http/dashboard"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/ratelimit"
 	"github.com/astrabastion/astra/http/ws"
-	"github.com/astrabastion/astra/web"
 )
 
 // Deps are what the server mounts: the platform (authentication, rate
@@ -76,7 +76,7 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
 	reg.Add(withIdempotencyKey(d.Routes)...)
 	// The dashboard: public static pages that use the API and /ws like any client.
-	reg.Add(web.Routes()...)
+	reg.Add(dashboard.Routes()...)
 	reg.Add(platform.Route{Method: http.MethodGet, Path: "/ws", OperationID: "liveStream", Tag: "stream",
 		Summary: "Live event stream: WebSocket upgrade (101); authenticate, subscribe to channels, optional since", Permission: auth.Public,
 		Raw: true, Handler: d.Hub.Handler})

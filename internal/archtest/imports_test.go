@@ -58,7 +58,7 @@ var layers = []layer{
 	// files; no other http package does.
 	{name: "http server", covers: []string{"http/server", "http/dashboard"}, may: []string{"commands", "projections", "domain", "http", "netguard", "gateway", "web"}, never: noStorage},
 	{name: "http", covers: []string{"http"}, may: []string{"commands", "projections", "domain", "http", "netguard", "gateway"}, never: noStorage},
-	{name: "reactors", covers: []string{"reactors"}, may: []string{"domain", "eventstore", "commands", "projections"}, never: serving},
+	{name: "reactors", covers: []string{"reactors"}, may: []string{"domain", "eventstore", "commands", "projections", "reactors"}, never: serving},
 	// The gateway runtime (decision 0005) is the gateway module's edge to
 	// providers: it reads its read models and records through the ledger.
 	{name: "gateway runtime", covers: []string{"gateway"}, may: []string{"domain", "eventstore", "projections", "gateway", "netguard"}},
@@ -74,26 +74,15 @@ var layers = []layer{
 var allowed = map[string]string{
 	// Other helpers of issue 11 move these packages onto the kit in parallel;
 	// the lead strikes each entry as their branches merge.
-	"http/gateway → eventstore":                      "issue 11 (gateway): the admin and traffic routes name eventstore types",
-	"http/gateway → github.com/jackc/pgx/v5/pgxpool": "issue 11 (gateway): the traffic routes query Postgres directly",
-	"http/iam → eventstore":                          "issue 11 (iam): the routes name eventstore types",
-	"http/auth → eventstore":                         "issue 11 (iam): the authenticator reads revocations and keys through eventstore",
-	"http/auth → github.com/jackc/pgx/v5":            "issue 11 (iam): revocations and principals are read with SQL in http/auth",
-	"http/auth → github.com/jackc/pgx/v5/pgxpool":    "issue 11 (iam): revocations and principals are read with SQL in http/auth",
-	"http/sso → eventstore":                          "issue 11 (sso): the routes name eventstore types",
-	"http/sso → github.com/jackc/pgx/v5":             "issue 11 (sso): SSO state is stored with SQL in http/sso",
-	"http/sso → github.com/jackc/pgx/v5/pgxpool":     "issue 11 (sso): SSO state is stored with SQL in http/sso",
-	"gateway → commands/gateway":                     "issue 11 (gateway): the runtime records requests through the gateway's command handlers instead of the ledger",
-	"commands/iam → github.com/jackc/pgx/v5":         "issue 11 (iam): the login throttle is read with SQL in the command package",
-	"commands/sso → commands/iam":                    "issue 11 (sso): signing in through SSO provisions users with IAM's commands; a reactor or IAM command would own it",
-	// The platform's error handler tells a Postgres outage (SYS-002) from a
-	// failure by pgconn's error types; the classification belongs in the
-	// Postgres-owning layer (projections), which http/platform would call.
-	"http/platform → github.com/jackc/pgx/v5/pgconn": "issue 11 (lead, kit): DependencyUnavailable classifies pgconn errors",
-	// The composition root (http/server/server.go, the lead's) still
-	// registers web.Routes() (web/routes.go, deprecated); the entry goes with
-	// that file once server.go registers dashboard.Routes(), decision 0015.
-	"web → http/platform": "decision 0015: until http/server registers http/dashboard's routes",
+	"http/iam → eventstore":                       "issue 11 (iam): the routes name eventstore types",
+	"http/auth → eventstore":                      "issue 11 (iam): the authenticator reads revocations and keys through eventstore",
+	"http/auth → github.com/jackc/pgx/v5":         "issue 11 (iam): revocations and principals are read with SQL in http/auth",
+	"http/auth → github.com/jackc/pgx/v5/pgxpool": "issue 11 (iam): revocations and principals are read with SQL in http/auth",
+	"http/sso → eventstore":                       "issue 11 (sso): the routes name eventstore types",
+	"http/sso → github.com/jackc/pgx/v5":          "issue 11 (sso): SSO state is stored with SQL in http/sso",
+	"http/sso → github.com/jackc/pgx/v5/pgxpool":  "issue 11 (sso): SSO state is stored with SQL in http/sso",
+	"commands/iam → github.com/jackc/pgx/v5":      "issue 11 (iam): the login throttle is read with SQL in the command package",
+	"commands/sso → commands/iam":                 "issue 11 (sso): signing in through SSO provisions users with IAM's commands; a reactor or IAM command would own it",
 }
 
 // TestImportDirection_EveryPackageImportsOnlyWhatItsLayerMay checks every
