@@ -27,6 +27,8 @@ import (
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/http/ws"
 	rmiam "github.com/astrabastion/astra/projections/iam"
+	"github.com/astrabastion/astra/projections/idempotency"
+	"github.com/astrabastion/astra/projections/stream"
 	"github.com/astrabastion/astra/reactors"
 )
 
@@ -107,9 +109,10 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	}}
 	authn := &auth.Authenticator{Signer: signer, Revocations: revocations, Principals: principals}
 	authn.APIKeys = (&httpiam.KeyResolver{Queries: queries, Revocations: revocations}).Resolve
-	hub := ws.NewHub(st.Pool, st.Keys, authn, log)
+	src := stream.NewSource(st.Pool, st.Keys)
+	src.Records = st.Records
+	hub := ws.NewHub(src, authn, log)
 	hub.SetCaps(cfg.WSMaxPatterns, cfg.WSMaxConnectionsPerPrincipal)
-	hub.Records = st.Records
 	revocations.OnRevoked = hub.Revoke
 	revocations.OnNotice = principals.Notice
 	revocations.OnResync = principals.Flush
@@ -142,7 +145,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 			log.Warn("bootstrap admin not yet in the read model", "err", err)
 		}
 	}
-	kit := &writes.Kit{Pool: st.Pool, Runner: st.Runner, Timeout: cfg.ReadYourWrites, HashKey: writes.DeriveHashKey(st.KEK)}
+	kit := &writes.Kit{Store: idempotency.New(st.Pool), Runner: st.Runner, Timeout: cfg.ReadYourWrites, HashKey: writes.DeriveHashKey(st.KEK)}
 	background("idempotency sweep", func(ctx context.Context) error { kit.Sweep(ctx, 10*time.Minute); return nil })
 
 	// Every module, from its descriptor: routes, workers, reactors.

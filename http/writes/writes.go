@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,29 +36,14 @@ const (
 
 // Kit carries the shared write-path dependencies.
 type Kit struct {
-	// Store keeps the Idempotency-Key records; nil makes one over Pool.
-	Store *idempotency.Store
-	// Pool is where Store is made when nil (the composition root's pool,
-	// passed on without this package touching it).
-	Pool    *idempotency.Pool
+	// Store keeps the Idempotency-Key records.
+	Store   *idempotency.Store
 	Runner  *projections.Runner
 	Timeout time.Duration // read-your-writes bound
 	// HashKey keys the request hash kept with an Idempotency-Key: bodies hold
 	// passwords and client secrets, and a plain SHA-256 of a body is a fast,
 	// unsalted hash of them. Nil falls back to SHA-256.
 	HashKey []byte
-
-	keysOnce sync.Once
-}
-
-// keys is the Idempotency-Key store.
-func (k *Kit) keys() *idempotency.Store {
-	k.keysOnce.Do(func() {
-		if k.Store == nil {
-			k.Store = idempotency.New(k.Pool)
-		}
-	})
-	return k.Store
 }
 
 // DeriveHashKey derives Kit.HashKey from the key-encryption key.
@@ -216,7 +200,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			// A key whose first request never finished (the process died) is
 			// abandoned after AbandonAfter and may be taken over; keys expire
 			// after KeyTTL (their stored answers may hold personal data).
-			claimed, err := k.keys().Claim(ctx, tenant, key, reqHash, AbandonAfter, KeyTTL)
+			claimed, err := k.Store.Claim(ctx, tenant, key, reqHash, AbandonAfter, KeyTTL)
 			if err != nil {
 				return err
 			}
@@ -232,7 +216,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			status := c.Response().Status
 			if status >= 500 {
 				// A server failure may be transient: free the key for a retry.
-				_ = k.keys().Release(context.WithoutCancel(ctx), tenant, key)
+				_ = k.Store.Release(context.WithoutCancel(ctx), tenant, key)
 				return nil
 			}
 			body = rec.body.Bytes()
@@ -240,7 +224,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 				redacted, ok := redactSecrets(body, fields)
 				if !ok {
 					// Never keep what could not be redacted: free the key instead.
-					_ = k.keys().Release(context.WithoutCancel(ctx), tenant, key)
+					_ = k.Store.Release(context.WithoutCancel(ctx), tenant, key)
 					return nil
 				}
 				body = redacted
@@ -248,14 +232,14 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			rh := c.Response().Header()
 			stored, _ := json.Marshal(storedAnswer{ContentType: rh.Get(echo.HeaderContentType), ETag: rh.Get("ETag"),
 				Location: rh.Get(echo.HeaderLocation), Body: body})
-			_ = k.keys().Complete(context.WithoutCancel(ctx), tenant, key, status, stored)
+			_ = k.Store.Complete(context.WithoutCancel(ctx), tenant, key, status, stored)
 			return nil
 		}
 	}
 }
 
 func (k *Kit) replay(c echo.Context, tenant, key string, reqHash []byte) error {
-	rec, err := k.keys().Lookup(c.Request().Context(), tenant, key)
+	rec, err := k.Store.Lookup(c.Request().Context(), tenant, key)
 	if errors.Is(err, idempotency.ErrNotFound) {
 		return platform.Problem("CON-004", "The first request with this Idempotency-Key failed; retry it.")
 	}
@@ -322,7 +306,7 @@ func (k *Kit) Sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		_ = k.keys().Expire(ctx, KeyTTL)
+		_ = k.Store.Expire(ctx, KeyTTL)
 		select {
 		case <-ctx.Done():
 			return

@@ -35,10 +35,6 @@ const maxPending = 10000
 type Hub struct {
 	Auth *auth.Authenticator
 	Log  *slog.Logger
-	// Records, when set before Run, checks that every record of the feed is
-	// a ledger event: a forged record never reaches a subscriber.
-	Records *stream.RecordAuth
-
 	// src is where events come from: the feed and the ledger.
 	src *stream.Source
 
@@ -61,8 +57,8 @@ type Hub struct {
 
 // NewHub makes an empty hub that reads the ledger through pool and opens
 // personal fields with keys.
-func NewHub(pool *stream.Pool, keys *stream.Keyring, authn *auth.Authenticator, log *slog.Logger) *Hub {
-	h := &Hub{src: stream.NewSource(pool, keys), Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
+func NewHub(src *stream.Source, authn *auth.Authenticator, log *slog.Logger) *Hub {
+	h := &Hub{src: src, Auth: authn, Log: log, subs: map[*subscriber]struct{}{}, ready: make(chan struct{}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_delivered_events_total", Help: "Events delivered to WebSocket subscribers."}),
 		dropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_dropped_subscribers_total", Help: "Subscribers dropped for being too slow."}),
 		refused:   prometheus.NewCounter(prometheus.CounterOpts{Name: "astra_ws_refused_records_total", Help: "Broker records the live stream refused: not ledger events (unauthenticated)."}),
@@ -152,7 +148,6 @@ func (h *Hub) Collectors() []prometheus.Collector {
 // Run serves the live stream from brokers until ctx ends (once per hub).
 // The topics are consumed only while somebody subscribes (see feed).
 func (h *Hub) Run(ctx context.Context, brokers []string) error {
-	h.src.Records = h.Records
 	h.src.Configure(brokers, h.Log, stream.Handlers{Wanted: h.listened, Deliver: h.Broadcast, Refused: h.refused.Inc})
 	close(h.ready)
 	<-ctx.Done()

@@ -14,10 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Pool is the connection pool the composition root hands over; the edge
-// passes it on under this name (decision 0015).
-type Pool = pgxpool.Pool
-
 // Store reads and writes Idempotency-Key records.
 type Store struct {
 	pool *pgxpool.Pool

@@ -19,17 +19,6 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
-// The composition root hands these to the hub, which passes them on under
-// these names (decision 0015).
-type (
-	// Pool is the Postgres pool the ledger is read through.
-	Pool = pgxpool.Pool
-	// Keyring opens sealed personal fields for rendering.
-	Keyring = eventstore.Keyring
-	// RecordAuth checks that a broker record is a ledger event.
-	RecordAuth = eventstore.RecordAuth
-)
-
 // Event is one ledger event on its way to subscribers.
 type Event struct {
 	// Position is the event's place in the ledger.
