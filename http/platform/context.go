@@ -14,6 +14,8 @@ const (
 	ctxLogger    = "platform.logger"
 	ctxVersion   = "platform.version"
 	ctxBodyLimit = "platform.body_limit"
+	// ctxServerBodyLimit is ASTRA_BODY_LIMIT where a route raised ctxBodyLimit.
+	ctxServerBodyLimit = "platform.server_body_limit"
 	// ctxStart is when the request arrived (the gateway times its
 	// authenticate step and total latency from it).
 	ctxStart = "platform.start"
@@ -55,3 +57,12 @@ func Logger(c echo.Context) *slog.Logger {
 // BodyLimit is the configured request body limit (ASTRA_BODY_LIMIT) for
 // handlers that read a body themselves instead of through Bind.
 func BodyLimit(c echo.Context) int64 { return bodyLimit(c) }
+
+// MemoryBodyLimit is how much of a body the platform may hold in memory:
+// the server's limit (ASTRA_BODY_LIMIT), also on routes that accept more.
+func MemoryBodyLimit(c echo.Context) int64 {
+	if v, ok := c.Get(ctxServerBodyLimit).(int64); ok && v > 0 {
+		return v
+	}
+	return bodyLimit(c)
+}

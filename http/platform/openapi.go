@@ -193,6 +193,9 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 	if rt.Permission != PermissionPublic {
 		op.Security = &openapi3.SecurityRequirements{{bearerScheme: []string{}}}
 		op.Extensions = map[string]any{"x-permission": rt.Permission}
+		if rt.BodyLimit > 0 {
+			op.Extensions["x-max-body-bytes"] = rt.BodyLimit
+		}
 	}
 	return op, nil
 }

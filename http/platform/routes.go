@@ -36,6 +36,12 @@ type Route struct {
 	Errors                    []int                 // documented error statuses besides the defaults
 	Handler                   echo.HandlerFunc      // the endpoint itself
 	Middleware                []echo.MiddlewareFunc // route-specific middleware, run after the wrap middleware
+	// BodyLimit is the largest body the route accepts when it must exceed
+	// the server's (ASTRA_BODY_LIMIT): uploads, catalogue imports. Zero
+	// keeps the server's. Bind, Idempotency-Key handling and BodyLimit(c)
+	// all read it; bodies past the server's limit are spooled to disk, never
+	// held in memory by the platform.
+	BodyLimit int64
 }
 
 // Param declares a query parameter or request header of a Route.
@@ -217,6 +223,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 			panic(fmt.Sprintf("platform: route %s is already registered on this Echo", key))
 		}
 		var mw []echo.MiddlewareFunc
+		if rt.BodyLimit > 0 {
+			mw = append(mw, routeBodyLimit(rt.BodyLimit))
+		}
 		if wrap != nil {
 			mw = append(mw, wrap(rt)...)
 		}
@@ -269,4 +278,17 @@ func (r *Registry) ServeOpenAPI(e *echo.Echo, path string) {
 	}
 	r.addBuiltin(rt)
 	e.GET(path, handler).Name = rt.OperationID
+}
+
+// routeBodyLimit raises the body limit for one route (Route.BodyLimit).
+func routeBodyLimit(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cur, _ := c.Get(ctxBodyLimit).(int64); limit > cur {
+				c.Set(ctxServerBodyLimit, cur)
+				c.Set(ctxBodyLimit, limit)
+			}
+			return next(c)
+		}
+	}
 }

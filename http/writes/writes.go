@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -177,24 +178,21 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 			if p := auth.PrincipalOf(c); p != nil {
 				tenant = p.ActingTenant + "/" + p.Subject
 			}
-			// Read within the configured body limit (ASTRA_BODY_LIMIT), as Bind
-			// would: a larger body is refused here, before it is hashed or stored.
-			limit := platform.BodyLimit(c)
-			body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					return platform.Problem("VAL-004", fmt.Sprintf("The request body exceeds the limit of %d bytes.", limit))
-				}
-				return platform.Problem("VAL-002", "The request body could not be read.")
-			}
-			c.Request().Body = io.NopCloser(bytes.NewReader(body))
+			// Read within the route's body limit, as Bind would: a larger body
+			// is refused here, before it is hashed or stored. What exceeds the
+			// server's limit (uploads) is spooled to a temporary file, not
+			// held in memory.
 			h := sha256.New()
 			if k.HashKey != nil {
 				h = hmac.New(sha256.New, k.HashKey)
 			}
 			h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
-			h.Write(body)
+			reqBody, cleanup, err := spoolBody(c, h)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			c.Request().Body = reqBody
 			reqHash := h.Sum(nil)
 			ctx := c.Request().Context()
 			// A key whose first request never finished (the process died) is
@@ -219,7 +217,7 @@ func (k *Kit) Idempotent() echo.MiddlewareFunc {
 				_ = k.Store.Release(context.WithoutCancel(ctx), tenant, key)
 				return nil
 			}
-			body = rec.body.Bytes()
+			body := rec.body.Bytes()
 			if fields, _ := c.Get(secretFieldsKey).([]string); len(fields) > 0 && status < 300 {
 				redacted, ok := redactSecrets(body, fields)
 				if !ok {
@@ -313,4 +311,47 @@ func (k *Kit) Sweep(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// spoolBody reads the request body within the route's limit into memory,
+// or into a temporary file past the server's limit (platform.MemoryBodyLimit),
+// writing it to h as it goes. It returns a reader over the body to hand on
+// and the function that releases it.
+func spoolBody(c echo.Context, h io.Writer) (io.ReadCloser, func(), error) {
+	limit := platform.BodyLimit(c)
+	src := http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+	tooLarge := func(err error) error {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return platform.Problem("VAL-004", fmt.Sprintf("The request body exceeds the limit of %d bytes.", limit))
+		}
+		return platform.Problem("VAL-002", "The request body could not be read.")
+	}
+	memory := platform.MemoryBodyLimit(c)
+	head, err := io.ReadAll(io.LimitReader(src, memory+1))
+	if err != nil {
+		return nil, nil, tooLarge(err)
+	}
+	h.Write(head)
+	if int64(len(head)) <= memory {
+		return io.NopCloser(bytes.NewReader(head)), func() {}, nil
+	}
+	f, err := os.CreateTemp("", "astra-body-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { _ = f.Close(); _ = os.Remove(f.Name()) }
+	if _, err := f.Write(head); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if _, err := io.Copy(io.MultiWriter(f, h), src); err != nil {
+		cleanup()
+		return nil, nil, tooLarge(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return io.NopCloser(f), cleanup, nil
 }
