@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,6 +81,7 @@ func TestDashboard_Browser(t *testing.T) {
 	in := testkit.Start(t, &cfg)
 	admin := in.AdminToken(t)
 	riskID := seedRisk(t, in, admin)
+	seedAssessment(t, in, admin)
 	// The browser reaches the product through a proxy that can cut its connections.
 	proxy := newCutProxy(t, strings.TrimPrefix(in.URL, "http://"))
 	// A recorded score, so the history chart has a point.
@@ -274,6 +276,8 @@ func TestDashboard_Browser(t *testing.T) {
 
 	// The block is a security signal: the page follows trust.score.updated and
 	// shows the security pillar without a reload.
+	// A completed compliance assessment gave the compliance pillar a score.
+	poll("the compliance pillar to be known", `document.querySelector('#pillars li[data-pillar=compliance]').dataset.status === "known"`, 10*time.Second)
 	poll("the security pillar to become known", `document.querySelector('#pillars li[data-pillar=security]').dataset.status === "known"`, 10*time.Second)
 	poll("the history chart", `document.querySelector("#history-chart svg") !== null`, 10*time.Second)
 
@@ -357,6 +361,24 @@ func TestDashboard_Browser(t *testing.T) {
 }
 
 // seedRisk puts a risk with a FAIR model and one simulation in the register.
+// seedAssessment completes a compliance assessment of the OWASP Top 10 for
+// LLM applications: the compliance pillar's signal.
+func seedAssessment(t *testing.T, in *testkit.Instance, token string) {
+	t.Helper()
+	var a struct {
+		ID string `json:"id"`
+	}
+	in.Do(t, http.MethodPost, "/api/v1/compliance/assessments", token, map[string]string{"framework_id": "owasp-llm-top10-2025", "name": "Q4 LLM review"}).Data(t, &a)
+	for rid, result := range map[string]string{"LLM01:2025": "partial", "LLM02:2025": "compliant", "LLM06:2025": "compliant", "LLM10:2025": "non_compliant"} {
+		if r := in.Do(t, http.MethodPut, "/api/v1/compliance/assessments/"+a.ID+"/requirements/"+url.PathEscape(rid), token, map[string]string{"result": result}); r.Status != http.StatusOK {
+			t.Fatalf("assess %s: %d %s", rid, r.Status, r.Body)
+		}
+	}
+	if r := in.Do(t, http.MethodPost, "/api/v1/compliance/assessments/"+a.ID+"/complete", token, nil); r.Status != http.StatusOK {
+		t.Fatalf("complete: %d %s", r.Status, r.Body)
+	}
+}
+
 func seedRisk(t *testing.T, in *testkit.Instance, token string) string {
 	t.Helper()
 	r := in.Do(t, http.MethodPost, "/api/v1/risk/risks", token, map[string]any{"title": "Prompt injection exfiltrates customer data",
