@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -68,89 +67,70 @@ func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, i
 	}
 	id := uuid.Must(uuid.NewV7()).String()
 	key, secretID, hash := mintKey(id)
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyCreated, Subject: id, Data: &iam.ApiKeyCreatedV1{KeyID: id, TenantID: meta.TenantID,
+	evs, err := eventstore.Create(ctx, h.Store, meta, iam.StreamOfApiKey(id),
+		eventstore.Draft{Type: iam.ApiKeyCreated, Subject: id, Data: &iam.ApiKeyCreatedV1{KeyID: id, TenantID: meta.TenantID,
 			Name: in.Name, Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, Permissions: in.Permissions,
-			ExpiresAt: in.ExpiresAt, RateLimitPerMinute: in.RateLimitPerMinute, OwnerID: in.OwnerID}}}})
+			ExpiresAt: in.ExpiresAt, RateLimitPerMinute: in.RateLimitPerMinute, OwnerID: in.OwnerID}})
 	if err != nil {
 		return nil, err
 	}
 	return &IssuedAPIKey{KeyID: id, Key: key, Events: evs}, nil
 }
 
-// LoadAPIKey folds a key's stream.
+// LoadAPIKey folds an API key's stream.
 func (h *Handlers) LoadAPIKey(ctx context.Context, id string) (iam.ApiKeyState, error) {
-	var k iam.ApiKeyState
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfApiKey(id))
+	a, err := eventstore.Load(ctx, h.Store, apiKeyFold, iam.StreamOfApiKey(id))
 	if err != nil {
-		return k, err
+		return iam.ApiKeyState{}, err
 	}
-	for i := range evs {
-		switch evs[i].Name() {
-		case iam.ApiKeyCreated.Name:
-			var d iam.ApiKeyCreatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return k, err
-			}
-			k.ID, k.TenantID, k.OwnerID, k.SecretID = d.KeyID, d.TenantID, d.OwnerID, d.SecretID
-		case iam.ApiKeyRotated.Name:
-			var d iam.ApiKeyRotatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return k, err
-			}
-			k.SecretID = d.SecretID
-		case iam.ApiKeyRevoked.Name:
-			k.Revoked = true
-		}
-		k.Version = evs[i].Version
-	}
+	k := a.State
+	k.Version = a.Version
 	return k, nil
 }
 
-// RevokeAPIKey stops a key on every instance at once.
-func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, id, reason string) ([]eventstore.Event, error) {
-	k, err := h.LoadAPIKey(ctx, id)
-	if err != nil {
-		return nil, err
+// ownedKey is the state of an API key of the acting tenant; another
+// tenant's key is not found.
+func ownedKey(meta eventstore.Metadata, a *eventstore.Aggregate[iam.ApiKeyState]) (iam.ApiKeyState, error) {
+	if !a.Exists() || a.State.TenantID != meta.TenantID {
+		return a.State, iam.ErrApiKeyNotFound
 	}
-	if k.Version == 0 || k.TenantID != meta.TenantID {
-		return nil, iam.ErrApiKeyNotFound
-	}
-	if k.Revoked {
-		return nil, nil
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: k.Version,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyRevoked, Subject: id, Data: &iam.ApiKeyRevokedV1{KeyID: id, Reason: reason}}}})
-	if err != nil {
-		return nil, err
-	}
-	h.announceRevoked(ctx, "apikey", id)
-	return evs, nil
+	return a.State, nil
 }
 
-// RotateAPIKey issues a new secret; the old one stops working on every instance at once.
+// RevokeAPIKey ends a key; the revocation reactor applies it on every
+// instance, here before the append returns. Revoking a revoked key records
+// nothing.
+func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, id, reason string) ([]eventstore.Event, error) {
+	return eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {
+			k, err := ownedKey(meta, a)
+			if err != nil || k.Revoked {
+				return nil, err
+			}
+			return eventstore.Decision{{Type: iam.ApiKeyRevoked, Subject: id, Data: &iam.ApiKeyRevokedV1{KeyID: id, Reason: reason}}}, nil
+		})
+}
+
+// RotateAPIKey issues a new secret for a key; the previous secret stops
+// working (the revocation reactor revokes it by its secret id).
 func (h *Handlers) RotateAPIKey(ctx context.Context, meta eventstore.Metadata, id string) (*IssuedAPIKey, error) {
-	k, err := h.LoadAPIKey(ctx, id)
+	var key string
+	evs, err := eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {
+			k, err := ownedKey(meta, a)
+			if err != nil {
+				return nil, err
+			}
+			if k.Revoked {
+				return nil, iam.ErrApiKeyRevoked
+			}
+			var secretID, hash string
+			key, secretID, hash = mintKey(id)
+			return eventstore.Decision{{Type: iam.ApiKeyRotated, Subject: id, Data: &iam.ApiKeyRotatedV1{KeyID: id,
+				Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, RevokedSecretID: k.SecretID}}}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	if k.Version == 0 || k.TenantID != meta.TenantID {
-		return nil, iam.ErrApiKeyNotFound
-	}
-	if k.Revoked {
-		return nil, iam.ErrApiKeyRevoked
-	}
-	key, secretID, hash := mintKey(id)
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: k.Version,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyRotated, Subject: id, Data: &iam.ApiKeyRotatedV1{KeyID: id,
-			Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, RevokedSecretID: k.SecretID}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
-	}
-	if err != nil {
-		return nil, err
-	}
-	h.announceRevoked(ctx, "apikeysecret", k.SecretID)
 	return &IssuedAPIKey{KeyID: id, Key: key, Events: evs}, nil
 }

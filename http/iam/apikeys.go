@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -55,18 +54,6 @@ func (a *API) APIKeyRoutes() []platform.Route {
 	}
 }
 
-func mapKeyError(err error) error {
-	switch {
-	case errors.Is(err, iam.ErrApiKeyNotFound):
-		return platform.Problem("IAM-020", "No such API key.")
-	case errors.Is(err, iam.ErrApiKeyRevoked):
-		return platform.Problem("IAM-021", "The API key is revoked.")
-	case errors.Is(err, iam.ErrApiKeyExpiry):
-		return platform.Problem("VAL-001", "expires_at must be in the future.").WithFields(platform.FieldError{Field: "expires_at", Message: "must be in the future"})
-	}
-	return mapLifecycle(err)
-}
-
 func (a *API) listAPIKeys(c echo.Context) error {
 	page, err := platform.ParseIDPage(c)
 	if err != nil {
@@ -94,7 +81,7 @@ func (a *API) createAPIKey(c echo.Context) error {
 		return err
 	}
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
@@ -102,7 +89,7 @@ func (a *API) createAPIKey(c echo.Context) error {
 	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.NewAPIKey{Name: strings.TrimSpace(req.Name),
 		Permissions: req.Permissions, ExpiresAt: req.ExpiresAt, RateLimitPerMinute: req.RateLimitPerMinute, OwnerID: p.Subject}, time.Now())
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	return a.answerIssued(c, http.StatusCreated, issued)
 }
@@ -114,7 +101,7 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 		return err
 	}
 	if k == nil {
-		return mapKeyError(iam.ErrApiKeyNotFound)
+		return iam.ErrApiKeyNotFound
 	}
 	if status == http.StatusCreated {
 		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/api-keys/"+k.ID)
@@ -127,7 +114,7 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 func (a *API) ownKey(c echo.Context) (*rmiam.APIKey, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return nil, mapKeyError(iam.ErrApiKeyNotFound)
+		return nil, iam.ErrApiKeyNotFound
 	}
 	p := auth.PrincipalOf(c)
 	k, err := a.Queries.APIKeyByID(c.Request().Context(), p.ActingTenant, id)
@@ -135,7 +122,7 @@ func (a *API) ownKey(c echo.Context) (*rmiam.APIKey, error) {
 		return nil, err
 	}
 	if k == nil || (k.OwnerID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
-		return nil, mapKeyError(iam.ErrApiKeyNotFound)
+		return nil, iam.ErrApiKeyNotFound
 	}
 	return k, nil
 }
@@ -175,7 +162,7 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 	}
 	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), k.ID, "revoked")
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return c.NoContent(http.StatusNoContent)
@@ -188,7 +175,7 @@ func (a *API) rotateAPIKey(c echo.Context) error {
 	}
 	issued, err := a.Commands.RotateAPIKey(c.Request().Context(), writes.Metadata(c), k.ID)
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	return a.answerIssued(c, http.StatusOK, issued)
 }

@@ -170,44 +170,6 @@ func (a *API) LifecycleRoutes() []platform.Route {
 	}
 }
 
-// mapLifecycle turns lifecycle and role errors into problems.
-func mapLifecycle(err error) error {
-	switch {
-	case errors.Is(err, iam.ErrMfaInvalid):
-		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
-	case errors.Is(err, iam.ErrMfaAlready):
-		return platform.Problem("IAM-012", "Two-factor authentication is already enrolled.")
-	case errors.Is(err, iam.ErrMfaNotEnrolled):
-		return platform.Problem("IAM-013", "There is no two-factor enrolment to verify or disable.")
-	case errors.Is(err, iam.ErrWeakPassword):
-		return platform.Problem("IAM-014", "Passwords have 12 to 1024 characters.").
-			WithFields(platform.FieldError{Field: "new_password", Message: "must have 12 to 1024 characters"})
-	case errors.Is(err, iam.ErrBadPassword):
-		return platform.Problem("IAM-015", "The current password is wrong.")
-	case errors.Is(err, iam.ErrResetInvalid):
-		return platform.Problem("IAM-016", "The reset token is unknown, expired or already used.")
-	case errors.Is(err, iam.ErrRoleNotFound):
-		return platform.Problem("IAM-007", "No such role in this tenant.")
-	case errors.Is(err, iam.ErrRoleNameTaken):
-		return platform.Problem("IAM-008", "A role with this name already exists.")
-	case errors.Is(err, iam.ErrRoleImmutable):
-		return platform.Problem("IAM-009", "Built-in roles cannot be changed or deleted.")
-	case errors.Is(err, iam.ErrUnknownPermission):
-		return platform.Problem("IAM-010", "Unknown permission; see GET /api/v1/iam/permissions.")
-	case errors.Is(err, iam.ErrLastRole):
-		return platform.Problem("IAM-011", "A user keeps at least one role.")
-	case errors.Is(err, iam.ErrRoleInUse):
-		return platform.Problem("IAM-017", "The role is still assigned to users.")
-	case errors.Is(err, iam.ErrSessionNotFound):
-		return platform.Problem("IAM-018", "No such session in this tenant.")
-	case errors.Is(err, iam.ErrRoleNotAssigned):
-		return platform.Problem("IAM-019", "The user does not hold that role.")
-	case errors.Is(err, iam.ErrInvalidRole):
-		return platform.Problem("IAM-005", "Invalid role name: lower case letters, digits and underscores, not a built-in name.")
-	}
-	return MapError(err)
-}
-
 func (a *API) logout(c echo.Context) error {
 	p := auth.PrincipalOf(c)
 	if p.SessionID == "" {
@@ -245,7 +207,7 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	meta.TenantID = p.TenantID
 	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, p.Subject, account)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	writes.Secret(c, "secret", "otpauth_url")
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
@@ -267,7 +229,7 @@ func (a *API) mfaChange(c echo.Context, cmd func(context.Context, eventstore.Met
 	}
 	evs, err := cmd(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: enabled})
@@ -288,7 +250,7 @@ func (a *API) passwordChange(c echo.Context) error {
 		return err
 	}
 	if cred == nil {
-		return MapError(iam.ErrUserNotFound)
+		return iam.ErrUserNotFound
 	}
 	sessions, err := a.Queries.ActiveSessionIDs(ctx, p.TenantID, p.Subject, time.Now())
 	if err != nil {
@@ -303,7 +265,7 @@ func (a *API) passwordChange(c echo.Context) error {
 	meta := writes.Metadata(c)
 	meta.TenantID = p.TenantID
 	if _, err := a.Commands.ChangePassword(ctx, meta, p.Subject, cred.PasswordHash, req.CurrentPassword, req.NewPassword, others); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -390,14 +352,14 @@ func (a *API) passwordReset(c echo.Context) error {
 	ctx := c.Request().Context()
 	userID, ok := cmdiam.ParseResetToken(req.Token)
 	if !ok {
-		return mapLifecycle(iam.ErrResetInvalid)
+		return iam.ErrResetInvalid
 	}
 	u, err := a.Queries.UserByID(ctx, "*", userID)
 	if err != nil {
 		return err
 	}
 	if u == nil || u.Status != iam.StatusActive {
-		return mapLifecycle(iam.ErrResetInvalid)
+		return iam.ErrResetInvalid
 	}
 	sessions, err := a.Queries.ActiveSessionIDs(ctx, u.TenantID, userID, time.Now())
 	if err != nil {
@@ -405,7 +367,7 @@ func (a *API) passwordReset(c echo.Context) error {
 	}
 	meta := eventstore.Metadata{TenantID: u.TenantID, Actor: userID, CorrelationID: platform.RequestID(c)}
 	if _, err := a.Commands.ResetPassword(ctx, meta, req.Token, req.NewPassword, sessions, time.Now()); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -420,7 +382,7 @@ func (a *API) tenantUser(c echo.Context) (string, error) {
 		return "", err
 	}
 	if u == nil {
-		return "", MapError(iam.ErrUserNotFound)
+		return "", iam.ErrUserNotFound
 	}
 	return id, nil
 }
@@ -441,14 +403,14 @@ func (a *API) assignRole(c echo.Context) error {
 	if r, err := a.Queries.RoleByID(ctx, auth.PrincipalOf(c).ActingTenant, req.Role); err != nil {
 		return err
 	} else if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	if err := a.mayGrantRole(c, req.Role); err != nil {
 		return err
 	}
 	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return a.answerUser(c, id, evs)
 }
@@ -463,7 +425,7 @@ func (a *API) unassignRole(c echo.Context) error {
 	}
 	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return a.answerUser(c, id, evs)
 }
@@ -551,14 +513,14 @@ func (a *API) createRole(c echo.Context) error {
 	}
 	p := auth.PrincipalOf(c)
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
 	}
 	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.answerRole(c, http.StatusCreated, id)
@@ -570,7 +532,7 @@ func (a *API) answerRole(c echo.Context, status int, id string) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	writes.ETag(c, r.Version)
 	if status == http.StatusCreated {
@@ -584,10 +546,10 @@ func (a *API) getRole(c echo.Context) error { return a.answerRole(c, http.Status
 func (a *API) customRoleID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if iam.IsBuiltinRole(id) {
-		return "", mapLifecycle(iam.ErrRoleImmutable)
+		return "", iam.ErrRoleImmutable
 	}
 	if uuid.Validate(id) != nil {
-		return "", mapLifecycle(iam.ErrRoleNotFound)
+		return "", iam.ErrRoleNotFound
 	}
 	return id, nil
 }
@@ -611,7 +573,7 @@ func (a *API) updateRole(c echo.Context) error {
 	}
 	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.answerRole(c, http.StatusOK, id)
@@ -629,7 +591,7 @@ func (a *API) deleteRole(c echo.Context) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	if err := mayGrantPermissions(p, "permissions", r.Permissions); err != nil {
 		return err
@@ -637,11 +599,11 @@ func (a *API) deleteRole(c echo.Context) error {
 	if n, err := a.Queries.UsersWithRole(ctx, p.ActingTenant, r.Name); err != nil {
 		return err
 	} else if n > 0 {
-		return mapLifecycle(iam.ErrRoleInUse)
+		return iam.ErrRoleInUse
 	}
 	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), id, expected)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return c.NoContent(http.StatusNoContent)
@@ -680,7 +642,7 @@ func (a *API) listSessions(c echo.Context) error {
 func (a *API) revokeSession(c echo.Context) error {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return mapLifecycle(iam.ErrSessionNotFound)
+		return iam.ErrSessionNotFound
 	}
 	p := auth.PrincipalOf(c)
 	ctx := c.Request().Context()
@@ -689,7 +651,7 @@ func (a *API) revokeSession(c echo.Context) error {
 		return err
 	}
 	if s == nil || (s.UserID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
-		return mapLifecycle(iam.ErrSessionNotFound)
+		return iam.ErrSessionNotFound
 	}
 	if err := a.mayActOn(c, s.UserID); err != nil {
 		return err
@@ -721,7 +683,7 @@ func (a *API) currentTenant(c echo.Context) error {
 		return err
 	}
 	if tp == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	writes.ETag(c, tp.Version)
 	return platform.Respond(c, http.StatusOK, tp)
@@ -763,7 +725,7 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 	}
 	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), p.ActingTenant, expected, name, settings)
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.currentTenant(c)
@@ -788,7 +750,7 @@ func (a *API) mayChangeRole(c echo.Context, id string) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	return mayGrantPermissions(p, "permissions", r.Permissions)
 }

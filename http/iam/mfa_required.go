@@ -88,7 +88,7 @@ func (a *API) mfaEnrollWithPassword(c echo.Context) error {
 	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
 	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, cred.ID, cred.Email)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
@@ -106,7 +106,7 @@ func (a *API) mfaVerifyWithPassword(c echo.Context) error {
 	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
 	evs, err := a.Commands.VerifyMfa(c.Request().Context(), meta, cred.ID, req.Code, time.Now())
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true})

@@ -176,37 +176,6 @@ func (a *API) Routes() []platform.Route {
 	}
 }
 
-// MapError turns IAM domain errors into problems.
-func MapError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, iam.ErrUserNotFound):
-		return platform.Problem("IAM-001", "No such user in this tenant.")
-	case errors.Is(err, iam.ErrEmailTaken):
-		return platform.Problem("IAM-002", "A user with this e-mail address already exists.")
-	case errors.Is(err, iam.ErrTenantNotFound):
-		return platform.Problem("IAM-003", "No such tenant.")
-	case errors.Is(err, iam.ErrTenantNameTaken):
-		return platform.Problem("IAM-004", "A tenant with this name already exists.")
-	case errors.Is(err, iam.ErrInvalidRole):
-		return platform.Problem("IAM-005", "Unknown role; see GET /api/v1/iam/roles for the roles.").
-			WithFields(platform.FieldError{Field: "role", Message: "must be one of " + strings.Join(iam.BuiltinRoles(), ", ")})
-	case errors.Is(err, iam.ErrUserDeactivated):
-		return platform.Problem("IAM-006", "The user is deactivated.")
-	case errors.Is(err, cmdiam.ErrConcurrentModification):
-		return platform.Problem("CON-003", "Other changes to this user keep winning the race; retry the request.")
-	case errors.Is(err, cmdiam.ErrProtectedUser):
-		return platform.Problem("AUTH-006", "Only platform administrators may change a platform administrator.")
-	case errors.Is(err, cmdiam.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
-	}
-	if err.Error() == "iam: invalid e-mail address" {
-		return platform.Problem("VAL-001", "Invalid e-mail address.").WithFields(platform.FieldError{Field: "email", Message: "must be a valid e-mail address"})
-	}
-	return err
-}
-
 func (a *API) login(c echo.Context) error {
 	var req LoginRequest
 	if err := platform.Bind(c, &req); err != nil {
@@ -418,7 +387,7 @@ func (a *API) createUser(c echo.Context) error {
 	}
 	p := auth.PrincipalOf(c)
 	if !iam.ValidRole(req.Role) {
-		return MapError(iam.ErrInvalidRole)
+		return iam.ErrInvalidRole
 	}
 	if err := a.mayGrantRole(c, req.Role); err != nil {
 		return err
@@ -430,7 +399,7 @@ func (a *API) createUser(c echo.Context) error {
 	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	out := CreatedUser{InvitationToken: nonEmpty(res.InvitationToken)}
 	if a.Writes.Await(c, res.Events, rmiam.Name) {
@@ -465,14 +434,14 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 		return nil
 	}
 	if uuid.Validate(p.ActingTenant) != nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	t, err := a.Queries.TenantByID(c.Request().Context(), p.ActingTenant)
 	if err != nil {
 		return err
 	}
 	if t == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	return nil
 }
@@ -497,9 +466,9 @@ func (a *API) updateUser(c echo.Context) error {
 			return err
 		}
 	}
-	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
+	evs, err := a.Commands.HandleUpdateUser(c.Request().Context(), writes.Metadata(c), cmdiam.UpdateUser{ID: id, Expected: expected, Name: req.Name, Role: req.Role})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	return a.answerUser(c, id, evs)
 }
@@ -518,7 +487,7 @@ func (a *API) deactivateUser(c echo.Context) error {
 	}
 	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	if err := a.revokeCredentialsOf(c, id); err != nil {
 		return err
@@ -585,7 +554,7 @@ func (a *API) createTenant(c echo.Context) error {
 	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.NewTenant{Name: req.Name,
 		AdminEmail: req.Admin.Email, AdminName: req.Admin.Name, AdminPassword: req.Admin.Password})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: nonEmpty(res.InvitationToken),
 		Tenant: rmiam.Tenant{ID: res.TenantID, Name: strings.TrimSpace(req.Name), Version: 1, CreatedAt: res.Events[0].Time}}
@@ -598,14 +567,14 @@ func (a *API) createTenant(c echo.Context) error {
 func (a *API) getTenant(c echo.Context) error {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	t, err := a.Queries.TenantByID(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
 	if t == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	return platform.Respond(c, http.StatusOK, t)
 }

@@ -58,7 +58,7 @@ func (a *API) login(c echo.Context) error {
 		RedirectURI: redirect}, state, nonce, verifier)
 	if err != nil {
 		platform.Logger(c).Warn("sso: identity provider unavailable", "provider", prov.ID, "err", err)
-		return MapError(err)
+		return err
 	}
 	exp := a.now().Add(StateTTL).UTC().Truncate(time.Second)
 	if err := a.States.Save(ctx, state, LoginState{TenantID: tenantID, ProviderID: prov.ID, Verifier: verifier, Nonce: nonce,
@@ -157,7 +157,7 @@ func (a *API) callback(c echo.Context) error {
 		RedirectURI: st.RedirectURI}, code, st.Verifier, st.Nonce)
 	if err != nil {
 		platform.Logger(c).Warn("sso: sign-in not verified", "provider", prov.ID, "err", err)
-		return MapError(err)
+		return err
 	}
 	existing, err := a.account(c, prov.TenantID, id.Email)
 	if err != nil {
@@ -166,7 +166,7 @@ func (a *API) callback(c echo.Context) error {
 	res, err := a.Commands.CompleteLogin(ctx, cmdsso.Login{ProviderID: prov.ID, Identity: id, Existing: existing,
 		Now: a.now(), Correlation: platform.RequestID(c)})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	// The session (and a provisioned user) are listed at once, like a password login's.
 	a.Writes.Await(c, res.Events, rmiam.Name)

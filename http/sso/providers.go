@@ -35,7 +35,7 @@ func (a *API) listProviders(c echo.Context) error {
 func providerID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return "", MapError(iam.ErrSsoProviderNotFound)
+		return "", iam.ErrSsoProviderNotFound
 	}
 	return id, nil
 }
@@ -50,7 +50,7 @@ func (a *API) getProvider(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(iam.ErrSsoProviderNotFound)
+		return iam.ErrSsoProviderNotFound
 	}
 	writes.ETag(c, p.Version)
 	return platform.Respond(c, http.StatusOK, view(p))
@@ -74,7 +74,7 @@ func (a *API) createProvider(c echo.Context) error {
 		Settings: iam.SsoSettings{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
 			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: enabled}})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/sso/providers/"+id)
 	return a.answer(c, id, evs, http.StatusCreated)
@@ -113,7 +113,7 @@ func (a *API) updateProvider(c echo.Context) error {
 		return err
 	}
 	if current == nil {
-		return MapError(iam.ErrSsoProviderNotFound)
+		return iam.ErrSsoProviderNotFound
 	}
 	role := current.DefaultRole
 	if req.DefaultRole != nil {
@@ -126,7 +126,7 @@ func (a *API) updateProvider(c echo.Context) error {
 		Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
 		AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled}, req.ClientSecret)
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	return a.answer(c, id, evs, http.StatusOK)
 }
@@ -138,7 +138,7 @@ func (a *API) removeProvider(c echo.Context) error {
 	}
 	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
 	if err != nil && len(evs) == 0 {
-		return MapError(err)
+		return err
 	}
 	if err != nil {
 		// Removed, but the key could not be shredded now: the answer stays a

@@ -4,12 +4,10 @@
 package sso
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
-	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
@@ -151,38 +149,4 @@ func (a *API) Routes() []platform.Route {
 				{Name: "error", Schema: "string"}, {Name: "error_description", Schema: "string"}},
 			Errors: []int{404, 409, 502}},
 	}
-}
-
-// MapError turns SSO domain and command errors into problems.
-func MapError(err error) error {
-	var se *iam.SsoSettingsError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &se):
-		return platform.Problem("SSO-002", "Invalid provider setting '"+se.Field+"': "+se.Message+".").
-			WithFields(platform.FieldError{Field: se.Field, Message: se.Message})
-	case errors.Is(err, iam.ErrSsoProviderNotFound):
-		return platform.Problem("SSO-001", "No such SSO provider in this tenant.")
-	case errors.Is(err, cmdsso.ErrIssuerNotAllowed):
-		return platform.Problem("SSO-003", "The issuer URL must be https and must not resolve to a private, loopback, link-local or metadata address.").
-			WithFields(platform.FieldError{Field: "issuer_url", Message: "not an allowed destination"})
-	case errors.Is(err, cmdsso.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The provider changed since the version in If-Match; read it again.")
-	case errors.Is(err, cmdsso.ErrProvisionRace):
-		return platform.Problem("CON-003", "Your account was being created by another sign-in; sign in again.")
-	case errors.Is(err, iam.ErrSsoProviderDisabled):
-		return platform.Problem("SSO-004", "Single sign-on is not available for this tenant.")
-	case errors.Is(err, iam.ErrSsoDomainNotAllowed):
-		return platform.Problem("SSO-008", "Your e-mail domain may not sign in through this identity provider.")
-	case errors.Is(err, iam.ErrSsoEmailMissing), errors.Is(err, iam.ErrSsoEmailUnverified):
-		return platform.Problem("SSO-009", "The identity provider did not vouch for a verified e-mail address.")
-	case errors.Is(err, iam.ErrSsoNoAccount):
-		return platform.Problem("SSO-010", "There is no active account for you in this tenant; ask an administrator.")
-	case errors.Is(err, ErrIdPUnavailable):
-		return platform.Problem("SSO-011", "The identity provider could not be reached; try again later.")
-	case errors.Is(err, ErrIdPRefused), errors.Is(err, ErrIDTokenInvalid):
-		return platform.Problem("SSO-007", "The sign-in could not be verified with the identity provider; start again.")
-	}
-	return err
 }
