@@ -64,11 +64,11 @@ func (a *API) listAPIKeys(c echo.Context) error {
 	if !iam.Has(p.Permissions, "iam:admin") {
 		owner = p.Subject
 	}
-	keys, more, total, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
+	keys, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, keys, page, more, &total, func(x rmiam.APIKey) string { return x.ID })
+	return platform.RespondFetched(c, keys, page, func(x rmiam.APIKey) string { return x.ID })
 }
 
 func (a *API) createAPIKey(c echo.Context) error {

@@ -158,7 +158,8 @@ func (a *API) LifecycleRoutes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/sessions", OperationID: "listSessions", Tag: "iam", Summary: "Sessions of the tenant (yours without iam:admin)",
 			Permission: auth.Authenticated, Response: rmiam.Session{}, List: true, Handler: a.listSessions,
-			Query: []platform.Param{{Name: "user_id", Schema: "string"}, {Name: "active", Schema: "boolean"}}},
+			Query: []platform.Param{{Name: "user_id", Description: "Only this user's sessions (without iam:admin: always yours)."},
+				{Name: "active", Schema: "boolean", Description: "true: only sessions neither revoked nor expired."}}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/sessions/:id", OperationID: "revokeSession", Tag: "iam", Summary: "Revoke a session",
 			Permission: auth.Authenticated, Status: http.StatusNoContent, Handler: a.revokeSession, Errors: []int{404}},
 
@@ -498,12 +499,15 @@ func (a *API) revokeUserSessions(c echo.Context) error {
 }
 
 func (a *API) listRoles(c echo.Context) error {
-	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	n := int64(len(roles))
-	return platform.RespondList(c, roles, platform.Pagination{Limit: len(roles), TotalCount: &n})
+	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondFetched(c, roles, page, func(x rmiam.Role) string { return x.Name })
 }
 
 func (a *API) createRole(c echo.Context) error {
@@ -625,18 +629,18 @@ func (a *API) listSessions(c echo.Context) error {
 		return err
 	}
 	p := auth.PrincipalOf(c)
-	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true", After: page.After, Limit: page.Limit}
+	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true"}
 	if !iam.Has(p.Permissions, "iam:admin") {
 		f.UserID = p.Subject // without iam:admin, only your own sessions
 	}
 	if f.UserID != "" && uuid.Validate(f.UserID) != nil {
 		return platform.Problem("VAL-005", "user_id must be a user id.")
 	}
-	ss, more, total, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now())
+	ss, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now(), page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, ss, page, more, &total, func(x rmiam.Session) string { return x.ID })
+	return platform.RespondFetched(c, ss, page, func(x rmiam.Session) string { return x.ID })
 }
 
 func (a *API) revokeSession(c echo.Context) error {

@@ -149,8 +149,9 @@ func (a *API) Routes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/users", OperationID: "listUsers", Tag: "iam", Summary: "List users",
 			Permission: "iam:read", Response: rmiam.User{}, List: true, Handler: a.listUsers, Headers: readHeaders,
-			Query: []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
-				{Name: "role", Schema: "string"}, {Name: "status", Schema: "string"}, {Name: "email", Schema: "string"}}},
+			Query: []platform.Param{{Name: "role", Description: "Only users holding this role (built-in or custom)."},
+				{Name: "status", Description: "Only users in this status.", Enum: []string{iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated}},
+				{Name: "email", Description: "Only the user with this e-mail address (case-insensitive)."}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
 			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
 			Handler: a.createUser, Headers: writeHeaders, Errors: []int{404, 409, 422}},
@@ -165,8 +166,7 @@ func (a *API) Routes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
-			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()},
-			Query:      []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}},
+			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/tenants", OperationID: "createTenant", Tag: "iam", Summary: "Create a tenant with its first admin (platform admin)",
 			Permission: "iam:admin", Request: CreateTenantRequest{}, Response: CreatedTenant{}, Status: http.StatusCreated,
 			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Headers: writeHeaders, Errors: []int{409, 422}},
@@ -342,18 +342,22 @@ func (a *API) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email"),
-		After: page.After, Limit: page.Limit}
+	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email")}
+	switch f.Status {
+	case "", iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated:
+	default:
+		return platform.Problem("VAL-005", "Query parameter 'status' must be active, invited or deactivated.")
+	}
 	for name, v := range map[string]string{"role": f.Role, "status": f.Status, "email": f.Email} {
 		if len(v) > 320 {
 			return platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
 		}
 	}
-	users, more, total, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f)
+	users, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, users, page, more, &total, func(u rmiam.User) string { return u.ID })
+	return platform.RespondFetched(c, users, page, func(u rmiam.User) string { return u.ID })
 }
 
 func pathID(c echo.Context) (string, error) {
@@ -507,15 +511,13 @@ func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
 	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), userID, sessions, "user_deactivated"); err != nil {
 		return err
 	}
-	keys, _, _, err := a.Queries.ListAPIKeys(ctx, tenant, userID, "", 200)
+	keys, err := a.Queries.ActiveAPIKeyIDs(ctx, tenant, userID)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if !k.Revoked {
-			if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), k.ID, "owner_deactivated"); err != nil {
-				return err
-			}
+	for _, id := range keys {
+		if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), id, "owner_deactivated"); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -539,11 +541,11 @@ func (a *API) listTenants(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ts, more, total, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
+	ts, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, ts, page, more, &total, func(t rmiam.Tenant) string { return t.ID })
+	return platform.RespondFetched(c, ts, page, func(t rmiam.Tenant) string { return t.ID })
 }
 
 func (a *API) createTenant(c echo.Context) error {

@@ -28,6 +28,9 @@ type Pagination struct {
 	Limit      int    `json:"limit"`
 	HasMore    bool   `json:"has_more"`
 	TotalCount *int64 `json:"total_count,omitempty"`
+	// TotalCountEstimated says total_count is the planner's estimate: the
+	// list is too large to count exactly on every page.
+	TotalCountEstimated bool `json:"total_count_estimated,omitempty"`
 }
 
 // Envelope is the body of every successful JSON response. Errors is always

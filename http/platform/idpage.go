@@ -1,6 +1,10 @@
 package platform
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/projections"
+)
 
 // keyCursor continues a list ordered by a key (an id, a ledger position)
 // after the last key seen.
@@ -54,4 +58,20 @@ func RespondKeyPage[T, K any](c echo.Context, items []T, p KeyPage[K], more bool
 // RespondIDPage answers one page of a list ordered by id.
 func RespondIDPage[T any](c echo.Context, items []T, p IDPage, more bool, total *int64, id func(T) string) error {
 	return RespondKeyPage(c, items, p, more, total, id)
+}
+
+// RespondFetched answers one page read with projections.Fetch: its items,
+// has_more, total_count (with total_count_estimated when the total is the
+// planner's estimate), and a cursor after the last item's key.
+func RespondFetched[T, K any](c echo.Context, page projections.Page[T], p KeyPage[K], key func(T) K) error {
+	total := page.Total
+	pg := Pagination{Limit: p.Limit, HasMore: page.HasMore, TotalCount: &total, TotalCountEstimated: page.TotalEstimated}
+	if page.HasMore && len(page.Items) > 0 {
+		pg.Cursor = EncodeCursor(keyCursor[K]{After: key(page.Items[len(page.Items)-1])})
+	}
+	items := page.Items
+	if items == nil {
+		items = []T{}
+	}
+	return RespondList(c, items, pg)
 }

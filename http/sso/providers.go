@@ -13,6 +13,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmsso "github.com/astrabastion/astra/projections/sso"
 )
 
@@ -21,15 +22,15 @@ func (a *API) listProviders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ps, more, total, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
+	ps, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	out := make([]SsoProvider, len(ps))
-	for i := range ps {
-		out[i] = view(&ps[i])
+	out := projections.Page[SsoProvider]{Items: make([]SsoProvider, len(ps.Items)), HasMore: ps.HasMore, Total: ps.Total, TotalEstimated: ps.TotalEstimated}
+	for i := range ps.Items {
+		out.Items[i] = view(&ps.Items[i])
 	}
-	return platform.RespondIDPage(c, out, page, more, &total, func(p SsoProvider) string { return p.ID })
+	return platform.RespondFetched(c, out, page, func(p SsoProvider) string { return p.ID })
 }
 
 func providerID(c echo.Context) (string, error) {
