@@ -45,6 +45,12 @@ func (h *Handlers) mayChange(ctx context.Context, meta eventstore.Metadata, u ia
 	return nil
 }
 
+// Metadata is the metadata of a command that the caller runs on its own
+// behalf (sign-in, password reset): tenant, acting user, correlation id.
+func Metadata(tenantID, actor, correlationID string) eventstore.Metadata {
+	return eventstore.Metadata{TenantID: tenantID, Actor: actor, CorrelationID: correlationID}
+}
+
 // Handlers executes IAM commands.
 type Handlers struct {
 	Store *eventstore.Store

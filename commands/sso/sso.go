@@ -250,3 +250,23 @@ func unguessable() string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// ErrSecretErased reports a client secret whose key was destroyed (the
+// provider was removed): it can never be opened again.
+var ErrSecretErased = errors.New("sso: client secret erased")
+
+// ClientSecret opens a provider's sealed client secret for a code exchange
+// ("" for a public client).
+func (h *Handlers) ClientSecret(ctx context.Context, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	secret, err := h.Keys.Open(ctx, sealed)
+	if err != nil {
+		return "", fmt.Errorf("sso.clientsecret: %w", err)
+	}
+	if secret == eventstore.Erased {
+		return "", ErrSecretErased
+	}
+	return secret, nil
+}

@@ -13,7 +13,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -214,12 +213,16 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
 }
 
-func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, a.Commands.VerifyMfa, true) }
+func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, true) }
 
-func (a *API) mfaDisable(c echo.Context) error { return a.mfaChange(c, a.Commands.DisableMfa, false) }
+func (a *API) mfaDisable(c echo.Context) error { return a.mfaChange(c, false) }
 
-// mfaChange confirms or removes the caller's TOTP with a current code.
-func (a *API) mfaChange(c echo.Context, cmd func(context.Context, eventstore.Metadata, string, string, time.Time) ([]eventstore.Event, error), enabled bool) error {
+// mfaChange confirms (enabled) or removes the caller's TOTP with a current code.
+func (a *API) mfaChange(c echo.Context, enabled bool) error {
+	cmd := a.Commands.DisableMfa
+	if enabled {
+		cmd = a.Commands.VerifyMfa
+	}
 	p, err := userPrincipal(c)
 	if err != nil {
 		return err
@@ -325,8 +328,8 @@ func (a *API) sendPasswordReset(ctx context.Context, email, requestID string) er
 		if cred.Status != iam.StatusActive {
 			continue
 		}
-		token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-			CorrelationID: requestID}, cred.ID, time.Now())
+		token, err := a.Commands.RequestPasswordReset(ctx, cmdiam.Metadata(cred.TenantID, cred.ID, requestID),
+			cred.ID, time.Now())
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -366,7 +369,7 @@ func (a *API) passwordReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: u.TenantID, Actor: userID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(u.TenantID, userID, platform.RequestID(c))
 	if _, err := a.Commands.ResetPassword(ctx, meta, req.Token, req.NewPassword, sessions, time.Now()); err != nil {
 		return err
 	}
@@ -413,7 +416,8 @@ func (a *API) assignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 func (a *API) unassignRole(c echo.Context) error {
@@ -428,11 +432,11 @@ func (a *API) unassignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
-func (a *API) security(c echo.Context, id string, evs []eventstore.Event) error {
-	a.Writes.Await(c, evs, rmiam.Name)
+func (a *API) security(c echo.Context, id string) error {
 	st, err := a.Queries.AuthOf(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
 	if err != nil {
 		return err
@@ -461,7 +465,8 @@ func (a *API) unlock(c echo.Context) error {
 			return err
 		}
 	}
-	return a.security(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.security(c, id)
 }
 
 func (a *API) resetMfa(c echo.Context) error {
@@ -476,7 +481,8 @@ func (a *API) resetMfa(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.security(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.security(c, id)
 }
 
 func (a *API) revokeUserSessions(c echo.Context) error {

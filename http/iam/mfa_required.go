@@ -11,7 +11,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/platform"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
@@ -85,7 +84,7 @@ func (a *API) mfaEnrollWithPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(cred.TenantID, cred.ID, platform.RequestID(c))
 	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, cred.ID, cred.Email)
 	if err != nil {
 		return err
@@ -103,7 +102,7 @@ func (a *API) mfaVerifyWithPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(cred.TenantID, cred.ID, platform.RequestID(c))
 	evs, err := a.Commands.VerifyMfa(c.Request().Context(), meta, cred.ID, req.Code, time.Now())
 	if err != nil {
 		return err

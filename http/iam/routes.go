@@ -14,7 +14,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -474,7 +473,8 @@ func (a *API) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 func (a *API) deactivateUser(c echo.Context) error {
@@ -496,7 +496,8 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if err := a.revokeCredentialsOf(c, id); err != nil {
 		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 // revokeCredentialsOf ends every session and API key of a deactivated user, so
@@ -523,8 +524,9 @@ func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
 	return nil
 }
 
-func (a *API) answerUser(c echo.Context, id string, evs []eventstore.Event) error {
-	a.Writes.Await(c, evs, rmiam.Name)
+// answerUser answers with a user as the read model has it now (the caller
+// awaited its write).
+func (a *API) answerUser(c echo.Context, id string) error {
 	u, err := a.Queries.UserByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
 	if err != nil {
 		return err

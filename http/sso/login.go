@@ -14,7 +14,6 @@ import (
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -149,8 +148,8 @@ func (a *API) callback(c echo.Context) error {
 	if prov == nil || !prov.Enabled {
 		return unavailable() // removed or disabled since the sign-in started
 	}
-	secret, err := a.Keys.Open(ctx, prov.SealedSecret)
-	if err != nil || secret == eventstore.Erased {
+	secret, err := a.Commands.ClientSecret(ctx, prov.SealedSecret)
+	if err != nil {
 		return unavailable()
 	}
 	id, err := a.RP.Exchange(ctx, Client{Issuer: prov.IssuerURL, ClientID: prov.ClientID, ClientSecret: secret, Scopes: prov.Scopes,

@@ -3,13 +3,13 @@ package sso
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -78,7 +78,11 @@ func (a *API) createProvider(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/sso/providers/"+id)
-	return a.answer(c, id, evs, http.StatusCreated)
+	at := time.Now()
+	if len(evs) > 0 {
+		at = evs[len(evs)-1].Time
+	}
+	return a.answer(c, id, a.Writes.Await(c, evs, rmsso.Name), at, http.StatusCreated)
 }
 
 // actingTenantExists refuses a platform admin's write into a tenant that
@@ -129,7 +133,11 @@ func (a *API) updateProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.answer(c, id, evs, http.StatusOK)
+	at := time.Now()
+	if len(evs) > 0 {
+		at = evs[len(evs)-1].Time
+	}
+	return a.answer(c, id, a.Writes.Await(c, evs, rmsso.Name), at, http.StatusOK)
 }
 
 func (a *API) removeProvider(c echo.Context) error {
@@ -150,11 +158,13 @@ func (a *API) removeProvider(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// answer waits for the read model and answers with the provider as it now is.
-func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status int) error {
+// answer answers with the provider as the read model has it now, when the
+// caller's wait for it succeeded (awaited); otherwise from its stream, with
+// at (the write's time) as its timestamps.
+func (a *API) answer(c echo.Context, id string, awaited bool, at time.Time, status int) error {
 	ctx := c.Request().Context()
 	var out SsoProvider
-	if a.Writes.Await(c, evs, rmsso.Name) {
+	if awaited {
 		p, err := a.Queries.ProviderByID(ctx, auth.PrincipalOf(c).ActingTenant, id)
 		if err != nil {
 			return err
@@ -169,7 +179,6 @@ func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status i
 		if err != nil {
 			return err
 		}
-		at := evs[len(evs)-1].Time
 		out = view(&rmsso.Provider{ID: st.ID, TenantID: st.TenantID, Name: st.Settings.Name, IssuerURL: st.Settings.IssuerURL,
 			ClientID: st.Settings.ClientID, SealedSecret: st.ClientSecret, Scopes: st.Settings.Scopes,
 			AllowedDomains: st.Settings.AllowedDomains, DefaultRole: st.Settings.DefaultRole, Enabled: st.Settings.Enabled,

@@ -4,11 +4,11 @@
 package sso
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -22,11 +22,11 @@ type API struct {
 	Commands *cmdsso.Handlers
 	Queries  *rmsso.Queries
 	// Users finds accounts by address and resolves permissions for tokens.
-	Users  *rmiam.Queries
-	Keys   *eventstore.Keyring
+	Users *rmiam.Queries
+
 	Signer *auth.Signer
 	Writes *writes.Kit
-	States *LoginStates
+	States LoginStore
 	RP     *RelyingParty
 	// PublicURL is the externally visible base URL (ASTRA_PUBLIC_URL) that
 	// the callback is registered under; empty: no sign-in starts (SSO-012).
@@ -149,4 +149,20 @@ func (a *API) Routes() []platform.Route {
 				{Name: "error", Schema: "string"}, {Name: "error_description", Schema: "string"}},
 			Errors: []int{404, 409, 502}},
 	}
+}
+
+// StateTTL is how long a started sign-in may take to come back.
+const StateTTL = 10 * time.Minute
+
+// LoginState is what the callback needs of the login that sent the browser
+// away (see projections/sso.LoginState).
+type LoginState = rmsso.LoginState
+
+// LoginStore keeps logins in flight where every instance finds them
+// (projections/sso.LoginStates, in Postgres).
+type LoginStore interface {
+	// Save records a login in flight.
+	Save(ctx context.Context, state string, st LoginState) error
+	// Consume takes a login state exactly once; nil means unknown, used or expired.
+	Consume(ctx context.Context, state string, now time.Time) (*LoginState, error)
 }
