@@ -89,52 +89,72 @@ func init() {
 			queries := &rmiam.Queries{Runner: rt.Stack.Runner}
 			api := &httpiam.API{Commands: rt.IAM, Queries: queries, Signer: rt.Signer, Writes: rt.Writes, Outbox: outbox}
 			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries,
-				Reactors: []reactors.Reactor{revocationReactor(rt.Auth)}}, nil
+				Reactors: []reactors.Reactor{revocationReactor(rt.Auth.Revocations), accessReactor(rt.Auth.Principals)}}, nil
 		},
 	})
 }
 
 // revocationReactor applies revoked credentials to this instance's
 // authenticator: a revoked session, a revoked API key, the previous secret of
-// a rotated key, and the access of a deactivated or erased user. It runs on
-// every instance; on the committing one before the append returns (so the
-// very next request is refused), on the others as the log reaches them.
-// Applying a revocation twice changes nothing.
-func revocationReactor(authn *auth.Authenticator) reactors.Reactor {
-	revoke := func(kind, id string) {
-		if authn.Revocations != nil && id != "" {
-			authn.Revocations.Revoke(kind, id)
-		}
-	}
+// a rotated key. It runs on every instance; on the committing one before the
+// append returns (so the very next request is refused), on the others as the
+// log reaches them. Revoking twice changes nothing.
+func revocationReactor(revocations *auth.Revocations) reactors.Reactor {
 	return reactors.Reactor{
 		Name: "iam_revocations", Module: "iam", Scope: reactors.EveryInstance,
-		Types: []events.Type{iam.SessionRevoked, iam.ApiKeyRevoked, iam.ApiKeyRotated, iam.UserDeactivated, iam.UserErased},
+		Types: []events.Type{iam.SessionRevoked, iam.ApiKeyRevoked, iam.ApiKeyRotated},
 		Handle: func(_ context.Context, e *eventstore.Event) error {
+			var kind, id string
 			switch e.Type {
 			case iam.SessionRevoked.CEType():
 				var d iam.SessionRevokedV1
 				if err := e.Decode(&d); err != nil {
 					return err
 				}
-				revoke("session", d.SessionID)
+				kind, id = "session", d.SessionID
 			case iam.ApiKeyRevoked.CEType():
 				var d iam.ApiKeyRevokedV1
 				if err := e.Decode(&d); err != nil {
 					return err
 				}
-				revoke("apikey", d.KeyID)
+				kind, id = "apikey", d.KeyID
 			case iam.ApiKeyRotated.CEType():
 				var d iam.ApiKeyRotatedV1
 				if err := e.Decode(&d); err != nil {
 					return err
 				}
-				revoke("apikeysecret", d.RevokedSecretID)
-			case iam.UserDeactivated.CEType(), iam.UserErased.CEType():
-				// What the user may do is read again on the next request
-				// (inactive: every credential of the user is refused).
-				if authn.Principals != nil && e.Subject != "" {
-					authn.Principals.Invalidate(e.Subject)
-				}
+				kind, id = "apikeysecret", d.RevokedSecretID
+			}
+			if revocations != nil && id != "" {
+				revocations.Revoke(kind, id)
+			}
+			return nil
+		},
+	}
+}
+
+// accessReactor drops what the authenticator remembers of a user's access
+// when the user changes (roles, deactivation, erasure: subject is the user),
+// or of a whole tenant's users when one of its custom roles changes. Like
+// the revocations, it runs on every instance, on the committing one before
+// the write answers: a demoted or deactivated user's token or API key is
+// refused from the very next request.
+func accessReactor(principals *auth.Principals) reactors.Reactor {
+	users := map[string]bool{}
+	for _, t := range []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned} {
+		users[t.CEType()] = true
+	}
+	return reactors.Reactor{
+		Name: "iam_access", Module: "iam", Scope: reactors.EveryInstance,
+		Types: []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned,
+			iam.RoleCreated, iam.RoleUpdated, iam.RoleDeleted},
+		Handle: func(_ context.Context, e *eventstore.Event) error {
+			switch {
+			case principals == nil:
+			case users[e.Type] && e.Subject != "":
+				principals.Invalidate(e.Subject)
+			case !users[e.Type] && e.TenantID != "":
+				principals.InvalidateTenant(e.TenantID)
 			}
 			return nil
 		},
