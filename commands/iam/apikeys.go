@@ -14,8 +14,8 @@ import (
 // APIKeyPrefix starts every API key.
 const APIKeyPrefix = "ab_live_"
 
-// NewAPIKey is the input of CreateAPIKey.
-type NewAPIKey struct {
+// CreateAPIKey issues an API key to its owner, with at most the owner's permissions.
+type CreateAPIKey struct {
 	Name               string
 	Permissions        []string
 	ExpiresAt          *time.Time
@@ -58,7 +58,7 @@ func ParseAPIKey(key string) (string, bool) {
 func APIKeyHash(key string) string { return sha256Hex(key) }
 
 // CreateAPIKey records a key; the caller has checked the permissions are its own.
-func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, in NewAPIKey, now time.Time) (*IssuedAPIKey, error) {
+func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, in CreateAPIKey, now time.Time) (*IssuedAPIKey, error) {
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return nil, iam.ErrApiKeyExpiry
 	}
@@ -97,10 +97,18 @@ func ownedKey(meta eventstore.Metadata, a *eventstore.Aggregate[iam.ApiKeyState]
 	return a.State, nil
 }
 
+// RevokeAPIKey ends an API key of the acting tenant.
+type RevokeAPIKey struct {
+	ID string
+	// Reason is recorded: revoked, owner_deactivated.
+	Reason string
+}
+
 // RevokeAPIKey ends a key; the revocation reactor applies it on every
 // instance, here before the append returns. Revoking a revoked key records
 // nothing.
-func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, id, reason string) ([]eventstore.Event, error) {
+func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, cmd RevokeAPIKey) ([]eventstore.Event, error) {
+	id, reason := cmd.ID, cmd.Reason
 	return eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {
 			k, err := ownedKey(meta, a)
@@ -111,9 +119,13 @@ func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, i
 		})
 }
 
+// RotateAPIKey issues a new secret for an API key of the acting tenant.
+type RotateAPIKey struct{ ID string }
+
 // RotateAPIKey issues a new secret for a key; the previous secret stops
 // working (the revocation reactor revokes it by its secret id).
-func (h *Handlers) RotateAPIKey(ctx context.Context, meta eventstore.Metadata, id string) (*IssuedAPIKey, error) {
+func (h *Handlers) RotateAPIKey(ctx context.Context, meta eventstore.Metadata, cmd RotateAPIKey) (*IssuedAPIKey, error) {
+	id := cmd.ID
 	var key string
 	evs, err := eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {

@@ -89,8 +89,8 @@ func (h *Handlers) legacyEmailStream(email string) string {
 	return "iam.email-" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// NewUser is the input of CreateUser.
-type NewUser struct {
+// CreateUser records (or, without a password, invites) a user of a tenant.
+type CreateUser struct {
 	TenantID string
 	Email    string
 	Name     string
@@ -107,7 +107,7 @@ type CreatedUser struct {
 
 // CreateUser records a user and claims the e-mail address atomically: two
 // concurrent creations with one address cannot both succeed.
-func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in NewUser) (*CreatedUser, error) {
+func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in CreateUser) (*CreatedUser, error) {
 	email, err := iam.NormalizeEmail(in.Email)
 	if err != nil {
 		return nil, err
@@ -297,8 +297,8 @@ func (h *Handlers) ownedUser(ctx context.Context, meta eventstore.Metadata, a *e
 	return u, checkVersion(expected, u.Version)
 }
 
-// HandleUpdateUser changes a user's name or role.
-func (h *Handlers) HandleUpdateUser(ctx context.Context, meta eventstore.Metadata, cmd UpdateUser) ([]eventstore.Event, error) {
+// UpdateUser changes a user's name or role.
+func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, cmd UpdateUser) ([]eventstore.Event, error) {
 	return unconditional(cmd.Expected, func() ([]eventstore.Event, error) {
 		return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(cmd.ID), eventstore.AnyVersion,
 			func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
@@ -322,10 +322,18 @@ func (h *Handlers) HandleUpdateUser(ctx context.Context, meta eventstore.Metadat
 	})
 }
 
+// DeactivateUser stops a user from signing in.
+type DeactivateUser struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+}
+
 // DeactivateUser stops a user from signing in and frees nothing else; the
 // user's credentials stop working through the revocation reactor and the
 // principals' cache.
-func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
+func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, cmd DeactivateUser) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
 	return unconditional(expected, func() ([]eventstore.Event, error) {
 		return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(id), eventstore.AnyVersion,
 			func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
@@ -366,8 +374,8 @@ func (h *Handlers) EraseUser(ctx context.Context, meta eventstore.Metadata, id s
 	return h.Store.Append(ctx, meta, appends...)
 }
 
-// NewTenant is the input of CreateTenant.
-type NewTenant struct {
+// CreateTenant records a tenant with its first administrator.
+type CreateTenant struct {
 	Name          string
 	AdminEmail    string
 	AdminName     string
@@ -385,7 +393,7 @@ type CreatedTenant struct {
 
 // CreateTenant records a tenant with its first admin, atomically with the
 // claims on its name and the admin's address.
-func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, in NewTenant, extra ...eventstore.StreamAppend) (*CreatedTenant, error) {
+func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, in CreateTenant, extra ...eventstore.StreamAppend) (*CreatedTenant, error) {
 	name := strings.TrimSpace(in.Name)
 	tenantID := uuid.Must(uuid.NewV7()).String()
 	adminID := uuid.Must(uuid.NewV7()).String()
@@ -469,7 +477,7 @@ func (h *Handlers) Bootstrap(ctx context.Context, tenant, email, password string
 	}
 	marker := eventstore.StreamAppend{StreamID: iam.BootstrapStream, Expected: eventstore.NoStream,
 		Events: []eventstore.Draft{{Type: iam.PlatformBootstrap, Subject: "platform", Data: &iam.PlatformBootstrappedV1{}}}}
-	res, err := h.CreateTenant(ctx, eventstore.Metadata{Actor: "system"}, NewTenant{Name: tenant, AdminEmail: email,
+	res, err := h.CreateTenant(ctx, eventstore.Metadata{Actor: "system"}, CreateTenant{Name: tenant, AdminEmail: email,
 		AdminPassword: password, AdminName: "Platform administrator", AdminRole: iam.RolePlatformAdmin}, marker)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) || errors.Is(err, iam.ErrTenantNameTaken) || errors.Is(err, iam.ErrEmailTaken) {
@@ -549,7 +557,8 @@ func (h *Handlers) RefreshSession(ctx context.Context, token string, now time.Ti
 	if st.Previous[presented] {
 		// A rotated token came back: it was stolen or replayed. End the whole
 		// session family so that neither holder can continue.
-		_, _ = h.RevokeSessions(ctx, eventstore.Metadata{TenantID: st.TenantID, Actor: st.UserID}, st.UserID, []string{sid}, "refresh_token_reuse")
+		_, _ = h.RevokeSessions(ctx, eventstore.Metadata{TenantID: st.TenantID, Actor: st.UserID},
+			RevokeSessions{UserID: st.UserID, Sessions: []string{sid}, Reason: "refresh_token_reuse"})
 		return nil, "", ErrRefreshReused
 	}
 	if !hmac.Equal([]byte(st.Current), []byte(presented)) || now.After(st.Expires) {

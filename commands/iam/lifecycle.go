@@ -376,9 +376,18 @@ func (h *Handlers) ResetPassword(ctx context.Context, meta eventstore.Metadata, 
 	return evs, err
 }
 
+// RevokeSessions ends sessions of a user.
+type RevokeSessions struct {
+	UserID   string
+	Sessions []string
+	// Reason is recorded: logout, admin_revoked, user_deactivated, ...
+	Reason string
+}
+
 // RevokeSessions ends sessions (logout, admin revocation); the revocation
 // reactor applies it on every instance, here before the append returns.
-func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata, userID string, sessions []string, reason string) ([]eventstore.Event, error) {
+func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata, cmd RevokeSessions) ([]eventstore.Event, error) {
+	userID, sessions, reason := cmd.UserID, cmd.Sessions, cmd.Reason
 	if len(sessions) == 0 {
 		return nil, nil
 	}
@@ -389,8 +398,20 @@ func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata,
 	return evs, nil
 }
 
+// AssignRole gives a user one more role.
+type AssignRole struct {
+	UserID, Role string
+	// Valid reports whether the role may be assigned in the tenant (built-in
+	// or one of its custom roles; the caller knows them); nil: any.
+	Valid func(string) bool
+}
+
 // AssignRole gives a user one more role; a role already held records nothing.
-func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, userID, role string, valid func(string) bool) ([]eventstore.Event, error) {
+func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, cmd AssignRole) ([]eventstore.Event, error) {
+	userID, role, valid := cmd.UserID, cmd.Role, cmd.Valid
+	if valid == nil {
+		valid = func(string) bool { return true }
+	}
 	return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(userID), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
 			u, err := h.ownedUser(ctx, meta, a, eventstore.AnyVersion)
@@ -407,8 +428,12 @@ func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, use
 		})
 }
 
+// UnassignRole takes a role from a user.
+type UnassignRole struct{ UserID, Role string }
+
 // UnassignRole takes a role from a user; the last role cannot be removed.
-func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, userID, role string) ([]eventstore.Event, error) {
+func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, cmd UnassignRole) ([]eventstore.Event, error) {
+	userID, role := cmd.UserID, cmd.Role
 	return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(userID), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
 			u, err := h.ownedUser(ctx, meta, a, eventstore.AnyVersion)

@@ -9,9 +9,16 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
+// CreateRole defines a custom role of the acting tenant.
+type CreateRole struct {
+	Name, Description string
+	Permissions       []string
+}
+
 // CreateRole records a custom role, atomically with the claim on its name in
 // the tenant.
-func (h *Handlers) CreateRole(ctx context.Context, meta eventstore.Metadata, name, description string, perms []string) (string, []eventstore.Event, error) {
+func (h *Handlers) CreateRole(ctx context.Context, meta eventstore.Metadata, cmd CreateRole) (string, []eventstore.Event, error) {
+	name, description, perms := cmd.Name, cmd.Description, cmd.Permissions
 	if !iam.ValidRoleName(name) {
 		return "", nil, iam.ErrInvalidRole
 	}
@@ -50,8 +57,18 @@ func ownedRole(meta eventstore.Metadata, a *eventstore.Aggregate[roleState], exp
 	return r, checkVersion(expected, a.Version)
 }
 
+// UpdateRole changes a custom role; nil fields stay.
+type UpdateRole struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected    int64
+	Description *string
+	Permissions *[]string
+}
+
 // UpdateRole changes a custom role's description or permissions.
-func (h *Handlers) UpdateRole(ctx context.Context, meta eventstore.Metadata, id string, expected int64, description *string, perms *[]string) ([]eventstore.Event, error) {
+func (h *Handlers) UpdateRole(ctx context.Context, meta eventstore.Metadata, cmd UpdateRole) ([]eventstore.Event, error) {
+	id, expected, description, perms := cmd.ID, cmd.Expected, cmd.Description, cmd.Permissions
 	return eventstore.Update(ctx, h.Store, meta, roleFold, iam.StreamOfRole(id), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[roleState]) (eventstore.Decision, error) {
 			if _, err := ownedRole(meta, a, expected); err != nil {
@@ -66,9 +83,17 @@ func (h *Handlers) UpdateRole(ctx context.Context, meta eventstore.Metadata, id 
 		})
 }
 
+// DeleteRole deletes a custom role.
+type DeleteRole struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+}
+
 // DeleteRole deletes a custom role and frees its name. A role still
 // assigned is refused by the caller (it knows the assignments).
-func (h *Handlers) DeleteRole(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
+func (h *Handlers) DeleteRole(ctx context.Context, meta eventstore.Metadata, cmd DeleteRole) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
 	a, err := eventstore.Load(ctx, h.Store, roleFold, iam.StreamOfRole(id))
 	if err != nil {
 		return nil, err

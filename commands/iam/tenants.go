@@ -8,8 +8,18 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
+// UpdateTenant changes a tenant's profile; nil fields stay.
+type UpdateTenant struct {
+	TenantID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+	Name     *string
+	Settings *iam.TenantSettings
+}
+
 // UpdateTenant changes a tenant's name (claiming the new one) or settings.
-func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, tenantID string, expected int64, name *string, settings *iam.TenantSettings) ([]eventstore.Event, error) {
+func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, cmd UpdateTenant) ([]eventstore.Event, error) {
+	tenantID, expected, name, settings := cmd.TenantID, cmd.Expected, cmd.Name, cmd.Settings
 	a, err := eventstore.Load(ctx, h.Store, tenantFold, iam.StreamOfTenant(tenantID))
 	if err != nil {
 		return nil, err

@@ -38,8 +38,8 @@ type Handlers struct {
 	Guard URLChecker
 }
 
-// NewProvider is the input of ConfigureProvider.
-type NewProvider struct {
+// ConfigureProvider configures a new OpenID Connect identity provider of a tenant.
+type ConfigureProvider struct {
 	TenantID     string
 	Settings     iam.SsoSettings
 	ClientSecret string
@@ -47,7 +47,7 @@ type NewProvider struct {
 
 // ConfigureProvider records a new identity provider of a tenant, its client
 // secret sealed under the provider's own data key.
-func (h *Handlers) ConfigureProvider(ctx context.Context, meta eventstore.Metadata, in NewProvider) (string, []eventstore.Event, error) {
+func (h *Handlers) ConfigureProvider(ctx context.Context, meta eventstore.Metadata, in ConfigureProvider) (string, []eventstore.Event, error) {
 	s, err := iam.NormalizeSsoSettings(in.Settings)
 	if err != nil {
 		return "", nil, err
@@ -113,11 +113,20 @@ func (h *Handlers) updateOwned(ctx context.Context, meta eventstore.Metadata, id
 		})
 }
 
-// UpdateProvider changes a provider's settings and, when secret is set,
-// rotates its client secret. expected is the If-Match version
-// (eventstore.AnyVersion: none).
-func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata, id string, expected int64, change iam.SsoChange, secret *string) ([]eventstore.Event, error) {
-	return h.updateOwned(ctx, meta, id, expected, func(p iam.SsoProvider) (eventstore.Decision, error) {
+// UpdateProvider changes a provider's settings and, when Secret is set,
+// rotates its client secret ("" makes it a public client).
+type UpdateProvider struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+	Change   iam.SsoChange
+	Secret   *string
+}
+
+// UpdateProvider handles UpdateProvider.
+func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata, cmd UpdateProvider) ([]eventstore.Event, error) {
+	id, change, secret := cmd.ID, cmd.Change, cmd.Secret
+	return h.updateOwned(ctx, meta, id, cmd.Expected, func(p iam.SsoProvider) (eventstore.Decision, error) {
 		ev, err := iam.DecideSsoUpdate(p, change)
 		if err != nil {
 			return nil, err
@@ -143,10 +152,18 @@ func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata,
 	})
 }
 
+// RemoveProvider removes a provider of the acting tenant.
+type RemoveProvider struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+}
+
 // RemoveProvider removes a provider and shreds its client secret: the data
 // key it was sealed under is destroyed, so the secret is unreadable in the
 // ledger, on Kafka and in every replay from then on.
-func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
+func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata, cmd RemoveProvider) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
 	var tenantID string
 	evs, err := h.updateOwned(ctx, meta, id, expected, func(p iam.SsoProvider) (eventstore.Decision, error) {
 		ev, err := iam.DecideSsoRemove(p)
@@ -175,9 +192,9 @@ func (h *Handlers) checkIssuer(ctx context.Context, issuer string) error {
 	return nil
 }
 
-// Login is a sign-in to complete: a provider's verified identity, and the
+// CompleteLogin is a sign-in to complete: a provider's verified identity, and the
 // account that already holds its address, if any.
-type Login struct {
+type CompleteLogin struct {
 	ProviderID  string
 	Identity    iam.SsoIdentity
 	Existing    *iam.SsoAccount
@@ -205,7 +222,7 @@ var ErrProvisionRace = errors.New("sso: address claimed concurrently; sign in ag
 // provider disabled or removed since the login started refuses it),
 // provisions the user when the decision says so, and starts a session with
 // method "sso" (an iam.UserLoggedIn event).
-func (h *Handlers) CompleteLogin(ctx context.Context, in Login) (*LoginResult, error) {
+func (h *Handlers) CompleteLogin(ctx context.Context, in CompleteLogin) (*LoginResult, error) {
 	p, err := h.LoadProvider(ctx, in.ProviderID)
 	if err != nil {
 		return nil, err
@@ -224,7 +241,7 @@ func (h *Handlers) CompleteLogin(ctx context.Context, in Login) (*LoginResult, e
 		// random one nobody knows, which keeps the account active without
 		// making password sign-in possible (until a reset sets one).
 		created, err := h.IAM.CreateUser(ctx, eventstore.Metadata{TenantID: p.TenantID, Actor: "sso:" + p.ID, CorrelationID: in.Correlation},
-			cmdiam.NewUser{TenantID: p.TenantID, Email: d.Email, Name: name, Role: d.Role, Password: unguessable()})
+			cmdiam.CreateUser{TenantID: p.TenantID, Email: d.Email, Name: name, Role: d.Role, Password: unguessable()})
 		if errors.Is(err, iam.ErrEmailTaken) {
 			return nil, ErrProvisionRace
 		}

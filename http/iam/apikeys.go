@@ -86,7 +86,7 @@ func (a *API) createAPIKey(c echo.Context) error {
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
 	}
-	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.NewAPIKey{Name: strings.TrimSpace(req.Name),
+	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.CreateAPIKey{Name: strings.TrimSpace(req.Name),
 		Permissions: req.Permissions, ExpiresAt: req.ExpiresAt, RateLimitPerMinute: req.RateLimitPerMinute, OwnerID: p.Subject}, time.Now())
 	if err != nil {
 		return err
@@ -160,7 +160,7 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), k.ID, "revoked")
+	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.RevokeAPIKey{ID: k.ID, Reason: "revoked"})
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (a *API) rotateAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	issued, err := a.Commands.RotateAPIKey(c.Request().Context(), writes.Metadata(c), k.ID)
+	issued, err := a.Commands.RotateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.RotateAPIKey{ID: k.ID})
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,8 @@ func (a *API) logout(c echo.Context) error {
 	if p.SessionID == "" {
 		return platform.Problem("IAM-018", "This credential has no session to end.")
 	}
-	if _, err := a.Commands.RevokeSessions(c.Request().Context(), writes.Metadata(c), p.Subject, []string{p.SessionID}, "logout"); err != nil {
+	if _, err := a.Commands.RevokeSessions(c.Request().Context(), writes.Metadata(c),
+		cmdiam.RevokeSessions{UserID: p.Subject, Sessions: []string{p.SessionID}, Reason: "logout"}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -412,7 +413,7 @@ func (a *API) assignRole(c echo.Context) error {
 	if err := a.mayGrantRole(c, req.Role); err != nil {
 		return err
 	}
-	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
+	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), cmdiam.AssignRole{UserID: id, Role: req.Role})
 	if err != nil {
 		return err
 	}
@@ -428,7 +429,7 @@ func (a *API) unassignRole(c echo.Context) error {
 	if err := a.guardRoleChange(c, id); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
+	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), cmdiam.UnassignRole{UserID: id, Role: c.Param("role")})
 	if err != nil {
 		return err
 	}
@@ -498,7 +499,7 @@ func (a *API) revokeUserSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), id, ids, "admin_revoked"); err != nil {
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: id, Sessions: ids, Reason: "admin_revoked"}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -528,7 +529,8 @@ func (a *API) createRole(c echo.Context) error {
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
+	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c),
+		cmdiam.CreateRole{Name: strings.TrimSpace(req.Name), Description: req.Description, Permissions: req.Permissions})
 	if err != nil {
 		return err
 	}
@@ -581,7 +583,8 @@ func (a *API) updateRole(c echo.Context) error {
 			return err
 		}
 	}
-	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
+	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c),
+		cmdiam.UpdateRole{ID: id, Expected: expected, Description: req.Description, Permissions: req.Permissions})
 	if err != nil {
 		return err
 	}
@@ -611,7 +614,7 @@ func (a *API) deleteRole(c echo.Context) error {
 	} else if n > 0 {
 		return iam.ErrRoleInUse
 	}
-	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), cmdiam.DeleteRole{ID: id, Expected: expected})
 	if err != nil {
 		return err
 	}
@@ -667,7 +670,7 @@ func (a *API) revokeSession(c echo.Context) error {
 		return err
 	}
 	if !s.Revoked {
-		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), s.UserID, []string{id}, "revoked"); err != nil {
+		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: s.UserID, Sessions: []string{id}, Reason: "revoked"}); err != nil {
 			return err
 		}
 	}
@@ -733,7 +736,7 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 		n := strings.TrimSpace(*req.Name)
 		name = &n
 	}
-	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), p.ActingTenant, expected, name, settings)
+	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), cmdiam.UpdateTenant{TenantID: p.ActingTenant, Expected: expected, Name: name, Settings: settings})
 	if err != nil {
 		return err
 	}

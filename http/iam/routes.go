@@ -399,7 +399,7 @@ func (a *API) createUser(c echo.Context) error {
 		return err
 	}
 	meta := writes.Metadata(c)
-	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
+	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.CreateUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
 	if err != nil {
 		return err
@@ -469,7 +469,7 @@ func (a *API) updateUser(c echo.Context) error {
 			return err
 		}
 	}
-	evs, err := a.Commands.HandleUpdateUser(c.Request().Context(), writes.Metadata(c), cmdiam.UpdateUser{ID: id, Expected: expected, Name: req.Name, Role: req.Role})
+	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), cmdiam.UpdateUser{ID: id, Expected: expected, Name: req.Name, Role: req.Role})
 	if err != nil {
 		return err
 	}
@@ -489,7 +489,7 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), cmdiam.DeactivateUser{ID: id, Expected: expected})
 	if err != nil {
 		return err
 	}
@@ -509,7 +509,7 @@ func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), userID, sessions, "user_deactivated"); err != nil {
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: userID, Sessions: sessions, Reason: "user_deactivated"}); err != nil {
 		return err
 	}
 	keys, err := a.Queries.ActiveAPIKeyIDs(ctx, tenant, userID)
@@ -517,7 +517,7 @@ func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
 		return err
 	}
 	for _, id := range keys {
-		if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), id, "owner_deactivated"); err != nil {
+		if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), cmdiam.RevokeAPIKey{ID: id, Reason: "owner_deactivated"}); err != nil {
 			return err
 		}
 	}
@@ -555,7 +555,7 @@ func (a *API) createTenant(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.NewTenant{Name: req.Name,
+	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.CreateTenant{Name: req.Name,
 		AdminEmail: req.Admin.Email, AdminName: req.Admin.Name, AdminPassword: req.Admin.Password})
 	if err != nil {
 		return err

@@ -162,7 +162,7 @@ func (a *API) callback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.Commands.CompleteLogin(ctx, cmdsso.Login{ProviderID: prov.ID, Identity: id, Existing: existing,
+	res, err := a.Commands.CompleteLogin(ctx, cmdsso.CompleteLogin{ProviderID: prov.ID, Identity: id, Existing: existing,
 		Now: a.now(), Correlation: platform.RequestID(c)})
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func (a *API) createProvider(c echo.Context) error {
 		return err
 	}
 	enabled := req.Enabled == nil || *req.Enabled
-	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.NewProvider{
+	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.ConfigureProvider{
 		TenantID: p.ActingTenant, ClientSecret: req.ClientSecret,
 		Settings: iam.SsoSettings{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
 			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: enabled}})
@@ -127,9 +127,10 @@ func (a *API) updateProvider(c echo.Context) error {
 	if err := a.mayProvision(c, role); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, iam.SsoChange{
-		Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
-		AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled}, req.ClientSecret)
+	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), cmdsso.UpdateProvider{ID: id, Expected: expected,
+		Change: iam.SsoChange{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
+			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled},
+		Secret: req.ClientSecret})
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func (a *API) removeProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), cmdsso.RemoveProvider{ID: id, Expected: expected})
 	if err != nil && len(evs) == 0 {
 		return err
 	}
