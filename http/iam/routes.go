@@ -362,7 +362,7 @@ func (a *API) listUsers(c echo.Context) error {
 func pathID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return "", platform.Problem("IAM-001", "No such user in this tenant.")
+		return "", iam.ErrUserNotFound
 	}
 	return id, nil
 }
@@ -377,7 +377,7 @@ func (a *API) getUser(c echo.Context) error {
 		return err
 	}
 	if u == nil {
-		return platform.Problem("IAM-001", "No such user in this tenant.")
+		return iam.ErrUserNotFound
 	}
 	writes.ETag(c, u.Version)
 	return platform.Respond(c, http.StatusOK, u)
@@ -532,7 +532,7 @@ func (a *API) answerUser(c echo.Context, id string) error {
 		return err
 	}
 	if u == nil {
-		return platform.Problem("IAM-001", "No such user in this tenant.")
+		return iam.ErrUserNotFound
 	}
 	writes.ETag(c, u.Version)
 	return platform.Respond(c, http.StatusOK, u)

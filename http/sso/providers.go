@@ -92,14 +92,14 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 		return nil
 	}
 	if uuid.Validate(p.ActingTenant) != nil {
-		return platform.Problem("IAM-003", "No such tenant.")
+		return iam.ErrTenantNotFound
 	}
 	id, err := a.Queries.TenantIDByRef(c.Request().Context(), p.ActingTenant)
 	if err != nil {
 		return err
 	}
 	if id == "" {
-		return platform.Problem("IAM-003", "No such tenant.")
+		return iam.ErrTenantNotFound
 	}
 	return nil
 }
