@@ -55,6 +55,8 @@ func init() {
 			{Err: iam.ErrTenantNameTaken, Code: "IAM-004", Detail: "A tenant with this name already exists."},
 			{Err: iam.ErrInvalidRole, Code: "IAM-005", Detail: "Unknown or invalid role; see GET /api/v1/iam/roles for the roles.",
 				Field: "role", Message: "must be a role of the tenant (built-in or custom)"},
+			{Err: iam.ErrInvalidRoleName, Code: "IAM-005", Detail: "Invalid role name: lower case letters, digits and underscores, not a built-in name.",
+				Field: "name", Message: "lower case letters, digits and underscores; not a built-in role"},
 			{Err: iam.ErrUserDeactivated, Code: "IAM-006", Detail: "The user is deactivated."},
 			{Err: iam.ErrRoleNotFound, Code: "IAM-007", Detail: "No such role in this tenant."},
 			{Err: iam.ErrRoleNameTaken, Code: "IAM-008", Detail: "A role with this name already exists."},

@@ -20,7 +20,7 @@ type CreateRole struct {
 func (h *Handlers) CreateRole(ctx context.Context, meta eventstore.Metadata, cmd CreateRole) (string, []eventstore.Event, error) {
 	name, description, perms := cmd.Name, cmd.Description, cmd.Permissions
 	if !iam.ValidRoleName(name) {
-		return "", nil, iam.ErrInvalidRole
+		return "", nil, iam.ErrInvalidRoleName
 	}
 	if err := iam.ValidPermissions(perms); err != nil {
 		return "", nil, err
