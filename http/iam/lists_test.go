@@ -114,3 +114,34 @@ func TestRoleList_PagesBuiltinAndCustomRolesByNameWithTotalCount(t *testing.T) {
 		t.Fatalf("paged %v, want %v", paged, all)
 	}
 }
+
+func TestDomainErrors_NameTheInputFieldTheyAreAbout(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	cases := []struct {
+		name, path string
+		body       map[string]any
+		status     int
+		code       string
+		field      string
+	}{
+		{"unknown role", "/api/v1/iam/users", map[string]any{"email": "f1@astra.test", "name": "F", "role": "root"}, 422, "IAM-005", "role"},
+		{"built-in name for a custom role", "/api/v1/iam/roles", map[string]any{"name": "viewer", "permissions": []string{"risk:read"}}, 422, "IAM-005", "name"},
+		{"expiry in the past", "/api/v1/iam/api-keys", map[string]any{"name": "k", "permissions": []string{"risk:read"}, "expires_at": "2001-01-01T00:00:00Z"}, 400, "VAL-001", "expires_at"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := in.Do(t, http.MethodPost, tc.path, admin, tc.body)
+			assertProblem(t, r, tc.status, tc.code)
+			var p struct {
+				Errors []struct {
+					Field string `json:"field"`
+				} `json:"errors"`
+			}
+			r.JSON(t, &p)
+			if len(p.Errors) != 1 || p.Errors[0].Field != tc.field {
+				t.Fatalf("errors[] %+v, want the field %q: %s", p.Errors, tc.field, r.Body)
+			}
+		})
+	}
+}
