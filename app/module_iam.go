@@ -5,10 +5,16 @@ import (
 	"net/http"
 	"path/filepath"
 
+	cmdiam "github.com/astrabastion/astra/commands/iam"
+	"github.com/astrabastion/astra/domain/events"
+	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
+	"github.com/astrabastion/astra/reactors"
 )
 
 // The identity module: tenants, users, roles, sessions, API keys. Its
@@ -42,6 +48,38 @@ func init() {
 			"IAM-021": platform.Entry(http.StatusUnprocessableEntity, "API key revoked", "The API key is revoked and cannot be rotated."),
 			"IAM-022": platform.Entry(http.StatusConflict, "Tenant required", "This address signs in to several tenants; repeat the sign-in with `tenant` (the tenant's id or name)."),
 		},
+		DomainErrors: []platform.DomainError{
+			{Err: iam.ErrUserNotFound, Code: "IAM-001", Detail: "No such user in this tenant."},
+			{Err: iam.ErrEmailTaken, Code: "IAM-002", Detail: "A user with this e-mail address already exists."},
+			{Err: iam.ErrTenantNotFound, Code: "IAM-003", Detail: "No such tenant."},
+			{Err: iam.ErrTenantNameTaken, Code: "IAM-004", Detail: "A tenant with this name already exists."},
+			{Err: iam.ErrInvalidRole, Code: "IAM-005", Detail: "Unknown or invalid role; see GET /api/v1/iam/roles for the roles.",
+				Field: "role", Message: "must be a role of the tenant (built-in or custom)"},
+			{Err: iam.ErrInvalidRoleName, Code: "IAM-005", Detail: "Invalid role name: lower case letters, digits and underscores, not a built-in name.",
+				Field: "name", Message: "lower case letters, digits and underscores; not a built-in role"},
+			{Err: iam.ErrUserDeactivated, Code: "IAM-006", Detail: "The user is deactivated."},
+			{Err: iam.ErrRoleNotFound, Code: "IAM-007", Detail: "No such role in this tenant."},
+			{Err: iam.ErrRoleNameTaken, Code: "IAM-008", Detail: "A role with this name already exists."},
+			{Err: iam.ErrRoleImmutable, Code: "IAM-009", Detail: "Built-in roles cannot be changed or deleted."},
+			{Err: iam.ErrUnknownPermission, Code: "IAM-010", Detail: "Unknown permission; see GET /api/v1/iam/permissions."},
+			{Err: iam.ErrLastRole, Code: "IAM-011", Detail: "A user keeps at least one role."},
+			{Err: iam.ErrMfaAlready, Code: "IAM-012", Detail: "Two-factor authentication is already enrolled."},
+			{Err: iam.ErrMfaNotEnrolled, Code: "IAM-013", Detail: "There is no two-factor enrolment to verify or disable."},
+			{Err: iam.ErrWeakPassword, Code: "IAM-014", Detail: "Passwords have 12 to 1024 characters.",
+				Field: "new_password", Message: "must have 12 to 1024 characters"},
+			{Err: iam.ErrBadPassword, Code: "IAM-015", Detail: "The current password is wrong."},
+			{Err: iam.ErrResetInvalid, Code: "IAM-016", Detail: "The reset token is unknown, expired or already used."},
+			{Err: iam.ErrRoleInUse, Code: "IAM-017", Detail: "The role is still assigned to users."},
+			{Err: iam.ErrSessionNotFound, Code: "IAM-018", Detail: "No such session in this tenant."},
+			{Err: iam.ErrRoleNotAssigned, Code: "IAM-019", Detail: "The user does not hold that role."},
+			{Err: iam.ErrApiKeyNotFound, Code: "IAM-020", Detail: "No such API key."},
+			{Err: iam.ErrApiKeyRevoked, Code: "IAM-021", Detail: "The API key is revoked."},
+			{Err: iam.ErrApiKeyExpiry, Code: "VAL-001", Detail: "expires_at must be in the future.", Field: "expires_at", Message: "must be in the future"},
+			{Err: iam.ErrInvalidEmail, Code: "VAL-001", Detail: "Invalid e-mail address.", Field: "email", Message: "must be a valid e-mail address"},
+			{Err: iam.ErrMfaInvalid, Code: "AUTH-009", Detail: "The two-factor code is not valid."},
+			{Err: cmdiam.ErrProtectedUser, Code: "AUTH-006", Detail: "Only platform administrators may change a platform administrator."},
+			{Err: cmdiam.ErrConcurrentModification, Code: "CON-003", Detail: "Other changes to this user keep winning the race; retry the request."},
+		},
 		Projections: func(b *Base) []projections.Projection {
 			return []projections.Projection{&rmiam.Projection{Keys: b.Keys}}
 		},
@@ -52,9 +90,77 @@ func init() {
 			}
 			queries := &rmiam.Queries{Runner: rt.Stack.Runner}
 			api := &httpiam.API{Commands: rt.IAM, Queries: queries, Signer: rt.Signer, Writes: rt.Writes, Outbox: outbox}
-			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries}, nil
+			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries,
+				Reactors: []reactors.Reactor{revocationReactor(rt.Auth.Revocations), accessReactor(rt.Auth.Principals)}}, nil
 		},
 	})
+}
+
+// revocationReactor applies revoked credentials to this instance's
+// authenticator: a revoked session, a revoked API key, the previous secret of
+// a rotated key. It runs on every instance; on the committing one before the
+// append returns (so the very next request is refused), on the others as the
+// log reaches them. Revoking twice changes nothing.
+func revocationReactor(revocations *auth.Revocations) reactors.Reactor {
+	return reactors.Reactor{
+		Name: "iam_revocations", Module: "iam", Scope: reactors.EveryInstance,
+		Types: []events.Type{iam.SessionRevoked, iam.ApiKeyRevoked, iam.ApiKeyRotated},
+		Handle: func(_ context.Context, e *eventstore.Event) error {
+			var kind, id string
+			switch e.Type {
+			case iam.SessionRevoked.CEType():
+				var d iam.SessionRevokedV1
+				if err := e.Decode(&d); err != nil {
+					return err
+				}
+				kind, id = "session", d.SessionID
+			case iam.ApiKeyRevoked.CEType():
+				var d iam.ApiKeyRevokedV1
+				if err := e.Decode(&d); err != nil {
+					return err
+				}
+				kind, id = "apikey", d.KeyID
+			case iam.ApiKeyRotated.CEType():
+				var d iam.ApiKeyRotatedV1
+				if err := e.Decode(&d); err != nil {
+					return err
+				}
+				kind, id = "apikeysecret", d.RevokedSecretID
+			}
+			if revocations != nil && id != "" {
+				revocations.Revoke(kind, id)
+			}
+			return nil
+		},
+	}
+}
+
+// accessReactor drops what the authenticator remembers of a user's access
+// when the user changes (roles, deactivation, erasure: subject is the user),
+// or of a whole tenant's users when one of its custom roles changes. Like
+// the revocations, it runs on every instance, on the committing one before
+// the write answers: a demoted or deactivated user's token or API key is
+// refused from the very next request.
+func accessReactor(principals *auth.Principals) reactors.Reactor {
+	users := map[string]bool{}
+	for _, t := range []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned} {
+		users[t.CEType()] = true
+	}
+	return reactors.Reactor{
+		Name: "iam_access", Module: "iam", Scope: reactors.EveryInstance,
+		Types: []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned,
+			iam.RoleCreated, iam.RoleUpdated, iam.RoleDeleted},
+		Handle: func(_ context.Context, e *eventstore.Event) error {
+			switch {
+			case principals == nil:
+			case users[e.Type] && e.Subject != "":
+				principals.Invalidate(e.Subject)
+			case !users[e.Type] && e.TenantID != "":
+				principals.InvalidateTenant(e.TenantID)
+			}
+			return nil
+		},
+	}
 }
 
 // concat joins route lists.

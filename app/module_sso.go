@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 
+	cmdsso "github.com/astrabastion/astra/commands/sso"
+	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/http/platform"
+	httpsso "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 	rmsso "github.com/astrabastion/astra/projections/sso"
@@ -28,6 +31,21 @@ func init() {
 			"SSO-010": platform.Entry(http.StatusForbidden, "No account", "No active user of the tenant has this e-mail address and the provider does not provision users (no `default_role`). Platform administrators never sign in through a tenant's identity provider (whoever administers that IdP could assert their address)."),
 			"SSO-011": platform.Entry(http.StatusBadGateway, "Identity provider unavailable", "The identity provider could not be reached, is not an allowed destination (checked again at every connection), or its discovery document is unusable."),
 			"SSO-012": platform.Entry(http.StatusServiceUnavailable, "Public URL not configured", "Single sign-on cannot start until the administrator sets `ASTRA_PUBLIC_URL`: the redirect URI is never derived from the request's `Host` header."),
+		},
+		DomainErrors: []platform.DomainError{
+			{Err: iam.ErrSsoProviderNotFound, Code: "SSO-001", Detail: "No such SSO provider in this tenant."},
+			{Err: iam.ErrSsoSettingsInvalid, Code: "SSO-002"}, // the error names its setting (errors[])
+			{Err: cmdsso.ErrIssuerNotAllowed, Code: "SSO-003", Detail: "The issuer URL must be https and must not resolve to a private, loopback, link-local or metadata address.",
+				Field: "issuer_url", Message: "not an allowed destination"},
+			{Err: cmdsso.ErrProvisionRace, Code: "CON-003", Detail: "Your account was being created by another sign-in; sign in again."},
+			{Err: iam.ErrSsoProviderDisabled, Code: "SSO-004", Detail: "Single sign-on is not available for this tenant."},
+			{Err: iam.ErrSsoDomainNotAllowed, Code: "SSO-008", Detail: "Your e-mail domain may not sign in through this identity provider."},
+			{Err: iam.ErrSsoEmailMissing, Code: "SSO-009", Detail: "The identity provider did not vouch for a verified e-mail address."},
+			{Err: iam.ErrSsoEmailUnverified, Code: "SSO-009", Detail: "The identity provider did not vouch for a verified e-mail address."},
+			{Err: iam.ErrSsoNoAccount, Code: "SSO-010", Detail: "There is no active account for you in this tenant; ask an administrator."},
+			{Err: httpsso.ErrIdPUnavailable, Code: "SSO-011", Detail: "The identity provider could not be reached; try again later."},
+			{Err: httpsso.ErrIdPRefused, Code: "SSO-007", Detail: "The sign-in could not be verified with the identity provider; start again."},
+			{Err: httpsso.ErrIDTokenInvalid, Code: "SSO-007", Detail: "The sign-in could not be verified with the identity provider; start again."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmsso.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {

@@ -30,10 +30,9 @@ func newSSO(cfg Config, st *Stack, commands *cmdiam.Handlers, users *rmiam.Queri
 		Commands:  &cmdsso.Handlers{Store: st.Store, Keys: st.Keys, IAM: commands, Guard: guard},
 		Queries:   &rmsso.Queries{Runner: st.Runner},
 		Users:     users,
-		Keys:      st.Keys,
 		Signer:    signer,
 		Writes:    kit,
-		States:    &httpsso.LoginStates{Pool: st.Pool},
+		States:    &rmsso.LoginStates{Pool: st.Pool},
 		RP:        &httpsso.RelyingParty{Client: guard.Client(netguard.ClientOptions{RootCAs: roots, HTTPSOnly: true})},
 		PublicURL: cfg.PublicURL,
 	}, nil

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/eventstore"
 )
 
 // Access is what a user may do now, folded from the ledger (never from a read
@@ -23,32 +24,17 @@ type Access struct {
 // permissions the user holds now. Tokens and API keys of the user never grant
 // more than this.
 func (h *Handlers) CurrentAccess(ctx context.Context, userID string) (Access, error) {
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfUser(userID))
+	agg, err := eventstore.Load(ctx, h.Store, userFold, iam.StreamOfUser(userID))
 	if err != nil {
 		return Access{}, fmt.Errorf("iam.currentaccess: %s: %w", userID, err)
 	}
-	var u iam.User
-	erased := false
-	for i := range evs {
-		if evs[i].Name() == iam.UserErased.Name {
-			erased = true
-		}
-		t, ok := lookupType(evs[i].Type)
-		if !ok {
-			continue
-		}
-		payload := t()
-		if err := evs[i].Decode(payload); err != nil {
-			return Access{}, fmt.Errorf("iam.currentaccess: %s: %w", userID, err)
-		}
-		u.Apply(payload)
-	}
+	u := agg.State
 	a := Access{UserID: userID, TenantID: u.TenantID}
-	if len(evs) == 0 || u.ID == "" {
+	if !agg.Exists() || u.ID == "" {
 		return a, nil
 	}
 	a.Roles = u.Roles()
-	a.Active = !erased && u.Status != iam.StatusDeactivated
+	a.Active = !u.Erased && u.Status != iam.StatusDeactivated
 	if !a.Active {
 		return a, nil
 	}
@@ -74,42 +60,13 @@ func (h *Handlers) CurrentAccess(ctx context.Context, userID string) (Access, er
 // customRolePermissions folds the permissions of a tenant's custom role by
 // name (none when the role was deleted).
 func (h *Handlers) customRolePermissions(ctx context.Context, tenantID, name string) ([]string, error) {
-	claim, err := h.Store.ReadStream(ctx, iam.StreamOfRoleName(tenantID, name))
-	if err != nil || len(claim) == 0 {
+	claim, err := eventstore.Load(ctx, h.Store, nameClaimFold, iam.StreamOfRoleName(tenantID, name))
+	if err != nil || claim.State.Holder == "" {
 		return nil, err
 	}
-	last := claim[len(claim)-1]
-	if last.Name() != iam.NameClaimed.Name {
-		return nil, nil
-	}
-	var owner iam.NameClaimV1
-	if err := last.Decode(&owner); err != nil {
-		return nil, err
-	}
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfRole(owner.OwnerID))
+	r, err := eventstore.Load(ctx, h.Store, roleFold, iam.StreamOfRole(claim.State.Holder))
 	if err != nil {
 		return nil, err
 	}
-	var perms []string
-	for i := range evs {
-		switch evs[i].Name() {
-		case iam.RoleCreated.Name:
-			var d iam.RoleCreatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return nil, err
-			}
-			perms = d.Permissions
-		case iam.RoleUpdated.Name:
-			var d iam.RoleUpdatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return nil, err
-			}
-			if d.Permissions != nil {
-				perms = *d.Permissions
-			}
-		case iam.RoleDeleted.Name:
-			perms = nil
-		}
-	}
-	return perms, nil
+	return r.State.Permissions, nil
 }

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -15,8 +14,8 @@ import (
 // APIKeyPrefix starts every API key.
 const APIKeyPrefix = "ab_live_"
 
-// NewAPIKey is the input of CreateAPIKey.
-type NewAPIKey struct {
+// CreateAPIKey issues an API key to its owner, with at most the owner's permissions.
+type CreateAPIKey struct {
 	Name               string
 	Permissions        []string
 	ExpiresAt          *time.Time
@@ -59,7 +58,7 @@ func ParseAPIKey(key string) (string, bool) {
 func APIKeyHash(key string) string { return sha256Hex(key) }
 
 // CreateAPIKey records a key; the caller has checked the permissions are its own.
-func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, in NewAPIKey, now time.Time) (*IssuedAPIKey, error) {
+func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, in CreateAPIKey, now time.Time) (*IssuedAPIKey, error) {
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return nil, iam.ErrApiKeyExpiry
 	}
@@ -68,89 +67,82 @@ func (h *Handlers) CreateAPIKey(ctx context.Context, meta eventstore.Metadata, i
 	}
 	id := uuid.Must(uuid.NewV7()).String()
 	key, secretID, hash := mintKey(id)
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyCreated, Subject: id, Data: &iam.ApiKeyCreatedV1{KeyID: id, TenantID: meta.TenantID,
+	evs, err := eventstore.Create(ctx, h.Store, meta, iam.StreamOfApiKey(id),
+		eventstore.Draft{Type: iam.ApiKeyCreated, Subject: id, Data: &iam.ApiKeyCreatedV1{KeyID: id, TenantID: meta.TenantID,
 			Name: in.Name, Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, Permissions: in.Permissions,
-			ExpiresAt: in.ExpiresAt, RateLimitPerMinute: in.RateLimitPerMinute, OwnerID: in.OwnerID}}}})
+			ExpiresAt: in.ExpiresAt, RateLimitPerMinute: in.RateLimitPerMinute, OwnerID: in.OwnerID}})
 	if err != nil {
 		return nil, err
 	}
 	return &IssuedAPIKey{KeyID: id, Key: key, Events: evs}, nil
 }
 
-// LoadAPIKey folds a key's stream.
+// LoadAPIKey folds an API key's stream.
 func (h *Handlers) LoadAPIKey(ctx context.Context, id string) (iam.ApiKeyState, error) {
-	var k iam.ApiKeyState
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfApiKey(id))
+	a, err := eventstore.Load(ctx, h.Store, apiKeyFold, iam.StreamOfApiKey(id))
 	if err != nil {
-		return k, err
+		return iam.ApiKeyState{}, err
 	}
-	for i := range evs {
-		switch evs[i].Name() {
-		case iam.ApiKeyCreated.Name:
-			var d iam.ApiKeyCreatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return k, err
-			}
-			k.ID, k.TenantID, k.OwnerID, k.SecretID = d.KeyID, d.TenantID, d.OwnerID, d.SecretID
-		case iam.ApiKeyRotated.Name:
-			var d iam.ApiKeyRotatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return k, err
-			}
-			k.SecretID = d.SecretID
-		case iam.ApiKeyRevoked.Name:
-			k.Revoked = true
-		}
-		k.Version = evs[i].Version
-	}
+	k := a.State
+	k.Version = a.Version
 	return k, nil
 }
 
-// RevokeAPIKey stops a key on every instance at once.
-func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, id, reason string) ([]eventstore.Event, error) {
-	k, err := h.LoadAPIKey(ctx, id)
-	if err != nil {
-		return nil, err
+// ownedKey is the state of an API key of the acting tenant; another
+// tenant's key is not found.
+func ownedKey(meta eventstore.Metadata, a *eventstore.Aggregate[iam.ApiKeyState]) (iam.ApiKeyState, error) {
+	if !a.Exists() || a.State.TenantID != meta.TenantID {
+		return a.State, iam.ErrApiKeyNotFound
 	}
-	if k.Version == 0 || k.TenantID != meta.TenantID {
-		return nil, iam.ErrApiKeyNotFound
-	}
-	if k.Revoked {
-		return nil, nil
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: k.Version,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyRevoked, Subject: id, Data: &iam.ApiKeyRevokedV1{KeyID: id, Reason: reason}}}})
-	if err != nil {
-		return nil, err
-	}
-	h.announceRevoked(ctx, "apikey", id)
-	return evs, nil
+	return a.State, nil
 }
 
-// RotateAPIKey issues a new secret; the old one stops working on every instance at once.
-func (h *Handlers) RotateAPIKey(ctx context.Context, meta eventstore.Metadata, id string) (*IssuedAPIKey, error) {
-	k, err := h.LoadAPIKey(ctx, id)
+// RevokeAPIKey ends an API key of the acting tenant.
+type RevokeAPIKey struct {
+	ID string
+	// Reason is recorded: revoked, owner_deactivated.
+	Reason string
+}
+
+// RevokeAPIKey ends a key; the revocation reactor applies it on every
+// instance, here before the append returns. Revoking a revoked key records
+// nothing.
+func (h *Handlers) RevokeAPIKey(ctx context.Context, meta eventstore.Metadata, cmd RevokeAPIKey) ([]eventstore.Event, error) {
+	id, reason := cmd.ID, cmd.Reason
+	return eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {
+			k, err := ownedKey(meta, a)
+			if err != nil || k.Revoked {
+				return nil, err
+			}
+			return eventstore.Decision{{Type: iam.ApiKeyRevoked, Subject: id, Data: &iam.ApiKeyRevokedV1{KeyID: id, Reason: reason}}}, nil
+		})
+}
+
+// RotateAPIKey issues a new secret for an API key of the acting tenant.
+type RotateAPIKey struct{ ID string }
+
+// RotateAPIKey issues a new secret for a key; the previous secret stops
+// working (the revocation reactor revokes it by its secret id).
+func (h *Handlers) RotateAPIKey(ctx context.Context, meta eventstore.Metadata, cmd RotateAPIKey) (*IssuedAPIKey, error) {
+	id := cmd.ID
+	var key string
+	evs, err := eventstore.Update(ctx, h.Store, meta, apiKeyFold, iam.StreamOfApiKey(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.ApiKeyState]) (eventstore.Decision, error) {
+			k, err := ownedKey(meta, a)
+			if err != nil {
+				return nil, err
+			}
+			if k.Revoked {
+				return nil, iam.ErrApiKeyRevoked
+			}
+			var secretID, hash string
+			key, secretID, hash = mintKey(id)
+			return eventstore.Decision{{Type: iam.ApiKeyRotated, Subject: id, Data: &iam.ApiKeyRotatedV1{KeyID: id,
+				Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, RevokedSecretID: k.SecretID}}}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	if k.Version == 0 || k.TenantID != meta.TenantID {
-		return nil, iam.ErrApiKeyNotFound
-	}
-	if k.Revoked {
-		return nil, iam.ErrApiKeyRevoked
-	}
-	key, secretID, hash := mintKey(id)
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfApiKey(id), Expected: k.Version,
-		Events: []eventstore.Draft{{Type: iam.ApiKeyRotated, Subject: id, Data: &iam.ApiKeyRotatedV1{KeyID: id,
-			Prefix: key[:len(APIKeyPrefix)+8], SecretID: secretID, SecretHash: hash, RevokedSecretID: k.SecretID}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
-	}
-	if err != nil {
-		return nil, err
-	}
-	h.announceRevoked(ctx, "apikeysecret", k.SecretID)
 	return &IssuedAPIKey{KeyID: id, Key: key, Events: evs}, nil
 }

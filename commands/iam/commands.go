@@ -20,29 +20,16 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
-// ErrVersionMismatch reports a stale If-Match version.
-var ErrVersionMismatch = errors.New("iam: version mismatch")
-
 // ErrProtectedUser reports a change to a platform administrator's account by
 // someone who is not one: whoever may not create platform admins may not
 // demote, rename, deactivate or re-role them either.
 var ErrProtectedUser = errors.New("iam: only platform administrators may change a platform administrator")
 
-// holdsPlatformAdmin reports whether u holds the platform_admin role.
-func holdsPlatformAdmin(u iam.User) bool {
-	for _, r := range u.Roles() {
-		if r == iam.RolePlatformAdmin {
-			return true
-		}
-	}
-	return false
-}
-
 // mayChange returns ErrProtectedUser unless the actor of meta may change u:
 // a platform administrator's account is changed only by a platform
 // administrator (the actor's current roles, read from its stream, decide).
 func (h *Handlers) mayChange(ctx context.Context, meta eventstore.Metadata, u iam.User) error {
-	if !holdsPlatformAdmin(u) || meta.Actor == "" {
+	if !u.Holds(iam.RolePlatformAdmin) || meta.Actor == "" {
 		return nil
 	}
 	if meta.Actor == u.ID {
@@ -52,10 +39,16 @@ func (h *Handlers) mayChange(ctx context.Context, meta eventstore.Metadata, u ia
 	if err != nil {
 		return err
 	}
-	if actor.Version == 0 || !holdsPlatformAdmin(actor) {
+	if actor.Version == 0 || !actor.Holds(iam.RolePlatformAdmin) {
 		return ErrProtectedUser
 	}
 	return nil
+}
+
+// Metadata is the metadata of a command that the caller runs on its own
+// behalf (sign-in, password reset): tenant, acting user, correlation id.
+func Metadata(tenantID, actor, correlationID string) eventstore.Metadata {
+	return eventstore.Metadata{TenantID: tenantID, Actor: actor, CorrelationID: correlationID}
 }
 
 // Handlers executes IAM commands.
@@ -64,8 +57,10 @@ type Handlers struct {
 	Keys  *eventstore.Keyring
 	// ClaimKey keys the hash that turns an e-mail address into its claim stream.
 	ClaimKey []byte
-	// OnRevoked, when set, applies a revocation to this instance at once
-	// (other instances learn of it through a Postgres notification).
+	// OnRevoked is no longer called: revocations take effect through the
+	// module's revocation reactor (EveryInstance, see app/module_iam.go).
+	//
+	// Deprecated: kept until the composition root stops setting it.
 	OnRevoked func(kind, id string)
 }
 
@@ -94,8 +89,8 @@ func (h *Handlers) legacyEmailStream(email string) string {
 	return "iam.email-" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// NewUser is the input of CreateUser.
-type NewUser struct {
+// CreateUser records (or, without a password, invites) a user of a tenant.
+type CreateUser struct {
 	TenantID string
 	Email    string
 	Name     string
@@ -112,7 +107,7 @@ type CreatedUser struct {
 
 // CreateUser records a user and claims the e-mail address atomically: two
 // concurrent creations with one address cannot both succeed.
-func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in NewUser) (*CreatedUser, error) {
+func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in CreateUser) (*CreatedUser, error) {
 	email, err := iam.NormalizeEmail(in.Email)
 	if err != nil {
 		return nil, err
@@ -170,11 +165,11 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 // A legacy claim held by another tenant's user does not count.
 func (h *Handlers) claimable(ctx context.Context, tenantID, email string) (string, int64, error) {
 	stream := h.emailStream(tenantID, email)
-	v, held, err := h.claim(ctx, stream, iam.EmailClaimed.Name)
+	c, err := eventstore.Load(ctx, h.Store, emailClaimFold, stream)
 	if err != nil {
 		return "", 0, err
 	}
-	if held {
+	if c.State.Holder != "" {
 		return "", 0, iam.ErrEmailTaken
 	}
 	holder, err := h.legacyHolder(ctx, email)
@@ -184,28 +179,21 @@ func (h *Handlers) claimable(ctx context.Context, tenantID, email string) (strin
 	if holder != nil && holder.TenantID == tenantID {
 		return "", 0, iam.ErrEmailTaken
 	}
-	return stream, v, nil
+	return stream, c.Version, nil
 }
 
 // legacyHolder returns the holder of an address's legacy installation-wide
 // claim; nil when there is no such claim or it was released. A claim without
 // a tenant (written before claims named one) takes the holder's tenant from
 // the holder's stream.
-func (h *Handlers) legacyHolder(ctx context.Context, email string) (*iam.EmailClaimedV1, error) {
-	evs, err := h.Store.ReadStream(ctx, h.legacyEmailStream(email))
-	if err != nil || len(evs) == 0 {
+func (h *Handlers) legacyHolder(ctx context.Context, email string) (*claimState, error) {
+	c, err := eventstore.Load(ctx, h.Store, emailClaimFold, h.legacyEmailStream(email))
+	if err != nil || c.State.Holder == "" {
 		return nil, err
 	}
-	last := evs[len(evs)-1]
-	if last.Name() != iam.EmailClaimed.Name {
-		return nil, nil
-	}
-	var holder iam.EmailClaimedV1
-	if err := last.Decode(&holder); err != nil {
-		return nil, err
-	}
-	if holder.TenantID == "" && holder.UserID != "" {
-		u, err := h.LoadUser(ctx, holder.UserID)
+	holder := c.State
+	if holder.TenantID == "" {
+		u, err := h.LoadUser(ctx, holder.Holder)
 		if err != nil {
 			return nil, err
 		}
@@ -224,75 +212,43 @@ func (h *Handlers) releaseClaims(ctx context.Context, tenantID, userID, email st
 	}
 	var out []eventstore.StreamAppend
 	stream := h.emailStream(tenantID, email)
-	evs, err := h.Store.ReadStream(ctx, stream)
+	c, err := eventstore.Load(ctx, h.Store, emailClaimFold, stream)
 	if err != nil {
 		return nil, err
 	}
-	if n := len(evs); n > 0 && evs[n-1].Name() == iam.EmailClaimed.Name {
-		var holder iam.EmailClaimedV1
-		if err := evs[n-1].Decode(&holder); err != nil {
-			return nil, err
-		}
-		if holder.UserID == userID {
-			out = append(out, release(stream))
-		}
+	if c.State.Holder == userID {
+		out = append(out, release(stream))
 	}
 	legacy, err := h.legacyHolder(ctx, email)
 	if err != nil {
 		return nil, err
 	}
-	if legacy != nil && legacy.UserID == userID {
+	if legacy != nil && legacy.Holder == userID {
 		out = append(out, release(h.legacyEmailStream(email)))
 	}
 	return out, nil
 }
 
-// claim reads a name-reservation stream: its version, and whether its last
-// event is a claim (held) rather than a release.
-func (h *Handlers) claim(ctx context.Context, stream, claimed string) (int64, bool, error) {
-	evs, err := h.Store.ReadStream(ctx, stream)
-	if err != nil {
-		return 0, false, err
-	}
-	if len(evs) == 0 {
-		return 0, false, nil
-	}
-	last := evs[len(evs)-1]
-	return last.Version, last.Name() == claimed, nil
-}
-
-// LoadUser folds a user's stream.
+// LoadUser folds a user's stream (Version 0: no such user).
 func (h *Handlers) LoadUser(ctx context.Context, id string) (iam.User, error) {
-	var u iam.User
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfUser(id))
+	a, err := eventstore.Load(ctx, h.Store, userFold, iam.StreamOfUser(id))
 	if err != nil {
-		return u, err
+		return iam.User{}, err
 	}
-	for i := range evs {
-		t, ok := lookupType(evs[i].Type)
-		if !ok {
-			continue
-		}
-		payload := t()
-		if err := evs[i].Decode(payload); err != nil {
-			return u, err
-		}
-		u.Apply(payload)
-		u.Version = evs[i].Version
-	}
+	u := a.State
+	u.Version = a.Version
 	return u, nil
 }
 
-// UpdateUser changes a user's name or role. expected < 0 skips the version
-// check. A change without name or role records nothing.
-func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
-	return unconditional(expected, func() ([]eventstore.Event, error) {
-		return h.updateUser(ctx, meta, id, expected, name, role)
-	})
+// UpdateUser changes a user's name or role. A change without name or role
+// records nothing.
+type UpdateUser struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+	Name     *string
+	Role     *string
 }
-
-// errRaced reports that another writer appended to the stream between load and append.
-var errRaced = errors.New("iam: lost a race to another writer")
 
 // ErrConcurrentModification reports that a change without a precondition kept
 // losing races to other writers of the same user.
@@ -308,11 +264,8 @@ const maxRaceRetries = 10
 func unconditional(expected int64, attempt func() ([]eventstore.Event, error)) ([]eventstore.Event, error) {
 	for i := 0; ; i++ {
 		evs, err := attempt()
-		if !errors.Is(err, errRaced) {
+		if !errors.Is(err, eventstore.ErrVersionMismatch) || expected != eventstore.AnyVersion {
 			return evs, err
-		}
-		if expected >= 0 {
-			return nil, ErrVersionMismatch
 		}
 		if i == maxRaceRetries {
 			return nil, ErrConcurrentModification
@@ -320,74 +273,80 @@ func unconditional(expected int64, attempt func() ([]eventstore.Event, error)) (
 	}
 }
 
-func (h *Handlers) updateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64, name, role *string) ([]eventstore.Event, error) {
-	u, err := h.LoadUser(ctx, id)
-	if err != nil {
-		return nil, err
+// checkVersion compares the If-Match version with the aggregate's. Commands
+// call it after the tenant check, so that a version never confirms that
+// another tenant's resource exists.
+func checkVersion(expected, version int64) error {
+	if expected != eventstore.AnyVersion && expected != version {
+		return eventstore.ErrVersionMismatch
 	}
-	if u.Version == 0 || u.TenantID != meta.TenantID {
-		return nil, iam.ErrUserNotFound
-	}
-	if err := h.mayChange(ctx, meta, u); err != nil {
-		return nil, err
-	}
-	if expected >= 0 && expected != u.Version {
-		return nil, ErrVersionMismatch
-	}
-	ev, err := iam.DecideUpdate(u, nil, role)
-	if err != nil {
-		return nil, err
-	}
-	if name == nil && role == nil {
-		return nil, nil
-	}
-	if name != nil {
-		sealed, err := h.Keys.Seal(ctx, u.TenantID, u.ID, *name)
-		if err != nil {
-			return nil, err
-		}
-		ev.Name = &sealed
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(id), Expected: u.Version,
-		Events: []eventstore.Draft{{Type: iam.UserUpdated, Subject: id, Data: ev}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, errRaced
-	}
-	return evs, err
+	return nil
 }
 
-// DeactivateUser stops a user from signing in and frees nothing else.
-func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
-	return unconditional(expected, func() ([]eventstore.Event, error) {
-		return h.deactivateUser(ctx, meta, id, expected)
+// ownedUser is the state of a user of the acting tenant that the actor may
+// change; another tenant's user is not found.
+func (h *Handlers) ownedUser(ctx context.Context, meta eventstore.Metadata, a *eventstore.Aggregate[iam.User], expected int64) (iam.User, error) {
+	u := a.State
+	u.Version = a.Version
+	if u.Version == 0 || u.TenantID != meta.TenantID {
+		return u, iam.ErrUserNotFound
+	}
+	if err := h.mayChange(ctx, meta, u); err != nil {
+		return u, err
+	}
+	return u, checkVersion(expected, u.Version)
+}
+
+// UpdateUser changes a user's name or role.
+func (h *Handlers) UpdateUser(ctx context.Context, meta eventstore.Metadata, cmd UpdateUser) ([]eventstore.Event, error) {
+	return unconditional(cmd.Expected, func() ([]eventstore.Event, error) {
+		return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(cmd.ID), eventstore.AnyVersion,
+			func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
+				u, err := h.ownedUser(ctx, meta, a, cmd.Expected)
+				if err != nil {
+					return nil, err
+				}
+				ev, err := iam.DecideUpdate(u, nil, cmd.Role)
+				if err != nil || (cmd.Name == nil && cmd.Role == nil) {
+					return nil, err
+				}
+				if cmd.Name != nil {
+					sealed, err := h.Keys.Seal(ctx, u.TenantID, u.ID, *cmd.Name)
+					if err != nil {
+						return nil, err
+					}
+					ev.Name = &sealed
+				}
+				return eventstore.Decision{{Type: iam.UserUpdated, Subject: cmd.ID, Data: ev}}, nil
+			})
 	})
 }
 
-func (h *Handlers) deactivateUser(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
-	u, err := h.LoadUser(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Version == 0 || u.TenantID != meta.TenantID {
-		return nil, iam.ErrUserNotFound
-	}
-	if err := h.mayChange(ctx, meta, u); err != nil {
-		return nil, err
-	}
-	if expected >= 0 && expected != u.Version {
-		return nil, ErrVersionMismatch
-	}
-	if u.Status == iam.StatusDeactivated {
-		return nil, iam.ErrUserDeactivated
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(id), Expected: u.Version,
-		Events: []eventstore.Draft{{Type: iam.UserDeactivated, Subject: id, Data: &iam.UserDeactivatedV1{UserID: id}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, errRaced
-	}
-	return evs, err
+// DeactivateUser stops a user from signing in.
+type DeactivateUser struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+}
+
+// DeactivateUser stops a user from signing in and frees nothing else; the
+// user's credentials stop working through the revocation reactor and the
+// principals' cache.
+func (h *Handlers) DeactivateUser(ctx context.Context, meta eventstore.Metadata, cmd DeactivateUser) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
+	return unconditional(expected, func() ([]eventstore.Event, error) {
+		return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(id), eventstore.AnyVersion,
+			func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
+				u, err := h.ownedUser(ctx, meta, a, expected)
+				if err != nil {
+					return nil, err
+				}
+				if u.Status == iam.StatusDeactivated {
+					return nil, iam.ErrUserDeactivated
+				}
+				return eventstore.Decision{{Type: iam.UserDeactivated, Subject: id, Data: &iam.UserDeactivatedV1{UserID: id}}}, nil
+			})
+	})
 }
 
 // EraseUser crypto-shreds a user: the data key is destroyed, so e-mail, name
@@ -415,8 +374,8 @@ func (h *Handlers) EraseUser(ctx context.Context, meta eventstore.Metadata, id s
 	return h.Store.Append(ctx, meta, appends...)
 }
 
-// NewTenant is the input of CreateTenant.
-type NewTenant struct {
+// CreateTenant records a tenant with its first administrator.
+type CreateTenant struct {
 	Name          string
 	AdminEmail    string
 	AdminName     string
@@ -434,7 +393,7 @@ type CreatedTenant struct {
 
 // CreateTenant records a tenant with its first admin, atomically with the
 // claims on its name and the admin's address.
-func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, in NewTenant, extra ...eventstore.StreamAppend) (*CreatedTenant, error) {
+func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, in CreateTenant, extra ...eventstore.StreamAppend) (*CreatedTenant, error) {
 	name := strings.TrimSpace(in.Name)
 	tenantID := uuid.Must(uuid.NewV7()).String()
 	adminID := uuid.Must(uuid.NewV7()).String()
@@ -510,16 +469,15 @@ var ErrAlreadyBootstrapped = errors.New("iam: already bootstrapped")
 // Bootstrap creates the first tenant and its platform admin exactly once per
 // installation (several instances starting together race on one stream).
 func (h *Handlers) Bootstrap(ctx context.Context, tenant, email, password string) (*CreatedTenant, error) {
-	v, err := h.Store.StreamVersion(ctx, iam.BootstrapStream)
-	if err != nil {
+	if v, err := h.Store.StreamVersion(ctx, iam.BootstrapStream); err != nil || v > 0 {
+		if err == nil {
+			err = ErrAlreadyBootstrapped
+		}
 		return nil, err
-	}
-	if v > 0 {
-		return nil, ErrAlreadyBootstrapped
 	}
 	marker := eventstore.StreamAppend{StreamID: iam.BootstrapStream, Expected: eventstore.NoStream,
 		Events: []eventstore.Draft{{Type: iam.PlatformBootstrap, Subject: "platform", Data: &iam.PlatformBootstrappedV1{}}}}
-	res, err := h.CreateTenant(ctx, eventstore.Metadata{Actor: "system"}, NewTenant{Name: tenant, AdminEmail: email,
+	res, err := h.CreateTenant(ctx, eventstore.Metadata{Actor: "system"}, CreateTenant{Name: tenant, AdminEmail: email,
 		AdminPassword: password, AdminName: "Platform administrator", AdminRole: iam.RolePlatformAdmin}, marker)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) || errors.Is(err, iam.ErrTenantNameTaken) || errors.Is(err, iam.ErrEmailTaken) {
@@ -587,64 +545,41 @@ func (h *Handlers) RefreshSession(ctx context.Context, token string, now time.Ti
 	if !ok || uuid.Validate(sid) != nil {
 		return nil, "", ErrInvalidRefresh
 	}
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfSession(sid))
+	a, err := eventstore.Load(ctx, h.Store, sessionFold, iam.StreamOfSession(sid))
 	if err != nil {
 		return nil, "", err
 	}
-	if len(evs) == 0 {
-		return nil, "", ErrInvalidRefresh
-	}
-	var userID, current string
-	var exp time.Time
-	previous := map[string]bool{}
-	revoked := false
-	for i := range evs {
-		switch evs[i].Name() {
-		case iam.UserLoggedIn.Name:
-			var p iam.UserLoggedInV1
-			if err := evs[i].Decode(&p); err != nil {
-				return nil, "", err
-			}
-			userID, current, exp = p.UserID, p.RefreshHash, p.ExpiresAt
-		case iam.SessionRefreshed.Name:
-			var p iam.SessionRefreshedV1
-			if err := evs[i].Decode(&p); err != nil {
-				return nil, "", err
-			}
-			previous[current] = true
-			current, exp = p.RefreshHash, p.ExpiresAt
-		case iam.SessionRevoked.Name:
-			revoked = true
-		}
-	}
+	st := a.State
 	presented := sha256Hex(token)
-	if revoked {
+	if !a.Exists() || st.Revoked {
 		return nil, "", ErrInvalidRefresh
 	}
-	if previous[presented] {
+	if st.Previous[presented] {
 		// A rotated token came back: it was stolen or replayed. End the whole
 		// session family so that neither holder can continue.
-		_, _ = h.RevokeSessions(ctx, eventstore.Metadata{TenantID: evs[0].TenantID, Actor: userID}, userID, []string{sid}, "refresh_token_reuse")
+		_, _ = h.RevokeSessions(ctx, eventstore.Metadata{TenantID: st.TenantID, Actor: st.UserID},
+			RevokeSessions{UserID: st.UserID, Sessions: []string{sid}, Reason: "refresh_token_reuse"})
 		return nil, "", ErrRefreshReused
 	}
-	if !hmac.Equal([]byte(current), []byte(presented)) || now.After(exp) {
+	if !hmac.Equal([]byte(st.Current), []byte(presented)) || now.After(st.Expires) {
 		return nil, "", ErrInvalidRefresh
 	}
-	tenantID := evs[0].TenantID
 	next := "rt_" + sid + "." + randomToken("")
 	newExp := now.Add(RefreshTTL).UTC().Truncate(time.Second)
-	appended, err := h.Store.Append(ctx, eventstore.Metadata{TenantID: tenantID, Actor: userID},
-		eventstore.StreamAppend{StreamID: iam.StreamOfSession(sid), Expected: int64(len(evs)),
-			Events: []eventstore.Draft{{Type: iam.SessionRefreshed, Subject: userID, Data: &iam.SessionRefreshedV1{SessionID: sid,
-				UserID: userID, RefreshHash: sha256Hex(next), ExpiresAt: newExp}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, "", ErrInvalidRefresh // a concurrent refresh won with the same token
+	// The version the token was checked against: a concurrent refresh with
+	// the same token loses (one successor per token).
+	appended, err := eventstore.Update(ctx, h.Store, eventstore.Metadata{TenantID: st.TenantID, Actor: st.UserID}, sessionFold,
+		iam.StreamOfSession(sid), a.Version, func(*eventstore.Aggregate[sessionState]) (eventstore.Decision, error) {
+			return eventstore.Decision{{Type: iam.SessionRefreshed, Subject: st.UserID, Data: &iam.SessionRefreshedV1{SessionID: sid,
+				UserID: st.UserID, RefreshHash: sha256Hex(next), ExpiresAt: newExp}}}, nil
+		})
+	if errors.Is(err, eventstore.ErrVersionMismatch) {
+		return nil, "", ErrInvalidRefresh
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	return &Session{ID: sid, UserID: userID, RefreshToken: next, ExpiresAt: newExp, Events: appended}, tenantID, nil
+	return &Session{ID: sid, UserID: st.UserID, RefreshToken: next, ExpiresAt: newExp, Events: appended}, st.TenantID, nil
 }
 
 func randomToken(prefix string) string {

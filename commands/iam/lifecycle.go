@@ -12,51 +12,22 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 )
-
-// RevocationChannel is the Postgres NOTIFY channel that tells every instance
-// about revoked sessions and API keys at once ("session:<id>", "apikey:<id>").
-const RevocationChannel = "astra_revocations"
 
 // ErrInvalidCredentials reports a wrong e-mail, password or inactive account.
 var ErrInvalidCredentials = errors.New("iam: invalid credentials")
 
 // LoadAuth folds a user's authentication stream.
 func (h *Handlers) LoadAuth(ctx context.Context, userID string) (iam.AuthState, error) {
-	var s iam.AuthState
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfAuth(userID))
+	a, err := eventstore.Load(ctx, h.Store, authFold, iam.StreamOfAuth(userID))
 	if err != nil {
-		return s, err
+		return iam.AuthState{}, err
 	}
-	s.Apply(nil, time.Time{})
-	for i := range evs {
-		t, ok := lookupType(evs[i].Type)
-		if !ok {
-			continue
-		}
-		p := t()
-		if err := evs[i].Decode(p); err != nil {
-			return s, err
-		}
-		if lf, ok := p.(*iam.LoginFailedV1); ok && lf.Reason == "locked" {
-			s.Version = evs[i].Version
-			continue // attempts during a lock do not extend it
-		}
-		s.Apply(p, evs[i].Time)
-		s.Version = evs[i].Version
-	}
+	s := a.State
+	s.Version = a.Version
 	return s, nil
-}
-
-func lookupType(ceType string) (func() any, bool) {
-	t, ok := events.Lookup(ceType)
-	if !ok {
-		return nil, false
-	}
-	return t.New, true
 }
 
 // LoginInput is what Login needs from the read model and the request.
@@ -170,8 +141,7 @@ func (h *Handlers) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		method = "password"
 	}
 	sess, err := h.startSession(ctx, meta, in.UserID, method, in.Now, in.SessionTTL, also...)
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
+	if isConflict(err) {
 		return nil, ErrInvalidCredentials // a concurrent login changed the auth stream; the client retries
 	}
 	return sess, err
@@ -219,71 +189,77 @@ type MfaEnrollment struct {
 	URL    string
 }
 
+// updateAuth is load → decide → append on a user's authentication stream:
+// a concurrent change (another use of the same TOTP code) loses with
+// eventstore.ErrVersionMismatch.
+func (h *Handlers) updateAuth(ctx context.Context, meta eventstore.Metadata, userID string,
+	decide func(iam.AuthState) (eventstore.Decision, error)) ([]eventstore.Event, error) {
+	return eventstore.Update(ctx, h.Store, meta, authFold, iam.StreamOfAuth(userID), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.AuthState]) (eventstore.Decision, error) {
+			s := a.State
+			s.Version = a.Version
+			return decide(s)
+		})
+}
+
 // StartMfaEnrollment issues a TOTP secret to confirm with VerifyMfa.
 func (h *Handlers) StartMfaEnrollment(ctx context.Context, meta eventstore.Metadata, userID, accountName string) (*MfaEnrollment, error) {
-	auth, err := h.LoadAuth(ctx, userID)
+	var key *otp.Key
+	_, err := h.updateAuth(ctx, meta, userID, func(auth iam.AuthState) (eventstore.Decision, error) {
+		if auth.MfaEnrolled {
+			return nil, iam.ErrMfaAlready
+		}
+		var err error
+		if key, err = totp.Generate(totp.GenerateOpts{Issuer: "ASTRA BASTION", AccountName: accountName, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}); err != nil {
+			return nil, err
+		}
+		sealed, err := h.Keys.Seal(ctx, meta.TenantID, userID, key.Secret())
+		if err != nil {
+			return nil, err
+		}
+		return eventstore.Decision{{Type: iam.MfaEnrollmentStarted, Subject: userID, Data: &iam.MfaEnrollmentStartedV1{UserID: userID, Secret: sealed}}}, nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if auth.MfaEnrolled {
-		return nil, iam.ErrMfaAlready
-	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "ASTRA BASTION", AccountName: accountName, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := h.Keys.Seal(ctx, meta.TenantID, userID, key.Secret())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
-		Events: []eventstore.Draft{{Type: iam.MfaEnrollmentStarted, Subject: userID, Data: &iam.MfaEnrollmentStartedV1{UserID: userID, Secret: sealed}}}}); err != nil {
 		return nil, err
 	}
 	return &MfaEnrollment{Secret: key.Secret(), URL: key.URL()}, nil
 }
 
-// VerifyMfa confirms an enrolment with a current code.
+// VerifyMfa confirms an enrolment with a current code (used up by it).
 func (h *Handlers) VerifyMfa(ctx context.Context, meta eventstore.Metadata, userID, code string, now time.Time) ([]eventstore.Event, error) {
-	auth, err := h.LoadAuth(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if auth.MfaSecret == "" {
-		return nil, iam.ErrMfaNotEnrolled
-	}
-	if auth.MfaEnrolled {
-		return nil, iam.ErrMfaAlready
-	}
-	step, ok := h.useTOTP(ctx, auth, code, now)
-	if !ok {
-		return nil, iam.ErrMfaInvalid
-	}
-	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
-		Events: []eventstore.Draft{
+	return h.updateAuth(ctx, meta, userID, func(auth iam.AuthState) (eventstore.Decision, error) {
+		if auth.MfaSecret == "" {
+			return nil, iam.ErrMfaNotEnrolled
+		}
+		if auth.MfaEnrolled {
+			return nil, iam.ErrMfaAlready
+		}
+		step, ok := h.useTOTP(ctx, auth, code, now)
+		if !ok {
+			return nil, iam.ErrMfaInvalid
+		}
+		return eventstore.Decision{
 			{Type: iam.MfaEnrolled, Subject: userID, Data: &iam.MfaEnrolledV1{UserID: userID}},
 			{Type: iam.MfaCodeUsed, Subject: userID, Data: &iam.MfaCodeUsedV1{UserID: userID, Step: step}},
-		}})
+		}, nil
+	})
 }
 
-// DisableMfa removes TOTP after checking a current code.
+// DisableMfa removes TOTP after checking a current code (used up by it).
 func (h *Handlers) DisableMfa(ctx context.Context, meta eventstore.Metadata, userID, code string, now time.Time) ([]eventstore.Event, error) {
-	auth, err := h.LoadAuth(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if !auth.MfaEnrolled {
-		return nil, iam.ErrMfaNotEnrolled
-	}
-	step, ok := h.useTOTP(ctx, auth, code, now)
-	if !ok {
-		return nil, iam.ErrMfaInvalid
-	}
-	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfAuth(userID), Expected: auth.Version,
-		Events: []eventstore.Draft{
+	return h.updateAuth(ctx, meta, userID, func(auth iam.AuthState) (eventstore.Decision, error) {
+		if !auth.MfaEnrolled {
+			return nil, iam.ErrMfaNotEnrolled
+		}
+		step, ok := h.useTOTP(ctx, auth, code, now)
+		if !ok {
+			return nil, iam.ErrMfaInvalid
+		}
+		return eventstore.Decision{
 			{Type: iam.MfaCodeUsed, Subject: userID, Data: &iam.MfaCodeUsedV1{UserID: userID, Step: step}},
 			{Type: iam.MfaDisabled, Subject: userID, Data: &iam.MfaDisabledV1{UserID: userID}},
-		}})
+		}, nil
+	})
 }
 
 // ResetMfa removes a user's TOTP on an administrator's authority.
@@ -335,12 +311,7 @@ func (h *Handlers) setPassword(ctx context.Context, meta eventstore.Metadata, us
 	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfAuth(userID), Expected: expected,
 		Events: []eventstore.Draft{{Type: typ, Subject: userID, Data: &iam.PasswordChangedV1{UserID: userID, PasswordHash: sealed, ResetID: resetID}}}}}
 	appends = append(appends, revocations(userID, revoke, reason)...)
-	evs, err := h.Store.Append(ctx, meta, appends...)
-	if err != nil {
-		return nil, err
-	}
-	h.announceRevoked(ctx, "session", revoke...)
-	return evs, nil
+	return h.Store.Append(ctx, meta, appends...)
 }
 
 func revocations(userID string, sessions []string, reason string) []eventstore.StreamAppend {
@@ -350,16 +321,6 @@ func revocations(userID string, sessions []string, reason string) []eventstore.S
 			Events: []eventstore.Draft{{Type: iam.SessionRevoked, Subject: userID, Data: &iam.SessionRevokedV1{SessionID: sid, UserID: userID, Reason: reason}}}})
 	}
 	return out
-}
-
-// announceRevoked tells every instance at once (their in-memory revocation sets).
-func (h *Handlers) announceRevoked(ctx context.Context, kind string, ids ...string) {
-	for _, id := range ids {
-		if h.OnRevoked != nil {
-			h.OnRevoked(kind, id) // this instance: before the answer goes out
-		}
-		_, _ = h.Store.Pool().Exec(context.WithoutCancel(ctx), `SELECT pg_notify($1, $2)`, RevocationChannel, kind+":"+id)
-	}
 }
 
 // RequestPasswordReset issues a single-use reset token valid for 30 minutes.
@@ -409,15 +370,24 @@ func (h *Handlers) ResetPassword(ctx context.Context, meta eventstore.Metadata, 
 		return nil, iam.ErrResetInvalid
 	}
 	evs, err := h.setPassword(ctx, meta, userID, next, resetID, auth.Version, sessions, "password_reset")
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
+	if isConflict(err) {
 		return nil, iam.ErrResetInvalid // raced with another use of the token
 	}
 	return evs, err
 }
 
-// RevokeSessions ends sessions (logout, admin revocation) on every instance at once.
-func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata, userID string, sessions []string, reason string) ([]eventstore.Event, error) {
+// RevokeSessions ends sessions of a user.
+type RevokeSessions struct {
+	UserID   string
+	Sessions []string
+	// Reason is recorded: logout, admin_revoked, user_deactivated, ...
+	Reason string
+}
+
+// RevokeSessions ends sessions (logout, admin revocation); the revocation
+// reactor applies it on every instance, here before the append returns.
+func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata, cmd RevokeSessions) ([]eventstore.Event, error) {
+	userID, sessions, reason := cmd.UserID, cmd.Sessions, cmd.Reason
 	if len(sessions) == 0 {
 		return nil, nil
 	}
@@ -425,57 +395,64 @@ func (h *Handlers) RevokeSessions(ctx context.Context, meta eventstore.Metadata,
 	if err != nil {
 		return nil, fmt.Errorf("iam.revokesessions: %w", err)
 	}
-	h.announceRevoked(ctx, "session", sessions...)
 	return evs, nil
 }
 
 // AssignRole gives a user one more role.
-func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, userID, role string, valid func(string) bool) ([]eventstore.Event, error) {
-	u, err := h.LoadUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if u.Version == 0 || u.TenantID != meta.TenantID {
-		return nil, iam.ErrUserNotFound
-	}
-	if err := h.mayChange(ctx, meta, u); err != nil {
-		return nil, err
-	}
-	if !valid(role) {
-		return nil, iam.ErrInvalidRole
-	}
-	for _, r := range u.Roles() {
-		if r == role {
-			return nil, nil // already held: nothing to record
-		}
-	}
-	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(userID), Expected: u.Version,
-		Events: []eventstore.Draft{{Type: iam.RoleAssigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}})
+type AssignRole struct {
+	UserID, Role string
+	// Valid reports whether the role may be assigned in the tenant (built-in
+	// or one of its custom roles; the caller knows them); nil: any.
+	Valid func(string) bool
 }
 
+// AssignRole gives a user one more role; a role already held records nothing.
+func (h *Handlers) AssignRole(ctx context.Context, meta eventstore.Metadata, cmd AssignRole) ([]eventstore.Event, error) {
+	userID, role, valid := cmd.UserID, cmd.Role, cmd.Valid
+	if valid == nil {
+		valid = func(string) bool { return true }
+	}
+	return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(userID), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
+			u, err := h.ownedUser(ctx, meta, a, eventstore.AnyVersion)
+			if err != nil {
+				return nil, err
+			}
+			if !valid(role) {
+				return nil, iam.ErrInvalidRole
+			}
+			if u.Holds(role) {
+				return nil, nil
+			}
+			return eventstore.Decision{{Type: iam.RoleAssigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}, nil
+		})
+}
+
+// UnassignRole takes a role from a user.
+type UnassignRole struct{ UserID, Role string }
+
 // UnassignRole takes a role from a user; the last role cannot be removed.
-func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, userID, role string) ([]eventstore.Event, error) {
-	u, err := h.LoadUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if u.Version == 0 || u.TenantID != meta.TenantID {
-		return nil, iam.ErrUserNotFound
-	}
-	if err := h.mayChange(ctx, meta, u); err != nil {
-		return nil, err
-	}
-	roles := u.Roles()
-	held := false
-	for _, r := range roles {
-		held = held || r == role
-	}
-	if !held {
-		return nil, iam.ErrRoleNotAssigned
-	}
-	if len(roles) == 1 {
-		return nil, iam.ErrLastRole
-	}
-	return h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfUser(userID), Expected: u.Version,
-		Events: []eventstore.Draft{{Type: iam.RoleUnassigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}})
+func (h *Handlers) UnassignRole(ctx context.Context, meta eventstore.Metadata, cmd UnassignRole) ([]eventstore.Event, error) {
+	userID, role := cmd.UserID, cmd.Role
+	return eventstore.Update(ctx, h.Store, meta, userFold, iam.StreamOfUser(userID), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.User]) (eventstore.Decision, error) {
+			u, err := h.ownedUser(ctx, meta, a, eventstore.AnyVersion)
+			if err != nil {
+				return nil, err
+			}
+			if !u.Holds(role) {
+				return nil, iam.ErrRoleNotAssigned
+			}
+			if len(u.Roles()) == 1 {
+				return nil, iam.ErrLastRole
+			}
+			return eventstore.Decision{{Type: iam.RoleUnassigned, Subject: userID, Data: &iam.RoleAssignmentV1{UserID: userID, Role: role}}}, nil
+		})
+}
+
+// isConflict reports an append that lost to another writer of one of its
+// streams (a multi-stream append names the stream in the error).
+func isConflict(err error) bool {
+	var ce *eventstore.ConcurrencyError
+	return errors.As(err, &ce) || errors.Is(err, eventstore.ErrVersionMismatch)
 }

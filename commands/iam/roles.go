@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 
 	"github.com/google/uuid"
 
@@ -10,109 +9,107 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
-// RoleState is a custom role folded from its stream.
-type RoleState struct {
-	ID, TenantID, Name string
-	Deleted            bool
-	Version            int64
+// CreateRole defines a custom role of the acting tenant.
+type CreateRole struct {
+	Name, Description string
+	Permissions       []string
 }
 
-// LoadRole folds a custom role's stream.
-func (h *Handlers) LoadRole(ctx context.Context, id string) (RoleState, error) {
-	var r RoleState
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfRole(id))
-	if err != nil {
-		return r, err
-	}
-	for i := range evs {
-		switch evs[i].Name() {
-		case iam.RoleCreated.Name:
-			var d iam.RoleCreatedV1
-			if err := evs[i].Decode(&d); err != nil {
-				return r, err
-			}
-			r.ID, r.TenantID, r.Name = d.RoleID, d.TenantID, d.Name
-		case iam.RoleDeleted.Name:
-			r.Deleted = true
-		}
-		r.Version = evs[i].Version
-	}
-	return r, nil
-}
-
-// CreateRole records a custom role; its name is unique within the tenant.
-func (h *Handlers) CreateRole(ctx context.Context, meta eventstore.Metadata, name, description string, perms []string) (string, []eventstore.Event, error) {
+// CreateRole records a custom role, atomically with the claim on its name in
+// the tenant.
+func (h *Handlers) CreateRole(ctx context.Context, meta eventstore.Metadata, cmd CreateRole) (string, []eventstore.Event, error) {
+	name, description, perms := cmd.Name, cmd.Description, cmd.Permissions
 	if !iam.ValidRoleName(name) {
-		return "", nil, iam.ErrInvalidRole
+		return "", nil, iam.ErrInvalidRoleName
 	}
 	if err := iam.ValidPermissions(perms); err != nil {
 		return "", nil, err
 	}
 	id := uuid.Must(uuid.NewV7()).String()
 	nameStream := iam.StreamOfRoleName(meta.TenantID, name)
-	v, held, err := h.claim(ctx, nameStream, iam.NameClaimed.Name)
+	claim, err := eventstore.Load(ctx, h.Store, nameClaimFold, nameStream)
 	if err != nil {
 		return "", nil, err
 	}
-	if held {
+	if claim.State.Holder != "" {
 		return "", nil, iam.ErrRoleNameTaken
 	}
 	evs, err := h.Store.Append(ctx, meta,
 		eventstore.StreamAppend{StreamID: iam.StreamOfRole(id), Expected: eventstore.NoStream, Events: []eventstore.Draft{{
 			Type: iam.RoleCreated, Subject: id, Data: &iam.RoleCreatedV1{RoleID: id, TenantID: meta.TenantID, Name: name,
 				Description: description, Permissions: perms}}}},
-		eventstore.StreamAppend{StreamID: nameStream, Expected: v, Events: []eventstore.Draft{{
+		eventstore.StreamAppend{StreamID: nameStream, Expected: claim.Version, Events: []eventstore.Draft{{
 			Type: iam.NameClaimed, Subject: id, Data: &iam.NameClaimV1{OwnerID: id, TenantID: meta.TenantID}}}},
 	)
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
+	if isConflict(err) {
 		return "", nil, iam.ErrRoleNameTaken
 	}
 	return id, evs, err
 }
 
-// UpdateRole changes a custom role's description or permissions.
-func (h *Handlers) UpdateRole(ctx context.Context, meta eventstore.Metadata, id string, expected int64, description *string, perms *[]string) ([]eventstore.Event, error) {
-	r, err := h.LoadRole(ctx, id)
-	if err != nil {
-		return nil, err
+// ownedRole is a live custom role of the acting tenant; another tenant's
+// role is not found, and its version never compared.
+func ownedRole(meta eventstore.Metadata, a *eventstore.Aggregate[roleState], expected int64) (roleState, error) {
+	r := a.State
+	if !a.Exists() || r.Deleted || r.TenantID != meta.TenantID {
+		return r, iam.ErrRoleNotFound
 	}
-	if r.Version == 0 || r.Deleted || r.TenantID != meta.TenantID {
-		return nil, iam.ErrRoleNotFound
-	}
-	if expected >= 0 && expected != r.Version {
-		return nil, ErrVersionMismatch
-	}
-	if perms != nil {
-		if err := iam.ValidPermissions(*perms); err != nil {
-			return nil, err
-		}
-	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfRole(id), Expected: r.Version,
-		Events: []eventstore.Draft{{Type: iam.RoleUpdated, Subject: id, Data: &iam.RoleUpdatedV1{RoleID: id, Description: description, Permissions: perms}}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
-	}
-	return evs, err
+	return r, checkVersion(expected, a.Version)
 }
 
-// DeleteRole removes a custom role and frees its name.
-func (h *Handlers) DeleteRole(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
-	r, err := h.LoadRole(ctx, id)
+// UpdateRole changes a custom role; nil fields stay.
+type UpdateRole struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected    int64
+	Description *string
+	Permissions *[]string
+}
+
+// UpdateRole changes a custom role's description or permissions.
+func (h *Handlers) UpdateRole(ctx context.Context, meta eventstore.Metadata, cmd UpdateRole) ([]eventstore.Event, error) {
+	id, expected, description, perms := cmd.ID, cmd.Expected, cmd.Description, cmd.Permissions
+	return eventstore.Update(ctx, h.Store, meta, roleFold, iam.StreamOfRole(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[roleState]) (eventstore.Decision, error) {
+			if _, err := ownedRole(meta, a, expected); err != nil {
+				return nil, err
+			}
+			if perms != nil {
+				if err := iam.ValidPermissions(*perms); err != nil {
+					return nil, err
+				}
+			}
+			return eventstore.Decision{{Type: iam.RoleUpdated, Subject: id, Data: &iam.RoleUpdatedV1{RoleID: id, Description: description, Permissions: perms}}}, nil
+		})
+}
+
+// DeleteRole deletes a custom role.
+type DeleteRole struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+}
+
+// DeleteRole deletes a custom role and frees its name. A role still
+// assigned is refused by the caller (it knows the assignments).
+func (h *Handlers) DeleteRole(ctx context.Context, meta eventstore.Metadata, cmd DeleteRole) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
+	a, err := eventstore.Load(ctx, h.Store, roleFold, iam.StreamOfRole(id))
 	if err != nil {
 		return nil, err
 	}
-	if r.Version == 0 || r.Deleted || r.TenantID != meta.TenantID {
-		return nil, iam.ErrRoleNotFound
+	r, err := ownedRole(meta, a, expected)
+	if err != nil {
+		return nil, err
 	}
-	if expected >= 0 && expected != r.Version {
-		return nil, ErrVersionMismatch
-	}
-	return h.Store.Append(ctx, meta,
-		eventstore.StreamAppend{StreamID: iam.StreamOfRole(id), Expected: r.Version, Events: []eventstore.Draft{{
+	evs, err := h.Store.Append(ctx, meta,
+		eventstore.StreamAppend{StreamID: iam.StreamOfRole(id), Expected: a.Version, Events: []eventstore.Draft{{
 			Type: iam.RoleDeleted, Subject: id, Data: &iam.RoleDeletedV1{RoleID: id, Name: r.Name}}}},
 		eventstore.StreamAppend{StreamID: iam.StreamOfRoleName(meta.TenantID, r.Name), Expected: eventstore.AnyVersion, Events: []eventstore.Draft{{
 			Type: iam.NameReleased, Subject: id, Data: &iam.NameClaimV1{OwnerID: id, TenantID: meta.TenantID}}}},
 	)
+	if isConflict(err) {
+		return nil, eventstore.ErrVersionMismatch
+	}
+	return evs, err
 }

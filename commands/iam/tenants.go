@@ -8,20 +8,29 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 )
 
+// UpdateTenant changes a tenant's profile; nil fields stay.
+type UpdateTenant struct {
+	TenantID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+	Name     *string
+	Settings *iam.TenantSettings
+}
+
 // UpdateTenant changes a tenant's name (claiming the new one) or settings.
-func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, tenantID string, expected int64, name *string, settings *iam.TenantSettings) ([]eventstore.Event, error) {
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfTenant(tenantID))
+func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, cmd UpdateTenant) ([]eventstore.Event, error) {
+	tenantID, expected, name, settings := cmd.TenantID, cmd.Expected, cmd.Name, cmd.Settings
+	a, err := eventstore.Load(ctx, h.Store, tenantFold, iam.StreamOfTenant(tenantID))
 	if err != nil {
 		return nil, err
 	}
-	if len(evs) == 0 {
+	if !a.Exists() {
 		return nil, iam.ErrTenantNotFound
 	}
-	version := evs[len(evs)-1].Version
-	if expected >= 0 && expected != version {
-		return nil, ErrVersionMismatch
+	if err := checkVersion(expected, a.Version); err != nil {
+		return nil, err
 	}
-	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfTenant(tenantID), Expected: version,
+	appends := []eventstore.StreamAppend{{StreamID: iam.StreamOfTenant(tenantID), Expected: a.Version,
 		Events: []eventstore.Draft{{Type: iam.TenantUpdated, Subject: tenantID, Data: &iam.TenantUpdatedV1{TenantID: tenantID, Name: name, Settings: settings}}}}}
 	if name != nil {
 		appends = append(appends, eventstore.StreamAppend{StreamID: iam.StreamOfTenantName(*name), Expected: eventstore.NoStream,
@@ -33,7 +42,7 @@ func (h *Handlers) UpdateTenant(ctx context.Context, meta eventstore.Metadata, t
 		if name != nil && ce.StreamID == iam.StreamOfTenantName(*name) {
 			return nil, iam.ErrTenantNameTaken
 		}
-		return nil, ErrVersionMismatch
+		return nil, eventstore.ErrVersionMismatch
 	}
 	return out, err
 }

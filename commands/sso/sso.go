@@ -16,13 +16,9 @@ import (
 	"github.com/google/uuid"
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
-	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 )
-
-// ErrVersionMismatch reports a stale If-Match version.
-var ErrVersionMismatch = errors.New("sso: version mismatch")
 
 // ErrIssuerNotAllowed reports an issuer whose host may not be reached
 // (private, loopback, link-local or metadata address, or unresolvable).
@@ -42,8 +38,8 @@ type Handlers struct {
 	Guard URLChecker
 }
 
-// NewProvider is the input of ConfigureProvider.
-type NewProvider struct {
+// ConfigureProvider configures a new OpenID Connect identity provider of a tenant.
+type ConfigureProvider struct {
 	TenantID     string
 	Settings     iam.SsoSettings
 	ClientSecret string
@@ -51,7 +47,7 @@ type NewProvider struct {
 
 // ConfigureProvider records a new identity provider of a tenant, its client
 // secret sealed under the provider's own data key.
-func (h *Handlers) ConfigureProvider(ctx context.Context, meta eventstore.Metadata, in NewProvider) (string, []eventstore.Event, error) {
+func (h *Handlers) ConfigureProvider(ctx context.Context, meta eventstore.Metadata, in ConfigureProvider) (string, []eventstore.Event, error) {
 	s, err := iam.NormalizeSsoSettings(in.Settings)
 	if err != nil {
 		return "", nil, err
@@ -70,114 +66,118 @@ func (h *Handlers) ConfigureProvider(ctx context.Context, meta eventstore.Metada
 			return "", nil, err
 		}
 	}
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfSsoProvider(id), Expected: eventstore.NoStream,
-		Events: []eventstore.Draft{{Type: iam.SsoProviderConfigured, Subject: id, Data: ev}}})
+	evs, err := eventstore.Create(ctx, h.Store, meta, iam.StreamOfSsoProvider(id),
+		eventstore.Draft{Type: iam.SsoProviderConfigured, Subject: id, Data: ev})
 	if err != nil {
 		return "", nil, fmt.Errorf("sso.configureprovider: %w", err)
 	}
 	return id, evs, nil
 }
 
+// providerFold folds an identity provider's stream.
+var providerFold = func() *eventstore.Fold[iam.SsoProvider] {
+	f := eventstore.NewFold[iam.SsoProvider]()
+	eventstore.On(f, iam.SsoProviderConfigured, func(p *iam.SsoProvider, d *iam.SsoProviderConfiguredV1, _ *eventstore.Event) { p.Configure(d) })
+	eventstore.On(f, iam.SsoProviderUpdated, func(p *iam.SsoProvider, d *iam.SsoProviderUpdatedV1, _ *eventstore.Event) { p.Update(d) })
+	eventstore.On(f, iam.SsoProviderRemoved, func(p *iam.SsoProvider, _ *iam.SsoProviderRemovedV1, _ *eventstore.Event) { p.Removed = true })
+	return f
+}()
+
 // LoadProvider folds a provider's stream.
 func (h *Handlers) LoadProvider(ctx context.Context, id string) (iam.SsoProvider, error) {
-	var p iam.SsoProvider
-	evs, err := h.Store.ReadStream(ctx, iam.StreamOfSsoProvider(id))
+	a, err := eventstore.Load(ctx, h.Store, providerFold, iam.StreamOfSsoProvider(id))
 	if err != nil {
-		return p, fmt.Errorf("sso.loadprovider: %s: %w", id, err)
+		return iam.SsoProvider{}, fmt.Errorf("sso.loadprovider: %s: %w", id, err)
 	}
-	for i := range evs {
-		t, ok := events.Lookup(evs[i].Type)
-		if !ok {
-			continue
-		}
-		payload := t.New()
-		if err := evs[i].Decode(payload); err != nil {
-			return p, err
-		}
-		p.Apply(payload)
-		p.Version = evs[i].Version
-	}
+	p := a.State
+	p.Version = a.Version
 	return p, nil
 }
 
-// loadOwned loads a provider of the acting tenant; another tenant's provider
-// is not found (and its version never compared, so a 412 cannot confirm it).
-func (h *Handlers) loadOwned(ctx context.Context, tenantID, id string, expected int64) (iam.SsoProvider, error) {
-	p, err := h.LoadProvider(ctx, id)
-	if err != nil {
-		return p, err
-	}
-	if p.Version == 0 || p.Removed || p.TenantID != tenantID {
-		return p, iam.ErrSsoProviderNotFound
-	}
-	if expected >= 0 && expected != p.Version {
-		return p, ErrVersionMismatch
-	}
-	return p, nil
+// updateOwned is load → decide → append on a provider of the acting tenant;
+// another tenant's provider is not found (and its version never compared,
+// so a 412 cannot confirm it).
+func (h *Handlers) updateOwned(ctx context.Context, meta eventstore.Metadata, id string, expected int64,
+	decide func(p iam.SsoProvider) (eventstore.Decision, error)) ([]eventstore.Event, error) {
+	return eventstore.Update(ctx, h.Store, meta, providerFold, iam.StreamOfSsoProvider(id), eventstore.AnyVersion,
+		func(a *eventstore.Aggregate[iam.SsoProvider]) (eventstore.Decision, error) {
+			p := a.State
+			p.Version = a.Version
+			if !a.Exists() || p.Removed || p.TenantID != meta.TenantID {
+				return nil, iam.ErrSsoProviderNotFound
+			}
+			if expected != eventstore.AnyVersion && expected != a.Version {
+				return nil, eventstore.ErrVersionMismatch
+			}
+			return decide(p)
+		})
 }
 
-// UpdateProvider changes a provider's settings and, when secret is set,
-// rotates its client secret. expected < 0 skips the version check.
-func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata, id string, expected int64, change iam.SsoChange, secret *string) ([]eventstore.Event, error) {
-	p, err := h.loadOwned(ctx, meta.TenantID, id, expected)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := iam.DecideSsoUpdate(p, change)
-	if err != nil {
-		return nil, err
-	}
-	if ev.IssuerURL != nil && *ev.IssuerURL != p.Settings.IssuerURL {
-		if err := h.checkIssuer(ctx, *ev.IssuerURL); err != nil {
+// UpdateProvider changes a provider's settings and, when Secret is set,
+// rotates its client secret ("" makes it a public client).
+type UpdateProvider struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
+	Change   iam.SsoChange
+	Secret   *string
+}
+
+// UpdateProvider handles UpdateProvider.
+func (h *Handlers) UpdateProvider(ctx context.Context, meta eventstore.Metadata, cmd UpdateProvider) ([]eventstore.Event, error) {
+	id, change, secret := cmd.ID, cmd.Change, cmd.Secret
+	return h.updateOwned(ctx, meta, id, cmd.Expected, func(p iam.SsoProvider) (eventstore.Decision, error) {
+		ev, err := iam.DecideSsoUpdate(p, change)
+		if err != nil {
 			return nil, err
 		}
-	}
-	if secret != nil {
-		if err := iam.ValidateClientSecret(*secret); err != nil {
-			return nil, err
-		}
-		sealed := ""
-		if *secret != "" {
-			if sealed, err = h.Keys.Seal(ctx, p.TenantID, p.ID, *secret); err != nil {
+		if ev.IssuerURL != nil && *ev.IssuerURL != p.Settings.IssuerURL {
+			if err := h.checkIssuer(ctx, *ev.IssuerURL); err != nil {
 				return nil, err
 			}
 		}
-		ev.ClientSecret = &sealed
-	}
-	return h.record(ctx, meta, p, iam.SsoProviderUpdated, ev)
+		if secret != nil {
+			if err := iam.ValidateClientSecret(*secret); err != nil {
+				return nil, err
+			}
+			sealed := ""
+			if *secret != "" {
+				if sealed, err = h.Keys.Seal(ctx, p.TenantID, p.ID, *secret); err != nil {
+					return nil, err
+				}
+			}
+			ev.ClientSecret = &sealed
+		}
+		return eventstore.Decision{{Type: iam.SsoProviderUpdated, Subject: id, Data: ev}}, nil
+	})
+}
+
+// RemoveProvider removes a provider of the acting tenant.
+type RemoveProvider struct {
+	ID string
+	// Expected is the If-Match version (eventstore.AnyVersion: none).
+	Expected int64
 }
 
 // RemoveProvider removes a provider and shreds its client secret: the data
 // key it was sealed under is destroyed, so the secret is unreadable in the
 // ledger, on Kafka and in every replay from then on.
-func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata, id string, expected int64) ([]eventstore.Event, error) {
-	p, err := h.loadOwned(ctx, meta.TenantID, id, expected)
+func (h *Handlers) RemoveProvider(ctx context.Context, meta eventstore.Metadata, cmd RemoveProvider) ([]eventstore.Event, error) {
+	id, expected := cmd.ID, cmd.Expected
+	var tenantID string
+	evs, err := h.updateOwned(ctx, meta, id, expected, func(p iam.SsoProvider) (eventstore.Decision, error) {
+		ev, err := iam.DecideSsoRemove(p)
+		if err != nil {
+			return nil, err
+		}
+		tenantID = p.TenantID
+		return eventstore.Decision{{Type: iam.SsoProviderRemoved, Subject: id, Data: ev}}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	ev, err := iam.DecideSsoRemove(p)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := h.record(ctx, meta, p, iam.SsoProviderRemoved, ev)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.Keys.Erase(ctx, p.TenantID, p.ID); err != nil {
-		return evs, fmt.Errorf("sso.removeprovider: shred secret of %s: %w", p.ID, err)
-	}
-	return evs, nil
-}
-
-func (h *Handlers) record(ctx context.Context, meta eventstore.Metadata, p iam.SsoProvider, t events.Type, data any) ([]eventstore.Event, error) {
-	evs, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: iam.StreamOfSsoProvider(p.ID), Expected: p.Version,
-		Events: []eventstore.Draft{{Type: t, Subject: p.ID, Data: data}}})
-	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) {
-		return nil, ErrVersionMismatch
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sso.%s: %w", t.Name, err)
+	if err := h.Keys.Erase(ctx, tenantID, id); err != nil {
+		return evs, fmt.Errorf("sso.removeprovider: shred secret of %s: %w", id, err)
 	}
 	return evs, nil
 }
@@ -192,9 +192,9 @@ func (h *Handlers) checkIssuer(ctx context.Context, issuer string) error {
 	return nil
 }
 
-// Login is a sign-in to complete: a provider's verified identity, and the
+// CompleteLogin is a sign-in to complete: a provider's verified identity, and the
 // account that already holds its address, if any.
-type Login struct {
+type CompleteLogin struct {
 	ProviderID  string
 	Identity    iam.SsoIdentity
 	Existing    *iam.SsoAccount
@@ -222,7 +222,7 @@ var ErrProvisionRace = errors.New("sso: address claimed concurrently; sign in ag
 // provider disabled or removed since the login started refuses it),
 // provisions the user when the decision says so, and starts a session with
 // method "sso" (an iam.UserLoggedIn event).
-func (h *Handlers) CompleteLogin(ctx context.Context, in Login) (*LoginResult, error) {
+func (h *Handlers) CompleteLogin(ctx context.Context, in CompleteLogin) (*LoginResult, error) {
 	p, err := h.LoadProvider(ctx, in.ProviderID)
 	if err != nil {
 		return nil, err
@@ -241,7 +241,7 @@ func (h *Handlers) CompleteLogin(ctx context.Context, in Login) (*LoginResult, e
 		// random one nobody knows, which keeps the account active without
 		// making password sign-in possible (until a reset sets one).
 		created, err := h.IAM.CreateUser(ctx, eventstore.Metadata{TenantID: p.TenantID, Actor: "sso:" + p.ID, CorrelationID: in.Correlation},
-			cmdiam.NewUser{TenantID: p.TenantID, Email: d.Email, Name: name, Role: d.Role, Password: unguessable()})
+			cmdiam.CreateUser{TenantID: p.TenantID, Email: d.Email, Name: name, Role: d.Role, Password: unguessable()})
 		if errors.Is(err, iam.ErrEmailTaken) {
 			return nil, ErrProvisionRace
 		}
@@ -266,4 +266,24 @@ func unguessable() string {
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ErrSecretErased reports a client secret whose key was destroyed (the
+// provider was removed): it can never be opened again.
+var ErrSecretErased = errors.New("sso: client secret erased")
+
+// ClientSecret opens a provider's sealed client secret for a code exchange
+// ("" for a public client).
+func (h *Handlers) ClientSecret(ctx context.Context, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	secret, err := h.Keys.Open(ctx, sealed)
+	if err != nil {
+		return "", fmt.Errorf("sso.clientsecret: %w", err)
+	}
+	if secret == eventstore.Erased {
+		return "", ErrSecretErased
+	}
+	return secret, nil
 }

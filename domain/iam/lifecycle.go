@@ -181,39 +181,6 @@ type AuthState struct {
 	Version      int64
 }
 
-// Apply folds one auth-stream event.
-func (s *AuthState) Apply(e any, at time.Time) {
-	if s.Resets == nil {
-		s.Resets, s.UsedResets = map[string]PasswordResetRequestedV1{}, map[string]bool{}
-	}
-	switch ev := e.(type) {
-	case *LoginFailedV1:
-		s.Failures = append(s.Failures, at)
-	case *UserLockedV1:
-		s.LockedUntil = ev.Until
-		s.Failures = nil
-	case *UserUnlockedV1:
-		s.LockedUntil, s.Failures = time.Time{}, nil
-	case *LoginFailuresResetV1:
-		s.Failures = nil
-	case *MfaEnrollmentStartedV1:
-		s.MfaSecret, s.MfaEnrolled = ev.Secret, false
-	case *MfaEnrolledV1:
-		s.MfaEnrolled = true
-	case *MfaDisabledV1:
-		s.MfaSecret, s.MfaEnrolled = "", false
-	case *MfaCodeUsedV1:
-		s.LastMfaStep = max(s.LastMfaStep, ev.Step)
-	case *PasswordResetRequestedV1:
-		s.Resets[ev.ResetID] = *ev
-	case *PasswordChangedV1:
-		s.PasswordHash = ev.PasswordHash
-		if ev.ResetID != "" {
-			s.UsedResets[ev.ResetID] = true
-		}
-	}
-}
-
 // Locked reports whether logins are refused at now.
 func (s *AuthState) Locked(now time.Time) bool { return now.Before(s.LockedUntil) }
 

@@ -60,6 +60,10 @@ var (
 
 var roleName = regexp.MustCompile(`^[a-z][a-z0-9_]{1,62}$`)
 
+// ErrInvalidRoleName reports a custom role name that is not lower case
+// letters, digits and underscores, or that is a built-in role's name.
+var ErrInvalidRoleName = errors.New("iam: invalid role name")
+
 // ValidRoleName reports whether name can name a custom role (not a built-in one).
 func ValidRoleName(name string) bool { return roleName.MatchString(name) && !IsBuiltinRole(name) }
 

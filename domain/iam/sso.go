@@ -76,7 +76,18 @@ type SsoSettingsError struct {
 	Message string
 }
 
-func (e *SsoSettingsError) Error() string { return "iam: sso provider " + e.Field + ": " + e.Message }
+func (e *SsoSettingsError) Error() string {
+	return "iam: invalid provider setting '" + e.Field + "': " + e.Message + "."
+}
+
+// ErrSsoSettingsInvalid is what every SsoSettingsError is (errors.Is).
+var ErrSsoSettingsInvalid = errors.New("iam: invalid provider setting")
+
+// Unwrap makes the error an ErrSsoSettingsInvalid.
+func (e *SsoSettingsError) Unwrap() error { return ErrSsoSettingsInvalid }
+
+// InputField names the setting for the problem's errors[].
+func (e *SsoSettingsError) InputField() (string, string) { return e.Field, e.Message }
 
 // SsoSettings are a provider's settings.
 type SsoSettings struct {
@@ -225,20 +236,18 @@ type SsoProvider struct {
 	Version      int64
 }
 
-// Apply folds one event into the provider's state.
-func (p *SsoProvider) Apply(e any) {
-	switch ev := e.(type) {
-	case *SsoProviderConfiguredV1:
-		p.ID, p.TenantID, p.ClientSecret = ev.ProviderID, ev.TenantID, ev.ClientSecret
-		p.Settings = SsoSettings{Name: ev.Name, IssuerURL: ev.IssuerURL, ClientID: ev.ClientID, Scopes: ev.Scopes,
-			AllowedDomains: ev.AllowedDomains, DefaultRole: ev.DefaultRole, Enabled: ev.Enabled}
-	case *SsoProviderUpdatedV1:
-		p.Settings = ev.applyTo(p.Settings)
-		if ev.ClientSecret != nil {
-			p.ClientSecret = *ev.ClientSecret
-		}
-	case *SsoProviderRemovedV1:
-		p.Removed = true
+// Configure starts the provider's state from its first event.
+func (p *SsoProvider) Configure(ev *SsoProviderConfiguredV1) {
+	p.ID, p.TenantID, p.ClientSecret = ev.ProviderID, ev.TenantID, ev.ClientSecret
+	p.Settings = SsoSettings{Name: ev.Name, IssuerURL: ev.IssuerURL, ClientID: ev.ClientID, Scopes: ev.Scopes,
+		AllowedDomains: ev.AllowedDomains, DefaultRole: ev.DefaultRole, Enabled: ev.Enabled}
+}
+
+// Update applies a settings change (and a rotated client secret).
+func (p *SsoProvider) Update(ev *SsoProviderUpdatedV1) {
+	p.Settings = ev.applyTo(p.Settings)
+	if ev.ClientSecret != nil {
+		p.ClientSecret = *ev.ClientSecret
 	}
 }
 

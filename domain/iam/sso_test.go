@@ -81,7 +81,7 @@ func configured(t *testing.T, s iam.SsoSettings) iam.SsoProvider {
 		t.Fatal(err)
 	}
 	p := iam.SsoProvider{Version: 1}
-	p.Apply(&iam.SsoProviderConfiguredV1{ProviderID: "p1", TenantID: "t1", Name: n.Name, IssuerURL: n.IssuerURL, ClientID: n.ClientID,
+	p.Configure(&iam.SsoProviderConfiguredV1{ProviderID: "p1", TenantID: "t1", Name: n.Name, IssuerURL: n.IssuerURL, ClientID: n.ClientID,
 		Scopes: n.Scopes, AllowedDomains: n.AllowedDomains, DefaultRole: n.DefaultRole, Enabled: n.Enabled, ClientSecret: "enc:v1:p1:x"})
 	return p
 }
@@ -97,7 +97,7 @@ func TestDecideSsoUpdate_ValidatesTheMergedSettings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("turning provisioning off with the domains: %v", err)
 	}
-	p.Apply(ev)
+	p.Update(ev)
 	p.Version++
 	if p.Settings.DefaultRole != "" || len(p.Settings.AllowedDomains) != 0 || p.ClientSecret != "enc:v1:p1:x" {
 		t.Fatalf("state after update: %+v", p)
@@ -107,7 +107,7 @@ func TestDecideSsoUpdate_ValidatesTheMergedSettings(t *testing.T) {
 	if err != nil || *ev.Name != "Renamed" || ev.IssuerURL != nil {
 		t.Fatalf("rename: %+v %v", ev, err)
 	}
-	p.Apply(&iam.SsoProviderRemovedV1{ProviderID: "p1"})
+	p.Removed = true
 	if _, err := iam.DecideSsoUpdate(p, iam.SsoChange{Name: &name}); !errors.Is(err, iam.ErrSsoProviderNotFound) {
 		t.Fatalf("update of a removed provider: %v", err)
 	}

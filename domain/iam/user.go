@@ -2,7 +2,6 @@ package iam
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
 	"strings"
 )
@@ -24,49 +23,54 @@ var (
 	ErrUserDeactivated = errors.New("iam: user is deactivated")
 	ErrTenantNotFound  = errors.New("iam: tenant not found")
 	ErrTenantNameTaken = errors.New("iam: tenant name taken")
+	// ErrInvalidEmail reports an address that is not a plain e-mail address.
+	ErrInvalidEmail = errors.New("iam: invalid e-mail address")
 )
 
-// User is the state of a user stream, folded from its events.
+// User is the state of a user stream, folded from its events (the fold table
+// is the command layer's; these methods are the state changes it applies).
 type User struct {
 	ID       string
 	TenantID string
 	Role     string   // primary role (the first one given)
 	Extra    []string // roles assigned later
 	Status   string
-	Version  int64
+	// Erased is set once the user's personal data was crypto-shredded.
+	Erased  bool
+	Version int64
 }
 
 // Roles lists every role the user holds, primary first.
 func (u *User) Roles() []string { return append([]string{u.Role}, u.Extra...) }
 
-// Apply folds one event into the user's state.
-func (u *User) Apply(e any) {
-	switch ev := e.(type) {
-	case *UserCreatedV1:
-		u.ID, u.TenantID, u.Role, u.Status = ev.UserID, ev.TenantID, ev.Role, ev.Status
-	case *UserUpdatedV1:
-		if ev.Role != nil {
-			u.Role = *ev.Role
+// Holds reports whether the user holds role.
+func (u *User) Holds(role string) bool {
+	for _, r := range u.Roles() {
+		if r == role {
+			return true
 		}
-	case *UserDeactivatedV1:
-		u.Status = StatusDeactivated
-	case *RoleAssignmentV1:
-		u.applyRole(ev)
 	}
+	return false
 }
 
-// applyRole toggles a role: RoleAssigned and RoleUnassigned share a payload,
-// and a role already held can only be unassigned (commands ensure that).
-func (u *User) applyRole(ev *RoleAssignmentV1) {
+// Created starts the state from the user's first event.
+func (u *User) Created(ev *UserCreatedV1) {
+	u.ID, u.TenantID, u.Role, u.Status = ev.UserID, ev.TenantID, ev.Role, ev.Status
+}
+
+// ToggleRole applies RoleAssigned and RoleUnassigned, which share a payload:
+// a role already held is taken away, another one is added (commands assign
+// only roles not held and unassign only held ones). The last role stays.
+func (u *User) ToggleRole(role string) {
 	roles := u.Roles()
 	var out []string
 	for _, r := range roles {
-		if r != ev.Role {
+		if r != role {
 			out = append(out, r)
 		}
 	}
 	if len(out) == len(roles) {
-		out = append(out, ev.Role)
+		out = append(out, role)
 	}
 	if len(out) == 0 {
 		return
@@ -79,7 +83,7 @@ func NormalizeEmail(email string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(email))
 	addr, err := mail.ParseAddress(e)
 	if err != nil || addr.Address != e {
-		return "", fmt.Errorf("iam: invalid e-mail address")
+		return "", ErrInvalidEmail
 	}
 	return e, nil
 }

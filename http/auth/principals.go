@@ -2,24 +2,12 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
-)
-
-// Notification kinds on RevocationChannel that change what a principal may
-// do rather than revoke a credential.
-const (
-	// NoticeUser ("principal:<user id>") drops one user's cached access.
-	NoticeUser = "principal"
-	// NoticeTenant ("principals-tenant:<tenant id>") drops a tenant's cached
-	// access (a custom role changed).
-	NoticeTenant = "principals-tenant"
+	"github.com/astrabastion/astra/projections/authstore"
 )
 
 // UserAccess is what a user may do now.
@@ -48,14 +36,16 @@ func (a UserAccess) Grants(perms []string) bool {
 
 // Principals caches every user's current access in memory, so that a token or
 // an API key never grants more than its user holds now without costing a
-// database round trip per request. An entry is dropped synchronously when
-// this process commits a change of the user or of a custom role (Observe),
-// and on every other instance by a notification on RevocationChannel.
+// database round trip per request. The IAM module's access reactor drops an
+// entry when a user or a custom role changes: on the committing instance
+// before the write answers, on every other instance as the log reaches it.
 type Principals struct {
 	// Resolve reads a user's current access from the ledger.
 	Resolve func(ctx context.Context, userID string) (UserAccess, error)
-	// Pool sends the notifications to the other instances (nil: none).
-	Pool *pgxpool.Pool
+	// Pool is no longer used (changes travel on the log).
+	//
+	// Deprecated: kept until the composition root stops setting it.
+	Pool authstore.DB
 	// TTL bounds how long an entry is trusted without a notification (a
 	// backstop: notifications are what keeps entries current).
 	TTL time.Duration
@@ -147,57 +137,13 @@ func (p *Principals) changed(userID, tenantID string) {
 	}
 }
 
-// Notice applies a notification from another instance; it reports whether
-// the kind was one of the principals'.
-func (p *Principals) Notice(kind, id string) bool {
-	switch kind {
-	case NoticeUser:
-		p.Invalidate(id)
-	case NoticeTenant:
-		p.InvalidateTenant(id)
-	default:
-		return false
-	}
-	return true
-}
+// Observe does nothing: the IAM module's access reactor applies access
+// changes (reactors run on this process's commits before they answer).
+//
+// Deprecated: the composition root's Store.Observe(principals.Observe) can go.
+func (p *Principals) Observe([]eventstore.Event) {}
 
-// accessChanges are the event types that change what a user may do: the
-// user's own (subject: the user) and a custom role's (its whole tenant).
-var (
-	userAccessEvents = map[string]bool{
-		"com.astra.iam.UserCreated": true, "com.astra.iam.UserUpdated": true, "com.astra.iam.UserDeactivated": true,
-		"com.astra.iam.UserErased": true, "com.astra.iam.RoleAssigned": true, "com.astra.iam.RoleUnassigned": true,
-	}
-	roleAccessEvents = map[string]bool{
-		"com.astra.iam.RoleCreated": true, "com.astra.iam.RoleUpdated": true, "com.astra.iam.RoleDeleted": true,
-	}
-)
-
-// Observe is an eventstore observer: it applies the access changes among
-// events committed by this process here at once (before the write answers)
-// and tells the other instances.
-func (p *Principals) Observe(evs []eventstore.Event) {
-	var notices []string
-	for i := range evs {
-		ev := &evs[i]
-		if !strings.HasPrefix(ev.Type, "com.astra.iam.") {
-			continue
-		}
-		switch {
-		case userAccessEvents[ev.Type] && ev.Subject != "":
-			p.Invalidate(ev.Subject)
-			notices = append(notices, NoticeUser+":"+ev.Subject)
-		case roleAccessEvents[ev.Type] && ev.TenantID != "":
-			p.InvalidateTenant(ev.TenantID)
-			notices = append(notices, NoticeTenant+":"+ev.TenantID)
-		}
-	}
-	if len(notices) == 0 || p.Pool == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, n := range notices {
-		_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, RevocationChannel, n)
-	}
-}
+// Notice handled notifications from other instances; there are none now.
+//
+// Deprecated: the composition root's "revocations.OnNotice = principals.Notice" can go.
+func (p *Principals) Notice(kind, id string) bool { return false }

@@ -2,68 +2,51 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/astrabastion/astra/projections/authstore"
 )
 
-// RevocationChannel must match commands/iam.RevocationChannel.
+// RevocationChannel was the Postgres NOTIFY channel of revocations and access
+// changes.
+//
+// Deprecated: revocations and access changes reach every instance through the
+// IAM module's EveryInstance reactors (app/module_iam.go); nothing notifies
+// on this channel any more.
 const RevocationChannel = "astra_revocations"
 
 // Revocations is this instance's set of revoked sessions and API keys. It is
-// loaded from the ledger at start and kept current by Postgres notifications,
-// so a revocation on any instance takes effect on every instance at once.
+// loaded from the ledger at start and kept current by the IAM module's
+// revocation reactor: on the instance that commits a revocation before the
+// write answers, on every other instance as the log reaches it.
 type Revocations struct {
 	mu      sync.RWMutex
 	revoked map[string]bool // "session:<id>", "apikey:<key id>", "apikeysecret:<secret id>"
 	// OnRevoked, when set, is told of each new revocation (caches drop entries).
 	OnRevoked func(kind, id string)
-	// OnNotice, when set, sees every notification first and reports whether
-	// it handled it (principals' access changes travel on the same channel).
+	// OnNotice and OnResync are no longer called (there are no notifications).
+	//
+	// Deprecated: kept until the composition root stops setting them.
 	OnNotice func(kind, id string) bool
-	// OnResync, when set, is called when the listener reconnected: whatever
-	// was notified while it was away has been missed.
+	// Deprecated: see OnNotice.
 	OnResync func()
 }
 
 // LoadRevocations reads every revocation recorded in the ledger.
-func LoadRevocations(ctx context.Context, pool *pgxpool.Pool) (*Revocations, error) {
-	r := &Revocations{revoked: map[string]bool{}}
-	rows, err := pool.Query(ctx, `SELECT type, convert_from(data, 'UTF8')::jsonb FROM events
-		WHERE type IN ('com.astra.iam.SessionRevoked', 'com.astra.iam.ApiKeyRevoked', 'com.astra.iam.ApiKeyRotated')`)
+func LoadRevocations(ctx context.Context, db authstore.DB) (*Revocations, error) {
+	recorded, err := authstore.Revocations(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var typ string
-		var data map[string]any
-		if err := rows.Scan(&typ, &data); err != nil {
-			return nil, err
-		}
-		switch typ {
-		case "com.astra.iam.SessionRevoked":
-			if id, _ := data["session_id"].(string); id != "" {
-				r.revoked["session:"+id] = true
-			}
-		case "com.astra.iam.ApiKeyRevoked":
-			if id, _ := data["key_id"].(string); id != "" {
-				r.revoked["apikey:"+id] = true
-			}
-		case "com.astra.iam.ApiKeyRotated":
-			// A rotated key's previous secret is revoked by its secret id.
-			if id, _ := data["revoked_secret_id"].(string); id != "" {
-				r.revoked["apikeysecret:"+id] = true
-			}
-		}
+	r := &Revocations{revoked: make(map[string]bool, len(recorded))}
+	for _, x := range recorded {
+		r.revoked[x.Kind+":"+x.ID] = true
 	}
-	return r, rows.Err()
+	return r, nil
 }
 
-// Revoke marks kind:id revoked here (also called on notifications).
+// Revoke marks kind:id revoked here. Revoking twice changes nothing (the
+// reactor that calls it is delivered at least once).
 func (r *Revocations) Revoke(kind, id string) {
 	r.mu.Lock()
 	r.revoked[kind+":"+id] = true
@@ -83,55 +66,8 @@ func (r *Revocations) Revoked(kind, id string) bool {
 	return r.revoked[kind+":"+id]
 }
 
-// Listen applies revocation notifications until ctx ends.
-func (r *Revocations) Listen(ctx context.Context, pool *pgxpool.Pool) {
-	first := true
-	for ctx.Err() == nil {
-		conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
-		if err != nil {
-			time.Sleep(time.Second)
-			continue
-		}
-		if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err == nil {
-			if !first {
-				r.resync(ctx, pool)
-			}
-			first = false
-			for {
-				n, err := conn.WaitForNotification(ctx)
-				if err != nil {
-					break
-				}
-				if kind, id, ok := strings.Cut(n.Payload, ":"); ok {
-					if r.OnNotice != nil && r.OnNotice(kind, id) {
-						continue
-					}
-					r.Revoke(kind, id)
-				}
-			}
-		}
-		conn.Close(context.Background())
-	}
-}
-
-// resync catches up with what was notified while the listener was away: the
-// revocations recorded meanwhile, and (OnResync) every cached access.
-func (r *Revocations) resync(ctx context.Context, pool *pgxpool.Pool) {
-	if fresh, err := LoadRevocations(ctx, pool); err == nil {
-		fresh.mu.RLock()
-		var missed []string
-		for k := range fresh.revoked {
-			if kind, id, _ := strings.Cut(k, ":"); !r.Revoked(kind, id) {
-				missed = append(missed, k)
-			}
-		}
-		fresh.mu.RUnlock()
-		for _, k := range missed {
-			kind, id, _ := strings.Cut(k, ":")
-			r.Revoke(kind, id)
-		}
-	}
-	if r.OnResync != nil {
-		r.OnResync()
-	}
-}
+// Listen waits until ctx ends.
+//
+// Deprecated: revocations arrive through the revocation reactor; the
+// composition root's "revocation listener" can go.
+func (r *Revocations) Listen(ctx context.Context, _ authstore.DB) { <-ctx.Done() }

@@ -22,7 +22,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/astrabastion/astra/projections/authstore"
 )
 
 // AccessTTL is the lifetime of an access token.
@@ -93,9 +94,10 @@ type verifiedToken struct {
 // when it is full, then everything if nothing expired).
 const maxVerified = 100_000
 
-// LoadSigner loads the signing key from Postgres (encrypted under kek), making
-// one on first start. Every instance of an installation signs with the same key.
-func LoadSigner(ctx context.Context, pool *pgxpool.Pool, kek []byte, issuer, audience string) (*Signer, error) {
+// LoadSigner loads the signing key (sealed under kek) from the installation's
+// store (projections/authstore on Postgres), making one on first start. Every
+// instance of an installation signs with the same key.
+func LoadSigner(ctx context.Context, db authstore.DB, kek []byte, issuer, audience string) (*Signer, error) {
 	block, err := aes.NewCipher(kek)
 	if err != nil {
 		return nil, err
@@ -104,26 +106,19 @@ func LoadSigner(ctx context.Context, pool *pgxpool.Pool, kek []byte, issuer, aud
 	if err != nil {
 		return nil, err
 	}
-	var blob []byte
-	err = pool.QueryRow(ctx, `SELECT value FROM platform_secrets WHERE name = 'jwt_signing_key'`).Scan(&blob)
-	if err != nil {
-		key, gerr := rsa.GenerateKey(rand.Reader, 2048)
-		if gerr != nil {
-			return nil, gerr
+	blob, err := authstore.SigningKey(ctx, db, func() ([]byte, error) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
 		}
-		der := x509.MarshalPKCS1PrivateKey(key)
 		nonce := make([]byte, aead.NonceSize())
 		if _, err := rand.Read(nonce); err != nil {
 			return nil, err
 		}
-		sealed := aead.Seal(nonce, nonce, der, []byte("jwt_signing_key"))
-		if _, err := pool.Exec(ctx, `INSERT INTO platform_secrets (name, value) VALUES ('jwt_signing_key', $1) ON CONFLICT DO NOTHING`, sealed); err != nil {
-			return nil, fmt.Errorf("auth: store signing key: %w", err)
-		}
-		// Another instance may have stored its key first: use whichever won.
-		if err := pool.QueryRow(ctx, `SELECT value FROM platform_secrets WHERE name = 'jwt_signing_key'`).Scan(&blob); err != nil {
-			return nil, fmt.Errorf("auth: load signing key: %w", err)
-		}
+		return aead.Seal(nonce, nonce, x509.MarshalPKCS1PrivateKey(key), []byte("jwt_signing_key")), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	n := aead.NonceSize()
 	if len(blob) < n {

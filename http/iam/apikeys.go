@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -55,18 +54,6 @@ func (a *API) APIKeyRoutes() []platform.Route {
 	}
 }
 
-func mapKeyError(err error) error {
-	switch {
-	case errors.Is(err, iam.ErrApiKeyNotFound):
-		return platform.Problem("IAM-020", "No such API key.")
-	case errors.Is(err, iam.ErrApiKeyRevoked):
-		return platform.Problem("IAM-021", "The API key is revoked.")
-	case errors.Is(err, iam.ErrApiKeyExpiry):
-		return platform.Problem("VAL-001", "expires_at must be in the future.").WithFields(platform.FieldError{Field: "expires_at", Message: "must be in the future"})
-	}
-	return mapLifecycle(err)
-}
-
 func (a *API) listAPIKeys(c echo.Context) error {
 	page, err := platform.ParseIDPage(c)
 	if err != nil {
@@ -77,11 +64,11 @@ func (a *API) listAPIKeys(c echo.Context) error {
 	if !iam.Has(p.Permissions, "iam:admin") {
 		owner = p.Subject
 	}
-	keys, more, total, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
+	keys, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, keys, page, more, &total, func(x rmiam.APIKey) string { return x.ID })
+	return platform.RespondFetched(c, keys, page, func(x rmiam.APIKey) string { return x.ID })
 }
 
 func (a *API) createAPIKey(c echo.Context) error {
@@ -94,15 +81,15 @@ func (a *API) createAPIKey(c echo.Context) error {
 		return err
 	}
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
 	}
-	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.NewAPIKey{Name: strings.TrimSpace(req.Name),
+	issued, err := a.Commands.CreateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.CreateAPIKey{Name: strings.TrimSpace(req.Name),
 		Permissions: req.Permissions, ExpiresAt: req.ExpiresAt, RateLimitPerMinute: req.RateLimitPerMinute, OwnerID: p.Subject}, time.Now())
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	return a.answerIssued(c, http.StatusCreated, issued)
 }
@@ -114,7 +101,7 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 		return err
 	}
 	if k == nil {
-		return mapKeyError(iam.ErrApiKeyNotFound)
+		return iam.ErrApiKeyNotFound
 	}
 	if status == http.StatusCreated {
 		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/api-keys/"+k.ID)
@@ -127,7 +114,7 @@ func (a *API) answerIssued(c echo.Context, status int, issued *cmdiam.IssuedAPIK
 func (a *API) ownKey(c echo.Context) (*rmiam.APIKey, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return nil, mapKeyError(iam.ErrApiKeyNotFound)
+		return nil, iam.ErrApiKeyNotFound
 	}
 	p := auth.PrincipalOf(c)
 	k, err := a.Queries.APIKeyByID(c.Request().Context(), p.ActingTenant, id)
@@ -135,7 +122,7 @@ func (a *API) ownKey(c echo.Context) (*rmiam.APIKey, error) {
 		return nil, err
 	}
 	if k == nil || (k.OwnerID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
-		return nil, mapKeyError(iam.ErrApiKeyNotFound)
+		return nil, iam.ErrApiKeyNotFound
 	}
 	return k, nil
 }
@@ -173,9 +160,9 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), k.ID, "revoked")
+	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.RevokeAPIKey{ID: k.ID, Reason: "revoked"})
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return c.NoContent(http.StatusNoContent)
@@ -186,9 +173,9 @@ func (a *API) rotateAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	issued, err := a.Commands.RotateAPIKey(c.Request().Context(), writes.Metadata(c), k.ID)
+	issued, err := a.Commands.RotateAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.RotateAPIKey{ID: k.ID})
 	if err != nil {
-		return mapKeyError(err)
+		return err
 	}
 	return a.answerIssued(c, http.StatusOK, issued)
 }

@@ -46,7 +46,7 @@ func (a *API) mayGrantRole(c echo.Context, role string) error {
 		return err
 	}
 	if r == nil {
-		return MapError(iam.ErrInvalidRole)
+		return iam.ErrInvalidRole
 	}
 	if r.Name == iam.RolePlatformAdmin && p.Role != iam.RolePlatformAdmin {
 		return platform.Problem("AUTH-006", "Only platform administrators may grant the platform_admin role.").
@@ -83,7 +83,7 @@ func (a *API) mayActOn(c echo.Context, userID string) error {
 		return err
 	}
 	if u == nil {
-		return MapError(iam.ErrUserNotFound)
+		return iam.ErrUserNotFound
 	}
 	return a.weaker(c, u)
 }
@@ -109,5 +109,5 @@ func (a *API) weaker(c echo.Context, u *rmiam.User) error {
 // isUserNotFound reports an IAM-001 refusal (the user is gone).
 func isUserNotFound(err error) bool {
 	var pe *platform.Error
-	return errors.As(err, &pe) && pe.Code == "IAM-001"
+	return errors.Is(err, iam.ErrUserNotFound) || (errors.As(err, &pe) && pe.Code == "IAM-001")
 }

@@ -13,7 +13,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -158,7 +157,8 @@ func (a *API) LifecycleRoutes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/sessions", OperationID: "listSessions", Tag: "iam", Summary: "Sessions of the tenant (yours without iam:admin)",
 			Permission: auth.Authenticated, Response: rmiam.Session{}, List: true, Handler: a.listSessions,
-			Query: []platform.Param{{Name: "user_id", Schema: "string"}, {Name: "active", Schema: "boolean"}}},
+			Query: []platform.Param{{Name: "user_id", Description: "Only this user's sessions (without iam:admin: always yours)."},
+				{Name: "active", Schema: "boolean", Description: "true: only sessions neither revoked nor expired."}}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/sessions/:id", OperationID: "revokeSession", Tag: "iam", Summary: "Revoke a session",
 			Permission: auth.Authenticated, Status: http.StatusNoContent, Handler: a.revokeSession, Errors: []int{404}},
 
@@ -170,50 +170,13 @@ func (a *API) LifecycleRoutes() []platform.Route {
 	}
 }
 
-// mapLifecycle turns lifecycle and role errors into problems.
-func mapLifecycle(err error) error {
-	switch {
-	case errors.Is(err, iam.ErrMfaInvalid):
-		return platform.Problem("AUTH-009", "The two-factor code is not valid.")
-	case errors.Is(err, iam.ErrMfaAlready):
-		return platform.Problem("IAM-012", "Two-factor authentication is already enrolled.")
-	case errors.Is(err, iam.ErrMfaNotEnrolled):
-		return platform.Problem("IAM-013", "There is no two-factor enrolment to verify or disable.")
-	case errors.Is(err, iam.ErrWeakPassword):
-		return platform.Problem("IAM-014", "Passwords have 12 to 1024 characters.").
-			WithFields(platform.FieldError{Field: "new_password", Message: "must have 12 to 1024 characters"})
-	case errors.Is(err, iam.ErrBadPassword):
-		return platform.Problem("IAM-015", "The current password is wrong.")
-	case errors.Is(err, iam.ErrResetInvalid):
-		return platform.Problem("IAM-016", "The reset token is unknown, expired or already used.")
-	case errors.Is(err, iam.ErrRoleNotFound):
-		return platform.Problem("IAM-007", "No such role in this tenant.")
-	case errors.Is(err, iam.ErrRoleNameTaken):
-		return platform.Problem("IAM-008", "A role with this name already exists.")
-	case errors.Is(err, iam.ErrRoleImmutable):
-		return platform.Problem("IAM-009", "Built-in roles cannot be changed or deleted.")
-	case errors.Is(err, iam.ErrUnknownPermission):
-		return platform.Problem("IAM-010", "Unknown permission; see GET /api/v1/iam/permissions.")
-	case errors.Is(err, iam.ErrLastRole):
-		return platform.Problem("IAM-011", "A user keeps at least one role.")
-	case errors.Is(err, iam.ErrRoleInUse):
-		return platform.Problem("IAM-017", "The role is still assigned to users.")
-	case errors.Is(err, iam.ErrSessionNotFound):
-		return platform.Problem("IAM-018", "No such session in this tenant.")
-	case errors.Is(err, iam.ErrRoleNotAssigned):
-		return platform.Problem("IAM-019", "The user does not hold that role.")
-	case errors.Is(err, iam.ErrInvalidRole):
-		return platform.Problem("IAM-005", "Invalid role name: lower case letters, digits and underscores, not a built-in name.")
-	}
-	return MapError(err)
-}
-
 func (a *API) logout(c echo.Context) error {
 	p := auth.PrincipalOf(c)
 	if p.SessionID == "" {
 		return platform.Problem("IAM-018", "This credential has no session to end.")
 	}
-	if _, err := a.Commands.RevokeSessions(c.Request().Context(), writes.Metadata(c), p.Subject, []string{p.SessionID}, "logout"); err != nil {
+	if _, err := a.Commands.RevokeSessions(c.Request().Context(), writes.Metadata(c),
+		cmdiam.RevokeSessions{UserID: p.Subject, Sessions: []string{p.SessionID}, Reason: "logout"}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -245,18 +208,22 @@ func (a *API) mfaEnroll(c echo.Context) error {
 	meta.TenantID = p.TenantID
 	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, p.Subject, account)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	writes.Secret(c, "secret", "otpauth_url")
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
 }
 
-func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, a.Commands.VerifyMfa, true) }
+func (a *API) mfaVerify(c echo.Context) error { return a.mfaChange(c, true) }
 
-func (a *API) mfaDisable(c echo.Context) error { return a.mfaChange(c, a.Commands.DisableMfa, false) }
+func (a *API) mfaDisable(c echo.Context) error { return a.mfaChange(c, false) }
 
-// mfaChange confirms or removes the caller's TOTP with a current code.
-func (a *API) mfaChange(c echo.Context, cmd func(context.Context, eventstore.Metadata, string, string, time.Time) ([]eventstore.Event, error), enabled bool) error {
+// mfaChange confirms (enabled) or removes the caller's TOTP with a current code.
+func (a *API) mfaChange(c echo.Context, enabled bool) error {
+	cmd := a.Commands.DisableMfa
+	if enabled {
+		cmd = a.Commands.VerifyMfa
+	}
 	p, err := userPrincipal(c)
 	if err != nil {
 		return err
@@ -267,7 +234,7 @@ func (a *API) mfaChange(c echo.Context, cmd func(context.Context, eventstore.Met
 	}
 	evs, err := cmd(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: enabled})
@@ -288,7 +255,7 @@ func (a *API) passwordChange(c echo.Context) error {
 		return err
 	}
 	if cred == nil {
-		return MapError(iam.ErrUserNotFound)
+		return iam.ErrUserNotFound
 	}
 	sessions, err := a.Queries.ActiveSessionIDs(ctx, p.TenantID, p.Subject, time.Now())
 	if err != nil {
@@ -303,7 +270,7 @@ func (a *API) passwordChange(c echo.Context) error {
 	meta := writes.Metadata(c)
 	meta.TenantID = p.TenantID
 	if _, err := a.Commands.ChangePassword(ctx, meta, p.Subject, cred.PasswordHash, req.CurrentPassword, req.NewPassword, others); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -362,8 +329,8 @@ func (a *API) sendPasswordReset(ctx context.Context, email, requestID string) er
 		if cred.Status != iam.StatusActive {
 			continue
 		}
-		token, err := a.Commands.RequestPasswordReset(ctx, eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID,
-			CorrelationID: requestID}, cred.ID, time.Now())
+		token, err := a.Commands.RequestPasswordReset(ctx, cmdiam.Metadata(cred.TenantID, cred.ID, requestID),
+			cred.ID, time.Now())
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -390,22 +357,22 @@ func (a *API) passwordReset(c echo.Context) error {
 	ctx := c.Request().Context()
 	userID, ok := cmdiam.ParseResetToken(req.Token)
 	if !ok {
-		return mapLifecycle(iam.ErrResetInvalid)
+		return iam.ErrResetInvalid
 	}
 	u, err := a.Queries.UserByID(ctx, "*", userID)
 	if err != nil {
 		return err
 	}
 	if u == nil || u.Status != iam.StatusActive {
-		return mapLifecycle(iam.ErrResetInvalid)
+		return iam.ErrResetInvalid
 	}
 	sessions, err := a.Queries.ActiveSessionIDs(ctx, u.TenantID, userID, time.Now())
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: u.TenantID, Actor: userID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(u.TenantID, userID, platform.RequestID(c))
 	if _, err := a.Commands.ResetPassword(ctx, meta, req.Token, req.NewPassword, sessions, time.Now()); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -420,7 +387,7 @@ func (a *API) tenantUser(c echo.Context) (string, error) {
 		return "", err
 	}
 	if u == nil {
-		return "", MapError(iam.ErrUserNotFound)
+		return "", iam.ErrUserNotFound
 	}
 	return id, nil
 }
@@ -441,16 +408,17 @@ func (a *API) assignRole(c echo.Context) error {
 	if r, err := a.Queries.RoleByID(ctx, auth.PrincipalOf(c).ActingTenant, req.Role); err != nil {
 		return err
 	} else if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	if err := a.mayGrantRole(c, req.Role); err != nil {
 		return err
 	}
-	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), id, req.Role, func(string) bool { return true })
+	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), cmdiam.AssignRole{UserID: id, Role: req.Role})
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 func (a *API) unassignRole(c echo.Context) error {
@@ -461,15 +429,15 @@ func (a *API) unassignRole(c echo.Context) error {
 	if err := a.guardRoleChange(c, id); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), id, c.Param("role"))
+	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), cmdiam.UnassignRole{UserID: id, Role: c.Param("role")})
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
-func (a *API) security(c echo.Context, id string, evs []eventstore.Event) error {
-	a.Writes.Await(c, evs, rmiam.Name)
+func (a *API) security(c echo.Context, id string) error {
 	st, err := a.Queries.AuthOf(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
 	if err != nil {
 		return err
@@ -498,7 +466,8 @@ func (a *API) unlock(c echo.Context) error {
 			return err
 		}
 	}
-	return a.security(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.security(c, id)
 }
 
 func (a *API) resetMfa(c echo.Context) error {
@@ -513,7 +482,8 @@ func (a *API) resetMfa(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.security(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.security(c, id)
 }
 
 func (a *API) revokeUserSessions(c echo.Context) error {
@@ -529,19 +499,22 @@ func (a *API) revokeUserSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), id, ids, "admin_revoked"); err != nil {
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: id, Sessions: ids, Reason: "admin_revoked"}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
 func (a *API) listRoles(c echo.Context) error {
-	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant)
+	page, err := platform.ParseIDPage(c)
 	if err != nil {
 		return err
 	}
-	n := int64(len(roles))
-	return platform.RespondList(c, roles, platform.Pagination{Limit: len(roles), TotalCount: &n})
+	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
+	if err != nil {
+		return err
+	}
+	return platform.RespondFetched(c, roles, page, func(x rmiam.Role) string { return x.Name })
 }
 
 func (a *API) createRole(c echo.Context) error {
@@ -551,14 +524,15 @@ func (a *API) createRole(c echo.Context) error {
 	}
 	p := auth.PrincipalOf(c)
 	if err := iam.ValidPermissions(req.Permissions); err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	if err := mayGrantPermissions(p, "permissions", req.Permissions); err != nil {
 		return err
 	}
-	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c), strings.TrimSpace(req.Name), req.Description, req.Permissions)
+	id, evs, err := a.Commands.CreateRole(c.Request().Context(), writes.Metadata(c),
+		cmdiam.CreateRole{Name: strings.TrimSpace(req.Name), Description: req.Description, Permissions: req.Permissions})
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.answerRole(c, http.StatusCreated, id)
@@ -570,7 +544,7 @@ func (a *API) answerRole(c echo.Context, status int, id string) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	writes.ETag(c, r.Version)
 	if status == http.StatusCreated {
@@ -584,10 +558,10 @@ func (a *API) getRole(c echo.Context) error { return a.answerRole(c, http.Status
 func (a *API) customRoleID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if iam.IsBuiltinRole(id) {
-		return "", mapLifecycle(iam.ErrRoleImmutable)
+		return "", iam.ErrRoleImmutable
 	}
 	if uuid.Validate(id) != nil {
-		return "", mapLifecycle(iam.ErrRoleNotFound)
+		return "", iam.ErrRoleNotFound
 	}
 	return id, nil
 }
@@ -609,9 +583,10 @@ func (a *API) updateRole(c echo.Context) error {
 			return err
 		}
 	}
-	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c), id, expected, req.Description, req.Permissions)
+	evs, err := a.Commands.UpdateRole(c.Request().Context(), writes.Metadata(c),
+		cmdiam.UpdateRole{ID: id, Expected: expected, Description: req.Description, Permissions: req.Permissions})
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.answerRole(c, http.StatusOK, id)
@@ -629,7 +604,7 @@ func (a *API) deleteRole(c echo.Context) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	if err := mayGrantPermissions(p, "permissions", r.Permissions); err != nil {
 		return err
@@ -637,11 +612,11 @@ func (a *API) deleteRole(c echo.Context) error {
 	if n, err := a.Queries.UsersWithRole(ctx, p.ActingTenant, r.Name); err != nil {
 		return err
 	} else if n > 0 {
-		return mapLifecycle(iam.ErrRoleInUse)
+		return iam.ErrRoleInUse
 	}
-	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), cmdiam.DeleteRole{ID: id, Expected: expected})
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return c.NoContent(http.StatusNoContent)
@@ -663,24 +638,24 @@ func (a *API) listSessions(c echo.Context) error {
 		return err
 	}
 	p := auth.PrincipalOf(c)
-	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true", After: page.After, Limit: page.Limit}
+	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true"}
 	if !iam.Has(p.Permissions, "iam:admin") {
 		f.UserID = p.Subject // without iam:admin, only your own sessions
 	}
 	if f.UserID != "" && uuid.Validate(f.UserID) != nil {
 		return platform.Problem("VAL-005", "user_id must be a user id.")
 	}
-	ss, more, total, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now())
+	ss, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now(), page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, ss, page, more, &total, func(x rmiam.Session) string { return x.ID })
+	return platform.RespondFetched(c, ss, page, func(x rmiam.Session) string { return x.ID })
 }
 
 func (a *API) revokeSession(c echo.Context) error {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return mapLifecycle(iam.ErrSessionNotFound)
+		return iam.ErrSessionNotFound
 	}
 	p := auth.PrincipalOf(c)
 	ctx := c.Request().Context()
@@ -689,13 +664,13 @@ func (a *API) revokeSession(c echo.Context) error {
 		return err
 	}
 	if s == nil || (s.UserID != p.Subject && !iam.Has(p.Permissions, "iam:admin")) {
-		return mapLifecycle(iam.ErrSessionNotFound)
+		return iam.ErrSessionNotFound
 	}
 	if err := a.mayActOn(c, s.UserID); err != nil {
 		return err
 	}
 	if !s.Revoked {
-		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), s.UserID, []string{id}, "revoked"); err != nil {
+		if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: s.UserID, Sessions: []string{id}, Reason: "revoked"}); err != nil {
 			return err
 		}
 	}
@@ -721,7 +696,7 @@ func (a *API) currentTenant(c echo.Context) error {
 		return err
 	}
 	if tp == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	writes.ETag(c, tp.Version)
 	return platform.Respond(c, http.StatusOK, tp)
@@ -761,9 +736,9 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 		n := strings.TrimSpace(*req.Name)
 		name = &n
 	}
-	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), p.ActingTenant, expected, name, settings)
+	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), cmdiam.UpdateTenant{TenantID: p.ActingTenant, Expected: expected, Name: name, Settings: settings})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return a.currentTenant(c)
@@ -788,7 +763,7 @@ func (a *API) mayChangeRole(c echo.Context, id string) error {
 		return err
 	}
 	if r == nil {
-		return mapLifecycle(iam.ErrRoleNotFound)
+		return iam.ErrRoleNotFound
 	}
 	return mayGrantPermissions(p, "permissions", r.Permissions)
 }

@@ -11,7 +11,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/platform"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
@@ -85,10 +84,10 @@ func (a *API) mfaEnrollWithPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(cred.TenantID, cred.ID, platform.RequestID(c))
 	enr, err := a.Commands.StartMfaEnrollment(c.Request().Context(), meta, cred.ID, cred.Email)
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return platform.Respond(c, http.StatusOK, MfaEnrollResponse{Secret: &enr.Secret, OtpauthURL: &enr.URL})
@@ -103,10 +102,10 @@ func (a *API) mfaVerifyWithPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	meta := eventstore.Metadata{TenantID: cred.TenantID, Actor: cred.ID, CorrelationID: platform.RequestID(c)}
+	meta := cmdiam.Metadata(cred.TenantID, cred.ID, platform.RequestID(c))
 	evs, err := a.Commands.VerifyMfa(c.Request().Context(), meta, cred.ID, req.Code, time.Now())
 	if err != nil {
-		return mapLifecycle(err)
+		return err
 	}
 	a.Writes.Await(c, evs, rmiam.Name)
 	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true})

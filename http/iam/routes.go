@@ -14,7 +14,6 @@ import (
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -149,8 +148,9 @@ func (a *API) Routes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/users", OperationID: "listUsers", Tag: "iam", Summary: "List users",
 			Permission: "iam:read", Response: rmiam.User{}, List: true, Handler: a.listUsers, Headers: readHeaders,
-			Query: []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
-				{Name: "role", Schema: "string"}, {Name: "status", Schema: "string"}, {Name: "email", Schema: "string"}}},
+			Query: []platform.Param{{Name: "role", Description: "Only users holding this role (built-in or custom)."},
+				{Name: "status", Description: "Only users in this status.", Enum: []string{iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated}},
+				{Name: "email", Description: "Only the user with this e-mail address (case-insensitive)."}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
 			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
 			Handler: a.createUser, Headers: writeHeaders, Errors: []int{404, 409, 422}},
@@ -165,8 +165,7 @@ func (a *API) Routes() []platform.Route {
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
-			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()},
-			Query:      []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}},
+			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/tenants", OperationID: "createTenant", Tag: "iam", Summary: "Create a tenant with its first admin (platform admin)",
 			Permission: "iam:admin", Request: CreateTenantRequest{}, Response: CreatedTenant{}, Status: http.StatusCreated,
 			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Headers: writeHeaders, Errors: []int{409, 422}},
@@ -174,37 +173,6 @@ func (a *API) Routes() []platform.Route {
 			Permission: "iam:admin", Response: rmiam.Tenant{}, Handler: a.getTenant,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Errors: []int{404}},
 	}
-}
-
-// MapError turns IAM domain errors into problems.
-func MapError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, iam.ErrUserNotFound):
-		return platform.Problem("IAM-001", "No such user in this tenant.")
-	case errors.Is(err, iam.ErrEmailTaken):
-		return platform.Problem("IAM-002", "A user with this e-mail address already exists.")
-	case errors.Is(err, iam.ErrTenantNotFound):
-		return platform.Problem("IAM-003", "No such tenant.")
-	case errors.Is(err, iam.ErrTenantNameTaken):
-		return platform.Problem("IAM-004", "A tenant with this name already exists.")
-	case errors.Is(err, iam.ErrInvalidRole):
-		return platform.Problem("IAM-005", "Unknown role; see GET /api/v1/iam/roles for the roles.").
-			WithFields(platform.FieldError{Field: "role", Message: "must be one of " + strings.Join(iam.BuiltinRoles(), ", ")})
-	case errors.Is(err, iam.ErrUserDeactivated):
-		return platform.Problem("IAM-006", "The user is deactivated.")
-	case errors.Is(err, cmdiam.ErrConcurrentModification):
-		return platform.Problem("CON-003", "Other changes to this user keep winning the race; retry the request.")
-	case errors.Is(err, cmdiam.ErrProtectedUser):
-		return platform.Problem("AUTH-006", "Only platform administrators may change a platform administrator.")
-	case errors.Is(err, cmdiam.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The resource changed since the version in If-Match; read it again.")
-	}
-	if err.Error() == "iam: invalid e-mail address" {
-		return platform.Problem("VAL-001", "Invalid e-mail address.").WithFields(platform.FieldError{Field: "email", Message: "must be a valid e-mail address"})
-	}
-	return err
 }
 
 func (a *API) login(c echo.Context) error {
@@ -373,24 +341,28 @@ func (a *API) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email"),
-		After: page.After, Limit: page.Limit}
+	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email")}
+	switch f.Status {
+	case "", iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated:
+	default:
+		return platform.Problem("VAL-005", "Query parameter 'status' must be active, invited or deactivated.")
+	}
 	for name, v := range map[string]string{"role": f.Role, "status": f.Status, "email": f.Email} {
 		if len(v) > 320 {
 			return platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
 		}
 	}
-	users, more, total, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f)
+	users, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, users, page, more, &total, func(u rmiam.User) string { return u.ID })
+	return platform.RespondFetched(c, users, page, func(u rmiam.User) string { return u.ID })
 }
 
 func pathID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return "", platform.Problem("IAM-001", "No such user in this tenant.")
+		return "", iam.ErrUserNotFound
 	}
 	return id, nil
 }
@@ -405,7 +377,7 @@ func (a *API) getUser(c echo.Context) error {
 		return err
 	}
 	if u == nil {
-		return platform.Problem("IAM-001", "No such user in this tenant.")
+		return iam.ErrUserNotFound
 	}
 	writes.ETag(c, u.Version)
 	return platform.Respond(c, http.StatusOK, u)
@@ -418,7 +390,7 @@ func (a *API) createUser(c echo.Context) error {
 	}
 	p := auth.PrincipalOf(c)
 	if !iam.ValidRole(req.Role) {
-		return MapError(iam.ErrInvalidRole)
+		return iam.ErrInvalidRole
 	}
 	if err := a.mayGrantRole(c, req.Role); err != nil {
 		return err
@@ -427,10 +399,10 @@ func (a *API) createUser(c echo.Context) error {
 		return err
 	}
 	meta := writes.Metadata(c)
-	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.NewUser{TenantID: p.ActingTenant, Email: req.Email,
+	res, err := a.Commands.CreateUser(c.Request().Context(), meta, cmdiam.CreateUser{TenantID: p.ActingTenant, Email: req.Email,
 		Name: req.Name, Role: req.Role, Password: req.Password})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	out := CreatedUser{InvitationToken: nonEmpty(res.InvitationToken)}
 	if a.Writes.Await(c, res.Events, rmiam.Name) {
@@ -465,14 +437,14 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 		return nil
 	}
 	if uuid.Validate(p.ActingTenant) != nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	t, err := a.Queries.TenantByID(c.Request().Context(), p.ActingTenant)
 	if err != nil {
 		return err
 	}
 	if t == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	return nil
 }
@@ -497,11 +469,12 @@ func (a *API) updateUser(c echo.Context) error {
 			return err
 		}
 	}
-	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), id, expected, req.Name, req.Role)
+	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), cmdiam.UpdateUser{ID: id, Expected: expected, Name: req.Name, Role: req.Role})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 func (a *API) deactivateUser(c echo.Context) error {
@@ -516,14 +489,15 @@ func (a *API) deactivateUser(c echo.Context) error {
 	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
-	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.DeactivateUser(c.Request().Context(), writes.Metadata(c), cmdiam.DeactivateUser{ID: id, Expected: expected})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	if err := a.revokeCredentialsOf(c, id); err != nil {
 		return err
 	}
-	return a.answerUser(c, id, evs)
+	a.Writes.Await(c, evs, rmiam.Name)
+	return a.answerUser(c, id)
 }
 
 // revokeCredentialsOf ends every session and API key of a deactivated user, so
@@ -535,31 +509,30 @@ func (a *API) revokeCredentialsOf(c echo.Context, userID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), userID, sessions, "user_deactivated"); err != nil {
+	if _, err := a.Commands.RevokeSessions(ctx, writes.Metadata(c), cmdiam.RevokeSessions{UserID: userID, Sessions: sessions, Reason: "user_deactivated"}); err != nil {
 		return err
 	}
-	keys, _, _, err := a.Queries.ListAPIKeys(ctx, tenant, userID, "", 200)
+	keys, err := a.Queries.ActiveAPIKeyIDs(ctx, tenant, userID)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if !k.Revoked {
-			if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), k.ID, "owner_deactivated"); err != nil {
-				return err
-			}
+	for _, id := range keys {
+		if _, err := a.Commands.RevokeAPIKey(ctx, writes.Metadata(c), cmdiam.RevokeAPIKey{ID: id, Reason: "owner_deactivated"}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (a *API) answerUser(c echo.Context, id string, evs []eventstore.Event) error {
-	a.Writes.Await(c, evs, rmiam.Name)
+// answerUser answers with a user as the read model has it now (the caller
+// awaited its write).
+func (a *API) answerUser(c echo.Context, id string) error {
 	u, err := a.Queries.UserByID(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, id)
 	if err != nil {
 		return err
 	}
 	if u == nil {
-		return platform.Problem("IAM-001", "No such user in this tenant.")
+		return iam.ErrUserNotFound
 	}
 	writes.ETag(c, u.Version)
 	return platform.Respond(c, http.StatusOK, u)
@@ -570,11 +543,11 @@ func (a *API) listTenants(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ts, more, total, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
+	ts, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	return platform.RespondIDPage(c, ts, page, more, &total, func(t rmiam.Tenant) string { return t.ID })
+	return platform.RespondFetched(c, ts, page, func(t rmiam.Tenant) string { return t.ID })
 }
 
 func (a *API) createTenant(c echo.Context) error {
@@ -582,10 +555,10 @@ func (a *API) createTenant(c echo.Context) error {
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
-	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.NewTenant{Name: req.Name,
+	res, err := a.Commands.CreateTenant(c.Request().Context(), writes.Metadata(c), cmdiam.CreateTenant{Name: req.Name,
 		AdminEmail: req.Admin.Email, AdminName: req.Admin.Name, AdminPassword: req.Admin.Password})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	out := CreatedTenant{AdminID: res.AdminID, InvitationToken: nonEmpty(res.InvitationToken),
 		Tenant: rmiam.Tenant{ID: res.TenantID, Name: strings.TrimSpace(req.Name), Version: 1, CreatedAt: res.Events[0].Time}}
@@ -598,14 +571,14 @@ func (a *API) createTenant(c echo.Context) error {
 func (a *API) getTenant(c echo.Context) error {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	t, err := a.Queries.TenantByID(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
 	if t == nil {
-		return MapError(iam.ErrTenantNotFound)
+		return iam.ErrTenantNotFound
 	}
 	return platform.Respond(c, http.StatusOK, t)
 }

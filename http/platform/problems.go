@@ -20,6 +20,11 @@ type DomainError struct {
 	// Detail is what the client reads; empty means the error's own text,
 	// without its "package: " prefix (for errors whose text is the detail).
 	Detail string
+	// Field, when set, names the input field the error is about: the problem's
+	// errors[] points at it (with Message, or the detail). An error that knows
+	// its field itself implements InputField() (field, message string).
+	Field   string
+	Message string
 }
 
 var (
@@ -74,7 +79,20 @@ func fromDomain(err error) *Error {
 				}
 			}
 			entry := Catalogue[m.Code]
-			return &Error{Status: entry.Status, Code: m.Code, Title: entry.Title, Detail: detail}
+			out := &Error{Status: entry.Status, Code: m.Code, Title: entry.Title, Detail: detail}
+			var fe interface{ InputField() (string, string) }
+			switch {
+			case errors.As(err, &fe):
+				f, msg := fe.InputField()
+				out.Fields = []FieldError{{Field: f, Message: msg}}
+			case m.Field != "":
+				msg := m.Message
+				if msg == "" {
+					msg = detail
+				}
+				out.Fields = []FieldError{{Field: m.Field, Message: msg}}
+			}
+			return out
 		}
 	}
 	return nil

@@ -14,7 +14,6 @@ import (
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -58,7 +57,7 @@ func (a *API) login(c echo.Context) error {
 		RedirectURI: redirect}, state, nonce, verifier)
 	if err != nil {
 		platform.Logger(c).Warn("sso: identity provider unavailable", "provider", prov.ID, "err", err)
-		return MapError(err)
+		return err
 	}
 	exp := a.now().Add(StateTTL).UTC().Truncate(time.Second)
 	if err := a.States.Save(ctx, state, LoginState{TenantID: tenantID, ProviderID: prov.ID, Verifier: verifier, Nonce: nonce,
@@ -149,24 +148,24 @@ func (a *API) callback(c echo.Context) error {
 	if prov == nil || !prov.Enabled {
 		return unavailable() // removed or disabled since the sign-in started
 	}
-	secret, err := a.Keys.Open(ctx, prov.SealedSecret)
-	if err != nil || secret == eventstore.Erased {
+	secret, err := a.Commands.ClientSecret(ctx, prov.SealedSecret)
+	if err != nil {
 		return unavailable()
 	}
 	id, err := a.RP.Exchange(ctx, Client{Issuer: prov.IssuerURL, ClientID: prov.ClientID, ClientSecret: secret, Scopes: prov.Scopes,
 		RedirectURI: st.RedirectURI}, code, st.Verifier, st.Nonce)
 	if err != nil {
 		platform.Logger(c).Warn("sso: sign-in not verified", "provider", prov.ID, "err", err)
-		return MapError(err)
+		return err
 	}
 	existing, err := a.account(c, prov.TenantID, id.Email)
 	if err != nil {
 		return err
 	}
-	res, err := a.Commands.CompleteLogin(ctx, cmdsso.Login{ProviderID: prov.ID, Identity: id, Existing: existing,
+	res, err := a.Commands.CompleteLogin(ctx, cmdsso.CompleteLogin{ProviderID: prov.ID, Identity: id, Existing: existing,
 		Now: a.now(), Correlation: platform.RequestID(c)})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	// The session (and a provisioned user) are listed at once, like a password login's.
 	a.Writes.Await(c, res.Events, rmiam.Name)

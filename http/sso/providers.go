@@ -3,16 +3,17 @@ package sso
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmsso "github.com/astrabastion/astra/projections/sso"
 )
 
@@ -21,21 +22,21 @@ func (a *API) listProviders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ps, more, total, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
+	ps, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
 	if err != nil {
 		return err
 	}
-	out := make([]SsoProvider, len(ps))
-	for i := range ps {
-		out[i] = view(&ps[i])
+	out := projections.Page[SsoProvider]{Items: make([]SsoProvider, len(ps.Items)), HasMore: ps.HasMore, Total: ps.Total, TotalEstimated: ps.TotalEstimated}
+	for i := range ps.Items {
+		out.Items[i] = view(&ps.Items[i])
 	}
-	return platform.RespondIDPage(c, out, page, more, &total, func(p SsoProvider) string { return p.ID })
+	return platform.RespondFetched(c, out, page, func(p SsoProvider) string { return p.ID })
 }
 
 func providerID(c echo.Context) (string, error) {
 	id := c.Param("id")
 	if uuid.Validate(id) != nil {
-		return "", MapError(iam.ErrSsoProviderNotFound)
+		return "", iam.ErrSsoProviderNotFound
 	}
 	return id, nil
 }
@@ -50,7 +51,7 @@ func (a *API) getProvider(c echo.Context) error {
 		return err
 	}
 	if p == nil {
-		return MapError(iam.ErrSsoProviderNotFound)
+		return iam.ErrSsoProviderNotFound
 	}
 	writes.ETag(c, p.Version)
 	return platform.Respond(c, http.StatusOK, view(p))
@@ -69,15 +70,19 @@ func (a *API) createProvider(c echo.Context) error {
 		return err
 	}
 	enabled := req.Enabled == nil || *req.Enabled
-	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.NewProvider{
+	id, evs, err := a.Commands.ConfigureProvider(c.Request().Context(), writes.Metadata(c), cmdsso.ConfigureProvider{
 		TenantID: p.ActingTenant, ClientSecret: req.ClientSecret,
 		Settings: iam.SsoSettings{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
 			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: enabled}})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/iam/sso/providers/"+id)
-	return a.answer(c, id, evs, http.StatusCreated)
+	at := time.Now()
+	if len(evs) > 0 {
+		at = evs[len(evs)-1].Time
+	}
+	return a.answer(c, id, a.Writes.Await(c, evs, rmsso.Name), at, http.StatusCreated)
 }
 
 // actingTenantExists refuses a platform admin's write into a tenant that
@@ -87,14 +92,14 @@ func (a *API) actingTenantExists(c echo.Context, p *auth.Principal) error {
 		return nil
 	}
 	if uuid.Validate(p.ActingTenant) != nil {
-		return platform.Problem("IAM-003", "No such tenant.")
+		return iam.ErrTenantNotFound
 	}
 	id, err := a.Queries.TenantIDByRef(c.Request().Context(), p.ActingTenant)
 	if err != nil {
 		return err
 	}
 	if id == "" {
-		return platform.Problem("IAM-003", "No such tenant.")
+		return iam.ErrTenantNotFound
 	}
 	return nil
 }
@@ -113,7 +118,7 @@ func (a *API) updateProvider(c echo.Context) error {
 		return err
 	}
 	if current == nil {
-		return MapError(iam.ErrSsoProviderNotFound)
+		return iam.ErrSsoProviderNotFound
 	}
 	role := current.DefaultRole
 	if req.DefaultRole != nil {
@@ -122,13 +127,18 @@ func (a *API) updateProvider(c echo.Context) error {
 	if err := a.mayProvision(c, role); err != nil {
 		return err
 	}
-	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), id, expected, iam.SsoChange{
-		Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
-		AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled}, req.ClientSecret)
+	evs, err := a.Commands.UpdateProvider(c.Request().Context(), writes.Metadata(c), cmdsso.UpdateProvider{ID: id, Expected: expected,
+		Change: iam.SsoChange{Name: req.Name, IssuerURL: req.IssuerURL, ClientID: req.ClientID, Scopes: req.Scopes,
+			AllowedDomains: req.AllowedDomains, DefaultRole: req.DefaultRole, Enabled: req.Enabled},
+		Secret: req.ClientSecret})
 	if err != nil {
-		return MapError(err)
+		return err
 	}
-	return a.answer(c, id, evs, http.StatusOK)
+	at := time.Now()
+	if len(evs) > 0 {
+		at = evs[len(evs)-1].Time
+	}
+	return a.answer(c, id, a.Writes.Await(c, evs, rmsso.Name), at, http.StatusOK)
 }
 
 func (a *API) removeProvider(c echo.Context) error {
@@ -136,9 +146,9 @@ func (a *API) removeProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), id, expected)
+	evs, err := a.Commands.RemoveProvider(c.Request().Context(), writes.Metadata(c), cmdsso.RemoveProvider{ID: id, Expected: expected})
 	if err != nil && len(evs) == 0 {
-		return MapError(err)
+		return err
 	}
 	if err != nil {
 		// Removed, but the key could not be shredded now: the answer stays a
@@ -149,11 +159,13 @@ func (a *API) removeProvider(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// answer waits for the read model and answers with the provider as it now is.
-func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status int) error {
+// answer answers with the provider as the read model has it now, when the
+// caller's wait for it succeeded (awaited); otherwise from its stream, with
+// at (the write's time) as its timestamps.
+func (a *API) answer(c echo.Context, id string, awaited bool, at time.Time, status int) error {
 	ctx := c.Request().Context()
 	var out SsoProvider
-	if a.Writes.Await(c, evs, rmsso.Name) {
+	if awaited {
 		p, err := a.Queries.ProviderByID(ctx, auth.PrincipalOf(c).ActingTenant, id)
 		if err != nil {
 			return err
@@ -168,7 +180,6 @@ func (a *API) answer(c echo.Context, id string, evs []eventstore.Event, status i
 		if err != nil {
 			return err
 		}
-		at := evs[len(evs)-1].Time
 		out = view(&rmsso.Provider{ID: st.ID, TenantID: st.TenantID, Name: st.Settings.Name, IssuerURL: st.Settings.IssuerURL,
 			ClientID: st.Settings.ClientID, SealedSecret: st.ClientSecret, Scopes: st.Settings.Scopes,
 			AllowedDomains: st.Settings.AllowedDomains, DefaultRole: st.Settings.DefaultRole, Enabled: st.Settings.Enabled,

@@ -132,7 +132,20 @@ func TestSsoProviders(t *testing.T) {
 				for k, v := range tc.body {
 					body[k] = v
 				}
-				assertProblem(t, e.in.Do(t, http.MethodPost, "/api/v1/iam/sso/providers", e.admin, body), tc.status, tc.code)
+				r := e.in.Do(t, http.MethodPost, "/api/v1/iam/sso/providers", e.admin, body)
+				assertProblem(t, r, tc.status, tc.code)
+				if tc.code == "SSO-002" {
+					// The setting at fault is named in errors[].
+					var p struct {
+						Errors []struct {
+							Field string `json:"field"`
+						} `json:"errors"`
+					}
+					r.JSON(t, &p)
+					if len(p.Errors) != 1 || p.Errors[0].Field == "" {
+						t.Fatalf("errors[] does not name the setting: %s", r.Body)
+					}
+				}
 			})
 		}
 		if evs := e.events(t, e.admin, "com.astra.iam.SsoProviderConfigured"); len(evs) != 1 { // the lifecycle's only

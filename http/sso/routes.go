@@ -4,13 +4,11 @@
 package sso
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"time"
 
 	cmdsso "github.com/astrabastion/astra/commands/sso"
-	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -24,11 +22,11 @@ type API struct {
 	Commands *cmdsso.Handlers
 	Queries  *rmsso.Queries
 	// Users finds accounts by address and resolves permissions for tokens.
-	Users  *rmiam.Queries
-	Keys   *eventstore.Keyring
+	Users *rmiam.Queries
+
 	Signer *auth.Signer
 	Writes *writes.Kit
-	States *LoginStates
+	States LoginStore
 	RP     *RelyingParty
 	// PublicURL is the externally visible base URL (ASTRA_PUBLIC_URL) that
 	// the callback is registered under; empty: no sign-in starts (SSO-012).
@@ -153,36 +151,18 @@ func (a *API) Routes() []platform.Route {
 	}
 }
 
-// MapError turns SSO domain and command errors into problems.
-func MapError(err error) error {
-	var se *iam.SsoSettingsError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &se):
-		return platform.Problem("SSO-002", "Invalid provider setting '"+se.Field+"': "+se.Message+".").
-			WithFields(platform.FieldError{Field: se.Field, Message: se.Message})
-	case errors.Is(err, iam.ErrSsoProviderNotFound):
-		return platform.Problem("SSO-001", "No such SSO provider in this tenant.")
-	case errors.Is(err, cmdsso.ErrIssuerNotAllowed):
-		return platform.Problem("SSO-003", "The issuer URL must be https and must not resolve to a private, loopback, link-local or metadata address.").
-			WithFields(platform.FieldError{Field: "issuer_url", Message: "not an allowed destination"})
-	case errors.Is(err, cmdsso.ErrVersionMismatch):
-		return platform.Problem("CON-001", "The provider changed since the version in If-Match; read it again.")
-	case errors.Is(err, cmdsso.ErrProvisionRace):
-		return platform.Problem("CON-003", "Your account was being created by another sign-in; sign in again.")
-	case errors.Is(err, iam.ErrSsoProviderDisabled):
-		return platform.Problem("SSO-004", "Single sign-on is not available for this tenant.")
-	case errors.Is(err, iam.ErrSsoDomainNotAllowed):
-		return platform.Problem("SSO-008", "Your e-mail domain may not sign in through this identity provider.")
-	case errors.Is(err, iam.ErrSsoEmailMissing), errors.Is(err, iam.ErrSsoEmailUnverified):
-		return platform.Problem("SSO-009", "The identity provider did not vouch for a verified e-mail address.")
-	case errors.Is(err, iam.ErrSsoNoAccount):
-		return platform.Problem("SSO-010", "There is no active account for you in this tenant; ask an administrator.")
-	case errors.Is(err, ErrIdPUnavailable):
-		return platform.Problem("SSO-011", "The identity provider could not be reached; try again later.")
-	case errors.Is(err, ErrIdPRefused), errors.Is(err, ErrIDTokenInvalid):
-		return platform.Problem("SSO-007", "The sign-in could not be verified with the identity provider; start again.")
-	}
-	return err
+// StateTTL is how long a started sign-in may take to come back.
+const StateTTL = 10 * time.Minute
+
+// LoginState is what the callback needs of the login that sent the browser
+// away (see projections/sso.LoginState).
+type LoginState = rmsso.LoginState
+
+// LoginStore keeps logins in flight where every instance finds them
+// (projections/sso.LoginStates, in Postgres).
+type LoginStore interface {
+	// Save records a login in flight.
+	Save(ctx context.Context, state string, st LoginState) error
+	// Consume takes a login state exactly once; nil means unknown, used or expired.
+	Consume(ctx context.Context, state string, now time.Time) (*LoginState, error)
 }

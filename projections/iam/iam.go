@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,9 @@ const Name = "iam"
 // Projection builds the IAM read models.
 type Projection struct {
 	Keys *eventstore.Keyring
+
+	once  sync.Once
+	table *projections.Table
 }
 
 var _ projections.Projection = (*Projection)(nil)
@@ -92,206 +96,244 @@ type userRow struct {
 	loaded                                                                           bool
 }
 
-// Apply implements projections.Projection. Users are folded in memory and
-// written with one statement per batch, which is what makes replays fast.
-func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	users := map[string]*userRow{}
-	var order []string
-	var missing []string
-	var subjects []string
-	for i := range evs {
-		e := &evs[i]
-		switch e.Name() {
-		case iam.UserCreated.Name, iam.UserUpdated.Name, iam.UserDeactivated.Name, iam.UserErased.Name,
-			iam.RoleAssigned.Name, iam.RoleUnassigned.Name:
-			if _, ok := users[e.Subject]; !ok {
-				users[e.Subject] = &userRow{ID: e.Subject}
-				order = append(order, e.Subject)
-				if e.Name() != iam.UserCreated.Name {
-					missing = append(missing, e.Subject)
-				}
-				subjects = append(subjects, e.Subject)
+// userBatch is a batch's users, folded in memory and written with one
+// statement (what makes replays fast).
+type userBatch struct {
+	ctx   context.Context
+	keys  *eventstore.Keyring
+	users map[string]*userRow
+	// openErr fails the batch on a transient key error (it is retried) instead
+	// of writing "[erased]" into a live user's row; only a destroyed key reads
+	// as erased.
+	openErr error
+}
+
+func (b *userBatch) open(v string) string {
+	pt, err := b.keys.Open(b.ctx, v)
+	if err != nil && b.openErr == nil {
+		b.openErr = err
+	}
+	return pt
+}
+
+// touch records the event's version and time on the user's row.
+func touch(u *userRow, e *eventstore.Event) { u.Version, u.UpdatedAt = e.Version, e.Time }
+
+// userFold folds the user events of a batch into their rows.
+var userFold = func() *eventstore.Fold[userBatch] {
+	f := eventstore.NewFold[userBatch]()
+	eventstore.On(f, iam.UserCreated, func(b *userBatch, d *iam.UserCreatedV1, e *eventstore.Event) {
+		u := b.users[e.Subject]
+		*u = userRow{ID: d.UserID, TenantID: d.TenantID, Role: d.Role, Status: d.Status, InvitationHash: d.InvitationHash,
+			Email: b.open(d.Email), Name: b.open(d.Name), CreatedBy: e.Actor,
+			Version: e.Version, CreatedAt: e.Time, UpdatedAt: e.Time, loaded: u.loaded, Roles: []string{d.Role}}
+		if d.PasswordHash != "" {
+			u.PasswordHash = b.open(d.PasswordHash)
+		}
+		u.Erased = u.Email == eventstore.Erased
+	})
+	eventstore.On(f, iam.UserUpdated, func(b *userBatch, d *iam.UserUpdatedV1, e *eventstore.Event) {
+		u := b.users[e.Subject]
+		if d.Name != nil {
+			u.Name = b.open(*d.Name)
+		}
+		if d.Role != nil {
+			u.Roles = replaceFirst(u.Roles, *d.Role)
+			u.Role = *d.Role
+		}
+		touch(u, e)
+	})
+	eventstore.On(f, iam.UserDeactivated, func(b *userBatch, _ *iam.UserDeactivatedV1, e *eventstore.Event) {
+		u := b.users[e.Subject]
+		u.Status = iam.StatusDeactivated
+		touch(u, e)
+	})
+	eventstore.On(f, iam.UserErased, func(b *userBatch, _ *iam.UserErasedV1, e *eventstore.Event) {
+		u := b.users[e.Subject]
+		u.Email, u.Name, u.PasswordHash, u.Erased = eventstore.Erased, eventstore.Erased, "", true
+		touch(u, e)
+	})
+	role := func(assign bool) func(*userBatch, *iam.RoleAssignmentV1, *eventstore.Event) {
+		return func(b *userBatch, d *iam.RoleAssignmentV1, e *eventstore.Event) {
+			u := b.users[e.Subject]
+			u.Roles = without(u.Roles, d.Role)
+			if assign {
+				u.Roles = append(u.Roles, d.Role)
 			}
+			if len(u.Roles) > 0 {
+				u.Role = u.Roles[0]
+			}
+			touch(u, e)
 		}
 	}
-	if err := p.Keys.Preload(ctx, subjects); err != nil {
-		return err
-	}
-	if len(missing) > 0 {
-		rows, err := tx.Query(ctx, `SELECT id, tenant_id, email, name, role, status, password_hash, invitation_hash, erased,
-			version, created_by, created_at, updated_at, roles FROM `+s+`.users WHERE id = ANY($1)`, missing)
+	eventstore.On(f, iam.RoleAssigned, role(true))
+	eventstore.On(f, iam.RoleUnassigned, role(false))
+	return f
+}()
+
+// userEvents are the event types folded into user rows.
+var userEvents = map[string]bool{
+	iam.UserCreated.CEType(): true, iam.UserUpdated.CEType(): true, iam.UserDeactivated.CEType(): true,
+	iam.UserErased.CEType(): true, iam.RoleAssigned.CEType(): true, iam.RoleUnassigned.CEType(): true,
+}
+
+// newTable builds the table that applies every event but the users' with
+// one statement each. Passwords are opened with keys (a transient key error
+// fails the batch, which is retried).
+func newTable(keys *eventstore.Keyring) *projections.Table {
+	t := projections.NewTable()
+	password := func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.PasswordChangedV1) error {
+		hash, err := keys.Open(ctx, d.PasswordHash)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var u userRow
-			if err := rows.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Status, &u.PasswordHash, &u.InvitationHash,
-				&u.Erased, &u.Version, &u.CreatedBy, &u.CreatedAt, &u.UpdatedAt, &u.Roles); err != nil {
-				rows.Close()
+		return upsertAuth(ctx, tx, s, e, `password_hash = $4`, hash)
+	}
+	projections.On(t, iam.PasswordChanged, password)
+	projections.On(t, iam.PasswordReset, password)
+	projections.On(t, iam.TenantCreated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.TenantCreatedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.tenants (id, tenant_id, name, version, created_at, updated_at)
+			VALUES ($1, $1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING`, d.TenantID, d.Name, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.TenantUpdated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.TenantUpdatedV1) error {
+		if d.Name != nil {
+			if _, err := tx.Exec(ctx, `UPDATE `+s+`.tenants SET name = $2, version = $3, updated_at = $4 WHERE id = $1`, d.TenantID, *d.Name, e.Version, e.Time); err != nil {
 				return err
 			}
-			u.loaded = true
-			*users[u.ID] = u
 		}
-		rows.Close()
-		if rows.Err() != nil {
-			return rows.Err()
+		if d.Settings != nil {
+			_, err := tx.Exec(ctx, `UPDATE `+s+`.tenants SET settings = $2, version = $3, updated_at = $4 WHERE id = $1`, d.TenantID, d.Settings, e.Version, e.Time)
+			return err
+		}
+		return nil
+	})
+	mfa := func(on bool) projections.Applier[iam.MfaDisabledV1] {
+		return func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, _ *iam.MfaDisabledV1) error {
+			return upsertAuth(ctx, tx, s, e, `mfa_enabled = $4`, on)
 		}
 	}
-	// open fails the batch on a transient key error (it is retried) instead of
-	// writing "[erased]" into a live user's row; only a destroyed key reads as erased.
-	var openErr error
-	open := func(v string) string {
-		pt, err := p.Keys.Open(ctx, v)
-		if err != nil && openErr == nil {
-			openErr = err
-		}
-		return pt
-	}
+	projections.On(t, iam.MfaEnrolled, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, _ *iam.MfaEnrolledV1) error {
+		return upsertAuth(ctx, tx, s, e, `mfa_enabled = $4`, true)
+	})
+	projections.On(t, iam.MfaDisabled, mfa(false))
+	projections.On(t, iam.MfaReset, mfa(false))
+	projections.On(t, iam.UserLocked, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.UserLockedV1) error {
+		return upsertAuth(ctx, tx, s, e, `locked_until = $4`, d.Until)
+	})
+	projections.On(t, iam.UserUnlocked, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, _ *iam.UserUnlockedV1) error {
+		return upsertAuth(ctx, tx, s, e, `locked_until = $4`, nil)
+	})
+	projections.On(t, iam.SessionRevoked, func(ctx context.Context, tx pgx.Tx, s string, _ *eventstore.Event, d *iam.SessionRevokedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.sessions SET revoked = true, revoked_reason = $2 WHERE id = $1`, d.SessionID, d.Reason)
+		return err
+	})
+	projections.On(t, iam.RoleCreated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.RoleCreatedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.roles (id, tenant_id, name, description, permissions, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING`, d.RoleID, d.TenantID, d.Name, d.Description, d.Permissions, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.RoleUpdated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.RoleUpdatedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.roles SET description = coalesce($2, description), permissions = coalesce($3, permissions),
+			version = $4, updated_at = $5 WHERE id = $1`, d.RoleID, d.Description, d.Permissions, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.RoleDeleted, func(ctx context.Context, tx pgx.Tx, s string, _ *eventstore.Event, d *iam.RoleDeletedV1) error {
+		_, err := tx.Exec(ctx, `DELETE FROM `+s+`.roles WHERE id = $1`, d.RoleID)
+		return err
+	})
+	projections.On(t, iam.ApiKeyCreated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.ApiKeyCreatedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.api_keys (id, tenant_id, name, prefix, secret_id, secret_hash, permissions,
+			expires_at, rate_limit_per_minute, owner_id, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (id) DO NOTHING`, d.KeyID, d.TenantID, d.Name, d.Prefix, d.SecretID, d.SecretHash, d.Permissions,
+			d.ExpiresAt, d.RateLimitPerMinute, d.OwnerID, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.ApiKeyRotated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.ApiKeyRotatedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.api_keys SET prefix = $2, secret_id = $3, secret_hash = $4, version = $5, rotated_at = $6
+			WHERE id = $1`, d.KeyID, d.Prefix, d.SecretID, d.SecretHash, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.ApiKeyRevoked, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.ApiKeyRevokedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.api_keys SET revoked = true, version = $2, revoked_at = $3 WHERE id = $1`, d.KeyID, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.UserLoggedIn, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.UserLoggedInV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.sessions (id, tenant_id, user_id, method, refresh_hash, expires_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+			d.SessionID, e.TenantID, d.UserID, d.Method, d.RefreshHash, d.ExpiresAt, e.Time)
+		return err
+	})
+	projections.On(t, iam.SessionRefreshed, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.SessionRefreshedV1) error {
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.sessions SET refresh_hash = $2, expires_at = $3, refreshed_at = $4 WHERE id = $1`,
+			d.SessionID, d.RefreshHash, d.ExpiresAt, e.Time)
+		return err
+	})
+	return t
+}
+
+// Apply implements projections.Projection. User events fold into their rows
+// in memory (userFold) and are written with one statement per batch; every
+// other event applies through the table. The two touch different tables, so
+// applying them side by side keeps the order that matters.
+func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
+	b := &userBatch{ctx: ctx, keys: p.Keys, users: map[string]*userRow{}}
+	var order, missing []string
+	var userEvs []eventstore.Event
 	for i := range evs {
 		e := &evs[i]
-		var err error
-		switch e.Name() {
-		case iam.TenantCreated.Name:
-			var d iam.TenantCreatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.tenants (id, tenant_id, name, version, created_at, updated_at)
-					VALUES ($1, $1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING`, d.TenantID, d.Name, e.Version, e.Time)
-			}
-		case iam.UserCreated.Name:
-			var d iam.UserCreatedV1
-			if err = e.Decode(&d); err == nil {
-				u := users[e.Subject]
-				*u = userRow{ID: d.UserID, TenantID: d.TenantID, Role: d.Role, Status: d.Status, InvitationHash: d.InvitationHash,
-					Email: open(d.Email), Name: open(d.Name), CreatedBy: e.Actor,
-					Version: e.Version, CreatedAt: e.Time, UpdatedAt: e.Time, loaded: u.loaded, Roles: []string{d.Role}}
-				if d.PasswordHash != "" {
-					u.PasswordHash = open(d.PasswordHash)
-				}
-				u.Erased = u.Email == eventstore.Erased
-			}
-		case iam.UserUpdated.Name:
-			var d iam.UserUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				u := users[e.Subject]
-				if d.Name != nil {
-					u.Name = open(*d.Name)
-				}
-				if d.Role != nil {
-					u.Roles = replaceFirst(u.Roles, *d.Role)
-					u.Role = *d.Role
-				}
-				u.Version, u.UpdatedAt = e.Version, e.Time
-			}
-		case iam.UserDeactivated.Name:
-			u := users[e.Subject]
-			u.Status, u.Version, u.UpdatedAt = iam.StatusDeactivated, e.Version, e.Time
-		case iam.UserErased.Name:
-			u := users[e.Subject]
-			u.Email, u.Name, u.PasswordHash, u.Erased = eventstore.Erased, eventstore.Erased, "", true
-			u.Version, u.UpdatedAt = e.Version, e.Time
-		case iam.RoleAssigned.Name, iam.RoleUnassigned.Name:
-			var d iam.RoleAssignmentV1
-			if err = e.Decode(&d); err == nil {
-				u := users[e.Subject]
-				u.Roles = without(u.Roles, d.Role)
-				if e.Name() == iam.RoleAssigned.Name {
-					u.Roles = append(u.Roles, d.Role)
-				}
-				if len(u.Roles) > 0 {
-					u.Role = u.Roles[0]
-				}
-				u.Version, u.UpdatedAt = e.Version, e.Time
-			}
-		case iam.PasswordChanged.Name, iam.PasswordReset.Name:
-			var d iam.PasswordChangedV1
-			if err = e.Decode(&d); err == nil {
-				err = upsertAuth(ctx, tx, s, e, `password_hash = $4`, open(d.PasswordHash))
-			}
-		case iam.MfaEnrolled.Name:
-			err = upsertAuth(ctx, tx, s, e, `mfa_enabled = $4`, true)
-		case iam.MfaDisabled.Name, iam.MfaReset.Name:
-			err = upsertAuth(ctx, tx, s, e, `mfa_enabled = $4`, false)
-		case iam.UserLocked.Name:
-			var d iam.UserLockedV1
-			if err = e.Decode(&d); err == nil {
-				err = upsertAuth(ctx, tx, s, e, `locked_until = $4`, d.Until)
-			}
-		case iam.UserUnlocked.Name:
-			err = upsertAuth(ctx, tx, s, e, `locked_until = $4`, nil)
-		case iam.SessionRevoked.Name:
-			var d iam.SessionRevokedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.sessions SET revoked = true, revoked_reason = $2 WHERE id = $1`, d.SessionID, d.Reason)
-			}
-		case iam.TenantUpdated.Name:
-			var d iam.TenantUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				if d.Name != nil {
-					_, err = tx.Exec(ctx, `UPDATE `+s+`.tenants SET name = $2, version = $3, updated_at = $4 WHERE id = $1`, d.TenantID, *d.Name, e.Version, e.Time)
-				}
-				if err == nil && d.Settings != nil {
-					_, err = tx.Exec(ctx, `UPDATE `+s+`.tenants SET settings = $2, version = $3, updated_at = $4 WHERE id = $1`, d.TenantID, d.Settings, e.Version, e.Time)
-				}
-			}
-		case iam.RoleCreated.Name:
-			var d iam.RoleCreatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.roles (id, tenant_id, name, description, permissions, version, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING`, d.RoleID, d.TenantID, d.Name, d.Description, d.Permissions, e.Version, e.Time)
-			}
-		case iam.RoleUpdated.Name:
-			var d iam.RoleUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.roles SET description = coalesce($2, description), permissions = coalesce($3, permissions),
-					version = $4, updated_at = $5 WHERE id = $1`, d.RoleID, d.Description, d.Permissions, e.Version, e.Time)
-			}
-		case iam.RoleDeleted.Name:
-			var d iam.RoleDeletedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `DELETE FROM `+s+`.roles WHERE id = $1`, d.RoleID)
-			}
-		case iam.ApiKeyCreated.Name:
-			var d iam.ApiKeyCreatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.api_keys (id, tenant_id, name, prefix, secret_id, secret_hash, permissions,
-					expires_at, rate_limit_per_minute, owner_id, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-					ON CONFLICT (id) DO NOTHING`, d.KeyID, d.TenantID, d.Name, d.Prefix, d.SecretID, d.SecretHash, d.Permissions,
-					d.ExpiresAt, d.RateLimitPerMinute, d.OwnerID, e.Version, e.Time)
-			}
-		case iam.ApiKeyRotated.Name:
-			var d iam.ApiKeyRotatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.api_keys SET prefix = $2, secret_id = $3, secret_hash = $4, version = $5, rotated_at = $6
-					WHERE id = $1`, d.KeyID, d.Prefix, d.SecretID, d.SecretHash, e.Version, e.Time)
-			}
-		case iam.ApiKeyRevoked.Name:
-			var d iam.ApiKeyRevokedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.api_keys SET revoked = true, version = $2, revoked_at = $3 WHERE id = $1`, d.KeyID, e.Version, e.Time)
-			}
-		case iam.UserLoggedIn.Name:
-			var d iam.UserLoggedInV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.sessions (id, tenant_id, user_id, method, refresh_hash, expires_at, created_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-					d.SessionID, e.TenantID, d.UserID, d.Method, d.RefreshHash, d.ExpiresAt, e.Time)
-			}
-		case iam.SessionRefreshed.Name:
-			var d iam.SessionRefreshedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.sessions SET refresh_hash = $2, expires_at = $3, refreshed_at = $4 WHERE id = $1`,
-					d.SessionID, d.RefreshHash, d.ExpiresAt, e.Time)
-			}
+		if !userEvents[e.Type] {
+			continue
 		}
-		if err == nil {
-			err = openErr
-		}
-		if err != nil {
-			return fmt.Errorf("projections/iam: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
+		userEvs = append(userEvs, *e)
+		if _, ok := b.users[e.Subject]; !ok {
+			b.users[e.Subject] = &userRow{ID: e.Subject}
+			order = append(order, e.Subject)
+			if e.Type != iam.UserCreated.CEType() {
+				missing = append(missing, e.Subject)
+			}
 		}
 	}
-	return writeUsers(ctx, tx, s, users, order)
+	if err := p.Keys.Preload(ctx, order); err != nil {
+		return err
+	}
+	if err := loadUsers(ctx, tx, s, b.users, missing); err != nil {
+		return err
+	}
+	p.once.Do(func() { p.table = newTable(p.Keys) })
+	if err := p.table.Apply(ctx, tx, s, evs); err != nil {
+		return err
+	}
+	if err := userFold.Apply(b, userEvs); err != nil {
+		return fmt.Errorf("projections/iam: %w", err)
+	}
+	if b.openErr != nil {
+		return fmt.Errorf("projections/iam: %w", b.openErr)
+	}
+	return writeUsers(ctx, tx, s, b.users, order)
+}
+
+// loadUsers reads the rows of users whose batch starts after their creation.
+func loadUsers(ctx context.Context, tx pgx.Tx, s string, users map[string]*userRow, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, tenant_id, email, name, role, status, password_hash, invitation_hash, erased,
+		version, created_by, created_at, updated_at, roles FROM `+s+`.users WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u userRow
+		if err := rows.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.Role, &u.Status, &u.PasswordHash, &u.InvitationHash,
+			&u.Erased, &u.Version, &u.CreatedBy, &u.CreatedAt, &u.UpdatedAt, &u.Roles); err != nil {
+			return err
+		}
+		u.loaded = true
+		*users[u.ID] = u
+	}
+	return rows.Err()
 }
 
 func writeUsers(ctx context.Context, tx pgx.Tx, s string, users map[string]*userRow, order []string) error {

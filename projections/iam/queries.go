@@ -111,32 +111,33 @@ type UserFilter struct {
 	Role   string
 	Status string
 	Email  string
-	After  string // id cursor
-	Limit  int
 }
 
-// ListUsers pages through a tenant's users in id (creation) order.
-func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User, bool, int64, error) {
-	var out []User
-	var total int64
+// afterKey is the keyset position after an id cursor (nil: the first page).
+func afterKey(after string) []any {
+	if after == "" {
+		return nil
+	}
+	return []any{after}
+}
+
+// ListUsers pages through a tenant's users in id (creation) order, the
+// API's documented order; after is the last id of the previous page ("" for
+// the first).
+func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter, after string, limit int) (projections.Page[User], error) {
+	var page projections.Page[User]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		where := ` WHERE ($1 = '' OR $1 = ANY(roles)) AND ($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3))`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.users`+where, f.Role, f.Status, f.Email).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM `+s+`.users`+where+` AND id > $4 ORDER BY id LIMIT $5`,
-			f.Role, f.Status, f.Email, f.After, f.Limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+		l := projections.NewList(s+`.users`, userColumns).
+			WhereIf(f.Role != "", "? = ANY(roles)", f.Role).
+			WhereIf(f.Status != "", "status = ?", f.Status).
+			WhereIf(f.Email != "", "email = lower(?)", f.Email).
+			OrderBy(false, "id")
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit,
+			func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(u User) []any { return []any{u.ID} })
 		return err
 	})
-	more := len(out) > f.Limit
-	if more {
-		out = out[:f.Limit]
-	}
-	return out, more, total, err
+	return page, err
 }
 
 // TenantByID finds a tenant; nil when there is none.
@@ -155,29 +156,20 @@ func (q *Queries) TenantByID(ctx context.Context, id string) (*Tenant, error) {
 	return out, err
 }
 
-// ListTenants pages through every tenant (platform admins only).
-func (q *Queries) ListTenants(ctx context.Context, after string, limit int) ([]Tenant, bool, int64, error) {
-	var out []Tenant
-	var total int64
+// ListTenants pages through every tenant (platform admins only), in id
+// (creation) order.
+func (q *Queries) ListTenants(ctx context.Context, after string, limit int) (projections.Page[Tenant], error) {
+	var page projections.Page[Tenant]
 	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.tenants`).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, name, version, created_at FROM `+s+`.tenants WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Tenant, error) {
+		l := projections.NewList(s+`.tenants`, `id, name, version, created_at`).OrderBy(false, "id")
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Tenant, error) {
 			var t Tenant
 			return t, r.Scan(&t.ID, &t.Name, &t.Version, &t.CreatedAt)
-		})
+		}, func(t Tenant) []any { return []any{t.ID} })
 		return err
 	})
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	return out, more, total, err
+	return page, err
 }
 
 // Session is a signed-in session.

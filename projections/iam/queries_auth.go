@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/astrabastion/astra/projections"
 
 	"github.com/astrabastion/astra/domain/iam"
 )
@@ -34,35 +37,25 @@ func (q *Queries) AuthOf(ctx context.Context, tenantID, userID string) (AuthStat
 type SessionFilter struct {
 	UserID     string
 	ActiveOnly bool
-	After      string
-	Limit      int
 }
 
-// ListSessions pages through a tenant's sessions, newest id last.
-func (q *Queries) ListSessions(ctx context.Context, tenantID string, f SessionFilter, now time.Time) ([]Session, bool, int64, error) {
-	var out []Session
-	var total int64
+// ListSessions pages through a tenant's sessions in id (creation) order;
+// after is the last id of the previous page ("" for the first).
+func (q *Queries) ListSessions(ctx context.Context, tenantID string, f SessionFilter, now time.Time, after string, limit int) (projections.Page[Session], error) {
+	var page projections.Page[Session]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		where := ` WHERE ($1 = '' OR user_id = $1) AND (NOT $2 OR (NOT revoked AND expires_at > $3))`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.sessions`+where, f.UserID, f.ActiveOnly, now).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, user_id, method, expires_at, created_at, revoked FROM `+s+`.sessions`+where+
-			` AND id > $4 ORDER BY id LIMIT $5`, f.UserID, f.ActiveOnly, now, f.After, f.Limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Session, error) {
+		l := projections.NewList(s+`.sessions`, `id, user_id, method, expires_at, created_at, revoked`).
+			WhereIf(f.UserID != "", "user_id = ?", f.UserID).
+			WhereIf(f.ActiveOnly, "NOT revoked AND expires_at > ?", now).
+			OrderBy(false, "id")
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Session, error) {
 			var x Session
 			return x, r.Scan(&x.ID, &x.UserID, &x.Method, &x.ExpiresAt, &x.CreatedAt, &x.Revoked)
-		})
+		}, func(x Session) []any { return []any{x.ID} })
 		return err
 	})
-	more := len(out) > f.Limit
-	if more {
-		out = out[:f.Limit]
-	}
-	return out, more, total, err
+	return page, err
 }
 
 // ActiveSessionIDs lists the ids of a user's sessions that are neither revoked nor expired.
@@ -96,24 +89,43 @@ func BuiltinRole(name string) Role {
 	return Role{ID: name, Name: name, Description: iam.RoleDescription(name), Permissions: iam.PermissionsOf(name), Builtin: true, Version: 1}
 }
 
-// ListRoles lists the built-in roles and the tenant's custom roles, by name.
-func (q *Queries) ListRoles(ctx context.Context, tenantID string) ([]Role, error) {
-	var out []Role
-	for _, n := range iam.BuiltinRoles() {
-		out = append(out, BuiltinRole(n))
-	}
+// ListRoles pages through the built-in roles and the tenant's custom roles
+// together, by name (names are unique: a custom role never takes a built-in
+// name); after is the last name of the previous page ("" for the first).
+func (q *Queries) ListRoles(ctx context.Context, tenantID, after string, limit int) (projections.Page[Role], error) {
+	var page projections.Page[Role]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, description, permissions, version, created_at, updated_at FROM `+s+`.roles ORDER BY name`)
-		if err != nil {
-			return err
-		}
-		custom, err := pgx.CollectRows(rows, scanRole)
-		out = append(out, custom...)
+		l := projections.NewList(`(SELECT id, name, description, permissions, false AS builtin, version, created_at, updated_at FROM `+s+`.roles
+			UNION ALL `+builtinRoleRows+`) AS r`, `id, name, description, permissions, builtin, version, created_at, updated_at`).
+			OrderBy(false, `name COLLATE "C"`)
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Role, error) {
+			var x Role
+			err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Permissions, &x.Builtin, &x.Version, &x.CreatedAt, &x.UpdatedAt)
+			return x, err
+		}, func(x Role) []any { return []any{x.Name} })
 		return err
 	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, err
+	return page, err
 }
+
+// builtinRoleRows renders the built-in roles as rows, so that one keyset
+// pages through them and the custom roles. They are the code's constants
+// (names of [a-z_], English descriptions, catalogue permissions), quoted.
+var builtinRoleRows = func() string {
+	quote := func(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+	var rows []string
+	for _, n := range iam.BuiltinRoles() {
+		r := BuiltinRole(n)
+		perms := make([]string, len(r.Permissions))
+		for i, p := range r.Permissions {
+			perms[i] = quote(p)
+		}
+		rows = append(rows, "SELECT "+quote(r.ID)+", "+quote(r.Name)+", "+quote(r.Description)+", ARRAY["+strings.Join(perms, ", ")+
+			"]::text[], true, 1::bigint, '0001-01-01 00:00:00+00'::timestamptz, '0001-01-01 00:00:00+00'::timestamptz")
+	}
+	return strings.Join(rows, " UNION ALL ")
+}()
 
 func scanRole(r pgx.CollectableRow) (Role, error) {
 	var x Role

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/astrabastion/astra/projections"
 )
 
 // APIKey is an API key as the API shows it (never its secret or hash).
@@ -74,25 +76,30 @@ func (q *Queries) APIKeyByID(ctx context.Context, tenantID, id string) (*APIKey,
 	return out, err
 }
 
-// ListAPIKeys pages through a tenant's keys (one owner's when ownerID is set).
-func (q *Queries) ListAPIKeys(ctx context.Context, tenantID, ownerID, after string, limit int) ([]APIKey, bool, int64, error) {
-	var out []APIKey
-	var total int64
+// ListAPIKeys pages through a tenant's keys (one owner's when ownerID is
+// set), in id (creation) order.
+func (q *Queries) ListAPIKeys(ctx context.Context, tenantID, ownerID, after string, limit int) (projections.Page[APIKey], error) {
+	var page projections.Page[APIKey]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.api_keys WHERE ($1 = '' OR owner_id = $1)`, ownerID).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT `+keyColumns+` FROM `+s+`.api_keys WHERE ($1 = '' OR owner_id = $1) AND id > $2 ORDER BY id LIMIT $3`,
-			ownerID, after, limit+1)
+		l := projections.NewList(s+`.api_keys`, keyColumns).WhereIf(ownerID != "", "owner_id = ?", ownerID).OrderBy(false, "id")
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, scanKey, func(k APIKey) []any { return []any{k.ID} })
+		return err
+	})
+	return page, err
+}
+
+// ActiveAPIKeyIDs lists the ids of every API key of an owner that is not
+// revoked (all of them: deactivating the owner revokes each).
+func (q *Queries) ActiveAPIKeyIDs(ctx context.Context, tenantID, ownerID string) ([]string, error) {
+	var ids []string
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM `+s+`.api_keys WHERE owner_id = $1 AND NOT revoked ORDER BY id`, ownerID)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, scanKey)
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
 	})
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	return out, more, total, err
+	return ids, err
 }

@@ -45,26 +45,21 @@ func scanProvider(row pgx.CollectableRow) (Provider, error) {
 	return p, err
 }
 
-// ListProviders pages through a tenant's providers in id (creation) order.
-func (q *Queries) ListProviders(ctx context.Context, tenantID, after string, limit int) ([]Provider, bool, int64, error) {
-	var out []Provider
-	var total int64
+// ListProviders pages through a tenant's providers in id (creation) order;
+// after is the last id of the previous page ("" for the first).
+func (q *Queries) ListProviders(ctx context.Context, tenantID, after string, limit int) (projections.Page[Provider], error) {
+	var page projections.Page[Provider]
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s+`.providers`).Scan(&total); err != nil {
-			return err
+		l := projections.NewList(s+`.providers`, providerColumns).OrderBy(false, "id")
+		var from []any
+		if after != "" {
+			from = []any{after}
 		}
-		rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM `+s+`.providers WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanProvider)
+		var err error
+		page, err = projections.Fetch(ctx, tx, l, from, limit, scanProvider, func(p Provider) []any { return []any{p.ID} })
 		return err
 	})
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	return out, more, total, err
+	return page, err
 }
 
 // ProviderByID finds a provider of a tenant; nil when there is none.

@@ -6,7 +6,6 @@ package sso
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -57,60 +56,55 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	return nil
 }
 
+// table applies the tenants' names and the providers' settings.
+var table = func() *projections.Table {
+	t := projections.NewTable()
+	projections.On(t, iam.TenantCreated, func(ctx context.Context, tx pgx.Tx, s string, _ *eventstore.Event, d *iam.TenantCreatedV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.tenants (id, tenant_id, name) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING`, d.TenantID, d.Name)
+		return err
+	})
+	projections.On(t, iam.TenantUpdated, func(ctx context.Context, tx pgx.Tx, s string, _ *eventstore.Event, d *iam.TenantUpdatedV1) error {
+		if d.Name == nil {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.tenants SET name = $2 WHERE id = $1`, d.TenantID, *d.Name)
+		return err
+	})
+	projections.On(t, iam.SsoProviderConfigured, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.SsoProviderConfiguredV1) error {
+		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, issuer_url, client_id, client_secret_sealed,
+				scopes, allowed_domains, default_role, enabled, version, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (id) DO NOTHING`,
+			d.ProviderID, d.TenantID, d.Name, d.IssuerURL, d.ClientID, d.ClientSecret, nonNil(d.Scopes), nonNil(d.AllowedDomains),
+			d.DefaultRole, d.Enabled, e.Version, e.Actor, e.Time)
+		return err
+	})
+	projections.On(t, iam.SsoProviderUpdated, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *iam.SsoProviderUpdatedV1) error {
+		var scopes, domains []string
+		if d.Scopes != nil {
+			scopes = nonNil(*d.Scopes)
+		}
+		if d.AllowedDomains != nil {
+			domains = nonNil(*d.AllowedDomains)
+		}
+		// version < $10 makes a redelivered event a no-op.
+		_, err := tx.Exec(ctx, `UPDATE `+s+`.providers SET name = coalesce($2, name), issuer_url = coalesce($3, issuer_url),
+				client_id = coalesce($4, client_id), client_secret_sealed = coalesce($5, client_secret_sealed),
+				scopes = coalesce($6, scopes), allowed_domains = coalesce($7, allowed_domains),
+				default_role = coalesce($8, default_role), enabled = coalesce($9, enabled), version = $10, updated_at = $11
+			WHERE id = $1 AND version < $10`,
+			d.ProviderID, d.Name, d.IssuerURL, d.ClientID, d.ClientSecret, scopes, domains, d.DefaultRole, d.Enabled, e.Version, e.Time)
+		return err
+	})
+	projections.On(t, iam.SsoProviderRemoved, func(ctx context.Context, tx pgx.Tx, s string, _ *eventstore.Event, d *iam.SsoProviderRemovedV1) error {
+		_, err := tx.Exec(ctx, `DELETE FROM `+s+`.providers WHERE id = $1`, d.ProviderID)
+		return err
+	})
+	return t
+}()
+
 // Apply implements projections.Projection.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	for i := range evs {
-		e := &evs[i]
-		var err error
-		switch e.Name() {
-		case iam.TenantCreated.Name:
-			var d iam.TenantCreatedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.tenants (id, tenant_id, name) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING`, d.TenantID, d.Name)
-			}
-		case iam.TenantUpdated.Name:
-			var d iam.TenantUpdatedV1
-			if err = e.Decode(&d); err == nil && d.Name != nil {
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.tenants SET name = $2 WHERE id = $1`, d.TenantID, *d.Name)
-			}
-		case iam.SsoProviderConfigured.Name:
-			var d iam.SsoProviderConfiguredV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO `+s+`.providers (id, tenant_id, name, issuer_url, client_id, client_secret_sealed,
-						scopes, allowed_domains, default_role, enabled, version, created_by, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (id) DO NOTHING`,
-					d.ProviderID, d.TenantID, d.Name, d.IssuerURL, d.ClientID, d.ClientSecret, nonNil(d.Scopes), nonNil(d.AllowedDomains),
-					d.DefaultRole, d.Enabled, e.Version, e.Actor, e.Time)
-			}
-		case iam.SsoProviderUpdated.Name:
-			var d iam.SsoProviderUpdatedV1
-			if err = e.Decode(&d); err == nil {
-				var scopes, domains []string
-				if d.Scopes != nil {
-					scopes = nonNil(*d.Scopes)
-				}
-				if d.AllowedDomains != nil {
-					domains = nonNil(*d.AllowedDomains)
-				}
-				// version < $11 makes a redelivered event a no-op.
-				_, err = tx.Exec(ctx, `UPDATE `+s+`.providers SET name = coalesce($2, name), issuer_url = coalesce($3, issuer_url),
-						client_id = coalesce($4, client_id), client_secret_sealed = coalesce($5, client_secret_sealed),
-						scopes = coalesce($6, scopes), allowed_domains = coalesce($7, allowed_domains),
-						default_role = coalesce($8, default_role), enabled = coalesce($9, enabled), version = $10, updated_at = $11
-					WHERE id = $1 AND version < $10`,
-					d.ProviderID, d.Name, d.IssuerURL, d.ClientID, d.ClientSecret, scopes, domains, d.DefaultRole, d.Enabled, e.Version, e.Time)
-			}
-		case iam.SsoProviderRemoved.Name:
-			var d iam.SsoProviderRemovedV1
-			if err = e.Decode(&d); err == nil {
-				_, err = tx.Exec(ctx, `DELETE FROM `+s+`.providers WHERE id = $1`, d.ProviderID)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("projections/sso: %s %s/%d: %w", e.Type, e.StreamID, e.Version, err)
-		}
-	}
-	return nil
+	return table.Apply(ctx, tx, s, evs)
 }
 
 // nonNil keeps NOT NULL array columns from receiving NULL.

@@ -11,9 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// StateTTL is how long a started sign-in may take to come back.
-const StateTTL = 10 * time.Minute
-
 // LoginState is what the callback needs of the login that sent the browser
 // away: where it signs in, and the secrets that bind the answer to it.
 type LoginState struct {
@@ -27,6 +24,8 @@ type LoginState struct {
 
 // LoginStates keeps logins in flight in Postgres (sso_login_states), so that
 // the callback may reach any instance. The state itself is stored hashed.
+// It is the Postgres adapter behind http/sso's LoginStore: the HTTP layer
+// holds no SQL.
 type LoginStates struct {
 	Pool *pgxpool.Pool
 }
