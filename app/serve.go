@@ -26,6 +26,7 @@ import (
 	"github.com/astrabastion/astra/http/server"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/http/ws"
+	"github.com/astrabastion/astra/projections/authstore"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 	"github.com/astrabastion/astra/projections/idempotency"
 	"github.com/astrabastion/astra/projections/stream"
@@ -85,6 +86,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	commands := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
+	commands.Throttle = authstore.Throttle{DB: st.Pool}
 	boot, err := bootstrap(ctx, cfg, commands)
 	if err != nil {
 		return err
@@ -101,9 +103,10 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	}
 	queries := &rmiam.Queries{Runner: st.Runner}
 	// What a user may do now: every credential is narrowed to it on every
-	// request, from memory kept current by this process's own commits (before
-	// they answer) and by notifications from the other instances.
-	principals := &auth.Principals{Pool: st.Pool, Resolve: func(ctx context.Context, userID string) (auth.UserAccess, error) {
+	// request, from memory kept current by the IAM module's reactors (on this
+	// process's own commits before they answer, and from the log for the
+	// other instances' commits).
+	principals := &auth.Principals{Resolve: func(ctx context.Context, userID string) (auth.UserAccess, error) {
 		a, err := commands.CurrentAccess(ctx, userID)
 		return auth.UserAccess{TenantID: a.TenantID, Roles: a.Roles, Active: a.Active, Permissions: a.Permissions}, err
 	}}
@@ -114,11 +117,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	hub := ws.NewHub(src, authn, log)
 	hub.SetCaps(cfg.WSMaxPatterns, cfg.WSMaxConnectionsPerPrincipal)
 	revocations.OnRevoked = hub.Revoke
-	revocations.OnNotice = principals.Notice
-	revocations.OnResync = principals.Flush
 	principals.OnChanged = hub.Reauthorize
-	st.Store.Observe(principals.Observe)
-	commands.OnRevoked = revocations.Revoke
 	var wg sync.WaitGroup
 	background := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -137,7 +136,6 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		background("profiler", func(ctx context.Context) error { serveDebug(ctx, cfg.DebugAddr, log); return nil })
 	}
 	background("keyring listener", func(ctx context.Context) error { st.Keys.Listen(ctx); return nil })
-	background("revocation listener", func(ctx context.Context) error { revocations.Listen(ctx, st.Pool); return nil })
 
 	if boot != nil {
 		// The first admin can sign in only once the users read model has them.

@@ -57,11 +57,8 @@ type Handlers struct {
 	Keys  *eventstore.Keyring
 	// ClaimKey keys the hash that turns an e-mail address into its claim stream.
 	ClaimKey []byte
-	// OnRevoked is no longer called: revocations take effect through the
-	// module's revocation reactor (EveryInstance, see app/module_iam.go).
-	//
-	// Deprecated: kept until the composition root stops setting it.
-	OnRevoked func(kind, id string)
+	// Throttle keeps the sign-in throttle (projections/authstore.Throttle).
+	Throttle ThrottleStore
 }
 
 // NewHandlers derives the claim key from the key-encryption key.

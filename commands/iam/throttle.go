@@ -9,10 +9,21 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/astrabastion/astra/domain/iam"
 )
+
+// ThrottleStore keeps the sign-in throttle's counters (the Postgres adapter
+// is projections/authstore.Throttle, given by the composition root).
+type ThrottleStore interface {
+	Until(ctx context.Context, account, source string) (time.Time, error)
+	Fail(ctx context.Context, account, source string, now time.Time, window time.Duration) (int, error)
+	Block(ctx context.Context, account, source string, until time.Time) error
+	Clear(ctx context.Context, account, source string) error
+	Sweep(ctx context.Context, before time.Time) error
+}
+
+// errNoThrottle is a composition mistake: sign-ins cannot be throttled.
+var errNoThrottle = errors.New("iam: no sign-in throttle store configured")
 
 // throttleAccount is the keyed hash that names an address's throttle rows
 // (no personal data in the table; unknown addresses get rows the same way).
@@ -25,13 +36,11 @@ func (h *Handlers) throttleAccount(email string) string {
 // LoginWait is how long source must still wait before it may try to sign in
 // to the account of email again (0: now).
 func (h *Handlers) LoginWait(ctx context.Context, email, source string, now time.Time) (time.Duration, error) {
-	var until time.Time
-	err := h.Store.Pool().QueryRow(ctx, `SELECT blocked_until FROM login_throttle WHERE account = $1 AND source = $2`,
-		h.throttleAccount(email), source).Scan(&until)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+	if h.Throttle == nil {
+		return 0, errNoThrottle
 	}
-	if err != nil {
+	until, err := h.Throttle.Until(ctx, h.throttleAccount(email), source)
+	if err != nil || until.IsZero() {
 		return 0, err
 	}
 	return max(until.Sub(now), 0), nil
@@ -41,13 +50,11 @@ func (h *Handlers) LoginWait(ctx context.Context, email, source string, now time
 // returns how long source must now wait. Failures older than the failure
 // window are forgotten.
 func (h *Handlers) NoteLoginFailure(ctx context.Context, email, source string, now time.Time) (time.Duration, error) {
-	var failures int
-	err := h.Store.Pool().QueryRow(ctx, `INSERT INTO login_throttle AS t (account, source, failures, blocked_until, updated_at)
-		VALUES ($1, $2, 1, $3, $3)
-		ON CONFLICT (account, source) DO UPDATE SET
-			failures = CASE WHEN t.updated_at < $3 - $4::interval THEN 1 ELSE t.failures + 1 END,
-			updated_at = $3
-		RETURNING failures`, h.throttleAccount(email), source, now, iam.FailureWindow.String()).Scan(&failures)
+	if h.Throttle == nil {
+		return 0, errNoThrottle
+	}
+	account := h.throttleAccount(email)
+	failures, err := h.Throttle.Fail(ctx, account, source, now, iam.FailureWindow)
 	if err != nil {
 		return 0, err
 	}
@@ -56,8 +63,7 @@ func (h *Handlers) NoteLoginFailure(ctx context.Context, email, source string, n
 	}
 	wait := iam.ThrottleDelay(failures)
 	if wait > 0 {
-		if _, err := h.Store.Pool().Exec(ctx, `UPDATE login_throttle SET blocked_until = $3 WHERE account = $1 AND source = $2`,
-			h.throttleAccount(email), source, now.Add(wait)); err != nil {
+		if err := h.Throttle.Block(ctx, account, source, now.Add(wait)); err != nil {
 			return 0, err
 		}
 	}
@@ -68,13 +74,16 @@ func (h *Handlers) NoteLoginFailure(ctx context.Context, email, source string, n
 // successful sign-in), or of every source when source is "" (an
 // administrator's unlock).
 func (h *Handlers) ClearLoginFailures(ctx context.Context, email, source string) error {
-	_, err := h.Store.Pool().Exec(ctx, `DELETE FROM login_throttle WHERE account = $1 AND ($2 = '' OR source = $2)`,
-		h.throttleAccount(email), source)
-	return err
+	if h.Throttle == nil {
+		return errNoThrottle
+	}
+	return h.Throttle.Clear(ctx, h.throttleAccount(email), source)
 }
 
 // SweepLoginThrottle deletes throttle rows idle for a day.
 func (h *Handlers) SweepLoginThrottle(ctx context.Context, now time.Time) error {
-	_, err := h.Store.Pool().Exec(ctx, `DELETE FROM login_throttle WHERE updated_at < $1`, now.Add(-24*time.Hour))
-	return err
+	if h.Throttle == nil {
+		return errNoThrottle
+	}
+	return h.Throttle.Sweep(ctx, now.Add(-24*time.Hour))
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
-	"github.com/astrabastion/astra/projections/authstore"
 )
 
 // UserAccess is what a user may do now.
@@ -42,10 +40,6 @@ func (a UserAccess) Grants(perms []string) bool {
 type Principals struct {
 	// Resolve reads a user's current access from the ledger.
 	Resolve func(ctx context.Context, userID string) (UserAccess, error)
-	// Pool is no longer used (changes travel on the log).
-	//
-	// Deprecated: kept until the composition root stops setting it.
-	Pool authstore.DB
 	// TTL bounds how long an entry is trusted without a notification (a
 	// backstop: notifications are what keeps entries current).
 	TTL time.Duration
@@ -136,14 +130,3 @@ func (p *Principals) changed(userID, tenantID string) {
 		p.OnChanged(userID, tenantID)
 	}
 }
-
-// Observe does nothing: the IAM module's access reactor applies access
-// changes (reactors run on this process's commits before they answer).
-//
-// Deprecated: the composition root's Store.Observe(principals.Observe) can go.
-func (p *Principals) Observe([]eventstore.Event) {}
-
-// Notice handled notifications from other instances; there are none now.
-//
-// Deprecated: the composition root's "revocations.OnNotice = principals.Notice" can go.
-func (p *Principals) Notice(kind, id string) bool { return false }

@@ -7,14 +7,6 @@ import (
 	"github.com/astrabastion/astra/projections/authstore"
 )
 
-// RevocationChannel was the Postgres NOTIFY channel of revocations and access
-// changes.
-//
-// Deprecated: revocations and access changes reach every instance through the
-// IAM module's EveryInstance reactors (app/module_iam.go); nothing notifies
-// on this channel any more.
-const RevocationChannel = "astra_revocations"
-
 // Revocations is this instance's set of revoked sessions and API keys. It is
 // loaded from the ledger at start and kept current by the IAM module's
 // revocation reactor: on the instance that commits a revocation before the
@@ -24,12 +16,6 @@ type Revocations struct {
 	revoked map[string]bool // "session:<id>", "apikey:<key id>", "apikeysecret:<secret id>"
 	// OnRevoked, when set, is told of each new revocation (caches drop entries).
 	OnRevoked func(kind, id string)
-	// OnNotice and OnResync are no longer called (there are no notifications).
-	//
-	// Deprecated: kept until the composition root stops setting them.
-	OnNotice func(kind, id string) bool
-	// Deprecated: see OnNotice.
-	OnResync func()
 }
 
 // LoadRevocations reads every revocation recorded in the ledger.
@@ -65,9 +51,3 @@ func (r *Revocations) Revoked(kind, id string) bool {
 	defer r.mu.RUnlock()
 	return r.revoked[kind+":"+id]
 }
-
-// Listen waits until ctx ends.
-//
-// Deprecated: revocations arrive through the revocation reactor; the
-// composition root's "revocation listener" can go.
-func (r *Revocations) Listen(ctx context.Context, _ authstore.DB) { <-ctx.Done() }

@@ -72,17 +72,9 @@ var layers = []layer{
 // matches a violation fails the test, so that a fixed package is struck
 // from it in the same change.
 var allowed = map[string]string{
-	// Other helpers of issue 11 move these packages onto the kit in parallel;
-	// the lead strikes each entry as their branches merge.
-	"http/iam → eventstore":                       "issue 11 (iam): the routes name eventstore types",
-	"http/auth → eventstore":                      "issue 11 (iam): the authenticator reads revocations and keys through eventstore",
-	"http/auth → github.com/jackc/pgx/v5":         "issue 11 (iam): revocations and principals are read with SQL in http/auth",
-	"http/auth → github.com/jackc/pgx/v5/pgxpool": "issue 11 (iam): revocations and principals are read with SQL in http/auth",
-	"http/sso → eventstore":                       "issue 11 (sso): the routes name eventstore types",
-	"http/sso → github.com/jackc/pgx/v5":          "issue 11 (sso): SSO state is stored with SQL in http/sso",
-	"http/sso → github.com/jackc/pgx/v5/pgxpool":  "issue 11 (sso): SSO state is stored with SQL in http/sso",
-	"commands/iam → github.com/jackc/pgx/v5":      "issue 11 (iam): the login throttle is read with SQL in the command package",
-	"commands/sso → commands/iam":                 "issue 11 (sso): signing in through SSO provisions users with IAM's commands; a reactor or IAM command would own it",
+	// SSO sign-in provisions the user and answers with a session in the
+	// same request, so it runs IAM's user creation synchronously.
+	"commands/sso → commands/iam": "decision 0015: just-in-time provisioning must exist before the sign-in answers",
 }
 
 // TestImportDirection_EveryPackageImportsOnlyWhatItsLayerMay checks every
