@@ -66,6 +66,9 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		log = NewLogger(cfg.LogLevel)
 	}
 	tuneGC(cfg)
+	// What this instance loads (revocations, caches) is current as of now;
+	// its EveryInstance reactors consume the log from here.
+	started := time.Now()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
@@ -159,7 +162,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 			}
 		}
 	}()
-	host := &reactors.Host{Brokers: st.Brokers, Log: log, Auth: st.Records, Instance: cfg.HTTPAddr, DeadLetter: reactorDeadLetter(st)}
+	host := &reactors.Host{Brokers: st.Brokers, Log: log, Auth: st.Records, Instance: cfg.HTTPAddr, DeadLetter: reactorDeadLetter(st), Since: started}
 	var routes []platform.Route
 	collectors := append(append(append(st.Store.Collectors(), relay.Collectors()...), hub.Collectors()...), st.Runner.Collectors()...)
 	for _, p := range parts {

@@ -27,7 +27,6 @@ import (
 	wmkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	"github.com/google/uuid"
 
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/eventstore"
@@ -111,6 +110,9 @@ type Host struct {
 	Instance string
 	// DeadLetter records an event a reactor gave up on (required).
 	DeadLetter func(ctx context.Context, d DeadLetter) error
+	// Since is when this instance loaded the state its EveryInstance
+	// reactors keep current (zero: when Run starts); they consume from there.
+	Since time.Time
 	// Retries and Backoff tune the retry middleware (defaults 5, 100 ms).
 	Retries int
 	Backoff time.Duration
@@ -210,9 +212,9 @@ func (h *Host) Run(ctx context.Context) error {
 			ShouldRetry: func(p middleware.RetryParams) bool { return !errors.Is(p.Err, errRejected) }, Logger: logger}.Middleware,
 		middleware.CorrelationID,
 	)
-	var subs []*wmkafka.Subscriber
+	var closers []message.Subscriber
 	defer func() {
-		for _, s := range subs {
+		for _, s := range closers {
 			_ = s.Close()
 		}
 	}()
@@ -222,17 +224,26 @@ func (h *Host) Run(ctx context.Context) error {
 		cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 		group := "astra-reactor-" + r.Name
 		if r.Scope == EveryInstance {
-			// Every instance sees every event from now on: what happened
-			// before it started is already in the state it loaded.
-			cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
-			group = "astra-reactor-" + r.Name + "-" + strings.NewReplacer(":", "_", "/", "_").Replace(h.Instance) + "-" + uuid.NewString()[:8]
+			// Every instance sees every event from the moment it loaded its
+			// state (Since, less a margin for clocks): nothing committed while
+			// it started is missed, what it loaded already is seen again
+			// (handlers are idempotent).
+			sub, err := newSinceSubscriber(h.Brokers, cfg, h.since(), unmarshaler{h: h})
+			if err != nil {
+				return fmt.Errorf("reactors: %s: %w", r.Name, err)
+			}
+			closers = append(closers, sub)
+			for _, topic := range r.Topics() {
+				router.AddConsumerHandler(r.Name+"@"+topic, topic, sub, h.handler(r, topic))
+			}
+			continue
 		}
 		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h},
 			OverwriteSaramaConfig: cfg, ConsumerGroup: group, NackResendSleep: wmkafka.NoSleep}, logger)
 		if err != nil {
 			return fmt.Errorf("reactors: %s: %w", r.Name, err)
 		}
-		subs = append(subs, sub)
+		closers = append(closers, sub)
 		for _, topic := range r.Topics() {
 			router.AddConsumerHandler(r.Name+"@"+topic, topic, sub, h.handler(r, topic))
 		}
@@ -246,6 +257,18 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (h *Host) since() time.Time {
+	t := h.Since
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.Add(-sinceMargin)
+}
+
+// sinceMargin covers clock differences between this instance and the
+// broker's record timestamps.
+const sinceMargin = 5 * time.Second
 
 // errRejected marks a record that is not a ledger event: it is dead-lettered
 // at once, never retried.

@@ -71,7 +71,18 @@ func TestHost_DeliversRetriesDeadLettersAndRunsLocalReactorsBeforeTheAppendRetur
 
 	s := &seen{by: map[string][]string{}}
 	var failures sync.Map
-	host := &reactors.Host{Brokers: st.Brokers, Log: log, Auth: st.Records, Instance: "test", Retries: 2, Backoff: 10 * time.Millisecond,
+	// The instance "loads its state" now: EveryInstance reactors must see
+	// everything committed from here on, also what commits before they join.
+	since := time.Now()
+	meta := eventstore.Metadata{TenantID: "t-" + uuid.NewString()[:8], Actor: "test"}
+	early := uuid.NewString()
+	earlyEvs, err := eventstore.Create(ctx, st.Store, meta, "risk."+early,
+		eventstore.Draft{Type: risk.RiskIdentified, Subject: early, Data: &risk.RiskIdentifiedV1{RiskID: early, Title: "before the reactors joined"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // relayed before the host starts
+	host := &reactors.Host{Brokers: st.Brokers, Log: log, Auth: st.Records, Instance: "test", Retries: 2, Backoff: 10 * time.Millisecond, Since: since,
 		DeadLetter: func(_ context.Context, d reactors.DeadLetter) error {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -107,9 +118,12 @@ func TestHost_DeliversRetriesDeadLettersAndRunsLocalReactorsBeforeTheAppendRetur
 		}},
 	)
 	st.Store.Observe(host.Local)
-	go func() { _ = host.Run(ctx) }()
+	go func() {
+		if err := host.Run(ctx); err != nil {
+			t.Errorf("host: %v", err)
+		}
+	}()
 
-	meta := eventstore.Metadata{TenantID: "t-" + uuid.NewString()[:8], Actor: "test"}
 	var ids []string
 	for i := 0; i < 3; i++ {
 		id := uuid.NewString()
@@ -120,7 +134,7 @@ func TestHost_DeliversRetriesDeadLettersAndRunsLocalReactorsBeforeTheAppendRetur
 		}
 		ids = append(ids, evs[0].ID.String())
 		// EveryInstance reactors see the commit before the append returns.
-		if got := s.count("local"); got != i+1 {
+		if got := s.count("local"); got != i+1 { // the early event committed before Observe
 			t.Fatalf("local reactor saw %d events when append %d returned", got, i+1)
 		}
 	}
@@ -141,16 +155,19 @@ func TestHost_DeliversRetriesDeadLettersAndRunsLocalReactorsBeforeTheAppendRetur
 	if err != nil {
 		t.Fatal(err)
 	}
-	testkit.Eventually(t, 30*time.Second, "the EveryInstance reactor gets the event from the log too", func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, got := range s.by["local from the log"] {
-			if got == evs[0].ID.String() {
-				return true
+	for what, id := range map[string]string{"the event committed after it joined": evs[0].ID.String(),
+		"the event committed after Since, before it joined": earlyEvs[0].ID.String()} {
+		testkit.Eventually(t, 30*time.Second, "the EveryInstance reactor gets "+what+" from the log", func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for _, got := range s.by["local from the log"] {
+				if got == id {
+					return true
+				}
 			}
-		}
-		return false
-	})
+			return false
+		})
+	}
 	if len(s.deadFor("flaky")) != 0 || len(s.deadFor("shared")) != 0 {
 		t.Fatalf("a reactor that recovered was dead-lettered: %+v", s.dead)
 	}
