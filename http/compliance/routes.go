@@ -4,7 +4,6 @@
 package compliance
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -150,7 +149,7 @@ func (a *API) Routes() []platform.Route {
 			Permission: r, Raw: true, ContentType: "application/octet-stream", Handler: a.download, Errors: []int{404, 409}},
 		{Method: http.MethodGet, Path: p + "/posture", OperationID: "compliancePosture", Tag: "compliance",
 			Summary:    "Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed",
-			Permission: r, Response: rm.Posture{}, List: true, Handler: a.posture},
+			Permission: r, Response: compliance.Posture{}, List: true, Handler: a.posture},
 	}
 }
 
@@ -412,27 +411,7 @@ func (a *API) export(c echo.Context) error {
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="assessment-`+x.ID+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"framework_id", "assessment_id", "requirement_id", "title", "result", "stale", "notes", "evidence_ids", "assessed_at"})
-	for _, r := range rows {
-		at := ""
-		if r.AssessedAt != nil {
-			at = r.AssessedAt.UTC().Format(time.RFC3339)
-		}
-		_ = w.Write([]string{x.FrameworkID, x.ID, cell(r.RequirementID), cell(r.Title), r.Result, strconv.FormatBool(r.Stale), cell(r.Notes),
-			strings.Join(r.EvidenceIDs, " "), at})
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// cell defuses spreadsheet formulas: a cell starting with = + - @ (or a tab
-// or carriage return) is prefixed with a quote, as OWASP advises for CSV.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return compliance.WriteCSV(c.Response(), x.FrameworkID, x.ID, rows)
 }
 
 func (a *API) evidenceList(c echo.Context) error {

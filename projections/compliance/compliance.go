@@ -194,21 +194,8 @@ func (p *Projection) frameworkImported(ctx context.Context, tx pgx.Tx, s string,
 }
 
 func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f compliance.Framework, d *compliance.FrameworkImportedV1, sum string, at any) error {
-	var assessable, withdrawn, controls, enhancements int
 	rows := make([][]any, 0, len(f.Requirements))
 	for i, r := range f.Requirements {
-		if r.Assessable && !r.Withdrawn {
-			assessable++
-		}
-		if r.Withdrawn {
-			withdrawn++
-		}
-		switch r.Class {
-		case compliance.ClassControl:
-			controls++
-		case compliance.ClassEnhancement:
-			enhancements++
-		}
 		tags := r.Tags
 		if tags == nil {
 			tags = []string{}
@@ -222,6 +209,7 @@ func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f complia
 		}
 		rows = append(rows, []any{tenant, f.ID, i, r.ID, r.ParentID, string(r.Class), r.Label, r.Title, r.Description, r.Assessable, r.Withdrawn, tags, params, parts})
 	}
+	n := f.Census()
 	format := ""
 	if d != nil {
 		format = d.Format
@@ -230,7 +218,7 @@ func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f complia
 		format, requirements, assessable, withdrawn, controls, enhancements, blob_sha256, imported_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING`,
 		tenant, f.ID, string(f.Kind), f.Name, f.Version, f.Publisher, f.Source, f.Scale, f.OSCALVersion, f.DocumentUUID, format,
-		len(f.Requirements), assessable, withdrawn, controls, enhancements, sum, at)
+		n.Requirements, n.Assessable, n.Withdrawn, n.Controls, n.Enhancements, sum, at)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
