@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/domain/compliance/oscal"
@@ -30,11 +31,6 @@ type Catalogue interface {
 	Requirement(ctx context.Context, tenant, frameworkID, id string) (compliance.Requirement, error)
 }
 
-// Blobs keeps content outside the ledger, content-addressed by SHA-256.
-type Blobs interface {
-	Put(ctx context.Context, r io.Reader, max int64) (sum string, size int64, err error)
-}
-
 // URLGuard checks an outbound URL (the product's SSRF rules, package netguard).
 type URLGuard interface {
 	CheckURL(ctx context.Context, raw string) error
@@ -45,7 +41,7 @@ type Handlers struct {
 	Store     *eventstore.Store
 	Catalogue Catalogue
 	// Catalogs keeps imported frameworks' trees; Evidence keeps evidence files.
-	Catalogs, Evidence Blobs
+	Catalogs, Evidence *blobstore.Store
 	Guard              URLGuard
 	// Now is the clock of commands that compare dates (evidence expiry); time.Now when nil.
 	Now func() time.Time

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/domain/events"
@@ -24,12 +25,12 @@ const Name = "compliance"
 // catalogs from Blobs by the hash their event records (and refuses a blob
 // that no longer matches it); it reads no clock.
 type Projection struct {
-	Blobs *Blobs
+	Blobs *blobstore.Store
 	tbl   *projections.Table
 }
 
 // New builds the projection over the blob store of imported catalogs.
-func New(blobs *Blobs) *Projection {
+func New(blobs *blobstore.Store) *Projection {
 	p := &Projection{Blobs: blobs, tbl: projections.NewTable()}
 	projections.On(p.tbl, compliance.FrameworkImported, p.frameworkImported)
 	projections.On(p.tbl, compliance.FrameworkAdopted, exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {

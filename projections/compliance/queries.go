@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/projections"
@@ -17,6 +19,8 @@ import (
 // Queries reads the compliance read models.
 type Queries struct {
 	Runner *projections.Runner
+	// Files keeps the evidence files.
+	Files *blobstore.Store
 }
 
 // Framework is a framework as listed: built in, or imported by the tenant.
@@ -435,6 +439,30 @@ func (q *Queries) Evidence(ctx context.Context, tenant, id string) (*Evidence, e
 		return nil, err
 	}
 	return &e, nil
+}
+
+// EvidenceFile opens the file of a piece of evidence, checked against the
+// SHA-256 recorded when it was added: ErrEvidenceIsLink for a link,
+// ErrEvidenceTampered when the stored bytes changed, ErrBlobMissing when they
+// are gone. The caller closes the file.
+func (q *Queries) EvidenceFile(ctx context.Context, tenant, id string) (*Evidence, io.ReadCloser, int64, error) {
+	x, err := q.Evidence(ctx, tenant, id)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if x.Kind != compliance.EvidenceFile {
+		return nil, nil, 0, compliance.ErrEvidenceIsLink
+	}
+	f, size, err := q.Files.Open(x.SHA256)
+	switch {
+	case errors.Is(err, blobstore.ErrChanged):
+		return nil, nil, 0, fmt.Errorf("%w: %w", compliance.ErrEvidenceTampered, err)
+	case errors.Is(err, blobstore.ErrMissing):
+		return nil, nil, 0, fmt.Errorf("%w: %w", compliance.ErrBlobMissing, err)
+	case err != nil:
+		return nil, nil, 0, err
+	}
+	return x, f, size, nil
 }
 
 // Due is evidence past its expiry that no event has expired yet.
