@@ -95,21 +95,9 @@ func init() {
 			queries := &rmcmp.Queries{Runner: rt.Stack.Runner, Files: evidence}
 			commands := &cmdcmp.Handlers{Store: rt.Stack.Store, Catalogue: queries, Catalogs: catalogs, Evidence: evidence, Guard: guard}
 			api := &httpcmp.API{Commands: commands, Queries: queries, Writes: rt.Writes}
-			expiry := func(ctx context.Context) error {
-				t := time.NewTicker(EvidenceExpiryScan)
-				defer t.Stop()
-				for {
-					if err := expireEvidence(ctx, queries, commands, time.Now().UTC()); err != nil && ctx.Err() == nil {
-						rt.Log.Warn("compliance: evidence expiry scan", "err", err)
-					}
-					select {
-					case <-ctx.Done():
-						return ctx.Err()
-					case <-t.C:
-					}
-				}
-			}
-			return &Parts{Routes: api.Routes(), Workers: []Worker{{Name: "compliance evidence expiry", Run: expiry}}}, nil
+			expiry := Every("compliance evidence expiry", EvidenceExpiryScan, rt.Log,
+				func(ctx context.Context, now time.Time) error { return expireEvidence(ctx, queries, commands, now) })
+			return &Parts{Routes: api.Routes(), Workers: []Worker{expiry}}, nil
 		},
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	cmd "github.com/astrabastion/astra/commands/compliance"
@@ -158,14 +157,12 @@ func (a *API) Routes() []platform.Route {
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
-// uuidParam reads an id; one that is not a UUID names nothing (not found).
-func uuidParam(c echo.Context, notFound error) (string, error) {
-	id := c.Param("id")
-	if uuid.Validate(id) != nil {
-		return "", notFound
-	}
-	return id, nil
-}
+// Ids of controls, assessments and evidence are UUIDs; another id names nothing.
+var (
+	controlID    = platform.IDParam(compliance.ErrControlNotFound)
+	assessmentID = platform.IDParam(compliance.ErrAssessmentNotFound)
+	evidenceID   = platform.IDParam(compliance.ErrEvidenceNotFound)
+)
 
 // created sets the Location of a resource a write created.
 func created(c echo.Context, status int, path string) {
@@ -276,7 +273,7 @@ func (a *API) answerControl(c echo.Context, status int, id string) error {
 }
 
 func (a *API) control(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrControlNotFound)
+	id, err := controlID(c)
 	if err != nil {
 		return err
 	}
@@ -294,7 +291,7 @@ func (a *API) createControl(c echo.Context) error {
 }
 
 func (a *API) updateControl(c echo.Context) error {
-	id, expected, err := writes.Versioned(c, func(c echo.Context) (string, error) { return uuidParam(c, compliance.ErrControlNotFound) })
+	id, expected, err := writes.Versioned(c, controlID)
 	if err != nil {
 		return err
 	}
@@ -349,7 +346,7 @@ func (a *API) assessment(c echo.Context) error {
 	default:
 		return platform.Problem("VAL-005", "Query parameter 'format' must be json or csv.")
 	}
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -357,7 +354,7 @@ func (a *API) assessment(c echo.Context) error {
 }
 
 func (a *API) assess(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -375,7 +372,7 @@ func (a *API) assess(c echo.Context) error {
 }
 
 func (a *API) complete(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -384,7 +381,7 @@ func (a *API) complete(c echo.Context) error {
 }
 
 func (a *API) export(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -413,7 +410,7 @@ func (a *API) evidenceList(c echo.Context) error {
 }
 
 func (a *API) evidence(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	id, err := evidenceID(c)
 	if err != nil {
 		return err
 	}
@@ -459,7 +456,7 @@ func (a *API) addEvidence(c echo.Context) error {
 }
 
 func (a *API) download(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	id, err := evidenceID(c)
 	if err != nil {
 		return err
 	}

@@ -33,16 +33,16 @@ type Projection struct {
 func New(blobs *blobstore.Store) *Projection {
 	p := &Projection{Blobs: blobs, tbl: projections.NewTable()}
 	projections.On(p.tbl, compliance.FrameworkImported, p.frameworkImported)
-	projections.On(p.tbl, compliance.FrameworkAdopted, exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
+	projections.On(p.tbl, compliance.FrameworkAdopted, projections.Exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
 		return `INSERT INTO %[1]s.adoptions (tenant_id, framework_id, adopted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			[]any{e.TenantID, d.FrameworkID, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlCreated, exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
+	projections.On(p.tbl, compliance.ControlCreated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
 		return `INSERT INTO %[1]s.controls (id, tenant_id, name, description, owner, status, requirements, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.ControlID, e.TenantID, d.Name, d.Description, d.Owner, d.Status, refs(d.Requirements), e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlUpdated, exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
+	projections.On(p.tbl, compliance.ControlUpdated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
 		var reqs any
 		if d.Requirements != nil {
 			reqs = refs(*d.Requirements)
@@ -51,7 +51,7 @@ func New(blobs *blobstore.Store) *Projection {
 			status = coalesce($5, status), requirements = coalesce($6, requirements), version = $7, updated_at = $8 WHERE id = $1`,
 			[]any{d.ControlID, d.Name, d.Description, d.Owner, d.Status, reqs, e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.AssessmentStarted, exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
+	projections.On(p.tbl, compliance.AssessmentStarted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
 		return `INSERT INTO %[1]s.assessments (id, tenant_id, framework_id, name, status, assessable, scale, version, started_at, updated_at)
 			VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.AssessmentID, e.TenantID, d.FrameworkID, d.Name, d.Assessable, d.Scale, e.Version, e.Time}
@@ -70,11 +70,11 @@ func New(blobs *blobstore.Store) *Projection {
 		_, err := tx.Exec(ctx, `UPDATE `+s+`.assessments SET version = $2, updated_at = $3 WHERE id = $1`, d.AssessmentID, e.Version, e.Time)
 		return err
 	})
-	projections.On(p.tbl, compliance.AssessmentCompleted, exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
+	projections.On(p.tbl, compliance.AssessmentCompleted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
 		return `UPDATE %[1]s.assessments SET status = 'completed', score = $2, value = $3, completed_at = $4, updated_at = $4, version = $5 WHERE id = $1`,
 			[]any{d.AssessmentID, d.Score, d.Value, e.Time, e.Version}
 	}))
-	projections.On(p.tbl, compliance.EvidenceAdded, exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
+	projections.On(p.tbl, compliance.EvidenceAdded, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
 		return `INSERT INTO %[1]s.evidence (id, tenant_id, kind, name, description, filename, media_type, sha256, size, url, effective_at, expires_at, expired, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, false, $13) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.EvidenceID, e.TenantID, d.Kind, d.Name, d.Description, d.Filename, d.MediaType, d.SHA256, d.Size, d.URL, d.EffectiveAt, d.ExpiresAt, e.Time}
@@ -82,19 +82,10 @@ func New(blobs *blobstore.Store) *Projection {
 	// Which results are stale is decided when read (a result citing expired
 	// evidence): results and expiries live on different streams, so a flag
 	// set here would depend on the order partitions are interleaved.
-	projections.On(p.tbl, compliance.EvidenceExpired, exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
+	projections.On(p.tbl, compliance.EvidenceExpired, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
 		return `UPDATE %[1]s.evidence SET expired = true, expired_at = $2 WHERE id = $1`, []any{d.EvidenceID, e.Time}
 	}))
 	return p
-}
-
-// exec declares an apply that is one statement (%[1]s is the schema).
-func exec[T any](stmt func(e *eventstore.Event, d *T) (string, []any)) projections.Applier[T] {
-	return func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *T) error {
-		q, args := stmt(e, d)
-		_, err := tx.Exec(ctx, fmt.Sprintf(q, s), args...)
-		return err
-	}
 }
 
 func refs(rs []compliance.Ref) []compliance.Ref {
@@ -121,7 +112,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 }
 
 // Setup implements projections.Projection: the tables, and the built-in
-// frameworks (tenant_id ” rows that every tenant reads).
+// frameworks (rows with an empty tenant_id, which every tenant reads).
 func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`
 		CREATE TABLE %[1]s.frameworks (
@@ -159,18 +150,12 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	`, s)); err != nil {
 		return err
 	}
-	for _, t := range []string{"adoptions", "controls", "assessments", "results", "evidence"} {
-		if _, err := tx.Exec(ctx, projections.TenantPolicy(s, t)); err != nil {
-			return err
-		}
+	if err := projections.Isolate(ctx, tx, s, "adoptions", "controls", "assessments", "results", "evidence"); err != nil {
+		return err
 	}
 	// Built-in frameworks are everybody's: rows of tenant '' are readable by all.
-	for _, t := range []string{"frameworks", "requirements"} {
-		if _, err := tx.Exec(ctx, `ALTER TABLE `+s+`.`+t+` ENABLE ROW LEVEL SECURITY;
-			CREATE POLICY tenant_isolation ON `+s+`.`+t+` USING (tenant_id = '' OR current_setting('astra.tenant_id', true) = '*'
-				OR tenant_id = current_setting('astra.tenant_id', true))`); err != nil {
-			return err
-		}
+	if err := projections.IsolateShared(ctx, tx, s, "frameworks", "requirements"); err != nil {
+		return err
 	}
 	for _, f := range catalogue.All() {
 		if err := insertFramework(ctx, tx, s, "", f, nil, "", nil); err != nil {
