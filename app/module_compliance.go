@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/astrabastion/astra/blobstore"
 	cmdcmp "github.com/astrabastion/astra/commands/compliance"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/oscal"
@@ -23,8 +24,8 @@ var EvidenceExpiryScan = 5 * time.Second
 
 // complianceBlobs are where evidence files and imported catalogs are kept
 // (content-addressed, outside the ledger, under the data directory).
-func complianceBlobs(cfg Config) (evidence, catalogs *rmcmp.Blobs) {
-	return &rmcmp.Blobs{Dir: filepath.Join(cfg.DataDir, "evidence")}, &rmcmp.Blobs{Dir: filepath.Join(cfg.DataDir, "compliance", "catalogs")}
+func complianceBlobs(cfg Config) (evidence, catalogs *blobstore.Store) {
+	return &blobstore.Store{Dir: filepath.Join(cfg.DataDir, "evidence")}, &blobstore.Store{Dir: filepath.Join(cfg.DataDir, "compliance", "catalogs")}
 }
 
 // Frameworks, OSCAL import, controls, assessments, evidence and posture.
@@ -91,24 +92,12 @@ func init() {
 				return nil, fmt.Errorf("ASTRA_ALLOW_PRIVATE_URLS: %w", err)
 			}
 			evidence, catalogs := complianceBlobs(rt.Cfg)
-			queries := &rmcmp.Queries{Runner: rt.Stack.Runner}
+			queries := &rmcmp.Queries{Runner: rt.Stack.Runner, Files: evidence}
 			commands := &cmdcmp.Handlers{Store: rt.Stack.Store, Catalogue: queries, Catalogs: catalogs, Evidence: evidence, Guard: guard}
-			api := &httpcmp.API{Commands: commands, Queries: queries, Blobs: evidence, Writes: rt.Writes}
-			expiry := func(ctx context.Context) error {
-				t := time.NewTicker(EvidenceExpiryScan)
-				defer t.Stop()
-				for {
-					if err := expireEvidence(ctx, queries, commands, time.Now().UTC()); err != nil && ctx.Err() == nil {
-						rt.Log.Warn("compliance: evidence expiry scan", "err", err)
-					}
-					select {
-					case <-ctx.Done():
-						return ctx.Err()
-					case <-t.C:
-					}
-				}
-			}
-			return &Parts{Routes: api.Routes(), Workers: []Worker{{Name: "compliance evidence expiry", Run: expiry}}}, nil
+			api := &httpcmp.API{Commands: commands, Queries: queries, Writes: rt.Writes}
+			expiry := Every("compliance evidence expiry", EvidenceExpiryScan, rt.Log,
+				func(ctx context.Context, now time.Time) error { return expireEvidence(ctx, queries, commands, now) })
+			return &Parts{Routes: api.Routes(), Workers: []Worker{expiry}}, nil
 		},
 	})
 }

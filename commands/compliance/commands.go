@@ -10,11 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/domain/compliance/oscal"
@@ -31,11 +31,6 @@ type Catalogue interface {
 	Requirement(ctx context.Context, tenant, frameworkID, id string) (compliance.Requirement, error)
 }
 
-// Blobs keeps content outside the ledger, content-addressed by SHA-256.
-type Blobs interface {
-	Put(ctx context.Context, r io.Reader, max int64) (sum string, size int64, err error)
-}
-
 // URLGuard checks an outbound URL (the product's SSRF rules, package netguard).
 type URLGuard interface {
 	CheckURL(ctx context.Context, raw string) error
@@ -46,7 +41,7 @@ type Handlers struct {
 	Store     *eventstore.Store
 	Catalogue Catalogue
 	// Catalogs keeps imported frameworks' trees; Evidence keeps evidence files.
-	Catalogs, Evidence Blobs
+	Catalogs, Evidence *blobstore.Store
 	Guard              URLGuard
 	// Now is the clock of commands that compare dates (evidence expiry); time.Now when nil.
 	Now func() time.Time
@@ -84,7 +79,7 @@ var imports = eventstore.On(eventstore.NewFold[bool](), compliance.FrameworkImpo
 // keeps the framework tree as a blob and records FrameworkImported.
 func (h *Handlers) ImportFramework(ctx context.Context, meta eventstore.Metadata, c ImportFramework) (*Imported, error) {
 	doc := bufio.NewReader(c.Document)
-	kind := sniff(doc)
+	format := oscal.Sniff(doc)
 	f, err := oscal.Parse(doc, ImportLimits)
 	if err != nil {
 		return nil, err
@@ -96,22 +91,7 @@ func (h *Handlers) ImportFramework(ctx context.Context, meta eventstore.Metadata
 	if err != nil {
 		return nil, err
 	}
-	d := compliance.FrameworkImportedV1{FrameworkID: f.ID, TenantID: meta.TenantID, Name: f.Name, Version: f.Version, Publisher: f.Publisher,
-		Source: f.Source, OSCALVersion: f.OSCALVersion, DocumentUUID: f.DocumentUUID, Format: kind, Requirements: len(f.Requirements)}
-	for _, r := range f.Requirements {
-		switch {
-		case r.Withdrawn:
-			d.Withdrawn++
-		case r.Assessable:
-			d.Assessable++
-		}
-		switch r.Class {
-		case compliance.ClassControl:
-			d.Controls++
-		case compliance.ClassEnhancement:
-			d.Enhancements++
-		}
-	}
+	d := compliance.Imported(meta.TenantID, f, format)
 	evs, err := eventstore.Update(ctx, h.Store, meta, imports, compliance.StreamOfImport(meta.TenantID, f.ID), eventstore.AnyVersion,
 		func(a *eventstore.Aggregate[bool]) (eventstore.Decision, error) {
 			if a.State {
@@ -121,25 +101,12 @@ func (h *Handlers) ImportFramework(ctx context.Context, meta eventstore.Metadata
 			if d.BlobSHA256, d.BlobSize, err = h.Catalogs.Put(ctx, bytes.NewReader(raw), int64(len(raw))); err != nil {
 				return nil, err
 			}
-			return eventstore.Decision{{Type: compliance.FrameworkImported, Subject: f.ID, Data: &d}}, nil
+			return eventstore.Decision{{Type: compliance.FrameworkImported, Subject: f.ID, Data: d}}, nil
 		})
 	if err != nil {
 		return nil, err
 	}
 	return &Imported{FrameworkID: f.ID, Events: evs}, nil
-}
-
-// sniff reports the document's format from its first significant byte, as
-// the parser decides it.
-func sniff(r *bufio.Reader) string {
-	head, _ := r.Peek(512)
-	for _, c := range bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n") {
-		if c == '<' {
-			return "xml"
-		}
-		return "json"
-	}
-	return ""
 }
 
 // AdoptFramework adopts a framework (built in or imported) for the tenant.
@@ -174,46 +141,29 @@ type CreateControl struct {
 }
 
 // checkRefs refuses references to frameworks or requirements the tenant does
-// not see, or that are not assessable.
+// not see, or that are not assessable (compliance.CheckRefs).
 func (h *Handlers) checkRefs(ctx context.Context, tenant string, refs []compliance.Ref) error {
-	seen := map[compliance.Ref]bool{}
-	for _, ref := range refs {
-		if seen[ref] {
-			return fmt.Errorf("%w: %s is listed twice", compliance.ErrInvalidControl, ref)
-		}
-		seen[ref] = true
+	return compliance.CheckRefs(refs, func(ref compliance.Ref) (compliance.Requirement, error) {
 		if _, _, err := h.Catalogue.FrameworkHeader(ctx, tenant, ref.Framework); err != nil {
-			return fmt.Errorf("%w: %s: no such framework in this tenant (%v)", compliance.ErrInvalidControl, ref, err)
+			// %v, not %w: the reference is what is invalid (CMP-004), not the path (CMP-001).
+			return compliance.Requirement{}, fmt.Errorf("%s: no such framework in this tenant (%v)", ref, err)
 		}
-		r, err := h.Catalogue.Requirement(ctx, tenant, ref.Framework, ref.Requirement)
-		if err != nil {
-			return fmt.Errorf("%w: %w", compliance.ErrInvalidControl, err)
-		}
-		if !r.Assessable || r.Withdrawn {
-			return fmt.Errorf("%w: %s is not assessable", compliance.ErrInvalidControl, ref)
-		}
-	}
-	return nil
+		return h.Catalogue.Requirement(ctx, tenant, ref.Framework, ref.Requirement)
+	})
 }
 
 // CreateControl records ControlCreated.
 func (h *Handlers) CreateControl(ctx context.Context, meta eventstore.Metadata, c CreateControl) (string, []eventstore.Event, error) {
-	if c.Status == "" {
-		c.Status = compliance.ControlNotImplemented
-	}
-	if strings.TrimSpace(c.Name) == "" || !compliance.ValidControlStatus(c.Status) {
-		return "", nil, fmt.Errorf("%w: a name and a status (%s) are required", compliance.ErrInvalidControl, strings.Join(compliance.ControlStatuses, ", "))
-	}
-	if err := h.checkRefs(ctx, meta.TenantID, c.Requirements); err != nil {
+	id := newID()
+	d, err := compliance.NewControl(id, meta.TenantID, compliance.ControlCreatedV1{Name: c.Name, Description: c.Description, Owner: c.Owner,
+		Status: c.Status, Requirements: c.Requirements})
+	if err != nil {
 		return "", nil, err
 	}
-	id := newID()
-	if c.Requirements == nil {
-		c.Requirements = []compliance.Ref{}
+	if err := h.checkRefs(ctx, meta.TenantID, d.Requirements); err != nil {
+		return "", nil, err
 	}
-	evs, err := eventstore.Create(ctx, h.Store, meta, compliance.StreamOfControl(id), eventstore.Draft{Type: compliance.ControlCreated, Subject: id,
-		Data: &compliance.ControlCreatedV1{ControlID: id, TenantID: meta.TenantID, Name: strings.TrimSpace(c.Name), Description: c.Description,
-			Owner: c.Owner, Status: c.Status, Requirements: c.Requirements}})
+	evs, err := eventstore.Create(ctx, h.Store, meta, compliance.StreamOfControl(id), eventstore.Draft{Type: compliance.ControlCreated, Subject: id, Data: d})
 	return id, evs, err
 }
 
@@ -231,8 +181,8 @@ var controls = eventstore.On(eventstore.NewFold[string](), compliance.ControlCre
 // UpdateControl records ControlUpdated.
 func (h *Handlers) UpdateControl(ctx context.Context, meta eventstore.Metadata, c UpdateControl) ([]eventstore.Event, error) {
 	ch := c.Change
-	if (ch.Status != nil && !compliance.ValidControlStatus(*ch.Status)) || (ch.Name != nil && strings.TrimSpace(*ch.Name) == "") {
-		return nil, fmt.Errorf("%w: a name, and a status among %s", compliance.ErrInvalidControl, strings.Join(compliance.ControlStatuses, ", "))
+	if err := compliance.CheckControlChange(ch); err != nil {
+		return nil, err
 	}
 	if ch.Requirements != nil {
 		if err := h.checkRefs(ctx, meta.TenantID, *ch.Requirements); err != nil {

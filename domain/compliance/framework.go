@@ -198,3 +198,38 @@ func (f Framework) Validate() error {
 	}
 	return nil
 }
+
+// Census counts a framework's nodes as the read model lists them.
+type Census struct {
+	// Requirements counts every node; Assessable the assessable ones not withdrawn.
+	Requirements, Assessable, Withdrawn, Controls, Enhancements int
+}
+
+// Census counts f's nodes.
+func (f Framework) Census() Census {
+	n := Census{Requirements: len(f.Requirements)}
+	for _, r := range f.Requirements {
+		switch {
+		case r.Withdrawn:
+			n.Withdrawn++
+		case r.Assessable:
+			n.Assessable++
+		}
+		switch r.Class {
+		case ClassControl:
+			n.Controls++
+		case ClassEnhancement:
+			n.Enhancements++
+		}
+	}
+	return n
+}
+
+// Imported is the FrameworkImported of f, parsed from a document in format
+// ("json" or "xml") for the tenant; the caller adds the blob that keeps the tree.
+func Imported(tenant string, f Framework, format string) *FrameworkImportedV1 {
+	n := f.Census()
+	return &FrameworkImportedV1{FrameworkID: f.ID, TenantID: tenant, Name: f.Name, Version: f.Version, Publisher: f.Publisher,
+		Source: f.Source, OSCALVersion: f.OSCALVersion, DocumentUUID: f.DocumentUUID, Format: format, Requirements: n.Requirements,
+		Controls: n.Controls, Enhancements: n.Enhancements, Withdrawn: n.Withdrawn, Assessable: n.Assessable}
+}

@@ -69,3 +69,54 @@ func ValidateMapping(m Mapping, frameworks map[string]Framework) error {
 	}
 	return nil
 }
+
+// Coverage is one requirement a control covers.
+type Coverage struct {
+	Framework   string `json:"framework"`
+	Requirement string `json:"requirement"`
+	// Via is "direct" (the control names it), "mapping" (a mapping from a
+	// requirement it names) or "reverse_mapping" (a mapping to a requirement it names).
+	Via string `json:"via" enum:"direct,mapping,reverse_mapping"`
+	// From is the requirement of the control the mapping starts from (not for direct).
+	From     *Ref    `json:"from,omitempty"`
+	Strength float64 `json:"strength"`
+}
+
+// CoverageOf expands a control's references into what it covers in the
+// adopted frameworks: each reference itself, and the requirements a mapping
+// links to it in either direction (a mapping says meeting From meets To;
+// read backwards it says a control meeting To meets From's overlap). The
+// strongest path to a requirement wins.
+func CoverageOf(refs []Ref, adopted map[string]bool, mappings []Mapping) []Coverage {
+	out := []Coverage{}
+	at := map[Ref]int{}
+	add := func(c Coverage) {
+		if !adopted[c.Framework] {
+			return
+		}
+		k := Ref{Framework: c.Framework, Requirement: c.Requirement}
+		if i, ok := at[k]; ok {
+			if c.Strength > out[i].Strength {
+				out[i] = c
+			}
+			return
+		}
+		at[k] = len(out)
+		out = append(out, c)
+	}
+	for _, r := range refs {
+		add(Coverage{Framework: r.Framework, Requirement: r.Requirement, Via: "direct", Strength: 1})
+	}
+	for _, r := range refs {
+		from := r
+		for _, m := range mappings {
+			switch {
+			case m.From == r:
+				add(Coverage{Framework: m.To.Framework, Requirement: m.To.Requirement, Via: "mapping", From: &from, Strength: m.Strength})
+			case m.To == r:
+				add(Coverage{Framework: m.From.Framework, Requirement: m.From.Requirement, Via: "reverse_mapping", From: &from, Strength: m.Strength})
+			}
+		}
+	}
+	return out
+}

@@ -52,8 +52,8 @@ func CheckResult(f Framework, id string, r Result) error {
 }
 
 func checkResult(framework, id string, req Requirement, found bool, r Result) error {
-	if !r.Valid() {
-		return fmt.Errorf("%w: %q (want compliant, partial, non_compliant or not_applicable)", ErrInvalidResult, r)
+	if err := r.Check(); err != nil {
+		return err
 	}
 	if !found {
 		return fmt.Errorf("%w: %q in %s", ErrUnknownRequirement, id, framework)

@@ -4,18 +4,13 @@
 package compliance
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	cmd "github.com/astrabastion/astra/commands/compliance"
@@ -30,7 +25,6 @@ import (
 type API struct {
 	Commands *cmd.Handlers
 	Queries  *rm.Queries
-	Blobs    *rm.Blobs
 	Writes   *writes.Kit
 }
 
@@ -66,14 +60,21 @@ type ControlPatch struct {
 	Requirements *[]compliance.Ref `json:"requirements,omitempty" validate:"omitempty,max=500"`
 }
 
-// LinkRequest is the JSON body of POST /compliance/evidence (a link); files
-// are sent as multipart/form-data with a `file` part and the same fields.
-type LinkRequest struct {
-	URL         string     `json:"url" validate:"required,max=2000"`
+// EvidenceFields describe a piece of evidence: the form fields of a file
+// upload (multipart/form-data, besides its `file` part), and with a url the
+// JSON body of a link (LinkRequest).
+type EvidenceFields struct {
 	Name        string     `json:"name" validate:"max=300"`
 	Description string     `json:"description" validate:"max=10000"`
 	EffectiveAt *time.Time `json:"effective_at,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+// LinkRequest is the JSON body of POST /compliance/evidence (a link); files
+// are sent as multipart/form-data with a `file` part and the same fields.
+type LinkRequest struct {
+	URL string `json:"url" validate:"required,max=2000"`
+	EvidenceFields
 }
 
 // Adoption is the answer of POST /compliance/frameworks/{id}/adopt.
@@ -150,19 +151,24 @@ func (a *API) Routes() []platform.Route {
 			Permission: r, Raw: true, ContentType: "application/octet-stream", Handler: a.download, Errors: []int{404, 409}},
 		{Method: http.MethodGet, Path: p + "/posture", OperationID: "compliancePosture", Tag: "compliance",
 			Summary:    "Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed",
-			Permission: r, Response: rm.Posture{}, List: true, Handler: a.posture},
+			Permission: r, Response: compliance.Posture{}, List: true, Handler: a.posture},
 	}
 }
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }
 
-// uuidParam reads an id; one that is not a UUID names nothing (not found).
-func uuidParam(c echo.Context, notFound error) (string, error) {
-	id := c.Param("id")
-	if uuid.Validate(id) != nil {
-		return "", notFound
+// Ids of controls, assessments and evidence are UUIDs; another id names nothing.
+var (
+	controlID    = platform.IDParam(compliance.ErrControlNotFound)
+	assessmentID = platform.IDParam(compliance.ErrAssessmentNotFound)
+	evidenceID   = platform.IDParam(compliance.ErrEvidenceNotFound)
+)
+
+// created sets the Location of a resource a write created.
+func created(c echo.Context, status int, path string) {
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/"+path)
 	}
-	return id, nil
 }
 
 func (a *API) frameworks(c echo.Context) error {
@@ -186,11 +192,11 @@ func (a *API) framework(c echo.Context) error {
 }
 
 // importFramework reads the document from the body or a multipart `file`
-// part, bounded here (not by the API-wide body limit: catalogs are bigger).
+// part, within the route's body limit (catalogs exceed the API-wide one).
 func (a *API) importFramework(c echo.Context) error {
 	start := time.Now()
 	req := c.Request()
-	req.Body = http.MaxBytesReader(c.Response(), req.Body, cmd.ImportLimits.MaxBytes+64<<10)
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, platform.BodyLimit(c))
 	doc, err := document(req)
 	if err != nil {
 		return err
@@ -199,13 +205,14 @@ func (a *API) importFramework(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Writes.Await(c, out.Events, rm.Name)
-	f, err := a.Queries.Framework(req.Context(), tenant(c), out.FrameworkID)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/frameworks/"+url.PathEscape(f.ID))
-	return platform.Respond(c, http.StatusCreated, ImportResult{Framework: f.Framework, DurationMs: float64(time.Since(start).Microseconds()) / 1000})
+	return a.Writes.Then(c, out.Events, nil, rm.Name, func() error {
+		f, err := a.Queries.Framework(req.Context(), tenant(c), out.FrameworkID)
+		if err != nil {
+			return err
+		}
+		created(c, http.StatusCreated, "frameworks/"+url.PathEscape(f.ID))
+		return platform.Respond(c, http.StatusCreated, ImportResult{Framework: f.Framework, DurationMs: float64(time.Since(start).Microseconds()) / 1000})
+	})
 }
 
 // document returns the OSCAL document of an import request.
@@ -238,11 +245,9 @@ func document(req *http.Request) (io.Reader, error) {
 func (a *API) adopt(c echo.Context) error {
 	id := c.Param("id")
 	evs, err := a.Commands.AdoptFramework(c.Request().Context(), writes.Metadata(c), cmd.AdoptFramework{FrameworkID: id})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return platform.Respond(c, http.StatusOK, Adoption{FrameworkID: id, Adopted: true, Changed: len(evs) > 0})
+	return a.Writes.Then(c, evs, err, rm.Name, func() error {
+		return platform.Respond(c, http.StatusOK, Adoption{FrameworkID: id, Adopted: true, Changed: len(evs) > 0})
+	})
 }
 
 func (a *API) controls(c echo.Context) error {
@@ -263,14 +268,12 @@ func (a *API) answerControl(c echo.Context, status int, id string) error {
 		return err
 	}
 	writes.ETag(c, x.Version)
-	if status == http.StatusCreated {
-		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/controls/"+id)
-	}
+	created(c, status, "controls/"+id)
 	return platform.Respond(c, status, x)
 }
 
 func (a *API) control(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrControlNotFound)
+	id, err := controlID(c)
 	if err != nil {
 		return err
 	}
@@ -284,15 +287,11 @@ func (a *API) createControl(c echo.Context) error {
 	}
 	id, evs, err := a.Commands.CreateControl(c.Request().Context(), writes.Metadata(c), cmd.CreateControl{Name: req.Name, Description: req.Description,
 		Owner: req.Owner, Status: req.Status, Requirements: req.Requirements})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return a.answerControl(c, http.StatusCreated, id)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerControl(c, http.StatusCreated, id) })
 }
 
 func (a *API) updateControl(c echo.Context) error {
-	id, expected, err := writes.Versioned(c, func(c echo.Context) (string, error) { return uuidParam(c, compliance.ErrControlNotFound) })
+	id, expected, err := writes.Versioned(c, controlID)
 	if err != nil {
 		return err
 	}
@@ -302,11 +301,7 @@ func (a *API) updateControl(c echo.Context) error {
 	}
 	evs, err := a.Commands.UpdateControl(c.Request().Context(), writes.Metadata(c), cmd.UpdateControl{ID: id, Expected: expected,
 		Change: compliance.ControlUpdatedV1{Name: req.Name, Description: req.Description, Owner: req.Owner, Status: req.Status, Requirements: req.Requirements}})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return a.answerControl(c, http.StatusOK, id)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerControl(c, http.StatusOK, id) })
 }
 
 func (a *API) assessments(c echo.Context) error {
@@ -330,9 +325,7 @@ func (a *API) answerAssessment(c echo.Context, status int, id string) error {
 	if err != nil {
 		return err
 	}
-	if status == http.StatusCreated {
-		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/assessments/"+id)
-	}
+	created(c, status, "assessments/"+id)
 	return platform.Respond(c, status, x)
 }
 
@@ -342,11 +335,7 @@ func (a *API) startAssessment(c echo.Context) error {
 		return err
 	}
 	id, evs, err := a.Commands.StartAssessment(c.Request().Context(), writes.Metadata(c), cmd.StartAssessment{FrameworkID: req.FrameworkID, Name: req.Name})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return a.answerAssessment(c, http.StatusCreated, id)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerAssessment(c, http.StatusCreated, id) })
 }
 
 func (a *API) assessment(c echo.Context) error {
@@ -357,7 +346,7 @@ func (a *API) assessment(c echo.Context) error {
 	default:
 		return platform.Problem("VAL-005", "Query parameter 'format' must be json or csv.")
 	}
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -365,7 +354,7 @@ func (a *API) assessment(c echo.Context) error {
 }
 
 func (a *API) assess(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -379,28 +368,20 @@ func (a *API) assess(c echo.Context) error {
 	}
 	evs, err := a.Commands.AssessRequirement(c.Request().Context(), writes.Metadata(c), cmd.AssessRequirement{AssessmentID: id, RequirementID: rid,
 		Result: req.Result, Notes: req.Notes, EvidenceIDs: req.EvidenceIDs})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return a.answerAssessment(c, http.StatusOK, id)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerAssessment(c, http.StatusOK, id) })
 }
 
 func (a *API) complete(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
 	evs, err := a.Commands.CompleteAssessment(c.Request().Context(), writes.Metadata(c), cmd.CompleteAssessment{AssessmentID: id})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	return a.answerAssessment(c, http.StatusOK, id)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerAssessment(c, http.StatusOK, id) })
 }
 
 func (a *API) export(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrAssessmentNotFound)
+	id, err := assessmentID(c)
 	if err != nil {
 		return err
 	}
@@ -408,31 +389,8 @@ func (a *API) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="assessment-`+x.ID+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"framework_id", "assessment_id", "requirement_id", "title", "result", "stale", "notes", "evidence_ids", "assessed_at"})
-	for _, r := range rows {
-		at := ""
-		if r.AssessedAt != nil {
-			at = r.AssessedAt.UTC().Format(time.RFC3339)
-		}
-		_ = w.Write([]string{x.FrameworkID, x.ID, cell(r.RequirementID), cell(r.Title), r.Result, strconv.FormatBool(r.Stale), cell(r.Notes),
-			strings.Join(r.EvidenceIDs, " "), at})
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// cell defuses spreadsheet formulas: a cell starting with = + - @ (or a tab
-// or carriage return) is prefixed with a quote, as OWASP advises for CSV.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	platform.Attachment(c, "text/csv; charset=utf-8", "assessment-"+x.ID+".csv", -1)
+	return compliance.WriteCSV(c.Response(), x.FrameworkID, x.ID, rows)
 }
 
 func (a *API) evidenceList(c echo.Context) error {
@@ -452,7 +410,7 @@ func (a *API) evidenceList(c echo.Context) error {
 }
 
 func (a *API) evidence(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	id, err := evidenceID(c)
 	if err != nil {
 		return err
 	}
@@ -466,148 +424,56 @@ func (a *API) evidence(c echo.Context) error {
 // addEvidence takes a link as JSON, or a file as multipart/form-data whose
 // `file` part is streamed into the blob store (never held whole in memory).
 func (a *API) addEvidence(c echo.Context) error {
-	req := c.Request()
-	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	ctx := c.Request().Context()
 	var in cmd.AddEvidence
-	if mt != "multipart/form-data" {
+	var f EvidenceFields
+	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt == "multipart/form-data" {
+		err := platform.Upload(c, "file", cmd.MaxEvidenceBytes, &f, func(file platform.UploadedFile) (err error) {
+			in.Filename, in.MediaType = file.Name, file.MediaType
+			in.SHA256, in.Size, err = a.Commands.KeepFile(ctx, file)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	} else {
 		var link LinkRequest
 		if err := platform.Bind(c, &link); err != nil {
 			return err
 		}
-		in = cmd.AddEvidence{URL: link.URL, Name: link.Name, Description: link.Description, EffectiveAt: link.EffectiveAt, ExpiresAt: link.ExpiresAt}
-	} else if err := a.readUpload(c, &in); err != nil {
-		return err
+		in.URL, f = link.URL, link.EvidenceFields
 	}
-	id, evs, err := a.Commands.AddEvidence(req.Context(), writes.Metadata(c), in)
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rm.Name)
-	x, err := a.Queries.Evidence(req.Context(), tenant(c), id)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/compliance/evidence/"+id)
-	return platform.Respond(c, http.StatusCreated, x)
-}
-
-// formFields are the fields an upload may carry besides its file; any other part is refused.
-var formFields = map[string]bool{"name": true, "description": true, "effective_at": true, "expires_at": true}
-
-func (a *API) readUpload(c echo.Context, in *cmd.AddEvidence) error {
-	req := c.Request()
-	req.Body = http.MaxBytesReader(c.Response(), req.Body, cmd.MaxEvidenceBytes+1<<20)
-	mr, err := req.MultipartReader()
-	if err != nil {
-		return platform.Problem("VAL-002", "The multipart body could not be read: "+err.Error())
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	in.Name, in.Description, in.EffectiveAt, in.ExpiresAt = f.Name, f.Description, f.EffectiveAt, f.ExpiresAt
+	id, evs, err := a.Commands.AddEvidence(ctx, writes.Metadata(c), in)
+	return a.Writes.Then(c, evs, err, rm.Name, func() error {
+		x, err := a.Queries.Evidence(ctx, tenant(c), id)
 		if err != nil {
-			return readFailure(err)
+			return err
 		}
-		name := part.FormName()
-		switch {
-		case name == "file":
-			if in.SHA256 != "" {
-				return platform.Problem("VAL-001", "Send one `file` part.")
-			}
-			in.Filename, in.MediaType = part.FileName(), part.Header.Get(echo.HeaderContentType)
-			if in.SHA256, in.Size, err = a.Commands.KeepFile(req.Context(), part); err != nil {
-				return readFailure(err)
-			}
-		case formFields[name]:
-			v, err := io.ReadAll(io.LimitReader(part, 10_001))
-			if err != nil {
-				return readFailure(err)
-			}
-			if len(v) > 10_000 {
-				return platform.Problem("VAL-001", "Field '"+name+"' is longer than 10000 bytes.")
-			}
-			if err := setField(in, name, string(v)); err != nil {
-				return err
-			}
-		default:
-			return platform.Problem("VAL-001", fmt.Sprintf("Unknown form field %q (file, name, description, effective_at, expires_at).", name))
-		}
-	}
-	if in.SHA256 == "" {
-		return platform.Problem("VAL-001", "The multipart body has no `file` part.")
-	}
-	return nil
-}
-
-func setField(in *cmd.AddEvidence, name, v string) error {
-	switch name {
-	case "name":
-		in.Name = v
-	case "description":
-		in.Description = v
-	case "effective_at", "expires_at":
-		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
-		if err != nil {
-			return platform.Problem("VAL-001", "Field '"+name+"' must be an RFC 3339 date-time.")
-		}
-		if name == "effective_at" {
-			in.EffectiveAt = &t
-		} else {
-			in.ExpiresAt = &t
-		}
-	}
-	return nil
-}
-
-func readFailure(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, rm.ErrBlobTooLarge) {
-		return platform.Problem("VAL-004", fmt.Sprintf("The evidence file exceeds %d bytes.", cmd.MaxEvidenceBytes))
-	}
-	return platform.Problem("VAL-002", "The multipart body could not be read.")
+		created(c, http.StatusCreated, "evidence/"+id)
+		return platform.Respond(c, http.StatusCreated, x)
+	})
 }
 
 func (a *API) download(c echo.Context) error {
-	id, err := uuidParam(c, compliance.ErrEvidenceNotFound)
+	id, err := evidenceID(c)
 	if err != nil {
 		return err
 	}
-	x, err := a.Queries.Evidence(c.Request().Context(), tenant(c), id)
-	if err != nil {
-		return err
-	}
-	if x.Kind != compliance.EvidenceFile {
-		return compliance.ErrEvidenceIsLink
-	}
-	f, size, err := a.Blobs.Open(x.SHA256)
+	x, f, size, err := a.Queries.EvidenceFile(c.Request().Context(), tenant(c), id)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	h := c.Response().Header()
+	name := x.Filename
+	if name == "" {
+		name = "evidence-" + x.ID
+	}
 	// Always an attachment of an opaque type: uploaded bytes are never rendered by the browser.
-	h.Set(echo.HeaderContentType, "application/octet-stream")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(x)}))
-	h.Set("X-Checksum-SHA256", x.SHA256)
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
-	c.Response().WriteHeader(http.StatusOK)
+	c.Response().Header().Set("X-Checksum-SHA256", x.SHA256)
+	platform.Attachment(c, "application/octet-stream", name, size)
 	_, err = io.Copy(c.Response(), f)
 	return err
-}
-
-func downloadName(x *rm.Evidence) string {
-	n := x.Filename
-	if n == "" {
-		n = "evidence-" + x.ID
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == '"' || r == '\\' || r == '/' || r == 0x7f {
-			return '_'
-		}
-		return r
-	}, n)
 }
 
 func (a *API) posture(c echo.Context) error {

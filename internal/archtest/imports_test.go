@@ -50,8 +50,11 @@ var (
 // more specific rows come first.
 var layers = []layer{
 	{name: "domain", covers: []string{"domain"}, may: []string{"domain"}, never: allInfra},
-	{name: "commands", covers: []string{"commands"}, may: []string{"domain", "eventstore"}, never: concat(postgres, kafka, serving, redis)},
-	{name: "projections", covers: []string{"projections"}, may: []string{"domain", "eventstore", "projections"}, never: concat(serving, redis)},
+	// Commands and projections keep and read content outside the ledger
+	// (uploads, imported catalogs) in the blob store, by the hash their
+	// events record.
+	{name: "commands", covers: []string{"commands"}, may: []string{"domain", "eventstore", "blobstore"}, never: concat(postgres, kafka, serving, redis)},
+	{name: "projections", covers: []string{"projections"}, may: []string{"domain", "eventstore", "projections", "blobstore"}, never: concat(serving, redis)},
 	{name: "eventstore", covers: []string{"eventstore"}, may: []string{"domain"}, never: serving},
 	{name: "web", covers: []string{"web"}, may: []string{}, never: noStorage},
 	// The server and the dashboard's route table reach the dashboard's
@@ -63,6 +66,9 @@ var layers = []layer{
 	// providers: it reads its read models and records through the ledger.
 	{name: "gateway runtime", covers: []string{"gateway"}, may: []string{"domain", "eventstore", "projections", "gateway", "netguard"}},
 	{name: "netguard", covers: []string{"netguard"}, may: []string{}},
+	// The content-addressed blob store is a file-system piece of the kit
+	// that any module's commands and read side use; it knows no module.
+	{name: "blobstore", covers: []string{"blobstore"}, may: []string{}, never: concat(postgres, kafka, serving, redis)},
 	{name: "migrations", covers: []string{"migrations"}, may: []string{}},
 	{name: "composition and tools", covers: []string{"app", "cmd", "testkit", "e2e", "bench", "internal"}, any: true},
 }

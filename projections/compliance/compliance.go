@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/domain/events"
@@ -24,24 +25,24 @@ const Name = "compliance"
 // catalogs from Blobs by the hash their event records (and refuses a blob
 // that no longer matches it); it reads no clock.
 type Projection struct {
-	Blobs *Blobs
+	Blobs *blobstore.Store
 	tbl   *projections.Table
 }
 
 // New builds the projection over the blob store of imported catalogs.
-func New(blobs *Blobs) *Projection {
+func New(blobs *blobstore.Store) *Projection {
 	p := &Projection{Blobs: blobs, tbl: projections.NewTable()}
 	projections.On(p.tbl, compliance.FrameworkImported, p.frameworkImported)
-	projections.On(p.tbl, compliance.FrameworkAdopted, exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
+	projections.On(p.tbl, compliance.FrameworkAdopted, projections.Exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
 		return `INSERT INTO %[1]s.adoptions (tenant_id, framework_id, adopted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			[]any{e.TenantID, d.FrameworkID, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlCreated, exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
+	projections.On(p.tbl, compliance.ControlCreated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
 		return `INSERT INTO %[1]s.controls (id, tenant_id, name, description, owner, status, requirements, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.ControlID, e.TenantID, d.Name, d.Description, d.Owner, d.Status, refs(d.Requirements), e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlUpdated, exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
+	projections.On(p.tbl, compliance.ControlUpdated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
 		var reqs any
 		if d.Requirements != nil {
 			reqs = refs(*d.Requirements)
@@ -50,7 +51,7 @@ func New(blobs *Blobs) *Projection {
 			status = coalesce($5, status), requirements = coalesce($6, requirements), version = $7, updated_at = $8 WHERE id = $1`,
 			[]any{d.ControlID, d.Name, d.Description, d.Owner, d.Status, reqs, e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.AssessmentStarted, exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
+	projections.On(p.tbl, compliance.AssessmentStarted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
 		return `INSERT INTO %[1]s.assessments (id, tenant_id, framework_id, name, status, assessable, scale, version, started_at, updated_at)
 			VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.AssessmentID, e.TenantID, d.FrameworkID, d.Name, d.Assessable, d.Scale, e.Version, e.Time}
@@ -69,11 +70,11 @@ func New(blobs *Blobs) *Projection {
 		_, err := tx.Exec(ctx, `UPDATE `+s+`.assessments SET version = $2, updated_at = $3 WHERE id = $1`, d.AssessmentID, e.Version, e.Time)
 		return err
 	})
-	projections.On(p.tbl, compliance.AssessmentCompleted, exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
+	projections.On(p.tbl, compliance.AssessmentCompleted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
 		return `UPDATE %[1]s.assessments SET status = 'completed', score = $2, value = $3, completed_at = $4, updated_at = $4, version = $5 WHERE id = $1`,
 			[]any{d.AssessmentID, d.Score, d.Value, e.Time, e.Version}
 	}))
-	projections.On(p.tbl, compliance.EvidenceAdded, exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
+	projections.On(p.tbl, compliance.EvidenceAdded, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
 		return `INSERT INTO %[1]s.evidence (id, tenant_id, kind, name, description, filename, media_type, sha256, size, url, effective_at, expires_at, expired, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, false, $13) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.EvidenceID, e.TenantID, d.Kind, d.Name, d.Description, d.Filename, d.MediaType, d.SHA256, d.Size, d.URL, d.EffectiveAt, d.ExpiresAt, e.Time}
@@ -81,19 +82,10 @@ func New(blobs *Blobs) *Projection {
 	// Which results are stale is decided when read (a result citing expired
 	// evidence): results and expiries live on different streams, so a flag
 	// set here would depend on the order partitions are interleaved.
-	projections.On(p.tbl, compliance.EvidenceExpired, exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
+	projections.On(p.tbl, compliance.EvidenceExpired, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
 		return `UPDATE %[1]s.evidence SET expired = true, expired_at = $2 WHERE id = $1`, []any{d.EvidenceID, e.Time}
 	}))
 	return p
-}
-
-// exec declares an apply that is one statement (%[1]s is the schema).
-func exec[T any](stmt func(e *eventstore.Event, d *T) (string, []any)) projections.Applier[T] {
-	return func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *T) error {
-		q, args := stmt(e, d)
-		_, err := tx.Exec(ctx, fmt.Sprintf(q, s), args...)
-		return err
-	}
 }
 
 func refs(rs []compliance.Ref) []compliance.Ref {
@@ -120,7 +112,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 }
 
 // Setup implements projections.Projection: the tables, and the built-in
-// frameworks (tenant_id ” rows that every tenant reads).
+// frameworks (rows with an empty tenant_id, which every tenant reads).
 func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`
 		CREATE TABLE %[1]s.frameworks (
@@ -158,18 +150,12 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 	`, s)); err != nil {
 		return err
 	}
-	for _, t := range []string{"adoptions", "controls", "assessments", "results", "evidence"} {
-		if _, err := tx.Exec(ctx, projections.TenantPolicy(s, t)); err != nil {
-			return err
-		}
+	if err := projections.Isolate(ctx, tx, s, "adoptions", "controls", "assessments", "results", "evidence"); err != nil {
+		return err
 	}
 	// Built-in frameworks are everybody's: rows of tenant '' are readable by all.
-	for _, t := range []string{"frameworks", "requirements"} {
-		if _, err := tx.Exec(ctx, `ALTER TABLE `+s+`.`+t+` ENABLE ROW LEVEL SECURITY;
-			CREATE POLICY tenant_isolation ON `+s+`.`+t+` USING (tenant_id = '' OR current_setting('astra.tenant_id', true) = '*'
-				OR tenant_id = current_setting('astra.tenant_id', true))`); err != nil {
-			return err
-		}
+	if err := projections.IsolateShared(ctx, tx, s, "frameworks", "requirements"); err != nil {
+		return err
 	}
 	for _, f := range catalogue.All() {
 		if err := insertFramework(ctx, tx, s, "", f, nil, "", nil); err != nil {
@@ -194,21 +180,8 @@ func (p *Projection) frameworkImported(ctx context.Context, tx pgx.Tx, s string,
 }
 
 func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f compliance.Framework, d *compliance.FrameworkImportedV1, sum string, at any) error {
-	var assessable, withdrawn, controls, enhancements int
 	rows := make([][]any, 0, len(f.Requirements))
 	for i, r := range f.Requirements {
-		if r.Assessable && !r.Withdrawn {
-			assessable++
-		}
-		if r.Withdrawn {
-			withdrawn++
-		}
-		switch r.Class {
-		case compliance.ClassControl:
-			controls++
-		case compliance.ClassEnhancement:
-			enhancements++
-		}
 		tags := r.Tags
 		if tags == nil {
 			tags = []string{}
@@ -222,6 +195,7 @@ func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f complia
 		}
 		rows = append(rows, []any{tenant, f.ID, i, r.ID, r.ParentID, string(r.Class), r.Label, r.Title, r.Description, r.Assessable, r.Withdrawn, tags, params, parts})
 	}
+	n := f.Census()
 	format := ""
 	if d != nil {
 		format = d.Format
@@ -230,7 +204,7 @@ func insertFramework(ctx context.Context, tx pgx.Tx, s, tenant string, f complia
 		format, requirements, assessable, withdrawn, controls, enhancements, blob_sha256, imported_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING`,
 		tenant, f.ID, string(f.Kind), f.Name, f.Version, f.Publisher, f.Source, f.Scale, f.OSCALVersion, f.DocumentUUID, format,
-		len(f.Requirements), assessable, withdrawn, controls, enhancements, sum, at)
+		n.Requirements, n.Assessable, n.Withdrawn, n.Controls, n.Enhancements, sum, at)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}

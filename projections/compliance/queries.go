@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/compliance/catalogue"
 	"github.com/astrabastion/astra/projections"
@@ -17,6 +19,8 @@ import (
 // Queries reads the compliance read models.
 type Queries struct {
 	Runner *projections.Runner
+	// Files keeps the evidence files.
+	Files *blobstore.Store
 }
 
 // Framework is a framework as listed: built in, or imported by the tenant.
@@ -180,22 +184,10 @@ type Control struct {
 	// Coverage is what the control covers in every adopted framework: its
 	// own references, and through the cross-framework mappings, in both
 	// directions, with their strength.
-	Coverage  []Coverage `json:"coverage"`
-	Version   int64      `json:"version"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-}
-
-// Coverage is one requirement a control covers.
-type Coverage struct {
-	Framework   string `json:"framework"`
-	Requirement string `json:"requirement"`
-	// Via is "direct" (the control names it), "mapping" (a mapping from a
-	// requirement it names) or "reverse_mapping" (a mapping to a requirement it names).
-	Via string `json:"via" enum:"direct,mapping,reverse_mapping"`
-	// From is the requirement of the control the mapping starts from (not for direct).
-	From     *compliance.Ref `json:"from,omitempty"`
-	Strength float64         `json:"strength"`
+	Coverage  []compliance.Coverage `json:"coverage"`
+	Version   int64                 `json:"version"`
+	CreatedAt time.Time             `json:"created_at"`
+	UpdatedAt time.Time             `json:"updated_at"`
 }
 
 const controlColumns = `id, name, description, owner, status, requirements, version, created_at, updated_at`
@@ -256,43 +248,10 @@ func (q *Queries) adopted(ctx context.Context, tenant string) (map[string]bool, 
 
 var mappings = catalogue.Mappings()
 
-// coverage expands a control's references into what it covers in the
-// adopted frameworks: each reference itself, and the requirements a built-in
-// mapping links to it in either direction (a mapping says meeting From meets
-// To; read backwards it says a control meeting To meets From's overlap).
-// The strongest path to a requirement wins.
-func coverage(refs []compliance.Ref, adopted map[string]bool) []Coverage {
-	out := []Coverage{}
-	at := map[compliance.Ref]int{}
-	add := func(c Coverage) {
-		if !adopted[c.Framework] {
-			return
-		}
-		k := compliance.Ref{Framework: c.Framework, Requirement: c.Requirement}
-		if i, ok := at[k]; ok {
-			if c.Strength > out[i].Strength {
-				out[i] = c
-			}
-			return
-		}
-		at[k] = len(out)
-		out = append(out, c)
-	}
-	for _, r := range refs {
-		add(Coverage{Framework: r.Framework, Requirement: r.Requirement, Via: "direct", Strength: 1})
-	}
-	for _, r := range refs {
-		from := r
-		for _, m := range mappings {
-			switch {
-			case m.From == r:
-				add(Coverage{Framework: m.To.Framework, Requirement: m.To.Requirement, Via: "mapping", From: &from, Strength: m.Strength})
-			case m.To == r:
-				add(Coverage{Framework: m.From.Framework, Requirement: m.From.Requirement, Via: "reverse_mapping", From: &from, Strength: m.Strength})
-			}
-		}
-	}
-	return out
+// coverage is what a control's references cover in the adopted frameworks,
+// through the built-in mappings (compliance.CoverageOf).
+func coverage(refs []compliance.Ref, adopted map[string]bool) []compliance.Coverage {
+	return compliance.CoverageOf(refs, adopted, mappings)
 }
 
 // Assessment is an assessment with its progress and score.
@@ -354,13 +313,11 @@ func scanAssessment(r pgx.CollectableRow) (Assessment, error) {
 	if err != nil {
 		return a, err
 	}
-	sc := compliance.ScoreOf(compliance.Counts{Assessable: a.Assessable, Compliant: a.Compliant, Partial: a.Partial,
-		NonCompliant: a.NonCompliant, NotApplicable: a.NotApplicable}, a.Scale)
-	a.Assessed = a.Compliant + a.Partial + a.NonCompliant + a.NotApplicable
-	a.NotAssessed, a.Progress = sc.NotAssessed, sc.Progress
-	if a.Status != "completed" && sc.Scorable && a.Assessed > 0 {
-		score, value := sc.Ratio*100, sc.Value
-		a.Score, a.Value = &score, &value
+	st := compliance.StandingOf(compliance.Counts{Assessable: a.Assessable, Compliant: a.Compliant, Partial: a.Partial,
+		NonCompliant: a.NonCompliant, NotApplicable: a.NotApplicable}, a.Scale, a.Status == "completed")
+	a.Assessed, a.NotAssessed, a.Progress = st.Assessed, st.NotAssessed, st.Progress
+	if st.Score != nil {
+		a.Score, a.Value = st.Score, st.Value
 	}
 	return a, nil
 }
@@ -409,30 +366,21 @@ func (q *Queries) Assessment(ctx context.Context, tenant, id string) (*Assessmen
 	return &a, nil
 }
 
-// ExportRow is one line of an assessment's CSV export: every assessable
-// requirement of the framework, with its result or "not_assessed".
-type ExportRow struct {
-	RequirementID, Title, Result, Notes string
-	EvidenceIDs                         []string
-	Stale                               bool
-	AssessedAt                          *time.Time
-}
-
 // Export reads the rows of an assessment's CSV export, in the framework's order.
-func (q *Queries) Export(ctx context.Context, tenant, id string) (*Assessment, []ExportRow, error) {
+func (q *Queries) Export(ctx context.Context, tenant, id string) (*Assessment, []compliance.ExportRow, error) {
 	a, err := q.Assessment(ctx, tenant, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []ExportRow
+	var out []compliance.ExportRow
 	err = q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
 		rows, _ := tx.Query(ctx, `SELECT q.id, q.title, coalesce(r.result, 'not_assessed'), coalesce(r.notes, ''), coalesce(r.evidence_ids, '{}'),
 			coalesce(EXISTS (SELECT 1 FROM `+s+`.evidence v WHERE v.id = ANY (r.evidence_ids) AND v.expired), false), r.assessed_at
 			FROM `+s+`.requirements q LEFT JOIN `+s+`.results r ON r.assessment_id = $3 AND r.requirement_id = q.id
 			WHERE q.tenant_id IN ('', $1) AND q.framework_id = $2 AND q.assessable AND NOT q.withdrawn ORDER BY q.seq`, tenant, a.FrameworkID, id)
 		var err error
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportRow, error) {
-			var x ExportRow
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (compliance.ExportRow, error) {
+			var x compliance.ExportRow
 			err := r.Scan(&x.RequirementID, &x.Title, &x.Result, &x.Notes, &x.EvidenceIDs, &x.Stale, &x.AssessedAt)
 			return x, err
 		})
@@ -493,6 +441,30 @@ func (q *Queries) Evidence(ctx context.Context, tenant, id string) (*Evidence, e
 	return &e, nil
 }
 
+// EvidenceFile opens the file of a piece of evidence, checked against the
+// SHA-256 recorded when it was added: ErrEvidenceIsLink for a link,
+// ErrEvidenceTampered when the stored bytes changed, ErrBlobMissing when they
+// are gone. The caller closes the file.
+func (q *Queries) EvidenceFile(ctx context.Context, tenant, id string) (*Evidence, io.ReadCloser, int64, error) {
+	x, err := q.Evidence(ctx, tenant, id)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if x.Kind != compliance.EvidenceFile {
+		return nil, nil, 0, compliance.ErrEvidenceIsLink
+	}
+	f, size, err := q.Files.Open(x.SHA256)
+	switch {
+	case errors.Is(err, blobstore.ErrChanged):
+		return nil, nil, 0, fmt.Errorf("%w: %w", compliance.ErrEvidenceTampered, err)
+	case errors.Is(err, blobstore.ErrMissing):
+		return nil, nil, 0, fmt.Errorf("%w: %w", compliance.ErrBlobMissing, err)
+	case err != nil:
+		return nil, nil, 0, err
+	}
+	return x, f, size, nil
+}
+
 // Due is evidence past its expiry that no event has expired yet.
 type Due struct {
 	ID, TenantID string
@@ -524,41 +496,12 @@ func (q *Queries) Citing(ctx context.Context, tenant, evidenceID string) ([]comp
 	return out, err
 }
 
-// Posture is where a tenant stands on one framework it adopted or assessed.
-type Posture struct {
-	FrameworkID string `json:"framework_id"`
-	Name        string `json:"name"`
-	Adopted     bool   `json:"adopted"`
-	// Status is "unknown" while nothing applicable was assessed, "assessed" otherwise.
-	Status string           `json:"status" enum:"unknown,assessed"`
-	Scale  compliance.Scale `json:"scale"`
-	// LatestCompleted is the newest completed assessment with its frozen score.
-	LatestCompleted *PostureScore `json:"latest_completed"`
-	// Current is the newest assessment (in progress or completed) scored on its current results.
-	Current *PostureScore `json:"current"`
-}
-
-// PostureScore is the score of one assessment in the posture.
-type PostureScore struct {
-	AssessmentID string  `json:"assessment_id"`
-	Name         string  `json:"name"`
-	Status       string  `json:"status" enum:"in_progress,completed"`
-	Progress     float64 `json:"progress"`
-	Assessed     int     `json:"assessed"`
-	Assessable   int     `json:"assessable"`
-	Stale        int     `json:"stale"`
-	// Score is 0–100 (null: nothing applicable assessed); Value the same on the framework's scale.
-	Score *float64   `json:"score"`
-	Value *float64   `json:"value"`
-	At    *time.Time `json:"at,omitempty"`
-}
-
 // Posture scores every framework the tenant adopted or assessed, by id: the
 // latest completed assessment (frozen score) and the newest assessment on
 // its current results. Two indexed reads per framework, whatever the number
 // of results, summed in the database.
-func (q *Queries) Posture(ctx context.Context, tenant string) ([]Posture, error) {
-	out := []Posture{}
+func (q *Queries) Posture(ctx context.Context, tenant string) ([]compliance.Posture, error) {
+	out := []compliance.Posture{}
 	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
 		rows, _ := tx.Query(ctx, `
 			WITH fw AS (
@@ -574,7 +517,7 @@ func (q *Queries) Posture(ctx context.Context, tenant string) ([]Posture, error)
 				ORDER BY a.started_at DESC, a.id DESC LIMIT 1) cur ON true
 			ORDER BY fw.id`, tenant)
 		type head struct {
-			p             Posture
+			p             compliance.Posture
 			latest, curID *string
 		}
 		heads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (head, error) {
@@ -604,16 +547,13 @@ func (q *Queries) Posture(ctx context.Context, tenant string) ([]Posture, error)
 		}
 		for _, h := range heads {
 			p := h.p
-			p.Status = "unknown"
 			if h.latest != nil {
 				p.LatestCompleted = postureScore(byID[*h.latest])
 			}
 			if h.curID != nil {
 				p.Current = postureScore(byID[*h.curID])
 			}
-			if (p.LatestCompleted != nil && p.LatestCompleted.Score != nil) || (p.Current != nil && p.Current.Score != nil) {
-				p.Status = "assessed"
-			}
+			p.Settle()
 			out = append(out, p)
 		}
 		return nil
@@ -621,8 +561,8 @@ func (q *Queries) Posture(ctx context.Context, tenant string) ([]Posture, error)
 	return out, err
 }
 
-func postureScore(a Assessment) *PostureScore {
-	p := &PostureScore{AssessmentID: a.ID, Name: a.Name, Status: a.Status, Progress: a.Progress, Assessed: a.Assessed,
+func postureScore(a Assessment) *compliance.PostureScore {
+	p := &compliance.PostureScore{AssessmentID: a.ID, Name: a.Name, Status: a.Status, Progress: a.Progress, Assessed: a.Assessed,
 		Assessable: a.Assessable, Stale: a.Stale, Score: a.Score, Value: a.Value, At: &a.UpdatedAt}
 	if a.CompletedAt != nil {
 		p.At = a.CompletedAt

@@ -7,6 +7,7 @@
 package oscal
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -77,6 +78,20 @@ func Parse(r io.Reader, lim Limits) (compliance.Framework, error) {
 	default:
 		return compliance.Framework{}, fail(ErrMalformed, "", "neither a JSON object nor an XML document").at(data, int64(bytes.IndexByte(data, firstSignificant(data))))
 	}
+}
+
+// Sniff tells the format of the document r starts with, as Parse tells it:
+// "xml" or "json", or "" when its first 512 bytes are blank. It peeks, so r
+// still holds the whole document for Parse.
+func Sniff(r *bufio.Reader) string {
+	head, _ := r.Peek(512)
+	switch firstSignificant(head) {
+	case 0:
+		return ""
+	case '<':
+		return "xml"
+	}
+	return "json"
 }
 
 // ParseJSON reads an OSCAL catalog in JSON.
