@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway"
@@ -65,8 +66,12 @@ func init() {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			return &Parts{
-				Routes:  concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.admin.Routes(), parts.admin.TrafficRoutes(parts.api)),
-				Workers: []Worker{{Name: "gateway runtime", Run: parts.runtime.Run}},
+				Routes: concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.admin.Routes(), parts.admin.TrafficRoutes(parts.api)),
+				// Kill switches are reloaded every 500 ms too: a backstop for
+				// events logged before this instance's reactor started.
+				Workers: []Worker{Every("gateway kill switch refresh", 500*time.Millisecond, rt.Log, func(ctx context.Context, _ time.Time) error {
+					return parts.runtime.RefreshSwitches(ctx)
+				})},
 				// The runtime's cached state follows the administration's
 				// events on every instance; on the one that commits them
 				// before the write answers (a kill switch stops traffic then).

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"time"
 
 	cmdtrust "github.com/astrabastion/astra/commands/trust"
 	"github.com/astrabastion/astra/domain/trust"
@@ -44,9 +45,15 @@ func init() {
 			if rt.Cfg.TrustRecalcInterval > 0 {
 				recalc := &rxtrust.Recalculator{Commands: commands, Runner: rt.Stack.Runner, Log: rt.Log}
 				p.Reactors = append(p.Reactors, recalc.Reactor())
-				p.Workers = append(p.Workers, Worker{Name: "trust recalculation", Run: func(ctx context.Context) error {
-					return commands.Run(ctx, rt.Cfg.TrustRecalcInterval)
-				}}, Worker{Name: "trust recalculation after signals", Run: recalc.Run})
+				p.Workers = append(p.Workers,
+					Every("trust recalculation", rt.Cfg.TrustRecalcInterval, rt.Log, func(ctx context.Context, _ time.Time) error {
+						_, err := commands.Tick(ctx)
+						return err
+					}),
+					Every("trust recalculation after signals", recalc.Period(), rt.Log, func(ctx context.Context, _ time.Time) error {
+						recalc.Flush(ctx)
+						return nil
+					}))
 			}
 			return p, nil
 		},

@@ -58,7 +58,7 @@ type Runtime struct {
 	providers map[string]*runtimeProvider // tenant/name-or-id
 	switches  []rmgw.KillSwitch           // active ones, every tenant
 	// switchChanges are the kill switch changes learnt from events, which
-	// the read model may not show yet (see refreshSwitches).
+	// the read model may not show yet (see RefreshSwitches).
 	switchChanges map[string]switchChange
 	detectors     map[string]rmgw.DetectorSetting // tenant/detector
 	detLoaded     map[string]bool
@@ -124,10 +124,11 @@ func (rt *Runtime) Init(ctx context.Context) error {
 	if rt.Now == nil {
 		rt.Now = time.Now
 	}
-	return rt.refreshSwitches(ctx)
+	return rt.RefreshSwitches(ctx)
 }
 
-func (rt *Runtime) refreshSwitches(ctx context.Context) error {
+// RefreshSwitches reloads the kill switches from the read model.
+func (rt *Runtime) RefreshSwitches(ctx context.Context) error {
 	ks, err := rt.Queries.KillSwitches(ctx, "*", true)
 	if err != nil {
 		return err
@@ -143,30 +144,12 @@ func (rt *Runtime) refreshSwitches(ctx context.Context) error {
 	return nil
 }
 
-// Run keeps the kill switches current with a refresh from the read model
-// every half second, a backstop to the reactor (React): it covers the events
-// that reached the log between this instance's start and its reactor's.
-func (rt *Runtime) Run(ctx context.Context) error {
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := rt.refreshSwitches(ctx); err != nil && ctx.Err() == nil {
-				rt.Log.Warn("gateway: kill switch refresh", "err", err)
-			}
-		}
-	}
-}
-
 // Invalidate drops cached state: "<kind>:<tenant>", kind one of policy,
 // provider, detector, cache or budget ("killswitch": reload the switches).
 func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	kind, tenant, _ := strings.Cut(what, ":")
 	if kind == "killswitch" {
-		_ = rt.refreshSwitches(ctx)
+		_ = rt.RefreshSwitches(ctx)
 		return
 	}
 	rt.mu.Lock()

@@ -135,22 +135,6 @@ func (h *Handlers) Tick(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Run recalculates every interval until ctx ends.
-func (h *Handlers) Run(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if _, err := h.Tick(ctx); err != nil && ctx.Err() == nil {
-				h.Log.Warn("trust: tick", "err", err)
-			}
-		}
-	}
-}
-
 // appendAt appends after the version the decision read. eventstore.Update
 // would fold the whole score stream for a decision that needs its last event
 // only; this is its append half, with the kit's one conflict sentinel.

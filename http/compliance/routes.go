@@ -92,8 +92,6 @@ type ImportResult struct {
 	DurationMs float64 `json:"duration_ms"`
 }
 
-var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
-
 // Routes declares the compliance routes.
 func (a *API) Routes() []platform.Route {
 	const p = "/api/v1/compliance"
@@ -117,7 +115,7 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: p + "/controls/:id", OperationID: "getControl", Tag: "compliance", Summary: "A control with its coverage",
 			Permission: r, Response: rm.Control{}, Handler: a.control, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: p + "/controls/:id", OperationID: "updateControl", Tag: "compliance", Summary: "Update a control",
-			Permission: w, Request: ControlPatch{}, Response: rm.Control{}, Handler: a.updateControl, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: w, Request: ControlPatch{}, Response: rm.Control{}, Handler: a.updateControl, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodGet, Path: p + "/assessments", OperationID: "listAssessments", Tag: "compliance", Summary: "Assessments, newest first, with progress and score",
 			Permission: r, Response: rm.Assessment{}, List: true, Handler: a.assessments, Query: []platform.Param{
 				{Name: "framework_id", Description: "Only assessments of this framework"},

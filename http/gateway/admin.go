@@ -154,8 +154,6 @@ type DetectorPatch struct {
 	Threshold *float64 `json:"threshold,omitempty" validate:"omitempty,min=0,max=1"`
 }
 
-var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
-
 // Routes declares the administration routes.
 func (a *Admin) Routes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
@@ -166,9 +164,9 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/providers/:id", OperationID: "getProvider", Tag: "gateway", Summary: "Read a provider",
 			Permission: "gateway:read", Response: rmgw.Provider{}, Handler: a.getProvider, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/providers/:id", OperationID: "updateProvider", Tag: "gateway", Summary: "Update a provider (models: the only models requests may name, unless settings.allow_any_model)",
-			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: "gateway:admin", Request: ProviderPatch{}, Response: rmgw.Provider{}, Handler: a.updateProvider, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/providers/:id", OperationID: "removeProvider", Tag: "gateway", Summary: "Remove a provider",
-			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
+			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.removeProvider, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412}},
 		{Method: http.MethodPut, Path: "/api/v1/gateway/providers/:id/credentials", OperationID: "rotateProviderCredentials", Tag: "gateway", Summary: "Rotate the provider key (never returned)",
 			Permission: "gateway:admin", Request: CredentialsRequest{}, Status: http.StatusNoContent, Handler: a.rotateCredentials, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/providers/:id/test", OperationID: "testProvider", Tag: "gateway", Summary: "Live check of a provider",
@@ -183,9 +181,9 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/policies/:id", OperationID: "getPolicy", Tag: "gateway", Summary: "Read a policy",
 			Permission: "gateway:read", Response: rmgw.PolicyView{}, Handler: a.getPolicy, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/policies/:id", OperationID: "updatePolicy", Tag: "gateway", Summary: "Replace a policy (a new version)",
-			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Handler: a.updatePolicy, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+			Permission: "gateway:admin", Request: gw.Policy{}, Response: rmgw.PolicyView{}, Handler: a.updatePolicy, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/policies/:id", OperationID: "deletePolicy", Tag: "gateway", Summary: "Delete a policy",
-			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.deletePolicy, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412}},
+			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.deletePolicy, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/policies/:id/versions", OperationID: "policyVersions", Tag: "gateway", Summary: "Version history",
 			Permission: "gateway:read", Response: rmgw.PolicyVersion{}, List: true, Handler: a.policyVersions, Errors: []int{404}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/policies/:id/rollback", OperationID: "rollbackPolicy", Tag: "gateway", Summary: "Make an earlier version current (as a new version)",
@@ -216,7 +214,7 @@ func (a *Admin) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/gateway/budgets", OperationID: "createBudget", Tag: "gateway", Summary: "Set a token/cost budget (tenant, user:<id> or api_key:<id>)",
 			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Status: http.StatusCreated, Handler: a.createBudget, Errors: []int{422}},
 		{Method: http.MethodPatch, Path: "/api/v1/gateway/budgets/:id", OperationID: "updateBudget", Tag: "gateway", Summary: "Replace a budget",
-			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Handler: a.updateBudget, Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+			Permission: "gateway:admin", Request: BudgetRequest{}, Response: BudgetUsage{}, Handler: a.updateBudget, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/gateway/budgets/:id", OperationID: "deleteBudget", Tag: "gateway", Summary: "Delete a budget",
 			Permission: "gateway:admin", Status: http.StatusNoContent, Handler: a.deleteBudget, Errors: []int{404}},
 

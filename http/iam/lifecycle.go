@@ -149,9 +149,9 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: "iam:read", Response: rmiam.Role{}, Handler: a.getRole, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/roles/:id", OperationID: "updateRole", Tag: "iam", Summary: "Update a custom role",
 			Permission: "iam:admin", Request: UpdateRoleRequest{}, Response: rmiam.Role{}, Handler: a.updateRole,
-			Headers: []platform.Param{ifMatch}, Errors: []int{404, 412, 422}},
+			Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/roles/:id", OperationID: "deleteRole", Tag: "iam", Summary: "Delete a custom role",
-			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.deleteRole, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.deleteRole, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/permissions", OperationID: "listPermissions", Tag: "iam", Summary: "The permission catalogue",
 			Permission: "iam:read", Response: PermissionInfo{}, List: true, Handler: a.listPermissions},
 
@@ -166,7 +166,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Permission: "iam:read", Response: TenantProfile{}, Handler: a.currentTenant, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/tenants/current", OperationID: "updateCurrentTenant", Tag: "iam", Summary: "Update the current tenant's profile and settings",
 			Permission: "iam:admin", Request: UpdateTenantRequest{}, Response: TenantProfile{}, Handler: a.updateCurrentTenant,
-			Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+			Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412}},
 	}
 }
 

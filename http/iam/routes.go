@@ -119,15 +119,6 @@ type CreatedTenant struct {
 	SecretRedacted bool `json:"secret_redacted,omitempty"`
 }
 
-var (
-	writeHeaders = []platform.Param{
-		{Name: "Idempotency-Key", Description: "Replays the first answer for retries of the same request.", Schema: "string"},
-		{Name: "X-Tenant-ID", Description: "Must match the token's tenant (platform admins may act in another).", Schema: "string"},
-	}
-	readHeaders = []platform.Param{{Name: "X-Tenant-ID", Description: "Must match the token's tenant.", Schema: "string"}}
-	ifMatch     = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
-)
-
 // Routes declares the IAM routes.
 func (a *API) Routes() []platform.Route {
 	return []platform.Route{
@@ -142,33 +133,33 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/auth/refresh", OperationID: "refresh", Tag: "auth", Summary: "Rotate the refresh token",
 			Permission: auth.Public, Request: RefreshRequest{}, Response: TokenResponse{}, Handler: a.refresh},
 		{Method: http.MethodGet, Path: "/api/v1/auth/me", OperationID: "me", Tag: "auth", Summary: "The authenticated principal",
-			Permission: auth.Authenticated, Response: Me{}, Handler: a.me, Headers: readHeaders},
+			Permission: auth.Authenticated, Response: Me{}, Handler: a.me, Headers: platform.ReadHeaders},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", OperationID: "jwks", Tag: "auth", Summary: "Public signing keys",
 			Permission: auth.Public, Raw: true, Response: auth.JWKS{}, Handler: a.jwks},
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/users", OperationID: "listUsers", Tag: "iam", Summary: "List users",
-			Permission: "iam:read", Response: rmiam.User{}, List: true, Handler: a.listUsers, Headers: readHeaders,
+			Permission: "iam:read", Response: rmiam.User{}, List: true, Handler: a.listUsers, Headers: platform.ReadHeaders,
 			Query: []platform.Param{{Name: "role", Description: "Only users holding this role (built-in or custom)."},
 				{Name: "status", Description: "Only users in this status.", Enum: []string{iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated}},
 				{Name: "email", Description: "Only the user with this e-mail address (case-insensitive)."}}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/users", OperationID: "createUser", Tag: "iam", Summary: "Create (or invite) a user",
 			Permission: "iam:write", Request: CreateUserRequest{}, Response: CreatedUser{}, Status: http.StatusCreated,
-			Handler: a.createUser, Headers: writeHeaders, Errors: []int{404, 409, 422}},
+			Handler: a.createUser, Headers: platform.WriteHeaders, Errors: []int{404, 409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/users/:id", OperationID: "getUser", Tag: "iam", Summary: "Read a user",
-			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: readHeaders, Errors: []int{404}},
+			Permission: "iam:read", Response: rmiam.User{}, Handler: a.getUser, Headers: platform.ReadHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/users/:id", OperationID: "updateUser", Tag: "iam", Summary: "Update a user",
 			Permission: "iam:write", Request: UpdateUserRequest{}, Response: rmiam.User{}, Handler: a.updateUser,
-			Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
+			Headers: append([]platform.Param{platform.IfMatch}, platform.WriteHeaders...), Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/users/:id", OperationID: "deactivateUser", Tag: "iam", Summary: "Deactivate a user",
 			Permission: "iam:write", Response: rmiam.User{}, Handler: a.deactivateUser,
-			Headers: append([]platform.Param{ifMatch}, writeHeaders...), Errors: []int{404, 409, 412, 422}},
+			Headers: append([]platform.Param{platform.IfMatch}, platform.WriteHeaders...), Errors: []int{404, 409, 412, 422}},
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants", OperationID: "listTenants", Tag: "iam", Summary: "List tenants (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, List: true, Handler: a.listTenants,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodPost, Path: "/api/v1/iam/tenants", OperationID: "createTenant", Tag: "iam", Summary: "Create a tenant with its first admin (platform admin)",
 			Permission: "iam:admin", Request: CreateTenantRequest{}, Response: CreatedTenant{}, Status: http.StatusCreated,
-			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Headers: writeHeaders, Errors: []int{409, 422}},
+			Handler: a.createTenant, Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Headers: platform.WriteHeaders, Errors: []int{409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/tenants/:id", OperationID: "getTenant", Tag: "iam", Summary: "Read a tenant (platform admin)",
 			Permission: "iam:admin", Response: rmiam.Tenant{}, Handler: a.getTenant,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}, Errors: []int{404}},

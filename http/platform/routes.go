@@ -44,6 +44,19 @@ type Route struct {
 	BodyLimit int64
 }
 
+// The request headers routes share.
+var (
+	// IfMatch is the version a change is based on (412 CON-001 when stale).
+	IfMatch = Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
+	// ReadHeaders are what a tenant-scoped read accepts.
+	ReadHeaders = []Param{{Name: "X-Tenant-ID", Description: "Must match the token's tenant.", Schema: "string"}}
+	// WriteHeaders are what a tenant-scoped write accepts.
+	WriteHeaders = []Param{
+		{Name: "Idempotency-Key", Description: "Replays the first answer for retries of the same request.", Schema: "string"},
+		{Name: "X-Tenant-ID", Description: "Must match the token's tenant (platform admins may act in another).", Schema: "string"},
+	}
+)
+
 // Param declares a query parameter or request header of a Route.
 type Param struct {
 	Name, Description string

@@ -67,8 +67,6 @@ type ThreatRequest struct {
 	Reference   string `json:"reference" validate:"max=200"`
 }
 
-var ifMatch = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
-
 var riskQuery = []platform.Param{
 	{Name: "status", Description: "Only risks in this status", Schema: "string", Enum: []string{rmrisk.StatusOpen, rmrisk.StatusClosed}},
 	{Name: "owner", Description: "Only risks of this owner", Schema: "string"},
@@ -87,11 +85,11 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id", OperationID: "getRisk", Tag: "risk", Summary: "Read a risk",
 			Permission: "risk:read", Response: rmrisk.Risk{}, Handler: a.get, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/risk/risks/:id", OperationID: "updateRisk", Tag: "risk", Summary: "Update a risk",
-			Permission: "risk:write", Request: RiskPatch{}, Response: rmrisk.Risk{}, Handler: a.update, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: "risk:write", Request: RiskPatch{}, Response: rmrisk.Risk{}, Handler: a.update, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/risk/risks/:id", OperationID: "closeRisk", Tag: "risk", Summary: "Close a risk",
-			Permission: "risk:write", Response: rmrisk.Risk{}, Handler: a.close, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412}},
+			Permission: "risk:write", Response: rmrisk.Risk{}, Handler: a.close, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412}},
 		{Method: http.MethodPut, Path: "/api/v1/risk/risks/:id/fair", OperationID: "setFairInputs", Tag: "risk", Summary: "Set the FAIR model",
-			Permission: "risk:write", Request: risk.FairInputs{}, Response: rmrisk.Risk{}, Handler: a.setFair, Headers: []platform.Param{ifMatch}, Errors: []int{404, 409, 412, 422}},
+			Permission: "risk:write", Request: risk.FairInputs{}, Response: rmrisk.Risk{}, Handler: a.setFair, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodPost, Path: "/api/v1/risk/risks/:id/simulate", OperationID: "simulateRisk", Tag: "risk", Summary: "Monte Carlo simulation (iterations, seed)",
 			Permission: "risk:write", Request: SimulateRequest{}, Response: rmrisk.Simulation{}, Status: http.StatusCreated, Handler: a.simulate, Errors: []int{404, 409, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/risk/risks/:id/simulations", OperationID: "riskSimulations", Tag: "risk", Summary: "A risk's simulations, newest first",

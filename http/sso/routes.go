@@ -104,30 +104,21 @@ type LoginRedirect struct {
 	ExpiresAt        time.Time `json:"expires_at"`
 }
 
-var (
-	writeHeaders = []platform.Param{
-		{Name: "Idempotency-Key", Description: "Replays the first answer for retries of the same request.", Schema: "string"},
-		{Name: "X-Tenant-ID", Description: "Must match the token's tenant (platform admins may act in another).", Schema: "string"},
-	}
-	readHeaders = []platform.Param{{Name: "X-Tenant-ID", Description: "Must match the token's tenant.", Schema: "string"}}
-	ifMatch     = platform.Param{Name: "If-Match", Description: "The version the change is based on; 412 when stale.", Schema: "string"}
-)
-
 // Routes declares the SSO routes. Reading the configuration needs iam:read
 // (auditors read everything); changing it needs iam:admin.
 func (a *API) Routes() []platform.Route {
-	versioned := append([]platform.Param{ifMatch}, writeHeaders...)
+	versioned := append([]platform.Param{platform.IfMatch}, platform.WriteHeaders...)
 	return []platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/iam/sso/providers", OperationID: "listSsoProviders", Tag: "iam",
 			Summary: "List the tenant's OIDC identity providers", Permission: "iam:read", Response: SsoProvider{}, List: true,
-			Handler: a.listProviders, Headers: readHeaders},
+			Handler: a.listProviders, Headers: platform.ReadHeaders},
 		{Method: http.MethodPost, Path: "/api/v1/iam/sso/providers", OperationID: "createSsoProvider", Tag: "iam",
 			Summary: "Configure an OIDC identity provider (client secret stored encrypted, never returned)", Permission: "iam:admin",
 			Request: CreateProviderRequest{}, Response: SsoProvider{}, Status: http.StatusCreated, Handler: a.createProvider,
-			Headers: writeHeaders, Errors: []int{404, 422}},
+			Headers: platform.WriteHeaders, Errors: []int{404, 422}},
 		{Method: http.MethodGet, Path: "/api/v1/iam/sso/providers/:id", OperationID: "getSsoProvider", Tag: "iam",
 			Summary: "Read an OIDC identity provider", Permission: "iam:read", Response: SsoProvider{}, Handler: a.getProvider,
-			Headers: readHeaders, Errors: []int{404}},
+			Headers: platform.ReadHeaders, Errors: []int{404}},
 		{Method: http.MethodPatch, Path: "/api/v1/iam/sso/providers/:id", OperationID: "updateSsoProvider", Tag: "iam",
 			Summary: "Update an OIDC identity provider or rotate its client secret", Permission: "iam:admin",
 			Request: UpdateProviderRequest{}, Response: SsoProvider{}, Handler: a.updateProvider,

@@ -25,7 +25,7 @@ import (
 const DefaultEvery = 500 * time.Millisecond
 
 // Recalculator marks the tenants whose signals arrived (its reactor) and
-// recalculates each of them at most once per Every (its Run loop).
+// recalculates each of them at most once per Every (Flush, run every Period).
 type Recalculator struct {
 	Commands *cmdtrust.Handlers
 	Runner   *projections.Runner
@@ -58,6 +58,14 @@ func (r *Recalculator) Reactor() reactors.Reactor {
 		}}
 }
 
+// Period is how often Flush should run.
+func (r *Recalculator) Period() time.Duration {
+	if r.Every <= 0 {
+		return DefaultEvery
+	}
+	return r.Every
+}
+
 func (r *Recalculator) mark(e *eventstore.Event) {
 	if e.TenantID == "" {
 		return
@@ -70,24 +78,6 @@ func (r *Recalculator) mark(e *eventstore.Event) {
 		r.pending = map[string][]eventstore.Event{}
 	}
 	r.pending[e.TenantID] = append(r.pending[e.TenantID], light)
-}
-
-// Run recalculates the dirty tenants every period until ctx ends.
-func (r *Recalculator) Run(ctx context.Context) error {
-	every := r.Every
-	if every <= 0 {
-		every = DefaultEvery
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			r.Flush(ctx)
-		}
-	}
 }
 
 // Flush recalculates every dirty tenant once, after the trust projection
