@@ -5,6 +5,10 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	gw "github.com/astrabastion/astra/domain/gateway"
 )
 
 func TestProviderCause(t *testing.T) {
@@ -81,5 +85,32 @@ func BenchmarkBeginOff(b *testing.B) {
 		c := tr.Begin(ctx, h, "POST", "/api/v1/gateway/chat/completions", now)
 		tr.End(c, &Request{})
 		tr.Abandon(c, 200)
+	}
+}
+
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkRequestOn is the CPU tracing on costs a request: its span,
+// fourteen step spans and the batch processor's share (the export
+// discarded); End does this part off the request's path.
+func BenchmarkRequestOn(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithIDGenerator(idGenerator{}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	tr := &Tracing{tp: tp, tracer: tp.Tracer("bench")}
+	h := http.Header{"Content-Type": {"application/json"}}
+	steps := make([]gw.StepTrace, 0, 14)
+	for _, s := range []string{gw.StepAuthenticate, gw.StepTenant, gw.StepKillSwitch, gw.StepRateBudget, gw.StepValidate, gw.StepPolicy,
+		gw.StepAllowList, gw.StepInjection, gw.StepPII, gw.StepContentRules, gw.StepCache, gw.StepProvider, gw.StepResponseScan, gw.StepAuditAndUsage} {
+		steps = append(steps, gw.StepTrace{Step: s, Verdict: "pass", DurationUs: 20, FailMode: "closed"})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		now := time.Now()
+		c := tr.Begin(context.Background(), h, "POST", "/api/v1/gateway/chat/completions", now)
+		tr.end(c, c.Value(requestTraceKey{}).(*requestTrace), Request{RequestID: "r", TenantID: "t", Endpoint: "chat", Provider: "p", ProviderKind: "openai", Model: "gpt-4o-mini",
+			ResponseModel: "gpt-4o-mini", InputTokens: 10, OutputTokens: 20, Status: 200, Steps: steps, Started: now}, time.Now())
 	}
 }

@@ -239,7 +239,7 @@ func ProviderName(kind string) string {
 
 // End ends the request's trace: a child span per pipeline step (from the
 // recorded durations, laid out in pipeline order; the provider call at the
-// moment it left), then the request span.
+// moment it left), then the request span. r is not kept.
 func (t *Tracing) End(ctx context.Context, r *Request) {
 	if t == nil {
 		return
@@ -248,7 +248,15 @@ func (t *Tracing) End(ctx context.Context, r *Request) {
 	if !ok || !rt.ended.CompareAndSwap(false, true) {
 		return
 	}
-	now := time.Now()
+	// The spans are made off the request's path (some 40 µs of CPU for a
+	// chat's fifteen spans): the answer does not wait for them.
+	req := *r
+	req.Steps = append([]gw.StepTrace(nil), r.Steps...)
+	go t.end(ctx, rt, req, time.Now())
+}
+
+func (t *Tracing) end(ctx context.Context, rt *requestTrace, req Request, now time.Time) {
+	r := &req
 	cursor := r.Started
 	var providerAt time.Time
 	if ns := rt.providerStart.Load(); ns != 0 {
