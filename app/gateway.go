@@ -15,6 +15,7 @@ import (
 	"github.com/astrabastion/astra/domain/gateway/pii"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/telemetry"
 	httpgw "github.com/astrabastion/astra/http/gateway"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/netguard"
@@ -49,12 +50,27 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 		budgets.Redis = client
 		closeFn = func() { _ = client.Close() }
 	}
+	// OpenTelemetry traces: configured by the standard OTEL_* variables (off without an OTLP endpoint).
+	tracing, err := telemetry.FromEnv(context.Background(), Version)
+	if err != nil {
+		closeFn()
+		return nil, err
+	}
+	closeRedis := closeFn
+	closeFn = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(ctx)
+		closeRedis()
+	}
+	outbound := guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256})
+	outbound.Transport = telemetry.Transport(outbound.Transport) // the caller's trace context reaches the provider
 	families, types := detectorNames()
 	queries := &rmgw.Queries{Runner: st.Runner}
 	rt := &gateway.Runtime{Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New()},
-		Outbound: guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256}),
-		Budgets:  budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
+		Outbound: outbound, Tracing: tracing,
+		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
 	rt.AwaitReadModel = func(ctx context.Context, e *eventstore.Event) error {
 		return st.Runner.WaitFor(ctx, 10*time.Second, []eventstore.Event{*e}, rmgw.Name)
 	}

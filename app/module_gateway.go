@@ -8,6 +8,8 @@ import (
 
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/telemetry"
+	httpgw "github.com/astrabastion/astra/http/gateway"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
@@ -66,7 +68,9 @@ func init() {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			return &Parts{
-				Routes: concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.admin.Routes(), parts.admin.TrafficRoutes(parts.api)),
+				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes())),
+					parts.admin.Routes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),
+				Collectors: telemetry.Collectors(),
 				// Kill switches are reloaded every 500 ms too: a backstop for
 				// events logged before this instance's reactor started.
 				Workers: []Worker{Every("gateway kill switch refresh", 500*time.Millisecond, rt.Log, func(ctx context.Context, _ time.Time) error {

@@ -512,6 +512,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	_, err := appendRecord(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
 		eventstore.StreamAppend{StreamID: gw.StreamOfRequest(call.RequestID), Expected: eventstore.NoStream,
 			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
+	r.observe(ctx, &rec)
 	if err != nil {
 		// The audit step fails closed: an answer that cannot be recorded is not given.
 		return nil, dependency("audit", err)

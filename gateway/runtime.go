@@ -18,6 +18,7 @@ import (
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
+	"github.com/astrabastion/astra/gateway/telemetry"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
@@ -52,6 +53,8 @@ type Runtime struct {
 	// (bounded); React then drops what a request may have loaded from the
 	// read model before it did. Nil: no second invalidation.
 	AwaitReadModel func(ctx context.Context, e *eventstore.Event) error
+	// Tracing exports requests as OpenTelemetry traces; nil: tracing off.
+	Tracing *telemetry.Tracing
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy     // tenant/id
