@@ -313,13 +313,8 @@ func (a *API) auditFilter(c echo.Context) (ops.AuditFilter, error) {
 		}
 	}
 	var err error
-	if f.From, err = platform.QueryTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = platform.QueryTime(c, "to"); err != nil {
-		return f, err
-	}
-	return f, nil
+	f.From, f.To, err = platform.QueryPeriod(c)
+	return f, err
 }
 
 // auditEvents lists the trail newest first (or in ledger order), a page

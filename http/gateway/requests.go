@@ -135,13 +135,8 @@ func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {
 		f.Blocked = &v
 	}
 	var err error
-	if f.From, err = platform.QueryTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = platform.QueryTime(c, "to"); err != nil {
-		return f, err
-	}
-	return f, nil
+	f.From, f.To, err = platform.QueryPeriod(c)
+	return f, err
 }
 
 func (a *Admin) listRequests(c echo.Context) error {

@@ -92,6 +92,18 @@ func QueryTime(c echo.Context, name string) (*time.Time, error) {
 	return &t, nil
 }
 
+// QueryPeriod reads the optional "from" and "to" RFC 3339 query parameters
+// with which lists narrow to a period (nil: unbounded on that side).
+func QueryPeriod(c echo.Context) (from, to *time.Time, err error) {
+	if from, err = QueryTime(c, "from"); err != nil {
+		return nil, nil, err
+	}
+	if to, err = QueryTime(c, "to"); err != nil {
+		return nil, nil, err
+	}
+	return from, to, nil
+}
+
 func invalidQuery(name, msg string) *Error {
 	return Problem("VAL-005", fmt.Sprintf("Query parameter %q %s.", name, msg)).
 		WithFields(FieldError{Field: name, Message: msg})

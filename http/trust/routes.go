@@ -161,11 +161,7 @@ func (a *API) current(c echo.Context) error {
 }
 
 func period(c echo.Context, def time.Duration, now time.Time) (time.Time, time.Time, error) {
-	from, err := platform.QueryTime(c, "from")
-	if err != nil {
-		return time.Time{}, time.Time{}, err
-	}
-	to, err := platform.QueryTime(c, "to")
+	from, to, err := platform.QueryPeriod(c)
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
@@ -206,14 +202,15 @@ func (a *API) signals(c echo.Context) error {
 	if _, ok := trust.Sources[f.Pillar]; f.Pillar != "" && !ok {
 		return platform.Problem("VAL-005", "Query parameter 'pillar' must be one of security, compliance, risk, resilience, ai_governance.")
 	}
-	for name, at := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		v, err := platform.QueryTime(c, name)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			*at = *v
-		}
+	from, to, err := platform.QueryPeriod(c)
+	if err != nil {
+		return err
+	}
+	if from != nil {
+		f.From = *from
+	}
+	if to != nil {
+		f.To = *to
 	}
 	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[trust.Signal], error) {
 		return a.Queries.SignalPage(c.Request().Context(), tenant(c), f, p)
