@@ -30,7 +30,7 @@ func ListPage[T any](c echo.Context, fetch func(projections.PageRequest) (projec
 	if page.HasMore && page.Next != nil {
 		pg.Cursor = encodeCursor(page.Next)
 	}
-	return RespondList(c, page.Items, pg)
+	return respondList(c, page.Items, pg)
 }
 
 // MemoryPage answers a list endpoint over a list held in memory (a built-in
@@ -46,7 +46,7 @@ func MemoryPage[T any](c echo.Context, items []T, key func(T) string) error {
 // paged (limit and cursor are refused before the handler runs).
 func RespondComplete[T any](c echo.Context, items []T) error {
 	n := int64(len(items))
-	return RespondList(c, items, Pagination{Limit: len(items), TotalCount: &n})
+	return respondList(c, items, Pagination{Limit: len(items), TotalCount: &n})
 }
 
 // pageRequest reads the "limit" and "cursor" query parameters of a list.
