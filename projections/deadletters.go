@@ -225,19 +225,14 @@ type DeadLetterFilter struct {
 	Projection string // all when empty
 	Reason     string // all when empty
 	Generation int    // all when 0
-	Before     int64  // ids below this (0: from the newest)
-	Limit      int
 }
 
-// DeadLetters lists dead letters, newest first, with the total that match
-// the filter (ignoring Before) and whether more follow.
-func (r *Runner) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, int64, bool, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
+// DeadLetters pages through dead letters, newest first (by id), with the
+// total that match the filter.
+func (r *Runner) DeadLetters(ctx context.Context, f DeadLetterFilter, p PageRequest) (Page[DeadLetter], error) {
 	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, 0, false, err
+		return Page[DeadLetter]{}, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
 	l := NewList("projection_dead_letters", `id, projection, generation, event_id::text, event_type, tenant_id, stream_id, version,
@@ -245,21 +240,17 @@ func (r *Runner) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLet
 		WhereIf(f.Projection != "", "projection = ?", f.Projection).
 		WhereIf(f.Reason != "", "reason = ?", f.Reason).
 		WhereIf(f.Generation != 0, "generation = ?", f.Generation).
-		OrderBy(true, "id")
-	var after []any
-	if f.Before != 0 {
-		after = []any{f.Before}
-	}
-	page, err := Fetch(ctx, tx, l, after, f.Limit, func(row pgx.CollectableRow) (DeadLetter, error) {
+		OrderBy(true, IntKey("id"))
+	page, err := Fetch(ctx, tx, l, p, func(row pgx.CollectableRow) (DeadLetter, error) {
 		var d DeadLetter
 		err := row.Scan(&d.ID, &d.Projection, &d.Generation, &d.EventID, &d.EventType, &d.TenantID, &d.StreamID, &d.Version, &d.Position,
 			&d.Topic, &d.Partition, &d.Offset, &d.Reason, &d.Error, &d.FirstSeen)
 		return d, err
 	}, func(d DeadLetter) []any { return []any{d.ID} })
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("projections: dead letters: %w", err)
+		return page, fmt.Errorf("projections: dead letters: %w", err)
 	}
-	return page.Items, page.Total, page.HasMore, nil
+	return page, nil
 }
 
 // DeadLetterCounts is the number of dead letters of every projection that has any.

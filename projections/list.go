@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -26,8 +28,104 @@ type List struct {
 	columns string
 	where   []string
 	args    []any
-	keys    []string
+	keys    []Key
 	desc    bool
+}
+
+// keyKind is the type of a keyset column's values.
+type keyKind int
+
+const (
+	textKind keyKind = iota
+	intKind
+	timeKind
+)
+
+// Key is one column (or expression) of a list's keyset, with the type of its
+// values: a cursor travels as JSON, where a number is a float and a time a
+// string, and the kind reads it back as the column's type.
+type Key struct {
+	expr string
+	kind keyKind
+}
+
+// TextKey is a text keyset column (an id, a name).
+func TextKey(expr string) Key { return Key{expr, textKind} }
+
+// IntKey is an integer keyset column (a ledger position, a version).
+func IntKey(expr string) Key { return Key{expr, intKind} }
+
+// TimeKey is a timestamp keyset column (when something happened).
+func TimeKey(expr string) Key { return Key{expr, timeKind} }
+
+// value reads one cursor value as the key's type; ok is false when it does
+// not fit.
+func (k Key) value(v any) (any, bool) {
+	switch k.kind {
+	case textKind:
+		s, ok := v.(string)
+		return s, ok
+	case intKind:
+		switch n := v.(type) {
+		case int64:
+			return n, true
+		case int:
+			return int64(n), true
+		case json.Number:
+			i, err := n.Int64()
+			return i, err == nil
+		case float64:
+			return int64(n), n == float64(int64(n))
+		}
+	case timeKind:
+		switch t := v.(type) {
+		case time.Time:
+			return t, true
+		case string:
+			at, err := time.Parse(time.RFC3339Nano, t)
+			return at, err == nil
+		}
+	}
+	return nil, false
+}
+
+// PageRequest asks for one page of a list: the keyset values of the previous
+// page's last item as Page.Next gave them (nil for the first page; a
+// client's cursor decodes to them, so they are untrusted) and at most how
+// many items.
+type PageRequest struct {
+	After []any
+	Limit int
+}
+
+// keys reads After as the values of keys; a cursor of another shape is
+// ErrBadCursor.
+func (p PageRequest) keys(keys []Key) ([]any, error) {
+	if p.After == nil {
+		return nil, nil
+	}
+	if len(p.After) != len(keys) {
+		return nil, ErrBadCursor
+	}
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		v, ok := k.value(p.After[i])
+		if !ok {
+			return nil, ErrBadCursor
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// AfterText is the one text key a list ordered by a single id or name
+// continues after ("" on the first page); any other cursor is ErrBadCursor.
+func (p PageRequest) AfterText() (string, error) {
+	after, err := p.keys([]Key{TextKey("")})
+	if err != nil || after == nil {
+		return "", err
+	}
+	return after[0].(string), nil
 }
 
 // NewList lists columns of a schema-qualified table (or a join).
@@ -63,7 +161,7 @@ func (l *List) WhereIf(ok bool, cond string, args ...any) *List {
 
 // OrderBy sets the keyset: columns whose values, together, are unique (the
 // last one is typically the id), newest first when desc.
-func (l *List) OrderBy(desc bool, keys ...string) *List {
+func (l *List) OrderBy(desc bool, keys ...Key) *List {
 	l.keys, l.desc = keys, desc
 	return l
 }
@@ -83,14 +181,22 @@ type Page[T any] struct {
 // ErrBadCursor reports a cursor that does not fit the list's keyset.
 var ErrBadCursor = errors.New("projections: cursor does not fit this list")
 
-// Fetch reads the page after the cursor (nil: the first page). key returns
-// an item's keyset values, in OrderBy's order.
-func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, after []any, limit int,
+// Fetch reads the page p asks for; a cursor that does not fit the keyset is
+// ErrBadCursor. key returns an item's keyset values, in OrderBy's order.
+func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, p PageRequest,
 	scan func(pgx.CollectableRow) (T, error), key func(T) []any) (Page[T], error) {
 	var page Page[T]
 	if len(l.keys) == 0 {
 		return page, errors.New("projections: list without an order")
 	}
+	if p.Limit < 1 {
+		return page, errors.New("projections: a page of no items")
+	}
+	after, err := p.keys(l.keys)
+	if err != nil {
+		return page, err
+	}
+	limit := p.Limit
 	where := strings.Join(l.where, " AND ")
 	if where == "" {
 		where = "true"
@@ -104,9 +210,6 @@ func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, after []any, limit in
 	args := append([]any(nil), l.args...)
 	cond := where
 	if after != nil {
-		if len(after) != len(l.keys) {
-			return page, ErrBadCursor
-		}
 		ph := make([]string, len(after))
 		for i, v := range after {
 			args = append(args, v)
@@ -116,7 +219,11 @@ func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, after []any, limit in
 		if l.desc {
 			op = "<"
 		}
-		cond += " AND (" + strings.Join(l.keys, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")"
+		exprs := make([]string, len(l.keys))
+		for i, k := range l.keys {
+			exprs[i] = k.expr
+		}
+		cond += " AND (" + strings.Join(exprs, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")"
 	}
 	dir := " ASC"
 	if l.desc {
@@ -124,7 +231,7 @@ func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, after []any, limit in
 	}
 	order := make([]string, len(l.keys))
 	for i, k := range l.keys {
-		order[i] = k + dir
+		order[i] = k.expr + dir
 	}
 	args = append(args, limit+1)
 	rows, err := tx.Query(ctx, "SELECT "+l.columns+" FROM "+l.from+" WHERE "+cond+
@@ -145,6 +252,56 @@ func Fetch[T any](ctx context.Context, tx pgx.Tx, l *List, after []any, limit in
 	}
 	page.Items = items
 	return page, nil
+}
+
+// ReadPage reads one page of a projection's list as a tenant ("*": every
+// tenant's): list gives the list in the projection's active schema.
+func ReadPage[T any](ctx context.Context, r *Runner, projection, tenantID string, list func(schema string) *List, p PageRequest,
+	scan func(pgx.CollectableRow) (T, error), key func(T) []any) (Page[T], error) {
+	var page Page[T]
+	err := r.Read(ctx, projection, tenantID, func(tx pgx.Tx, s string) error {
+		var err error
+		page, err = Fetch(ctx, tx, list(s), p, scan, key)
+		return err
+	})
+	return page, err
+}
+
+// PageOf pages through a list held in memory (a built-in catalogue, the
+// hosted projections) the way Fetch pages a read model: in the items' own
+// order, continuing after the item whose key the cursor names, with the
+// total. A key that names no item is ErrBadCursor (the cursor is not one
+// this list issued, or its item is gone).
+func PageOf[T any](items []T, p PageRequest, key func(T) string) (Page[T], error) {
+	if p.Limit < 1 {
+		return Page[T]{}, errors.New("projections: a page of no items")
+	}
+	after, err := p.AfterText()
+	if err != nil {
+		return Page[T]{}, err
+	}
+	start := 0
+	if p.After != nil {
+		start = slices.IndexFunc(items, func(x T) bool { return key(x) == after }) + 1
+		if start == 0 {
+			return Page[T]{}, ErrBadCursor
+		}
+	}
+	page := Page[T]{Items: append([]T{}, items[start:]...), Total: int64(len(items))}
+	if len(page.Items) > p.Limit {
+		page.Items, page.HasMore = page.Items[:p.Limit], true
+		page.Next = []any{key(page.Items[p.Limit-1])}
+	}
+	return page, nil
+}
+
+// MapPage is the page with each item turned into what the API shows.
+func MapPage[T, U any](p Page[T], f func(T) U) Page[U] {
+	out := Page[U]{Items: make([]U, len(p.Items)), HasMore: p.HasMore, Next: p.Next, Total: p.Total, TotalEstimated: p.TotalEstimated}
+	for i, x := range p.Items {
+		out.Items[i] = f(x)
+	}
+	return out
 }
 
 // count counts exactly up to ExactCountLimit, and asks the planner beyond.

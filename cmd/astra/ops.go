@@ -166,16 +166,16 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 func reportDeadLetters(ctx context.Context, r *projections.Runner, names []string, gens map[string]projections.Generation) error {
 	for _, n := range names {
 		g := gens[n]
-		var before int64
+		p := projections.PageRequest{Limit: 200}
 		for first := true; ; first = false {
-			dls, total, more, err := r.DeadLetters(ctx, projections.DeadLetterFilter{Projection: n, Generation: g.Generation, Before: before, Limit: 200})
+			page, err := r.DeadLetters(ctx, projections.DeadLetterFilter{Projection: n, Generation: g.Generation}, p)
 			if err != nil {
 				return err
 			}
-			if first && total > 0 {
-				fmt.Fprintf(os.Stderr, "replay %s: %d record(s) dead-lettered (skipped) in generation %d:\n", n, total, g.Generation)
+			if first && page.Total > 0 {
+				fmt.Fprintf(os.Stderr, "replay %s: %d record(s) dead-lettered (skipped) in generation %d:\n", n, page.Total, g.Generation)
 			}
-			for _, d := range dls {
+			for _, d := range page.Items {
 				id := "-"
 				if d.EventID != nil {
 					id = *d.EventID
@@ -186,11 +186,11 @@ func reportDeadLetters(ctx context.Context, r *projections.Runner, names []strin
 				}
 				fmt.Fprintf(os.Stderr, "DEAD LETTER projection=%s reason=%q event=%s type=%s tenant=%s stream=%s position=%d record=%s/%d@%d: %s\n",
 					n, d.Reason, id, d.EventType, d.TenantID, d.StreamID, pos, d.Topic, d.Partition, d.Offset, d.Error)
-				before = d.ID
 			}
-			if !more {
+			if !page.HasMore {
 				break
 			}
+			p.After = page.Next
 		}
 	}
 	return nil

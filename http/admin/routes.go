@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -110,16 +109,12 @@ var auditFilters = []platform.Param{
 // auditQuery is the audit list's query: the filters, the order and the page.
 var auditQuery = append(append([]platform.Param{}, auditFilters...),
 	platform.Param{Name: "order", Description: "newest (default): the latest events first; oldest: in ledger order, as a replay reads them", Schema: "string",
-		Enum: []string{ops.NewestFirst, ops.OldestFirst}},
-	platform.Param{Name: "limit", Schema: "integer"}, platform.Param{Name: "cursor", Schema: "string"})
-
-var projectionsQuery = []platform.Param{{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"}}
+		Enum: []string{ops.NewestFirst, ops.OldestFirst}})
 
 var deadLetterQuery = []platform.Param{
 	{Name: "projection", Description: "Only this projection's dead letters", Schema: "string"},
 	{Name: "reason", Description: "Only dead letters of this reason: an event the projection could not apply, or a broker record that is not a ledger event", Schema: "string",
 		Enum: []string{projections.ReasonApplyFailed, projections.ReasonUnauthenticated}},
-	{Name: "limit", Schema: "integer"}, {Name: "cursor", Schema: "string"},
 }
 
 // Routes declares the admin routes.
@@ -132,7 +127,7 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/admin/version", OperationID: "version", Tag: "admin", Summary: "Version",
 			Permission: auth.Public, Response: VersionInfo{}, Handler: a.version},
 		{Method: http.MethodGet, Path: "/api/v1/admin/projections", OperationID: "listProjections", Tag: "admin", Summary: "Projections with generations, offsets and lag, in the order they are hosted",
-			Permission: "admin:read", Response: ProjectionStatus{}, List: true, Query: projectionsQuery, Handler: a.projections,
+			Permission: "admin:read", Response: ProjectionStatus{}, List: true, Handler: a.projections,
 			Middleware: []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}},
 		{Method: http.MethodGet, Path: "/api/v1/admin/projections/dead-letters", OperationID: "listDeadLetters", Tag: "admin",
 			Summary:    "Records the projections quarantined instead of applying (newest first): events they cannot apply, and broker records that are not ledger events",
@@ -212,24 +207,19 @@ func (a *API) version(c echo.Context) error {
 // projections lists the hosted projections in the order they are hosted
 // (their natural order, by name as a cursor), a page at a time.
 func (a *API) projections(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	names := a.Runner.Names()
-	start := 0
-	if page.After != "" {
-		start = slices.Index(names, page.After) + 1
-		if start == 0 {
-			return platform.Problem("VAL-006", "The cursor names no projection; restart from the first page.")
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[ProjectionStatus], error) {
+		names, err := projections.PageOf(a.Runner.Names(), p, func(name string) string { return name })
+		if err != nil {
+			return projections.Page[ProjectionStatus]{}, err
 		}
-	}
-	names = names[start:]
-	more := len(names) > page.Limit
-	if more {
-		names = names[:page.Limit]
-	}
-	ctx := c.Request().Context()
+		out := projections.MapPage(names, func(name string) ProjectionStatus { return ProjectionStatus{Name: name} })
+		return out, a.projectionStatus(c.Request().Context(), out.Items)
+	})
+}
+
+// projectionStatus fills in each named projection's generations, offsets,
+// lag, dead letters and last error.
+func (a *API) projectionStatus(ctx context.Context, out []ProjectionStatus) error {
 	gens, err := a.Runner.Generations(ctx)
 	if err != nil {
 		return err
@@ -238,8 +228,8 @@ func (a *API) projections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := []ProjectionStatus{}
-	for _, name := range names {
+	for i := range out {
+		name := out[i].Name
 		p, _ := a.Runner.Projection(name)
 		st := ProjectionStatus{Name: name, Topics: p.Topics(), Generations: []projections.Generation{}, DeadLetters: dead[name]}
 		for _, g := range gens {
@@ -259,18 +249,13 @@ func (a *API) projections(c echo.Context) error {
 		if st.LastError, err = a.Ops.LastError(ctx, name); err != nil {
 			return err
 		}
-		out = append(out, st)
+		out[i] = st
 	}
-	total := int64(len(a.Runner.Names()))
-	return platform.RespondIDPage(c, out, page, more, &total, func(p ProjectionStatus) string { return p.Name })
+	return nil
 }
 
 func (a *API) deadLetters(c echo.Context) error {
-	page, err := platform.ParsePositionPage(c)
-	if err != nil {
-		return err
-	}
-	f := projections.DeadLetterFilter{Projection: c.QueryParam("projection"), Reason: c.QueryParam("reason"), Before: page.After, Limit: page.Limit}
+	f := projections.DeadLetterFilter{Projection: c.QueryParam("projection"), Reason: c.QueryParam("reason")}
 	if f.Projection != "" {
 		if _, ok := a.Runner.Projection(f.Projection); !ok {
 			return platform.Problem("VAL-005", "Query parameter 'projection' names no projection.")
@@ -279,11 +264,9 @@ func (a *API) deadLetters(c echo.Context) error {
 	if f.Reason != "" && f.Reason != projections.ReasonApplyFailed && f.Reason != projections.ReasonUnauthenticated {
 		return platform.Problem("VAL-005", "Query parameter 'reason' must be 'apply failed' or 'unauthenticated record'.")
 	}
-	out, total, more, err := a.Runner.DeadLetters(c.Request().Context(), f)
-	if err != nil {
-		return err
-	}
-	return platform.RespondKeyPage(c, out, page, more, &total, func(d projections.DeadLetter) int64 { return d.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[projections.DeadLetter], error) {
+		return a.Runner.DeadLetters(c.Request().Context(), f, p)
+	})
 }
 
 func (a *API) rebuild(c echo.Context) error {
@@ -330,13 +313,8 @@ func (a *API) auditFilter(c echo.Context) (ops.AuditFilter, error) {
 		}
 	}
 	var err error
-	if f.From, err = platform.QueryTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = platform.QueryTime(c, "to"); err != nil {
-		return f, err
-	}
-	return f, nil
+	f.From, f.To, err = platform.QueryPeriod(c)
+	return f, err
 }
 
 // auditEvents lists the trail newest first (or in ledger order), a page
@@ -354,20 +332,11 @@ func (a *API) auditEvents(c echo.Context) error {
 	default:
 		return platform.Problem("VAL-005", "Query parameter 'order' must be 'newest' or 'oldest'.")
 	}
-	page, err := platform.ParsePositionPage(c)
-	if err != nil {
-		return err
-	}
-	if page.After < 0 {
-		return platform.Problem("VAL-006", "The cursor is not one this list issued; restart from the first page.")
-	}
-	res, err := a.Ops.Audit(c.Request().Context(), f, order, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	// The envelope has no field for an estimated total yet: past
-	// projections.ExactCountLimit total_count is the planner's estimate.
-	return platform.RespondKeyPage(c, res.Items, page, res.HasMore, &res.Total, func(e AuditEvent) int64 { return e.Position })
+	// Past projections.ExactCountLimit the total is the planner's estimate
+	// (total_count_estimated).
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[AuditEvent], error) {
+		return a.Ops.Audit(c.Request().Context(), f, order, p)
+	})
 }
 
 func (a *API) auditExport(c echo.Context) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rm "github.com/astrabastion/astra/projections/compliance"
 )
 
@@ -148,8 +149,8 @@ func (a *API) Routes() []platform.Route {
 			Summary:    "The evidence file, after checking it still hashes to its recorded SHA-256 (500 CMP-013 otherwise; nothing is served)",
 			Permission: r, Raw: true, ContentType: "application/octet-stream", Handler: a.download, Errors: []int{404, 409}},
 		{Method: http.MethodGet, Path: p + "/posture", OperationID: "compliancePosture", Tag: "compliance",
-			Summary:    "Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed",
-			Permission: r, Response: compliance.Posture{}, List: true, Handler: a.posture},
+			Summary:    "Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed. A complete list, never paged",
+			Permission: r, Response: compliance.Posture{}, List: true, Complete: true, Handler: a.posture},
 	}
 }
 
@@ -170,15 +171,9 @@ func created(c echo.Context, status int, path string) {
 }
 
 func (a *API) frameworks(c echo.Context) error {
-	pg, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	p, err := a.Queries.Frameworks(c.Request().Context(), tenant(c), pg.After, pg.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(f rm.Framework) string { return f.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Framework], error) {
+		return a.Queries.Frameworks(c.Request().Context(), tenant(c), p)
+	})
 }
 
 func (a *API) framework(c echo.Context) error {
@@ -249,15 +244,9 @@ func (a *API) adopt(c echo.Context) error {
 }
 
 func (a *API) controls(c echo.Context) error {
-	pg, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	p, err := a.Queries.Controls(c.Request().Context(), tenant(c), pg.After, pg.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Control) string { return x.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Control], error) {
+		return a.Queries.Controls(c.Request().Context(), tenant(c), p)
+	})
 }
 
 func (a *API) answerControl(c echo.Context, status int, id string) error {
@@ -303,19 +292,13 @@ func (a *API) updateControl(c echo.Context) error {
 }
 
 func (a *API) assessments(c echo.Context) error {
-	pg, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	f := rm.AssessmentFilter{FrameworkID: c.QueryParam("framework_id"), Status: c.QueryParam("status")}
 	if f.Status != "" && f.Status != "in_progress" && f.Status != "completed" {
 		return platform.Problem("VAL-005", "Query parameter 'status' must be in_progress or completed.")
 	}
-	p, err := a.Queries.Assessments(c.Request().Context(), tenant(c), f, pg.After, pg.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Assessment) string { return x.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Assessment], error) {
+		return a.Queries.Assessments(c.Request().Context(), tenant(c), f, p)
+	})
 }
 
 func (a *API) answerAssessment(c echo.Context, status int, id string) error {
@@ -392,19 +375,13 @@ func (a *API) export(c echo.Context) error {
 }
 
 func (a *API) evidenceList(c echo.Context) error {
-	pg, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	kind := c.QueryParam("kind")
 	if kind != "" && kind != compliance.EvidenceFile && kind != compliance.EvidenceLink {
 		return platform.Problem("VAL-005", "Query parameter 'kind' must be file or link.")
 	}
-	p, err := a.Queries.EvidenceList(c.Request().Context(), tenant(c), kind, pg.After, pg.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, p.Items, pg, p.HasMore, &p.Total, func(x rm.Evidence) string { return x.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Evidence], error) {
+		return a.Queries.EvidenceList(c.Request().Context(), tenant(c), kind, p)
+	})
 }
 
 func (a *API) evidence(c echo.Context) error {
@@ -479,6 +456,5 @@ func (a *API) posture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n := int64(len(ps))
-	return platform.RespondList(c, ps, platform.Pagination{Limit: len(ps), TotalCount: &n})
+	return platform.RespondComplete(c, ps)
 }

@@ -277,7 +277,7 @@ func (a *Admin) checkBaseURL(kind, raw string) error {
 }
 
 func (a *Admin) listProviders(c echo.Context) error {
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.Provider], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmgw.Provider], error) {
 		return a.Queries.ListProviders(c.Request().Context(), tenantOf(c), p)
 	})
 }
@@ -450,7 +450,7 @@ func (a *Admin) providerHealth(c echo.Context) error {
 }
 
 func (a *Admin) listPolicies(c echo.Context) error {
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyView], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmgw.PolicyView], error) {
 		return a.Queries.ListPolicies(c.Request().Context(), tenantOf(c), p)
 	})
 }
@@ -518,7 +518,7 @@ func (a *Admin) deletePolicy(c echo.Context) error {
 }
 
 func (a *Admin) policyVersions(c echo.Context) error {
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.PolicyVersion], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmgw.PolicyVersion], error) {
 		page, err := a.Queries.ListPolicyVersions(c.Request().Context(), tenantOf(c), c.Param("id"), p)
 		if err == nil && page.Total == 0 {
 			// Every policy has a version 1: none means no such policy here.
@@ -557,7 +557,7 @@ func (a *Admin) killSwitches(c echo.Context) error {
 }
 
 func (a *Admin) killSwitchHistory(c echo.Context) error {
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.KillSwitch], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmgw.KillSwitch], error) {
 		return a.Queries.ListKillSwitches(c.Request().Context(), tenantOf(c), p)
 	})
 }
@@ -698,14 +698,9 @@ func (a *Admin) usageOf(c echo.Context, b rmgw.Budget) BudgetUsage {
 }
 
 func (a *Admin) listBudgets(c echo.Context) error {
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[BudgetUsage], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[BudgetUsage], error) {
 		page, err := a.Queries.ListBudgets(c.Request().Context(), tenantOf(c), p)
-		out := projections.Page[BudgetUsage]{HasMore: page.HasMore, Next: page.Next, Total: page.Total, TotalEstimated: page.TotalEstimated,
-			Items: make([]BudgetUsage, 0, len(page.Items))}
-		for _, b := range page.Items {
-			out.Items = append(out.Items, a.usageOf(c, b))
-		}
-		return out, err
+		return projections.MapPage(page, func(b rmgw.Budget) BudgetUsage { return a.usageOf(c, b) }), err
 	})
 }
 
@@ -814,9 +809,8 @@ func (a *Admin) detectors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[Detector], error) {
-		return memoryPage(out, p, func(d Detector) string { return d.Name })
-	})
+	// By name: injection, pii.
+	return platform.MemoryPage(c, out, func(d Detector) string { return d.Name })
 }
 
 func (a *Admin) tuneDetector(c echo.Context) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,13 +135,8 @@ func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {
 		f.Blocked = &v
 	}
 	var err error
-	if f.From, err = platform.QueryTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = platform.QueryTime(c, "to"); err != nil {
-		return f, err
-	}
-	return f, nil
+	f.From, f.To, err = platform.QueryPeriod(c)
+	return f, err
 }
 
 func (a *Admin) listRequests(c echo.Context) error {
@@ -148,7 +144,7 @@ func (a *Admin) listRequests(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[rmgw.Request], error) {
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmgw.Request], error) {
 		page, err := a.Queries.ListRequests(c.Request().Context(), tenantOf(c), f, p)
 		for i := range page.Items {
 			// The list is for browsing: a request's trace and content are read one at a time.
@@ -430,7 +426,7 @@ func (a *API) models(c echo.Context) error {
 	for _, m := range ms {
 		out = append(out, ModelInfo{ID: m.ID, Provider: m.Provider})
 	}
-	return listPage(c, func(p rmgw.PageRequest) (projections.Page[ModelInfo], error) {
-		return memoryPage(out, p, func(m ModelInfo) string { return m.Provider + "/" + m.ID })
-	})
+	key := func(m ModelInfo) string { return m.Provider + "/" + m.ID }
+	slices.SortFunc(out, func(a, b ModelInfo) int { return strings.Compare(key(a), key(b)) })
+	return platform.MemoryPage(c, out, key)
 }

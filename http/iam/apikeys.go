@@ -16,6 +16,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
@@ -55,20 +56,14 @@ func (a *API) APIKeyRoutes() []platform.Route {
 }
 
 func (a *API) listAPIKeys(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	p := auth.PrincipalOf(c)
 	owner := ""
 	if !iam.Has(p.Permissions, "iam:admin") {
 		owner = p.Subject
 	}
-	keys, err := a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondFetched(c, keys, page, func(x rmiam.APIKey) string { return x.ID })
+	return platform.ListPage(c, func(page projections.PageRequest) (projections.Page[rmiam.APIKey], error) {
+		return a.Queries.ListAPIKeys(c.Request().Context(), p.ActingTenant, owner, page)
+	})
 }
 
 func (a *API) createAPIKey(c echo.Context) error {

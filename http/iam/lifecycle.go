@@ -16,6 +16,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
@@ -152,7 +153,7 @@ func (a *API) LifecycleRoutes() []platform.Route {
 			Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412, 422}},
 		{Method: http.MethodDelete, Path: "/api/v1/iam/roles/:id", OperationID: "deleteRole", Tag: "iam", Summary: "Delete a custom role",
 			Permission: "iam:admin", Status: http.StatusNoContent, Handler: a.deleteRole, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412}},
-		{Method: http.MethodGet, Path: "/api/v1/iam/permissions", OperationID: "listPermissions", Tag: "iam", Summary: "The permission catalogue",
+		{Method: http.MethodGet, Path: "/api/v1/iam/permissions", OperationID: "listPermissions", Tag: "iam", Summary: "The permission catalogue, module by module (read, write, admin)",
 			Permission: "iam:read", Response: PermissionInfo{}, List: true, Handler: a.listPermissions},
 
 		{Method: http.MethodGet, Path: "/api/v1/iam/sessions", OperationID: "listSessions", Tag: "iam", Summary: "Sessions of the tenant (yours without iam:admin)",
@@ -506,15 +507,9 @@ func (a *API) revokeUserSessions(c echo.Context) error {
 }
 
 func (a *API) listRoles(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	roles, err := a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondFetched(c, roles, page, func(x rmiam.Role) string { return x.Name })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmiam.Role], error) {
+		return a.Queries.ListRoles(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, p)
+	})
 }
 
 func (a *API) createRole(c echo.Context) error {
@@ -628,15 +623,10 @@ func (a *API) listPermissions(c echo.Context) error {
 		m, l, _ := strings.Cut(p, ":")
 		out = append(out, PermissionInfo{Permission: p, Module: m, Level: l})
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return platform.MemoryPage(c, out, func(p PermissionInfo) string { return p.Permission })
 }
 
 func (a *API) listSessions(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	p := auth.PrincipalOf(c)
 	f := rmiam.SessionFilter{UserID: c.QueryParam("user_id"), ActiveOnly: c.QueryParam("active") == "true"}
 	if !iam.Has(p.Permissions, "iam:admin") {
@@ -645,11 +635,9 @@ func (a *API) listSessions(c echo.Context) error {
 	if f.UserID != "" && uuid.Validate(f.UserID) != nil {
 		return platform.Problem("VAL-005", "user_id must be a user id.")
 	}
-	ss, err := a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now(), page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondFetched(c, ss, page, func(x rmiam.Session) string { return x.ID })
+	return platform.ListPage(c, func(page projections.PageRequest) (projections.Page[rmiam.Session], error) {
+		return a.Queries.ListSessions(c.Request().Context(), p.ActingTenant, f, time.Now(), page)
+	})
 }
 
 func (a *API) revokeSession(c echo.Context) error {

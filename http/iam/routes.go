@@ -17,6 +17,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
 
@@ -328,10 +329,6 @@ func (a *API) jwks(c echo.Context) error {
 }
 
 func (a *API) listUsers(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	f := rmiam.UserFilter{Role: c.QueryParam("role"), Status: c.QueryParam("status"), Email: c.QueryParam("email")}
 	switch f.Status {
 	case "", iam.StatusActive, iam.StatusInvited, iam.StatusDeactivated:
@@ -343,11 +340,9 @@ func (a *API) listUsers(c echo.Context) error {
 			return platform.Problem("VAL-005", "Query parameter '"+name+"' is too long.")
 		}
 	}
-	users, err := a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondFetched(c, users, page, func(u rmiam.User) string { return u.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmiam.User], error) {
+		return a.Queries.ListUsers(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, f, p)
+	})
 }
 
 func pathID(c echo.Context) (string, error) {
@@ -530,15 +525,9 @@ func (a *API) answerUser(c echo.Context, id string) error {
 }
 
 func (a *API) listTenants(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	ts, err := a.Queries.ListTenants(c.Request().Context(), page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondFetched(c, ts, page, func(t rmiam.Tenant) string { return t.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmiam.Tenant], error) {
+		return a.Queries.ListTenants(c.Request().Context(), p)
+	})
 }
 
 func (a *API) createTenant(c echo.Context) error {

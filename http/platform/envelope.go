@@ -50,9 +50,10 @@ func Respond(c echo.Context, status int, data any) error {
 	return c.JSON(status, Envelope{Data: data, Meta: newMeta(c, nil)})
 }
 
-// RespondList writes a 200 page of items; items must be a slice (or array),
+// respondList writes a 200 page of items (ListPage, MemoryPage and
+// RespondComplete are how handlers answer lists); items must be a slice (or array),
 // and a nil slice is sent as [] so clients never have to handle null lists.
-func RespondList(c echo.Context, items any, p Pagination) error {
+func respondList(c echo.Context, items any, p Pagination) error {
 	data, err := nonNilSlice(items)
 	if err != nil {
 		return err
@@ -74,7 +75,7 @@ func nonNilSlice(items any) (any, error) {
 	case reflect.Array:
 		return items, nil
 	default:
-		return nil, fmt.Errorf("platform: RespondList needs a slice, got %T", items)
+		return nil, fmt.Errorf("platform: respondList needs a slice, got %T", items)
 	}
 }
 

@@ -155,14 +155,15 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 		op.AddParameter(openapi3.NewPathParameter(name).WithSchema(openapi3.NewStringSchema()))
 	}
 	query := slices.Clone(rt.Query)
-	if rt.List {
+	paged := rt.List && !rt.Complete
+	if paged {
 		query = addPageParams(query)
 	}
 	for _, p := range query {
-		op.AddParameter(paramWithSchema(openapi3.NewQueryParameter(p.Name), p))
+		op.AddParameter(paramWithSchema(openapi3.NewQueryParameter(p.Name), p, paged))
 	}
 	for _, p := range rt.Headers {
-		op.AddParameter(paramWithSchema(openapi3.NewHeaderParameter(p.Name), p))
+		op.AddParameter(paramWithSchema(openapi3.NewHeaderParameter(p.Name), p, false))
 	}
 
 	if rt.Request != nil {
@@ -200,26 +201,25 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 	return op, nil
 }
 
-// addPageParams documents the parameters ParsePage reads, unless the route
+// addPageParams documents the parameters ListPage reads, unless the route
 // declared them itself.
 func addPageParams(query []Param) []Param {
-	has := func(name string) bool {
-		return slices.ContainsFunc(query, func(p Param) bool { return p.Name == name })
-	}
-	if !has("limit") {
+	if !hasParam(query, "limit") {
 		query = append(query, Param{Name: "limit", Schema: "integer",
 			Description: fmt.Sprintf("Page size, %d to %d (default %d).", 1, MaxPageLimit, DefaultPageLimit)})
 	}
-	if !has("cursor") {
+	if !hasParam(query, "cursor") {
 		query = append(query, Param{Name: "cursor",
 			Description: "Opaque cursor from meta.pagination.cursor of the previous page."})
 	}
 	return query
 }
 
-func paramWithSchema(p *openapi3.Parameter, decl Param) *openapi3.Parameter {
+// paramWithSchema documents one parameter; paged says it belongs to a paged
+// list, whose limit has the page bounds.
+func paramWithSchema(p *openapi3.Parameter, decl Param, paged bool) *openapi3.Parameter {
 	schema := paramSchemas[decl.Schema]()
-	if decl.Name == "limit" && decl.Schema == "integer" {
+	if paged && decl.Name == "limit" && decl.Schema == "integer" {
 		schema = schema.WithMin(1).WithMax(MaxPageLimit).WithDefault(DefaultPageLimit)
 	}
 	for _, v := range decl.Enum {
@@ -401,7 +401,8 @@ func addPlatformSchemas(schemas openapi3.Schemas) {
 		WithProperty("cursor", describedString("Cursor of the next page; absent on the last page.")).
 		WithProperty("limit", openapi3.NewIntegerSchema()).
 		WithProperty("has_more", openapi3.NewBoolSchema()).
-		WithProperty("total_count", openapi3.NewInt64Schema())
+		WithProperty("total_count", openapi3.NewInt64Schema()).
+		WithProperty("total_count_estimated", describedBool("True when total_count is the planner's estimate: the list is too large to count exactly on every page."))
 	pagination.Required = []string{"limit", "has_more"}
 	schemas[paginationSchema] = pagination.NewRef()
 
@@ -445,6 +446,12 @@ func addPlatformSchemas(schemas openapi3.Schemas) {
 
 func describedString(description string) *openapi3.Schema {
 	s := openapi3.NewStringSchema()
+	s.Description = description
+	return s
+}
+
+func describedBool(description string) *openapi3.Schema {
+	s := openapi3.NewBoolSchema()
 	s.Description = description
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/astrabastion/astra/http/platform/platformtest"
+	"github.com/astrabastion/astra/projections"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -52,10 +53,6 @@ func testRegistry() *Registry {
 			Permission: "iam:read", Response: userDTO{}, List: true,
 			Query: []Param{{Name: "created_after", Schema: "date-time", Description: "Only users created after this instant."}},
 			Handler: func(c echo.Context) error {
-				page, err := ParsePage(c)
-				if err != nil {
-					return err
-				}
 				if _, err := QueryTime(c, "created_after"); err != nil {
 					return err
 				}
@@ -64,7 +61,9 @@ func testRegistry() *Registry {
 				u1 := sampleUser("ada@example.com")
 				u1.Manager, u1.DeactivatedAt, u1.Tags = &manager, &deactivated, []string{"x"}
 				u2 := sampleUser("bob@example.com") // nil pointers and nil slice → null
-				return RespondList(c, []userDTO{u1, u2}, Pagination{Limit: page.Limit, HasMore: true, Cursor: EncodeCursor(map[string]string{"after": u2.ID.String()})})
+				return ListPage(c, func(projections.PageRequest) (projections.Page[userDTO], error) {
+					return projections.Page[userDTO]{Items: []userDTO{u1, u2}, HasMore: true, Next: []any{u2.ID.String()}, Total: 3}, nil
+				})
 			},
 		},
 		Route{

@@ -23,32 +23,11 @@ const (
 	maxCursorLen = 1024
 )
 
-// PageRequest is the client's pagination request for a list endpoint.
-type PageRequest struct {
-	Limit  int
-	Cursor string
-}
-
-// ParsePage reads the "limit" and "cursor" query parameters. The cursor is
-// returned still encoded; decode it with DecodeCursor into the handler's own
-// position type.
-func ParsePage(c echo.Context) (PageRequest, error) {
-	limit, err := QueryInt(c, "limit", DefaultPageLimit, 1, MaxPageLimit)
-	if err != nil {
-		return PageRequest{}, err
-	}
-	cursor := c.QueryParam("cursor")
-	if len(cursor) > maxCursorLen {
-		return PageRequest{}, invalidCursor()
-	}
-	return PageRequest{Limit: limit, Cursor: cursor}, nil
-}
-
-// EncodeCursor makes an opaque cursor from a position value (base64url of
-// its JSON). Cursors are not signed: handlers must treat decoded positions as
+// encodeCursor makes an opaque cursor from a position value (base64url of
+// its JSON). Cursors are not signed: lists treat decoded positions as
 // untrusted input. It panics if v cannot be marshalled, which only happens
 // for position types that are not plain data (a programming error).
-func EncodeCursor(v any) string {
+func encodeCursor(v any) string {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("platform: cursor value %T cannot be encoded: %v", v, err))
@@ -56,9 +35,10 @@ func EncodeCursor(v any) string {
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
-// DecodeCursor decodes a cursor made by EncodeCursor into v; anything else
+// decodeCursor decodes a cursor made by encodeCursor into v (numbers as
+// json.Number, so that an integer key keeps every digit); anything else
 // yields VAL-006.
-func DecodeCursor(s string, v any) error {
+func decodeCursor(s string, v any) error {
 	if s == "" || len(s) > maxCursorLen {
 		return invalidCursor()
 	}
@@ -68,6 +48,7 @@ func DecodeCursor(s string, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
+	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return invalidCursor()
 	}
@@ -109,6 +90,18 @@ func QueryTime(c echo.Context, name string) (*time.Time, error) {
 	}
 	t = t.UTC()
 	return &t, nil
+}
+
+// QueryPeriod reads the optional "from" and "to" RFC 3339 query parameters
+// with which lists narrow to a period (nil: unbounded on that side).
+func QueryPeriod(c echo.Context) (from, to *time.Time, err error) {
+	if from, err = QueryTime(c, "from"); err != nil {
+		return nil, nil, err
+	}
+	if to, err = QueryTime(c, "to"); err != nil {
+		return nil, nil, err
+	}
+	return from, to, nil
 }
 
 func invalidQuery(name, msg string) *Error {

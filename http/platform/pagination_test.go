@@ -7,26 +7,26 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/astrabastion/astra/projections"
 )
 
-func TestParsePage(t *testing.T) {
+func TestListPage_ReadsLimitWithinBounds(t *testing.T) {
 	srv := newTestServer(t, Config{}, func(e *echo.Echo) {
 		e.GET("/api/v1/page", func(c echo.Context) error {
-			page, err := ParsePage(c)
-			if err != nil {
-				return err
-			}
-			return Respond(c, http.StatusOK, map[string]any{"limit": page.Limit, "cursor": page.Cursor})
+			return ListPage(c, func(p projections.PageRequest) (projections.Page[int], error) {
+				return projections.Page[int]{Items: []int{p.Limit}}, nil
+			})
 		})
 	})
 	for _, tc := range []struct {
 		query string
 		limit int
 	}{{"", DefaultPageLimit}, {"?limit=1", 1}, {"?limit=200", 200}, {"?limit=", DefaultPageLimit}} {
-		var got struct{ Limit int }
-		srv.do(t, http.MethodGet, "/api/v1/page"+tc.query, "", nil).envelope(t, http.StatusOK, &got)
-		if got.Limit != tc.limit {
-			t.Errorf("%q: limit %d, want %d", tc.query, got.Limit, tc.limit)
+		var got []int
+		meta := srv.do(t, http.MethodGet, "/api/v1/page"+tc.query, "", nil).envelope(t, http.StatusOK, &got)
+		if len(got) != 1 || got[0] != tc.limit || meta.Pagination == nil || meta.Pagination.Limit != tc.limit {
+			t.Errorf("%q: limit %v (meta %+v), want %d", tc.query, got, meta.Pagination, tc.limit)
 		}
 	}
 	for _, q := range []string{"?limit=0", "?limit=201", "?limit=-5", "?limit=ten", "?limit=1e2"} {
@@ -48,21 +48,21 @@ func TestCursorRoundTrip(t *testing.T) {
 		ID        string    `json:"i"`
 	}
 	in := position{CreatedAt: time.Date(2024, 5, 6, 7, 8, 9, 123, time.UTC), ID: "usr_1/2+3"}
-	cursor := EncodeCursor(in)
+	cursor := encodeCursor(in)
 	if u := url.QueryEscape(cursor); u != cursor {
 		t.Errorf("cursor %q is not URL-safe", cursor)
 	}
 	var out position
-	if err := DecodeCursor(cursor, &out); err != nil {
-		t.Fatalf("DecodeCursor: %v", err)
+	if err := decodeCursor(cursor, &out); err != nil {
+		t.Fatalf("decodeCursor: %v", err)
 	}
 	if !out.CreatedAt.Equal(in.CreatedAt) || out.ID != in.ID {
 		t.Errorf("round trip: %+v != %+v", out, in)
 	}
-	for _, bad := range []string{"", "!!!", EncodeCursor("a string"), EncodeCursor(map[string]int{"zz": 1}), cursor + "AAAA"} {
-		err := DecodeCursor(bad, &out)
+	for _, bad := range []string{"", "!!!", encodeCursor("a string"), encodeCursor(map[string]int{"zz": 1}), cursor + "AAAA"} {
+		err := decodeCursor(bad, &out)
 		if p, ok := err.(*Error); !ok || p.Code != "VAL-006" {
-			t.Errorf("DecodeCursor(%q) = %v, want VAL-006", bad, err)
+			t.Errorf("decodeCursor(%q) = %v, want VAL-006", bad, err)
 		}
 	}
 }

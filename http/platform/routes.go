@@ -24,18 +24,23 @@ const (
 type Route struct {
 	Method, Path              string // Echo path syntax, e.g. "/api/v1/iam/users/:id"
 	OperationID, Summary, Tag string
-	Permission                string                // e.g. "iam:read"; "" = public; "authenticated" = any valid principal
-	Request                   any                   // zero value of the JSON body type, or nil
-	Response                  any                   // zero value of the `data` type, or nil (no body, e.g. 204)
-	List                      bool                  // data is an array of Response with pagination meta
-	Status                    int                   // success status (default 200)
-	Raw                       bool                  // response is not enveloped; Response describes the raw body when not nil
-	ContentType               string                // success content type of a Raw route when not JSON
-	Query                     []Param               // query parameters
-	Headers                   []Param               // request headers such as If-Match, Idempotency-Key, X-Tenant-ID
-	Errors                    []int                 // documented error statuses besides the defaults
-	Handler                   echo.HandlerFunc      // the endpoint itself
-	Middleware                []echo.MiddlewareFunc // route-specific middleware, run after the wrap middleware
+	Permission                string // e.g. "iam:read"; "" = public; "authenticated" = any valid principal
+	Request                   any    // zero value of the JSON body type, or nil
+	Response                  any    // zero value of the `data` type, or nil (no body, e.g. 204)
+	List                      bool   // data is an array of Response with pagination meta
+	// Complete marks a List computed whole and never paged (a fixed matrix,
+	// the five pillars): the document offers no limit or cursor, and either
+	// in a request is refused with VAL-005 unless Query declares it with a
+	// meaning of its own. Answer it with RespondComplete.
+	Complete    bool
+	Status      int                   // success status (default 200)
+	Raw         bool                  // response is not enveloped; Response describes the raw body when not nil
+	ContentType string                // success content type of a Raw route when not JSON
+	Query       []Param               // query parameters
+	Headers     []Param               // request headers such as If-Match, Idempotency-Key, X-Tenant-ID
+	Errors      []int                 // documented error statuses besides the defaults
+	Handler     echo.HandlerFunc      // the endpoint itself
+	Middleware  []echo.MiddlewareFunc // route-specific middleware, run after the wrap middleware
 	// BodyLimit is the largest body the route accepts when it must exceed
 	// the server's (ASTRA_BODY_LIMIT): uploads, catalogue imports. Zero
 	// keeps the server's. Bind, Idempotency-Key handling and BodyLimit(c)
@@ -179,6 +184,8 @@ func checkRoute(rt Route) error {
 		return fmt.Errorf("ContentType applies to Raw routes only (enveloped routes are JSON)")
 	case rt.List && rt.Raw:
 		return fmt.Errorf("a Raw route cannot be a List")
+	case rt.Complete && !rt.List:
+		return fmt.Errorf("only a List can be Complete")
 	case rt.Status != 0 && (rt.Status < 200 || rt.Status > 399):
 		return fmt.Errorf("success status %d is not 2xx/3xx", rt.Status)
 	}
@@ -248,6 +255,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		// Parameters are checked once the route is known (its path
 		// parameters are named) and the caller authenticated.
 		mw = append(mw, paramTextMiddleware)
+		if rt.List && rt.Complete {
+			mw = append(mw, refusePageParams(rt))
+		}
 		mw = append(mw, rt.Middleware...)
 		e.Add(rt.Method, rt.Path, rt.Handler, mw...).Name = rt.OperationID
 		existing[key] = true

@@ -21,10 +21,10 @@ func TestRespondEnvelope(t *testing.T) {
 		})
 		e.GET("/api/v1/list", func(c echo.Context) error {
 			var items []string // nil on purpose
-			return RespondList(c, items, Pagination{Limit: 2, HasMore: true, Cursor: "abc", TotalCount: &total})
+			return respondList(c, items, Pagination{Limit: 2, HasMore: true, Cursor: "abc", TotalCount: &total})
 		})
 		e.GET("/api/v1/notslice", func(c echo.Context) error {
-			return RespondList(c, 42, Pagination{})
+			return respondList(c, 42, Pagination{})
 		})
 	})
 

@@ -15,6 +15,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmrisk "github.com/astrabastion/astra/projections/risk"
 )
 
@@ -104,8 +105,8 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/risk/threats", OperationID: "addThreat", Tag: "risk", Summary: "Add a custom threat",
 			Permission: "risk:write", Request: ThreatRequest{}, Response: risk.Threat{}, Status: http.StatusCreated, Handler: a.addThreat},
 		{Method: http.MethodGet, Path: "/api/v1/risk/heatmap", OperationID: "riskHeatmap", Tag: "risk",
-			Summary:    "Likelihood × impact matrix of open risks: all 25 cells in one page, likelihood 5 to 1, impact 1 to 5",
-			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Handler: a.heatmap,
+			Summary:    "Likelihood × impact matrix of open risks: all 25 cells, a complete list never paged, likelihood 5 to 1, impact 1 to 5",
+			Permission: "risk:read", Response: rmrisk.Cell{}, List: true, Complete: true, Handler: a.heatmap,
 			Query: []platform.Param{{Name: "residual", Description: "Place risks by their residual rating (inherent when they have none)", Schema: "boolean"}}},
 	}
 }
@@ -122,10 +123,6 @@ func oneOf(c echo.Context, name string, values ...string) (string, error) {
 }
 
 func (a *API) list(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
 	status, err := oneOf(c, "status", rmrisk.StatusOpen, rmrisk.StatusClosed)
 	if err != nil {
 		return err
@@ -135,11 +132,9 @@ func (a *API) list(c echo.Context) error {
 		return err
 	}
 	f := rmrisk.RiskFilter{Status: status, Owner: c.QueryParam("owner"), Treatment: treatment, Category: c.QueryParam("category")}
-	rs, err := a.Queries.List(c.Request().Context(), tenant(c), f, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, rs.Items, page, rs.HasMore, &rs.Total, func(r rmrisk.Risk) string { return r.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmrisk.Risk], error) {
+		return a.Queries.List(c.Request().Context(), tenant(c), f, p)
+	})
 }
 
 func (a *API) answer(c echo.Context, status int, id string) error {
@@ -305,20 +300,14 @@ func (a *API) simulations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := platform.ParseKeyPage[rmrisk.SimulationKey](c)
-	if err != nil {
-		return err
-	}
-	if r, err := a.Queries.Get(c.Request().Context(), tenant(c), id); err != nil {
-		return err
-	} else if r == nil {
-		return risk.ErrRiskNotFound
-	}
-	ss, err := a.Queries.Simulations(c.Request().Context(), tenant(c), id, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondKeyPage(c, ss.Items, page, ss.HasMore, &ss.Total, rmrisk.Simulation.Key)
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmrisk.Simulation], error) {
+		if r, err := a.Queries.Get(c.Request().Context(), tenant(c), id); err != nil {
+			return projections.Page[rmrisk.Simulation]{}, err
+		} else if r == nil {
+			return projections.Page[rmrisk.Simulation]{}, risk.ErrRiskNotFound
+		}
+		return a.Queries.Simulations(c.Request().Context(), tenant(c), id, p)
+	})
 }
 
 func (a *API) simulation(c echo.Context) error {
@@ -326,15 +315,9 @@ func (a *API) simulation(c echo.Context) error {
 }
 
 func (a *API) threats(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	ts, err := a.Queries.Threats(c.Request().Context(), tenant(c), page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondIDPage(c, ts.Items, page, ts.HasMore, &ts.Total, func(t risk.Threat) string { return t.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[risk.Threat], error) {
+		return a.Queries.Threats(c.Request().Context(), tenant(c), p)
+	})
 }
 
 func (a *API) addThreat(c echo.Context) error {
@@ -351,12 +334,11 @@ func (a *API) addThreat(c echo.Context) error {
 	return platform.Respond(c, http.StatusCreated, risk.Threat{ID: id, Name: req.Name, Framework: "custom", Description: req.Description})
 }
 
-// heatmap answers the whole matrix: its 25 cells are one page.
+// heatmap answers the whole matrix: its 25 cells are one complete list.
 func (a *API) heatmap(c echo.Context) error {
 	cells, err := a.Queries.Heatmap(c.Request().Context(), tenant(c), c.QueryParam("residual") == "true")
 	if err != nil {
 		return err
 	}
-	n := int64(len(cells))
-	return platform.RespondList(c, cells, platform.Pagination{Limit: len(cells), TotalCount: &n})
+	return platform.RespondComplete(c, cells)
 }

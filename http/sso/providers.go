@@ -18,19 +18,10 @@ import (
 )
 
 func (a *API) listProviders(c echo.Context) error {
-	page, err := platform.ParseIDPage(c)
-	if err != nil {
-		return err
-	}
-	ps, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	out := projections.Page[SsoProvider]{Items: make([]SsoProvider, len(ps.Items)), HasMore: ps.HasMore, Total: ps.Total, TotalEstimated: ps.TotalEstimated}
-	for i := range ps.Items {
-		out.Items[i] = view(&ps.Items[i])
-	}
-	return platform.RespondFetched(c, out, page, func(p SsoProvider) string { return p.ID })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[SsoProvider], error) {
+		ps, err := a.Queries.ListProviders(c.Request().Context(), auth.PrincipalOf(c).ActingTenant, p)
+		return projections.MapPage(ps, func(x rmsso.Provider) SsoProvider { return view(&x) }), err
+	})
 }
 
 func providerID(c echo.Context) (string, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
+	"github.com/astrabastion/astra/projections"
 	rmtrust "github.com/astrabastion/astra/projections/trust"
 )
 
@@ -92,12 +93,14 @@ func (a *API) Routes() []platform.Route {
 			Permission: "trust:read", Response: trust.Signal{}, List: true, Handler: a.signals,
 			Query: append([]platform.Param{{Name: "pillar", Description: "Only this pillar's signals", Schema: "string", Enum: trust.Pillars}},
 				platform.Param{Name: "from", Description: "Signals at or after", Schema: "date-time"}, platform.Param{Name: "to", Description: "Signals before", Schema: "date-time"})},
-		{Method: http.MethodGet, Path: "/api/v1/trust/scores/explain", OperationID: "trustExplain", Tag: "trust", Summary: "The signals that moved the score most in a period",
-			Permission: "trust:read", Response: Mover{}, List: true, Handler: a.explain, Query: append([]platform.Param{{Name: "limit", Schema: "integer"}}, period...)},
+		{Method: http.MethodGet, Path: "/api/v1/trust/scores/explain", OperationID: "trustExplain", Tag: "trust",
+			Summary:    "The signals that moved the score most in a period, most first: the top N, a complete list never paged",
+			Permission: "trust:read", Response: Mover{}, List: true, Complete: true, Handler: a.explain,
+			Query: append([]platform.Param{{Name: "limit", Schema: "integer", Description: "How many movers, 1 to 100 (default 10)."}}, period...)},
 		{Method: http.MethodPost, Path: "/api/v1/trust/scores/recalculate", OperationID: "recalculateTrust", Tag: "trust", Summary: "Recompute now (records trust.ScoreUpdated)",
 			Permission: "trust:write", Response: Current{}, Handler: a.recalculate},
-		{Method: http.MethodGet, Path: "/api/v1/trust/pillars", OperationID: "trustPillars", Tag: "trust", Summary: "The five pillars",
-			Permission: "trust:read", Response: PillarDetail{}, List: true, Handler: a.pillars},
+		{Method: http.MethodGet, Path: "/api/v1/trust/pillars", OperationID: "trustPillars", Tag: "trust", Summary: "The five pillars, a complete list never paged",
+			Permission: "trust:read", Response: PillarDetail{}, List: true, Complete: true, Handler: a.pillars},
 		{Method: http.MethodGet, Path: "/api/v1/trust/pillars/:pillar", OperationID: "trustPillar", Tag: "trust", Summary: "One pillar with its contributing signals",
 			Permission: "trust:read", Response: PillarDetail{}, Handler: a.pillar, Errors: []int{404}},
 		{Method: http.MethodGet, Path: "/api/v1/trust/decay", OperationID: "trustDecay", Tag: "trust", Summary: "Decay model, half-life and floor per pillar",
@@ -158,11 +161,7 @@ func (a *API) current(c echo.Context) error {
 }
 
 func period(c echo.Context, def time.Duration, now time.Time) (time.Time, time.Time, error) {
-	from, err := platform.QueryTime(c, "from")
-	if err != nil {
-		return time.Time{}, time.Time{}, err
-	}
-	to, err := platform.QueryTime(c, "to")
+	from, to, err := platform.QueryPeriod(c)
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
@@ -180,10 +179,6 @@ func period(c echo.Context, def time.Duration, now time.Time) (time.Time, time.T
 }
 
 func (a *API) history(c echo.Context) error {
-	page, err := platform.ParseKeyPage[time.Time](c)
-	if err != nil {
-		return err
-	}
 	g := c.QueryParam("granularity")
 	if g == "" {
 		g = "hour"
@@ -197,36 +192,29 @@ func (a *API) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pts, err := a.Queries.History(c.Request().Context(), tenant(c), g, f, t, page.After, page.Limit)
-	if err != nil {
-		return err
-	}
-	return platform.RespondKeyPage(c, pts.Items, page, pts.HasMore, &pts.Total, func(p rmtrust.Point) time.Time { return p.At })
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rmtrust.Point], error) {
+		return a.Queries.History(c.Request().Context(), tenant(c), g, f, t, p)
+	})
 }
 
 func (a *API) signals(c echo.Context) error {
-	page, err := platform.ParseKeyPage[rmtrust.SignalKey](c)
-	if err != nil {
-		return err
-	}
 	f := rmtrust.SignalFilter{Pillar: c.QueryParam("pillar")}
 	if _, ok := trust.Sources[f.Pillar]; f.Pillar != "" && !ok {
 		return platform.Problem("VAL-005", "Query parameter 'pillar' must be one of security, compliance, risk, resilience, ai_governance.")
 	}
-	for name, at := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		v, err := platform.QueryTime(c, name)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			*at = *v
-		}
-	}
-	sigs, err := a.Queries.SignalPage(c.Request().Context(), tenant(c), f, page.After, page.Limit)
+	from, to, err := platform.QueryPeriod(c)
 	if err != nil {
 		return err
 	}
-	return platform.RespondKeyPage(c, sigs.Items, page, sigs.HasMore, &sigs.Total, rmtrust.SignalKeyOf)
+	if from != nil {
+		f.From = *from
+	}
+	if to != nil {
+		f.To = *to
+	}
+	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[trust.Signal], error) {
+		return a.Queries.SignalPage(c.Request().Context(), tenant(c), f, p)
+	})
 }
 
 func (a *API) explain(c echo.Context) error {
@@ -254,8 +242,7 @@ func (a *API) explain(c echo.Context) error {
 		d := snap.Decay.Pillars[s.Pillar]
 		out = append(out, Mover{Signal: s, Effect: math.Round((trust.Decayed(s.Score, s.At, now, d, snap.Decay.Model)-d.Floor)*100) / 100})
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: limit, TotalCount: &n})
+	return platform.RespondComplete(c, out)
 }
 
 func (a *API) recalculate(c echo.Context) error {
@@ -289,8 +276,7 @@ func (a *API) pillars(c echo.Context) error {
 		}
 		out = append(out, d)
 	}
-	n := int64(len(out))
-	return platform.RespondList(c, out, platform.Pagination{Limit: len(out), TotalCount: &n})
+	return platform.RespondComplete(c, out)
 }
 
 func (a *API) pillar(c echo.Context) error {

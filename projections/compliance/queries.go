@@ -79,30 +79,14 @@ func scanFramework(r pgx.CollectableRow) (Framework, error) {
 	return f, err
 }
 
-// page reads one page of l as tenant.
-func page[T any](ctx context.Context, q *Queries, tenant string, l func(s string) *projections.List, after string, limit int,
-	scan func(pgx.CollectableRow) (T, error), key func(T) string) (projections.Page[T], error) {
-	var out projections.Page[T]
-	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
-		var cur []any
-		if after != "" {
-			cur = []any{after}
-		}
-		var err error
-		out, err = projections.Fetch(ctx, tx, l(s), cur, limit, scan, func(x T) []any { return []any{key(x)} })
-		return err
-	})
-	return out, err
-}
-
 // Frameworks lists the built-in frameworks and the tenant's imports, by id.
-func (q *Queries) Frameworks(ctx context.Context, tenant, after string, limit int) (projections.Page[Framework], error) {
-	return page(ctx, q, tenant, func(s string) *projections.List {
+func (q *Queries) Frameworks(ctx context.Context, tenant string, p projections.PageRequest) (projections.Page[Framework], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		// The tenant is $1 of the adoption test; the filter repeats it so the
 		// placeholder numbering holds.
 		return projections.NewList(s+".frameworks f", fmt.Sprintf(frameworkColumns, s)).
-			Where("f.tenant_id IN ('', ?)", tenant).OrderBy(false, "f.id")
-	}, after, limit, scanFramework, func(f Framework) string { return f.ID })
+			Where("f.tenant_id IN ('', ?)", tenant).OrderBy(false, projections.TextKey("f.id"))
+	}, p, scanFramework, func(f Framework) []any { return []any{f.ID} })
 }
 
 // Framework reads a framework with its tree; ErrFrameworkNotFound when the
@@ -199,10 +183,10 @@ func scanControl(r pgx.CollectableRow) (Control, error) {
 }
 
 // Controls lists the tenant's controls, newest first, with their coverage.
-func (q *Queries) Controls(ctx context.Context, tenant, after string, limit int) (projections.Page[Control], error) {
-	p, err := page(ctx, q, tenant, func(s string) *projections.List {
-		return projections.NewList(s+".controls", controlColumns).Where("tenant_id = ?", tenant).OrderBy(true, "id")
-	}, after, limit, scanControl, func(c Control) string { return c.ID })
+func (q *Queries) Controls(ctx context.Context, tenant string, pr projections.PageRequest) (projections.Page[Control], error) {
+	p, err := projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
+		return projections.NewList(s+".controls", controlColumns).Where("tenant_id = ?", tenant).OrderBy(true, projections.TextKey("id"))
+	}, pr, scanControl, func(c Control) []any { return []any{c.ID} })
 	if err != nil {
 		return p, err
 	}
@@ -328,12 +312,12 @@ type AssessmentFilter struct {
 }
 
 // Assessments lists the tenant's assessments, newest first.
-func (q *Queries) Assessments(ctx context.Context, tenant string, f AssessmentFilter, after string, limit int) (projections.Page[Assessment], error) {
-	return page(ctx, q, tenant, func(s string) *projections.List {
+func (q *Queries) Assessments(ctx context.Context, tenant string, f AssessmentFilter, p projections.PageRequest) (projections.Page[Assessment], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(fmt.Sprintf(assessmentFrom, s), assessmentColumns).Where("a.tenant_id = ?", tenant).
 			WhereIf(f.FrameworkID != "", "a.framework_id = ?", f.FrameworkID).WhereIf(f.Status != "", "a.status = ?", f.Status).
-			OrderBy(true, "a.id")
-	}, after, limit, scanAssessment, func(a Assessment) string { return a.ID })
+			OrderBy(true, projections.TextKey("a.id"))
+	}, p, scanAssessment, func(a Assessment) []any { return []any{a.ID} })
 }
 
 // Assessment reads one assessment with its results.
@@ -416,11 +400,11 @@ func scanEvidence(r pgx.CollectableRow) (Evidence, error) {
 }
 
 // EvidenceList lists the tenant's evidence, newest first.
-func (q *Queries) EvidenceList(ctx context.Context, tenant, kind, after string, limit int) (projections.Page[Evidence], error) {
-	return page(ctx, q, tenant, func(s string) *projections.List {
+func (q *Queries) EvidenceList(ctx context.Context, tenant, kind string, p projections.PageRequest) (projections.Page[Evidence], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".evidence", evidenceColumns).Where("tenant_id = ?", tenant).
-			WhereIf(kind != "", "kind = ?", kind).OrderBy(true, "id")
-	}, after, limit, scanEvidence, func(e Evidence) string { return e.ID })
+			WhereIf(kind != "", "kind = ?", kind).OrderBy(true, projections.TextKey("id"))
+	}, p, scanEvidence, func(e Evidence) []any { return []any{e.ID} })
 }
 
 // Evidence reads one piece of evidence.

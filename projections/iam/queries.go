@@ -113,31 +113,16 @@ type UserFilter struct {
 	Email  string
 }
 
-// afterKey is the keyset position after an id cursor (nil: the first page).
-func afterKey(after string) []any {
-	if after == "" {
-		return nil
-	}
-	return []any{after}
-}
-
 // ListUsers pages through a tenant's users in id (creation) order, the
-// API's documented order; after is the last id of the previous page ("" for
-// the first).
-func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter, after string, limit int) (projections.Page[User], error) {
-	var page projections.Page[User]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.users`, userColumns).
+// API's documented order.
+func (q *Queries) ListUsers(ctx context.Context, tenantID string, f UserFilter, p projections.PageRequest) (projections.Page[User], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.users`, userColumns).
 			WhereIf(f.Role != "", "? = ANY(roles)", f.Role).
 			WhereIf(f.Status != "", "status = ?", f.Status).
 			WhereIf(f.Email != "", "email = lower(?)", f.Email).
-			OrderBy(false, "id")
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit,
-			func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(u User) []any { return []any{u.ID} })
-		return err
-	})
-	return page, err
+			OrderBy(false, projections.TextKey("id"))
+	}, p, func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(u User) []any { return []any{u.ID} })
 }
 
 // TenantByID finds a tenant; nil when there is none.
@@ -158,18 +143,13 @@ func (q *Queries) TenantByID(ctx context.Context, id string) (*Tenant, error) {
 
 // ListTenants pages through every tenant (platform admins only), in id
 // (creation) order.
-func (q *Queries) ListTenants(ctx context.Context, after string, limit int) (projections.Page[Tenant], error) {
-	var page projections.Page[Tenant]
-	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.tenants`, `id, name, version, created_at`).OrderBy(false, "id")
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Tenant, error) {
-			var t Tenant
-			return t, r.Scan(&t.ID, &t.Name, &t.Version, &t.CreatedAt)
-		}, func(t Tenant) []any { return []any{t.ID} })
-		return err
-	})
-	return page, err
+func (q *Queries) ListTenants(ctx context.Context, p projections.PageRequest) (projections.Page[Tenant], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, "*", func(s string) *projections.List {
+		return projections.NewList(s+`.tenants`, `id, name, version, created_at`).OrderBy(false, projections.TextKey("id"))
+	}, p, func(r pgx.CollectableRow) (Tenant, error) {
+		var t Tenant
+		return t, r.Scan(&t.ID, &t.Name, &t.Version, &t.CreatedAt)
+	}, func(t Tenant) []any { return []any{t.ID} })
 }
 
 // Session is a signed-in session.

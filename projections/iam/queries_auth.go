@@ -39,23 +39,17 @@ type SessionFilter struct {
 	ActiveOnly bool
 }
 
-// ListSessions pages through a tenant's sessions in id (creation) order;
-// after is the last id of the previous page ("" for the first).
-func (q *Queries) ListSessions(ctx context.Context, tenantID string, f SessionFilter, now time.Time, after string, limit int) (projections.Page[Session], error) {
-	var page projections.Page[Session]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.sessions`, `id, user_id, method, expires_at, created_at, revoked`).
+// ListSessions pages through a tenant's sessions in id (creation) order.
+func (q *Queries) ListSessions(ctx context.Context, tenantID string, f SessionFilter, now time.Time, p projections.PageRequest) (projections.Page[Session], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.sessions`, `id, user_id, method, expires_at, created_at, revoked`).
 			WhereIf(f.UserID != "", "user_id = ?", f.UserID).
 			WhereIf(f.ActiveOnly, "NOT revoked AND expires_at > ?", now).
-			OrderBy(false, "id")
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Session, error) {
-			var x Session
-			return x, r.Scan(&x.ID, &x.UserID, &x.Method, &x.ExpiresAt, &x.CreatedAt, &x.Revoked)
-		}, func(x Session) []any { return []any{x.ID} })
-		return err
-	})
-	return page, err
+			OrderBy(false, projections.TextKey("id"))
+	}, p, func(r pgx.CollectableRow) (Session, error) {
+		var x Session
+		return x, r.Scan(&x.ID, &x.UserID, &x.Method, &x.ExpiresAt, &x.CreatedAt, &x.Revoked)
+	}, func(x Session) []any { return []any{x.ID} })
 }
 
 // ActiveSessionIDs lists the ids of a user's sessions that are neither revoked nor expired.
@@ -91,22 +85,17 @@ func BuiltinRole(name string) Role {
 
 // ListRoles pages through the built-in roles and the tenant's custom roles
 // together, by name (names are unique: a custom role never takes a built-in
-// name); after is the last name of the previous page ("" for the first).
-func (q *Queries) ListRoles(ctx context.Context, tenantID, after string, limit int) (projections.Page[Role], error) {
-	var page projections.Page[Role]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(`(SELECT id, name, description, permissions, false AS builtin, version, created_at, updated_at FROM `+s+`.roles
+// name).
+func (q *Queries) ListRoles(ctx context.Context, tenantID string, p projections.PageRequest) (projections.Page[Role], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(`(SELECT id, name, description, permissions, false AS builtin, version, created_at, updated_at FROM `+s+`.roles
 			UNION ALL `+builtinRoleRows+`) AS r`, `id, name, description, permissions, builtin, version, created_at, updated_at`).
-			OrderBy(false, `name COLLATE "C"`)
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, func(r pgx.CollectableRow) (Role, error) {
-			var x Role
-			err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Permissions, &x.Builtin, &x.Version, &x.CreatedAt, &x.UpdatedAt)
-			return x, err
-		}, func(x Role) []any { return []any{x.Name} })
-		return err
-	})
-	return page, err
+			OrderBy(false, projections.TextKey(`name COLLATE "C"`))
+	}, p, func(r pgx.CollectableRow) (Role, error) {
+		var x Role
+		err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Permissions, &x.Builtin, &x.Version, &x.CreatedAt, &x.UpdatedAt)
+		return x, err
+	}, func(x Role) []any { return []any{x.Name} })
 }
 
 // builtinRoleRows renders the built-in roles as rows, so that one keyset

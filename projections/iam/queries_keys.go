@@ -78,15 +78,10 @@ func (q *Queries) APIKeyByID(ctx context.Context, tenantID, id string) (*APIKey,
 
 // ListAPIKeys pages through a tenant's keys (one owner's when ownerID is
 // set), in id (creation) order.
-func (q *Queries) ListAPIKeys(ctx context.Context, tenantID, ownerID, after string, limit int) (projections.Page[APIKey], error) {
-	var page projections.Page[APIKey]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.api_keys`, keyColumns).WhereIf(ownerID != "", "owner_id = ?", ownerID).OrderBy(false, "id")
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, scanKey, func(k APIKey) []any { return []any{k.ID} })
-		return err
-	})
-	return page, err
+func (q *Queries) ListAPIKeys(ctx context.Context, tenantID, ownerID string, p projections.PageRequest) (projections.Page[APIKey], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.api_keys`, keyColumns).WhereIf(ownerID != "", "owner_id = ?", ownerID).OrderBy(false, projections.TextKey("id"))
+	}, p, scanKey, func(k APIKey) []any { return []any{k.ID} })
 }
 
 // ActiveAPIKeyIDs lists the ids of every API key of an owner that is not

@@ -219,21 +219,16 @@ func (f AuditFilter) list() *projections.List {
 	return l
 }
 
-// Audit reads one page of the trail: after the position cursor (0: from
-// the start of the order), in order (NewestFirst or OldestFirst), with the
-// total that matches the filter.
-func (q *Queries) Audit(ctx context.Context, f AuditFilter, order string, after int64, limit int) (projections.Page[AuditEvent], error) {
+// Audit reads one page of the trail, by ledger position in order
+// (NewestFirst or OldestFirst), with the total that matches the filter.
+func (q *Queries) Audit(ctx context.Context, f AuditFilter, order string, p projections.PageRequest) (projections.Page[AuditEvent], error) {
 	tx, err := q.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return projections.Page[AuditEvent]{}, fmt.Errorf("ops: audit: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
-	l := f.list().OrderBy(order != OldestFirst, "position")
-	var cursor []any
-	if after != 0 {
-		cursor = []any{after}
-	}
-	page, err := projections.Fetch(ctx, tx, l, cursor, limit, func(row pgx.CollectableRow) (AuditEvent, error) {
+	l := f.list().OrderBy(order != OldestFirst, projections.IntKey("position"))
+	page, err := projections.Fetch(ctx, tx, l, p, func(row pgx.CollectableRow) (AuditEvent, error) {
 		e, err := eventstore.ScanEvent(row)
 		if err != nil {
 			return AuditEvent{}, err

@@ -189,22 +189,16 @@ type RiskFilter struct {
 }
 
 // List pages through the register, newest first (ids are UUIDv7, in the
-// order risks were identified); after is the last id of the previous page
-// ("" for the first).
-func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter, after string, limit int) (projections.Page[Risk], error) {
-	var page projections.Page[Risk]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.risks r`, fmt.Sprintf(riskColumns, s)).
+// order risks were identified).
+func (q *Queries) List(ctx context.Context, tenantID string, f RiskFilter, p projections.PageRequest) (projections.Page[Risk], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.risks r`, fmt.Sprintf(riskColumns, s)).
 			WhereIf(f.Status != "", "r.status = ?", f.Status).
 			WhereIf(f.Owner != "", "r.owner = ?", f.Owner).
 			WhereIf(f.Treatment != "", "r.treatment = ?", f.Treatment).
 			WhereIf(f.Category != "", "r.category = ?", f.Category).
-			OrderBy(true, "r.id")
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, afterKey(after), limit, scanRisk, func(r Risk) []any { return []any{r.ID} })
-		return err
-	})
-	return page, err
+			OrderBy(true, projections.TextKey("r.id"))
+	}, p, scanRisk, func(r Risk) []any { return []any{r.ID} })
 }
 
 // MaxPortfolio bounds how many risks a portfolio simulation aggregates.
@@ -223,14 +217,6 @@ func (q *Queries) Modelled(ctx context.Context, tenantID string) ([]string, erro
 		return err
 	})
 	return out, err
-}
-
-// afterKey is the keyset of a list ordered by one id ("": the first page).
-func afterKey(id string) []any {
-	if id == "" {
-		return nil
-	}
-	return []any{id}
 }
 
 // Get finds a risk; nil when none.
@@ -269,32 +255,13 @@ func scanSim(r pgx.CollectableRow) (Simulation, error) {
 	return x, r.Scan(&x.ID, &x.RiskIDs, &x.Portfolio, &x.Iterations, &x.Seed, &x.Results, &x.DurationMs, &x.At)
 }
 
-// SimulationKey is where a page of simulations continues: after the
-// simulation of that time and id.
-type SimulationKey struct {
-	At time.Time `json:"at"`
-	ID string    `json:"id"`
-}
-
-// Key is the simulation's place in a list.
-func (x Simulation) Key() SimulationKey { return SimulationKey{At: x.At, ID: x.ID} }
-
 // Simulations pages through a risk's own simulations (not the portfolios
-// it is part of), newest first; after is the last key of the previous page
-// (zero for the first).
-func (q *Queries) Simulations(ctx context.Context, tenantID, riskID string, after SimulationKey, limit int) (projections.Page[Simulation], error) {
-	var page projections.Page[Simulation]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.simulations`, simColumns).Where("? = ANY(risk_ids) AND NOT portfolio", riskID).OrderBy(true, "at", "id")
-		var from []any
-		if after.ID != "" {
-			from = []any{after.At, after.ID}
-		}
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, from, limit, scanSim, func(x Simulation) []any { return []any{x.At, x.ID} })
-		return err
-	})
-	return page, err
+// it is part of), newest first.
+func (q *Queries) Simulations(ctx context.Context, tenantID, riskID string, p projections.PageRequest) (projections.Page[Simulation], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.simulations`, simColumns).Where("? = ANY(risk_ids) AND NOT portfolio", riskID).
+			OrderBy(true, projections.TimeKey("at"), projections.TextKey("id"))
+	}, p, scanSim, func(x Simulation) []any { return []any{x.At, x.ID} })
 }
 
 // Simulation finds one simulation; nil when none.
@@ -316,9 +283,14 @@ func (q *Queries) Simulation(ctx context.Context, tenantID, id string) (*Simulat
 
 // Threats pages through the built-in catalogue, in its published order,
 // then the tenant's custom threats in the order they were added (their ids
-// are UUIDv7); after is the last id of the previous page ("" for the first).
-func (q *Queries) Threats(ctx context.Context, tenantID, after string, limit int) (projections.Page[risk.Threat], error) {
+// are UUIDv7), continuing after the last id of the previous page.
+func (q *Queries) Threats(ctx context.Context, tenantID string, p projections.PageRequest) (projections.Page[risk.Threat], error) {
 	var page projections.Page[risk.Threat]
+	after, err := p.AfterText()
+	if err != nil {
+		return page, err
+	}
+	limit := p.Limit
 	builtin := risk.Catalogue
 	customAfter := after
 	if i := catalogueIndex(after); i >= 0 {
@@ -326,12 +298,17 @@ func (q *Queries) Threats(ctx context.Context, tenantID, after string, limit int
 	} else if after != "" {
 		builtin = nil
 	}
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+	err = q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
 		n := min(len(builtin), limit)
 		// The custom page fills what the catalogue leaves of this one; at
 		// least one row is asked for so that has_more and the total are known.
-		l := projections.NewList(s+`.threats`, `id, name, category, description`).OrderBy(false, "id")
-		custom, err := projections.Fetch(ctx, tx, l, afterKey(customAfter), max(limit-n, 1), func(r pgx.CollectableRow) (risk.Threat, error) {
+		l := projections.NewList(s+`.threats`, `id, name, category, description`).OrderBy(false, projections.TextKey("id"))
+		var cp projections.PageRequest
+		if customAfter != "" {
+			cp.After = []any{customAfter}
+		}
+		cp.Limit = max(limit-n, 1)
+		custom, err := projections.Fetch(ctx, tx, l, cp, func(r pgx.CollectableRow) (risk.Threat, error) {
 			var t risk.Threat
 			err := r.Scan(&t.ID, &t.Name, &t.Framework, &t.Description)
 			if t.Framework == "" {
@@ -349,6 +326,9 @@ func (q *Queries) Threats(ctx context.Context, tenantID, after string, limit int
 			page.Items = page.Items[:limit]
 		}
 		page.HasMore = n < len(builtin) || len(page.Items) < n+len(custom.Items) || custom.HasMore
+		if page.HasMore && len(page.Items) > 0 {
+			page.Next = []any{page.Items[len(page.Items)-1].ID}
+		}
 		return nil
 	})
 	return page, err

@@ -45,21 +45,11 @@ func scanProvider(row pgx.CollectableRow) (Provider, error) {
 	return p, err
 }
 
-// ListProviders pages through a tenant's providers in id (creation) order;
-// after is the last id of the previous page ("" for the first).
-func (q *Queries) ListProviders(ctx context.Context, tenantID, after string, limit int) (projections.Page[Provider], error) {
-	var page projections.Page[Provider]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.providers`, providerColumns).OrderBy(false, "id")
-		var from []any
-		if after != "" {
-			from = []any{after}
-		}
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, from, limit, scanProvider, func(p Provider) []any { return []any{p.ID} })
-		return err
-	})
-	return page, err
+// ListProviders pages through a tenant's providers in id (creation) order.
+func (q *Queries) ListProviders(ctx context.Context, tenantID string, p projections.PageRequest) (projections.Page[Provider], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.providers`, providerColumns).OrderBy(false, projections.TextKey("id"))
+	}, p, scanProvider, func(p Provider) []any { return []any{p.ID} })
 }
 
 // ProviderByID finds a provider of a tenant; nil when there is none.

@@ -119,47 +119,27 @@ var Granularities = []string{"hour", "day", "week"}
 
 // History pages through recorded scores bucketed by hour, day or week (each
 // point is the last score of its bucket, with the number of updates in it),
-// newest first; after is the bucket of the previous page's last point (zero
-// for the first page).
-func (q *Queries) History(ctx context.Context, tenantID, granularity string, from, to, after time.Time, limit int) (projections.Page[Point], error) {
-	var page projections.Page[Point]
+// newest first.
+func (q *Queries) History(ctx context.Context, tenantID, granularity string, from, to time.Time, p projections.PageRequest) (projections.Page[Point], error) {
 	g, ok := granularities[granularity]
 	if !ok {
-		return page, errors.New("projections/trust: unknown granularity " + granularity)
+		return projections.Page[Point]{}, errors.New("projections/trust: unknown granularity " + granularity)
 	}
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
 		bucket := func(alias string) string { return "date_trunc(" + g + ", " + alias + ".at)" }
 		// $2 and $3 are the period (the first filter's arguments): the count
 		// of a bucket's updates is the period's, as its point is.
-		l := projections.NewList(s+`.history h`, bucket("h")+`, h.score, h.grade, h.pillars,
+		return projections.NewList(s+`.history h`, bucket("h")+`, h.score, h.grade, h.pillars,
 			(SELECT count(*) FROM `+s+`.history c WHERE c.tenant_id = h.tenant_id AND `+bucket("c")+` = `+bucket("h")+` AND c.at >= $2 AND c.at < $3)`).
 			Where("h.tenant_id = ? AND h.at >= ? AND h.at < ?", tenantID, from, to).
 			Where(`NOT EXISTS (SELECT 1 FROM `+s+`.history n WHERE n.tenant_id = h.tenant_id AND `+bucket("n")+` = `+bucket("h")+`
 				AND n.at >= ? AND n.at < ? AND n.position > h.position)`, from, to).
-			OrderBy(true, bucket("h"))
-		var cursor []any
-		if !after.IsZero() {
-			cursor = []any{after}
-		}
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, cursor, limit, func(r pgx.CollectableRow) (Point, error) {
-			var p Point
-			return p, r.Scan(&p.At, &p.Score, &p.Grade, &p.Pillars, &p.Updates)
-		}, func(p Point) []any { return []any{p.At} })
-		return err
-	})
-	return page, err
+			OrderBy(true, projections.TimeKey(bucket("h")))
+	}, p, func(r pgx.CollectableRow) (Point, error) {
+		var p Point
+		return p, r.Scan(&p.At, &p.Score, &p.Grade, &p.Pillars, &p.Updates)
+	}, func(p Point) []any { return []any{p.At} })
 }
-
-// SignalKey is where a page of signals continues: after the signal of that
-// time and id.
-type SignalKey struct {
-	At time.Time `json:"at"`
-	ID string    `json:"id"`
-}
-
-// SignalKeyOf is a signal's place in a list.
-func SignalKeyOf(s trust.Signal) SignalKey { return SignalKey{At: s.At, ID: s.ID} }
 
 // SignalFilter narrows SignalPage (zero values: any).
 type SignalFilter struct {
@@ -168,27 +148,18 @@ type SignalFilter struct {
 }
 
 // SignalPage pages through a tenant's signals, newest first.
-func (q *Queries) SignalPage(ctx context.Context, tenantID string, f SignalFilter, after SignalKey, limit int) (projections.Page[trust.Signal], error) {
-	var page projections.Page[trust.Signal]
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		l := projections.NewList(s+`.signals`, `id, pillar, score, weight, at, source, reason`).
+func (q *Queries) SignalPage(ctx context.Context, tenantID string, f SignalFilter, p projections.PageRequest) (projections.Page[trust.Signal], error) {
+	return projections.ReadPage(ctx, q.Runner, Name, tenantID, func(s string) *projections.List {
+		return projections.NewList(s+`.signals`, `id, pillar, score, weight, at, source, reason`).
 			Where("tenant_id = ?", tenantID).
 			WhereIf(f.Pillar != "", "pillar = ?", f.Pillar).
 			WhereIf(!f.From.IsZero(), "at >= ?", f.From).
 			WhereIf(!f.To.IsZero(), "at < ?", f.To).
-			OrderBy(true, "at", "id")
-		var cursor []any
-		if after.ID != "" {
-			cursor = []any{after.At, after.ID}
-		}
-		var err error
-		page, err = projections.Fetch(ctx, tx, l, cursor, limit, func(r pgx.CollectableRow) (trust.Signal, error) {
-			var x trust.Signal
-			return x, r.Scan(&x.ID, &x.Pillar, &x.Score, &x.Weight, &x.At, &x.Source, &x.Reason)
-		}, func(x trust.Signal) []any { return []any{x.At, x.ID} })
-		return err
-	})
-	return page, err
+			OrderBy(true, projections.TimeKey("at"), projections.TextKey("id"))
+	}, p, func(r pgx.CollectableRow) (trust.Signal, error) {
+		var x trust.Signal
+		return x, r.Scan(&x.ID, &x.Pillar, &x.Score, &x.Weight, &x.At, &x.Source, &x.Reason)
+	}, func(x trust.Signal) []any { return []any{x.At, x.ID} })
 }
 
 // ScoreAt is the last recorded score at or before t (nil when none).
