@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
@@ -120,7 +121,7 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 	// projection meets one it cannot apply.
 	nul := "poison\x00text"
 	id := func() string { return uuid.Must(uuid.NewV7()).String() }
-	tid, rid, pid := id(), id(), id()
+	tid, rid, pid, cid := id(), id(), id(), id()
 	poisons := []eventstore.StreamAppend{
 		{StreamID: "iam.tenant-" + tid, Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: iam.TenantCreated, Subject: tid,
 			Data: iam.TenantCreatedV1{TenantID: tid, Name: nul}}}},
@@ -128,6 +129,8 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 			Data: risk.RiskIdentifiedV1{RiskID: rid, TenantID: poisonedTenant, Title: nul, Likelihood: 3, Impact: 3}}}},
 		{StreamID: "gateway.provider-" + pid, Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: gw.ProviderRegistered, Subject: pid,
 			Data: gw.ProviderRegisteredV1{ProviderID: pid, TenantID: poisonedTenant, Name: nul, Kind: "mock", Models: []string{}}}}},
+		{StreamID: compliance.StreamOfControl(cid), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: compliance.ControlCreated, Subject: cid,
+			Data: compliance.ControlCreatedV1{ControlID: cid, TenantID: poisonedTenant, Name: nul, Status: "planned", Requirements: []compliance.Ref{}}}}},
 		{StreamID: "trust.score-" + poisonedTenant + "-poison", Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: trust.ScoreUpdated, Subject: poisonedTenant,
 			Data: trust.ScoreUpdatedV1{TenantID: poisonedTenant, Score: 50, Grade: "C", Reason: nul, At: time.Now().UTC(), Pillars: map[string]float64{}}}}},
 	}
