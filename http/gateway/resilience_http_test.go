@@ -73,7 +73,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 			t.Fatalf("health after 3 failures %+v", h)
 		}
 		calls := primary.calls.Load()
-		p := wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "hello", nil), http.StatusBadGateway, "GW-009")
+		// An open circuit is a provider failure of its own: 503 GW-031.
+		p := wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "hello", nil), http.StatusServiceUnavailable, "GW-031")
 		if !strings.Contains(p.Detail, "circuit open") || primary.calls.Load() != calls {
 			t.Fatalf("an open circuit still called the provider: %q, %d → %d calls", p.Detail, calls, primary.calls.Load())
 		}
