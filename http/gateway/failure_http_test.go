@@ -60,7 +60,7 @@ func TestGateway_ProviderFailuresAreFailures(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	}))
-	t.Cleanup(hang.Close)
+	t.Cleanup(func() { hang.CloseClientConnections(); hang.Close() })
 	registerProvider(t, in, ta, "hanging", hang.URL+"/v1", map[string]any{"max_retries": 0, "timeout_ms": 300})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

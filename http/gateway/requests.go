@@ -253,7 +253,7 @@ func (a *Admin) exportRequests(c echo.Context) error {
 	cw := csv.NewWriter(w)
 	if format == "csv" {
 		_ = cw.Write([]string{"id", "time", "principal", "provider", "model", "policy_id", "policy_version", "status", "blocked", "blocked_by",
-			"error_code", "injection_score", "pii_types", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms", "outcome", "failure_cause"})
+			"outcome", "failure_cause", "error_code", "injection_score", "pii_types", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms"})
 	}
 	f.Limit = 1000
 	for {
@@ -266,9 +266,9 @@ func (a *Admin) exportRequests(c echo.Context) error {
 			r := &rs[i]
 			if format == "csv" {
 				_ = cw.Write([]string{r.ID, r.Time.Format(time.RFC3339Nano), r.Principal, r.Provider, r.Model, r.PolicyID, strconv.Itoa(r.PolicyVersion),
-					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
+					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.Outcome, failureCause(r), r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
 					strings.Join(r.PIITypes, ";"), strconv.Itoa(r.PromptTokens), strconv.Itoa(r.CompletionTokens),
-					strconv.FormatFloat(r.CostUSD, 'f', 6, 64), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64), r.Outcome, failureCause(r)})
+					strconv.FormatFloat(r.CostUSD, 'f', 6, 64), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64)})
 				continue
 			}
 			r.Prompt, r.Completion = "", ""

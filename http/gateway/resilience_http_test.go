@@ -103,7 +103,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 		strict := createPolicy(t, in, ta, map[string]any{"name": "no-way-out", "allowed_providers": []string{"primary"},
 			"fallbacks": []map[string]string{{"provider": "backup", "model": "backup-chat"}}})
 		calls := backup.calls.Load()
-		wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "no fallback for you", map[string]any{"policy_id": strict.ID}), http.StatusBadGateway, "GW-009")
+		// primary's circuit is open since the subtest above: its own failure, 503 GW-031.
+		wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "no fallback for you", map[string]any{"policy_id": strict.ID}), http.StatusServiceUnavailable, "GW-031")
 		if backup.calls.Load() != calls {
 			t.Fatal("a fallback outside the allow-list was called")
 		}
