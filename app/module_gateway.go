@@ -31,7 +31,7 @@ func init() {
 			"GW-006": platform.Entry(http.StatusNotFound, "Policy not found", "No policy with that id exists in the tenant."),
 			"GW-007": platform.Entry(http.StatusUnprocessableEntity, "Personal data blocked", "The prompt contains personal data and the policy blocks it."),
 			"GW-008": platform.Entry(http.StatusUnprocessableEntity, "Content rule matched", "The prompt matches a blocking content rule of the policy."),
-			"GW-009": platform.Entry(http.StatusBadGateway, "Upstream provider error", "The provider (and every fallback) failed, timed out or its circuit is open."),
+			"GW-009": platform.Entry(http.StatusBadGateway, "Provider failure", "The provider (and every fallback) failed: it answered a server error, refused the gateway's credentials or quota, could not be reached (connection refused, DNS, TLS) or answered something that is not its API. Recorded as a failure (gateway.RequestFailed), not a block."),
 			"GW-010": platform.Entry(http.StatusNotFound, "Provider not found", "No enabled provider with that name or id in the tenant."),
 			"GW-011": platform.Entry(http.StatusUnprocessableEntity, "Response withheld", "The completion contained personal data or a canary token and the policy withholds it."),
 			"GW-012": platform.Entry(http.StatusServiceUnavailable, "Pipeline step failed", "A pipeline step could not decide and its fail mode is closed."),
@@ -42,6 +42,9 @@ func init() {
 			"GW-017": platform.Entry(http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."),
 			"GW-018": platform.Entry(http.StatusNotFound, "Detector not found", "No detector with that name."),
 			"GW-019": platform.Entry(http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."),
+			"GW-030": platform.Entry(http.StatusGatewayTimeout, "Provider failure: timeout", "The provider (and every fallback) did not answer within the connection's timeout. Recorded as a failure (gateway.RequestFailed), not a block."),
+			"GW-031": platform.Entry(http.StatusServiceUnavailable, "Provider failure: circuit open", "The provider's circuit breaker is open after consecutive failures, so it was not called (and no fallback answered). Recorded as a failure (gateway.RequestFailed), not a block."),
+			"GW-032": platform.Entry(http.StatusBadRequest, "Provider failure: request refused", "The provider refused the request as malformed, too large or unprocessable (its own 400, 413 or 422): the request must change. Recorded as a failure (gateway.RequestFailed) at the caller's fault."),
 			"GW-020": platform.Entry(http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."),
 		},
 		DomainErrors: []platform.DomainError{

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -77,6 +78,7 @@ func activeProjections(t *testing.T, db *pgxpool.Pool) map[string]string {
 // Every module's read models, not only risk and trust, are rebuilt identical.
 func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 	cfg := processConfig(t)
+	cfg.AllowPrivateURLs = []string{"loopback"} // a provider at a closed loopback port: provider failures
 	p := testkit.StartProcess(t, cfg)
 	base := p.URL
 	token := login(t, base, testkit.AdminEmail, testkit.AdminPassword)
@@ -100,6 +102,25 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		_, _ = call(http.MethodPost, base+"/api/v1/gateway/chat/completions", token, map[string]any{"provider": "mock", "model": "mock-small",
 			"messages": []map[string]string{{"role": "user", "content": content}}})
 	}
+	// Provider failures (gateway.RequestFailed: an outcome, a cause and a
+	// resilience signal) replay as they were projected.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+	mustCall(t, http.MethodPost, base+"/api/v1/gateway/providers", token, map[string]any{"name": "down", "kind": "openai_compatible",
+		"base_url": closed, "models": []string{"down-chat"}, "settings": map[string]any{"max_retries": 0}})
+	failed := 0
+	testkit.Eventually(t, 10*time.Second, "three provider failures", func() bool {
+		a, _ := call(http.MethodPost, base+"/api/v1/gateway/chat/completions", token, map[string]any{"provider": "down", "model": "down-chat",
+			"messages": []map[string]string{{"role": "user", "content": "anyone there?"}}})
+		if a != nil && a.Status == http.StatusBadGateway {
+			failed++
+		}
+		return failed == 3 // until the provider is in the read model: 404 GW-010
+	})
 	mustCall(t, http.MethodPost, base+"/api/v1/risk/portfolio/simulate", token, map[string]any{"iterations": 10000})
 	time.Sleep(500 * time.Millisecond)
 	mustCall(t, http.MethodPost, base+"/api/v1/trust/scores/recalculate", token, nil)

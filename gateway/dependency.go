@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway/providers"
 )
 
 // RetryAfterSeconds is what a client is told to wait when a dependency of the
@@ -60,6 +61,10 @@ func IsDependencyFailure(err error) bool {
 	}
 	if errors.Is(err, context.Canceled) {
 		return false
+	}
+	var prov *providers.Error
+	if errors.As(err, &prov) {
+		return false // a provider's failure (its transport error included) is not the gateway's own
 	}
 	var ce *pgconn.ConnectError
 	var pe *pgconn.PgError

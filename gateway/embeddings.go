@@ -36,6 +36,7 @@ func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, inp
 				texts[i] = m.Content
 			}
 			out, err = prov.p.Embed(ctx, resolved, texts)
+			r.tried(prov, resolved, err)
 		}
 		r.providerD = time.Since(t)
 		switch {

@@ -259,6 +259,7 @@ func (r *run) callProvider(ctx context.Context) {
 		req := call.Req
 		req.Model = model
 		resp, lastErr = prov.p.Chat(ctx, req)
+		r.tried(prov, model, lastErr)
 		if lastErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
 			r.answeredBy = model
@@ -336,7 +337,7 @@ var errSkipped = errors.New("gateway: fallback not applicable")
 // providerFailed ends a call none of whose targets answered: the kill switch
 // that stopped it (GW-001), a model the provider does not offer (GW-020), an
 // outage of the gateway's own dependencies (SYS-002), an unknown provider
-// (GW-010) or the provider's failure (GW-009).
+// (GW-010) or the provider's failure (RequestFailed: see fail).
 func (r *run) providerFailed(t time.Time, err error) {
 	call := r.call
 	if r.blockKilled(t, err) {
@@ -353,11 +354,11 @@ func (r *run) providerFailed(t time.Time, err error) {
 		return
 	}
 	r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
-	code, detail := "GW-009", "The provider failed: "+providerDetail(err)
 	if errors.Is(err, gw.ErrProviderNotFound) {
-		code, detail = "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant."
+		r.block(gw.StepProvider, "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant.")
+		return
 	}
-	r.block(gw.StepProvider, code, detail)
+	r.fail(err, "The provider failed: "+providerDetail(err))
 }
 
 // blockKilled ends a call whose every target a kill switch stops (the
@@ -467,7 +468,7 @@ func Cost(model string, u providers.Usage) float64 {
 	return 0
 }
 
-// finish accounts usage and records the request (completed or blocked).
+// finish accounts usage and records the request (completed, blocked or failed).
 func (r *run) finish(ctx context.Context) (*Result, error) {
 	rt, call := r.rt, r.call
 	t := time.Now()
@@ -498,7 +499,10 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 		return nil, dependency("audit", err)
 	}
 	typ := gw.RequestCompleted
-	if r.blocked != nil {
+	switch {
+	case r.failure != nil:
+		typ = gw.RequestFailed
+	case r.blocked != nil:
 		typ = gw.RequestBlocked
 	}
 	// The record is committed before the answer leaves (an answer that cannot
@@ -549,7 +553,10 @@ func (r *run) record() gw.RequestRecordedV1 {
 		Violations: r.sec.PolicyViolations, Usage: gw.Usage(r.usage), CostUSD: r.cost, CacheHit: r.sec.CacheHit,
 		LatencyMs: round3(float64(time.Since(r.call.Started)) / 1e6), PipelineMs: r.sec.PipelineLatencyMs,
 		ProviderMs: round3(float64(r.providerD) / 1e6), Steps: r.trace, StreamActions: r.actions}
-	if r.blocked != nil {
+	switch {
+	case r.failure != nil:
+		rec.ErrorCode, rec.Status, rec.Failure = r.blocked.Code, StatusOf(r.blocked.Code), r.failure
+	case r.blocked != nil:
 		rec.Blocked, rec.BlockedBy, rec.ErrorCode = true, r.blocked.Step, r.blocked.Code
 		rec.Status = StatusOf(r.blocked.Code)
 	}

@@ -98,6 +98,10 @@ type run struct {
 	reservation *Reservation
 	// answeredBy is the model (as its provider spells it) that answered, a fallback's included.
 	answeredBy string
+	// attempts are the targets that failed, in order; failure is why none
+	// answered (the request is recorded as RequestFailed).
+	attempts []gw.ProviderAttempt
+	failure  *gw.ProviderFailure
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
@@ -450,6 +454,7 @@ var codeStatus = map[string]int{
 	"VAL-001": 400, "SYS-002": 503, "GW-020": 404,
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
+	"GW-030": 504, "GW-031": 503, "GW-032": 400,
 }
 
 // StatusOf is the HTTP status of a pipeline code.

@@ -133,6 +133,9 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 			pending.WriteString(ch.Delta)
 			return flush(false)
 		})
+		if _, stop := streamErr.(streamStop); !stop {
+			r.tried(prov, model, streamErr)
+		}
 		if streamErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name
 			r.answeredBy = model

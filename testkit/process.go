@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -61,6 +62,9 @@ func Env(cfg app.Config) []string {
 			b += "," + x
 		}
 		env = append(env, "ASTRA_KAFKA_BROKERS="+b)
+	}
+	if len(cfg.AllowPrivateURLs) > 0 {
+		env = append(env, "ASTRA_ALLOW_PRIVATE_URLS="+strings.Join(cfg.AllowPrivateURLs, ","))
 	}
 	// Rate limiting: zero values leave the product's defaults.
 	for name, value := range map[string]string{

@@ -78,8 +78,10 @@ func TestDashboard_Browser(t *testing.T) {
 	// Recalculate often, as `astra serve` does every 30 s: a score that moves
 	// is published as trust.ScoreUpdated, which the page follows.
 	cfg.TrustRecalcInterval = time.Second
+	cfg.AllowPrivateURLs = []string{"loopback"} // a provider at a closed loopback port fails
 	in := testkit.Start(t, &cfg)
 	admin := in.AdminToken(t)
+	down := registerDownProvider(t, in, admin)
 	riskID := seedRisk(t, in, admin)
 	seedAssessment(t, in, admin)
 	// The browser reaches the product through a proxy that can cut its connections.
@@ -273,6 +275,23 @@ func TestDashboard_Browser(t *testing.T) {
 			t.Errorf("the feed filtered to gateway.* shows %s", ty)
 		}
 	}
+
+	// A provider failure is not a block: its own event, readable and coloured
+	// apart in the feed, and counted apart in the gateway's traffic.
+	down()
+	failSel := `#feed-list li[data-type="com.astra.gateway.RequestFailed"]`
+	poll("the provider failure in the feed", `document.querySelector('`+failSel+`') !== null`, 5*time.Second)
+	var failRow struct {
+		Class, Sub, Text string
+	}
+	eval("the failure row", `(() => { const li = document.querySelector('`+failSel+`');
+		return {class: li.className, sub: li.querySelector(".event-sub").textContent, text: li.querySelector(".event-summary").textContent}; })()`, &failRow)
+	if !strings.Contains(failRow.Class, "failure") || strings.Contains(failRow.Class, "alert") || !strings.Contains(failRow.Sub, "gateway.request.failed") ||
+		!strings.Contains(failRow.Text, "failure=connection_refused") {
+		t.Errorf("failure row %+v", failRow)
+	}
+	poll("the traffic counts blocks and failures apart", `(() => { const d = document.querySelector("#gw-traffic").dataset;
+		return d.blocked === "1" && d.failed === "1" && document.querySelector("#gw-failed-by").textContent.includes("connection refused 1"); })()`, 10*time.Second)
 
 	// The block is a security signal: the page follows trust.score.updated and
 	// shows the security pillar without a reload.
@@ -483,5 +502,30 @@ func (p *cutProxy) cut() {
 	defer p.mu.Unlock()
 	for c := range p.conns {
 		c.Close()
+	}
+}
+
+// registerDownProvider registers a provider at a closed loopback port and
+// returns a call that fails against it (502 GW-009: connection refused).
+func registerDownProvider(t *testing.T, in *testkit.Instance, admin string) func() {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+	r := in.Do(t, http.MethodPost, "/api/v1/gateway/providers", admin, map[string]any{"name": "down", "kind": "openai_compatible",
+		"base_url": base, "models": []string{"down-chat"}, "settings": map[string]any{"max_retries": 0}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register the down provider: %d %s", r.Status, r.Body)
+	}
+	return func() {
+		t.Helper()
+		testkit.Eventually(t, 10*time.Second, "a provider failure", func() bool {
+			r := in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, map[string]any{"provider": "down", "model": "down-chat",
+				"messages": []map[string]string{{"role": "user", "content": "anyone there?"}}})
+			return r.Status == http.StatusBadGateway // 404 GW-010 until the provider is in the read model
+		})
 	}
 }

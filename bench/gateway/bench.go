@@ -352,7 +352,7 @@ func (e *env) targets(o *Options, cached bool) (direct, through *Target) {
 func (e *env) auditEvents(ctx context.Context) int64 {
 	var n int64
 	_ = e.in.Running.Stack.Pool.QueryRow(ctx,
-		`SELECT count(*) FROM events WHERE type IN ('com.astra.gateway.RequestCompleted', 'com.astra.gateway.RequestBlocked')`).Scan(&n)
+		`SELECT count(*) FROM events WHERE type IN ('com.astra.gateway.RequestCompleted', 'com.astra.gateway.RequestBlocked', 'com.astra.gateway.RequestFailed')`).Scan(&n)
 	return n
 }
 

@@ -39,13 +39,14 @@ var (
 	DetectorTuned              = evt("DetectorTuned", func() any { return &DetectorTunedV1{} })
 	RequestCompleted           = evt("RequestCompleted", func() any { return &RequestRecordedV1{} })
 	RequestBlocked             = evt("RequestBlocked", func() any { return &RequestRecordedV1{} })
+	RequestFailed              = evt("RequestFailed", func() any { return &RequestRecordedV1{} })
 	PromptScanned              = evt("PromptScanned", func() any { return &PromptScannedV1{} })
 )
 
 func init() {
 	events.Register(ProviderRegistered, ProviderUpdated, ProviderRemoved, ProviderCredentialsRotated, PolicyCreated,
 		PolicyUpdated, PolicyRolledBack, PolicyDeleted, KillSwitchActivated, KillSwitchDeactivated, CachePurged,
-		CacheConfigured, BudgetSet, BudgetDeleted, BudgetExceeded, DetectorTuned, RequestCompleted, RequestBlocked, PromptScanned)
+		CacheConfigured, BudgetSet, BudgetDeleted, BudgetExceeded, DetectorTuned, RequestCompleted, RequestBlocked, RequestFailed, PromptScanned)
 }
 
 // ProviderRegisteredV1 records a provider connection. The API key is sealed.
@@ -170,8 +171,8 @@ type DetectorTunedV1 struct {
 	Threshold float64 `json:"threshold"`
 }
 
-// RequestRecordedV1 is the audit record of one gateway request: completed or
-// blocked, with the trace of every pipeline step. Prompt and Completion are
+// RequestRecordedV1 is the audit record of one gateway request: completed,
+// blocked or failed (no provider answered), with the trace of every pipeline step. Prompt and Completion are
 // stored only as the policy says and always sealed under the tenant's monthly
 // content key.
 type RequestRecordedV1 struct {
@@ -205,6 +206,8 @@ type RequestRecordedV1 struct {
 	Completion    string      `json:"completion,omitempty"`
 	ContentKey    string      `json:"content_key,omitempty"`
 	StreamActions []string    `json:"stream_actions,omitempty"`
+	// Failure is why no provider answered (RequestFailed only).
+	Failure *ProviderFailure `json:"failure,omitempty"`
 }
 
 // Usage counts tokens.

@@ -2,8 +2,9 @@ package gateway
 
 import "github.com/astrabastion/astra/domain/trust"
 
-// The gateway's trust signals: every request (AI governance, or security
-// when a detector stopped it), kill switches, policy upkeep and budgets.
+// The gateway's trust signals: every request (AI governance, security when a
+// detector stopped it, resilience when no provider answered), kill switches,
+// policy upkeep and budgets.
 func init() {
 	trust.Declare(RequestCompleted, func(d *RequestRecordedV1) (trust.Signal, bool) {
 		if len(d.Violations) == 0 {
@@ -20,9 +21,19 @@ func init() {
 		case "kill_switch":
 			return trust.Signal{Pillar: trust.Security, Score: 40, Reason: "traffic stopped by a kill switch"}, true
 		case "provider_call":
+			// Records from before RequestFailed recorded a provider failure
+			// as a block; they keep the signal they were scored with.
 			return trust.Signal{Pillar: trust.Resilience, Score: 45, Reason: "provider failure"}, true
 		}
 		return trust.Signal{Pillar: trust.AIGovernance, Score: 75, Reason: "request refused by policy"}, true
+	})
+	// A provider failure is the resilience pillar's, not security's; a request
+	// the provider refused as malformed says nothing about its health.
+	trust.Declare(RequestFailed, func(d *RequestRecordedV1) (trust.Signal, bool) {
+		if d.Failure != nil && d.Failure.Fault == FaultCaller {
+			return trust.Signal{}, false
+		}
+		return trust.Signal{Pillar: trust.Resilience, Score: 45, Reason: "provider failure"}, true
 	})
 	trust.Declare(KillSwitchActivated, func(*KillSwitchV1) (trust.Signal, bool) {
 		return trust.Signal{Pillar: trust.Security, Score: 30, Reason: "kill switch activated", Weight: 5}, true

@@ -36,7 +36,10 @@ func TestTrustSignals_DeclaredEventsScoreTheirPillar(t *testing.T) {
 		{"com.astra.gateway.RequestBlocked", `{"blocked":true,"blocked_by":"injection_detection"}`, &want{trust.Security, 55, 2}},
 		{"com.astra.gateway.RequestBlocked", `{"blocked_by":"response_scan"}`, &want{trust.Security, 65, 1}},
 		{"com.astra.gateway.RequestBlocked", `{"blocked_by":"kill_switch"}`, &want{trust.Security, 40, 1}},
-		{"com.astra.gateway.RequestBlocked", `{"blocked_by":"provider_call"}`, &want{trust.Resilience, 45, 1}},
+		{"com.astra.gateway.RequestBlocked", `{"blocked_by":"provider_call"}`, &want{trust.Resilience, 45, 1}}, // a record from before RequestFailed
+		{"com.astra.gateway.RequestFailed", `{"status":502,"error_code":"GW-009","failure":{"cause":"upstream_5xx","upstream_status":500,"fault":"provider"}}`, &want{trust.Resilience, 45, 1}},
+		{"com.astra.gateway.RequestFailed", `{"status":504,"error_code":"GW-030","failure":{"cause":"timeout","fault":"provider"}}`, &want{trust.Resilience, 45, 1}},
+		{"com.astra.gateway.RequestFailed", `{"status":400,"error_code":"GW-032","failure":{"cause":"upstream_4xx","upstream_status":400,"fault":"caller"}}`, nil},
 		{"com.astra.gateway.RequestBlocked", `{"blocked_by":"allow_list"}`, &want{trust.AIGovernance, 75, 1}},
 		{"com.astra.gateway.KillSwitchActivated", `{"scope":{"kind":"global"}}`, &want{trust.Security, 30, 5}},
 		{"com.astra.gateway.KillSwitchDeactivated", `{}`, &want{trust.Security, 80, 2}},

@@ -121,7 +121,7 @@ func (a *Anthropic) post(ctx context.Context, body any) (*http.Response, error) 
 	req.Header.Set("anthropic-version", v)
 	resp, err := a.Client.Do(req)
 	if err != nil {
-		return nil, &Error{Provider: a.Name, Message: transportMessage(ctx, err), Retryable: ctx.Err() == nil}
+		return nil, &Error{Provider: a.Name, Message: transportMessage(ctx, err), Retryable: ctx.Err() == nil, Err: err}
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()

@@ -68,7 +68,7 @@ func (o *OpenAI) do(ctx context.Context, method, u string, body any) (*http.Resp
 	}
 	resp, err := o.Client.Do(req)
 	if err != nil {
-		return nil, &Error{Provider: o.Name, Message: transportMessage(ctx, err), Retryable: ctx.Err() == nil}
+		return nil, &Error{Provider: o.Name, Message: transportMessage(ctx, err), Retryable: ctx.Err() == nil, Err: err}
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()

@@ -91,7 +91,15 @@ type Error struct {
 	Status    int // upstream HTTP status (0: transport)
 	Message   string
 	Retryable bool
+	// Err is the transport's own error (a refused connection, a DNS or TLS
+	// failure, a deadline), for the gateway to name the cause.
+	Err error
+	// Attempts is how many calls were made, retries included (0: one).
+	Attempts int
 }
+
+// Unwrap gives the transport's error.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("provider %s: %d %s", e.Provider, e.Status, e.Message)

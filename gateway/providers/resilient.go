@@ -91,6 +91,15 @@ func (r *Resilient) observe(start time.Time, err error) {
 	}
 }
 
+// attempts notes on a provider's error how many calls it took.
+func attempts(err error, n int) error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		pe.Attempts = n
+	}
+	return err
+}
+
 func retryable(err error) bool {
 	var pe *Error
 	return errors.As(err, &pe) && pe.Retryable
@@ -113,14 +122,14 @@ func (r *Resilient) backoff(ctx context.Context, attempt int) error {
 func (r *Resilient) attempt(ctx context.Context, fn func(ctx context.Context) error) error {
 	done, err := r.breaker.Allow()
 	if err != nil {
-		return &Error{Provider: r.Name, Status: 503, Message: "circuit open", Retryable: false}
+		return &Error{Provider: r.Name, Status: 503, Message: "circuit open", Retryable: false, Err: ErrCircuitOpen}
 	}
 	actx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
 	start := time.Now()
 	err = fn(actx)
 	if err != nil && actx.Err() != nil && ctx.Err() == nil {
-		err = &Error{Provider: r.Name, Message: "timeout", Retryable: true}
+		err = &Error{Provider: r.Name, Message: "timeout", Retryable: true, Err: context.DeadlineExceeded}
 	}
 	done(breakerError(err))
 	r.observe(start, breakerError(err))
@@ -138,7 +147,7 @@ func (r *Resilient) Chat(ctx context.Context, req ChatRequest) (*ChatResponse, e
 			return e
 		})
 		if err == nil || !retryable(err) || i >= r.MaxRetries || r.backoff(ctx, i) != nil {
-			return out, err
+			return out, attempts(err, i+1)
 		}
 	}
 }
@@ -152,7 +161,7 @@ func (r *Resilient) ChatStream(ctx context.Context, req ChatRequest, emit func(C
 			return r.P.ChatStream(ctx, req, func(c Chunk) error { started = true; return emit(c) })
 		})
 		if err == nil || started || !retryable(err) || i >= r.MaxRetries || r.backoff(ctx, i) != nil {
-			return err
+			return attempts(err, i+1)
 		}
 	}
 }
@@ -168,7 +177,7 @@ func (r *Resilient) Embed(ctx context.Context, model string, input []string) (*E
 			return e
 		})
 		if err == nil || !retryable(err) || i >= r.MaxRetries || r.backoff(ctx, i) != nil {
-			return out, err
+			return out, attempts(err, i+1)
 		}
 	}
 }

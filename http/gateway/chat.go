@@ -88,7 +88,7 @@ func (a *API) Routes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/chat/completions", OperationID: "gatewayChat", Tag: "gateway",
 			Summary: "Chat completion through the security pipeline (stream: true gives SSE)", Permission: "gateway:write",
-			Request: ChatRequest{}, Response: ChatResponse{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503}},
+			Request: ChatRequest{}, Response: ChatResponse{}, Handler: a.chat, Errors: []int{400, 404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/scan", OperationID: "gatewayScan", Tag: "gateway",
 			Summary: "Run the input side of the pipeline without calling a provider", Permission: "gateway:write",
 			Request: ScanRequest{}, Response: ScanResponse{}, Handler: a.scan, Errors: []int{404, 422, 503}},

@@ -134,8 +134,10 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	case "SYS-002":
 		// Not a verdict on the request: the platform's own 503, as on every route.
 		return Problem(b)
-	case "GW-009":
+	case gateway.CodeProviderFailed, gateway.CodeProviderTimeout, gateway.CodeProviderCircuit:
 		typ = "upstream_error"
+	case gateway.CodeProviderRejected:
+		typ = "invalid_request_error"
 	case "VAL-001", "GW-020":
 		typ = "invalid_request_error"
 	}

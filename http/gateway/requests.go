@@ -84,13 +84,14 @@ type ModelInfo struct {
 	Provider string `json:"provider"`
 }
 
-// requestQuery are the request log's filters (stats take only the period: requestQuery[5:]).
+// requestQuery are the request log's filters (stats take only the period: requestQuery[6:]).
 var requestQuery = []platform.Param{
 	{Name: "provider", Description: "Only requests to this provider (its name)", Schema: "string"},
 	{Name: "model", Description: "Only requests for this model (normalised id)", Schema: "string"},
 	{Name: "principal", Description: "Only requests of this principal (user or API key id)", Schema: "string"},
 	{Name: "policy_id", Description: "Only requests held to this policy", Schema: "string"},
 	{Name: "blocked", Description: "Only blocked (true) or only passed (false) requests", Schema: "boolean", Enum: []string{"true", "false"}},
+	{Name: "outcome", Description: "Only requests with this outcome: completed, blocked (by the policy) or failed (no provider answered)", Schema: "string", Enum: rmgw.Outcomes},
 	{Name: "from", Description: "Only requests at or after this time (RFC 3339)", Schema: "date-time"},
 	{Name: "to", Description: "Only requests before this time (RFC 3339)", Schema: "date-time"},
 }
@@ -101,7 +102,7 @@ func (a *Admin) TrafficRoutes(api *API) []platform.Route {
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests", OperationID: "listRequests", Tag: "gateway", Summary: "The request log, newest first (no trace or content: read one request for them)",
 			Permission: "gateway:read", Response: rmgw.Request{}, List: true, Query: requestQuery, Handler: a.listRequests},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/stats", OperationID: "requestStats", Tag: "gateway", Summary: "Counts, block rate, latency percentiles, tokens and cost by provider/model/principal",
-			Permission: "gateway:read", Response: rmgw.Stats{}, Query: requestQuery[5:], Handler: a.requestStats},
+			Permission: "gateway:read", Response: rmgw.Stats{}, Query: requestQuery[6:], Handler: a.requestStats},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/requests/export", OperationID: "exportRequests", Tag: "gateway", Summary: "NDJSON (default) or CSV (format=csv) export",
 			Permission: "gateway:read", Raw: true, ContentType: "application/x-ndjson", Query: append([]platform.Param{{Name: "format", Schema: "string"}}, requestQuery...), Handler: a.exportRequests},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/usage", OperationID: "gatewayUsage", Tag: "gateway",
@@ -114,7 +115,7 @@ func (a *Admin) TrafficRoutes(api *API) []platform.Route {
 		{Method: http.MethodPost, Path: "/api/v1/gateway/policies/:id/backtest", OperationID: "backtestPolicy", Tag: "gateway", Summary: "Replay recorded traffic of a period against this (or a draft) policy",
 			Permission: "gateway:read", Request: BacktestRequest{}, Response: BacktestResponse{}, Handler: a.backtest, Errors: []int{404, 422}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/embeddings", OperationID: "gatewayEmbeddings", Tag: "gateway", Summary: "Embeddings through the pipeline",
-			Permission: "gateway:write", Request: EmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: api.embeddings, Errors: []int{404, 422, 502, 503}},
+			Permission: "gateway:write", Request: EmbeddingsRequest{}, Response: providers.EmbeddingResponse{}, Handler: api.embeddings, Errors: []int{400, 404, 422, 502, 503, 504}},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/models", OperationID: "gatewayModels", Tag: "gateway", Summary: "Models available to the caller",
 			Permission: "gateway:read", Response: ModelInfo{}, List: true, Handler: api.models},
 	})
@@ -133,6 +134,12 @@ func (a *Admin) requestFilter(c echo.Context) (rmgw.RequestFilter, error) {
 			return f, platform.Problem("VAL-005", "blocked must be true or false.")
 		}
 		f.Blocked = &v
+	}
+	if o := c.QueryParam("outcome"); o != "" {
+		if !slices.Contains(rmgw.Outcomes, o) {
+			return f, platform.Problem("VAL-005", "outcome must be completed, blocked or failed.")
+		}
+		f.Outcome = o
 	}
 	var err error
 	f.From, f.To, err = platform.QueryPeriod(c)
@@ -241,7 +248,7 @@ func (a *Admin) exportRequests(c echo.Context) error {
 	cw := csv.NewWriter(w)
 	if format == "csv" {
 		_ = cw.Write([]string{"id", "time", "principal", "provider", "model", "policy_id", "policy_version", "status", "blocked", "blocked_by",
-			"error_code", "injection_score", "pii_types", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms"})
+			"outcome", "failure_cause", "error_code", "injection_score", "pii_types", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms"})
 	}
 	f.Limit = 1000
 	for {
@@ -254,7 +261,7 @@ func (a *Admin) exportRequests(c echo.Context) error {
 			r := &rs[i]
 			if format == "csv" {
 				_ = cw.Write([]string{r.ID, r.Time.Format(time.RFC3339Nano), r.Principal, r.Provider, r.Model, r.PolicyID, strconv.Itoa(r.PolicyVersion),
-					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
+					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.Outcome, failureCause(r), r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
 					strings.Join(r.PIITypes, ";"), strconv.Itoa(r.PromptTokens), strconv.Itoa(r.CompletionTokens),
 					strconv.FormatFloat(r.CostUSD, 'f', 6, 64), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64)})
 				continue
@@ -429,4 +436,12 @@ func (a *API) models(c echo.Context) error {
 	key := func(m ModelInfo) string { return m.Provider + "/" + m.ID }
 	slices.SortFunc(out, func(a, b ModelInfo) int { return strings.Compare(key(a), key(b)) })
 	return platform.MemoryPage(c, out, key)
+}
+
+// failureCause is a failed request's cause ("" when it did not fail).
+func failureCause(r *rmgw.Request) string {
+	if r.Failure == nil {
+		return ""
+	}
+	return r.Failure.Cause
 }

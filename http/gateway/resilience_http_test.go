@@ -73,7 +73,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 			t.Fatalf("health after 3 failures %+v", h)
 		}
 		calls := primary.calls.Load()
-		p := wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "hello", nil), http.StatusBadGateway, "GW-009")
+		// An open circuit is a provider failure of its own: 503 GW-031.
+		p := wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "hello", nil), http.StatusServiceUnavailable, "GW-031")
 		if !strings.Contains(p.Detail, "circuit open") || primary.calls.Load() != calls {
 			t.Fatalf("an open circuit still called the provider: %q, %d → %d calls", p.Detail, calls, primary.calls.Load())
 		}
@@ -102,7 +103,8 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 		strict := createPolicy(t, in, ta, map[string]any{"name": "no-way-out", "allowed_providers": []string{"primary"},
 			"fallbacks": []map[string]string{{"provider": "backup", "model": "backup-chat"}}})
 		calls := backup.calls.Load()
-		wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "no fallback for you", map[string]any{"policy_id": strict.ID}), http.StatusBadGateway, "GW-009")
+		// primary's circuit is open since the subtest above: its own failure, 503 GW-031.
+		wantProblem(t, chatWith(t, in, ta, "primary", "primary-chat", "no fallback for you", map[string]any{"policy_id": strict.ID}), http.StatusServiceUnavailable, "GW-031")
 		if backup.calls.Load() != calls {
 			t.Fatal("a fallback outside the allow-list was called")
 		}

@@ -73,7 +73,8 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			prompt_tokens int NOT NULL, completion_tokens int NOT NULL, total_tokens int NOT NULL, cost_usd double precision NOT NULL,
 			latency_ms double precision NOT NULL, pipeline_ms double precision NOT NULL, provider_ms double precision NOT NULL,
 			steps json NOT NULL, content_mode text NOT NULL, prompt text NOT NULL, completion text NOT NULL,
-			stream_actions text[] NOT NULL, time timestamptz NOT NULL, position bigint NOT NULL);
+			stream_actions text[] NOT NULL, time timestamptz NOT NULL, position bigint NOT NULL,
+			outcome text NOT NULL, failure_cause text NOT NULL, failure json);
 		CREATE INDEX ON `+s+`.requests (tenant_id, time);
 		CREATE INDEX ON `+s+`.requests (tenant_id, position);
 	`)
@@ -97,7 +98,7 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 	var reqs requestBatch
 	for i := range evs {
 		e := &evs[i]
-		if e.Type == requestCompleted || e.Type == requestBlocked {
+		if e.Type == requestCompleted || e.Type == requestBlocked || e.Type == requestFailed {
 			// The step trace goes to its json column as it was recorded:
 			// decoding and re-encoding it was most of this projection's work,
 			// and converting it to jsonb a third of the row's insert (nothing
@@ -122,10 +123,10 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []event
 // Types lists the event types the projection applies (the start-up check
 // that it consumes their topics reads it).
 func (p *Projection) Types() []events.Type {
-	return append(table.Types(), gw.RequestCompleted, gw.RequestBlocked)
+	return append(table.Types(), gw.RequestCompleted, gw.RequestBlocked, gw.RequestFailed)
 }
 
-var requestCompleted, requestBlocked = gw.RequestCompleted.CEType(), gw.RequestBlocked.CEType()
+var requestCompleted, requestBlocked, requestFailed = gw.RequestCompleted.CEType(), gw.RequestBlocked.CEType(), gw.RequestFailed.CEType()
 
 // recordedRequest is a request record with its step trace left as recorded.
 type recordedRequest struct {
@@ -140,7 +141,7 @@ type recordedRequest struct {
 type requestBatch struct {
 	ids, tenants, principals, kinds, endpoints, providers, models, policies []string
 	codes, blockedBy, patterns, piiTypes, violations, steps, modes, prompts []string
-	completions, actions                                                    []string
+	completions, actions, outcomes, causes, failures                        []string
 	policyVersions, statuses, promptTokens, completionTokens, totalTokens   []int32
 	streams, blocked, cacheHits                                             []bool
 	scores, costs, latencies, pipelines, providerMs                         []float64
@@ -166,6 +167,14 @@ func (b *requestBatch) add(e *eventstore.Event, d *recordedRequest) {
 	b.scores, b.costs, b.latencies = append(b.scores, finite(d.Injection)), append(b.costs, finite(d.CostUSD)), append(b.latencies, finite(d.LatencyMs))
 	b.pipelines, b.providerMs = append(b.pipelines, finite(d.PipelineMs)), append(b.providerMs, finite(d.ProviderMs))
 	b.times, b.positions = append(b.times, e.Time), append(b.positions, e.Position)
+	outcome, failure := outcomeOf(e.Type, d)
+	cause, raw := "", ""
+	if failure != nil {
+		j, _ := json.Marshal(failure)
+		cause, raw = failure.Cause, string(j)
+		b.blocked[len(b.blocked)-1], b.blockedBy[len(b.blockedBy)-1] = false, ""
+	}
+	b.outcomes, b.causes, b.failures = append(b.outcomes, outcome), append(b.causes, cause), append(b.failures, raw)
 }
 
 // insert writes the batch; a redelivered record changes nothing.
@@ -173,24 +182,24 @@ func (b *requestBatch) insert(ctx context.Context, tx pgx.Tx, s string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests (id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id,
 		policy_version, stream, status, error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations,
 		prompt_tokens, completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
-		completion, stream_actions, time, position)
+		completion, stream_actions, time, position, outcome, failure_cause, failure)
 		SELECT id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status, error_code,
 			blocked, blocked_by, cache_hit, injection_score, patterns::text[], pii_types::text[], violations::text[], prompt_tokens,
 			completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps::json, content_mode, prompt,
-			completion, stream_actions::text[], time, position
+			completion, stream_actions::text[], time, position, outcome, failure_cause, nullif(failure, '')::json
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[],
 			$10::bool[], $11::int[], $12::text[], $13::bool[], $14::text[], $15::bool[], $16::float8[], $17::text[], $18::text[],
 			$19::text[], $20::int[], $21::int[], $22::int[], $23::float8[], $24::float8[], $25::float8[], $26::float8[], $27::text[],
-			$28::text[], $29::text[], $30::text[], $31::text[], $32::timestamptz[], $33::bigint[])
+			$28::text[], $29::text[], $30::text[], $31::text[], $32::timestamptz[], $33::bigint[], $34::text[], $35::text[], $36::text[])
 			AS u(id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status,
 				error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations, prompt_tokens,
 				completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
-				completion, stream_actions, time, position)
+				completion, stream_actions, time, position, outcome, failure_cause, failure)
 		ON CONFLICT (id) DO NOTHING`,
 		b.ids, b.tenants, b.principals, b.kinds, b.endpoints, b.providers, b.models, b.policies, b.policyVersions, b.streams,
 		b.statuses, b.codes, b.blocked, b.blockedBy, b.cacheHits, b.scores, b.patterns, b.piiTypes, b.violations, b.promptTokens,
 		b.completionTokens, b.totalTokens, b.costs, b.latencies, b.pipelines, b.providerMs, b.steps, b.modes, b.prompts,
-		b.completions, b.actions, b.times, b.positions)
+		b.completions, b.actions, b.times, b.positions, b.outcomes, b.causes, b.failures)
 	return err
 }
 

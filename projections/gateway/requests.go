@@ -45,14 +45,19 @@ type Request struct {
 	Prompt           string         `json:"prompt,omitempty"`
 	Completion       string         `json:"completion,omitempty"`
 	StreamActions    []string       `json:"stream_actions"`
-	Time             time.Time      `json:"time"`
-	Position         int64          `json:"-"`
+	// Outcome is completed, blocked (by the policy) or failed (no provider
+	// answered: Failure says why).
+	Outcome  string              `json:"outcome" enum:"completed,blocked,failed"`
+	Failure  *gw.ProviderFailure `json:"failure,omitempty"`
+	Time     time.Time           `json:"time"`
+	Position int64               `json:"-"`
 }
 
 // RequestFilter narrows the request log.
 type RequestFilter struct {
 	Provider, Model, Principal, PolicyID string
 	Blocked                              *bool
+	Outcome                              string // completed | blocked | failed
 	From, To                             *time.Time
 	AfterPosition                        int64
 	Limit                                int
@@ -60,17 +65,20 @@ type RequestFilter struct {
 
 const requestColumns = `id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status,
 	error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations, prompt_tokens, completion_tokens,
-	total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt, completion, stream_actions, time, position`
+	total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt, completion, stream_actions, time, position, outcome, failure`
 
 func scanRequest(r pgx.CollectableRow) (Request, error) {
 	var x Request
-	var steps []byte
+	var steps, failure []byte
 	err := r.Scan(&x.ID, &x.Principal, &x.PrincipalKind, &x.Endpoint, &x.Provider, &x.Model, &x.PolicyID, &x.PolicyVersion, &x.Stream,
 		&x.Status, &x.ErrorCode, &x.Blocked, &x.BlockedBy, &x.CacheHit, &x.InjectionScore, &x.Patterns, &x.PIITypes, &x.Violations,
 		&x.PromptTokens, &x.CompletionTokens, &x.TotalTokens, &x.CostUSD, &x.LatencyMs, &x.PipelineMs, &x.ProviderMs, &steps,
-		&x.ContentMode, &x.Prompt, &x.Completion, &x.StreamActions, &x.Time, &x.Position)
+		&x.ContentMode, &x.Prompt, &x.Completion, &x.StreamActions, &x.Time, &x.Position, &x.Outcome, &failure)
 	if err == nil {
 		err = json.Unmarshal(steps, &x.Steps)
+	}
+	if err == nil && failure != nil {
+		err = json.Unmarshal(failure, &x.Failure)
 	}
 	return x, err
 }
@@ -92,6 +100,9 @@ func (f RequestFilter) conditions() []condition {
 	}
 	if f.Blocked != nil {
 		out = append(out, condition{"blocked = ?", *f.Blocked})
+	}
+	if f.Outcome != "" {
+		out = append(out, condition{"outcome = ?", f.Outcome})
 	}
 	if f.From != nil {
 		out = append(out, condition{"time >= ?", *f.From})
@@ -162,15 +173,21 @@ type Group struct {
 	Principal string  `json:"principal"`
 	Requests  int64   `json:"requests"`
 	Blocked   int64   `json:"blocked"`
+	Failed    int64   `json:"failed"`
 	Tokens    int64   `json:"tokens"`
 	CostUSD   float64 `json:"cost_usd"`
 }
 
 // Stats summarises a tenant's traffic.
 type Stats struct {
-	Requests     int64            `json:"requests"`
-	Blocked      int64            `json:"blocked"`
-	BlockRate    float64          `json:"block_rate"`
+	Requests  int64   `json:"requests"`
+	Blocked   int64   `json:"blocked"`
+	BlockRate float64 `json:"block_rate"` // blocked by the policy, per request (provider failures are not blocks)
+	// Failed counts requests no provider answered, FailureRate per request,
+	// FailedBy by cause (timeout, upstream_5xx, circuit_open, …).
+	Failed       int64            `json:"failed"`
+	FailureRate  float64          `json:"failure_rate"`
+	FailedBy     map[string]int64 `json:"failed_by"`
 	CacheHits    int64            `json:"cache_hits"`
 	Tokens       int64            `json:"tokens"`
 	CostUSD      float64          `json:"cost_usd"`
@@ -185,45 +202,56 @@ type Stats struct {
 
 // RequestStats summarises the log of a period.
 func (q *Queries) RequestStats(ctx context.Context, tenantID string, from, to *time.Time) (*Stats, error) {
-	st := &Stats{ByBlocker: map[string]int64{}, Groups: []Group{}}
+	st := &Stats{ByBlocker: map[string]int64{}, FailedBy: map[string]int64{}, Groups: []Group{}}
 	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
 		f := RequestFilter{From: from, To: to}
 		var args []any
 		where := f.where(&args)
-		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE cache_hit),
-			coalesce(sum(total_tokens), 0), coalesce(sum(cost_usd), 0),
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE outcome = 'failed'),
+			count(*) FILTER (WHERE cache_hit), coalesce(sum(total_tokens), 0), coalesce(sum(cost_usd), 0),
 			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms), 0),
 			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY pipeline_ms), 0),
 			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY pipeline_ms), 0) FROM `+s+`.requests`+where, args...).
-			Scan(&st.Requests, &st.Blocked, &st.CacheHits, &st.Tokens, &st.CostUSD, &st.LatencyMsP50, &st.LatencyMsP95, &st.LatencyMsP99,
+			Scan(&st.Requests, &st.Blocked, &st.Failed, &st.CacheHits, &st.Tokens, &st.CostUSD, &st.LatencyMsP50, &st.LatencyMsP95, &st.LatencyMsP99,
 				&st.PipelineP50, &st.PipelineP99); err != nil {
 			return err
 		}
 		if st.Requests > 0 {
 			st.BlockRate = float64(st.Blocked) / float64(st.Requests)
+			st.FailureRate = float64(st.Failed) / float64(st.Requests)
 		}
-		rows, err := tx.Query(ctx, `SELECT blocked_by, count(*) FROM `+s+`.requests`+where+` AND blocked GROUP BY blocked_by`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k string
-			var n int64
-			if err := rows.Scan(&k, &n); err != nil {
-				rows.Close()
+		for _, by := range []struct {
+			sql  string
+			into map[string]int64
+		}{{`SELECT blocked_by, count(*) FROM ` + s + `.requests` + where + ` AND blocked GROUP BY blocked_by`, st.ByBlocker},
+			{`SELECT failure_cause, count(*) FROM ` + s + `.requests` + where + ` AND outcome = 'failed' GROUP BY failure_cause`, st.FailedBy}} {
+			rows, err := tx.Query(ctx, by.sql, args...)
+			if err != nil {
 				return err
 			}
-			st.ByBlocker[k] = n
+			for rows.Next() {
+				var k string
+				var n int64
+				if err := rows.Scan(&k, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				by.into[k] = n
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		rows.Close()
-		rows, err = tx.Query(ctx, `SELECT provider, model, principal, count(*), count(*) FILTER (WHERE blocked), coalesce(sum(total_tokens), 0),
+		rows, err := tx.Query(ctx, `SELECT provider, model, principal, count(*), count(*) FILTER (WHERE blocked),
+			count(*) FILTER (WHERE outcome = 'failed'), coalesce(sum(total_tokens), 0),
 			coalesce(sum(cost_usd), 0) FROM `+s+`.requests`+where+` GROUP BY provider, model, principal ORDER BY count(*) DESC LIMIT 200`, args...)
 		if err != nil {
 			return err
 		}
 		st.Groups, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
 			var g Group
-			return g, r.Scan(&g.Provider, &g.Model, &g.Principal, &g.Requests, &g.Blocked, &g.Tokens, &g.CostUSD)
+			return g, r.Scan(&g.Provider, &g.Model, &g.Principal, &g.Requests, &g.Blocked, &g.Failed, &g.Tokens, &g.CostUSD)
 		})
 		return err
 	})

@@ -180,9 +180,11 @@ function showApp() {
   loadScore();
   loadHistory();
   loadKill();
+  loadTraffic();
   loadRisks();
   startFeed();
   state.timers.push(setInterval(loadScore, SCORE_POLL_MS));
+  state.timers.push(setInterval(loadTraffic, TRAFFIC_POLL_MS));
 }
 
 // ---------- trust score ----------
@@ -317,6 +319,7 @@ function startFeed() {
   $('feed').dataset.patterns = patterns.join(',');
   const refreshScore = debounce(() => { loadScore(); loadHistory(); }, 250);
   const refreshKill = debounce(loadKill, 250);
+  const refreshTraffic = debounce(loadTraffic, 1000);
   const refreshRisks = debounce(() => loadRisks(true), 400);
   state.feed = new LiveFeed({
     token: () => session.token,
@@ -329,6 +332,7 @@ function startFeed() {
       if (visible(ev)) prependEvent(ev);
       if (channel === 'trust.score.updated') refreshScore();
       if (channel.startsWith('gateway.kill_switch.')) refreshKill();
+      if (channel.startsWith('gateway.request.')) refreshTraffic();
       if (channel.startsWith('risk.')) refreshRisks();
     },
     onStatus: (st, detail, channels) => {
@@ -353,7 +357,7 @@ function visible(ev) {
   return state.userPatterns.some((p) => matchChannel(p, ev._channel));
 }
 
-const SUMMARY_KEYS = ['blocked_by', 'error_code', 'injection_score', 'patterns', 'policy_violations', 'pii_types',
+const SUMMARY_KEYS = ['blocked_by', 'failure', 'error_code', 'injection_score', 'patterns', 'policy_violations', 'pii_types',
   'reason', 'score', 'grade', 'previous', 'title', 'level', 'mean_ale', 'model', 'provider', 'status', 'scope', 'email', 'name'];
 
 function summarize(data) {
@@ -373,7 +377,13 @@ function summarize(data) {
     seen.add(k);
     parts.push(`${k}=${s.length > 48 ? `${s.slice(0, 47)}…` : s}`);
   };
-  for (const k of SUMMARY_KEYS) if (k in data) add(k, data[k]);
+  for (const k of SUMMARY_KEYS) {
+    if (!(k in data)) continue;
+    const f = data[k];
+    // A provider failure reads as its cause: failure=upstream_5xx 502.
+    if (k === 'failure' && f && typeof f === 'object') add(k, [f.cause, f.upstream_status].filter(Boolean).join(' '));
+    else add(k, f);
+  }
   for (const [k, v] of Object.entries(data)) {
     if (!k.endsWith('_id') && k !== 'tenant_id' && typeof v !== 'object') add(k, v);
   }
@@ -384,9 +394,11 @@ function eventItem(ev) {
   const type = String(ev.type || '');
   const short = type.replace(/^com\.astra\./, '');
   const [module, name] = short.includes('.') ? short.split('.', 2) : ['', short];
-  const alert = /(Blocked|Failed|Activated|Exceeded|Anomaly|Violation)$/.test(name);
+  // A provider failure is not a security block: it has its own colour.
+  const failure = type === 'com.astra.gateway.RequestFailed';
+  const alert = !failure && /(Blocked|Failed|Activated|Exceeded|Anomaly|Violation)$/.test(name);
   const when = ev.time ? new Date(ev.time) : new Date(ev._received);
-  return el('li', { class: `event${alert ? ' alert' : ''}`, 'data-type': type, 'data-id': ev.id, 'data-received': String(ev._received) },
+  return el('li', { class: `event${alert ? ' alert' : ''}${failure ? ' failure' : ''}`, 'data-type': type, 'data-id': ev.id, 'data-received': String(ev._received) },
     el('div', { class: 'event-head' },
       el('span', { class: 'event-type', title: type },
         el('span', { class: 'event-module', text: module }), ` ${name}`),
@@ -417,6 +429,40 @@ function updateFeedCount() {
 }
 
 // ---------- kill switch ----------
+
+// ---------- gateway traffic ----------
+
+const TRAFFIC_POLL_MS = 60000;
+
+// Blocks (the policy refused) and provider failures (no provider answered)
+// are counted apart: a provider outage is not a security event.
+async function loadTraffic() {
+  const node = $('gw-traffic');
+  if (!can('gateway:read')) {
+    node.replaceChildren();
+    return;
+  }
+  try {
+    const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+    const st = await api.get(`/api/v1/gateway/requests/stats?from=${encodeURIComponent(from)}`);
+    const pct = (r) => `${((r || 0) * 100).toFixed(1)}%`;
+    const item = (k, v, kind) => el('div', {}, el('dt', { text: k }), el('dd', { text: v, 'data-kind': kind }));
+    node.dataset.requests = String(st.requests || 0);
+    node.dataset.blocked = String(st.blocked || 0);
+    node.dataset.failed = String(st.failed || 0);
+    node.replaceChildren(
+      item('Requests', (st.requests || 0).toLocaleString(), 'requests'),
+      item('Blocked by policy', `${(st.blocked || 0).toLocaleString()} · ${pct(st.block_rate)}`, 'blocked'),
+      item('Provider failures', `${(st.failed || 0).toLocaleString()} · ${pct(st.failure_rate)}`, 'failed'));
+    const causes = Object.entries(st.failed_by || {}).sort((a, b) => b[1] - a[1]);
+    $('gw-failed-by').textContent = causes.length
+      ? `Failures by cause: ${causes.map(([c, n]) => `${c.replace(/_/g, ' ')} ${n}`).join(', ')}`
+      : '';
+    showError($('gw-traffic-error'), null);
+  } catch (err) {
+    showError($('gw-traffic-error'), err);
+  }
+}
 
 async function loadKill() {
   const stateNode = $('kill-state');
