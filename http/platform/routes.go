@@ -42,6 +42,10 @@ type Route struct {
 	// all read it; bodies past the server's limit are spooled to disk, never
 	// held in memory by the platform.
 	BodyLimit int64
+	// Dialect renders the route's errors, the platform middleware's
+	// included, in a foreign API's shape (OpenAIDialect, AnthropicDialect)
+	// instead of problem+json. Raw routes only.
+	Dialect Dialect
 }
 
 // The request headers routes share.
@@ -177,6 +181,8 @@ func checkRoute(rt Route) error {
 		return fmt.Errorf("handler is nil")
 	case rt.ContentType != "" && !rt.Raw:
 		return fmt.Errorf("ContentType applies to Raw routes only (enveloped routes are JSON)")
+	case rt.Dialect != nil && !rt.Raw:
+		return fmt.Errorf("a Dialect applies to Raw routes only")
 	case rt.List && rt.Raw:
 		return fmt.Errorf("a Raw route cannot be a List")
 	case rt.Status != 0 && (rt.Status < 200 || rt.Status > 399):
@@ -249,6 +255,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		// parameters are named) and the caller authenticated.
 		mw = append(mw, paramTextMiddleware)
 		mw = append(mw, rt.Middleware...)
+		if rt.Dialect != nil {
+			dialects.Store(key, rt.Dialect)
+		}
 		e.Add(rt.Method, rt.Path, rt.Handler, mw...).Name = rt.OperationID
 		existing[key] = true
 	}
