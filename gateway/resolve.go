@@ -23,6 +23,12 @@ func (e *ModelNotFoundError) Error() string {
 	return "The model '" + e.Model + "' does not exist or you do not have access to it."
 }
 
+// InvalidModelError is a model id that cannot name a model (control
+// characters, other scripts' homoglyphs…): 400.
+type InvalidModelError struct{ Reason string }
+
+func (e *InvalidModelError) Error() string { return "model: " + e.Reason }
+
 // RouteError is an X-Astra-Route header that does not parse.
 type RouteError struct{ Reason string }
 
@@ -97,11 +103,12 @@ func (rt *Runtime) Resolve(ctx context.Context, tenantID, model, providerHeader,
 		return Routed{Provider: p, Model: rest}, nil
 	}
 	want, err := gw.NormaliseModel(model)
-	if err == nil {
-		for _, x := range tr.models {
-			if gw.ModelIn([]string{x.ID}, want) {
-				return Routed{Provider: x.Provider, Model: model}, nil
-			}
+	if err != nil {
+		return Routed{}, &InvalidModelError{Reason: err.Error()}
+	}
+	for _, x := range tr.models {
+		if gw.ModelIn([]string{x.ID}, want) {
+			return Routed{Provider: x.Provider, Model: model}, nil
 		}
 	}
 	if !tr.any {

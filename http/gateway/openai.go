@@ -102,9 +102,12 @@ func openaiError(code, detail string) *platform.Error {
 func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	e := Problem(b)
 	switch b.Code {
-	case "SYS-002", "GW-009", "GW-010", "VAL-001", "GW-005", "GW-001", "GW-004", "GW-012":
+	case "SYS-002":
+	case "GW-009":
+		e.DialectType = "upstream_error"
 	case "GW-020":
 		e = e.WithDialectCode("model_not_found")
+	case "VAL-001":
 	default:
 		e.DialectType = "astra_policy_violation"
 	}

@@ -21,7 +21,11 @@ func (a *API) routeFor(c echo.Context, model string) (gateway.Routed, error) {
 	rt, err := a.Runtime.Resolve(c.Request().Context(), Caller(c).TenantID, model, h.Get("X-Astra-Provider"), h.Get(gateway.RouteHeader))
 	var nf *gateway.ModelNotFoundError
 	var re *gateway.RouteError
+	var im *gateway.InvalidModelError
 	switch {
+	case errors.As(err, &im):
+		return rt, platform.Problem("VAL-001", "model must be a model id: printable characters, at most 200 of them.").
+			WithFields(platform.FieldError{Field: "model", Message: im.Reason})
 	case errors.As(err, &nf):
 		return rt, platform.Problem("GW-020", nf.Error()).WithDialectCode("model_not_found")
 	case errors.As(err, &re):
