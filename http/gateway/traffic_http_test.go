@@ -478,16 +478,18 @@ func testTraffic(t *testing.T, in *testkit.Instance, admin string) {
 		check(t, in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/embeddings", ta, map[string]any{"model": "loop-embed", "input": []any{1, 2}}),
 			http.StatusBadRequest, "invalid_request_error", "VAL-001")
 		// A stream the pipeline refuses before the first chunk is an OpenAI error too.
-		raw, _, status := sse(t, in, path, ta, map[string]any{"model": "mock-small", "stream": true, "messages": msgs})
+		raw, _, status := sse(t, in, path, ta, map[string]any{"model": "mock/mock-small", "stream": true, "messages": msgs})
 		var e oaiErr
 		if err := json.Unmarshal([]byte(raw), &e); err != nil || status != http.StatusUnprocessableEntity || e.Error.Code != "GW-003" {
 			t.Fatalf("refused stream %d %s", status, raw)
 		}
-		if r := in.DoRaw(t, http.MethodPost, path, "", map[string]any{"model": "mock-small", "messages": msgs}); r.Status != http.StatusUnauthorized {
-			t.Fatalf("no key: %d", r.Status)
-		}
-		if r := in.DoRaw(t, http.MethodPost, path, viewer, map[string]any{"model": "mock-small", "messages": msgs}); r.Status != http.StatusForbidden {
-			t.Fatalf("viewer: %d", r.Status)
-		}
+		// The platform's own refusals (authentication, permission) are in OpenAI's shape on the drop-in.
+		check(t, in.DoRaw(t, http.MethodPost, path, "", map[string]any{"model": "mock/mock-small", "messages": msgs}),
+			http.StatusUnauthorized, "authentication_error", "AUTH-001")
+		check(t, in.DoRaw(t, http.MethodPost, path, viewer, map[string]any{"model": "mock/mock-small", "messages": msgs}),
+			http.StatusForbidden, "permission_error", "AUTH-006")
+		// An unknown model is OpenAI's model_not_found, never a mock answer.
+		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "gpt-4o", "messages": msgs}),
+			http.StatusNotFound, "invalid_request_error", "model_not_found")
 	})
 }
