@@ -248,21 +248,93 @@ func decodeExtra(data []byte, v any, extra *map[string]json.RawMessage) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return err
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return err
-	}
+	// One allocation-free pass over the object's members finds those v
+	// does not name (the common request has none).
 	k := known(reflect.TypeOf(v).Elem())
-	for name, raw := range all {
+	return members(data, func(name string, raw []byte) {
 		if k[name] {
-			continue
+			return
 		}
 		if *extra == nil {
 			*extra = map[string]json.RawMessage{}
 		}
-		(*extra)[name] = raw
+		(*extra)[name] = append(json.RawMessage(nil), raw...)
+	})
+}
+
+// members calls fn with each member of a JSON object (already validated by
+// json.Unmarshal) and its raw value. Names with escapes are unescaped.
+func members(data []byte, fn func(name string, raw []byte)) error {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil
 	}
-	return nil
+	i++
+	for {
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] == '}' {
+			return nil
+		}
+		end := skipValue(data, i)
+		name := string(data[i+1 : end-1])
+		if bytes.IndexByte(data[i:end], '\\') >= 0 {
+			_ = json.Unmarshal(data[i:end], &name)
+		}
+		i = skipSpace(data, end)
+		i = skipSpace(data, i+1) // ':'
+		vend := skipValue(data, i)
+		fn(name, data[i:vend])
+		i = skipSpace(data, vend)
+		if i < len(data) && data[i] == ',' {
+			i++
+		}
+	}
+}
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at i.
+func skipValue(d []byte, i int) int {
+	if i >= len(d) {
+		return i
+	}
+	switch d[i] {
+	case '"':
+		for i++; i < len(d); i++ {
+			switch d[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return i
+	case '{', '[':
+		depth := 0
+		for ; i < len(d); i++ {
+			switch d[i] {
+			case '"':
+				i = skipValue(d, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(d) && d[i] != ',' && d[i] != '}' && d[i] != ']' && d[i] != ' ' && d[i] != '\n' && d[i] != '\t' && d[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 // encodeExtra marshals v (an alias type) and appends the members in add
