@@ -37,16 +37,13 @@ type cacheEntry struct {
 // CacheKey derives the key of a request: tenant, policy and version, provider,
 // model and the normalised request (messages, sampling parameters).
 func CacheKey(tenantID, policyID string, policyVersion int, provider string, req providers.ChatRequest) string {
-	norm := struct {
-		P  string              `json:"p"`
-		M  string              `json:"m"`
-		Ms []providers.Message `json:"ms"`
-		T  *float64            `json:"t"`
-		TP *float64            `json:"tp"`
-		MT *int                `json:"mt"`
-		S  []string            `json:"s"`
-	}{provider, req.Model, req.Messages, req.Temperature, req.TopP, req.MaxTokens, req.Stop}
-	b, _ := json.Marshal(norm)
+	// The whole request (every field the answer depends on, unknown ones
+	// included), as it would go upstream, without how it is delivered.
+	req.Stream, req.StreamOptions = false, nil
+	b, _ := json.Marshal(struct {
+		P string                `json:"p"`
+		R providers.ChatRequest `json:"r"`
+	}{provider, req})
 	h := sha256.New()
 	h.Write([]byte(tenantID + "\x00" + policyID + "\x00" + strconv.Itoa(policyVersion) + "\x00"))
 	h.Write(b)

@@ -123,8 +123,8 @@ func (r *run) estimate() (int64, float64) {
 	u := providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages)}
 	switch {
 	case call.Endpoint == "openai_embeddings" || call.Endpoint == "embeddings":
-	case call.Req.MaxTokens != nil:
-		u.CompletionTokens = *call.Req.MaxTokens
+	case call.Req.OutputLimit() != nil:
+		u.CompletionTokens = *call.Req.OutputLimit()
 	case r.policy.policy.MaxOutputTokens > 0:
 		u.CompletionTokens = r.policy.policy.MaxOutputTokens
 	default:
@@ -241,7 +241,7 @@ func (r *run) callProvider(ctx context.Context) {
 	}
 
 	t = time.Now()
-	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, p.Fallbacks...)
+	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, r.fallbacks()...)
 	var resp *providers.ChatResponse
 	var lastErr error
 	for i, tg := range targets {
@@ -344,7 +344,12 @@ func (r *run) providerFailed(t time.Time, err error) {
 		return
 	}
 	var mno *modelNotOfferedError
+	var ue *providers.UnsupportedError
 	switch {
+	case errors.As(err, &ue):
+		r.step(gw.StepProvider, t, "block", 0, "unsupported field "+ue.Field, "")
+		r.block(gw.StepProvider, "VAL-001", "The request cannot be sent as it is: "+ue.Error()+".")
+		return
 	case errors.As(err, &mno):
 		r.step(gw.StepProvider, t, "block", 0, "model not offered", "")
 		r.block(gw.StepProvider, "GW-020", "The provider '"+mno.provider+"' does not offer the model '"+mno.model+"'.")
@@ -493,7 +498,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	rec.Steps = append(rec.Steps, gw.StepTrace{Step: gw.StepAuditAndUsage, Verdict: "pass", DurationUs: time.Since(t).Microseconds(), FailMode: gw.FailClosed})
 	completion := ""
 	if r.resp != nil && len(r.resp.Choices) > 0 {
-		completion = r.resp.Choices[0].Message.Content
+		completion = CompletionText(r.resp.Choices[0].Message)
 	}
 	if err := rt.seal(ctx, call.TenantID, &rec, r.policy.policy, r.prompt, r.promptLog, completion, r.completionClean); err != nil {
 		return nil, dependency("audit", err)
@@ -528,6 +533,27 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
+// CompletionText is what the audit trail keeps of an answer: its text, then
+// each tool call on a line of its own as "tool_call <id> <name>(<arguments>)".
+func CompletionText(m providers.Message) string {
+	if len(m.ToolCalls) == 0 {
+		return m.Content
+	}
+	var b strings.Builder
+	b.WriteString(m.Content)
+	for _, tc := range m.ToolCalls {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		name, args := "", ""
+		if tc.Function != nil {
+			name, args = tc.Function.Name, tc.Function.Arguments
+		}
+		b.WriteString("tool_call " + tc.ID + " " + name + "(" + args + ")")
+	}
+	return b.String()
+}
+
 // printable is s with control characters and invalid UTF-8 replaced by
 // U+FFFD: a provider or model name as the caller sent it is recorded, but a
 // NUL byte (which Postgres text cannot hold) must not stop the read model.
@@ -550,7 +576,7 @@ func (r *run) record() gw.RequestRecordedV1 {
 	rec := gw.RequestRecordedV1{RequestID: call.RequestID, TenantID: call.TenantID, Principal: call.Subject, PrincipalKind: call.Kind,
 		Endpoint: call.Endpoint, Provider: printable(r.provName), Model: printable(call.Req.Model), PolicyID: r.policy.id, PolicyVersion: r.policy.version,
 		Stream: call.Req.Stream, Status: 200, Injection: r.sec.InjectionScore, Patterns: r.sec.Patterns, PIITypes: r.sec.PIITypes,
-		Violations: r.sec.PolicyViolations, Usage: gw.Usage(r.usage), CostUSD: r.cost, CacheHit: r.sec.CacheHit,
+		Violations: r.sec.PolicyViolations, Usage: gw.Usage{PromptTokens: r.usage.PromptTokens, CompletionTokens: r.usage.CompletionTokens, TotalTokens: r.usage.TotalTokens}, CostUSD: r.cost, CacheHit: r.sec.CacheHit,
 		LatencyMs: round3(float64(time.Since(r.call.Started)) / 1e6), PipelineMs: r.sec.PipelineLatencyMs,
 		ProviderMs: round3(float64(r.providerD) / 1e6), Steps: r.trace, StreamActions: r.actions}
 	switch {

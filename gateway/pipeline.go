@@ -34,6 +34,17 @@ type Call struct {
 	RequestID   string
 	Correlation string
 	Started     time.Time // when the HTTP request arrived (authenticate and tenant steps are measured from it)
+	// Fallbacks, when not nil, replace the policy's fallbacks for this
+	// request (an X-Astra-Route header's later targets).
+	Fallbacks []gw.Target
+}
+
+// fallbacks are the targets tried after the first.
+func (r *run) fallbacks() []gw.Target {
+	if r.call.Fallbacks != nil {
+		return r.call.Fallbacks
+	}
+	return r.policy.policy.Fallbacks
 }
 
 // Security is the verdict the answer carries.
@@ -241,7 +252,7 @@ func (r *run) input(ctx context.Context) *Blocked {
 		r.step(gw.StepAllowList, t, "block", 0, call.Provider+"/"+call.Req.Model, "")
 		return r.block(gw.StepAllowList, "GW-002", "The policy does not allow provider '"+call.Provider+"' with model '"+call.Req.Model+"'.")
 	}
-	if p.MaxOutputTokens > 0 && call.Req.MaxTokens != nil && *call.Req.MaxTokens > p.MaxOutputTokens {
+	if out := call.Req.OutputLimit(); p.MaxOutputTokens > 0 && out != nil && *out > p.MaxOutputTokens {
 		r.step(gw.StepAllowList, t, "block", 0, "max_tokens", "")
 		return r.block(gw.StepAllowList, "GW-005", fmt.Sprintf("max_tokens exceeds the policy's limit of %d.", p.MaxOutputTokens))
 	}
@@ -277,21 +288,28 @@ func (r *run) input(ctx context.Context) *Blocked {
 		var userLog []string
 		for i := range call.Req.Messages {
 			m := &call.Req.Messages[i]
-			raw := rt.PII.Find(m.Content)
+			var userParts []string
+			for _, text := range m.Texts() {
+				raw := rt.PII.Find(*text)
+				if logRedacted && m.Role == "user" {
+					userParts = append(userParts, rt.PII.Redact(*text, raw))
+				}
+				ents := filterPII(append([]PIIEntity(nil), raw...), p.PII)
+				if len(ents) == 0 {
+					continue
+				}
+				r.piiEnts = append(r.piiEnts, ents...)
+				for _, e := range ents {
+					found[e.Type] = true
+				}
+				if p.PII.Action == gw.ActionRedact {
+					*text = rt.PII.Redact(*text, ents)
+					r.sec.Redacted = true
+				}
+			}
+			m.Sync()
 			if logRedacted && m.Role == "user" {
-				userLog = append(userLog, rt.PII.Redact(m.Content, raw))
-			}
-			ents := filterPII(append([]PIIEntity(nil), raw...), p.PII)
-			if len(ents) == 0 {
-				continue
-			}
-			r.piiEnts = append(r.piiEnts, ents...)
-			for _, e := range ents {
-				found[e.Type] = true
-			}
-			if p.PII.Action == gw.ActionRedact {
-				m.Content = rt.PII.Redact(m.Content, ents)
-				r.sec.Redacted = true
+				userLog = append(userLog, strings.Join(userParts, "\n"))
 			}
 		}
 		if logRedacted {
@@ -328,7 +346,10 @@ func (r *run) input(ctx context.Context) *Blocked {
 				continue
 			}
 			if cr.Action == gw.ActionRedact {
-				m.Content = re.ReplaceAllString(m.Content, "[REDACTED:"+cr.Name+"]")
+				for _, text := range m.Texts() {
+					*text = re.ReplaceAllString(*text, "[REDACTED:"+cr.Name+"]")
+				}
+				m.Sync()
 				verdict = "redact"
 				continue
 			}
@@ -442,6 +463,12 @@ func validate(req providers.ChatRequest) string {
 	}
 	if req.MaxTokens != nil && (*req.MaxTokens < 1 || *req.MaxTokens > 1_000_000) {
 		return "max_tokens must be between 1 and 1000000."
+	}
+	if req.MaxCompletionTokens != nil && (*req.MaxCompletionTokens < 1 || *req.MaxCompletionTokens > 1_000_000) {
+		return "max_completion_tokens must be between 1 and 1000000."
+	}
+	if req.Stream && req.N != nil && *req.N > 1 {
+		return "n greater than 1 cannot be streamed through the gateway (its stream scan follows one choice); stream with n=1 or do not stream."
 	}
 	if req.Temperature != nil && (*req.Temperature < 0 || *req.Temperature > 2) {
 		return "temperature must be between 0 and 2."

@@ -70,6 +70,8 @@ type Runtime struct {
 	budgetCache map[string][]rmgw.Budget
 	// modelCache holds each tenant's model list (ModelsFor).
 	modelCache map[string][]Model
+	// routeCache holds each tenant's providers and models as Resolve routes by them.
+	routeCache map[string]tenantRoutes
 	// keyOwners holds the owner of each API key seen.
 	keyOwners map[string]string
 	// exceeded remembers the budget windows whose BudgetExceeded this instance recorded.
@@ -172,6 +174,7 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 			}
 		}
 		delete(rt.modelCache, tenant)
+		delete(rt.routeCache, tenant)
 	case "detector":
 		delete(rt.detLoaded, tenant)
 	case "cache":

@@ -22,6 +22,9 @@ type StreamSink interface {
 	// only end the stream, not turn into an HTTP error.
 	Start() error
 	Chunk(text string) error
+	// Parts passes a chunk's tool-call deltas, refusal fragment and logprobs
+	// (its Delta is empty: text goes through Chunk, after the scan).
+	Parts(ch providers.Chunk) error
 	Done(finish string, usage providers.Usage, sec Security) error
 	Abort(b *Blocked, sec Security) error
 }
@@ -43,6 +46,8 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 	var usage *providers.Usage
 	finish := "stop"
 	redacted, canary := false, false
+	var calls toolCalls
+	var refusal strings.Builder
 
 	flush := func(final bool) error {
 		text := pending.String()
@@ -102,7 +107,7 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 	}
 
 	var streamErr error
-	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, p.Fallbacks...)
+	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, r.fallbacks()...)
 	for i, tg := range targets {
 		if i > 0 && started {
 			continue
@@ -127,11 +132,31 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 			if ch.FinishReason != "" {
 				finish = ch.FinishReason
 			}
-			if ch.Delta == "" {
+			if ch.Delta != "" {
+				pending.WriteString(ch.Delta)
+				if err := flush(false); err != nil {
+					return err
+				}
+			}
+			if len(ch.ToolCalls) == 0 && ch.Refusal == "" && ch.Logprobs == nil {
 				return nil
 			}
-			pending.WriteString(ch.Delta)
-			return flush(false)
+			// Text before a tool call reaches the client before it.
+			if len(ch.ToolCalls) > 0 {
+				if err := flush(true); err != nil {
+					return err
+				}
+			}
+			calls.add(ch.ToolCalls)
+			refusal.WriteString(ch.Refusal)
+			if !started {
+				started = true
+				if err := sink.Start(); err != nil {
+					return err
+				}
+			}
+			ch.Delta, ch.FinishReason, ch.Usage = "", "", nil
+			return sink.Parts(ch)
 		})
 		if _, stop := streamErr.(streamStop); !stop {
 			r.tried(prov, model, streamErr)
@@ -175,7 +200,12 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		r.usage = providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages), CompletionTokens: providers.EstimateTokens(full.String())}
 		r.usage.TotalTokens = r.usage.PromptTokens + r.usage.CompletionTokens
 	}
-	r.resp = &providers.ChatResponse{Model: call.Req.Model, Choices: []providers.Choice{{Message: providers.Message{Role: "assistant", Content: full.String()}, FinishReason: finish}}, Usage: r.usage}
+	msg := providers.Message{Role: "assistant", Content: full.String(), ToolCalls: calls.list}
+	if refusal.Len() > 0 {
+		s := refusal.String()
+		msg.Refusal = &s
+	}
+	r.resp = &providers.ChatResponse{Model: call.Req.Model, Choices: []providers.Choice{{Message: msg, FinishReason: finish}}, Usage: r.usage}
 	res, err := r.finish(ctx)
 	if err != nil {
 		return nil, err
@@ -202,3 +232,39 @@ const (
 	errCanary    streamStop = "canary"
 	errStreamPII streamStop = "pii"
 )
+
+// toolCalls reassembles streamed tool-call deltas: a fragment extends the
+// call its index names (id, type and name once; arguments concatenated).
+type toolCalls struct {
+	list []providers.ToolCall
+	at   map[int]int // delta index → position in list
+}
+
+func (t *toolCalls) add(deltas []providers.ToolCall) {
+	for _, d := range deltas {
+		idx := len(t.list)
+		if d.Index != nil {
+			idx = *d.Index
+		}
+		if t.at == nil {
+			t.at = map[int]int{}
+		}
+		pos, ok := t.at[idx]
+		if !ok {
+			pos = len(t.list)
+			t.at[idx] = pos
+			t.list = append(t.list, providers.ToolCall{Type: "function", Function: &providers.FunctionCall{}})
+		}
+		c := &t.list[pos]
+		if d.ID != "" {
+			c.ID = d.ID
+		}
+		if d.Type != "" {
+			c.Type = d.Type
+		}
+		if d.Function != nil {
+			c.Function.Name += d.Function.Name
+			c.Function.Arguments += d.Function.Arguments
+		}
+	}
+}

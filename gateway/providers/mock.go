@@ -59,10 +59,17 @@ func (m *Mock) Chat(ctx context.Context, req ChatRequest) (*ChatResponse, error)
 		return nil, err
 	}
 	text := m.Reply(req)
-	u := Usage{PromptTokens: PromptTokens(req.Messages), CompletionTokens: EstimateTokens(text)}
+	n := 1
+	if req.N != nil && *req.N > 1 {
+		n = *req.N // n choices, as asked (the same deterministic answer)
+	}
+	u := Usage{PromptTokens: PromptTokens(req.Messages), CompletionTokens: n * EstimateTokens(text)}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
-	return &ChatResponse{ID: "chatcmpl-mock", Object: "chat.completion", Created: 0, Model: req.Model,
-		Choices: []Choice{{Index: 0, Message: Message{Role: "assistant", Content: text}, FinishReason: "stop"}}, Usage: u}, nil
+	out := &ChatResponse{ID: "chatcmpl-mock", Object: "chat.completion", Created: 0, Model: req.Model, Usage: u}
+	for i := range n {
+		out.Choices = append(out.Choices, Choice{Index: i, Message: Message{Role: "assistant", Content: text}, FinishReason: "stop"})
+	}
+	return out, nil
 }
 
 // ChatStream implements Provider: the reply in word-sized chunks.

@@ -105,7 +105,10 @@ func upstreamMessage(b []byte) string {
 
 // Chat implements Provider.
 func (o *OpenAI) Chat(ctx context.Context, req ChatRequest) (*ChatResponse, error) {
-	req.Stream = false
+	req.Stream, req.StreamOptions = false, nil
+	if err := o.refuse(req); err != nil {
+		return nil, err
+	}
 	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), req)
 	if err != nil {
 		return nil, err
@@ -133,25 +136,32 @@ func estimateUsage(req ChatRequest, out *ChatResponse) Usage {
 type streamChunk struct {
 	Choices []struct {
 		Delta struct {
-			Content string `json:"content"`
+			Content   string     `json:"content"`
+			Refusal   string     `json:"refusal"`
+			ToolCalls []ToolCall `json:"tool_calls"`
 		} `json:"delta"`
-		FinishReason *string `json:"finish_reason"`
+		Logprobs     json.RawMessage `json:"logprobs"`
+		FinishReason *string         `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *Usage `json:"usage"`
 }
 
 // ChatStream implements Provider over server-sent events, asking for usage in
-// the last chunk (stream_options.include_usage).
+// the last chunk (stream_options.include_usage) whatever the client asked:
+// usage and budgets need it.
 func (o *OpenAI) ChatStream(ctx context.Context, req ChatRequest, emit func(Chunk) error) error {
-	body := struct {
-		ChatRequest
-		StreamOptions map[string]bool `json:"stream_options,omitempty"`
-	}{ChatRequest: req}
-	body.Stream = true
-	if o.Kind != KindOllama {
-		body.StreamOptions = map[string]bool{"include_usage": true}
+	if err := o.refuse(req); err != nil {
+		return err
 	}
-	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), body)
+	req.Stream = true
+	if o.Kind != KindOllama {
+		so := StreamOptions{IncludeUsage: true}
+		if req.StreamOptions != nil {
+			so.Extra = req.StreamOptions.Extra
+		}
+		req.StreamOptions = &so
+	}
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), req)
 	if err != nil {
 		return err
 	}
@@ -174,12 +184,16 @@ func (o *OpenAI) ChatStream(ctx context.Context, req ChatRequest, emit func(Chun
 		}
 		ch := Chunk{Usage: c.Usage}
 		if len(c.Choices) > 0 {
-			ch.Delta = c.Choices[0].Delta.Content
-			if c.Choices[0].FinishReason != nil {
-				ch.FinishReason = *c.Choices[0].FinishReason
+			d := c.Choices[0]
+			ch.Delta, ch.Refusal, ch.ToolCalls = d.Delta.Content, d.Delta.Refusal, d.Delta.ToolCalls
+			if len(d.Logprobs) > 0 && string(d.Logprobs) != "null" {
+				ch.Logprobs = d.Logprobs
+			}
+			if d.FinishReason != nil {
+				ch.FinishReason = *d.FinishReason
 			}
 		}
-		if ch.Delta == "" && ch.FinishReason == "" && ch.Usage == nil {
+		if ch.Delta == "" && ch.FinishReason == "" && ch.Usage == nil && len(ch.ToolCalls) == 0 && ch.Refusal == "" && ch.Logprobs == nil {
 			continue
 		}
 		if err := emit(ch); err != nil {
@@ -188,6 +202,23 @@ func (o *OpenAI) ChatStream(ctx context.Context, req ChatRequest, emit func(Chun
 	}
 	if err := sc.Err(); err != nil {
 		return &Error{Provider: o.Name, Message: fmt.Sprintf("stream interrupted: %v", transportMessage(ctx, err))}
+	}
+	return nil
+}
+
+// refuse names a field the upstream cannot take (Ollama's OpenAI
+// compatibility ignores some silently): a precise 400, never a silent drop.
+func (o *OpenAI) refuse(req ChatRequest) error {
+	if o.Kind != KindOllama {
+		return nil
+	}
+	switch {
+	case len(req.LogitBias) > 0:
+		return Unsupported(o.Name, "logit_bias")
+	case req.N != nil && *req.N != 1:
+		return Unsupported(o.Name, "n")
+	case len(req.ToolChoice) > 0 && string(req.ToolChoice) != `"auto"`:
+		return Unsupported(o.Name, "tool_choice")
 	}
 	return nil
 }

@@ -6,59 +6,23 @@ package providers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 )
-
-// Message is one chat message.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-	Name    string `json:"name,omitempty"`
-}
-
-// ChatRequest is an OpenAI-shaped chat completion request.
-type ChatRequest struct {
-	Model       string    `json:"model"`
-	Messages    []Message `json:"messages"`
-	Temperature *float64  `json:"temperature,omitempty"`
-	TopP        *float64  `json:"top_p,omitempty"`
-	MaxTokens   *int      `json:"max_tokens,omitempty"`
-	Stop        []string  `json:"stop,omitempty"`
-	User        string    `json:"user,omitempty"`
-	Stream      bool      `json:"stream,omitempty"`
-}
-
-// Usage counts tokens.
-type Usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}
-
-// Choice is one completion choice.
-type Choice struct {
-	Index        int     `json:"index"`
-	Message      Message `json:"message"`
-	FinishReason string  `json:"finish_reason"`
-}
-
-// ChatResponse is an OpenAI-shaped chat completion.
-type ChatResponse struct {
-	ID      string   `json:"id"`
-	Object  string   `json:"object"`
-	Created int64    `json:"created"`
-	Model   string   `json:"model"`
-	Choices []Choice `json:"choices"`
-	Usage   Usage    `json:"usage"`
-}
 
 // Chunk is one piece of a streamed completion.
 type Chunk struct {
 	Delta        string
 	FinishReason string
 	Usage        *Usage // on the last chunk when the provider reports it
+	// ToolCalls are tool-call deltas (Index says which call a fragment extends).
+	ToolCalls []ToolCall
+	// Refusal is a fragment of the model's refusal text.
+	Refusal string
+	// Logprobs is the choice's logprobs object of this chunk, as the provider sent it.
+	Logprobs json.RawMessage
 }
 
 // EmbeddingResponse is an OpenAI-shaped embeddings answer.
@@ -103,6 +67,29 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("provider %s: %d %s", e.Provider, e.Status, e.Message)
+}
+
+// UnsupportedError is a request field the provider cannot take: the gateway
+// refuses the request (400) rather than drop the field.
+type UnsupportedError struct {
+	Provider, Field, Why string
+}
+
+func (e *UnsupportedError) Error() string {
+	msg := "provider " + e.Provider + " does not support the field '" + e.Field + "'"
+	if e.Why != "" {
+		msg += " (" + e.Why + ")"
+	}
+	return msg
+}
+
+// Unsupported names a field a provider cannot take.
+func Unsupported(provider, field string, why ...string) error {
+	e := &UnsupportedError{Provider: provider, Field: field}
+	if len(why) > 0 {
+		e.Why = why[0]
+	}
+	return e
 }
 
 // ErrCircuitOpen reports a provider whose breaker is open.

@@ -67,6 +67,10 @@ func breakerError(err error) error {
 	if errors.As(err, &pe) && !pe.Retryable && pe.Status >= 400 && pe.Status < 500 {
 		return nil // the request was wrong, not the provider
 	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return nil // refused before the call: says nothing of the provider
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil // the client went away
 	}

@@ -4,7 +4,10 @@
 package gateway
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -24,19 +27,37 @@ type API struct {
 	Queries *rmgw.Queries
 }
 
-// ChatRequest is the body of POST /gateway/chat/completions (OpenAI-compatible,
-// plus the provider and policy to use).
+// ChatRequest is the body of POST /gateway/chat/completions: the Chat
+// Completions request (the gateway's one request model, providers.ChatRequest)
+// plus the provider and policy to use. This struct documents and validates
+// it; the request that goes through the pipeline is decoded from the same
+// body into providers.ChatRequest.
 type ChatRequest struct {
-	Provider    string              `json:"provider" validate:"required,max=100"`
-	Model       string              `json:"model" validate:"required,max=200"`
-	Messages    []providers.Message `json:"messages" validate:"required,min=1,max=1000,dive"`
-	Temperature *float64            `json:"temperature,omitempty" validate:"omitempty,min=0,max=2"`
-	TopP        *float64            `json:"top_p,omitempty" validate:"omitempty,min=0,max=1"`
-	MaxTokens   *int                `json:"max_tokens,omitempty" validate:"omitempty,min=1,max=1000000"`
-	Stop        []string            `json:"stop,omitempty" validate:"max=4"`
-	Stream      bool                `json:"stream,omitempty"`
-	User        string              `json:"user,omitempty" validate:"max=256"`
-	PolicyID    string              `json:"policy_id,omitempty" validate:"max=100"`
+	Provider            string                   `json:"provider" validate:"required,max=100"`
+	Model               string                   `json:"model" validate:"required,max=200"`
+	Messages            []providers.Message      `json:"messages" validate:"required,min=1,max=1000,dive"`
+	Temperature         *float64                 `json:"temperature,omitempty" validate:"omitempty,min=0,max=2"`
+	TopP                *float64                 `json:"top_p,omitempty" validate:"omitempty,min=0,max=1"`
+	MaxTokens           *int                     `json:"max_tokens,omitempty" validate:"omitempty,min=1,max=1000000"`
+	MaxCompletionTokens *int                     `json:"max_completion_tokens,omitempty" validate:"omitempty,min=1,max=1000000"`
+	Stop                []string                 `json:"stop,omitempty" validate:"max=4"`
+	Stream              bool                     `json:"stream,omitempty"`
+	StreamOptions       *providers.StreamOptions `json:"stream_options,omitempty"`
+	User                string                   `json:"user,omitempty" validate:"max=256"`
+	PolicyID            string                   `json:"policy_id,omitempty" validate:"max=100"`
+	N                   *int                     `json:"n,omitempty" validate:"omitempty,min=1,max=128"`
+	Seed                *int64                   `json:"seed,omitempty"`
+	Tools               []providers.Tool         `json:"tools,omitempty" validate:"max=128"`
+	ToolChoice          json.RawMessage          `json:"tool_choice,omitempty"`
+	ParallelToolCalls   *bool                    `json:"parallel_tool_calls,omitempty"`
+	ResponseFormat      json.RawMessage          `json:"response_format,omitempty"`
+	Logprobs            *bool                    `json:"logprobs,omitempty"`
+	TopLogprobs         *int                     `json:"top_logprobs,omitempty" validate:"omitempty,min=0,max=20"`
+	LogitBias           json.RawMessage          `json:"logit_bias,omitempty"`
+	PresencePenalty     *float64                 `json:"presence_penalty,omitempty" validate:"omitempty,min=-2,max=2"`
+	FrequencyPenalty    *float64                 `json:"frequency_penalty,omitempty" validate:"omitempty,min=-2,max=2"`
+	Metadata            json.RawMessage          `json:"metadata,omitempty"`
+	ReasoningEffort     string                   `json:"reasoning_effort,omitempty" validate:"max=32"`
 }
 
 // ChatResponse is the answer of POST /gateway/chat/completions.
@@ -136,7 +157,7 @@ func Caller(c echo.Context) gateway.Caller {
 }
 
 // Problem renders a blocked request as problem+json.
-func Problem(b *gateway.Blocked) error {
+func Problem(b *gateway.Blocked) *platform.Error {
 	e := platform.Problem(b.Code, b.Detail)
 	for k, v := range b.Headers {
 		e = e.WithHeader(k, v)
@@ -145,14 +166,27 @@ func Problem(b *gateway.Blocked) error {
 }
 
 func (a *API) chat(c echo.Context) error {
+	// The body is read once, validated as the envelope (unknown members
+	// refused, naming them), then decoded as the pipeline's request.
+	limit := platform.BodyLimit(c)
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(limit)
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(raw))
 	var req ChatRequest
 	if err := platform.Bind(c, &req); err != nil {
 		return err
 	}
+	var cr providers.ChatRequest
+	if err := json.Unmarshal(raw, &cr); err != nil {
+		return platform.Problem("VAL-002", "The request body is not valid JSON for this endpoint.")
+	}
+	delete(cr.Extra, "provider")
+	delete(cr.Extra, "policy_id")
 	call := &gateway.Call{Caller: Caller(c), Endpoint: "chat", Provider: req.Provider, PolicyID: req.PolicyID,
-		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c),
-		Req: providers.ChatRequest{Model: req.Model, Messages: req.Messages, Temperature: req.Temperature, TopP: req.TopP,
-			MaxTokens: req.MaxTokens, Stop: req.Stop, User: req.User, Stream: req.Stream}}
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: cr}
 	if req.Stream {
 		return a.stream(c, call, envelopeChunks)
 	}

@@ -35,6 +35,23 @@ func wantProblem(t *testing.T, r *testkit.Response, status int, code string) tes
 	return p
 }
 
+// wantOpenAIError fails unless r is an error in OpenAI's shape (what every
+// error of the drop-in is) with this status and code.
+func wantOpenAIError(t *testing.T, r *testkit.Response, status int, code string) {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+			Type    string `json:"type"`
+			Code    string `json:"code"`
+		} `json:"error"`
+	}
+	if r.Status != status || json.Unmarshal(r.Body, &e) != nil || e.Error.Code != code || e.Error.Message == "" || e.Error.Type == "" ||
+		!strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("want %d %s in OpenAI's error shape, got %d %s", status, code, r.Status, r.Body)
+	}
+}
+
 // wantStatus fails unless r has this status.
 func wantStatus(t *testing.T, r *testkit.Response, status int) {
 	t.Helper()

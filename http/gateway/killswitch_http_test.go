@@ -169,7 +169,7 @@ func testKillSwitch(t *testing.T, in *testkit.Instance, admin string) {
 		within(t, "the key's traffic stopped", func() bool { return isKilled(t, keyChat()) })
 		wantStatus(t, userChat("mock-small", nil), http.StatusOK)
 		// The drop-in refuses it in OpenAI's error shape.
-		r := in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", key, map[string]any{"model": "mock-small",
+		r := in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", key, map[string]any{"model": "mock/mock-small",
 			"messages": []map[string]string{{"role": "user", "content": "hi"}}})
 		var oe struct {
 			Error struct {

@@ -80,7 +80,8 @@ func TestModelKillSwitch_MatchesEverySpellingOfTheModel(t *testing.T) {
 		for name, model := range variants {
 			t.Run(name, func(t *testing.T) {
 				wantProblem(t, chatWith(t, in, ta, "mock", model, "hello", nil), http.StatusServiceUnavailable, "GW-001")
-				if status, code, r := openaiChat(t, in, ta, model); status != http.StatusServiceUnavailable || code != "GW-001" {
+				// Unprefixed, no provider of the tenant offers it: not found (the mock answers only when named).
+				if status, code, r := openaiChat(t, in, ta, model); status != http.StatusNotFound || code != "model_not_found" {
 					t.Fatalf("drop-in: %d %s: %s", status, code, r.Body)
 				}
 				if status, code, r := openaiChat(t, in, ta, "mock/"+model); status != http.StatusServiceUnavailable || code != "GW-001" {
@@ -124,7 +125,7 @@ func TestModelKillSwitch_MatchesEverySpellingOfTheModel(t *testing.T) {
 			t.Fatalf("the provider was not sent its own spelling of the model: %+v", out.Choices)
 		}
 		wantProblem(t, chatWith(t, in, ta, "loop", "gpt-4o", "hello", nil), http.StatusNotFound, "GW-020")
-		if status, code, r := openaiChat(t, in, ta, "loop/gpt-4o"); status != http.StatusNotFound || code != "GW-020" {
+		if status, code, r := openaiChat(t, in, ta, "loop/gpt-4o"); status != http.StatusNotFound || code != "model_not_found" {
 			t.Fatalf("drop-in: %d %s: %s", status, code, r.Body)
 		}
 		// A provider that allows any model takes any.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
@@ -28,32 +27,12 @@ import (
 // the X-Astra-Provider header, or the first of the tenant's providers that
 // lists the model (else the built-in mock); X-Astra-Policy-Id picks a policy.
 
-// OpenAIChatRequest is the OpenAI chat completions body (unknown fields are ignored, as OpenAI does).
-type OpenAIChatRequest struct {
-	Model         string              `json:"model"`
-	Messages      []providers.Message `json:"messages"`
-	Temperature   *float64            `json:"temperature,omitempty"`
-	TopP          *float64            `json:"top_p,omitempty"`
-	MaxTokens     *int                `json:"max_tokens,omitempty"`
-	MaxCompletion *int                `json:"max_completion_tokens,omitempty"`
-	Stop          any                 `json:"stop,omitempty"`
-	Stream        bool                `json:"stream,omitempty"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options,omitempty"`
-	User string `json:"user,omitempty"`
-	N    *int   `json:"n,omitempty"`
-}
+// OpenAIChatRequest is the OpenAI chat completions body: the gateway's one
+// request model, every field of the API carried, unknown fields passed through.
+type OpenAIChatRequest = providers.ChatRequest
 
-// OpenAIChatResponse is the OpenAI chat completion object.
-type OpenAIChatResponse struct {
-	ID      string             `json:"id"`
-	Object  string             `json:"object"`
-	Created int64              `json:"created"`
-	Model   string             `json:"model"`
-	Choices []providers.Choice `json:"choices"`
-	Usage   providers.Usage    `json:"usage"`
-}
+// OpenAIChatResponse is the OpenAI chat completion object, every field the provider answered.
+type OpenAIChatResponse = providers.ChatResponse
 
 // OpenAIModelList is the OpenAI models list.
 type OpenAIModelList struct {
@@ -96,128 +75,99 @@ type OpenAIEmbedding struct {
 	Embedding any    `json:"embedding"`
 }
 
-// OpenAIError is OpenAI's error envelope.
-type OpenAIError struct {
-	Error OpenAIErrorBody `json:"error"`
-}
-
-// OpenAIErrorBody is the error object.
-type OpenAIErrorBody struct {
-	Message   string `json:"message"`
-	Type      string `json:"type"`
-	Code      string `json:"code"`
-	Param     any    `json:"param"`
-	RequestID string `json:"request_id,omitempty"`
-}
-
 // OpenAIRoutes declares the drop-in routes.
 func (a *API) OpenAIRoutes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
 			Summary:    "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
-			Permission: "gateway:write", Raw: true, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{}, Handler: a.openaiChat},
+			Permission: "gateway:write", Raw: true, Dialect: platform.OpenAIDialect, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{},
+			Headers: []platform.Param{routeHeader}, Errors: []int{400, 404, 413, 422, 429, 502}, Handler: a.openaiChat},
 		{Method: http.MethodGet, Path: "/api/v1/gateway/openai/v1/models", OperationID: "openaiModels", Tag: "gateway-openai",
-			Summary: "OpenAI-compatible model list", Permission: "gateway:read", Raw: true, Response: OpenAIModelList{}, Handler: a.openaiModels},
+			Summary: "OpenAI-compatible model list", Permission: "gateway:read", Raw: true, Dialect: platform.OpenAIDialect, Response: OpenAIModelList{}, Handler: a.openaiModels},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/embeddings", OperationID: "openaiEmbeddings", Tag: "gateway-openai",
-			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true,
+			Summary: "OpenAI-compatible embeddings through the pipeline", Permission: "gateway:write", Raw: true, Dialect: platform.OpenAIDialect,
 			Request: OpenAIEmbeddingsRequest{}, Response: OpenAIEmbeddingList{}, Handler: a.openaiEmbeddings},
 	})
 }
 
-func openaiError(c echo.Context, status int, code, typ, msg string) error {
-	return c.JSON(status, OpenAIError{Error: OpenAIErrorBody{Message: msg, Type: typ, Code: code, RequestID: platform.RequestID(c)}})
+// openaiError is an error of the drop-in: the route's dialect renders it in
+// OpenAI's shape with the catalogue title and detail as the message.
+func openaiError(code, detail string) *platform.Error {
+	return platform.Problem(code, detail)
 }
 
+// openaiBlocked is a refusal of the pipeline on the drop-in. A model no
+// provider offers is OpenAI's model_not_found; a policy block is typed
+// astra_policy_violation; the rest take their type from the status.
 func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
-	typ := "astra_policy_violation"
+	e := Problem(b)
 	switch b.Code {
 	case "SYS-002":
-		// Not a verdict on the request: the platform's own 503, as on every route.
-		return Problem(b)
 	case gateway.CodeProviderFailed, gateway.CodeProviderTimeout, gateway.CodeProviderCircuit:
-		typ = "upstream_error"
+		e.DialectType = "upstream_error"
 	case gateway.CodeProviderRejected:
-		typ = "invalid_request_error"
-	case "VAL-001", "GW-020":
-		typ = "invalid_request_error"
+		e.DialectType = "invalid_request_error"
+	case "GW-020":
+		e = e.WithDialectCode("model_not_found")
+	case "VAL-001":
+	default:
+		e.DialectType = "astra_policy_violation"
 	}
 	for k, v := range b.Headers {
 		c.Response().Header().Set(k, v)
 	}
-	title := platform.Catalogue[b.Code].Title
-	return openaiError(c, gateway.StatusOf(b.Code), b.Code, typ, title+": "+b.Detail)
+	return e
 }
 
 // lenientBind decodes an OpenAI body: limited to the configured body limit
-// (ASTRA_BODY_LIMIT, like every other route; beyond it 413 problem+json
-// VAL-004), one JSON value, unknown fields ignored. When the body is otherwise
-// unacceptable it answers with OpenAI's error shape itself and reports
-// answered, so the handler stops there.
-func lenientBind(c echo.Context, v any) (answered bool, err error) {
+// (ASTRA_BODY_LIMIT, like every other route; beyond it 413 VAL-004), one
+// JSON value; unknown fields are the decoder's to keep (the request model
+// keeps them as raw JSON and passes them on).
+func lenientBind(c echo.Context, v any) error {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, "application/json") {
-		return true, openaiError(c, http.StatusUnsupportedMediaType, "VAL-003", "invalid_request_error", "Content-Type must be application/json.")
+		return openaiError("VAL-003", "Content-Type must be application/json.")
 	}
 	limit := platform.BodyLimit(c)
 	if c.Request().ContentLength > limit {
-		return true, tooLarge(limit)
+		return tooLarge(limit)
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return true, tooLarge(limit)
+		return tooLarge(limit)
 	}
 	if err != nil {
-		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body could not be read.")
+		return openaiError("VAL-002", "The request body could not be read.")
 	}
 	// The same text check as platform.Bind: NUL, control characters, lone
 	// surrogates and invalid UTF-8 never reach the ledger.
 	if p := platform.CheckJSONText(raw); p != nil {
-		pe := platform.InvalidText(p)
-		return true, openaiError(c, http.StatusBadRequest, pe.Code, "invalid_request_error", pe.Detail)
+		return platform.InvalidText(p)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
-		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "The request body is not valid JSON for this endpoint.")
+		detail := "The request body is not valid JSON for this endpoint."
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return openaiError("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
+				WithFields(platform.FieldError{Field: te.Field, Message: "wrong type"})
+		}
+		return openaiError("VAL-002", detail)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return true, tooLarge(limit)
+			return tooLarge(limit)
 		}
-		return true, openaiError(c, http.StatusBadRequest, "VAL-002", "invalid_request_error", "Unexpected data after the JSON body.")
+		return openaiError("VAL-002", "Unexpected data after the JSON body.")
 	}
-	return false, nil
+	return nil
 }
 
 // tooLarge is the 413 of a body beyond the limit, as problem+json like every other route's.
-func tooLarge(limit int64) error {
+func tooLarge(limit int64) *platform.Error {
 	return platform.Problem("VAL-004", "The request body exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
-}
-
-func (a *API) route(c echo.Context, model string) (provider, m string, err error) {
-	if p := c.Request().Header.Get("X-Astra-Provider"); p != "" {
-		return p, model, nil
-	}
-	if p, rest, ok := strings.Cut(model, "/"); ok && p != "" && rest != "" {
-		return p, rest, nil
-	}
-	ms, err := a.Runtime.ModelsFor(c.Request().Context(), Caller(c).TenantID)
-	if err != nil {
-		return "", "", err
-	}
-	// Matched as the pipeline matches models: normalised (the pipeline refuses
-	// an id that does not normalise, whichever provider it goes to).
-	want, err := gw.NormaliseModel(model)
-	if err != nil {
-		return providers.KindMock, model, nil
-	}
-	for _, x := range ms {
-		if x.Provider != providers.KindMock && gw.ModelIn([]string{x.ID}, want) {
-			return x.Provider, model, nil
-		}
-	}
-	return providers.KindMock, model, nil
 }
 
 func setVerdictHeaders(c echo.Context, sec gateway.Security) {
@@ -234,47 +184,24 @@ func setVerdictHeaders(c echo.Context, sec gateway.Security) {
 	}
 }
 
-func stopList(v any) []string {
-	switch s := v.(type) {
-	case string:
-		return []string{s}
-	case []any:
-		var out []string
-		for _, x := range s {
-			if str, ok := x.(string); ok {
-				out = append(out, str)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func (a *API) openaiChat(c echo.Context) error {
-	var req OpenAIChatRequest
-	if answered, err := lenientBind(c, &req); answered || err != nil {
+	var req providers.ChatRequest
+	if err := lenientBind(c, &req); err != nil {
 		return err
 	}
 	if req.Model == "" || len(req.Messages) == 0 {
-		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "model and messages are required.")
+		return openaiError("VAL-001", "model and messages are required.")
 	}
-	if req.N != nil && *req.N != 1 {
-		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "Only n=1 is supported through the gateway.")
-	}
-	provider, model, err := a.route(c, req.Model)
+	requested := req.Model
+	rt, err := a.routeFor(c, req.Model)
 	if err != nil {
 		return err
 	}
-	maxTokens := req.MaxTokens
-	if maxTokens == nil {
-		maxTokens = req.MaxCompletion
-	}
-	call := &gateway.Call{Caller: Caller(c), Endpoint: "openai_chat", Provider: provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
-		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c),
-		Req: providers.ChatRequest{Model: model, Messages: req.Messages, Temperature: req.Temperature, TopP: req.TopP, MaxTokens: maxTokens,
-			Stop: stopList(req.Stop), User: req.User, Stream: req.Stream}}
+	req.Model = rt.Model
+	call := &gateway.Call{Caller: Caller(c), Endpoint: "openai_chat", Provider: rt.Provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: req, Fallbacks: rt.Fallbacks}
 	if req.Stream {
-		sink := &sseSink{c: c, id: "chatcmpl-" + call.RequestID, model: req.Model, created: time.Now().Unix(), style: openaiChunks,
+		sink := &sseSink{c: c, id: "chatcmpl-" + call.RequestID, model: requested, created: time.Now().Unix(), style: openaiChunks,
 			usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 		res, err := a.Runtime.ChatStream(c.Request().Context(), call, &verdictSink{sseSink: sink})
 		if err != nil {
@@ -297,9 +224,9 @@ func (a *API) openaiChat(c echo.Context) error {
 	if res.Blocked != nil {
 		return openaiBlocked(c, res.Blocked)
 	}
-	r := res.Response
-	return c.JSON(http.StatusOK, OpenAIChatResponse{ID: "chatcmpl-" + call.RequestID, Object: "chat.completion", Created: time.Now().Unix(),
-		Model: req.Model, Choices: r.Choices, Usage: r.Usage})
+	out := *res.Response
+	out.ID, out.Object, out.Created, out.Model = "chatcmpl-"+call.RequestID, "chat.completion", time.Now().Unix(), requested
+	return c.JSON(http.StatusOK, out)
 }
 
 // verdictSink sets the X-Astra-* headers it can know before the first chunk.
@@ -329,7 +256,7 @@ func (a *API) openaiModels(c echo.Context) error {
 
 func (a *API) openaiEmbeddings(c echo.Context) error {
 	var req OpenAIEmbeddingsRequest
-	if answered, err := lenientBind(c, &req); answered || err != nil {
+	if err := lenientBind(c, &req); err != nil {
 		return err
 	}
 	var input []string
@@ -340,22 +267,23 @@ func (a *API) openaiEmbeddings(c echo.Context) error {
 		for _, x := range v {
 			s, ok := x.(string)
 			if !ok {
-				return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "input must be a string or a list of strings.")
+				return openaiError("VAL-001", "input must be a string or a list of strings.")
 			}
 			input = append(input, s)
 		}
 	}
 	if req.Model == "" || len(input) == 0 || len(input) > 2048 {
-		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "model and 1 to 2048 inputs are required.")
+		return openaiError("VAL-001", "model and 1 to 2048 inputs are required.")
 	}
 	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
-		return openaiError(c, http.StatusBadRequest, "VAL-001", "invalid_request_error", "encoding_format must be float or base64.")
+		return openaiError("VAL-001", "encoding_format must be float or base64.")
 	}
-	provider, model, err := a.route(c, req.Model)
+	rt, err := a.routeFor(c, req.Model)
 	if err != nil {
 		return err
 	}
-	res, err := a.Runtime.Embeddings(c.Request().Context(), &gateway.Call{Caller: Caller(c), Endpoint: "openai_embeddings", Provider: provider,
+	model := rt.Model
+	res, err := a.Runtime.Embeddings(c.Request().Context(), &gateway.Call{Caller: Caller(c), Endpoint: "openai_embeddings", Provider: rt.Provider,
 		PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"), RequestID: platform.RequestID(c), Correlation: platform.RequestID(c),
 		Started: requestStart(c)}, model, input)
 	if err != nil {

@@ -123,14 +123,19 @@ func TestGateway_PostgresDownAnswers503(t *testing.T) {
 	t.Run("the audit record cannot be written", func(t *testing.T) {
 		for _, tok := range []string{ta, key} {
 			want503(t, chatWith(t, in, tok, "mock", "mock-small", "hello during the outage", nil))
-			want503(t, in.Do(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", tok, map[string]any{"model": "mock-small",
-				"messages": []map[string]string{{"role": "user", "content": "hello"}}}))
+			r := in.Do(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", tok, map[string]any{"model": "mock-small",
+				"messages": []map[string]string{{"role": "user", "content": "hello"}}})
+			wantOpenAIError(t, r, http.StatusServiceUnavailable, "SYS-002")
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatalf("no Retry-After: %v", r.Header)
+			}
 		}
 	})
 	t.Run("a policy cannot be loaded", func(t *testing.T) {
 		want503(t, chatWith(t, in, key, "mock", "mock-small", "hello", map[string]any{"policy_id": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}))
-		want503(t, in.Do(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", key, map[string]any{"model": "mock-small",
-			"messages": []map[string]string{{"role": "user", "content": "hello"}}}, "X-Astra-Policy-Id", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"))
+		wantOpenAIError(t, in.Do(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", key, map[string]any{"model": "mock-small",
+			"messages": []map[string]string{{"role": "user", "content": "hello"}}}, "X-Astra-Policy-Id", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+			http.StatusServiceUnavailable, "SYS-002")
 	})
 	t.Run("a provider cannot be loaded", func(t *testing.T) {
 		want503(t, chatWith(t, in, key, "never-loaded", "some-model", "hello", nil))

@@ -33,14 +33,17 @@ type sseSink struct {
 }
 
 type chunkDelta struct {
-	Role    string `json:"role,omitempty"`
-	Content string `json:"content,omitempty"`
+	Role      string               `json:"role,omitempty"`
+	Content   string               `json:"content,omitempty"`
+	Refusal   string               `json:"refusal,omitempty"`
+	ToolCalls []providers.ToolCall `json:"tool_calls,omitempty"`
 }
 
 type chunkChoice struct {
-	Index        int        `json:"index"`
-	Delta        chunkDelta `json:"delta"`
-	FinishReason *string    `json:"finish_reason"`
+	Index        int             `json:"index"`
+	Delta        chunkDelta      `json:"delta"`
+	Logprobs     json.RawMessage `json:"logprobs,omitempty"`
+	FinishReason *string         `json:"finish_reason"`
 }
 
 type chunkObject struct {
@@ -82,6 +85,12 @@ func (s *sseSink) Start() error {
 func (s *sseSink) Chunk(text string) error {
 	return s.write(chunkObject{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
 		Choices: []chunkChoice{{Delta: chunkDelta{Content: text}}}})
+}
+
+// Parts implements gateway.StreamSink: tool-call deltas, refusal and logprobs as the provider streamed them.
+func (s *sseSink) Parts(ch providers.Chunk) error {
+	return s.write(chunkObject{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
+		Choices: []chunkChoice{{Delta: chunkDelta{Refusal: ch.Refusal, ToolCalls: ch.ToolCalls}, Logprobs: ch.Logprobs}}})
 }
 
 // Done implements gateway.StreamSink: the finish chunk (with usage and, in the

@@ -388,7 +388,7 @@ func testTraffic(t *testing.T, in *testkit.Instance, admin string) {
 			t.Fatalf("by listing: %s", r.Body)
 		}
 		// PII is reported in the headers.
-		r = in.Do(t, http.MethodPost, base+"/chat/completions", ta, map[string]any{"model": "mock-small", "messages": msgs("mail jane.doe@example.com")})
+		r = in.Do(t, http.MethodPost, base+"/chat/completions", ta, map[string]any{"model": "mock/mock-small", "messages": msgs("mail jane.doe@example.com")})
 		if r.Header.Get("X-Astra-PII-Detected") != "true" {
 			t.Fatalf("pii header %v", r.Header)
 		}
@@ -452,34 +452,44 @@ func testTraffic(t *testing.T, in *testkit.Instance, admin string) {
 			}
 		}
 		msgs := []map[string]string{{"role": "user", "content": injectionPrompt}}
-		r := in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "mock-small", "messages": msgs})
+		r := in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "mock/mock-small", "messages": msgs})
 		check(t, r, http.StatusUnprocessableEntity, "astra_policy_violation", "GW-003")
 		if !strings.Contains(r.Header.Get("X-Astra-Policy-Violations"), "prompt_injection") || r.Header.Get("X-Astra-Request-Id") == "" {
 			t.Fatalf("verdict headers of a block %v", r.Header)
 		}
 		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "down-chat", "messages": []map[string]string{{"role": "user", "content": "hi"}}}),
 			http.StatusBadGateway, "upstream_error", "GW-009")
-		check(t, in.DoRaw(t, http.MethodPost, path, ta, `{"model": "mock-small", "messages": [`), http.StatusBadRequest, "invalid_request_error", "VAL-002")
+		check(t, in.DoRaw(t, http.MethodPost, path, ta, `{"model": "mock/mock-small", "messages": [`), http.StatusBadRequest, "invalid_request_error", "VAL-002")
 		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"messages": []map[string]string{{"role": "user", "content": "hi"}}}),
 			http.StatusBadRequest, "invalid_request_error", "VAL-001")
-		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "mock-small", "n": 2, "messages": []map[string]string{{"role": "user", "content": "hi"}}}),
-			http.StatusBadRequest, "invalid_request_error", "VAL-001")
+		// n is carried: the mock answers n choices; n > 1 cannot be streamed (the stream scan follows one choice).
+		var two struct {
+			Choices []any `json:"choices"`
+		}
+		in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "mock/mock-small", "n": 2, "messages": []map[string]string{{"role": "user", "content": "hi"}}}).JSON(t, &two)
+		if len(two.Choices) != 2 {
+			t.Fatalf("n=2 answered %d choices", len(two.Choices))
+		}
+		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "mock/mock-small", "n": 2, "stream": true, "messages": []map[string]string{{"role": "user", "content": "hi"}}}),
+			http.StatusUnprocessableEntity, "astra_policy_violation", "GW-005")
 		check(t, in.DoRaw(t, http.MethodPost, path, ta, "model=x", "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "invalid_request_error", "VAL-003")
 		check(t, in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/embeddings", ta, map[string]any{"model": "loop-embed", "input": "x", "encoding_format": "hex"}),
 			http.StatusBadRequest, "invalid_request_error", "VAL-001")
 		check(t, in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/embeddings", ta, map[string]any{"model": "loop-embed", "input": []any{1, 2}}),
 			http.StatusBadRequest, "invalid_request_error", "VAL-001")
 		// A stream the pipeline refuses before the first chunk is an OpenAI error too.
-		raw, _, status := sse(t, in, path, ta, map[string]any{"model": "mock-small", "stream": true, "messages": msgs})
+		raw, _, status := sse(t, in, path, ta, map[string]any{"model": "mock/mock-small", "stream": true, "messages": msgs})
 		var e oaiErr
 		if err := json.Unmarshal([]byte(raw), &e); err != nil || status != http.StatusUnprocessableEntity || e.Error.Code != "GW-003" {
 			t.Fatalf("refused stream %d %s", status, raw)
 		}
-		if r := in.DoRaw(t, http.MethodPost, path, "", map[string]any{"model": "mock-small", "messages": msgs}); r.Status != http.StatusUnauthorized {
-			t.Fatalf("no key: %d", r.Status)
-		}
-		if r := in.DoRaw(t, http.MethodPost, path, viewer, map[string]any{"model": "mock-small", "messages": msgs}); r.Status != http.StatusForbidden {
-			t.Fatalf("viewer: %d", r.Status)
-		}
+		// The platform's own refusals (authentication, permission) are in OpenAI's shape on the drop-in.
+		check(t, in.DoRaw(t, http.MethodPost, path, "", map[string]any{"model": "mock/mock-small", "messages": msgs}),
+			http.StatusUnauthorized, "authentication_error", "AUTH-001")
+		check(t, in.DoRaw(t, http.MethodPost, path, viewer, map[string]any{"model": "mock/mock-small", "messages": msgs}),
+			http.StatusForbidden, "permission_error", "AUTH-006")
+		// An unknown model is OpenAI's model_not_found, never a mock answer.
+		check(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "gpt-4o", "messages": msgs}),
+			http.StatusNotFound, "invalid_request_error", "model_not_found")
 	})
 }

@@ -32,6 +32,9 @@ type Error struct {
 	Detail  string
 	Fields  []FieldError
 	Headers map[string]string
+	// DialectCode and DialectType, when set, are what a route's Dialect
+	// shows as the error's code and type (e.g. "model_not_found").
+	DialectCode, DialectType string
 }
 
 // FieldError points at one invalid input field and says what is wrong with it.
@@ -248,6 +251,9 @@ func writeProblem(c echo.Context, perr *Error) error {
 	}
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(status)
+	}
+	if d := dialectOf(c); d != nil {
+		return d.WriteError(c, status, perr)
 	}
 	title := perr.Title
 	if title == "" {

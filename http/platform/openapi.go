@@ -188,6 +188,9 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 
 	for _, s := range errorStatuses(rt) {
 		name := ensureErrorResponse(comps, s)
+		if rt.Dialect != nil {
+			name = ensureDialectResponse(comps, s)
+		}
 		op.Responses.Set(strconv.Itoa(s), &openapi3.ResponseRef{Ref: responseRefPrefix + name})
 	}
 
@@ -361,6 +364,23 @@ func errorStatuses(rt Route) []int {
 	}
 	sort.Ints(statuses)
 	return statuses
+}
+
+// ensureDialectResponse defines the shared error response of a Dialect
+// route: JSON in the foreign API's shape (an object; see the Dialect).
+func ensureDialectResponse(comps *openapi3.Components, status int) string {
+	name := "DialectError" + strconv.Itoa(status)
+	if _, ok := comps.Responses[name]; ok {
+		return name
+	}
+	resp := openapi3.NewResponse().WithDescription(http.StatusText(status) + " in the route's API dialect (e.g. OpenAI's {\"error\":{message,type,param,code}})")
+	resp.Headers = responseHeaders()
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		resp.Headers[RetryAfterHeader] = &openapi3.HeaderRef{Ref: "#/components/headers/" + RetryAfterHeader}
+	}
+	resp.Content = openapi3.NewContentWithJSONSchema(openapi3.NewObjectSchema())
+	comps.Responses[name] = &openapi3.ResponseRef{Value: resp}
+	return name
 }
 
 // ensureErrorResponse defines the shared problem response for status (once)

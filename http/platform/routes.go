@@ -47,6 +47,10 @@ type Route struct {
 	// all read it; bodies past the server's limit are spooled to disk, never
 	// held in memory by the platform.
 	BodyLimit int64
+	// Dialect renders the route's errors, the platform middleware's
+	// included, in a foreign API's shape (OpenAIDialect, AnthropicDialect)
+	// instead of problem+json. Raw routes only.
+	Dialect Dialect
 }
 
 // The request headers routes share.
@@ -182,6 +186,8 @@ func checkRoute(rt Route) error {
 		return fmt.Errorf("handler is nil")
 	case rt.ContentType != "" && !rt.Raw:
 		return fmt.Errorf("ContentType applies to Raw routes only (enveloped routes are JSON)")
+	case rt.Dialect != nil && !rt.Raw:
+		return fmt.Errorf("a Dialect applies to Raw routes only")
 	case rt.List && rt.Raw:
 		return fmt.Errorf("a Raw route cannot be a List")
 	case rt.Complete && !rt.List:
@@ -259,6 +265,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 			mw = append(mw, refusePageParams(rt))
 		}
 		mw = append(mw, rt.Middleware...)
+		if rt.Dialect != nil {
+			dialects.Store(key, rt.Dialect)
+		}
 		e.Add(rt.Method, rt.Path, rt.Handler, mw...).Name = rt.OperationID
 		existing[key] = true
 	}
