@@ -67,7 +67,10 @@ type Param struct {
 	Name, Description string
 	Required          bool
 	Schema            string // "string" (default), "integer", "number", "boolean", "date-time", "uuid"
-	// Enum lists the only values the parameter takes (documented in the OpenAPI document).
+	// Enum lists the only values the parameter takes: documented in the
+	// OpenAPI document and, for a query parameter, enforced when the route is
+	// mounted (another value is refused with VAL-005 naming the parameter;
+	// an empty value counts as absent), so handlers need not check it.
 	Enum []string
 }
 
@@ -257,6 +260,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		mw = append(mw, paramTextMiddleware)
 		if rt.List && rt.Complete {
 			mw = append(mw, refusePageParams(rt))
+		}
+		if check := enumQuery(rt); check != nil {
+			mw = append(mw, check)
 		}
 		mw = append(mw, rt.Middleware...)
 		e.Add(rt.Method, rt.Path, rt.Handler, mw...).Name = rt.OperationID
