@@ -25,7 +25,6 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/astrabastion/astra/http/platform/platformtest"
-	ssohttp "github.com/astrabastion/astra/http/sso"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -249,7 +248,20 @@ type tokens struct {
 }
 
 // provider is the API's representation of an identity provider.
-type provider = ssohttp.SsoProvider
+type provider struct {
+	ID              string   `json:"id"`
+	TenantID        string   `json:"tenant_id"`
+	Name            string   `json:"name"`
+	IssuerURL       string   `json:"issuer_url"`
+	ClientID        string   `json:"client_id"`
+	ClientSecretSet bool     `json:"client_secret_set"`
+	Scopes          []string `json:"scopes"`
+	AllowedDomains  []string `json:"allowed_domains"`
+	DefaultRole     string   `json:"default_role"`
+	Enabled         bool     `json:"enabled"`
+	LoginURL        string   `json:"login_url"`
+	Version         int64    `json:"version"`
+}
 
 // configure registers the mock IdP for the token's tenant; extra overrides fields.
 func (e *env) configure(t *testing.T, token string, extra map[string]any) provider {
