@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -33,33 +32,9 @@ type deadLetter struct {
 // deadLetters reads every dead letter through the admin API.
 func deadLetters(t testing.TB, in *testkit.Instance, token string) []deadLetter {
 	t.Helper()
-	var all []deadLetter
-	path := "/api/v1/admin/projections/dead-letters?limit=200"
-	for {
-		r := in.Do(t, http.MethodGet, path, token, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("dead letters: %d %s", r.Status, r.Body)
-		}
-		var page struct {
-			Data []deadLetter `json:"data"`
-			Meta struct {
-				Pagination struct {
-					Cursor     string `json:"cursor"`
-					HasMore    bool   `json:"has_more"`
-					TotalCount *int64 `json:"total_count"`
-				} `json:"pagination"`
-			} `json:"meta"`
-		}
-		r.JSON(t, &page)
-		if page.Meta.Pagination.TotalCount == nil {
-			t.Fatalf("dead letters without total_count: %s", r.Body)
-		}
-		all = append(all, page.Data...)
-		if !page.Meta.Pagination.HasMore {
-			return all
-		}
-		path = "/api/v1/admin/projections/dead-letters?limit=200&cursor=" + url.QueryEscape(page.Meta.Pagination.Cursor)
-	}
+	all, pages := testkit.Walk[deadLetter](t, in, "/api/v1/admin/projections/dead-letters?limit=200", token)
+	testkit.SameTotal(t, "dead letters", pages) // every page carries total_count
+	return all
 }
 
 // listed reports whether projection dead-lettered event id for reason.

@@ -15,7 +15,7 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-const password = "a-long-enough-password"
+const password = testkit.UserPassword
 
 type auditEvent struct {
 	SpecVersion   string          `json:"specversion"`
@@ -33,66 +33,25 @@ type auditEvent struct {
 	Data          json.RawMessage `json:"data"`
 }
 
-type pagination struct {
-	Meta struct {
-		Pagination struct {
-			Cursor     string `json:"cursor"`
-			Limit      int    `json:"limit"`
-			HasMore    bool   `json:"has_more"`
-			TotalCount *int64 `json:"total_count"`
-		} `json:"pagination"`
-	} `json:"meta"`
-}
-
 // audit pages through /admin/audit/events with query and page size limit,
 // checking that every page carries the same total_count and that it counts
 // the events the pages held.
 func audit(t testing.TB, in *testkit.Instance, token, query string, limit int) []auditEvent {
 	t.Helper()
-	var all []auditEvent
-	var total *int64
-	cursor := ""
-	for page := 0; ; page++ {
-		if page > 10000 {
-			t.Fatal("audit pagination does not end")
-		}
-		path := fmt.Sprintf("/api/v1/admin/audit/events?limit=%d", limit)
-		if query != "" {
-			path += "&" + query
-		}
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		r := in.Do(t, http.MethodGet, path, token, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("audit %s: %d %s", query, r.Status, r.Body)
-		}
-		var evs []auditEvent
-		r.Data(t, &evs)
-		var m pagination
-		r.JSON(t, &m)
-		if len(evs) > limit {
-			t.Fatalf("audit page of %d with limit %d", len(evs), limit)
-		}
-		if m.Meta.Pagination.TotalCount == nil || (total != nil && *total != *m.Meta.Pagination.TotalCount) {
-			t.Fatalf("audit %s: total_count missing or changed between pages: %s", query, r.Body)
-		}
-		total = m.Meta.Pagination.TotalCount
-		all = append(all, evs...)
-		if !m.Meta.Pagination.HasMore {
-			if m.Meta.Pagination.Cursor != "" {
-				t.Fatal("last audit page carries a cursor")
-			}
-			if int64(len(all)) != *total {
-				t.Fatalf("audit %s: total_count %d, %d events listed", query, *total, len(all))
-			}
-			return all
-		}
-		if m.Meta.Pagination.Cursor == "" || len(evs) == 0 {
-			t.Fatalf("has_more without a cursor: %s", r.Body)
-		}
-		cursor = m.Meta.Pagination.Cursor
+	path := fmt.Sprintf("/api/v1/admin/audit/events?limit=%d", limit)
+	if query != "" {
+		path += "&" + query
 	}
+	all, pages := testkit.Walk[auditEvent](t, in, path, token)
+	for _, p := range pages {
+		if p.Limit != limit {
+			t.Fatalf("audit %s: a page with limit %d, want %d", query, p.Limit, limit)
+		}
+	}
+	if total := testkit.SameTotal(t, "audit "+query, pages); int64(len(all)) != total {
+		t.Fatalf("audit %s: total_count %d, %d events listed", query, total, len(all))
+	}
+	return all
 }
 
 // reversed returns evs in the opposite order.
@@ -122,20 +81,6 @@ func idsOf(evs []auditEvent) []string {
 	return out
 }
 
-func createUser(t testing.TB, in *testkit.Instance, token, email, role string) string {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-		map[string]string{"email": email, "name": "User " + email, "role": role, "password": password})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-	var u struct {
-		ID string `json:"id"`
-	}
-	r.Data(t, &u)
-	return u.ID
-}
-
 func assertProblem(t testing.TB, r *testkit.Response, status int, code string) {
 	t.Helper()
 	if r.Status != status {
@@ -151,15 +96,11 @@ func assertProblem(t testing.TB, r *testkit.Response, status int, code string) {
 func TestAdmin(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	var me struct {
-		ID       string `json:"id"`
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(t, &me)
+	me := in.Me(t, admin)
 	tenantB, adminB := in.NewTenant(t, admin, "AdminB")
 	var users []string
 	for i := range 4 {
-		users = append(users, createUser(t, in, admin, fmt.Sprintf("audited-%d@astra.test", i), "developer"))
+		users = append(users, in.NewUser(t, admin, fmt.Sprintf("audited-%d@astra.test", i), "developer").ID)
 		time.Sleep(20 * time.Millisecond) // spread the events in time for the from/to filters
 	}
 	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+users[1], admin, map[string]string{"name": "Renamed"}); r.Status != http.StatusOK {
@@ -168,7 +109,7 @@ func TestAdmin(t *testing.T) {
 	if r := in.Do(t, http.MethodDelete, "/api/v1/iam/users/"+users[2], admin, nil); r.Status != http.StatusOK {
 		t.Fatalf("deactivate: %d %s", r.Status, r.Body)
 	}
-	userB := createUser(t, in, adminB, "audited@admin-b.test", "viewer")
+	userB := in.NewUser(t, adminB, "audited@admin-b.test", "viewer").ID
 
 	t.Run("HealthAndVersion", func(t *testing.T) {
 		var h struct {
@@ -355,29 +296,26 @@ func TestAdmin(t *testing.T) {
 			}
 		}
 		// Without limit the page holds 25 and says how many match.
-		var m pagination
 		r := in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", admin, nil)
-		r.JSON(t, &m)
+		m := r.Page(t)
 		var first []auditEvent
 		r.Data(t, &first)
 		wantLen := min(25, len(all))
-		if r.Status != http.StatusOK || m.Meta.Pagination.Limit != 25 || len(first) != wantLen ||
-			m.Meta.Pagination.TotalCount == nil || *m.Meta.Pagination.TotalCount != int64(len(all)) ||
-			m.Meta.Pagination.HasMore != (len(all) > 25) || first[0].ID != all[0].ID {
-			t.Fatalf("default page: %d, limit %d, %d events, meta %+v (want %d of %d)", r.Status, m.Meta.Pagination.Limit, len(first),
-				m.Meta.Pagination, wantLen, len(all))
+		if r.Status != http.StatusOK || m.Limit != 25 || len(first) != wantLen ||
+			m.TotalCount == nil || *m.TotalCount != int64(len(all)) ||
+			m.HasMore != (len(all) > 25) || first[0].ID != all[0].ID {
+			t.Fatalf("default page: %d, limit %d, %d events, meta %+v (want %d of %d)", r.Status, m.Limit, len(first),
+				m, wantLen, len(all))
 		}
 		// A filter's total counts what matches it, not the tenant's history.
 		created := audit(t, in, admin, "type=com.astra.iam.UserCreated", 2)
 		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2&type=com.astra.iam.UserCreated", admin, nil)
-		r.JSON(t, &m)
-		if *m.Meta.Pagination.TotalCount != int64(len(created)) || len(created) < 5 {
-			t.Fatalf("UserCreated total_count %d, %d listed", *m.Meta.Pagination.TotalCount, len(created))
+		if m = r.Page(t); *m.TotalCount != int64(len(created)) || len(created) < 5 {
+			t.Fatalf("UserCreated total_count %d, %d listed", *m.TotalCount, len(created))
 		}
 		// The cursor continues after the page, across the whole history, with no repeat.
 		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2", admin, nil)
-		r.JSON(t, &m)
-		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2&cursor="+url.QueryEscape(m.Meta.Pagination.Cursor), admin, nil)
+		r = in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?limit=2&cursor="+url.QueryEscape(r.Page(t).Cursor), admin, nil)
 		var second []auditEvent
 		r.Data(t, &second)
 		if len(second) != 2 || second[0].ID != all[2].ID || second[1].ID != all[3].ID {
@@ -390,7 +328,7 @@ func TestAdmin(t *testing.T) {
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?cursor=not-a-cursor", admin, nil), http.StatusBadRequest, "VAL-006")
 		// Denials: no token, a role without admin:read, and another tenant's admin naming tenant A.
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", "", nil), http.StatusUnauthorized, "AUTH-001")
-		createUser(t, in, admin, "audit-viewer@astra.test", "viewer")
+		in.NewUser(t, admin, "audit-viewer@astra.test", "viewer")
 		viewer := in.Login(t, "audit-viewer@astra.test", password)
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/admin/audit/events", viewer, nil), http.StatusForbidden, "AUTH-006")
 		assertProblem(t, in.Do(t, http.MethodPost, "/api/v1/admin/audit/verify", viewer, nil), http.StatusForbidden, "AUTH-006")
@@ -406,34 +344,16 @@ func TestAdmin(t *testing.T) {
 	})
 
 	t.Run("ProjectionsListPagesInHostingOrder", func(t *testing.T) {
+		type projection struct {
+			Name string `json:"name"`
+		}
+		paged, pages := testkit.Walk[projection](t, in, "/api/v1/admin/projections?limit=1", admin)
 		var names []string
-		cursor := ""
-		for page := 0; ; page++ {
-			if page > 100 {
-				t.Fatal("projections pagination does not end")
-			}
-			path := "/api/v1/admin/projections?limit=1"
-			if cursor != "" {
-				path += "&cursor=" + url.QueryEscape(cursor)
-			}
-			r := in.Do(t, http.MethodGet, path, admin, nil)
-			var ps []struct {
-				Name string `json:"name"`
-			}
-			r.Data(t, &ps)
-			var m pagination
-			r.JSON(t, &m)
-			if r.Status != http.StatusOK || len(ps) != 1 || m.Meta.Pagination.TotalCount == nil {
-				t.Fatalf("projections page: %d %s", r.Status, r.Body)
-			}
-			names = append(names, ps[0].Name)
-			if !m.Meta.Pagination.HasMore {
-				if int64(len(names)) != *m.Meta.Pagination.TotalCount {
-					t.Fatalf("projections: total_count %d, %d listed", *m.Meta.Pagination.TotalCount, len(names))
-				}
-				break
-			}
-			cursor = m.Meta.Pagination.Cursor
+		for _, p := range paged {
+			names = append(names, p.Name)
+		}
+		if total := testkit.SameTotal(t, "projections", pages); len(pages) != len(names) || int64(len(names)) != total {
+			t.Fatalf("projections: total_count %d, %d listed on %d pages", total, len(names), len(pages))
 		}
 		var all []struct {
 			Name string `json:"name"`

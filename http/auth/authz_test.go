@@ -13,24 +13,7 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-const password = "a-long-enough-password"
-
-type user struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version"`
-}
-
-func createUser(t *testing.T, in *testkit.Instance, token, email, role string) user {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-		map[string]string{"email": email, "name": "User " + email, "role": role, "password": password})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-	var u user
-	r.Data(t, &u)
-	return u
-}
+const password = testkit.UserPassword
 
 func wantStatus(t *testing.T, what string, r *testkit.Response, status int, code string) {
 	t.Helper()
@@ -54,7 +37,7 @@ var ssrfProvider = map[string]any{"name": "probe", "kind": "openai_compatible", 
 func TestCredentials_NeverGrantMoreThanTheirUserHoldsNow(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	sec := createUser(t, in, admin, "sec@astra.test", "security_admin")
+	sec := in.NewUser(t, admin, "sec@astra.test", "security_admin")
 	token := in.Login(t, "sec@astra.test", password)
 	key, _ := in.NewAPIKey(t, token, "app", "iam:read", "gateway:admin")
 
@@ -80,7 +63,7 @@ func TestCredentials_NeverGrantMoreThanTheirUserHoldsNow(t *testing.T) {
 	})
 	t.Run("deactivated owner's key fails", func(t *testing.T) {
 		u := in.Do(t, http.MethodGet, "/api/v1/iam/users/"+sec.ID, admin, nil)
-		var cur user
+		var cur testkit.User
 		u.Data(t, &cur)
 		if r := in.Do(t, http.MethodDelete, "/api/v1/iam/users/"+sec.ID, admin, nil); r.Status >= 300 {
 			t.Fatalf("deactivate: %d %s", r.Status, r.Body)
@@ -103,7 +86,7 @@ func TestCustomRole_NarrowedPermissionsApplyAtOnce(t *testing.T) {
 		ID string `json:"id"`
 	}
 	r.Data(t, &role)
-	ops := createUser(t, in, admin, "ops@astra.test", "viewer")
+	ops := in.NewUser(t, admin, "ops@astra.test", "viewer")
 	if r := in.Do(t, http.MethodPost, "/api/v1/iam/users/"+ops.ID+"/roles", admin, map[string]string{"role": "ops_reader"}); r.Status >= 300 {
 		t.Fatalf("assign role: %d %s", r.Status, r.Body)
 	}

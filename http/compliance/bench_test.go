@@ -27,10 +27,7 @@ import (
 func BenchmarkPosture(b *testing.B) {
 	in := testkit.Start(b, nil)
 	admin := in.AdminToken(b)
-	var me struct {
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(b, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(b, &me)
+	me := in.Me(b, admin)
 	frameworks := []string{"eu-ai-act-2024", "nist-ai-rmf-1.0", "nist-csf-2.0", "aicpa-soc2-tsc-2017", "iso-iec-27001-2022"}
 	for _, f := range frameworks {
 		if r := in.Do(b, http.MethodPost, api+"/frameworks/"+f+"/adopt", admin, nil); r.Status != http.StatusOK {

@@ -293,9 +293,6 @@ func (a *API) updateControl(c echo.Context) error {
 
 func (a *API) assessments(c echo.Context) error {
 	f := rm.AssessmentFilter{FrameworkID: c.QueryParam("framework_id"), Status: c.QueryParam("status")}
-	if f.Status != "" && f.Status != "in_progress" && f.Status != "completed" {
-		return platform.Problem("VAL-005", "Query parameter 'status' must be in_progress or completed.")
-	}
 	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Assessment], error) {
 		return a.Queries.Assessments(c.Request().Context(), tenant(c), f, p)
 	})
@@ -320,12 +317,8 @@ func (a *API) startAssessment(c echo.Context) error {
 }
 
 func (a *API) assessment(c echo.Context) error {
-	switch c.QueryParam("format") {
-	case "csv":
+	if c.QueryParam("format") == "csv" { // json or csv: the route checked it
 		return a.export(c)
-	case "", "json":
-	default:
-		return platform.Problem("VAL-005", "Query parameter 'format' must be json or csv.")
 	}
 	id, err := assessmentID(c)
 	if err != nil {
@@ -376,9 +369,6 @@ func (a *API) export(c echo.Context) error {
 
 func (a *API) evidenceList(c echo.Context) error {
 	kind := c.QueryParam("kind")
-	if kind != "" && kind != compliance.EvidenceFile && kind != compliance.EvidenceLink {
-		return platform.Problem("VAL-005", "Query parameter 'kind' must be file or link.")
-	}
 	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Evidence], error) {
 		return a.Queries.EvidenceList(c.Request().Context(), tenant(c), kind, p)
 	})

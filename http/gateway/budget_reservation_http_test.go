@@ -177,14 +177,14 @@ func testBudgetReservations(t *testing.T, in *testkit.Instance) {
 
 	t.Run("a user's budget binds the API keys the user owns", func(t *testing.T) {
 		_, ta := in.NewTenant(t, admin, "ReserveUser")
-		devID, dev := newUserWithID(t, in, ta, "dev@reserve.test", "developer")
+		devUser, dev := in.SignIn(t, ta, "dev@reserve.test", "developer")
 		key, _ := in.NewAPIKey(t, dev, "dev-key", "gateway:read", "gateway:write")
 		otherKey, _ := in.NewAPIKey(t, ta, "admin-key", "gateway:read", "gateway:write")
 		okChat(t, in, key, "mock", "mock-small", prompt, extra) // no budget yet
 		// The subject's id in any spelling of the UUID binds the same user.
-		b := createBudget(t, in, ta, map[string]any{"subject": "user:" + strings.ToUpper(devID), "period": "day", "max_tokens": 1})
-		if b.Subject != "user:"+devID {
-			t.Fatalf("subject %q, want the canonical user:%s", b.Subject, devID)
+		b := createBudget(t, in, ta, map[string]any{"subject": "user:" + strings.ToUpper(devUser.ID), "period": "day", "max_tokens": 1})
+		if b.Subject != "user:"+devUser.ID {
+			t.Fatalf("subject %q, want the canonical user:%s", b.Subject, devUser.ID)
 		}
 		wantProblem(t, chatWith(t, in, key, "mock", "mock-small", prompt, extra), http.StatusTooManyRequests, "GW-004")
 		wantProblem(t, chatWith(t, in, dev, "mock", "mock-small", prompt, extra), http.StatusTooManyRequests, "GW-004")
@@ -192,26 +192,12 @@ func testBudgetReservations(t *testing.T, in *testkit.Instance) {
 		okChat(t, in, otherKey, "mock", "mock-small", prompt, extra)
 		// And the key's traffic counts against the user's budget.
 		_, tb := in.NewTenant(t, admin, "ReserveUserSpend")
-		spenderID, spender := newUserWithID(t, in, tb, "spender@reserve.test", "developer")
+		spenderUser, spender := in.SignIn(t, tb, "spender@reserve.test", "developer")
 		spenderKey, _ := in.NewAPIKey(t, spender, "spender-key", "gateway:read", "gateway:write")
-		sb := createBudget(t, in, tb, map[string]any{"subject": "user:" + spenderID, "period": "day", "max_tokens": 100000})
+		sb := createBudget(t, in, tb, map[string]any{"subject": "user:" + spenderUser.ID, "period": "day", "max_tokens": 100000})
 		okChat(t, in, spenderKey, "mock", "mock-small", prompt, extra)
 		if used := budgetOf(t, in, tb, sb.ID); used.UsedTokens <= 0 {
 			t.Fatalf("the key's request did not count against its owner's budget: %+v", used)
 		}
 	})
-}
-
-// newUserWithID creates a user with a built-in role, signs in as them and
-// returns their id and token.
-func newUserWithID(t *testing.T, in *testkit.Instance, token, email, role string) (string, string) {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token, map[string]string{
-		"email": email, "name": role, "role": role, "password": "gateway-test-password"})
-	wantStatus(t, r, http.StatusCreated)
-	var u struct {
-		ID string `json:"id"`
-	}
-	r.Data(t, &u)
-	return u.ID, in.Login(t, email, "gateway-test-password")
 }

@@ -158,15 +158,6 @@ func awaitRequest(t *testing.T, in *testkit.Instance, token, id string) requestO
 	return out
 }
 
-// newUser creates a user with a built-in role in the token's tenant and signs in as them.
-func newUser(t *testing.T, in *testkit.Instance, token, email, role string) string {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token, map[string]string{
-		"email": email, "name": role, "role": role, "password": "gateway-test-password"})
-	wantStatus(t, r, http.StatusCreated)
-	return in.Login(t, email, "gateway-test-password")
-}
-
 // events lists the tenant's events of a type (newest last), through the audit API.
 func events(t *testing.T, in *testkit.Instance, token, typ string) []map[string]any {
 	t.Helper()

@@ -30,7 +30,7 @@ func isKilled(t *testing.T, r *testkit.Response) bool {
 func testKillSwitch(t *testing.T, in *testkit.Instance, admin string) {
 	tenantID, ta := in.NewTenant(t, admin, "Kill")
 	_, other := in.NewTenant(t, admin, "KillOther")
-	dev := newUser(t, in, ta, "dev@kill.test", "developer")
+	_, dev := in.SignIn(t, ta, "dev@kill.test", "developer")
 	key, keyID := in.NewAPIKey(t, ta, "kill-key", "gateway:read", "gateway:write")
 	lb := newLoopback(t, "loop", "loop-chat")
 	loop := registerLoopback(t, in, ta, lb, "", map[string]any{"max_retries": 0})

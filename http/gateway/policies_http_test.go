@@ -13,7 +13,7 @@ import (
 func testPolicies(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Policies")
 	_, other := in.NewTenant(t, admin, "PoliciesOther")
-	dev := newUser(t, in, ta, "dev@policies.test", "developer")
+	_, dev := in.SignIn(t, ta, "dev@policies.test", "developer")
 
 	v1 := map[string]any{"name": "strict", "description": "v1", "injection": map[string]any{"enabled": true, "threshold": 0.5, "action": "block"},
 		"pii": map[string]any{"enabled": true, "action": "redact"}, "allowed_providers": []string{"mock"}, "allowed_models": []string{"mock-small"}}
@@ -63,17 +63,7 @@ func testPolicies(t *testing.T, in *testkit.Instance, admin string) {
 		for _, name := range []string{"gamma", "alpha", "beta"} {
 			createPolicy(t, in, tp, map[string]any{"name": name})
 		}
-		type page struct {
-			Data []policyOut `json:"data"`
-			Meta struct {
-				Pagination struct {
-					Cursor     string `json:"cursor"`
-					Limit      int    `json:"limit"`
-					HasMore    bool   `json:"has_more"`
-					TotalCount *int64 `json:"total_count"`
-				} `json:"pagination"`
-			} `json:"meta"`
-		}
+		type page = testkit.ListPage[policyOut]
 		var first, second page
 		in.Do(t, http.MethodGet, "/api/v1/gateway/policies?limit=2", tp, nil).JSON(t, &first)
 		pg := first.Meta.Pagination

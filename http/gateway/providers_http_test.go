@@ -17,8 +17,8 @@ import (
 func testProviders(t *testing.T, in *testkit.Instance, admin string) {
 	tenantID, ta := in.NewTenant(t, admin, "Providers")
 	_, other := in.NewTenant(t, admin, "ProvidersOther")
-	viewer := newUser(t, in, ta, "viewer@providers.test", "viewer")
-	dev := newUser(t, in, ta, "dev@providers.test", "developer")
+	_, viewer := in.SignIn(t, ta, "viewer@providers.test", "viewer")
+	_, dev := in.SignIn(t, ta, "dev@providers.test", "developer")
 	lb := newLoopback(t, "loop", "loop-chat", "loop-embed")
 	const secret1, secret2 = "sk-first-secret-0001", "sk-second-secret-0002"
 

@@ -123,7 +123,7 @@ func testResilience(t *testing.T, in *testkit.Instance, admin string) {
 // content kept in full, redacted or not at all.
 func testBacktest(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Backtest")
-	viewer := newUser(t, in, ta, "viewer@backtest.test", "viewer")
+	_, viewer := in.SignIn(t, ta, "viewer@backtest.test", "viewer")
 	lenient := func(name, logContent string) policyOut {
 		return createPolicy(t, in, ta, map[string]any{"name": name, "log_content": logContent,
 			"injection": map[string]any{"enabled": true, "threshold": 0.5, "action": "monitor"}, "pii": map[string]any{"enabled": true, "action": "allow"}})

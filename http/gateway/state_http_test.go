@@ -35,7 +35,7 @@ var hexKey = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func testCache(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Cache")
 	_, other := in.NewTenant(t, admin, "CacheOther")
-	dev := newUser(t, in, ta, "dev@cache.test", "developer")
+	_, dev := in.SignIn(t, ta, "dev@cache.test", "developer")
 	hit := func(t *testing.T, tok, content string, extra map[string]any) bool {
 		t.Helper()
 		return okChat(t, in, tok, "mock", "mock-small", content, extra).Security.CacheHit
@@ -212,7 +212,7 @@ type budgetOut struct {
 // tokens and cost per day.
 func testBudgets(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Budget")
-	dev := newUser(t, in, ta, "dev@budget.test", "developer")
+	_, dev := in.SignIn(t, ta, "dev@budget.test", "developer")
 	key, keyID := in.NewAPIKey(t, ta, "budget-key", "gateway:write")
 	// Traffic is priced (gpt-4o-mini's list price) by a loopback provider.
 	lb := newLoopback(t, "priced", "gpt-4o-mini")
@@ -386,7 +386,7 @@ func testBudgets(t *testing.T, in *testkit.Instance, admin string) {
 // the built-in default policy does.
 func testDetectors(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Detect")
-	dev := newUser(t, in, ta, "dev@detect.test", "developer")
+	_, dev := in.SignIn(t, ta, "dev@detect.test", "developer")
 	type detector struct {
 		Name             string   `json:"name"`
 		Version          string   `json:"version"`

@@ -17,7 +17,7 @@ import (
 func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Log")
 	_, other := in.NewTenant(t, admin, "LogOther")
-	viewer := newUser(t, in, ta, "viewer@log.test", "viewer")
+	_, viewer := in.SignIn(t, ta, "viewer@log.test", "viewer")
 	key, keyID := in.NewAPIKey(t, ta, "log-key", "gateway:write")
 
 	ok1 := okChat(t, in, ta, "mock", "mock-small", "first question", nil)
@@ -57,31 +57,14 @@ func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 				t.Errorf("%s: %d requests, want %d", q, got, want)
 			}
 		}
+		listed, walked := testkit.Walk[requestOut](t, in, "/api/v1/gateway/requests?limit=4", viewer)
+		pages := len(walked)
 		seen := map[string]bool{}
-		cursor := ""
-		pages := 0
-		for {
-			var page struct {
-				Data []requestOut `json:"data"`
-				Meta struct {
-					Pagination struct {
-						Cursor  string `json:"cursor"`
-						HasMore bool   `json:"has_more"`
-					} `json:"pagination"`
-				} `json:"meta"`
+		for _, r := range listed {
+			if seen[r.ID] {
+				t.Fatalf("request %s on two pages", r.ID)
 			}
-			in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=4&cursor="+cursor, viewer, nil).JSON(t, &page)
-			pages++
-			for _, r := range page.Data {
-				if seen[r.ID] {
-					t.Fatalf("request %s on two pages", r.ID)
-				}
-				seen[r.ID] = true
-			}
-			if !page.Meta.Pagination.HasMore {
-				break
-			}
-			cursor = page.Meta.Pagination.Cursor
+			seen[r.ID] = true
 		}
 		if pages != 2 || len(seen) != 6 {
 			t.Fatalf("%d pages, %d requests", pages, len(seen))
@@ -97,17 +80,7 @@ func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 	})
 
 	t.Run("list: newest first, with total_count on every page; limit defaults to 25 and is capped at 200", func(t *testing.T) {
-		type listPage struct {
-			Data []requestOut `json:"data"`
-			Meta struct {
-				Pagination struct {
-					Cursor     string `json:"cursor"`
-					Limit      int    `json:"limit"`
-					HasMore    bool   `json:"has_more"`
-					TotalCount *int64 `json:"total_count"`
-				} `json:"pagination"`
-			} `json:"meta"`
-		}
+		type listPage = testkit.ListPage[requestOut]
 		var first, second, byDefault, filtered listPage
 		in.Do(t, http.MethodGet, "/api/v1/gateway/requests?limit=4", viewer, nil).JSON(t, &first)
 		pg := first.Meta.Pagination
@@ -246,7 +219,7 @@ func testRequestLog(t *testing.T, in *testkit.Instance, admin string) {
 // testTraffic: embeddings, models, scan and the OpenAI drop-in's headers and errors.
 func testTraffic(t *testing.T, in *testkit.Instance, admin string) {
 	_, ta := in.NewTenant(t, admin, "Traffic")
-	viewer := newUser(t, in, ta, "viewer@traffic.test", "viewer")
+	_, viewer := in.SignIn(t, ta, "viewer@traffic.test", "viewer")
 	lb := newLoopback(t, "loop", "loop-chat", "loop-embed")
 	registerLoopback(t, in, ta, lb, "", map[string]any{"max_retries": 0})
 	down := newLoopback(t, "down", "down-chat")

@@ -33,7 +33,7 @@ func TestDelegation_NobodyGrantsWhatTheyDoNotHold(t *testing.T) {
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create role: %d %s", r.Status, r.Body)
 	}
-	rw := createUser(t, in, admin, "rw@deleg.test", "viewer")
+	rw := in.NewUser(t, admin, "rw@deleg.test", "viewer")
 	if r := in.Do(t, http.MethodPost, "/api/v1/iam/users/"+rw.ID+"/roles", admin, map[string]string{"role": "iam_rw"}); r.Status != http.StatusOK {
 		t.Fatalf("assign: %d %s", r.Status, r.Body)
 	}
@@ -41,7 +41,7 @@ func TestDelegation_NobodyGrantsWhatTheyDoNotHold(t *testing.T) {
 		t.Fatalf("unassign: %d %s", r.Status, r.Body)
 	}
 	rwToken := in.Login(t, "rw@deleg.test", password)
-	victim := createUser(t, in, admin, "victim@deleg.test", "developer")
+	victim := in.NewUser(t, admin, "victim@deleg.test", "developer")
 
 	t.Run("iam:write cannot make itself security_admin", func(t *testing.T) {
 		r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+rw.ID, rwToken, map[string]string{"role": "security_admin"})
@@ -59,9 +59,9 @@ func TestDelegation_NobodyGrantsWhatTheyDoNotHold(t *testing.T) {
 		refused(t, in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+victim.ID, rwToken, map[string]string{"role": "security_admin"}))
 	})
 
-	sec := createUser(t, in, admin, "sec@deleg.test", "security_admin")
+	sec := in.NewUser(t, admin, "sec@deleg.test", "security_admin")
 	secToken := in.Login(t, "sec@deleg.test", password)
-	other := createUser(t, in, admin, "other@deleg.test", "developer")
+	other := in.NewUser(t, admin, "other@deleg.test", "developer")
 
 	t.Run("security_admin cannot hand out compliance_officer", func(t *testing.T) {
 		r := in.Do(t, http.MethodPost, "/api/v1/iam/users", secToken,
@@ -106,7 +106,7 @@ func TestDelegation_NobodyGrantsWhatTheyDoNotHold(t *testing.T) {
 		refused(t, r, "compliance:admin")
 	})
 	t.Run("what the actor holds can still be granted", func(t *testing.T) {
-		createUser(t, in, secToken, "dev@deleg.test", "developer")
+		in.NewUser(t, secToken, "dev@deleg.test", "developer")
 		if r := in.Do(t, http.MethodPost, "/api/v1/iam/users/"+other.ID+"/roles", secToken, map[string]string{"role": "auditor"}); r.Status != http.StatusOK {
 			t.Fatalf("assign auditor: %d %s", r.Status, r.Body)
 		}
@@ -119,15 +119,12 @@ func TestDelegation_NobodyGrantsWhatTheyDoNotHold(t *testing.T) {
 func TestDelegation_NobodyActsOnAStrongerPrincipal(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	var me struct {
-		ID string `json:"id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(t, &me)
-	secUser := createUser(t, in, admin, "sec@stronger.test", "security_admin")
+	me := in.Me(t, admin)
+	secUser := in.NewUser(t, admin, "sec@stronger.test", "security_admin")
 	sec := in.Login(t, "sec@stronger.test", password)
-	officer := createUser(t, in, admin, "co@stronger.test", "compliance_officer")
+	officer := in.NewUser(t, admin, "co@stronger.test", "compliance_officer")
 	officerToken := in.Login(t, "co@stronger.test", password)
-	dev := createUser(t, in, admin, "dev@stronger.test", "developer")
+	dev := in.NewUser(t, admin, "dev@stronger.test", "developer")
 
 	key := func(token string, perms ...string) string {
 		r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", token, map[string]any{"name": "k", "permissions": perms})

@@ -27,16 +27,12 @@ import (
 func TestDenials(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	var me struct {
-		ID       string `json:"id"`
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(t, &me)
-	createUser(t, in, admin, "viewer@astra.test", "viewer")
+	me := in.Me(t, admin)
+	in.NewUser(t, admin, "viewer@astra.test", "viewer")
 	viewer := in.Login(t, "viewer@astra.test", password)
-	createUser(t, in, admin, "secadmin@astra.test", "security_admin")
+	in.NewUser(t, admin, "secadmin@astra.test", "security_admin")
 	secAdmin := in.Login(t, "secadmin@astra.test", password)
-	target := createUser(t, in, admin, "target@astra.test", "developer")
+	target := in.NewUser(t, admin, "target@astra.test", "developer")
 
 	// claims are those of a genuine platform-admin token, so that only the
 	// forgery itself can make the server refuse it.
@@ -220,7 +216,7 @@ func TestDenials(t *testing.T) {
 			assertProblem(t, r, tc.status, "")
 		}
 		r := in.DoRaw(t, http.MethodGet, users+"?role="+strings.ReplaceAll("' OR '1'='1", " ", "%20"), admin, nil)
-		var none []user
+		var none []testkit.User
 		r.Data(t, &none)
 		if r.Status != http.StatusOK || len(none) != 0 {
 			t.Fatalf("role filter injection: %d %d users", r.Status, len(none))

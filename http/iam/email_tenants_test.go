@@ -33,12 +33,12 @@ func TestEmail_UniquePerTenant(t *testing.T) {
 		return in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
 			map[string]string{"email": email, "name": "User " + email, "role": "viewer", "password": pw})
 	}
-	created := func(r *testkit.Response) user {
+	created := func(r *testkit.Response) testkit.User {
 		t.Helper()
 		if r.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
-		var u user
+		var u testkit.User
 		r.Data(t, &u)
 		return u
 	}
@@ -75,7 +75,7 @@ func TestEmail_UniquePerTenant(t *testing.T) {
 		if got.Status != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", loc, got.Status, got.Body)
 		}
-		var u user
+		var u testkit.User
 		got.Data(t, &u)
 		if u.ID != aliceB.ID || u.TenantID != idB || u.Email != "alice@x.test" {
 			t.Fatalf("GET %s: %+v", loc, u)
@@ -124,14 +124,8 @@ func TestEmail_UniquePerTenant(t *testing.T) {
 		if tok.User.ID != userID || tok.User.TenantID != tenantID {
 			t.Fatalf("signed in as %+v, want user %s of %s", tok.User, userID, tenantID)
 		}
-		me := in.Do(t, http.MethodGet, "/api/v1/auth/me", tok.AccessToken, nil)
-		var m struct {
-			ID       string `json:"id"`
-			TenantID string `json:"tenant_id"`
-		}
-		me.Data(t, &m)
-		if me.Status != http.StatusOK || m.ID != userID || m.TenantID != tenantID {
-			t.Fatalf("me: %d %s", me.Status, me.Body)
+		if m := in.Me(t, tok.AccessToken); m.ID != userID || m.TenantID != tenantID {
+			t.Fatalf("me: %+v", m)
 		}
 	}
 

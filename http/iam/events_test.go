@@ -17,17 +17,13 @@ import (
 func TestUserChanges_AreEventsInTheAuditTrailOnKafkaAndOnTheLiveStream(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	var me struct {
-		ID       string `json:"id"`
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(t, &me)
+	me := in.Me(t, admin)
 
 	sub := in.DialWS(t, admin)
 	sub.Subscribe("", "iam.*")
 
 	const email = "evented@astra.test"
-	u := createUser(t, in, admin, email, "developer")
+	u := in.NewUser(t, admin, email, "developer")
 	if r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{"name": "Evented Renamed", "role": "auditor"},
 		"If-Match", `"1"`); r.Status != http.StatusOK {
 		t.Fatalf("update: %d %s", r.Status, r.Body)

@@ -4,23 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/astrabastion/astra/testkit"
 )
-
-// user is the API's user representation.
-type user struct {
-	ID       string `json:"id"`
-	TenantID string `json:"tenant_id"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Role     string `json:"role"`
-	Status   string `json:"status"`
-	Version  int64  `json:"version"`
-}
 
 // auditEvent is one entry of /admin/audit/events.
 type auditEvent struct {
@@ -36,39 +24,16 @@ type auditEvent struct {
 	Data          map[string]any `json:"data"`
 }
 
-type pageMeta struct {
-	Meta struct {
-		Pagination struct {
-			Cursor     string `json:"cursor"`
-			HasMore    bool   `json:"has_more"`
-			TotalCount *int64 `json:"total_count"`
-		} `json:"pagination"`
-	} `json:"meta"`
-}
-
-const password = "a-long-enough-password"
-
-// createUser creates a user with a password and fails the test unless it answers 201.
-func createUser(t testing.TB, in *testkit.Instance, token, email, role string, headers ...string) user {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-		map[string]string{"email": email, "name": "User " + email, "role": role, "password": password}, headers...)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-	var u user
-	r.Data(t, &u)
-	return u
-}
+const password = testkit.UserPassword
 
 // getUser reads a user and fails the test unless it answers 200.
-func getUser(t testing.TB, in *testkit.Instance, token, id string, headers ...string) user {
+func getUser(t testing.TB, in *testkit.Instance, token, id string, headers ...string) testkit.User {
 	t.Helper()
 	r := in.Do(t, http.MethodGet, "/api/v1/iam/users/"+id, token, nil, headers...)
 	if r.Status != http.StatusOK {
 		t.Fatalf("get %s: %d %s", id, r.Status, r.Body)
 	}
-	var u user
+	var u testkit.User
 	r.Data(t, &u)
 	return u
 }
@@ -76,83 +41,22 @@ func getUser(t testing.TB, in *testkit.Instance, token, id string, headers ...st
 // listUsers pages through every user visible to token (limit=50) and returns
 // them in order with the total_count of the first page; it checks that
 // total_count stays the same on every page.
-func listUsers(t testing.TB, in *testkit.Instance, token string, headers ...string) ([]user, int64) {
+func listUsers(t testing.TB, in *testkit.Instance, token string, headers ...string) ([]testkit.User, int64) {
 	t.Helper()
-	var all []user
-	var total int64 = -1
-	cursor := ""
-	for page := 0; ; page++ {
-		if page > 1000 {
-			t.Fatal("list users: pagination does not end")
-		}
-		path := "/api/v1/iam/users?limit=50"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		r := in.Do(t, http.MethodGet, path, token, nil, headers...)
-		if r.Status != http.StatusOK {
-			t.Fatalf("list users: %d %s", r.Status, r.Body)
-		}
-		var us []user
-		r.Data(t, &us)
-		var m pageMeta
-		r.JSON(t, &m)
-		p := m.Meta.Pagination
-		if p.TotalCount == nil {
-			t.Fatalf("list users: no total_count in %s", r.Body)
-		}
-		if total >= 0 && *p.TotalCount != total {
-			t.Fatalf("list users: total_count changed between pages: %d then %d", total, *p.TotalCount)
-		}
-		total = *p.TotalCount
-		if len(us) > 50 {
-			t.Fatalf("list users: page of %d with limit=50", len(us))
-		}
-		all = append(all, us...)
-		if !p.HasMore {
-			if p.Cursor != "" {
-				t.Fatalf("list users: last page has a cursor %q", p.Cursor)
-			}
-			return all, total
-		}
-		if p.Cursor == "" || len(us) == 0 {
-			t.Fatalf("list users: has_more without cursor or items: %s", r.Body)
-		}
-		cursor = p.Cursor
-	}
+	all, pages := testkit.Walk[testkit.User](t, in, "/api/v1/iam/users?limit=50", token, headers...)
+	return all, testkit.SameTotal(t, "list users", pages)
 }
 
 // auditEvents pages through /admin/audit/events with query (without limit
 // and cursor) and returns every event.
 func auditEvents(t testing.TB, in *testkit.Instance, token, query string, headers ...string) []auditEvent {
 	t.Helper()
-	var all []auditEvent
-	cursor := ""
-	for page := 0; ; page++ {
-		if page > 1000 {
-			t.Fatal("audit: pagination does not end")
-		}
-		path := "/api/v1/admin/audit/events?limit=200&order=oldest"
-		if query != "" {
-			path += "&" + query
-		}
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		r := in.Do(t, http.MethodGet, path, token, nil, headers...)
-		if r.Status != http.StatusOK {
-			t.Fatalf("audit %s: %d %s", query, r.Status, r.Body)
-		}
-		var evs []auditEvent
-		r.Data(t, &evs)
-		var m pageMeta
-		r.JSON(t, &m)
-		all = append(all, evs...)
-		if !m.Meta.Pagination.HasMore {
-			return all
-		}
-		cursor = m.Meta.Pagination.Cursor
+	path := "/api/v1/admin/audit/events?limit=200&order=oldest"
+	if query != "" {
+		path += "&" + query
 	}
+	all, _ := testkit.Walk[auditEvent](t, in, path, token, headers...)
+	return all
 }
 
 // ofType keeps the events of one CloudEvents type.

@@ -18,18 +18,14 @@ import (
 func TestTenantIsolation(t *testing.T) {
 	in := testkit.Start(t, nil)
 	adminA := in.AdminToken(t)
-	var me struct {
-		ID       string `json:"id"`
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", adminA, nil).Data(t, &me)
+	me := in.Me(t, adminA)
 	tenantA := me.TenantID
 	tenantB, adminB := in.NewTenant(t, adminA, "TenantB")
 	if tenantB == tenantA || tenantB == "" {
 		t.Fatalf("tenant B id %q (A is %q)", tenantB, tenantA)
 	}
-	victim := createUser(t, in, adminA, "victim@tenant-a.test", "developer")
-	ownB := createUser(t, in, adminB, "own@tenant-b.test", "viewer")
+	victim := in.NewUser(t, adminA, "victim@tenant-a.test", "developer")
+	ownB := in.NewUser(t, adminB, "own@tenant-b.test", "viewer")
 
 	t.Run("OtherTenantsUserIsNotFound", func(t *testing.T) {
 		path := "/api/v1/iam/users/" + victim.ID
@@ -60,7 +56,7 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		}
 		r := in.Do(t, http.MethodGet, "/api/v1/iam/users?email=victim@tenant-a.test", adminB, nil)
-		var found []user
+		var found []testkit.User
 		r.Data(t, &found)
 		if len(found) != 0 {
 			t.Fatalf("B finds A's user by e-mail: %+v", found)
@@ -149,7 +145,7 @@ func TestTenantIsolation(t *testing.T) {
 		subA.Subscribe("", "*")
 		subB := in.DialWS(t, adminB)
 		subB.Subscribe("", "*")
-		u := createUser(t, in, adminA, "streamed@tenant-a.test", "viewer")
+		u := in.NewUser(t, adminA, "streamed@tenant-a.test", "viewer")
 		in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, adminA, map[string]string{"name": "Streamed"}, "If-Match", `"1"`)
 		// UserCreated, EmailClaimed (a stream of its own) and UserUpdated.
 		subA.Await(10*time.Second, u.ID, "com.astra.iam.UserCreated", "com.astra.iam.EmailClaimed", "com.astra.iam.UserUpdated")
@@ -173,8 +169,8 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatalf("platform admin authenticating into B: %v", m)
 		}
 		platformInB.Subscribe("", "*")
-		createUser(t, in, adminA, "streamed-again@tenant-a.test", "viewer")
-		bUser := createUser(t, in, adminB, "streamed@tenant-b.test", "viewer")
+		in.NewUser(t, adminA, "streamed-again@tenant-a.test", "viewer")
+		bUser := in.NewUser(t, adminB, "streamed@tenant-b.test", "viewer")
 		got := platformInB.Await(10*time.Second, bUser.ID, "com.astra.iam.UserCreated")
 		if len(got) == 0 || got[len(got)-1]["subject"] != bUser.ID {
 			t.Fatalf("platform admin in B did not receive B's write: %v", got)
@@ -217,7 +213,7 @@ func TestTenantIsolation(t *testing.T) {
 		// Without the header the platform admin acts in its own tenant.
 		assertProblem(t, in.Do(t, http.MethodGet, "/api/v1/iam/users/"+ownB.ID, adminA, nil), http.StatusNotFound, "IAM-001")
 		// A write in B is recorded in B, with the platform admin as actor.
-		created := createUser(t, in, adminA, "by-platform@tenant-b.test", "viewer", "X-Tenant-ID", tenantB)
+		created := in.NewUser(t, adminA, "by-platform@tenant-b.test", "viewer", "X-Tenant-ID", tenantB)
 		if created.TenantID != tenantB {
 			t.Fatalf("created in tenant %q, want B", created.TenantID)
 		}

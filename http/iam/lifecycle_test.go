@@ -33,19 +33,6 @@ func login(t *testing.T, in *testkit.Instance, email, password string, extra ...
 	return r, tk
 }
 
-func newUser(t *testing.T, in *testkit.Instance, admin, email, role string) string {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", admin, map[string]string{"email": email, "name": "N", "role": role, "password": "initial-password-123"})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-	var u struct {
-		ID string `json:"id"`
-	}
-	r.Data(t, &u)
-	return u.ID
-}
-
 func TestAuthLifecycle(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
@@ -53,13 +40,13 @@ func TestAuthLifecycle(t *testing.T) {
 	// The old behaviour — five failures locked the account for everyone — was
 	// an anonymous denial of service; failures now throttle their source.
 	t.Run("brute force throttles its source, even for the right password, until unlocked", func(t *testing.T) {
-		id := newUser(t, in, admin, "brute@x.test", "viewer")
+		id := in.NewUser(t, admin, "brute@x.test", "viewer").ID
 		for i := 0; i < 5; i++ {
 			if r, _ := login(t, in, "brute@x.test", "wrong-password-000"); r.Problem(t).ErrorCode != "AUTH-004" {
 				t.Fatalf("attempt %d: %s", i, r.Body)
 			}
 		}
-		r, _ := login(t, in, "brute@x.test", "initial-password-123")
+		r, _ := login(t, in, "brute@x.test", testkit.UserPassword)
 		if r.Status != http.StatusTooManyRequests || r.Problem(t).ErrorCode != "RATE-004" || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("throttled login: %d %s", r.Status, r.Body)
 		}
@@ -72,14 +59,14 @@ func TestAuthLifecycle(t *testing.T) {
 		if u := in.Do(t, http.MethodPost, "/api/v1/iam/users/"+id+"/unlock", admin, nil); u.Status != http.StatusOK {
 			t.Fatalf("unlock: %d %s", u.Status, u.Body)
 		}
-		if r, _ := login(t, in, "brute@x.test", "initial-password-123"); r.Status != http.StatusOK {
+		if r, _ := login(t, in, "brute@x.test", testkit.UserPassword); r.Status != http.StatusOK {
 			t.Fatalf("login after unlock: %d %s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("a reused refresh token revokes the whole session family", func(t *testing.T) {
-		newUser(t, in, admin, "refresh@x.test", "viewer")
-		_, first := login(t, in, "refresh@x.test", "initial-password-123")
+		in.NewUser(t, admin, "refresh@x.test", "viewer")
+		_, first := login(t, in, "refresh@x.test", testkit.UserPassword)
 		r := in.Do(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.RefreshToken})
 		if r.Status != http.StatusOK {
 			t.Fatalf("refresh: %d %s", r.Status, r.Body)
@@ -99,8 +86,8 @@ func TestAuthLifecycle(t *testing.T) {
 	})
 
 	t.Run("logout revokes the session", func(t *testing.T) {
-		newUser(t, in, admin, "logout@x.test", "viewer")
-		_, tk := login(t, in, "logout@x.test", "initial-password-123")
+		in.NewUser(t, admin, "logout@x.test", "viewer")
+		_, tk := login(t, in, "logout@x.test", testkit.UserPassword)
 		if r := in.Do(t, http.MethodPost, "/api/v1/auth/logout", tk.AccessToken, nil); r.Status != http.StatusNoContent {
 			t.Fatalf("logout: %d %s", r.Status, r.Body)
 		}
@@ -110,8 +97,8 @@ func TestAuthLifecycle(t *testing.T) {
 	})
 
 	t.Run("TOTP enrolment, login with code, replay refused, disable", func(t *testing.T) {
-		newUser(t, in, admin, "mfa@x.test", "viewer")
-		_, tk := login(t, in, "mfa@x.test", "initial-password-123")
+		in.NewUser(t, admin, "mfa@x.test", "viewer")
+		_, tk := login(t, in, "mfa@x.test", testkit.UserPassword)
 		r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/enroll", tk.AccessToken, nil)
 		var enr struct {
 			Secret string `json:"secret"`
@@ -124,13 +111,13 @@ func TestAuthLifecycle(t *testing.T) {
 		if r := in.Do(t, http.MethodPost, "/api/v1/auth/mfa/verify", tk.AccessToken, map[string]string{"code": prev}); r.Status != http.StatusOK {
 			t.Fatalf("verify: %d %s", r.Status, r.Body)
 		}
-		if r, _ := login(t, in, "mfa@x.test", "initial-password-123"); r.Problem(t).ErrorCode != "AUTH-008" {
+		if r, _ := login(t, in, "mfa@x.test", testkit.UserPassword); r.Problem(t).ErrorCode != "AUTH-008" {
 			t.Fatalf("login without code: %s", r.Body)
 		}
-		if r, _ := login(t, in, "mfa@x.test", "initial-password-123", prev); r.Problem(t).ErrorCode != "AUTH-009" {
+		if r, _ := login(t, in, "mfa@x.test", testkit.UserPassword, prev); r.Problem(t).ErrorCode != "AUTH-009" {
 			t.Fatalf("replayed code: %s", r.Body)
 		}
-		r2, tk2 := login(t, in, "mfa@x.test", "initial-password-123", code)
+		r2, tk2 := login(t, in, "mfa@x.test", testkit.UserPassword, code)
 		if r2.Status != http.StatusOK {
 			t.Fatalf("login with a fresh code: %d %s", r2.Status, r2.Body)
 		}
@@ -142,14 +129,14 @@ func TestAuthLifecycle(t *testing.T) {
 		if r := in.Do(t, http.MethodDelete, "/api/v1/auth/mfa", tk2.AccessToken, map[string]string{"code": next}); r.Status != http.StatusOK {
 			t.Fatalf("disable: %d %s", r.Status, r.Body)
 		}
-		if r, _ := login(t, in, "mfa@x.test", "initial-password-123"); r.Status != http.StatusOK {
+		if r, _ := login(t, in, "mfa@x.test", testkit.UserPassword); r.Status != http.StatusOK {
 			t.Fatalf("login after disable: %d %s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("password reset token is single use and revokes sessions", func(t *testing.T) {
-		newUser(t, in, admin, "reset@x.test", "viewer")
-		_, tk := login(t, in, "reset@x.test", "initial-password-123")
+		in.NewUser(t, admin, "reset@x.test", "viewer")
+		_, tk := login(t, in, "reset@x.test", testkit.UserPassword)
 		if r := in.Do(t, http.MethodPost, "/api/v1/auth/password/forgot", "", map[string]string{"email": "reset@x.test"}); r.Status != http.StatusAccepted {
 			t.Fatalf("forgot: %d", r.Status)
 		}
@@ -184,7 +171,7 @@ func TestAuthLifecycle(t *testing.T) {
 		if r := in.Do(t, http.MethodGet, "/api/v1/auth/me", tk.AccessToken, nil); r.Status != http.StatusUnauthorized {
 			t.Fatalf("old session after reset: %d", r.Status)
 		}
-		if r, _ := login(t, in, "reset@x.test", "initial-password-123"); r.Status != http.StatusUnauthorized {
+		if r, _ := login(t, in, "reset@x.test", testkit.UserPassword); r.Status != http.StatusUnauthorized {
 			t.Fatalf("old password: %d", r.Status)
 		}
 		if r, _ := login(t, in, "reset@x.test", "a-brand-new-password"); r.Status != http.StatusOK {
@@ -207,11 +194,11 @@ func TestAuthLifecycle(t *testing.T) {
 		if r := in.Do(t, http.MethodPatch, "/api/v1/iam/roles/auditor", admin, map[string]any{"description": "x"}); r.Problem(t).ErrorCode != "IAM-009" {
 			t.Fatalf("builtin patch: %s", r.Body)
 		}
-		id := newUser(t, in, admin, "custom@x.test", "viewer")
+		id := in.NewUser(t, admin, "custom@x.test", "viewer").ID
 		if r := in.Do(t, http.MethodPost, "/api/v1/iam/users/"+id+"/roles", admin, map[string]string{"role": "iam_reader"}); r.Status != http.StatusOK {
 			t.Fatalf("assign: %d %s", r.Status, r.Body)
 		}
-		_, tk := login(t, in, "custom@x.test", "initial-password-123")
+		_, tk := login(t, in, "custom@x.test", testkit.UserPassword)
 		if r := in.Do(t, http.MethodGet, "/api/v1/iam/users", tk.AccessToken, nil); r.Status != http.StatusOK {
 			t.Fatalf("list with custom role: %d %s", r.Status, r.Body)
 		}

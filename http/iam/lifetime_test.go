@@ -53,11 +53,7 @@ func realSigningKey(t *testing.T, in *testkit.Instance) *rsa.PrivateKey {
 func TestTokens_LongerThanTheAccessTTLAreRefused(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	var me struct {
-		ID       string `json:"id"`
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(t, &me)
+	me := in.Me(t, admin)
 	key := realSigningKey(t, in)
 	now := time.Now()
 	sign := func(iat *jwt.NumericDate, exp time.Time) string {

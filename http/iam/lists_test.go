@@ -10,7 +10,7 @@ import (
 )
 
 // page reads one list page: its items' ids (by key) and its pagination.
-func page(t *testing.T, in *testkit.Instance, token, path string, key string) ([]string, pageMeta) {
+func page(t *testing.T, in *testkit.Instance, token, path string, key string) ([]string, testkit.Pagination) {
 	t.Helper()
 	r := in.Do(t, http.MethodGet, path, token, nil)
 	if r.Status != http.StatusOK {
@@ -18,8 +18,7 @@ func page(t *testing.T, in *testkit.Instance, token, path string, key string) ([
 	}
 	var items []map[string]any
 	r.Data(t, &items)
-	var m pageMeta
-	r.JSON(t, &m)
+	m := r.Page(t)
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i], _ = it[key].(string)
@@ -32,12 +31,12 @@ func TestUserList_PagesInCreationOrderWithLimitCursorAndTotalCount(t *testing.T)
 	admin := in.AdminToken(t)
 	var created []string
 	for i := range 5 {
-		created = append(created, createUser(t, in, admin, uniqueEmail("paged", i), "viewer").ID)
+		created = append(created, in.NewUser(t, admin, uniqueEmail("paged", i), "viewer").ID)
 	}
 
 	// Five viewers (the bootstrap admin is no viewer): two pages of two, then one.
 	ids, m := page(t, in, admin, "/api/v1/iam/users?role=viewer&limit=2", "id")
-	p := m.Meta.Pagination
+	p := m
 	if len(ids) != 2 || !p.HasMore || p.Cursor == "" || p.TotalCount == nil || *p.TotalCount != 5 {
 		t.Fatalf("first page: %v %+v", ids, p)
 	}
@@ -47,11 +46,11 @@ func TestUserList_PagesInCreationOrderWithLimitCursorAndTotalCount(t *testing.T)
 	seen := append([]string(nil), ids...)
 	for p.HasMore {
 		ids, m = page(t, in, admin, "/api/v1/iam/users?role=viewer&limit=2&cursor="+url.QueryEscape(p.Cursor), "id")
-		if m.Meta.Pagination.TotalCount == nil || *m.Meta.Pagination.TotalCount != 5 {
-			t.Fatalf("total_count changed between pages: %+v", m.Meta.Pagination)
+		if m.TotalCount == nil || *m.TotalCount != 5 {
+			t.Fatalf("total_count changed between pages: %+v", m)
 		}
 		seen = append(seen, ids...)
-		p = m.Meta.Pagination
+		p = m
 	}
 	if fmt.Sprint(seen) != fmt.Sprint(created) {
 		t.Fatalf("pages %v, want every viewer once in creation order (created %v)", seen, created)
@@ -61,8 +60,8 @@ func TestUserList_PagesInCreationOrderWithLimitCursorAndTotalCount(t *testing.T)
 	}
 
 	// Without limit: 25 at most; limit out of 1..200 and a forged cursor are refused.
-	if _, m := page(t, in, admin, "/api/v1/iam/users", "id"); m.Meta.Pagination.TotalCount == nil || *m.Meta.Pagination.TotalCount != 6 {
-		t.Fatalf("default page: %+v", m.Meta.Pagination)
+	if _, m := page(t, in, admin, "/api/v1/iam/users", "id"); m.TotalCount == nil || *m.TotalCount != 6 {
+		t.Fatalf("default page: %+v", m)
 	}
 	for _, q := range []string{"limit=0", "limit=201", "cursor=not-a-cursor", "status=sleeping"} {
 		r := in.Do(t, http.MethodGet, "/api/v1/iam/users?"+q, admin, nil)
@@ -84,31 +83,25 @@ func TestRoleList_PagesBuiltinAndCustomRolesByNameWithTotalCount(t *testing.T) {
 		}
 	}
 	all, m := page(t, in, admin, "/api/v1/iam/roles?limit=200", "name")
-	total := m.Meta.Pagination.TotalCount
-	if total == nil || int(*total) != len(all) || m.Meta.Pagination.HasMore || all[len(all)-1] != "zz_last" {
-		t.Fatalf("every role: %v %+v", all, m.Meta.Pagination)
+	total := m.TotalCount
+	if total == nil || int(*total) != len(all) || m.HasMore || all[len(all)-1] != "zz_last" {
+		t.Fatalf("every role: %v %+v", all, m)
 	}
 	for i := 1; i < len(all); i++ {
 		if all[i-1] >= all[i] {
 			t.Fatalf("roles not by name: %v", all)
 		}
 	}
+	type role struct {
+		Name string `json:"name"`
+	}
+	roles, pages := testkit.Walk[role](t, in, "/api/v1/iam/roles?limit=3", admin)
+	if got := testkit.SameTotal(t, "roles", pages); got != *total || pages[0].Limit != 3 {
+		t.Fatalf("roles by 3: total_count %d, want %d; %+v", got, *total, pages)
+	}
 	var paged []string
-	cursor := ""
-	for {
-		path := "/api/v1/iam/roles?limit=3"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		ids, m := page(t, in, admin, path, "name")
-		if len(ids) > 3 || m.Meta.Pagination.TotalCount == nil || *m.Meta.Pagination.TotalCount != *total {
-			t.Fatalf("page %s: %v %+v", path, ids, m.Meta.Pagination)
-		}
-		paged = append(paged, ids...)
-		if !m.Meta.Pagination.HasMore {
-			break
-		}
-		cursor = m.Meta.Pagination.Cursor
+	for _, r := range roles {
+		paged = append(paged, r.Name)
 	}
 	if fmt.Sprint(paged) != fmt.Sprint(all) {
 		t.Fatalf("paged %v, want %v", paged, all)

@@ -18,7 +18,7 @@ func TestMfaRequired_NoSessionWithoutTOTP(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
 	tenant, tenantAdmin := in.NewTenant(t, admin, "Strict")
-	createUser(t, in, tenantAdmin, "auditor@strict.test", "auditor")
+	in.NewUser(t, tenantAdmin, "auditor@strict.test", "auditor")
 	r, before := login(t, in, "auditor@strict.test", password)
 	if r.Status != http.StatusOK {
 		t.Fatalf("login before mfa_required: %d %s", r.Status, r.Body)

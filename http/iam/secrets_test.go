@@ -29,7 +29,7 @@ func storedAnswer(t *testing.T, in *testkit.Instance, key string) (answer, reque
 func TestIdempotencyKey_NeverStoresASecret(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	createUser(t, in, admin, "enrol@secrets.test", "viewer")
+	in.NewUser(t, admin, "enrol@secrets.test", "viewer")
 	enrolling := in.Login(t, "enrol@secrets.test", password)
 
 	var keyID string

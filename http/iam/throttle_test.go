@@ -52,11 +52,11 @@ func loginFrom(t *testing.T, in *testkit.Instance, client *http.Client, email, p
 func TestLoginThrottle_IsPerSourceAndNeverLocksTheUserOut(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	newUser(t, in, admin, "victim@throttle.test", "viewer")
+	in.NewUser(t, admin, "victim@throttle.test", "viewer")
 	attacker, legit := clientFrom("127.0.0.1"), clientFrom("127.0.0.2")
 
 	for _, account := range []struct{ email, password string }{
-		{"victim@throttle.test", "initial-password-123"},
+		{"victim@throttle.test", testkit.UserPassword},
 		{testkit.AdminEmail, testkit.AdminPassword},
 	} {
 		t.Run(account.email, func(t *testing.T) {

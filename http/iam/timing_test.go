@@ -40,7 +40,7 @@ func timedPost(t *testing.T, client *http.Client, url string, body any) (time.Du
 func TestTiming_DoesNotTellWhichAddressesExist(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	newUser(t, in, admin, "exists@timing.test", "viewer")
+	in.NewUser(t, admin, "exists@timing.test", "viewer")
 	const n = 20
 
 	measure := func(t *testing.T, path string, body func(email string, i int) any, client func(i int) *http.Client) (known, unknown time.Duration) {

@@ -20,7 +20,7 @@ func TestUserWrites(t *testing.T) {
 		const n = 200
 		roles := []string{"viewer", "developer", "auditor", "security_admin", "compliance_officer", "risk_manager", "platform_admin"}
 		before, _ := listUsers(t, in, admin)
-		created := make([]user, n)
+		created := make([]testkit.User, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
@@ -37,7 +37,7 @@ func TestUserWrites(t *testing.T) {
 				if c := r.Header.Get("X-Astra-Consistency"); c != "strong" {
 					t.Errorf("create %d: X-Astra-Consistency %q, want strong", i, c)
 				}
-				var u user
+				var u testkit.User
 				r.Data(t, &u)
 				if u.Email != email || u.Role != role || u.Version != 1 || u.Status != "active" {
 					t.Errorf("create %d: answered %+v", i, u)
@@ -52,7 +52,7 @@ func TestUserWrites(t *testing.T) {
 					t.Errorf("read own write %d: %d %s", i, g.Status, g.Body)
 					return
 				}
-				var got user
+				var got testkit.User
 				g.Data(t, &got)
 				if got.ID != u.ID || got.Version != u.Version || got.Email != email || got.Role != role {
 					t.Errorf("read own write %d: got %+v, created %+v", i, got, u)
@@ -92,7 +92,7 @@ func TestUserWrites(t *testing.T) {
 	})
 
 	t.Run("StaleIfMatchIsRejectedAndChangesNothing", func(t *testing.T) {
-		u := createUser(t, in, admin, "ifmatch@astra.test", "viewer")
+		u := in.NewUser(t, admin, "ifmatch@astra.test", "viewer")
 		upd := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{"name": "Renamed"}, "If-Match", `"1"`)
 		if upd.Status != http.StatusOK || upd.Header.Get("ETag") != `"2"` {
 			t.Fatalf("update: %d etag %q %s", upd.Status, upd.Header.Get("ETag"), upd.Body)
@@ -128,7 +128,7 @@ func TestUserWrites(t *testing.T) {
 	})
 
 	t.Run("ConcurrentUpdatesWithoutIfMatchAllApply", func(t *testing.T) {
-		u := createUser(t, in, admin, "racy@astra.test", "viewer")
+		u := in.NewUser(t, admin, "racy@astra.test", "viewer")
 		const n = 8 // each writer loses at most n-1 races, within the retry bound
 		var wg sync.WaitGroup
 		for i := range n {
@@ -150,7 +150,7 @@ func TestUserWrites(t *testing.T) {
 	})
 
 	t.Run("EmptyPatchChangesNothing", func(t *testing.T) {
-		u := createUser(t, in, admin, "emptypatch@astra.test", "viewer")
+		u := in.NewUser(t, admin, "emptypatch@astra.test", "viewer")
 		r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{}, "If-Match", `"1"`)
 		if r.Status != http.StatusOK {
 			t.Fatalf("empty patch: %d %s", r.Status, r.Body)
@@ -166,7 +166,7 @@ func TestUserWrites(t *testing.T) {
 	})
 
 	t.Run("MalformedIfMatchIsRejected", func(t *testing.T) {
-		u := createUser(t, in, admin, "badifmatch@astra.test", "viewer")
+		u := in.NewUser(t, admin, "badifmatch@astra.test", "viewer")
 		for _, h := range []string{`"abc"`, `"0"`, `"-1"`, `"1.5"`, `"1", "2"`, `"99999999999999999999"`} {
 			r := in.Do(t, http.MethodPatch, "/api/v1/iam/users/"+u.ID, admin, map[string]string{"name": "X"}, "If-Match", h)
 			assertProblem(t, r, http.StatusBadRequest, "")
@@ -185,7 +185,7 @@ func TestUserWrites(t *testing.T) {
 		if first.Status != http.StatusCreated || first.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("first: %d replayed=%q %s", first.Status, first.Header.Get("Idempotent-Replayed"), first.Body)
 		}
-		var u user
+		var u testkit.User
 		first.Data(t, &u)
 		for i := range 3 {
 			again := in.Do(t, http.MethodPost, "/api/v1/iam/users", admin, body, "Idempotency-Key", "key-sequential")
@@ -208,7 +208,7 @@ func TestUserWrites(t *testing.T) {
 			t.Fatalf("UserCreated events for %s: %d", u.ID, n)
 		}
 		r := in.Do(t, http.MethodGet, "/api/v1/iam/users?email=idem-other@astra.test", admin, nil)
-		var others []user
+		var others []testkit.User
 		r.Data(t, &others)
 		if len(others) != 0 {
 			t.Fatalf("the refused request created %+v", others)

@@ -71,7 +71,10 @@ type Param struct {
 	Name, Description string
 	Required          bool
 	Schema            string // "string" (default), "integer", "number", "boolean", "date-time", "uuid"
-	// Enum lists the only values the parameter takes (documented in the OpenAPI document).
+	// Enum lists the only values the parameter takes: documented in the
+	// OpenAPI document and, for a query parameter, enforced when the route is
+	// mounted (another value is refused with VAL-005 naming the parameter;
+	// an empty value counts as absent), so handlers need not check it.
 	Enum []string
 }
 
@@ -263,6 +266,9 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		mw = append(mw, paramTextMiddleware)
 		if rt.List && rt.Complete {
 			mw = append(mw, refusePageParams(rt))
+		}
+		if check := enumQuery(rt); check != nil {
+			mw = append(mw, check)
 		}
 		mw = append(mw, rt.Middleware...)
 		if rt.Dialect != nil {

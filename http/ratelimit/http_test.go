@@ -78,23 +78,14 @@ func mustProblem(t *testing.T, r *testkit.Response, status int, code string) {
 	}
 }
 
-func createUser(t *testing.T, in *testkit.Instance, token, email, role string) {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-		map[string]string{"email": email, "name": "User", "role": role, "password": "rate-limit-test-password"})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-}
-
 func TestRateLimit_HeadersOnEveryAnswer(t *testing.T) {
 	testkit.RequireDB(t)
 	cfg := testkit.Config(t)
 	in := testkit.Start(t, &cfg)
 	const tenantLimit, anonLimit, window = 6000, 600, time.Minute // the defaults
 	admin := in.AdminToken(t)
-	createUser(t, in, admin, "viewer@ratelimit.test", "viewer")
-	viewer := in.Login(t, "viewer@ratelimit.test", "rate-limit-test-password")
+	in.NewUser(t, admin, "viewer@ratelimit.test", "viewer")
+	viewer := in.Login(t, "viewer@ratelimit.test", testkit.UserPassword)
 
 	t.Run("SuccessCountsDown", func(t *testing.T) {
 		first := mustLimit(t, "GET /auth/me", in.Do(t, http.MethodGet, "/api/v1/auth/me", admin, nil), tenantLimit, window)
@@ -110,7 +101,7 @@ func TestRateLimit_HeadersOnEveryAnswer(t *testing.T) {
 	})
 	t.Run("ForbiddenAfterAuthentication", func(t *testing.T) {
 		r := in.Do(t, http.MethodPost, "/api/v1/iam/users", viewer,
-			map[string]string{"email": "x@ratelimit.test", "name": "X", "role": "viewer", "password": "rate-limit-test-password"})
+			map[string]string{"email": "x@ratelimit.test", "name": "X", "role": "viewer", "password": testkit.UserPassword})
 		mustProblem(t, r, http.StatusForbidden, "AUTH-006")
 		mustLimit(t, "403", r, tenantLimit, window)
 	})

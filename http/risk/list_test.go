@@ -9,31 +9,10 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-// page is a list answer with its pagination.
-type page struct {
-	Data []struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-	} `json:"data"`
-	Meta struct {
-		Pagination struct {
-			Cursor     string `json:"cursor"`
-			Limit      int    `json:"limit"`
-			HasMore    bool   `json:"has_more"`
-			TotalCount *int64 `json:"total_count"`
-		} `json:"pagination"`
-	} `json:"meta"`
-}
-
-func getPage(t *testing.T, in *testkit.Instance, path, token string) page {
-	t.Helper()
-	r := in.Do(t, http.MethodGet, path, token, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("%s: %d %s", path, r.Status, r.Body)
-	}
-	var p page
-	r.JSON(t, &p)
-	return p
+// item is a list item of the risk module: its id and status.
+type item struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }
 
 func TestRiskList_PagesNewestFirstWithACursorAndTheTotal(t *testing.T) {
@@ -55,26 +34,26 @@ func TestRiskList_PagesNewestFirstWithACursorAndTheTotal(t *testing.T) {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
 	}
 
-	first := getPage(t, in, "/api/v1/risk/risks?limit=2", admin)
+	first := testkit.GetPage[item](t, in, "/api/v1/risk/risks?limit=2", admin)
 	pg := first.Meta.Pagination
 	if len(first.Data) != 2 || first.Data[0].ID != ids[2] || first.Data[1].ID != ids[1] || !pg.HasMore || pg.Cursor == "" ||
 		pg.Limit != 2 || pg.TotalCount == nil || *pg.TotalCount != 3 {
 		t.Fatalf("first page: %+v", first)
 	}
-	second := getPage(t, in, "/api/v1/risk/risks?limit=2&cursor="+url.QueryEscape(pg.Cursor), admin)
+	second := testkit.GetPage[item](t, in, "/api/v1/risk/risks?limit=2&cursor="+url.QueryEscape(pg.Cursor), admin)
 	pg = second.Meta.Pagination
 	if len(second.Data) != 1 || second.Data[0].ID != ids[0] || pg.HasMore || pg.Cursor != "" || pg.TotalCount == nil || *pg.TotalCount != 3 {
 		t.Fatalf("second page: %+v", second)
 	}
 	// The default page is 25; filters narrow the total.
-	if all := getPage(t, in, "/api/v1/risk/risks", admin); len(all.Data) != 3 || all.Meta.Pagination.Limit != 25 || all.Meta.Pagination.HasMore {
+	if all := testkit.GetPage[item](t, in, "/api/v1/risk/risks", admin); len(all.Data) != 3 || all.Meta.Pagination.Limit != 25 || all.Meta.Pagination.HasMore {
 		t.Fatalf("default page: %+v", all)
 	}
-	closed := getPage(t, in, "/api/v1/risk/risks?status=closed", admin)
+	closed := testkit.GetPage[item](t, in, "/api/v1/risk/risks?status=closed", admin)
 	if len(closed.Data) != 1 || closed.Data[0].ID != ids[0] || *closed.Meta.Pagination.TotalCount != 1 {
 		t.Fatalf("closed: %+v", closed)
 	}
-	if open := getPage(t, in, "/api/v1/risk/risks?status=open&limit=1", admin); len(open.Data) != 1 || *open.Meta.Pagination.TotalCount != 2 || !open.Meta.Pagination.HasMore {
+	if open := testkit.GetPage[item](t, in, "/api/v1/risk/risks?status=open&limit=1", admin); len(open.Data) != 1 || *open.Meta.Pagination.TotalCount != 2 || !open.Meta.Pagination.HasMore {
 		t.Fatalf("open: %+v", open)
 	}
 
@@ -98,7 +77,7 @@ func TestRiskList_PagesNewestFirstWithACursorAndTheTotal(t *testing.T) {
 
 	// Another tenant's list is empty; no token is 401.
 	_, other := in.NewTenant(t, admin, "Zeta")
-	if o := getPage(t, in, "/api/v1/risk/risks", other); len(o.Data) != 0 || *o.Meta.Pagination.TotalCount != 0 {
+	if o := testkit.GetPage[item](t, in, "/api/v1/risk/risks", other); len(o.Data) != 0 || *o.Meta.Pagination.TotalCount != 0 {
 		t.Fatalf("other tenant: %+v", o)
 	}
 	if r := in.Do(t, http.MethodGet, "/api/v1/risk/risks", "", nil); r.Status != http.StatusUnauthorized {
@@ -133,11 +112,11 @@ func TestRiskList_SimulationsAndThreatsPageWithTheirTotals(t *testing.T) {
 		t.Fatalf("portfolio: %d %s", p.Status, p.Body)
 	}
 	base := "/api/v1/risk/risks/" + x.ID + "/simulations"
-	first := getPage(t, in, base+"?limit=2", admin)
+	first := testkit.GetPage[item](t, in, base+"?limit=2", admin)
 	if len(first.Data) != 2 || first.Data[0].ID != sims[2] || first.Data[1].ID != sims[1] || !first.Meta.Pagination.HasMore || *first.Meta.Pagination.TotalCount != 3 {
 		t.Fatalf("simulations, first page: %+v", first)
 	}
-	second := getPage(t, in, base+"?limit=2&cursor="+url.QueryEscape(first.Meta.Pagination.Cursor), admin)
+	second := testkit.GetPage[item](t, in, base+"?limit=2&cursor="+url.QueryEscape(first.Meta.Pagination.Cursor), admin)
 	if len(second.Data) != 1 || second.Data[0].ID != sims[0] || second.Meta.Pagination.HasMore {
 		t.Fatalf("simulations, second page: %+v", second)
 	}
@@ -148,26 +127,16 @@ func TestRiskList_SimulationsAndThreatsPageWithTheirTotals(t *testing.T) {
 			t.Fatalf("threat: %d %s", r.Status, r.Body)
 		}
 	}
+	threats, pages := testkit.Walk[item](t, in, "/api/v1/risk/threats?limit=10", admin)
+	if total := testkit.SameTotal(t, "threats", pages); total != 24 || len(pages) > 5 || pages[0].Limit != 10 {
+		t.Fatalf("threat pages: total_count %d, %+v", total, pages)
+	}
 	seen := map[string]bool{}
-	cursor := ""
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("threat pages do not end")
+	for _, th := range threats {
+		if seen[th.ID] {
+			t.Fatalf("threat %s twice", th.ID)
 		}
-		p := getPage(t, in, "/api/v1/risk/threats?limit=10&cursor="+url.QueryEscape(cursor), admin)
-		if *p.Meta.Pagination.TotalCount != 24 || len(p.Data) > 10 {
-			t.Fatalf("threat page: %+v", p)
-		}
-		for _, th := range p.Data {
-			if seen[th.ID] {
-				t.Fatalf("threat %s twice", th.ID)
-			}
-			seen[th.ID] = true
-		}
-		if !p.Meta.Pagination.HasMore {
-			break
-		}
-		cursor = p.Meta.Pagination.Cursor
+		seen[th.ID] = true
 	}
 	if len(seen) != 24 || !seen["LLM01:2025"] || !seen["AML.T0040"] {
 		t.Fatalf("threats over the pages: %d", len(seen))

@@ -22,20 +22,7 @@ import (
 func TestSsoLogin(t *testing.T) {
 	e := start(t)
 	tenantID, adminA := e.in.NewTenant(t, e.admin, "Acme")
-	createUser := func(t *testing.T, token, email, role string) string {
-		t.Helper()
-		r := e.in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-			map[string]string{"email": email, "name": "User " + email, "role": role, "password": "a-long-enough-password"})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-		}
-		var u struct {
-			ID string `json:"id"`
-		}
-		r.Data(t, &u)
-		return u.ID
-	}
-	janeID := createUser(t, adminA, "jane@example.com", "developer")
+	janeID := e.in.NewUser(t, adminA, "jane@example.com", "developer").ID
 	p := e.configure(t, adminA, nil) // allowed domain example.com, no provisioning
 
 	t.Run("AuthorizationCodeWithPKCE", func(t *testing.T) {
@@ -75,16 +62,7 @@ func TestSsoLogin(t *testing.T) {
 		if tok.User.ID != janeID || tok.User.TenantID != tenantID || tok.User.Email != "jane@example.com" || tok.User.Role != "developer" {
 			t.Fatalf("signed in as %+v, want jane of Acme", tok.User)
 		}
-		var me struct {
-			ID          string   `json:"id"`
-			TenantID    string   `json:"tenant_id"`
-			Permissions []string `json:"permissions"`
-		}
-		meR := e.in.Do(t, http.MethodGet, "/api/v1/auth/me", tok.AccessToken, nil)
-		if meR.Status != http.StatusOK {
-			t.Fatalf("/auth/me with the SSO token: %d %s", meR.Status, meR.Body)
-		}
-		meR.Data(t, &me)
+		me := e.in.Me(t, tok.AccessToken) // fails unless the SSO token reads /auth/me
 		if me.ID != janeID || me.TenantID != tenantID || len(me.Permissions) == 0 {
 			t.Fatalf("/auth/me: %+v", me)
 		}
@@ -181,7 +159,7 @@ func TestSsoLogin(t *testing.T) {
 	})
 
 	t.Run("UserOfAnotherDomainIsRefused", func(t *testing.T) {
-		createUser(t, adminA, "bob@other.org", "viewer") // even an existing user
+		e.in.NewUser(t, adminA, "bob@other.org", "viewer") // even an existing user
 		assertProblem(t, e.signIn(t, "Acme", "", verifiedUser("bob@other.org")).Response, http.StatusForbidden, "SSO-008")
 	})
 
@@ -196,7 +174,7 @@ func TestSsoLogin(t *testing.T) {
 	})
 
 	t.Run("AccountOfAnotherTenantIsRefused", func(t *testing.T) {
-		createUser(t, e.admin, "carol@example.com", "viewer") // in tenant "default"
+		e.in.NewUser(t, e.admin, "carol@example.com", "viewer") // in tenant "default"
 		assertProblem(t, e.signIn(t, "Acme", "", verifiedUser("carol@example.com")).Response, http.StatusForbidden, "SSO-010")
 	})
 

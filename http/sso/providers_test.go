@@ -187,10 +187,7 @@ func TestSsoProviders(t *testing.T) {
 		assertProblem(t, e.in.Do(t, http.MethodPatch, path, adminB, map[string]any{"enabled": false}, "If-Match", `"1"`), http.StatusNotFound, "SSO-001")
 		assertProblem(t, e.in.Do(t, http.MethodPatch, path, adminB, map[string]any{"enabled": false}, "If-Match", `"9"`), http.StatusNotFound, "SSO-001")
 		assertProblem(t, e.in.Do(t, http.MethodDelete, path, adminB, nil), http.StatusNotFound, "SSO-001")
-		var me struct {
-			TenantID string `json:"tenant_id"`
-		}
-		e.in.Do(t, http.MethodGet, "/api/v1/auth/me", e.admin, nil).Data(t, &me)
+		me := e.in.Me(t, e.admin)
 		assertProblem(t, e.in.Do(t, http.MethodGet, "/api/v1/iam/sso/providers", adminB, nil, "X-Tenant-ID", me.TenantID), http.StatusForbidden, "AUTH-005")
 
 		list := e.in.Do(t, http.MethodGet, "/api/v1/iam/sso/providers", adminB, nil)
@@ -254,16 +251,8 @@ func TestSsoProviders(t *testing.T) {
 	})
 
 	t.Run("PermissionsAreChecked", func(t *testing.T) {
-		for _, role := range []string{"developer", "auditor"} {
-			email := role + "@bravo.test"
-			r := e.in.Do(t, http.MethodPost, "/api/v1/iam/users", adminB,
-				map[string]string{"email": email, "name": role, "role": role, "password": "a-long-enough-password"})
-			if r.Status != http.StatusCreated {
-				t.Fatalf("create %s: %d %s", role, r.Status, r.Body)
-			}
-		}
-		dev := e.in.Login(t, "developer@bravo.test", "a-long-enough-password")
-		auditor := e.in.Login(t, "auditor@bravo.test", "a-long-enough-password")
+		_, dev := e.in.SignIn(t, adminB, "developer@bravo.test", "developer")
+		_, auditor := e.in.SignIn(t, adminB, "auditor@bravo.test", "auditor")
 		assertProblem(t, e.in.Do(t, http.MethodGet, "/api/v1/iam/sso/providers", dev, nil), http.StatusForbidden, "AUTH-006")
 		if r := e.in.Do(t, http.MethodGet, "/api/v1/iam/sso/providers", auditor, nil); r.Status != http.StatusOK {
 			t.Fatalf("auditor cannot read the providers: %d %s", r.Status, r.Body)

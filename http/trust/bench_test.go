@@ -29,10 +29,7 @@ func BenchmarkCurrentScore(b *testing.B) {
 	}
 	in := testkit.Start(b, nil)
 	admin := in.AdminToken(b)
-	var me struct {
-		TenantID string `json:"tenant_id"`
-	}
-	in.Do(b, http.MethodGet, "/api/v1/auth/me", admin, nil).Data(b, &me)
+	me := in.Me(b, admin)
 	ctx := context.Background()
 	pool := in.Running.Stack.Pool
 	schema := in.Running.Stack.Runner.Schema("trust")

@@ -9,21 +9,14 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-// historyPage is a page of the score history with its pagination.
-type historyPage struct {
-	Data []struct {
-		At      time.Time `json:"at"`
-		Updates int       `json:"updates"`
-	} `json:"data"`
-	Meta struct {
-		Pagination struct {
-			Cursor     string `json:"cursor"`
-			Limit      int    `json:"limit"`
-			HasMore    bool   `json:"has_more"`
-			TotalCount *int64 `json:"total_count"`
-		} `json:"pagination"`
-	} `json:"meta"`
+// bucket is one hour (or day) of the score history.
+type bucket struct {
+	At      time.Time `json:"at"`
+	Updates int       `json:"updates"`
 }
+
+// historyPage is a page of the score history with its pagination.
+type historyPage = testkit.ListPage[bucket]
 
 func TestTrustHistory_PagesBucketsNewestFirstWithACursorAndTheTotal(t *testing.T) {
 	in := testkit.Start(t, nil)
@@ -40,13 +33,7 @@ func TestTrustHistory_PagesBucketsNewestFirstWithACursorAndTheTotal(t *testing.T
 	}
 	get := func(query string) historyPage {
 		t.Helper()
-		r := in.Do(t, http.MethodGet, "/api/v1/trust/scores/history?granularity=hour"+query, admin, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("history%s: %d %s", query, r.Status, r.Body)
-		}
-		var p historyPage
-		r.JSON(t, &p)
-		return p
+		return testkit.GetPage[bucket](t, in, "/api/v1/trust/scores/history?granularity=hour"+query, admin)
 	}
 	var first historyPage
 	testkit.Eventually(t, 10*time.Second, "three buckets", func() bool {
@@ -107,20 +94,12 @@ func TestTrustSignals_PageNewestFirstByPillar(t *testing.T) {
 			t.Fatalf("risk: %d %s", r.Status, r.Body)
 		}
 	}
-	type sigPage struct {
-		Data []struct {
-			ID     string  `json:"id"`
-			Pillar string  `json:"pillar"`
-			Score  float64 `json:"score"`
-		} `json:"data"`
-		Meta struct {
-			Pagination struct {
-				Cursor     string `json:"cursor"`
-				HasMore    bool   `json:"has_more"`
-				TotalCount *int64 `json:"total_count"`
-			} `json:"pagination"`
-		} `json:"meta"`
+	type signal struct {
+		ID     string  `json:"id"`
+		Pillar string  `json:"pillar"`
+		Score  float64 `json:"score"`
 	}
+	type sigPage = testkit.ListPage[signal]
 	var first sigPage
 	testkit.Eventually(t, 10*time.Second, "three risk signals", func() bool {
 		in.Do(t, http.MethodGet, "/api/v1/trust/signals?pillar=risk&limit=2", admin, nil).JSON(t, &first)

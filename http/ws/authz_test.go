@@ -75,7 +75,7 @@ func TestStream_NeedToKnow(t *testing.T) {
 	})
 
 	t.Run("IamWithoutIamReadIsRefusedInTheReply", func(t *testing.T) {
-		createUser(t, in, admin, "viewer-nk@astra.test", "viewer")
+		in.NewUser(t, admin, "viewer-nk@astra.test", "viewer")
 		viewer := in.Login(t, "viewer-nk@astra.test", password)
 		w := in.DialWS(t, viewer)
 		reply := subscribeReply(w, "iam.*", "trust.*")
@@ -98,7 +98,7 @@ func TestStream_NeedToKnow(t *testing.T) {
 func TestStream_FollowsPermissionChanges(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	sec := createUser(t, in, admin, "sec-ws@astra.test", "security_admin")
+	sec := in.NewUser(t, admin, "sec-ws@astra.test", "security_admin")
 	token := in.Login(t, "sec-ws@astra.test", password)
 	key, _ := in.NewAPIKey(t, token, "app", "iam:read")
 
@@ -142,7 +142,7 @@ func TestStream_FollowsPermissionChanges(t *testing.T) {
 func TestStream_ClosesWhenTheTokenExpires(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
-	viewer := createUser(t, in, admin, "exp-ws@astra.test", "viewer")
+	viewer := in.NewUser(t, admin, "exp-ws@astra.test", "viewer")
 	soon, _, err := in.Running.Signer.IssueAt(auth.Principal{Subject: viewer.ID, TenantID: viewer.TenantID, Role: "viewer",
 		Permissions: []string{"trust:read"}}, time.Now().Add(-auth.AccessTTL+2*time.Second))
 	if err != nil {
@@ -212,7 +212,7 @@ func TestStream_DemotedPlatformAdminLeavesOtherTenants(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
 	other, _ := in.NewTenant(t, admin, "Elsewhere")
-	pa := createUser(t, in, admin, "pa2@astra.test", "platform_admin")
+	pa := in.NewUser(t, admin, "pa2@astra.test", "platform_admin")
 	token := in.Login(t, "pa2@astra.test", password)
 	if r := in.DoRaw(t, http.MethodGet, "/api/v1/iam/users", token, nil, "X-Tenant-ID", other); r.Status != http.StatusOK {
 		t.Fatalf("platform admin in another tenant: %d %s", r.Status, r.Body)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,31 +20,13 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-const password = "a-long-enough-password"
-
-type user struct {
-	ID       string `json:"id"`
-	TenantID string `json:"tenant_id"`
-	Version  int64  `json:"version"`
-}
+const password = testkit.UserPassword
 
 type auditEvent struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
 	Subject  string `json:"subject"`
 	Position int64  `json:"position"`
-}
-
-func createUser(t testing.TB, in *testkit.Instance, token, email, role string) user {
-	t.Helper()
-	r := in.Do(t, http.MethodPost, "/api/v1/iam/users", token,
-		map[string]string{"email": email, "name": "User " + email, "role": role, "password": password})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
-	}
-	var u user
-	r.Data(t, &u)
-	return u
 }
 
 func rename(t testing.TB, in *testkit.Instance, token, id, name string) {
@@ -60,38 +41,14 @@ func rename(t testing.TB, in *testkit.Instance, token, id, name string) {
 // in ledger order.
 func auditAfter(t testing.TB, in *testkit.Instance, token string, position int64) []auditEvent {
 	t.Helper()
+	evs, _ := testkit.Walk[auditEvent](t, in, "/api/v1/admin/audit/events?limit=200&order=oldest", token)
 	var all []auditEvent
-	cursor := ""
-	for {
-		path := "/api/v1/admin/audit/events?limit=200&order=oldest"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
+	for _, e := range evs {
+		if e.Position > position {
+			all = append(all, e)
 		}
-		r := in.Do(t, http.MethodGet, path, token, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("audit: %d %s", r.Status, r.Body)
-		}
-		var evs []auditEvent
-		r.Data(t, &evs)
-		for _, e := range evs {
-			if e.Position > position {
-				all = append(all, e)
-			}
-		}
-		var m struct {
-			Meta struct {
-				Pagination struct {
-					Cursor  string `json:"cursor"`
-					HasMore bool   `json:"has_more"`
-				} `json:"pagination"`
-			} `json:"meta"`
-		}
-		r.JSON(t, &m)
-		if !m.Meta.Pagination.HasMore {
-			return all
-		}
-		cursor = m.Meta.Pagination.Cursor
 	}
+	return all
 }
 
 func ids(evs []map[string]any) []string {
@@ -133,7 +90,7 @@ func TestStream(t *testing.T) {
 		if !hub.Feeding() {
 			t.Fatal("the hub does not consume after a subscription was confirmed")
 		}
-		first := createUser(t, in, admin, "feed-1@astra.test", "viewer")
+		first := in.NewUser(t, admin, "feed-1@astra.test", "viewer")
 		sub.Await(10*time.Second, first.ID, created)
 		sub.Close()
 		deadline := time.Now().Add(5 * time.Second)
@@ -145,10 +102,10 @@ func TestStream(t *testing.T) {
 		}
 		// Written while nobody listens: history, not part of a later live stream.
 		// (Its create answers once the users read model, fed from Kafka, has it.)
-		unseen := createUser(t, in, admin, "feed-2@astra.test", "viewer")
+		unseen := in.NewUser(t, admin, "feed-2@astra.test", "viewer")
 		again := in.DialWS(t, admin)
 		again.Subscribe("", "iam.*")
-		third := createUser(t, in, admin, "feed-3@astra.test", "viewer")
+		third := in.NewUser(t, admin, "feed-3@astra.test", "viewer")
 		for _, e := range again.Await(10*time.Second, third.ID, created) {
 			if e["subject"] == unseen.ID {
 				t.Fatalf("a new subscription received %v, written before it", e["type"])
@@ -166,7 +123,7 @@ func TestStream(t *testing.T) {
 		if !hub.Feeding() {
 			t.Fatal("the feed stopped under a subscription made within the linger")
 		}
-		fourth := createUser(t, in, admin, "feed-4@astra.test", "viewer")
+		fourth := in.NewUser(t, admin, "feed-4@astra.test", "viewer")
 		next.Await(10*time.Second, fourth.ID, created)
 		next.Close()
 		deadline = time.Now().Add(5 * time.Second)
@@ -200,7 +157,7 @@ func TestStream(t *testing.T) {
 	})
 
 	t.Run("SinceReplaysMissedEventsInOrderThenGoesLiveWithoutDuplicates", func(t *testing.T) {
-		first := createUser(t, in, admin, "since-0@astra.test", "viewer")
+		first := in.NewUser(t, admin, "since-0@astra.test", "viewer")
 		var from auditEvent
 		for _, e := range auditAfter(t, in, admin, 0) {
 			if e.Subject == first.ID && e.Type == "com.astra.iam.UserCreated" {
@@ -211,9 +168,9 @@ func TestStream(t *testing.T) {
 			t.Fatal("no UserCreated event for the first user")
 		}
 		// Missed while no subscriber was connected.
-		var missedUsers []user
+		var missedUsers []testkit.User
 		for i := 1; i <= 3; i++ {
-			missedUsers = append(missedUsers, createUser(t, in, admin, fmt.Sprintf("since-%d@astra.test", i), "viewer"))
+			missedUsers = append(missedUsers, in.NewUser(t, admin, fmt.Sprintf("since-%d@astra.test", i), "viewer"))
 		}
 		rename(t, in, admin, missedUsers[0].ID, "Renamed while away")
 		missed := auditAfter(t, in, admin, from.Position)
@@ -222,7 +179,7 @@ func TestStream(t *testing.T) {
 		}
 		// Writes go on while the subscriber catches up, so that live events
 		// arrive during the replay.
-		busy := createUser(t, in, admin, "since-busy@astra.test", "viewer")
+		busy := in.NewUser(t, admin, "since-busy@astra.test", "viewer")
 		writing := make(chan struct{})
 		go func() {
 			defer close(writing)
@@ -234,7 +191,7 @@ func TestStream(t *testing.T) {
 		sub := in.DialWS(t, admin)
 		sub.Subscribe(from.ID, "iam.*")
 		<-writing
-		live := createUser(t, in, admin, "since-live@astra.test", "viewer")
+		live := in.NewUser(t, admin, "since-live@astra.test", "viewer")
 		rename(t, in, admin, live.ID, "Live rename")
 		want := auditAfter(t, in, admin, from.Position)
 		got := sub.Events(15*time.Second, func(evs []map[string]any) bool { return len(evs) >= len(want) })
@@ -292,7 +249,7 @@ func TestStream(t *testing.T) {
 		sub.Subscribe("", "iam.user.*")
 		exact := in.DialWS(t, admin)
 		exact.Subscribe("", "iam.email.claimed")
-		u := createUser(t, in, admin, "wildcard@astra.test", "viewer")
+		u := in.NewUser(t, admin, "wildcard@astra.test", "viewer")
 		rename(t, in, admin, u.ID, "Wildcard renamed")
 		got := sub.Events(10*time.Second, func(evs []map[string]any) bool { return countType(evs, "com.astra.iam.UserUpdated") == 1 })
 		got = append(got, sub.Quiet(500*time.Millisecond)...)
@@ -325,7 +282,7 @@ func TestStream(t *testing.T) {
 		if iam.Has(iam.PermissionsOf(iam.RoleViewer), "iam:read") {
 			t.Fatal("the viewer role reads iam; this test assumes it does not")
 		}
-		createUser(t, in, admin, "stream-viewer@astra.test", "viewer")
+		in.NewUser(t, admin, "stream-viewer@astra.test", "viewer")
 		viewer := in.Login(t, "stream-viewer@astra.test", password)
 		control := in.DialWS(t, admin)
 		control.Subscribe("", "iam.*")
@@ -334,7 +291,7 @@ func TestStream(t *testing.T) {
 		replaying := in.DialWS(t, viewer)
 		first := auditAfter(t, in, admin, 0)[0]
 		replaying.Subscribe(first.ID, "iam.*")
-		u := createUser(t, in, admin, "unseen@astra.test", "viewer")
+		u := in.NewUser(t, admin, "unseen@astra.test", "viewer")
 		if got := control.Events(10*time.Second, func(evs []map[string]any) bool { return countType(evs, "com.astra.iam.UserCreated") >= 1 }); countType(got, "com.astra.iam.UserCreated") == 0 {
 			t.Fatalf("the admin's subscriber did not see the write of %s", u.ID)
 		}
@@ -348,9 +305,9 @@ func TestStream(t *testing.T) {
 
 	t.Run("SlowSubscriberIsDroppedWith4408WithoutStallingOthers", func(t *testing.T) {
 		const writers, n = 8, 320
-		var targets []user
+		var targets []testkit.User
 		for i := range writers {
-			targets = append(targets, createUser(t, in, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
+			targets = append(targets, in.NewUser(t, admin, fmt.Sprintf("slow-%d@astra.test", i), "viewer"))
 		}
 		hub := in.Running.Hub
 		fast := in.DialWS(t, admin)

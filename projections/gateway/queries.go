@@ -61,19 +61,9 @@ func (q *Queries) Providers(ctx context.Context, tenantID string) ([]Provider, e
 
 // Provider finds a tenant's provider by id or name; nil when none.
 func (q *Queries) Provider(ctx context.Context, tenantID, idOrName string) (*Provider, error) {
-	var out *Provider
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM `+s+`.providers WHERE NOT removed AND (id = $1 OR name = $1) LIMIT 1`, idOrName)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scanProvider)
-		if len(ps) > 0 {
-			out = &ps[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanProvider, func(s string) string {
+		return `SELECT ` + providerColumns + ` FROM ` + s + `.providers WHERE NOT removed AND (id = $1 OR name = $1) LIMIT 1`
+	}, idOrName)
 }
 
 // PolicyView is a policy at its current version.

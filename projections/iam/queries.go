@@ -53,16 +53,9 @@ func scanUser(row pgx.Row) (User, error) {
 
 // UserByID finds a user of a tenant; nil when there is none.
 func (q *Queries) UserByID(ctx context.Context, tenantID, id string) (*User, error) {
-	var out *User
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM `+s+`.users WHERE id = $1`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		out = &u
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(s string) string {
+		return `SELECT ` + userColumns + ` FROM ` + s + `.users WHERE id = $1`
+	}, id)
 }
 
 // CredentialsByEmail finds the users holding an address (erased ones aside):

@@ -9,9 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/astrabastion/astra/projections"
-
 	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/projections"
 )
 
 // AuthStatus is the security state of a user.
@@ -127,19 +126,9 @@ func (q *Queries) RoleByID(ctx context.Context, tenantID, id string) (*Role, err
 		r := BuiltinRole(id)
 		return &r, nil
 	}
-	var out *Role
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, description, permissions, version, created_at, updated_at FROM `+s+`.roles WHERE id::text = $1 OR name = $1`, id)
-		if err != nil {
-			return err
-		}
-		rs, err := pgx.CollectRows(rows, scanRole)
-		if len(rs) > 0 {
-			out = &rs[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanRole, func(s string) string {
+		return `SELECT id, name, description, permissions, version, created_at, updated_at FROM ` + s + `.roles WHERE id::text = $1 OR name = $1`
+	}, id)
 }
 
 // RoleExists reports whether a role name is assignable in a tenant.

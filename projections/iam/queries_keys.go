@@ -61,19 +61,9 @@ func (q *Queries) APIKeyForAuth(ctx context.Context, id string) (*APIKeySecret, 
 
 // APIKeyByID finds a tenant's key; nil when none.
 func (q *Queries) APIKeyByID(ctx context.Context, tenantID, id string) (*APIKey, error) {
-	var out *APIKey
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+keyColumns+` FROM `+s+`.api_keys WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		ks, err := pgx.CollectRows(rows, scanKey)
-		if len(ks) > 0 {
-			out = &ks[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanKey, func(s string) string {
+		return `SELECT ` + keyColumns + ` FROM ` + s + `.api_keys WHERE id = $1`
+	}, id)
 }
 
 // ListAPIKeys pages through a tenant's keys (one owner's when ownerID is

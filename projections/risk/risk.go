@@ -221,19 +221,9 @@ func (q *Queries) Modelled(ctx context.Context, tenantID string) ([]string, erro
 
 // Get finds a risk; nil when none.
 func (q *Queries) Get(ctx context.Context, tenantID, id string) (*Risk, error) {
-	var out *Risk
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+fmt.Sprintf(riskColumns, s)+` FROM `+s+`.risks r WHERE r.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		rs, err := pgx.CollectRows(rows, scanRisk)
-		if len(rs) > 0 {
-			out = &rs[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanRisk, func(s string) string {
+		return `SELECT ` + fmt.Sprintf(riskColumns, s) + ` FROM ` + s + `.risks r WHERE r.id = $1`
+	}, id)
 }
 
 // Simulation is a recorded simulation.
@@ -266,19 +256,9 @@ func (q *Queries) Simulations(ctx context.Context, tenantID, riskID string, p pr
 
 // Simulation finds one simulation; nil when none.
 func (q *Queries) Simulation(ctx context.Context, tenantID, id string) (*Simulation, error) {
-	var out *Simulation
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+simColumns+` FROM `+s+`.simulations WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		xs, err := pgx.CollectRows(rows, scanSim)
-		if len(xs) > 0 {
-			out = &xs[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanSim, func(s string) string {
+		return `SELECT ` + simColumns + ` FROM ` + s + `.simulations WHERE id = $1`
+	}, id)
 }
 
 // Threats pages through the built-in catalogue, in its published order,

@@ -54,19 +54,9 @@ func (q *Queries) ListProviders(ctx context.Context, tenantID string, p projecti
 
 // ProviderByID finds a provider of a tenant; nil when there is none.
 func (q *Queries) ProviderByID(ctx context.Context, tenantID, id string) (*Provider, error) {
-	var out *Provider
-	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT `+providerColumns+` FROM `+s+`.providers WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scanProvider)
-		if len(ps) > 0 {
-			out = &ps[0]
-		}
-		return err
-	})
-	return out, err
+	return projections.One(ctx, q.Runner, Name, tenantID, scanProvider, func(s string) string {
+		return `SELECT ` + providerColumns + ` FROM ` + s + `.providers WHERE id = $1`
+	}, id)
 }
 
 // EnabledProviders lists a tenant's enabled providers, oldest first.
