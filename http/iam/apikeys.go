@@ -156,11 +156,7 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.RevokeAPIKey(c.Request().Context(), writes.Metadata(c), cmdiam.RevokeAPIKey{ID: k.ID, Reason: "revoked"})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return c.NoContent(http.StatusNoContent)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return c.NoContent(http.StatusNoContent) })
 }
 
 func (a *API) rotateAPIKey(c echo.Context) error {

@@ -234,11 +234,7 @@ func (a *API) mfaChange(c echo.Context, enabled bool) error {
 		return err
 	}
 	evs, err := cmd(c.Request().Context(), writes.Metadata(c), p.Subject, req.Code, time.Now())
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: enabled})
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: enabled}) })
 }
 
 func (a *API) passwordChange(c echo.Context) error {
@@ -415,11 +411,7 @@ func (a *API) assignRole(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.AssignRole(ctx, writes.Metadata(c), cmdiam.AssignRole{UserID: id, Role: req.Role})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return a.answerUser(c, id)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return a.answerUser(c, id) })
 }
 
 func (a *API) unassignRole(c echo.Context) error {
@@ -431,11 +423,7 @@ func (a *API) unassignRole(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.UnassignRole(c.Request().Context(), writes.Metadata(c), cmdiam.UnassignRole{UserID: id, Role: c.Param("role")})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return a.answerUser(c, id)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return a.answerUser(c, id) })
 }
 
 func (a *API) security(c echo.Context, id string) error {
@@ -480,11 +468,7 @@ func (a *API) resetMfa(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.ResetMfa(c.Request().Context(), writes.Metadata(c), id)
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return a.security(c, id)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return a.security(c, id) })
 }
 
 func (a *API) revokeUserSessions(c echo.Context) error {
@@ -610,11 +594,7 @@ func (a *API) deleteRole(c echo.Context) error {
 		return iam.ErrRoleInUse
 	}
 	evs, err := a.Commands.DeleteRole(ctx, writes.Metadata(c), cmdiam.DeleteRole{ID: id, Expected: expected})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return c.NoContent(http.StatusNoContent)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return c.NoContent(http.StatusNoContent) })
 }
 
 func (a *API) listPermissions(c echo.Context) error {
@@ -725,11 +705,7 @@ func (a *API) updateCurrentTenant(c echo.Context) error {
 		name = &n
 	}
 	evs, err := a.Commands.UpdateTenant(ctx, writes.Metadata(c), cmdiam.UpdateTenant{TenantID: p.ActingTenant, Expected: expected, Name: name, Settings: settings})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return a.currentTenant(c)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return a.currentTenant(c) })
 }
 
 // guardRoleChange applies the delegation rules to a change of userID's roles:

@@ -104,9 +104,5 @@ func (a *API) mfaVerifyWithPassword(c echo.Context) error {
 	}
 	meta := cmdiam.Metadata(cred.TenantID, cred.ID, platform.RequestID(c))
 	evs, err := a.Commands.VerifyMfa(c.Request().Context(), meta, cred.ID, req.Code, time.Now())
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true})
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return platform.Respond(c, http.StatusOK, MfaStatus{MfaEnabled: true}) })
 }

@@ -451,11 +451,7 @@ func (a *API) updateUser(c echo.Context) error {
 		}
 	}
 	evs, err := a.Commands.UpdateUser(c.Request().Context(), writes.Metadata(c), cmdiam.UpdateUser{ID: id, Expected: expected, Name: req.Name, Role: req.Role})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmiam.Name)
-	return a.answerUser(c, id)
+	return a.Writes.Then(c, evs, err, rmiam.Name, func() error { return a.answerUser(c, id) })
 }
 
 func (a *API) deactivateUser(c echo.Context) error {

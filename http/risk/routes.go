@@ -190,11 +190,7 @@ func (a *API) close(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.CloseRisk(c.Request().Context(), writes.Metadata(c), cmdrisk.CloseRisk{RiskID: id, Expected: expected, Reason: "closed"})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmrisk.Name)
-	return a.answer(c, http.StatusOK, id)
+	return a.Writes.Then(c, evs, err, rmrisk.Name, func() error { return a.answer(c, http.StatusOK, id) })
 }
 
 func (a *API) setFair(c echo.Context) error {
@@ -207,11 +203,7 @@ func (a *API) setFair(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.SetFairInputs(c.Request().Context(), writes.Metadata(c), cmdrisk.SetFairInputs{RiskID: id, Expected: expected, Inputs: in})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmrisk.Name)
-	return a.answer(c, http.StatusOK, id)
+	return a.Writes.Then(c, evs, err, rmrisk.Name, func() error { return a.answer(c, http.StatusOK, id) })
 }
 
 // simParams applies the defaults: 100,000 iterations, seed 42.

@@ -314,11 +314,7 @@ func (a *API) putDecay(c echo.Context) error {
 		cfg.Pillars[p] = trust.Decay{HalfLife: time.Duration(d.HalfLifeHours * float64(time.Hour)), Floor: d.Floor}
 	}
 	evs, err := a.Commands.ConfigureDecay(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureDecay{Config: cfg})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmtrust.Name)
-	return a.getDecay(c)
+	return a.Writes.Then(c, evs, err, rmtrust.Name, func() error { return a.getDecay(c) })
 }
 
 func (a *API) getWeights(c echo.Context) error {
@@ -335,9 +331,5 @@ func (a *API) putWeights(c echo.Context) error {
 		return err
 	}
 	evs, err := a.Commands.ConfigureWeights(c.Request().Context(), writes.Metadata(c), cmdtrust.ConfigureWeights{Weights: req.Weights})
-	if err != nil {
-		return err
-	}
-	a.Writes.Await(c, evs, rmtrust.Name)
-	return a.getWeights(c)
+	return a.Writes.Then(c, evs, err, rmtrust.Name, func() error { return a.getWeights(c) })
 }
