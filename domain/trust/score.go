@@ -23,8 +23,11 @@ const (
 // Pillars lists the pillars in display order.
 var Pillars = []string{Security, Compliance, Risk, Resilience, AIGovernance}
 
-// Sources names the module behind each pillar.
-var Sources = map[string]string{Security: "aegis", Compliance: "compliance", Risk: "risk", Resilience: "resilience", AIGovernance: "gateway"}
+// Sources names the module that feeds each pillar today (see the signal
+// declarations: the gateway's blocks and kill switches make the security
+// signals, its provider failures the resilience ones, until AEGIS and
+// Resilience declare theirs).
+var Sources = map[string]string{Security: "gateway", Compliance: "compliance", Risk: "risk", Resilience: "gateway", AIGovernance: "gateway"}
 
 // DefaultWeights are the seed's weights.
 var DefaultWeights = map[string]float64{Security: 0.25, Compliance: 0.25, Risk: 0.20, Resilience: 0.15, AIGovernance: 0.15}
