@@ -4,18 +4,18 @@ import (
 	"github.com/astrabastion/astra/domain/gateway/injection"
 	"github.com/astrabastion/astra/domain/gateway/pii"
 	"github.com/astrabastion/astra/gateway"
-	"github.com/astrabastion/astra/gateway/providers"
 )
 
 // injectionAdapter gives the runtime the prompt-injection detector.
 type injectionAdapter struct{ d *injection.Detector }
 
-func (a injectionAdapter) Score(msgs []providers.Message) (float64, []string) {
-	in := make([]injection.Message, len(msgs))
-	for i, m := range msgs {
-		in[i] = injection.Message{Role: m.Role, Content: m.Content}
+func (a injectionAdapter) ScanText(text string, document bool) (float64, []string) {
+	var r injection.Result
+	if document {
+		r = a.d.ScanDocument(text)
+	} else {
+		r = a.d.Scan(text)
 	}
-	r := a.d.ScanMessages(in)
 	return r.Score, r.Patterns
 }
 

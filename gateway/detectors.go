@@ -1,10 +1,10 @@
 package gateway
 
-import "github.com/astrabastion/astra/gateway/providers"
-
-// InjectionDetector scores prompts for injection.
+// InjectionDetector scores text for injection: typed by a user, or (document)
+// retrieved or returned by a tool, where instructions addressed to the
+// assistant count as indirect injection.
 type InjectionDetector interface {
-	Score(msgs []providers.Message) (score float64, patterns []string)
+	ScanText(text string, document bool) (score float64, patterns []string)
 	Version() string
 	DefaultThreshold() float64
 }

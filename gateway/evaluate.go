@@ -16,9 +16,11 @@ type Evaluation struct {
 
 // Evaluate runs the input side of the pipeline with a given policy (a stored
 // version or a draft) and records nothing: simulate and backtest use it.
-func (rt *Runtime) Evaluate(ctx context.Context, caller Caller, policyID string, version int, p gw.Policy, provider, model string, msgs []providers.Message) Evaluation {
+// Tools (may be nil) are the request's tool definitions, scanned like a
+// chat's.
+func (rt *Runtime) Evaluate(ctx context.Context, caller Caller, policyID string, version int, p gw.Policy, provider, model string, msgs []providers.Message, tools []providers.Tool) Evaluation {
 	call := &Call{Caller: caller, Endpoint: "simulate", Provider: provider, PolicyID: policyID,
-		Req: providers.ChatRequest{Model: model, Messages: append([]providers.Message(nil), msgs...)}}
+		Req: providers.ChatRequest{Model: model, Messages: append([]providers.Message(nil), msgs...), Tools: tools}}
 	r := rt.newRun(call)
 	r.policy, r.fixed = cachedPolicy{id: policyID, version: version, policy: p}, true
 	b := r.input(ctx)

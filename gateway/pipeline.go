@@ -262,23 +262,8 @@ func (r *run) input(ctx context.Context) *Blocked {
 	}
 	r.step(gw.StepAllowList, t, "pass", 0, "", "")
 
-	t = time.Now()
-	if p.Injection.Enabled {
-		score, patterns := rt.Injection.Score(call.Req.Messages)
-		r.sec.InjectionScore, r.sec.Patterns = round3(score), patterns
-		if score >= p.Injection.Threshold {
-			r.sec.PolicyViolations = append(r.sec.PolicyViolations, "prompt_injection")
-			if p.Injection.Action == gw.ActionBlock {
-				r.step(gw.StepInjection, t, "block", score, strings.Join(patterns, ","), rt.Injection.Version())
-				r.blocked = &Blocked{Code: "GW-003", Step: gw.StepInjection, Detail: injectionDetail(patterns)}
-				return r.blocked
-			}
-			r.step(gw.StepInjection, t, "monitor", score, strings.Join(patterns, ","), rt.Injection.Version())
-		} else {
-			r.step(gw.StepInjection, t, "pass", score, "", rt.Injection.Version())
-		}
-	} else {
-		r.step(gw.StepInjection, t, "skip", 0, "", "")
+	if b := r.injection(time.Now()); b != nil {
+		return b
 	}
 
 	t = time.Now()
@@ -401,12 +386,15 @@ func compiled(pattern string) (*regexp.Regexp, error) {
 	return re, err
 }
 
-func injectionDetail(patterns []string) string {
+// injectionDetail is the block answer's detail, naming the parts of the
+// request that reached their threshold.
+func injectionDetail(patterns, parts []string) string {
+	in := strings.Join(parts, ", ")
 	if len(patterns) == 0 {
-		return "The input prompt scored above the injection threshold. Request blocked by gateway policy."
+		return "The input (" + in + ") scored above the injection threshold. Request blocked by gateway policy."
 	}
-	return fmt.Sprintf("The input prompt matched %d injection pattern(s): %s. Request blocked by gateway policy.",
-		len(patterns), strings.Join(patterns, ", "))
+	return fmt.Sprintf("The input (%s) matched %d injection pattern(s): %s. Request blocked by gateway policy.",
+		in, len(patterns), strings.Join(patterns, ", "))
 }
 
 func filterPII(ents []PIIEntity, rule gw.PIIRule) []PIIEntity {

@@ -226,6 +226,8 @@ type StepTrace struct {
 	Detector   string  `json:"detector_version,omitempty"`
 	Detail     string  `json:"detail,omitempty"`
 	FailMode   string  `json:"fail_mode,omitempty"`
+	// Findings name the parts of the request a detector found something in.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // PromptScannedV1 records a scan-only request (no provider called).

@@ -83,6 +83,8 @@ type DetectorRule struct {
 	Enabled   bool    `json:"enabled"`
 	Threshold float64 `json:"threshold"`
 	Action    string  `json:"action"`
+	// Places sets the rule of each place text can hide in (injection only).
+	Places ScanPlaces `json:"places"`
 }
 
 // PIIRule configures PII handling.
@@ -156,6 +158,9 @@ func (p *Policy) Normalize() error {
 	}
 	if p.Injection.Threshold < 0 || p.Injection.Threshold > 1 {
 		return bad("injection.threshold", "between 0 and 1")
+	}
+	if err := p.Injection.Places.normalize(); err != nil {
+		return err
 	}
 	if p.PII.Action == "" {
 		p.PII.Action = ActionRedact

@@ -24,6 +24,7 @@ import (
 type SimulateRequest struct {
 	Prompt   string              `json:"prompt,omitempty" validate:"max=1000000"`
 	Messages []providers.Message `json:"messages,omitempty" validate:"max=1000,dive"`
+	Tools    []providers.Tool    `json:"tools,omitempty" validate:"max=128"`
 	Provider string              `json:"provider,omitempty" validate:"max=100"`
 	Model    string              `json:"model,omitempty" validate:"max=200"`
 	Version  int                 `json:"version,omitempty" validate:"min=0"`
@@ -316,7 +317,7 @@ func (a *Admin) simulate(c echo.Context) error {
 	if model == "" {
 		model = "mock-small"
 	}
-	ev := a.Runtime.Evaluate(c.Request().Context(), Caller(c), pv.ID, version, pol, provider, model, msgs)
+	ev := a.Runtime.Evaluate(c.Request().Context(), Caller(c), pv.ID, version, pol, provider, model, msgs, req.Tools)
 	out := SimulateResponse{Allowed: ev.Blocked == nil, Security: ev.Security, Steps: ev.Trace, Version: version}
 	if ev.Blocked != nil {
 		out.ErrorCode, out.Detail = ev.Blocked.Code, ev.Blocked.Detail
@@ -374,7 +375,7 @@ func (a *Admin) backtest(c echo.Context) error {
 				continue
 			}
 			out.Evaluated++
-			ev := a.Runtime.Evaluate(c.Request().Context(), caller, pv.ID, pv.Version, pol, r.Provider, r.Model, []providers.Message{{Role: "user", Content: text}})
+			ev := a.Runtime.Evaluate(c.Request().Context(), caller, pv.ID, pv.Version, pol, r.Provider, r.Model, []providers.Message{{Role: "user", Content: text}}, nil)
 			would := "allowed"
 			if ev.Blocked != nil {
 				would = "blocked"

@@ -253,3 +253,10 @@ func merge(parts []Result) Result {
 	})
 	return out
 }
+
+// ScanDocument scores one text that was retrieved or returned by a tool
+// (not typed by the user): instructions addressed to the assistant in it
+// count as indirect injection.
+func (d *Detector) ScanDocument(text string) Result {
+	return d.scan(text, engine.Context{Document: true})
+}
