@@ -63,6 +63,11 @@ func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 		}
 		return nil
 	}
+	if e.Type == gw.MockConfigured.CEType() && rt.Cache != nil {
+		// Answers the mock gave stay cached under its name; with the mock
+		// off none may be served, so the tenant's cache is dropped.
+		rt.Cache.PurgeBefore(e.TenantID, "", e.Time)
+	}
 	kinds, ok := invalidates[e.Type]
 	if !ok {
 		return nil
