@@ -45,6 +45,9 @@ func init() {
 			"GW-030": platform.Entry(http.StatusGatewayTimeout, "Provider failure: timeout", "The provider (and every fallback) did not answer within the connection's timeout. Recorded as a failure (gateway.RequestFailed), not a block."),
 			"GW-031": platform.Entry(http.StatusServiceUnavailable, "Provider failure: circuit open", "The provider's circuit breaker is open after consecutive failures, so it was not called (and no fallback answered). Recorded as a failure (gateway.RequestFailed), not a block."),
 			"GW-032": platform.Entry(http.StatusBadRequest, "Provider failure: request refused", "The provider refused the request as malformed, too large or unprocessable (its own 400, 413 or 422): the request must change. Recorded as a failure (gateway.RequestFailed) at the caller's fault."),
+			"GW-040": platform.Entry(http.StatusForbidden, "Route header refused", "The policy's routing.route_header is refuse: a request may not replace the policy's routing with an X-Astra-Route header."),
+			"GW-041": platform.Entry(http.StatusNotFound, "No provider configured", "The tenant has no enabled provider and has turned the built-in mock provider off (PUT /gateway/mock), or the request names the mock while it is off."),
+			"GW-042": platform.Entry(http.StatusNotFound, "Price not found", "The tenant set no price for that model (a default price cannot be removed, only replaced)."),
 			"GW-020": platform.Entry(http.StatusNotFound, "Model not offered", "The provider does not offer this model: it is not in the provider's declared model list (model ids are matched normalised) and the provider does not allow any model."),
 		},
 		DomainErrors: []platform.DomainError{
@@ -59,6 +62,8 @@ func init() {
 			{Err: gw.ErrProviderNameTaken, Code: "GW-017", Detail: "A provider with this name already exists."},
 			{Err: gw.ErrDetectorNotFound, Code: "GW-018", Detail: "No detector with that name."},
 			{Err: gw.ErrRequestNotFound, Code: "GW-019", Detail: "No such request."},
+			{Err: gw.ErrPriceInvalid, Code: "VAL-001"},
+			{Err: gw.ErrPriceNotFound, Code: "GW-042", Detail: "The tenant set no price for that model."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{&rmgw.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
@@ -72,7 +77,7 @@ func init() {
 			}
 			return &Parts{
 				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes())),
-					parts.admin.Routes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),
+					parts.admin.Routes(), parts.admin.RoutingRoutes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),
 				Collectors: telemetry.Collectors(),
 				// Kill switches are reloaded every 500 ms too: a backstop for
 				// events logged before this instance's reactor started.

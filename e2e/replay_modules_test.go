@@ -102,6 +102,25 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		_, _ = call(http.MethodPost, base+"/api/v1/gateway/chat/completions", token, map[string]any{"provider": "mock", "model": "mock-small",
 			"messages": []map[string]string{{"role": "user", "content": content}}})
 	}
+	// Model prices (set, replaced, removed), an unpriced request (its cost
+	// null) and the mock setting replay as they were projected.
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPut, "/api/v1/gateway/prices", map[string]any{"model": "mock-small", "input_per_million": 1.5, "output_per_million": 3}},
+		{http.MethodPut, "/api/v1/gateway/prices", map[string]any{"model": "replay-priced", "input_per_million": 2, "output_per_million": 4}},
+		{http.MethodPut, "/api/v1/gateway/prices", map[string]any{"model": "replay-priced", "input_per_million": 2.5, "output_per_million": 4}},
+		{http.MethodDelete, "/api/v1/gateway/prices?model=replay-priced", nil},
+		{http.MethodPost, "/api/v1/gateway/chat/completions", map[string]any{"provider": "mock", "model": "replay-unpriced",
+			"messages": []map[string]string{{"role": "user", "content": "what does this cost?"}}}},
+		{http.MethodPut, "/api/v1/gateway/mock", map[string]any{"enabled": false}},
+		{http.MethodPut, "/api/v1/gateway/mock", map[string]any{"enabled": true}},
+	} {
+		if a := mustCall(t, c.method, base+c.path, token, c.body); a.Status >= 300 {
+			t.Fatalf("%s %s: %d", c.method, c.path, a.Status)
+		}
+	}
 	// Provider failures (gateway.RequestFailed: an outcome, a cause and a
 	// resilience signal) replay as they were projected.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

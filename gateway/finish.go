@@ -113,12 +113,13 @@ const DefaultCompletionEstimate = 256
 
 // estimate is what a request reserves against its budgets: its prompt tokens
 // and the completion it may produce (max_tokens, else the policy's output
-// limit, else DefaultCompletionEstimate), priced at the model's list price.
+// limit, else DefaultCompletionEstimate), priced at the tenant's price of
+// the model (else the default); priced is false when the model has neither.
 // A scan calls no provider and reserves nothing; embeddings have no completion.
-func (r *run) estimate() (int64, float64) {
+func (r *run) estimate(ctx context.Context) (tokens int64, cost float64, priced bool) {
 	call := r.call
 	if call.Endpoint == "scan" {
-		return 0, 0
+		return 0, 0, true
 	}
 	u := providers.Usage{PromptTokens: providers.PromptTokens(call.Req.Messages)}
 	switch {
@@ -131,7 +132,11 @@ func (r *run) estimate() (int64, float64) {
 		u.CompletionTokens = DefaultCompletionEstimate
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
-	return int64(u.TotalTokens), Cost(call.Req.Model, u)
+	c := r.rt.costOf(ctx, call.TenantID, call.Req.Model, u)
+	if c == nil {
+		return int64(u.TotalTokens), 0, false
+	}
+	return int64(u.TotalTokens), *c, true
 }
 
 // checkBudgets reserves the request's estimate against every budget that
@@ -153,7 +158,20 @@ func (r *run) checkBudgets(ctx context.Context) (*Blocked, error) {
 			Enforce: b.Action == gw.ActionBlock || b.Action == ""}
 		byID[b.ID] = b
 	}
-	tokens, cost := r.estimate()
+	tokens, cost, priced := r.estimate(ctx)
+	if !priced {
+		// A cost budget cannot be held for a model of unknown price: an
+		// enforced one refuses the request rather than count it as free.
+		for _, l := range limits {
+			if l.MaxCost > 0 && l.Enforce {
+				b := byID[l.ID]
+				r.sec.PolicyViolations = append(r.sec.PolicyViolations, "budget:"+b.ID)
+				r.step(gw.StepRateBudget, time.Now(), "block", 0, "budget "+b.ID+": no price for "+r.call.Req.Model, "")
+				return r.block(gw.StepRateBudget, "GW-004", "The "+periodly(b.Period)+" cost budget for "+b.Subject+" cannot be held: the model '"+
+					r.call.Req.Model+"' has no price (set one with PUT /api/v1/gateway/prices)."), nil
+			}
+		}
+	}
 	res, refused, over, err := r.rt.Budgets.Reserve(ctx, limits, tokens, cost, now)
 	if err != nil {
 		return nil, dependency("budgets", err)
@@ -358,6 +376,11 @@ func (r *run) providerFailed(t time.Time, err error) {
 		r.dependencyDown(gw.StepProvider, t, err)
 		return
 	}
+	if errors.Is(err, ErrMockOff) {
+		r.step(gw.StepProvider, t, "block", 0, "mock off", "")
+		r.block(gw.StepProvider, CodeNoProvider, (&NoProviderError{Model: call.Req.Model}).Error())
+		return
+	}
 	r.step(gw.StepProvider, t, "error", 0, providerDetail(err), "")
 	if errors.Is(err, gw.ErrProviderNotFound) {
 		r.block(gw.StepProvider, "GW-010", "No enabled provider named '"+call.Provider+"' in this tenant.")
@@ -453,45 +476,31 @@ func (rt *Runtime) cacheConfig(ctx context.Context, tenantID string) rmgw.CacheC
 	return c
 }
 
-// price is USD per 1,000 prompt and completion tokens.
-var prices = []struct {
-	prefix  string
-	in, out float64
-}{
-	{"gpt-4o-mini", 0.00015, 0.0006}, {"gpt-4o", 0.0025, 0.01}, {"gpt-4.1-mini", 0.0004, 0.0016}, {"gpt-4.1", 0.002, 0.008},
-	{"o3-mini", 0.0011, 0.0044}, {"gpt-3.5", 0.0005, 0.0015}, {"text-embedding-3-small", 0.00002, 0}, {"text-embedding-3-large", 0.00013, 0},
-	{"claude-3-5-haiku", 0.0008, 0.004}, {"claude-3-5-sonnet", 0.003, 0.015}, {"claude-3-opus", 0.015, 0.075}, {"mock", 0, 0},
-}
-
-// Cost estimates a request's cost from list prices (0 for unknown models).
-func Cost(model string, u providers.Usage) float64 {
-	for _, p := range prices {
-		if strings.HasPrefix(model, p.prefix) {
-			return (float64(u.PromptTokens)*p.in + float64(u.CompletionTokens)*p.out) / 1000
-		}
-	}
-	return 0
-}
-
 // finish accounts usage and records the request (completed, blocked or failed).
 func (r *run) finish(ctx context.Context) (*Result, error) {
 	rt, call := r.rt, r.call
 	t := time.Now()
+	zero := 0.0
+	r.cost = &zero // no tokens used: nothing to pay
 	if r.usage.TotalTokens > 0 {
 		// Priced as the model that answered: a fallback to a dearer model
-		// is charged at its own price.
+		// is charged at its own price; one with no price is unknown (nil).
 		priced := call.Req.Model
 		if r.answeredBy != "" {
 			if m, err := gw.NormaliseModel(r.answeredBy); err == nil {
 				priced = m
 			}
 		}
-		r.cost = Cost(priced, r.usage)
+		r.cost = rt.costOf(ctx, call.TenantID, priced, r.usage)
 	}
 	if r.sec.CacheHit {
 		r.settle(ctx, 0, 0) // a cached answer costs the provider nothing
 	} else {
-		r.settle(ctx, int64(r.usage.TotalTokens), r.cost)
+		spent := 0.0 // unknown: the budget counts the tokens (an enforced cost budget refused the request up front)
+		if r.cost != nil {
+			spent = *r.cost
+		}
+		r.settle(ctx, int64(r.usage.TotalTokens), spent)
 	}
 	r.sec.PipelineLatencyMs = round3(float64(time.Since(r.started)-r.providerD) / 1e6)
 	rec := r.record()

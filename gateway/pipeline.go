@@ -93,7 +93,7 @@ type run struct {
 	started   time.Time
 	providerD time.Duration
 	usage     providers.Usage
-	cost      float64
+	cost      *float64 // nil: the model has no price
 	blocked   *Blocked
 	cacheKey  string
 	actions   []string
@@ -469,8 +469,15 @@ var codeStatus = map[string]int{
 	"VAL-001": 400, "SYS-002": 503, "GW-020": 404,
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
-	"GW-030": 504, "GW-031": 503, "GW-032": 400,
+	"GW-030": 504, "GW-031": 503, "GW-032": 400, CodeRouteRefused: 403, CodeNoProvider: 404,
 }
+
+// Codes of routing: a policy that refuses the X-Astra-Route header, and a
+// tenant with no provider that turned the built-in mock off.
+const (
+	CodeRouteRefused = "GW-040"
+	CodeNoProvider   = "GW-041"
+)
 
 // StatusOf is the HTTP status of a pipeline code.
 func StatusOf(code string) int {

@@ -17,6 +17,7 @@ var StateEvents = []events.Type{
 	gw.PolicyCreated, gw.PolicyUpdated, gw.PolicyRolledBack, gw.PolicyDeleted,
 	gw.KillSwitchActivated, gw.KillSwitchDeactivated,
 	gw.CachePurged, gw.CacheConfigured, gw.BudgetSet, gw.BudgetDeleted, gw.DetectorTuned,
+	gw.ModelPriceSet, gw.ModelPriceRemoved, gw.MockConfigured,
 }
 
 // invalidates names, per event type, the cached state an event makes stale
@@ -29,6 +30,9 @@ var invalidates = map[string][]string{
 	gw.PolicyRolledBack.CEType(): {"policy"}, gw.PolicyDeleted.CEType(): {"policy"},
 	gw.CacheConfigured.CEType(): {"cache"}, gw.BudgetSet.CEType(): {"budget"}, gw.BudgetDeleted.CEType(): {"budget"},
 	gw.DetectorTuned.CEType(): {"detector", "policy"},
+	gw.ModelPriceSet.CEType(): {"price"}, gw.ModelPriceRemoved.CEType(): {"price"},
+	// The mock setting is held with the tenant's providers and routes.
+	gw.MockConfigured.CEType(): {"provider"},
 }
 
 // React brings the runtime up to one of StateEvents. It runs on the
@@ -58,6 +62,11 @@ func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 			rt.Cache.PurgeBefore(e.TenantID, d.Key, e.Time)
 		}
 		return nil
+	}
+	if e.Type == gw.MockConfigured.CEType() && rt.Cache != nil {
+		// Answers the mock gave stay cached under its name; with the mock
+		// off none may be served, so the tenant's cache is dropped.
+		rt.Cache.PurgeBefore(e.TenantID, "", e.Time)
 	}
 	kinds, ok := invalidates[e.Type]
 	if !ok {

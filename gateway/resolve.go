@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
@@ -35,9 +36,18 @@ type RouteError struct{ Reason string }
 func (e *RouteError) Error() string { return RouteHeader + ": " + e.Reason }
 
 type tenantRoutes struct {
-	names  map[string]bool // enabled providers by name
-	models []Model         // declared models of enabled providers
-	any    bool            // the tenant has an enabled provider
+	names   map[string]bool // enabled providers by name
+	models  []Model         // declared models of enabled providers
+	any     bool            // the tenant has an enabled provider
+	mockOff bool            // the tenant turned the built-in mock off
+}
+
+// RouteRefusedError is an X-Astra-Route header under a policy whose
+// routing.route_header is "refuse": 403 GW-040.
+type RouteRefusedError struct{ Policy string }
+
+func (e *RouteRefusedError) Error() string {
+	return "The policy '" + e.Policy + "' does not allow per-request routing (routing.route_header is refuse); send the request without " + RouteHeader + "."
 }
 
 func (rt *Runtime) routesOf(ctx context.Context, tenantID string) (tenantRoutes, error) {
@@ -51,6 +61,11 @@ func (rt *Runtime) routesOf(ctx context.Context, tenantID string) (tenantRoutes,
 	if err != nil {
 		return tr, dependency("providers", err)
 	}
+	mock, err := rt.Queries.MockSettingOf(ctx, tenantID)
+	if err != nil {
+		return tr, dependency("mock setting", err)
+	}
+	tr.mockOff = !mock.Enabled
 	tr.names = map[string]bool{}
 	for _, p := range ps {
 		if !p.Settings.Enabled {
@@ -73,33 +88,83 @@ func (rt *Runtime) routesOf(ctx context.Context, tenantID string) (tenantRoutes,
 	return tr, nil
 }
 
-// Resolve routes a request that names a model the OpenAI way (the drop-in
-// dialects):
-//   - an X-Astra-Route header (see RouteHeader) decides alone;
+// RouteQuery is what routes a request that names a model the OpenAI way
+// (the drop-in dialects).
+type RouteQuery struct {
+	TenantID string
+	// PolicyID is the policy the request runs under ("" the tenant's default).
+	PolicyID string
+	Model    string
+	// Provider and Route are the X-Astra-Provider and X-Astra-Route headers.
+	Provider, Route string
+	// RequestID seeds the weighted pick, so that one request always goes to
+	// the same target ("" picks at random).
+	RequestID string
+}
+
+// Resolve routes a request under the tenant's default policy (see
+// ResolveRoute), picking weighted targets at random.
+func (rt *Runtime) Resolve(ctx context.Context, tenantID, model, providerHeader, routeHeader string) (Routed, error) {
+	return rt.ResolveRoute(ctx, RouteQuery{TenantID: tenantID, Model: model, Provider: providerHeader, Route: routeHeader})
+}
+
+// ResolveRoute routes a request; the first rule that applies decides:
+//   - an X-Astra-Route header (see RouteHeader) replaces the policy's
+//     routing for the request, unless the policy refuses it
+//     (routing.route_header: refuse → RouteRefusedError, never ignored);
 //   - else an X-Astra-Provider header names the provider;
+//   - else a model that is one of the policy's routing aliases goes where
+//     the alias says (its weighted targets, its fallbacks, then the
+//     policy's fallbacks);
 //   - else a "<provider>/<model>" whose prefix is one of the tenant's
 //     providers (or "mock") names it;
 //   - else the first enabled provider that declares the model (matched
 //     normalised) takes it;
 //   - else the built-in mock answers only when the tenant has no provider at
-//     all; otherwise the model is not found.
-func (rt *Runtime) Resolve(ctx context.Context, tenantID, model, providerHeader, routeHeader string) (Routed, error) {
-	if routeHeader != "" {
-		groups, err := ParseRoute(routeHeader)
+//     all and has not turned it off; otherwise the model is not found (or,
+//     with the mock off and no provider, NoProviderError).
+//
+// Header and aliases go through one resolver: ParseRoute or the alias's
+// groups, then OrderFor seeded with the request id.
+func (rt *Runtime) ResolveRoute(ctx context.Context, q RouteQuery) (Routed, error) {
+	// The policy is the pipeline's own (cached); one that cannot be resolved
+	// routes as if it had no routing, and the pipeline then refuses the
+	// request for what it is (GW-006, SYS-002).
+	var routing *gw.Routing
+	var policyName string
+	if pol, err := rt.policyFor(ctx, q.TenantID, q.PolicyID); err == nil {
+		routing, policyName = &pol.policy.Routing, pol.policy.Name
+	}
+	if q.Route != "" {
+		if routing != nil && !routing.AllowsRouteHeader() {
+			return Routed{}, &RouteRefusedError{Policy: policyName}
+		}
+		groups, err := ParseRoute(q.Route)
 		if err != nil {
 			return Routed{}, &RouteError{Reason: err.Error()}
 		}
-		order := Order(groups)
+		order := OrderFor(groups, q.RequestID)
 		return Routed{Provider: order[0].Provider, Model: order[0].Model, Fallbacks: order[1:]}, nil
 	}
-	if providerHeader != "" {
-		return Routed{Provider: providerHeader, Model: model}, nil
+	if q.Provider != "" {
+		return Routed{Provider: q.Provider, Model: q.Model}, nil
 	}
-	tr, err := rt.routesOf(ctx, tenantID)
+	model := q.Model
+	if routing != nil && len(routing.Aliases) > 0 {
+		if n, err := gw.NormaliseModel(model); err == nil {
+			if alias, ok := routing.Alias(n); ok {
+				return aliasRoute(alias, q.RequestID, rt.policyFallbacks(ctx, q)), nil
+			}
+		}
+	}
+	tr, err := rt.routesOf(ctx, q.TenantID)
 	if err != nil {
 		return Routed{}, err
 	}
 	if p, rest, ok := strings.Cut(model, "/"); ok && rest != "" && (tr.names[p] || p == providers.KindMock) {
+		if p == providers.KindMock && !tr.names[p] && tr.mockOff {
+			return Routed{}, &NoProviderError{Model: model}
+		}
 		return Routed{Provider: p, Model: rest}, nil
 	}
 	want, err := gw.NormaliseModel(model)
@@ -112,7 +177,41 @@ func (rt *Runtime) Resolve(ctx context.Context, tenantID, model, providerHeader,
 		}
 	}
 	if !tr.any {
+		if tr.mockOff {
+			return Routed{}, &NoProviderError{Model: model}
+		}
 		return Routed{Provider: providers.KindMock, Model: model}, nil
 	}
 	return Routed{}, &ModelNotFoundError{Model: model}
+}
+
+// policyFallbacks are the fallbacks of the request's policy.
+func (rt *Runtime) policyFallbacks(ctx context.Context, q RouteQuery) []gw.Target {
+	pol, err := rt.policyFor(ctx, q.TenantID, q.PolicyID)
+	if err != nil {
+		return nil
+	}
+	return pol.policy.Fallbacks
+}
+
+// aliasRoute orders an alias's route for one request: its targets are the
+// weighted first group, each fallback a group of its own, then the policy's
+// fallbacks (the ones the alias did not name already).
+func aliasRoute(a gw.Route, seed string, policyFallbacks []gw.Target) Routed {
+	groups := make([][]WeightedTarget, 0, 1+len(a.Fallbacks))
+	first := make([]WeightedTarget, len(a.Targets))
+	for i, t := range a.Targets {
+		first[i] = WeightedTarget{Target: gw.Target{Provider: t.Provider, Model: t.Model}, Weight: max(t.Weight, 1)}
+	}
+	groups = append(groups, first)
+	for _, f := range a.Fallbacks {
+		groups = append(groups, []WeightedTarget{{Target: f, Weight: 1}})
+	}
+	order := OrderFor(groups, seed)
+	for _, f := range policyFallbacks {
+		if !slices.Contains(order, f) {
+			order = append(order, f)
+		}
+	}
+	return Routed{Provider: order[0].Provider, Model: order[0].Model, Fallbacks: order[1:]}
 }

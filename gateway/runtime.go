@@ -72,6 +72,8 @@ type Runtime struct {
 	modelCache map[string][]Model
 	// routeCache holds each tenant's providers and models as Resolve routes by them.
 	routeCache map[string]tenantRoutes
+	// priceCache holds each tenant's own model prices.
+	priceCache map[string][]gw.Price
 	// keyOwners holds the owner of each API key seen.
 	keyOwners map[string]string
 	// exceeded remembers the budget windows whose BudgetExceeded this instance recorded.
@@ -150,7 +152,7 @@ func (rt *Runtime) RefreshSwitches(ctx context.Context) error {
 }
 
 // Invalidate drops cached state: "<kind>:<tenant>", kind one of policy,
-// provider, detector, cache or budget ("killswitch": reload the switches).
+// provider (the mock setting included), detector, cache, budget or price ("killswitch": reload the switches).
 func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	kind, tenant, _ := strings.Cut(what, ":")
 	if kind == "killswitch" {
@@ -181,6 +183,8 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 		delete(rt.cacheCfg, tenant)
 	case "budget":
 		delete(rt.budgetCache, tenant)
+	case "price":
+		delete(rt.priceCache, tenant)
 	}
 }
 
@@ -316,6 +320,13 @@ func (rt *Runtime) provider(ctx context.Context, tenantID, name string) (*runtim
 			p: providers.NewResilient(p.Name, impl, time.Duration(p.Settings.TimeoutMs)*time.Millisecond, p.Settings.MaxRetries,
 				p.Settings.BreakerFailures, time.Duration(p.Settings.BreakerCooldownS)*time.Second)}
 	case name == providers.KindMock:
+		on, err := rt.mockOn(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		if !on {
+			return nil, ErrMockOff
+		}
 		rp = &runtimeProvider{id: "mock", name: "mock", kind: providers.KindMock, models: []string{"*"}, allowAny: true,
 			p: providers.NewResilient("mock", &providers.Mock{Name: "mock", Latency: rt.DefaultMockLatency}, 30*time.Second, 0, 5, 30*time.Second)}
 	default:

@@ -23,11 +23,19 @@ func (r *run) observe(ctx context.Context, rec *gw.RequestRecordedV1) {
 	}
 	req := telemetry.Request{RequestID: rec.RequestID, TenantID: rec.TenantID, Endpoint: rec.Endpoint, PolicyID: rec.PolicyID,
 		Provider: rec.Provider, ProviderKind: kind, Model: rec.Model, InputTokens: rec.Usage.PromptTokens,
-		OutputTokens: rec.Usage.CompletionTokens, CostUSD: rec.CostUSD, CacheHit: rec.CacheHit, Stream: rec.Stream,
+		OutputTokens: rec.Usage.CompletionTokens, CostUSD: knownCost(rec.CostUSD), CacheHit: rec.CacheHit, Stream: rec.Stream,
 		Status: rec.Status, BlockedBy: rec.BlockedBy, ErrorCode: rec.ErrorCode, Steps: rec.Steps, Started: r.call.Started}
 	if r.resp != nil {
 		req.ResponseModel = printable(r.resp.Model)
 	}
 	telemetry.Observe(&req)
 	r.rt.Tracing.End(ctx, &req)
+}
+
+// knownCost is a recorded cost for telemetry: an unknown one (no price) adds nothing.
+func knownCost(c *float64) float64 {
+	if c == nil {
+		return 0
+	}
+	return *c
 }

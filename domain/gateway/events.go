@@ -176,27 +176,29 @@ type DetectorTunedV1 struct {
 // stored only as the policy says and always sealed under the tenant's monthly
 // content key.
 type RequestRecordedV1 struct {
-	RequestID     string      `json:"request_id"`
-	TenantID      string      `json:"tenant_id"`
-	Principal     string      `json:"principal"`
-	PrincipalKind string      `json:"principal_kind"`
-	Endpoint      string      `json:"endpoint"`
-	Provider      string      `json:"provider"`
-	Model         string      `json:"model"`
-	PolicyID      string      `json:"policy_id,omitempty"`
-	PolicyVersion int         `json:"policy_version"`
-	Stream        bool        `json:"stream"`
-	Status        int         `json:"status"`
-	ErrorCode     string      `json:"error_code,omitempty"`
-	Blocked       bool        `json:"blocked"`
-	BlockedBy     string      `json:"blocked_by,omitempty"`
-	CacheHit      bool        `json:"cache_hit"`
-	Injection     float64     `json:"injection_score"`
-	Patterns      []string    `json:"patterns,omitempty"`
-	PIITypes      []string    `json:"pii_types,omitempty"`
-	Violations    []string    `json:"policy_violations,omitempty"`
-	Usage         Usage       `json:"usage"`
-	CostUSD       float64     `json:"cost_usd"`
+	RequestID     string   `json:"request_id"`
+	TenantID      string   `json:"tenant_id"`
+	Principal     string   `json:"principal"`
+	PrincipalKind string   `json:"principal_kind"`
+	Endpoint      string   `json:"endpoint"`
+	Provider      string   `json:"provider"`
+	Model         string   `json:"model"`
+	PolicyID      string   `json:"policy_id,omitempty"`
+	PolicyVersion int      `json:"policy_version"`
+	Stream        bool     `json:"stream"`
+	Status        int      `json:"status"`
+	ErrorCode     string   `json:"error_code,omitempty"`
+	Blocked       bool     `json:"blocked"`
+	BlockedBy     string   `json:"blocked_by,omitempty"`
+	CacheHit      bool     `json:"cache_hit"`
+	Injection     float64  `json:"injection_score"`
+	Patterns      []string `json:"patterns,omitempty"`
+	PIITypes      []string `json:"pii_types,omitempty"`
+	Violations    []string `json:"policy_violations,omitempty"`
+	Usage         Usage    `json:"usage"`
+	// CostUSD is what the request cost at the tenant's (or the default)
+	// price of the model that answered; null when that model has no price.
+	CostUSD       *float64    `json:"cost_usd"`
 	LatencyMs     float64     `json:"latency_ms"`
 	PipelineMs    float64     `json:"pipeline_ms"`
 	ProviderMs    float64     `json:"provider_ms"`

@@ -66,6 +66,9 @@ type Policy struct {
 	MaxOutputTokens int `json:"max_output_tokens"`
 	// Fallbacks are tried in order when the provider fails.
 	Fallbacks []Target `json:"fallbacks"`
+	// Routing holds model aliases (weighted targets, fallbacks) and whether
+	// the X-Astra-Route header may override them (see Routing).
+	Routing Routing `json:"routing"`
 	// ContentRules deny (or redact) text matching regular expressions.
 	ContentRules []ContentRule `json:"content_rules"`
 	// ResponseScan checks completions for PII and canaries.
@@ -224,7 +227,7 @@ func (p *Policy) Normalize() error {
 	if len(p.AllowedModels) == 0 {
 		p.AllowedModels = []string{"*"}
 	}
-	return nil
+	return p.Routing.normalize(p)
 }
 
 func isStep(s string) bool {

@@ -109,6 +109,8 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 		e.DialectType = "invalid_request_error"
 	case "GW-020":
 		e = e.WithDialectCode("model_not_found")
+	case gateway.CodeNoProvider:
+		e = e.WithDialectCode("no_provider_configured")
 	case "VAL-001":
 	default:
 		e.DialectType = "astra_policy_violation"

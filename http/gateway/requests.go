@@ -264,7 +264,7 @@ func (a *Admin) exportRequests(c echo.Context) error {
 				_ = cw.Write([]string{r.ID, r.Time.Format(time.RFC3339Nano), r.Principal, r.Provider, r.Model, r.PolicyID, strconv.Itoa(r.PolicyVersion),
 					strconv.Itoa(r.Status), strconv.FormatBool(r.Blocked), r.BlockedBy, r.Outcome, failureCause(r), r.ErrorCode, strconv.FormatFloat(r.InjectionScore, 'f', 3, 64),
 					strings.Join(r.PIITypes, ";"), strconv.Itoa(r.PromptTokens), strconv.Itoa(r.CompletionTokens),
-					strconv.FormatFloat(r.CostUSD, 'f', 6, 64), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64)})
+					csvCost(r.CostUSD), strconv.FormatFloat(r.LatencyMs, 'f', 3, 64)})
 				continue
 			}
 			r.Prompt, r.Completion = "", ""
@@ -445,4 +445,12 @@ func failureCause(r *rmgw.Request) string {
 		return ""
 	}
 	return r.Failure.Cause
+}
+
+// csvCost is a request's cost in the CSV export: empty when unknown (no price).
+func csvCost(c *float64) string {
+	if c == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*c, 'f', 6, 64)
 }

@@ -11,18 +11,29 @@ import (
 
 // routeHeader documents X-Astra-Route on the drop-in routes.
 var routeHeader = platform.Param{Name: gateway.RouteHeader, Schema: "string",
-	Description: "Per-request routing: `provider/model[*weight] | … > provider/model …` — the first group is load-balanced by weight, " +
-		"the rest of it and the later groups are fallbacks in order (see gateway.RouteHeader)."}
+	Description: "Per-request routing: `provider/model[*weight] | … > provider/model …` — the first group is load-balanced by weight " +
+		"(deterministically from the request id: the same X-Request-Id picks the same target), the rest of it and the later groups are " +
+		"fallbacks in order (see gateway.RouteHeader). It replaces the policy's routing (aliases, fallbacks) for this request; a policy " +
+		"whose routing.route_header is `refuse` answers it 403 GW-040. Allow-lists and kill switches apply to every target."}
 
-// routeFor resolves the drop-in's model (see gateway.Runtime.Resolve): an
-// unknown model is 404 model_not_found.
+// routeFor resolves the drop-in's model (see gateway.Runtime.ResolveRoute)
+// under the request's policy (X-Astra-Policy-Id, else the tenant's
+// default), its weighted pick seeded with the request id: an unknown model
+// is 404 model_not_found; no provider at all with the mock off is 404 GW-041.
 func (a *API) routeFor(c echo.Context, model string) (gateway.Routed, error) {
 	h := c.Request().Header
-	rt, err := a.Runtime.Resolve(c.Request().Context(), Caller(c).TenantID, model, h.Get("X-Astra-Provider"), h.Get(gateway.RouteHeader))
+	rt, err := a.Runtime.ResolveRoute(c.Request().Context(), gateway.RouteQuery{TenantID: Caller(c).TenantID, PolicyID: h.Get("X-Astra-Policy-Id"),
+		Model: model, Provider: h.Get("X-Astra-Provider"), Route: h.Get(gateway.RouteHeader), RequestID: platform.RequestID(c)})
 	var nf *gateway.ModelNotFoundError
 	var re *gateway.RouteError
 	var im *gateway.InvalidModelError
+	var rr *gateway.RouteRefusedError
+	var np *gateway.NoProviderError
 	switch {
+	case errors.As(err, &rr):
+		return rt, platform.Problem(gateway.CodeRouteRefused, rr.Error()).WithFields(platform.FieldError{Field: gateway.RouteHeader, Message: "refused by the policy"})
+	case errors.As(err, &np):
+		return rt, platform.Problem(gateway.CodeNoProvider, np.Error()).WithDialectCode("no_provider_configured")
 	case errors.As(err, &im):
 		return rt, platform.Problem("VAL-001", "model must be a model id: printable characters, at most 200 of them.").
 			WithFields(platform.FieldError{Field: "model", Message: im.Reason})

@@ -70,7 +70,7 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			provider text NOT NULL, model text NOT NULL, policy_id text NOT NULL, policy_version int NOT NULL, stream boolean NOT NULL,
 			status int NOT NULL, error_code text NOT NULL, blocked boolean NOT NULL, blocked_by text NOT NULL, cache_hit boolean NOT NULL,
 			injection_score double precision NOT NULL, patterns text[] NOT NULL, pii_types text[] NOT NULL, violations text[] NOT NULL,
-			prompt_tokens int NOT NULL, completion_tokens int NOT NULL, total_tokens int NOT NULL, cost_usd double precision NOT NULL,
+			prompt_tokens int NOT NULL, completion_tokens int NOT NULL, total_tokens int NOT NULL, cost_usd double precision,
 			latency_ms double precision NOT NULL, pipeline_ms double precision NOT NULL, provider_ms double precision NOT NULL,
 			steps json NOT NULL, content_mode text NOT NULL, prompt text NOT NULL, completion text NOT NULL,
 			stream_actions text[] NOT NULL, time timestamptz NOT NULL, position bigint NOT NULL,
@@ -86,7 +86,7 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			return err
 		}
 	}
-	return nil
+	return setupRouting(ctx, tx, s)
 }
 
 // Apply implements projections.Projection: request records, the bulk of the
@@ -144,7 +144,8 @@ type requestBatch struct {
 	completions, actions, outcomes, causes, failures                        []string
 	policyVersions, statuses, promptTokens, completionTokens, totalTokens   []int32
 	streams, blocked, cacheHits                                             []bool
-	scores, costs, latencies, pipelines, providerMs                         []float64
+	scores, latencies, pipelines, providerMs                                []float64
+	costs                                                                   []*float64 // nil: no price
 	times                                                                   []time.Time
 	positions                                                               []int64
 }
@@ -164,7 +165,7 @@ func (b *requestBatch) add(e *eventstore.Event, d *recordedRequest) {
 	b.promptTokens, b.completionTokens = append(b.promptTokens, int32(d.Usage.PromptTokens)), append(b.completionTokens, int32(d.Usage.CompletionTokens))
 	b.totalTokens = append(b.totalTokens, int32(d.Usage.TotalTokens))
 	b.streams, b.blocked, b.cacheHits = append(b.streams, d.Stream), append(b.blocked, d.Blocked), append(b.cacheHits, d.CacheHit)
-	b.scores, b.costs, b.latencies = append(b.scores, finite(d.Injection)), append(b.costs, finite(d.CostUSD)), append(b.latencies, finite(d.LatencyMs))
+	b.scores, b.costs, b.latencies = append(b.scores, finite(d.Injection)), append(b.costs, finiteOrNull(d.CostUSD)), append(b.latencies, finite(d.LatencyMs))
 	b.pipelines, b.providerMs = append(b.pipelines, finite(d.PipelineMs)), append(b.providerMs, finite(d.ProviderMs))
 	b.times, b.positions = append(b.times, e.Time), append(b.positions, e.Position)
 	outcome, failure := outcomeOf(e.Type, d)
@@ -234,6 +235,15 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
+}
+
+// finiteOrNull keeps an unknown cost unknown (NULL) and a known one finite.
+func finiteOrNull(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	v := finite(*f)
+	return &v
 }
 
 func nonNil(xs []string) []string {

@@ -15,36 +15,37 @@ import (
 
 // Request is one gateway request in the log.
 type Request struct {
-	ID               string         `json:"id"`
-	Principal        string         `json:"principal"`
-	PrincipalKind    string         `json:"principal_kind"`
-	Endpoint         string         `json:"endpoint"`
-	Provider         string         `json:"provider"`
-	Model            string         `json:"model"`
-	PolicyID         string         `json:"policy_id"`
-	PolicyVersion    int            `json:"policy_version"`
-	Stream           bool           `json:"stream"`
-	Status           int            `json:"status"`
-	ErrorCode        string         `json:"error_code,omitempty"`
-	Blocked          bool           `json:"blocked"`
-	BlockedBy        string         `json:"blocked_by,omitempty"`
-	CacheHit         bool           `json:"cache_hit"`
-	InjectionScore   float64        `json:"injection_score"`
-	Patterns         []string       `json:"patterns"`
-	PIITypes         []string       `json:"pii_types"`
-	Violations       []string       `json:"policy_violations"`
-	PromptTokens     int            `json:"prompt_tokens"`
-	CompletionTokens int            `json:"completion_tokens"`
-	TotalTokens      int            `json:"total_tokens"`
-	CostUSD          float64        `json:"cost_usd"`
-	LatencyMs        float64        `json:"latency_ms"`
-	PipelineMs       float64        `json:"pipeline_ms"`
-	ProviderMs       float64        `json:"provider_ms"`
-	Steps            []gw.StepTrace `json:"steps,omitempty"`
-	ContentMode      string         `json:"content_mode"`
-	Prompt           string         `json:"prompt,omitempty"`
-	Completion       string         `json:"completion,omitempty"`
-	StreamActions    []string       `json:"stream_actions"`
+	ID               string   `json:"id"`
+	Principal        string   `json:"principal"`
+	PrincipalKind    string   `json:"principal_kind"`
+	Endpoint         string   `json:"endpoint"`
+	Provider         string   `json:"provider"`
+	Model            string   `json:"model"`
+	PolicyID         string   `json:"policy_id"`
+	PolicyVersion    int      `json:"policy_version"`
+	Stream           bool     `json:"stream"`
+	Status           int      `json:"status"`
+	ErrorCode        string   `json:"error_code,omitempty"`
+	Blocked          bool     `json:"blocked"`
+	BlockedBy        string   `json:"blocked_by,omitempty"`
+	CacheHit         bool     `json:"cache_hit"`
+	InjectionScore   float64  `json:"injection_score"`
+	Patterns         []string `json:"patterns"`
+	PIITypes         []string `json:"pii_types"`
+	Violations       []string `json:"policy_violations"`
+	PromptTokens     int      `json:"prompt_tokens"`
+	CompletionTokens int      `json:"completion_tokens"`
+	TotalTokens      int      `json:"total_tokens"`
+	// CostUSD is null when the model that answered has no price.
+	CostUSD       *float64       `json:"cost_usd"`
+	LatencyMs     float64        `json:"latency_ms"`
+	PipelineMs    float64        `json:"pipeline_ms"`
+	ProviderMs    float64        `json:"provider_ms"`
+	Steps         []gw.StepTrace `json:"steps,omitempty"`
+	ContentMode   string         `json:"content_mode"`
+	Prompt        string         `json:"prompt,omitempty"`
+	Completion    string         `json:"completion,omitempty"`
+	StreamActions []string       `json:"stream_actions"`
 	// Outcome is completed, blocked (by the policy) or failed (no provider
 	// answered: Failure says why).
 	Outcome  string              `json:"outcome" enum:"completed,blocked,failed"`
@@ -185,19 +186,22 @@ type Stats struct {
 	BlockRate float64 `json:"block_rate"` // blocked by the policy, per request (provider failures are not blocks)
 	// Failed counts requests no provider answered, FailureRate per request,
 	// FailedBy by cause (timeout, upstream_5xx, circuit_open, …).
-	Failed       int64            `json:"failed"`
-	FailureRate  float64          `json:"failure_rate"`
-	FailedBy     map[string]int64 `json:"failed_by"`
-	CacheHits    int64            `json:"cache_hits"`
-	Tokens       int64            `json:"tokens"`
-	CostUSD      float64          `json:"cost_usd"`
-	LatencyMsP50 float64          `json:"latency_ms_p50"`
-	LatencyMsP95 float64          `json:"latency_ms_p95"`
-	LatencyMsP99 float64          `json:"latency_ms_p99"`
-	PipelineP50  float64          `json:"pipeline_ms_p50"`
-	PipelineP99  float64          `json:"pipeline_ms_p99"`
-	ByBlocker    map[string]int64 `json:"blocked_by"`
-	Groups       []Group          `json:"by_provider_model_principal"`
+	Failed      int64            `json:"failed"`
+	FailureRate float64          `json:"failure_rate"`
+	FailedBy    map[string]int64 `json:"failed_by"`
+	CacheHits   int64            `json:"cache_hits"`
+	Tokens      int64            `json:"tokens"`
+	// CostUSD sums the known costs; UnpricedRequests counts the requests
+	// that used tokens of a model with no price (their cost is unknown).
+	CostUSD          float64          `json:"cost_usd"`
+	UnpricedRequests int64            `json:"unpriced_requests"`
+	LatencyMsP50     float64          `json:"latency_ms_p50"`
+	LatencyMsP95     float64          `json:"latency_ms_p95"`
+	LatencyMsP99     float64          `json:"latency_ms_p99"`
+	PipelineP50      float64          `json:"pipeline_ms_p50"`
+	PipelineP99      float64          `json:"pipeline_ms_p99"`
+	ByBlocker        map[string]int64 `json:"blocked_by"`
+	Groups           []Group          `json:"by_provider_model_principal"`
 }
 
 // RequestStats summarises the log of a period.
@@ -209,10 +213,11 @@ func (q *Queries) RequestStats(ctx context.Context, tenantID string, from, to *t
 		where := f.where(&args)
 		if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE outcome = 'failed'),
 			count(*) FILTER (WHERE cache_hit), coalesce(sum(total_tokens), 0), coalesce(sum(cost_usd), 0),
+			count(*) FILTER (WHERE cost_usd IS NULL),
 			coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms), 0),
 			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms), 0), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY pipeline_ms), 0),
 			coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY pipeline_ms), 0) FROM `+s+`.requests`+where, args...).
-			Scan(&st.Requests, &st.Blocked, &st.Failed, &st.CacheHits, &st.Tokens, &st.CostUSD, &st.LatencyMsP50, &st.LatencyMsP95, &st.LatencyMsP99,
+			Scan(&st.Requests, &st.Blocked, &st.Failed, &st.CacheHits, &st.Tokens, &st.CostUSD, &st.UnpricedRequests, &st.LatencyMsP50, &st.LatencyMsP95, &st.LatencyMsP99,
 				&st.PipelineP50, &st.PipelineP99); err != nil {
 			return err
 		}
@@ -263,28 +268,38 @@ var ErrNoRequests = errors.New("gateway: no requests in the period")
 
 // UsageRow is a day's usage of one provider, model and principal.
 type UsageRow struct {
-	Day              string  `json:"day"` // YYYY-MM-DD, UTC
-	Provider         string  `json:"provider"`
-	Model            string  `json:"model"`
-	Principal        string  `json:"principal"`
-	Requests         int64   `json:"requests"`
-	Blocked          int64   `json:"blocked"`
-	CacheHits        int64   `json:"cache_hits"`
-	PromptTokens     int64   `json:"prompt_tokens"`
-	CompletionTokens int64   `json:"completion_tokens"`
-	TotalTokens      int64   `json:"total_tokens"`
-	CostUSD          float64 `json:"cost_usd"`
+	Day              string `json:"day"` // YYYY-MM-DD, UTC
+	Provider         string `json:"provider"`
+	Model            string `json:"model"`
+	Principal        string `json:"principal"`
+	Requests         int64  `json:"requests"`
+	Blocked          int64  `json:"blocked"`
+	CacheHits        int64  `json:"cache_hits"`
+	PromptTokens     int64  `json:"prompt_tokens"`
+	CompletionTokens int64  `json:"completion_tokens"`
+	TotalTokens      int64  `json:"total_tokens"`
+	// CostUSD is the cost of the tokens, null when some of them were of a
+	// model with no price (UnpricedRequests > 0): the total is then
+	// unknown, and PricedCostUSD is what the priced requests cost.
+	CostUSD          *float64 `json:"cost_usd"`
+	PricedCostUSD    float64  `json:"priced_cost_usd"`
+	UnpricedRequests int64    `json:"unpriced_requests"`
 }
 
 // UsageTotals sums the rows of a usage report.
 type UsageTotals struct {
-	Requests         int64   `json:"requests"`
-	Blocked          int64   `json:"blocked"`
-	CacheHits        int64   `json:"cache_hits"`
-	PromptTokens     int64   `json:"prompt_tokens"`
-	CompletionTokens int64   `json:"completion_tokens"`
-	TotalTokens      int64   `json:"total_tokens"`
-	CostUSD          float64 `json:"cost_usd"`
+	Requests         int64 `json:"requests"`
+	Blocked          int64 `json:"blocked"`
+	CacheHits        int64 `json:"cache_hits"`
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	TotalTokens      int64 `json:"total_tokens"`
+	// CostUSD is the cost of the tokens, null when some of them were of a
+	// model with no price (UnpricedRequests > 0): the total is then
+	// unknown, and PricedCostUSD is what the priced requests cost.
+	CostUSD          *float64 `json:"cost_usd"`
+	PricedCostUSD    float64  `json:"priced_cost_usd"`
+	UnpricedRequests int64    `json:"unpriced_requests"`
 }
 
 // Usage is a tenant's token and cost usage per day, by provider, model and
@@ -316,12 +331,14 @@ func (q *Queries) RequestUsage(ctx context.Context, tenantID string, f RequestFi
 		where := f.where(&args)
 		const sums = `count(*), count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE cache_hit),
 			coalesce(sum(prompt_tokens) FILTER (WHERE NOT cache_hit), 0), coalesce(sum(completion_tokens) FILTER (WHERE NOT cache_hit), 0),
-			coalesce(sum(total_tokens) FILTER (WHERE NOT cache_hit), 0), coalesce(sum(cost_usd) FILTER (WHERE NOT cache_hit), 0)`
+			coalesce(sum(total_tokens) FILTER (WHERE NOT cache_hit), 0), coalesce(sum(cost_usd) FILTER (WHERE NOT cache_hit), 0),
+			count(*) FILTER (WHERE NOT cache_hit AND cost_usd IS NULL)`
 		t := &u.Totals
 		if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM `+s+`.requests`+where, args...).
-			Scan(&t.Requests, &t.Blocked, &t.CacheHits, &t.PromptTokens, &t.CompletionTokens, &t.TotalTokens, &t.CostUSD); err != nil {
+			Scan(&t.Requests, &t.Blocked, &t.CacheHits, &t.PromptTokens, &t.CompletionTokens, &t.TotalTokens, &t.PricedCostUSD, &t.UnpricedRequests); err != nil {
 			return err
 		}
+		t.CostUSD = costIfKnown(t.PricedCostUSD, t.UnpricedRequests)
 		rows, err := tx.Query(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD'), provider, model, principal, `+sums+`
 			FROM `+s+`.requests`+where+` GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT `+strconv.Itoa(MaxUsageRows+1), args...)
 		if err != nil {
@@ -330,12 +347,23 @@ func (q *Queries) RequestUsage(ctx context.Context, tenantID string, f RequestFi
 		u.Days, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (UsageRow, error) {
 			var x UsageRow
 			return x, r.Scan(&x.Day, &x.Provider, &x.Model, &x.Principal, &x.Requests, &x.Blocked, &x.CacheHits,
-				&x.PromptTokens, &x.CompletionTokens, &x.TotalTokens, &x.CostUSD)
+				&x.PromptTokens, &x.CompletionTokens, &x.TotalTokens, &x.PricedCostUSD, &x.UnpricedRequests)
 		})
+		for i := range u.Days {
+			u.Days[i].CostUSD = costIfKnown(u.Days[i].PricedCostUSD, u.Days[i].UnpricedRequests)
+		}
 		return err
 	})
 	if len(u.Days) > MaxUsageRows {
 		u.Days, u.Truncated = u.Days[:MaxUsageRows], true
 	}
 	return u, err
+}
+
+// costIfKnown is a sum of costs, nil (unknown) when some requests had no price.
+func costIfKnown(priced float64, unpriced int64) *float64 {
+	if unpriced > 0 {
+		return nil
+	}
+	return &priced
 }
