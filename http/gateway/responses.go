@@ -130,8 +130,9 @@ type ResponseItem struct {
 type ContentItem struct {
 	Type        string            `json:"type"`
 	Text        *string           `json:"text,omitempty"`
-	Annotations []json.RawMessage `json:"annotations,omitempty"`
-	Logprobs    []json.RawMessage `json:"logprobs,omitempty"`
+	// Annotations and Logprobs are lists on an output_text part (absent on a refusal).
+	Annotations json.RawMessage `json:"annotations,omitempty"`
+	Logprobs    json.RawMessage `json:"logprobs,omitempty"`
 	Refusal     *string           `json:"refusal,omitempty"`
 }
 
@@ -228,13 +229,16 @@ func responsesToChat(raw json.RawMessage, r *ResponsesRequest) (providers.ChatRe
 			out.Extra[name], _ = json.Marshal(v)
 		}
 	}
-	if f := unknownMember(jsonOf(r.Reasoning), "effort"); f != "" {
+	if f := unknownMember(rawMember(raw, "reasoning"), "effort"); f != "" {
 		return out, refused("reasoning."+f, noEquivalent)
 	}
 	// Tools and tool_choice.
 	for i, t := range r.Tools {
 		if t.Type != "function" {
 			return out, refused(fmt.Sprintf("tools[%d].type", i), "'"+t.Type+"': only function tools translate to Chat Completions.")
+		}
+		if f := unknownMember(rawIndex(rawMember(raw, "tools"), i), "type", "name", "description", "parameters", "strict"); f != "" {
+			return out, refused(fmt.Sprintf("tools[%d].%s", i, f), noEquivalent)
 		}
 		if t.Name == "" {
 			return out, refused(fmt.Sprintf("tools[%d].name", i), "is required.")
@@ -268,7 +272,7 @@ func responsesToChat(raw json.RawMessage, r *ResponsesRequest) (providers.ChatRe
 			}
 			out.Extra["verbosity"], _ = json.Marshal(r.Text.Verbosity)
 		}
-		if f := unknownMember(jsonOf(r.Text), "format", "verbosity"); f != "" {
+		if f := unknownMember(rawMember(raw, "text"), "format", "verbosity"); f != "" {
 			return out, refused("text."+f, noEquivalent)
 		}
 		if !isNull(r.Text.Format) {
@@ -590,6 +594,14 @@ func logprobsContent(raw json.RawMessage) []json.RawMessage {
 	return lp.Content
 }
 
+// listOf is a JSON list of the entries ([] for none).
+func listOf(entries []json.RawMessage) json.RawMessage {
+	if entries == nil {
+		return json.RawMessage("[]")
+	}
+	return jsonOf(entries)
+}
+
 // chatToResponse translates a chat completion to the response's output.
 func chatToResponse(out *ResponsesResponse, reqID string, cr *providers.ChatResponse) {
 	finish := ""
@@ -599,7 +611,7 @@ func chatToResponse(out *ResponsesResponse, reqID string, cr *providers.ChatResp
 		var parts []ContentItem
 		if c.Message.Content != "" || (c.Message.Refusal == nil && len(c.Message.ToolCalls) == 0) {
 			t := c.Message.Content
-			parts = append(parts, ContentItem{Type: "output_text", Text: &t, Annotations: []json.RawMessage{}, Logprobs: logprobsContent(c.Logprobs)})
+			parts = append(parts, ContentItem{Type: "output_text", Text: &t, Annotations: json.RawMessage("[]"), Logprobs: listOf(logprobsContent(c.Logprobs))})
 		}
 		if c.Message.Refusal != nil {
 			parts = append(parts, ContentItem{Type: "refusal", Refusal: c.Message.Refusal})
@@ -749,7 +761,7 @@ func (s *responsesSink) openPart(kind string) error {
 	empty := ""
 	part := ContentItem{Type: kind}
 	if kind == "output_text" {
-		part.Text, part.Annotations = &empty, []json.RawMessage{}
+		part.Text, part.Annotations, part.Logprobs = &empty, json.RawMessage("[]"), json.RawMessage("[]")
 	} else {
 		part.Refusal = &empty
 	}
@@ -775,7 +787,7 @@ func (s *responsesSink) closePart() error {
 		return m
 	}
 	if p.Type == "output_text" {
-		p.Text, p.Logprobs = &text, s.logprobs
+		p.Text, p.Logprobs = &text, listOf(s.logprobs)
 		s.logprobs = nil
 		if err := s.event("response.output_text.done", with("text", text)); err != nil {
 			return err
