@@ -128,12 +128,12 @@ type ResponseItem struct {
 
 // ContentItem is one part of an output message.
 type ContentItem struct {
-	Type        string            `json:"type"`
-	Text        *string           `json:"text,omitempty"`
+	Type string  `json:"type"`
+	Text *string `json:"text,omitempty"`
 	// Annotations and Logprobs are lists on an output_text part (absent on a refusal).
 	Annotations json.RawMessage `json:"annotations,omitempty"`
 	Logprobs    json.RawMessage `json:"logprobs,omitempty"`
-	Refusal     *string           `json:"refusal,omitempty"`
+	Refusal     *string         `json:"refusal,omitempty"`
 }
 
 // ResponsesUsage is the Responses API's usage.
