@@ -55,7 +55,9 @@ type anthropicResponse struct {
 	ID         string `json:"id"`
 	Model      string `json:"model"`
 	StopReason string `json:"stop_reason"`
-	Content    []struct {
+	// StopSequence is the stop sequence that ended the answer (stop_reason stop_sequence).
+	StopSequence *string `json:"stop_sequence"`
+	Content      []struct {
 		Type  string          `json:"type"`
 		Text  string          `json:"text"`
 		ID    string          `json:"id"`
@@ -302,8 +304,15 @@ func FromAnthropic(r anthropicResponse) *ChatResponse {
 		}
 	}
 	msg.Content = text.String()
+	choice := Choice{Index: 0, Message: msg, FinishReason: finishReason(r.StopReason)}
+	if r.StopReason == "stop_sequence" && r.StopSequence != nil {
+		// The matched stop sequence, as OpenAI-compatible servers (vLLM)
+		// report it: the choice's stop_reason.
+		raw, _ := json.Marshal(*r.StopSequence)
+		choice.Extra = map[string]json.RawMessage{"stop_reason": raw}
+	}
 	return &ChatResponse{ID: r.ID, Object: "chat.completion", Model: r.Model,
-		Choices: []Choice{{Index: 0, Message: msg, FinishReason: finishReason(r.StopReason)}},
+		Choices: []Choice{choice},
 		Usage:   Usage{PromptTokens: r.Usage.InputTokens, CompletionTokens: r.Usage.OutputTokens, TotalTokens: r.Usage.InputTokens + r.Usage.OutputTokens}}
 }
 

@@ -28,9 +28,9 @@ import (
 // A member without an equivalent in the request model (thinking,
 // cache_control, server tools, documents, an anthropic-beta header…) is
 // refused with a 400 naming it, never dropped. stop_reason is end_turn,
-// max_tokens, tool_use or refusal: the request model's finish reason does not
-// tell a stop sequence from the end of the turn, so stop_sequence is never
-// answered (stop_sequence is null).
+// max_tokens, tool_use, refusal or, when the provider reports the stop
+// sequence it matched, stop_sequence (not on streams: a streamed finish
+// reason does not tell a stop sequence from the end of the turn).
 
 // AnthropicMessagesRequest is the body of POST /gateway/anthropic/v1/messages.
 type AnthropicMessagesRequest struct {
@@ -445,8 +445,10 @@ func toolInput(args string) json.RawMessage {
 	return jsonOf(args)
 }
 
-// chatToAnthropic translates a chat completion to a Messages answer.
-func chatToAnthropic(id, model string, cr *providers.ChatResponse) AnthropicMessageResponse {
+// chatToAnthropic translates a chat completion to a Messages answer. A
+// choice that reports the stop sequence it matched (stop_reason, as the
+// anthropic adapter and vLLM-style servers do) ends with stop_sequence.
+func chatToAnthropic(id, model string, stops []string, cr *providers.ChatResponse) AnthropicMessageResponse {
 	out := AnthropicMessageResponse{ID: id, Type: "message", Role: "assistant", Model: model, Content: []AnthropicBlock{},
 		Usage: AnthropicUsage{InputTokens: cr.Usage.PromptTokens, OutputTokens: cr.Usage.CompletionTokens}}
 	finish := ""
@@ -469,6 +471,12 @@ func chatToAnthropic(id, model string, cr *providers.ChatResponse) AnthropicMess
 		}
 	}
 	sr := stopReason(finish)
+	if finish == "stop" && len(cr.Choices) > 0 {
+		var matched string
+		if json.Unmarshal(cr.Choices[0].Extra["stop_reason"], &matched) == nil && contains(stops, matched) {
+			sr, out.StopSequence = "stop_sequence", &matched
+		}
+	}
 	out.StopReason = &sr
 	return out
 }
@@ -544,7 +552,7 @@ func (a *API) anthropicMessages(c echo.Context) error {
 	if res.Blocked != nil {
 		return anthropicBlocked(c, res.Blocked)
 	}
-	return c.JSON(http.StatusOK, chatToAnthropic(id, requested, res.Response))
+	return c.JSON(http.StatusOK, chatToAnthropic(id, requested, ar.StopSequences, res.Response))
 }
 
 // anthropicSink writes the Messages API's stream: message_start; per content

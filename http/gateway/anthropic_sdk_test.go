@@ -42,10 +42,11 @@ func newAnthropicUpstream(t *testing.T) *anthropicUpstream {
 		up.bodies, up.headers = append(up.bodies, raw), append(up.headers, r.Header.Clone())
 		up.mu.Unlock()
 		var req struct {
-			Model    string `json:"model"`
-			Stream   bool   `json:"stream"`
-			Tools    []any  `json:"tools"`
-			Messages []struct {
+			Model         string   `json:"model"`
+			Stream        bool     `json:"stream"`
+			Tools         []any    `json:"tools"`
+			StopSequences []string `json:"stop_sequences"`
+			Messages      []struct {
 				Role    string          `json:"role"`
 				Content json.RawMessage `json:"content"`
 			} `json:"messages"`
@@ -64,13 +65,17 @@ func newAnthropicUpstream(t *testing.T) *anthropicUpstream {
 		if wantTool {
 			stop = "tool_use"
 		}
+		var stopSeq any
+		if len(req.StopSequences) > 0 {
+			stop, stopSeq = "stop_sequence", req.StopSequences[0]
+		}
 		if !req.Stream {
 			content := []any{map[string]any{"type": "text", "text": text}}
 			if wantTool {
 				content = append(content, map[string]any{"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": map[string]string{"city": "Paris"}})
 			}
 			writeJSON(w, map[string]any{"id": "msg_up", "type": "message", "role": "assistant", "model": req.Model, "content": content,
-				"stop_reason": stop, "stop_sequence": nil, "usage": map[string]int{"input_tokens": 21, "output_tokens": 8}})
+				"stop_reason": stop, "stop_sequence": stopSeq, "usage": map[string]int{"input_tokens": 21, "output_tokens": 8}})
 			return
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -220,13 +225,14 @@ func TestAnthropicMessages_OfficialSDK(t *testing.T) {
 		Input json.RawMessage `json:"input"`
 	}
 	type message struct {
-		ID         string  `json:"id"`
-		Type       string  `json:"type"`
-		Role       string  `json:"role"`
-		Model      string  `json:"model"`
-		Content    []block `json:"content"`
-		StopReason string  `json:"stop_reason"`
-		Usage      struct {
+		ID           string  `json:"id"`
+		Type         string  `json:"type"`
+		Role         string  `json:"role"`
+		Model        string  `json:"model"`
+		Content      []block `json:"content"`
+		StopReason   string  `json:"stop_reason"`
+		StopSequence *string `json:"stop_sequence"`
+		Usage        struct {
 			InputTokens  int `json:"input_tokens"`
 			OutputTokens int `json:"output_tokens"`
 		} `json:"usage"`
@@ -238,12 +244,15 @@ func TestAnthropicMessages_OfficialSDK(t *testing.T) {
 		}
 		return m
 	}
-	for _, k := range []string{"plain", "stream"} {
+	for k, stop := range map[string]string{"plain": "stop_sequence", "stream": "end_turn"} {
 		m := get(k)
 		if !strings.HasPrefix(m.ID, "msg_") || m.Type != "message" || m.Role != "assistant" || m.Model != "claude-loop-1" || len(m.Content) != 1 ||
-			m.Content[0].Type != "text" || m.Content[0].Text != "Hello there." || m.StopReason != "end_turn" || m.Usage.InputTokens != 21 || m.Usage.OutputTokens != 8 {
+			m.Content[0].Type != "text" || m.Content[0].Text != "Hello there." || m.StopReason != stop || m.Usage.InputTokens != 21 || m.Usage.OutputTokens != 8 {
 			t.Errorf("%s: %s", k, res.Got[k])
 		}
+	}
+	if m := get("plain"); m.StopSequence == nil || *m.StopSequence != "END" {
+		t.Errorf("plain: the matched stop sequence is lost: %s", res.Got["plain"])
 	}
 	var streamText string
 	_ = json.Unmarshal(res.Got["stream_text"], &streamText)
