@@ -76,7 +76,7 @@ func init() {
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
 			return &Parts{
-				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes())),
+				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.api.DialectRoutes())),
 					parts.admin.Routes(), parts.admin.RoutingRoutes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),
 				Collectors: telemetry.Collectors(),
 				// Kill switches are reloaded every 500 ms too: a backstop for

@@ -30,6 +30,7 @@ type anthropicRequest struct {
 	MaxTokens   int                `json:"max_tokens"`
 	Temperature *float64           `json:"temperature,omitempty"`
 	TopP        *float64           `json:"top_p,omitempty"`
+	TopK        *int               `json:"top_k,omitempty"`
 	Stop        []string           `json:"stop_sequences,omitempty"`
 	Stream      bool               `json:"stream,omitempty"`
 	Tools       []anthropicTool    `json:"tools,omitempty"`
@@ -54,7 +55,9 @@ type anthropicResponse struct {
 	ID         string `json:"id"`
 	Model      string `json:"model"`
 	StopReason string `json:"stop_reason"`
-	Content    []struct {
+	// StopSequence is the stop sequence that ended the answer (stop_reason stop_sequence).
+	StopSequence *string `json:"stop_sequence"`
+	Content      []struct {
 		Type  string          `json:"type"`
 		Text  string          `json:"text"`
 		ID    string          `json:"id"`
@@ -77,6 +80,12 @@ func ToAnthropic(req ChatRequest) (anthropicRequest, error) {
 	}
 	if f := anthropicUnsupported(req); f != "" {
 		return out, Unsupported(KindAnthropic, f, "the Messages API has no equivalent")
+	}
+	if raw, ok := req.Extra["top_k"]; ok {
+		// top_k is no Chat Completions field but is the Messages API's.
+		if err := json.Unmarshal(raw, &out.TopK); err != nil {
+			return out, Unsupported(KindAnthropic, "top_k", "must be an integer")
+		}
 	}
 	if req.User != "" {
 		out.Metadata = map[string]string{"user_id": req.User}
@@ -137,10 +146,11 @@ func ToAnthropic(req ChatRequest) (anthropicRequest, error) {
 		out.Messages = append(out.Messages, anthropicMessage{Role: role, Content: blocks})
 	}
 	for i, m := range req.Messages {
-		if len(m.Extra) > 0 {
-			for k := range m.Extra {
-				return out, Unsupported(KindAnthropic, fmt.Sprintf("messages[%d].%s", i, k))
+		for k := range m.Extra {
+			if m.Role == "tool" && k == "is_error" {
+				continue // a tool result's is_error is the Messages API's own
 			}
+			return out, Unsupported(KindAnthropic, fmt.Sprintf("messages[%d].%s", i, k))
 		}
 		switch m.Role {
 		case "system", "developer":
@@ -150,6 +160,9 @@ func ToAnthropic(req ChatRequest) (anthropicRequest, error) {
 			system = append(system, m.Content)
 		case "tool":
 			block := map[string]any{"type": "tool_result", "tool_use_id": m.ToolCallID, "content": m.Content}
+			if isErr, ok := m.Extra["is_error"]; ok {
+				block["is_error"] = isErr
+			}
 			add("user", []map[string]any{block}, "", false)
 		case "assistant":
 			var blocks []map[string]any
@@ -216,7 +229,9 @@ func anthropicUnsupported(req ChatRequest) string {
 		return "reasoning_effort"
 	}
 	for k := range req.Extra {
-		return k
+		if k != "top_k" {
+			return k
+		}
 	}
 	return ""
 }
@@ -289,8 +304,15 @@ func FromAnthropic(r anthropicResponse) *ChatResponse {
 		}
 	}
 	msg.Content = text.String()
+	choice := Choice{Index: 0, Message: msg, FinishReason: finishReason(r.StopReason)}
+	if r.StopReason == "stop_sequence" && r.StopSequence != nil {
+		// The matched stop sequence, as OpenAI-compatible servers (vLLM)
+		// report it: the choice's stop_reason.
+		raw, _ := json.Marshal(*r.StopSequence)
+		choice.Extra = map[string]json.RawMessage{"stop_reason": raw}
+	}
 	return &ChatResponse{ID: r.ID, Object: "chat.completion", Model: r.Model,
-		Choices: []Choice{{Index: 0, Message: msg, FinishReason: finishReason(r.StopReason)}},
+		Choices: []Choice{choice},
 		Usage:   Usage{PromptTokens: r.Usage.InputTokens, CompletionTokens: r.Usage.OutputTokens, TotalTokens: r.Usage.InputTokens + r.Usage.OutputTokens}}
 }
 

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/astrabastion/astra/testkit"
@@ -54,6 +55,7 @@ func TestIdempotencyKey_CoversEveryMutation(t *testing.T) {
 	}
 }
 
+// isRaw reports the drop-in routes (OpenAI's and Anthropic's dialects).
 func isRaw(path string) bool {
-	return len(path) >= len("/api/v1/gateway/openai/") && path[:len("/api/v1/gateway/openai/")] == "/api/v1/gateway/openai/"
+	return strings.HasPrefix(path, "/api/v1/gateway/openai/") || strings.HasPrefix(path, "/api/v1/gateway/anthropic/")
 }
