@@ -27,7 +27,7 @@ type Caller struct {
 // Call is one request through the pipeline.
 type Call struct {
 	Caller
-	Endpoint    string // chat | openai_chat | embeddings | scan
+	Endpoint    string // chat | openai_chat | openai_responses | anthropic_messages | embeddings | scan
 	Provider    string
 	PolicyID    string
 	Req         providers.ChatRequest
