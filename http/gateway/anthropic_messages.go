@@ -525,34 +525,13 @@ func (a *API) anthropicMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req.Model = rt.Model
-	call := &gateway.Call{Caller: Caller(c), Endpoint: "anthropic_messages", Provider: rt.Provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
-		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: req, Fallbacks: rt.Fallbacks}
-	id := "msg_" + call.RequestID
-	if ar.Stream {
-		sink := &anthropicSink{c: c, id: id, model: requested, reqID: call.RequestID, input: providers.PromptTokens(req.Messages)}
-		res, err := a.Runtime.ChatStream(c.Request().Context(), call, sink)
-		if err != nil {
-			if c.Response().Committed {
-				return nil
-			}
-			return err
-		}
-		if res.Blocked != nil && !c.Response().Committed {
-			setVerdictHeaders(c, res.Security)
-			return anthropicBlocked(c, res.Blocked)
-		}
-		return nil
-	}
-	res, err := a.Runtime.Chat(c.Request().Context(), call)
-	if err != nil {
-		return err
-	}
-	setVerdictHeaders(c, res.Security)
-	if res.Blocked != nil {
-		return anthropicBlocked(c, res.Blocked)
-	}
-	return c.JSON(http.StatusOK, chatToAnthropic(id, requested, ar.StopSequences, res.Response))
+	return a.runDropIn(c, rt, req, dropIn{endpoint: "anthropic_messages", stream: ar.Stream, blocked: anthropicBlocked,
+		sink: func(call *gateway.Call) gateway.StreamSink {
+			return &anthropicSink{c: c, id: "msg_" + call.RequestID, model: requested, reqID: call.RequestID, input: providers.PromptTokens(req.Messages)}
+		},
+		answer: func(call *gateway.Call, resp *providers.ChatResponse) error {
+			return c.JSON(http.StatusOK, chatToAnthropic("msg_"+call.RequestID, requested, ar.StopSequences, resp))
+		}})
 }
 
 // anthropicSink writes the Messages API's stream: message_start; per content

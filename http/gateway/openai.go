@@ -199,36 +199,16 @@ func (a *API) openaiChat(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req.Model = rt.Model
-	call := &gateway.Call{Caller: Caller(c), Endpoint: "openai_chat", Provider: rt.Provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
-		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: req, Fallbacks: rt.Fallbacks}
-	if req.Stream {
-		sink := &sseSink{c: c, id: "chatcmpl-" + call.RequestID, model: requested, created: time.Now().Unix(), style: openaiChunks,
-			usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
-		res, err := a.Runtime.ChatStream(c.Request().Context(), call, &verdictSink{sseSink: sink})
-		if err != nil {
-			if c.Response().Committed {
-				return nil
-			}
-			return err
-		}
-		if res.Blocked != nil && !c.Response().Committed {
-			setVerdictHeaders(c, res.Security)
-			return openaiBlocked(c, res.Blocked)
-		}
-		return nil
-	}
-	res, err := a.Runtime.Chat(c.Request().Context(), call)
-	if err != nil {
-		return err
-	}
-	setVerdictHeaders(c, res.Security)
-	if res.Blocked != nil {
-		return openaiBlocked(c, res.Blocked)
-	}
-	out := *res.Response
-	out.ID, out.Object, out.Created, out.Model = "chatcmpl-"+call.RequestID, "chat.completion", time.Now().Unix(), requested
-	return c.JSON(http.StatusOK, out)
+	return a.runDropIn(c, rt, req, dropIn{endpoint: "openai_chat", stream: req.Stream, blocked: openaiBlocked,
+		sink: func(call *gateway.Call) gateway.StreamSink {
+			return &verdictSink{sseSink: &sseSink{c: c, id: "chatcmpl-" + call.RequestID, model: requested, created: time.Now().Unix(), style: openaiChunks,
+				usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}}
+		},
+		answer: func(call *gateway.Call, resp *providers.ChatResponse) error {
+			out := *resp
+			out.ID, out.Object, out.Created, out.Model = "chatcmpl-"+call.RequestID, "chat.completion", time.Now().Unix(), requested
+			return c.JSON(http.StatusOK, out)
+		}})
 }
 
 // verdictSink sets the X-Astra-* headers it can know before the first chunk.

@@ -659,35 +659,15 @@ func (a *API) openaiResponses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req.Model = rt.Model
-	call := &gateway.Call{Caller: Caller(c), Endpoint: "openai_responses", Provider: rt.Provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
-		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: req, Fallbacks: rt.Fallbacks}
-	shell := responseShell("resp_"+call.RequestID, requested, &rr, time.Now().Unix())
-	if rr.Stream {
-		sink := &responsesSink{c: c, resp: shell, reqID: call.RequestID}
-		res, err := a.Runtime.ChatStream(c.Request().Context(), call, sink)
-		if err != nil {
-			if c.Response().Committed {
-				return nil
-			}
-			return err
-		}
-		if res.Blocked != nil && !c.Response().Committed {
-			setVerdictHeaders(c, res.Security)
-			return openaiBlocked(c, res.Blocked)
-		}
-		return nil
-	}
-	res, err := a.Runtime.Chat(c.Request().Context(), call)
-	if err != nil {
-		return err
-	}
-	setVerdictHeaders(c, res.Security)
-	if res.Blocked != nil {
-		return openaiBlocked(c, res.Blocked)
-	}
-	chatToResponse(&shell, call.RequestID, res.Response)
-	return c.JSON(http.StatusOK, shell)
+	return a.runDropIn(c, rt, req, dropIn{endpoint: "openai_responses", stream: rr.Stream, blocked: openaiBlocked,
+		sink: func(call *gateway.Call) gateway.StreamSink {
+			return &responsesSink{c: c, resp: responseShell("resp_"+call.RequestID, requested, &rr, time.Now().Unix()), reqID: call.RequestID}
+		},
+		answer: func(call *gateway.Call, resp *providers.ChatResponse) error {
+			shell := responseShell("resp_"+call.RequestID, requested, &rr, time.Now().Unix())
+			chatToResponse(&shell, call.RequestID, resp)
+			return c.JSON(http.StatusOK, shell)
+		}})
 }
 
 // responsesSink writes the Responses API's stream events: response.created

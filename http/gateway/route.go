@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/http/platform"
 )
 
@@ -43,4 +44,48 @@ func (a *API) routeFor(c echo.Context, model string) (gateway.Routed, error) {
 		return rt, platform.Problem("VAL-001", re.Error()).WithFields(platform.FieldError{Field: gateway.RouteHeader, Message: re.Reason})
 	}
 	return rt, err
+}
+
+// dropIn is how a drop-in dialect (OpenAI chat, Responses, Anthropic
+// Messages) runs a translated request: the one pipeline, streamed into the
+// sink the dialect makes or answered whole, a refusal in the dialect's shape.
+type dropIn struct {
+	endpoint string
+	stream   bool
+	// sink makes the dialect's stream writer for the call.
+	sink func(call *gateway.Call) gateway.StreamSink
+	// blocked renders a refusal of the pipeline.
+	blocked func(c echo.Context, b *gateway.Blocked) error
+	// answer renders a completed (not streamed) response.
+	answer func(call *gateway.Call, resp *providers.ChatResponse) error
+}
+
+// runDropIn runs req, routed by rt, for the dialect d.
+func (a *API) runDropIn(c echo.Context, rt gateway.Routed, req providers.ChatRequest, d dropIn) error {
+	req.Model = rt.Model
+	call := &gateway.Call{Caller: Caller(c), Endpoint: d.endpoint, Provider: rt.Provider, PolicyID: c.Request().Header.Get("X-Astra-Policy-Id"),
+		RequestID: platform.RequestID(c), Correlation: platform.RequestID(c), Started: requestStart(c), Req: req, Fallbacks: rt.Fallbacks}
+	if d.stream {
+		res, err := a.Runtime.ChatStream(c.Request().Context(), call, d.sink(call))
+		if err != nil {
+			if c.Response().Committed {
+				return nil
+			}
+			return err
+		}
+		if res.Blocked != nil && !c.Response().Committed {
+			setVerdictHeaders(c, res.Security)
+			return d.blocked(c, res.Blocked)
+		}
+		return nil
+	}
+	res, err := a.Runtime.Chat(c.Request().Context(), call)
+	if err != nil {
+		return err
+	}
+	setVerdictHeaders(c, res.Security)
+	if res.Blocked != nil {
+		return d.blocked(c, res.Blocked)
+	}
+	return d.answer(call, res.Response)
 }
