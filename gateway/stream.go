@@ -29,10 +29,11 @@ type StreamSink interface {
 	Abort(b *Blocked, sec Security) error
 }
 
-// ChatStream runs the pipeline with the provider streaming: the input side as
-// for Chat; then each chunk is scanned with a hold-back window, personal data
-// is redacted (or the stream ended) before it reaches the client, and a
-// canary ends the stream. The audit event records what was done.
+// ChatStream runs the pipeline (see steps.go) with the provider streaming:
+// the input side as for Chat; then the provider step scans each chunk with a
+// hold-back window (streamCall), personal data is redacted (or the stream
+// ended) before it reaches the client, and a canary ends the stream. The
+// audit event records what was done.
 func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) (*Result, error) {
 	r := rt.newRun(call)
 	r.stream = &streamState{sink: sink, finish: "stop"}
