@@ -25,34 +25,36 @@ func (rt *Runtime) Embeddings(ctx context.Context, call *Call, model string, inp
 	}
 	call.Req.Model = model
 	r := rt.newRun(call)
+	r.run(ctx, flowEmbed)
+	if r.err != nil {
+		return nil, r.err
+	}
+	return &EmbeddingsResult{Embeddings: r.vectors, Security: r.result.Security, Blocked: r.result.Blocked}, nil
+}
+
+// embedCall calls the provider's embeddings endpoint with the inputs (after
+// PII redaction); it has no fallbacks.
+func (r *run) embedCall(ctx context.Context) {
+	call := r.call
+	t := time.Now()
+	prov, resolved, err := r.target(ctx, 0, gw.Target{Provider: call.Provider, Model: call.Req.Model})
 	var out *providers.EmbeddingResponse
-	if b := r.input(ctx); b == nil {
-		r.trace = append(r.trace, gw.StepTrace{Step: gw.StepCache, Verdict: "skip", FailMode: r.policy.policy.FailMode(gw.StepCache)})
-		t := time.Now()
-		prov, resolved, err := r.target(ctx, 0, gw.Target{Provider: call.Provider, Model: call.Req.Model})
-		if err == nil {
-			texts := make([]string, len(call.Req.Messages))
-			for i, m := range call.Req.Messages {
-				texts[i] = m.Content
-			}
-			out, err = prov.p.Embed(ctx, resolved, texts)
-			r.tried(prov, resolved, err)
+	if err == nil {
+		texts := make([]string, len(call.Req.Messages))
+		for i, m := range call.Req.Messages {
+			texts[i] = m.Content
 		}
-		r.providerD = time.Since(t)
-		switch {
-		case err != nil:
-			r.providerFailed(t, err)
-		default:
-			r.step(gw.StepProvider, t, "pass", 0, call.Provider, "")
-			r.usage = out.Usage
-			r.trace = append(r.trace, gw.StepTrace{Step: gw.StepResponseScan, Verdict: "skip", Detail: "vectors", FailMode: gw.FailClosed})
-		}
+		out, err = prov.p.Embed(ctx, resolved, texts)
+		r.tried(prov, resolved, err)
 	}
-	res, err := r.finish(ctx)
+	r.providerD = time.Since(t)
 	if err != nil {
-		return nil, err
+		r.providerFailed(t, err)
+		return
 	}
-	return &EmbeddingsResult{Embeddings: out, Security: res.Security, Blocked: res.Blocked}, nil
+	r.step(gw.StepProvider, t, "pass", 0, call.Provider, "")
+	r.usage = out.Usage
+	r.vectors = out
 }
 
 // Model is a model a tenant can use, by provider.

@@ -23,6 +23,6 @@ func (rt *Runtime) Evaluate(ctx context.Context, caller Caller, policyID string,
 		Req: providers.ChatRequest{Model: model, Messages: append([]providers.Message(nil), msgs...), Tools: tools}}
 	r := rt.newRun(call)
 	r.policy, r.fixed = cachedPolicy{id: policyID, version: version, policy: p}, true
-	b := r.input(ctx)
+	b := r.run(ctx, flowInput)
 	return Evaluation{Security: r.sec, Blocked: b, Trace: r.trace}
 }

@@ -233,32 +233,42 @@ func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.
 	}
 }
 
-// callProvider runs the cache lookup, the provider call with fallbacks and the response scan.
-func (r *run) callProvider(ctx context.Context) {
+// chatCacheLookup looks the request up in the response cache (when the
+// policy and the tenant turn it on); a hit is the answer the provider step
+// then skips calling for.
+func (r *run) chatCacheLookup(ctx context.Context) {
 	rt, call, p := r.rt, r.call, &r.policy.policy
 	t := time.Now()
-	cacheOn := false
+	r.cacheOn = false
 	if p.Cache && rt.Cache != nil && !call.Req.Stream {
 		cfg := rt.cacheConfig(ctx, call.TenantID)
-		cacheOn = cfg.Enabled
-		if cacheOn {
+		r.cacheOn = cfg.Enabled
+		if r.cacheOn {
 			r.cacheKey = CacheKey(call.TenantID, r.policy.id, r.policy.version, call.Provider, call.Req)
 			if resp, ok := rt.Cache.Get(call.TenantID, r.cacheKey, rt.Now()); ok {
 				r.step(gw.StepCache, t, "hit", 0, r.cacheKey[:12], "")
 				r.sec.CacheHit = true
-				r.trace = append(r.trace, gw.StepTrace{Step: gw.StepProvider, Verdict: "skip", Detail: "cache hit", FailMode: p.FailMode(gw.StepProvider)})
-				r.usage = resp.Usage
-				r.scanResponse(resp)
+				r.answer = resp
 				return
 			}
 			r.step(gw.StepCache, t, "miss", 0, "", "")
 		}
 	}
-	if !cacheOn {
+	if !r.cacheOn {
 		r.step(gw.StepCache, t, "skip", 0, "", "")
 	}
+}
 
-	t = time.Now()
+// chatCall calls the provider, then the policy's fallbacks in order, until
+// one answers (a cache hit calls none).
+func (r *run) chatCall(ctx context.Context) {
+	rt, call, p := r.rt, r.call, &r.policy.policy
+	if r.sec.CacheHit {
+		r.trace = append(r.trace, gw.StepTrace{Step: gw.StepProvider, Verdict: "skip", Detail: "cache hit", FailMode: p.FailMode(gw.StepProvider)})
+		r.usage = r.answer.Usage
+		return
+	}
+	t := time.Now()
 	targets := append([]gw.Target{{Provider: call.Provider, Model: call.Req.Model}}, r.fallbacks()...)
 	var resp *providers.ChatResponse
 	var lastErr error
@@ -297,11 +307,11 @@ func (r *run) callProvider(ctx context.Context) {
 	}
 	r.step(gw.StepProvider, t, "pass", 0, r.provName+"/"+resp.Model, "")
 	r.usage = resp.Usage
-	if cacheOn {
+	if r.cacheOn {
 		cfg := rt.cacheConfig(ctx, call.TenantID)
 		rt.Cache.Put(call.TenantID, r.cacheKey, resp, time.Duration(cfg.TTLSeconds)*time.Second, cfg.MaxEntries, rt.Now())
 	}
-	r.scanResponse(resp)
+	r.answer = resp
 }
 
 // modelNotOfferedError is a model the addressed provider does not offer.

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -96,6 +95,7 @@ type run struct {
 	cost      *float64 // nil: the model has no price
 	blocked   *Blocked
 	cacheKey  string
+	cacheOn   bool
 	actions   []string
 	resp      *providers.ChatResponse
 	fixed     bool   // the policy was given (simulate, backtest), not resolved
@@ -113,6 +113,16 @@ type run struct {
 	// answered (the request is recorded as RequestFailed).
 	attempts []gw.ProviderAttempt
 	failure  *gw.ProviderFailure
+
+	flow      flow                    // which steps apply (see pipeline)
+	policyErr error                   // why the policy could not be resolved (recorded by resolve_policy)
+	policyD   time.Duration           // how long resolving it took
+	badModel  bool                    // the model cannot be spelled canonically (VAL-001)
+	answer    *providers.ChatResponse // the provider's (or the cache's) answer, before the response scan
+	stream    *streamState            // a streamed call's state (flowStream)
+	vectors   *providers.EmbeddingResponse
+	result    *Result // what the audit step returns
+	err       error
 }
 
 func (r *run) step(name string, start time.Time, verdict string, score float64, detail, detector string) {
@@ -157,10 +167,8 @@ func (r *run) dependencyDown(step string, start time.Time, err error) *Blocked {
 // Chat runs a chat completion through the pipeline and records it.
 func (rt *Runtime) Chat(ctx context.Context, call *Call) (*Result, error) {
 	r := rt.newRun(call)
-	if b := r.input(ctx); b == nil {
-		r.callProvider(ctx)
-	}
-	return r.finish(ctx)
+	r.run(ctx, flowChat)
+	return r.result, r.err
 }
 
 func (rt *Runtime) newRun(call *Call) *run {
@@ -182,91 +190,13 @@ func (rt *Runtime) newRun(call *Call) *run {
 	r.sec.RequestID = call.RequestID
 	r.sec.Provider = call.Provider
 	r.sec.PolicyViolations = []string{}
-	authStart := call.Started
-	r.step(gw.StepAuthenticate, authStart, "pass", 0, call.Kind, "")
-	r.trace[0].DurationUs = now.Sub(call.Started).Microseconds()
-	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepTenant, Verdict: "pass", Detail: call.TenantID, FailMode: gw.FailClosed})
 	return r
 }
 
-// input runs steps 3–11 (kill switch … cache lookup); nil means go on.
-func (r *run) input(ctx context.Context) *Blocked {
-	rt, call := r.rt, r.call
-	// Resolve the policy first (its fail modes govern the other steps), but
-	// record it in pipeline order.
-	t := time.Now()
-	pol, perr := r.policy, error(nil)
-	if !r.fixed {
-		pol, perr = rt.policyFor(ctx, call.TenantID, call.PolicyID)
-	}
-	policyDur := time.Since(t)
-	r.policy = pol
-	r.sec.PolicyID, r.sec.PolicyVersion = pol.id, pol.version
-
-	// Every later step (kill switches, budgets' prices, allow-lists, the
-	// provider's model list) sees the model in its one canonical spelling.
-	if call.Req.Model != "" {
-		m, err := gw.NormaliseModel(call.Req.Model)
-		if err != nil {
-			t = time.Now()
-			r.step(gw.StepValidate, t, "block", 0, "model", "")
-			return r.block(gw.StepValidate, "VAL-001", "model must be a model id: printable characters, at most 200 of them.")
-		}
-		call.Req.Model = m
-	}
-
-	if r.fixed {
-		// Simulate and backtest judge the policy, not today's operational
-		// state: kill switches and budgets are neither consulted nor charged
-		// (an exceeded budget would otherwise append BudgetExceeded).
-		t = time.Now()
-		r.step(gw.StepKillSwitch, t, "skip", 0, "evaluation", "")
-		r.step(gw.StepRateBudget, t, "skip", 0, "evaluation", "")
-	} else if b := r.operational(ctx, pol.id); b != nil {
-		return b
-	}
-
-	t = time.Now()
-	if msg := validate(call.Req); msg != "" {
-		r.step(gw.StepValidate, t, "block", 0, msg, "")
-		return r.block(gw.StepValidate, "GW-005", msg)
-	}
-	r.step(gw.StepValidate, t, "pass", 0, "", "")
-
-	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepPolicy, Verdict: "pass", DurationUs: policyDur.Microseconds(), Detail: pol.policy.Name, FailMode: gw.FailClosed})
-	if perr != nil {
-		r.trace[len(r.trace)-1].Verdict = "block"
-		if errors.Is(perr, gw.ErrPolicyNotFound) {
-			return r.block(gw.StepPolicy, "GW-006", "No such policy in this tenant.")
-		}
-		if IsDependencyFailure(perr) {
-			r.trace = r.trace[:len(r.trace)-1]
-			return r.dependencyDown(gw.StepPolicy, time.Now().Add(-policyDur), perr)
-		}
-		return r.block(gw.StepPolicy, "GW-012", "The policy could not be resolved.")
-	}
-	p := &r.policy.policy
-
-	t = time.Now()
-	if !gw.Allows(p.AllowedProviders, call.Provider) || !gw.ModelIn(p.AllowedModels, call.Req.Model) {
-		r.step(gw.StepAllowList, t, "block", 0, call.Provider+"/"+call.Req.Model, "")
-		return r.block(gw.StepAllowList, "GW-002", "The policy does not allow provider '"+call.Provider+"' with model '"+call.Req.Model+"'.")
-	}
-	if out := call.Req.OutputLimit(); p.MaxOutputTokens > 0 && out != nil && *out > p.MaxOutputTokens {
-		r.step(gw.StepAllowList, t, "block", 0, "max_tokens", "")
-		return r.block(gw.StepAllowList, "GW-005", fmt.Sprintf("max_tokens exceeds the policy's limit of %d.", p.MaxOutputTokens))
-	}
-	if p.MaxInputTokens > 0 && providers.PromptTokens(call.Req.Messages) > p.MaxInputTokens {
-		r.step(gw.StepAllowList, t, "block", 0, "input_tokens", "")
-		return r.block(gw.StepAllowList, "GW-005", fmt.Sprintf("The prompt exceeds the policy's limit of %d input tokens.", p.MaxInputTokens))
-	}
-	r.step(gw.StepAllowList, t, "pass", 0, "", "")
-
-	if b := r.injection(time.Now()); b != nil {
-		return b
-	}
-
-	t = time.Now()
+// piiStep finds personal data in every text of the request and blocks,
+// redacts or records it as the policy says.
+func (r *run) piiStep(context.Context) {
+	rt, call, p, t := r.rt, r.call, &r.policy.policy, time.Now()
 	if p.PII.Enabled {
 		found := map[string]bool{}
 		logRedacted := p.LogContent == gw.LogRedacted
@@ -306,7 +236,7 @@ func (r *run) input(ctx context.Context) *Blocked {
 		switch {
 		case len(found) > 0 && p.PII.Action == gw.ActionBlock:
 			r.step(gw.StepPII, t, "block", 0, strings.Join(r.sec.PIITypes, ","), rt.PII.Version())
-			return r.block(gw.StepPII, "GW-007", "The prompt contains personal data ("+strings.Join(r.sec.PIITypes, ", ")+") and the policy blocks it.")
+			r.block(gw.StepPII, "GW-007", "The prompt contains personal data ("+strings.Join(r.sec.PIITypes, ", ")+") and the policy blocks it.")
 		case len(found) > 0 && p.PII.Action == gw.ActionRedact:
 			r.step(gw.StepPII, t, "redact", 0, strings.Join(r.sec.PIITypes, ","), rt.PII.Version())
 		case len(found) > 0:
@@ -318,7 +248,11 @@ func (r *run) input(ctx context.Context) *Blocked {
 		r.step(gw.StepPII, t, "skip", 0, "", "")
 	}
 
-	t = time.Now()
+}
+
+// contentRules applies the policy's content rules (block or redact).
+func (r *run) contentRules(context.Context) {
+	call, p, t := r.call, &r.policy.policy, time.Now()
 	verdict := "pass"
 	for _, cr := range p.ContentRules {
 		re, err := compiled(cr.Pattern)
@@ -339,33 +273,11 @@ func (r *run) input(ctx context.Context) *Blocked {
 				continue
 			}
 			r.step(gw.StepContentRules, t, "block", 0, cr.Name, "")
-			return r.block(gw.StepContentRules, "GW-008", "The prompt matches the content rule '"+cr.Name+"'.")
+			r.block(gw.StepContentRules, "GW-008", "The prompt matches the content rule '"+cr.Name+"'.")
+			return
 		}
 	}
 	r.step(gw.StepContentRules, t, verdict, 0, "", "")
-	return nil
-}
-
-// operational runs steps 3 and 4: kill switches and budgets.
-func (r *run) operational(ctx context.Context, policyID string) *Blocked {
-	call := r.call
-	t := time.Now()
-	if k := r.rt.killedBy(gw.RequestFacts{TenantID: call.TenantID, Provider: call.Provider, Model: call.Req.Model, PolicyID: policyID, APIKeyID: call.APIKeyID}); k != nil {
-		r.step(gw.StepKillSwitch, t, "block", 0, k.Scope.Key(), "")
-		return r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+k.Scope.Kind+") stops this traffic: "+k.Reason)
-	}
-	r.step(gw.StepKillSwitch, t, "pass", 0, "", "")
-
-	t = time.Now()
-	b, err := r.checkBudgets(ctx)
-	switch {
-	case err != nil:
-		return r.failed(gw.StepRateBudget, t, err)
-	case b != nil:
-		return b
-	}
-	r.step(gw.StepRateBudget, t, "pass", 0, "", "")
-	return nil
 }
 
 var (

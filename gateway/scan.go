@@ -30,7 +30,7 @@ func (rt *Runtime) Scan(ctx context.Context, call *Call) (*ScanResult, error) {
 		original[i] = m.Content
 	}
 	r := rt.newRun(call)
-	b := r.input(ctx)
+	b := r.run(ctx, flowInput)
 	r.settle(ctx, 0, 0) // a scan calls no provider: it holds nothing against budgets
 	out := &ScanResult{Security: r.sec, Blocked: b, Threshold: r.policy.policy.Injection.Threshold}
 	if b != nil && b.Code == "GW-006" {

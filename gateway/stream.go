@@ -29,17 +29,50 @@ type StreamSink interface {
 	Abort(b *Blocked, sec Security) error
 }
 
-// ChatStream runs the pipeline with the provider streaming: the input side as
-// for Chat; then each chunk is scanned with a hold-back window, personal data
-// is redacted (or the stream ended) before it reaches the client, and a
-// canary ends the stream. The audit event records what was done.
+// ChatStream runs the pipeline (see steps.go) with the provider streaming:
+// the input side as for Chat; then the provider step scans each chunk with a
+// hold-back window (streamCall), personal data is redacted (or the stream
+// ended) before it reaches the client, and a canary ends the stream. The
+// audit event records what was done.
 func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) (*Result, error) {
 	r := rt.newRun(call)
-	if b := r.input(ctx); b != nil {
-		return r.finish(ctx)
+	r.stream = &streamState{sink: sink, finish: "stop"}
+	r.run(ctx, flowStream)
+	res, err, st := r.result, r.err, r.stream
+	if err != nil {
+		return nil, err
 	}
-	p := &r.policy.policy
-	r.trace = append(r.trace, gw.StepTrace{Step: gw.StepCache, Verdict: "skip", Detail: "stream", FailMode: p.FailMode(gw.StepCache)})
+	switch {
+	case res.Blocked != nil && !st.started:
+		return res, nil // nothing sent yet: the handler answers with problem+json
+	case res.Blocked != nil:
+		return res, sink.Abort(res.Blocked, res.Security)
+	}
+	if !st.started {
+		if err := sink.Start(); err != nil {
+			return res, err
+		}
+	}
+	return res, sink.Done(st.finish, r.usage, res.Security)
+}
+
+// streamState is what a streamed call's provider step leaves for the
+// response-scan step and the answer.
+type streamState struct {
+	sink     StreamSink
+	t        time.Time // when the provider call started
+	err      error     // why the stream ended early (errCanary, errStreamPII: the scan)
+	started  bool      // the client has been sent something
+	redacted bool
+	finish   string
+}
+
+// streamCall streams the provider's answer (its fallbacks tried while
+// nothing was sent), scanning each chunk with a hold-back window: personal
+// data is redacted, or the stream ended, before it reaches the client, and a
+// canary ends the stream. The response-scan step records the scan's verdict.
+func (r *run) streamCall(ctx context.Context) {
+	rt, call, p, sink := r.rt, r.call, &r.policy.policy, r.stream.sink
 	t := time.Now()
 	started := false
 	var pending, full strings.Builder
@@ -172,26 +205,14 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		}
 	}
 	r.providerD = time.Since(t)
+	r.stream.t, r.stream.err, r.stream.started, r.stream.redacted, r.stream.finish = t, streamErr, started, redacted, finish
 	switch {
 	case streamErr == errCanary || streamErr == errStreamPII:
 		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
-		what := "a canary token"
-		if streamErr == errStreamPII {
-			what = "personal data"
-		}
-		r.step(gw.StepResponseScan, t, "block", 0, strings.TrimPrefix(what, "a "), rt.PII.Version())
-		r.block(gw.StepResponseScan, "GW-011", "The completion contained "+what+"; the stream was ended before it reached you.")
-		r.actions = append(r.actions, "stream_terminated:"+strings.ReplaceAll(strings.TrimPrefix(what, "a "), " ", "_"))
 	case streamErr != nil:
 		r.providerFailed(t, streamErr)
 	default:
 		r.step(gw.StepProvider, t, "pass", 0, r.provName, "")
-		verdict := "pass"
-		if redacted {
-			verdict = "redact"
-			r.actions = append(r.actions, "chunks_redacted")
-		}
-		r.step(gw.StepResponseScan, t, verdict, 0, "", rt.PII.Version())
 	}
 	_ = canary
 	if usage != nil {
@@ -206,22 +227,28 @@ func (rt *Runtime) ChatStream(ctx context.Context, call *Call, sink StreamSink) 
 		msg.Refusal = &s
 	}
 	r.resp = &providers.ChatResponse{Model: call.Req.Model, Choices: []providers.Choice{{Message: msg, FinishReason: finish}}, Usage: r.usage}
-	res, err := r.finish(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case res.Blocked != nil && !started:
-		return res, nil // nothing sent yet: the handler answers with problem+json
-	case res.Blocked != nil:
-		return res, sink.Abort(res.Blocked, res.Security)
-	}
-	if !started {
-		if err := sink.Start(); err != nil {
-			return res, err
+}
+
+// streamVerdict records the stream scan's verdict: a canary or blocked
+// personal data ended the stream.
+func (r *run) streamVerdict() {
+	rt, st, t := r.rt, r.stream, r.stream.t
+	if st.err == errCanary || st.err == errStreamPII {
+		what := "a canary token"
+		if st.err == errStreamPII {
+			what = "personal data"
 		}
+		r.step(gw.StepResponseScan, t, "block", 0, strings.TrimPrefix(what, "a "), rt.PII.Version())
+		r.block(gw.StepResponseScan, "GW-011", "The completion contained "+what+"; the stream was ended before it reached you.")
+		r.actions = append(r.actions, "stream_terminated:"+strings.ReplaceAll(strings.TrimPrefix(what, "a "), " ", "_"))
+		return
 	}
-	return res, sink.Done(finish, r.usage, res.Security)
+	verdict := "pass"
+	if st.redacted {
+		verdict = "redact"
+		r.actions = append(r.actions, "chunks_redacted")
+	}
+	r.step(gw.StepResponseScan, t, verdict, 0, "", rt.PII.Version())
 }
 
 type streamStop string
