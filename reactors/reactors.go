@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -228,7 +229,7 @@ func (h *Host) Run(ctx context.Context) error {
 			// state (Since, less a margin for clocks): nothing committed while
 			// it started is missed, what it loaded already is seen again
 			// (handlers are idempotent).
-			sub, err := newSinceSubscriber(h.Brokers, cfg, h.since(), unmarshaler{h: h})
+			sub, err := newSinceSubscriber(h.Brokers, cfg, h.since(), unmarshaler{h: h, wants: r.handles})
 			if err != nil {
 				return fmt.Errorf("reactors: %s: %w", r.Name, err)
 			}
@@ -238,7 +239,7 @@ func (h *Host) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h},
+		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h, wants: r.handles},
 			OverwriteSaramaConfig: cfg, ConsumerGroup: group, NackResendSleep: wmkafka.NoSleep}, logger)
 		if err != nil {
 			return fmt.Errorf("reactors: %s: %w", r.Name, err)
@@ -278,6 +279,9 @@ const metaRejected = "astra_rejected"
 
 func (h *Host) handler(r Reactor, topic string) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
+		if msg.Metadata.Get(metaSkipped) != "" {
+			return nil
+		}
 		if reason := msg.Metadata.Get(metaRejected); reason != "" {
 			return fmt.Errorf("%w: %s", errRejected, reason)
 		}
@@ -294,10 +298,28 @@ func (h *Host) handler(r Reactor, topic string) message.NoPublishHandlerFunc {
 
 // unmarshaler authenticates a record and carries the ledger event as the
 // message's payload. A record that fails is passed on marked as rejected
-// (an unmarshal error would stop the subscription).
-type unmarshaler struct{ h *Host }
+// (an unmarshal error would stop the subscription). A record of a type the
+// reactor does not handle (most of a topic: the gateway's request records)
+// is passed on marked as skipped, unread: it reaches no handler, so it
+// needs neither the check nor the decoding.
+type unmarshaler struct {
+	h     *Host
+	wants func(ceType string) bool
+}
+
+// metaSkipped marks a record of a type the reactor does not handle.
+const metaSkipped = "astra_skipped"
 
 func (u unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, error) {
+	if u.wants != nil {
+		for _, hd := range m.Headers {
+			if hd != nil && string(hd.Key) == "ce_type" && !u.wants(string(hd.Value)) {
+				msg := message.NewMessage(m.Topic+"/"+strconv.Itoa(int(m.Partition))+"/"+strconv.FormatInt(m.Offset, 10), nil)
+				msg.Metadata.Set(metaSkipped, "1")
+				return msg, nil
+			}
+		}
+	}
 	var e eventstore.Event
 	var err error
 	if u.h.Auth != nil {
