@@ -13,7 +13,6 @@ package reactors
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -120,7 +119,21 @@ type Host struct {
 
 	mu       sync.Mutex
 	reactors []Reactor
+	// events are the checked events of messages in flight, by message UUID.
+	events sync.Map
 }
+
+// event is the checked event a message carries.
+func (h *Host) event(msg *message.Message) (*eventstore.Event, bool) {
+	v, ok := h.events.Load(msg.UUID)
+	if !ok {
+		return nil, false
+	}
+	return v.(*eventstore.Event), true
+}
+
+// release forgets the event of a message that is done with.
+func (h *Host) release(msg *message.Message) { h.events.Delete(msg.UUID) }
 
 // Add registers reactors; it panics on a duplicate or invalid one (a
 // programming error found at start).
@@ -229,7 +242,7 @@ func (h *Host) Run(ctx context.Context) error {
 			// state (Since, less a margin for clocks): nothing committed while
 			// it started is missed, what it loaded already is seen again
 			// (handlers are idempotent).
-			sub, err := newSinceSubscriber(h.Brokers, cfg, h.since(), unmarshaler{h: h, wants: r.handles})
+			sub, err := newSinceSubscriber(h.Brokers, cfg, h.since(), unmarshaler{h: h, name: r.Name, wants: r.handles})
 			if err != nil {
 				return fmt.Errorf("reactors: %s: %w", r.Name, err)
 			}
@@ -239,7 +252,7 @@ func (h *Host) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h, wants: r.handles},
+		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h, name: r.Name, wants: r.handles},
 			OverwriteSaramaConfig: cfg, ConsumerGroup: group, NackResendSleep: wmkafka.NoSleep}, logger)
 		if err != nil {
 			return fmt.Errorf("reactors: %s: %w", r.Name, err)
@@ -285,14 +298,19 @@ func (h *Host) handler(r Reactor, topic string) message.NoPublishHandlerFunc {
 		if reason := msg.Metadata.Get(metaRejected); reason != "" {
 			return fmt.Errorf("%w: %s", errRejected, reason)
 		}
-		var e eventstore.Event
-		if err := json.Unmarshal(msg.Payload, &e); err != nil {
-			return fmt.Errorf("%w: %v", errRejected, err)
+		e, ok := h.event(msg)
+		if !ok {
+			return fmt.Errorf("%w: the record's event is gone", errRejected)
 		}
 		if !r.handles(e.Type) {
+			h.release(msg)
 			return nil
 		}
-		return r.Handle(msg.Context(), &e)
+		if err := r.Handle(msg.Context(), e); err != nil {
+			return err // kept for the retries and the poison queue
+		}
+		h.release(msg)
+		return nil
 	}
 }
 
@@ -303,7 +321,9 @@ func (h *Host) handler(r Reactor, topic string) message.NoPublishHandlerFunc {
 // is passed on marked as skipped, unread: it reaches no handler, so it
 // needs neither the check nor the decoding.
 type unmarshaler struct {
-	h     *Host
+	h *Host
+	// name is the reactor's: an event in flight in two reactors is two messages.
+	name  string
 	wants func(ceType string) bool
 }
 
@@ -335,11 +355,10 @@ func (u unmarshaler) Unmarshal(m *sarama.ConsumerMessage) (*message.Message, err
 		msg.Metadata.Set(metaRejected, err.Error())
 		return msg, nil
 	}
-	payload, err := json.Marshal(e)
-	if err != nil {
-		return nil, err
-	}
-	msg := message.NewMessage(id, payload)
+	// The checked event travels beside the message, not re-encoded in it:
+	// the handler (and the poison queue) take it by the message's UUID.
+	msg := message.NewMessage(u.name+"/"+id, nil)
+	u.h.events.Store(msg.UUID, &e)
 	msg.Metadata.Set(middleware.CorrelationIDMetadataKey, e.CorrelationID)
 	msg.Metadata.Set("ce_type", e.Type)
 	msg.Metadata.Set("tenant_id", e.TenantID)
@@ -353,7 +372,10 @@ type deadLetterPublisher struct{ h *Host }
 func (p *deadLetterPublisher) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
 		var e eventstore.Event
-		_ = json.Unmarshal(m.Payload, &e)
+		if ev, ok := p.h.event(m); ok {
+			e = *ev
+			p.h.release(m)
+		}
 		d := DeadLetter{Reactor: m.Metadata.Get(middleware.PoisonedHandlerKey), Event: e,
 			Topic: m.Metadata.Get(middleware.PoisonedTopicKey), Err: m.Metadata.Get(middleware.ReasonForPoisonedKey)}
 		if name, _, ok := strings.Cut(d.Reactor, "@"); ok {
