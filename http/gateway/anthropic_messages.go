@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -499,19 +498,10 @@ func (a *API) anthropicMessages(c echo.Context) error {
 	if beta := c.Request().Header.Get("anthropic-beta"); beta != "" {
 		return refused("anthropic-beta", "header '"+beta+"': beta features are not supported by the gateway.")
 	}
-	var raw json.RawMessage
-	if err := lenientBind(c, &raw); err != nil {
-		return err
-	}
 	var ar AnthropicMessagesRequest
-	if err := json.Unmarshal(raw, &ar); err != nil {
-		detail := "The request body is not valid JSON for this endpoint."
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return platform.Problem("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
-				WithFields(platform.FieldError{Field: te.Field, Message: "wrong type"})
-		}
-		return platform.Problem("VAL-002", detail)
+	raw, err := bindDialect(c, &ar)
+	if err != nil {
+		return err
 	}
 	if ar.Model == "" {
 		return refused("model", "is required.")

@@ -90,12 +90,6 @@ func (a *API) OpenAIRoutes() []platform.Route {
 	})
 }
 
-// openaiError is an error of the drop-in: the route's dialect renders it in
-// OpenAI's shape with the catalogue title and detail as the message.
-func openaiError(code, detail string) *platform.Error {
-	return platform.Problem(code, detail)
-}
-
 // openaiBlocked is a refusal of the pipeline on the drop-in. A model no
 // provider offers is OpenAI's model_not_found; a policy block is typed
 // astra_policy_violation; the rest take their type from the status.
@@ -128,7 +122,7 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 func lenientBind(c echo.Context, v any) error {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, "application/json") {
-		return openaiError("VAL-003", "Content-Type must be application/json.")
+		return platform.Problem("VAL-003", "Content-Type must be application/json.")
 	}
 	limit := platform.BodyLimit(c)
 	if c.Request().ContentLength > limit {
@@ -140,7 +134,7 @@ func lenientBind(c echo.Context, v any) error {
 		return tooLarge(limit)
 	}
 	if err != nil {
-		return openaiError("VAL-002", "The request body could not be read.")
+		return platform.Problem("VAL-002", "The request body could not be read.")
 	}
 	// The same text check as platform.Bind: NUL, control characters, lone
 	// surrogates and invalid UTF-8 never reach the ledger.
@@ -152,17 +146,17 @@ func lenientBind(c echo.Context, v any) error {
 		detail := "The request body is not valid JSON for this endpoint."
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return openaiError("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
+			return platform.Problem("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
 				WithFields(platform.FieldError{Field: te.Field, Message: "wrong type"})
 		}
-		return openaiError("VAL-002", detail)
+		return platform.Problem("VAL-002", detail)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return tooLarge(limit)
 		}
-		return openaiError("VAL-002", "Unexpected data after the JSON body.")
+		return platform.Problem("VAL-002", "Unexpected data after the JSON body.")
 	}
 	return nil
 }
@@ -192,7 +186,7 @@ func (a *API) openaiChat(c echo.Context) error {
 		return err
 	}
 	if req.Model == "" || len(req.Messages) == 0 {
-		return openaiError("VAL-001", "model and messages are required.")
+		return platform.Problem("VAL-001", "model and messages are required.")
 	}
 	requested := req.Model
 	rt, err := a.routeFor(c, req.Model)
@@ -249,16 +243,16 @@ func (a *API) openaiEmbeddings(c echo.Context) error {
 		for _, x := range v {
 			s, ok := x.(string)
 			if !ok {
-				return openaiError("VAL-001", "input must be a string or a list of strings.")
+				return platform.Problem("VAL-001", "input must be a string or a list of strings.")
 			}
 			input = append(input, s)
 		}
 	}
 	if req.Model == "" || len(input) == 0 || len(input) > 2048 {
-		return openaiError("VAL-001", "model and 1 to 2048 inputs are required.")
+		return platform.Problem("VAL-001", "model and 1 to 2048 inputs are required.")
 	}
 	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
-		return openaiError("VAL-001", "encoding_format must be float or base64.")
+		return platform.Problem("VAL-001", "encoding_format must be float or base64.")
 	}
 	rt, err := a.routeFor(c, req.Model)
 	if err != nil {

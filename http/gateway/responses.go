@@ -163,6 +163,26 @@ var responsesFields = []string{"model", "input", "instructions", "tools", "tool_
 	"service_tier", "prompt_cache_key", "safety_identifier"}
 
 // refused is a 400 naming the field the translator cannot take.
+// bindDialect reads a drop-in dialect's body (see lenientBind) into v and
+// returns it raw too, for the translator's checks of unknown members; a
+// member of the wrong type is a VAL-002 naming it.
+func bindDialect(c echo.Context, v any) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if err := lenientBind(c, &raw); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		detail := "The request body is not valid JSON for this endpoint."
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, platform.Problem("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
+				WithFields(platform.FieldError{Field: te.Field, Message: "wrong type"})
+		}
+		return nil, platform.Problem("VAL-002", detail)
+	}
+	return raw, nil
+}
+
 func refused(field, why string) *platform.Error {
 	return platform.Problem("VAL-001", "'"+field+"' "+why).WithFields(platform.FieldError{Field: field, Message: why})
 }
@@ -633,19 +653,10 @@ func chatToResponse(out *ResponsesResponse, reqID string, cr *providers.ChatResp
 }
 
 func (a *API) openaiResponses(c echo.Context) error {
-	var raw json.RawMessage
-	if err := lenientBind(c, &raw); err != nil {
-		return err
-	}
 	var rr ResponsesRequest
-	if err := json.Unmarshal(raw, &rr); err != nil {
-		detail := "The request body is not valid JSON for this endpoint."
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return openaiError("VAL-002", detail+" The field '"+te.Field+"' has the wrong type.").
-				WithFields(platform.FieldError{Field: te.Field, Message: "wrong type"})
-		}
-		return openaiError("VAL-002", detail)
+	raw, err := bindDialect(c, &rr)
+	if err != nil {
+		return err
 	}
 	if rr.Model == "" {
 		return refused("model", "is required.")
