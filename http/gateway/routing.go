@@ -48,7 +48,7 @@ func (a *Admin) RoutingRoutes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodGet, Path: "/api/v1/gateway/prices", OperationID: "listPrices", Tag: "gateway",
 			Summary:    "Model prices (USD per million tokens): the tenant's, then the defaults they do not replace; usage and budgets use them",
-			Permission: "gateway:read", Response: PriceView{}, List: true, Complete: true, Handler: a.listPrices},
+			Permission: "gateway:read", Response: PriceView{}, List: true, Handler: a.listPrices},
 		{Method: http.MethodPut, Path: "/api/v1/gateway/prices", OperationID: "setPrice", Tag: "gateway",
 			Summary:    "Set the tenant's price of a model (replaces the default; recorded as gateway.ModelPriceSet)",
 			Permission: "gateway:admin", Request: PriceRequest{}, Response: PriceView{}, Handler: a.setPrice, Errors: []int{422}},
@@ -90,7 +90,8 @@ func (a *Admin) listPrices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return platform.RespondComplete(c, out)
+	// A tenant may price any number of models: the list pages like every other.
+	return platform.MemoryPage(c, out, func(p PriceView) string { return p.Model })
 }
 
 func (a *Admin) setPrice(c echo.Context) error {

@@ -193,7 +193,7 @@ func TestPrices_UsageAndBudgetsUseTheConfiguredPrice(t *testing.T) {
 		Out    float64 `json:"output_per_million"`
 		Source string  `json:"source"`
 	}
-	in.Do(t, http.MethodGet, "/api/v1/gateway/prices", ta, nil).Data(t, &prices)
+	in.Do(t, http.MethodGet, "/api/v1/gateway/prices?limit=200", ta, nil).Data(t, &prices)
 	found := false
 	for _, p := range prices {
 		found = found || (p.Model == "gpt-4o" && p.In == 2.5 && p.Out == 10 && p.Source == "default")
@@ -336,4 +336,69 @@ func TestMockOff_NoProviderIsAClear404(t *testing.T) {
 	wantStatus(t, in.Do(t, http.MethodPut, "/api/v1/gateway/mock", ta, map[string]any{"enabled": true}), http.StatusOK)
 	wantStatus(t, in.DoRaw(t, http.MethodPost, path, ta, map[string]any{"model": "anything", "messages": msgs}), http.StatusOK)
 	wantStatus(t, chatWith(t, in, ta, "mock", "mock-small", "hello", nil), http.StatusOK)
+}
+
+// TestPricesAndMock_DenialsAndTenantIsolation: reading prices and the mock
+// setting needs gateway:read, changing them gateway:admin; a tenant's price
+// and mock setting are its own; a long price list pages with total_count.
+func TestPricesAndMock_DenialsAndTenantIsolation(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	_, a := in.NewTenant(t, admin, "PricesA")
+	_, b := in.NewTenant(t, admin, "PricesB")
+	_, viewer := in.SignIn(t, a, "viewer@pricesa.test", "viewer")
+
+	price := map[string]any{"model": "house-model", "input_per_million": 1, "output_per_million": 2}
+	wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/prices", "", nil), http.StatusUnauthorized, "AUTH-001")
+	wantProblem(t, in.Do(t, http.MethodPut, "/api/v1/gateway/prices", "", price), http.StatusUnauthorized, "AUTH-001")
+	wantProblem(t, in.Do(t, http.MethodGet, "/api/v1/gateway/mock", "", nil), http.StatusUnauthorized, "AUTH-001")
+	wantStatus(t, in.Do(t, http.MethodGet, "/api/v1/gateway/prices", viewer, nil), http.StatusOK)
+	wantStatus(t, in.Do(t, http.MethodGet, "/api/v1/gateway/mock", viewer, nil), http.StatusOK)
+	wantProblem(t, in.Do(t, http.MethodPut, "/api/v1/gateway/prices", viewer, price), http.StatusForbidden, "AUTH-006")
+	wantProblem(t, in.Do(t, http.MethodDelete, "/api/v1/gateway/prices?model=gpt-4o", viewer, nil), http.StatusForbidden, "AUTH-006")
+	wantProblem(t, in.Do(t, http.MethodPut, "/api/v1/gateway/mock", viewer, map[string]any{"enabled": false}), http.StatusForbidden, "AUTH-006")
+
+	// Tenant A prices a model and turns its mock off; tenant B sees neither.
+	wantStatus(t, in.Do(t, http.MethodPut, "/api/v1/gateway/prices", a, price), http.StatusOK)
+	wantStatus(t, in.Do(t, http.MethodPut, "/api/v1/gateway/mock", a, map[string]any{"enabled": false}), http.StatusOK)
+	tenantPrices := func(token string) []string {
+		var out []string
+		items, _ := testkit.Walk[struct {
+			Model  string `json:"model"`
+			Source string `json:"source"`
+		}](t, in, "/api/v1/gateway/prices?limit=10", token)
+		for _, p := range items {
+			if p.Source == "tenant" {
+				out = append(out, p.Model)
+			}
+		}
+		return out
+	}
+	if got := tenantPrices(a); len(got) != 1 || got[0] != "house-model" {
+		t.Fatalf("tenant A's own prices: %v", got)
+	}
+	if got := tenantPrices(b); len(got) != 0 {
+		t.Fatalf("tenant B sees another tenant's prices: %v", got)
+	}
+	wantProblem(t, in.Do(t, http.MethodDelete, "/api/v1/gateway/prices?model=house-model", b, nil), http.StatusNotFound, "GW-042")
+	var mock struct {
+		Enabled bool `json:"enabled"`
+	}
+	in.Do(t, http.MethodGet, "/api/v1/gateway/mock", b, nil).Data(t, &mock)
+	if !mock.Enabled {
+		t.Fatal("tenant A turning its mock off turned tenant B's off")
+	}
+	// The list pages (more than 10 prices with the defaults), with total_count.
+	var page struct {
+		Meta struct {
+			Pagination struct {
+				HasMore    bool   `json:"has_more"`
+				TotalCount *int64 `json:"total_count"`
+			} `json:"pagination"`
+		} `json:"meta"`
+	}
+	in.Do(t, http.MethodGet, "/api/v1/gateway/prices?limit=10", a, nil).JSON(t, &page)
+	if !page.Meta.Pagination.HasMore || page.Meta.Pagination.TotalCount == nil || *page.Meta.Pagination.TotalCount <= 10 {
+		t.Fatalf("price list page: %+v", page.Meta.Pagination)
+	}
 }
