@@ -48,26 +48,25 @@ type prop struct {
 	Class string `json:"class"`
 }
 
+// catalogNode is what a group and a control of a catalog both hold.
+type catalogNode struct {
+	ID     string  `json:"id"`
+	Class  string  `json:"class"`
+	Title  string  `json:"title"`
+	Params []param `json:"params"`
+	Props  []prop  `json:"props"`
+	Links  []link  `json:"links"`
+	Parts  []part  `json:"parts"`
+}
+
 type group struct {
-	ID       string    `json:"id"`
-	Class    string    `json:"class"`
-	Title    string    `json:"title"`
-	Params   []param   `json:"params"`
-	Props    []prop    `json:"props"`
-	Links    []link    `json:"links"`
-	Parts    []part    `json:"parts"`
+	catalogNode
 	Groups   []group   `json:"groups"`
 	Controls []control `json:"controls"`
 }
 
 type control struct {
-	ID       string    `json:"id"`
-	Class    string    `json:"class"`
-	Title    string    `json:"title"`
-	Params   []param   `json:"params"`
-	Props    []prop    `json:"props"`
-	Links    []link    `json:"links"`
-	Parts    []part    `json:"parts"`
+	catalogNode
 	Controls []control `json:"controls"`
 }
 

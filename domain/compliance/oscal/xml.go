@@ -252,14 +252,20 @@ func xmlProps(n *node) []prop {
 	return out
 }
 
-func xmlGroup(n *node) group {
-	g := group{ID: n.attr("id"), Class: n.attr("class"), Title: n.child("title").text(), Props: xmlProps(n)}
+// xmlNode reads what a group and a control both hold.
+func xmlNode(n *node) catalogNode {
+	c := catalogNode{ID: n.attr("id"), Class: n.attr("class"), Title: n.child("title").text(), Props: xmlProps(n)}
 	for _, p := range n.children("param") {
-		g.Params = append(g.Params, xmlParam(p))
+		c.Params = append(c.Params, xmlParam(p))
 	}
 	for _, p := range n.children("part") {
-		g.Parts = append(g.Parts, xmlPart(p))
+		c.Parts = append(c.Parts, xmlPart(p))
 	}
+	return c
+}
+
+func xmlGroup(n *node) group {
+	g := group{catalogNode: xmlNode(n)}
 	for _, e := range n.children("group") {
 		g.Groups = append(g.Groups, xmlGroup(e))
 	}
@@ -270,13 +276,7 @@ func xmlGroup(n *node) group {
 }
 
 func xmlControl(n *node) control {
-	c := control{ID: n.attr("id"), Class: n.attr("class"), Title: n.child("title").text(), Props: xmlProps(n)}
-	for _, p := range n.children("param") {
-		c.Params = append(c.Params, xmlParam(p))
-	}
-	for _, p := range n.children("part") {
-		c.Parts = append(c.Parts, xmlPart(p))
-	}
+	c := control{catalogNode: xmlNode(n)}
 	for _, e := range n.children("control") {
 		c.Controls = append(c.Controls, xmlControl(e))
 	}
