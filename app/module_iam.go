@@ -6,15 +6,13 @@ import (
 	"path/filepath"
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
-	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
-	"github.com/astrabastion/astra/eventstore"
-	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 	"github.com/astrabastion/astra/reactors"
+	rxiam "github.com/astrabastion/astra/reactors/iam"
 )
 
 // The identity module: tenants, users, roles, sessions, API keys. Its
@@ -91,76 +89,9 @@ func init() {
 			queries := &rmiam.Queries{Runner: rt.Stack.Runner}
 			api := &httpiam.API{Commands: rt.IAM, Queries: queries, Signer: rt.Signer, Writes: rt.Writes, Outbox: outbox}
 			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries,
-				Reactors: []reactors.Reactor{revocationReactor(rt.Auth.Revocations), accessReactor(rt.Auth.Principals)}}, nil
+				Reactors: []reactors.Reactor{rxiam.Revocations(rt.Auth.Revocations), rxiam.Access(rt.Auth.Principals)}}, nil
 		},
 	})
-}
-
-// revocationReactor applies revoked credentials to this instance's
-// authenticator: a revoked session, a revoked API key, the previous secret of
-// a rotated key. It runs on every instance; on the committing one before the
-// append returns (so the very next request is refused), on the others as the
-// log reaches them. Revoking twice changes nothing.
-func revocationReactor(revocations *auth.Revocations) reactors.Reactor {
-	return reactors.Reactor{
-		Name: "iam_revocations", Module: "iam", Scope: reactors.EveryInstance,
-		Types: []events.Type{iam.SessionRevoked, iam.ApiKeyRevoked, iam.ApiKeyRotated},
-		Handle: func(_ context.Context, e *eventstore.Event) error {
-			var kind, id string
-			switch e.Type {
-			case iam.SessionRevoked.CEType():
-				var d iam.SessionRevokedV1
-				if err := e.Decode(&d); err != nil {
-					return err
-				}
-				kind, id = "session", d.SessionID
-			case iam.ApiKeyRevoked.CEType():
-				var d iam.ApiKeyRevokedV1
-				if err := e.Decode(&d); err != nil {
-					return err
-				}
-				kind, id = "apikey", d.KeyID
-			case iam.ApiKeyRotated.CEType():
-				var d iam.ApiKeyRotatedV1
-				if err := e.Decode(&d); err != nil {
-					return err
-				}
-				kind, id = "apikeysecret", d.RevokedSecretID
-			}
-			if revocations != nil && id != "" {
-				revocations.Revoke(kind, id)
-			}
-			return nil
-		},
-	}
-}
-
-// accessReactor drops what the authenticator remembers of a user's access
-// when the user changes (roles, deactivation, erasure: subject is the user),
-// or of a whole tenant's users when one of its custom roles changes. Like
-// the revocations, it runs on every instance, on the committing one before
-// the write answers: a demoted or deactivated user's token or API key is
-// refused from the very next request.
-func accessReactor(principals *auth.Principals) reactors.Reactor {
-	users := map[string]bool{}
-	for _, t := range []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned} {
-		users[t.CEType()] = true
-	}
-	return reactors.Reactor{
-		Name: "iam_access", Module: "iam", Scope: reactors.EveryInstance,
-		Types: []events.Type{iam.UserCreated, iam.UserUpdated, iam.UserDeactivated, iam.UserErased, iam.RoleAssigned, iam.RoleUnassigned,
-			iam.RoleCreated, iam.RoleUpdated, iam.RoleDeleted},
-		Handle: func(_ context.Context, e *eventstore.Event) error {
-			switch {
-			case principals == nil:
-			case users[e.Type] && e.Subject != "":
-				principals.Invalidate(e.Subject)
-			case !users[e.Type] && e.TenantID != "":
-				principals.InvalidateTenant(e.TenantID)
-			}
-			return nil
-		},
-	}
 }
 
 // concat joins route lists.
