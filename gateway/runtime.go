@@ -218,7 +218,7 @@ func (rt *Runtime) policyFor(ctx context.Context, tenantID, policyID string) (ca
 		return cp, nil
 	}
 	if policyID != "" {
-		p, err := rt.Queries.Policy(ctx, tenantID, policyID)
+		p, err := rt.Queries.PolicyByRef(ctx, tenantID, policyID)
 		if err != nil {
 			return cp, err
 		}

@@ -3,6 +3,9 @@ package testkit
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -170,4 +173,34 @@ func (in *Instance) SignIn(t testing.TB, token, email, role string) (User, strin
 	t.Helper()
 	u := in.NewUser(t, token, email, role)
 	return u, in.Login(t, email, UserPassword)
+}
+
+// RequireTool skips when a command is missing, except under CI=true where a
+// test that needs it fails.
+func RequireTool(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is required under CI=true: %v", n, err)
+			}
+			t.Skipf("%s not installed: %v", n, err)
+		}
+	}
+}
+
+// ModuleRoot is the directory holding go.mod, found from the test's directory.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no module root above the test's directory")
+		}
+		dir = parent
+	}
 }

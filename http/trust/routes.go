@@ -37,7 +37,10 @@ type Pillar struct {
 
 // Current is the answer of GET /trust/scores/current (the seed's shape).
 type Current struct {
-	TenantID           string            `json:"tenant_id"`
+	TenantID string `json:"tenant_id"`
+	// Composite is the composite score, 0 to 100; null while no pillar is known.
+	Composite *float64 `json:"composite"`
+	// CompositeScore is the same value under the name the first clients read.
 	CompositeScore     *float64          `json:"composite_score"`
 	Grade              string            `json:"grade"`
 	Pillars            map[string]Pillar `json:"pillars"`
@@ -127,7 +130,7 @@ func render(tenantID string, sc trust.Score, snap *trust.Snapshot, trend string)
 	out := Current{TenantID: tenantID, Grade: sc.Grade, Pillars: map[string]Pillar{}, Trend: trend, DecayModel: snap.Decay.Model, ComputedAt: sc.At}
 	if sc.Known {
 		v := sc.Composite
-		out.CompositeScore = &v
+		out.Composite, out.CompositeScore = &v, &v
 	}
 	for _, p := range trust.Pillars {
 		ps := sc.Pillars[p]

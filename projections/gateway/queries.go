@@ -115,6 +115,23 @@ func (q *Queries) Policy(ctx context.Context, tenantID, id string) (*PolicyView,
 	return out, err
 }
 
+// PolicyByRef finds the live policy a request names: by id, else by name
+// (the newest live policy of that name), so that clients may name a policy
+// as the seed's examples do ("policy_id": "prod-policy-001"); nil when none.
+func (q *Queries) PolicyByRef(ctx context.Context, tenantID, ref string) (*PolicyView, error) {
+	var out *PolicyView
+	err := q.Runner.Read(ctx, Name, tenantID, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT `+policyColumns+` FROM `+s+`.policies WHERE (id = $1 OR name = $1) AND NOT deleted
+			ORDER BY id = $1 DESC, created_at DESC LIMIT 1`, ref)
+		if err != nil {
+			return err
+		}
+		out, err = one(rows, scanPolicy)
+		return err
+	})
+	return out, err
+}
+
 // PolicyVersionOf finds one recorded version of a tenant's policy; nil when none.
 func (q *Queries) PolicyVersionOf(ctx context.Context, tenantID, policyID string, version int) (*PolicyVersion, error) {
 	var out *PolicyVersion
