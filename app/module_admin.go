@@ -13,7 +13,10 @@ import (
 // Administration: health, projections, the audit trail, the event ledger.
 func init() {
 	register(Module{
-		Name:  "admin",
+		Name: "admin",
+		Tags: map[string]string{
+			"admin": "Operations: health, version, projections and rebuilds, event-store statistics, the audit trail, its export and verification.",
+		},
 		Order: 90,
 		Errors: platform.Codes{
 			"ADM-001": platform.Entry(http.StatusNotFound, "Projection not found", "No read-model projection with that name exists."),

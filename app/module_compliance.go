@@ -31,7 +31,10 @@ func complianceBlobs(cfg Config) (evidence, catalogs *blobstore.Store) {
 // Frameworks, OSCAL import, controls, assessments, evidence and posture.
 func init() {
 	register(Module{
-		Name:  "compliance",
+		Name: "compliance",
+		Tags: map[string]string{
+			"compliance": "Compliance: built-in and OSCAL-imported frameworks, adoption, controls with cross-framework coverage, assessments, evidence and posture.",
+		},
 		Order: 60,
 		Errors: platform.Codes{
 			"CMP-001": platform.Entry(http.StatusNotFound, "Framework not found", "No built-in framework, nor one imported by the tenant, has that id."),

@@ -20,7 +20,12 @@ import (
 // budgets, the cache and the request log.
 func init() {
 	register(Module{
-		Name:  "gateway",
+		Name: "gateway",
+		Tags: map[string]string{
+			"gateway":           "The AI gateway: chat and embeddings through the security pipeline, policies with versions, providers, budgets, cache, kill switch, request log and usage.",
+			"gateway-openai":    "OpenAI-compatible drop-in: point the official OpenAI SDKs at /api/v1/gateway/openai/v1 (errors in OpenAI's shape).",
+			"gateway-anthropic": "Anthropic-compatible drop-in: point the official Anthropic SDKs at /api/v1/gateway/anthropic (errors in Anthropic's shape).",
+		},
 		Order: 30,
 		Errors: platform.Codes{
 			"GW-001": platform.Entry(http.StatusServiceUnavailable, "Kill switch active", "A kill switch (global, tenant, provider, model, policy or API key) stops this traffic."),

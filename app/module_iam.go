@@ -20,7 +20,11 @@ import (
 // Serve builds them; the module adds its read model and routes.
 func init() {
 	register(Module{
-		Name:  "iam",
+		Name: "iam",
+		Tags: map[string]string{
+			"iam":  "Identity and access: users, roles over the permission catalogue, API keys, sessions, tenants, SSO providers.",
+			"auth": "Sign-in: password and MFA, SSO (OIDC), token refresh and logout, password reset, the signed-in principal.",
+		},
 		Order: 10,
 		Errors: platform.Codes{
 			"IAM-001": platform.Entry(http.StatusNotFound, "User not found", "No user with that identifier exists in the tenant."),

@@ -15,7 +15,10 @@ import (
 // The risk register with FAIR Monte Carlo simulation.
 func init() {
 	register(Module{
-		Name:  "risk",
+		Name: "risk",
+		Tags: map[string]string{
+			"risk": "The risk register with FAIR Monte Carlo simulation, threats, heat map and portfolio loss exceedance.",
+		},
 		Order: 50,
 		Errors: platform.Codes{
 			"RSK-001": platform.Entry(http.StatusNotFound, "Risk not found", "No risk with that id exists in the tenant."),

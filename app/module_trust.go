@@ -18,7 +18,10 @@ import (
 // exponential decay.
 func init() {
 	register(Module{
-		Name:  "trust",
+		Name: "trust",
+		Tags: map[string]string{
+			"trust": "The composite trust score: five pillars with exponential decay, history, signals and explanations.",
+		},
 		Order: 40,
 		Errors: platform.Codes{
 			"TRU-001": platform.Entry(http.StatusNotFound, "Pillar not found", "No pillar with that name (security, compliance, risk, resilience, ai_governance)."),

@@ -25,7 +25,7 @@ const doc = JSON.parse(readFileSync(docPath, 'utf8'));
 // Names the seed's examples use, where the rule below gives another.
 const ALIASES = { currentTrustScore: 'getCurrentScore' };
 // Not methods: the WebSocket stream has its own client (client.stream).
-const SKIPPED = ['/ws', '/metrics', '/.well-known/jwks.json', '/', '/assets/{name}'];
+const SKIPPED = ['/ws', '/metrics', '/.well-known/jwks.json', '/', '/docs', '/assets/{name}'];
 const VERBS = ['get', 'list', 'download', 'export'];
 
 const camel = (s) => s.replace(/[-_](\w)/g, (_, c) => c.toUpperCase());

@@ -62,6 +62,13 @@ func TestSDKs(t *testing.T) {
 		}
 		run(t, root, env, 2*time.Minute, "node", args...)
 	})
+	t.Run("the served document passes redocly lint", func(t *testing.T) {
+		dir := filepath.Join(root, "sdk", "openapi-lint")
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@redocly", "cli", "package.json")); err != nil {
+			run(t, dir, env, 5*time.Minute, "npm", "ci", "--no-audit", "--no-fund")
+		}
+		run(t, dir, env, 2*time.Minute, "npx", "redocly", "lint", "--config", "redocly.yaml", "--format", "summary", doc)
+	})
 	t.Run("typescript", func(t *testing.T) {
 		dir := filepath.Join(root, "sdk", "typescript")
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", "typescript", "package.json")); err != nil {

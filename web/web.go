@@ -21,6 +21,12 @@ var static embed.FS
 // over HTTP and to the live stream over WebSocket.
 const ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// DocsContentSecurityPolicy is the API reference page's: Redoc (embedded,
+// same origin) styles itself with inline styles and searches in a worker it
+// starts from a blob.
+const DocsContentSecurityPolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
@@ -31,6 +37,9 @@ var contentTypes = map[string]string{
 // Index serves the dashboard's page.
 func Index() echo.HandlerFunc { return serveFile("index.html") }
 
+// Docs serves the API reference: Redoc over /api/v1/openapi.json.
+func Docs() echo.HandlerFunc { return serveFileWith("docs.html", DocsContentSecurityPolicy) }
+
 // Asset serves one embedded file of static/ by its base name (the :name
 // parameter); anything else is not found.
 func Asset(c echo.Context) error { return asset(c) }
@@ -38,13 +47,15 @@ func Asset(c echo.Context) error { return asset(c) }
 // asset serves one embedded file of static/ by its base name.
 func asset(c echo.Context) error {
 	name := c.Param("name")
-	if name == "index.html" || path.Base(name) != name {
+	if name == "index.html" || name == "docs.html" || path.Base(name) != name {
 		return echo.ErrNotFound
 	}
 	return serveFile(name)(c)
 }
 
-func serveFile(name string) echo.HandlerFunc {
+func serveFile(name string) echo.HandlerFunc { return serveFileWith(name, ContentSecurityPolicy) }
+
+func serveFileWith(name, csp string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ct, ok := contentTypes[path.Ext(name)]
 		if !ok {
@@ -55,7 +66,7 @@ func serveFile(name string) echo.HandlerFunc {
 			return echo.ErrNotFound
 		}
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		// Revalidated on every load, so a new binary's files are picked up.
 		h.Set("Cache-Control", "no-cache")
 		return c.Blob(http.StatusOK, ct, b)

@@ -21,6 +21,7 @@ const (
 	responseRefPrefix = "#/components/responses/"
 	requestIDHeader   = "X-Request-ID"
 	bearerScheme      = "bearerAuth"
+	apiKeyScheme      = "apiKeyAuth"
 )
 
 // Names of the hand-written component schemas; generated Go types that
@@ -77,9 +78,13 @@ func (r *Registry) OpenAPI() (*openapi3.T, error) {
 				}}},
 			},
 			SecuritySchemes: openapi3.SecuritySchemes{
-				bearerScheme: &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme()},
+				bearerScheme: &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme().
+					WithDescription("An access token from POST /api/v1/auth/login (or an API key) as Authorization: Bearer.")},
+				apiKeyScheme: &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("apiKey").WithIn("header").
+					WithName("X-API-Key").WithDescription("An API key from POST /api/v1/iam/api-keys.")},
 			},
 		},
+		Servers: openapi3.Servers{{URL: "/", Description: "The server that serves this document."}},
 	}
 	addPlatformSchemas(gen.schemas)
 
@@ -100,9 +105,11 @@ func (r *Registry) OpenAPI() (*openapi3.T, error) {
 			tags[rt.Tag] = true
 		}
 	}
+	catalogueMu.Lock()
 	for _, name := range sortedKeys(tags) {
-		doc.Tags = append(doc.Tags, &openapi3.Tag{Name: name})
+		doc.Tags = append(doc.Tags, &openapi3.Tag{Name: name, Description: tagDescriptions[name]})
 	}
+	catalogueMu.Unlock()
 
 	// Round-trip through JSON: it resolves the $refs the generator left
 	// unresolved and guarantees the validated document is the served one.
@@ -194,8 +201,9 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 		op.Responses.Set(strconv.Itoa(s), &openapi3.ResponseRef{Ref: responseRefPrefix + name})
 	}
 
+	op.Security = &openapi3.SecurityRequirements{} // public: no credential
 	if rt.Permission != PermissionPublic {
-		op.Security = &openapi3.SecurityRequirements{{bearerScheme: []string{}}}
+		op.Security = &openapi3.SecurityRequirements{{bearerScheme: []string{}}, {apiKeyScheme: []string{}}}
 		op.Extensions = map[string]any{"x-permission": rt.Permission}
 		if rt.BodyLimit > 0 {
 			op.Extensions["x-max-body-bytes"] = rt.BodyLimit
@@ -226,6 +234,10 @@ func paramWithSchema(p *openapi3.Parameter, decl Param, paged bool) *openapi3.Pa
 		schema = schema.WithMin(1).WithMax(MaxPageLimit).WithDefault(DefaultPageLimit)
 	}
 	for _, v := range decl.Enum {
+		if decl.Schema == "boolean" {
+			schema.Enum = append(schema.Enum, v == "true")
+			continue
+		}
 		schema.Enum = append(schema.Enum, v)
 	}
 	p.Description = decl.Description
@@ -272,7 +284,8 @@ func successResponse(rt Route, gen *schemaGenerator) (*openapi3.Response, error)
 		case schema == nil && strings.HasPrefix(ct, "text/"):
 			schema = openapi3.NewStringSchema().NewRef()
 		case schema == nil:
-			schema = &openapi3.SchemaRef{Value: &openapi3.Schema{Nullable: true}}
+			schema = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+			setAnyValue(schema.Value)
 		case strings.Contains(ct, "ndjson"):
 			// Each line is one Response value; validators decode the stream
 			// as an array of lines.
@@ -587,11 +600,11 @@ func customizeSchema(_ string, t reflect.Type, tag reflect.StructTag, schema *op
 		schema.Format = "uuid"
 		return nil
 	case t == rawMessageType || t.Kind() == reflect.Interface:
-		schema.Nullable = true // any JSON value, null included
+		setAnyValue(schema) // any JSON value, null included
 		return nil
 	case implements(t, jsonMarshalerType):
 		// Custom JSON: the shape is unknown, document it as any value.
-		*schema = openapi3.Schema{Nullable: true}
+		setAnyValue(schema)
 	case implements(t, textMarshalerType):
 		*schema = openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Nullable: schema.Nullable}
 	}
@@ -616,6 +629,21 @@ func customizeSchema(_ string, t reflect.Type, tag reflect.StructTag, schema *op
 		schema.Description = d // a field's description, from its doc:"…" tag
 	}
 	return nil
+}
+
+// setAnyValue makes schema accept any JSON value, null included, in the
+// way OpenAPI 3.0 linters accept: every alternative has a type, and only the
+// object one is nullable.
+func setAnyValue(schema *openapi3.Schema) {
+	typed := func(t string) *openapi3.SchemaRef {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{t}}}
+	}
+	object := typed(openapi3.TypeObject)
+	object.Value.Nullable = true
+	array := typed(openapi3.TypeArray)
+	array.Value.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+	*schema = openapi3.Schema{Description: schema.Description,
+		AnyOf: openapi3.SchemaRefs{object, array, typed(openapi3.TypeString), typed(openapi3.TypeNumber), typed(openapi3.TypeBoolean)}}
 }
 
 // requiredFields lists the JSON names of fields tagged validate:"required".
@@ -715,7 +743,16 @@ func (g *schemaGenerator) markNullableRefs(t reflect.Type, ref *openapi3.SchemaR
 				continue
 			}
 			if f.Type.Kind() == reflect.Pointer && prop.Ref != "" {
+				// OpenAPI 3.0 wants a type beside nullable: the referenced one's.
+				var typ *openapi3.Types
+				if comp := g.schemas[strings.TrimPrefix(prop.Ref, schemaRefPrefix)]; comp != nil && comp.Value != nil {
+					typ = comp.Value.Type
+				}
+				if typ == nil {
+					typ = &openapi3.Types{openapi3.TypeObject}
+				}
 				schema.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+					Type:     typ,
 					Nullable: true,
 					AllOf:    openapi3.SchemaRefs{prop},
 				}}

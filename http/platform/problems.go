@@ -45,6 +45,19 @@ func RegisterCodes(cs Codes) {
 	}
 }
 
+// tagDescriptions describe the OpenAPI document's tags (DescribeTags).
+var tagDescriptions = map[string]string{}
+
+// DescribeTags records what each OpenAPI tag (a module's group of routes)
+// is, for the document's tag list.
+func DescribeTags(tags map[string]string) {
+	catalogueMu.Lock()
+	defer catalogueMu.Unlock()
+	for name, d := range tags {
+		tagDescriptions[name] = d
+	}
+}
+
 // RegisterDomainErrors adds mappings from domain errors to codes. Each code
 // must be in the Catalogue already.
 func RegisterDomainErrors(ms ...DomainError) {

@@ -73,6 +73,11 @@ func New(d Deps) (*echo.Echo, *platform.Registry) {
 	for _, c := range d.Collectors {
 		_ = platform.Metrics.Register(c) // duplicate registration in tests is harmless
 	}
+	platform.DescribeTags(map[string]string{
+		"dashboard": "The web console's pages and assets (public; it signs in and uses this API like any client).",
+		"stream":    "The live event stream: CloudEvents over WebSocket, per channel, with replay from an event id.",
+		"platform":  "This document and the Prometheus metrics.",
+	})
 	reg := platform.NewRegistry("ASTRA BASTION API", d.Version)
 	reg.Add(withIdempotencyKey(d.Routes)...)
 	// The dashboard: public static pages that use the API and /ws like any client.

@@ -20,14 +20,14 @@ export interface Adoption {
 
 export interface AnthropicBlock {
   "id"?: string;
-  "input"?: unknown | null;
+  "input"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "name"?: string;
   "text"?: string | null;
   "type"?: string;
 }
 
 export interface AnthropicMessage {
-  "content"?: unknown | null;
+  "content"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "role"?: string;
 }
 
@@ -45,13 +45,13 @@ export interface AnthropicMessageResponse {
 export interface AnthropicMessagesRequest {
   "max_tokens"?: number;
   "messages"?: Array<AnthropicMessage> | null;
-  "metadata"?: unknown | null;
+  "metadata"?: Record<string, unknown> | null;
   "model"?: string;
   "stop_sequences"?: Array<string> | null;
   "stream"?: boolean;
-  "system"?: unknown | null;
+  "system"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "temperature"?: number | null;
-  "tool_choice"?: unknown | null;
+  "tool_choice"?: Record<string, unknown> | null;
   "tools"?: Array<AnthropicTool> | null;
   "top_k"?: number | null;
   "top_p"?: number | null;
@@ -63,7 +63,7 @@ export interface AnthropicMetadata {
 
 export interface AnthropicTool {
   "description"?: string;
-  "input_schema"?: unknown | null;
+  "input_schema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "name"?: string;
   "type"?: string;
 }
@@ -127,7 +127,7 @@ export interface AuditEvent {
   "actor"?: string;
   "causationid"?: string;
   "correlationid"?: string;
-  "data"?: unknown | null;
+  "data"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "datacontenttype"?: string;
   "hash"?: string;
   "id"?: string;
@@ -154,7 +154,7 @@ export interface BacktestChange {
 export interface BacktestRequest {
   "from": string;
   "limit"?: number;
-  "policy"?: unknown | null;
+  "policy"?: Record<string, unknown> | null;
   "to": string;
 }
 
@@ -253,12 +253,12 @@ export interface Cell {
 
 export interface ChatRequest {
   "frequency_penalty"?: number | null;
-  "logit_bias"?: unknown | null;
+  "logit_bias"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "logprobs"?: boolean | null;
   "max_completion_tokens"?: number | null;
   "max_tokens"?: number | null;
   "messages": Array<Message> | null;
-  "metadata"?: unknown | null;
+  "metadata"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "model": string;
   "n"?: number | null;
   "parallel_tool_calls"?: boolean | null;
@@ -266,13 +266,13 @@ export interface ChatRequest {
   "presence_penalty"?: number | null;
   "provider": string;
   "reasoning_effort"?: string;
-  "response_format"?: unknown | null;
+  "response_format"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "seed"?: number | null;
   "stop"?: Array<string> | null;
   "stream"?: boolean;
-  "stream_options"?: unknown | null;
+  "stream_options"?: Record<string, unknown> | null;
   "temperature"?: number | null;
-  "tool_choice"?: unknown | null;
+  "tool_choice"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "tools"?: Array<Tool> | null;
   "top_logprobs"?: number | null;
   "top_p"?: number | null;
@@ -296,11 +296,12 @@ export interface Check {
   "ok"?: boolean;
 }
 
-export type Choice = unknown;
+export interface Choice {
+}
 
 export interface ContentItem {
-  "annotations"?: unknown | null;
-  "logprobs"?: unknown | null;
+  "annotations"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "logprobs"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "refusal"?: string | null;
   "text"?: string | null;
   "type"?: string;
@@ -343,7 +344,7 @@ export interface ControlRequest {
 
 export interface Coverage {
   "framework"?: string;
-  "from"?: unknown | null;
+  "from"?: Record<string, unknown> | null;
   "requirement"?: string;
   "strength"?: number;
   "via"?: "direct" | "mapping" | "reverse_mapping";
@@ -521,7 +522,7 @@ export interface Evidence {
 export interface FairInputs {
   "frequency"?: Frequency;
   "primary_loss"?: Magnitude;
-  "secondary_loss"?: unknown | null;
+  "secondary_loss"?: Record<string, unknown> | null;
   "secondary_probability"?: number;
   "vulnerability"?: number;
 }
@@ -582,9 +583,11 @@ export interface Frequency {
   "rate"?: number;
 }
 
-export type FunctionCall = unknown;
+export interface FunctionCall {
+}
 
-export type FunctionDef = unknown;
+export interface FunctionDef {
+}
 
 export interface GatewayUsage {
   "days"?: Array<UsageRow> | null;
@@ -722,7 +725,8 @@ export interface Me {
   "tenant_id"?: string;
 }
 
-export type Message = unknown;
+export interface Message {
+}
 
 export interface Meta {
   "pagination"?: Pagination;
@@ -787,7 +791,7 @@ export interface Mover {
 }
 
 export interface OpenAIEmbedding {
-  "embedding"?: unknown | null;
+  "embedding"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "index"?: number;
   "object"?: string;
 }
@@ -802,7 +806,7 @@ export interface OpenAIEmbeddingList {
 export interface OpenAIEmbeddingsRequest {
   "dimensions"?: number | null;
   "encoding_format"?: string;
-  "input"?: unknown | null;
+  "input"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "model"?: string;
   "user"?: string;
 }
@@ -942,9 +946,9 @@ export interface PolicyView {
 
 export interface Posture {
   "adopted"?: boolean;
-  "current"?: unknown | null;
+  "current"?: Record<string, unknown> | null;
   "framework_id"?: string;
-  "latest_completed"?: unknown | null;
+  "latest_completed"?: Record<string, unknown> | null;
   "name"?: string;
   "scale"?: Scale;
   "status"?: "unknown" | "assessed";
@@ -1039,7 +1043,7 @@ export interface ProviderPatch {
   "base_url"?: string | null;
   "models"?: Array<string> | null;
   "name"?: string | null;
-  "settings"?: unknown | null;
+  "settings"?: Record<string, unknown> | null;
 }
 
 export interface ProviderRequest {
@@ -1048,12 +1052,14 @@ export interface ProviderRequest {
   "kind": "openai" | "anthropic" | "azure_openai" | "ollama" | "openai_compatible" | "mock";
   "models"?: Array<string> | null;
   "name": string;
-  "settings"?: unknown | null;
+  "settings"?: Record<string, unknown> | null;
 }
 
-export type ProvidersChatRequest = unknown;
+export interface ProvidersChatRequest {
+}
 
-export type ProvidersChatResponse = unknown;
+export interface ProvidersChatResponse {
+}
 
 export interface ProviderSettings {
   "allow_any_model"?: boolean;
@@ -1128,7 +1134,7 @@ export interface Request {
   "cost_usd"?: number | null;
   "endpoint"?: string;
   "error_code"?: string;
-  "failure"?: unknown | null;
+  "failure"?: Record<string, unknown> | null;
   "id"?: string;
   "injection_score"?: number;
   "latency_ms"?: number;
@@ -1161,9 +1167,9 @@ export interface Requirement {
   "description"?: string;
   "id"?: string;
   "label"?: string;
-  "params"?: unknown | null;
+  "params"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "parent_id"?: string;
-  "parts"?: unknown | null;
+  "parts"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "tags"?: Array<string> | null;
   "title"?: string;
   "withdrawn"?: boolean;
@@ -1192,21 +1198,21 @@ export interface ResponsesReasoning {
 
 export interface ResponsesRequest {
   "include"?: Array<string> | null;
-  "input"?: unknown | null;
+  "input"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "instructions"?: string | null;
   "max_output_tokens"?: number | null;
-  "metadata"?: unknown | null;
+  "metadata"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "model"?: string;
   "parallel_tool_calls"?: boolean | null;
   "prompt_cache_key"?: string;
-  "reasoning"?: unknown | null;
+  "reasoning"?: Record<string, unknown> | null;
   "safety_identifier"?: string;
   "service_tier"?: string;
   "store"?: boolean | null;
   "stream"?: boolean;
   "temperature"?: number | null;
-  "text"?: unknown | null;
-  "tool_choice"?: unknown | null;
+  "text"?: Record<string, unknown> | null;
+  "tool_choice"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "tools"?: Array<ResponsesTool> | null;
   "top_logprobs"?: number | null;
   "top_p"?: number | null;
@@ -1216,12 +1222,12 @@ export interface ResponsesRequest {
 
 export interface ResponsesResponse {
   "created_at"?: number;
-  "error"?: unknown | null;
+  "error"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "id"?: string;
-  "incomplete_details"?: unknown | null;
+  "incomplete_details"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "instructions"?: string | null;
   "max_output_tokens"?: number | null;
-  "metadata"?: unknown | null;
+  "metadata"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "model"?: string;
   "object"?: string;
   "output"?: Array<ResponseItem> | null;
@@ -1230,24 +1236,24 @@ export interface ResponsesResponse {
   "status"?: string;
   "store"?: boolean;
   "temperature"?: number | null;
-  "text"?: unknown | null;
-  "tool_choice"?: unknown | null;
+  "text"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "tool_choice"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "tools"?: Array<ResponsesTool> | null;
   "top_p"?: number | null;
   "truncation"?: string;
-  "usage"?: unknown | null;
+  "usage"?: Record<string, unknown> | null;
   "user"?: string | null;
 }
 
 export interface ResponsesText {
-  "format"?: unknown | null;
+  "format"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "verbosity"?: string;
 }
 
 export interface ResponsesTool {
   "description"?: string;
   "name"?: string;
-  "parameters"?: unknown | null;
+  "parameters"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "strict"?: boolean | null;
   "type"?: string;
 }
@@ -1302,7 +1308,7 @@ export interface Risk {
   "category"?: string;
   "created_at"?: string;
   "description"?: string;
-  "fair"?: unknown | null;
+  "fair"?: Record<string, unknown> | null;
   "id"?: string;
   "impact"?: number;
   "inherent_score"?: number;
@@ -1311,7 +1317,7 @@ export interface Risk {
   "level"?: string;
   "likelihood"?: number;
   "owner"?: string;
-  "residual"?: unknown | null;
+  "residual"?: Record<string, unknown> | null;
   "residual_score"?: number | null;
   "status"?: string;
   "threats"?: Array<string> | null;
@@ -1333,7 +1339,7 @@ export interface RiskPatch {
   "impact"?: number | null;
   "likelihood"?: number | null;
   "owner"?: string | null;
-  "residual"?: unknown | null;
+  "residual"?: Record<string, unknown> | null;
   "threats"?: Array<string> | null;
   "title"?: string | null;
   "treatment"?: "mitigate" | "accept" | "transfer" | "avoid" | null;
@@ -1346,7 +1352,7 @@ export interface RiskRequest {
   "impact": number;
   "likelihood": number;
   "owner"?: string;
-  "residual"?: unknown | null;
+  "residual"?: Record<string, unknown> | null;
   "threats"?: Array<string> | null;
   "title": string;
   "treatment"?: "mitigate" | "accept" | "transfer" | "avoid";
@@ -1540,7 +1546,8 @@ export interface StepTrace {
   "verdict"?: string;
 }
 
-export type StreamOptions = unknown;
+export interface StreamOptions {
+}
 
 export interface Target {
   "model"?: string;
@@ -1609,9 +1616,11 @@ export interface TokenUser {
   "tenant_id"?: string;
 }
 
-export type Tool = unknown;
+export interface Tool {
+}
 
-export type ToolCall = unknown;
+export interface ToolCall {
+}
 
 export interface TopicStats {
   "partitions"?: number;
@@ -1637,7 +1646,7 @@ export interface UpdateRoleRequest {
 
 export interface UpdateTenantRequest {
   "name"?: string | null;
-  "settings"?: unknown | null;
+  "settings"?: Record<string, unknown> | null;
 }
 
 export interface UpdateUserRequest {
@@ -1645,7 +1654,8 @@ export interface UpdateUserRequest {
   "role"?: string | null;
 }
 
-export type Usage = unknown;
+export interface Usage {
+}
 
 export interface UsageRow {
   "blocked"?: number;
@@ -2455,7 +2465,7 @@ export interface GatewayAnthropicMessagesArgs {
   /** messages */
   messages?: Array<AnthropicMessage> | null;
   /** metadata */
-  metadata?: unknown | null;
+  metadata?: Record<string, unknown> | null;
   /** model */
   model?: string;
   /** stop_sequences */
@@ -2463,11 +2473,11 @@ export interface GatewayAnthropicMessagesArgs {
   /** stream */
   stream?: boolean;
   /** system */
-  system?: unknown | null;
+  system?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** temperature */
   temperature?: number | null;
   /** tool_choice */
-  toolChoice?: unknown | null;
+  toolChoice?: Record<string, unknown> | null;
   /** tools */
   tools?: Array<AnthropicTool> | null;
   /** top_k */
@@ -2554,7 +2564,7 @@ export interface GatewayChatArgs {
   /** frequency_penalty */
   frequencyPenalty?: number | null;
   /** logit_bias */
-  logitBias?: unknown | null;
+  logitBias?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** logprobs */
   logprobs?: boolean | null;
   /** max_completion_tokens */
@@ -2564,7 +2574,7 @@ export interface GatewayChatArgs {
   /** messages */
   messages: Array<Message> | null;
   /** metadata */
-  metadata?: unknown | null;
+  metadata?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** model */
   model: string;
   /** n */
@@ -2580,7 +2590,7 @@ export interface GatewayChatArgs {
   /** reasoning_effort */
   reasoningEffort?: string;
   /** response_format */
-  responseFormat?: unknown | null;
+  responseFormat?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** seed */
   seed?: number | null;
   /** stop */
@@ -2588,11 +2598,11 @@ export interface GatewayChatArgs {
   /** stream */
   stream?: boolean;
   /** stream_options */
-  streamOptions?: unknown | null;
+  streamOptions?: Record<string, unknown> | null;
   /** temperature */
   temperature?: number | null;
   /** tool_choice */
-  toolChoice?: unknown | null;
+  toolChoice?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** tools */
   tools?: Array<Tool> | null;
   /** top_logprobs */
@@ -2698,7 +2708,7 @@ export interface GatewayOpenaiEmbeddingsArgs {
   /** encoding_format */
   encodingFormat?: string;
   /** input */
-  input?: unknown | null;
+  input?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** model */
   model?: string;
   /** user */
@@ -2715,13 +2725,13 @@ export interface GatewayOpenaiResponsesArgs {
   /** include */
   include?: Array<string> | null;
   /** input */
-  input?: unknown | null;
+  input?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** instructions */
   instructions?: string | null;
   /** max_output_tokens */
   maxOutputTokens?: number | null;
   /** metadata */
-  metadata?: unknown | null;
+  metadata?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** model */
   model?: string;
   /** parallel_tool_calls */
@@ -2729,7 +2739,7 @@ export interface GatewayOpenaiResponsesArgs {
   /** prompt_cache_key */
   promptCacheKey?: string;
   /** reasoning */
-  reasoning?: unknown | null;
+  reasoning?: Record<string, unknown> | null;
   /** safety_identifier */
   safetyIdentifier?: string;
   /** service_tier */
@@ -2741,9 +2751,9 @@ export interface GatewayOpenaiResponsesArgs {
   /** temperature */
   temperature?: number | null;
   /** text */
-  text?: unknown | null;
+  text?: Record<string, unknown> | null;
   /** tool_choice */
-  toolChoice?: unknown | null;
+  toolChoice?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** tools */
   tools?: Array<ResponsesTool> | null;
   /** top_logprobs */
@@ -2855,7 +2865,7 @@ export interface GatewayBacktestPolicyArgs {
   /** limit */
   limit?: number;
   /** policy */
-  policy?: unknown | null;
+  policy?: Record<string, unknown> | null;
   /** to */
   to: string;
   /** Further fields, sent as they are (the server refuses what it does not know). */
@@ -2941,7 +2951,7 @@ export interface GatewayRegisterProviderArgs {
   /** name */
   name: string;
   /** settings */
-  settings?: unknown | null;
+  settings?: Record<string, unknown> | null;
   /** Further fields, sent as they are (the server refuses what it does not know). */
   [field: string]: unknown;
 }
@@ -2961,7 +2971,7 @@ export interface GatewayUpdateProviderArgs {
   /** name */
   name?: string | null;
   /** settings */
-  settings?: unknown | null;
+  settings?: Record<string, unknown> | null;
   /** Further fields, sent as they are (the server refuses what it does not know). */
   [field: string]: unknown;
 }
@@ -3000,7 +3010,7 @@ export interface GatewayListRequestsArgs {
   /** Only requests held to this policy */
   policyId?: string;
   /** Only blocked (true) or only passed (false) requests */
-  blocked?: "true" | "false";
+  blocked?: true | false;
   /** Only requests with this outcome: completed, blocked (by the policy) or failed (no provider answered) */
   outcome?: "completed" | "blocked" | "failed";
   /** Only requests at or after this time (RFC 3339) */
@@ -3030,7 +3040,7 @@ export interface GatewayExportRequestsArgs {
   /** Only requests held to this policy */
   policyId?: string;
   /** Only blocked (true) or only passed (false) requests */
-  blocked?: "true" | "false";
+  blocked?: true | false;
   /** Only requests with this outcome: completed, blocked (by the policy) or failed (no provider answered) */
   outcome?: "completed" | "blocked" | "failed";
   /** Only requests at or after this time (RFC 3339) */
@@ -3067,7 +3077,7 @@ export interface GatewayGetUsageArgs {
   /** Only requests held to this policy */
   policyId?: string;
   /** Only blocked (true) or only passed (false) requests */
-  blocked?: "true" | "false";
+  blocked?: true | false;
   /** Only requests with this outcome: completed, blocked (by the policy) or failed (no provider answered) */
   outcome?: "completed" | "blocked" | "failed";
   /** Only requests at or after this time (RFC 3339) */
@@ -3523,7 +3533,7 @@ export interface IamUpdateCurrentTenantArgs {
   /** name */
   name?: string | null;
   /** settings */
-  settings?: unknown | null;
+  settings?: Record<string, unknown> | null;
   /** Further fields, sent as they are (the server refuses what it does not know). */
   [field: string]: unknown;
 }
@@ -3821,7 +3831,7 @@ export interface RiskIdentifyRiskArgs {
   /** owner */
   owner?: string;
   /** residual */
-  residual?: unknown | null;
+  residual?: Record<string, unknown> | null;
   /** threats */
   threats?: Array<string> | null;
   /** title */
@@ -3851,7 +3861,7 @@ export interface RiskUpdateRiskArgs {
   /** owner */
   owner?: string | null;
   /** residual */
-  residual?: unknown | null;
+  residual?: Record<string, unknown> | null;
   /** threats */
   threats?: Array<string> | null;
   /** title */
@@ -3875,7 +3885,7 @@ export interface RiskSetFairInputsArgs {
   /** primary_loss */
   primaryLoss?: Magnitude;
   /** secondary_loss */
-  secondaryLoss?: unknown | null;
+  secondaryLoss?: Record<string, unknown> | null;
   /** secondary_probability */
   secondaryProbability?: number;
   /** vulnerability */
