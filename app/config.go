@@ -4,12 +4,15 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -100,7 +103,12 @@ type Config struct {
 func LoadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
-		return c, fmt.Errorf("config: %w", err)
+		return c, fmt.Errorf("config: %w", namedByVariable(err))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "warning", "error":
+	default:
+		return c, fmt.Errorf("config: ASTRA_LOG_LEVEL=%q: use debug, info, warn or error", c.LogLevel)
 	}
 	var brokers []string
 	for _, b := range c.KafkaBrokers {
@@ -136,6 +144,44 @@ func LoadConfig() (Config, error) {
 	return c, nil
 }
 
+// namedByVariable rewrites the environment parser's errors, which name the
+// Go field ("parse error on field \"RateLimitWindow\""), to name the
+// variable and the value that was refused.
+func namedByVariable(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	variables := map[string]string{}
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		variables[t.Field(i).Name] = t.Field(i).Tag.Get("env")
+	}
+	var msgs []string
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) && variables[pe.Name] != "" {
+			name := variables[pe.Name]
+			msgs = append(msgs, fmt.Sprintf("%s=%q is not a valid %s: %v", name, os.Getenv(name), typeName(pe.Type), pe.Err))
+			continue
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func typeName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "duration (such as 500ms, 5s or 1m)"
+	case t.Kind() == reflect.Bool:
+		return "boolean (true or false)"
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+		return "whole number"
+	}
+	return t.String()
+}
+
 // KafkaSecurity is the SASL and TLS configuration of the Kafka clients.
 func (c Config) KafkaSecurity() eventstore.KafkaSecurity {
 	return eventstore.KafkaSecurity{SASLMechanism: c.KafkaSASLMechanism, SASLUser: c.KafkaSASLUser, SASLPassword: c.KafkaSASLPassword,
@@ -154,6 +200,54 @@ func NewLogger(level string) *slog.Logger {
 
 // Version is set at build time with -ldflags "-X github.com/astrabastion/astra/app.Version=…".
 var Version = "0.1.0-dev"
+
+// Revision is the commit the binary was built from (with "+dirty" for a
+// modified tree), or "unknown revision" when the build recorded none.
+func Revision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown revision"
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "unknown revision"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// ConfigHelp lists the environment variables of Config, one a line, with
+// their defaults.
+func ConfigHelp() string {
+	var b strings.Builder
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s", name)
+		if d, ok := f.Tag.Lookup("envDefault"); ok {
+			fmt.Fprintf(&b, " [%s]", d)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
 
 // MasterKeySource is where the master key comes from.
 func (c Config) MasterKeySource() eventstore.MasterKeySource {

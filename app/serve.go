@@ -6,19 +6,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	cmdtrust "github.com/astrabastion/astra/commands/trust"
-	"github.com/astrabastion/astra/gateway"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"log/slog"
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
+	cmdtrust "github.com/astrabastion/astra/commands/trust"
 	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/http/auth"
 	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
@@ -188,7 +189,10 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("ASTRA_HTTP_ADDR=%s is in use by another process: stop it or choose another address: %w", cfg.HTTPAddr, err)
+		}
+		return fmt.Errorf("ASTRA_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)

@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
 
@@ -117,32 +121,65 @@ func (s *Stack) Close() {
 	}
 }
 
-// EnsureDatabase creates the configured database when it does not exist.
+// DatabaseWait is how long EnsureDatabase waits for a Postgres that is
+// starting (connection refused, "starting up") before giving up.
+var DatabaseWait = 30 * time.Second
+
+// EnsureDatabase creates the configured database when it does not exist,
+// waiting up to DatabaseWait for the server to accept connections. Its
+// errors name ASTRA_DATABASE_URL (with the password masked).
 func EnsureDatabase(ctx context.Context, dsn string) error {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return fmt.Errorf("database url: %w", err)
+		return fmt.Errorf("ASTRA_DATABASE_URL is not a valid URL: %w", err)
 	}
 	name := strings.TrimPrefix(u.Path, "/")
 	if name == "" {
 		return nil
 	}
-	conn, err := pgx.Connect(ctx, dsn)
-	if err == nil {
-		return conn.Close(ctx)
+	wrap := func(err error) error {
+		return fmt.Errorf("database at ASTRA_DATABASE_URL=%s: %w", u.Redacted(), err)
 	}
-	admin := *u
-	admin.Path = "/postgres"
-	aconn, aerr := pgx.Connect(ctx, admin.String())
-	if aerr != nil {
-		return fmt.Errorf("database: %w", err)
+	deadline := time.Now().Add(DatabaseWait)
+	for {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err == nil {
+			return conn.Close(ctx)
+		}
+		if !startingUp(err) {
+			admin := *u
+			admin.Path = "/postgres"
+			aconn, aerr := pgx.Connect(ctx, admin.String())
+			if aerr != nil {
+				return wrap(err)
+			}
+			defer aconn.Close(ctx)
+			_, cerr := aconn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+			if cerr != nil && !strings.Contains(cerr.Error(), "already exists") {
+				return wrap(fmt.Errorf("create %s: %w", name, errors.Join(err, cerr)))
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return wrap(fmt.Errorf("not reachable after %s: %w", DatabaseWait, err))
+		}
+		select {
+		case <-ctx.Done():
+			return wrap(ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	defer aconn.Close(ctx)
-	_, cerr := aconn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	if cerr != nil && !strings.Contains(cerr.Error(), "already exists") {
-		return fmt.Errorf("database: create %s: %w", name, errors.Join(err, cerr))
+}
+
+// startingUp says whether a connection error is one a starting server gives
+// (refused, reset, "the database system is starting up").
+func startingUp(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P03" // cannot_connect_now
 	}
-	return nil
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // Migrate applies the migrations.

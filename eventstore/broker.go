@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -23,6 +24,10 @@ type EmbeddedBroker struct {
 // its log in dir. The directory is locked: two processes on one directory
 // would corrupt it. With a SASL mechanism in sec, the broker requires that
 // user (a superuser) on every connection.
+// ErrBrokerDirInUse reports an embedded broker directory another process
+// (a running astra serve) holds.
+var ErrBrokerDirInUse = errors.New("broker: the data directory is in use by another process")
+
 func StartEmbeddedBroker(dir, listen string, partitions int, sec ...KafkaSecurity) (*EmbeddedBroker, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("broker: data dir: %w", err)
@@ -33,7 +38,7 @@ func StartEmbeddedBroker(dir, listen string, partitions int, sec ...KafkaSecurit
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, fmt.Errorf("broker: %s is in use by another process", dir)
+		return nil, fmt.Errorf("%w: %s", ErrBrokerDirInUse, dir)
 	}
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),

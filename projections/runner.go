@@ -445,6 +445,26 @@ func (r *Runner) trySwitch(ctx context.Context, g Generation) error {
 	return r.refreshActive(ctx)
 }
 
+// DropRetired removes every retired generation of a projection now. For
+// `astra replay`, which runs with no server reading them; a running server
+// drops them itself once readers had time to move on (dropRetired).
+func (r *Runner) DropRetired(ctx context.Context, projection string) (int, error) {
+	gens, err := r.Generations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, g := range gens {
+		if g.Projection == projection && g.Status == "retired" {
+			if err := r.drop(ctx, g); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // dropRetired removes a retired generation's schema once readers had time to move on.
 func (r *Runner) dropRetired(ctx context.Context, g Generation) error {
 	var activatedSince time.Duration
@@ -455,6 +475,11 @@ func (r *Runner) dropRetired(ctx context.Context, g Generation) error {
 	if activatedSince < 10*time.Second {
 		return nil
 	}
+	return r.drop(ctx, g)
+}
+
+// drop removes a generation's schema and offsets, and marks it dropped.
+func (r *Runner) drop(ctx context.Context, g Generation) error {
 	_, err := r.pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+g.Schema+` CASCADE;
 		UPDATE projection_generations SET status = 'dropped' WHERE projection = '`+g.Projection+`' AND generation = `+strconv.Itoa(g.Generation)+`;
 		DELETE FROM projection_offsets WHERE projection = '`+g.Projection+`' AND generation = `+strconv.Itoa(g.Generation))

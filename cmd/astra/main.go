@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -18,8 +19,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := &cobra.Command{Use: "astra", Short: "ASTRA BASTION — AI trust and security platform", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd())
+	// Errors are printed once, here (SilenceErrors keeps cobra from printing them too).
+	root := &cobra.Command{Use: "astra", Short: "ASTRA BASTION — AI trust and security platform", SilenceUsage: true, SilenceErrors: true,
+		Version: app.Version}
+	root.AddCommand(versionCmd(), serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "astra:", err)
 		os.Exit(1)
@@ -44,8 +47,18 @@ func migrateCmd() *cobra.Command {
 		}}
 }
 
+// versionCmd prints the version, the commit it was built from and the Go release.
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "astra %s (%s, %s)\n", app.Version, app.Revision(), runtime.Version())
+		}}
+}
+
 func serveCmd() *cobra.Command {
 	return &cobra.Command{Use: "serve", Short: "Run the API, relay, projections and live stream (embedded broker by default)",
+		Long: "Run the API, relay, projections and live stream (embedded broker by default).\n\n" +
+			"Configured by these environment variables (default in brackets; see the README):\n" + app.ConfigHelp(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := app.LoadConfig()
 			if err != nil {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -96,6 +98,8 @@ func verifyBrokers(cfg app.Config) ([]string, func(), error) {
 func replayCmd() *cobra.Command {
 	var all bool
 	c := &cobra.Command{Use: "replay [projection...]", Short: "Rebuild projections from the Kafka log into new tables, then switch to them",
+		Long: "Rebuild projections from the Kafka log into new tables, then switch to them (stop astra serve first).\n\n" +
+			"Projections: " + strings.Join(app.ProjectionNames(), ", ") + ".",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := app.LoadConfig()
 			if err != nil {
@@ -109,7 +113,13 @@ func replayCmd() *cobra.Command {
 
 func replay(ctx context.Context, cfg app.Config, names []string, all bool) error {
 	log := app.NewLogger("warn")
+	if serving(cfg.HTTPAddr) {
+		return fmt.Errorf("replay: astra serve is running (it answers on ASTRA_HTTP_ADDR=%s): stop astra serve first", cfg.HTTPAddr)
+	}
 	st, err := app.Open(ctx, cfg, log, true)
+	if errors.Is(err, eventstore.ErrBrokerDirInUse) {
+		return fmt.Errorf("replay: stop astra serve first (%w)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -157,7 +167,27 @@ func replay(ctx context.Context, cfg app.Config, names []string, all bool) error
 			return err
 		}
 	}
+	for _, n := range names {
+		dropped, err := st.Runner.DropRetired(ctx, n)
+		if err != nil {
+			return fmt.Errorf("replay: remove the retired generations of %s: %w", n, err)
+		}
+		if dropped > 0 {
+			fmt.Fprintf(os.Stderr, "removed %d retired generation(s) of %s\n", dropped, n)
+		}
+	}
 	return reportDeadLetters(ctx, st.Runner, names, gens)
+}
+
+// serving says whether an astra serve answers its health check at addr.
+func serving(addr string) bool {
+	client := http.Client{Timeout: time.Second}
+	resp, err := client.Get("http://" + addr + "/api/v1/admin/health")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // reportDeadLetters lists, at the end of a replay, the records each rebuilt
@@ -235,11 +265,14 @@ func followRebuild(ctx context.Context, r *projections.Runner, g projections.Gen
 			done += o.NextOffset
 		}
 		if bar == nil && total > 0 {
+			// The rate is the replay's own (events since it started over the
+			// time since it started), as in the summary: the bar's would count
+			// the events already applied before it was drawn as instant.
 			bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("replay "+g.Projection),
-				progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-				progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
+				progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond))
 		}
 		if bar != nil {
+			bar.Describe(fmt.Sprintf("replay %s (%.0f events/s)", g.Projection, float64(done)/time.Since(start).Seconds()))
 			_ = bar.Set64(done)
 		}
 		if err := r.SwitchIfCaughtUp(ctx); err != nil {

@@ -1,0 +1,28 @@
+package app
+
+import (
+	"strings"
+	"testing"
+)
+
+// Configuration errors name the variable and the refused value, never the Go field.
+func TestLoadConfig_ErrorsNameTheVariable(t *testing.T) {
+	cases := map[string]struct{ key, value, want string }{
+		"duration": {"ASTRA_RATE_LIMIT_WINDOW", "soon", `ASTRA_RATE_LIMIT_WINDOW="soon" is not a valid duration`},
+		"number":   {"ASTRA_KAFKA_PARTITIONS", "six", `ASTRA_KAFKA_PARTITIONS="six" is not a valid whole number`},
+		"boolean":  {"ASTRA_GATEWAY_SYNC_AUDIT", "maybe", `ASTRA_GATEWAY_SYNC_AUDIT="maybe" is not a valid boolean`},
+		"level":    {"ASTRA_LOG_LEVEL", "loud", `ASTRA_LOG_LEVEL="loud": use debug, info, warn or error`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(c.key, c.value)
+			_, err := LoadConfig()
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "field") {
+				t.Fatalf("LoadConfig with %s=%q: %v; want it to say %s", c.key, c.value, err, c.want)
+			}
+		})
+	}
+	if _, err := LoadConfig(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}
