@@ -390,6 +390,14 @@ function summarize(data) {
   return parts.join(' · ');
 }
 
+// The modules as people name them (event types carry the internal names).
+const MODULE_TITLES = {
+  iam: 'Identity', sso: 'Single sign-on', gateway: 'Gateway', trust: 'Trust score', risk: 'Risk', compliance: 'Compliance',
+  admin: 'Admin', aegis: 'AEGIS', cybertwins: 'CyberTwins', resilience: 'Resilience', data_gov: 'Data governance',
+  bastion_ai: 'BASTION AI', platform: 'Platform',
+};
+const moduleTitle = (m) => MODULE_TITLES[m] || (m ? m[0].toUpperCase() + m.slice(1).replace(/_/g, ' ') : '');
+
 function eventItem(ev) {
   const type = String(ev.type || '');
   const short = type.replace(/^com\.astra\./, '');
@@ -401,7 +409,7 @@ function eventItem(ev) {
   return el('li', { class: `event${alert ? ' alert' : ''}${failure ? ' failure' : ''}`, 'data-type': type, 'data-id': ev.id, 'data-received': String(ev._received) },
     el('div', { class: 'event-head' },
       el('span', { class: 'event-type', title: type },
-        el('span', { class: 'event-module', text: module }), ` ${name}`),
+        el('span', { class: 'event-module', text: moduleTitle(module) }), ` ${name}`),
       el('time', { datetime: when.toISOString(), title: dateTime.format(when), text: timeOnly.format(when) })),
     el('div', { class: 'event-sub muted' },
       el('span', { text: ev._channel }),
