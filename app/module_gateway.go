@@ -43,7 +43,7 @@ func init() {
 			"GW-013": platform.Entry(http.StatusNotFound, "Policy version not found", "No such earlier version of the policy to roll back to."),
 			"GW-014": platform.Entry(http.StatusNotFound, "Kill switch not found", "No active kill switch matches the id or scope."),
 			"GW-015": platform.Entry(http.StatusNotFound, "Budget not found", "No budget with that id exists in the tenant."),
-			"GW-016": platform.Entry(http.StatusUnprocessableEntity, "URL refused", "The URL points at a private, loopback, link-local or metadata address (or is not http/https) and configuration does not allow it."),
+			"GW-016": platform.Entry(http.StatusUnprocessableEntity, "URL refused", "The URL points at a private, loopback, link-local or metadata address (or is not http/https); ASTRA_ALLOW_PRIVATE_URLS allows such ranges (e.g. loopback for a local Ollama)."),
 			"GW-017": platform.Entry(http.StatusConflict, "Provider name taken", "A provider with this name already exists in the tenant."),
 			"GW-018": platform.Entry(http.StatusNotFound, "Detector not found", "No detector with that name."),
 			"GW-019": platform.Entry(http.StatusNotFound, "Request not found", "No gateway request with that id exists in the tenant."),

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -91,7 +92,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	}
 	commands := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
 	commands.Throttle = authstore.Throttle{DB: st.Pool}
-	boot, err := bootstrap(ctx, cfg, commands)
+	boot, err := bootstrap(ctx, cfg, commands, log)
 	if err != nil {
 		return err
 	}
@@ -225,10 +226,18 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	return err
 }
 
+// BootstrapPasswordFile is where the first start writes the generated
+// platform admin password (mode 0600, under the data directory), instead of
+// printing a secret among the logs.
+const BootstrapPasswordFile = "bootstrap-admin-password"
+
 // bootstrap creates the first tenant and platform admin on the first start.
-func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers) (*cmdiam.CreatedTenant, error) {
+// A generated password is written once to BootstrapPasswordFile, and the log
+// says where.
+func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers, log *slog.Logger) (*cmdiam.CreatedTenant, error) {
 	password := cfg.BootstrapPass
 	generated := password == ""
+	var file string
 	if generated {
 		b := make([]byte, 18)
 		if _, err := rand.Read(b); err != nil {
@@ -243,10 +252,17 @@ func bootstrap(ctx context.Context, cfg Config, commands *cmdiam.Handlers) (*cmd
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "\nBootstrap: tenant %q (%s), platform admin %s\n", cfg.BootstrapTenant, res.TenantID, cfg.BootstrapEmail)
 	if generated {
-		fmt.Fprintf(os.Stderr, "Generated admin password (shown once): %s\n\n", password)
+		file = filepath.Join(cfg.DataDir, BootstrapPasswordFile)
+		if err := os.WriteFile(file, []byte(password+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("bootstrap: write the generated admin password to %s: %w", file, err)
+		}
+		if err := os.Chmod(file, 0o600); err != nil { // WriteFile keeps an existing file's mode
+			return nil, err
+		}
 	}
+	log.Info("bootstrap: created the first tenant and its platform admin", "tenant", cfg.BootstrapTenant, "tenant_id", res.TenantID,
+		"admin", cfg.BootstrapEmail, "generated_password_file", file)
 	return res, nil
 }
 

@@ -270,7 +270,8 @@ func (a *Admin) checkBaseURL(kind, raw string) error {
 	}
 	if a.CheckURL != nil {
 		if err := a.CheckURL(raw); err != nil {
-			return platform.Problem("GW-016", "The base URL is refused: "+err.Error()).WithFields(platform.FieldError{Field: "base_url", Message: err.Error()})
+			return platform.Problem("GW-016", "The base URL is refused: "+err.Error()+
+				". A provider on a private or loopback address (a local Ollama, say) needs ASTRA_ALLOW_PRIVATE_URLS (e.g. loopback, or its CIDR) on the server.").WithFields(platform.FieldError{Field: "base_url", Message: err.Error()})
 		}
 	}
 	return nil
