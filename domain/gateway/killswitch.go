@@ -20,8 +20,9 @@ const (
 // Scope is what a kill switch stops: everything (global, platform admins
 // only), a tenant, or a tenant's provider, model, policy or API key.
 type Scope struct {
-	Kind  string `json:"kind"`
-	Value string `json:"value,omitempty"`
+	Kind string `json:"kind" enum:"global,tenant,provider,model,policy,api_key" doc:"What the switch stops: everything (global, platform admins only), a tenant, or one of its providers, models, policies or API keys."`
+	// Value names the provider, model, policy id or API key id (the tenant id for a platform admin's tenant scope).
+	Value string `json:"value,omitempty" doc:"The provider name, model, policy id or API key id the scope names (empty for global and for one's own tenant)."`
 }
 
 // ErrInvalidScope reports a malformed scope.

@@ -30,14 +30,14 @@ const (
 
 // Frequency is how often loss events happen in a year.
 type Frequency struct {
-	Model string `json:"model"` // poisson | bernoulli
+	Model string `json:"model" enum:"poisson,bernoulli" doc:"poisson: rate is the mean events per year; bernoulli: rate is the probability of one event in a year."`
 	// Rate is the Poisson mean events per year, or the Bernoulli probability of one event.
 	Rate float64 `json:"rate"`
 }
 
 // Magnitude is the loss of one event.
 type Magnitude struct {
-	Model string  `json:"model"` // lognormal (90% interval Low..High) | pert (Min, Mode, Max)
+	Model string  `json:"model" enum:"lognormal,pert" doc:"lognormal: low and high are the 90% interval; pert: min, mode and max."`
 	Low   float64 `json:"low,omitempty"`
 	High  float64 `json:"high,omitempty"`
 	Min   float64 `json:"min,omitempty"`

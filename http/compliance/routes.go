@@ -125,7 +125,7 @@ func (a *API) Routes() []platform.Route {
 			Permission: w, Request: AssessmentRequest{}, Response: rm.Assessment{}, Status: http.StatusCreated, Handler: a.startAssessment, Errors: []int{404}},
 		{Method: http.MethodGet, Path: p + "/assessments/:id", OperationID: "getAssessment", Tag: "compliance",
 			Summary:    "An assessment with its results; ?format=csv answers the CSV export instead (see export.csv)",
-			Permission: r, Response: rm.Assessment{}, Handler: a.assessment, Errors: []int{404}, Query: []platform.Param{
+			Permission: r, Response: rm.Assessment{}, AlsoAnswers: []string{"text/csv"}, Handler: a.assessment, Errors: []int{404}, Query: []platform.Param{
 				{Name: "format", Description: "csv: the CSV export (text/csv) instead of JSON", Enum: []string{"json", "csv"}}}},
 		{Method: http.MethodGet, Path: p + "/assessments/:id/export.csv", OperationID: "exportAssessment", Tag: "compliance",
 			Summary:    "CSV export: one row per assessable requirement (requirement_id, title, result or not_assessed, stale, notes, evidence_ids, assessed_at)",

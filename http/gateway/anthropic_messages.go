@@ -109,6 +109,7 @@ func (a *API) DialectRoutes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		a.responsesRoute(),
 		{Method: http.MethodPost, Path: "/api/v1/gateway/anthropic/v1/messages", OperationID: "anthropicMessages", Tag: "gateway-anthropic",
+			Streams: "As Anthropic streams: message_start, content_block_start/delta/stop, message_delta, message_stop.",
 			Summary: "Anthropic-compatible Messages API through the pipeline (Anthropic JSON or its SSE events; verdict in X-Astra-* headers). " +
 				"Authenticate with the product's API key in x-api-key (or as a bearer token); anthropic-version is accepted. " +
 				"Text, image, tool_use and tool_result blocks, tools, tool_choice, stop_sequences, temperature, top_p, top_k and metadata.user_id " +

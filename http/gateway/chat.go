@@ -108,6 +108,7 @@ type ScanResponse struct {
 func (a *API) Routes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/chat/completions", OperationID: "gatewayChat", Tag: "gateway",
+			Streams: "Each event is an OpenAI chat.completion.chunk; the last is data: [DONE]. A block found in the response stream ends it with an error event.",
 			Summary: "Chat completion through the security pipeline (stream: true gives SSE)", Permission: "gateway:write",
 			Request: ChatRequest{}, Response: ChatResponse{}, Handler: a.chat, Errors: []int{400, 404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodPost, Path: "/api/v1/gateway/scan", OperationID: "gatewayScan", Tag: "gateway",

@@ -79,6 +79,7 @@ type OpenAIEmbedding struct {
 func (a *API) OpenAIRoutes() []platform.Route {
 	return withDependencyErrors([]platform.Route{
 		{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/chat/completions", OperationID: "openaiChat", Tag: "gateway-openai",
+			Streams:    "As OpenAI streams: chat.completion.chunk events, then data: [DONE].",
 			Summary:    "OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers)",
 			Permission: "gateway:write", Raw: true, Dialect: platform.OpenAIDialect, Request: OpenAIChatRequest{}, Response: OpenAIChatResponse{},
 			Headers: []platform.Param{routeHeader}, Errors: []int{400, 404, 413, 422, 429, 502}, Handler: a.openaiChat},

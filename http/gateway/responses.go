@@ -148,6 +148,7 @@ type ResponsesUsage struct {
 // responsesRoute declares POST …/openai/v1/responses.
 func (a *API) responsesRoute() platform.Route {
 	return platform.Route{Method: http.MethodPost, Path: "/api/v1/gateway/openai/v1/responses", OperationID: "openaiResponses", Tag: "gateway-openai",
+		Streams: "As OpenAI streams the Responses API: typed events (response.created, response.output_text.delta, …, response.completed).",
 		Summary: "OpenAI Responses API through the pipeline (plain OpenAI JSON or the Responses SSE events; verdict in X-Astra-* headers). " +
 			"Translated to Chat Completions for the provider: function tools, function_call and function_call_output items, " +
 			"input_text/input_image/input_file parts, instructions, text.format (json_schema), max_output_tokens, reasoning.effort. " +

@@ -292,13 +292,30 @@ func successResponse(rt Route, gen *schemaGenerator) (*openapi3.Response, error)
 			schema = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: data}}
 		}
 		resp.Content = openapi3.NewContentWithSchemaRef(schema, []string{ct})
+		addEventStream(resp, rt)
 		return resp, nil
 	}
 	if data == nil {
 		return resp, nil
 	}
 	resp.Content = openapi3.NewContentWithJSONSchemaRef(envelopeSchema(data, rt.List))
+	addEventStream(resp, rt)
 	return resp, nil
+}
+
+// addEventStream documents a route's other answers: the content types
+// AlsoAnswers lists, and for a streaming route Server-Sent Events, each a
+// `data:` line of JSON, ending as Streams says.
+func addEventStream(resp *openapi3.Response, rt Route) {
+	for _, ct := range rt.AlsoAnswers {
+		resp.Content[ct] = &openapi3.MediaType{Schema: openapi3.NewStringSchema().NewRef()}
+	}
+	if rt.Streams == "" {
+		return
+	}
+	s := openapi3.NewStringSchema()
+	s.Description = "With \"stream\": true: Server-Sent Events. " + rt.Streams
+	resp.Content["text/event-stream"] = &openapi3.MediaType{Schema: s.NewRef()}
 }
 
 const jsonContentType = "application/json"
@@ -541,8 +558,14 @@ func (g *schemaGenerator) ref(v any) (*openapi3.SchemaRef, error) {
 	return ref, nil
 }
 
-// typeName gives each named Go type a unique component name: the bare type
-// name, qualified by package only when two packages use the same name.
+// Named is a type that names its OpenAPI component itself: where two
+// packages use one Go name for different things (the gateway's envelope chat
+// request and the OpenAI wire format, say), each says what it is.
+type Named interface{ OpenAPIName() string }
+
+// typeName gives each named Go type a unique component name: its own
+// (Named), else the bare type name, qualified by package only when two
+// packages use the same name.
 func (g *schemaGenerator) typeName(t reflect.Type) string {
 	if t.Name() == "" {
 		return "" // anonymous types are inlined
@@ -551,6 +574,9 @@ func (g *schemaGenerator) typeName(t reflect.Type) string {
 		return name
 	}
 	name := sanitizeComponentName(t.Name())
+	if n, ok := reflect.New(t).Elem().Interface().(Named); ok {
+		name = sanitizeComponentName(n.OpenAPIName())
+	}
 	if other, taken := g.names[name]; taken && other != t {
 		pkg := t.PkgPath()
 		if i := strings.LastIndex(pkg, "/"); i >= 0 {

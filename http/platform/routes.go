@@ -47,6 +47,12 @@ type Route struct {
 	// all read it; bodies past the server's limit are spooled to disk, never
 	// held in memory by the platform.
 	BodyLimit int64
+	// AlsoAnswers lists other success content types a query parameter
+	// selects (text/csv with format=csv), documented as text bodies.
+	AlsoAnswers []string
+	// Streams documents what the route answers with "stream": true: a
+	// text/event-stream of Server-Sent Events (what each event holds).
+	Streams string
 	// Dialect renders the route's errors, the platform middleware's
 	// included, in a foreign API's shape (OpenAIDialect, AnthropicDialect)
 	// instead of problem+json. Raw routes only.

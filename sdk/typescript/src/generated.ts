@@ -6,12 +6,6 @@ export interface Accepted {
   "status"?: string;
 }
 
-export interface AdminHealth {
-  "instance"?: string;
-  "status"?: string;
-  "uptime"?: string;
-}
-
 export interface Adoption {
   "adopted"?: boolean;
   "changed"?: boolean;
@@ -286,7 +280,7 @@ export interface ChatResponse {
   "model"?: string;
   "object"?: string;
   "security"?: Security;
-  "usage"?: Usage;
+  "usage"?: OpenAIUsage;
 }
 
 export interface Check {
@@ -379,7 +373,13 @@ export interface CreatedUser {
   "version"?: number;
 }
 
-export interface CreateProviderRequest {
+export interface CreateRoleRequest {
+  "description"?: string;
+  "name": string;
+  "permissions": Array<string> | null;
+}
+
+export interface CreateSSOProviderRequest {
   "allowed_domains"?: Array<string> | null;
   "client_id": string;
   "client_secret"?: string;
@@ -388,12 +388,6 @@ export interface CreateProviderRequest {
   "issuer_url": string;
   "name": string;
   "scopes"?: Array<string> | null;
-}
-
-export interface CreateRoleRequest {
-  "description"?: string;
-  "name": string;
-  "permissions": Array<string> | null;
 }
 
 export interface CreateTenantRequest {
@@ -483,7 +477,7 @@ export interface EmbeddingResponse {
   "data"?: Array<Embedding> | null;
   "model"?: string;
   "object"?: string;
-  "usage"?: Usage;
+  "usage"?: OpenAIUsage;
 }
 
 export interface EmbeddingsRequest {
@@ -579,7 +573,8 @@ export interface FrameworkDetail {
 }
 
 export interface Frequency {
-  "model"?: string;
+  /** poisson: rate is the mean events per year; bernoulli: rate is the probability of one event in a year. */
+  "model"?: "poisson" | "bernoulli";
   "rate"?: number;
 }
 
@@ -587,14 +582,6 @@ export interface FunctionCall {
 }
 
 export interface FunctionDef {
-}
-
-export interface GatewayUsage {
-  "days"?: Array<UsageRow> | null;
-  "from"?: string;
-  "to"?: string;
-  "totals"?: UsageTotals;
-  "truncated"?: boolean;
 }
 
 export interface Generation {
@@ -618,11 +605,9 @@ export interface Group {
 }
 
 export interface Health {
-  "circuit_state"?: string;
-  "error_rate"?: number;
-  "failures"?: number;
-  "latency_ms_ewma"?: number;
-  "requests"?: number;
+  "instance"?: string;
+  "status"?: string;
+  "uptime"?: string;
 }
 
 export interface ImportResult {
@@ -711,7 +696,8 @@ export interface Magnitude {
   "max"?: number;
   "min"?: number;
   "mode"?: number;
-  "model"?: string;
+  /** lognormal: low and high are the 90% interval; pert: min, mode and max. */
+  "model"?: "lognormal" | "pert";
 }
 
 export interface Me {
@@ -790,6 +776,12 @@ export interface Mover {
   "weight"?: number;
 }
 
+export interface OpenAIChatRequest {
+}
+
+export interface OpenAIChatResponse {
+}
+
 export interface OpenAIEmbedding {
   "embedding"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "index"?: number;
@@ -800,7 +792,7 @@ export interface OpenAIEmbeddingList {
   "data"?: Array<OpenAIEmbedding> | null;
   "model"?: string;
   "object"?: string;
-  "usage"?: Usage;
+  "usage"?: OpenAIUsage;
 }
 
 export interface OpenAIEmbeddingsRequest {
@@ -821,6 +813,9 @@ export interface OpenAIModel {
 export interface OpenAIModelList {
   "data"?: Array<OpenAIModel> | null;
   "object"?: string;
+}
+
+export interface OpenAIUsage {
 }
 
 export interface Pagination {
@@ -924,6 +919,15 @@ export interface Policy {
   "pii"?: PIIRule;
   "response_scan"?: ResponseRule;
   "routing"?: Routing;
+}
+
+export interface PolicySimulateRequest {
+  "messages"?: Array<Message> | null;
+  "model"?: string;
+  "prompt"?: string;
+  "provider"?: string;
+  "tools"?: Array<Tool> | null;
+  "version"?: number;
 }
 
 export interface PolicyVersion {
@@ -1039,26 +1043,19 @@ export interface ProviderFailure {
   "upstream_status"?: number;
 }
 
+export interface ProviderHealth {
+  "circuit_state"?: string;
+  "error_rate"?: number;
+  "failures"?: number;
+  "latency_ms_ewma"?: number;
+  "requests"?: number;
+}
+
 export interface ProviderPatch {
   "base_url"?: string | null;
   "models"?: Array<string> | null;
   "name"?: string | null;
   "settings"?: Record<string, unknown> | null;
-}
-
-export interface ProviderRequest {
-  "api_key"?: string;
-  "base_url"?: string;
-  "kind": "openai" | "anthropic" | "azure_openai" | "ollama" | "openai_compatible" | "mock";
-  "models"?: Array<string> | null;
-  "name": string;
-  "settings"?: Record<string, unknown> | null;
-}
-
-export interface ProvidersChatRequest {
-}
-
-export interface ProvidersChatResponse {
 }
 
 export interface ProviderSettings {
@@ -1122,6 +1119,15 @@ export interface Ref {
 
 export interface RefreshRequest {
   "refresh_token": string;
+}
+
+export interface RegisterProviderRequest {
+  "api_key"?: string;
+  "base_url"?: string;
+  "kind": "openai" | "anthropic" | "azure_openai" | "ollama" | "openai_compatible" | "mock";
+  "models"?: Array<string> | null;
+  "name": string;
+  "settings"?: Record<string, unknown> | null;
 }
 
 export interface Request {
@@ -1327,12 +1333,6 @@ export interface Risk {
   "version"?: number;
 }
 
-export interface RiskSimulateRequest {
-  "iterations"?: number;
-  "risk_ids"?: Array<string> | null;
-  "seed"?: number | null;
-}
-
 export interface RiskPatch {
   "category"?: string | null;
   "description"?: string | null;
@@ -1356,6 +1356,12 @@ export interface RiskRequest {
   "threats"?: Array<string> | null;
   "title": string;
   "treatment"?: "mitigate" | "accept" | "transfer" | "avoid";
+}
+
+export interface RiskSimulateRequest {
+  "iterations"?: number;
+  "risk_ids"?: Array<string> | null;
+  "seed"?: number | null;
 }
 
 export interface Role {
@@ -1431,7 +1437,9 @@ export interface ScanResponse {
 }
 
 export interface Scope {
-  "kind"?: string;
+  /** What the switch stops: everything (global, platform admins only), a tenant, or one of its providers, models, policies or API keys. */
+  "kind"?: "global" | "tenant" | "provider" | "model" | "policy" | "api_key";
+  /** The provider name, model, policy id or API key id the scope names (empty for global and for one's own tenant). */
   "value"?: string;
 }
 
@@ -1467,15 +1475,6 @@ export interface Signal {
   "score"?: number;
   "source"?: string;
   "weight"?: number;
-}
-
-export interface SimulateRequest {
-  "messages"?: Array<Message> | null;
-  "model"?: string;
-  "prompt"?: string;
-  "provider"?: string;
-  "tools"?: Array<Tool> | null;
-  "version"?: number;
 }
 
 export interface SimulateResponse {
@@ -1628,7 +1627,12 @@ export interface TopicStats {
   "topic"?: string;
 }
 
-export interface UpdateProviderRequest {
+export interface UpdateRoleRequest {
+  "description"?: string | null;
+  "permissions"?: Array<string> | null;
+}
+
+export interface UpdateSSOProviderRequest {
   "allowed_domains"?: Array<string> | null;
   "client_id"?: string | null;
   "client_secret"?: string | null;
@@ -1637,11 +1641,6 @@ export interface UpdateProviderRequest {
   "issuer_url"?: string | null;
   "name"?: string | null;
   "scopes"?: Array<string> | null;
-}
-
-export interface UpdateRoleRequest {
-  "description"?: string | null;
-  "permissions"?: Array<string> | null;
 }
 
 export interface UpdateTenantRequest {
@@ -1654,7 +1653,12 @@ export interface UpdateUserRequest {
   "role"?: string | null;
 }
 
-export interface Usage {
+export interface UsageReport {
+  "days"?: Array<UsageRow> | null;
+  "from"?: string;
+  "to"?: string;
+  "totals"?: UsageTotals;
+  "truncated"?: boolean;
 }
 
 export interface UsageRow {
@@ -1986,8 +1990,8 @@ export class AdminResource {
   }
 
   /** Liveness (`GET /api/v1/admin/health`) */
-  getHealth(args?: AdminGetHealthArgs, options?: RequestOptions): Promise<AdminHealth> {
-    return this.t.call(OPERATIONS["admin.getHealth"], args ?? {}, options) as Promise<AdminHealth>;
+  getHealth(args?: AdminGetHealthArgs, options?: RequestOptions): Promise<Health> {
+    return this.t.call(OPERATIONS["admin.getHealth"], args ?? {}, options) as Promise<Health>;
   }
 
   /** Readiness: Postgres, broker, relay and projection lag (`GET /api/v1/admin/health/ready`) */
@@ -3029,8 +3033,8 @@ export interface GatewayGetRequestArgs {
 }
 
 export interface GatewayExportRequestsArgs {
-  /** Query parameter. */
-  format?: string;
+  /** ndjson (default) or csv */
+  format?: "ndjson" | "csv";
   /** Only requests to this provider (its name) */
   provider?: string;
   /** Only requests for this model (normalised id) */
@@ -3196,8 +3200,8 @@ export class GatewayResource {
   }
 
   /** OpenAI-compatible chat completions through the pipeline (plain OpenAI JSON or SSE; verdict in X-Astra-* headers) (`POST /api/v1/gateway/openai/v1/chat/completions`, gateway:write) */
-  openaiChat(args?: GatewayOpenaiChatArgs, options?: RequestOptions): Promise<ProvidersChatResponse> {
-    return this.t.call(OPERATIONS["gateway.openaiChat"], args ?? {}, options) as Promise<ProvidersChatResponse>;
+  openaiChat(args?: GatewayOpenaiChatArgs, options?: RequestOptions): Promise<OpenAIChatResponse> {
+    return this.t.call(OPERATIONS["gateway.openaiChat"], args ?? {}, options) as Promise<OpenAIChatResponse>;
   }
 
   /** OpenAI-compatible embeddings through the pipeline (`POST /api/v1/gateway/openai/v1/embeddings`, gateway:write) */
@@ -3306,8 +3310,8 @@ export class GatewayResource {
   }
 
   /** Circuit-breaker state, latency, error rate (`GET /api/v1/gateway/providers/{id}/health`, gateway:read) */
-  getProviderHealth(args: GatewayGetProviderHealthArgs, options?: RequestOptions): Promise<Health> {
-    return this.t.call(OPERATIONS["gateway.getProviderHealth"], args ?? {}, options) as Promise<Health>;
+  getProviderHealth(args: GatewayGetProviderHealthArgs, options?: RequestOptions): Promise<ProviderHealth> {
+    return this.t.call(OPERATIONS["gateway.getProviderHealth"], args ?? {}, options) as Promise<ProviderHealth>;
   }
 
   /** Live check of a provider (`POST /api/v1/gateway/providers/{id}/test`, gateway:write) */
@@ -3341,8 +3345,8 @@ export class GatewayResource {
   }
 
   /** Tokens and cost per day by provider, model and principal, from the request log (default: the last 30 days) (`GET /api/v1/gateway/usage`, gateway:read) */
-  getUsage(args?: GatewayGetUsageArgs, options?: RequestOptions): Promise<GatewayUsage> {
-    return this.t.call(OPERATIONS["gateway.getUsage"], args ?? {}, options) as Promise<GatewayUsage>;
+  getUsage(args?: GatewayGetUsageArgs, options?: RequestOptions): Promise<UsageReport> {
+    return this.t.call(OPERATIONS["gateway.getUsage"], args ?? {}, options) as Promise<UsageReport>;
   }
 }
 
