@@ -105,6 +105,7 @@ func (r *Registry) OpenAPI() (*openapi3.T, error) {
 			tags[rt.Tag] = true
 		}
 	}
+	gen.describeFields()
 	catalogueMu.Lock()
 	for _, name := range sortedKeys(tags) {
 		doc.Tags = append(doc.Tags, &openapi3.Tag{Name: name, Description: tagDescriptions[name]})
@@ -524,6 +525,38 @@ type schemaGenerator struct {
 	schemas openapi3.Schemas
 	names   map[string]reflect.Type
 	byType  map[reflect.Type]string
+}
+
+// describeFields gives each component's properties the doc comment of their
+// Go field (fieldDocs, generated from the source by internal/fielddocs) where
+// a doc:"…" tag gave none. A property that is a bare $ref keeps the
+// referenced schema's description.
+func (g *schemaGenerator) describeFields() {
+	for name, t := range g.names {
+		comp := g.schemas[name]
+		if t == nil || comp == nil || comp.Value == nil || t.Kind() != reflect.Struct {
+			continue
+		}
+		for _, f := range reflect.VisibleFields(t) {
+			if !f.IsExported() || f.Anonymous || f.Tag.Get("json") == "-" {
+				continue
+			}
+			prop := comp.Value.Properties[jsonFieldName(f)]
+			if prop == nil || prop.Ref != "" || prop.Value == nil || prop.Value.Description != "" {
+				continue
+			}
+			owner := t
+			for _, i := range f.Index[:len(f.Index)-1] {
+				owner = owner.Field(i).Type
+				for owner.Kind() == reflect.Pointer {
+					owner = owner.Elem()
+				}
+			}
+			if d := fieldDocs[owner.PkgPath()+"."+owner.Name()+"."+f.Name]; d != "" {
+				prop.Value.Description = d
+			}
+		}
+	}
 }
 
 func newSchemaGenerator() *schemaGenerator {

@@ -8,6 +8,7 @@ export interface Accepted {
 
 export interface Adoption {
   "adopted"?: boolean;
+  /** False when the framework was adopted already (nothing recorded). */
   "changed"?: boolean;
   "framework_id"?: string;
 }
@@ -38,11 +39,13 @@ export interface AnthropicMessageResponse {
 
 export interface AnthropicMessagesRequest {
   "max_tokens"?: number;
+  /** Messages alternate user and assistant turns; content is a string or blocks: text, image (source base64 or url), tool_use (assistant), tool_result (user; content a string or text blocks; is_error). */
   "messages"?: Array<AnthropicMessage> | null;
   "metadata"?: Record<string, unknown> | null;
   "model"?: string;
   "stop_sequences"?: Array<string> | null;
   "stream"?: boolean;
+  /** A string or a list of text blocks. */
   "system"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "temperature"?: number | null;
   "tool_choice"?: Record<string, unknown> | null;
@@ -59,6 +62,7 @@ export interface AnthropicTool {
   "description"?: string;
   "input_schema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "name"?: string;
+  /** Absent or "custom" */
   "type"?: string;
 }
 
@@ -90,6 +94,7 @@ export interface APIKey {
 
 export interface Assessment {
   "assessable"?: number;
+  /** Assessed counts requirements with a result; Assessable the framework's assessable ones. Unassessed requirements earn nothing. */
   "assessed"?: number;
   "completed_at"?: string | null;
   "compliant"?: number;
@@ -101,9 +106,12 @@ export interface Assessment {
   "not_assessed"?: number;
   "partial"?: number;
   "progress"?: number;
+  /** The recorded results (GET of one assessment only). */
   "results"?: Array<Result> | null;
   "scale"?: Scale;
+  /** 0–100; Value the same on the framework's scale. Null when nothing applicable was assessed. A completed assessment reports its frozen score. */
   "score"?: number | null;
+  /** Stale counts results citing evidence that has expired. */
   "stale"?: number;
   "started_at"?: string;
   "status"?: "in_progress" | "completed";
@@ -148,6 +156,7 @@ export interface BacktestChange {
 export interface BacktestRequest {
   "from": string;
   "limit"?: number;
+  /** A draft; else the stored current version */
   "policy"?: Record<string, unknown> | null;
   "to": string;
 }
@@ -294,6 +303,7 @@ export interface Choice {
 }
 
 export interface ContentItem {
+  /** Annotations and Logprobs are lists on an output_text part (absent on a refusal). */
   "annotations"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "logprobs"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "refusal"?: string | null;
@@ -302,12 +312,14 @@ export interface ContentItem {
 }
 
 export interface ContentRule {
+  /** Block | redact */
   "action"?: string;
   "name"?: string;
   "pattern"?: string;
 }
 
 export interface Control {
+  /** What the control covers in every adopted framework: its own references, and through the cross-framework mappings, in both directions, with their strength. */
   "coverage"?: Array<Coverage> | null;
   "created_at"?: string;
   "description"?: string;
@@ -332,15 +344,18 @@ export interface ControlRequest {
   "description"?: string;
   "name": string;
   "owner"?: string;
+  /** The requirements the control implements, in any framework the tenant sees. */
   "requirements"?: Array<Ref> | null;
   "status"?: "not_implemented" | "planned" | "partially_implemented" | "implemented" | "not_applicable";
 }
 
 export interface Coverage {
   "framework"?: string;
+  /** The requirement of the control the mapping starts from (not for direct). */
   "from"?: Record<string, unknown> | null;
   "requirement"?: string;
   "strength"?: number;
+  /** "direct" (the control names it), "mapping" (a mapping from a requirement it names) or "reverse_mapping" (a mapping to a requirement it names). */
   "via"?: "direct" | "mapping" | "reverse_mapping";
 }
 
@@ -354,6 +369,7 @@ export interface CreateAPIKeyRequest {
 export interface CreatedTenant {
   "admin_id"?: string;
   "invitation_token"?: string | null;
+  /** True on an Idempotency-Key replay of an invitation: the token is not repeated (invitation_token is null). */
   "secret_redacted"?: boolean;
   "tenant"?: Tenant;
 }
@@ -366,6 +382,7 @@ export interface CreatedUser {
   "name"?: string;
   "role"?: string;
   "roles"?: Array<string> | null;
+  /** True on an Idempotency-Key replay of an invitation: the token is not repeated (invitation_token is null). */
   "secret_redacted"?: boolean;
   "status"?: string;
   "tenant_id"?: string;
@@ -382,8 +399,11 @@ export interface CreateRoleRequest {
 export interface CreateSSOProviderRequest {
   "allowed_domains"?: Array<string> | null;
   "client_id": string;
+  /** Stored sealed and never returned; omit it for a public client (PKCE only). */
   "client_secret"?: string;
+  /** DefaultRole provisions unknown users at their first sign-in with this role; empty: no provisioning. */
   "default_role"?: string;
+  /** Enabled defaults to true. */
   "enabled"?: boolean | null;
   "issuer_url": string;
   "name": string;
@@ -407,7 +427,9 @@ export interface CredentialsRequest {
 }
 
 export interface Current {
+  /** The composite score, 0 to 100; null while no pillar is known. */
   "composite"?: number | null;
+  /** The same value under the name the first clients read. */
   "composite_score"?: number | null;
   "computed_at"?: string;
   "decay_model"?: string;
@@ -516,8 +538,10 @@ export interface Evidence {
 export interface FairInputs {
   "frequency"?: Frequency;
   "primary_loss"?: Magnitude;
+  /** Secondary loss happens with SecondaryProbability per loss event. */
   "secondary_loss"?: Record<string, unknown> | null;
   "secondary_probability"?: number;
+  /** The probability that a threat event becomes a loss event. */
   "vulnerability"?: number;
 }
 
@@ -530,12 +554,14 @@ export interface Finding {
   "part"?: string;
   "patterns"?: Array<string> | null;
   "score"?: number;
+  /** Block | redact | monitor */
   "verdict"?: string;
 }
 
 export interface Framework {
   "adopted"?: boolean;
   "assessable"?: number;
+  /** The hash of an imported catalog's stored tree. */
   "blob_sha256"?: string;
   "controls"?: number;
   "enhancements"?: number;
@@ -545,6 +571,7 @@ export interface Framework {
   "name"?: string;
   "oscal_version"?: string;
   "publisher"?: string;
+  /** Requirements counts every node of the tree; Assessable those an assessment records a result for. */
   "requirements"?: number;
   "scale"?: Scale;
   "source"?: string;
@@ -555,6 +582,7 @@ export interface Framework {
 export interface FrameworkDetail {
   "adopted"?: boolean;
   "assessable"?: number;
+  /** The hash of an imported catalog's stored tree. */
   "blob_sha256"?: string;
   "controls"?: number;
   "enhancements"?: number;
@@ -564,6 +592,7 @@ export interface FrameworkDetail {
   "name"?: string;
   "oscal_version"?: string;
   "publisher"?: string;
+  /** Requirements counts every node of the tree; Assessable those an assessment records a result for. */
   "requirements"?: number;
   "requirements_tree"?: Array<Requirement> | null;
   "scale"?: Scale;
@@ -575,6 +604,7 @@ export interface FrameworkDetail {
 export interface Frequency {
   /** poisson: rate is the mean events per year; bernoulli: rate is the probability of one event in a year. */
   "model"?: "poisson" | "bernoulli";
+  /** The Poisson mean events per year, or the Bernoulli probability of one event. */
   "rate"?: number;
 }
 
@@ -611,6 +641,7 @@ export interface Health {
 }
 
 export interface ImportResult {
+  /** The time the import took (parse, store, record, project). */
   "duration_ms"?: number;
   "framework"?: Framework;
 }
@@ -618,6 +649,7 @@ export interface ImportResult {
 export interface IssuedAPIKey {
   "api_key"?: APIKey;
   "key"?: string | null;
+  /** True on an Idempotency-Key replay: the key is not repeated. */
   "secret_redacted"?: boolean;
 }
 
@@ -728,6 +760,7 @@ export interface MfaCodeRequest {
 export interface MfaEnrollResponse {
   "otpauth_url"?: string | null;
   "secret"?: string | null;
+  /** True on an Idempotency-Key replay: the secret is not repeated. */
   "secret_redacted"?: boolean;
 }
 
@@ -751,12 +784,14 @@ export interface MfaStatus {
 }
 
 export interface MockRequest {
+  /** Enabled false turns the built-in mock provider off for the tenant: it then answers nothing, not even when the tenant has no provider (404 GW-041) or a request names it (mock/…). */
   "enabled": boolean | null;
 }
 
 export interface MockSetting {
   "enabled"?: boolean;
   "updated_at"?: string | null;
+  /** UpdatedBy and UpdatedAt are absent until the tenant sets it (on by default). */
   "updated_by"?: string;
 }
 
@@ -772,7 +807,9 @@ export interface Mover {
   "pillar"?: string;
   "reason"?: string;
   "score"?: number;
+  /** Event type */
   "source"?: string;
+  /** Relative importance within the pillar (default 1) */
   "weight"?: number;
 }
 
@@ -869,6 +906,7 @@ export interface PIIRule {
   "action"?: string;
   "enabled"?: boolean;
   "min_score"?: number;
+  /** Empty = every type */
   "types"?: Array<string> | null;
 }
 
@@ -876,6 +914,7 @@ export interface Pillar {
   "score"?: number | null;
   "signals"?: number;
   "source"?: string;
+  /** Known | unknown */
   "status"?: string;
   "weight"?: number;
 }
@@ -905,14 +944,21 @@ export interface Point {
 
 export interface Policy {
   "allowed_models"?: Array<string> | null;
+  /** AllowedProviders and AllowedModels are allow-lists ("*" or empty = any). */
   "allowed_providers"?: Array<string> | null;
+  /** Cache enables exact-match caching for this policy. */
   "cache"?: boolean;
+  /** ContentRules deny (or redact) text matching regular expressions. */
   "content_rules"?: Array<ContentRule> | null;
   "description"?: string;
+  /** FailModes overrides the fail mode per step (closed by default). */
   "fail_modes"?: Record<string, string> | null;
+  /** Tried in order when the provider fails. */
   "fallbacks"?: Array<Target> | null;
   "injection"?: DetectorRule;
+  /** How prompts and completions are kept in the audit trail. */
   "log_content"?: string;
+  /** MaxInputTokens and MaxOutputTokens bound a request (0 = no bound). */
   "max_input_tokens"?: number;
   "max_output_tokens"?: number;
   "name"?: string;
@@ -950,11 +996,14 @@ export interface PolicyView {
 
 export interface Posture {
   "adopted"?: boolean;
+  /** The newest assessment (in progress or completed) scored on its current results. */
   "current"?: Record<string, unknown> | null;
   "framework_id"?: string;
+  /** The newest completed assessment with its frozen score. */
   "latest_completed"?: Record<string, unknown> | null;
   "name"?: string;
   "scale"?: Scale;
+  /** "unknown" while nothing applicable was assessed, "assessed" otherwise. */
   "status"?: "unknown" | "assessed";
 }
 
@@ -965,6 +1014,7 @@ export interface PostureScore {
   "at"?: string | null;
   "name"?: string;
   "progress"?: number;
+  /** 0–100 (null: nothing applicable assessed); Value the same on the framework's scale. */
   "score"?: number | null;
   "stale"?: number;
   "status"?: "in_progress" | "completed";
@@ -981,6 +1031,7 @@ export interface PriceView {
   "input_per_million"?: number;
   "model"?: string;
   "output_per_million"?: number;
+  /** "tenant" (set with PUT /gateway/prices) or "default" (the built-in list price; see gw.DefaultPrices for its date and source). */
   "source"?: "tenant" | "default";
   "updated_at"?: string | null;
   "updated_by"?: string;
@@ -1003,6 +1054,7 @@ export interface Problem {
 
 export interface ProjectionStatus {
   "active_generation"?: number;
+  /** DeadLetters counts the records this projection quarantined instead of applying (GET /api/v1/admin/projections/dead-letters lists them). */
   "dead_letters"?: number;
   "generations"?: Array<Generation> | null;
   "lag"?: number;
@@ -1027,6 +1079,7 @@ export interface Provider {
 }
 
 export interface ProviderAttempt {
+  /** Calls made, retries included */
   "attempts"?: number;
   "cause"?: string;
   "model"?: string;
@@ -1037,7 +1090,9 @@ export interface ProviderAttempt {
 export interface ProviderFailure {
   "cause"?: string;
   "fault"?: string;
+  /** Legacy marks a failure read from an old RequestBlocked record (blocked_by provider_call), its cause recovered from the step trace. */
   "legacy"?: boolean;
+  /** The last target was retried as often as its connection allows and failed every time. */
   "retries_exhausted"?: boolean;
   "tried"?: Array<ProviderAttempt> | null;
   "upstream_status"?: number;
@@ -1059,10 +1114,13 @@ export interface ProviderPatch {
 }
 
 export interface ProviderSettings {
+  /** AllowAnyModel lets requests name any model; otherwise only the provider's declared models (matched normalised) are accepted. */
   "allow_any_model"?: boolean;
+  /** Azure_openai */
   "api_version"?: string;
   "breaker_cooldown_s"?: number;
   "breaker_failures"?: number;
+  /** Azure_openai */
   "deployment"?: string;
   "enabled"?: boolean;
   "max_retries"?: number;
@@ -1071,6 +1129,7 @@ export interface ProviderSettings {
 }
 
 export interface ProviderSettingsIn {
+  /** AllowAnyModel lets requests name any model; by default only the provider's declared models are accepted (matched normalised). */
   "allow_any_model"?: boolean | null;
   "api_version"?: string | null;
   "breaker_cooldown_s"?: number | null;
@@ -1137,6 +1196,7 @@ export interface Request {
   "completion"?: string;
   "completion_tokens"?: number;
   "content_mode"?: string;
+  /** Null when the model that answered has no price. */
   "cost_usd"?: number | null;
   "endpoint"?: string;
   "error_code"?: string;
@@ -1145,6 +1205,7 @@ export interface Request {
   "injection_score"?: number;
   "latency_ms"?: number;
   "model"?: string;
+  /** Completed, blocked (by the policy) or failed (no provider answered: Failure says why). */
   "outcome"?: "completed" | "blocked" | "failed";
   "patterns"?: Array<string> | null;
   "pii_types"?: Array<string> | null;
@@ -1173,6 +1234,7 @@ export interface Requirement {
   "description"?: string;
   "id"?: string;
   "label"?: string;
+  /** Params and Parts are an OSCAL control's parameters and parts as imported. */
   "params"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "parent_id"?: string;
   "parts"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
@@ -1195,6 +1257,7 @@ export interface ResponseItem {
 export interface ResponseRule {
   "canaries"?: Array<string> | null;
   "enabled"?: boolean;
+  /** Allow | redact | block */
   "pii_action"?: string;
 }
 
@@ -1203,7 +1266,9 @@ export interface ResponsesReasoning {
 }
 
 export interface ResponsesRequest {
+  /** Include must be empty. */
   "include"?: Array<string> | null;
+  /** A string (one user message) or a list of items: messages (role user|system|developer|assistant; content a string or input_text, input_image, input_file parts; an assistant's output_text and refusal parts), function_call and function_call_output items. */
   "input"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "instructions"?: string | null;
   "max_output_tokens"?: number | null;
@@ -1213,15 +1278,20 @@ export interface ResponsesRequest {
   "prompt_cache_key"?: string;
   "reasoning"?: Record<string, unknown> | null;
   "safety_identifier"?: string;
+  /** ServiceTier, PromptCacheKey and SafetyIdentifier are passed on as the Chat Completions fields of the same name. */
   "service_tier"?: string;
+  /** Store must be absent or false: the gateway stores no response for retrieval. */
   "store"?: boolean | null;
   "stream"?: boolean;
   "temperature"?: number | null;
   "text"?: Record<string, unknown> | null;
+  /** Auto | none | required | {type: function, name} */
   "tool_choice"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** Function tools only ({type: function, name, description, parameters, strict}). */
   "tools"?: Array<ResponsesTool> | null;
   "top_logprobs"?: number | null;
   "top_p"?: number | null;
+  /** Truncation must be absent or "disabled". */
   "truncation"?: string;
   "user"?: string;
 }
@@ -1252,6 +1322,7 @@ export interface ResponsesResponse {
 }
 
 export interface ResponsesText {
+  /** {type: text} | {type: json_object} | {type: json_schema, name, schema, strict, description}. */
   "format"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   "verbosity"?: string;
 }
@@ -1395,7 +1466,9 @@ export interface RouteTarget {
 }
 
 export interface Routing {
+  /** Aliases maps a model name a caller sends (matched normalised, e.g. "fast") to its route. A real model's name may be an alias too, which load-balances it ("gpt-4o" → openai and azure). */
   "aliases"?: Record<string, Route> | null;
+  /** What a request's X-Astra-Route header does: "allow" (the default) lets it replace the policy's routing for that request; "refuse" answers it 403 GW-040 (never ignored silently). */
   "route_header"?: string;
 }
 
@@ -1473,7 +1546,9 @@ export interface Signal {
   "pillar"?: string;
   "reason"?: string;
   "score"?: number;
+  /** Event type */
   "source"?: string;
+  /** Relative importance within the pillar (default 1) */
   "weight"?: number;
 }
 
@@ -1515,12 +1590,15 @@ export interface SsoProvider {
 }
 
 export interface Stats {
+  /** Blocked by the policy, per request (provider failures are not blocks) */
   "block_rate"?: number;
   "blocked"?: number;
   "blocked_by"?: Record<string, number> | null;
   "by_provider_model_principal"?: Array<Group> | null;
   "cache_hits"?: number;
+  /** CostUSD sums the known costs; UnpricedRequests counts the requests that used tokens of a model with no price (their cost is unknown). */
   "cost_usd"?: number;
+  /** Failed counts requests no provider answered, FailureRate per request, FailedBy by cause (timeout, upstream_5xx, circuit_open, …). */
   "failed"?: number;
   "failed_by"?: Record<string, number> | null;
   "failure_rate"?: number;
@@ -1539,9 +1617,11 @@ export interface StepTrace {
   "detector_version"?: string;
   "duration_us"?: number;
   "fail_mode"?: string;
+  /** Findings name the parts of the request a detector found something in. */
   "findings"?: Array<Finding> | null;
   "score"?: number;
   "step"?: string;
+  /** Pass | block | redact | skip | error | hit | miss */
   "verdict"?: string;
 }
 
@@ -1575,8 +1655,11 @@ export interface TenantProfile {
 }
 
 export interface TenantSettings {
+  /** MfaRequired makes MFA enrolment mandatory for password logins. */
   "mfa_required"?: boolean;
+  /** The tenant's API budget; 0 means the installation default. */
   "rate_limit_per_minute"?: number;
+  /** SessionTTLHours bounds refresh-token lifetime; 0 means the default (720). */
   "session_ttl_hours"?: number;
 }
 
@@ -1665,7 +1748,9 @@ export interface UsageRow {
   "blocked"?: number;
   "cache_hits"?: number;
   "completion_tokens"?: number;
+  /** The cost of the tokens, null when some of them were of a model with no price (UnpricedRequests > 0): the total is then unknown, and PricedCostUSD is what the priced requests cost. */
   "cost_usd"?: number | null;
+  /** YYYY-MM-DD, UTC */
   "day"?: string;
   "model"?: string;
   "priced_cost_usd"?: number;
@@ -1681,6 +1766,7 @@ export interface UsageTotals {
   "blocked"?: number;
   "cache_hits"?: number;
   "completion_tokens"?: number;
+  /** The cost of the tokens, null when some of them were of a model with no price (UnpricedRequests > 0): the total is then unknown, and PricedCostUSD is what the priced requests cost. */
   "cost_usd"?: number | null;
   "priced_cost_usd"?: number;
   "prompt_tokens"?: number;
@@ -1713,6 +1799,7 @@ export interface VerifyReport {
   "events_checked"?: number;
   "head_position"?: number;
   "ok"?: boolean;
+  /** RecordsChecked counts the broker records compared with the ledger (VerifyTopics; zero when the topics were not checked). */
   "records_checked"?: number;
   "streams_checked"?: number;
   "truncated"?: boolean;
@@ -2274,7 +2361,7 @@ export interface ComplianceCreateControlArgs {
   name: string;
   /** owner */
   owner?: string;
-  /** requirements */
+  /** The requirements the control implements, in any framework the tenant sees. */
   requirements?: Array<Ref> | null;
   /** status */
   status?: "not_implemented" | "planned" | "partially_implemented" | "implemented" | "not_applicable";
@@ -2466,7 +2553,7 @@ export class ComplianceResource {
 export interface GatewayAnthropicMessagesArgs {
   /** max_tokens */
   maxTokens?: number;
-  /** messages */
+  /** Messages alternate user and assistant turns; content is a string or blocks: text, image (source base64 or url), tool_use (assistant), tool_result (user; content a string or text blocks; is_error). */
   messages?: Array<AnthropicMessage> | null;
   /** metadata */
   metadata?: Record<string, unknown> | null;
@@ -2476,7 +2563,7 @@ export interface GatewayAnthropicMessagesArgs {
   stopSequences?: Array<string> | null;
   /** stream */
   stream?: boolean;
-  /** system */
+  /** A string or a list of text blocks. */
   system?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** temperature */
   temperature?: number | null;
@@ -2688,7 +2775,7 @@ export interface GatewayGetMockSettingArgs {
 }
 
 export interface GatewaySetMockSettingArgs {
-  /** enabled */
+  /** Enabled false turns the built-in mock provider off for the tenant: it then answers nothing, not even when the tenant has no provider (404 GW-041) or a request names it (mock/…). */
   enabled: boolean | null;
   /** Further fields, sent as they are (the server refuses what it does not know). */
   [field: string]: unknown;
@@ -2726,9 +2813,9 @@ export interface GatewayGetOpenaiModelsArgs {
 }
 
 export interface GatewayOpenaiResponsesArgs {
-  /** include */
+  /** Include must be empty. */
   include?: Array<string> | null;
-  /** input */
+  /** A string (one user message) or a list of items: messages (role user|system|developer|assistant; content a string or input_text, input_image, input_file parts; an assistant's output_text and refusal parts), function_call and function_call_output items. */
   input?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
   /** instructions */
   instructions?: string | null;
@@ -2746,9 +2833,9 @@ export interface GatewayOpenaiResponsesArgs {
   reasoning?: Record<string, unknown> | null;
   /** safety_identifier */
   safetyIdentifier?: string;
-  /** service_tier */
+  /** ServiceTier, PromptCacheKey and SafetyIdentifier are passed on as the Chat Completions fields of the same name. */
   serviceTier?: string;
-  /** store */
+  /** Store must be absent or false: the gateway stores no response for retrieval. */
   store?: boolean | null;
   /** stream */
   stream?: boolean;
@@ -2756,15 +2843,15 @@ export interface GatewayOpenaiResponsesArgs {
   temperature?: number | null;
   /** text */
   text?: Record<string, unknown> | null;
-  /** tool_choice */
+  /** Auto | none | required | {type: function, name} */
   toolChoice?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
-  /** tools */
+  /** Function tools only ({type: function, name, description, parameters, strict}). */
   tools?: Array<ResponsesTool> | null;
   /** top_logprobs */
   topLogprobs?: number | null;
   /** top_p */
   topP?: number | null;
-  /** truncation */
+  /** Truncation must be absent or "disabled". */
   truncation?: string;
   /** user */
   user?: string;
@@ -2782,23 +2869,23 @@ export interface GatewayListPoliciesArgs {
 export interface GatewayCreatePolicyArgs {
   /** allowed_models */
   allowedModels?: Array<string> | null;
-  /** allowed_providers */
+  /** AllowedProviders and AllowedModels are allow-lists ("*" or empty = any). */
   allowedProviders?: Array<string> | null;
-  /** cache */
+  /** Cache enables exact-match caching for this policy. */
   cache?: boolean;
-  /** content_rules */
+  /** ContentRules deny (or redact) text matching regular expressions. */
   contentRules?: Array<ContentRule> | null;
   /** description */
   description?: string;
-  /** fail_modes */
+  /** FailModes overrides the fail mode per step (closed by default). */
   failModes?: Record<string, string> | null;
-  /** fallbacks */
+  /** Tried in order when the provider fails. */
   fallbacks?: Array<Target> | null;
   /** injection */
   injection?: DetectorRule;
-  /** log_content */
+  /** How prompts and completions are kept in the audit trail. */
   logContent?: string;
-  /** max_input_tokens */
+  /** MaxInputTokens and MaxOutputTokens bound a request (0 = no bound). */
   maxInputTokens?: number;
   /** max_output_tokens */
   maxOutputTokens?: number;
@@ -2824,23 +2911,23 @@ export interface GatewayUpdatePolicyArgs {
   id: string;
   /** allowed_models */
   allowedModels?: Array<string> | null;
-  /** allowed_providers */
+  /** AllowedProviders and AllowedModels are allow-lists ("*" or empty = any). */
   allowedProviders?: Array<string> | null;
-  /** cache */
+  /** Cache enables exact-match caching for this policy. */
   cache?: boolean;
-  /** content_rules */
+  /** ContentRules deny (or redact) text matching regular expressions. */
   contentRules?: Array<ContentRule> | null;
   /** description */
   description?: string;
-  /** fail_modes */
+  /** FailModes overrides the fail mode per step (closed by default). */
   failModes?: Record<string, string> | null;
-  /** fallbacks */
+  /** Tried in order when the provider fails. */
   fallbacks?: Array<Target> | null;
   /** injection */
   injection?: DetectorRule;
-  /** log_content */
+  /** How prompts and completions are kept in the audit trail. */
   logContent?: string;
-  /** max_input_tokens */
+  /** MaxInputTokens and MaxOutputTokens bound a request (0 = no bound). */
   maxInputTokens?: number;
   /** max_output_tokens */
   maxOutputTokens?: number;
@@ -2868,7 +2955,7 @@ export interface GatewayBacktestPolicyArgs {
   from: string;
   /** limit */
   limit?: number;
-  /** policy */
+  /** A draft; else the stored current version */
   policy?: Record<string, unknown> | null;
   /** to */
   to: string;
@@ -3459,11 +3546,11 @@ export interface IamCreateSsoProviderArgs {
   allowedDomains?: Array<string> | null;
   /** client_id */
   clientId: string;
-  /** client_secret */
+  /** Stored sealed and never returned; omit it for a public client (PKCE only). */
   clientSecret?: string;
-  /** default_role */
+  /** DefaultRole provisions unknown users at their first sign-in with this role; empty: no provisioning. */
   defaultRole?: string;
-  /** enabled */
+  /** Enabled defaults to true. */
   enabled?: boolean | null;
   /** issuer_url */
   issuerUrl: string;
@@ -3888,11 +3975,11 @@ export interface RiskSetFairInputsArgs {
   frequency?: Frequency;
   /** primary_loss */
   primaryLoss?: Magnitude;
-  /** secondary_loss */
+  /** Secondary loss happens with SecondaryProbability per loss event. */
   secondaryLoss?: Record<string, unknown> | null;
   /** secondary_probability */
   secondaryProbability?: number;
-  /** vulnerability */
+  /** The probability that a threat event becomes a loss event. */
   vulnerability?: number;
   /** Further fields, sent as they are (the server refuses what it does not know). */
   [field: string]: unknown;
