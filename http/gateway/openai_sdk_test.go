@@ -14,34 +14,11 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-// requireTool skips when a tool is missing, except under CI=true where it fails.
-func requireTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required under CI=true: %v", n, err)
-			}
-			t.Skipf("%s not installed: %v", n, err)
-		}
-	}
-}
-
-// moduleRoot is the directory holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no module root")
-		}
-		dir = parent
-	}
-}
+// requireTool and moduleRoot are testkit's, under the names this package's tests use.
+var (
+	requireTool = testkit.RequireTool
+	moduleRoot  = testkit.ModuleRoot
+)
 
 // sdkDir is sdk/openai-compat-test with its dependencies installed from the
 // committed lock file (npm ci only when node_modules is missing).
