@@ -8,12 +8,8 @@
 // Environment: ASTRA_BASE_URL (…/api/v1/gateway/anthropic), ASTRA_API_KEY,
 // ASTRA_CHAT_MODEL, ASTRA_KILLED_MODEL.
 import Anthropic from '@anthropic-ai/sdk';
+import { env, catcher } from '../compat-common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const baseURL = env('ASTRA_BASE_URL');
 const client = new Anthropic({ apiKey: env('ASTRA_API_KEY'), baseURL, maxRetries: 0, timeout: 30_000 });
 const model = env('ASTRA_CHAT_MODEL');
@@ -54,22 +50,7 @@ out.events.tool = [];
 ts.on('streamEvent', (e) => out.events.tool.push(e.type + (e.delta?.type ? ':' + e.delta.type : '')));
 out.got.tool_stream = await ts.finalMessage();
 
-const caught = async (name, fn) => {
-  try {
-    await fn();
-    out.errors[name] = { thrown: false };
-  } catch (err) {
-    out.errors[name] = {
-      thrown: true,
-      class: err.constructor.name,
-      not_found: err instanceof Anthropic.NotFoundError,
-      bad_request: err instanceof Anthropic.BadRequestError,
-      auth: err instanceof Anthropic.AuthenticationError,
-      api_error: err instanceof Anthropic.APIError,
-      status: err.status ?? 0, type: err.error?.error?.type ?? null, message: err.message,
-    };
-  }
-};
+const caught = catcher(out, Anthropic, (err) => ({ type: err.error?.error?.type ?? null }));
 const hi = { max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
 await caught('unknown_model', () => client.messages.create({ model: 'claude-does-not-exist', ...hi }));
 await caught('killed', () => client.messages.create({ model: env('ASTRA_KILLED_MODEL'), ...hi }));

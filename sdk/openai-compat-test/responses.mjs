@@ -6,12 +6,8 @@
 //
 // Environment: ASTRA_BASE_URL, ASTRA_API_KEY, ASTRA_CHAT_MODEL, ASTRA_KILLED_MODEL.
 import OpenAI from 'openai';
+import { env, catcher } from '../compat-common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const client = new OpenAI({ apiKey: env('ASTRA_API_KEY'), baseURL: env('ASTRA_BASE_URL'), maxRetries: 0, timeout: 30_000 });
 const model = env('ASTRA_CHAT_MODEL');
 const out = { got: {}, events: {}, errors: {} };
@@ -92,21 +88,7 @@ out.got.image = await client.responses.create({
   ] }],
 });
 
-const caught = async (name, fn) => {
-  try {
-    await fn();
-    out.errors[name] = { thrown: false };
-  } catch (err) {
-    out.errors[name] = {
-      thrown: true,
-      class: err.constructor.name,
-      not_found: err instanceof OpenAI.NotFoundError,
-      bad_request: err instanceof OpenAI.BadRequestError,
-      api_error: err instanceof OpenAI.APIError,
-      status: err.status, code: err.code ?? null, param: err.param ?? null, message: err.message,
-    };
-  }
-};
+const caught = catcher(out, OpenAI, (err) => ({ code: err.code ?? null, param: err.param ?? null }));
 await caught('unknown_model', () => client.responses.create({ model: 'gpt-does-not-exist', input: 'hi' }));
 await caught('killed', () => client.responses.create({ model: env('ASTRA_KILLED_MODEL'), input: 'hi' }));
 await caught('killed_stream', async () => {

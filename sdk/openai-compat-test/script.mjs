@@ -5,12 +5,8 @@
 // Environment: ASTRA_BASE_URL (…/api/v1/gateway/openai/v1), ASTRA_API_KEY
 // (ab_live_…), ASTRA_CHAT_MODEL, ASTRA_EMBED_MODEL, ASTRA_BLOCKED_PROMPT.
 import OpenAI from 'openai';
+import { env } from '../compat-common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 
 const client = new OpenAI({ apiKey: env('ASTRA_API_KEY'), baseURL: env('ASTRA_BASE_URL'), maxRetries: 0, timeout: 30_000 });
 const model = env('ASTRA_CHAT_MODEL');

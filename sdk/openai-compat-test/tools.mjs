@@ -6,12 +6,8 @@
 //
 // Environment: ASTRA_BASE_URL, ASTRA_API_KEY, ASTRA_CHAT_MODEL, ASTRA_KILLED_MODEL.
 import OpenAI from 'openai';
+import { env, catcher } from '../compat-common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const client = new OpenAI({ apiKey: env('ASTRA_API_KEY'), baseURL: env('ASTRA_BASE_URL'), maxRetries: 0, timeout: 30_000 });
 const model = env('ASTRA_CHAT_MODEL');
 const out = { sent: {}, got: {}, errors: {} };
@@ -110,20 +106,7 @@ const image = {
 out.sent.image = image;
 out.got.image = await client.chat.completions.create(image);
 
-const caught = async (name, fn) => {
-  try {
-    await fn();
-    out.errors[name] = { thrown: false };
-  } catch (err) {
-    out.errors[name] = {
-      thrown: true,
-      class: err.constructor.name,
-      not_found: err instanceof OpenAI.NotFoundError,
-      api_error: err instanceof OpenAI.APIError,
-      status: err.status, code: err.code ?? null, type: err.type ?? null, message: err.message,
-    };
-  }
-};
+const caught = catcher(out, OpenAI, (err) => ({ code: err.code ?? null, type: err.type ?? null }));
 // 5. An unknown model, and 6. a kill-switched one.
 await caught('unknown_model', () => client.chat.completions.create({ model: 'gpt-does-not-exist', messages: [{ role: 'user', content: 'hi' }] }));
 await caught('killed', () => client.chat.completions.create({ model: env('ASTRA_KILLED_MODEL'), messages: [{ role: 'user', content: 'hi' }] }));
