@@ -500,22 +500,11 @@ func (a *API) anthropicMessages(c echo.Context) error {
 		return refused("anthropic-beta", "header '"+beta+"': beta features are not supported by the gateway.")
 	}
 	var ar AnthropicMessagesRequest
-	raw, err := bindDialect(c, &ar)
-	if err != nil {
-		return err
-	}
-	if ar.Model == "" {
-		return refused("model", "is required.")
-	}
-	req, err := anthropicToChat(raw, &ar)
+	req, rt, err := translated(a, c, &ar, func() string { return ar.Model }, anthropicToChat)
 	if err != nil {
 		return err
 	}
 	requested := ar.Model
-	rt, err := a.routeFor(c, req.Model)
-	if err != nil {
-		return err
-	}
 	return a.runDropIn(c, rt, req, dropIn{endpoint: "anthropic_messages", stream: ar.Stream, blocked: anthropicBlocked,
 		sink: func(call *gateway.Call) gateway.StreamSink {
 			return &anthropicSink{c: c, id: "msg_" + call.RequestID, model: requested, reqID: call.RequestID, input: providers.PromptTokens(req.Messages)}

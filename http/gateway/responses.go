@@ -653,24 +653,33 @@ func chatToResponse(out *ResponsesResponse, reqID string, cr *providers.ChatResp
 	out.Usage = responsesUsage(cr.Usage)
 }
 
+// translated binds a dialect's body into body, requires its model,
+// translates it into a chat request and routes that: the start every
+// drop-in dialect shares.
+func translated[T any](a *API, c echo.Context, body *T, model func() string,
+	toChat func(json.RawMessage, *T) (providers.ChatRequest, error)) (providers.ChatRequest, gateway.Routed, error) {
+	raw, err := bindDialect(c, body)
+	if err != nil {
+		return providers.ChatRequest{}, gateway.Routed{}, err
+	}
+	if model() == "" {
+		return providers.ChatRequest{}, gateway.Routed{}, refused("model", "is required.")
+	}
+	req, err := toChat(raw, body)
+	if err != nil {
+		return req, gateway.Routed{}, err
+	}
+	rt, err := a.routeFor(c, req.Model)
+	return req, rt, err
+}
+
 func (a *API) openaiResponses(c echo.Context) error {
 	var rr ResponsesRequest
-	raw, err := bindDialect(c, &rr)
-	if err != nil {
-		return err
-	}
-	if rr.Model == "" {
-		return refused("model", "is required.")
-	}
-	req, err := responsesToChat(raw, &rr)
+	req, rt, err := translated(a, c, &rr, func() string { return rr.Model }, responsesToChat)
 	if err != nil {
 		return err
 	}
 	requested := rr.Model
-	rt, err := a.routeFor(c, req.Model)
-	if err != nil {
-		return err
-	}
 	return a.runDropIn(c, rt, req, dropIn{endpoint: "openai_responses", stream: rr.Stream, blocked: openaiBlocked,
 		sink: func(call *gateway.Call) gateway.StreamSink {
 			return &responsesSink{c: c, resp: responseShell("resp_"+call.RequestID, requested, &rr, time.Now().Unix()), reqID: call.RequestID}

@@ -434,12 +434,19 @@ func (a *API) security(c echo.Context, id string) error {
 	return platform.Respond(c, http.StatusOK, UserSecurity{UserID: id, AuthStatus: st})
 }
 
-func (a *API) unlock(c echo.Context) error {
+// userToActOn is the tenant's user the path names, once the caller may act
+// on that account.
+func (a *API) userToActOn(c echo.Context) (string, error) {
 	id, err := a.tenantUser(c)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := a.mayActOn(c, id); err != nil {
+	return id, a.mayActOn(c, id)
+}
+
+func (a *API) unlock(c echo.Context) error {
+	id, err := a.userToActOn(c)
+	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -460,11 +467,8 @@ func (a *API) unlock(c echo.Context) error {
 }
 
 func (a *API) resetMfa(c echo.Context) error {
-	id, err := a.tenantUser(c)
+	id, err := a.userToActOn(c)
 	if err != nil {
-		return err
-	}
-	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
 	evs, err := a.Commands.ResetMfa(c.Request().Context(), writes.Metadata(c), id)
@@ -472,11 +476,8 @@ func (a *API) resetMfa(c echo.Context) error {
 }
 
 func (a *API) revokeUserSessions(c echo.Context) error {
-	id, err := a.tenantUser(c)
+	id, err := a.userToActOn(c)
 	if err != nil {
-		return err
-	}
-	if err := a.mayActOn(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
