@@ -26,39 +26,39 @@ var FlagTypes = []string{FlagBoolean, FlagString, FlagNumber, FlagObject}
 // default, targeting rules per tenant and user, a percentage rollout and a
 // kill switch (Enabled false serves OffVariant to everyone).
 type Flag struct {
-	Key         string `json:"key"`
-	Description string `json:"description"`
-	Type        string `json:"type"`
+	Key         string `json:"key" doc:"The flag's key: 1 to 128 letters, digits, '.', '_' or '-'; what OpenFeature clients evaluate."`
+	Description string `json:"description" doc:"What the flag gates, for people."`
+	Type        string `json:"type" enum:"boolean,string,number,object" doc:"The JSON type of every variant's value."`
 	// Variants name the values the flag serves.
-	Variants map[string]any `json:"variants"`
+	Variants map[string]any `json:"variants" doc:"The values the flag serves, by variant name (a boolean flag defaults to {\"on\": true, \"off\": false})."`
 	// DefaultVariant is served when no rule matches and there is no rollout.
-	DefaultVariant string `json:"default_variant"`
+	DefaultVariant string `json:"default_variant" doc:"The variant served when no rule matches and there is no rollout."`
 	// OffVariant is served to everyone while the flag is disabled.
-	OffVariant string `json:"off_variant"`
+	OffVariant string `json:"off_variant" doc:"The variant served to everyone while the flag is disabled (its kill switch); a boolean flag's false variant by default, else default_variant."`
 	// Enabled false is the flag's kill switch.
-	Enabled bool `json:"enabled"`
+	Enabled bool `json:"enabled" doc:"false is the kill switch: everyone gets off_variant, with reason DISABLED."`
 	// Rules are tried in order; the first that matches decides.
-	Rules []Rule `json:"rules"`
+	Rules []Rule `json:"rules" doc:"Targeting rules, tried in order; the first that matches decides."`
 	// Rollout splits those no rule matched between variants by percentage;
 	// empty: they get DefaultVariant.
-	Rollout []Split `json:"rollout"`
+	Rollout []Split `json:"rollout" doc:"A percentage split of everyone no rule matched (needs a targeting key); empty: they get default_variant."`
 }
 
 // Rule targets tenants and users: it matches when the tenant is one of
 // Tenants (or Tenants is empty) and the targeting key is one of Users (or
 // Users is empty). It serves Variant, or splits its matches by Rollout.
 type Rule struct {
-	Description string   `json:"description,omitempty"`
-	Tenants     []string `json:"tenants"`
-	Users       []string `json:"users"`
-	Variant     string   `json:"variant,omitempty"`
-	Rollout     []Split  `json:"rollout,omitempty"`
+	Description string   `json:"description,omitempty" doc:"Why the rule exists, for people."`
+	Tenants     []string `json:"tenants" doc:"Tenant ids the rule matches (empty: any tenant)."`
+	Users       []string `json:"users" doc:"Targeting keys (user or API key ids) the rule matches (empty: anyone)."`
+	Variant     string   `json:"variant,omitempty" doc:"The variant the rule serves (or rollout)."`
+	Rollout     []Split  `json:"rollout,omitempty" doc:"A percentage split of the rule's matches between variants (or variant)."`
 }
 
 // Split is one variant's share of a rollout, in percent (two decimals).
 type Split struct {
-	Variant string  `json:"variant"`
-	Weight  float64 `json:"weight"`
+	Variant string  `json:"variant" doc:"A variant of the flag."`
+	Weight  float64 `json:"weight" doc:"Its share in percent (0 to 100, two decimals); the weights of a split add up to 100."`
 }
 
 // Limits of a flag.

@@ -35,34 +35,34 @@ const DefaultGraceDays = 14
 // seats (active users across every tenant; 0: unlimited), the modules it
 // covers, until when, and the quotas of each tenant.
 type License struct {
-	ID        string    `json:"id"`
-	Licensee  string    `json:"licensee"`
-	Plan      string    `json:"plan"`
-	Seats     int       `json:"seats"`
-	Modules   []string  `json:"modules"`
-	IssuedAt  time.Time `json:"issued_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID        string    `json:"id" doc:"The licence's id."`
+	Licensee  string    `json:"licensee" doc:"Who the licence is for."`
+	Plan      string    `json:"plan" doc:"The plan sold (enterprise, …)."`
+	Seats     int       `json:"seats" doc:"Active users allowed across every tenant (0: unlimited); reported, not enforced."`
+	Modules   []string  `json:"modules" doc:"The modules licensed (iam, sso, admin and platform are always on)."`
+	IssuedAt  time.Time `json:"issued_at" doc:"When the licence was issued; it does not install before."`
+	ExpiresAt time.Time `json:"expires_at" doc:"When the licence expires; its grace period follows."`
 	// GraceDays is how long after ExpiresAt the licence still holds, with a
 	// warning on every answer (0: none).
-	GraceDays int    `json:"grace_days"`
-	Quotas    Quotas `json:"quotas"`
+	GraceDays int    `json:"grace_days" doc:"Days after expires_at during which the licence still holds, with a warning on every answer."`
+	Quotas    Quotas `json:"quotas" doc:"Each tenant's monthly quotas (0: none); the tenant_quota_* settings override them."`
 }
 
 // Quotas are a tenant's monthly allowances under a licence (0: none); the
 // settings tenant_quota_* override them.
 type Quotas struct {
-	RequestsPerMonth int64 `json:"requests_per_month"`
-	TokensPerMonth   int64 `json:"tokens_per_month"`
-	StorageBytes     int64 `json:"storage_bytes"`
+	RequestsPerMonth int64 `json:"requests_per_month" doc:"Gateway requests per calendar month (0: none)."`
+	TokensPerMonth   int64 `json:"tokens_per_month" doc:"Provider tokens per calendar month (0: none)."`
+	StorageBytes     int64 `json:"storage_bytes" doc:"Bytes kept in the ledger and in files (0: none)."`
 }
 
 // LicenseFile is the signed file: the licence as base64 JSON, and the
 // Ed25519 signature of LicenseFormat + "\n" + that JSON.
 type LicenseFile struct {
-	Format    string `json:"format"`
-	KeyID     string `json:"key_id"`
-	Payload   string `json:"payload"`
-	Signature string `json:"signature"`
+	Format    string `json:"format" validate:"required" enum:"astra-license/1" doc:"The file format: astra-license/1."`
+	KeyID     string `json:"key_id" doc:"The id of the signing key (the first 16 hex digits of the SHA-256 of its public key); informative."`
+	Payload   string `json:"payload" validate:"required" doc:"The licence terms, JSON encoded in base64."`
+	Signature string `json:"signature" validate:"required" doc:"The Ed25519 signature (base64) of \"astra-license/1\\n\" followed by the decoded payload."`
 }
 
 // Errors of a licence.
