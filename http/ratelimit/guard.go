@@ -64,7 +64,7 @@ type Config struct {
 //     and -Reset for the tightest budget; a refused request gets 429 RATE-001
 //     with Retry-After.
 type Guard struct {
-	limiter         Limiter
+	limiter Limiter
 	// tenantPerMinute and anonPerMinute are the defaults, changed at run
 	// time by SetDefaults.
 	tenantPerMinute atomic.Int64
