@@ -31,9 +31,9 @@ type adminService struct {
 	settings  *liveSettings
 }
 
-// licenseKeys are the public keys licences are verified with: the
+// LicenseKeys are the public keys licences are verified with: the
 // configured ones (ASTRA_LICENSE_PUBLIC_KEYS) instead of the built-in ones.
-func licenseKeys(cfg Config) ([]ed25519.PublicKey, error) {
+func LicenseKeys(cfg Config) ([]ed25519.PublicKey, error) {
 	if len(cfg.LicensePublicKeys) > 0 {
 		keys, err := admin.ParsePublicKeys(cfg.LicensePublicKeys)
 		if err != nil {
@@ -89,7 +89,7 @@ func init() {
 		},
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
 			st := rt.Stack
-			keys, err := licenseKeys(rt.Cfg)
+			keys, err := LicenseKeys(rt.Cfg)
 			if err != nil {
 				return nil, err
 			}

@@ -19,7 +19,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := &cobra.Command{Use: "astra", Short: "ASTRA BASTION — AI trust and security platform", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd(), licenseCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "astra:", err)
 		os.Exit(1)
