@@ -196,10 +196,7 @@ func TestConfig_ShowsEffectiveSettingsAndChangesThemAtRunTime(t *testing.T) {
 // database and broker; a limit stored on one limits the other's requests.
 func TestConfig_AChangeReachesEveryInstanceWithoutARestart(t *testing.T) {
 	a := testkit.Start(t, nil)
-	cfg := testkit.Config(t)
-	cfg.DatabaseURL = a.Cfg.DatabaseURL
-	cfg.KafkaBrokers = []string{a.BrokerAddr()}
-	b := testkit.Start(t, &cfg)
+	b := a.Join(t)
 	adminA, adminB := a.AdminToken(t), b.AdminToken(t)
 	if n := rateLimit(t, b, adminB); n != 6000 {
 		t.Fatalf("B's limit %d", n)
@@ -212,10 +209,7 @@ func TestConfig_AChangeReachesEveryInstanceWithoutARestart(t *testing.T) {
 		t.Fatalf("B's view %+v", s)
 	}
 	// A third instance started afterwards loads the stored settings.
-	cfg3 := testkit.Config(t)
-	cfg3.DatabaseURL = a.Cfg.DatabaseURL
-	cfg3.KafkaBrokers = []string{a.BrokerAddr()}
-	c := testkit.Start(t, &cfg3)
+	c := a.Join(t)
 	if n := rateLimit(t, c, c.AdminToken(t)); n != 2345 {
 		t.Fatalf("a new instance's limit %d", n)
 	}

@@ -1,38 +1,17 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/astrabastion/astra/testkit"
 )
-
-// openFeatureDir is sdk/openfeature-test with its dependencies installed
-// from the committed lock file (npm ci only when node_modules is missing).
-func openFeatureDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(testkit.ModuleRoot(t), "sdk", "openfeature-test")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@openfeature", "ofrep-provider", "package.json")); err == nil {
-		return dir
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out.String())
-	}
-	return dir
-}
 
 type resolved struct {
 	Value     any     `json:"value"`
@@ -59,7 +38,7 @@ func str(p *string) string {
 // targeting key.
 func TestOFREP_OfficialOpenFeatureClient(t *testing.T) {
 	testkit.RequireTool(t, "node", "npm")
-	dir := openFeatureDir(t)
+	dir := testkit.NodeProject(t, "sdk/openfeature-test", "@openfeature/ofrep-provider/package.json")
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
 	tenantB, adminB := in.NewTenant(t, admin, "OpenFeatureB")
@@ -86,14 +65,17 @@ func TestOFREP_OfficialOpenFeatureClient(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "node", "evaluate.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ASTRA_API="+in.URL+"/api/v1", "KEY_B="+keyB, "KEY_C="+keyC, "USER_B="+userB)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node evaluate.mjs: %v\n%s", err, stderr.String())
+	stdout, err := cmd.Output()
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("node evaluate.mjs: %v\n%s", err, exit.Stderr)
+		}
+		t.Fatalf("node evaluate.mjs: %v", err)
 	}
 	var got map[string]resolved
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("output %q: %v", stdout.String(), err)
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("output %q: %v", stdout, err)
 	}
 	for name, want := range map[string]struct {
 		value           any
