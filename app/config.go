@@ -97,6 +97,19 @@ type Config struct {
 	KafkaTLSCertFile           string `env:"ASTRA_KAFKA_TLS_CERT_FILE"`
 	KafkaTLSKeyFile            string `env:"ASTRA_KAFKA_TLS_KEY_FILE"`
 	KafkaTLSInsecureSkipVerify bool   `env:"ASTRA_KAFKA_TLS_INSECURE_SKIP_VERIFY" envDefault:"false"`
+
+	// LicensePublicKeys, when set, replace the licence keys built into the
+	// binary (base64 Ed25519 public keys): self-signed licences, tests.
+	LicensePublicKeys []string `env:"ASTRA_LICENSE_PUBLIC_KEYS" envSeparator:","`
+	// A tenant's monthly quotas, reported by GET /admin/tenants/{id}/usage
+	// (0: the licence's, or none). Changeable at run time (PATCH /admin/config).
+	TenantQuotaRequestsPerMonth int64 `env:"ASTRA_TENANT_QUOTA_REQUESTS_PER_MONTH" envDefault:"0"`
+	TenantQuotaTokensPerMonth   int64 `env:"ASTRA_TENANT_QUOTA_TOKENS_PER_MONTH" envDefault:"0"`
+	TenantQuotaStorageBytes     int64 `env:"ASTRA_TENANT_QUOTA_STORAGE_BYTES" envDefault:"0"`
+
+	// fromEnv are the variables the environment set (LoadConfig); a Config
+	// built by a program (tests) has none.
+	fromEnv map[string]bool
 }
 
 // LoadConfig reads the configuration from the environment.
@@ -110,6 +123,7 @@ func LoadConfig() (Config, error) {
 	default:
 		return c, fmt.Errorf("config: ASTRA_LOG_LEVEL=%q: use debug, info, warn or error", c.LogLevel)
 	}
+	c.fromEnv = variablesSet()
 	var brokers []string
 	for _, b := range c.KafkaBrokers {
 		if b = strings.TrimSpace(b); b != "" {
@@ -195,8 +209,13 @@ func NewLogger(level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	logLevel.Set(l)
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
 }
+
+// logLevel is the level of the loggers NewLogger makes: a stored log_level
+// setting changes it while the process runs.
+var logLevel = new(slog.LevelVar)
 
 // Version is set at build time with -ldflags "-X github.com/astrabastion/astra/app.Version=…".
 var Version = "0.1.0-dev"
@@ -287,4 +306,18 @@ func loopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// variablesSet lists the ASTRA_* variables of the environment that name a
+// setting (GET /admin/config says which values came from there).
+func variablesSet() map[string]bool {
+	out := map[string]bool{}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+		if name := f.Tag.Get("env"); name != "" {
+			if _, ok := os.LookupEnv(name); ok {
+				out[name] = true
+			}
+		}
+	}
+	return out
 }

@@ -193,6 +193,11 @@ func startModules(ctx context.Context, rt *Runtime) ([]*Parts, error) {
 				r.Module = m.Name
 			}
 		}
+		for i := range p.Routes {
+			if p.Routes[i].Module == "" {
+				p.Routes[i].Module = m.Name
+			}
+		}
 		rt.services[m.Name] = p.Service
 		out = append(out, p)
 	}

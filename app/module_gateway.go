@@ -76,6 +76,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
+			parts.runtime.FeatureOn = featureGate(rt)
 			if err := parts.runtime.Init(ctx); err != nil {
 				parts.close()
 				return nil, fmt.Errorf("gateway: %w", err)

@@ -182,10 +182,12 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	defer closeRedis()
+	attachRateGuard(rt, rateGuard)
 	collectors = append(collectors, ratelimit.Collectors()...)
 	e, reg := server.New(server.Deps{
 		Version: Version, BodyLimit: cfg.BodyLimit, Logger: log, Auth: authn,
 		Hub: hub, Collectors: collectors, RateLimit: rateGuard, Idempotency: kit.Idempotent(), Routes: routes,
+		Entitled: entitled(rt),
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/domain/admin"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
@@ -234,13 +235,15 @@ func (rt *Runtime) recordBudgetExceeded(ctx context.Context, call *Call, b rmgw.
 }
 
 // chatCacheLookup looks the request up in the response cache (when the
-// policy and the tenant turn it on); a hit is the answer the provider step
-// then skips calling for.
+// policy and the tenant turn it on, and the gateway-response-cache flag
+// does not turn it off for the tenant and caller); a hit is the answer the
+// provider step then skips calling for.
 func (r *run) chatCacheLookup(ctx context.Context) {
 	rt, call, p := r.rt, r.call, &r.policy.policy
 	t := time.Now()
 	r.cacheOn = false
-	if p.Cache && rt.Cache != nil && !call.Req.Stream {
+	gated := rt.FeatureOn != nil && !rt.FeatureOn(admin.FlagGatewayResponseCache, call.TenantID, call.Subject)
+	if p.Cache && rt.Cache != nil && !call.Req.Stream && !gated {
 		cfg := rt.cacheConfig(ctx, call.TenantID)
 		r.cacheOn = cfg.Enabled
 		if r.cacheOn {

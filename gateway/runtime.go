@@ -55,6 +55,9 @@ type Runtime struct {
 	AwaitReadModel func(ctx context.Context, e *eventstore.Event) error
 	// Tracing exports requests as OpenTelemetry traces; nil: tracing off.
 	Tracing *telemetry.Tracing
+	// FeatureOn gates the product's optional features by feature flag (key,
+	// tenant, caller; see admin.ProductFlags); nil: every feature on.
+	FeatureOn func(key, tenantID, targetingKey string) bool
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy     // tenant/id

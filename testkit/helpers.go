@@ -1,6 +1,9 @@
 package testkit
 
 import (
+	"bytes"
+	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -8,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Pagination is the meta.pagination block of a list answer.
@@ -203,4 +207,56 @@ func ModuleRoot(t testing.TB) string {
 		}
 		dir = parent
 	}
+}
+
+// Multipart is a multipart/form-data body with fields and one file part
+// named field, and its Content-Type.
+func Multipart(t testing.TB, field, filename string, content []byte, fields map[string]string) (*bytes.Buffer, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for k, v := range fields {
+		if err := w.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile(field, filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &b, w.FormDataContentType()
+}
+
+// NodeProject is the Node project at dir (relative to the module root) with
+// its dependencies installed from its committed lock file: `npm ci` runs
+// only when node_modules lacks installed (a path inside node_modules).
+func NodeProject(t testing.TB, dir, installed string) string {
+	t.Helper()
+	root := filepath.Join(ModuleRoot(t), dir)
+	if _, err := os.Stat(filepath.Join(root, "node_modules", installed)); err == nil {
+		return root
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	npm := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	npm.Dir = root
+	if out, err := npm.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in %s: %v\n%s", root, err, out)
+	}
+	return root
+}
+
+// Join starts another instance on in's database and broker (a cluster of
+// two, as several `astra serve` behind a load balancer).
+func (in *Instance) Join(t testing.TB) *Instance {
+	t.Helper()
+	cfg := Config(t)
+	cfg.DatabaseURL, cfg.KafkaBrokers = in.Cfg.DatabaseURL, []string{in.BrokerAddr()}
+	return Start(t, &cfg)
 }

@@ -231,6 +231,11 @@ type Problem struct {
 	Detail    string `json:"detail"`
 	ErrorCode string `json:"error_code"`
 	RequestID string `json:"request_id"`
+	// Errors name the invalid input fields.
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
 }
 
 // Problem decodes an error answer and checks its content type.

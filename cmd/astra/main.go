@@ -22,7 +22,7 @@ func main() {
 	// Errors are printed once, here (SilenceErrors keeps cobra from printing them too).
 	root := &cobra.Command{Use: "astra", Short: "ASTRA BASTION — AI trust and security platform", SilenceUsage: true, SilenceErrors: true,
 		Version: app.Version}
-	root.AddCommand(versionCmd(), serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd())
+	root.AddCommand(versionCmd(), serveCmd(), migrateCmd(), replayCmd(), verifyCmd(), eraseSubjectCmd(), benchCmd(), healthCmd(), masterKeyCmd(), docsCmd(), licenseCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "astra:", err)
 		os.Exit(1)

@@ -1,5 +1,7 @@
 // Package admin serves health, version, projections, event-store statistics
-// and the audit trail (the ledger itself) over HTTP.
+// and the audit trail (the ledger itself) over HTTP, and the platform's
+// administration: run-time settings, feature flags (with their OpenFeature
+// remote evaluation), the licence and tenants' usage.
 package admin
 
 import (
@@ -12,11 +14,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	cmd "github.com/astrabastion/astra/commands/admin"
+	"github.com/astrabastion/astra/domain/admin"
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/projections"
+	rmcmp "github.com/astrabastion/astra/projections/compliance"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
+	rmiam "github.com/astrabastion/astra/projections/iam"
 	"github.com/astrabastion/astra/projections/ops"
 )
 
@@ -30,6 +38,31 @@ type API struct {
 	Started time.Time
 	// Instance names this process in answers (host:port of its API).
 	Instance string
+
+	// Commands records the administration's changes.
+	Commands *cmd.Handlers
+	// Config is this instance's configuration; Quotas its tenant quotas.
+	Config Configuration
+	Quotas Quotas
+	// Flags and Licensing are this instance's view of the flags and the
+	// licence, kept current by the admin reactor.
+	Flags     *admin.FlagSet
+	Licensing *admin.Licensing
+	// Modules are the modules of this instance (their entitlements).
+	Modules []string
+	// The read models tenants' usage is measured in.
+	Gateway    *rmgw.Queries
+	IAM        *rmiam.Queries
+	Compliance *rmcmp.Queries
+	// Now is the clock licences are checked against; time.Now when nil.
+	Now func() time.Time
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // Health is the liveness answer.
@@ -145,6 +178,49 @@ func (a *API) Routes() []platform.Route {
 			Permission: "admin:read", Raw: true, ContentType: "application/x-ndjson", Query: auditFilters, Handler: a.auditExport},
 		{Method: http.MethodPost, Path: "/api/v1/admin/audit/verify", OperationID: "auditVerify", Tag: "admin", Summary: "Verify hash chains and continuity",
 			Permission: "admin:read", Response: ops.VerifyReport{}, Handler: a.verify},
+	}
+}
+
+// AdministrationRoutes declare the platform's administration: settings,
+// feature flags, the licence and tenants' usage. Settings and flags are
+// the platform's, so platform administrators alone read and change them.
+func (a *API) AdministrationRoutes() []platform.Route {
+	const p = "/api/v1/admin"
+	platformAdmin := []echo.MiddlewareFunc{auth.RequirePlatformAdmin()}
+	return []platform.Route{
+		{Method: http.MethodGet, Path: p + "/config", OperationID: "getConfig", Tag: "admin",
+			Summary:    "The effective configuration of the answering instance: every setting with its value (secrets masked), default and source, and whether it may change at run time",
+			Permission: "admin:read", Response: ConfigView{}, Handler: a.config, Middleware: platformAdmin},
+		{Method: http.MethodPatch, Path: p + "/config", OperationID: "updateConfig", Tag: "admin",
+			Summary: "Change run-time settings ({key: value}, null returns to the value at start); every instance applies the change without a restart. " +
+				"A setting read only at start is refused with 422 ADM-003 naming it",
+			Permission: "admin:admin", Request: ConfigPatch{}, Response: ConfigView{}, Handler: a.changeConfig, Middleware: platformAdmin,
+			Headers: []platform.Param{platform.IfMatch}, Errors: []int{412, 422}},
+		{Method: http.MethodGet, Path: p + "/feature-flags", OperationID: "listFeatureFlags", Tag: "admin", Summary: "Feature flags, by key",
+			Permission: "admin:read", Response: FlagView{}, List: true, Handler: a.flags, Middleware: platformAdmin},
+		{Method: http.MethodPost, Path: p + "/feature-flags", OperationID: "createFeatureFlag", Tag: "admin",
+			Summary:    "Create a boolean or multivariate flag with targeting rules (tenants, users), a percentage rollout and a kill switch (enabled)",
+			Permission: "admin:admin", Request: FlagRequest{}, Response: FlagView{}, Status: http.StatusCreated, Handler: a.createFlag,
+			Middleware: platformAdmin, Errors: []int{409, 422}},
+		{Method: http.MethodGet, Path: p + "/feature-flags/:key", OperationID: "getFeatureFlag", Tag: "admin", Summary: "A feature flag",
+			Permission: "admin:read", Response: FlagView{}, Handler: a.flag, Middleware: platformAdmin, Errors: []int{404}},
+		{Method: http.MethodPatch, Path: p + "/feature-flags/:key", OperationID: "updateFeatureFlag", Tag: "admin",
+			Summary:    "Change a flag (absent fields stay; {\"enabled\": false} is its kill switch), a new version",
+			Permission: "admin:admin", Request: FlagPatch{}, Response: FlagView{}, Handler: a.updateFlag, Middleware: platformAdmin,
+			Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412, 422}},
+		{Method: http.MethodDelete, Path: p + "/feature-flags/:key", OperationID: "deleteFeatureFlag", Tag: "admin", Summary: "Delete a flag",
+			Permission: "admin:admin", Response: FlagDeleted{}, Handler: a.deleteFlag, Middleware: platformAdmin,
+			Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 409, 412}},
+		{Method: http.MethodGet, Path: p + "/license", OperationID: "getLicense", Tag: "admin",
+			Summary:    "The licence in force (community edition without one): plan, seats against active users, expiry and grace period, and which modules serve",
+			Permission: "admin:read", Response: LicenseView{}, Handler: a.license},
+		{Method: http.MethodPut, Path: p + "/license", OperationID: "installLicense", Tag: "admin",
+			Summary:    "Install a signed licence file (Ed25519, verified against the keys built in or ASTRA_LICENSE_PUBLIC_KEYS); every instance enforces it at once",
+			Permission: "admin:admin", Request: admin.LicenseFile{}, Response: LicenseView{}, Handler: a.installLicense, Middleware: platformAdmin,
+			Errors: []int{422}},
+		{Method: http.MethodGet, Path: p + "/tenants/:id/usage", OperationID: "tenantUsage", Tag: "admin",
+			Summary:    "A tenant's usage against its quotas: gateway requests, tokens and cost of a month, storage, seats and events per module (a tenant's administrators: their own tenant; platform administrators: any)",
+			Permission: "admin:read", Response: TenantUsage{}, Query: usageQuery, Handler: a.usage, Errors: []int{404}},
 	}
 }
 
@@ -273,6 +349,10 @@ func (a *API) rebuild(c echo.Context) error {
 	}
 	g, err := a.Runner.Rebuild(c.Request().Context(), name)
 	if err != nil {
+		return err
+	}
+	if _, err := a.Commands.RecordRebuild(c.Request().Context(), writes.Metadata(c),
+		admin.ProjectionRebuiltV1{Projection: name, Generation: g.Generation, Schema: g.Schema}); err != nil {
 		return err
 	}
 	return platform.Respond(c, http.StatusAccepted, RebuildStarted{Projection: name, Generation: g.Generation, Schema: g.Schema, Status: g.Status})

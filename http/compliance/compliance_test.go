@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -313,20 +312,9 @@ func TestCompliance_ControlsCoverAdoptedFrameworksThroughMappings(t *testing.T) 
 	}
 }
 
+// multipartBody is an upload's body and its Content-Type.
 func multipartBody(t *testing.T, field, filename string, content []byte, fields map[string]string) (*bytes.Buffer, string) {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	for k, v := range fields {
-		_ = w.WriteField(k, v)
-	}
-	fw, err := w.CreateFormFile(field, filename)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(content)
-	w.Close()
-	return &b, w.FormDataContentType()
+	return testkit.Multipart(t, field, filename, content, fields)
 }
 
 func TestCompliance_EvidenceFilesLinksAndExpiry(t *testing.T) {

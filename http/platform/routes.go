@@ -57,6 +57,10 @@ type Route struct {
 	// included, in a foreign API's shape (OpenAIDialect, AnthropicDialect)
 	// instead of problem+json. Raw routes only.
 	Dialect Dialect
+	// Module names the module that declares the route; the composition root
+	// sets it from the module's descriptor. The licence's entitlements are
+	// checked by it (a module outside the licence answers 403).
+	Module string
 }
 
 // The request headers routes share.

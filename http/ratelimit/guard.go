@@ -64,9 +64,11 @@ type Config struct {
 //     and -Reset for the tightest budget; a refused request gets 429 RATE-001
 //     with Retry-After.
 type Guard struct {
-	limiter         Limiter
-	tenantPerMinute int
-	anonPerMinute   int
+	limiter Limiter
+	// tenantPerMinute and anonPerMinute are the defaults, changed at run
+	// time by SetDefaults.
+	tenantPerMinute atomic.Int64
+	anonPerMinute   atomic.Int64
 	log             *slog.Logger
 	tenants         *tenantBudgets
 	warned          atomic.Int64 // unix ns of the last fail-open warning
@@ -89,9 +91,22 @@ func NewGuard(cfg Config) *Guard {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g := &Guard{limiter: cfg.Limiter, tenantPerMinute: cfg.TenantPerMinute, anonPerMinute: cfg.AnonPerMinute, log: cfg.Logger}
+	g := &Guard{limiter: cfg.Limiter, log: cfg.Logger}
+	g.SetDefaults(cfg.TenantPerMinute, cfg.AnonPerMinute)
 	g.tenants = &tenantBudgets{lookup: cfg.TenantLimit, ttl: cfg.SettingsTTL, entries: map[string]tenantBudget{}, warn: g.warn}
 	return g
+}
+
+// SetDefaults changes the budget of tenants without one of their own and
+// of client addresses (a stored setting, applied on every instance);
+// values below 1 leave a default as it is.
+func (g *Guard) SetDefaults(tenantPerMinute, anonPerMinute int) {
+	if tenantPerMinute > 0 {
+		g.tenantPerMinute.Store(int64(tenantPerMinute))
+	}
+	if anonPerMinute > 0 {
+		g.anonPerMinute.Store(int64(anonPerMinute))
+	}
 }
 
 // Exempt reports whether a route path is never limited: the health checks,
@@ -106,7 +121,7 @@ func Exempt(path string) bool {
 // PrincipalBudgets are the budgets an authenticated request draws from.
 func (g *Guard) PrincipalBudgets(ctx context.Context, p *auth.Principal) []Budget {
 	window := g.limiter.Window()
-	perMinute := g.tenantPerMinute
+	perMinute := int(g.tenantPerMinute.Load())
 	if own := g.tenants.perMinute(ctx, p.ActingTenant); own > 0 {
 		perMinute = own
 	}
@@ -119,7 +134,7 @@ func (g *Guard) PrincipalBudgets(ctx context.Context, p *auth.Principal) []Budge
 
 // ClientBudget is the budget of an unauthenticated request from ip.
 func (g *Guard) ClientBudget(ip string) Budget {
-	return Budget{Key: ClientIPKey(ip), Limit: PerWindow(g.anonPerMinute, g.limiter.Window())}
+	return Budget{Key: ClientIPKey(ip), Limit: PerWindow(int(g.anonPerMinute.Load()), g.limiter.Window())}
 }
 
 // ByClientIP limits an unauthenticated route per client address.

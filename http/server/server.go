@@ -33,6 +33,9 @@ type Deps struct {
 	// Idempotency replays the first answer to an Idempotency-Key; every
 	// authenticated mutation gets it (nil disables it).
 	Idempotency echo.MiddlewareFunc
+	// Entitled checks, per request, that the licence covers a route's
+	// module (Route.Module); nil, or a nil middleware, checks nothing.
+	Entitled func(module string) echo.MiddlewareFunc
 }
 
 // mutation reports whether a route changes state on behalf of a principal:
@@ -105,6 +108,11 @@ func routeMiddleware(d Deps, r platform.Route) []echo.MiddlewareFunc {
 		chain = []echo.MiddlewareFunc{rl.ByClientIP()}
 	default:
 		chain = []echo.MiddlewareFunc{rl.FailedAuthentication(), d.Auth.Authenticate(), rl.ByPrincipal(), auth.Require(r.Permission)}
+	}
+	if d.Entitled != nil && r.Module != "" {
+		if mw := d.Entitled(r.Module); mw != nil {
+			chain = append(chain, mw) // after authentication: an anonymous caller learns nothing of the licence
+		}
 	}
 	if d.Idempotency != nil && mutation(r) {
 		chain = append(chain, d.Idempotency) // after authentication: keys are scoped to the principal

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,11 +41,32 @@ type Kit struct {
 	// Store keeps the Idempotency-Key records.
 	Store   *idempotency.Store
 	Runner  *projections.Runner
-	Timeout time.Duration // read-your-writes bound
+	Timeout time.Duration // read-your-writes bound (SetTimeout changes it at run time)
 	// HashKey keys the request hash kept with an Idempotency-Key: bodies hold
 	// passwords and client secrets, and a plain SHA-256 of a body is a fast,
 	// unsalted hash of them. Nil falls back to SHA-256.
 	HashKey []byte
+
+	// timeout, when set (SetTimeout), replaces Timeout.
+	timeout atomic.Int64
+}
+
+// SetTimeout changes the read-your-writes bound of a running instance (a
+// stored setting); a negative value returns to Timeout.
+func (k *Kit) SetTimeout(d time.Duration) {
+	if d < 0 {
+		k.timeout.Store(0)
+		return
+	}
+	k.timeout.Store(int64(d) + 1) // +1: zero is a valid bound, and unset
+}
+
+// bound is the read-your-writes bound in force.
+func (k *Kit) bound() time.Duration {
+	if v := k.timeout.Load(); v > 0 {
+		return time.Duration(v - 1)
+	}
+	return k.Timeout
 }
 
 // DeriveHashKey derives Kit.HashKey from the key-encryption key.
@@ -150,7 +172,7 @@ const (
 // write. Past the bound the write stays committed and the answer says so with
 // X-Astra-Consistency: eventual instead of failing.
 func (k *Kit) Await(c echo.Context, evs []commands.Event, names ...string) bool {
-	err := k.Runner.WaitFor(c.Request().Context(), k.Timeout, evs, names...)
+	err := k.Runner.WaitFor(c.Request().Context(), k.bound(), evs, names...)
 	if err != nil {
 		c.Response().Header().Set(headerConsistency, "eventual")
 		platform.Logger(c).Warn("read-your-writes bound passed", "err", err)

@@ -553,3 +553,12 @@ func postureScore(a Assessment) *compliance.PostureScore {
 	}
 	return p
 }
+
+// EvidenceBytes is what a tenant's evidence files weigh (links weigh nothing).
+func (q *Queries) EvidenceBytes(ctx context.Context, tenant string) (int64, error) {
+	var n int64
+	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
+		return tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0) FROM `+s+`.evidence WHERE tenant_id = $1`, tenant).Scan(&n)
+	})
+	return n, err
+}

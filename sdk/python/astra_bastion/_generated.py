@@ -10,12 +10,22 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "admin.getAuditEvents": {"method":"GET","path":"/api/v1/admin/audit/events","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants","order","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "admin.getAuditExport": {"method":"GET","path":"/api/v1/admin/audit/events/export","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants"],"body":False,"paged":False,"raw":True,"envelope":False},
     "admin.auditVerify": {"method":"POST","path":"/api/v1/admin/audit/verify","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.getConfig": {"method":"GET","path":"/api/v1/admin/config","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.updateConfig": {"method":"PATCH","path":"/api/v1/admin/config","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "admin.getEventStoreStats": {"method":"GET","path":"/api/v1/admin/event-store/stats","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.listFeatureFlags": {"method":"GET","path":"/api/v1/admin/feature-flags","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "admin.createFeatureFlag": {"method":"POST","path":"/api/v1/admin/feature-flags","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "admin.getFeatureFlag": {"method":"GET","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.updateFeatureFlag": {"method":"PATCH","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "admin.deleteFeatureFlag": {"method":"DELETE","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "admin.getHealth": {"method":"GET","path":"/api/v1/admin/health","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "admin.getReady": {"method":"GET","path":"/api/v1/admin/health/ready","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.getLicense": {"method":"GET","path":"/api/v1/admin/license","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "admin.installLicense": {"method":"PUT","path":"/api/v1/admin/license","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "admin.listProjections": {"method":"GET","path":"/api/v1/admin/projections","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "admin.rebuildProjection": {"method":"POST","path":"/api/v1/admin/projections/{name}/rebuild","pathParams":["name"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "admin.listDeadLetters": {"method":"GET","path":"/api/v1/admin/projections/dead-letters","pathParams":[],"query":["projection","reason","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "admin.getTenantUsage": {"method":"GET","path":"/api/v1/admin/tenants/{id}/usage","pathParams":["id"],"query":["month"],"body":False,"paged":False,"raw":False,"envelope":True},
     "admin.getVersion": {"method":"GET","path":"/api/v1/admin/version","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
@@ -134,6 +144,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "iam.unassignRole": {"method":"DELETE","path":"/api/v1/iam/users/{id}/roles/{role}","pathParams":["id","role"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "iam.revokeUserSessions": {"method":"DELETE","path":"/api/v1/iam/users/{id}/sessions","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
     "iam.unlockUser": {"method":"POST","path":"/api/v1/iam/users/{id}/unlock","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "ofrep.evaluateFlags": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
+    "ofrep.evaluateFlag": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags/{key}","pathParams":["key"],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
     "risk.getHeatmap": {"method":"GET","path":"/api/v1/risk/heatmap","pathParams":[],"query":["residual"],"body":False,"paged":False,"raw":False,"envelope":True},
     "risk.simulatePortfolio": {"method":"POST","path":"/api/v1/risk/portfolio/simulate","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "risk.listRisks": {"method":"GET","path":"/api/v1/risk/risks","pathParams":[],"query":["status","owner","treatment","category","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
@@ -162,7 +174,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 
 
 class AdminResource(Resource):
-    """admin: 10 operations."""
+    """admin: 20 operations."""
 
     def get_audit_events(self, *, type: Any = UNSET, subject: Any = UNSET, actor: Any = UNSET, stream_id: Any = UNSET, from_: Any = UNSET, to: Any = UNSET, all_tenants: Any = UNSET, order: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
         """The event history of the tenant (newest first unless order=oldest), with total_count (GET /api/v1/admin/audit/events, admin:read).
@@ -179,9 +191,40 @@ class AdminResource(Resource):
         """Verify hash chains and continuity (POST /api/v1/admin/audit/verify, admin:read)."""
         return await self._call(OPERATIONS["admin.auditVerify"], {}, None, request_options)
 
+    async def get_config(self, *, request_options: RequestOptions | None = None) -> Any:
+        """The effective configuration of the answering instance: every setting with its value (secrets masked), default and source, and whether it may change at run time (GET /api/v1/admin/config, admin:read)."""
+        return await self._call(OPERATIONS["admin.getConfig"], {}, None, request_options)
+
+    async def update_config(self, *, log_level: Any = UNSET, rate_limit_anon_per_minute: Any = UNSET, rate_limit_per_minute: Any = UNSET, read_your_writes_timeout: Any = UNSET, tenant_quota_requests_per_month: Any = UNSET, tenant_quota_storage_bytes: Any = UNSET, tenant_quota_tokens_per_month: Any = UNSET, ws_max_connections_per_principal: Any = UNSET, ws_max_patterns: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change run-time settings ({key: value}, null returns to the value at start); every instance applies the change without a restart. A setting read only at start is refused with 422 ADM-003 naming it (PATCH /api/v1/admin/config, admin:admin)."""
+        return await self._call(OPERATIONS["admin.updateConfig"], {"log_level": log_level, "rate_limit_anon_per_minute": rate_limit_anon_per_minute, "rate_limit_per_minute": rate_limit_per_minute, "read_your_writes_timeout": read_your_writes_timeout, "tenant_quota_requests_per_month": tenant_quota_requests_per_month, "tenant_quota_storage_bytes": tenant_quota_storage_bytes, "tenant_quota_tokens_per_month": tenant_quota_tokens_per_month, "ws_max_connections_per_principal": ws_max_connections_per_principal, "ws_max_patterns": ws_max_patterns}, fields, request_options)
+
     async def get_event_store_stats(self, *, request_options: RequestOptions | None = None) -> Any:
         """Topics, partitions, counts, relay lag (GET /api/v1/admin/event-store/stats, admin:read)."""
         return await self._call(OPERATIONS["admin.getEventStoreStats"], {}, None, request_options)
+
+    def list_feature_flags(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Feature flags, by key (GET /api/v1/admin/feature-flags, admin:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["admin.listFeatureFlags"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_feature_flag(self, *, default_variant: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, key: Any = UNSET, off_variant: Any = UNSET, rollout: Any = UNSET, rules: Any = UNSET, type: Any = UNSET, variants: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Create a boolean or multivariate flag with targeting rules (tenants, users), a percentage rollout and a kill switch (enabled) (POST /api/v1/admin/feature-flags, admin:admin)."""
+        return await self._call(OPERATIONS["admin.createFeatureFlag"], {"default_variant": default_variant, "description": description, "enabled": enabled, "key": key, "off_variant": off_variant, "rollout": rollout, "rules": rules, "type": type, "variants": variants}, fields, request_options)
+
+    async def get_feature_flag(self, *, key: str, request_options: RequestOptions | None = None) -> Any:
+        """A feature flag (GET /api/v1/admin/feature-flags/{key}, admin:read)."""
+        return await self._call(OPERATIONS["admin.getFeatureFlag"], {"key": key}, None, request_options)
+
+    async def update_feature_flag(self, *, key: str, default_variant: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, off_variant: Any = UNSET, rollout: Any = UNSET, rules: Any = UNSET, variants: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change a flag (absent fields stay; {"enabled": false} is its kill switch), a new version (PATCH /api/v1/admin/feature-flags/{key}, admin:admin)."""
+        return await self._call(OPERATIONS["admin.updateFeatureFlag"], {"key": key, "default_variant": default_variant, "description": description, "enabled": enabled, "off_variant": off_variant, "rollout": rollout, "rules": rules, "variants": variants}, fields, request_options)
+
+    async def delete_feature_flag(self, *, key: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete a flag (DELETE /api/v1/admin/feature-flags/{key}, admin:admin)."""
+        return await self._call(OPERATIONS["admin.deleteFeatureFlag"], {"key": key}, None, request_options)
 
     async def get_health(self, *, request_options: RequestOptions | None = None) -> Any:
         """Liveness (GET /api/v1/admin/health)."""
@@ -190,6 +233,14 @@ class AdminResource(Resource):
     async def get_ready(self, *, request_options: RequestOptions | None = None) -> Any:
         """Readiness: Postgres, broker, relay and projection lag (GET /api/v1/admin/health/ready)."""
         return await self._call(OPERATIONS["admin.getReady"], {}, None, request_options)
+
+    async def get_license(self, *, request_options: RequestOptions | None = None) -> Any:
+        """The licence in force (community edition without one): plan, seats against active users, expiry and grace period, and which modules serve (GET /api/v1/admin/license, admin:read)."""
+        return await self._call(OPERATIONS["admin.getLicense"], {}, None, request_options)
+
+    async def install_license(self, *, format: Any = UNSET, key_id: Any = UNSET, payload: Any = UNSET, signature: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Install a signed licence file (Ed25519, verified against the keys built in or ASTRA_LICENSE_PUBLIC_KEYS); every instance enforces it at once (PUT /api/v1/admin/license, admin:admin)."""
+        return await self._call(OPERATIONS["admin.installLicense"], {"format": format, "key_id": key_id, "payload": payload, "signature": signature}, fields, request_options)
 
     def list_projections(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
         """Projections with generations, offsets and lag, in the order they are hosted (GET /api/v1/admin/projections, admin:read).
@@ -208,6 +259,10 @@ class AdminResource(Resource):
         Await it for the first page, or iterate over every item with `async for`.
         """
         return self._page(OPERATIONS["admin.listDeadLetters"], {"projection": projection, "reason": reason, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_tenant_usage(self, *, id: str, month: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
+        """A tenant's usage against its quotas: gateway requests, tokens and cost of a month, storage, seats and events per module (a tenant's administrators: their own tenant; platform administrators: any) (GET /api/v1/admin/tenants/{id}/usage, admin:read)."""
+        return await self._call(OPERATIONS["admin.getTenantUsage"], {"id": id, "month": month}, None, request_options)
 
     async def get_version(self, *, request_options: RequestOptions | None = None) -> Any:
         """Version (GET /api/v1/admin/version)."""
@@ -753,6 +808,17 @@ class IamResource(Resource):
         """Lift a lock and the sign-in throttle of every address (POST /api/v1/iam/users/{id}/unlock, iam:admin)."""
         return await self._call(OPERATIONS["iam.unlockUser"], {"id": id}, None, request_options)
 
+class OfrepResource(Resource):
+    """ofrep: 2 operations."""
+
+    async def evaluate_flags(self, *, context: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """OpenFeature remote evaluation (OFREP) of every flag for the credential's tenant and the context's targetingKey; a flag that cannot be evaluated is listed with its errorCode (POST /api/v1/ofrep/v1/evaluate/flags, authenticated)."""
+        return await self._call(OPERATIONS["ofrep.evaluateFlags"], {"context": context}, fields, request_options)
+
+    async def evaluate_flag(self, *, key: str, context: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """OpenFeature remote evaluation (OFREP) of one flag for the credential's tenant and the context's targetingKey; errors in OFREP's shape ({key, errorCode, errorDetails}: 404 FLAG_NOT_FOUND, 400 PARSE_ERROR, INVALID_CONTEXT, TARGETING_KEY_MISSING) (POST /api/v1/ofrep/v1/evaluate/flags/{key}, authenticated)."""
+        return await self._call(OPERATIONS["ofrep.evaluateFlag"], {"key": key, "context": context}, fields, request_options)
+
 class RiskResource(Resource):
     """risk: 13 operations."""
 
@@ -877,6 +943,7 @@ RESOURCES: dict[str, type[Resource]] = {
     "compliance": ComplianceResource,
     "gateway": GatewayResource,
     "iam": IamResource,
+    "ofrep": OfrepResource,
     "risk": RiskResource,
     "trust": TrustResource,
 }

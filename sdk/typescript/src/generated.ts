@@ -302,6 +302,36 @@ export interface Check {
 export interface Choice {
 }
 
+export interface ConfigPatch {
+  /** The level of the JSON log. */
+  "log_level"?: "debug" | "info" | "warn" | "error" | null;
+  /** Requests per minute of one client address on unauthenticated routes (1 to 10,000,000). */
+  "rate_limit_anon_per_minute"?: number | null;
+  /** Requests per minute of a tenant without a rate limit of its own (1 to 10,000,000). */
+  "rate_limit_per_minute"?: number | null;
+  /** How long a write waits for its read models (a duration such as "5s", at most 1m). */
+  "read_your_writes_timeout"?: string | null;
+  /** A tenant's monthly gateway requests quota (0: the licence's, or none). */
+  "tenant_quota_requests_per_month"?: number | null;
+  /** A tenant's storage quota in bytes (0: the licence's, or none). */
+  "tenant_quota_storage_bytes"?: number | null;
+  /** A tenant's monthly provider tokens quota (0: the licence's, or none). */
+  "tenant_quota_tokens_per_month"?: number | null;
+  /** Live-stream connections per user or API key on one instance (1 to 10,000). */
+  "ws_max_connections_per_principal"?: number | null;
+  /** Channel patterns per live-stream connection (1 to 10,000). */
+  "ws_max_patterns"?: number | null;
+}
+
+export interface ConfigView {
+  /** The instance that answers (its API address). */
+  "instance"?: string;
+  /** Every setting, by key. */
+  "settings"?: Array<Setting> | null;
+  /** The version of the stored settings; send it in If-Match to change them. */
+  "version"?: number;
+}
+
 export interface ContentItem {
   /** Annotations and Logprobs are lists on an output_text part (absent on a refusal). */
   "annotations"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
@@ -558,6 +588,80 @@ export interface Finding {
   "verdict"?: string;
 }
 
+export interface FlagDeleted {
+  /** Always true. */
+  "deleted"?: boolean;
+  /** The deleted flag's key. */
+  "key"?: string;
+  /** The version its deletion recorded; a flag created again with this key continues from it. */
+  "version"?: number;
+}
+
+export interface FlagPatch {
+  /** The variant served when no rule matches and there is no rollout. */
+  "default_variant"?: string | null;
+  /** What the flag gates. */
+  "description"?: string | null;
+  /** false turns the kill switch on (everyone gets off_variant); true off. */
+  "enabled"?: boolean | null;
+  /** The variant served while the flag is disabled. */
+  "off_variant"?: string | null;
+  /** The percentage split, replacing it ([] removes it). */
+  "rollout"?: Array<Split> | null;
+  /** The targeting rules, replacing all of them. */
+  "rules"?: Array<Rule> | null;
+  /** The variants, replacing all of them. */
+  "variants"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+}
+
+export interface FlagRequest {
+  /** The variant served when no rule matches and there is no rollout. */
+  "default_variant": string;
+  /** What the flag gates, for people. */
+  "description"?: string;
+  /** false creates the flag disabled (its kill switch on); true by default. */
+  "enabled"?: boolean | null;
+  /** The flag's key: 1 to 128 letters, digits, '.', '_' or '-'. */
+  "key": string;
+  /** The variant served while the flag is disabled (a boolean flag's false variant, else default_variant, when empty). */
+  "off_variant"?: string;
+  /** A percentage split of everyone no rule matched. */
+  "rollout"?: Array<Split> | null;
+  /** Targeting rules, tried in order. */
+  "rules"?: Array<Rule> | null;
+  /** The JSON type of every variant's value. */
+  "type": "boolean" | "string" | "number" | "object";
+  /** The values the flag serves, by variant name; a boolean flag without variants gets {"on": true, "off": false}. */
+  "variants"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+}
+
+export interface FlagView {
+  "created_at"?: string;
+  /** The variant served when no rule matches and there is no rollout. */
+  "default_variant"?: string;
+  /** What the flag gates, for people. */
+  "description"?: string;
+  /** false is the kill switch: everyone gets off_variant, with reason DISABLED. */
+  "enabled"?: boolean;
+  /** The flag's key: 1 to 128 letters, digits, '.', '_' or '-'; what OpenFeature clients evaluate. */
+  "key"?: string;
+  /** The variant served to everyone while the flag is disabled (its kill switch); a boolean flag's false variant by default, else default_variant. */
+  "off_variant"?: string;
+  /** A percentage split of everyone no rule matched (needs a targeting key); empty: they get default_variant. */
+  "rollout"?: Array<Split> | null;
+  /** Targeting rules, tried in order; the first that matches decides. */
+  "rules"?: Array<Rule> | null;
+  /** The JSON type of every variant's value. */
+  "type"?: "boolean" | "string" | "number" | "object";
+  "updated_at"?: string;
+  /** Who changed it last (a user or API key id); the audit trail has every change. */
+  "updated_by"?: string;
+  /** The values the flag serves, by variant name (a boolean flag defaults to {"on": true, "off": false}). */
+  "variants"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** The flag's version: 1 when created, one more with every change (send it in If-Match). */
+  "version"?: number;
+}
+
 export interface Framework {
   "adopted"?: boolean;
   "assessable"?: number;
@@ -694,6 +798,56 @@ export interface LECPoint {
   "probability"?: number;
 }
 
+/** The licence installed last (null: none). */
+export interface License {
+  "expires_at"?: string;
+  /** Days after expires_at during which the licence still holds, with a warning on every answer. */
+  "grace_days"?: number;
+  /** The licence's id. */
+  "id"?: string;
+  "issued_at"?: string;
+  /** Who the licence is for. */
+  "licensee"?: string;
+  /** The modules licensed (iam, sso, admin and platform are always on). */
+  "modules"?: Array<string> | null;
+  /** The plan sold (enterprise, …). */
+  "plan"?: string;
+  "quotas"?: Quotas;
+  /** Active users allowed across every tenant (0: unlimited); reported, not enforced. */
+  "seats"?: number;
+}
+
+export interface LicenseFile {
+  /** The file format: astra-license/1. */
+  "format": "astra-license/1";
+  /** The id of the signing key (the first 16 hex digits of the SHA-256 of its public key); informative. */
+  "key_id"?: string;
+  /** The licence terms, JSON encoded in base64. */
+  "payload": string;
+  /** The Ed25519 signature (base64) of "astra-license/1\n" followed by the decoded payload. */
+  "signature": string;
+}
+
+export interface LicenseView {
+  /** community without a licence (every module on) or once it expired past its grace period; commercial under a licence. */
+  "edition"?: "community" | "commercial";
+  "grace_ends_at"?: string | null;
+  "installed_at"?: string | null;
+  /** Who installed it. */
+  "installed_by"?: string;
+  /** The id of the key that signed it. */
+  "key_id"?: string;
+  /** Nil for the community edition. */
+  "license"?: Record<string, unknown> | null;
+  /** Every module of this instance and whether it serves. */
+  "modules"?: Array<ModuleEntitlement> | null;
+  "seats"?: Seats;
+  /** The licence's state: none installed, before expires_at, within the grace period (enforced, with a warning), or past it. */
+  "status"?: "community" | "active" | "grace" | "expired";
+  /** Within the grace period, what every answer's X-Astra-License-Warning header says too. */
+  "warning"?: string;
+}
+
 export interface LinkRequest {
   "description"?: string;
   "effective_at"?: string | null;
@@ -741,6 +895,18 @@ export interface Me {
   "permissions"?: Array<string> | null;
   "role"?: string;
   "tenant_id"?: string;
+}
+
+/** Gateway requests of the month against the monthly quota. */
+export interface Measure {
+  /** used is above the quota; reported, not enforced (gateway budgets enforce spending). */
+  "exceeded"?: boolean;
+  /** Its quota (null: none). */
+  "quota"?: number | null;
+  /** Where the quota comes from: none, the tenant_quota_* settings (which win), or the licence. */
+  "quota_source"?: "none" | "settings" | "license";
+  /** What the tenant used. */
+  "used"?: number;
 }
 
 export interface Message {
@@ -800,6 +966,14 @@ export interface ModelInfo {
   "provider"?: string;
 }
 
+/** Every module of this instance and whether it serves. */
+export interface ModuleEntitlement {
+  /** It serves; false: its routes answer 403 LIC-001. */
+  "licensed"?: boolean;
+  /** A module of the product. */
+  "module"?: string;
+}
+
 export interface Mover {
   "at"?: string;
   "current_effect"?: number;
@@ -811,6 +985,32 @@ export interface Mover {
   "source"?: string;
   /** Relative importance within the pillar (default 1) */
   "weight"?: number;
+}
+
+export interface OFREPBulk {
+  /** Every flag, evaluated (or failed) for the context. */
+  "flags"?: Array<OFREPResult> | null;
+}
+
+export interface OFREPRequest {
+  /** The evaluation context: targetingKey (a string: the user or API key id that percentage rollouts and user rules use) and any other attributes. The tenant is always the credential's, whatever the context says. */
+  "context"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+}
+
+export interface OFREPResult {
+  /** In a bulk answer, why a flag could not be evaluated. */
+  "errorCode"?: "FLAG_NOT_FOUND" | "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL";
+  /** What went wrong, for logs. */
+  "errorDetails"?: string;
+  /** The flag's key. */
+  "key"?: string;
+  /** version: the flag's version. */
+  "metadata"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** Why: no rules (STATIC), no rule matched (DEFAULT), a rule matched (TARGETING_MATCH), a percentage split (SPLIT), the kill switch (DISABLED). */
+  "reason"?: "STATIC" | "DEFAULT" | "TARGETING_MATCH" | "SPLIT" | "DISABLED";
+  "value"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** The variant served. */
+  "variant"?: string;
 }
 
 export interface OpenAIChatRequest {
@@ -1151,6 +1351,16 @@ export interface Purged {
   "entries"?: number;
 }
 
+/** Each tenant's monthly quotas (0: none); the tenant_quota_* settings override them. */
+export interface Quotas {
+  /** Gateway requests per calendar month (0: none). */
+  "requests_per_month"?: number;
+  /** Bytes kept in the ledger and in files (0: none). */
+  "storage_bytes"?: number;
+  /** Provider tokens per calendar month (0: none). */
+  "tokens_per_month"?: number;
+}
+
 export interface Rating {
   "impact"?: number;
   "likelihood"?: number;
@@ -1472,6 +1682,20 @@ export interface Routing {
   "route_header"?: string;
 }
 
+/** Targeting rules, tried in order; the first that matches decides. */
+export interface Rule {
+  /** Why the rule exists, for people. */
+  "description"?: string;
+  /** A percentage split of the rule's matches between variants (or variant). */
+  "rollout"?: Array<Split> | null;
+  /** Tenant ids the rule matches (empty: any tenant). */
+  "tenants"?: Array<string> | null;
+  /** Targeting keys (user or API key ids) the rule matches (empty: anyone). */
+  "users"?: Array<string> | null;
+  /** The variant the rule serves (or rollout). */
+  "variant"?: string;
+}
+
 export interface Scale {
   "max"?: number;
   "min"?: number;
@@ -1516,6 +1740,16 @@ export interface Scope {
   "value"?: string;
 }
 
+/** Active users against the licence's seats. */
+export interface Seats {
+  /** Seats of the licence (0: unlimited, as without a licence). */
+  "licensed"?: number;
+  /** More active users than seats; reported (and logged), never enforced. */
+  "over"?: boolean;
+  /** Active users across every tenant. */
+  "used"?: number;
+}
+
 export interface Security {
   "cache_hit"?: boolean;
   "injection_score"?: number;
@@ -1538,6 +1772,26 @@ export interface Session {
   "method"?: string;
   "revoked"?: boolean;
   "user_id"?: string;
+}
+
+/** Every setting, by key. */
+export interface Setting {
+  /** The documented default (masked like the value). */
+  "default"?: string;
+  /** What a run-time setting does. */
+  "description"?: string;
+  /** The setting's key: its environment variable without ASTRA_, in lower case. */
+  "key"?: string;
+  /** PATCH /admin/config may change it while the product runs; the others need a restart. */
+  "runtime"?: boolean;
+  /** The value is a secret or holds one (a password in a URL); it is never shown. */
+  "secret"?: boolean;
+  /** Where the value comes from: the default, the environment, the program that started the server (tests, embedding), or a change stored at run time (PATCH). */
+  "source"?: "default" | "environment" | "startup" | "stored";
+  /** The value in force on this instance; secrets are masked (****). */
+  "value"?: string;
+  /** The environment variable that sets it at start. */
+  "variable"?: string;
 }
 
 export interface Signal {
@@ -1570,6 +1824,14 @@ export interface Simulation {
   "results"?: Results;
   "risk_ids"?: Array<string> | null;
   "seed"?: number;
+}
+
+/** A percentage split of everyone no rule matched (needs a targeting key); empty: they get default_variant. */
+export interface Split {
+  /** A variant of the flag. */
+  "variant"?: string;
+  /** Its share in percent (0 to 100, two decimals); the weights of a split add up to 100. */
+  "weight"?: number;
 }
 
 export interface SsoProvider {
@@ -1625,6 +1887,22 @@ export interface StepTrace {
   "verdict"?: string;
 }
 
+/** Bytes the tenant keeps (ledger and evidence files; all time) against the storage quota. */
+export interface Storage {
+  /** What the tenant's compliance evidence files weigh. */
+  "evidence_bytes"?: number;
+  /** used is above the quota; reported, not enforced (gateway budgets enforce spending). */
+  "exceeded"?: boolean;
+  /** What the tenant's events weigh in the ledger. */
+  "ledger_bytes"?: number;
+  /** Its quota (null: none). */
+  "quota"?: number | null;
+  /** Where the quota comes from: none, the tenant_quota_* settings (which win), or the licence. */
+  "quota_source"?: "none" | "settings" | "license";
+  /** What the tenant used. */
+  "used"?: number;
+}
+
 export interface StreamOptions {
 }
 
@@ -1654,6 +1932,18 @@ export interface TenantProfile {
   "version"?: number;
 }
 
+/** Active users against the licence's seats. */
+export interface TenantSeats {
+  /** Active users of the tenant. */
+  "active_users"?: number;
+  /** Seats of the licence in force (0: unlimited). */
+  "licensed_seats"?: number;
+  /** Every tenant together uses more seats than licensed. */
+  "over"?: boolean;
+  /** Active users of every tenant (what the licence's seats count). */
+  "platform_active_users"?: number;
+}
+
 export interface TenantSettings {
   /** MfaRequired makes MFA enrolment mandatory for password logins. */
   "mfa_required"?: boolean;
@@ -1667,6 +1957,29 @@ export interface TenantSettingsBody {
   "mfa_required"?: boolean | null;
   "rate_limit_per_minute"?: number | null;
   "session_ttl_hours"?: number | null;
+}
+
+export interface TenantUsage {
+  /** What the month's tokens cost; null when some were of a model with no price (see priced_cost_usd). */
+  "cost_usd"?: number | null;
+  /** Events the tenant recorded (all time). */
+  "events"?: number;
+  /** Events the tenant recorded by module (all time). */
+  "events_by_module"?: Record<string, number> | null;
+  "from"?: string;
+  /** The calendar month (UTC) the gateway figures count, YYYY-MM. */
+  "month"?: string;
+  /** What the priced requests of the month cost. */
+  "priced_cost_usd"?: number;
+  "requests"?: Measure;
+  "seats"?: TenantSeats;
+  "storage"?: Storage;
+  /** The tenant. */
+  "tenant_id"?: string;
+  "to"?: string;
+  "tokens"?: Measure;
+  /** Requests of the month whose model has no price. */
+  "unpriced_requests"?: number;
 }
 
 export interface Threat {
@@ -1819,12 +2132,22 @@ export const OPERATIONS = {
   "admin.getAuditEvents": {"method":"GET","path":"/api/v1/admin/audit/events","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants","order","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "admin.getAuditExport": {"method":"GET","path":"/api/v1/admin/audit/events/export","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants"],"body":false,"paged":false,"raw":true,"envelope":false},
   "admin.auditVerify": {"method":"POST","path":"/api/v1/admin/audit/verify","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.getConfig": {"method":"GET","path":"/api/v1/admin/config","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.updateConfig": {"method":"PATCH","path":"/api/v1/admin/config","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "admin.getEventStoreStats": {"method":"GET","path":"/api/v1/admin/event-store/stats","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.listFeatureFlags": {"method":"GET","path":"/api/v1/admin/feature-flags","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "admin.createFeatureFlag": {"method":"POST","path":"/api/v1/admin/feature-flags","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "admin.getFeatureFlag": {"method":"GET","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.updateFeatureFlag": {"method":"PATCH","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "admin.deleteFeatureFlag": {"method":"DELETE","path":"/api/v1/admin/feature-flags/{key}","pathParams":["key"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "admin.getHealth": {"method":"GET","path":"/api/v1/admin/health","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "admin.getReady": {"method":"GET","path":"/api/v1/admin/health/ready","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.getLicense": {"method":"GET","path":"/api/v1/admin/license","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "admin.installLicense": {"method":"PUT","path":"/api/v1/admin/license","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "admin.listProjections": {"method":"GET","path":"/api/v1/admin/projections","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "admin.rebuildProjection": {"method":"POST","path":"/api/v1/admin/projections/{name}/rebuild","pathParams":["name"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "admin.listDeadLetters": {"method":"GET","path":"/api/v1/admin/projections/dead-letters","pathParams":[],"query":["projection","reason","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "admin.getTenantUsage": {"method":"GET","path":"/api/v1/admin/tenants/{id}/usage","pathParams":["id"],"query":["month"],"body":false,"paged":false,"raw":false,"envelope":true},
   "admin.getVersion": {"method":"GET","path":"/api/v1/admin/version","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
@@ -1943,6 +2266,8 @@ export const OPERATIONS = {
   "iam.unassignRole": {"method":"DELETE","path":"/api/v1/iam/users/{id}/roles/{role}","pathParams":["id","role"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "iam.revokeUserSessions": {"method":"DELETE","path":"/api/v1/iam/users/{id}/sessions","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
   "iam.unlockUser": {"method":"POST","path":"/api/v1/iam/users/{id}/unlock","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "ofrep.evaluateFlags": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
+  "ofrep.evaluateFlag": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags/{key}","pathParams":["key"],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
   "risk.getHeatmap": {"method":"GET","path":"/api/v1/risk/heatmap","pathParams":[],"query":["residual"],"body":false,"paged":false,"raw":false,"envelope":true},
   "risk.simulatePortfolio": {"method":"POST","path":"/api/v1/risk/portfolio/simulate","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "risk.listRisks": {"method":"GET","path":"/api/v1/risk/risks","pathParams":[],"query":["status","owner","treatment","category","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
@@ -2013,8 +2338,96 @@ export interface AdminAuditVerifyArgs {
 
 }
 
+export interface AdminGetConfigArgs {
+
+}
+
+export interface AdminUpdateConfigArgs {
+  /** The level of the JSON log. */
+  logLevel?: "debug" | "info" | "warn" | "error" | null;
+  /** Requests per minute of one client address on unauthenticated routes (1 to 10,000,000). */
+  rateLimitAnonPerMinute?: number | null;
+  /** Requests per minute of a tenant without a rate limit of its own (1 to 10,000,000). */
+  rateLimitPerMinute?: number | null;
+  /** How long a write waits for its read models (a duration such as "5s", at most 1m). */
+  readYourWritesTimeout?: string | null;
+  /** A tenant's monthly gateway requests quota (0: the licence's, or none). */
+  tenantQuotaRequestsPerMonth?: number | null;
+  /** A tenant's storage quota in bytes (0: the licence's, or none). */
+  tenantQuotaStorageBytes?: number | null;
+  /** A tenant's monthly provider tokens quota (0: the licence's, or none). */
+  tenantQuotaTokensPerMonth?: number | null;
+  /** Live-stream connections per user or API key on one instance (1 to 10,000). */
+  wsMaxConnectionsPerPrincipal?: number | null;
+  /** Channel patterns per live-stream connection (1 to 10,000). */
+  wsMaxPatterns?: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
 export interface AdminGetEventStoreStatsArgs {
 
+}
+
+export interface AdminListFeatureFlagsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AdminCreateFeatureFlagArgs {
+  /** The variant served when no rule matches and there is no rollout. */
+  defaultVariant: string;
+  /** What the flag gates, for people. */
+  description?: string;
+  /** false creates the flag disabled (its kill switch on); true by default. */
+  enabled?: boolean | null;
+  /** The flag's key: 1 to 128 letters, digits, '.', '_' or '-'. */
+  key: string;
+  /** The variant served while the flag is disabled (a boolean flag's false variant, else default_variant, when empty). */
+  offVariant?: string;
+  /** A percentage split of everyone no rule matched. */
+  rollout?: Array<Split> | null;
+  /** Targeting rules, tried in order. */
+  rules?: Array<Rule> | null;
+  /** The JSON type of every variant's value. */
+  type: "boolean" | "string" | "number" | "object";
+  /** The values the flag serves, by variant name; a boolean flag without variants gets {"on": true, "off": false}. */
+  variants?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AdminGetFeatureFlagArgs {
+  /** Path parameter. */
+  key: string;
+}
+
+export interface AdminUpdateFeatureFlagArgs {
+  /** Path parameter. */
+  key: string;
+  /** The variant served when no rule matches and there is no rollout. */
+  defaultVariant?: string | null;
+  /** What the flag gates. */
+  description?: string | null;
+  /** false turns the kill switch on (everyone gets off_variant); true off. */
+  enabled?: boolean | null;
+  /** The variant served while the flag is disabled. */
+  offVariant?: string | null;
+  /** The percentage split, replacing it ([] removes it). */
+  rollout?: Array<Split> | null;
+  /** The targeting rules, replacing all of them. */
+  rules?: Array<Rule> | null;
+  /** The variants, replacing all of them. */
+  variants?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AdminDeleteFeatureFlagArgs {
+  /** Path parameter. */
+  key: string;
 }
 
 export interface AdminGetHealthArgs {
@@ -2023,6 +2436,23 @@ export interface AdminGetHealthArgs {
 
 export interface AdminGetReadyArgs {
 
+}
+
+export interface AdminGetLicenseArgs {
+
+}
+
+export interface AdminInstallLicenseArgs {
+  /** The file format: astra-license/1. */
+  format: "astra-license/1";
+  /** The id of the signing key (the first 16 hex digits of the SHA-256 of its public key); informative. */
+  keyId?: string;
+  /** The licence terms, JSON encoded in base64. */
+  payload: string;
+  /** The Ed25519 signature (base64) of "astra-license/1\n" followed by the decoded payload. */
+  signature: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
 }
 
 export interface AdminListProjectionsArgs {
@@ -2048,11 +2478,18 @@ export interface AdminListDeadLettersArgs {
   cursor?: string;
 }
 
+export interface AdminGetTenantUsageArgs {
+  /** Path parameter. */
+  id: string;
+  /** The calendar month (UTC) of the gateway figures, YYYY-MM; the current month by default. */
+  month?: string;
+}
+
 export interface AdminGetVersionArgs {
 
 }
 
-/** admin: 10 operations. */
+/** admin: 20 operations. */
 export class AdminResource {
   constructor(private readonly t: Transport) {}
 
@@ -2071,9 +2508,44 @@ export class AdminResource {
     return this.t.call(OPERATIONS["admin.auditVerify"], args ?? {}, options) as Promise<VerifyReport>;
   }
 
+  /** The effective configuration of the answering instance: every setting with its value (secrets masked), default and source, and whether it may change at run time (`GET /api/v1/admin/config`, admin:read) */
+  getConfig(args?: AdminGetConfigArgs, options?: RequestOptions): Promise<ConfigView> {
+    return this.t.call(OPERATIONS["admin.getConfig"], args ?? {}, options) as Promise<ConfigView>;
+  }
+
+  /** Change run-time settings ({key: value}, null returns to the value at start); every instance applies the change without a restart. A setting read only at start is refused with 422 ADM-003 naming it (`PATCH /api/v1/admin/config`, admin:admin) */
+  updateConfig(args?: AdminUpdateConfigArgs, options?: RequestOptions): Promise<ConfigView> {
+    return this.t.call(OPERATIONS["admin.updateConfig"], args ?? {}, options) as Promise<ConfigView>;
+  }
+
   /** Topics, partitions, counts, relay lag (`GET /api/v1/admin/event-store/stats`, admin:read) */
   getEventStoreStats(args?: AdminGetEventStoreStatsArgs, options?: RequestOptions): Promise<EventStoreStats> {
     return this.t.call(OPERATIONS["admin.getEventStoreStats"], args ?? {}, options) as Promise<EventStoreStats>;
+  }
+
+  /** Feature flags, by key (`GET /api/v1/admin/feature-flags`, admin:read) */
+  listFeatureFlags(args?: AdminListFeatureFlagsArgs, options?: RequestOptions): PagePromise<FlagView> {
+    return this.t.page(OPERATIONS["admin.listFeatureFlags"], args ?? {}, options) as PagePromise<FlagView>;
+  }
+
+  /** Create a boolean or multivariate flag with targeting rules (tenants, users), a percentage rollout and a kill switch (enabled) (`POST /api/v1/admin/feature-flags`, admin:admin) */
+  createFeatureFlag(args: AdminCreateFeatureFlagArgs, options?: RequestOptions): Promise<FlagView> {
+    return this.t.call(OPERATIONS["admin.createFeatureFlag"], args ?? {}, options) as Promise<FlagView>;
+  }
+
+  /** A feature flag (`GET /api/v1/admin/feature-flags/{key}`, admin:read) */
+  getFeatureFlag(args: AdminGetFeatureFlagArgs, options?: RequestOptions): Promise<FlagView> {
+    return this.t.call(OPERATIONS["admin.getFeatureFlag"], args ?? {}, options) as Promise<FlagView>;
+  }
+
+  /** Change a flag (absent fields stay; {"enabled": false} is its kill switch), a new version (`PATCH /api/v1/admin/feature-flags/{key}`, admin:admin) */
+  updateFeatureFlag(args: AdminUpdateFeatureFlagArgs, options?: RequestOptions): Promise<FlagView> {
+    return this.t.call(OPERATIONS["admin.updateFeatureFlag"], args ?? {}, options) as Promise<FlagView>;
+  }
+
+  /** Delete a flag (`DELETE /api/v1/admin/feature-flags/{key}`, admin:admin) */
+  deleteFeatureFlag(args: AdminDeleteFeatureFlagArgs, options?: RequestOptions): Promise<FlagDeleted> {
+    return this.t.call(OPERATIONS["admin.deleteFeatureFlag"], args ?? {}, options) as Promise<FlagDeleted>;
   }
 
   /** Liveness (`GET /api/v1/admin/health`) */
@@ -2084,6 +2556,16 @@ export class AdminResource {
   /** Readiness: Postgres, broker, relay and projection lag (`GET /api/v1/admin/health/ready`) */
   getReady(args?: AdminGetReadyArgs, options?: RequestOptions): Promise<Readiness> {
     return this.t.call(OPERATIONS["admin.getReady"], args ?? {}, options) as Promise<Readiness>;
+  }
+
+  /** The licence in force (community edition without one): plan, seats against active users, expiry and grace period, and which modules serve (`GET /api/v1/admin/license`, admin:read) */
+  getLicense(args?: AdminGetLicenseArgs, options?: RequestOptions): Promise<LicenseView> {
+    return this.t.call(OPERATIONS["admin.getLicense"], args ?? {}, options) as Promise<LicenseView>;
+  }
+
+  /** Install a signed licence file (Ed25519, verified against the keys built in or ASTRA_LICENSE_PUBLIC_KEYS); every instance enforces it at once (`PUT /api/v1/admin/license`, admin:admin) */
+  installLicense(args: AdminInstallLicenseArgs, options?: RequestOptions): Promise<LicenseView> {
+    return this.t.call(OPERATIONS["admin.installLicense"], args ?? {}, options) as Promise<LicenseView>;
   }
 
   /** Projections with generations, offsets and lag, in the order they are hosted (`GET /api/v1/admin/projections`, admin:read) */
@@ -2099,6 +2581,11 @@ export class AdminResource {
   /** Records the projections quarantined instead of applying (newest first): events they cannot apply, and broker records that are not ledger events (`GET /api/v1/admin/projections/dead-letters`, admin:read) */
   listDeadLetters(args?: AdminListDeadLettersArgs, options?: RequestOptions): PagePromise<DeadLetter> {
     return this.t.page(OPERATIONS["admin.listDeadLetters"], args ?? {}, options) as PagePromise<DeadLetter>;
+  }
+
+  /** A tenant's usage against its quotas: gateway requests, tokens and cost of a month, storage, seats and events per module (a tenant's administrators: their own tenant; platform administrators: any) (`GET /api/v1/admin/tenants/{id}/usage`, admin:read) */
+  getTenantUsage(args: AdminGetTenantUsageArgs, options?: RequestOptions): Promise<TenantUsage> {
+    return this.t.call(OPERATIONS["admin.getTenantUsage"], args ?? {}, options) as Promise<TenantUsage>;
   }
 
   /** Version (`GET /api/v1/admin/version`) */
@@ -3877,6 +4364,37 @@ export class IamResource {
   }
 }
 
+export interface OfrepEvaluateFlagsArgs {
+  /** The evaluation context: targetingKey (a string: the user or API key id that percentage rollouts and user rules use) and any other attributes. The tenant is always the credential's, whatever the context says. */
+  context?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface OfrepEvaluateFlagArgs {
+  /** Path parameter. */
+  key: string;
+  /** The evaluation context: targetingKey (a string: the user or API key id that percentage rollouts and user rules use) and any other attributes. The tenant is always the credential's, whatever the context says. */
+  context?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+/** ofrep: 2 operations. */
+export class OfrepResource {
+  constructor(private readonly t: Transport) {}
+
+  /** OpenFeature remote evaluation (OFREP) of every flag for the credential's tenant and the context's targetingKey; a flag that cannot be evaluated is listed with its errorCode (`POST /api/v1/ofrep/v1/evaluate/flags`, authenticated) */
+  evaluateFlags(args?: OfrepEvaluateFlagsArgs, options?: RequestOptions): Promise<OFREPBulk> {
+    return this.t.call(OPERATIONS["ofrep.evaluateFlags"], args ?? {}, options) as Promise<OFREPBulk>;
+  }
+
+  /** OpenFeature remote evaluation (OFREP) of one flag for the credential's tenant and the context's targetingKey; errors in OFREP's shape ({key, errorCode, errorDetails}: 404 FLAG_NOT_FOUND, 400 PARSE_ERROR, INVALID_CONTEXT, TARGETING_KEY_MISSING) (`POST /api/v1/ofrep/v1/evaluate/flags/{key}`, authenticated) */
+  evaluateFlag(args: OfrepEvaluateFlagArgs, options?: RequestOptions): Promise<OFREPResult> {
+    return this.t.call(OPERATIONS["ofrep.evaluateFlag"], args ?? {}, options) as Promise<OFREPResult>;
+  }
+}
+
 export interface RiskGetHeatmapArgs {
   /** Place risks by their residual rating (inherent when they have none) */
   residual?: boolean;
@@ -4242,6 +4760,7 @@ export class Resources {
   readonly compliance: ComplianceResource;
   readonly gateway: GatewayResource;
   readonly iam: IamResource;
+  readonly ofrep: OfrepResource;
   readonly risk: RiskResource;
   readonly trust: TrustResource;
   constructor(t: Transport) {
@@ -4250,6 +4769,7 @@ export class Resources {
     this.compliance = new ComplianceResource(t);
     this.gateway = new GatewayResource(t);
     this.iam = new IamResource(t);
+    this.ofrep = new OfrepResource(t);
     this.risk = new RiskResource(t);
     this.trust = new TrustResource(t);
   }
