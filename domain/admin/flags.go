@@ -72,11 +72,18 @@ const (
 )
 
 var (
-	flagKeyPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	variantPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	ErrInvalidFlag  = errors.New("admin: invalid feature flag")
+	flagKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	variantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+)
+
+// Errors of feature flags.
+var (
+	// ErrInvalidFlag is what every FlagError is (errors.Is).
+	ErrInvalidFlag = errors.New("admin: invalid feature flag")
+	// ErrFlagNotFound reports a key that names no flag (or a deleted one).
 	ErrFlagNotFound = errors.New("admin: feature flag not found")
-	ErrFlagExists   = errors.New("admin: feature flag exists")
+	// ErrFlagExists reports a creation with a key in use.
+	ErrFlagExists = errors.New("admin: feature flag exists")
 )
 
 // FlagError is a refused flag definition: the field, and what is wrong.
