@@ -180,7 +180,7 @@ func (a *API) chat(c echo.Context) error {
 		return err
 	}
 	var cr providers.ChatRequest
-	if err := json.Unmarshal(raw, &cr); err != nil {
+	if err := cr.UnmarshalJSON(raw); err != nil {
 		return platform.Problem("VAL-002", "The request body is not valid JSON for this endpoint.")
 	}
 	delete(cr.Extra, "provider")
