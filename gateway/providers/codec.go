@@ -597,6 +597,70 @@ func (r *ChatRequest) decode(d *decoder) error {
 	return nil
 }
 
+// DecodeChatRequestWith decodes data as a request that also carries the
+// named members, each a string (the product envelope's provider and
+// policy_id), and returns their values in the order of names ("" when
+// absent); they stay in r.Extra. It answers only for a text that is that
+// and nothing unusual: no other unknown member (nor one matching a field
+// only case-insensitively), each named member and stop at most once, stop
+// a list. For any other text, errors included, ok is false: the caller
+// decodes it its own way, which decides what the answer is.
+func DecodeChatRequestWith(data []byte, names ...string) (r ChatRequest, values []string, ok bool) {
+	if r.UnmarshalJSON(data) != nil || r.StopString {
+		return r, nil, false
+	}
+	for name := range r.Extra {
+		if !slices.Contains(names, name) {
+			return r, nil, false
+		}
+	}
+	// Repeats: encoding/json would decode (and type-check) each one, the
+	// request keeps the last.
+	d := decoder{data: data}
+	if d.peek() == '{' {
+		d.pos++
+		stops := 0
+		var seen uint64
+		for first := true; ; first = false {
+			name, more, err := d.member(first)
+			if err != nil {
+				return r, nil, false
+			}
+			if !more {
+				break
+			}
+			if string(name) == "stop" {
+				if stops++; stops > 1 {
+					return r, nil, false
+				}
+			} else if i := slices.Index(names, string(name)); i >= 0 {
+				if i >= 64 || seen&(1<<i) != 0 {
+					return r, nil, false
+				}
+				seen |= 1 << i
+			}
+			if _, err := d.skip(); err != nil {
+				return r, nil, false
+			}
+		}
+	}
+	values = make([]string, len(names))
+	for i, name := range names {
+		raw, present := r.Extra[name]
+		if !present {
+			continue
+		}
+		if raw[0] != '"' {
+			return r, nil, false
+		}
+		vd := decoder{data: raw}
+		if vd.str(&values[i], name) != nil {
+			return r, nil, false
+		}
+	}
+	return r, values, true
+}
+
 // UnmarshalJSON implements json.Unmarshaler: content is a string, null or a
 // part array. It checks the text itself, like ChatRequest's.
 func (m *Message) UnmarshalJSON(data []byte) error {
