@@ -4,11 +4,11 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/astrabastion/astra/gateway/internal/jsonwire"
 	"github.com/astrabastion/astra/gateway/providers"
 )
 
@@ -39,16 +39,28 @@ type cacheEntry struct {
 func CacheKey(tenantID, policyID string, policyVersion int, provider string, req providers.ChatRequest) string {
 	// The whole request (every field the answer depends on, unknown ones
 	// included), as it would go upstream, without how it is delivered.
+	// The text hashed is what json.Marshal made of {"p": provider, "r": req}.
 	req.Stream, req.StreamOptions = false, nil
-	b, _ := json.Marshal(struct {
-		P string                `json:"p"`
-		R providers.ChatRequest `json:"r"`
-	}{provider, req})
+	bp := keyBuffers.Get().(*[]byte)
+	b := append((*bp)[:0], `{"p":`...)
+	b = jsonwire.AppendString(b, provider)
+	b = append(b, `,"r":`...)
+	b, err := req.AppendJSON(b)
+	b = append(b, '}')
 	h := sha256.New()
 	h.Write([]byte(tenantID + "\x00" + policyID + "\x00" + strconv.Itoa(policyVersion) + "\x00"))
-	h.Write(b)
+	if err == nil {
+		h.Write(b)
+	}
+	if cap(b) <= 64<<10 {
+		*bp = b
+		keyBuffers.Put(bp)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// keyBuffers are CacheKey's scratch space.
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (c *Cache) tenant(id string) *tenantCache {
 	if c.tenants == nil {
@@ -80,7 +92,7 @@ func (c *Cache) Get(tenantID, key string, now time.Time) (*providers.ChatRespons
 		return nil, false
 	}
 	var out providers.ChatResponse
-	if json.Unmarshal(e.value, &out) != nil {
+	if out.UnmarshalJSON(e.value) != nil {
 		return nil, false
 	}
 	t.lru.MoveToFront(el)
@@ -91,7 +103,7 @@ func (c *Cache) Get(tenantID, key string, now time.Time) (*providers.ChatRespons
 
 // Put stores an answer for ttl, evicting the least recently used beyond maxEntries.
 func (c *Cache) Put(tenantID, key string, resp *providers.ChatResponse, ttl time.Duration, maxEntries int, now time.Time) {
-	b, err := json.Marshal(resp)
+	b, err := resp.AppendJSON(nil)
 	if err != nil {
 		return
 	}

@@ -42,14 +42,11 @@ func (o *OpenAI) endpoint(path, model string) string {
 	return base + path
 }
 
-func (o *OpenAI) do(ctx context.Context, method, u string, body any) (*http.Response, error) {
+// do sends body (already JSON; nil for none).
+func (o *OpenAI) do(ctx context.Context, method, u string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
@@ -109,19 +106,27 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest) (*ChatResponse, erro
 	if err := o.refuse(req); err != nil {
 		return nil, err
 	}
-	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), req)
+	body, err := req.AppendJSON(nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), body)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var out ChatResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 32<<20)).Decode(&out); err != nil {
+	// Read whole (so that the connection is reused), then decoded in one
+	// pass. As with a json.Decoder, what follows the answer's JSON value, or
+	// a read error after it, does not matter.
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	out, err := DecodeChatResponse(raw)
+	if err != nil {
 		return nil, &Error{Provider: o.Name, Status: resp.StatusCode, Message: "malformed response", Retryable: true}
 	}
 	if out.Usage.TotalTokens == 0 {
-		out.Usage = estimateUsage(req, &out)
+		out.Usage = estimateUsage(req, out)
 	}
-	return &out, nil
+	return out, nil
 }
 
 func estimateUsage(req ChatRequest, out *ChatResponse) Usage {
@@ -161,7 +166,11 @@ func (o *OpenAI) ChatStream(ctx context.Context, req ChatRequest, emit func(Chun
 		}
 		req.StreamOptions = &so
 	}
-	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), req)
+	body, err := req.AppendJSON(nil)
+	if err != nil {
+		return err
+	}
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/chat/completions", req.Model), body)
 	if err != nil {
 		return err
 	}
@@ -225,7 +234,11 @@ func (o *OpenAI) refuse(req ChatRequest) error {
 
 // Embed implements Provider.
 func (o *OpenAI) Embed(ctx context.Context, model string, input []string) (*EmbeddingResponse, error) {
-	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/embeddings", model), map[string]any{"model": model, "input": input})
+	body, err := json.Marshal(map[string]any{"model": model, "input": input})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := o.do(ctx, http.MethodPost, o.endpoint("/embeddings", model), body)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,32 @@ type ChatRequest struct {
 	FrequencyPenalty    *float64                 `json:"frequency_penalty,omitempty" validate:"omitempty,min=-2,max=2"`
 	Metadata            json.RawMessage          `json:"metadata,omitempty"`
 	ReasoningEffort     string                   `json:"reasoning_effort,omitempty" validate:"max=32"`
+
+	// decoded is the body as the pipeline's request, when UnmarshalJSON
+	// took the envelope from it.
+	decoded *providers.ChatRequest
+}
+
+// UnmarshalJSON decodes the envelope. A body that is the pipeline's request
+// plus provider and policy_id, and nothing unusual (nearly every one), is
+// decoded once, as that request, and the envelope's fields are taken from
+// it. Any other body, errors included, is decoded by encoding/json with
+// unknown members refused, as before, so that what it is answered does not
+// change.
+func (r *ChatRequest) UnmarshalJSON(data []byte) error {
+	if cr, v, ok := providers.DecodeChatRequestWith(data, "provider", "policy_id"); ok {
+		*r = ChatRequest{Provider: v[0], PolicyID: v[1], Model: cr.Model, Messages: cr.Messages, Temperature: cr.Temperature, TopP: cr.TopP,
+			MaxTokens: cr.MaxTokens, MaxCompletionTokens: cr.MaxCompletionTokens, Stop: cr.Stop, Stream: cr.Stream, StreamOptions: cr.StreamOptions,
+			User: cr.User, N: cr.N, Seed: cr.Seed, Tools: cr.Tools, ToolChoice: cr.ToolChoice, ParallelToolCalls: cr.ParallelToolCalls,
+			ResponseFormat: cr.ResponseFormat, Logprobs: cr.Logprobs, TopLogprobs: cr.TopLogprobs, LogitBias: cr.LogitBias,
+			PresencePenalty: cr.PresencePenalty, FrequencyPenalty: cr.FrequencyPenalty, Metadata: cr.Metadata, ReasoningEffort: cr.ReasoningEffort,
+			decoded: &cr}
+		return nil
+	}
+	type envelope ChatRequest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*envelope)(r))
 }
 
 // ChatResponse is the answer of POST /gateway/chat/completions.
@@ -167,8 +193,9 @@ func Problem(b *gateway.Blocked) *platform.Error {
 }
 
 func (a *API) chat(c echo.Context) error {
-	// The body is read once, validated as the envelope (unknown members
-	// refused, naming them), then decoded as the pipeline's request.
+	// The body is read once and validated as the envelope (unknown members
+	// refused, naming them); the pipeline's request is what the envelope
+	// was taken from (see ChatRequest.UnmarshalJSON), or else decoded again.
 	limit := platform.BodyLimit(c)
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
 	var mbe *http.MaxBytesError
@@ -181,7 +208,9 @@ func (a *API) chat(c echo.Context) error {
 		return err
 	}
 	var cr providers.ChatRequest
-	if err := json.Unmarshal(raw, &cr); err != nil {
+	if req.decoded != nil {
+		cr = *req.decoded
+	} else if err := cr.UnmarshalJSON(raw); err != nil {
 		return platform.Problem("VAL-002", "The request body is not valid JSON for this endpoint.")
 	}
 	delete(cr.Extra, "provider")

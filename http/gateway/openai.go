@@ -142,6 +142,16 @@ func lenientBind(c echo.Context, v any) error {
 	if p := platform.CheckJSONText(raw); p != nil {
 		return platform.InvalidText(p)
 	}
+	// The pipeline's request decodes itself in one pass (the same result as
+	// below when it succeeds); anything else, errors included, takes the
+	// general path.
+	if r, ok := v.(*providers.ChatRequest); ok {
+		orig := *r
+		if r.UnmarshalJSON(raw) == nil {
+			return nil
+		}
+		*r = orig
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		detail := "The request body is not valid JSON for this endpoint."
