@@ -29,6 +29,14 @@ number was 1Z999AA10123456784 if that helps. Thanks, Jordan"
 Internal notes: previous ticket #47190 closed on 2024-01-05; warehouse batch 2024-W09; SKU ALP-45-GRN.
 Respond in English, keep the reply under 120 words, and sign it as "Northwind Support".`)
 
+// benchNames is a prompt full of names, places, organisations and addresses.
+var benchNames = strings.TrimSpace(`
+Please draft a reference letter for Maria Fernández, who worked with Dr. Jonas Lindqvist at Northwind
+Analytics GmbH in Stuttgart from 2019 to 2023. Her manager, Mr. Samuel Okafor, can be reached at the
+office at 221 Baker Street, London, and she now lives at 14 Rue de Rivoli, Paris. Maria Fernández led the
+migration for Contoso Ltd. and presented the results in Berlin and Madrid. Address the letter to
+Ms. Aiko Tanaka, Head of Talent at Globex Corporation, 500 Market Street, San Francisco.`)
+
 // bench16K is about 16 KB of mixed content: prose, a log excerpt, code with credentials and a table.
 var bench16K = func() string {
 	parts := []string{
