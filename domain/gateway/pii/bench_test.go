@@ -59,12 +59,35 @@ var bench16K = func() string {
 }()
 
 func BenchmarkFind(b *testing.B) {
-	d := New()
-	cases := []struct{ name, text string }{
+	benchFind(b, New(), []struct{ name, text string }{
 		{"short", benchShort},
 		{"typical", benchTypical},
 		{"16KB", bench16K},
+	})
+}
+
+// BenchmarkFindUnicode is the default detector on the typical prompt rewritten by each evasion
+// transform (the folding and its offset map are then on the path).
+func BenchmarkFindUnicode(b *testing.B) {
+	var cases []struct{ name, text string }
+	for _, tr := range transforms {
+		cases = append(cases, struct{ name, text string }{tr.name, tr.apply(benchTypical).text})
 	}
+	cases = append(cases, struct{ name, text string }{"accents", strings.ReplaceAll(benchTypical, "Jordan", "Jördan")})
+	benchFind(b, New(), cases)
+}
+
+// BenchmarkFindAllTypes has every type on, the name tagger included.
+func BenchmarkFindAllTypes(b *testing.B) {
+	benchFind(b, New(WithAllTypes()), []struct{ name, text string }{
+		{"short", benchShort},
+		{"typical", benchTypical},
+		{"names", benchNames},
+		{"16KB", bench16K},
+	})
+}
+
+func benchFind(b *testing.B, d *Detector, cases []struct{ name, text string }) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			d.Find(c.text) // warm the pool

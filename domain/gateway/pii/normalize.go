@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -30,8 +31,74 @@ type folding struct {
 	buf      []byte
 	// starts[i] and ends[i] are the original span of the segment that produced byte i of buf.
 	starts, ends []int32
-	it           norm.Iter
+	seg          []byte
 }
+
+// emit appends one byte that stands for the original [start, end).
+func (f *folding) emit(b byte, start, end int) {
+	f.buf = append(f.buf, b)
+	f.starts, f.ends = append(f.starts, int32(start)), append(f.ends, int32(end))
+}
+
+// segmentEnds reports whether a normalisation segment may end at byte j: j is the end of the text
+// or the start of a rune that starts a new segment.
+func segmentEnds(text string, j int) bool {
+	if j >= len(text) || text[j] < utf8.RuneSelf {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[j:])
+	if r <= 0xFFFF {
+		return bmpProps()[r]&propBoundary != 0
+	}
+	return norm.NFKC.PropertiesString(text[j:]).BoundaryBefore()
+}
+
+// stableAlone reports whether NFKC leaves the rune r (at the start of s) as it is when it stands
+// alone in its segment.
+func stableAlone(r rune, s string) bool {
+	if r <= 0xFFFF {
+		return bmpProps()[r]&propStable != 0
+	}
+	p := norm.NFKC.PropertiesString(s)
+	return len(p.Decomposition()) == 0 && p.BoundaryBefore()
+}
+
+func ignorableFast(r rune) bool {
+	if r <= 0xFFFF {
+		return bmpProps()[r]&propIgnorable != 0
+	}
+	return ignorable(r)
+}
+
+// Properties of the runes of the Basic Multilingual Plane, computed once (a few milliseconds), by
+// New.
+const (
+	propBoundary  = 1 << iota // starts a normalisation segment
+	propStable                // NFKC leaves it alone when alone in its segment
+	propIgnorable             // removed
+)
+
+var bmpProps = sync.OnceValue(func() *[0x10000]uint8 {
+	var t [0x10000]uint8
+	var buf []byte
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		buf = utf8.AppendRune(buf[:0], r)
+		p := norm.NFKC.Properties(buf)
+		if p.BoundaryBefore() {
+			t[r] |= propBoundary
+			if len(p.Decomposition()) == 0 {
+				t[r] |= propStable
+			}
+		}
+		if ignorable(r) {
+			t[r] |= propIgnorable
+		}
+	}
+	return &t
+})
 
 // fold prepares the folded form of text and returns it (text itself when nothing needs folding).
 func (f *folding) fold(text string) string {
@@ -41,33 +108,66 @@ func (f *folding) fold(text string) string {
 	}
 	f.identity = false
 	f.buf, f.starts, f.ends = f.buf[:0], f.starts[:0], f.ends[:0]
-	f.it.InitString(norm.NFKC, text)
-	// The iterator may return the output of one input segment in several pieces, advancing its
-	// position only with the last: bytes are assigned their original span once the position moves.
-	prev, pending := 0, 0
-	for !f.it.Done() {
-		seg := f.it.Next()
-		for k := 0; k < len(seg); {
-			r, n := utf8.DecodeRune(seg[k:])
-			k += n
-			if ignorable(r) {
+	for i := 0; i < len(text); {
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		// Fast paths for a rune that is a segment of its own (the next one starts a new segment):
+		// ASCII, full-width ASCII (NFKC maps U+FF01–U+FF5E to U+0021–U+007E and U+3000 to a space),
+		// removed characters, and runes NFKC leaves alone.
+		if segmentEnds(text, i+n) {
+			switch {
+			case r < utf8.RuneSelf:
+				f.emit(byte(r), i, i+n)
+				i += n
+				continue
+			case r >= 0xFF01 && r <= 0xFF5E:
+				f.emit(byte(r-0xFEE0), i, i+n)
+				i += n
+				continue
+			case r == 0x3000:
+				f.emit(' ', i, i+n)
+				i += n
+				continue
+			case ignorableFast(r):
+				i += n
+				continue
+			case r == 0x2010 || r == 0x2011 || r == 0x2212:
+				f.emit('-', i, i+n)
+				i += n
 				continue
 			}
-			if r == 0x2010 || r == 0x2011 || r == 0x2212 {
-				r = '-'
+			if stableAlone(r, text[i:]) {
+				f.buf = append(f.buf, text[i:i+n]...)
+				for range n {
+					f.starts, f.ends = append(f.starts, int32(i)), append(f.ends, int32(i+n))
+				}
+				i += n
+				continue
 			}
-			f.buf = utf8.AppendRune(f.buf, r)
 		}
-		if pos := f.it.Pos(); pos > prev || f.it.Done() {
-			if f.it.Done() {
-				pos = len(text)
-			}
-			for range len(f.buf) - pending {
-				f.starts = append(f.starts, int32(prev))
-				f.ends = append(f.ends, int32(pos))
-			}
-			prev, pending = pos, len(f.buf)
+		// The general path: normalise the whole segment, every output byte mapped to all of it.
+		e := i + n
+		if e < len(text) {
+			e = i + norm.NFKC.NextBoundaryInString(text[i:], true)
 		}
+		f.seg = norm.NFKC.AppendString(f.seg[:0], text[i:e])
+		for k := 0; k < len(f.seg); {
+			c, m := utf8.DecodeRune(f.seg[k:])
+			k += m
+			if ignorable(c) {
+				continue
+			}
+			if c == 0x2010 || c == 0x2011 || c == 0x2212 {
+				c = '-'
+			}
+			f.buf = utf8.AppendRune(f.buf, c)
+			for range utf8.RuneLen(c) {
+				f.starts, f.ends = append(f.starts, int32(i)), append(f.ends, int32(e))
+			}
+		}
+		i = e
 	}
 	f.foldLookalikes()
 	return string(f.buf)
@@ -148,7 +248,7 @@ func needsFold(text string) bool {
 		return false
 	}
 	for _, r := range text[i:] {
-		if r >= utf8.RuneSelf && (ignorable(r) || lookalike(r) != 0 || r == 0x2010 || r == 0x2011 || r == 0x2212) {
+		if r >= utf8.RuneSelf && (ignorableFast(r) || lookalike(r) != 0 || r == 0x2010 || r == 0x2011 || r == 0x2212) {
 			return true
 		}
 	}

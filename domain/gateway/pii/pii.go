@@ -293,6 +293,7 @@ func New(opts ...Option) *Detector {
 		delete(c.types, t)
 	}
 	d := &Detector{minScore: c.minScore, ctxBefore: c.ctxBefore, ctxAfter: c.ctxAfter}
+	bmpProps() // the folding's rune table, so that no Find pays for it
 	for _, r := range recognizers {
 		if c.types[r.typ] {
 			d.recs = append(d.recs, r)
@@ -323,6 +324,13 @@ type recognizer struct {
 	typ   string
 	find  func(d *Detector, s *scan)
 	emits []string // the Entity.Recognizer values it reports, when not just name
+	bit   TypeSet  // typ's bit
+}
+
+func init() {
+	for _, r := range recognizers {
+		r.bit = 1 << typeIndex(r.typ)
+	}
 }
 
 func (r *recognizer) emitted() []string {
@@ -416,7 +424,7 @@ func (d *Detector) FindWith(text string, sc Scope) []Entity {
 		s.region = d.phone.region(sc.Region)
 	}
 	for _, r := range d.recs {
-		if types&(1<<typeIndex(r.typ)) != 0 {
+		if types&r.bit != 0 {
 			r.find(d, s)
 		}
 	}

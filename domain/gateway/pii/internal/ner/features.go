@@ -5,13 +5,34 @@ import (
 	"unicode/utf8"
 )
 
-// Features are hashed: each is a template byte and the bytes it reads, hashed with FNV-1a (64 bits),
-// so that extracting them allocates nothing and the model is a table keyed by the hash.
+// Features are hashed, so that extracting them allocates nothing and the model is a table keyed
+// by the hash: each token's word, shapes and affixes are hashed once (FNV-1a, 64 bits), and a
+// feature mixes its template number with the hashes it reads.
 
 const (
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
 )
+
+func fnv(a []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, b := range a {
+		h = (h ^ uint64(b)) * fnvPrime
+	}
+	return h
+}
+
+// mix combines a template with a value (splitmix64's finaliser); never 0, the model's empty key.
+func mix(t int, v uint64) uint64 {
+	z := v ^ uint64(t)*0x9E3779B97F4A7C15
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return (z ^ (z >> 31)) | 1
+}
+
+func mix2(t int, a, b uint64) uint64 { return mix(t, a*0x9E3779B97F4A7C15^b) }
+
+func mixInt(t, v int) uint64 { return mix(t, uint64(v)) }
 
 // Feature templates.
 const (
@@ -50,37 +71,6 @@ const (
 	fUnknownCap
 )
 
-func hashBytes(t byte, a []byte) uint64 {
-	h := uint64(fnvOffset)
-	h = (h ^ uint64(t)) * fnvPrime
-	for _, b := range a {
-		h = (h ^ uint64(b)) * fnvPrime
-	}
-	return h | 1
-}
-
-func hashPair(t byte, a, b []byte) uint64 {
-	h := uint64(fnvOffset)
-	h = (h ^ uint64(t)) * fnvPrime
-	for _, c := range a {
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	h = (h ^ 0xff) * fnvPrime
-	for _, c := range b {
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	return h | 1
-}
-
-func hashInt(t byte, v int) uint64 {
-	h := uint64(fnvOffset)
-	h = (h ^ uint64(t)) * fnvPrime
-	for k := 0; k < 4; k++ {
-		h = (h ^ uint64(byte(v>>(8*k)))) * fnvPrime
-	}
-	return h | 1
-}
-
 // gNames are the categories whose pairs between neighbours are features ("first last", "city
 // country", "name Inc").
 const gNames = GFirst | GLast | GCity | GCountry | GOrgSuffix | GStreet | GTitle
@@ -100,8 +90,26 @@ type doc struct {
 	inside    []uint16
 	caps      []bool
 	lowers    [][]byte
+	hw, hs    []uint64 // hashes of each token's lower case and short shape
+	hwin      []uint64 // hash of each token's part in window signatures
 	feats     []uint64
 	featStart []int32
+}
+
+var (
+	boundaryHash = fnv([]byte("<s>"))
+	finalHash    = fnv([]byte("</s>"))
+)
+
+// at returns h[i], or the hash of the text's start or end outside it.
+func at(h []uint64, i int) uint64 {
+	switch {
+	case i < 0:
+		return boundaryHash
+	case i >= len(h):
+		return finalHash
+	}
+	return h[i]
 }
 
 var (
@@ -185,88 +193,85 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		docCase = 1
 	}
 
+	d.hw, d.hs, d.hwin = d.hw[:0], d.hs[:0], d.hwin[:0]
+	for i := range n {
+		d.hw = append(d.hw, fnv(d.lowers[i]))
+		d.hs = append(d.hs, fnv(d.shape(i)))
+		if functionWords[string(d.lowers[i])] {
+			d.hwin = append(d.hwin, d.hw[i])
+		} else {
+			d.hwin = append(d.hwin, d.hs[i])
+		}
+	}
+
 	d.feats, d.featStart = d.feats[:0], d.featStart[:0]
 	for i := range n {
 		d.featStart = append(d.featStart, int32(len(d.feats)))
 		f := d.feats
 		lw := d.lowers[i]
-		sh := d.shape(i)
+		hw, hs := d.hw[i], d.hs[i]
 		cp := 0
 		if d.caps[i] {
 			cp = 1
 		}
-		f = append(f, hashInt(fBias, 0), hashBytes(fWord, lw), hashBytes(fShape, sh), hashBytes(fLongShape, d.long(i)))
-		f = append(f, hashBytes(fSuffix, suffix(lw, 3)), hashBytes(fPrefix, prefix(lw, 3)),
-			hashBytes(fSuffix2, suffix(lw, 2)), hashBytes(fSuffix4, suffix(lw, 4)))
-		f = append(f, hashInt(fGazPair, int(d.gaz[i]&gNames)<<16|int(d.gazAt(i+1)&gNames)),
-			hashInt(fGazPrevPair, int(d.gazAt(i-1)&gNames)<<16|int(d.gaz[i]&gNames)))
-		f = append(f, hashBytes(fPrevWord, d.lower(i-1)), hashBytes(fNextWord, d.lower(i+1)),
-			hashBytes(fPrev2Word, d.lower(i-2)), hashBytes(fNext2Word, d.lower(i+2)))
-		f = append(f, hashBytes(fPrevShape, d.shape(i-1)), hashBytes(fNextShape, d.shape(i+1)),
-			hashPair(fPrevWordShape, d.lower(i-1), sh), hashPair(fShapes, d.shape(i-1), sh),
-			hashPair(fNextWordShape, d.lower(i+1), sh))
+		f = append(f, mix(fBias, 0), mix(fWord, hw), mix(fShape, hs), mix(fLongShape, fnv(d.long(i))))
+		f = append(f, mix(fSuffix, fnv(suffix(lw, 3))), mix(fPrefix, fnv(prefix(lw, 3))),
+			mix(fSuffix2, fnv(suffix(lw, 2))), mix(fSuffix4, fnv(suffix(lw, 4))))
+		f = append(f, mix(fGazPair, uint64(d.gaz[i]&gNames)<<16|uint64(d.gazAt(i+1)&gNames)),
+			mix(fGazPrevPair, uint64(d.gazAt(i-1)&gNames)<<16|uint64(d.gaz[i]&gNames)))
+		f = append(f, mix(fPrevWord, at(d.hw, i-1)), mix(fNextWord, at(d.hw, i+1)),
+			mix(fPrev2Word, at(d.hw, i-2)), mix(fNext2Word, at(d.hw, i+2)))
+		f = append(f, mix(fPrevShape, at(d.hs, i-1)), mix(fNextShape, at(d.hs, i+1)),
+			mix2(fPrevWordShape, at(d.hw, i-1), hs), mix2(fShapes, at(d.hs, i-1), hs),
+			mix2(fNextWordShape, at(d.hw, i+1), hs))
+		win := uint64(fWindow)
+		for k := i - 2; k <= i+2; k++ {
+			win = win*0x100000001B3 ^ at(d.hwin, k)
+		}
+		f = append(f, mix(fWindow, win))
 		for k := range numCategories {
 			bit := uint16(1) << k
 			if d.gaz[i]&bit != 0 {
-				f = append(f, hashInt(fGaz, k*2+cp), hashInt(fDocCase, 64+k*4+docCase))
+				f = append(f, mixInt(fGaz, k*2+cp), mixInt(fDocCase, 64+k*4+docCase))
 			}
 			if d.gazAt(i-1)&bit != 0 {
-				f = append(f, hashInt(fPrevGaz, k))
+				f = append(f, mixInt(fPrevGaz, k))
 			}
 			if d.gazAt(i+1)&bit != 0 {
-				f = append(f, hashInt(fNextGaz, k))
+				f = append(f, mixInt(fNextGaz, k))
 			}
 			if d.gazAt(i-2)&bit != 0 {
-				f = append(f, hashInt(fPrev2Gaz, k))
+				f = append(f, mixInt(fPrev2Gaz, k))
 			}
 			if d.gazAt(i+2)&bit != 0 {
-				f = append(f, hashInt(fNext2Gaz, k))
+				f = append(f, mixInt(fNext2Gaz, k))
 			}
 			if d.begin[i]&bit != 0 {
-				f = append(f, hashInt(fPhraseBegin, k))
+				f = append(f, mixInt(fPhraseBegin, k))
 			}
 			if d.inside[i]&bit != 0 {
-				f = append(f, hashInt(fPhraseInside, k))
+				f = append(f, mixInt(fPhraseInside, k))
 			}
 		}
 		if toks[i].LineStart {
-			f = append(f, hashInt(fLineStart, cp))
+			f = append(f, mixInt(fLineStart, cp))
 		}
 		if i == 0 || toks[i].LineStart || isSentenceEnd(d.lower(i-1)) {
-			f = append(f, hashInt(fSentenceStart, cp))
+			f = append(f, mixInt(fSentenceStart, cp))
 		}
-		f = append(f, hashInt(fDocCase, docCase*2+cp))
+		f = append(f, mixInt(fDocCase, docCase*2+cp))
 		if isDigits(lw) {
-			f = append(f, hashInt(fDigits, min(len(lw), 12)))
+			f = append(f, mixInt(fDigits, min(len(lw), 12)))
 		}
-		f = append(f, d.window(i))
 		if cats := d.hyphenParts(i, g); cats != 0 {
-			f = append(f, hashInt(fHyphenParts, int(cats)))
+			f = append(f, mixInt(fHyphenParts, int(cats)))
 		}
 		if d.caps[i] && d.gaz[i]&(GFirst|GLast|GCity|GRegion|GCountry) == 0 {
-			f = append(f, hashInt(fUnknownCap, docCase))
+			f = append(f, mixInt(fUnknownCap, docCase))
 		}
 		d.feats = f
 	}
 	d.featStart = append(d.featStart, int32(len(d.feats)))
-}
-
-// window is the signature of tokens i-2 … i+2: function words as they are, other tokens by their
-// short shape ("Xx , Xx and Xx" is a list of names; "x of Xx" a place or an organisation).
-func (d *doc) window(i int) uint64 {
-	h := uint64(fnvOffset)
-	h = (h ^ fWindow) * fnvPrime
-	for k := i - 2; k <= i+2; k++ {
-		part := d.shape(k)
-		if lw := d.lower(k); k >= 0 && k < len(d.toks) && functionWords[string(lw)] {
-			part = lw
-		}
-		for _, c := range part {
-			h = (h ^ uint64(c)) * fnvPrime
-		}
-		h = (h ^ 0xff) * fnvPrime
-	}
-	return h | 1
 }
 
 // functionWords keep their spelling in window signatures.

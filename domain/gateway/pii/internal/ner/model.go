@@ -40,32 +40,42 @@ func beginTag(l Label) uint8 { return uint8(l)*2 - 1 }
 
 // allowed reports whether tag cur may follow tag prev (prev = NumTags at the start): an inside tag
 // continues a span of its own label.
-func allowed(prev, cur uint8) bool {
-	if cur == 0 || isBegin(cur) {
-		return true
-	}
-	return prev != NumTags && prev != 0 && tagLabel(prev) == tagLabel(cur)
-}
+func allowed(prev, cur uint8) bool { return allowedTable[prev][cur] }
 
-// Model holds the weights of the tagger: one row of NumTags weights per feature hash, the
-// transition weights (row NumTags is the start), and the calibration of span scores per label.
+var allowedTable = func() (t [NumTags + 1][NumTags]bool) {
+	for p := range NumTags + 1 {
+		for c := range NumTags {
+			t[p][c] = c == 0 || isBegin(uint8(c)) || (p != NumTags && p != 0 && tagLabel(uint8(p)) == tagLabel(uint8(c)))
+		}
+	}
+	return t
+}()
+
+// Model holds the weights of the tagger: one row of NumTags weights per feature hash (int16, one
+// scale), kept beside its key in an open-addressing table so that a look-up touches one cache line;
+// the transition weights (row NumTags is the start); and the calibration of span scores per label.
 type Model struct {
-	keys    []uint64 // open addressing; 0 = empty slot
-	rows    []int32
-	weights []float32
-	mask    uint64
-	trans   [NumTags + 1][NumTags]float32
-	// calA, calB calibrate span scores: score = 1/(1+exp(-(a·margin+b))).
+	slots []slot // 0 key = empty
+	mask  uint64
+	n     int
+	scale float32
+	trans [NumTags + 1][NumTags]float32
+	// calA, calB calibrate span scores: p = 1/(1+exp(-(a·margin+b))).
 	calA, calB [NumLabels]float32
 }
 
-// row returns the weights of a feature, nil when the model has none.
-func (m *Model) row(h uint64) []float32 {
+type slot struct {
+	key uint64
+	w   [NumTags]int16
+}
+
+// row returns the quantised weights of a feature, nil when the model has none.
+func (m *Model) row(h uint64) *[NumTags]int16 {
 	for i := h & m.mask; ; i = (i + 1) & m.mask {
-		switch m.keys[i] {
+		s := &m.slots[i]
+		switch s.key {
 		case h:
-			r := int(m.rows[i]) * NumTags
-			return m.weights[r : r+NumTags]
+			return &s.w
 		case 0:
 			return nil
 		}
@@ -73,61 +83,56 @@ func (m *Model) row(h uint64) []float32 {
 }
 
 // NumFeatures is the number of features with weights.
-func (m *Model) NumFeatures() int { return len(m.weights) / NumTags }
+func (m *Model) NumFeatures() int { return m.n }
 
-// newModel builds the lookup table of n features.
-func newModel(n int) *Model {
+// newModel builds the lookup table of n features whose weights are multiples of scale.
+func newModel(n int, scale float32) *Model {
 	size := 1
 	for size < 2*n+1 {
 		size <<= 1
 	}
-	return &Model{keys: make([]uint64, size), rows: make([]int32, size), weights: make([]float32, 0, n*NumTags), mask: uint64(size - 1)}
+	return &Model{slots: make([]slot, size), mask: uint64(size - 1), scale: scale}
 }
 
 // put adds a feature (each once).
-func (m *Model) put(h uint64, w []float32) {
+func (m *Model) put(h uint64, w [NumTags]int16) {
 	i := h & m.mask
-	for m.keys[i] != 0 {
+	for m.slots[i].key != 0 {
 		i = (i + 1) & m.mask
 	}
-	m.keys[i] = h
-	m.rows[i] = int32(len(m.weights) / NumTags)
-	m.weights = append(m.weights, w...)
+	m.slots[i] = slot{key: h, w: w}
+	m.n++
+}
+
+// quantise rounds weights to multiples of scale.
+func quantise(w []float32, scale float32) (q [NumTags]int16) {
+	for t := range NumTags {
+		q[t] = int16(math.Round(float64(w[t] / scale)))
+	}
+	return q
 }
 
 const modelMagic = "NER1"
 
-// Marshal writes the model: gzip of magic, calibration, transitions, then per feature its hash and
-// NumTags weights quantised to int16 with one scale.
+// Marshal writes the model: gzip of magic, calibration, transitions, scale, count, then per
+// feature its hash and NumTags int16 weights.
 func (m *Model) Marshal() ([]byte, error) {
 	var raw bytes.Buffer
 	raw.WriteString(modelMagic)
 	le := binary.LittleEndian
-	put := func(v any) { _ = binary.Write(&raw, le, v) }
-	put(m.calA)
-	put(m.calB)
-	put(m.trans)
-	maxAbs := float32(0)
-	for _, w := range m.weights {
-		maxAbs = max(maxAbs, float32(math.Abs(float64(w))))
+	for _, v := range []any{m.calA, m.calB, m.trans, m.scale, uint32(m.n)} {
+		_ = binary.Write(&raw, le, v)
 	}
-	scale := maxAbs / 32767
-	if scale == 0 {
-		scale = 1
-	}
-	put(scale)
-	put(uint32(m.NumFeatures()))
-	q := make([]int16, NumTags)
-	for i, k := range m.keys {
-		if k == 0 {
+	var e [8 + 2*NumTags]byte
+	for _, s := range m.slots {
+		if s.key == 0 {
 			continue
 		}
-		r := int(m.rows[i]) * NumTags
+		le.PutUint64(e[:], s.key)
 		for t := range NumTags {
-			q[t] = int16(math.Round(float64(m.weights[r+t] / scale)))
+			le.PutUint16(e[8+2*t:], uint16(s.w[t]))
 		}
-		put(k)
-		put(q)
+		raw.Write(e[:])
 	}
 	var out bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
@@ -169,13 +174,13 @@ func ParseModel(gz []byte) (*Model, error) {
 	if len(rest) != int(n)*entry {
 		return nil, errors.New("ner: model: truncated")
 	}
-	m := newModel(int(n))
+	m := newModel(int(n), scale)
 	m.calA, m.calB, m.trans = calA, calB, trans
-	w := make([]float32, NumTags)
 	for k := range int(n) {
 		e := rest[k*entry : (k+1)*entry]
+		var w [NumTags]int16
 		for t := range NumTags {
-			w[t] = float32(int16(le.Uint16(e[8+2*t:]))) * scale
+			w[t] = int16(le.Uint16(e[8+2*t:]))
 		}
 		m.put(le.Uint64(e), w)
 	}

@@ -52,15 +52,18 @@ func (t *Tagger) emissions(sc *Scratch) {
 		sc.emit = make([]float32, n*NumTags)
 	}
 	sc.emit = sc.emit[:n*NumTags]
-	clear(sc.emit)
 	for i := range n {
-		e := sc.emit[i*NumTags : (i+1)*NumTags]
+		var acc [NumTags]int32
 		for _, h := range sc.d.tokenFeatures(i) {
-			if w := t.model.row(h); w != nil {
+			if r := t.model.row(h); r != nil {
 				for k := range NumTags {
-					e[k] += w[k]
+					acc[k] += int32(r[k])
 				}
 			}
+		}
+		e := (*[NumTags]float32)(sc.emit[i*NumTags:])
+		for k := range NumTags {
+			e[k] = float32(acc[k]) * t.model.scale
 		}
 	}
 }
@@ -87,20 +90,29 @@ func decode(n int, emit []float32, trans *[NumTags + 1][NumTags]float32, sc *Scr
 		}
 	}
 	for i := 1; i < n; i++ {
-		prev := score[(i-1)*NumTags : i*NumTags]
-		cur := score[i*NumTags : (i+1)*NumTags]
+		prev := (*[NumTags]float32)(score[(i-1)*NumTags:])
+		cur := (*[NumTags]float32)(score[i*NumTags:])
+		em := (*[NumTags]float32)(emit[i*NumTags:])
+		bk := (*[NumTags]uint8)(back[i*NumTags:])
 		for k := range NumTags {
 			best, arg := negInf, uint8(0)
-			for p := range NumTags {
-				if prev[p] == negInf || !allowed(uint8(p), uint8(k)) {
-					continue
+			if k == 0 || isBegin(uint8(k)) {
+				// O and B- follow any tag.
+				for p := range NumTags {
+					if v := prev[p] + trans[p][k]; v > best {
+						best, arg = v, uint8(p)
+					}
 				}
-				if v := prev[p] + trans[p][k]; v > best {
-					best, arg = v, uint8(p)
+			} else {
+				// I-X follows B-X or I-X only.
+				for _, p := range [2]int{k - 1, k} {
+					if v := prev[p] + trans[p][k]; v > best {
+						best, arg = v, uint8(p)
+					}
 				}
 			}
-			cur[k] = best + emit[i*NumTags+k]
-			back[i*NumTags+k] = arg
+			cur[k] = best + em[k]
+			bk[k] = arg
 		}
 	}
 	if cap(tags) < n {

@@ -166,26 +166,29 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 }
 
 func averaged(keys []uint64, w, u []float32, tw, tu *[NumTags + 1][NumTags]float32, c float32, prune float32) *Model {
-	kept := 0
-	row := make([]float32, NumTags)
+	rows := make([]float32, len(keys)*NumTags)
+	var kept []int
+	maxAbs := float32(0)
 	for i := range keys {
-		for t := range NumTags {
-			if a := w[i*NumTags+t] - u[i*NumTags+t]/c; float32(math.Abs(float64(a))) >= prune {
-				kept++
-				break
-			}
-		}
-	}
-	m := newModel(kept)
-	for i, h := range keys {
 		big := false
 		for t := range NumTags {
-			row[t] = w[i*NumTags+t] - u[i*NumTags+t]/c
-			big = big || float32(math.Abs(float64(row[t]))) >= prune
+			a := w[i*NumTags+t] - u[i*NumTags+t]/c
+			rows[i*NumTags+t] = a
+			abs := float32(math.Abs(float64(a)))
+			big = big || abs >= prune
+			maxAbs = max(maxAbs, abs)
 		}
 		if big {
-			m.put(h, row)
+			kept = append(kept, i)
 		}
+	}
+	scale := maxAbs / 32767
+	if scale == 0 {
+		scale = 1
+	}
+	m := newModel(len(kept), scale)
+	for _, i := range kept {
+		m.put(keys[i], quantise(rows[i*NumTags:(i+1)*NumTags], scale))
 	}
 	for p := range NumTags + 1 {
 		for t := range NumTags {
