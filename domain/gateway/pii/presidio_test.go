@@ -69,6 +69,17 @@ func loadPresidio(t testing.TB) []presidioSample {
 // DOMAIN_NAME and places GPE).
 var goldTypeMap = map[string]string{"DOMAIN_NAME": TypeURL, "GPE": TypeLocation}
 
+// loadPresidioSets returns the whole presidio set and its held-out templates.
+func loadPresidioSets(t testing.TB) (all, heldOut []presidioSample) {
+	all = loadPresidio(t)
+	for _, s := range all {
+		if heldOutTemplate(s) {
+			heldOut = append(heldOut, s)
+		}
+	}
+	return all, heldOut
+}
+
 // heldOutTemplate reports whether a presidio sentence belongs to the templates the name tagger never
 // saw (template id ≡ 4 mod 5; see internal/nertrain): the names, places, organisations and
 // addresses are scored on those only.
@@ -304,13 +315,7 @@ func variantName(tr *transform) string {
 // types are scored on all sentences; the name tagger's types on the templates it never saw, at the
 // token level, against regression floors.
 func TestDetector_PresidioMetrics(t *testing.T) {
-	samples := loadPresidio(t)
-	var heldOut []presidioSample
-	for _, s := range samples {
-		if heldOutTemplate(s) {
-			heldOut = append(heldOut, s)
-		}
-	}
+	samples, heldOut := loadPresidioSets(t)
 	d := New(WithAllTypes())
 	patterns := func(typ string) bool { return !isNameType(typ) }
 	for _, tr := range variants() {

@@ -137,17 +137,8 @@ func decode(n int, emit []float32, trans *[NumTags + 1][NumTags]float32, sc *Scr
 // the mean margin of their tokens (how much better each token's tag is than its best alternative,
 // given the tag before it).
 func (t *Tagger) spans(sc *Scratch, out []Span) []Span {
-	tags, toks, text := sc.tags, sc.toks, sc.d.text
-	for i := 0; i < len(tags); {
-		if tags[i] == 0 {
-			i++
-			continue
-		}
-		label := tagLabel(tags[i])
-		j := i + 1
-		for j < len(tags) && tags[j] != 0 && !isBegin(tags[j]) && tagLabel(tags[j]) == label {
-			j++
-		}
+	toks, text := sc.toks, sc.d.text
+	eachSpan(sc.tags, func(i, j int, label Label) {
 		margin := float32(0)
 		for k := i; k < j; k++ {
 			margin += t.margin(sc, k)
@@ -165,8 +156,7 @@ func (t *Tagger) spans(sc *Scratch, out []Span) []Span {
 		if s < e {
 			out = append(out, Span{Start: int(toks[s].Start), End: int(toks[e-1].End), Label: label, Score: score})
 		}
-		i = j
-	}
+	})
 	return out
 }
 

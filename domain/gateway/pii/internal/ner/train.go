@@ -273,6 +273,12 @@ type tokenSpan struct {
 // spansOf reads the spans of a tag sequence.
 func spansOf(tags []uint8) map[tokenSpan]bool {
 	out := map[tokenSpan]bool{}
+	eachSpan(tags, func(i, j int, l Label) { out[tokenSpan{i, j, l}] = true })
+	return out
+}
+
+// eachSpan calls f for each span of a tag sequence: tokens [i, j) with label l.
+func eachSpan(tags []uint8, f func(i, j int, l Label)) {
 	for i := 0; i < len(tags); {
 		if tags[i] == 0 {
 			i++
@@ -283,10 +289,9 @@ func spansOf(tags []uint8) map[tokenSpan]bool {
 		for j < len(tags) && tags[j] != 0 && !isBegin(tags[j]) && tagLabel(tags[j]) == l {
 			j++
 		}
-		out[tokenSpan{i, j, l}] = true
+		f(i, j, l)
 		i = j
 	}
-	return out
 }
 
 // Counts are the entity-level counts of one label.

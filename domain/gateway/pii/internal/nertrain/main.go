@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/csv"
@@ -233,52 +232,22 @@ func loadPresidio(path string) ([5][]ner.Example, error) {
 // wnutLabels maps the WNUT-17 labels the tagger learns; product and creative-work are not personal data.
 var wnutLabels = map[string]ner.Label{"person": ner.Person, "location": ner.Location, "corporation": ner.Organization, "group": ner.Organization}
 
-// loadCoNLL reads a WNUT-17 file: one token and its BIO tag a line, sentences separated by blank
-// lines. A sentence's text is its tokens joined by spaces.
+// loadCoNLL reads a WNUT-17 file.
 func loadCoNLL(path string) ([]ner.Example, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var out []ner.Example
-	var text strings.Builder
-	var spans []ner.GoldSpan
-	flush := func() {
-		if text.Len() > 0 {
-			out = append(out, ner.NewExample(text.String(), spans))
+	keep := func(label string) bool { _, ok := wnutLabels[label]; return ok }
+	err = ner.ReadCoNLL(b, keep, func(text string, spans []ner.CoNLLSpan) {
+		gold := make([]ner.GoldSpan, len(spans))
+		for i, s := range spans {
+			gold[i] = ner.GoldSpan{Start: s.Start, End: s.End, Label: wnutLabels[s.Type]}
 		}
-		text.Reset()
-		spans = nil
-	}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			flush()
-			continue
-		}
-		tok, tag, ok := strings.Cut(line, "\t")
-		if !ok {
-			return nil, fmt.Errorf("%s: bad line %q", path, line)
-		}
-		if text.Len() > 0 {
-			text.WriteByte(' ')
-		}
-		start := text.Len()
-		text.WriteString(tok)
-		bio, typ, _ := strings.Cut(tag, "-")
-		l, known := wnutLabels[typ]
-		switch {
-		case !known:
-		case bio == "B" || len(spans) == 0 || spans[len(spans)-1].Label != l || spans[len(spans)-1].End != start-1:
-			spans = append(spans, ner.GoldSpan{Start: start, End: text.Len(), Label: l})
-		default:
-			spans[len(spans)-1].End = text.Len()
-		}
-	}
-	flush()
-	return out, sc.Err()
+		out = append(out, ner.NewExample(text, gold))
+	})
+	return out, err
 }
 
 // buildGazetteer reads the name, place and company lists and writes the gazetteer file: lines
