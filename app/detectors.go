@@ -26,8 +26,15 @@ func (a injectionAdapter) DefaultThreshold() float64 { return injection.DefaultT
 // piiAdapter gives the runtime the PII detector and placeholder redaction.
 type piiAdapter struct{ d *pii.Detector }
 
-func (a piiAdapter) Find(text string) []gateway.PIIEntity {
-	ents := a.d.Find(text)
+func (a piiAdapter) Find(text string, scope gateway.PIIScope) []gateway.PIIEntity {
+	sc := pii.Scope{Types: pii.DefaultTypes(), Region: scope.PhoneRegion}
+	for _, t := range scope.Include {
+		// Policies are validated on write: an unknown name cannot get here, and is ignored if it does.
+		if extra, err := pii.TypeSetOf(t); err == nil {
+			sc.Types |= extra
+		}
+	}
+	ents := a.d.FindWith(text, sc)
 	out := make([]gateway.PIIEntity, len(ents))
 	for i, e := range ents {
 		out[i] = gateway.PIIEntity{Type: e.Type, Start: e.Start, End: e.End, Score: e.Score}

@@ -68,7 +68,7 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 	families, types := detectorNames()
 	queries := &rmgw.Queries{Runner: st.Runner}
 	rt := &gateway.Runtime{Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
-		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New()},
+		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New(pii.WithAllTypes())},
 		Outbound: outbound, Tracing: tracing,
 		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
 	rt.AwaitReadModel = func(ctx context.Context, e *eventstore.Event) error {

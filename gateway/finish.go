@@ -450,7 +450,7 @@ func (r *run) scanResponse(resp *providers.ChatResponse) {
 		if p.ResponseScan.PIIAction == gw.ActionAllow {
 			continue
 		}
-		ents := filterPII(r.rt.PII.Find(*c), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
+		ents := filterPII(r.rt.PII.Find(*c, piiScope(p.PII)), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
 		if len(ents) == 0 {
 			continue
 		}
@@ -626,10 +626,10 @@ func (rt *Runtime) seal(ctx context.Context, tenantID string, rec *gw.RequestRec
 		if promptLog != nil {
 			prompt = *promptLog
 		} else {
-			prompt = rt.PII.Redact(prompt, rt.PII.Find(prompt))
+			prompt = rt.PII.Redact(prompt, rt.PII.Find(prompt, piiScope(p.PII)))
 		}
 		if !completionClean {
-			completion = rt.PII.Redact(completion, rt.PII.Find(completion))
+			completion = rt.PII.Redact(completion, rt.PII.Find(completion, piiScope(p.PII)))
 		}
 	}
 	subject := ContentSubject(tenantID, rt.Now())

@@ -205,7 +205,7 @@ func (r *run) piiStep(context.Context) {
 			m := &call.Req.Messages[i]
 			var userParts []string
 			for _, text := range m.Texts() {
-				raw := rt.PII.Find(*text)
+				raw := rt.PII.Find(*text, piiScope(p.PII))
 				if logRedacted && m.Role == "user" {
 					userParts = append(userParts, rt.PII.Redact(*text, raw))
 				}

@@ -37,7 +37,7 @@ func (rt *Runtime) Scan(ctx context.Context, call *Call) (*ScanResult, error) {
 		return out, nil // no such policy: the caller answers 404, and nothing was scanned
 	}
 	for i, text := range original {
-		for _, e := range filterPII(rt.PII.Find(text), r.policy.policy.PII) {
+		for _, e := range filterPII(rt.PII.Find(text, piiScope(r.policy.policy.PII)), r.policy.policy.PII) {
 			out.PII = append(out.PII, ScanFinding{PIIEntity: e, Message: i})
 		}
 		if r.sec.Redacted {

@@ -102,7 +102,7 @@ func (r *run) streamCall(ctx context.Context) {
 		}
 		var ents []PIIEntity
 		if p.ResponseScan.Enabled && p.ResponseScan.PIIAction != gw.ActionAllow {
-			ents = filterPII(rt.PII.Find(text), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
+			ents = filterPII(rt.PII.Find(text, piiScope(p.PII)), gw.PIIRule{MinScore: p.PII.MinScore, Types: p.PII.Types})
 			if len(ents) > 0 && p.ResponseScan.PIIAction == gw.ActionBlock {
 				return errStreamPII
 			}

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/astrabastion/astra/domain/gateway/pii"
 )
 
 // Pipeline steps, in order. Every step has a declared fail mode.
@@ -92,10 +95,42 @@ type DetectorRule struct {
 
 // PIIRule configures PII handling.
 type PIIRule struct {
-	Enabled  bool     `json:"enabled"`
-	Action   string   `json:"action"`
-	Types    []string `json:"types,omitempty"` // empty = every type
+	Enabled bool   `json:"enabled"`
+	Action  string `json:"action"`
+	// Types are the entity types looked for; empty means the detector's default types. Any type of
+	// the catalogue may be listed, those off by default (DATE_TIME, URL, PERSON, LOCATION,
+	// ORGANIZATION, STREET_ADDRESS) included. PIIEntityTypes lists them; a test holds the enum to it.
+	Types    []string `json:"types,omitempty" enum:"CREDIT_CARD,IBAN_CODE,US_SSN,US_ITIN,EMAIL_ADDRESS,PHONE_NUMBER,IP_ADDRESS,URL,CRYPTO,API_KEY,PRIVATE_KEY,SECRET,US_BANK_NUMBER,ABA_ROUTING_NUMBER,UK_NHS,US_DRIVER_LICENSE,DATE_TIME,PERSON,LOCATION,ORGANIZATION,STREET_ADDRESS" doc:"Entity types looked for (empty: the default types, which leave out DATE_TIME, URL, PERSON, LOCATION, ORGANIZATION and STREET_ADDRESS). An unknown name is refused with VAL-001 naming it."`
 	MinScore float64  `json:"min_score"`
+	// PhoneRegion is the default region (ISO 3166 alpha-2, e.g. "AU") of phone numbers written without
+	// a country prefix: its numbering plan is tried first, and its local numbers are recognised.
+	PhoneRegion string `json:"phone_region,omitempty" doc:"Default region (ISO 3166 alpha-2, e.g. AU) of phone numbers written without a country prefix; empty: the detector's regions (US, GB, DE, FR, IN, CA, AU and other common ones)."`
+}
+
+// PIIEntityTypes lists every PII entity type a policy may select.
+func PIIEntityTypes() []string { return pii.TypeNames() }
+
+// normalize validates the PII types and phone region, spelling them canonically (upper case, no
+// duplicates).
+func (r *PIIRule) normalize() error {
+	types := make([]string, 0, len(r.Types))
+	for i, t := range r.Types {
+		t = strings.ToUpper(strings.TrimSpace(t))
+		if _, err := pii.TypeSetOf(t); err != nil {
+			return &InvalidPolicyError{fmt.Sprintf("pii.types[%d]", i), fmt.Sprintf("a PII entity type (%q is not; the types are %s)", r.Types[i], strings.Join(pii.TypeNames(), ", "))}
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	if len(r.Types) > 0 {
+		r.Types = types
+	}
+	r.PhoneRegion = strings.ToUpper(strings.TrimSpace(r.PhoneRegion))
+	if r.PhoneRegion != "" && !pii.KnownRegion(r.PhoneRegion) {
+		return &InvalidPolicyError{"pii.phone_region", fmt.Sprintf("an ISO 3166 alpha-2 region with a telephone numbering plan (%q is not)", r.PhoneRegion)}
+	}
+	return nil
 }
 
 // ResponseRule configures response scanning.
@@ -175,6 +210,9 @@ func (p *Policy) Normalize() error {
 	}
 	if p.PII.MinScore < 0 || p.PII.MinScore > 1 {
 		return bad("pii.min_score", "between 0 and 1")
+	}
+	if err := p.PII.normalize(); err != nil {
+		return err
 	}
 	if p.ResponseScan.PIIAction == "" {
 		p.ResponseScan.PIIAction = ActionRedact

@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"errors"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +32,37 @@ func TestPolicy_NormalizeFillsDefaultsAndRejectsNonsense(t *testing.T) {
 		if err := b.Normalize(); !errors.Is(err, ErrPolicyInvalid) {
 			t.Errorf("case %d accepted: %v", i, err)
 		}
+	}
+}
+
+func TestPolicy_PIITypesAreTheCatalogueAndNamedWhenUnknown(t *testing.T) {
+	p := Policy{Name: "x", PII: PIIRule{Types: []string{" url", "DATE_TIME", "URL", "EMAIL_ADDRESS"}, PhoneRegion: "au"}}
+	if err := p.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.PII.Types, []string{"URL", "DATE_TIME", "EMAIL_ADDRESS"}) || p.PII.PhoneRegion != "AU" {
+		t.Fatalf("normalised %+v", p.PII)
+	}
+	for _, c := range []struct {
+		rule  PIIRule
+		field string
+		names string
+	}{
+		{PIIRule{Types: []string{"EMAIL_ADDRESS", "PASSPORT"}}, "pii.types[1]", `"PASSPORT"`},
+		{PIIRule{PhoneRegion: "XX"}, "pii.phone_region", `"XX"`},
+		{PIIRule{PhoneRegion: "USA"}, "pii.phone_region", `"USA"`},
+	} {
+		p := Policy{Name: "x", PII: c.rule}
+		err := p.Normalize()
+		var ie *InvalidPolicyError
+		if !errors.As(err, &ie) || ie.Field != c.field || !strings.Contains(err.Error(), c.names) {
+			t.Errorf("%+v: %v", c.rule, err)
+		}
+	}
+	// The OpenAPI enum of pii.types is the catalogue.
+	f, _ := reflect.TypeFor[PIIRule]().FieldByName("Types")
+	if got := strings.Split(f.Tag.Get("enum"), ","); !slices.Equal(got, PIIEntityTypes()) {
+		t.Errorf("enum tag %v, catalogue %v", got, PIIEntityTypes())
 	}
 }
 

@@ -13,6 +13,7 @@ func TestGateway_Endpoints(t *testing.T) {
 	t.Run("providers", func(t *testing.T) { testProviders(t, in, admin) })
 	t.Run("policies", func(t *testing.T) { testPolicies(t, in, admin) })
 	t.Run("pipeline rules", func(t *testing.T) { testPipelineRules(t, in, admin) })
+	t.Run("pii selection", func(t *testing.T) { testPIISelection(t, in, admin) })
 	t.Run("kill switch", func(t *testing.T) { testKillSwitch(t, in, admin) })
 	t.Run("cache", func(t *testing.T) { testCache(t, in, admin) })
 	t.Run("budgets and usage", func(t *testing.T) { testBudgets(t, in, admin) })

@@ -29,6 +29,14 @@ number was 1Z999AA10123456784 if that helps. Thanks, Jordan"
 Internal notes: previous ticket #47190 closed on 2024-01-05; warehouse batch 2024-W09; SKU ALP-45-GRN.
 Respond in English, keep the reply under 120 words, and sign it as "Northwind Support".`)
 
+// benchNames is a prompt full of names, places, organisations and addresses.
+var benchNames = strings.TrimSpace(`
+Please draft a reference letter for Maria Fernández, who worked with Dr. Jonas Lindqvist at Northwind
+Analytics GmbH in Stuttgart from 2019 to 2023. Her manager, Mr. Samuel Okafor, can be reached at the
+office at 221 Baker Street, London, and she now lives at 14 Rue de Rivoli, Paris. Maria Fernández led the
+migration for Contoso Ltd. and presented the results in Berlin and Madrid. Address the letter to
+Ms. Aiko Tanaka, Head of Talent at Globex Corporation, 500 Market Street, San Francisco.`)
+
 // bench16K is about 16 KB of mixed content: prose, a log excerpt, code with credentials and a table.
 var bench16K = func() string {
 	parts := []string{
@@ -51,12 +59,35 @@ var bench16K = func() string {
 }()
 
 func BenchmarkFind(b *testing.B) {
-	d := New()
-	cases := []struct{ name, text string }{
+	benchFind(b, New(), []struct{ name, text string }{
 		{"short", benchShort},
 		{"typical", benchTypical},
 		{"16KB", bench16K},
+	})
+}
+
+// BenchmarkFindUnicode is the default detector on the typical prompt rewritten by each evasion
+// transform (the folding and its offset map are then on the path).
+func BenchmarkFindUnicode(b *testing.B) {
+	var cases []struct{ name, text string }
+	for _, tr := range transforms {
+		cases = append(cases, struct{ name, text string }{tr.name, tr.apply(benchTypical).text})
 	}
+	cases = append(cases, struct{ name, text string }{"accents", strings.ReplaceAll(benchTypical, "Jordan", "Jördan")})
+	benchFind(b, New(), cases)
+}
+
+// BenchmarkFindAllTypes has every type on, the name tagger included.
+func BenchmarkFindAllTypes(b *testing.B) {
+	benchFind(b, New(WithAllTypes()), []struct{ name, text string }{
+		{"short", benchShort},
+		{"typical", benchTypical},
+		{"names", benchNames},
+		{"16KB", bench16K},
+	})
+}
+
+func benchFind(b *testing.B, d *Detector, cases []struct{ name, text string }) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			d.Find(c.text) // warm the pool

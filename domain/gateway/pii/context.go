@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-const numTypes = 17
+const numTypes = 21
 
 var typeIdx = func() map[string]int {
 	m := make(map[string]int, len(catalogue))

@@ -1,10 +1,21 @@
 // Package pii detects and redacts personal data and secrets in LLM prompts and completions.
 //
-// It is pure code with no I/O: a Detector is built once with New (tables, patterns and phone
-// metadata are prepared there) and is then safe for concurrent use. Find returns non-overlapping
-// entities sorted by byte offset; Redact rewrites a text with one of three styles (type placeholder,
+// It is pure code with no I/O: a Detector is built once with New (tables, patterns, phone metadata
+// and the name tagger are prepared there) and is then safe for concurrent use. Find returns
+// non-overlapping entities sorted by byte offset; FindWith narrows one call to some types and a
+// default phone region (Scope). Redact rewrites a text with one of three styles (type placeholder,
 // mask keeping the last four characters of cards and accounts, or a keyed-hash placeholder for
 // consistent pseudonymisation). Types lists the catalogue; Version identifies the rules.
+//
+// # Normalisation
+//
+// The recognizers read a folded copy of the text: NFKC (full-width and styled characters become
+// ASCII), format characters removed (zero-width spaces and joiners, soft hyphens, bidi controls,
+// variation selectors, tag characters), Unicode hyphens made '-', and Cyrillic, Greek and Armenian
+// look-alikes of Latin letters folded in tokens that mix scripts. Every byte of the copy remembers
+// the original span it came from, so entities are reported at their exact original offsets and a
+// redaction removes exactly the characters of the value, invisible ones between them included. A
+// text that needs no folding (all ASCII, the common case) is read as it is.
 //
 // # Recognizers
 //
@@ -27,8 +38,11 @@
 //     street word. github.com/nyaruka/phonenumbers (libphonenumber's metadata) then validates them:
 //     international numbers by their country calling code (IsValidNumber); national numbers for the
 //     default regions in order (IsValidNumberForRegion, or Parse then IsValidNumberForRegion for
-//     regions with carrier codes such as Brazil). Where the trunk prefix is 0 (most of Europe, India,
-//     Australia) a national number must be written with it. See rec_phone.go for the score tiers.
+//     regions with carrier codes such as Brazil), the call's default region (Scope.Region, the
+//     tenant's policy) first. Where the trunk prefix is 0 (most of Europe, India, Australia) a
+//     national number must be written with it. An extension or an area code in parentheses counts
+//     as context, so numbers of a possible length in such shapes ("(88) 684-334",
+//     "001-748-088-2851x818") are reported. See rec_phone.go for the score tiers.
 //   - IP_ADDRESS: IPv4 (a :port may follow) and IPv6 (compressed, IPv4-mapped) parsed by net/netip;
 //     loopback, unspecified and broadcast addresses need context.
 //   - URL: http(s), ftp(s), ws(s) URLs and www. host names with a valid host (off by default).
@@ -44,6 +58,13 @@
 //   - DATE_TIME: calendar-validated ISO dates and times, numeric dates with a four-digit year,
 //     month-name dates, weekday names and years after a preposition ("in 1977"). Off by default,
 //     like URL: both are frequent in benign prompts and rarely identify a person on their own.
+//   - PERSON, LOCATION, ORGANIZATION and STREET_ADDRESS: a sequence tagger (internal/ner: averaged
+//     structured perceptron, Viterbi under BIO constraints) over each token's word, shape, affixes
+//     and gazetteer categories (forenames, surnames, cities, regions, countries, legal forms, street
+//     and unit words, titles) and those of its neighbours; retrained with one command
+//     (go run ./domain/gateway/pii/internal/nertrain). A name found once is reported at each of its
+//     occurrences. Off by default: names of public figures, cities and companies are frequent in
+//     benign prompts (see docs/detectors-pii.md); a policy turns them on.
 //
 // # Scoring
 //
@@ -61,6 +82,10 @@
 // increases by ContextBoost (0.35), capped at 1.0. Words of up to four bytes must match whole words
 // ("tel" does not match "hotel"); longer ones match as word prefixes ("phone" matches "phones:").
 // Matching is case-insensitive for ASCII letters. A word inside the candidate itself does not count.
+//
+// Spans of the name tagger score 0.5 (its decision) plus half of the probability, calibrated on
+// held-out data, that the span is right. They give way to validated pattern entities, and are cut
+// short of one inside them.
 //
 // Candidates that fail a checksum (Luhn, mod-97, mod-11, base58check, bech32, EIP-55, ABA) or a
 // validity rule (SSN areas, phone metadata, calendar) are dropped. Candidates whose final score is

@@ -1,13 +1,18 @@
 package pii
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
+
+	"github.com/astrabastion/astra/domain/gateway/pii/internal/ner"
 )
 
 // Version identifies the recognizers, tables and scores of this package. The gateway records it with
-// every pipeline step, so change it whenever a change can alter what Find returns.
-const Version = "1.0.0"
+// every pipeline step, so change it whenever a change can alter what Find returns (retraining the
+// name tagger included).
+const Version = "2.0.0"
 
 // Entity types reported by Find.
 const (
@@ -28,6 +33,10 @@ const (
 	TypeUKNHS           = "UK_NHS"
 	TypeUSDriverLicense = "US_DRIVER_LICENSE"
 	TypeDateTime        = "DATE_TIME"
+	TypePerson          = "PERSON"
+	TypeLocation        = "LOCATION"
+	TypeOrganization    = "ORGANIZATION"
+	TypeStreetAddress   = "STREET_ADDRESS"
 )
 
 // Scoring defaults; see the package documentation.
@@ -125,6 +134,82 @@ var catalogue = []catalogueEntry{
 	{TypeUKNHS, true, TypeInfo{Description: "UK NHS number", Validation: "mod-11 check digit"}},
 	{TypeUSDriverLicense, true, TypeInfo{Description: "US driver's license number (context required)", Validation: "state formats, licence context"}},
 	{TypeDateTime, false, TypeInfo{Description: "Date or time expression", Validation: "calendar validation"}},
+	{TypePerson, false, TypeInfo{Description: "Name of a person", Validation: "sequence tagger over name gazetteers, titles, capitalisation and context"}},
+	{TypeLocation, false, TypeInfo{Description: "Place name: city, region or country", Validation: "sequence tagger over place gazetteers (GeoNames, CLDR country names) and context"}},
+	{TypeOrganization, false, TypeInfo{Description: "Name of a company or organisation", Validation: "sequence tagger over legal-form suffixes (Inc, GmbH, S.A. …), capitalisation and context"}},
+	{TypeStreetAddress, false, TypeInfo{Description: "Street address (house number, street, unit)", Validation: "sequence tagger over street words, house numbers and context"}},
+}
+
+// TypeSet is a set of entity types of the catalogue.
+type TypeSet uint32
+
+// Has reports whether the set holds typ.
+func (s TypeSet) Has(typ string) bool {
+	i := typeIndex(typ)
+	return i >= 0 && s&(1<<i) != 0
+}
+
+// Names lists the types of the set in catalogue order.
+func (s TypeSet) Names() []string {
+	var out []string
+	for i, t := range catalogue {
+		if s&(1<<i) != 0 {
+			out = append(out, t.typ)
+		}
+	}
+	return out
+}
+
+// UnknownTypeError names an entity type that is not in the catalogue.
+type UnknownTypeError struct{ Name string }
+
+func (e *UnknownTypeError) Error() string {
+	return fmt.Sprintf("pii: unknown entity type %q (known: %s)", e.Name, strings.Join(TypeNames(), ", "))
+}
+
+// TypeNames lists every entity type of the catalogue, in catalogue order.
+func TypeNames() []string {
+	out := make([]string, len(catalogue))
+	for i, t := range catalogue {
+		out[i] = t.typ
+	}
+	return out
+}
+
+// TypeSetOf returns the set of the named types; an unknown name is an *UnknownTypeError.
+func TypeSetOf(types ...string) (TypeSet, error) {
+	var s TypeSet
+	for _, t := range types {
+		i := typeIndex(t)
+		if i < 0 {
+			return 0, &UnknownTypeError{Name: t}
+		}
+		s |= 1 << i
+	}
+	return s, nil
+}
+
+// DefaultTypes is the set of the types whose TypeInfo.DefaultEnabled is true.
+func DefaultTypes() TypeSet {
+	var s TypeSet
+	for i, t := range catalogue {
+		if t.defaultOn {
+			s |= 1 << i
+		}
+	}
+	return s
+}
+
+// Scope narrows one call of FindWith.
+type Scope struct {
+	// Types are the entity types to look for, among those the detector was built with; 0 means all
+	// of them.
+	Types TypeSet
+	// Region (ISO 3166 alpha-2, e.g. "AU") is the default region of national phone numbers: it is
+	// tried before the detector's regions, and numbers of a possible length for it (local numbers
+	// without an area code included) are reported when context or their shape says they are phone
+	// numbers. "" keeps the detector's regions. An unknown region is ignored (see KnownRegion).
+	Region string
 }
 
 // Option configures New.
@@ -188,9 +273,10 @@ type Detector struct {
 	minScore  float64
 	ctxBefore int
 	ctxAfter  int
-	enabled   [numTypes]bool
+	enabled   TypeSet
 	recs      []*recognizer
 	phone     *phoneValidator
+	tagger    *ner.Tagger
 }
 
 // New builds a Detector. All tables and patterns are prepared here, once.
@@ -207,23 +293,27 @@ func New(opts ...Option) *Detector {
 		delete(c.types, t)
 	}
 	d := &Detector{minScore: c.minScore, ctxBefore: c.ctxBefore, ctxAfter: c.ctxAfter}
+	bmpProps() // the folding's rune table, so that no Find pays for it
 	for _, r := range recognizers {
 		if c.types[r.typ] {
 			d.recs = append(d.recs, r)
-			d.enabled[typeIndex(r.typ)] = true
+			d.enabled |= 1 << typeIndex(r.typ)
 		}
 	}
-	if d.enabled[typeIndex(TypePhone)] {
+	if d.enabled.Has(TypePhone) {
 		d.phone = newPhoneValidator(c.regions)
+	}
+	if d.enabled&nameTypes != 0 {
+		d.tagger = nameTagger()
 	}
 	return d
 }
 
 // Enabled reports whether the detector looks for the given entity type.
-func (d *Detector) Enabled(typ string) bool {
-	i := typeIndex(typ)
-	return i >= 0 && d.enabled[i]
-}
+func (d *Detector) Enabled(typ string) bool { return d.enabled.Has(typ) }
+
+// Types returns the set of entity types the detector looks for.
+func (d *Detector) Types() TypeSet { return d.enabled }
 
 // MinScore returns the minimum score of reported entities.
 func (d *Detector) MinScore() float64 { return d.minScore }
@@ -234,6 +324,13 @@ type recognizer struct {
 	typ   string
 	find  func(d *Detector, s *scan)
 	emits []string // the Entity.Recognizer values it reports, when not just name
+	bit   TypeSet  // typ's bit
+}
+
+func init() {
+	for _, r := range recognizers {
+		r.bit = 1 << typeIndex(r.typ)
+	}
 }
 
 func (r *recognizer) emitted() []string {
@@ -253,7 +350,13 @@ type candidate struct {
 
 // scan is the per-call state of Find; pooled to keep Find nearly allocation-free.
 type scan struct {
-	text       string
+	text       string // the folded text the recognizers read
+	orig       string // the caller's text
+	folded     folding
+	region     *phoneRegion // the call's default phone region, nil for none
+	tagged     bool         // the name tagger has run: its spans are in names
+	names      []ner.Span
+	tagScratch ner.Scratch
 	lowerBuf   []byte
 	lowered    bool
 	cands      []candidate
@@ -298,18 +401,35 @@ func (s *scan) add(d *Detector, typ, rec string, start, end int, score float64) 
 }
 
 // Find returns the entities of the enabled types in text: non-overlapping, sorted by Start, each with
-// a score of at least the minimum score. Offsets are byte offsets into text.
+// a score of at least the minimum score. Offsets are byte offsets into text. The recognizers read a
+// normalised copy of the text (see normalize.go); offsets and values are those of text itself.
 func (d *Detector) Find(text string) []Entity {
-	if len(text) == 0 || len(d.recs) == 0 {
+	return d.FindWith(text, Scope{})
+}
+
+// FindWith is Find narrowed to a scope: some of the detector's types, a default phone region.
+func (d *Detector) FindWith(text string, sc Scope) []Entity {
+	types := d.enabled
+	if sc.Types != 0 {
+		types &= sc.Types
+	}
+	if len(text) == 0 || types == 0 {
 		return nil
 	}
 	s := scanPool.Get().(*scan)
-	s.text, s.lowered, s.cands, s.ctxIndexed, s.groupsDone = text, false, s.cands[:0], false, false
+	s.orig = text
+	s.text, s.lowered, s.cands, s.ctxIndexed, s.groupsDone = s.folded.fold(text), false, s.cands[:0], false, false
+	s.region, s.tagged = nil, false
+	if sc.Region != "" && d.phone != nil {
+		s.region = d.phone.region(sc.Region)
+	}
 	for _, r := range d.recs {
-		r.find(d, s)
+		if types&r.bit != 0 {
+			r.find(d, s)
+		}
 	}
 	out := d.resolve(s)
-	s.text = ""
+	s.text, s.orig = "", ""
 	if len(text) <= 64<<10 { // do not keep the buffers of huge texts in the pool
 		scanPool.Put(s)
 	}
@@ -333,8 +453,16 @@ func (d *Detector) resolve(s *scan) []Entity {
 	if n == 0 {
 		return nil
 	}
+	// Validated patterns first, then the name tagger's spans, which are cut short of a pattern
+	// entity inside them (an address running into the phone number on its next line).
 	slices.SortFunc(cands, func(a, b candidate) int {
+		an, bn := nameTypes.Has(a.typ), nameTypes.Has(b.typ)
 		switch {
+		case an != bn:
+			if bn {
+				return -1
+			}
+			return 1
 		case a.score != b.score:
 			if a.score > b.score {
 				return -1
@@ -357,13 +485,33 @@ func (d *Detector) resolve(s *scan) []Entity {
 	out := make([]Entity, 0, n)
 	for _, c := range cands {
 		if anySet(taken, c.start, c.end) {
-			continue
+			if !nameTypes.Has(c.typ) {
+				continue
+			}
+			c.end = firstSet(taken, c.start, c.end)
+			for c.end > c.start && strings.IndexByte(" \t\r\n,;:-(", s.text[c.end-1]) >= 0 {
+				c.end--
+			}
+			if c.end-c.start < 2 {
+				continue
+			}
 		}
 		setRange(taken, c.start, c.end)
-		out = append(out, Entity{Type: c.typ, Start: c.start, End: c.end, Value: s.text[c.start:c.end], Score: c.score, Recognizer: c.rec})
+		start, end := s.folded.span(c.start, c.end)
+		out = append(out, Entity{Type: c.typ, Start: start, End: end, Value: s.orig[start:end], Score: c.score, Recognizer: c.rec})
 	}
 	slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
 	return out
+}
+
+// firstSet returns the first set position in [start, end), or end.
+func firstSet(b []uint64, start, end int) int {
+	for i := start; i < end; i++ {
+		if b[i/64]&(1<<(i%64)) != 0 {
+			return i
+		}
+	}
+	return end
 }
 
 func anySet(b []uint64, start, end int) bool {

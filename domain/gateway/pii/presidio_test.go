@@ -1,8 +1,6 @@
 package pii
 
 import (
-	"github.com/astrabastion/astra/testkit/shareddata"
-
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,11 +8,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/astrabastion/astra/domain/gateway/pii/internal/ner"
+	"github.com/astrabastion/astra/testkit/shareddata"
 )
 
 type presidioSample struct {
-	Text  string
-	Spans []goldSpan
+	Text     string
+	Template int
+	Spans    []goldSpan
 }
 
 type goldSpan struct {
@@ -24,10 +26,11 @@ type goldSpan struct {
 }
 
 // loadPresidio reads the presidio-research synthetic data set and converts its code-point offsets
-// to byte offsets.
+// to byte offsets. Labels are mapped to this package's types (goldTypeMap).
 func loadPresidio(t testing.TB) []presidioSample {
 	var raw []struct {
 		FullText string `json:"full_text"`
+		Template int    `json:"template_id"`
 		Spans    []struct {
 			EntityType    string `json:"entity_type"`
 			EntityValue   string `json:"entity_value"`
@@ -45,12 +48,15 @@ func loadPresidio(t testing.TB) []presidioSample {
 			offs = append(offs, i)
 		}
 		offs = append(offs, len(r.FullText))
-		s := presidioSample{Text: r.FullText}
+		s := presidioSample{Text: r.FullText, Template: r.Template}
 		for _, sp := range r.Spans {
 			g := goldSpan{Type: sp.EntityType, Start: offs[sp.StartPosition], End: offs[sp.EndPosition]}
 			g.Value = r.FullText[g.Start:g.End]
 			if g.Value != sp.EntityValue {
 				t.Fatalf("offset conversion: %q != %q", g.Value, sp.EntityValue)
+			}
+			if mt, ok := goldTypeMap[g.Type]; ok {
+				g.Type = mt
 			}
 			s.Spans = append(s.Spans, g)
 		}
@@ -59,8 +65,25 @@ func loadPresidio(t testing.TB) []presidioSample {
 	return out
 }
 
-// goldTypeMap maps data set labels to this package's types (presidio-research labels URLs DOMAIN_NAME).
-var goldTypeMap = map[string]string{"DOMAIN_NAME": TypeURL}
+// goldTypeMap maps data set labels to this package's types (presidio-research labels URLs
+// DOMAIN_NAME and places GPE).
+var goldTypeMap = map[string]string{"DOMAIN_NAME": TypeURL, "GPE": TypeLocation}
+
+// loadPresidioSets returns the whole presidio set and its held-out templates.
+func loadPresidioSets(t testing.TB) (all, heldOut []presidioSample) {
+	all = loadPresidio(t)
+	for _, s := range all {
+		if heldOutTemplate(s) {
+			heldOut = append(heldOut, s)
+		}
+	}
+	return all, heldOut
+}
+
+// heldOutTemplate reports whether a presidio sentence belongs to the templates the name tagger never
+// saw (template id ≡ 4 mod 5; see internal/nertrain): the names, places, organisations and
+// addresses are scored on those only.
+func heldOutTemplate(s presidioSample) bool { return s.Template%5 == 4 }
 
 // checksumValidGold reports whether a gold span of a checksummed type passes its checksum; spans that
 // do not are excluded from scoring (a validating detector is right to skip them).
@@ -85,17 +108,21 @@ func checksumValidGold(g goldSpan) bool {
 	return true
 }
 
+// typeMetrics are the counts of one entity type. Spans: Support gold spans, Predicted predictions,
+// ExactTP and OverlapTP matches (one-to-one). Tokens: the word tokens inside gold spans, inside
+// predictions, and inside both.
 type typeMetrics struct {
 	Support, Excluded, Predicted int
 	ExactTP, OverlapTP           int
+	GoldTok, PredTok, TPTok      int
 }
 
-func (m typeMetrics) prf(tp int) (p, r, f float64) {
-	if m.Predicted > 0 {
-		p = float64(tp) / float64(m.Predicted)
+func prf(tp, pred, gold int) (p, r, f float64) {
+	if pred > 0 {
+		p = float64(tp) / float64(pred)
 	}
-	if m.Support > 0 {
-		r = float64(tp) / float64(m.Support)
+	if gold > 0 {
+		r = float64(tp) / float64(gold)
 	}
 	if p+r > 0 {
 		f = 2 * p * r / (p + r)
@@ -103,14 +130,22 @@ func (m typeMetrics) prf(tp int) (p, r, f float64) {
 	return
 }
 
-// evaluatePresidio runs d over the data set and computes per-type counts. Matching rules:
+func (m typeMetrics) prf(tp int) (p, r, f float64) { return prf(tp, m.Predicted, m.Support) }
+
+// tokens returns token-level precision, recall and F1 (presidio-research's evaluator counts tokens).
+func (m typeMetrics) tokens() (p, r, f float64) { return prf(m.TPTok, m.PredTok, m.GoldTok) }
+
+// evaluateSet runs d over samples, written through tr (nil: as they are), and counts per type for
+// the types that score accepts. Predictions are mapped back to the original text, so that an entity
+// is matched only when it covers the original characters of the value exactly (exact) or in part
+// (overlap):
 //   - exact: a prediction matches a gold span of the same type with the same start and end;
 //   - overlap: a prediction matches a gold span of the same type that it overlaps; each gold span
 //     and each prediction is matched at most once.
 //
 // Gold spans whose checksum fails (cards, IBANs, SSNs) are excluded, and so are predictions of the
 // same type that overlap them.
-func evaluatePresidio(d *Detector, samples []presidioSample, errs map[string][]string) map[string]*typeMetrics {
+func evaluateSet(d *Detector, samples []presidioSample, tr *transform, score func(typ string) bool, errs map[string][]string) map[string]*typeMetrics {
 	m := map[string]*typeMetrics{}
 	get := func(t string) *typeMetrics {
 		if m[t] == nil {
@@ -118,11 +153,12 @@ func evaluatePresidio(d *Detector, samples []presidioSample, errs map[string][]s
 		}
 		return m[t]
 	}
+	var toks []ner.Token
 	for _, s := range samples {
 		var gold, excluded []goldSpan
 		for _, g := range s.Spans {
-			if mt, ok := goldTypeMap[g.Type]; ok {
-				g.Type = mt
+			if !score(g.Type) {
+				continue
 			}
 			if checksumValidGold(g) {
 				gold = append(gold, g)
@@ -132,22 +168,30 @@ func evaluatePresidio(d *Detector, samples []presidioSample, errs map[string][]s
 				get(g.Type).Excluded++
 			}
 		}
-		preds := d.Find(s.Text)
+		var preds []Entity
+		if tr == nil {
+			preds = d.Find(s.Text)
+		} else {
+			x := tr.apply(s.Text)
+			for _, e := range d.Find(x.text) {
+				e.Start, e.End = x.back(e.Start, e.End)
+				e.Value = s.Text[e.Start:e.End]
+				preds = append(preds, e)
+			}
+		}
+		preds = slices.DeleteFunc(preds, func(p Entity) bool {
+			return !score(p.Type) || slices.ContainsFunc(excluded, func(g goldSpan) bool { return g.Type == p.Type && p.Start < g.End && g.Start < p.End })
+		})
 		usedExact := make([]bool, len(gold))
 		usedOverlap := make([]bool, len(gold))
 		for _, p := range preds {
-			if slices.ContainsFunc(excluded, func(g goldSpan) bool { return g.Type == p.Type && p.Start < g.End && g.Start < p.End }) {
-				continue
-			}
 			tm := get(p.Type)
 			tm.Predicted++
 			exact, overlap := false, false
 			for i, g := range gold {
-				if g.Type != p.Type {
-					continue
-				}
-				if !usedExact[i] && g.Start == p.Start && g.End == p.End {
+				if g.Type == p.Type && !usedExact[i] && g.Start == p.Start && g.End == p.End {
 					usedExact[i], exact = true, true
+					break
 				}
 			}
 			for i, g := range gold {
@@ -173,6 +217,35 @@ func evaluatePresidio(d *Detector, samples []presidioSample, errs map[string][]s
 				}
 			}
 		}
+		toks = ner.Tokenize(s.Text, toks)
+		for _, tk := range toks {
+			start, end := int(tk.Start), int(tk.End)
+			if end-start == 1 && !isAlnum(s.Text[start]) && s.Text[start] < 0x80 {
+				continue // punctuation
+			}
+			var gt, pt string
+			for _, g := range gold {
+				if g.Start < end && start < g.End {
+					gt = g.Type
+					break
+				}
+			}
+			for _, p := range preds {
+				if p.Start < end && start < p.End {
+					pt = p.Type
+					break
+				}
+			}
+			if gt != "" {
+				get(gt).GoldTok++
+			}
+			if pt != "" {
+				get(pt).PredTok++
+			}
+			if gt != "" && gt == pt {
+				get(gt).TPTok++
+			}
+		}
 	}
 	return m
 }
@@ -189,85 +262,125 @@ func snippet(t string, s, e int) string {
 }
 
 // assertedF1 lists the pattern entity types this package claims on the presidio data set, with the
-// minimum F1 asserted under the overlap rule (and reported under the exact rule).
+// minimum F1 asserted under the overlap rule, written plainly and through every transform.
 var assertedF1 = map[string]float64{
-	TypeEmail:      0.90,
-	TypePhone:      0.90,
-	TypeCreditCard: 0.90,
-	TypeIBAN:       0.90,
-	TypeUSSSN:      0.90,
-	TypeIPAddress:  0.90,
-	TypeURL:        0.90,
+	TypeEmail:      0.95,
+	TypePhone:      0.95,
+	TypeCreditCard: 0.95,
+	TypeIBAN:       0.95,
+	TypeUSSSN:      0.95,
+	TypeIPAddress:  0.95,
+	TypeURL:        0.95,
 	TypeDateTime:   0.90,
 }
 
-// notCovered are data set labels that need named-entity recognition (or are not pattern-validated)
-// and are out of scope for this package.
+// nameTypeSet are the types of the name tagger, scored on the held-out templates only.
+func isNameType(typ string) bool { return nameTypes.Has(typ) }
+
+// assertedNameF1 are regression floors for the name tagger's token-level F1 on the held-out presidio
+// templates (the targets, and where the tagger stands against them, are in docs/detectors-pii.md).
+var assertedNameF1 = map[string]float64{
+	TypePerson:        0.80,
+	TypeLocation:      0.60,
+	TypeOrganization:  0.50,
+	TypeStreetAddress: 0.90,
+}
+
+// notCovered are data set labels this package does not detect.
 var notCovered = map[string]string{
-	"PERSON": "NER", "STREET_ADDRESS": "NER", "GPE": "NER", "ORGANIZATION": "NER", "TITLE": "NER",
-	"NRP": "NER", "AGE": "NER (no validatable pattern)", "ZIP_CODE": "no validatable pattern (ambiguous with any short number)",
+	"TITLE": "job titles and honorifics", "NRP": "nationality, religion, political group",
+	"AGE": "no validatable pattern", "ZIP_CODE": "ambiguous with any short number",
+}
+
+// variants are the ways the data set is written for evaluation: plainly and through each transform.
+func variants() []*transform {
+	out := []*transform{nil}
+	for i := range transforms {
+		out = append(out, &transforms[i])
+	}
+	return out
+}
+
+func variantName(tr *transform) string {
+	if tr == nil {
+		return "plain"
+	}
+	return tr.name
 }
 
 // TestDetector_PresidioMetrics computes precision, recall and F1 per entity type on the
-// presidio-research synthetic data set (../shared/data/pii) and asserts F1 ≥ 0.90, under the overlap
-// rule, for the pattern entity types this package claims (assertedF1). The overlap rule is asserted
-// because span boundaries of pattern entities are unambiguous once the type is right; the exact rule
-// is reported next to it (on this data set both give the same numbers). Types this package does not
-// detect are listed as not covered.
+// presidio-research synthetic data set (../shared/data/pii), written plainly and in full-width
+// characters, with zero-width characters between all characters and with look-alike letters, and
+// asserts F1 (overlap rule) of at least assertedF1 for the pattern types on every variant. Pattern
+// types are scored on all sentences; the name tagger's types on the templates it never saw, at the
+// token level, against regression floors.
 func TestDetector_PresidioMetrics(t *testing.T) {
-	samples := loadPresidio(t)
+	samples, heldOut := loadPresidioSets(t)
 	d := New(WithAllTypes())
-	errs := map[string][]string{}
-	m := evaluatePresidio(d, samples, errs)
-
-	types := make([]string, 0, len(m))
-	for k := range m {
-		types = append(types, k)
-	}
-	sort.Strings(types)
-	var b strings.Builder
-	fmt.Fprintf(&b, "presidio_research_synth_dataset_v2.json: %d sentences, detector %s, all types enabled, min score %.2f\n", len(samples), Version, d.MinScore())
-	fmt.Fprintf(&b, "ovl = same type and overlapping spans (asserted); ex = same type and identical byte spans; one-to-one matching\n")
-	fmt.Fprintf(&b, "CREDIT_CARD, IBAN_CODE and US_SSN are scored against checksum-valid gold spans only (excl = gold spans failing Luhn / mod-97 / SSA rules)\n")
-	fmt.Fprintf(&b, "%-20s %7s %5s %5s | %6s %6s %6s | %6s %6s %6s | %s\n", "type", "support", "excl", "pred", "P-ovl", "R-ovl", "F1-ovl", "P-ex", "R-ex", "F1-ex", "status")
-	for _, typ := range types {
-		tm := m[typ]
-		po, ro, fo := tm.prf(tm.OverlapTP)
-		pe, re, fe := tm.prf(tm.ExactTP)
-		status := "reported"
-		if min, ok := assertedF1[typ]; ok {
-			status = fmt.Sprintf("asserted F1-ovl >= %.2f", min)
-		} else if why, ok := notCovered[typ]; ok {
-			status = "not covered: " + why
-		} else if tm.Support == 0 {
-			status = "no gold spans (false positives only)"
+	patterns := func(typ string) bool { return !isNameType(typ) }
+	for _, tr := range variants() {
+		var errs map[string][]string
+		if tr == nil && os.Getenv("PII_METRICS_ERRORS") != "" {
+			errs = map[string][]string{}
 		}
-		label := typ
-		for g, mt := range goldTypeMap {
-			if mt == typ {
-				label = typ + " (" + g + ")"
+		m := evaluateSet(d, samples, tr, patterns, errs)
+		names := evaluateSet(d, heldOut, tr, isNameType, errs)
+		t.Log("\n" + formatMetrics(fmt.Sprintf("%s, patterns on %d sentences, names on %d held-out sentences", variantName(tr), len(samples), len(heldOut)), assertedNameF1, m, names))
+		for typ, min := range assertedF1 {
+			tm := m[typ]
+			if tm == nil || tm.Support == 0 {
+				t.Errorf("%s: no gold spans in the data set", typ)
+				continue
+			}
+			if _, _, f := tm.prf(tm.OverlapTP); f < min {
+				t.Errorf("%s, %s: F1 (overlap) %.3f < %.2f", variantName(tr), typ, f, min)
 			}
 		}
-		fmt.Fprintf(&b, "%-20s %7d %5d %5d | %6.3f %6.3f %6.3f | %6.3f %6.3f %6.3f | %s\n", label, tm.Support, tm.Excluded, tm.Predicted, po, ro, fo, pe, re, fe, status)
-	}
-	t.Log("\n" + b.String())
-	if testing.Verbose() && os.Getenv("PII_METRICS_ERRORS") != "" {
-		for _, typ := range types {
+		for typ, min := range assertedNameF1 {
+			if _, _, f := names[typ].tokens(); f < min {
+				t.Errorf("%s, %s: token F1 %.3f < %.2f", variantName(tr), typ, f, min)
+			}
+		}
+		for _, typ := range sortedTypes(errs) {
 			for _, e := range errs[typ] {
 				t.Logf("%s: %s", typ, e)
 			}
 		}
 	}
-	for typ, min := range assertedF1 {
-		tm := m[typ]
-		if tm == nil || tm.Support == 0 {
-			t.Errorf("%s: no gold spans in the data set", typ)
-			continue
-		}
-		if _, _, f := tm.prf(tm.OverlapTP); f < min {
-			t.Errorf("%s: F1 (overlap) %.3f < %.2f", typ, f, min)
+}
+
+func sortedTypes[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// formatMetrics lays out metrics tables; floors are the token-level floors asserted for names.
+func formatMetrics(title string, floors map[string]float64, sets ...map[string]*typeMetrics) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", title)
+	fmt.Fprintf(&b, "%-20s %7s %5s %5s | %6s %6s %6s | %6s | %6s %6s %6s | %s\n", "type", "support", "excl", "pred", "P-ovl", "R-ovl", "F1-ovl", "F1-ex", "P-tok", "R-tok", "F1-tok", "status")
+	for _, m := range sets {
+		for _, typ := range sortedTypes(m) {
+			tm := m[typ]
+			po, ro, fo := tm.prf(tm.OverlapTP)
+			_, _, fe := tm.prf(tm.ExactTP)
+			pt, rt, ft := tm.tokens()
+			status := "reported"
+			if min, ok := assertedF1[typ]; ok {
+				status = fmt.Sprintf("asserted F1-ovl >= %.2f", min)
+			} else if min, ok := floors[typ]; ok {
+				status = fmt.Sprintf("asserted F1-tok >= %.2f", min)
+			} else if why, ok := notCovered[typ]; ok {
+				status = "not detected: " + why
+			}
+			fmt.Fprintf(&b, "%-20s %7d %5d %5d | %6.3f %6.3f %6.3f | %6.3f | %6.3f %6.3f %6.3f | %s\n", typ, tm.Support, tm.Excluded, tm.Predicted, po, ro, fo, fe, pt, rt, ft, status)
 		}
 	}
+	return b.String()
 }
 
 // TestDetector_BenignPrompts measures false positives of the default detector on benign prompts of the
@@ -275,6 +388,27 @@ func TestDetector_PresidioMetrics(t *testing.T) {
 // many of them adversarial-looking, that contain no personal data). At most 1% of them may yield
 // an entity.
 func TestDetector_BenignPrompts(t *testing.T) {
+	texts := loadBenignPrompts(t)
+	flagged := 0
+	for _, text := range texts {
+		ents := defaultDetector.Find(text)
+		if len(ents) > 0 {
+			flagged++
+			for _, e := range ents {
+				t.Logf("%s %.2f %q in %q", e.Type, e.Score, e.Value, snippet(text, e.Start, e.End))
+			}
+		}
+	}
+	rate := float64(flagged) / float64(len(texts))
+	t.Logf("benign prompts with an entity: %d of %d (%.2f%%)", flagged, len(texts), 100*rate)
+	if len(texts) < 1000 || rate > 0.01 {
+		t.Errorf("false-positive rate %.2f%% on %d benign prompts (want ≤ 1%%)", 100*rate, len(texts))
+	}
+}
+
+// loadBenignPrompts reads the benign prompts of the shared data: WildGuard's benign prompts and
+// go-promptguard's benign samples, ordinary questions (many adversarial-looking) without personal data.
+func loadBenignPrompts(t testing.TB) []string {
 	var wild []struct {
 		Prompt string `json:"prompt"`
 	}
@@ -296,19 +430,5 @@ func TestDetector_BenignPrompts(t *testing.T) {
 	for _, s := range pg.Samples {
 		texts = append(texts, s.Input)
 	}
-	flagged := 0
-	for _, text := range texts {
-		ents := defaultDetector.Find(text)
-		if len(ents) > 0 {
-			flagged++
-			for _, e := range ents {
-				t.Logf("%s %.2f %q in %q", e.Type, e.Score, e.Value, snippet(text, e.Start, e.End))
-			}
-		}
-	}
-	rate := float64(flagged) / float64(len(texts))
-	t.Logf("benign prompts with an entity: %d of %d (%.2f%%)", flagged, len(texts), 100*rate)
-	if len(texts) < 1000 || rate > 0.01 {
-		t.Errorf("false-positive rate %.2f%% on %d benign prompts (want ≤ 1%%)", 100*rate, len(texts))
-	}
+	return texts
 }

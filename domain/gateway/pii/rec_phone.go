@@ -20,6 +20,13 @@ import (
 //   - 0.3 a national number in groups that is not valid for any default region but has a possible
 //     length for one (a local number without its area code, a number in an unassigned range):
 //     context required.
+//   - at least 0.55 a number with an extension ("x818", "ext. 42") or an area code in parentheses
+//     ("(88) 684-334"): the shape counts as context, so a number of a possible length is reported.
+//
+// The call's default region (Scope.Region, the tenant's) is tried first, then the detector's
+// regions. A grouped number valid for it scores 0.6 whatever its length ("8123 4567" for Singapore),
+// and numbers of a possible length are accepted for it even when its national prefix rules are not
+// simple.
 //
 // libphonenumber's parsing and validation run many regular expressions (Parse alone costs tens of
 // microseconds), so candidates are filtered cheaply first: candidates covered by a strongly
@@ -37,6 +44,7 @@ const (
 	scorePhoneBare         = 0.4
 	scorePhoneIntlPossible = 0.4
 	scorePhonePossible     = 0.3
+	scorePhoneShaped       = 0.55
 )
 
 type phoneRegion struct {
@@ -52,13 +60,14 @@ type phoneRegion struct {
 }
 
 type phoneValidator struct {
-	regions []phoneRegion
+	regions []*phoneRegion
 }
 
 var (
 	phoneMetaOnce sync.Once
 	phoneMeta     map[string]*phonenumbers.PhoneMetadata
 	callingCodes  map[int]bool
+	phoneRegions  sync.Map // region code → *phoneRegion, built once per process
 )
 
 func loadPhoneMeta() {
@@ -79,15 +88,17 @@ func loadPhoneMeta() {
 	})
 }
 
-var warmed sync.Map // region code → struct{}
+// KnownRegion reports whether code (ISO 3166 alpha-2, upper case) is a region with a numbering plan in
+// libphonenumber's metadata, and so may be a default phone region.
+func KnownRegion(code string) bool {
+	loadPhoneMeta()
+	return len(code) == 2 && code != "001" && phoneMeta[code] != nil
+}
 
 // warmRegion validates the region's example numbers once, so that libphonenumber compiles and caches
-// the regular expressions of its metadata in New rather than on the first Find that needs them
-// (each costs up to milliseconds the first time).
+// the regular expressions of its metadata when the region is first prepared rather than on the first
+// Find that needs them (each costs up to milliseconds the first time).
 func warmRegion(region string) {
-	if _, done := warmed.LoadOrStore(region, struct{}{}); done {
-		return
-	}
 	for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE} {
 		if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
 			phonenumbers.IsValidNumberForRegion(ex, region)
@@ -99,33 +110,60 @@ func warmRegion(region string) {
 	}
 }
 
-func newPhoneValidator(regions []string) *phoneValidator {
+// regionFor returns the prepared numbering plan of a region, nil for an unknown one. Each region is
+// prepared once per process.
+func regionFor(code string) *phoneRegion {
+	code = strings.ToUpper(code)
+	if r, ok := phoneRegions.Load(code); ok {
+		return r.(*phoneRegion)
+	}
 	loadPhoneMeta()
+	m := phoneMeta[code]
+	if m == nil || len(code) != 2 {
+		return nil
+	}
+	gd := m.GetGeneralDesc()
+	re, err := regexp.Compile("^(?:" + gd.GetNationalNumberPattern() + ")$")
+	if err != nil {
+		return nil
+	}
+	warmRegion(code)
+	np := strings.ReplaceAll(m.GetNationalPrefix(), "~", "")
+	npfp := m.GetNationalPrefixForParsing()
+	r, _ := phoneRegions.LoadOrStore(code, &phoneRegion{
+		code:    code,
+		cc:      m.GetCountryCode(),
+		prefix:  np,
+		lengths: gd.GetPossibleLength(),
+		general: re,
+		simple:  m.GetNationalPrefixTransformRule() == "" && (npfp == "" || npfp == np || (np != "" && strings.HasPrefix(npfp, np+"|"))),
+	})
+	return r.(*phoneRegion)
+}
+
+func newPhoneValidator(regions []string) *phoneValidator {
 	v := &phoneValidator{}
-	for _, r := range regions {
-		r = strings.ToUpper(r)
-		m := phoneMeta[r]
-		if m == nil || slices.ContainsFunc(v.regions, func(p phoneRegion) bool { return p.code == r }) {
-			continue
+	for _, code := range regions {
+		if r := regionFor(code); r != nil && !slices.Contains(v.regions, r) {
+			v.regions = append(v.regions, r)
 		}
-		gd := m.GetGeneralDesc()
-		re, err := regexp.Compile("^(?:" + gd.GetNationalNumberPattern() + ")$")
-		if err != nil {
-			continue
-		}
-		warmRegion(r)
-		np := strings.ReplaceAll(m.GetNationalPrefix(), "~", "")
-		npfp := m.GetNationalPrefixForParsing()
-		v.regions = append(v.regions, phoneRegion{
-			code:    r,
-			cc:      m.GetCountryCode(),
-			prefix:  np,
-			lengths: gd.GetPossibleLength(),
-			general: re,
-			simple:  m.GetNationalPrefixTransformRule() == "" && (npfp == "" || npfp == np || (np != "" && strings.HasPrefix(npfp, np+"|"))),
-		})
 	}
 	return v
+}
+
+// region returns the prepared numbering plan of a call's default region, nil for an unknown one.
+func (v *phoneValidator) region(code string) *phoneRegion { return regionFor(code) }
+
+// each yields the call's default region first, then the detector's regions.
+func (v *phoneValidator) each(first *phoneRegion, yield func(*phoneRegion) bool) {
+	if first != nil && !yield(first) {
+		return
+	}
+	for _, r := range v.regions {
+		if r != first && !yield(r) {
+			return
+		}
+	}
 }
 
 // phoneCandidate is the shape of a scanned candidate.
@@ -374,6 +412,9 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 	grouped := c.groups > 1 || c.parens
 	intl := c.plus || (len(digits) > 9 && digits[0] == '0' && digits[1] == '0') ||
 		(len(digits) > 11 && string(digits[:3]) == "011")
+	// An extension ("x818", "ext. 42") or an area code in parentheses at the start is evidence of a
+	// phone number as good as a context word.
+	shaped := c.end > c.numEnd || (c.parens && t[c.start] == '(')
 
 	// The best score this candidate can get decides whether context must be checked first.
 	best := scorePhoneBare
@@ -382,6 +423,10 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		best = scorePhoneIntl
 	case grouped && len(digits) >= 9:
 		best = scorePhoneGrouped
+	case shaped:
+		best = scorePhoneShaped
+	case grouped && s.region != nil:
+		best = scorePhoneGrouped // perhaps a short number of the tenant's region
 	case grouped:
 		best = scorePhoneShort
 	}
@@ -395,6 +440,19 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 		}
 		ctxChecked, ctx = true, true
 	}
+	// evidence reports whether context or the shape supports a number that is only possible.
+	evidence := func() bool {
+		if !ctxChecked {
+			ctx, ctxChecked = needCtx(), true
+		}
+		return ctx || shaped
+	}
+	add := func(score float64) {
+		if shaped {
+			score = max(score, scorePhoneShaped)
+		}
+		s.add(d, TypePhone, "phone_number", c.start, c.end, score)
+	}
 
 	if intl {
 		id := digits
@@ -406,62 +464,60 @@ func (d *Detector) validatePhone(s *scan, c *phoneCandidate) {
 			id = digits[3:] // 011
 		}
 		valid, possible := intlValid(id)
-		if valid {
-			score := scorePhoneIntl
-			if !grouped && !c.plus {
-				score = scorePhoneBare
-			}
-			s.add(d, TypePhone, "phone_number", c.start, c.end, score)
-			return
-		}
-		if c.plus && possible {
-			if !ctxChecked {
-				ctx = needCtx()
-			}
-			if ctx {
-				s.add(d, TypePhone, "phone_number", c.start, c.end, scorePhoneIntlPossible)
-			}
+		switch {
+		case valid && !grouped && !c.plus:
+			add(scorePhoneBare)
+		case valid:
+			add(scorePhoneIntl)
+		case possible && evidence():
+			add(scorePhoneIntlPossible)
 		}
 		return
 	}
 
-	for _, r := range d.phone.regions {
+	var validFor *phoneRegion
+	d.phone.each(s.region, func(r *phoneRegion) bool {
 		if r.simple {
 			if r.validNational(digits) {
-				s.add(d, TypePhone, "phone_number", c.start, c.end, nationalScore(grouped, len(digits)))
-				return
+				validFor = r
 			}
-			continue
+			return validFor == nil
 		}
 		if !r.plausible(digits) {
-			continue
+			return true
 		}
 		var num phonenumbers.PhoneNumber
 		if err := phonenumbers.ParseToNumber(t[c.start:c.numEnd], r.code, &num); err != nil || num.GetCountryCode() != r.cc {
-			continue
+			return true
 		}
-		if !phonenumbers.IsValidNumberForRegion(&num, r.code) {
-			continue
+		if phonenumbers.IsValidNumberForRegion(&num, r.code) {
+			validFor = r
 		}
-		s.add(d, TypePhone, "phone_number", c.start, c.end, nationalScore(grouped, len(digits)))
+		return validFor == nil
+	})
+	if validFor != nil {
+		score := nationalScore(grouped, len(digits))
+		if grouped && validFor == s.region {
+			// The tenant's own numbering plan: its short national numbers ("8123 4567" in
+			// Singapore) are as telling as longer ones elsewhere.
+			score = scorePhoneGrouped
+		}
+		add(score)
 		return
 	}
 	// Not valid anywhere: a grouped number of a possible length (a local number without its area
-	// code, or a number in an unassigned range) is still reported when context says it is a phone.
-	if !grouped {
+	// code, or a number in an unassigned range) is still reported when context or its shape says it
+	// is a phone number.
+	if !grouped || !evidence() {
 		return
 	}
-	if !ctxChecked {
-		ctx = needCtx()
-	}
-	if !ctx {
-		return
-	}
-	for _, r := range d.phone.regions {
-		if r.simple && r.possibleNational(digits) {
-			s.add(d, TypePhone, "phone_number", c.start, c.end, scorePhonePossible)
-			return
-		}
+	possible := false
+	d.phone.each(s.region, func(r *phoneRegion) bool {
+		possible = (r.simple || r == s.region) && r.possibleNational(digits)
+		return !possible
+	})
+	if possible {
+		add(scorePhonePossible)
 	}
 }
 

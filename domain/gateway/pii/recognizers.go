@@ -3,6 +3,8 @@ package pii
 import (
 	"iter"
 	"slices"
+
+	"github.com/astrabastion/astra/domain/gateway/pii/internal/ner"
 )
 
 // recognizers lists every recognizer in the order Find runs them. The phone recognizer runs last so
@@ -25,6 +27,10 @@ var recognizers = []*recognizer{
 	{name: "us_bank_number", typ: TypeUSBankNumber, find: findBankNumbers},
 	{name: "us_driver_license", typ: TypeUSDriverLicense, find: findDriverLicenses},
 	{name: "date_time", typ: TypeDateTime, find: findDates},
+	{name: "name_tagger", typ: TypePerson, find: findNames(ner.Person)},
+	{name: "name_tagger", typ: TypeLocation, find: findNames(ner.Location)},
+	{name: "name_tagger", typ: TypeOrganization, find: findNames(ner.Organization)},
+	{name: "name_tagger", typ: TypeStreetAddress, find: findNames(ner.Address)},
 	{name: "phone_number", typ: TypePhone, find: findPhones},
 }
 

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -198,6 +199,76 @@ func TestPhone(t *testing.T) {
 		{"Call +1 650-253-0000 today", "+1 650-253-0000"},
 		{"London 020 7946 0958", "020 7946 0958"},
 	})
+}
+
+// TestPhone_NationalFormatsWithoutPrefix covers numbers written without a country prefix: an
+// extension or an area code in parentheses counts as context, an international number dialled
+// with 00 is reported when it is of a possible length and context or its shape says so, and the
+// tenant's default region reads its own short national numbers.
+func TestPhone_NationalFormatsWithoutPrefix(t *testing.T) {
+	runCases(t, defaultDetector, TypePhone, []recCase{
+		{"Phone: (88) 684-334", "(88) 684-334"},
+		{"My number is (88) 684-334", "(88) 684-334"},          // the parenthesised area code
+		{"write 001-748-088-2851x818", "001-748-088-2851x818"}, // 00 + 1, possible, with an extension
+		{"ref 001-748-088-2851", ""},                           // … without the extension or context
+		{"Please call me at 785 8949", "785 8949"},             // a US local number, with context
+		{"ref 785 8949", ""},                                   // … without
+		{"ref (12) 3", ""},
+	})
+	for _, c := range []struct {
+		region, text, want string
+	}{
+		{"SG", "see 8123 4567 now", "8123 4567"},
+		{"", "see 8123 4567 now", ""},
+		{"HK", "see 9123 4567 now", "9123 4567"},
+		{"US", "see 9123 4567 now", ""},
+		{"ZZ", "see 9123 4567 now", ""}, // an unknown region is ignored
+	} {
+		var got []string
+		for _, e := range defaultDetector.FindWith(c.text, Scope{Region: c.region}) {
+			got = append(got, e.Value)
+		}
+		if (c.want == "" && len(got) > 0) || (c.want != "" && (len(got) != 1 || got[0] != c.want)) {
+			t.Errorf("region %q, %q: got %q, want %q", c.region, c.text, got, c.want)
+		}
+	}
+	if !KnownRegion("AU") || KnownRegion("ZZ") || KnownRegion("au") || KnownRegion("001") {
+		t.Error("KnownRegion")
+	}
+}
+
+func TestScope_SelectsTypes(t *testing.T) {
+	text := "mail ana@example.org on 2024-03-18, see https://example.com/x"
+	types := func(ents []Entity) (out []string) {
+		for _, e := range ents {
+			out = append(out, e.Type)
+		}
+		return out
+	}
+	if got := types(allDetector.Find(text)); fmt.Sprint(got) != "[EMAIL_ADDRESS DATE_TIME URL]" {
+		t.Errorf("all types: %v", got)
+	}
+	if got := types(defaultDetector.Find(text)); fmt.Sprint(got) != "[EMAIL_ADDRESS]" {
+		t.Errorf("default types: %v", got)
+	}
+	only, err := TypeSetOf(TypeURL, TypeDateTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := types(allDetector.FindWith(text, Scope{Types: only})); fmt.Sprint(got) != "[DATE_TIME URL]" {
+		t.Errorf("scoped: %v", got)
+	}
+	// A scope cannot add types the detector was not built with.
+	if got := types(defaultDetector.FindWith(text, Scope{Types: only})); len(got) != 0 {
+		t.Errorf("scoped default detector: %v", got)
+	}
+	var ue *UnknownTypeError
+	if _, err := TypeSetOf(TypeURL, "PASSPORT"); !errors.As(err, &ue) || ue.Name != "PASSPORT" || !strings.Contains(err.Error(), "EMAIL_ADDRESS") {
+		t.Errorf("unknown type: %v", err)
+	}
+	if only.Names()[0] != TypeURL || !only.Has(TypeDateTime) || only.Has(TypeEmail) || DefaultTypes().Has(TypeURL) {
+		t.Error("TypeSet")
+	}
 }
 
 func TestIPAddress(t *testing.T) {
@@ -419,7 +490,7 @@ func TestOptionsAndCatalogue(t *testing.T) {
 			t.Errorf("%s not enabled by WithAllTypes", ti.Type)
 		}
 	}
-	if len(seen) != numTypes || KnownType("PERSON") {
+	if len(seen) != numTypes || KnownType("NOT_A_TYPE") {
 		t.Errorf("catalogue has %d types", len(seen))
 	}
 	if Version == "" {
