@@ -431,14 +431,14 @@ func isWord(b byte) bool {
 // [REDACTED:<label>] when asked; detail names what matched.
 func textMatcher(re *regexp.Regexp, label string, detail func(match string) string) matcher {
 	return func(in *Input, redact bool) (string, bool) {
-		found := ""
-		hit := in.texts(func(t *string) bool {
+		found, matched := "", false
+		in.texts(func(t *string) bool {
 			loc := re.FindStringIndex(*t)
 			if loc == nil {
 				return false
 			}
-			if found == "" {
-				found = detail((*t)[loc[0]:loc[1]])
+			if !matched {
+				found, matched = detail((*t)[loc[0]:loc[1]]), true
 			}
 			if redact {
 				*t = re.ReplaceAllLiteralString(*t, "[REDACTED:"+label+"]")
@@ -446,7 +446,7 @@ func textMatcher(re *regexp.Regexp, label string, detail func(match string) stri
 			}
 			return true
 		})
-		return found, hit || found != ""
+		return found, matched
 	}
 }
 
