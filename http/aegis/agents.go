@@ -232,20 +232,29 @@ func (a *API) telemetry(c echo.Context) error {
 	source := aegis.SourceAPI
 	if otlp != "" {
 		source = aegis.SourceOTLP
+		if len(actions) == 0 {
+			return otlpAnswer(c, otlp) // spans of nothing AEGIS counts
+		}
 	}
 	out, err := a.Commands.RecordActivity(req.Context(), writes.Metadata(c), cmd.RecordActivity{AgentID: id, Source: source, Actions: actions, BatchID: batchID})
 	if err != nil {
 		return err
 	}
-	if otlp == mediaProtobuf {
-		return c.Blob(http.StatusOK, mediaProtobuf, nil) // an empty ExportTraceServiceResponse
-	}
-	if otlp == mediaJSON {
-		return c.Blob(http.StatusOK, mediaJSON, []byte("{}"))
+	if otlp != "" {
+		return otlpAnswer(c, otlp)
 	}
 	return a.Writes.Then(c, out.Events, nil, rm.Name, func() error {
 		return platform.Respond(c, http.StatusAccepted, TelemetryResult{BatchID: out.BatchID, Actions: len(actions), Source: source})
 	})
+}
+
+// otlpAnswer is OTLP/HTTP's success: an empty ExportTraceServiceResponse
+// in the request's encoding.
+func otlpAnswer(c echo.Context, media string) error {
+	if media == mediaProtobuf {
+		return c.Blob(http.StatusOK, mediaProtobuf, nil)
+	}
+	return c.Blob(http.StatusOK, mediaJSON, []byte("{}"))
 }
 
 func (a *API) activity(c echo.Context) error {
@@ -253,7 +262,7 @@ func (a *API) activity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := rm.ActivityFilter{Kind: c.QueryParam("kind"), Tool: c.QueryParam("tool"), Destination: c.QueryParam("destination")}
+	f := rm.ActivityFilter{Kind: c.QueryParam("kind"), Source: c.QueryParam("source"), Tool: c.QueryParam("tool"), Destination: c.QueryParam("destination")}
 	if f.From, err = platform.QueryTime(c, "from"); err != nil {
 		return err
 	}

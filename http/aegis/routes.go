@@ -65,10 +65,12 @@ func (a *API) Routes() []platform.Route {
 				"spans (invoke_agent, execute_tool, chat … with gen_ai.* attributes) as JSON or application/x-protobuf, which is answered as " +
 				"OTLP/HTTP expects (200, an empty ExportTraceServiceResponse)",
 			Permission: w, Request: TelemetryRequest{}, Response: TelemetryResult{}, Status: http.StatusAccepted, Handler: a.telemetry,
-			Errors: []int{404, 413, 415, 422}, BodyLimit: 8 << 20},
+			Errors: []int{404, 413, 415, 422}, BodyLimit: 8 << 20, Foreign: []platform.ForeignAnswer{{Status: http.StatusOK,
+				ContentTypes: []string{"application/x-protobuf", "application/json"}, Description: "An OTLP/HTTP export recorded: an empty ExportTraceServiceResponse"}}},
 		{Method: http.MethodGet, Path: p + "/agents/:id/activity", OperationID: "listAgentActivity", Tag: "aegis", Summary: "The agent's actions, newest first",
 			Permission: r, Response: rm.Action{}, List: true, Handler: a.activity, Errors: []int{404}, Query: []platform.Param{
 				{Name: "kind", Description: "Only actions of this kind", Enum: aegis.ActionKinds},
+				{Name: "source", Description: "Only actions reported so", Enum: []string{aegis.SourceAPI, aegis.SourceOTLP, aegis.SourceGateway}},
 				{Name: "tool", Description: "Only calls of this tool"},
 				{Name: "destination", Description: "Only actions reaching this host"},
 				{Name: "from", Description: "Only actions at or after this time", Schema: "date-time"},

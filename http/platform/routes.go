@@ -51,6 +51,17 @@ type Route struct {
 	// included, in a foreign API's shape (OpenAIDialect, AnthropicDialect)
 	// instead of problem+json. Raw routes only.
 	Dialect Dialect
+	// Foreign documents success answers the route gives besides its own, in
+	// another protocol's shape (an OTLP/HTTP export is answered as OTLP
+	// expects), never enveloped.
+	Foreign []ForeignAnswer
+}
+
+// ForeignAnswer is a success answer in another protocol's own shape.
+type ForeignAnswer struct {
+	Status       int
+	ContentTypes []string
+	Description  string
 }
 
 // The request headers routes share.

@@ -156,8 +156,8 @@ type Action struct {
 
 // ActivityFilter narrows an agent's activity.
 type ActivityFilter struct {
-	Kind, Tool, Destination string
-	From, To                *time.Time
+	Kind, Source, Tool, Destination string
+	From, To                        *time.Time
 }
 
 // Activity lists an agent's actions, newest first.
@@ -168,7 +168,7 @@ func (q *Queries) Activity(ctx context.Context, tenant, agentID string, f Activi
 	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".activity", `batch_id, seq, source, at, kind, tool, destination, model, tokens, bytes_out, bytes_in, error,
 			data_scope, duration_ms`).Where("agent_id = ?", agentID).
-			WhereIf(f.Kind != "", "kind = ?", f.Kind).WhereIf(f.Tool != "", "tool = ?", f.Tool).
+			WhereIf(f.Kind != "", "kind = ?", f.Kind).WhereIf(f.Source != "", "source = ?", f.Source).WhereIf(f.Tool != "", "tool = ?", f.Tool).
 			WhereIf(f.Destination != "", "destination = ?", f.Destination).
 			WhereIf(f.From != nil, "at >= ?", f.From).WhereIf(f.To != nil, "at < ?", f.To).
 			OrderBy(true, projections.TimeKey("at"), projections.TextKey("batch_id"), projections.IntKey("seq"))
