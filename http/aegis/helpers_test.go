@@ -18,7 +18,7 @@ func user(t *testing.T, in *testkit.Instance, admin, email, role string) string 
 	return in.Login(t, email, "user-password-123")
 }
 
-func wantStatus(t *testing.T, r *testkit.Response, status int) {
+func wantStatus(t testing.TB, r *testkit.Response, status int) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
@@ -48,7 +48,7 @@ type agent struct {
 }
 
 // register registers an agent with the given keys and returns it.
-func register(t *testing.T, in *testkit.Instance, token, name string, keys ...string) agent {
+func register(t testing.TB, in *testkit.Instance, token, name string, keys ...string) agent {
 	t.Helper()
 	r := in.Do(t, http.MethodPost, api+"/agents", token, map[string]any{"name": name, "owner": "secops", "model": "mock-small", "api_key_ids": append([]string{}, keys...)})
 	wantStatus(t, r, http.StatusCreated)

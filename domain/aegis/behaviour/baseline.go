@@ -23,9 +23,10 @@ import (
 const (
 	// WarmupHours of activity (hours since the first action) before anomalies are judged.
 	WarmupHours = 72
-	// alphaWeek and alphaDay weight the newest hour in the hour-of-week and
-	// hour-of-day statistics; alphaEntity in a tool's or host's rate.
-	alphaWeek   = 0.35
+	// alphaWeek and alphaDay weight the newest hour in the weekly (hour of
+	// a working day or of a weekend day) and daily statistics; alphaEntity
+	// in a tool's or host's rate.
+	alphaWeek   = 0.2
 	alphaDay    = 0.15
 	alphaEntity = 0.1
 	// alphaNovelty weighs the newest hour in the rate of new hosts (about a week's memory).
@@ -68,8 +69,10 @@ func (s *Stat) Spread() float64 {
 }
 
 // Series are the hourly statistics of one metric: by hour of day (24),
-// learnt within days, and for the agent's action rate by hour of week (168)
-// too, which takes a fortnight to learn weekly seasonality.
+// learnt within days, and for the agent's action rate by hour of the week's
+// two kinds of day, working days and weekends (48), its weekly seasonality:
+// a bucket per hour of week would see one value a week, too few to learn
+// a spread from in any reasonable time.
 type Series struct {
 	Week []Stat `json:"week,omitempty"`
 	Day  []Stat `json:"day"`
@@ -78,7 +81,7 @@ type Series struct {
 func newSeries(weekly bool) Series {
 	s := Series{Day: make([]Stat, 24)}
 	if weekly {
-		s.Week = make([]Stat, 168)
+		s.Week = make([]Stat, 48)
 	}
 	return s
 }
@@ -90,18 +93,31 @@ func (s *Series) add(at time.Time, x float64) {
 	s.Day[at.Hour()].add(x, alphaDay)
 }
 
-// Expected is what the series expects of the hour at: the hour of week
-// once it has been seen twice, else the hour of day.
+// Expected is what the series expects of the hour at: the mean of the hour
+// of week once it has been seen twice, else of the hour of day; the spread
+// is the larger of the two (an hour of week has few samples to learn its
+// spread from, the hour of day many).
 func (s *Series) Expected(at time.Time) Stat {
+	d := s.Day[at.Hour()]
 	if s.Week != nil {
-		if w := s.Week[hourOfWeek(at)]; w.N >= 2 {
+		if w := s.Week[hourOfWeek(at)]; w.N >= 3 {
+			if w.Mean > 0 && d.Mean > 0 {
+				w.Dev = math.Max(w.Dev, d.Dev*w.Mean/d.Mean)
+			}
 			return w
 		}
 	}
-	return s.Day[at.Hour()]
+	return d
 }
 
-func hourOfWeek(t time.Time) int { return int(t.Weekday())*24 + t.Hour() }
+// hourOfWeek is the weekly bucket of an hour: its hour of a working day
+// (0–23) or of a weekend day (24–47).
+func hourOfWeek(t time.Time) int {
+	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return 24 + t.Hour()
+	}
+	return t.Hour()
+}
 
 // Entity is a tool, host or data scope the agent used.
 type Entity struct {
@@ -144,6 +160,9 @@ type Baseline struct {
 	Tools   map[string]*Entity `json:"tools"`
 	Hosts   map[string]*Entity `json:"hosts"`
 	Scopes  map[string]*Entity `json:"data_scopes"`
+	// Recent counts the actions of the last hour in five-minute buckets
+	// (newest last), the window a burst is judged on, whatever the clock.
+	Recent Window `json:"recent"`
 	// Novelty is the hourly rate of hosts contacted for the first time: an
 	// agent that browses meets new hosts all day, and one of them is news
 	// only when it is sent a lot.
@@ -158,7 +177,7 @@ func New() *Baseline {
 
 // Fill completes a baseline decoded from storage (nil maps and series).
 func (b *Baseline) Fill() *Baseline {
-	if len(b.Actions.Week) != 168 || len(b.Actions.Day) != 24 {
+	if len(b.Actions.Week) != 48 || len(b.Actions.Day) != 24 {
 		b.Actions = newSeries(true)
 	}
 	for _, s := range []*Series{&b.Tokens, &b.Errors, &b.Bytes} {
@@ -199,6 +218,7 @@ func (b *Baseline) observe(a *aegis.Action, out []Finding) []Finding {
 	if warm {
 		out = b.novelty(a, out)
 	}
+	b.Recent.add(a.At)
 	h := &b.Current
 	h.Actions++
 	h.Tokens += a.Tokens
@@ -272,34 +292,81 @@ func (b *Baseline) advance(at time.Time) {
 	b.Current = Hour{Start: at}
 }
 
-// close folds a finished hour into the statistics.
+// close folds a finished hour into the statistics. An hour found anomalous
+// is not learnt from: a burst's hour leaves the rates as they were, an
+// exfiltration's host keeps its usual volume.
 func (b *Baseline) close(h *Hour) {
 	b.Hours++
-	b.Actions.add(h.Start, float64(h.Actions))
-	b.Tokens.add(h.Start, float64(h.Tokens))
-	b.Errors.add(h.Start, float64(h.Errors))
-	b.Bytes.add(h.Start, float64(h.BytesOut))
+	burst := slices.Contains(h.Flagged, Burst+"/")
+	if !burst {
+		b.Actions.add(h.Start, float64(h.Actions))
+		b.Tokens.add(h.Start, float64(h.Tokens))
+		b.Errors.add(h.Start, float64(h.Errors))
+		b.Bytes.add(h.Start, float64(h.BytesOut))
+	}
 	if b.Hours > 24 { // the first day meets every host for the first time
 		b.Novelty.add(float64(h.NewHosts), alphaNovelty)
 	}
 	for name, e := range b.Tools {
-		if !e.FirstSeen.After(h.Start.Add(time.Hour)) {
+		if !burst && !slices.Contains(h.Flagged, Burst+"/"+name) && !e.FirstSeen.After(h.Start.Add(time.Hour)) {
 			e.Rate.add(float64(h.Tools[name]), alphaEntity)
 		}
 	}
 	for name, n := range h.HostBytes {
-		if e := b.Hosts[name]; e != nil {
+		if e := b.Hosts[name]; e != nil && !slices.Contains(h.Flagged, Exfiltration+"/"+name) {
 			e.Volume.add(float64(n), alphaEntity)
 		}
 	}
 }
 
+// Window counts actions in the last hour, in five-minute buckets.
+type Window struct {
+	// Newest is the start of the newest bucket.
+	Newest  time.Time `json:"newest"`
+	Buckets []int64   `json:"buckets"`
+}
+
+const (
+	bucket  = 5 * time.Minute
+	buckets = int(time.Hour / bucket)
+)
+
+// add counts an action at at (one older than the window counts in its oldest bucket).
+func (w *Window) add(at time.Time) {
+	t := at.UTC().Truncate(bucket)
+	if len(w.Buckets) != buckets {
+		w.Buckets, w.Newest = make([]int64, buckets), t
+	}
+	if shift := int(t.Sub(w.Newest) / bucket); shift > 0 {
+		if shift >= buckets {
+			clear(w.Buckets)
+		} else {
+			copy(w.Buckets, w.Buckets[shift:])
+			clear(w.Buckets[buckets-shift:])
+		}
+		w.Newest = t
+	}
+	i := buckets - 1 - int(w.Newest.Sub(t)/bucket)
+	w.Buckets[max(i, 0)]++
+}
+
+// Sum is the actions of the last hour.
+func (w *Window) Sum() int64 {
+	var n int64
+	for _, c := range w.Buckets {
+		n += c
+	}
+	return n
+}
+
 // TypicalHostVolume is the hourly bytes the agent usually sends to one host
-// (the largest of its hosts' usual volumes), the yardstick of a new host.
+// (the largest of its established hosts' usual volumes: a host met a few
+// times only, an exfiltration's destination say, is no yardstick), the
+// yardstick of a new host.
 func (b *Baseline) TypicalHostVolume() float64 {
 	v := 0.0
 	for _, e := range b.Hosts {
-		if e.Volume.N > 0 {
+		if e.Volume.N >= 3 {
 			v = math.Max(v, e.Volume.Mean+2*e.Volume.Spread())
 		}
 	}

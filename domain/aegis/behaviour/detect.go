@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/astrabastion/astra/domain/aegis"
 )
@@ -25,7 +26,7 @@ const (
 	// burstSpreads and burstFactor: an hour's actions above the expected
 	// mean by this many spreads, and above this multiple of it (plus
 	// burstFloor), are a burst.
-	burstSpreads = 6.0
+	burstSpreads = 4.5
 	burstFactor  = 2.0
 	burstFloor   = 10.0
 	// MinExfilBytes is the least an hour's volume to one host must reach
@@ -74,12 +75,12 @@ func (b *Baseline) novelty(a *aegis.Action, out []Finding) []Finding {
 // the tool's rate, and the bytes sent to the host.
 func (b *Baseline) rates(a *aegis.Action, out []Finding) []Finding {
 	h := &b.Current
-	if e := b.Actions.Expected(h.Start); e.N >= 2 {
-		x := float64(h.Actions)
+	if e := b.windowExpected(a.At); e.N >= 2 {
+		x := float64(b.Recent.Sum())
 		if x > e.Mean+burstSpreads*e.Spread() && x > burstFactor*e.Mean+burstFloor && b.flag(Burst, "") {
-			out = append(out, Finding{Kind: Burst, Severity: ratioSeverity(x, e.Mean, 10), Metric: "actions this hour", Observed: x,
+			out = append(out, Finding{Kind: Burst, Severity: ratioSeverity(x, e.Mean, 10), Metric: "actions in the last hour", Observed: x,
 				Expected: round(e.Mean), Deviation: round((x - e.Mean) / e.Spread()),
-				Detail: fmt.Sprintf("%.0f actions within the hour from %s, where %.1f ± %.1f are usual", x, h.Start.Format("Mon 15:04"), e.Mean, e.Spread()),
+				Detail: fmt.Sprintf("%.0f actions in the hour to %s, where %.1f ± %.1f are usual", x, a.At.Format("Mon 15:04"), e.Mean, e.Spread()),
 				At:     a.At})
 		}
 	}
@@ -95,6 +96,15 @@ func (b *Baseline) rates(a *aegis.Action, out []Finding) []Finding {
 		out = b.exfiltration(a, out)
 	}
 	return out
+}
+
+// windowExpected is what the last hour to at usually holds: the expected
+// counts of the two clock hours it overlaps, weighted by the overlap, with
+// the larger spread.
+func (b *Baseline) windowExpected(at time.Time) Stat {
+	cur, prev := b.Actions.Expected(at), b.Actions.Expected(at.Add(-time.Hour))
+	w := float64(at.Minute()+1) / 60
+	return Stat{N: min(cur.N, prev.N), Mean: w*cur.Mean + (1-w)*prev.Mean, Dev: math.Max(cur.Dev, prev.Dev)}
 }
 
 func (b *Baseline) exfiltration(a *aegis.Action, out []Finding) []Finding {
