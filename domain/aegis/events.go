@@ -247,9 +247,11 @@ type AlertRaisedV1 struct {
 
 // AlertRepeatedV1 records another occurrence of an open alert (grouped into it).
 type AlertRepeatedV1 struct {
-	AlertID string    `json:"alert_id"`
-	CauseID string    `json:"cause_id"`
-	At      time.Time `json:"at"`
+	AlertID string `json:"alert_id"`
+	CauseID string `json:"cause_id"`
+	// Count is how many matching events the repeated firing stands for.
+	Count int       `json:"count"`
+	At    time.Time `json:"at"`
 }
 
 // AlertAcknowledgedV1 records that someone is on it.

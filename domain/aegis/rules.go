@@ -97,7 +97,7 @@ func (a *Alert) Fire(id, tenant string, f alerting.Firing) (raised *AlertRaisedV
 		return nil, nil
 	}
 	if a.ID != "" && a.Status != AlertStatusResolved {
-		return nil, &AlertRepeatedV1{AlertID: id, CauseID: f.CauseID, At: f.At}
+		return nil, &AlertRepeatedV1{AlertID: id, CauseID: f.CauseID, Count: max(f.Count, 1), At: f.At}
 	}
 	return &AlertRaisedV1{AlertID: id, TenantID: tenant, Firing: f, Occurrence: a.Occurrence + 1}, nil
 }

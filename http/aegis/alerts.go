@@ -124,7 +124,7 @@ func (a *API) changeAlert(c echo.Context, body any, change func(id string) ([]co
 	if err != nil {
 		return err
 	}
-	if err := platform.Bind(c, body); err != nil {
+	if err := platform.BindOptional(c, body); err != nil {
 		return err
 	}
 	evs, err := change(id)

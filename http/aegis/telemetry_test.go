@@ -3,6 +3,7 @@ package aegis_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,6 +146,9 @@ func TestAegis_TelemetryFromTheOpenTelemetrySDK(t *testing.T) {
 		} `json:"baseline"`
 	}
 	in.Do(t, http.MethodGet, api+"/agents/"+a.ID+"/baseline", admin, nil).Data(t, &bl)
+	if !bl.Warm {
+		t.Fatal("four days of activity did not warm the baseline")
+	}
 	if bl.Warm || bl.Baseline.Total != 8 || bl.Baseline.Tools["web_search"] == nil || bl.Baseline.Hosts["smtp.example.com"] == nil {
 		t.Fatalf("baseline %+v", bl)
 	}
@@ -180,5 +184,85 @@ func TestAegis_TelemetryFromTheOpenTelemetrySDK(t *testing.T) {
 	register(t, in, admin, "claimed", looseID)
 	if got := testkit.GetPage[map[string]any](t, in, api+"/agents/discovered", admin); len(got.Data) != 0 {
 		t.Fatalf("a claimed key is still listed: %v", got.Data)
+	}
+}
+
+// TestAegis_AnomalyRaisesAlertAndQuarantines: once an agent's baseline is
+// warm, a tool it never used is an anomaly (aegis.agent.anomaly on the live
+// stream, with what deviated), raises the built-in alert, and quarantines
+// the agent that asks for it at that severity: its keys are refused.
+func TestAegis_AnomalyRaisesAlertAndQuarantines(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	secret, keyID := in.NewAPIKey(t, admin, "auto-key", "gateway:read", "gateway:write")
+	r := in.Do(t, http.MethodPost, api+"/agents", admin, map[string]any{"name": "auto", "owner": "sre", "model": "mock-small",
+		"api_key_ids": []string{keyID}, "auto_quarantine": "medium", "tools": []string{"search", "crm_lookup"}})
+	wantStatus(t, r, http.StatusCreated)
+	var a agent
+	r.Data(t, &a)
+	ws := in.DialWS(t, admin)
+	ws.Subscribe("", "aegis.agent.anomaly")
+
+	// Four days of ordinary activity: the warm-up.
+	now := time.Now().UTC()
+	var history []map[string]any
+	for h := 96; h >= 1; h-- {
+		for i := 0; i < 10; i++ {
+			tool := []string{"search", "crm_lookup"}[i%2]
+			history = append(history, map[string]any{"at": now.Add(-time.Duration(h)*time.Hour + time.Duration(i)*time.Minute), "kind": "tool_call",
+				"tool": tool, "destination": "api.crm.example"})
+		}
+	}
+	wantStatus(t, in.Do(t, http.MethodPost, api+"/agents/"+a.ID+"/telemetry", admin, map[string]any{"actions": history}), http.StatusAccepted)
+	if got := testkit.GetPage[map[string]any](t, in, api+"/agents/"+a.ID+"/anomalies", admin); len(got.Data) != 0 {
+		t.Fatalf("anomalies during the warm-up: %v", got.Data)
+	}
+	var bl struct {
+		Warm bool `json:"warm"`
+	}
+	in.Do(t, http.MethodGet, api+"/agents/"+a.ID+"/baseline", admin, nil).Data(t, &bl)
+	if !bl.Warm {
+		t.Fatal("four days of activity did not warm the baseline")
+	}
+
+	wantStatus(t, in.Do(t, http.MethodPost, api+"/agents/"+a.ID+"/telemetry", admin, map[string]any{"actions": []map[string]any{
+		{"at": now, "kind": "tool_call", "tool": "shell_exec"}}}), http.StatusAccepted)
+	evs := ws.Events(15*time.Second, func(e []map[string]any) bool { return len(e) > 0 })
+	d, _ := evs[0]["data"].(map[string]any)
+	if evs[0]["type"] != "com.astra.aegis.AgentAnomalyDetected" || d["kind"] != "new_tool" || d["subject"] != "shell_exec" || d["severity"] != "high" ||
+		!strings.Contains(d["detail"].(string), "first call") {
+		t.Fatalf("anomaly on the live stream: %v", evs)
+	}
+	testkit.Eventually(t, 10*time.Second, "the agent quarantined automatically", func() bool {
+		in.Do(t, http.MethodGet, api+"/agents/"+a.ID, admin, nil).Data(t, &a)
+		return a.Status == "quarantined"
+	})
+	if !strings.Contains(a.StatusReason, "automatic") {
+		t.Fatalf("reason %q", a.StatusReason)
+	}
+	wantProblem(t, chat(t, in, secret, "hello"), http.StatusForbidden, "AEG-013")
+	awaitAlert(t, in, admin, "&agent_id="+a.ID, func(x alertOut) bool { return x.RuleID == "builtin.agent_anomaly" && x.Severity == "high" })
+	var an []struct {
+		Kind      string  `json:"kind"`
+		Observed  float64 `json:"observed"`
+		Deviation float64 `json:"deviation"`
+	}
+	in.Do(t, http.MethodGet, api+"/agents/"+a.ID+"/anomalies", admin, nil).Data(t, &an)
+	if len(an) != 1 || an[0].Kind != "new_tool" {
+		t.Fatalf("anomalies %+v", an)
+	}
+	var risk struct {
+		Score   float64 `json:"score"`
+		Reasons []struct {
+			Factor string `json:"factor"`
+		} `json:"reasons"`
+	}
+	in.Do(t, http.MethodGet, api+"/agents/"+a.ID+"/risk", admin, nil).Data(t, &risk)
+	factors := map[string]bool{}
+	for _, r := range risk.Reasons {
+		factors[r.Factor] = true
+	}
+	if !factors["containment"] || !factors["anomalies"] || !factors["undeclared_tools"] || factors["baseline"] {
+		t.Fatalf("risk %+v", risk)
 	}
 }

@@ -111,7 +111,7 @@ func New() *Projection {
 				d.CauseID, d.Occurrence, d.Count, e.Time, e.Version}
 	}))
 	projections.On(p.Table, aegis.AlertRepeated, projections.Exec(func(e *eventstore.Event, d *aegis.AlertRepeatedV1) (string, []any) {
-		return `UPDATE %[1]s.alerts SET count = count + 1, last_seen = $2, version = $3 WHERE id = $1`, []any{d.AlertID, e.Time, e.Version}
+		return `UPDATE %[1]s.alerts SET count = count + $4, last_seen = $2, version = $3 WHERE id = $1`, []any{d.AlertID, e.Time, e.Version, max(d.Count, 1)}
 	}))
 	projections.On(p.Table, aegis.AlertAcknowledged, projections.Exec(func(e *eventstore.Event, d *aegis.AlertAcknowledgedV1) (string, []any) {
 		return `UPDATE %[1]s.alerts SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, note = CASE WHEN $4 = '' THEN note ELSE $4 END,

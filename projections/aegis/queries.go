@@ -377,7 +377,7 @@ type Alert struct {
 	RuleName  string            `json:"rule_name"`
 	DedupKey  string            `json:"dedup_key"`
 	Labels    map[string]string `json:"labels"`
-	// Count is how many occurrences are grouped into it since it was raised;
+	// Count is how many matching events are grouped into it since it was raised;
 	// Occurrence how many times it was raised (again after a resolution).
 	Count          int        `json:"count"`
 	Occurrence     int        `json:"occurrence"`
