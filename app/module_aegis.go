@@ -88,10 +88,12 @@ func init() {
 				Service: commands,
 			}, nil
 		},
-		// Baselines hold folded floats; they replay to the same values in
-		// the same stream order, compared here without the JSON's spelling.
+		// Baselines hold floats folded in their activity stream's order, which
+		// a replay keeps: they are compared whole, as are the findings and
+		// anomalies judged from them.
 		Replay: map[string]map[string]string{rmaegis.Name: {
-			"baselines": "agent_id, tenant_id, actions, batches, last_activity_at, (state->>'hours')::int AS hours, (state->>'total_actions')::bigint AS total",
+			"baselines": "agent_id, tenant_id, actions, batches, last_activity_at, state",
+			"findings":  "batch_id, tenant_id, agent_id, findings, recorded_at",
 		}},
 	})
 }
