@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astrabastion/astra/domain/aegis/guardrail"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -18,15 +19,8 @@ type guardrailOut struct {
 	Version int64  `json:"version"`
 }
 
-type hit struct {
-	GuardrailID string `json:"guardrail_id"`
-	Name        string `json:"name"`
-	Version     int    `json:"version"`
-	Type        string `json:"type"`
-	Origin      string `json:"origin"`
-	Action      string `json:"action"`
-	Detail      string `json:"detail"`
-}
+// hit is a match as verdicts and traces name it.
+type hit = guardrail.Hit
 
 type verdict struct {
 	Outcome   string `json:"outcome"`
