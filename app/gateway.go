@@ -19,6 +19,7 @@ import (
 	httpgw "github.com/astrabastion/astra/http/gateway"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/netguard"
+	rmaegis "github.com/astrabastion/astra/projections/aegis"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 )
@@ -71,8 +72,11 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New(pii.WithAllTypes())},
 		Outbound: outbound, Tracing: tracing,
 		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
+	// The runtime reads AEGIS's agents and guardrails; an event waits for
+	// the read model of its own module (WaitFor skips the other).
+	rt.Aegis = &rmaegis.Queries{Runner: st.Runner}
 	rt.AwaitReadModel = func(ctx context.Context, e *eventstore.Event) error {
-		return st.Runner.WaitFor(ctx, 10*time.Second, []eventstore.Event{*e}, rmgw.Name)
+		return st.Runner.WaitFor(ctx, 10*time.Second, []eventstore.Event{*e}, rmgw.Name, rmaegis.Name)
 	}
 	iamQueries := &rmiam.Queries{Runner: st.Runner}
 	rt.KeyOwner = func(ctx context.Context, tenantID, keyID string) (string, error) {

@@ -140,6 +140,57 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		}
 		return failed == 3 // until the provider is in the read model: 404 GW-010
 	})
+	// AEGIS: an agent with a key, activity folded into its baseline (warm,
+	// then an anomaly), a guardrail through its versions, containment, alerts
+	// from the detectors and a rule; all replay as they were projected.
+	var key struct {
+		Key    string `json:"key"`
+		APIKey struct {
+			ID string `json:"id"`
+		} `json:"api_key"`
+	}
+	mustCall(t, http.MethodPost, base+"/api/v1/iam/api-keys", token, map[string]any{"name": "replay-agent", "permissions": []string{"gateway:write"}}).data(t, &key)
+	var agent struct {
+		ID string `json:"id"`
+	}
+	mustCall(t, http.MethodPost, base+"/api/v1/aegis/agents", token, map[string]any{"name": "replayed", "owner": "e2e", "model": "mock-small",
+		"api_key_ids": []string{key.APIKey.ID}}).data(t, &agent)
+	now := time.Now().UTC()
+	var history []map[string]any
+	for h := 80; h >= 1; h-- {
+		for i := 0; i < 6; i++ {
+			history = append(history, map[string]any{"at": now.Add(-time.Duration(h)*time.Hour + time.Duration(i)*time.Minute), "kind": "tool_call",
+				"tool": []string{"search", "lookup"}[i%2], "destination": "api.example.com", "bytes_out": 100 * (i + 1)})
+		}
+	}
+	for _, batch := range []any{map[string]any{"actions": history}, map[string]any{"actions": []map[string]any{{"at": now, "kind": "tool_call", "tool": "wire_transfer"}}}} {
+		if a := mustCall(t, http.MethodPost, base+"/api/v1/aegis/agents/"+agent.ID+"/telemetry", token, batch); a.Status != http.StatusAccepted {
+			t.Fatalf("telemetry: %d", a.Status)
+		}
+	}
+	var g struct {
+		ID string `json:"id"`
+	}
+	mustCall(t, http.MethodPost, base+"/api/v1/aegis/guardrails", token, map[string]any{"name": "replay", "type": "keyword",
+		"config": map[string]any{"keywords": []string{"replay me"}}}).data(t, &g)
+	mustCall(t, http.MethodPost, base+"/api/v1/aegis/alert-rules", token, map[string]any{"name": "blocks", "event_type": "com.astra.gateway.RequestBlocked"})
+	_, _ = call(http.MethodPost, base+"/api/v1/gateway/chat/completions", key.Key, map[string]any{"provider": "mock", "model": "mock-small",
+		"messages": []map[string]string{{"role": "user", "content": "please replay me"}}})
+	for _, c := range []string{"/aegis/guardrails/" + g.ID + "/disable", "/aegis/agents/" + agent.ID + "/quarantine"} {
+		if a := mustCall(t, http.MethodPost, base+"/api/v1"+c, token, map[string]string{"reason": "replay"}); a.Status != http.StatusOK {
+			t.Fatalf("%s: %d", c, a.Status)
+		}
+	}
+	testkit.Eventually(t, 20*time.Second, "the anomaly, the quarantine's alert and the gateway request as activity", func() bool {
+		var an, al []map[string]any
+		var ag struct {
+			Actions int `json:"actions"`
+		}
+		mustCall(t, http.MethodGet, base+"/api/v1/aegis/agents/"+agent.ID+"/anomalies", token, nil).data(t, &an)
+		mustCall(t, http.MethodGet, base+"/api/v1/aegis/alerts?agent_id="+agent.ID, token, nil).data(t, &al)
+		mustCall(t, http.MethodGet, base+"/api/v1/aegis/agents/"+agent.ID, token, nil).data(t, &ag)
+		return len(an) > 0 && len(al) >= 2 && ag.Actions == 482
+	})
 	mustCall(t, http.MethodPost, base+"/api/v1/risk/portfolio/simulate", token, map[string]any{"iterations": 10000})
 	time.Sleep(500 * time.Millisecond)
 	mustCall(t, http.MethodPost, base+"/api/v1/trust/scores/recalculate", token, nil)
@@ -163,7 +214,11 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 	for name, schema := range before {
 		live[name] = dumpProjection(t, db, name, schema)
 	}
-	liveRisk, liveTrust := live["risk"], live["trust"]
+	liveRisk, liveTrust, liveAegis := live["risk"], live["trust"], live["aegis"]
+	if rows(t, liveAegis, "activity") != 482 || rows(t, liveAegis, "anomalies") == 0 || rows(t, liveAegis, "guardrail_versions") != 2 || rows(t, liveAegis, "alerts") == 0 {
+		t.Fatalf("AEGIS workload did not land: %d actions, %d anomalies, %d guardrail versions, %d alerts", rows(t, liveAegis, "activity"),
+			rows(t, liveAegis, "anomalies"), rows(t, liveAegis, "guardrail_versions"), rows(t, liveAegis, "alerts"))
+	}
 	if rows(t, liveRisk, "simulations") != 6 || rows(t, liveTrust, "history") == 0 || rows(t, liveTrust, "signals") < 15 {
 		t.Fatalf("workload did not land: %d simulations, %d history, %d signals", rows(t, liveRisk, "simulations"),
 			rows(t, liveTrust, "history"), rows(t, liveTrust, "signals"))

@@ -22,7 +22,7 @@ func (rt *Runtime) Evaluate(ctx context.Context, caller Caller, policyID string,
 	call := &Call{Caller: caller, Endpoint: "simulate", Provider: provider, PolicyID: policyID,
 		Req: providers.ChatRequest{Model: model, Messages: append([]providers.Message(nil), msgs...), Tools: tools}}
 	r := rt.newRun(call)
-	r.policy, r.fixed = cachedPolicy{id: policyID, version: version, policy: p}, true
+	r.policy, r.fixed = cachedPolicy{id: policyID, version: version, policy: p, rules: &contentRules{}}, true
 	b := r.run(ctx, flowInput)
 	return Evaluation{Security: r.sec, Blocked: b, Trace: r.trace}
 }

@@ -3,14 +3,13 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/domain/aegis/guardrail"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/gateway/providers"
 )
@@ -250,52 +249,63 @@ func (r *run) piiStep(context.Context) {
 
 }
 
-// contentRules applies the policy's content rules (block or redact).
-func (r *run) contentRules(context.Context) {
-	call, p, t := r.call, &r.policy.policy, time.Now()
-	verdict := "pass"
-	for _, cr := range p.ContentRules {
-		re, err := compiled(cr.Pattern)
-		if err != nil {
-			continue
+// contentRules evaluates the policy's content rules and the tenant's AEGIS
+// guardrails in scope with the one guardrail engine: the first blocking
+// match blocks (GW-008 naming it), redacting ones rewrite the request, and
+// alerting ones are recorded; the trace names each match with its id and
+// version.
+func (r *run) contentRules(ctx context.Context) {
+	call, t := r.call, time.Now()
+	policy := r.contentSet()
+	tenant, err := r.rt.tenantGuardrails(ctx, call.TenantID)
+	if err != nil {
+		r.failed(gw.StepContentRules, t, err)
+		return
+	}
+	if policy.Len() == 0 && tenant.Len() == 0 {
+		r.step(gw.StepContentRules, t, "pass", 0, "", "")
+		return
+	}
+	in := guardrail.Input{APIKeyID: call.APIKeyID, Model: call.Req.Model, Provider: call.Provider,
+		Messages: make([]guardrail.Message, len(call.Req.Messages))}
+	if a, ok := r.rt.agentOf(call.TenantID, call.APIKeyID); ok {
+		in.AgentID = a.id
+	}
+	for i := range call.Req.Messages {
+		m := &call.Req.Messages[i]
+		in.Messages[i] = guardrail.Message{Role: m.Role, Texts: m.Texts()}
+		for _, tc := range m.ToolCalls {
+			if tc.Function != nil {
+				in.Tools = append(in.Tools, tc.Function.Name)
+			}
 		}
+	}
+	for _, tool := range call.Req.Tools {
+		if tool.Function != nil {
+			in.Tools = append(in.Tools, tool.Function.Name)
+		}
+	}
+	v := guardrail.Evaluate(&in, policy, tenant)
+	if v.Outcome == guardrail.OutcomeRedact {
 		for i := range call.Req.Messages {
-			m := &call.Req.Messages[i]
-			if !re.MatchString(m.Content) {
-				continue
-			}
-			if cr.Action == gw.ActionRedact {
-				for _, text := range m.Texts() {
-					*text = re.ReplaceAllString(*text, "[REDACTED:"+cr.Name+"]")
-				}
-				m.Sync()
-				verdict = "redact"
-				continue
-			}
-			r.step(gw.StepContentRules, t, "block", 0, cr.Name, "")
-			r.block(gw.StepContentRules, "GW-008", "The prompt matches the content rule '"+cr.Name+"'.")
+			call.Req.Messages[i].Sync()
+		}
+	}
+	verdict := map[string]string{guardrail.OutcomePass: "pass", guardrail.OutcomeAlert: "monitor", guardrail.OutcomeRedact: "redact",
+		guardrail.OutcomeBlock: "block"}[v.Outcome]
+	detail := ""
+	if b := v.Blocked; b != nil {
+		detail = b.Name
+	}
+	r.step(gw.StepContentRules, t, verdict, 0, detail, "")
+	r.trace[len(r.trace)-1].Guardrails = v.Hits
+	if b := v.Blocked; b != nil {
+		if b.Origin == guardrail.OriginContentRule {
+			r.block(gw.StepContentRules, "GW-008", "The prompt matches the content rule '"+b.Name+"'.")
 			return
 		}
+		r.block(gw.StepContentRules, "GW-008", fmt.Sprintf("The request violates the guardrail '%s' (id %s, version %d): %s.", b.Name, b.GuardrailID, b.Version, b.Detail))
 	}
-	r.step(gw.StepContentRules, t, verdict, 0, "", "")
-}
-
-var (
-	reCacheMu sync.Mutex
-	reCache   = map[string]*regexp.Regexp{}
-)
-
-func compiled(pattern string) (*regexp.Regexp, error) {
-	reCacheMu.Lock()
-	defer reCacheMu.Unlock()
-	if re, ok := reCache[pattern]; ok {
-		return re, nil
-	}
-	re, err := regexp.Compile(pattern)
-	if err == nil && len(reCache) < 10000 {
-		reCache[pattern] = re
-	}
-	return re, err
 }
 
 // injectionDetail is the block answer's detail, naming the parts of the
@@ -382,6 +392,7 @@ var codeStatus = map[string]int{
 	"GW-001": 503, "GW-002": 403, "GW-003": 422, "GW-004": 429, "GW-005": 422, "GW-006": 404,
 	"GW-007": 422, "GW-008": 422, "GW-009": 502, "GW-010": 404, "GW-011": 422, "GW-012": 503,
 	"GW-030": 504, "GW-031": 503, "GW-032": 400, CodeRouteRefused: 403, CodeNoProvider: 404,
+	CodeAgentQuarantined: 403, CodeAgentKilled: 403,
 }
 
 // Codes of routing: a policy that refuses the X-Astra-Route header, and a

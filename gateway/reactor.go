@@ -11,14 +11,15 @@ import (
 )
 
 // StateEvents are the events that change what the runtime holds: the
-// administration's writes. Its reactor (React) runs on every instance.
-var StateEvents = []events.Type{
+// administration's writes, and AEGIS's agents and guardrails. Its reactor
+// (React) runs on every instance.
+var StateEvents = append([]events.Type{
 	gw.ProviderRegistered, gw.ProviderUpdated, gw.ProviderRemoved, gw.ProviderCredentialsRotated,
 	gw.PolicyCreated, gw.PolicyUpdated, gw.PolicyRolledBack, gw.PolicyDeleted,
 	gw.KillSwitchActivated, gw.KillSwitchDeactivated,
 	gw.CachePurged, gw.CacheConfigured, gw.BudgetSet, gw.BudgetDeleted, gw.DetectorTuned,
 	gw.ModelPriceSet, gw.ModelPriceRemoved, gw.MockConfigured,
-}
+}, AegisEvents...)
 
 // invalidates names, per event type, the cached state an event makes stale
 // (Invalidate's kinds). A detector's tenant default changes the built-in
@@ -45,6 +46,9 @@ var invalidates = map[string][]string{
 // model; as a request may load it before the read model applied the event, it
 // is dropped once more when it has (AwaitReadModel).
 func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
+	if ok, err := rt.reactAegis(ctx, e); ok {
+		return err
+	}
 	switch e.Type {
 	case gw.KillSwitchActivated.CEType(), gw.KillSwitchDeactivated.CEType():
 		var d gw.KillSwitchV1
@@ -75,20 +79,28 @@ func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 	for _, k := range kinds {
 		rt.Invalidate(ctx, k+":"+e.TenantID)
 	}
-	if rt.AwaitReadModel != nil {
-		ev := *e
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := rt.AwaitReadModel(ctx, &ev); err != nil && rt.Log != nil {
-				rt.Log.Warn("gateway: read model did not apply a change in time; state reloads on the next change", "event", ev.Type, "err", err)
-			}
-			for _, k := range kinds {
-				rt.Invalidate(ctx, k+":"+ev.TenantID)
-			}
-		}()
-	}
+	rt.afterReadModel(e, kinds)
 	return nil
+}
+
+// afterReadModel drops the kinds of cached state of the event's tenant
+// again once the read model applied the event: a request may have loaded
+// them from the read model before it did.
+func (rt *Runtime) afterReadModel(e *eventstore.Event, kinds []string) {
+	if rt.AwaitReadModel == nil {
+		return
+	}
+	ev := *e
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := rt.AwaitReadModel(ctx, &ev); err != nil && rt.Log != nil {
+			rt.Log.Warn("gateway: read model did not apply a change in time; state reloads on the next change", "event", ev.Type, "err", err)
+		}
+		for _, k := range kinds {
+			rt.Invalidate(ctx, k+":"+ev.TenantID)
+		}
+	}()
 }
 
 // switchChange is a kill switch's state as the last event about it left it.

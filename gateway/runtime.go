@@ -19,6 +19,7 @@ import (
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway/providers"
 	"github.com/astrabastion/astra/gateway/telemetry"
+	rmaegis "github.com/astrabastion/astra/projections/aegis"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 )
 
@@ -58,6 +59,12 @@ type Runtime struct {
 	// FeatureOn gates the product's optional features by feature flag (key,
 	// tenant, caller; see admin.ProductFlags); nil: every feature on.
 	FeatureOn func(key, tenantID, targetingKey string) bool
+	// Aegis reads AEGIS's agents and guardrails; nil: the gateway knows
+	// no agents and evaluates the policies' content rules only.
+	Aegis *rmaegis.Queries
+
+	// aegis holds the agents' containment and the tenants' compiled guardrails.
+	aegis aegisState
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy     // tenant/id
@@ -87,6 +94,8 @@ type cachedPolicy struct {
 	id      string
 	version int
 	policy  gw.Policy
+	// rules are its content rules compiled into the guardrail engine (on first use).
+	rules *contentRules
 }
 
 type runtimeProvider struct {
@@ -121,7 +130,8 @@ func (p *runtimeProvider) resolveModel(model string) (string, bool) {
 	return "", false
 }
 
-// Init loads the kill switches; policies and providers load on first use.
+// Init loads the kill switches and AEGIS's agents; policies, providers and
+// guardrails load on first use.
 func (rt *Runtime) Init(ctx context.Context) error {
 	rt.mu.Lock()
 	rt.policies = map[string]cachedPolicy{}
@@ -133,6 +143,9 @@ func (rt *Runtime) Init(ctx context.Context) error {
 	rt.mu.Unlock()
 	if rt.Now == nil {
 		rt.Now = time.Now
+	}
+	if err := rt.InitAegis(ctx); err != nil {
+		return err
 	}
 	return rt.RefreshSwitches(ctx)
 }
@@ -155,11 +168,16 @@ func (rt *Runtime) RefreshSwitches(ctx context.Context) error {
 }
 
 // Invalidate drops cached state: "<kind>:<tenant>", kind one of policy,
-// provider (the mock setting included), detector, cache, budget or price ("killswitch": reload the switches).
+// provider (the mock setting included), detector, cache, budget, price or
+// guardrail ("killswitch": reload the switches).
 func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	kind, tenant, _ := strings.Cut(what, ":")
-	if kind == "killswitch" {
+	switch kind {
+	case "killswitch":
 		_ = rt.RefreshSwitches(ctx)
+		return
+	case "guardrail":
+		rt.dropGuardrails(tenant)
 		return
 	}
 	rt.mu.Lock()
@@ -228,16 +246,16 @@ func (rt *Runtime) policyFor(ctx context.Context, tenantID, policyID string) (ca
 		if p == nil {
 			return cp, gw.ErrPolicyNotFound
 		}
-		cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy}
+		cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy, rules: &contentRules{}}
 	} else {
 		ps, err := rt.Queries.Policies(ctx, tenantID)
 		if err != nil {
 			return cp, err
 		}
-		cp = cachedPolicy{policy: rt.builtinPolicy(ctx, tenantID)}
+		cp = cachedPolicy{policy: rt.builtinPolicy(ctx, tenantID), rules: &contentRules{}}
 		for _, p := range ps {
 			if p.Name == "default" {
-				cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy}
+				cp = cachedPolicy{id: p.ID, version: p.Version, policy: p.Policy, rules: &contentRules{}}
 			}
 		}
 	}

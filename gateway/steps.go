@@ -43,8 +43,9 @@ type Step struct {
 }
 
 // pipeline is the gateway's ordered list of steps: one runner (run.run)
-// runs it for every endpoint and stops at the first block. A new step
-// (an AEGIS guardrail, say) is one line here.
+// runs it for every endpoint and stops at the first block. A new step is
+// one line here (AEGIS's guardrails are evaluated by content_rules, with
+// the policy's own content rules, by the one guardrail engine).
 var pipeline = []Step{
 	{Name: gw.StepAuthenticate, FailMode: gw.FailClosed, On: flowAll, Run: (*run).authenticate},
 	{Name: gw.StepTenant, FailMode: gw.FailClosed, On: flowAll, Run: (*run).tenant},
@@ -136,6 +137,9 @@ func (r *run) killSwitch(context.Context) {
 	if k := r.rt.killedBy(gw.RequestFacts{TenantID: call.TenantID, Provider: call.Provider, Model: call.Req.Model, PolicyID: r.policy.id, APIKeyID: call.APIKeyID}); k != nil {
 		r.step(gw.StepKillSwitch, t, "block", 0, k.Scope.Key(), "")
 		r.block(gw.StepKillSwitch, "GW-001", "A kill switch ("+k.Scope.Kind+") stops this traffic: "+k.Reason)
+		return
+	}
+	if r.contained(t) {
 		return
 	}
 	r.step(gw.StepKillSwitch, t, "pass", 0, "", "")

@@ -26,3 +26,16 @@ func One[T any](ctx context.Context, r *Runner, name, tenantID string, scan pgx.
 	})
 	return out, err
 }
+
+// Found turns One's answer into a resource that must exist: a missing row
+// is notFound (a module's sentinel error).
+//
+//	return projections.Found[Agent](aegis.ErrAgentNotFound)(projections.One(ctx, …))
+func Found[T any](notFound error) func(*T, error) (*T, error) {
+	return func(x *T, err error) (*T, error) {
+		if err == nil && x == nil {
+			return nil, notFound
+		}
+		return x, err
+	}
+}

@@ -364,6 +364,28 @@ func TestDashboard_Browser(t *testing.T) {
 		chromedp.SendKeys("#kill-reason", "drill over"), chromedp.Click("#kill-confirm"), chromedp.WaitNotVisible("#kill-dialog"))
 	poll("the kill switch to show inactive", `document.querySelector("#kill-state").dataset.active === "false"`, 10*time.Second)
 
+	// AEGIS: a quarantined agent's alert is acknowledged from the page, and
+	// the agent is killed behind a confirmation with a reason.
+	agentID := seedContainedAgent(t, in, admin)
+	alertSel := `#alert-list li[data-status="open"] button[data-action="acknowledge"]`
+	poll("the quarantined agent and its alert", `(() => {
+		const row = document.querySelector('#agent-rows tr[data-agent="`+agentID+`"]');
+		return row && row.dataset.status === "quarantined" && document.querySelector('`+alertSel+`') !== null;
+	})()`, 15*time.Second)
+	do("acknowledge the alert", chromedp.Click(alertSel))
+	poll("the alert acknowledged", `document.querySelector('#alert-list li[data-status="acknowledged"]') !== null`, 10*time.Second)
+	killSel := `#agent-rows button[data-action="kill"][data-agent="` + agentID + `"]`
+	do("kill the agent", chromedp.Click(killSel), chromedp.WaitVisible("#aegis-input"),
+		chromedp.SendKeys("#aegis-input", "browser test: kill drill"), chromedp.Click("#aegis-confirm"), chromedp.WaitNotVisible("#aegis-dialog"))
+	poll("the agent shown killed", `document.querySelector('#agent-rows tr[data-agent="`+agentID+`"]').dataset.status === "killed"`, 10*time.Second)
+	var killed struct {
+		Status       string `json:"status"`
+		StatusReason string `json:"status_reason"`
+	}
+	in.Do(t, http.MethodGet, "/api/v1/aegis/agents/"+agentID, admin, nil).Data(t, &killed)
+	if killed.Status != "killed" || killed.StatusReason != "browser test: kill drill" {
+		t.Fatalf("agent after the kill from the page: %+v", killed)
+	}
 	// At phone width (390 px) nothing is wider than the screen: the page
 	// never scrolls sideways, and no card, feed item or table cell is cut off
 	// (a wide table scrolls inside its own frame; a long subject ends in an ellipsis).
@@ -455,6 +477,23 @@ func seedAssessment(t *testing.T, in *testkit.Instance, token string) {
 	if r := in.Do(t, http.MethodPost, "/api/v1/compliance/assessments/"+a.ID+"/complete", token, nil); r.Status != http.StatusOK {
 		t.Fatalf("complete: %d %s", r.Status, r.Body)
 	}
+}
+
+// seedContainedAgent registers an agent and quarantines it (which raises an alert).
+func seedContainedAgent(t *testing.T, in *testkit.Instance, token string) string {
+	t.Helper()
+	r := in.Do(t, http.MethodPost, "/api/v1/aegis/agents", token, map[string]any{"name": "page-agent", "owner": "secops", "model": "mock-small"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register agent: %d %s", r.Status, r.Body)
+	}
+	var a struct {
+		ID string `json:"id"`
+	}
+	r.Data(t, &a)
+	if r := in.Do(t, http.MethodPost, "/api/v1/aegis/agents/"+a.ID+"/quarantine", token, map[string]string{"reason": "suspicious"}); r.Status != http.StatusOK {
+		t.Fatalf("quarantine: %d %s", r.Status, r.Body)
+	}
+	return a.ID
 }
 
 func seedRisk(t *testing.T, in *testkit.Instance, token string) string {

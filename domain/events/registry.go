@@ -25,6 +25,22 @@ type Type struct {
 	New func() any
 }
 
+// Of returns the constructor of a module's event types: the type's name,
+// its payload's zero value, and optionally its WebSocket channel (derived
+// from the name when omitted).
+//
+//	var evt = events.Of("aegis")
+//	AgentQuarantined = evt("AgentQuarantined", func() any { return &ContainmentV1{} })
+func Of(module string) func(name string, payload func() any, channel ...string) Type {
+	return func(name string, payload func() any, channel ...string) Type {
+		t := Type{Module: module, Name: name, New: payload}
+		if len(channel) > 0 {
+			t.Channel = channel[0]
+		}
+		return t
+	}
+}
+
 // CEType is the CloudEvents type, e.g. "com.astra.iam.UserCreated".
 func (t Type) CEType() string { return "com.astra." + t.Module + "." + t.Name }
 

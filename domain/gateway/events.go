@@ -6,18 +6,12 @@ package gateway
 import (
 	"time"
 
+	"github.com/astrabastion/astra/domain/aegis/guardrail"
 	"github.com/astrabastion/astra/domain/events"
 )
 
-const module = "gateway"
-
-func evt(name string, newFn func() any, channel ...string) events.Type {
-	t := events.Type{Module: module, Name: name, New: newFn}
-	if len(channel) > 0 {
-		t.Channel = channel[0]
-	}
-	return t
-}
+// evt makes the module's event types.
+var evt = events.Of("gateway")
 
 // Event types of the gateway.
 var (
@@ -230,6 +224,9 @@ type StepTrace struct {
 	FailMode   string  `json:"fail_mode,omitempty"`
 	// Findings name the parts of the request a detector found something in.
 	Findings []Finding `json:"findings,omitempty"`
+	// Guardrails are the guardrails (AEGIS's, and the policy's content rules)
+	// that matched, each with its id and version.
+	Guardrails []guardrail.Hit `json:"guardrails,omitempty"`
 }
 
 // PromptScannedV1 records a scan-only request (no provider called).

@@ -13,11 +13,7 @@ import (
 // key revocation made on A take effect on A before A answers, and on B within
 // one second, for API keys, access tokens and open live streams.
 func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) {
-	a := testkit.Start(t, nil)
-	cfg := testkit.Config(t)
-	cfg.DatabaseURL = a.Cfg.DatabaseURL
-	cfg.KafkaBrokers = []string{a.BrokerAddr()}
-	b := testkit.Start(t, &cfg)
+	a, b := pair(t)
 
 	admin := a.AdminToken(t)
 	const password = "cluster-authz-password"
@@ -51,22 +47,6 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 	streamB := b.DialWS(t, token)
 	streamB.Subscribe("", "iam.*", "gateway.*")
 
-	// within polls until ok holds on the instance, from the start of change.
-	within := func(what string, start time.Time, ok func() bool) {
-		t.Helper()
-		for !ok() {
-			if time.Since(start) > 5*time.Second {
-				t.Fatalf("%s: never", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		d := time.Since(start)
-		t.Logf("%s after %s", what, d.Round(time.Millisecond))
-		if d > time.Second {
-			t.Fatalf("%s only after %s", what, d)
-		}
-	}
-
 	{ // demotion
 		start := time.Now()
 		if r := a.Do(t, http.MethodPatch, "/api/v1/iam/users/"+sec.ID, admin, map[string]string{"role": "viewer"}); r.Status != http.StatusOK {
@@ -80,9 +60,9 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 			t.Fatalf("token on A right after the demotion: %d", s)
 		}
 		// B: within a second.
-		within("key refused on B", start, func() bool { return status(b, key, "/api/v1/iam/users") == http.StatusForbidden })
-		within("token refused on B", start, func() bool { return status(b, token, "/api/v1/iam/users") == http.StatusForbidden })
-		within("B's stream unsubscribed from iam.*", start, func() bool {
+		withinASecond(t, "key refused on B", start, func() bool { return status(b, key, "/api/v1/iam/users") == http.StatusForbidden })
+		withinASecond(t, "token refused on B", start, func() bool { return status(b, token, "/api/v1/iam/users") == http.StatusForbidden })
+		withinASecond(t, "B's stream unsubscribed from iam.*", start, func() bool {
 			m := streamB.Next(time.Second)
 			return m["type"] == "unsubscribed"
 		})
@@ -95,7 +75,7 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 		if s := status(a, doomed, "/api/v1/gateway/providers"); s != http.StatusUnauthorized {
 			t.Fatalf("revoked key on A: %d", s)
 		}
-		within("revoked key refused on B", start, func() bool { return status(b, doomed, "/api/v1/gateway/providers") == http.StatusUnauthorized })
+		withinASecond(t, "revoked key refused on B", start, func() bool { return status(b, doomed, "/api/v1/gateway/providers") == http.StatusUnauthorized })
 	}
 	{ // deactivation
 		start := time.Now()
@@ -105,7 +85,7 @@ func TestCluster_SecurityChangesReachEveryInstanceWithinOneSecond(t *testing.T) 
 		if s := status(a, key, "/api/v1/gateway/providers"); s != http.StatusUnauthorized {
 			t.Fatalf("key of a deactivated owner on A: %d", s)
 		}
-		within("key of a deactivated owner refused on B", start, func() bool {
+		withinASecond(t, "key of a deactivated owner refused on B", start, func() bool {
 			return status(b, key, "/api/v1/gateway/providers") == http.StatusUnauthorized
 		})
 		if code := streamB.Closed(time.Second); code != 4401 {

@@ -97,6 +97,24 @@ func Bind(c echo.Context, dst any) error {
 	return Validate(dst)
 }
 
+// BindOptional is Bind for a body that may be left out (a note, a reason
+// that is not required): no body at all is dst as it is, validated.
+func BindOptional(c echo.Context, dst any) error {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return Validate(dst)
+	}
+	br := bufio.NewReader(req.Body)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return Validate(dst)
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, req.Body}
+	return Bind(c, dst)
+}
+
 func bodyLimit(c echo.Context) int64 {
 	if limit, ok := c.Get(ctxBodyLimit).(int64); ok && limit > 0 {
 		return limit

@@ -193,6 +193,12 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 		status = http.StatusOK
 	}
 	op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Value: success})
+	for _, f := range rt.Foreign {
+		resp := openapi3.NewResponse().WithDescription(f.Description)
+		resp.Headers = responseHeaders()
+		resp.Content = openapi3.NewContentWithSchema(&openapi3.Schema{Nullable: true}, f.ContentTypes)
+		op.Responses.Set(strconv.Itoa(f.Status), &openapi3.ResponseRef{Value: resp})
+	}
 
 	for _, s := range errorStatuses(rt) {
 		name := ensureErrorResponse(comps, s)

@@ -61,6 +61,17 @@ type Route struct {
 	// sets it from the module's descriptor. The licence's entitlements are
 	// checked by it (a module outside the licence answers 403).
 	Module string
+	// Foreign documents success answers the route gives besides its own, in
+	// another protocol's shape (an OTLP/HTTP export is answered as OTLP
+	// expects), never enveloped.
+	Foreign []ForeignAnswer
+}
+
+// ForeignAnswer is a success answer in another protocol's own shape.
+type ForeignAnswer struct {
+	Status       int
+	ContentTypes []string
+	Description  string
 }
 
 // The request headers routes share.

@@ -1,7 +1,8 @@
 // The ASTRA BASTION dashboard: sign-in, trust score and pillars, score
-// history, the live event feed, the gateway kill switch and the risk
-// register. Plain JavaScript modules, no framework, no build step.
+// history, the live event feed, the gateway kill switch, the risk register,
+// and AEGIS's agents and alerts (aegis.js). Plain JavaScript modules, no framework, no build step.
 
+import { mountAegis } from './aegis.js';
 import { API, APIError, session } from './api.js';
 import { lineChart, money, niceStep } from './charts.js';
 import { LiveFeed, channelOf, matchChannel, validPattern } from './feed.js';
@@ -17,7 +18,7 @@ const PILLARS = [
 ];
 // Channels the page follows for itself (to refresh its panels), whatever the
 // feed shows.
-const INTERNAL_CHANNELS = ['trust.score.updated', 'gateway.kill_switch.*', 'risk.*'];
+const INTERNAL_CHANNELS = ['trust.score.updated', 'gateway.kill_switch.*', 'risk.*', 'aegis.*'];
 const MAX_EVENTS = 200;
 const SCORE_POLL_MS = 60_000;
 
@@ -182,6 +183,8 @@ function showApp() {
   loadKill();
   loadTraffic();
   loadRisks();
+  state.aegis = state.aegis || mountAegis({ api, $, el, can, showError, fmtDate });
+  state.aegis.load();
   startFeed();
   state.timers.push(setInterval(loadScore, SCORE_POLL_MS));
   state.timers.push(setInterval(loadTraffic, TRAFFIC_POLL_MS));
@@ -334,6 +337,7 @@ function startFeed() {
       if (channel.startsWith('gateway.kill_switch.')) refreshKill();
       if (channel.startsWith('gateway.request.')) refreshTraffic();
       if (channel.startsWith('risk.')) refreshRisks();
+      if (state.aegis) state.aegis.onEvent(channel);
     },
     onStatus: (st, detail, channels) => {
       const node = $('feed-status');
