@@ -147,11 +147,13 @@ func CheckColumns(cols map[string][]string) error {
 	return nil
 }
 
-// Columns classifies column samples. Each sample is scanned after its column
-// name ("customer email: …"), so that the engine's context words raise weak
-// candidates in a column named for them (a bare nine-digit number in a
-// column named ssn); matches inside the name are not counted. Columns come
-// back sorted by name.
+// Columns classifies column samples. A column's samples are scanned as one
+// text, each on its own line after the column name ("customer email: …"), so
+// that the engine's context words raise weak candidates in a column named for
+// them (a bare nine-digit number in a column named ssn) and one scan serves
+// the whole column; a match is counted for the sample it lies in (matches in
+// the name, or across a line break, are not counted). Identical samples are
+// scanned once. Columns come back sorted by name.
 func (c *Classifier) Columns(cols map[string][]string) (Classification, []ColumnFindings) {
 	names := make([]string, 0, len(cols))
 	for n := range cols {
@@ -161,66 +163,115 @@ func (c *Classifier) Columns(cols map[string][]string) (Classification, []Column
 	sum := Classification{Sensitivity: Public, Engine: pii.Version}
 	all := map[string]bool{}
 	out := make([]ColumnFindings, 0, len(names))
-	var buf strings.Builder
+	var text strings.Builder
 	for _, name := range names {
 		samples := cols[name]
-		prefix := contextPrefix(name)
-		cf := ColumnFindings{Column: name, Samples: len(samples), Sensitivity: Public, Findings: []TypeFinding{}}
-		type tally struct {
-			count int
-			score float64
+		cf := c.column(name, samples, &text)
+		for _, f := range cf.Findings {
+			all[f.Type] = true
 		}
-		tallies := map[string]*tally{}
 		for _, s := range samples {
 			sum.Bytes += int64(len(s))
-			if s == "" {
-				continue
-			}
-			buf.Reset()
-			buf.WriteString(prefix)
-			buf.WriteString(s)
-			best := map[string]float64{}
-			for _, e := range c.d.Find(buf.String()) {
-				if e.Start < len(prefix) {
-					continue
-				}
-				best[e.Type] = math.Max(best[e.Type], e.Score)
-			}
-			for typ, score := range best {
-				t := tallies[typ]
-				if t == nil {
-					t = &tally{}
-					tallies[typ] = t
-				}
-				t.count++
-				t.score += score
-			}
 		}
 		sum.Samples += len(samples)
-		for typ, t := range tallies {
-			share := float64(t.count) / float64(len(samples))
-			level := sensitivityOf(typ)
-			cf.Findings = append(cf.Findings, TypeFinding{Type: typ, Count: t.count, Share: round3(share),
-				Confidence: round3(share * t.score / float64(t.count)), Sensitivity: level})
-			if share >= MinShare {
-				cf.Sensitivity = higher(cf.Sensitivity, level)
-			}
-			all[typ] = true
-		}
-		slices.SortFunc(cf.Findings, func(a, b TypeFinding) int {
-			if a.Confidence != b.Confidence {
-				if a.Confidence > b.Confidence {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.Type, b.Type)
-		})
 		sum.Sensitivity = higher(sum.Sensitivity, cf.Sensitivity)
 		out = append(out, cf)
 	}
 	sum.Types = sortedKeys(all)
 	return sum, out
+}
+
+// column classifies one column's samples (text is a reused buffer).
+func (c *Classifier) column(name string, samples []string, text *strings.Builder) ColumnFindings {
+	prefix := contextPrefix(name)
+	// Each distinct non-empty sample once, on its line: starts[i] is where
+	// distinct sample i begins in the text, uses[i] how many samples it stands for.
+	index := map[string]int{}
+	var starts []int
+	var uses []int
+	text.Reset()
+	for _, s := range samples {
+		if s == "" {
+			continue
+		}
+		if i, seen := index[s]; seen {
+			uses[i]++
+			continue
+		}
+		index[s] = len(starts)
+		text.WriteString(prefix)
+		starts = append(starts, text.Len())
+		uses = append(uses, 1)
+		text.WriteString(s)
+		text.WriteByte('\n')
+	}
+	type tally struct {
+		count int
+		score float64
+	}
+	tallies := map[string]*tally{}
+	// best[type] of the distinct sample being read; entities come sorted by offset.
+	best := map[string]float64{}
+	current := -1
+	flush := func() {
+		if current < 0 {
+			return
+		}
+		for typ, score := range best {
+			t := tallies[typ]
+			if t == nil {
+				t = &tally{}
+				tallies[typ] = t
+			}
+			t.count += uses[current]
+			t.score += score * float64(uses[current])
+		}
+		clear(best)
+	}
+	body := text.String()
+	for _, e := range c.d.Find(body) {
+		// The sample the entity starts in: the last start at or before it.
+		i, found := slices.BinarySearch(starts, e.Start)
+		if !found {
+			i--
+		}
+		if i < 0 || e.Start < starts[i] {
+			continue // in a column name
+		}
+		end := len(body)
+		if i+1 < len(starts) {
+			end = starts[i+1] - len(prefix)
+		}
+		if e.End > end-1 {
+			continue // runs past its line
+		}
+		if i != current {
+			flush()
+			current = i
+		}
+		best[e.Type] = math.Max(best[e.Type], e.Score)
+	}
+	flush()
+	cf := ColumnFindings{Column: name, Samples: len(samples), Sensitivity: Public, Findings: []TypeFinding{}}
+	for typ, t := range tallies {
+		share := float64(t.count) / float64(len(samples))
+		level := sensitivityOf(typ)
+		cf.Findings = append(cf.Findings, TypeFinding{Type: typ, Count: t.count, Share: round3(share),
+			Confidence: round3(share * t.score / float64(t.count)), Sensitivity: level})
+		if share >= MinShare {
+			cf.Sensitivity = higher(cf.Sensitivity, level)
+		}
+	}
+	slices.SortFunc(cf.Findings, func(a, b TypeFinding) int {
+		if a.Confidence != b.Confidence {
+			if a.Confidence > b.Confidence {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return cf
 }
 
 // contextPrefix renders a column name as words for the engine's context
