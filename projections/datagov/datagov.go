@@ -192,7 +192,8 @@ func applyLineage(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event,
 // deletes what is older than the cutoff and keeps the cutoff so that older
 // runs applied later (a replay) are not brought back.
 func applyRetention(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *datagov.RetentionEnforcedV1) error {
-	if _, err := tx.Exec(ctx, `UPDATE `+s+`.retention_policies SET last_run = $2, last_enforced_at = $3 WHERE id = $1`, d.PolicyID, d.Plan, e.Time); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE `+s+`.retention_policies SET last_run = $2, last_enforced_at = $3, version = $4 WHERE id = $1`,
+		d.PolicyID, d.Plan, e.Time, e.Version); err != nil {
 		return err
 	}
 	if d.DataClass != datagov.ClassLineageEvents {
