@@ -81,7 +81,7 @@ func init() {
 			commands := &cmddg.Handlers{Store: rt.Stack.Store, Keys: rt.Stack.Keys, Classifier: datagov.NewClassifier(), Validator: validator,
 				Signer: datagov.NewArchiveSigner(seed), HashKey: hashKey,
 				People:  people{Queries: &rmiam.Queries{Runner: rt.Stack.Runner}, iam: rt.IAM},
-				Content: &rmgw.Queries{Runner: rt.Stack.Runner}, Lineage: queries,
+				Content: &rmgw.Queries{Runner: rt.Stack.Runner}, Lineage: queries, Replays: rt.Writes,
 				Holders: append(rt.Holders(), queries), Now: DataGovNow}
 			api := &httpdg.API{Commands: commands, Queries: queries, Writes: rt.Writes, Awaits: []string{rmdg.Name, rmiam.Name, rmgw.Name}}
 			now := DataGovNow

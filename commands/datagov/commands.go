@@ -36,6 +36,13 @@ type ContentLog interface {
 	ContentMonths(ctx context.Context, tenantID string, principals []string) ([]datagov.MonthContent, error)
 }
 
+// Replays are the answers the write path keeps for Idempotency-Key retries.
+type Replays interface {
+	// ForgetMentions deletes the tenant's kept answers that mention any of
+	// the values and returns how many.
+	ForgetMentions(ctx context.Context, tenantID string, values []string) (int, error)
+}
+
 // Lineage is what retention reads of the lineage read model.
 type Lineage interface {
 	// RunsBefore counts the recorded run events older than cutoff, with the
@@ -55,6 +62,7 @@ type Handlers struct {
 	People  People
 	Content ContentLog
 	Lineage Lineage
+	Replays Replays
 	// Holders are what every module holds about a person (access exports).
 	Holders []datagov.Holder
 	// Now is the clock of commands that compare dates; time.Now when nil.

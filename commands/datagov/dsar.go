@@ -198,15 +198,21 @@ func (h *Handlers) FulfilDsar(ctx context.Context, meta eventstore.Metadata, c F
 	return out, err
 }
 
+// open opens a sealed field of the request ("" when absent or erased).
+func (h *Handlers) open(ctx context.Context, sealed string) string {
+	if sealed == "" {
+		return ""
+	}
+	if v := h.Keys.MustOpen(ctx, sealed); v != eventstore.Erased {
+		return v
+	}
+	return ""
+}
+
 // person is the request's subject: the tenant's user (fields opened), or
 // someone known by address only.
 func (h *Handlers) person(ctx context.Context, tenant string, s *datagov.Dsar) (*datagov.Person, error) {
-	email := ""
-	if s.SubjectEmail != "" {
-		if email = h.Keys.MustOpen(ctx, s.SubjectEmail); email == eventstore.Erased {
-			email = ""
-		}
-	}
+	email := h.open(ctx, s.SubjectEmail)
 	p, err := h.People.Person(ctx, tenant, s.SubjectUserID, email)
 	if err != nil || p != nil {
 		return p, err
@@ -305,6 +311,8 @@ func (h *Handlers) erase(ctx context.Context, meta eventstore.Metadata, id strin
 	if err != nil {
 		return nil, nil, err
 	}
+	// What names the subject in plaintext, read before their keys are gone.
+	mentions := []string{p.Email, p.Name, h.open(ctx, s.SubjectEmail), h.open(ctx, s.SubjectName)}
 	cert := &datagov.Certificate{DsarID: id, TenantID: meta.TenantID, SubjectUserID: p.UserID, IssuedAt: h.Now.Read(),
 		Keys: []datagov.ShreddedKey{}, Sealed: []datagov.SealedCount{}, ReadModels: []datagov.ReadModelEffect{}}
 	var principals []string
@@ -354,6 +362,15 @@ func (h *Handlers) erase(ctx context.Context, meta eventstore.Metadata, id strin
 		}
 		keys = append(keys, key)
 		cert.Keys = append(cert.Keys, datagov.ShreddedKey{Key: key, Module: datagov.Module, Holds: "the subject's e-mail address and name in a data subject request"})
+	}
+	// Answers kept for retries may quote the subject (a user's creation).
+	forgotten, err := h.Replays.ForgetMentions(ctx, meta.TenantID, mentions)
+	if err != nil {
+		return nil, nil, err
+	}
+	if forgotten > 0 {
+		cert.ReadModels = append(cert.ReadModels, datagov.ReadModelEffect{Module: "platform", Rows: "answers kept for Idempotency-Key retries that quote the subject",
+			Count: forgotten, Effect: "erased"})
 	}
 	sealed, err := eventstore.CountSealed(ctx, h.Store.Pool(), meta.TenantID, keys)
 	if err != nil {

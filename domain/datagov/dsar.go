@@ -125,8 +125,9 @@ type Dsar struct {
 	Type          string
 	Jurisdiction  string
 	SubjectUserID string
-	// SubjectEmail is sealed as recorded.
+	// SubjectEmail and SubjectName are sealed as recorded.
 	SubjectEmail string
+	SubjectName  string
 	SubjectKey   string
 	Status       string
 	Verification string
@@ -139,7 +140,7 @@ type Dsar struct {
 // Received folds DsarReceived.
 func (s *Dsar) Received(d *DsarReceivedV1) {
 	*s = Dsar{TenantID: d.TenantID, Type: d.Type, Jurisdiction: d.Jurisdiction, SubjectUserID: d.SubjectUserID, SubjectEmail: d.SubjectEmail,
-		SubjectKey: d.SubjectKey, Status: StatusOpen, Verification: VerificationPending, DueAt: d.DueAt}
+		SubjectName: d.SubjectName, SubjectKey: d.SubjectKey, Status: StatusOpen, Verification: VerificationPending, DueAt: d.DueAt}
 }
 
 // Fold applies the request's later events.
