@@ -196,6 +196,13 @@ func TestDataGovErasure_ShredsTheSubjectAcrossModules(t *testing.T) {
 	if !redacted || len(c.Retained) == 0 || c.Retained[0].Module != "gateway" || len(c.Retained[0].Keys) != 1 || !strings.HasPrefix(c.Retained[0].Keys[0], "content/") {
 		t.Fatalf("certificate read models %+v, retained %+v", c.ReadModels, c.Retained)
 	}
+	retained := map[string]string{}
+	for _, r := range c.Retained {
+		retained[r.Module] += r.What + ";"
+	}
+	if retained["risk"] != "1 risks owned;" || retained["compliance"] != "1 evidence added;" {
+		t.Fatalf("certificate retained: %+v", c.Retained)
+	}
 	if f.Dsar.Status != "fulfilled" || f.Dsar.SubjectEmail != "[erased]" {
 		t.Fatalf("the request after erasure: %+v", f.Dsar)
 	}

@@ -313,6 +313,10 @@ func (h *Handlers) erase(ctx context.Context, meta eventstore.Metadata, id strin
 	}
 	// What names the subject in plaintext, read before their keys are gone.
 	mentions := []string{p.Email, p.Name, h.open(ctx, s.SubjectEmail), h.open(ctx, s.SubjectName)}
+	retained, err := h.retainedRecords(ctx, meta.TenantID, p)
+	if err != nil {
+		return nil, nil, err
+	}
 	cert := &datagov.Certificate{DsarID: id, TenantID: meta.TenantID, SubjectUserID: p.UserID, IssuedAt: h.Now.Read(),
 		Keys: []datagov.ShreddedKey{}, Sealed: []datagov.SealedCount{}, ReadModels: []datagov.ReadModelEffect{}}
 	var principals []string
@@ -389,11 +393,32 @@ func (h *Handlers) erase(ctx context.Context, meta eventstore.Metadata, id strin
 		cert.ReadModels = append(cert.ReadModels, datagov.ReadModelEffect{Module: "gateway", Rows: "request log prompt and completion of the subject's principals",
 			Count: requests, Effect: "redacted"})
 	}
-	cert.Retained = []datagov.Retained{datagov.ContentRetained(contentKeys)}
+	cert.Retained = append([]datagov.Retained{datagov.ContentRetained(contentKeys)}, retained...)
 	if principals == nil {
 		principals = []string{}
 	}
 	return &datagov.SubjectErasedV1{DsarID: id, TenantID: meta.TenantID, SubjectUserID: p.UserID, Keys: keys, Principals: principals}, cert, nil
+}
+
+// retainedKinds are the records of other modules an erasure keeps (see
+// datagov.RecordsRetained); what else the holders list is shredded or redacted.
+var retainedKinds = map[string]bool{"risks_owned": true, "controls_owned": true, "evidence_added": true}
+
+// retainedRecords lists the records that name the subject outside sealed fields.
+func (h *Handlers) retainedRecords(ctx context.Context, tenant string, p *datagov.Person) ([]datagov.Retained, error) {
+	var out []datagov.Retained
+	for _, holder := range h.Holders {
+		secs, err := holder.Holdings(ctx, tenant, *p)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range secs {
+			if retainedKinds[s.Kind] {
+				out = append(out, datagov.RecordsRetained(s))
+			}
+		}
+	}
+	return out, nil
 }
 
 func dedupe(xs []string) []string {

@@ -1,6 +1,10 @@
 package datagov
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Certificate lists what an erasure destroyed, what it made unreadable, and
 // what it could not shred (with why and what happens to it instead).
@@ -51,6 +55,16 @@ type Retained struct {
 	Keys   []string `json:"keys"`
 }
 
+// RecordsRetained is the certificate's entry for records a module keeps that
+// name the subject outside sealed fields (an owner typed as free text, a file
+// of evidence they uploaded): the module's own record, kept as it is.
+func RecordsRetained(s Section) Retained {
+	return Retained{Module: s.Module, What: fmt.Sprintf("%d %s", len(s.Items), strings.ReplaceAll(s.Kind, "_", " ")),
+		Reason: "the module's record, not the subject's personal data: ids and free-text fields (an owner, a name, a file) are not sealed per person. " +
+			"They were listed in the subject's access exports; what identifies the subject in them reads as erased only where it was a sealed field.",
+		Keys: []string{}}
+}
+
 // ContentRetained is the certificate's entry for a subject's gateway content:
 // it is sealed under the tenant's monthly content keys, shared with everyone
 // else's, so it is redacted in the request log and goes with its month.
@@ -60,6 +74,7 @@ func ContentRetained(months []string) Retained {
 	}
 	return Retained{Module: "gateway", What: "prompt and completion text of the subject's gateway requests",
 		Reason: "sealed under the tenant's monthly content keys, shared with every other principal of the month: not shreddable for one subject. " +
-			"Redacted in the request log now; erased with its month by a gateway prompt_content retention policy.",
+			"Redacted in the request log now, read as erased in the audit trail and the live stream (the subject's principals are withdrawn); " +
+			"the ciphertext stays in the ledger until a gateway prompt_content retention policy deletes its month's key.",
 		Keys: months}
 }
