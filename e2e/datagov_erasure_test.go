@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -56,14 +55,9 @@ func noPlaintextInDatabase(t *testing.T, db *pgxpool.Pool, secrets []string) int
 // uploadEvidence adds a file of evidence.
 func uploadEvidence(t *testing.T, base, token, name string, content []byte) {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	_ = w.WriteField("name", name)
-	fw, _ := w.CreateFormFile("file", name+".txt")
-	fw.Write(content)
-	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/compliance/evidence", &b)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	body, ct := testkit.MultipartBody(t, map[string]string{"name": name}, "file", name+".txt", content)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/compliance/evidence", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := httpClient.Do(req)
 	if err != nil {

@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -170,4 +172,28 @@ func (in *Instance) SignIn(t testing.TB, token, email, role string) (User, strin
 	t.Helper()
 	u := in.NewUser(t, token, email, role)
 	return u, in.Login(t, email, UserPassword)
+}
+
+// MultipartBody renders a multipart/form-data body with fields and one file
+// part, and returns it with its content type.
+func MultipartBody(t testing.TB, fields map[string]string, fileField, filename string, content []byte) ([]byte, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for k, v := range fields {
+		if err := w.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile(fileField, filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), w.FormDataContentType()
 }

@@ -3,7 +3,6 @@ package datagov_test
 import (
 	"bytes"
 	"encoding/json"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,13 +42,8 @@ func keepFullContent(t *testing.T, in *testkit.Instance, token string) {
 // upload adds a file of evidence as token and returns its id.
 func upload(t *testing.T, in *testkit.Instance, token, name string, content []byte) string {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	_ = w.WriteField("name", name)
-	fw, _ := w.CreateFormFile("file", name+".txt")
-	fw.Write(content)
-	w.Close()
-	r := in.Do(t, http.MethodPost, "/api/v1/compliance/evidence", token, b.Bytes(), "Content-Type", w.FormDataContentType())
+	body, ct := testkit.MultipartBody(t, map[string]string{"name": name}, "file", name+".txt", content)
+	r := in.Do(t, http.MethodPost, "/api/v1/compliance/evidence", token, body, "Content-Type", ct)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("evidence: %d %s", r.Status, r.Body)
 	}
