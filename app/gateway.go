@@ -32,6 +32,10 @@ type gatewayParts struct {
 	close   func()
 }
 
+// GatewayNow is the gateway runtime's clock (content keys are named by its
+// month); tests set it before starting an instance.
+var GatewayNow = time.Now
+
 // newGateway assembles the AI gateway: detectors, the runtime with its cache
 // and budgets (shared through Redis when configured), outbound connections
 // guarded by netguard, and the HTTP APIs.
@@ -71,7 +75,8 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 	rt := &gateway.Runtime{Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New(pii.WithAllTypes())},
 		Outbound: outbound, Tracing: tracing,
-		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types}
+		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types,
+		Now: GatewayNow}
 	// The runtime reads AEGIS's agents and guardrails; an event waits for
 	// the read model of its own module (WaitFor skips the other).
 	rt.Aegis = &rmaegis.Queries{Runner: st.Runner}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	cmdiam "github.com/astrabastion/astra/commands/iam"
+	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/auth"
@@ -78,6 +79,10 @@ type Parts struct {
 	Close func()
 	// Service is what other modules' Start may use (Runtime.Service); nil when none.
 	Service any
+	// Holder answers what the module holds about a person (the access
+	// exports of data subject requests, Runtime.Holders); nil when the
+	// module keeps nothing about people beyond the ledger.
+	Holder datagov.Holder
 }
 
 // Worker is a background loop of a module; an error other than the
@@ -109,7 +114,11 @@ type Runtime struct {
 	Hub    *ws.Hub
 
 	services map[string]any
+	holders  []datagov.Holder
 }
+
+// Holders are what the modules started before this one hold about people.
+func (rt *Runtime) Holders() []datagov.Holder { return append([]datagov.Holder(nil), rt.holders...) }
 
 // Service returns what the named module exported; it panics when that
 // module is not started yet (an Order mistake, found at start).
@@ -199,6 +208,9 @@ func startModules(ctx context.Context, rt *Runtime) ([]*Parts, error) {
 			}
 		}
 		rt.services[m.Name] = p.Service
+		if p.Holder != nil {
+			rt.holders = append(rt.holders, p.Holder)
+		}
 		out = append(out, p)
 	}
 	return out, nil

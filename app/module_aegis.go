@@ -28,7 +28,10 @@ var GatewayActivityFlush = time.Second
 // guardrails (the gateway's one engine), alerts and alert rules.
 func init() {
 	register(Module{
-		Name:  "aegis",
+		Name: "aegis",
+		Tags: map[string]string{
+			"aegis": "AEGIS: the AI agent inventory with learned behaviour baselines, risk and containment (quarantine, kill), guardrails evaluated by the gateway, alerts and alert rules.",
+		},
 		Title: "AEGIS (agents, guardrails, alerts)",
 		Order: 50,
 		Errors: platform.Codes{

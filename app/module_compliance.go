@@ -100,7 +100,7 @@ func init() {
 			api := &httpcmp.API{Commands: commands, Queries: queries, Writes: rt.Writes}
 			expiry := Every("compliance evidence expiry", EvidenceExpiryScan, rt.Log,
 				func(ctx context.Context, now time.Time) error { return expireEvidence(ctx, queries, commands, now) })
-			return &Parts{Routes: api.Routes(), Workers: []Worker{expiry}}, nil
+			return &Parts{Routes: api.Routes(), Workers: []Worker{expiry}, Holder: queries}, nil
 		},
 	})
 }

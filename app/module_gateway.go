@@ -95,7 +95,7 @@ func init() {
 				// before the write answers (a kill switch stops traffic then).
 				Reactors: []reactors.Reactor{{Name: "gateway_runtime_state", Module: "gateway", Types: gateway.StateEvents,
 					Scope: reactors.EveryInstance, Handle: parts.runtime.React}},
-				Close: parts.close, Service: parts.runtime,
+				Close: parts.close, Service: parts.runtime, Holder: parts.runtime.Queries,
 			}, nil
 		},
 	})

@@ -92,7 +92,7 @@ func init() {
 			}
 			queries := &rmiam.Queries{Runner: rt.Stack.Runner}
 			api := &httpiam.API{Commands: rt.IAM, Queries: queries, Signer: rt.Signer, Writes: rt.Writes, Outbox: outbox}
-			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries,
+			return &Parts{Routes: concat(api.Routes(), api.LifecycleRoutes(), api.APIKeyRoutes()), Service: queries, Holder: queries,
 				Reactors: []reactors.Reactor{rxiam.Revocations(rt.Auth.Revocations), rxiam.Access(rt.Auth.Principals)}}, nil
 		},
 	})

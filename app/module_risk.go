@@ -38,8 +38,9 @@ func init() {
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmrisk.Projection{}} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
-			api := &httprisk.API{Commands: &cmdrisk.Handlers{Store: rt.Stack.Store}, Queries: &rmrisk.Queries{Runner: rt.Stack.Runner}, Writes: rt.Writes}
-			return &Parts{Routes: api.Routes()}, nil
+			queries := &rmrisk.Queries{Runner: rt.Stack.Runner}
+			api := &httprisk.API{Commands: &cmdrisk.Handlers{Store: rt.Stack.Store}, Queries: queries, Writes: rt.Writes}
+			return &Parts{Routes: api.Routes(), Holder: queries}, nil
 		},
 	})
 }

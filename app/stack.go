@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
 
 	"github.com/astrabastion/astra/domain/events"
+	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/migrations"
 	"github.com/astrabastion/astra/projections"
@@ -96,6 +97,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withBroker bool) (*
 		s.Close()
 		return nil, err
 	}
+	// The gateway's monthly content keys seal every principal's prompts: an
+	// erased subject's cannot be shredded alone (see Keyring.OpenEvent).
+	s.Keys.Shared = gw.IsContentSubject
 	s.Records = eventstore.NewRecordAuth(s.Pool, s.KEK)
 	s.Store = eventstore.NewStore(s.Pool)
 	ps := moduleProjections(&Base{Cfg: cfg, Keys: s.Keys})

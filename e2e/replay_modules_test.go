@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -191,6 +193,7 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		mustCall(t, http.MethodGet, base+"/api/v1/aegis/agents/"+agent.ID, token, nil).data(t, &ag)
 		return len(an) > 0 && len(al) >= 2 && ag.Actions == 482
 	})
+	dataGovWorkload(t, base, token)
 	mustCall(t, http.MethodPost, base+"/api/v1/risk/portfolio/simulate", token, map[string]any{"iterations": 10000})
 	time.Sleep(500 * time.Millisecond)
 	mustCall(t, http.MethodPost, base+"/api/v1/trust/scores/recalculate", token, nil)
@@ -219,6 +222,10 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		t.Fatalf("AEGIS workload did not land: %d actions, %d anomalies, %d guardrail versions, %d alerts", rows(t, liveAegis, "activity"),
 			rows(t, liveAegis, "anomalies"), rows(t, liveAegis, "guardrail_versions"), rows(t, liveAegis, "alerts"))
 	}
+	if dg := live["data_gov"]; rows(t, dg, "dsars") != 3 || rows(t, dg, "lineage_edges") != 2 || rows(t, dg, "classifications") != 1 ||
+		rows(t, dg, "retention_cutoffs") != 1 || rows(t, live["gateway"], "erased_principals") != 1 {
+		t.Fatalf("data governance workload did not land: %v", dg)
+	}
 	if rows(t, liveRisk, "simulations") != 6 || rows(t, liveTrust, "history") == 0 || rows(t, liveTrust, "signals") < 15 {
 		t.Fatalf("workload did not land: %d simulations, %d history, %d signals", rows(t, liveRisk, "simulations"),
 			rows(t, liveTrust, "history"), rows(t, liveTrust, "signals"))
@@ -233,4 +240,58 @@ func TestReplay_TrustHistoryAndRiskRegisterAreIdentical(t *testing.T) {
 		}
 		sameDump(t, name+" read model after replay", live[name], dumpProjection(t, db, name, after[name]))
 	}
+}
+
+// dataGovWorkload exercises every Data Governance event: a dataset and its
+// classification, requests received, extended, rejected, fulfilled (an
+// access export and an erasure), OpenLineage runs, retention rules enforced.
+func dataGovWorkload(t *testing.T, base, token string) {
+	t.Helper()
+	const dg = "/api/v1/data-gov"
+	ok := func(method, path string, body any) *answer {
+		t.Helper()
+		a := mustCall(t, method, base+dg+path, token, body)
+		if a.Status >= 300 {
+			t.Fatalf("%s %s: %d %.400s", method, path, a.Status, a.Body)
+		}
+		return a
+	}
+	var ds, subject struct {
+		ID string `json:"id"`
+	}
+	ok(http.MethodPost, "/datasets", map[string]any{"name": "crm.contacts", "lawful_basis": "consent", "columns": []map[string]string{{"name": "email"}}}).data(t, &ds)
+	ok(http.MethodPost, "/classify", map[string]any{"dataset_id": ds.ID, "columns": map[string][]string{"email": {"a@example.com", "b@example.org"}}})
+	a := mustCall(t, http.MethodPost, base+"/api/v1/iam/users", token, map[string]string{"email": "replayed.subject@dg.test", "name": "Replayed Subject",
+		"role": "viewer", "password": "a-long-enough-password"})
+	a.data(t, &subject)
+	ids := map[string]string{}
+	for _, typ := range []string{"access", "erasure", "rectification"} {
+		var d struct {
+			ID string `json:"id"`
+		}
+		ok(http.MethodPost, "/dsar", map[string]any{"type": typ, "subject_user_id": subject.ID, "jurisdiction": "ccpa"}).data(t, &d)
+		ids[typ] = d.ID
+	}
+	ok(http.MethodPost, "/dsar/"+ids["access"]+"/extend", map[string]any{"reason": "archives"})
+	ok(http.MethodPost, "/dsar/"+ids["access"]+"/fulfill", nil)
+	ok(http.MethodPost, "/dsar/"+ids["rectification"]+"/reject", map[string]any{"reason": "nothing to rectify"})
+	ok(http.MethodPost, "/dsar/"+ids["erasure"]+"/verify", map[string]any{"state": "verified", "method": "call-back"})
+	ok(http.MethodPost, "/dsar/"+ids["erasure"]+"/fulfill", nil)
+	for _, name := range []string{"start", "complete"} {
+		b, err := os.ReadFile("../domain/datagov/openlineage/testdata/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev any
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ok(http.MethodPost, "/lineage/events", ev)
+	}
+	var pol struct {
+		ID string `json:"id"`
+	}
+	ok(http.MethodPost, "/retention-policies", map[string]any{"name": "lineage", "module": "data_gov", "data_class": "lineage_events", "period_days": 36500}).data(t, &pol)
+	ok(http.MethodPost, "/retention-policies/"+pol.ID+"/enforce", nil)
+	ok(http.MethodPatch, "/retention-policies/"+pol.ID, map[string]any{"period_days": 400})
 }

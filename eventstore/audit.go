@@ -90,3 +90,29 @@ func ScanEvent(row pgx.CollectableRow) (Event, error) {
 	e.Time = e.Time.UTC()
 	return e, err
 }
+
+// CountSealed counts a tenant's ledger events, per type, that hold fields
+// sealed under any of the subjects' data keys (the certificate of an
+// erasure lists them). It reads every event of the tenant: an erasure is rare.
+func CountSealed(ctx context.Context, pool *pgxpool.Pool, tenantID string, subjects []string) (map[string]int, error) {
+	marks := make([]string, len(subjects))
+	for i, s := range subjects {
+		marks[i] = sealedPrefix + s + ":"
+	}
+	rows, err := pool.Query(ctx, `SELECT type, count(*) FROM events e WHERE tenant_id = $1
+		AND EXISTS (SELECT 1 FROM unnest($2::text[]) m WHERE position(convert_to(m, 'UTF8') IN e.data) > 0) GROUP BY type`, tenantID, marks)
+	if err != nil {
+		return nil, fmt.Errorf("audit: count sealed: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}

@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -36,6 +37,14 @@ type Keyring struct {
 
 	mu    sync.RWMutex
 	cache map[string]cipher.AEAD // nil value = erased
+	// withdrawn caches whether a principal was withdrawn (see WithdrawPrincipals).
+	withdrawn map[string]bool
+
+	// Shared reports keys that seal several people's fields at once (a
+	// tenant's monthly gateway content): fields under them cannot be shredded
+	// for one person, so outward renderings read those a withdrawn principal
+	// left as erased (OpenEvent). Nil: no key is shared.
+	Shared func(subject string) bool
 }
 
 // NewKeyring uses kek (32 bytes) to wrap data keys.
@@ -44,7 +53,7 @@ func NewKeyring(pool *pgxpool.Pool, kek []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: key-encryption key: %w", err)
 	}
-	return &Keyring{pool: pool, kek: aead, cache: map[string]cipher.AEAD{}}, nil
+	return &Keyring{pool: pool, kek: aead, cache: map[string]cipher.AEAD{}, withdrawn: map[string]bool{}}, nil
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -186,11 +195,75 @@ func (k *Keyring) Erase(ctx context.Context, tenantID, subjectID string) error {
 	return nil
 }
 
+// SubjectKey is one data key as the keyring keeps it (never its material).
+type SubjectKey struct {
+	Subject   string
+	CreatedAt time.Time
+	// ErasedAt is when the key was destroyed (nil: it still opens its fields).
+	ErasedAt *time.Time
+}
+
+// Keys lists a tenant's data keys whose subject starts with prefix, by subject.
+func (k *Keyring) Keys(ctx context.Context, tenantID, prefix string) ([]SubjectKey, error) {
+	rows, err := k.pool.Query(ctx, `SELECT subject_id, created_at, erased_at FROM subject_keys
+		WHERE tenant_id = $1 AND starts_with(subject_id, $2) ORDER BY subject_id`, tenantID, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []SubjectKey
+	for rows.Next() {
+		var sk SubjectKey
+		if err := rows.Scan(&sk.Subject, &sk.CreatedAt, &sk.ErasedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, sk)
+	}
+	return out, rows.Err()
+}
+
 // Forget drops a subject from the cache (called on an erasure notification).
 func (k *Keyring) Forget(subjectID string) {
 	k.mu.Lock()
 	delete(k.cache, subjectID)
+	delete(k.withdrawn, strings.TrimPrefix(subjectID, principalPrefix))
 	k.mu.Unlock()
+}
+
+// principalPrefix names the tombstone of a withdrawn principal among the
+// subject keys (a key that never had material and is erased).
+const principalPrefix = "principal/"
+
+// WithdrawPrincipals records that the principals (a data subject's user id
+// and API key ids) were erased with their subject. Fields they left under
+// shared keys, which could not be shredded, read as erased in outward
+// renderings from then on (OpenEvent), on every instance. It cannot be undone.
+func (k *Keyring) WithdrawPrincipals(ctx context.Context, tenantID string, principals []string) error {
+	for _, p := range principals {
+		if err := k.Erase(ctx, tenantID, principalPrefix+p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Withdrawn reports whether a principal was withdrawn by an erasure.
+func (k *Keyring) Withdrawn(ctx context.Context, principal string) (bool, error) {
+	k.mu.RLock()
+	w, ok := k.withdrawn[principal]
+	k.mu.RUnlock()
+	if ok {
+		return w, nil
+	}
+	err := k.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subject_keys WHERE subject_id = $1 AND erased_at IS NOT NULL)`,
+		principalPrefix+principal).Scan(&w)
+	if err != nil {
+		return false, fmt.Errorf("keyring: withdrawn principal: %w", err)
+	}
+	k.mu.Lock()
+	k.withdrawn[principal] = w
+	k.mu.Unlock()
+	return w, nil
 }
 
 func (k *Keyring) key(ctx context.Context, tenantID, subjectID string, create bool) (cipher.AEAD, error) {
@@ -272,16 +345,44 @@ func (k *Keyring) OpenJSON(ctx context.Context, data []byte) []byte {
 	return out
 }
 
+// OpenEvent renders an event's payload for people as OpenJSON does; when
+// its actor was withdrawn by an erasure, fields sealed under shared keys
+// read as erased too.
+func (k *Keyring) OpenEvent(ctx context.Context, e *Event) []byte {
+	if k.Shared == nil || e.Actor == "" || !bytes.Contains(e.Data, []byte(sealedPrefix)) {
+		return k.OpenJSON(ctx, e.Data)
+	}
+	if w, err := k.Withdrawn(ctx, e.Actor); err != nil || w {
+		// Unknown (the store failed): erased rather than shown.
+		var v any
+		if json.Unmarshal(e.Data, &v) != nil {
+			return e.Data
+		}
+		out, err := json.Marshal(k.openShared(ctx, "", v, true))
+		if err != nil {
+			return e.Data
+		}
+		return out
+	}
+	return k.OpenJSON(ctx, e.Data)
+}
+
 func (k *Keyring) openValue(ctx context.Context, key string, v any) any {
+	return k.openShared(ctx, key, v, false)
+}
+
+// openShared opens sealed fields and redacts secrets; with withdrawn, fields
+// sealed under shared keys read as erased.
+func (k *Keyring) openShared(ctx context.Context, key string, v any, withdrawn bool) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for kk, vv := range x {
-			x[kk] = k.openValue(ctx, kk, vv)
+			x[kk] = k.openShared(ctx, kk, vv, withdrawn)
 		}
 		return x
 	case []any:
 		for i, vv := range x {
-			x[i] = k.openValue(ctx, key, vv)
+			x[i] = k.openShared(ctx, key, vv, withdrawn)
 		}
 		return x
 	case string:
@@ -289,11 +390,23 @@ func (k *Keyring) openValue(ctx context.Context, key string, v any) any {
 			return Redacted
 		}
 		if IsSealed(x) {
+			if withdrawn && k.Shared(sealedSubject(x)) {
+				return Erased
+			}
 			return k.MustOpen(ctx, x)
 		}
 		return x
 	}
 	return v
+}
+
+// sealedSubject is the subject whose key sealed a value ("" when malformed).
+func sealedSubject(v string) string {
+	rest := strings.TrimPrefix(v, sealedPrefix)
+	if i := strings.LastIndexByte(rest, ':'); i > 0 {
+		return rest[:i]
+	}
+	return ""
 }
 
 // Listen drops erased keys from this instance's cache as soon as any instance

@@ -648,9 +648,5 @@ func (rt *Runtime) seal(ctx context.Context, tenantID string, rec *gw.RequestRec
 	return nil
 }
 
-// ContentSubject names a tenant's monthly content key. It holds no ':' — a
-// sealed value is "enc:v1:<subject>:<ciphertext>" and the keyring reads the
-// subject up to the first colon.
-func ContentSubject(tenantID string, now time.Time) string {
-	return "content/" + tenantID + "/" + now.UTC().Format("2006-01")
-}
+// ContentSubject names a tenant's monthly content key (gw.ContentSubject).
+func ContentSubject(tenantID string, now time.Time) string { return gw.ContentSubject(tenantID, now) }

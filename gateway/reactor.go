@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
@@ -19,6 +20,8 @@ var StateEvents = append([]events.Type{
 	gw.KillSwitchActivated, gw.KillSwitchDeactivated,
 	gw.CachePurged, gw.CacheConfigured, gw.BudgetSet, gw.BudgetDeleted, gw.DetectorTuned,
 	gw.ModelPriceSet, gw.ModelPriceRemoved, gw.MockConfigured,
+	// An erased data subject's answers may be cached: the tenant's cache is dropped.
+	datagov.SubjectErased,
 }, AegisEvents...)
 
 // invalidates names, per event type, the cached state an event makes stale
@@ -67,9 +70,10 @@ func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 		}
 		return nil
 	}
-	if e.Type == gw.MockConfigured.CEType() && rt.Cache != nil {
+	if (e.Type == gw.MockConfigured.CEType() || e.Type == datagov.SubjectErased.CEType()) && rt.Cache != nil {
 		// Answers the mock gave stay cached under its name; with the mock
-		// off none may be served, so the tenant's cache is dropped.
+		// off none may be served, so the tenant's cache is dropped. So is it
+		// when a data subject is erased: their prompts' answers may be in it.
 		rt.Cache.PurgeBefore(e.TenantID, "", e.Time)
 	}
 	kinds, ok := invalidates[e.Type]

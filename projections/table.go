@@ -77,3 +77,23 @@ func (tbl *Table) Apply(ctx context.Context, tx pgx.Tx, schema string, evs []eve
 	}
 	return nil
 }
+
+// Tabled is the plumbing of a projection built on one typed apply table: its
+// name, the topics it consumes, and (from the table) the types it declares
+// and Apply. A module's projection embeds it and adds Setup.
+type Tabled struct {
+	*Table
+	name   string
+	topics []string
+}
+
+// NewTabled starts a projection's table.
+func NewTabled(name string, topics ...string) Tabled {
+	return Tabled{Table: NewTable(), name: name, topics: topics}
+}
+
+// Name implements Projection.
+func (t Tabled) Name() string { return t.name }
+
+// Topics implements Projection.
+func (t Tabled) Topics() []string { return append([]string(nil), t.topics...) }

@@ -260,3 +260,11 @@ func (in *Instance) Join(t testing.TB) *Instance {
 	cfg.DatabaseURL, cfg.KafkaBrokers = in.Cfg.DatabaseURL, []string{in.BrokerAddr()}
 	return Start(t, &cfg)
 }
+
+// MultipartBody is Multipart's body as bytes, with fields first in the
+// arguments (the Data Governance tests' order).
+func MultipartBody(t testing.TB, fields map[string]string, fileField, filename string, content []byte) ([]byte, string) {
+	t.Helper()
+	b, ct := Multipart(t, fileField, filename, content, fields)
+	return b.Bytes(), ct
+}

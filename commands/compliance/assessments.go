@@ -30,7 +30,7 @@ func (h *Handlers) StartAssessment(ctx context.Context, meta eventstore.Metadata
 	if err != nil {
 		return "", nil, err
 	}
-	id := newID()
+	id := eventstore.NewID()
 	evs, err := eventstore.Create(ctx, h.Store, meta, compliance.StreamOfAssessment(id), eventstore.Draft{Type: compliance.AssessmentStarted, Subject: id,
 		Data: compliance.Start(id, meta.TenantID, f, assessable, c.Name)})
 	return id, evs, err

@@ -10,9 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/compliance"
@@ -44,17 +41,8 @@ type Handlers struct {
 	Catalogs, Evidence *blobstore.Store
 	Guard              URLGuard
 	// Now is the clock of commands that compare dates (evidence expiry); time.Now when nil.
-	Now func() time.Time
+	Now eventstore.Clock
 }
-
-func (h *Handlers) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // ImportLimits bound an OSCAL import: the whole NIST SP 800-53 r5 catalog
 // (about 10 MB of JSON) fits; a hostile document is refused before it costs more.
@@ -154,7 +142,7 @@ func (h *Handlers) checkRefs(ctx context.Context, tenant string, refs []complian
 
 // CreateControl records ControlCreated.
 func (h *Handlers) CreateControl(ctx context.Context, meta eventstore.Metadata, c CreateControl) (string, []eventstore.Event, error) {
-	id := newID()
+	id := eventstore.NewID()
 	d, err := compliance.NewControl(id, meta.TenantID, compliance.ControlCreatedV1{Name: c.Name, Description: c.Description, Owner: c.Owner,
 		Status: c.Status, Requirements: c.Requirements})
 	if err != nil {

@@ -37,9 +37,9 @@ type AddEvidence struct {
 // link must pass the outbound URL rules (https, no credentials, no private,
 // loopback or metadata address).
 func (h *Handlers) AddEvidence(ctx context.Context, meta eventstore.Metadata, c AddEvidence) (string, []eventstore.Event, error) {
-	id := newID()
+	id := eventstore.NewID()
 	d, err := compliance.NewEvidence(compliance.EvidenceAddedV1{EvidenceID: id, TenantID: meta.TenantID, Name: c.Name, Description: c.Description,
-		Filename: c.Filename, MediaType: c.MediaType, SHA256: c.SHA256, Size: c.Size, URL: c.URL, ExpiresAt: c.ExpiresAt}, c.EffectiveAt, h.now())
+		Filename: c.Filename, MediaType: c.MediaType, SHA256: c.SHA256, Size: c.Size, URL: c.URL, ExpiresAt: c.ExpiresAt}, c.EffectiveAt, h.Now.Read())
 	if err != nil {
 		return "", nil, err
 	}
@@ -64,7 +64,7 @@ func (h *Handlers) checkEvidence(ctx context.Context, tenant string, ids []strin
 	if len(ids) > compliance.MaxEvidencePerResult {
 		return fmt.Errorf("%w: at most %d evidence ids", compliance.ErrInvalidEvidence, compliance.MaxEvidencePerResult)
 	}
-	now := h.now()
+	now := h.Now.Read()
 	for _, id := range ids {
 		a, err := eventstore.Load(ctx, h.Store, evidence, compliance.StreamOfEvidence(id))
 		if err != nil {

@@ -54,32 +54,70 @@ func jsonFieldName(f reflect.StructField) string {
 // validates it with Validate. Every client mistake maps to a catalogue code
 // (VAL-001..VAL-004) so handlers can return the error as is.
 func Bind(c echo.Context, dst any) error {
+	raw, err := RawJSON(c)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(raw, dst)
+}
+
+// BindOptional is Bind for a body that may be left out: an empty body
+// leaves dst as it is (then validated), anything else is bound as Bind does.
+func BindOptional(c echo.Context, dst any) error {
+	raw, err := readJSON(c, true)
+	if err != nil {
+		return err
+	}
+	if raw == nil {
+		return Validate(dst)
+	}
+	return decodeJSON(raw, dst)
+}
+
+// RawJSON reads the JSON request body as sent, within the route's body
+// limit, after the checks Bind makes before decoding (content type, text no
+// field may hold): for a body kept as it is (a document posted verbatim).
+func RawJSON(c echo.Context) ([]byte, error) { return readJSON(c, false) }
+
+// readJSON reads the body; with optional, an empty body is nil, no error.
+func readJSON(c echo.Context, optional bool) ([]byte, error) {
 	req := c.Request()
 	if req.Body == nil || req.Body == http.NoBody {
-		return emptyBody()
+		if optional {
+			return nil, nil
+		}
+		return nil, emptyBody()
 	}
 	// MaxBytesReader rather than a plain LimitReader: it reports the overflow
 	// as an error (not a silent truncation) and closes the connection.
 	body := bufio.NewReader(http.MaxBytesReader(c.Response(), req.Body, bodyLimit(c)))
 	if _, err := body.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) {
-			return emptyBody()
+			if optional {
+				return nil, nil
+			}
+			return nil, emptyBody()
 		}
-		return readFailure(err)
+		return nil, readFailure(err)
 	}
 	if err := checkJSONContentType(req.Header.Get(echo.HeaderContentType)); err != nil {
-		return err
+		return nil, err
 	}
 
 	// The raw bytes are read whole (bounded by the limit) so that their text
 	// can be checked before the decoder replaces what it cannot represent.
 	raw, err := io.ReadAll(body)
 	if err != nil {
-		return readFailure(err)
+		return nil, readFailure(err)
 	}
 	if p := CheckJSONText(raw); p != nil {
-		return InvalidText(p)
+		return nil, InvalidText(p)
 	}
+	return raw, nil
+}
+
+// decodeJSON strictly decodes raw into dst and validates it.
+func decodeJSON(raw []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -95,24 +133,6 @@ func Bind(c echo.Context, dst any) error {
 		return Problem("VAL-002", "The request body must contain a single JSON value; unexpected data follows it.")
 	}
 	return Validate(dst)
-}
-
-// BindOptional is Bind for a body that may be left out (a note, a reason
-// that is not required): no body at all is dst as it is, validated.
-func BindOptional(c echo.Context, dst any) error {
-	req := c.Request()
-	if req.Body == nil || req.Body == http.NoBody {
-		return Validate(dst)
-	}
-	br := bufio.NewReader(req.Body)
-	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
-		return Validate(dst)
-	}
-	req.Body = struct {
-		io.Reader
-		io.Closer
-	}{br, req.Body}
-	return Bind(c, dst)
 }
 
 func bodyLimit(c echo.Context) int64 {

@@ -196,7 +196,9 @@ func buildOperation(rt Route, gen *schemaGenerator, comps *openapi3.Components) 
 	for _, f := range rt.Foreign {
 		resp := openapi3.NewResponse().WithDescription(f.Description)
 		resp.Headers = responseHeaders()
-		resp.Content = openapi3.NewContentWithSchema(&openapi3.Schema{Nullable: true}, f.ContentTypes)
+		anyValue := &openapi3.Schema{}
+		setAnyValue(anyValue)
+		resp.Content = openapi3.NewContentWithSchema(anyValue, f.ContentTypes)
 		op.Responses.Set(strconv.Itoa(f.Status), &openapi3.ResponseRef{Value: resp})
 	}
 

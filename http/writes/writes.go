@@ -377,3 +377,31 @@ func spoolBody(c echo.Context, h io.Writer) (io.ReadCloser, func(), error) {
 	}
 	return io.NopCloser(f), cleanup, nil
 }
+
+// ForgetMentions deletes the tenant's Idempotency-Key records whose key or
+// kept answer mention any of the values (compared case-insensitively): an
+// erased subject's data must not survive in an answer kept for retries.
+func (k *Kit) ForgetMentions(ctx context.Context, tenant string, values []string) (int, error) {
+	var needles [][]byte
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			needles = append(needles, bytes.ToLower([]byte(v)))
+		}
+	}
+	if len(needles) == 0 {
+		return 0, nil
+	}
+	mentions := func(b []byte) bool {
+		b = bytes.ToLower(b)
+		for _, n := range needles {
+			if bytes.Contains(b, n) {
+				return true
+			}
+		}
+		return false
+	}
+	return k.Store.ForgetWhere(ctx, tenant, func(key string, answer []byte) bool {
+		var a storedAnswer
+		return mentions([]byte(key)) || mentions(answer) || (json.Unmarshal(answer, &a) == nil && mentions(a.Body))
+	})
+}

@@ -25,24 +25,24 @@ const Name = "compliance"
 // catalogs from Blobs by the hash their event records (and refuses a blob
 // that no longer matches it); it reads no clock.
 type Projection struct {
+	projections.Tabled
 	Blobs *blobstore.Store
-	tbl   *projections.Table
 }
 
 // New builds the projection over the blob store of imported catalogs.
 func New(blobs *blobstore.Store) *Projection {
-	p := &Projection{Blobs: blobs, tbl: projections.NewTable()}
-	projections.On(p.tbl, compliance.FrameworkImported, p.frameworkImported)
-	projections.On(p.tbl, compliance.FrameworkAdopted, projections.Exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
+	p := &Projection{Tabled: projections.NewTabled(Name, events.TopicFor("compliance")), Blobs: blobs}
+	projections.On(p.Table, compliance.FrameworkImported, p.frameworkImported)
+	projections.On(p.Table, compliance.FrameworkAdopted, projections.Exec(func(e *eventstore.Event, d *compliance.FrameworkAdoptedV1) (string, []any) {
 		return `INSERT INTO %[1]s.adoptions (tenant_id, framework_id, adopted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			[]any{e.TenantID, d.FrameworkID, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlCreated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
+	projections.On(p.Table, compliance.ControlCreated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlCreatedV1) (string, []any) {
 		return `INSERT INTO %[1]s.controls (id, tenant_id, name, description, owner, status, requirements, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.ControlID, e.TenantID, d.Name, d.Description, d.Owner, d.Status, refs(d.Requirements), e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.ControlUpdated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
+	projections.On(p.Table, compliance.ControlUpdated, projections.Exec(func(e *eventstore.Event, d *compliance.ControlUpdatedV1) (string, []any) {
 		var reqs any
 		if d.Requirements != nil {
 			reqs = refs(*d.Requirements)
@@ -51,12 +51,12 @@ func New(blobs *blobstore.Store) *Projection {
 			status = coalesce($5, status), requirements = coalesce($6, requirements), version = $7, updated_at = $8 WHERE id = $1`,
 			[]any{d.ControlID, d.Name, d.Description, d.Owner, d.Status, reqs, e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.AssessmentStarted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
+	projections.On(p.Table, compliance.AssessmentStarted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentStartedV1) (string, []any) {
 		return `INSERT INTO %[1]s.assessments (id, tenant_id, framework_id, name, status, assessable, scale, version, started_at, updated_at)
 			VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.AssessmentID, e.TenantID, d.FrameworkID, d.Name, d.Assessable, d.Scale, e.Version, e.Time}
 	}))
-	projections.On(p.tbl, compliance.RequirementAssessed, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *compliance.RequirementAssessedV1) error {
+	projections.On(p.Table, compliance.RequirementAssessed, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *compliance.RequirementAssessedV1) error {
 		ids := d.EvidenceIDs
 		if ids == nil {
 			ids = []string{}
@@ -70,19 +70,19 @@ func New(blobs *blobstore.Store) *Projection {
 		_, err := tx.Exec(ctx, `UPDATE `+s+`.assessments SET version = $2, updated_at = $3 WHERE id = $1`, d.AssessmentID, e.Version, e.Time)
 		return err
 	})
-	projections.On(p.tbl, compliance.AssessmentCompleted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
+	projections.On(p.Table, compliance.AssessmentCompleted, projections.Exec(func(e *eventstore.Event, d *compliance.AssessmentCompletedV1) (string, []any) {
 		return `UPDATE %[1]s.assessments SET status = 'completed', score = $2, value = $3, completed_at = $4, updated_at = $4, version = $5 WHERE id = $1`,
 			[]any{d.AssessmentID, d.Score, d.Value, e.Time, e.Version}
 	}))
-	projections.On(p.tbl, compliance.EvidenceAdded, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
-		return `INSERT INTO %[1]s.evidence (id, tenant_id, kind, name, description, filename, media_type, sha256, size, url, effective_at, expires_at, expired, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, false, $13) ON CONFLICT (id) DO NOTHING`,
-			[]any{d.EvidenceID, e.TenantID, d.Kind, d.Name, d.Description, d.Filename, d.MediaType, d.SHA256, d.Size, d.URL, d.EffectiveAt, d.ExpiresAt, e.Time}
+	projections.On(p.Table, compliance.EvidenceAdded, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceAddedV1) (string, []any) {
+		return `INSERT INTO %[1]s.evidence (id, tenant_id, kind, name, description, filename, media_type, sha256, size, url, effective_at, expires_at, expired,
+			created_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, false, $13, $14) ON CONFLICT (id) DO NOTHING`,
+			[]any{d.EvidenceID, e.TenantID, d.Kind, d.Name, d.Description, d.Filename, d.MediaType, d.SHA256, d.Size, d.URL, d.EffectiveAt, d.ExpiresAt, e.Time, e.Actor}
 	}))
 	// Which results are stale is decided when read (a result citing expired
 	// evidence): results and expiries live on different streams, so a flag
 	// set here would depend on the order partitions are interleaved.
-	projections.On(p.tbl, compliance.EvidenceExpired, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
+	projections.On(p.Table, compliance.EvidenceExpired, projections.Exec(func(e *eventstore.Event, d *compliance.EvidenceExpiredV1) (string, []any) {
 		return `UPDATE %[1]s.evidence SET expired = true, expired_at = $2 WHERE id = $1`, []any{d.EvidenceID, e.Time}
 	}))
 	return p
@@ -96,20 +96,6 @@ func refs(rs []compliance.Ref) []compliance.Ref {
 }
 
 var _ projections.Projection = (*Projection)(nil)
-
-// Name implements projections.Projection.
-func (*Projection) Name() string { return Name }
-
-// Topics implements projections.Projection.
-func (*Projection) Topics() []string { return []string{events.TopicFor("compliance")} }
-
-// Types lists the event types the projection applies.
-func (p *Projection) Types() []events.Type { return p.tbl.Types() }
-
-// Apply implements projections.Projection.
-func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, s string, evs []eventstore.Event) error {
-	return p.tbl.Apply(ctx, tx, s, evs)
-}
 
 // Setup implements projections.Projection: the tables, and the built-in
 // frameworks (rows with an empty tenant_id, which every tenant reads).
@@ -144,8 +130,10 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 		CREATE TABLE %[1]s.evidence (
 			id text PRIMARY KEY, tenant_id text NOT NULL, kind text NOT NULL, name text NOT NULL, description text NOT NULL,
 			filename text NOT NULL, media_type text NOT NULL, sha256 text NOT NULL, size bigint NOT NULL, url text NOT NULL,
-			effective_at timestamptz NOT NULL, expires_at timestamptz, expired boolean NOT NULL, expired_at timestamptz, created_at timestamptz NOT NULL);
+			effective_at timestamptz NOT NULL, expires_at timestamptz, expired boolean NOT NULL, expired_at timestamptz, created_at timestamptz NOT NULL,
+			added_by text NOT NULL);
 		CREATE INDEX ON %[1]s.evidence (tenant_id, created_at DESC, id DESC);
+		CREATE INDEX ON %[1]s.evidence (tenant_id, added_by);
 		CREATE INDEX ON %[1]s.evidence (expires_at) WHERE NOT expired;
 	`, s)); err != nil {
 		return err

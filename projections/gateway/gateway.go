@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
@@ -31,7 +32,9 @@ var _ projections.Projection = (*Projection)(nil)
 func (p *Projection) Name() string { return Name }
 
 // Topics implements projections.Projection.
-func (p *Projection) Topics() []string { return []string{events.TopicFor("gateway")} }
+func (p *Projection) Topics() []string {
+	return []string{events.TopicFor("gateway"), events.TopicFor(datagov.Module)}
+}
 
 // HighVolume implements projections.HighVolume: the request log.
 func (p *Projection) HighVolume() bool { return true }
@@ -85,6 +88,9 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 		if _, err := tx.Exec(ctx, projections.TenantPolicy(s, t)); err != nil {
 			return err
 		}
+	}
+	if err := setupErasure(ctx, tx, s); err != nil {
+		return err
 	}
 	return setupRouting(ctx, tx, s)
 }
@@ -178,7 +184,8 @@ func (b *requestBatch) add(e *eventstore.Event, d *recordedRequest) {
 	b.outcomes, b.causes, b.failures = append(b.outcomes, outcome), append(b.causes, cause), append(b.failures, raw)
 }
 
-// insert writes the batch; a redelivered record changes nothing.
+// insert writes the batch; a redelivered record changes nothing. The content
+// of an erased subject's principals is not kept (see erasure.go).
 func (b *requestBatch) insert(ctx context.Context, tx pgx.Tx, s string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO `+s+`.requests (id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id,
 		policy_version, stream, status, error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations,
@@ -186,8 +193,11 @@ func (b *requestBatch) insert(ctx context.Context, tx pgx.Tx, s string) error {
 		completion, stream_actions, time, position, outcome, failure_cause, failure)
 		SELECT id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status, error_code,
 			blocked, blocked_by, cache_hit, injection_score, patterns::text[], pii_types::text[], violations::text[], prompt_tokens,
-			completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps::json, content_mode, prompt,
-			completion, stream_actions::text[], time, position, outcome, failure_cause, nullif(failure, '')::json
+			completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps::json,
+			CASE WHEN erased THEN '`+erasedContentMode+`' ELSE content_mode END, CASE WHEN erased THEN '' ELSE prompt END,
+			CASE WHEN erased THEN '' ELSE completion END, stream_actions::text[], time, position, outcome, failure_cause, nullif(failure, '')::json
+		FROM (SELECT *, (prompt <> '' OR completion <> '') AND EXISTS (SELECT 1 FROM `+s+`.erased_principals x
+			WHERE x.tenant_id = u.tenant_id AND x.principal = u.principal) AS erased
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[],
 			$10::bool[], $11::int[], $12::text[], $13::bool[], $14::text[], $15::bool[], $16::float8[], $17::text[], $18::text[],
 			$19::text[], $20::int[], $21::int[], $22::int[], $23::float8[], $24::float8[], $25::float8[], $26::float8[], $27::text[],
@@ -195,7 +205,7 @@ func (b *requestBatch) insert(ctx context.Context, tx pgx.Tx, s string) error {
 			AS u(id, tenant_id, principal, principal_kind, endpoint, provider, model, policy_id, policy_version, stream, status,
 				error_code, blocked, blocked_by, cache_hit, injection_score, patterns, pii_types, violations, prompt_tokens,
 				completion_tokens, total_tokens, cost_usd, latency_ms, pipeline_ms, provider_ms, steps, content_mode, prompt,
-				completion, stream_actions, time, position, outcome, failure_cause, failure)
+				completion, stream_actions, time, position, outcome, failure_cause, failure)) u
 		ON CONFLICT (id) DO NOTHING`,
 		b.ids, b.tenants, b.principals, b.kinds, b.endpoints, b.providers, b.models, b.policies, b.policyVersions, b.streams,
 		b.statuses, b.codes, b.blocked, b.blockedBy, b.cacheHits, b.scores, b.patterns, b.piiTypes, b.violations, b.promptTokens,
@@ -301,6 +311,7 @@ var table = func() *projections.Table {
 			max_entries = excluded.max_entries, updated_at = excluded.updated_at`, e.TenantID, d.Enabled, d.TTLSeconds, d.MaxEntries, e.Time)
 		return err
 	})
+	projections.On(t, datagov.SubjectErased, applySubjectErased)
 	projections.On(t, gw.DetectorTuned, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *gw.DetectorTunedV1) error {
 		_, err := tx.Exec(ctx, `INSERT INTO `+s+`.detector_settings (tenant_id, detector, enabled, threshold, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (tenant_id, detector) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold, updated_at = excluded.updated_at`,

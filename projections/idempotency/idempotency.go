@@ -81,3 +81,36 @@ func (s *Store) Expire(ctx context.Context, ttl time.Duration) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`, ttl.String())
 	return err
 }
+
+// ForgetWhere deletes the records of a tenant's principals whose key or
+// stored answer match (an erasure: a kept answer may hold the erased
+// subject's data) and returns how many it deleted. A retry with a forgotten
+// key runs its request again. Records are scoped "<tenant>/<principal>".
+func (s *Store) ForgetWhere(ctx context.Context, tenant string, match func(key string, answer []byte) bool) (int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tenant_id, key, response FROM idempotency_keys WHERE tenant_id = $1 OR starts_with(tenant_id, $1 || '/')`, tenant)
+	if err != nil {
+		return 0, fmt.Errorf("idempotency: forget: %w", err)
+	}
+	var scopes, keys []string
+	for rows.Next() {
+		var scope, key string
+		var answer []byte
+		if err := rows.Scan(&scope, &key, &answer); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if match(key, answer) {
+			scopes, keys = append(scopes, scope), append(keys, key)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys k USING unnest($1::text[], $2::text[]) AS f(scope, key)
+		WHERE k.tenant_id = f.scope AND k.key = f.key`, scopes, keys)
+	if err != nil {
+		return 0, fmt.Errorf("idempotency: forget: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

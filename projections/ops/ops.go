@@ -301,7 +301,7 @@ func (q *Queries) audit(ctx context.Context, e *eventstore.Event) AuditEvent {
 	return AuditEvent{SpecVersion: "1.0", ID: e.ID.String(), Type: e.Type, Source: e.Source, Subject: e.Subject, Time: e.Time,
 		DataContentType: "application/json", TenantID: e.TenantID, Actor: e.Actor, StreamVersion: e.Version,
 		PartitionKey: e.StreamID, SchemaVersion: e.SchemaVersion, CorrelationID: e.CorrelationID, CausationID: e.CausationID,
-		Position: e.Position, Hash: hex.EncodeToString(e.Hash), PrevHash: hex.EncodeToString(e.PrevHash), Data: q.Keys.OpenJSON(ctx, e.Data)}
+		Position: e.Position, Hash: hex.EncodeToString(e.Hash), PrevHash: hex.EncodeToString(e.PrevHash), Data: q.Keys.OpenEvent(ctx, e)}
 }
 
 // VerifyReport is the outcome of a verification of the ledger.

@@ -104,7 +104,7 @@ func (s *Source) Close() { s.Feed.close() }
 // opened (erased ones read as "[erased]") and secrets redacted; nil when it
 // cannot be encoded.
 func (s *Source) Render(ctx context.Context, e *Event) []byte {
-	ce := e.ev.CloudEvent(s.keys.OpenJSON(ctx, e.ev.Data))
+	ce := e.ev.CloudEvent(s.keys.OpenEvent(ctx, &e.ev))
 	b, err := json.Marshal(ce)
 	if err != nil {
 		return nil

@@ -27,6 +27,42 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "admin.listDeadLetters": {"method":"GET","path":"/api/v1/admin/projections/dead-letters","pathParams":[],"query":["projection","reason","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "admin.getTenantUsage": {"method":"GET","path":"/api/v1/admin/tenants/{id}/usage","pathParams":["id"],"query":["month"],"body":False,"paged":False,"raw":False,"envelope":True},
     "admin.getVersion": {"method":"GET","path":"/api/v1/admin/version","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.listAgents": {"method":"GET","path":"/api/v1/aegis/agents","pathParams":[],"query":["status","owner","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.registerAgent": {"method":"POST","path":"/api/v1/aegis/agents","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getAgent": {"method":"GET","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.updateAgent": {"method":"PATCH","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.retireAgent": {"method":"DELETE","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.listAgentActivity": {"method":"GET","path":"/api/v1/aegis/agents/{id}/activity","pathParams":["id"],"query":["kind","source","tool","destination","from","to","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.listAgentAnomalies": {"method":"GET","path":"/api/v1/aegis/agents/{id}/anomalies","pathParams":["id"],"query":["kind","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.getAgentBaseline": {"method":"GET","path":"/api/v1/aegis/agents/{id}/baseline","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.killAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/kill","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.quarantineAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/quarantine","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.releaseAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/release","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getAgentRisk": {"method":"GET","path":"/api/v1/aegis/agents/{id}/risk","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.recordAgentTelemetry": {"method":"POST","path":"/api/v1/aegis/agents/{id}/telemetry","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
+    "aegis.listDiscoveredAgents": {"method":"GET","path":"/api/v1/aegis/agents/discovered","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.listAlertRules": {"method":"GET","path":"/api/v1/aegis/alert-rules","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.createAlertRule": {"method":"POST","path":"/api/v1/aegis/alert-rules","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getAlertRule": {"method":"GET","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.updateAlertRule": {"method":"PATCH","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.deleteAlertRule": {"method":"DELETE","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.listBuiltinAlertRules": {"method":"GET","path":"/api/v1/aegis/alert-rules/builtin","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.listAlerts": {"method":"GET","path":"/api/v1/aegis/alerts","pathParams":[],"query":["status","severity","source","assignee","agent_id","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.getAlert": {"method":"GET","path":"/api/v1/aegis/alerts/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.acknowledgeAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/acknowledge","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.assignAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/assign","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.resolveAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/resolve","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getAlertStats": {"method":"GET","path":"/api/v1/aegis/alerts/stats","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.listGuardrails": {"method":"GET","path":"/api/v1/aegis/guardrails","pathParams":[],"query":["type","enabled","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.createGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getGuardrail": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.updateGuardrail": {"method":"PATCH","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.deleteGuardrail": {"method":"DELETE","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.disableGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/disable","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.enableGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/enable","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.testGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/test","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.listGuardrailVersions": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}/versions","pathParams":["id"],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.evaluateGuardrails": {"method":"POST","path":"/api/v1/aegis/guardrails/evaluate","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
     "auth.getMe": {"method":"GET","path":"/api/v1/auth/me","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
@@ -60,6 +96,25 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "compliance.adoptFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/{id}/adopt","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "compliance.importFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/import","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "compliance.getPosture": {"method":"GET","path":"/api/v1/compliance/posture","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.classify": {"method":"POST","path":"/api/v1/data-gov/classify","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.listDatasets": {"method":"GET","path":"/api/v1/data-gov/datasets","pathParams":[],"query":["sensitivity","system","lawful_basis","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "data-gov.registerDataset": {"method":"POST","path":"/api/v1/data-gov/datasets","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.getDataset": {"method":"GET","path":"/api/v1/data-gov/datasets/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.getDatasetClassification": {"method":"GET","path":"/api/v1/data-gov/datasets/{id}/classification","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.listDsars": {"method":"GET","path":"/api/v1/data-gov/dsar","pathParams":[],"query":["type","status","verification","overdue","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "data-gov.receiveDsar": {"method":"POST","path":"/api/v1/data-gov/dsar","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.getDsar": {"method":"GET","path":"/api/v1/data-gov/dsar/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.extendDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/extend","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.fulfilDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/fulfill","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.rejectDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/reject","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.verifyDsarIdentity": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/verify","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.getLineage": {"method":"GET","path":"/api/v1/data-gov/lineage","pathParams":[],"query":["namespace","name","type","depth","direction"],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.recordLineageEvent": {"method":"POST","path":"/api/v1/data-gov/lineage/events","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.listRetentionPolicies": {"method":"GET","path":"/api/v1/data-gov/retention-policies","pathParams":[],"query":["module","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "data-gov.createRetentionPolicy": {"method":"POST","path":"/api/v1/data-gov/retention-policies","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.getRetentionPolicy": {"method":"GET","path":"/api/v1/data-gov/retention-policies/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "data-gov.updateRetentionPolicy": {"method":"PATCH","path":"/api/v1/data-gov/retention-policies/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "data-gov.enforceRetentionPolicy": {"method":"POST","path":"/api/v1/data-gov/retention-policies/{id}/enforce","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "gateway.anthropicMessages": {"method":"POST","path":"/api/v1/gateway/anthropic/v1/messages","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
     "gateway.listBudgets": {"method":"GET","path":"/api/v1/gateway/budgets","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "gateway.createBudget": {"method":"POST","path":"/api/v1/gateway/budgets","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
@@ -268,6 +323,177 @@ class AdminResource(Resource):
         """Version (GET /api/v1/admin/version)."""
         return await self._call(OPERATIONS["admin.getVersion"], {}, None, request_options)
 
+class AegisResource(Resource):
+    """aegis: 36 operations."""
+
+    def list_agents(self, *, status: Any = UNSET, owner: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The agent inventory, newest first (retired agents only with status=retired) (GET /api/v1/aegis/agents, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listAgents"], {"status": status, "owner": owner, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def register_agent(self, *, api_key_ids: Any = UNSET, auto_quarantine: Any = UNSET, autonomy_level: Any = UNSET, data_scopes: Any = UNSET, description: Any = UNSET, model: Any = UNSET, name: Any = UNSET, owner: Any = UNSET, provider: Any = UNSET, tools: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Register an agent: owner, model, tools, autonomy level, data scopes and the API keys it uses at the gateway (POST /api/v1/aegis/agents, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.registerAgent"], {"api_key_ids": api_key_ids, "auto_quarantine": auto_quarantine, "autonomy_level": autonomy_level, "data_scopes": data_scopes, "description": description, "model": model, "name": name, "owner": owner, "provider": provider, "tools": tools}, fields, request_options)
+
+    async def get_agent(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One agent (GET /api/v1/aegis/agents/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAgent"], {"id": id}, None, request_options)
+
+    async def update_agent(self, *, id: str, api_key_ids: Any = UNSET, auto_quarantine: Any = UNSET, autonomy_level: Any = UNSET, data_scopes: Any = UNSET, description: Any = UNSET, model: Any = UNSET, name: Any = UNSET, owner: Any = UNSET, provider: Any = UNSET, tools: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change an agent's profile (absent fields stay) (PATCH /api/v1/aegis/agents/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.updateAgent"], {"id": id, "api_key_ids": api_key_ids, "auto_quarantine": auto_quarantine, "autonomy_level": autonomy_level, "data_scopes": data_scopes, "description": description, "model": model, "name": name, "owner": owner, "provider": provider, "tools": tools}, fields, request_options)
+
+    async def retire_agent(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Retire an agent from the inventory (its history stays; its keys are no longer the agent's) (DELETE /api/v1/aegis/agents/{id}, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.retireAgent"], {"id": id}, None, request_options)
+
+    def list_agent_activity(self, *, id: str, kind: Any = UNSET, source: Any = UNSET, tool: Any = UNSET, destination: Any = UNSET, from_: Any = UNSET, to: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The agent's actions, newest first (GET /api/v1/aegis/agents/{id}/activity, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listAgentActivity"], {"id": id, "kind": kind, "source": source, "tool": tool, "destination": destination, "from": from_, "to": to, "limit": limit, "cursor": cursor}, None, request_options)
+
+    def list_agent_anomalies(self, *, id: str, kind: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Activity outside the agent's baseline, newest first: what deviated and by how much (GET /api/v1/aegis/agents/{id}/anomalies, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listAgentAnomalies"], {"id": id, "kind": kind, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_agent_baseline(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """The behaviour baseline learnt from the agent's activity: hourly rates by hour of week and day, tools, hosts and data scopes (GET /api/v1/aegis/agents/{id}/baseline, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAgentBaseline"], {"id": id}, None, request_options)
+
+    async def kill_agent(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Kill an agent: the gateway refuses it on every instance at once and its API keys are revoked through IAM (POST /api/v1/aegis/agents/{id}/kill, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.killAgent"], {"id": id, "reason": reason}, fields, request_options)
+
+    async def quarantine_agent(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Quarantine an agent: the gateway refuses its API keys on every instance (403 AEG-013) until it is released (POST /api/v1/aegis/agents/{id}/quarantine, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.quarantineAgent"], {"id": id, "reason": reason}, fields, request_options)
+
+    async def release_agent(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Lift an agent's quarantine (a killed agent cannot be released) (POST /api/v1/aegis/agents/{id}/release, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.releaseAgent"], {"id": id, "reason": reason}, fields, request_options)
+
+    async def get_agent_risk(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """The agent's risk score (0–100) with its reasons: containment, autonomy, data scopes, anomalies, open alerts (GET /api/v1/aegis/agents/{id}/risk, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAgentRisk"], {"id": id}, None, request_options)
+
+    async def record_agent_telemetry(self, *, id: str, actions: Any = UNSET, batch_id: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Record a batch of the agent's actions: our JSON batch ({actions: […]}), or an OTLP/HTTP trace export of OpenTelemetry GenAI spans (invoke_agent, execute_tool, chat … with gen_ai.* attributes) as JSON or application/x-protobuf, which is answered as OTLP/HTTP expects (200, an empty ExportTraceServiceResponse) (POST /api/v1/aegis/agents/{id}/telemetry, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.recordAgentTelemetry"], {"id": id, "actions": actions, "batch_id": batch_id}, fields, request_options)
+
+    def list_discovered_agents(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Unregistered agents: API keys seen at the gateway that no agent claims, most recently seen first (GET /api/v1/aegis/agents/discovered, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listDiscoveredAgents"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    def list_alert_rules(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The tenant's alert rules, newest first (the built-in detectors are listed by GET /aegis/alert-rules/builtin) (GET /api/v1/aegis/alert-rules, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listAlertRules"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_alert_rule(self, *, cooldown_seconds: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, event_type: Any = UNSET, group_by: Any = UNSET, match: Any = UNSET, name: Any = UNSET, severity: Any = UNSET, silences: Any = UNSET, threshold: Any = UNSET, title: Any = UNSET, window_seconds: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Create an alert rule: event type and fields to match, threshold within a window, group-by, cooldown, severity, silences (POST /api/v1/aegis/alert-rules, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.createAlertRule"], {"cooldown_seconds": cooldown_seconds, "description": description, "enabled": enabled, "event_type": event_type, "group_by": group_by, "match": match, "name": name, "severity": severity, "silences": silences, "threshold": threshold, "title": title, "window_seconds": window_seconds}, fields, request_options)
+
+    async def get_alert_rule(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One alert rule (GET /api/v1/aegis/alert-rules/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAlertRule"], {"id": id}, None, request_options)
+
+    async def update_alert_rule(self, *, id: str, cooldown_seconds: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, event_type: Any = UNSET, group_by: Any = UNSET, match: Any = UNSET, name: Any = UNSET, severity: Any = UNSET, silences: Any = UNSET, threshold: Any = UNSET, title: Any = UNSET, window_seconds: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change an alert rule (absent fields stay) (PATCH /api/v1/aegis/alert-rules/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.updateAlertRule"], {"id": id, "cooldown_seconds": cooldown_seconds, "description": description, "enabled": enabled, "event_type": event_type, "group_by": group_by, "match": match, "name": name, "severity": severity, "silences": silences, "threshold": threshold, "title": title, "window_seconds": window_seconds}, fields, request_options)
+
+    async def delete_alert_rule(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete an alert rule (DELETE /api/v1/aegis/alert-rules/{id}, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.deleteAlertRule"], {"id": id}, None, request_options)
+
+    async def list_builtin_alert_rules(self, *, request_options: RequestOptions | None = None) -> Any:
+        """The built-in detectors every tenant has, and the event types a rule may watch. A complete list, never paged (GET /api/v1/aegis/alert-rules/builtin, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.listBuiltinAlertRules"], {}, None, request_options)
+
+    def list_alerts(self, *, status: Any = UNSET, severity: Any = UNSET, source: Any = UNSET, assignee: Any = UNSET, agent_id: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Alerts from every detector and rule, most recently raised first (GET /api/v1/aegis/alerts, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listAlerts"], {"status": status, "severity": severity, "source": source, "assignee": assignee, "agent_id": agent_id, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_alert(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One alert (GET /api/v1/aegis/alerts/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAlert"], {"id": id}, None, request_options)
+
+    async def acknowledge_alert(self, *, id: str, note: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Acknowledge an alert (POST /api/v1/aegis/alerts/{id}/acknowledge, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.acknowledgeAlert"], {"id": id, "note": note}, fields, request_options)
+
+    async def assign_alert(self, *, id: str, assignee: Any = UNSET, note: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Assign an alert to someone (POST /api/v1/aegis/alerts/{id}/assign, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.assignAlert"], {"id": id, "assignee": assignee, "note": note}, fields, request_options)
+
+    async def resolve_alert(self, *, id: str, note: Any = UNSET, resolution: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Resolve an alert; the same dedup key firing again raises it anew (POST /api/v1/aegis/alerts/{id}/resolve, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.resolveAlert"], {"id": id, "note": note, "resolution": resolution}, fields, request_options)
+
+    async def get_alert_stats(self, *, request_options: RequestOptions | None = None) -> Any:
+        """Alert counts by status, severity and source, open ones by severity, raised in 24 h, mean time to acknowledge and resolve (GET /api/v1/aegis/alerts/stats, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getAlertStats"], {}, None, request_options)
+
+    def list_guardrails(self, *, type: Any = UNSET, enabled: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Guardrails, in the order they are evaluated (GET /api/v1/aegis/guardrails, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listGuardrails"], {"type": type, "enabled": enabled, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_guardrail(self, *, action: Any = UNSET, config: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, name: Any = UNSET, scope: Any = UNSET, severity: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Create a guardrail (version 1, enabled unless enabled is false). The gateway's content_rules step evaluates it on every request in its scope; a block answers 422 GW-008 naming the guardrail (POST /api/v1/aegis/guardrails, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.createGuardrail"], {"action": action, "config": config, "description": description, "enabled": enabled, "name": name, "scope": scope, "severity": severity, "type": type}, fields, request_options)
+
+    async def get_guardrail(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One guardrail (GET /api/v1/aegis/guardrails/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getGuardrail"], {"id": id}, None, request_options)
+
+    async def update_guardrail(self, *, id: str, action: Any = UNSET, config: Any = UNSET, description: Any = UNSET, name: Any = UNSET, scope: Any = UNSET, severity: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change a guardrail: a new version (PATCH /api/v1/aegis/guardrails/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.updateGuardrail"], {"id": id, "action": action, "config": config, "description": description, "name": name, "scope": scope, "severity": severity, "type": type}, fields, request_options)
+
+    async def delete_guardrail(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete a guardrail (its versions stay) (DELETE /api/v1/aegis/guardrails/{id}, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.deleteGuardrail"], {"id": id}, None, request_options)
+
+    async def disable_guardrail(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Disable a guardrail (a new version) (POST /api/v1/aegis/guardrails/{id}/disable, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.disableGuardrail"], {"id": id}, None, request_options)
+
+    async def enable_guardrail(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Enable a guardrail (a new version) (POST /api/v1/aegis/guardrails/{id}/enable, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.enableGuardrail"], {"id": id}, None, request_options)
+
+    async def test_guardrail(self, *, id: str, agent_id: Any = UNSET, api_key_id: Any = UNSET, input: Any = UNSET, messages: Any = UNSET, model: Any = UNSET, provider: Any = UNSET, tools: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Test one guardrail (enabled or not) on a sample, ignoring its scope; records nothing (POST /api/v1/aegis/guardrails/{id}/test, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.testGuardrail"], {"id": id, "agent_id": agent_id, "api_key_id": api_key_id, "input": input, "messages": messages, "model": model, "provider": provider, "tools": tools}, fields, request_options)
+
+    def list_guardrail_versions(self, *, id: str, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """A guardrail's history: every version, newest first (GET /api/v1/aegis/guardrails/{id}/versions, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listGuardrailVersions"], {"id": id, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def evaluate_guardrails(self, *, agent_id: Any = UNSET, api_key_id: Any = UNSET, input: Any = UNSET, messages: Any = UNSET, model: Any = UNSET, provider: Any = UNSET, tools: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Evaluate an input against every applicable enabled guardrail, with the gateway's engine; records nothing (POST /api/v1/aegis/guardrails/evaluate, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.evaluateGuardrails"], {"agent_id": agent_id, "api_key_id": api_key_id, "input": input, "messages": messages, "model": model, "provider": provider, "tools": tools}, fields, request_options)
+
 class AuthResource(Resource):
     """auth: 14 operations."""
 
@@ -417,6 +643,94 @@ class ComplianceResource(Resource):
     async def get_posture(self, *, request_options: RequestOptions | None = None) -> Any:
         """Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed. A complete list, never paged (GET /api/v1/compliance/posture, compliance:read)."""
         return await self._call(OPERATIONS["compliance.getPosture"], {}, None, request_options)
+
+class DataGovResource(Resource):
+    """data-gov: 19 operations."""
+
+    async def classify(self, *, columns: Any = UNSET, dataset_id: Any = UNSET, text: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Classify {text} or {columns: {name: [samples]}} with the gateway's PII engine (type names as the gateway reports them: EMAIL_ADDRESS, CREDIT_CARD …); with dataset_id the column result is recorded as the dataset's classification (DatasetClassified). Samples are never stored (POST /api/v1/data-gov/classify, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.classify"], {"columns": columns, "dataset_id": dataset_id, "text": text}, fields, request_options)
+
+    def list_datasets(self, *, sensitivity: Any = UNSET, system: Any = UNSET, lawful_basis: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The data inventory, newest first (GET /api/v1/data-gov/datasets, data_gov:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["data-gov.listDatasets"], {"sensitivity": sensitivity, "system": system, "lawful_basis": lawful_basis, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def register_dataset(self, *, columns: Any = UNSET, description: Any = UNSET, lawful_basis: Any = UNSET, location: Any = UNSET, name: Any = UNSET, owner: Any = UNSET, retention_class: Any = UNSET, system: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Register a dataset: owner, system, location, columns, lawful basis (GDPR Art. 6) and retention class (POST /api/v1/data-gov/datasets, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.registerDataset"], {"columns": columns, "description": description, "lawful_basis": lawful_basis, "location": location, "name": name, "owner": owner, "retention_class": retention_class, "system": system}, fields, request_options)
+
+    async def get_dataset(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One dataset of the inventory (GET /api/v1/data-gov/datasets/{id}, data_gov:read)."""
+        return await self._call(OPERATIONS["data-gov.getDataset"], {"id": id}, None, request_options)
+
+    async def get_dataset_classification(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """The dataset's latest classification: sensitivity, PII types, per-column findings with confidence (409 DG-003 before the first) (GET /api/v1/data-gov/datasets/{id}/classification, data_gov:read)."""
+        return await self._call(OPERATIONS["data-gov.getDatasetClassification"], {"id": id}, None, request_options)
+
+    def list_dsars(self, *, type: Any = UNSET, status: Any = UNSET, verification: Any = UNSET, overdue: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Data subject requests, newest first, with due dates (GET /api/v1/data-gov/dsar, data_gov:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["data-gov.listDsars"], {"type": type, "status": status, "verification": verification, "overdue": overdue, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def receive_dsar(self, *, jurisdiction: Any = UNSET, notes: Any = UNSET, subject_email: Any = UNSET, subject_name: Any = UNSET, subject_user_id: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Record a data subject request (access, erasure, rectification, portability) with its legal due date: GDPR 30 days (extendable by two months), CCPA 45 days (extendable by 45); the subject by user id or e-mail address (sealed under the subject's data key) (POST /api/v1/data-gov/dsar, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.receiveDsar"], {"jurisdiction": jurisdiction, "notes": notes, "subject_email": subject_email, "subject_name": subject_name, "subject_user_id": subject_user_id, "type": type}, fields, request_options)
+
+    async def get_dsar(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One data subject request, with its certificate once erased (GET /api/v1/data-gov/dsar/{id}, data_gov:read)."""
+        return await self._call(OPERATIONS["data-gov.getDsar"], {"id": id}, None, request_options)
+
+    async def extend_dsar(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Extend the due date once, with a reason (GDPR two months, CCPA 45 days) (POST /api/v1/data-gov/dsar/{id}/extend, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.extendDsar"], {"id": id, "reason": reason}, fields, request_options)
+
+    async def fulfil_dsar(self, *, id: str, notes: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Fulfil the request. Access and portability answer a signed (Ed25519) JSON archive of everything every module holds about the subject; erasure crypto-shreds the subject's data keys (IAM's erasure and the requests' own keys), redacts their gateway content, and answers the certificate (DsarFulfilled, SubjectErased, ErasureCertificateIssued). A pending identity check is attested by the caller; a failed one refuses (409) (POST /api/v1/data-gov/dsar/{id}/fulfill, data_gov:admin)."""
+        return await self._call(OPERATIONS["data-gov.fulfilDsar"], {"id": id, "notes": notes}, fields, request_options)
+
+    async def reject_dsar(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Close the request without fulfilment, with a reason (POST /api/v1/data-gov/dsar/{id}/reject, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.rejectDsar"], {"id": id, "reason": reason}, fields, request_options)
+
+    async def verify_dsar_identity(self, *, id: str, method: Any = UNSET, note: Any = UNSET, state: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Record the requester's identity check: verified or failed, and how it was done (POST /api/v1/data-gov/dsar/{id}/verify, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.verifyDsarIdentity"], {"id": id, "method": method, "note": note, "state": state}, fields, request_options)
+
+    async def get_lineage(self, *, namespace: Any = UNSET, name: Any = UNSET, type: Any = UNSET, depth: Any = UNSET, direction: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
+        """The lineage graph around a dataset (or a job), upstream and downstream, depth-capped, in Marquez's shape, with schema and column lineage when the facets were sent (GET /api/v1/data-gov/lineage, data_gov:read)."""
+        return await self._call(OPERATIONS["data-gov.getLineage"], {"namespace": namespace, "name": name, "type": type, "depth": depth, "direction": direction}, None, request_options)
+
+    async def record_lineage_event(self, *, event_time: Any = UNSET, event_type: Any = UNSET, inputs: Any = UNSET, job: Any = UNSET, outputs: Any = UNSET, producer: Any = UNSET, run: Any = UNSET, schema_url: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Record an OpenLineage RunEvent, the body as an OpenLineage client sends it to Marquez's POST /api/v1/lineage, validated against the published OpenLineage 2-0-2 JSON schema (and the schema and columnLineage facet schemas); kept whole (_producer and _schemaURL included) (POST /api/v1/data-gov/lineage/events, data_gov:write)."""
+        return await self._call(OPERATIONS["data-gov.recordLineageEvent"], {"eventTime": event_time, "eventType": event_type, "inputs": inputs, "job": job, "outputs": outputs, "producer": producer, "run": run, "schemaURL": schema_url}, fields, request_options)
+
+    def list_retention_policies(self, *, module: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Retention rules, newest first, with their last run (GET /api/v1/data-gov/retention-policies, data_gov:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["data-gov.listRetentionPolicies"], {"module": module, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_retention_policy(self, *, data_class: Any = UNSET, enabled: Any = UNSET, module: Any = UNSET, name: Any = UNSET, period_days: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) or data_gov lineage_events (read-model rows deleted) (POST /api/v1/data-gov/retention-policies, data_gov:admin)."""
+        return await self._call(OPERATIONS["data-gov.createRetentionPolicy"], {"data_class": data_class, "enabled": enabled, "module": module, "name": name, "period_days": period_days}, fields, request_options)
+
+    async def get_retention_policy(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One retention rule (GET /api/v1/data-gov/retention-policies/{id}, data_gov:read)."""
+        return await self._call(OPERATIONS["data-gov.getRetentionPolicy"], {"id": id}, None, request_options)
+
+    async def update_retention_policy(self, *, id: str, enabled: Any = UNSET, name: Any = UNSET, period_days: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change a retention rule's name, period or state (PATCH /api/v1/data-gov/retention-policies/{id}, data_gov:admin)."""
+        return await self._call(OPERATIONS["data-gov.updateRetentionPolicy"], {"id": id, "enabled": enabled, "name": name, "period_days": period_days}, fields, request_options)
+
+    async def enforce_retention_policy(self, *, id: str, dry_run: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Enforce a rule, or with {dry_run: true} only report what it would remove (counts, months, date range). Nothing in the ledger is rewritten: content is erased by deleting its keys, and `astra verify` still passes (RetentionEnforced) (POST /api/v1/data-gov/retention-policies/{id}/enforce, data_gov:admin)."""
+        return await self._call(OPERATIONS["data-gov.enforceRetentionPolicy"], {"id": id, "dry_run": dry_run}, fields, request_options)
 
 class GatewayResource(Resource):
     """gateway: 51 operations."""
@@ -939,8 +1253,10 @@ class TrustResource(Resource):
 
 RESOURCES: dict[str, type[Resource]] = {
     "admin": AdminResource,
+    "aegis": AegisResource,
     "auth": AuthResource,
     "compliance": ComplianceResource,
+    "data_gov": DataGovResource,
     "gateway": GatewayResource,
     "iam": IamResource,
     "ofrep": OfrepResource,

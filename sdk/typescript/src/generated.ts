@@ -6,11 +6,237 @@ export interface Accepted {
   "status"?: string;
 }
 
+export interface Action {
+  "at"?: string;
+  "bytes_in"?: number;
+  "bytes_out"?: number;
+  "data_scope"?: string;
+  /** The host reached (lower case, no port), when any; a reported URL is kept as its host. */
+  "destination"?: string;
+  "duration_ms"?: number;
+  "error"?: boolean;
+  "kind"?: "tool_call" | "llm_call" | "http_request" | "data_access" | "agent_invoke" | "other";
+  "model"?: string;
+  "tokens"?: number;
+  /** The tool called (tool_call). */
+  "tool"?: string;
+}
+
 export interface Adoption {
   "adopted"?: boolean;
   /** False when the framework was adopted already (nothing recorded). */
   "changed"?: boolean;
   "framework_id"?: string;
+}
+
+export interface AegisAction {
+  "at"?: string;
+  "batch_id"?: string;
+  "bytes_in"?: number;
+  "bytes_out"?: number;
+  "data_scope"?: string;
+  /** The host reached (lower case, no port), when any; a reported URL is kept as its host. */
+  "destination"?: string;
+  "duration_ms"?: number;
+  "error"?: boolean;
+  "kind"?: "tool_call" | "llm_call" | "http_request" | "data_access" | "agent_invoke" | "other";
+  "model"?: string;
+  "seq"?: number;
+  "source"?: "api" | "otlp" | "gateway";
+  "tokens"?: number;
+  /** The tool called (tool_call). */
+  "tool"?: string;
+}
+
+export interface AegisMessage {
+  "content"?: string;
+  "role": "system" | "developer" | "user" | "assistant" | "tool";
+}
+
+export interface AegisSilence {
+  "comment"?: string;
+  "ends_at": string;
+  "match"?: Record<string, string> | null;
+}
+
+export interface Agent {
+  /** Actions counts the actions recorded; LastActivityAt is the latest one's time. */
+  "actions"?: number;
+  /** Anomalies7d counts its anomalies of the last seven days. */
+  "anomalies_7d"?: number;
+  "api_key_ids"?: Array<string> | null;
+  /** The least anomaly severity that quarantines the agent ("" never). */
+  "auto_quarantine"?: string;
+  "autonomy_level"?: "assistive" | "supervised" | "autonomous";
+  "created_at"?: string;
+  "data_scopes"?: Array<string> | null;
+  "description"?: string;
+  "id"?: string;
+  "last_activity_at"?: string | null;
+  "model"?: string;
+  "name"?: string;
+  "owner"?: string;
+  "provider"?: string;
+  "status"?: "active" | "quarantined" | "killed" | "retired";
+  "status_at"?: string | null;
+  "status_by"?: string;
+  "status_reason"?: string;
+  "tools"?: Array<string> | null;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface AgentPatch {
+  "api_key_ids"?: Array<string> | null;
+  "auto_quarantine"?: "off" | "low" | "medium" | "high" | "critical" | null;
+  "autonomy_level"?: "assistive" | "supervised" | "autonomous" | null;
+  "data_scopes"?: Array<string> | null;
+  "description"?: string | null;
+  "model"?: string | null;
+  "name"?: string | null;
+  "owner"?: string | null;
+  "provider"?: string | null;
+  "tools"?: Array<string> | null;
+}
+
+export interface AgentRequest {
+  /** The IAM API keys the agent uses at the gateway (no other agent's). */
+  "api_key_ids"?: Array<string> | null;
+  /** AutoQuarantine quarantines the agent on an anomaly of this severity or worse. */
+  "auto_quarantine"?: "off" | "low" | "medium" | "high" | "critical";
+  "autonomy_level"?: "assistive" | "supervised" | "autonomous";
+  "data_scopes"?: Array<string> | null;
+  "description"?: string;
+  "model"?: string;
+  "name": string;
+  "owner"?: string;
+  "provider"?: string;
+  "tools"?: Array<string> | null;
+}
+
+export interface Alert {
+  "acknowledged_at"?: string | null;
+  "acknowledged_by"?: string;
+  "assignee"?: string;
+  "cause_id"?: string;
+  /** How many matching events are grouped into it since it was raised; Occurrence how many times it was raised (again after a resolution). */
+  "count"?: number;
+  "dedup_key"?: string;
+  "event_type"?: string;
+  "first_seen"?: string;
+  "id"?: string;
+  "labels"?: Record<string, string> | null;
+  "last_seen"?: string;
+  "note"?: string;
+  "occurrence"?: number;
+  "raised_at"?: string;
+  "resolution"?: string;
+  "resolved_at"?: string | null;
+  "resolved_by"?: string;
+  "rule_id"?: string;
+  "rule_name"?: string;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  /** The module whose event raised it; EventType that event's type. */
+  "source"?: string;
+  "status"?: "open" | "acknowledged" | "resolved";
+  "subject"?: string;
+  "title"?: string;
+  "version"?: number;
+}
+
+export interface AlertRule {
+  /** How long a group stays quiet after it fired. */
+  "cooldown_seconds"?: number;
+  "created_at"?: string;
+  "description"?: string;
+  "enabled"?: boolean;
+  /** The CloudEvents type watched; a trailing * matches a prefix. */
+  "event_type"?: string;
+  /** The fields whose values make separate alerts (and the dedup key). */
+  "group_by"?: Array<string> | null;
+  "id"?: string;
+  /** Match requires fields of the event to hold values: a dotted path in the event's data (or "subject"), and the value as written, or a regular expression after "~", or anything but the value after "!". */
+  "match"?: Record<string, string> | null;
+  "name"?: string;
+  /** Severity of the alert, or "inherit" (the event's own severity). */
+  "severity"?: string;
+  "silences"?: Array<Silence> | null;
+  /** Threshold matching events within WindowSeconds fire the rule (1: each one). */
+  "threshold"?: number;
+  /** Title of the alert; {field} is replaced by the event's field. */
+  "title"?: string;
+  "updated_at"?: string;
+  "version"?: number;
+  "window_seconds"?: number;
+}
+
+export interface AlertRulePatch {
+  "cooldown_seconds"?: number | null;
+  "description"?: string | null;
+  "enabled"?: boolean | null;
+  "event_type"?: string | null;
+  "group_by"?: Array<string> | null;
+  "match"?: Record<string, string> | null;
+  "name"?: string | null;
+  "severity"?: "low" | "medium" | "high" | "critical" | "inherit" | null;
+  "silences"?: Array<AegisSilence> | null;
+  "threshold"?: number | null;
+  "title"?: string | null;
+  "window_seconds"?: number | null;
+}
+
+export interface AlertRuleRequest {
+  /** How long a group stays quiet after it fired. */
+  "cooldown_seconds"?: number;
+  "description"?: string;
+  "enabled"?: boolean | null;
+  /** The CloudEvents type watched (GET /aegis/alert-rules/builtin lists them); a trailing * matches a prefix. */
+  "event_type": string;
+  /** The fields whose values make separate alerts (and the dedup key). */
+  "group_by"?: Array<string> | null;
+  /** Match requires fields of the event's data (dotted paths, or "subject") to hold values: as written, a regular expression after "~", anything but the value after "!". */
+  "match"?: Record<string, string> | null;
+  "name": string;
+  "severity"?: "low" | "medium" | "high" | "critical" | "inherit";
+  "silences"?: Array<AegisSilence> | null;
+  /** Threshold matching events within WindowSeconds fire the rule (default 1 within 300 s). */
+  "threshold"?: number;
+  /** Title of the alert; {field} is replaced by the event's field. */
+  "title"?: string;
+  "window_seconds"?: number;
+}
+
+export interface AlertStats {
+  "by_severity"?: Record<string, number> | null;
+  "by_source"?: Record<string, number> | null;
+  "by_status"?: Record<string, number> | null;
+  /** MeanSecondsToAcknowledge and MeanSecondsToResolve are over the alerts that were (null when none was). */
+  "mean_seconds_to_acknowledge"?: number | null;
+  "mean_seconds_to_resolve"?: number | null;
+  /** OpenBySeverity counts the unresolved alerts by severity. */
+  "open_by_severity"?: Record<string, number> | null;
+  "raised_24h"?: number;
+  "total"?: number;
+}
+
+export interface Anomaly {
+  "agent_id"?: string;
+  "at"?: string;
+  "batch_id"?: string;
+  "detail"?: string;
+  /** (observed − expected) / spread, the spread being the baseline's mean absolute deviation scaled to a standard deviation (a robust z-score). */
+  "deviation"?: number;
+  "expected"?: number;
+  "id"?: string;
+  /** New_tool, new_destination, burst or exfiltration. */
+  "kind"?: "new_tool" | "new_destination" | "burst" | "exfiltration";
+  /** What was measured (calls per hour, bytes per hour to a host …). */
+  "metric"?: string;
+  "observed"?: number;
+  "recorded_at"?: string;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  /** The tool or host concerned ("" for the agent's rate). */
+  "subject"?: string;
 }
 
 export interface AnthropicBlock {
@@ -92,6 +318,15 @@ export interface APIKey {
   "version"?: number;
 }
 
+export interface ArchiveReceipt {
+  "items"?: number;
+  "key_id"?: string;
+  "modules"?: Array<string> | null;
+  "sha256"?: string;
+  "signature"?: string;
+  "size"?: number;
+}
+
 export interface Assessment {
   "assessable"?: number;
   /** Assessed counts requirements with a result; Assessable the framework's assessable ones. Unassessed requirements earn nothing. */
@@ -123,6 +358,12 @@ export interface Assessment {
 export interface AssessmentRequest {
   "framework_id": string;
   "name": string;
+}
+
+export interface AssignRequest {
+  /** Who owns the alert (a user id or e-mail address). */
+  "assignee": string;
+  "note"?: string;
 }
 
 export interface AuditEvent {
@@ -175,6 +416,31 @@ export interface BacktestResponse {
   "would_block_by_code"?: Record<string, number> | null;
 }
 
+export interface Baseline {
+  "actions"?: Series;
+  "bytes_out"?: Series;
+  "current"?: Hour;
+  "data_scopes"?: Record<string, Entity> | null;
+  "errors"?: Series;
+  "host_novelty"?: Stat;
+  "hosts"?: Record<string, Entity> | null;
+  "hours"?: number;
+  "recent"?: Window;
+  "since"?: string;
+  "tokens"?: Series;
+  "tools"?: Record<string, Entity> | null;
+  "total_actions"?: number;
+}
+
+export interface BaselineView {
+  "agent_id"?: string;
+  /** Null before any activity. */
+  "baseline"?: Record<string, unknown> | null;
+  /** The warm-up is over and activity is judged against it. */
+  "warm"?: boolean;
+  "warmup_hours"?: number;
+}
+
 export interface Bin {
   "count"?: number;
   "from"?: number;
@@ -210,6 +476,29 @@ export interface BudgetUsage {
   "used_tokens"?: number;
   "version"?: number;
   "window"?: string;
+}
+
+export interface BuiltinRule {
+  /** How long a group stays quiet after it fired. */
+  "cooldown_seconds"?: number;
+  "description"?: string;
+  "enabled"?: boolean;
+  /** The CloudEvents type watched; a trailing * matches a prefix. */
+  "event_type"?: string;
+  /** The fields whose values make separate alerts (and the dedup key). */
+  "group_by"?: Array<string> | null;
+  "id"?: string;
+  /** Match requires fields of the event to hold values: a dotted path in the event's data (or "subject"), and the value as written, or a regular expression after "~", or anything but the value after "!". */
+  "match"?: Record<string, string> | null;
+  "name"?: string;
+  /** Severity of the alert, or "inherit" (the event's own severity). */
+  "severity"?: string;
+  "silences"?: Array<Silence> | null;
+  /** Threshold matching events within WindowSeconds fire the rule (1: each one). */
+  "threshold"?: number;
+  /** Title of the alert; {field} is replaced by the event's field. */
+  "title"?: string;
+  "window_seconds"?: number;
 }
 
 export interface CacheConfig {
@@ -252,6 +541,21 @@ export interface Cell {
   "level"?: string;
   "likelihood"?: number;
   "risk_ids"?: Array<string> | null;
+}
+
+export interface Certificate {
+  "dsar_id"?: string;
+  "issued_at"?: string;
+  /** The data keys destroyed. */
+  "keys"?: Array<ShreddedKey> | null;
+  /** The read-model rows the erasure changed. */
+  "read_models"?: Array<ReadModelEffect> | null;
+  /** What the erasure could not shred, and how it is handled. */
+  "retained"?: Array<Retained> | null;
+  /** Sealed counts the ledger events, per type, holding fields sealed under those keys: they read as erased in the ledger, on Kafka, in replays and in exports, while the hash chain still verifies. */
+  "sealed"?: Array<SealedCount> | null;
+  "subject_user_id"?: string;
+  "tenant_id"?: string;
 }
 
 export interface ChatRequest {
@@ -302,6 +606,72 @@ export interface Check {
 export interface Choice {
 }
 
+export interface Classification {
+  "bytes"?: number;
+  /** The version of the gateway PII engine that classified. */
+  "engine"?: string;
+  /** Samples and Bytes count what was classified. */
+  "samples"?: number;
+  "sensitivity"?: "public" | "internal" | "confidential" | "restricted";
+  /** The PII types found (the gateway's type names), sorted. */
+  "types"?: Array<string> | null;
+}
+
+export interface ClassifyRequest {
+  "columns"?: Record<string, Array<string> | null> | null;
+  "dataset_id"?: string;
+  "text"?: string;
+}
+
+export interface ClassifyResult {
+  "classification"?: Classification;
+  "columns"?: Array<ColumnFindings> | null;
+  "dataset_id"?: string;
+  /** The spans found in a text (their values are not repeated). */
+  "entities"?: Array<DatagovEntity> | null;
+  /** True when the result was recorded for the dataset. */
+  "recorded"?: boolean;
+}
+
+export interface Column {
+  "description"?: string;
+  "name"?: string;
+  "type"?: string;
+}
+
+export interface ColumnFindings {
+  "column"?: string;
+  "findings"?: Array<TypeFinding> | null;
+  "samples"?: number;
+  "sensitivity"?: "public" | "internal" | "confidential" | "restricted";
+}
+
+export interface Config {
+  /** CaseSensitive (keyword, topic) matches letters as written. */
+  "case_sensitive"?: boolean;
+  /** Expression (cel) is a CEL expression over `request` that is true when the request violates the guardrail. */
+  "expression"?: string;
+  /** Keywords (keyword) deny words and phrases, matched as whole words. */
+  "keywords"?: Array<string> | null;
+  /** MaxChars and MaxMessages (length) bound the request. */
+  "max_chars"?: number;
+  "max_messages"?: number;
+  /** MinScore (pii) is the least confidence that counts. */
+  "min_score"?: number;
+  /** Patterns (regex) are RE2 regular expressions. */
+  "patterns"?: Array<string> | null;
+  /** PIITypes (pii) are the entity types that count (empty: every type). */
+  "pii_types"?: Array<string> | null;
+  /** Roles restrict the messages inspected by text guardrails (empty: all). */
+  "roles"?: Array<string> | null;
+  /** Threshold (injection) is the score at and above which the guardrail matches (0: the detector's default). */
+  "threshold"?: number;
+  /** Tools (tool_allowlist) are the only tools a request may declare or call. */
+  "tools"?: Array<string> | null;
+  /** Topics (topic) are deny-listed subjects, each a set of keywords. */
+  "topics"?: Array<TopicSpec> | null;
+}
+
 export interface ConfigPatch {
   /** The level of the JSON log. */
   "log_level"?: "debug" | "info" | "warn" | "error" | null;
@@ -330,6 +700,10 @@ export interface ConfigView {
   "settings"?: Array<Setting> | null;
   /** The version of the stored settings; send it in If-Match to change them. */
   "version"?: number;
+}
+
+export interface ContainRequest {
+  "reason": string;
 }
 
 export interface ContentItem {
@@ -470,6 +844,51 @@ export interface Current {
   "trend"?: string;
 }
 
+export interface DatagovEntity {
+  "end"?: number;
+  "score"?: number;
+  "sensitivity"?: "public" | "internal" | "confidential" | "restricted";
+  "start"?: number;
+  "type"?: string;
+}
+
+export interface Dataset {
+  "columns"?: Array<Column> | null;
+  "created_at"?: string;
+  "description"?: string;
+  "id"?: string;
+  "lawful_basis"?: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests" | "not_applicable";
+  "location"?: string;
+  "name"?: string;
+  "owner"?: string;
+  "retention_class"?: string;
+  /** The latest classification's level; null until classified. */
+  "sensitivity"?: "public" | "internal" | "confidential" | "restricted" | null;
+  "system"?: string;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface DatasetClassification {
+  "classification"?: Classification;
+  "classified_at"?: string;
+  "classified_by"?: string;
+  "columns"?: Array<ColumnFindings> | null;
+  "dataset_id"?: string;
+}
+
+export interface DatasetRequest {
+  "columns"?: Array<Column> | null;
+  "description"?: string;
+  "lawful_basis"?: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests" | "not_applicable";
+  "location"?: string;
+  "name": string;
+  "owner"?: string;
+  /** RetentionClass names the retention rule the dataset falls under. */
+  "retention_class"?: string;
+  "system"?: string;
+}
+
 export interface DeadLetter {
   "error"?: string;
   "event_id"?: string | null;
@@ -519,6 +938,59 @@ export interface DetectorRule {
   "threshold"?: number;
 }
 
+export interface Discovered {
+  /** Endpoint, Provider and Model are those of its first request. */
+  "endpoint"?: string;
+  "first_request_id"?: string;
+  "first_seen"?: string;
+  "key_id"?: string;
+  "model"?: string;
+  "provider"?: string;
+}
+
+export interface Dsar {
+  "archive"?: Record<string, unknown> | null;
+  "certificate"?: Record<string, unknown> | null;
+  "closed_at"?: string | null;
+  "closing_reason"?: string;
+  /** The legal due date (after an extension, the extended one); InitialDueAt the one before any extension. */
+  "due_at"?: string;
+  "extended"?: boolean;
+  "extension_reason"?: string;
+  "id"?: string;
+  "initial_due_at"?: string;
+  "jurisdiction"?: "gdpr" | "ccpa";
+  "notes"?: string;
+  /** Set when the deadline scan raised the overdue alert. */
+  "overdue"?: boolean;
+  "received_at"?: string;
+  "status"?: "open" | "fulfilled" | "rejected";
+  /** SubjectEmail and SubjectName read "[erased]" once the subject is erased. */
+  "subject_email"?: string;
+  "subject_name"?: string;
+  "subject_user_id"?: string;
+  "type"?: "access" | "erasure" | "rectification" | "portability";
+  "updated_at"?: string;
+  /** The identity check's state; VerificationMethod how it was done. */
+  "verification"?: "pending" | "verified" | "failed";
+  "verification_method"?: string;
+  "version"?: number;
+}
+
+export interface DsarRequest {
+  "jurisdiction"?: "gdpr" | "ccpa";
+  "notes"?: string;
+  "subject_email"?: string;
+  "subject_name"?: string;
+  "subject_user_id"?: string;
+  "type": "access" | "erasure" | "rectification" | "portability";
+}
+
+export interface Edge {
+  "destination"?: string;
+  "origin"?: string;
+}
+
 export interface Embedding {
   "embedding"?: Array<number> | null;
   "index"?: number;
@@ -537,6 +1009,47 @@ export interface EmbeddingsRequest {
   "model": string;
   "policy_id"?: string;
   "provider": string;
+}
+
+export interface Enforcement {
+  "policy_id"?: string;
+  "run"?: RetentionRun;
+}
+
+export interface EnforceRequest {
+  "dry_run"?: boolean;
+}
+
+export interface Entity {
+  "bytes_out"?: number;
+  "calls"?: number;
+  "first_seen"?: string;
+  "last_seen"?: string;
+  "rate"?: Stat;
+  "volume"?: Stat;
+}
+
+export interface EvaluateRequest {
+  "agent_id"?: string;
+  "api_key_id"?: string;
+  "input"?: string;
+  "messages"?: Array<AegisMessage> | null;
+  "model"?: string;
+  "provider"?: string;
+  /** The tools the request declares or calls. */
+  "tools"?: Array<string> | null;
+}
+
+export interface EvaluateResult {
+  /** The hit that blocked, when one did. */
+  "blocked"?: Record<string, unknown> | null;
+  /** Evaluated counts the guardrails that applied to the input. */
+  "evaluated"?: number;
+  /** Every guardrail that matched, in evaluation order. */
+  "hits"?: Array<Hit> | null;
+  "messages"?: Array<AegisMessage> | null;
+  /** Pass, alert (matched without blocking or rewriting), redact or block. */
+  "outcome"?: string;
 }
 
 export interface EventStoreStats {
@@ -573,6 +1086,12 @@ export interface FairInputs {
   "secondary_probability"?: number;
   /** The probability that a threat event becomes a loss event. */
   "vulnerability"?: number;
+}
+
+export interface Field {
+  "description"?: string;
+  "name"?: string;
+  "type"?: string;
 }
 
 export interface FieldError {
@@ -712,6 +1231,18 @@ export interface Frequency {
   "rate"?: number;
 }
 
+export interface Fulfilment {
+  /** The certificate of an erasure. */
+  "certificate"?: Record<string, unknown> | null;
+  "dsar"?: Dsar;
+  /** The signed archive of an access or portability request: it is handed out here once and not kept (the ledger keeps its hash). */
+  "export"?: Record<string, unknown> | null;
+}
+
+export interface FulfilRequest {
+  "notes"?: string;
+}
+
 export interface FunctionCall {
 }
 
@@ -727,6 +1258,15 @@ export interface Generation {
   "status"?: string;
 }
 
+export interface Graph {
+  "depth"?: number;
+  "direction"?: "upstream" | "downstream" | "both";
+  "graph"?: Array<Node> | null;
+  "root"?: string;
+  /** Set when the graph was cut at MaxLineageNodes. */
+  "truncated"?: boolean;
+}
+
 export interface Group {
   "blocked"?: number;
   "cost_usd"?: number;
@@ -738,16 +1278,109 @@ export interface Group {
   "tokens"?: number;
 }
 
+export interface Guardrail {
+  "action"?: "block" | "redact" | "alert";
+  "config"?: Config;
+  "created_at"?: string;
+  "description"?: string;
+  "enabled"?: boolean;
+  "id"?: string;
+  "name"?: string;
+  "scope"?: GuardrailScope;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  "type"?: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel";
+  "updated_at"?: string;
+  /** Version counts every change (a new spec, enabling, disabling); verdicts name it. */
+  "version"?: number;
+}
+
+export interface GuardrailScope {
+  "agent_ids"?: Array<string> | null;
+  "api_key_ids"?: Array<string> | null;
+  /** Model ids, a trailing * matching a prefix. */
+  "models"?: Array<string> | null;
+}
+
+export interface GuardrailPatch {
+  "action"?: "block" | "redact" | "alert" | null;
+  "config"?: Record<string, unknown> | null;
+  "description"?: string | null;
+  "name"?: string | null;
+  "scope"?: Record<string, unknown> | null;
+  "severity"?: "low" | "medium" | "high" | "critical" | null;
+  "type"?: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel" | null;
+}
+
+export interface GuardrailRequest {
+  "action"?: "block" | "redact" | "alert";
+  "config"?: Config;
+  "description"?: string;
+  /** True unless false is given. */
+  "enabled"?: boolean | null;
+  "name": string;
+  "scope"?: Record<string, unknown> | null;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  "type": "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel";
+}
+
+export interface GuardrailVersion {
+  "action"?: "block" | "redact" | "alert";
+  "actor"?: string;
+  "change"?: "created" | "updated" | "enabled" | "disabled";
+  "config"?: Config;
+  "description"?: string;
+  "enabled"?: boolean;
+  "name"?: string;
+  "recorded_at"?: string;
+  "scope"?: GuardrailScope;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  "type"?: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel";
+  "version"?: number;
+}
+
 export interface Health {
   "instance"?: string;
   "status"?: string;
   "uptime"?: string;
 }
 
+export interface Hit {
+  /** What the guardrail did: block, redact or alert. */
+  "action"?: string;
+  /** What matched (never the matched personal data itself). */
+  "detail"?: string;
+  "guardrail_id"?: string;
+  "name"?: string;
+  "origin"?: string;
+  "severity"?: string;
+  "type"?: string;
+  "version"?: number;
+}
+
+export interface Hour {
+  "actions"?: number;
+  "bytes_out"?: number;
+  "errors"?: number;
+  /** The anomalies already raised this hour (kind/subject), so that one burst raises one anomaly. */
+  "flagged"?: Array<string> | null;
+  "host_bytes"?: Record<string, number> | null;
+  /** NewHosts counts hosts first contacted this hour. */
+  "new_hosts"?: number;
+  "start"?: string;
+  "tokens"?: number;
+  "tools"?: Record<string, number> | null;
+}
+
 export interface ImportResult {
   /** The time the import took (parse, store, record, project). */
   "duration_ms"?: number;
   "framework"?: Framework;
+}
+
+export interface InputField {
+  "field"?: string;
+  "name"?: string;
+  "namespace"?: string;
 }
 
 export interface IssuedAPIKey {
@@ -791,6 +1424,12 @@ export interface KillSwitchRequest {
 
 export interface KillSwitchState {
   "active"?: Array<KillSwitch> | null;
+}
+
+export interface LatestRun {
+  "eventTime"?: string;
+  "runId"?: string;
+  "state"?: "START" | "RUNNING" | "COMPLETE" | "ABORT" | "FAIL" | "OTHER";
 }
 
 export interface LECPoint {
@@ -846,6 +1485,15 @@ export interface LicenseView {
   "status"?: "community" | "active" | "grace" | "expired";
   /** Within the grace period, what every answer's X-Astra-License-Warning header says too. */
   "warning"?: string;
+}
+
+export interface LineageReceipt {
+  "event_type"?: string;
+  "inputs"?: number;
+  "job_name"?: string;
+  "job_namespace"?: string;
+  "outputs"?: number;
+  "run_id"?: string;
 }
 
 export interface LinkRequest {
@@ -974,6 +1622,16 @@ export interface ModuleEntitlement {
   "module"?: string;
 }
 
+export interface MonthContent {
+  "from"?: string | null;
+  "key"?: string;
+  /** "2006-01"; Key the content key that seals it. */
+  "month"?: string;
+  /** Requests counts the request records with content sealed under the key; From and To are the first and last of them. */
+  "requests"?: number;
+  "to"?: string | null;
+}
+
 export interface Mover {
   "at"?: string;
   "current_effect"?: number;
@@ -985,6 +1643,27 @@ export interface Mover {
   "source"?: string;
   /** Relative importance within the pillar (default 1) */
   "weight"?: number;
+}
+
+export interface Node {
+  "data"?: NodeData;
+  "depth"?: number;
+  "id"?: string;
+  "inEdges"?: Array<Edge> | null;
+  "outEdges"?: Array<Edge> | null;
+  "type"?: "DATASET" | "JOB";
+}
+
+export interface NodeData {
+  "columnLineage"?: Record<string, Array<InputField> | null> | null;
+  "fields"?: Array<Field> | null;
+  "latestRun"?: Record<string, unknown> | null;
+  "name"?: string;
+  "namespace"?: string;
+}
+
+export interface NoteRequest {
+  "note"?: string;
 }
 
 export interface OFREPBulk {
@@ -1055,6 +1734,14 @@ export interface OpenAIModelList {
 export interface OpenAIUsage {
 }
 
+export interface OpenlineageDataset {
+  "facets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  "inputFacets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  "name"?: string;
+  "namespace"?: string;
+  "outputFacets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+}
+
 export interface Pagination {
   /** Cursor of the next page; absent on the last page. */
   "cursor"?: string;
@@ -1106,8 +1793,10 @@ export interface PIIRule {
   "action"?: string;
   "enabled"?: boolean;
   "min_score"?: number;
-  /** Empty = every type */
-  "types"?: Array<string> | null;
+  /** Default region (ISO 3166 alpha-2, e.g. AU) of phone numbers written without a country prefix; empty: the detector's regions (US, GB, DE, FR, IN, CA, AU and other common ones). */
+  "phone_region"?: string;
+  /** Entity types looked for (empty: the default types, which leave out DATE_TIME, URL, PERSON, LOCATION, ORGANIZATION and STREET_ADDRESS). An unknown name is refused with VAL-001 naming it. */
+  "types"?: Array<"CREDIT_CARD" | "IBAN_CODE" | "US_SSN" | "US_ITIN" | "EMAIL_ADDRESS" | "PHONE_NUMBER" | "IP_ADDRESS" | "URL" | "CRYPTO" | "API_KEY" | "PRIVATE_KEY" | "SECRET" | "US_BANK_NUMBER" | "ABA_ROUTING_NUMBER" | "UK_NHS" | "US_DRIVER_LICENSE" | "DATE_TIME" | "PERSON" | "LOCATION" | "ORGANIZATION" | "STREET_ADDRESS"> | null;
 }
 
 export interface Pillar {
@@ -1165,6 +1854,21 @@ export interface Policy {
   "pii"?: PIIRule;
   "response_scan"?: ResponseRule;
   "routing"?: Routing;
+}
+
+export interface PolicyPatch {
+  "enabled"?: boolean | null;
+  "name"?: string | null;
+  "period_days"?: number | null;
+}
+
+export interface PolicyRequest {
+  "data_class": "prompt_content" | "lineage_events";
+  /** Enabled defaults to true. */
+  "enabled"?: boolean | null;
+  "module": "gateway" | "data_gov";
+  "name": string;
+  "period_days": number;
 }
 
 export interface PolicySimulateRequest {
@@ -1374,6 +2078,23 @@ export interface Readiness {
   "relay_leader"?: boolean;
 }
 
+export interface ReadModelEffect {
+  "count"?: number;
+  "effect"?: "erased" | "redacted";
+  "module"?: string;
+  "rows"?: string;
+}
+
+export interface Reason {
+  "detail"?: string;
+  "factor"?: string;
+  "points"?: number;
+}
+
+export interface ReasonRequest {
+  "reason": string;
+}
+
 export interface RebuildStarted {
   "generation"?: number;
   "projection"?: string;
@@ -1451,6 +2172,11 @@ export interface Requirement {
   "tags"?: Array<string> | null;
   "title"?: string;
   "withdrawn"?: boolean;
+}
+
+export interface ResolveRequest {
+  "note"?: string;
+  "resolution"?: "fixed" | "false_positive" | "accepted_risk" | "duplicate" | "other";
 }
 
 export interface ResponseItem {
@@ -1590,6 +2316,40 @@ export interface Results {
   "var_99_9"?: number;
 }
 
+export interface Retained {
+  "keys"?: Array<string> | null;
+  "module"?: string;
+  "reason"?: string;
+  "what"?: string;
+}
+
+export interface RetentionPolicy {
+  "created_at"?: string;
+  "data_class"?: "prompt_content" | "lineage_events";
+  "enabled"?: boolean;
+  "id"?: string;
+  "last_enforced_at"?: string | null;
+  "last_run"?: Record<string, unknown> | null;
+  "module"?: "gateway" | "data_gov";
+  "name"?: string;
+  "period_days"?: number;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface RetentionRun {
+  "cutoff"?: string;
+  "dry_run"?: boolean;
+  "from"?: string | null;
+  /** Items totals what the run covers; From and To bound it in time. */
+  "items"?: number;
+  /** The gateway content months whose keys are (to be) deleted: those wholly before the cutoff (a key seals a whole month, so a month that straddles the cutoff waits until it has passed). */
+  "months"?: Array<MonthContent> | null;
+  /** Rows counts read-model rows (to be) deleted, for classes removed by row. */
+  "rows"?: number;
+  "to"?: string | null;
+}
+
 export interface Risk {
   "asset_ids"?: Array<string> | null;
   "category"?: string;
@@ -1645,6 +2405,14 @@ export interface RiskSimulateRequest {
   "seed"?: number | null;
 }
 
+export interface RiskView {
+  "agent_id"?: string;
+  "computed_at"?: string;
+  "level"?: "low" | "medium" | "high" | "critical";
+  "reasons"?: Array<Reason> | null;
+  "score"?: number;
+}
+
 export interface Role {
   "builtin"?: boolean;
   "created_at"?: string;
@@ -1696,6 +2464,17 @@ export interface Rule {
   "variant"?: string;
 }
 
+export interface RunEvent {
+  "eventTime"?: string;
+  "eventType"?: string;
+  "inputs"?: Array<OpenlineageDataset> | null;
+  "job"?: { "facets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null; "name"?: string; "namespace"?: string };
+  "outputs"?: Array<OpenlineageDataset> | null;
+  "producer"?: string;
+  "run"?: { "facets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null; "runId"?: string };
+  "schemaURL"?: string;
+}
+
 export interface Scale {
   "max"?: number;
   "min"?: number;
@@ -1740,6 +2519,12 @@ export interface Scope {
   "value"?: string;
 }
 
+export interface SealedCount {
+  "events"?: number;
+  "module"?: string;
+  "type"?: string;
+}
+
 /** Active users against the licence's seats. */
 export interface Seats {
   /** Seats of the licence (0: unlimited, as without a licence). */
@@ -1763,6 +2548,11 @@ export interface Security {
   "provider"?: string;
   "redacted"?: boolean;
   "request_id"?: string;
+}
+
+export interface Series {
+  "day"?: Array<Stat> | null;
+  "week"?: Array<Stat> | null;
 }
 
 export interface Session {
@@ -1794,6 +2584,12 @@ export interface Setting {
   "variable"?: string;
 }
 
+export interface ShreddedKey {
+  "holds"?: string;
+  "key"?: string;
+  "module"?: string;
+}
+
 export interface Signal {
   "at"?: string;
   "id"?: string;
@@ -1804,6 +2600,26 @@ export interface Signal {
   "source"?: string;
   /** Relative importance within the pillar (default 1) */
   "weight"?: number;
+}
+
+export interface Signature {
+  "algorithm"?: "Ed25519";
+  "key_id"?: string;
+  /** The signing key, base64; SHA256 the hex digest of the archive bytes. */
+  "public_key"?: string;
+  "sha256"?: string;
+  "value"?: string;
+}
+
+export interface SignedArchive {
+  "archive"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "signature"?: Signature;
+}
+
+export interface Silence {
+  "comment"?: string;
+  "ends_at"?: string;
+  "match"?: Record<string, string> | null;
 }
 
 export interface SimulateResponse {
@@ -1851,6 +2667,12 @@ export interface SsoProvider {
   "version"?: number;
 }
 
+export interface Stat {
+  "dev"?: number;
+  "mean"?: number;
+  "n"?: number;
+}
+
 export interface Stats {
   /** Blocked by the policy, per request (provider failures are not blocks) */
   "block_rate"?: number;
@@ -1881,6 +2703,8 @@ export interface StepTrace {
   "fail_mode"?: string;
   /** Findings name the parts of the request a detector found something in. */
   "findings"?: Array<Finding> | null;
+  /** The guardrails (AEGIS's, and the policy's content rules) that matched, each with its id and version. */
+  "guardrails"?: Array<Hit> | null;
   "score"?: number;
   "step"?: string;
   /** Pass | block | redact | skip | error | hit | miss */
@@ -1909,6 +2733,18 @@ export interface StreamOptions {
 export interface Target {
   "model"?: string;
   "provider"?: string;
+}
+
+export interface TelemetryRequest {
+  "actions": Array<Action> | null;
+  /** BatchID makes a retried batch idempotent. */
+  "batch_id"?: string;
+}
+
+export interface TelemetryResult {
+  "actions"?: number;
+  "batch_id"?: string;
+  "source"?: "api" | "otlp";
 }
 
 export interface Tenant {
@@ -2017,10 +2853,25 @@ export interface Tool {
 export interface ToolCall {
 }
 
+export interface TopicSpec {
+  "keywords"?: Array<string> | null;
+  "name"?: string;
+}
+
 export interface TopicStats {
   "partitions"?: number;
   "records"?: number;
   "topic"?: string;
+}
+
+export interface TypeFinding {
+  /** Share times the mean score of the matches (0–1). */
+  "confidence"?: number;
+  /** How many samples hold the type; Share that count per sample. */
+  "count"?: number;
+  "sensitivity"?: "public" | "internal" | "confidential" | "restricted";
+  "share"?: number;
+  "type"?: string;
 }
 
 export interface UpdateRoleRequest {
@@ -2118,6 +2969,12 @@ export interface VerifyReport {
   "truncated"?: boolean;
 }
 
+export interface VerifyRequest {
+  "method": string;
+  "note"?: string;
+  "state": "verified" | "failed";
+}
+
 export interface VersionInfo {
   "event_schema_registry_size"?: number;
   "go_version"?: string;
@@ -2126,6 +2983,12 @@ export interface VersionInfo {
 
 export interface WeightsBody {
   "weights": Record<string, number> | null;
+}
+
+export interface Window {
+  "buckets"?: Array<number> | null;
+  /** The start of the newest bucket. */
+  "newest"?: string;
 }
 
 export const OPERATIONS = {
@@ -2149,6 +3012,42 @@ export const OPERATIONS = {
   "admin.listDeadLetters": {"method":"GET","path":"/api/v1/admin/projections/dead-letters","pathParams":[],"query":["projection","reason","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "admin.getTenantUsage": {"method":"GET","path":"/api/v1/admin/tenants/{id}/usage","pathParams":["id"],"query":["month"],"body":false,"paged":false,"raw":false,"envelope":true},
   "admin.getVersion": {"method":"GET","path":"/api/v1/admin/version","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.listAgents": {"method":"GET","path":"/api/v1/aegis/agents","pathParams":[],"query":["status","owner","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.registerAgent": {"method":"POST","path":"/api/v1/aegis/agents","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getAgent": {"method":"GET","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.updateAgent": {"method":"PATCH","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.retireAgent": {"method":"DELETE","path":"/api/v1/aegis/agents/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.listAgentActivity": {"method":"GET","path":"/api/v1/aegis/agents/{id}/activity","pathParams":["id"],"query":["kind","source","tool","destination","from","to","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.listAgentAnomalies": {"method":"GET","path":"/api/v1/aegis/agents/{id}/anomalies","pathParams":["id"],"query":["kind","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.getAgentBaseline": {"method":"GET","path":"/api/v1/aegis/agents/{id}/baseline","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.killAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/kill","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.quarantineAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/quarantine","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.releaseAgent": {"method":"POST","path":"/api/v1/aegis/agents/{id}/release","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getAgentRisk": {"method":"GET","path":"/api/v1/aegis/agents/{id}/risk","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.recordAgentTelemetry": {"method":"POST","path":"/api/v1/aegis/agents/{id}/telemetry","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
+  "aegis.listDiscoveredAgents": {"method":"GET","path":"/api/v1/aegis/agents/discovered","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.listAlertRules": {"method":"GET","path":"/api/v1/aegis/alert-rules","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.createAlertRule": {"method":"POST","path":"/api/v1/aegis/alert-rules","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getAlertRule": {"method":"GET","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.updateAlertRule": {"method":"PATCH","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.deleteAlertRule": {"method":"DELETE","path":"/api/v1/aegis/alert-rules/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.listBuiltinAlertRules": {"method":"GET","path":"/api/v1/aegis/alert-rules/builtin","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.listAlerts": {"method":"GET","path":"/api/v1/aegis/alerts","pathParams":[],"query":["status","severity","source","assignee","agent_id","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.getAlert": {"method":"GET","path":"/api/v1/aegis/alerts/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.acknowledgeAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/acknowledge","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.assignAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/assign","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.resolveAlert": {"method":"POST","path":"/api/v1/aegis/alerts/{id}/resolve","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getAlertStats": {"method":"GET","path":"/api/v1/aegis/alerts/stats","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.listGuardrails": {"method":"GET","path":"/api/v1/aegis/guardrails","pathParams":[],"query":["type","enabled","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.createGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getGuardrail": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.updateGuardrail": {"method":"PATCH","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.deleteGuardrail": {"method":"DELETE","path":"/api/v1/aegis/guardrails/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.disableGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/disable","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.enableGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/enable","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.testGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/test","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.listGuardrailVersions": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}/versions","pathParams":["id"],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.evaluateGuardrails": {"method":"POST","path":"/api/v1/aegis/guardrails/evaluate","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
   "auth.getMe": {"method":"GET","path":"/api/v1/auth/me","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
@@ -2182,6 +3081,25 @@ export const OPERATIONS = {
   "compliance.adoptFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/{id}/adopt","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "compliance.importFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/import","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "compliance.getPosture": {"method":"GET","path":"/api/v1/compliance/posture","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.classify": {"method":"POST","path":"/api/v1/data-gov/classify","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.listDatasets": {"method":"GET","path":"/api/v1/data-gov/datasets","pathParams":[],"query":["sensitivity","system","lawful_basis","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "data-gov.registerDataset": {"method":"POST","path":"/api/v1/data-gov/datasets","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.getDataset": {"method":"GET","path":"/api/v1/data-gov/datasets/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.getDatasetClassification": {"method":"GET","path":"/api/v1/data-gov/datasets/{id}/classification","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.listDsars": {"method":"GET","path":"/api/v1/data-gov/dsar","pathParams":[],"query":["type","status","verification","overdue","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "data-gov.receiveDsar": {"method":"POST","path":"/api/v1/data-gov/dsar","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.getDsar": {"method":"GET","path":"/api/v1/data-gov/dsar/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.extendDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/extend","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.fulfilDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/fulfill","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.rejectDsar": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/reject","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.verifyDsarIdentity": {"method":"POST","path":"/api/v1/data-gov/dsar/{id}/verify","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.getLineage": {"method":"GET","path":"/api/v1/data-gov/lineage","pathParams":[],"query":["namespace","name","type","depth","direction"],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.recordLineageEvent": {"method":"POST","path":"/api/v1/data-gov/lineage/events","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.listRetentionPolicies": {"method":"GET","path":"/api/v1/data-gov/retention-policies","pathParams":[],"query":["module","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "data-gov.createRetentionPolicy": {"method":"POST","path":"/api/v1/data-gov/retention-policies","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.getRetentionPolicy": {"method":"GET","path":"/api/v1/data-gov/retention-policies/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "data-gov.updateRetentionPolicy": {"method":"PATCH","path":"/api/v1/data-gov/retention-policies/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "data-gov.enforceRetentionPolicy": {"method":"POST","path":"/api/v1/data-gov/retention-policies/{id}/enforce","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "gateway.anthropicMessages": {"method":"POST","path":"/api/v1/gateway/anthropic/v1/messages","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
   "gateway.listBudgets": {"method":"GET","path":"/api/v1/gateway/budgets","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "gateway.createBudget": {"method":"POST","path":"/api/v1/gateway/budgets","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
@@ -2591,6 +3509,611 @@ export class AdminResource {
   /** Version (`GET /api/v1/admin/version`) */
   getVersion(args?: AdminGetVersionArgs, options?: RequestOptions): Promise<VersionInfo> {
     return this.t.call(OPERATIONS["admin.getVersion"], args ?? {}, options) as Promise<VersionInfo>;
+  }
+}
+
+export interface AegisListAgentsArgs {
+  /** Only agents in this status */
+  status?: "active" | "quarantined" | "killed" | "retired";
+  /** Only agents of this owner */
+  owner?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisRegisterAgentArgs {
+  /** The IAM API keys the agent uses at the gateway (no other agent's). */
+  apiKeyIds?: Array<string> | null;
+  /** AutoQuarantine quarantines the agent on an anomaly of this severity or worse. */
+  autoQuarantine?: "off" | "low" | "medium" | "high" | "critical";
+  /** autonomy_level */
+  autonomyLevel?: "assistive" | "supervised" | "autonomous";
+  /** data_scopes */
+  dataScopes?: Array<string> | null;
+  /** description */
+  description?: string;
+  /** model */
+  model?: string;
+  /** name */
+  name: string;
+  /** owner */
+  owner?: string;
+  /** provider */
+  provider?: string;
+  /** tools */
+  tools?: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetAgentArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisUpdateAgentArgs {
+  /** Path parameter. */
+  id: string;
+  /** api_key_ids */
+  apiKeyIds?: Array<string> | null;
+  /** auto_quarantine */
+  autoQuarantine?: "off" | "low" | "medium" | "high" | "critical" | null;
+  /** autonomy_level */
+  autonomyLevel?: "assistive" | "supervised" | "autonomous" | null;
+  /** data_scopes */
+  dataScopes?: Array<string> | null;
+  /** description */
+  description?: string | null;
+  /** model */
+  model?: string | null;
+  /** name */
+  name?: string | null;
+  /** owner */
+  owner?: string | null;
+  /** provider */
+  provider?: string | null;
+  /** tools */
+  tools?: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisRetireAgentArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisListAgentActivityArgs {
+  /** Path parameter. */
+  id: string;
+  /** Only actions of this kind */
+  kind?: "tool_call" | "llm_call" | "http_request" | "data_access" | "agent_invoke" | "other";
+  /** Only actions reported so */
+  source?: "api" | "otlp" | "gateway";
+  /** Only calls of this tool */
+  tool?: string;
+  /** Only actions reaching this host */
+  destination?: string;
+  /** Only actions at or after this time */
+  from?: string;
+  /** Only actions before this time */
+  to?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisListAgentAnomaliesArgs {
+  /** Path parameter. */
+  id: string;
+  /** Only anomalies of this kind */
+  kind?: "new_tool" | "new_destination" | "burst" | "exfiltration";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisGetAgentBaselineArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisKillAgentArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisQuarantineAgentArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisReleaseAgentArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetAgentRiskArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisRecordAgentTelemetryArgs {
+  /** Path parameter. */
+  id: string;
+  /** actions */
+  actions: Array<Action> | null;
+  /** BatchID makes a retried batch idempotent. */
+  batchId?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisListDiscoveredAgentsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisListAlertRulesArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisCreateAlertRuleArgs {
+  /** How long a group stays quiet after it fired. */
+  cooldownSeconds?: number;
+  /** description */
+  description?: string;
+  /** enabled */
+  enabled?: boolean | null;
+  /** The CloudEvents type watched (GET /aegis/alert-rules/builtin lists them); a trailing * matches a prefix. */
+  eventType: string;
+  /** The fields whose values make separate alerts (and the dedup key). */
+  groupBy?: Array<string> | null;
+  /** Match requires fields of the event's data (dotted paths, or "subject") to hold values: as written, a regular expression after "~", anything but the value after "!". */
+  match?: Record<string, string> | null;
+  /** name */
+  name: string;
+  /** severity */
+  severity?: "low" | "medium" | "high" | "critical" | "inherit";
+  /** silences */
+  silences?: Array<AegisSilence> | null;
+  /** Threshold matching events within WindowSeconds fire the rule (default 1 within 300 s). */
+  threshold?: number;
+  /** Title of the alert; {field} is replaced by the event's field. */
+  title?: string;
+  /** window_seconds */
+  windowSeconds?: number;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetAlertRuleArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisUpdateAlertRuleArgs {
+  /** Path parameter. */
+  id: string;
+  /** cooldown_seconds */
+  cooldownSeconds?: number | null;
+  /** description */
+  description?: string | null;
+  /** enabled */
+  enabled?: boolean | null;
+  /** event_type */
+  eventType?: string | null;
+  /** group_by */
+  groupBy?: Array<string> | null;
+  /** match */
+  match?: Record<string, string> | null;
+  /** name */
+  name?: string | null;
+  /** severity */
+  severity?: "low" | "medium" | "high" | "critical" | "inherit" | null;
+  /** silences */
+  silences?: Array<AegisSilence> | null;
+  /** threshold */
+  threshold?: number | null;
+  /** title */
+  title?: string | null;
+  /** window_seconds */
+  windowSeconds?: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisDeleteAlertRuleArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisListBuiltinAlertRulesArgs {
+
+}
+
+export interface AegisListAlertsArgs {
+  /** Only alerts in this status */
+  status?: "open" | "acknowledged" | "resolved";
+  /** Only alerts of this severity */
+  severity?: "low" | "medium" | "high" | "critical";
+  /** Only alerts raised by this module's events (aegis, gateway …) */
+  source?: string;
+  /** Only alerts assigned to this user */
+  assignee?: string;
+  /** Only alerts about this agent */
+  agentId?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisGetAlertArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisAcknowledgeAlertArgs {
+  /** Path parameter. */
+  id: string;
+  /** note */
+  note?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisAssignAlertArgs {
+  /** Path parameter. */
+  id: string;
+  /** Who owns the alert (a user id or e-mail address). */
+  assignee: string;
+  /** note */
+  note?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisResolveAlertArgs {
+  /** Path parameter. */
+  id: string;
+  /** note */
+  note?: string;
+  /** resolution */
+  resolution?: "fixed" | "false_positive" | "accepted_risk" | "duplicate" | "other";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetAlertStatsArgs {
+
+}
+
+export interface AegisListGuardrailsArgs {
+  /** Only guardrails of this type */
+  type?: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel";
+  /** Only enabled (true) or disabled (false) guardrails */
+  enabled?: boolean;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisCreateGuardrailArgs {
+  /** action */
+  action?: "block" | "redact" | "alert";
+  /** config */
+  config?: Config;
+  /** description */
+  description?: string;
+  /** True unless false is given. */
+  enabled?: boolean | null;
+  /** name */
+  name: string;
+  /** scope */
+  scope?: Record<string, unknown> | null;
+  /** severity */
+  severity?: "low" | "medium" | "high" | "critical";
+  /** type */
+  type: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisUpdateGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+  /** action */
+  action?: "block" | "redact" | "alert" | null;
+  /** config */
+  config?: Record<string, unknown> | null;
+  /** description */
+  description?: string | null;
+  /** name */
+  name?: string | null;
+  /** scope */
+  scope?: Record<string, unknown> | null;
+  /** severity */
+  severity?: "low" | "medium" | "high" | "critical" | null;
+  /** type */
+  type?: "keyword" | "regex" | "topic" | "pii" | "injection" | "length" | "tool_allowlist" | "cel" | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisDeleteGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisDisableGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisEnableGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisTestGuardrailArgs {
+  /** Path parameter. */
+  id: string;
+  /** agent_id */
+  agentId?: string;
+  /** api_key_id */
+  apiKeyId?: string;
+  /** input */
+  input?: string;
+  /** messages */
+  messages?: Array<AegisMessage> | null;
+  /** model */
+  model?: string;
+  /** provider */
+  provider?: string;
+  /** The tools the request declares or calls. */
+  tools?: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisListGuardrailVersionsArgs {
+  /** Path parameter. */
+  id: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisEvaluateGuardrailsArgs {
+  /** agent_id */
+  agentId?: string;
+  /** api_key_id */
+  apiKeyId?: string;
+  /** input */
+  input?: string;
+  /** messages */
+  messages?: Array<AegisMessage> | null;
+  /** model */
+  model?: string;
+  /** provider */
+  provider?: string;
+  /** The tools the request declares or calls. */
+  tools?: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+/** aegis: 36 operations. */
+export class AegisResource {
+  constructor(private readonly t: Transport) {}
+
+  /** The agent inventory, newest first (retired agents only with status=retired) (`GET /api/v1/aegis/agents`, aegis:read) */
+  listAgents(args?: AegisListAgentsArgs, options?: RequestOptions): PagePromise<Agent> {
+    return this.t.page(OPERATIONS["aegis.listAgents"], args ?? {}, options) as PagePromise<Agent>;
+  }
+
+  /** Register an agent: owner, model, tools, autonomy level, data scopes and the API keys it uses at the gateway (`POST /api/v1/aegis/agents`, aegis:write) */
+  registerAgent(args: AegisRegisterAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.registerAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** One agent (`GET /api/v1/aegis/agents/{id}`, aegis:read) */
+  getAgent(args: AegisGetAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.getAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** Change an agent's profile (absent fields stay) (`PATCH /api/v1/aegis/agents/{id}`, aegis:write) */
+  updateAgent(args: AegisUpdateAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.updateAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** Retire an agent from the inventory (its history stays; its keys are no longer the agent's) (`DELETE /api/v1/aegis/agents/{id}`, aegis:admin) */
+  retireAgent(args: AegisRetireAgentArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.retireAgent"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** The agent's actions, newest first (`GET /api/v1/aegis/agents/{id}/activity`, aegis:read) */
+  listAgentActivity(args: AegisListAgentActivityArgs, options?: RequestOptions): PagePromise<AegisAction> {
+    return this.t.page(OPERATIONS["aegis.listAgentActivity"], args ?? {}, options) as PagePromise<AegisAction>;
+  }
+
+  /** Activity outside the agent's baseline, newest first: what deviated and by how much (`GET /api/v1/aegis/agents/{id}/anomalies`, aegis:read) */
+  listAgentAnomalies(args: AegisListAgentAnomaliesArgs, options?: RequestOptions): PagePromise<Anomaly> {
+    return this.t.page(OPERATIONS["aegis.listAgentAnomalies"], args ?? {}, options) as PagePromise<Anomaly>;
+  }
+
+  /** The behaviour baseline learnt from the agent's activity: hourly rates by hour of week and day, tools, hosts and data scopes (`GET /api/v1/aegis/agents/{id}/baseline`, aegis:read) */
+  getAgentBaseline(args: AegisGetAgentBaselineArgs, options?: RequestOptions): Promise<BaselineView> {
+    return this.t.call(OPERATIONS["aegis.getAgentBaseline"], args ?? {}, options) as Promise<BaselineView>;
+  }
+
+  /** Kill an agent: the gateway refuses it on every instance at once and its API keys are revoked through IAM (`POST /api/v1/aegis/agents/{id}/kill`, aegis:admin) */
+  killAgent(args: AegisKillAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.killAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** Quarantine an agent: the gateway refuses its API keys on every instance (403 AEG-013) until it is released (`POST /api/v1/aegis/agents/{id}/quarantine`, aegis:write) */
+  quarantineAgent(args: AegisQuarantineAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.quarantineAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** Lift an agent's quarantine (a killed agent cannot be released) (`POST /api/v1/aegis/agents/{id}/release`, aegis:admin) */
+  releaseAgent(args: AegisReleaseAgentArgs, options?: RequestOptions): Promise<Agent> {
+    return this.t.call(OPERATIONS["aegis.releaseAgent"], args ?? {}, options) as Promise<Agent>;
+  }
+
+  /** The agent's risk score (0–100) with its reasons: containment, autonomy, data scopes, anomalies, open alerts (`GET /api/v1/aegis/agents/{id}/risk`, aegis:read) */
+  getAgentRisk(args: AegisGetAgentRiskArgs, options?: RequestOptions): Promise<RiskView> {
+    return this.t.call(OPERATIONS["aegis.getAgentRisk"], args ?? {}, options) as Promise<RiskView>;
+  }
+
+  /** Record a batch of the agent's actions: our JSON batch ({actions: […]}), or an OTLP/HTTP trace export of OpenTelemetry GenAI spans (invoke_agent, execute_tool, chat … with gen_ai.* attributes) as JSON or application/x-protobuf, which is answered as OTLP/HTTP expects (200, an empty ExportTraceServiceResponse) (`POST /api/v1/aegis/agents/{id}/telemetry`, aegis:write) */
+  recordAgentTelemetry(args: AegisRecordAgentTelemetryArgs, options?: RequestOptions): Promise<Record<string, unknown> | null | Array<unknown> | string | number | boolean> {
+    return this.t.call(OPERATIONS["aegis.recordAgentTelemetry"], args ?? {}, options) as Promise<Record<string, unknown> | null | Array<unknown> | string | number | boolean>;
+  }
+
+  /** Unregistered agents: API keys seen at the gateway that no agent claims, most recently seen first (`GET /api/v1/aegis/agents/discovered`, aegis:read) */
+  listDiscoveredAgents(args?: AegisListDiscoveredAgentsArgs, options?: RequestOptions): PagePromise<Discovered> {
+    return this.t.page(OPERATIONS["aegis.listDiscoveredAgents"], args ?? {}, options) as PagePromise<Discovered>;
+  }
+
+  /** The tenant's alert rules, newest first (the built-in detectors are listed by GET /aegis/alert-rules/builtin) (`GET /api/v1/aegis/alert-rules`, aegis:read) */
+  listAlertRules(args?: AegisListAlertRulesArgs, options?: RequestOptions): PagePromise<AlertRule> {
+    return this.t.page(OPERATIONS["aegis.listAlertRules"], args ?? {}, options) as PagePromise<AlertRule>;
+  }
+
+  /** Create an alert rule: event type and fields to match, threshold within a window, group-by, cooldown, severity, silences (`POST /api/v1/aegis/alert-rules`, aegis:write) */
+  createAlertRule(args: AegisCreateAlertRuleArgs, options?: RequestOptions): Promise<AlertRule> {
+    return this.t.call(OPERATIONS["aegis.createAlertRule"], args ?? {}, options) as Promise<AlertRule>;
+  }
+
+  /** One alert rule (`GET /api/v1/aegis/alert-rules/{id}`, aegis:read) */
+  getAlertRule(args: AegisGetAlertRuleArgs, options?: RequestOptions): Promise<AlertRule> {
+    return this.t.call(OPERATIONS["aegis.getAlertRule"], args ?? {}, options) as Promise<AlertRule>;
+  }
+
+  /** Change an alert rule (absent fields stay) (`PATCH /api/v1/aegis/alert-rules/{id}`, aegis:write) */
+  updateAlertRule(args: AegisUpdateAlertRuleArgs, options?: RequestOptions): Promise<AlertRule> {
+    return this.t.call(OPERATIONS["aegis.updateAlertRule"], args ?? {}, options) as Promise<AlertRule>;
+  }
+
+  /** Delete an alert rule (`DELETE /api/v1/aegis/alert-rules/{id}`, aegis:admin) */
+  deleteAlertRule(args: AegisDeleteAlertRuleArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.deleteAlertRule"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** The built-in detectors every tenant has, and the event types a rule may watch. A complete list, never paged (`GET /api/v1/aegis/alert-rules/builtin`, aegis:read) */
+  listBuiltinAlertRules(args?: AegisListBuiltinAlertRulesArgs, options?: RequestOptions): Promise<Array<BuiltinRule>> {
+    return this.t.call(OPERATIONS["aegis.listBuiltinAlertRules"], args ?? {}, options) as Promise<Array<BuiltinRule>>;
+  }
+
+  /** Alerts from every detector and rule, most recently raised first (`GET /api/v1/aegis/alerts`, aegis:read) */
+  listAlerts(args?: AegisListAlertsArgs, options?: RequestOptions): PagePromise<Alert> {
+    return this.t.page(OPERATIONS["aegis.listAlerts"], args ?? {}, options) as PagePromise<Alert>;
+  }
+
+  /** One alert (`GET /api/v1/aegis/alerts/{id}`, aegis:read) */
+  getAlert(args: AegisGetAlertArgs, options?: RequestOptions): Promise<Alert> {
+    return this.t.call(OPERATIONS["aegis.getAlert"], args ?? {}, options) as Promise<Alert>;
+  }
+
+  /** Acknowledge an alert (`POST /api/v1/aegis/alerts/{id}/acknowledge`, aegis:write) */
+  acknowledgeAlert(args: AegisAcknowledgeAlertArgs, options?: RequestOptions): Promise<Alert> {
+    return this.t.call(OPERATIONS["aegis.acknowledgeAlert"], args ?? {}, options) as Promise<Alert>;
+  }
+
+  /** Assign an alert to someone (`POST /api/v1/aegis/alerts/{id}/assign`, aegis:write) */
+  assignAlert(args: AegisAssignAlertArgs, options?: RequestOptions): Promise<Alert> {
+    return this.t.call(OPERATIONS["aegis.assignAlert"], args ?? {}, options) as Promise<Alert>;
+  }
+
+  /** Resolve an alert; the same dedup key firing again raises it anew (`POST /api/v1/aegis/alerts/{id}/resolve`, aegis:write) */
+  resolveAlert(args: AegisResolveAlertArgs, options?: RequestOptions): Promise<Alert> {
+    return this.t.call(OPERATIONS["aegis.resolveAlert"], args ?? {}, options) as Promise<Alert>;
+  }
+
+  /** Alert counts by status, severity and source, open ones by severity, raised in 24 h, mean time to acknowledge and resolve (`GET /api/v1/aegis/alerts/stats`, aegis:read) */
+  getAlertStats(args?: AegisGetAlertStatsArgs, options?: RequestOptions): Promise<AlertStats> {
+    return this.t.call(OPERATIONS["aegis.getAlertStats"], args ?? {}, options) as Promise<AlertStats>;
+  }
+
+  /** Guardrails, in the order they are evaluated (`GET /api/v1/aegis/guardrails`, aegis:read) */
+  listGuardrails(args?: AegisListGuardrailsArgs, options?: RequestOptions): PagePromise<Guardrail> {
+    return this.t.page(OPERATIONS["aegis.listGuardrails"], args ?? {}, options) as PagePromise<Guardrail>;
+  }
+
+  /** Create a guardrail (version 1, enabled unless enabled is false). The gateway's content_rules step evaluates it on every request in its scope; a block answers 422 GW-008 naming the guardrail (`POST /api/v1/aegis/guardrails`, aegis:write) */
+  createGuardrail(args: AegisCreateGuardrailArgs, options?: RequestOptions): Promise<Guardrail> {
+    return this.t.call(OPERATIONS["aegis.createGuardrail"], args ?? {}, options) as Promise<Guardrail>;
+  }
+
+  /** One guardrail (`GET /api/v1/aegis/guardrails/{id}`, aegis:read) */
+  getGuardrail(args: AegisGetGuardrailArgs, options?: RequestOptions): Promise<Guardrail> {
+    return this.t.call(OPERATIONS["aegis.getGuardrail"], args ?? {}, options) as Promise<Guardrail>;
+  }
+
+  /** Change a guardrail: a new version (`PATCH /api/v1/aegis/guardrails/{id}`, aegis:write) */
+  updateGuardrail(args: AegisUpdateGuardrailArgs, options?: RequestOptions): Promise<Guardrail> {
+    return this.t.call(OPERATIONS["aegis.updateGuardrail"], args ?? {}, options) as Promise<Guardrail>;
+  }
+
+  /** Delete a guardrail (its versions stay) (`DELETE /api/v1/aegis/guardrails/{id}`, aegis:admin) */
+  deleteGuardrail(args: AegisDeleteGuardrailArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.deleteGuardrail"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Disable a guardrail (a new version) (`POST /api/v1/aegis/guardrails/{id}/disable`, aegis:write) */
+  disableGuardrail(args: AegisDisableGuardrailArgs, options?: RequestOptions): Promise<Guardrail> {
+    return this.t.call(OPERATIONS["aegis.disableGuardrail"], args ?? {}, options) as Promise<Guardrail>;
+  }
+
+  /** Enable a guardrail (a new version) (`POST /api/v1/aegis/guardrails/{id}/enable`, aegis:write) */
+  enableGuardrail(args: AegisEnableGuardrailArgs, options?: RequestOptions): Promise<Guardrail> {
+    return this.t.call(OPERATIONS["aegis.enableGuardrail"], args ?? {}, options) as Promise<Guardrail>;
+  }
+
+  /** Test one guardrail (enabled or not) on a sample, ignoring its scope; records nothing (`POST /api/v1/aegis/guardrails/{id}/test`, aegis:read) */
+  testGuardrail(args: AegisTestGuardrailArgs, options?: RequestOptions): Promise<EvaluateResult> {
+    return this.t.call(OPERATIONS["aegis.testGuardrail"], args ?? {}, options) as Promise<EvaluateResult>;
+  }
+
+  /** A guardrail's history: every version, newest first (`GET /api/v1/aegis/guardrails/{id}/versions`, aegis:read) */
+  listGuardrailVersions(args: AegisListGuardrailVersionsArgs, options?: RequestOptions): PagePromise<GuardrailVersion> {
+    return this.t.page(OPERATIONS["aegis.listGuardrailVersions"], args ?? {}, options) as PagePromise<GuardrailVersion>;
+  }
+
+  /** Evaluate an input against every applicable enabled guardrail, with the gateway's engine; records nothing (`POST /api/v1/aegis/guardrails/evaluate`, aegis:read) */
+  evaluateGuardrails(args?: AegisEvaluateGuardrailsArgs, options?: RequestOptions): Promise<EvaluateResult> {
+    return this.t.call(OPERATIONS["aegis.evaluateGuardrails"], args ?? {}, options) as Promise<EvaluateResult>;
   }
 }
 
@@ -3034,6 +4557,323 @@ export class ComplianceResource {
   /** Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed. A complete list, never paged (`GET /api/v1/compliance/posture`, compliance:read) */
   getPosture(args?: ComplianceGetPostureArgs, options?: RequestOptions): Promise<Array<Posture>> {
     return this.t.call(OPERATIONS["compliance.getPosture"], args ?? {}, options) as Promise<Array<Posture>>;
+  }
+}
+
+export interface DataGovClassifyArgs {
+  /** columns */
+  columns?: Record<string, Array<string> | null> | null;
+  /** dataset_id */
+  datasetId?: string;
+  /** text */
+  text?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovListDatasetsArgs {
+  /** Only datasets whose latest classification has this level */
+  sensitivity?: "public" | "internal" | "confidential" | "restricted";
+  /** Only datasets of this system */
+  system?: string;
+  /** Only datasets processed on this basis */
+  lawfulBasis?: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests" | "not_applicable";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface DataGovRegisterDatasetArgs {
+  /** columns */
+  columns?: Array<Column> | null;
+  /** description */
+  description?: string;
+  /** lawful_basis */
+  lawfulBasis?: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests" | "not_applicable";
+  /** location */
+  location?: string;
+  /** name */
+  name: string;
+  /** owner */
+  owner?: string;
+  /** RetentionClass names the retention rule the dataset falls under. */
+  retentionClass?: string;
+  /** system */
+  system?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovGetDatasetArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface DataGovGetDatasetClassificationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface DataGovListDsarsArgs {
+  /** Only requests of this type */
+  type?: "access" | "erasure" | "rectification" | "portability";
+  /** Only requests in this status */
+  status?: "open" | "fulfilled" | "rejected";
+  /** Only requests whose identity check is in this state */
+  verification?: "pending" | "verified" | "failed";
+  /** Only requests past (true) or within (false) their due date alert */
+  overdue?: boolean;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface DataGovReceiveDsarArgs {
+  /** jurisdiction */
+  jurisdiction?: "gdpr" | "ccpa";
+  /** notes */
+  notes?: string;
+  /** subject_email */
+  subjectEmail?: string;
+  /** subject_name */
+  subjectName?: string;
+  /** subject_user_id */
+  subjectUserId?: string;
+  /** type */
+  type: "access" | "erasure" | "rectification" | "portability";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovGetDsarArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface DataGovExtendDsarArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovFulfilDsarArgs {
+  /** Path parameter. */
+  id: string;
+  /** notes */
+  notes?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovRejectDsarArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovVerifyDsarIdentityArgs {
+  /** Path parameter. */
+  id: string;
+  /** method */
+  method: string;
+  /** note */
+  note?: string;
+  /** state */
+  state: "verified" | "failed";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovGetLineageArgs {
+  /** The node's namespace */
+  namespace?: string;
+  /** The node's name */
+  name?: string;
+  /** What the node is (default dataset) */
+  type?: "dataset" | "job";
+  /** How many edges away to walk (default 5, at most 20) */
+  depth?: number;
+  /** Which way to walk (default both) */
+  direction?: "upstream" | "downstream" | "both";
+}
+
+export interface DataGovRecordLineageEventArgs {
+  /** eventTime */
+  eventTime?: string;
+  /** eventType */
+  eventType?: string;
+  /** inputs */
+  inputs?: Array<OpenlineageDataset> | null;
+  /** job */
+  job?: { "facets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null; "name"?: string; "namespace"?: string };
+  /** outputs */
+  outputs?: Array<OpenlineageDataset> | null;
+  /** producer */
+  producer?: string;
+  /** run */
+  run?: { "facets"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null; "runId"?: string };
+  /** schemaURL */
+  schemaURL?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovListRetentionPoliciesArgs {
+  /** Only rules of this module */
+  module?: "gateway" | "data_gov";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface DataGovCreateRetentionPolicyArgs {
+  /** data_class */
+  dataClass: "prompt_content" | "lineage_events";
+  /** Enabled defaults to true. */
+  enabled?: boolean | null;
+  /** module */
+  module: "gateway" | "data_gov";
+  /** name */
+  name: string;
+  /** period_days */
+  periodDays: number;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovGetRetentionPolicyArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface DataGovUpdateRetentionPolicyArgs {
+  /** Path parameter. */
+  id: string;
+  /** enabled */
+  enabled?: boolean | null;
+  /** name */
+  name?: string | null;
+  /** period_days */
+  periodDays?: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface DataGovEnforceRetentionPolicyArgs {
+  /** Path parameter. */
+  id: string;
+  /** dry_run */
+  dryRun?: boolean;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+/** data-gov: 19 operations. */
+export class DataGovResource {
+  constructor(private readonly t: Transport) {}
+
+  /** Classify {text} or {columns: {name: [samples]}} with the gateway's PII engine (type names as the gateway reports them: EMAIL_ADDRESS, CREDIT_CARD …); with dataset_id the column result is recorded as the dataset's classification (DatasetClassified). Samples are never stored (`POST /api/v1/data-gov/classify`, data_gov:write) */
+  classify(args?: DataGovClassifyArgs, options?: RequestOptions): Promise<ClassifyResult> {
+    return this.t.call(OPERATIONS["data-gov.classify"], args ?? {}, options) as Promise<ClassifyResult>;
+  }
+
+  /** The data inventory, newest first (`GET /api/v1/data-gov/datasets`, data_gov:read) */
+  listDatasets(args?: DataGovListDatasetsArgs, options?: RequestOptions): PagePromise<Dataset> {
+    return this.t.page(OPERATIONS["data-gov.listDatasets"], args ?? {}, options) as PagePromise<Dataset>;
+  }
+
+  /** Register a dataset: owner, system, location, columns, lawful basis (GDPR Art. 6) and retention class (`POST /api/v1/data-gov/datasets`, data_gov:write) */
+  registerDataset(args: DataGovRegisterDatasetArgs, options?: RequestOptions): Promise<Dataset> {
+    return this.t.call(OPERATIONS["data-gov.registerDataset"], args ?? {}, options) as Promise<Dataset>;
+  }
+
+  /** One dataset of the inventory (`GET /api/v1/data-gov/datasets/{id}`, data_gov:read) */
+  getDataset(args: DataGovGetDatasetArgs, options?: RequestOptions): Promise<Dataset> {
+    return this.t.call(OPERATIONS["data-gov.getDataset"], args ?? {}, options) as Promise<Dataset>;
+  }
+
+  /** The dataset's latest classification: sensitivity, PII types, per-column findings with confidence (409 DG-003 before the first) (`GET /api/v1/data-gov/datasets/{id}/classification`, data_gov:read) */
+  getDatasetClassification(args: DataGovGetDatasetClassificationArgs, options?: RequestOptions): Promise<DatasetClassification> {
+    return this.t.call(OPERATIONS["data-gov.getDatasetClassification"], args ?? {}, options) as Promise<DatasetClassification>;
+  }
+
+  /** Data subject requests, newest first, with due dates (`GET /api/v1/data-gov/dsar`, data_gov:read) */
+  listDsars(args?: DataGovListDsarsArgs, options?: RequestOptions): PagePromise<Dsar> {
+    return this.t.page(OPERATIONS["data-gov.listDsars"], args ?? {}, options) as PagePromise<Dsar>;
+  }
+
+  /** Record a data subject request (access, erasure, rectification, portability) with its legal due date: GDPR 30 days (extendable by two months), CCPA 45 days (extendable by 45); the subject by user id or e-mail address (sealed under the subject's data key) (`POST /api/v1/data-gov/dsar`, data_gov:write) */
+  receiveDsar(args: DataGovReceiveDsarArgs, options?: RequestOptions): Promise<Dsar> {
+    return this.t.call(OPERATIONS["data-gov.receiveDsar"], args ?? {}, options) as Promise<Dsar>;
+  }
+
+  /** One data subject request, with its certificate once erased (`GET /api/v1/data-gov/dsar/{id}`, data_gov:read) */
+  getDsar(args: DataGovGetDsarArgs, options?: RequestOptions): Promise<Dsar> {
+    return this.t.call(OPERATIONS["data-gov.getDsar"], args ?? {}, options) as Promise<Dsar>;
+  }
+
+  /** Extend the due date once, with a reason (GDPR two months, CCPA 45 days) (`POST /api/v1/data-gov/dsar/{id}/extend`, data_gov:write) */
+  extendDsar(args: DataGovExtendDsarArgs, options?: RequestOptions): Promise<Dsar> {
+    return this.t.call(OPERATIONS["data-gov.extendDsar"], args ?? {}, options) as Promise<Dsar>;
+  }
+
+  /** Fulfil the request. Access and portability answer a signed (Ed25519) JSON archive of everything every module holds about the subject; erasure crypto-shreds the subject's data keys (IAM's erasure and the requests' own keys), redacts their gateway content, and answers the certificate (DsarFulfilled, SubjectErased, ErasureCertificateIssued). A pending identity check is attested by the caller; a failed one refuses (409) (`POST /api/v1/data-gov/dsar/{id}/fulfill`, data_gov:admin) */
+  fulfilDsar(args: DataGovFulfilDsarArgs, options?: RequestOptions): Promise<Fulfilment> {
+    return this.t.call(OPERATIONS["data-gov.fulfilDsar"], args ?? {}, options) as Promise<Fulfilment>;
+  }
+
+  /** Close the request without fulfilment, with a reason (`POST /api/v1/data-gov/dsar/{id}/reject`, data_gov:write) */
+  rejectDsar(args: DataGovRejectDsarArgs, options?: RequestOptions): Promise<Dsar> {
+    return this.t.call(OPERATIONS["data-gov.rejectDsar"], args ?? {}, options) as Promise<Dsar>;
+  }
+
+  /** Record the requester's identity check: verified or failed, and how it was done (`POST /api/v1/data-gov/dsar/{id}/verify`, data_gov:write) */
+  verifyDsarIdentity(args: DataGovVerifyDsarIdentityArgs, options?: RequestOptions): Promise<Dsar> {
+    return this.t.call(OPERATIONS["data-gov.verifyDsarIdentity"], args ?? {}, options) as Promise<Dsar>;
+  }
+
+  /** The lineage graph around a dataset (or a job), upstream and downstream, depth-capped, in Marquez's shape, with schema and column lineage when the facets were sent (`GET /api/v1/data-gov/lineage`, data_gov:read) */
+  getLineage(args?: DataGovGetLineageArgs, options?: RequestOptions): Promise<Graph> {
+    return this.t.call(OPERATIONS["data-gov.getLineage"], args ?? {}, options) as Promise<Graph>;
+  }
+
+  /** Record an OpenLineage RunEvent, the body as an OpenLineage client sends it to Marquez's POST /api/v1/lineage, validated against the published OpenLineage 2-0-2 JSON schema (and the schema and columnLineage facet schemas); kept whole (_producer and _schemaURL included) (`POST /api/v1/data-gov/lineage/events`, data_gov:write) */
+  recordLineageEvent(args?: DataGovRecordLineageEventArgs, options?: RequestOptions): Promise<LineageReceipt> {
+    return this.t.call(OPERATIONS["data-gov.recordLineageEvent"], args ?? {}, options) as Promise<LineageReceipt>;
+  }
+
+  /** Retention rules, newest first, with their last run (`GET /api/v1/data-gov/retention-policies`, data_gov:read) */
+  listRetentionPolicies(args?: DataGovListRetentionPoliciesArgs, options?: RequestOptions): PagePromise<RetentionPolicy> {
+    return this.t.page(OPERATIONS["data-gov.listRetentionPolicies"], args ?? {}, options) as PagePromise<RetentionPolicy>;
+  }
+
+  /** Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) or data_gov lineage_events (read-model rows deleted) (`POST /api/v1/data-gov/retention-policies`, data_gov:admin) */
+  createRetentionPolicy(args: DataGovCreateRetentionPolicyArgs, options?: RequestOptions): Promise<RetentionPolicy> {
+    return this.t.call(OPERATIONS["data-gov.createRetentionPolicy"], args ?? {}, options) as Promise<RetentionPolicy>;
+  }
+
+  /** One retention rule (`GET /api/v1/data-gov/retention-policies/{id}`, data_gov:read) */
+  getRetentionPolicy(args: DataGovGetRetentionPolicyArgs, options?: RequestOptions): Promise<RetentionPolicy> {
+    return this.t.call(OPERATIONS["data-gov.getRetentionPolicy"], args ?? {}, options) as Promise<RetentionPolicy>;
+  }
+
+  /** Change a retention rule's name, period or state (`PATCH /api/v1/data-gov/retention-policies/{id}`, data_gov:admin) */
+  updateRetentionPolicy(args: DataGovUpdateRetentionPolicyArgs, options?: RequestOptions): Promise<RetentionPolicy> {
+    return this.t.call(OPERATIONS["data-gov.updateRetentionPolicy"], args ?? {}, options) as Promise<RetentionPolicy>;
+  }
+
+  /** Enforce a rule, or with {dry_run: true} only report what it would remove (counts, months, date range). Nothing in the ledger is rewritten: content is erased by deleting its keys, and `astra verify` still passes (RetentionEnforced) (`POST /api/v1/data-gov/retention-policies/{id}/enforce`, data_gov:admin) */
+  enforceRetentionPolicy(args: DataGovEnforceRetentionPolicyArgs, options?: RequestOptions): Promise<Enforcement> {
+    return this.t.call(OPERATIONS["data-gov.enforceRetentionPolicy"], args ?? {}, options) as Promise<Enforcement>;
   }
 }
 
@@ -4756,8 +6596,10 @@ export class TrustResource {
 
 export class Resources {
   readonly admin: AdminResource;
+  readonly aegis: AegisResource;
   readonly auth: AuthResource;
   readonly compliance: ComplianceResource;
+  readonly dataGov: DataGovResource;
   readonly gateway: GatewayResource;
   readonly iam: IamResource;
   readonly ofrep: OfrepResource;
@@ -4765,8 +6607,10 @@ export class Resources {
   readonly trust: TrustResource;
   constructor(t: Transport) {
     this.admin = new AdminResource(t);
+    this.aegis = new AegisResource(t);
     this.auth = new AuthResource(t);
     this.compliance = new ComplianceResource(t);
+    this.dataGov = new DataGovResource(t);
     this.gateway = new GatewayResource(t);
     this.iam = new IamResource(t);
     this.ofrep = new OfrepResource(t);
