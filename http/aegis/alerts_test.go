@@ -128,7 +128,9 @@ func TestAegis_AlertsFromDetectorsAndRules(t *testing.T) {
 	}
 
 	createGuardrail(t, in, sec, map[string]any{"name": "no-secrets", "type": "keyword", "config": map[string]any{"keywords": []string{"launch codes"}}})
-	block := func() { wantProblem(t, chat(t, in, sec, "what are the launch codes"), http.StatusUnprocessableEntity, "GW-008") }
+	block := func() {
+		wantProblem(t, chat(t, in, sec, "what are the launch codes"), http.StatusUnprocessableEntity, "GW-008")
+	}
 	block()
 	time.Sleep(500 * time.Millisecond)
 	if got := alerts(t, in, sec, "&severity=critical"); len(got) != 0 {
