@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/domain/aegis"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
@@ -96,7 +97,7 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 	// projection meets one it cannot apply.
 	nul := "poison\x00text"
 	id := func() string { return uuid.Must(uuid.NewV7()).String() }
-	tid, rid, pid, cid := id(), id(), id(), id()
+	tid, rid, pid, cid, aid := id(), id(), id(), id(), id()
 	poisons := []eventstore.StreamAppend{
 		{StreamID: "iam.tenant-" + tid, Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: iam.TenantCreated, Subject: tid,
 			Data: iam.TenantCreatedV1{TenantID: tid, Name: nul}}}},
@@ -106,6 +107,9 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 			Data: gw.ProviderRegisteredV1{ProviderID: pid, TenantID: poisonedTenant, Name: nul, Kind: "mock", Models: []string{}}}}},
 		{StreamID: compliance.StreamOfControl(cid), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: compliance.ControlCreated, Subject: cid,
 			Data: compliance.ControlCreatedV1{ControlID: cid, TenantID: poisonedTenant, Name: nul, Status: "planned", Requirements: []compliance.Ref{}}}}},
+		{StreamID: aegis.StreamOfAgent(aid), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: aegis.AgentRegistered, Subject: aid,
+			Data: aegis.AgentRegisteredV1{AgentID: aid, TenantID: poisonedTenant, Profile: aegis.Profile{Name: nul, Tools: []string{}, DataScopes: []string{},
+				APIKeyIDs: []string{}}}}}},
 		{StreamID: "trust.score-" + poisonedTenant + "-poison", Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: trust.ScoreUpdated, Subject: poisonedTenant,
 			Data: trust.ScoreUpdatedV1{TenantID: poisonedTenant, Score: 50, Grade: "C", Reason: nul, At: time.Now().UTC(), Pillars: map[string]float64{}}}}},
 	}
