@@ -55,7 +55,10 @@ func TestIdempotencyKey_CoversEveryMutation(t *testing.T) {
 	}
 }
 
-// isRaw reports the drop-in routes (OpenAI's and Anthropic's dialects).
+// isRaw reports the routes in another protocol's shape: the drop-ins
+// (OpenAI's and Anthropic's dialects) and OpenFeature's remote evaluation
+// (OFREP POSTs evaluate; they change nothing).
 func isRaw(path string) bool {
-	return strings.HasPrefix(path, "/api/v1/gateway/openai/") || strings.HasPrefix(path, "/api/v1/gateway/anthropic/")
+	return strings.HasPrefix(path, "/api/v1/gateway/openai/") || strings.HasPrefix(path, "/api/v1/gateway/anthropic/") ||
+		strings.HasPrefix(path, "/api/v1/ofrep/")
 }
