@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/astrabastion/astra/domain/aegis"
-	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/compliance"
+	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
