@@ -122,11 +122,18 @@ func TestDataGov_InventoryAndClassificationWithTheGatewayEngine(t *testing.T) {
 		t.Fatalf("classify text: %d %s", r.Status, r.Body)
 	}
 	r.Data(t, &c)
-	if c.Classification.Sensitivity != "restricted" || strings.Join(c.Classification.Types, ",") != "CREDIT_CARD,EMAIL_ADDRESS" || c.Recorded {
+	// The engine finds names too (the gateway's PII engine, every type on).
+	if c.Classification.Sensitivity != "restricted" || strings.Join(c.Classification.Types, ",") != "CREDIT_CARD,EMAIL_ADDRESS,PERSON" || c.Recorded {
 		t.Fatalf("text: %+v", c)
 	}
-	if e := c.Entities[0]; e.Type != "EMAIL_ADDRESS" || text[e.Start:e.End] != "jane.doe@example.com" {
-		t.Fatalf("entity: %+v", c.Entities)
+	want := map[string]string{"PERSON": "Jane", "EMAIL_ADDRESS": "jane.doe@example.com", "CREDIT_CARD": "4111 1111 1111 1111"}
+	for _, e := range c.Entities {
+		if text[e.Start:e.End] != want[e.Type] {
+			t.Fatalf("entity %+v covers %q, want %q", e, text[e.Start:e.End], want[e.Type])
+		}
+	}
+	if len(c.Entities) != len(want) {
+		t.Fatalf("entities: %+v", c.Entities)
 	}
 	if strings.Contains(string(r.Body), "jane.doe@example.com") {
 		t.Fatal("the answer repeats the value it found")
