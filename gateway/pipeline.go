@@ -222,6 +222,32 @@ func (r *run) piiStep(context.Context) {
 				}
 			}
 			m.Sync()
+			// An assistant's earlier tool calls carry their arguments as a
+			// JSON document: its string values are scanned and redacted in
+			// place, so the document stays valid JSON for the provider.
+			for j := range m.ToolCalls {
+				fc := m.ToolCalls[j].Function
+				if fc == nil || fc.Arguments == "" {
+					continue
+				}
+				if args, changed := mapJSONStrings(fc.Arguments, func(text string) string {
+					ents := filterPII(rt.PII.Find(text, piiScope(p.PII)), p.PII)
+					if len(ents) == 0 {
+						return text
+					}
+					r.piiEnts = append(r.piiEnts, ents...)
+					for _, e := range ents {
+						found[e.Type] = true
+					}
+					if p.PII.Action != gw.ActionRedact {
+						return text
+					}
+					r.sec.Redacted = true
+					return rt.PII.Redact(text, ents)
+				}); changed {
+					fc.Arguments = args
+				}
+			}
 			if logRedacted && m.Role == "user" {
 				userLog = append(userLog, strings.Join(userParts, "\n"))
 			}

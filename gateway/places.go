@@ -199,6 +199,51 @@ func (r *run) injection(t time.Time) *Blocked {
 
 // jsonStrings is the text a detector reads in a JSON value: its string
 // values (keys included), one a line; the raw text when it is not JSON.
+// mapJSONStrings rewrites every string value (not the keys) of the JSON
+// document raw with f, and reports whether any changed; the document is
+// re-encoded only then, numbers kept as written. Text that is not JSON is
+// rewritten whole.
+func mapJSONStrings(raw string, f func(string) string) (string, bool) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() {
+		out := f(raw)
+		return out, out != raw
+	}
+	changed := false
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			if out := f(x); out != x {
+				changed = true
+				return out
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !changed {
+		return raw, false
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return raw, false
+	}
+	return strings.TrimSuffix(b.String(), "\n"), true
+}
+
 func jsonStrings(raw string) string {
 	var v any
 	if json.Unmarshal([]byte(raw), &v) != nil {

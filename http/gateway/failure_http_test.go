@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -290,5 +291,78 @@ func registerProvider(t *testing.T, in *testkit.Instance, token, name, baseURL s
 		"base_url": baseURL, "models": []string{name + "-chat"}, "settings": settings})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("register %s: %d %s", name, r.Status, r.Body)
+	}
+}
+
+// TestGateway_StreamFailingMidway: an upstream that dies after the client has
+// been sent part of the answer ends the stream with an error event naming
+// the failure and [DONE] (never a silent end that reads as a complete
+// answer), and the request is recorded as a provider failure, not a block.
+func TestGateway_StreamFailingMidway(t *testing.T) {
+	in := startLoopbackInstance(t)
+	admin := in.AdminToken(t)
+	_, ta := in.NewTenant(t, admin, "Streams")
+	words := strings.Repeat("Once upon a time there was a gateway. ", 8)
+	breaking := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		for _, word := range strings.SplitAfter(words, " ") {
+			chunk, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "breaking-chat",
+				"choices": []map[string]any{{"index": 0, "delta": map[string]any{"content": word}, "finish_reason": nil}}})
+			_, _ = w.Write([]byte("data: " + string(chunk) + "\n\n"))
+		}
+		w.(http.Flusher).Flush()
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close() // the upstream dies mid-stream
+		}
+	}))
+	t.Cleanup(breaking.Close)
+	registerProvider(t, in, ta, "breaking", breaking.URL+"/v1", map[string]any{"max_retries": 0})
+
+	r := in.DoRaw(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", ta,
+		map[string]any{"model": "breaking/breaking-chat", "stream": true, "messages": []map[string]string{{"role": "user", "content": "tell me a story"}}})
+	// What the client was sent before the failure is the answer's start.
+	var sent strings.Builder
+	var failure struct {
+		Error struct{ Type, Code string } `json:"error"`
+	}
+	events := strings.Split(string(r.Body), "\n\n")
+	for i, ev := range events {
+		switch {
+		case strings.HasPrefix(ev, "data: {"):
+			var ch struct {
+				Choices []struct {
+					Delta        struct{ Content string } `json:"delta"`
+					FinishReason *string                  `json:"finish_reason"`
+				} `json:"choices"`
+			}
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(ev, "data: ")), &ch); err != nil || len(ch.Choices) != 1 || ch.Choices[0].FinishReason != nil {
+				t.Fatalf("event %d: %q", i, ev)
+			}
+			sent.WriteString(ch.Choices[0].Delta.Content)
+		case strings.HasPrefix(ev, "event: error\ndata: "):
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(ev, "event: error\ndata: ")), &failure); err != nil || i+3 != len(events) ||
+				events[i+1] != "data: [DONE]" {
+				t.Fatalf("the error event is not the last before [DONE]: %q", r.Body)
+			}
+		}
+	}
+	if r.Status != http.StatusOK || sent.Len() < 100 || !strings.HasPrefix(words, sent.String()) ||
+		failure.Error.Code != "GW-009" || failure.Error.Type != "upstream_error" {
+		t.Fatalf("the client saw %d, the text %q and the failure %+v", r.Status, sent.String(), failure)
+	}
+	var rec failedOut
+	testkit.Eventually(t, 10*time.Second, "the failed stream in the log", func() bool {
+		l := in.Do(t, http.MethodGet, "/api/v1/gateway/requests?outcome=failed", ta, nil)
+		var page []failedOut
+		l.Data(t, &page)
+		if len(page) != 1 {
+			return false
+		}
+		rec = page[0]
+		return true
+	})
+	if rec.Blocked || rec.ErrorCode != "GW-009" || rec.Failure == nil || rec.Failure.Fault != "provider" || rec.Failure.Cause == "" {
+		t.Fatalf("record of a stream failed mid-way: %+v %+v", rec, rec.Failure)
 	}
 }

@@ -98,10 +98,8 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 	e := Problem(b)
 	switch b.Code {
 	case "SYS-002":
-	case gateway.CodeProviderFailed, gateway.CodeProviderTimeout, gateway.CodeProviderCircuit:
-		e.DialectType = "upstream_error"
-	case gateway.CodeProviderRejected:
-		e.DialectType = "invalid_request_error"
+	case gateway.CodeProviderFailed, gateway.CodeProviderTimeout, gateway.CodeProviderCircuit, gateway.CodeProviderRejected:
+		e.DialectType = openaiErrorType(b.Code)
 	case "GW-020":
 		e = e.WithDialectCode("model_not_found")
 	case gateway.CodeNoProvider:
@@ -114,6 +112,20 @@ func openaiBlocked(c echo.Context, b *gateway.Blocked) error {
 		c.Response().Header().Set(k, v)
 	}
 	return e
+}
+
+// openaiErrorType is the OpenAI error type of a refusal, in an answer or in
+// a stream's error event: a provider's failure is upstream_error, its
+// refusal of the request invalid_request_error, and the pipeline's own
+// blocks astra_policy_violation.
+func openaiErrorType(code string) string {
+	switch code {
+	case gateway.CodeProviderFailed, gateway.CodeProviderTimeout, gateway.CodeProviderCircuit:
+		return "upstream_error"
+	case gateway.CodeProviderRejected:
+		return "invalid_request_error"
+	}
+	return "astra_policy_violation"
 }
 
 // lenientBind decodes an OpenAI body: limited to the configured body limit

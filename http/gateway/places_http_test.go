@@ -185,6 +185,36 @@ func TestGateway_ScanEveryPlace(t *testing.T) {
 		}
 	})
 
+	t.Run("personal data in a tool call's arguments is redacted inside the JSON", func(t *testing.T) {
+		rc.mu.Lock()
+		before := len(rc.bodies)
+		rc.mu.Unlock()
+		msgs := []map[string]any{
+			{"role": "user", "content": "Send the invoice."},
+			{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{"id": "call_9", "type": "function",
+				"function": map[string]any{"name": "send_mail", "arguments": `{"to":"jane.doe@example.com","copies":2,"body":"Card 4111 1111 1111 1111, thanks"}`}}}},
+			{"role": "tool", "tool_call_id": "call_9", "content": "sent"},
+		}
+		r := send(t, map[string]any{"messages": msgs})
+		wantStatus(t, r, http.StatusOK)
+		fn := rc.body(t, before)["messages"].([]any)[1].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)["function"].(map[string]any)
+		raw, _ := fn["arguments"].(string)
+		var args map[string]any
+		if err := json.Unmarshal([]byte(raw), &args); err != nil {
+			t.Fatalf("the arguments the upstream received are not JSON: %q", raw)
+		}
+		if strings.Contains(raw, "jane.doe@example.com") || strings.Contains(raw, "4111") ||
+			args["to"] != "[EMAIL_ADDRESS]" || args["body"] != "Card [CREDIT_CARD], thanks" ||
+			args["copies"] != float64(2) || fn["name"] != "send_mail" {
+			t.Fatalf("the upstream received the arguments %s", raw)
+		}
+		var out chatOut
+		r.Data(t, &out)
+		if !out.Security.PIIDetected {
+			t.Fatalf("the answer does not report the personal data: %+v", out.Security)
+		}
+	})
+
 	t.Run("a place turned off is not scanned; a place's own threshold applies", func(t *testing.T) {
 		id := policy(t, "tools-trusted", map[string]any{"tool_results": map[string]any{"action": "off"}})
 		wantStatus(t, send(t, map[string]any{"messages": agentTurns(placeAttack), "policy_id": id}), http.StatusOK)

@@ -926,5 +926,5 @@ func (s *responsesSink) Abort(b *gateway.Blocked, sec gateway.Security) error {
 	entry := platform.Catalogue[b.Code]
 	msg := entry.Title + ": " + b.Detail
 	return s.event("error", map[string]any{"code": b.Code, "message": msg, "param": nil,
-		"error": map[string]any{"message": msg, "type": "astra_policy_violation", "code": b.Code, "request_id": sec.RequestID}})
+		"error": map[string]any{"message": msg, "type": openaiErrorType(b.Code), "code": b.Code, "request_id": sec.RequestID}})
 }

@@ -118,7 +118,7 @@ func (s *sseSink) Done(finish string, usage providers.Usage, sec gateway.Securit
 // Abort implements gateway.StreamSink: an error event with the problem, then the end.
 func (s *sseSink) Abort(b *gateway.Blocked, sec gateway.Security) error {
 	entry := platform.Catalogue[b.Code]
-	body := map[string]any{"error": map[string]any{"message": b.Detail, "type": "astra_policy_violation", "code": b.Code,
+	body := map[string]any{"error": map[string]any{"message": b.Detail, "type": openaiErrorType(b.Code), "code": b.Code,
 		"title": entry.Title, "request_id": sec.RequestID}}
 	if s.style == envelopeChunks {
 		body["security"] = sec
