@@ -37,6 +37,10 @@ var contentTypes = map[string]string{
 // Index serves the dashboard's page.
 func Index() echo.HandlerFunc { return serveFile("index.html") }
 
+// ConsolePages are the console's module pages: /<page> and its deep links
+// /<page>/… answer the dashboard's page, which draws them (console.js).
+var ConsolePages = []string{"gateway", "aegis", "compliance", "risk", "data-gov", "admin"}
+
 // Docs serves the API reference: Redoc over /api/v1/openapi.json.
 func Docs() echo.HandlerFunc { return serveFileWith("docs.html", DocsContentSecurityPolicy) }
 

@@ -3,6 +3,7 @@
 // and AEGIS's agents and alerts (aegis.js). Plain JavaScript modules, no framework, no build step.
 
 import { mountAegis } from './aegis.js';
+import { MODULES, mountConsole } from './console.js';
 import { API, APIError, session } from './api.js';
 import { lineChart, money, niceStep } from './charts.js';
 import { LiveFeed, channelOf, matchChannel, validPattern } from './feed.js';
@@ -185,6 +186,8 @@ function showApp() {
   loadRisks();
   state.aegis = state.aegis || mountAegis({ api, $, el, can, showError, fmtDate });
   state.aegis.load();
+  state.console = state.console || mountConsole({ api, el, can, showError, showOverview: (on) => { $('main').hidden = !on; } });
+  state.console.start();
   startFeed();
   state.timers.push(setInterval(loadScore, SCORE_POLL_MS));
   state.timers.push(setInterval(loadTraffic, TRAFFIC_POLL_MS));
@@ -312,7 +315,7 @@ function applyFilter() {
   $('feed-patterns').setAttribute('aria-invalid', invalid.length ? 'true' : 'false');
   state.userPatterns = patterns;
   $('feed').dataset.patterns = patterns.join(',');
-  if (state.feed) state.feed.setPatterns([...patterns, ...INTERNAL_CHANNELS]);
+  if (state.feed) state.feed.setPatterns([...patterns, ...followed()]);
   renderFeed();
 }
 
@@ -338,6 +341,7 @@ function startFeed() {
       if (channel.startsWith('gateway.request.')) refreshTraffic();
       if (channel.startsWith('risk.')) refreshRisks();
       if (state.aegis) state.aegis.onEvent(channel);
+      if (state.console) state.console.onEvent(channel);
     },
     onStatus: (st, detail, channels) => {
       const node = $('feed-status');
@@ -354,7 +358,14 @@ function startFeed() {
     },
     onUnauthenticated: () => endSession('Your session has ended. Sign in again.'),
   });
-  state.feed.start([...patterns, ...INTERNAL_CHANNELS]);
+  state.feed.start([...patterns, ...followed()]);
+}
+
+// followed is what the page follows for itself: the overview's channels and
+// those of every console page the caller may read.
+function followed() {
+  const pages = MODULES.filter((m) => can(m.perm)).flatMap((m) => m.channels.map((c) => `${c}*`));
+  return [...new Set([...INTERNAL_CHANNELS, ...pages])];
 }
 
 function visible(ev) {
