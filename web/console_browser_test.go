@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,31 @@ func TestConsole_Browser(t *testing.T) {
 		t.Fatalf("sidebar %v, want %v", links, want)
 	}
 
+	// The accessibility audit: axe-core (npm, test only) is evaluated in each
+	// page through DevTools, which the page's CSP does not govern.
+	axe, err := os.ReadFile(filepath.Join(testkit.NodeProject(t, "web/a11y", "axe-core/axe.min.js"), "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := func(page string) {
+		t.Helper()
+		var loaded bool
+		b.eval("load axe", "(() => { if (!window.axe) { (0, eval)("+strconv.Quote(string(axe))+"); } return !!window.axe; })()", &loaded)
+		var found []struct {
+			ID      string `json:"id"`
+			Impact  string `json:"impact"`
+			Help    string `json:"help"`
+			Targets []any  `json:"targets"`
+		}
+		b.eval("axe "+page, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+			.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+			.map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target)})))`, &found)
+		for _, v := range found {
+			t.Errorf("accessibility on %s: %s (%s): %s at %v", page, v.ID, v.Impact, v.Help, v.Targets)
+		}
+	}
+	audit("the overview")
+
 	// Every page: its heading, each section's table loaded with its count.
 	for _, p := range web.ConsolePages {
 		b.do("open "+p, chromedp.Click(`#sidebar a[href="/`+p+`"]`))
@@ -79,6 +105,7 @@ func TestConsole_Browser(t *testing.T) {
 			t.Errorf("/%s shows errors: %v", p, errs)
 		}
 		shot("console-" + p)
+		audit("/" + p)
 	}
 
 	// Create an agent in the AEGIS form; it is listed and it is in the API.
@@ -110,6 +137,7 @@ func TestConsole_Browser(t *testing.T) {
 	var path string
 	b.eval("deep link", `location.pathname`, &path)
 	shot("console-aegis-agent")
+	audit("an agent's page")
 	b.do("reload the deep link", chromedp.Navigate(in.URL+path))
 	b.poll("the agent page after a reload", `document.querySelector("#console-page .detail") !== null && document.querySelector(".page-title").textContent.startsWith("Agents: ")`, 15*time.Second)
 	b.do("back", chromedp.NavigateBack())

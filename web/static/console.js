@@ -228,7 +228,7 @@ export function mountConsole(ui) {
         const sel = el('select', { id, name: f.name });
         sel.append(el('option', { value: '', text: 'Any' }), ...f.options.map((o) => el('option', { value: o, text: o })));
         sel.addEventListener('change', () => { query[f.name] = sel.value; reload(); });
-        form.append(el('label', { for: id, text: f.label }), sel);
+        form.append(el('label', { htmlFor: id, text: f.label }), sel);
       }
       form.addEventListener('submit', (e) => e.preventDefault());
       card.append(form);
@@ -300,7 +300,7 @@ export function mountConsole(ui) {
         if (f.min !== undefined) input.min = String(f.min);
         if (f.max !== undefined) input.max = String(f.max);
       }
-      fs.append(el('div', { class: 'field' }, el('label', { for: id, text: f.label }), input));
+      fs.append(el('div', { class: 'field' }, el('label', { htmlFor: id, text: f.label }), input));
     }
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
     fs.append(el('div', { class: 'field' }, el('button', { type: 'submit', class: 'primary', text: 'Create' })), error);
