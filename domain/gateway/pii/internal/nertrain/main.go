@@ -40,10 +40,12 @@ import (
 
 func main() {
 	write := flag.Bool("write", true, "write the gazetteer and model files")
-	mistakes := flag.String("mistakes", "", "print the development sentences of this set (\"presidio\" or \"wnut17\") that the tagger gets wrong")
+	mistakes := flag.String("mistakes", "", "print the development sentences of this set (\"presidio\" or \"wnut17\") that the tagger gets wrong; with -cv, \"cv\" prints the held-out sentences it gets wrong")
 	epochs := flag.Int("epochs", 0, "epochs (0: the best on the development data, up to -max-epochs)")
 	maxEpochs := flag.Int("max-epochs", 12, "epochs tried when -epochs is 0")
 	presidioWeight := flag.Int("presidio-weight", 3, "how many times each presidio training sentence is seen per epoch")
+	synth := flag.Int("synth", 1500, "synthetic sentences (team templates, gazetteer values) added to the training data")
+	cv := flag.Int("cv", 0, "instead of training the shipped model, cross-validate over the presidio template folds 0..cv-1 (4: the folds other than the test fold, for tuning; 5: every fold) and print the pooled held-out figures")
 	flag.Parse()
 
 	dir, err := dataDir()
@@ -70,7 +72,17 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	lists, err := loadSynthLists(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	synthetic := synthExamples(lists, *synth, 17)
+	if *cv > 0 {
+		crossValidate(*cv, presidio, wnut, synthetic, gaz, *presidioWeight, *epochs, *maxEpochs, *mistakes == "cv")
+		return
+	}
 	train := slices.Clone(wnut["wnut17train.conll"])
+	train = append(train, synthetic...)
 	for range *presidioWeight {
 		train = append(train, presidio[0]...)
 		train = append(train, presidio[1]...)
@@ -129,6 +141,58 @@ func main() {
 		}
 		log.Printf("wrote %s", filepath.Join(out, name))
 	}
+}
+
+// crossValidate holds out each presidio template fold k < folds in turn: the tagger is trained on
+// the WNUT-17 train file and the other folds below folds, the number of epochs is chosen on the
+// WNUT-17 dev file alone (so the held-out fold is never used to tune), and the held-out fold is
+// tagged. Counts are pooled over the folds.
+func crossValidate(folds int, presidio [5][]ner.Example, wnut map[string][]ner.Example, synthetic []ner.Example, gaz *ner.Gazetteer, weight, epochs, maxEpochs int, mistakes bool) {
+	var pooled ner.Eval
+	for k := range folds {
+		train := slices.Clone(wnut["wnut17train.conll"])
+		train = append(train, synthetic...)
+		for range weight {
+			for j := range folds {
+				if j != k {
+					train = append(train, presidio[j]...)
+				}
+			}
+		}
+		cfg := ner.TrainConfig{Epochs: epochs, MinCount: 2, Seed: 17, Prune: 0.05}
+		if cfg.Epochs == 0 {
+			dev := map[string][]ner.Example{"wnut17 dev": wnut["emerging.dev.conll"]}
+			best, bestScore := 0, -1.0
+			cfg.Epochs = maxEpochs
+			cfg.AfterEpoch = func(epoch int, t *ner.Tagger) {
+				if s := devScore(t, dev); s > bestScore {
+					best, bestScore = epoch, s
+				}
+			}
+			ner.Train(train, gaz, cfg)
+			cfg.Epochs, cfg.AfterEpoch = best, nil
+		}
+		t := ner.Train(train, gaz, cfg)
+		ev := t.Evaluate(presidio[k], 0)
+		fmt.Printf("CV fold %d held out (%d sentences, %d epochs)\n", k, len(presidio[k]), cfg.Epochs)
+		report("tokens", ev.Tokens)
+		if mistakes {
+			for _, m := range t.Mismatches(presidio[k], 0) {
+				fmt.Println(m)
+			}
+		}
+		for l := range ner.NumLabels {
+			for _, p := range []struct{ dst, src *[ner.NumLabels]ner.Counts }{{&pooled.Exact, &ev.Exact}, {&pooled.Overlap, &ev.Overlap}, {&pooled.Tokens, &ev.Tokens}} {
+				p.dst[l].Gold += p.src[l].Gold
+				p.dst[l].Predicted += p.src[l].Predicted
+				p.dst[l].Correct += p.src[l].Correct
+			}
+		}
+	}
+	fmt.Printf("CV pooled over presidio template folds 0..%d, each held out in turn\n", folds-1)
+	report("exact spans", pooled.Exact)
+	report("overlapping spans", pooled.Overlap)
+	report("tokens", pooled.Tokens)
 }
 
 func devScore(t *ner.Tagger, dev map[string][]ner.Example) float64 {
@@ -413,5 +477,14 @@ var (
 		"airlines", "airways", "motors", "pharmaceuticals", "insurance", "financial", "energy", "electric",
 		"logistics", "ventures", "studios", "records", "publishing", "press", "news", "united", "federal", "national",
 		"union", "league", "club", "team", "band", "orchestra", "church", "party",
+		"investments", "investment", "insights", "finance", "markets", "market", "data", "digital", "health",
+		"healthcare", "power", "brands", "foods", "design", "designs", "marketing", "realty", "properties",
+		"development", "resources", "research", "management", "advisors", "advisory", "electronics", "pharma",
+		"biotech", "therapeutics", "robotics", "automotive", "telecom", "wireless", "interactive", "entertainment",
+		"games", "sports", "apparel", "retail", "stores", "securities", "trading", "equity", "asset", "assets",
+		"wealth", "credit", "lending", "payments", "cloud", "apps", "online", "hub", "platform", "factory",
+		"hotels", "resorts", "express", "transport", "shipping", "freight", "construction", "engineering",
+		"architects", "law", "attorneys", "dental", "medical", "pharmacy", "care", "charity", "museum", "gallery",
+		"theatre", "theater", "choir", "ensemble", "bancorp", "brewery", "motors", "unlimited", "works",
 	}
 )
