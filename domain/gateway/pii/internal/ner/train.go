@@ -315,6 +315,9 @@ func (c Counts) F1() (p, r, f float64) {
 // one (one-to-one), and word tokens inside gold and predicted spans.
 type Eval struct {
 	Exact, Overlap, Tokens [NumLabels]Counts
+	// Places counts word tokens with locations and street addresses taken as one label, as
+	// presidio-research's evaluation maps GPE and STREET_ADDRESS to LOCATION.
+	Places Counts
 }
 
 // goldChars returns an example's gold spans in bytes.
@@ -370,6 +373,16 @@ func (t *Tagger) Evaluate(examples []Example, minScore float64) Eval {
 			ev.Tokens[p].Predicted++
 			if g == p {
 				ev.Tokens[g].Correct++
+			}
+			gp, pp := g == Location || g == Address, p == Location || p == Address
+			if gp {
+				ev.Places.Gold++
+			}
+			if pp {
+				ev.Places.Predicted++
+			}
+			if gp && pp {
+				ev.Places.Correct++
 			}
 		}
 	}

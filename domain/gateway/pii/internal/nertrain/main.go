@@ -46,6 +46,7 @@ func main() {
 	presidioWeight := flag.Int("presidio-weight", 3, "how many times each presidio training sentence is seen per epoch")
 	synth := flag.Int("synth", 1500, "synthetic sentences (team templates, gazetteer values) added to the training data")
 	cv := flag.Int("cv", 0, "instead of training the shipped model, cross-validate over the presidio template folds 0..cv-1 (4: the folds other than the test fold, for tuning; 5: every fold) and print the pooled held-out figures")
+	protocols := flag.String("protocols", "", "instead of training the shipped model, measure the tagger under the held-out protocols (5-fold by presidio template, leave one source out, templates only) and write the figures to this Markdown file")
 	flag.Parse()
 
 	dir, err := dataDir()
@@ -77,6 +78,22 @@ func main() {
 		log.Fatal(err)
 	}
 	synthetic := synthExamples(lists, *synth, 17)
+	if *protocols != "" {
+		testWNUT, err := loadCoNLL(filepath.Join(dir, "wnut17", "emerging.test.annotated"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		ep := *epochs
+		if ep == 0 {
+			ep = 10
+		}
+		md := measureProtocols(presidio, wnut, testWNUT, synthetic, gaz, *presidioWeight, ep)
+		if err := os.WriteFile(*protocols, []byte(md), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Print(md)
+		return
+	}
 	if *cv > 0 {
 		crossValidate(*cv, presidio, wnut, synthetic, gaz, *presidioWeight, *epochs, *maxEpochs, *mistakes == "cv")
 		return
