@@ -39,7 +39,7 @@ func wnutScored(typ string) bool {
 
 // assertedWNUTF1 are regression floors for token-level F1 on the WNUT-17 test file (noisy social
 // media text the tagger was not tuned on; the figures are in docs/detectors-pii.md).
-var assertedWNUTF1 = map[string]float64{TypePerson: 0.33, TypeLocation: 0.35, TypeOrganization: 0.08}
+var assertedWNUTF1 = map[string]float64{TypePerson: 0.38, TypeLocation: 0.40, TypeOrganization: 0.10}
 
 // TestDetector_WNUT17Names measures the name tagger on the WNUT-17 test file (emerging.test.annotated),
 // which neither training nor tuning read.

@@ -84,7 +84,7 @@ const (
 
 // gNames are the categories whose pairs between neighbours are features ("first last", "city
 // country", "name Inc").
-const gNames = GFirst | GLast | GCity | GCountry | GOrgSuffix | GStreet | GTitle
+const gNames = GFirst | GLast | GCity | GCountry | GOrgSuffix | GStreet | GTitle | GCommonFirst
 
 // doc is the per-text state of feature extraction; reused between texts.
 type doc struct {
@@ -289,7 +289,7 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		if d.caps[i] && d.gaz[i]&(GFirst|GLast|GCity|GRegion|GCountry) == 0 {
 			f = append(f, mixInt(fUnknownCap, docCase))
 		}
-		if g := d.gaz[i] & (GFirst | GLast | GCity | GRegion | GCountry | GOrgWord | GStreet); g != 0 {
+		if g := d.gaz[i] & (GFirst | GLast | GCity | GRegion | GCountry | GOrgWord | GStreet | GCommonFirst); g != 0 {
 			f = append(f, mixInt(fGazCombo, int(g)<<1|cp), mix2(fGazCombo, uint64(g), at(d.hs, i+1)))
 		}
 		f = d.contextFeatures(f, i, cp)

@@ -23,14 +23,15 @@ const (
 	GStreet                       // street type (Street, Road, Rue, Strasse, Via …)
 	GUnit                         // address unit (Apt, Suite, Unit, Box, Floor …)
 	GTitle                        // title or honorific (Mr, Dr, Prof …)
+	GCommonFirst                  // forename among the most given in some country (popular-names lists)
 	gPrefix                       // a proper prefix of a phrase of several tokens
 )
 
 // numCategories is the number of public categories (bits below gPrefix).
-const numCategories = 10
+const numCategories = 11
 
 // CategoryNames names the categories in bit order, as the gazetteer file spells them.
-var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title"}
+var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title", "common_first"}
 
 // Gazetteer maps lower-case words and phrases (tokens joined by single spaces) to categories.
 type Gazetteer struct {

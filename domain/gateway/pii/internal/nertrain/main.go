@@ -359,7 +359,7 @@ func buildGazetteer(dir string) ([]byte, error) {
 	for _, f := range []struct {
 		file string
 		bits uint16
-	}{{"popular_forenames_by_country.csv", ner.GFirst}, {"popular_surnames_by_country.csv", ner.GLast}} {
+	}{{"popular_forenames_by_country.csv", ner.GFirst | ner.GCommonFirst}, {"popular_surnames_by_country.csv", ner.GLast}} {
 		rows, err := readCSV(filepath.Join(dir, f.file))
 		if err != nil {
 			return nil, err
