@@ -13,18 +13,18 @@ import (
 
 // Gazetteer categories, one bit each.
 const (
-	GFirst     uint16 = 1 << iota // forename
-	GLast                         // surname
-	GCity                         // city (GeoNames, over 15,000 inhabitants)
-	GRegion                       // region of a country (state, province, county)
-	GCountry                      // country, in any of 48 languages
-	GOrgSuffix                    // company legal form (Inc, GmbH, S.A., ООО …)
-	GOrgWord                      // word frequent in organisation names (Bank, University, Group …)
-	GStreet                       // street type (Street, Road, Rue, Strasse, Via …)
-	GUnit                         // address unit (Apt, Suite, Unit, Box, Floor …)
-	GTitle                        // title or honorific (Mr, Dr, Prof …)
-	GCommonFirst                  // forename among the most given in some country (popular-names lists)
-	gPrefix                       // a proper prefix of a phrase of several tokens
+	GFirst       uint16 = 1 << iota // forename
+	GLast                           // surname
+	GCity                           // city (GeoNames, over 15,000 inhabitants)
+	GRegion                         // region of a country (state, province, county)
+	GCountry                        // country, in any of 48 languages
+	GOrgSuffix                      // company legal form (Inc, GmbH, S.A., ООО …)
+	GOrgWord                        // word frequent in organisation names (Bank, University, Group …)
+	GStreet                         // street type (Street, Road, Rue, Strasse, Via …)
+	GUnit                           // address unit (Apt, Suite, Unit, Box, Floor …)
+	GTitle                          // title or honorific (Mr, Dr, Prof …)
+	GCommonFirst                    // forename among the most given in some country (popular-names lists)
+	gPrefix                         // a proper prefix of a phrase of several tokens
 )
 
 // numCategories is the number of public categories (bits below gPrefix).
