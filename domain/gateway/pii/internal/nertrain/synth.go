@@ -64,6 +64,22 @@ var synthTemplates = []string{
 	"{FIRST} {LAST} is a client of {ORG}; her file is with {PER}.",
 	"The invoice lists {ORG} as the seller and {PER} as the buyer.",
 	"I moved from {COUNTRY} to {LOC} to work at {ORG}.",
+	"{FIRST} grew up in {LOC} and now lives near {LOC}.",
+	"\"We're late,\" said {FIRST} to {FIRST}.",
+	"{FIRST}: Are you coming to {LOC} tomorrow?\n{FIRST}: Only if {FIRST} drives.",
+	"Thanks, {FIRST}! See you in {LOC}.",
+	"The {LOC} office of {ORG} is closed on Friday.",
+	"{LOC} is a small town in {COUNTRY}, about an hour from {LOC}.",
+	"Our trip to {LOC} was cancelled, so {FIRST} booked {COUNTRY} instead.",
+	"{ORG} opened a branch in {LOC}; {PER} runs it.",
+	"Interview with {PER}, founder of {ORG}.",
+	"Please forward this to {FIRST} at {ORG} and copy {PER}.",
+	"{PER} is a {LOC}-based designer who worked for {ORG}.",
+	"The candidate, {PER}, spent three years at {ORG} in {LOC}.",
+	"Weather in {LOC} today: sunny. {FIRST} says {LOC} is colder.",
+	"What is the population of {LOC}?",
+	"How do I get from {LOC} to {LOC} by train?",
+	"Draft a reply to {FIRST} about the {ORG} order.",
 	"Ship the parcel to {ADDR} before {FIRST} leaves for {LOC}.",
 	"Her new address is {ADDR}.",
 	"{PER}\n{ORG}\nMobile: 0612 345 678\nFax: 020 7946 0000",
@@ -215,13 +231,34 @@ func synthExamples(l synthLists, n int, seed uint64) []ner.Example {
 			return pick(orgStems) + pick(orgEnds) + " " + pick(l.suffix)
 		}
 	}
+	// blend makes a name that no list holds from the first part of one and the last part of
+	// another ("Kurzen" + "ville"), so that the tagger learns the context of names it has never seen.
+	blend := func(s []string) string {
+		a, b := []rune(pick(s)), []rune(strings.ToLower(pick(s)))
+		if len(a) < 4 || len(b) < 4 {
+			return string(a)
+		}
+		return string(a[:len(a)/2]) + string(b[len(b)/2:])
+	}
+	last := func() string {
+		if rng.IntN(4) == 0 {
+			return blend(l.last)
+		}
+		return pick(l.last)
+	}
 	person := func() string {
 		switch rng.IntN(5) {
 		case 0:
-			return pick(l.first) + " " + string(pick(l.last)[0]) + ". " + pick(l.last)
+			return pick(l.first) + " " + string(pick(l.last)[0]) + ". " + last()
 		default:
-			return pick(l.first) + " " + pick(l.last)
+			return pick(l.first) + " " + last()
 		}
+	}
+	city := func() string {
+		if rng.IntN(3) == 0 {
+			return blend(l.city)
+		}
+		return pick(l.city)
 	}
 	out := make([]ner.Example, 0, n)
 	for len(out) < n {
@@ -244,9 +281,9 @@ func synthExamples(l synthLists, n int, seed uint64) []ner.Example {
 			case "FIRST":
 				v, lab = pick(l.first), ner.Person
 			case "LAST":
-				v, lab = pick(l.last), ner.Person
+				v, lab = last(), ner.Person
 			case "LOC":
-				v, lab = pick(l.city), ner.Location
+				v, lab = city(), ner.Location
 			case "COUNTRY":
 				v, lab = pick(l.country), ner.Location
 			case "ORG":
