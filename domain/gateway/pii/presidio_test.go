@@ -322,8 +322,8 @@ func isNameType(typ string) bool { return nameTypes.Has(typ) }
 // templates (the targets, and where the tagger stands against them, are in docs/detectors-pii.md).
 var assertedNameF1 = map[string]float64{
 	TypePerson:        0.85,
-	TypeLocation:      0.64,
-	TypeOrganization:  0.72,
+	TypeLocation:      0.70,
+	TypeOrganization:  0.68,
 	TypeStreetAddress: 0.90,
 }
 

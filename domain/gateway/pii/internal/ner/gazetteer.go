@@ -24,14 +24,15 @@ const (
 	GUnit                           // address unit (Apt, Suite, Unit, Box, Floor …)
 	GTitle                          // title or honorific (Mr, Dr, Prof …)
 	GCommonFirst                    // forename among the most given in some country (popular-names lists)
+	GLower                          // word mostly written in lower case in running text (not a name)
 	gPrefix                         // a proper prefix of a phrase of several tokens
 )
 
 // numCategories is the number of public categories (bits below gPrefix).
-const numCategories = 11
+const numCategories = 12
 
 // CategoryNames names the categories in bit order, as the gazetteer file spells them.
-var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title", "common_first"}
+var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title", "common_first", "lower"}
 
 // Gazetteer maps lower-case words and phrases (tokens joined by single spaces) to categories.
 type Gazetteer struct {

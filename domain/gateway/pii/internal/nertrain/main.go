@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/astrabastion/astra/domain/gateway/pii/internal/ner"
 )
@@ -412,6 +413,11 @@ func buildGazetteer(dir string) ([]byte, error) {
 	for _, ts := range cleanco.ByCountry {
 		add(ner.GOrgSuffix, ts...)
 	}
+	lower, err := lowerCaseWords(filepath.Join(dir, "wnut17", "wnut17train.conll"))
+	if err != nil {
+		return nil, err
+	}
+	add(ner.GLower, lower...)
 	add(ner.GOrgWord, orgWords...)
 	add(ner.GStreet, streetWords...)
 	add(ner.GUnit, unitWords...)
@@ -436,6 +442,43 @@ func buildGazetteer(dir string) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// lowerCaseWords returns the words of the WNUT-17 train file, outside its entities, that are
+// written in lower case at least three times and at least four times in five ("customers",
+// "orders"): a capitalised word that is usually written in lower case is a common word, not a name.
+func lowerCaseWords(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lowerN, otherN := map[string]int{}, map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		tok, tag, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t")
+		if !ok || tag != "O" || len(tok) < 3 {
+			continue
+		}
+		letters := true
+		for _, r := range tok {
+			letters = letters && unicode.IsLetter(r)
+		}
+		if !letters {
+			continue
+		}
+		if l := strings.ToLower(tok); l == tok {
+			lowerN[l]++
+		} else {
+			otherN[l]++
+		}
+	}
+	var out []string
+	for w, n := range lowerN {
+		if n >= 3 && n*5 >= (n+otherN[w])*4 {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func readJSON(path string, v any) error {
