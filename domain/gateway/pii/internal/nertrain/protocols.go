@@ -21,8 +21,8 @@ import (
 //     presidio sentence; learn from every presidio sentence and the synthetic sentences, measure on
 //     the WNUT-17 test file.
 //   - Templates only: learn from the synthetic sentences alone (no labelled data), measure on both.
-func measureProtocols(presidio [5][]ner.Example, wnut map[string][]ner.Example, testWNUT, synthetic []ner.Example, gaz *ner.Gazetteer, weight, epochs int) string {
-	cfg := ner.TrainConfig{Epochs: epochs, MinCount: 2, Seed: 17, Prune: 0.05}
+func measureProtocols(presidio [5][]ner.Example, wnut map[string][]ner.Example, testWNUT, synthetic []ner.Example, gaz *ner.Gazetteer, weight, epochs, bags int) string {
+	cfg := ner.TrainConfig{Epochs: epochs, MinCount: 2, Seed: 17, Prune: 0.05, Bags: bags}
 	repeat := func(ex []ner.Example, n int) []ner.Example {
 		var out []ner.Example
 		for range n {
@@ -72,7 +72,11 @@ func measureProtocols(presidio [5][]ner.Example, wnut map[string][]ner.Example, 
 	b.WriteString("- **Templates only**: learn from the synthetic sentences alone (team templates filled from the gazetteer sources, no labelled data).\n\n")
 	b.WriteString("The features, templates and epochs were chosen under `nertrain -cv 4` (presidio folds 0–3), so the 5-fold row is not fully held out ")
 	b.WriteString("for folds 0–3; fold 4 and both leave-one-source-out rows are.\n\n")
-	fmt.Fprintf(&b, "Token-level F1 of the name tagger alone (no normalisation, no repetition of names found once), %d epochs, %d synthetic sentences. ", epochs, len(synthetic))
+	fmt.Fprintf(&b, "Token-level F1 of the name tagger alone (no normalisation, no repetition of names found once), %d epochs, ", epochs)
+	if bags > 1 {
+		fmt.Fprintf(&b, "%d bags, ", bags)
+	}
+	fmt.Fprintf(&b, "%d synthetic sentences. ", len(synthetic))
 	b.WriteString("Presidio labels: PERSON, GPE → LOCATION, ORGANIZATION, STREET_ADDRESS; WNUT-17: person, location, corporation + group → ORGANIZATION. The last column takes locations and street addresses as one label (GPE + STREET_ADDRESS → LOCATION, the mapping of Presidio's own evaluation configuration).\n\n")
 	b.WriteString("| protocol | measured on | PERSON | LOCATION | ORGANIZATION | STREET_ADDRESS | LOCATION, presidio's mapping |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
