@@ -264,18 +264,19 @@ func (t *Tagger) Calibrate(examples []Example) {
 		t.emissions(&sc)
 		sc.tags = t.viterbi(&sc, sc.tags)
 		gold := spansOf(ex.Tags)
-		for p := range spansOf(sc.tags) {
+		// In text order (not the map's), so that the fit, a floating-point sum, is reproducible.
+		eachSpan(sc.tags, func(start, end int, label Label) {
 			m := float32(0)
-			for k := p.Start; k < p.End; k++ {
+			for k := start; k < end; k++ {
 				m += t.margin(&sc, k)
 			}
-			m /= float32(p.End - p.Start)
+			m /= float32(end - start)
 			ok := false
 			for g := range gold {
-				ok = ok || (g.Label == p.Label && g.Start < p.End && p.Start < g.End)
+				ok = ok || (g.Label == label && g.Start < end && start < g.End)
 			}
-			byLabel[p.Label] = append(byLabel[p.Label], obs{float64(m), ok})
-		}
+			byLabel[label] = append(byLabel[label], obs{float64(m), ok})
+		})
 	}
 	for l := 1; l < NumLabels; l++ {
 		a, b := 1.0, 0.0
