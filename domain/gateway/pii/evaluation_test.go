@@ -39,7 +39,7 @@ func wnutScored(typ string) bool {
 
 // assertedWNUTF1 are regression floors for token-level F1 on the WNUT-17 test file (noisy social
 // media text the tagger was not tuned on; the figures are in docs/detectors-pii.md).
-var assertedWNUTF1 = map[string]float64{TypePerson: 0.33, TypeLocation: 0.35, TypeOrganization: 0.08}
+var assertedWNUTF1 = map[string]float64{TypePerson: 0.38, TypeLocation: 0.40, TypeOrganization: 0.10}
 
 // TestDetector_WNUT17Names measures the name tagger on the WNUT-17 test file (emerging.test.annotated),
 // which neither training nor tuning read.
@@ -113,10 +113,21 @@ func TestDetector_Report(t *testing.T) {
 	w("%s.\n\n", strings.Join(nc, ", "))
 
 	w("## Names, places, organisations and addresses\n\n")
-	w("The sequence tagger was trained on the WNUT-17 train file and on the presidio templates whose id is 0, 1 or 2 modulo 5; ")
-	w("the number of epochs and the score calibration were chosen on the WNUT-17 dev file and the templates ≡ 3. ")
-	w("The figures below are on what it never saw: the %d sentences of the templates ≡ 4 (whole templates held out, so their ", len(heldOut))
-	w("sentence shapes are new) and the WNUT-17 test file. Presidio's GPE label is LOCATION here.\n\n")
+	w("Labels: presidio-research's PERSON is PERSON, its GPE (countries, cities, states) is LOCATION, its ORGANIZATION is ")
+	w("ORGANIZATION and its STREET_ADDRESS is STREET_ADDRESS; TITLE, NRP, AGE and ZIP_CODE are not learnt. WNUT-17's person is ")
+	w("PERSON, location is LOCATION, corporation and group are ORGANIZATION (product and creative-work are not personal data). ")
+	w("The data set labels the city and country of an address as LOCATION in some templates and as part of the STREET_ADDRESS ")
+	w("in others, so LOCATION is also reported with LOCATION and STREET_ADDRESS taken as one label, the mapping of Presidio's ")
+	w("own evaluation configuration (GPE and STREET_ADDRESS → LOCATION).\n\n")
+	w("The sequence tagger (averaged perceptron) learnt from the WNUT-17 train file, the presidio templates whose id is 0, 1 or 2 ")
+	w("modulo 5 and synthetic sentences from the team's own templates filled from the gazetteer sources (no labelled sentence ")
+	w("is read to make them). Its features, the templates and the number of epochs were chosen by cross-validation over the ")
+	w("template folds 0–3 (`go run ./domain/gateway/pii/internal/nertrain -cv 4`); the templates ≡ 3 and the WNUT-17 dev file ")
+	w("calibrate the scores. The figures below are on what it never saw: the %d sentences of the templates ≡ 4 (whole templates ", len(heldOut))
+	w("held out, so their sentence shapes are new) and the WNUT-17 test file. Other protocols — 5-fold by template, and leave ")
+	w("one source out (train on WNUT-17, measure on presidio, and the reverse) — are in ")
+	w("[detectors-pii-protocols.md](detectors-pii-protocols.md), written by ")
+	w("`go run ./domain/gateway/pii/internal/nertrain -protocols docs/detectors-pii-protocols.md`.\n\n")
 	w("### presidio-research, held-out templates\n\n")
 	w("| type | support | P tok | R tok | **F1 tok** | F1 ovl | F1 ex | F1 tok full-width | F1 tok zero-width | F1 tok homoglyph |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	namesBy := map[string]map[string]*typeMetrics{}
@@ -131,6 +142,21 @@ func TestDetector_Report(t *testing.T) {
 		w("| %s | %d | %.3f | %.3f | **%.3f** | %.3f | %.3f", typ, tm.Support, pt, rt, ft, fo, fe)
 		for _, v := range []string{"full-width", "zero-width", "homoglyph"} {
 			_, _, fv := namesBy[v][typ].tokens()
+			w(" | %.3f", fv)
+		}
+		w(" |\n")
+	}
+	places := map[string]typeMetrics{}
+	for _, tr := range variants() {
+		places[variantName(tr)] = placesMetrics(d, heldOut, tr)
+	}
+	{
+		tm := places["plain"]
+		pt, rt, ft := tm.tokens()
+		w("| LOCATION + STREET_ADDRESS as one label | %d tokens | %.3f | %.3f | **%.3f** | | ", tm.GoldTok, pt, rt, ft)
+		for _, v := range []string{"full-width", "zero-width", "homoglyph"} {
+			x := places[v]
+			_, _, fv := x.tokens()
 			w(" | %.3f", fv)
 		}
 		w(" |\n")
@@ -184,6 +210,8 @@ func TestDetector_Report(t *testing.T) {
 		w("| %s F1 ≥ 0.75 | held-out presidio templates: %.3f (tok), %.3f (ovl); WNUT-17 test: %.3f (tok) | %s on presidio, %s on WNUT-17 |\n",
 			typ, ft, fo, fw, metOr(ft >= 0.75), metOr(fw >= 0.75))
 	}
+	_, _, fp := places["plain"].tokens()
+	w("| LOCATION F1 ≥ 0.75, LOCATION and STREET_ADDRESS as one label (Presidio's mapping) | held-out presidio templates: %.3f (tok) | %s |\n", fp, metOr(fp >= 0.75))
 	w("\n")
 
 	w("## Benign prompts\n\n")

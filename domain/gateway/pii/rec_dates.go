@@ -33,6 +33,36 @@ var yearPrepositions = map[string]bool{
 	"late": true, "mid": true, "through": true,
 }
 
+// yearDeterminers and yearNouns frame a year used as an attribute: "a 1973 American film", "the
+// 2010 election", "her 2019 album".
+var (
+	yearDeterminers = map[string]bool{"a": true, "an": true, "the": true, "his": true, "her": true, "their": true, "its": true, "our": true, "my": true, "your": true}
+	yearNouns       = map[string]bool{
+		"film": true, "movie": true, "album": true, "song": true, "single": true, "novel": true, "book": true, "season": true,
+		"election": true, "elections": true, "edition": true, "model": true, "census": true, "survey": true, "report": true,
+		"budget": true, "tournament": true, "championship": true, "championships": true, "olympics": true, "cup": true,
+		"series": true, "study": true, "war": true, "crisis": true, "recession": true, "earthquake": true, "hurricane": true,
+		"graduate": true, "vintage": true, "tour": true, "campaign": true, "merger": true, "acquisition": true, "ipo": true,
+	}
+)
+
+// yearAttributive reports a year between a determiner and a capitalised word or a noun that years
+// qualify ("a 1973 American action-comedy", "the 2010 census").
+func yearAttributive(t string, lower []byte, start, end int) bool {
+	if !yearDeterminers[string(prevWord(lower, start))] || end+2 > len(t) || t[end] != ' ' {
+		return false
+	}
+	j := end + 1
+	if t[j] >= 'A' && t[j] <= 'Z' {
+		return true
+	}
+	k := j
+	for k < len(t) && isAlpha(lower[k]) {
+		k++
+	}
+	return yearNouns[string(lower[j:k])]
+}
+
 func daysIn(month, year int) int {
 	switch month {
 	case 2:
@@ -58,7 +88,7 @@ func findDates(d *Detector, s *scan) {
 		}
 		if r.groups == 1 && r.digits == 4 && numRightOK(t, r.end) && (r.end >= len(t) || !isAlpha(t[r.end])) {
 			y := atoi([]byte(t[r.start:r.end]))
-			if y >= 1900 && y <= 2099 && yearPrepositions[string(prevWord(s.lower(), r.start))] {
+			if y >= 1900 && y <= 2099 && (yearPrepositions[string(prevWord(s.lower(), r.start))] || yearAttributive(t, s.lower(), r.start, r.end)) {
 				s.add(d, TypeDateTime, "date_time", r.start, r.end, scoreYearAfter)
 			}
 			continue

@@ -429,6 +429,10 @@ func TestDateTime(t *testing.T) {
 		{"Mr. Leiva flew on Tuesday morning", "Tuesday"},
 		{"founded in 1977.", "1977"},
 		{"1977 items", ""},
+		{"Casablanca is a 1942 American romantic drama", "1942"},
+		{"the 2010 census counted", "2010"},
+		{"a 2048 byte buffer", ""},
+		{"the 1999 files", ""},
 		{"February 30, 2024", ""},
 		{"May I ask", ""},
 	})

@@ -69,11 +69,22 @@ const (
 	fWindow
 	fHyphenParts
 	fUnknownCap
+	fCueLeft
+	fCueRight
+	fRunPos
+	fRunPrevWord
+	fRunNextWord
+	fRunLastGaz
+	fRunFirstGaz
+	fRunJoined
+	fRunLen
+	fGazCombo
+	fRunCue
 )
 
 // gNames are the categories whose pairs between neighbours are features ("first last", "city
 // country", "name Inc").
-const gNames = GFirst | GLast | GCity | GCountry | GOrgSuffix | GStreet | GTitle
+const gNames = GFirst | GLast | GCity | GCountry | GOrgSuffix | GStreet | GTitle | GCommonFirst
 
 // doc is the per-text state of feature extraction; reused between texts.
 type doc struct {
@@ -94,6 +105,9 @@ type doc struct {
 	hwin      []uint64 // hash of each token's part in window signatures
 	feats     []uint64
 	featStart []int32
+	cues      []uint8 // cue classes of each token's word (cueOrg, cueLoc, cuePer)
+	runStart  []int32 // first token of the capitalised run token i is in (-1: none)
+	runEnd    []int32 // one past its last token
 }
 
 var (
@@ -204,6 +218,12 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		}
 	}
 
+	d.cues = d.cues[:0]
+	for i := range n {
+		d.cues = append(d.cues, cueWords[string(d.lowers[i])])
+	}
+	d.capRuns(docCase)
+
 	d.feats, d.featStart = d.feats[:0], d.featStart[:0]
 	for i := range n {
 		d.featStart = append(d.featStart, int32(len(d.feats)))
@@ -269,6 +289,10 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		if d.caps[i] && d.gaz[i]&(GFirst|GLast|GCity|GRegion|GCountry) == 0 {
 			f = append(f, mixInt(fUnknownCap, docCase))
 		}
+		if g := d.gaz[i] & (GFirst | GLast | GCity | GRegion | GCountry | GOrgWord | GStreet | GCommonFirst); g != 0 {
+			f = append(f, mixInt(fGazCombo, int(g)<<1|cp), mix2(fGazCombo, uint64(g), at(d.hs, i+1)))
+		}
+		f = d.contextFeatures(f, i, cp)
 		d.feats = f
 	}
 	d.featStart = append(d.featStart, int32(len(d.feats)))
@@ -381,4 +405,190 @@ func isDigits(lw []byte) bool {
 		}
 	}
 	return len(lw) > 0
+}
+
+// Cue classes: words that often stand near an organisation, a place or a person. The lists are the
+// team's own; the tagger learns how much each class counts, on which side and how near.
+const (
+	cueOrg uint8 = 1 << iota
+	cueLoc
+	cuePer
+	cueDir // a compass adjective ("Southern"), which names a part of a place rather than the place
+)
+
+var cueWords = func() map[string]uint8 {
+	m := map[string]uint8{}
+	add := func(c uint8, ws ...string) {
+		for _, w := range ws {
+			m[w] |= c
+		}
+	}
+	add(cueOrg, "company", "companies", "firm", "agency", "office", "offices", "employer", "employed", "employs",
+		"works", "worked", "working", "work", "joined", "join", "ceo", "cto", "cfo", "founder", "founded", "headquarters",
+		"hq", "invested", "invests", "acquired", "acquisition", "subsidiary", "startup", "brand", "organisation",
+		"organization", "shares", "stock", "products", "product", "department", "board", "contract", "hired", "hiring",
+		"client", "clients", "customers", "vendor", "supplier", "partnered", "merger", "announced", "launched",
+		"employees", "staff", "corporate", "business", "businesses", "industry", "manufacturer", "bank", "at", "for",
+		"intern", "internship", "salary", "job", "position", "team", "recorded", "label", "sponsor", "sponsored")
+	add(cueLoc, "in", "near", "city", "town", "village", "based", "lives", "live", "living", "lived", "moved",
+		"move", "born", "located", "visit", "visited", "visiting", "travel", "travelled", "traveled", "trip", "from",
+		"country", "region", "capital", "province", "state", "downtown", "suburb", "suburbs", "flight", "flew",
+		"fly", "to", "across", "throughout", "around", "serving", "resident", "residents", "citizen", "native",
+		"area", "district", "county", "embassy", "border", "relocated", "holiday", "vacation", "streets")
+	add(cuePer, "mr", "mrs", "ms", "miss", "dr", "prof", "name", "named", "called", "he", "she", "his", "her",
+		"him", "says", "said", "told", "asked", "wife", "husband", "son", "daughter", "mother", "father", "brother",
+		"sister", "friend", "colleague", "manager", "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely",
+		"beneficiary", "patient", "user", "username", "contact", "signed", "wrote", "writes", "met", "meet", "by",
+		"i'm", "am", "my", "married", "boss", "uncle", "aunt", "cousin", "grandmother", "grandfather", "sir", "madam")
+	add(cueDir, "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+		"northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern", "southeastern",
+		"southwestern", "upper", "lower", "greater", "nord", "sud", "süd", "ost", "est", "ouest", "norte", "sur")
+	return m
+}()
+
+// cuePhrases are two-word cues just before a name ("works at X", "based in X").
+var cuePhrases = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for _, v := range []string{"work", "works", "worked", "working", "job", "position", "intern", "internship",
+		"employed", "hired", "contract", "ceo", "cto", "cfo", "founder", "cofounder", "director", "manager", "engineer",
+		"analyst", "consultant", "partner", "employee", "staff", "joined", "joining", "join", "left", "quit"} {
+		for _, p := range []string{"at", "for", "by", "of", "with"} {
+			m[v+" "+p] |= cueOrg
+		}
+	}
+	for _, v := range []string{"live", "lives", "lived", "living", "based", "located", "born", "raised", "grew",
+		"stay", "staying", "stayed", "moved", "move", "moving", "relocated", "trip", "flight", "fly", "flew", "travel",
+		"travelling", "traveling", "travelled", "traveled", "vacation", "holiday", "holidays", "arrived", "arrive",
+		"city", "town", "village", "capital", "region", "province", "state", "country", "near", "outside"} {
+		for _, p := range []string{"in", "to", "of", "near", "from", "at"} {
+			m[v+" "+p] |= cueLoc
+		}
+	}
+	for _, v := range []string{"name", "named", "called", "dear", "thanks", "thank", "meet", "met", "ask", "asked",
+		"told", "tell", "call", "email", "message", "wife", "husband", "son", "daughter", "friend", "colleague"} {
+		for _, p := range []string{"is", "to", "you", "me", "with", ",", "from"} {
+			m[v+" "+p] |= cuePer
+		}
+	}
+	return m
+}()
+
+// runJoiner reports words that may join the capitalised words of one name ("Smith and Sons",
+// "Bank of America", "Clark, Romero and Hall").
+func runJoiner(lw []byte) bool {
+	switch string(lw) {
+	case "and", "&", ",", "of", "de", "del", "der", "du", "la", "le", "van", "von", "y", "e", "für", "-":
+		return true
+	}
+	return false
+}
+
+// capRuns finds runs of capitalised words (joined by runJoiner words between capitalised words).
+// In a text that is all upper or all lower case capitals say nothing, and there are no runs.
+func (d *doc) capRuns(docCase int) {
+	n := len(d.toks)
+	d.runStart, d.runEnd = growInt32(d.runStart, n), growInt32(d.runEnd, n)
+	for i := range n {
+		d.runStart[i], d.runEnd[i] = -1, -1
+	}
+	if docCase != 0 {
+		return
+	}
+	for i := 0; i < n; {
+		if !d.caps[i] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < n {
+			if d.toks[j].LineStart {
+				break
+			}
+			if d.caps[j] {
+				j++
+				continue
+			}
+			if runJoiner(d.lowers[j]) && j+1 < n && d.caps[j+1] && !d.toks[j+1].LineStart {
+				j += 2
+				continue
+			}
+			break
+		}
+		for k := i; k < j; k++ {
+			d.runStart[k], d.runEnd[k] = int32(i), int32(j)
+		}
+		i = j
+	}
+}
+
+func growInt32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+// contextFeatures appends the cue and capitalised-run features of token i.
+func (d *doc) contextFeatures(f []uint64, i, cp int) []uint64 {
+	n := len(d.toks)
+	var left, right uint8
+	for k := max(0, i-3); k < i; k++ {
+		left |= d.cues[k]
+	}
+	for k := i + 1; k < min(n, i+5); k++ {
+		right |= d.cues[k]
+	}
+	for c := range 4 {
+		bit := uint8(1) << c
+		if left&bit != 0 {
+			f = append(f, mixInt(fCueLeft, c*2+cp))
+		}
+		if right&bit != 0 {
+			f = append(f, mixInt(fCueRight, c*2+cp))
+		}
+	}
+	if d.cues[i]&cueDir != 0 {
+		f = append(f, mixInt(fCueLeft, 100+cp))
+	}
+	s, e := int(d.runStart[i]), int(d.runEnd[i])
+	if s < 0 {
+		return f
+	}
+	pos := 0 // single
+	switch {
+	case e-s == 1:
+	case i == s:
+		pos = 1
+	case i == e-1:
+		pos = 3
+	default:
+		pos = 2
+	}
+	if s >= 2 {
+		if c := cuePhrases[string(d.lowers[s-2])+" "+string(d.lowers[s-1])]; c != 0 {
+			f = append(f, mixInt(fRunCue, int(c)<<3|pos))
+		}
+	}
+	if s >= 1 && d.cues[s-1] != 0 {
+		f = append(f, mixInt(fRunCue, 256+int(d.cues[s-1])<<3|pos))
+	}
+	length := min(e-s, 5)
+	f = append(f, mixInt(fRunPos, pos), mixInt(fRunLen, length*4+pos))
+	f = append(f, mix2(fRunPrevWord, at(d.hw, s-1), uint64(pos)), mix2(fRunNextWord, at(d.hw, e), uint64(pos)))
+	f = append(f, mixInt(fRunLastGaz, int(d.gaz[e-1]&(GOrgSuffix|GOrgWord|GStreet|GCountry|GCity|GLast))<<2|pos))
+	f = append(f, mixInt(fRunFirstGaz, int(d.gaz[s]&(GFirst|GTitle|GCity|GCountry|GOrgWord))<<2|pos))
+	joined := 0
+	for k := s; k < e; k++ {
+		if !d.caps[k] {
+			joined = 1
+			if d.lowers[k][0] == ',' || d.lowers[k][0] == '&' || string(d.lowers[k]) == "and" {
+				joined = 2
+				break
+			}
+		}
+	}
+	if joined != 0 {
+		f = append(f, mixInt(fRunJoined, joined*4+pos))
+	}
+	return f
 }

@@ -13,24 +13,26 @@ import (
 
 // Gazetteer categories, one bit each.
 const (
-	GFirst     uint16 = 1 << iota // forename
-	GLast                         // surname
-	GCity                         // city (GeoNames, over 15,000 inhabitants)
-	GRegion                       // region of a country (state, province, county)
-	GCountry                      // country, in any of 48 languages
-	GOrgSuffix                    // company legal form (Inc, GmbH, S.A., ООО …)
-	GOrgWord                      // word frequent in organisation names (Bank, University, Group …)
-	GStreet                       // street type (Street, Road, Rue, Strasse, Via …)
-	GUnit                         // address unit (Apt, Suite, Unit, Box, Floor …)
-	GTitle                        // title or honorific (Mr, Dr, Prof …)
-	gPrefix                       // a proper prefix of a phrase of several tokens
+	GFirst       uint16 = 1 << iota // forename
+	GLast                           // surname
+	GCity                           // city (GeoNames, over 15,000 inhabitants)
+	GRegion                         // region of a country (state, province, county)
+	GCountry                        // country, in any of 48 languages
+	GOrgSuffix                      // company legal form (Inc, GmbH, S.A., ООО …)
+	GOrgWord                        // word frequent in organisation names (Bank, University, Group …)
+	GStreet                         // street type (Street, Road, Rue, Strasse, Via …)
+	GUnit                           // address unit (Apt, Suite, Unit, Box, Floor …)
+	GTitle                          // title or honorific (Mr, Dr, Prof …)
+	GCommonFirst                    // forename among the most given in some country (popular-names lists)
+	GLower                          // word mostly written in lower case in running text (not a name)
+	gPrefix                         // a proper prefix of a phrase of several tokens
 )
 
 // numCategories is the number of public categories (bits below gPrefix).
-const numCategories = 10
+const numCategories = 12
 
 // CategoryNames names the categories in bit order, as the gazetteer file spells them.
-var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title"}
+var CategoryNames = [numCategories]string{"first", "last", "city", "region", "country", "org_suffix", "org_word", "street", "unit", "title", "common_first", "lower"}
 
 // Gazetteer maps lower-case words and phrases (tokens joined by single spaces) to categories.
 type Gazetteer struct {

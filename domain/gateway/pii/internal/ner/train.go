@@ -49,8 +49,11 @@ type TrainConfig struct {
 	Seed     uint64 // shuffling
 	// Prune drops features whose largest averaged weight (in absolute value) is below it.
 	Prune float32
-	// AfterEpoch, when set, is called with the averaged model after each epoch.
+	// AfterEpoch, when set, is called with the averaged model after each epoch; it is not called
+	// when Bags > 1 (it is meant for choosing the number of epochs).
 	AfterEpoch func(epoch int, t *Tagger)
+	// Bags is the number of shuffling orders whose models are averaged (0 or 1: one).
+	Bags int
 }
 
 type prepared struct {
@@ -97,12 +100,42 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 		}
 	}
 
-	nf := len(keys)
+	bags := max(cfg.Bags, 1)
+	if bags == 1 {
+		rows, trans := trainOnce(data, index, len(keys), g, keys, cfg, cfg.Seed)
+		return &Tagger{gaz: g, model: build(keys, rows, &trans, cfg.Prune)}
+	}
+	// Bagging of the shuffling order: the averaged weights of models trained on different orders are
+	// averaged again, which steadies the result against the order of the examples.
+	var sum []float32
+	var sumTrans [NumTags + 1][NumTags]float32
+	one := cfg
+	one.AfterEpoch = nil
+	for b := range bags {
+		rows, trans := trainOnce(data, index, len(keys), g, keys, one, cfg.Seed+uint64(b)*7919)
+		if sum == nil {
+			sum = make([]float32, len(rows))
+		}
+		for i, v := range rows {
+			sum[i] += v / float32(bags)
+		}
+		for p := range NumTags + 1 {
+			for t := range NumTags {
+				sumTrans[p][t] += trans[p][t] / float32(bags)
+			}
+		}
+	}
+	return &Tagger{gaz: g, model: build(keys, sum, &sumTrans, cfg.Prune)}
+}
+
+// trainOnce runs the structured perceptron over the prepared data in an order shuffled by seed and
+// returns the averaged weights of the features (keys order) and of the transitions.
+func trainOnce(data []prepared, index map[uint64]int32, nf int, g *Gazetteer, keys []uint64, cfg TrainConfig, seed uint64) ([]float32, [NumTags + 1][NumTags]float32) {
 	w := make([]float32, nf*NumTags)
 	u := make([]float32, nf*NumTags) // Σ c·Δ, for averaging
 	var tw, tu [NumTags + 1][NumTags]float32
 	c := float32(1)
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	order := make([]int, len(data))
 	for i := range order {
 		order[i] = i
@@ -152,29 +185,42 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 			}
 			c++
 		}
-		if cfg.AfterEpoch != nil || epoch == cfg.Epochs {
-			t := &Tagger{gaz: g, model: averaged(keys, w, u, &tw, &tu, c, cfg.Prune)}
-			if cfg.AfterEpoch != nil {
-				cfg.AfterEpoch(epoch, t)
-			}
-			if epoch == cfg.Epochs {
-				return t
-			}
+		if cfg.AfterEpoch != nil && epoch < cfg.Epochs {
+			rows, trans := averagedRows(w, u, &tw, &tu, c)
+			cfg.AfterEpoch(epoch, &Tagger{gaz: g, model: build(keys, rows, &trans, cfg.Prune)})
 		}
 	}
-	return &Tagger{gaz: g, model: averaged(keys, w, u, &tw, &tu, c, cfg.Prune)}
+	rows, trans := averagedRows(w, u, &tw, &tu, c)
+	if cfg.AfterEpoch != nil {
+		cfg.AfterEpoch(cfg.Epochs, &Tagger{gaz: g, model: build(keys, rows, &trans, cfg.Prune)})
+	}
+	return rows, trans
 }
 
-func averaged(keys []uint64, w, u []float32, tw, tu *[NumTags + 1][NumTags]float32, c float32, prune float32) *Model {
-	rows := make([]float32, len(keys)*NumTags)
+// averagedRows returns the averaged perceptron's weights: w − u/c.
+func averagedRows(w, u []float32, tw, tu *[NumTags + 1][NumTags]float32, c float32) ([]float32, [NumTags + 1][NumTags]float32) {
+	rows := make([]float32, len(w))
+	for i := range w {
+		rows[i] = w[i] - u[i]/c
+	}
+	var trans [NumTags + 1][NumTags]float32
+	for p := range NumTags + 1 {
+		for t := range NumTags {
+			trans[p][t] = tw[p][t] - tu[p][t]/c
+		}
+	}
+	return rows, trans
+}
+
+// build quantises weight rows into a model, dropping features whose largest weight (in absolute
+// value) is below prune.
+func build(keys []uint64, rows []float32, trans *[NumTags + 1][NumTags]float32, prune float32) *Model {
 	var kept []int
 	maxAbs := float32(0)
 	for i := range keys {
 		big := false
 		for t := range NumTags {
-			a := w[i*NumTags+t] - u[i*NumTags+t]/c
-			rows[i*NumTags+t] = a
-			abs := float32(math.Abs(float64(a)))
+			abs := float32(math.Abs(float64(rows[i*NumTags+t])))
 			big = big || abs >= prune
 			maxAbs = max(maxAbs, abs)
 		}
@@ -190,11 +236,7 @@ func averaged(keys []uint64, w, u []float32, tw, tu *[NumTags + 1][NumTags]float
 	for _, i := range kept {
 		m.put(keys[i], quantise(rows[i*NumTags:(i+1)*NumTags], scale))
 	}
-	for p := range NumTags + 1 {
-		for t := range NumTags {
-			m.trans[p][t] = tw[p][t] - tu[p][t]/c
-		}
-	}
+	m.trans = *trans
 	for l := range NumLabels {
 		m.calA[l], m.calB[l] = 1, 0
 	}
@@ -222,18 +264,19 @@ func (t *Tagger) Calibrate(examples []Example) {
 		t.emissions(&sc)
 		sc.tags = t.viterbi(&sc, sc.tags)
 		gold := spansOf(ex.Tags)
-		for p := range spansOf(sc.tags) {
+		// In text order (not the map's), so that the fit, a floating-point sum, is reproducible.
+		eachSpan(sc.tags, func(start, end int, label Label) {
 			m := float32(0)
-			for k := p.Start; k < p.End; k++ {
+			for k := start; k < end; k++ {
 				m += t.margin(&sc, k)
 			}
-			m /= float32(p.End - p.Start)
+			m /= float32(end - start)
 			ok := false
 			for g := range gold {
-				ok = ok || (g.Label == p.Label && g.Start < p.End && p.Start < g.End)
+				ok = ok || (g.Label == label && g.Start < end && start < g.End)
 			}
-			byLabel[p.Label] = append(byLabel[p.Label], obs{float64(m), ok})
-		}
+			byLabel[label] = append(byLabel[label], obs{float64(m), ok})
+		})
 	}
 	for l := 1; l < NumLabels; l++ {
 		a, b := 1.0, 0.0
@@ -315,6 +358,9 @@ func (c Counts) F1() (p, r, f float64) {
 // one (one-to-one), and word tokens inside gold and predicted spans.
 type Eval struct {
 	Exact, Overlap, Tokens [NumLabels]Counts
+	// Places counts word tokens with locations and street addresses taken as one label, as
+	// presidio-research's evaluation maps GPE and STREET_ADDRESS to LOCATION.
+	Places Counts
 }
 
 // goldChars returns an example's gold spans in bytes.
@@ -370,6 +416,16 @@ func (t *Tagger) Evaluate(examples []Example, minScore float64) Eval {
 			ev.Tokens[p].Predicted++
 			if g == p {
 				ev.Tokens[g].Correct++
+			}
+			gp, pp := g == Location || g == Address, p == Location || p == Address
+			if gp {
+				ev.Places.Gold++
+			}
+			if pp {
+				ev.Places.Predicted++
+			}
+			if gp && pp {
+				ev.Places.Correct++
 			}
 		}
 	}
