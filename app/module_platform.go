@@ -1,17 +1,71 @@
 package app
 
 import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	cmdpf "github.com/astrabastion/astra/commands/platformmod"
+	"github.com/astrabastion/astra/domain/platformmod"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/platform"
+	httppf "github.com/astrabastion/astra/http/platformmod"
+	"github.com/astrabastion/astra/netguard"
+	"github.com/astrabastion/astra/projections"
+	rmpf "github.com/astrabastion/astra/projections/platformmod"
+	"github.com/astrabastion/astra/reactors"
+	rxpf "github.com/astrabastion/astra/reactors/platformmod"
 )
 
-// The platform's own mappings: what every module's commands may return.
+// The Platform module: the platform's own error mappings (what every
+// module's commands may return), and its features: outbound integrations
+// (CloudEvents webhooks signed per Standard Webhooks) and reports.
 func init() {
 	register(Module{
 		Name:  "platform",
-		Order: 0,
+		Title: "Platform",
+		Tags: map[string]string{
+			"platform-integrations": "Outbound webhooks: CloudEvents over HTTP, signed per Standard Webhooks, retried on a schedule, with a dead-letter list and replay.",
+		},
+		// After every module whose events it delivers and reports on.
+		Order: 90,
+		Errors: platform.Codes{
+			"PLT-001": platform.Entry(http.StatusNotFound, "Integration not found", "No integration with that id exists in the tenant."),
+			"PLT-002": platform.Entry(http.StatusUnprocessableEntity, "Invalid integration",
+				"An integration needs a name, an absolute https URL that the outbound address rules allow, and 1 to 100 event type patterns (\"*\", a com.astra type or a prefix ending in \".*\")."),
+			"PLT-003": platform.Entry(http.StatusConflict, "Integration disabled", "The integration is disabled: enable it first."),
+			"PLT-004": platform.Entry(http.StatusUnprocessableEntity, "Event not found", "after_event_id names no event of the tenant."),
+		},
 		DomainErrors: []platform.DomainError{
 			{Err: eventstore.ErrVersionMismatch, Code: "CON-001", Detail: "The resource changed since the version in If-Match; read it again."},
+			{Err: platformmod.ErrIntegrationNotFound, Code: "PLT-001", Detail: "No such integration in this tenant."},
+			{Err: platformmod.ErrInvalidIntegration, Code: "PLT-002"},
+			{Err: platformmod.ErrIntegrationDisabled, Code: "PLT-003", Detail: "The integration is disabled."},
+			{Err: platformmod.ErrEventNotFound, Code: "PLT-004", Detail: "No such event in this tenant."},
+		},
+		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmpf.New()} },
+		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
+			guard, err := netguard.New(rt.Cfg.AllowPrivateURLs)
+			if err != nil {
+				return nil, err
+			}
+			roots, err := netguard.RootsWithFile(rt.Cfg.OutboundCAFile)
+			if err != nil {
+				return nil, err
+			}
+			client := guard.Client(netguard.ClientOptions{Timeout: 15 * time.Second, RootCAs: roots, HTTPSOnly: true, MaxResponseBytes: 64 << 10,
+				IdleConnsPerHost: 64})
+			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			queries := &rmpf.Queries{Runner: rt.Stack.Runner}
+			queue := &rmpf.Deliveries{Pool: rt.Stack.Pool, Runner: rt.Stack.Runner}
+			commands := &cmdpf.Handlers{Store: rt.Stack.Store, Keys: rt.Stack.Keys, Guard: guard}
+			outbox := &rxpf.Outbox{Queue: queue, Queries: queries, Commands: commands, Keys: rt.Stack.Keys, Client: client,
+				Instance: uuid.NewString(), Log: rt.Log, Scale: rt.Cfg.WebhookRetryScale}
+			api := &httppf.API{Commands: commands, Queries: queries, Queue: queue, Writes: rt.Writes}
+			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor()},
+				Workers: []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}}}, nil
 		},
 	})
 }
