@@ -56,7 +56,7 @@ func init() {
 				return nil, err
 			}
 			client := guard.Client(netguard.ClientOptions{Timeout: 15 * time.Second, RootCAs: roots, HTTPSOnly: true, MaxResponseBytes: 64 << 10,
-				IdleConnsPerHost: 64})
+				IdleConnsPerHost: 256})
 			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 			queries := &rmpf.Queries{Runner: rt.Stack.Runner}
 			queue := &rmpf.Deliveries{Pool: rt.Stack.Pool, Runner: rt.Stack.Runner}

@@ -25,6 +25,7 @@ CREATE TABLE platform_deliveries (
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     delivered_at   timestamptz,
+    delivered_by   text,
     UNIQUE (integration_id, event_id)
 );
 CREATE INDEX platform_deliveries_due ON platform_deliveries (next_at) WHERE state = 'pending';

@@ -75,11 +75,18 @@ func newReceiver(t *testing.T) *receiver {
 		w.WriteHeader(status)
 	}))
 	t.Cleanup(rc.srv.Close)
-	rc.caFile = filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(rc.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: rc.srv.Certificate().Raw}), 0o600); err != nil {
+	rc.caFile = writeCA(t, rc.srv)
+	return rc
+}
+
+// writeCA writes the TLS test server's certificate where the outbound client trusts it.
+func writeCA(t testing.TB, srv *httptest.Server) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return rc
+	return file
 }
 
 // byID are the requests carrying a webhook-id.
@@ -258,6 +265,11 @@ func TestIntegrations_DeliverSignedCloudEventsRetryAndReplay(t *testing.T) {
 			t.Fatalf("attempt %d: %v", k+1, err)
 		}
 	}
+	for n, res := range officialVerify(t, i.Secret, got) {
+		if res != "ok" {
+			t.Fatalf("standardwebhooks rejects attempt %d: %s", n+1, res)
+		}
+	}
 	var ds []delivery
 	ds, _ = testkit.Walk[delivery](t, in, api+"/integrations/"+i.ID+"/deliveries?state=delivered", admin)
 	found := false
@@ -322,6 +334,11 @@ func TestIntegrations_DeliverSignedCloudEventsRetryAndReplay(t *testing.T) {
 	if len(strings.Split(g.Header.Get("webhook-signature"), " ")) != 2 || verify(rot.Secret, g.Header, g.Body) != nil ||
 		verify(i.Secret, g.Header, g.Body) != nil {
 		t.Fatalf("during rotation: %q", g.Header.Get("webhook-signature"))
+	}
+	for _, secret := range []string{rot.Secret, i.Secret} {
+		if res := officialVerify(t, secret, []received{g}); res[0] != "ok" {
+			t.Fatalf("standardwebhooks during rotation: %s", res[0])
+		}
 	}
 }
 

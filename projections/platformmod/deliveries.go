@@ -166,7 +166,7 @@ func (d *Deliveries) Complete(ctx context.Context, instance string, os []Outcome
 		}
 		switch {
 		case o.Delivered:
-			b.Queue(`UPDATE platform_deliveries SET state = 'delivered', last_status = $4, last_error = NULL, delivered_at = now(), claimed_by = NULL,
+			b.Queue(`UPDATE platform_deliveries SET state = 'delivered', last_status = $4, last_error = NULL, delivered_at = now(), delivered_by = $2, claimed_by = NULL,
 				claimed_until = NULL, updated_at = now() WHERE id = $1 AND claimed_by = $2 AND attempts = $3 AND state = 'delivering'`,
 				o.Claim.ID, instance, o.Claim.Attempt, status)
 		case o.Dead:

@@ -45,7 +45,7 @@ type Outbox struct {
 	Scale float64
 	// Jitter is the ± fraction of each retry delay drawn at random (default 0.1).
 	Jitter float64
-	// Workers bound the attempts in flight (default 64); Batch the claims
+	// Workers bound the attempts in flight (default 32 per claim loop); Batch the claims
 	// taken at once (default 256).
 	Workers, Batch int
 	// Poll is how often an idle outbox looks for due deliveries (default 100 ms).
@@ -74,7 +74,7 @@ func (o *Outbox) init() {
 			o.Jitter = 0.1
 		}
 		if o.Workers <= 0 {
-			o.Workers = 64
+			o.Workers = 32
 		}
 		if o.Batch <= 0 {
 			o.Batch = 256
@@ -151,9 +151,20 @@ func (o *Outbox) Reactor() reactors.Reactor {
 		}}
 }
 
-// Run delivers due deliveries until ctx ends.
+// Run delivers due deliveries until ctx ends, with two claim loops so that
+// one batch's slowest endpoint does not hold back the next batch.
 func (o *Outbox) Run(ctx context.Context) error {
 	o.init()
+	var wg sync.WaitGroup
+	for k := 0; k < 2; k++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); o.loop(ctx) }()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+func (o *Outbox) loop(ctx context.Context) {
 	t := time.NewTicker(o.Poll)
 	defer t.Stop()
 	for {
@@ -166,7 +177,7 @@ func (o *Outbox) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return
 		case <-o.kick:
 		case <-t.C:
 		}
@@ -193,9 +204,10 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	byID := map[string]*rm.Target{}
+	byID := map[string]*signer{}
 	for i := range ts {
-		byID[ts[i].ID] = &ts[i]
+		sec, err := o.secrets(ctx, &ts[i])
+		byID[ts[i].ID] = &signer{Target: &ts[i], secrets: sec, err: err}
 	}
 	outcomes := make([]rm.Outcome, len(claims))
 	sem := make(chan struct{}, o.Workers)
@@ -240,8 +252,15 @@ func (o *Outbox) deadLettered(ctx context.Context, oc rm.Outcome) error {
 	return err
 }
 
+// signer is an integration with its signing secrets opened (once a batch).
+type signer struct {
+	*rm.Target
+	secrets []string
+	err     error
+}
+
 // attempt sends one delivery and says what comes next.
-func (o *Outbox) attempt(ctx context.Context, c rm.Claim, t *rm.Target) rm.Outcome {
+func (o *Outbox) attempt(ctx context.Context, c rm.Claim, t *signer) rm.Outcome {
 	out := rm.Outcome{Claim: c}
 	status, err := o.send(ctx, c, t)
 	out.Status = status
@@ -264,14 +283,14 @@ func (o *Outbox) attempt(ctx context.Context, c rm.Claim, t *rm.Target) rm.Outco
 
 // send renders the event with the CloudEvents HTTP binding (binary mode, or
 // structured), signs the body and posts it.
-func (o *Outbox) send(ctx context.Context, c rm.Claim, t *rm.Target) (int, error) {
+func (o *Outbox) send(ctx context.Context, c rm.Claim, t *signer) (int, error) {
 	if t == nil || t.State == platformmod.StateDeleted {
 		return 0, errors.New("integration deleted")
 	}
-	secrets, err := o.secrets(ctx, t)
-	if err != nil {
-		return 0, err
+	if t.err != nil {
+		return 0, t.err
 	}
+	secrets := t.secrets
 	ce := c.Event.CloudEvent(o.Keys.OpenJSON(ctx, c.Event.Data))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, nil)
 	if err != nil {
