@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/astrabastion/astra/blobstore"
 	cmdpf "github.com/astrabastion/astra/commands/platformmod"
 	"github.com/astrabastion/astra/domain/platformmod"
 	"github.com/astrabastion/astra/eventstore"
@@ -14,7 +16,10 @@ import (
 	httppf "github.com/astrabastion/astra/http/platformmod"
 	"github.com/astrabastion/astra/netguard"
 	"github.com/astrabastion/astra/projections"
+	rmcmp "github.com/astrabastion/astra/projections/compliance"
 	rmpf "github.com/astrabastion/astra/projections/platformmod"
+	rmrisk "github.com/astrabastion/astra/projections/risk"
+	rmtrust "github.com/astrabastion/astra/projections/trust"
 	"github.com/astrabastion/astra/reactors"
 	rxpf "github.com/astrabastion/astra/reactors/platformmod"
 )
@@ -28,6 +33,7 @@ func init() {
 		Title: "Platform",
 		Tags: map[string]string{
 			"platform-integrations": "Outbound webhooks: CloudEvents over HTTP, signed per Standard Webhooks, retried on a schedule, with a dead-letter list and replay.",
+			"platform-reports":      "Asynchronous reports (trust summary, assessment, risk register with loss exceedance charts, audit trail) as PDF, CSV or JSON, hashed.",
 		},
 		// After every module whose events it delivers and reports on.
 		Order: 90,
@@ -37,6 +43,10 @@ func init() {
 				"An integration needs a name, an absolute https URL that the outbound address rules allow, and 1 to 100 event type patterns (\"*\", a com.astra type or a prefix ending in \".*\")."),
 			"PLT-003": platform.Entry(http.StatusConflict, "Integration disabled", "The integration is disabled: enable it first."),
 			"PLT-004": platform.Entry(http.StatusUnprocessableEntity, "Event not found", "after_event_id names no event of the tenant."),
+			"PLT-005": platform.Entry(http.StatusNotFound, "Report not found", "No report with that id exists in the tenant."),
+			"PLT-006": platform.Entry(http.StatusConflict, "Report not ready", "The report is queued, running or failed: download it once its status is done."),
+			"PLT-007": platform.Entry(http.StatusUnprocessableEntity, "Invalid report", "A report needs a known kind and format; an assessment report an assessment_id; an audit range from before to."),
+			"PLT-008": platform.Entry(http.StatusInternalServerError, "Report content changed", "The stored report no longer hashes to the SHA-256 recorded when it was generated, or is missing: nothing is served."),
 		},
 		DomainErrors: []platform.DomainError{
 			{Err: eventstore.ErrVersionMismatch, Code: "CON-001", Detail: "The resource changed since the version in If-Match; read it again."},
@@ -44,6 +54,10 @@ func init() {
 			{Err: platformmod.ErrInvalidIntegration, Code: "PLT-002"},
 			{Err: platformmod.ErrIntegrationDisabled, Code: "PLT-003", Detail: "The integration is disabled."},
 			{Err: platformmod.ErrEventNotFound, Code: "PLT-004", Detail: "No such event in this tenant."},
+			{Err: platformmod.ErrReportNotFound, Code: "PLT-005", Detail: "No such report in this tenant."},
+			{Err: platformmod.ErrReportNotReady, Code: "PLT-006", Detail: "The report is not done."},
+			{Err: platformmod.ErrInvalidReport, Code: "PLT-007"},
+			{Err: platformmod.ErrReportTampered, Code: "PLT-008", Detail: "The stored report does not match its recorded hash."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmpf.New()} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
@@ -58,13 +72,16 @@ func init() {
 			client := guard.Client(netguard.ClientOptions{Timeout: 15 * time.Second, RootCAs: roots, HTTPSOnly: true, MaxResponseBytes: 64 << 10,
 				IdleConnsPerHost: 256})
 			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-			queries := &rmpf.Queries{Runner: rt.Stack.Runner}
+			blobs := &blobstore.Store{Dir: filepath.Join(rt.Cfg.DataDir, "platform", "reports")}
+			queries := &rmpf.Queries{Runner: rt.Stack.Runner, Blobs: blobs}
 			queue := &rmpf.Deliveries{Pool: rt.Stack.Pool, Runner: rt.Stack.Runner}
 			commands := &cmdpf.Handlers{Store: rt.Stack.Store, Keys: rt.Stack.Keys, Guard: guard}
 			outbox := &rxpf.Outbox{Queue: queue, Queries: queries, Commands: commands, Keys: rt.Stack.Keys, Client: client,
 				Instance: uuid.NewString(), Log: rt.Log, Scale: rt.Cfg.WebhookRetryScale}
 			api := &httppf.API{Commands: commands, Queries: queries, Queue: queue, Writes: rt.Writes}
-			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor()},
+			reports := &rxpf.Reports{Commands: commands, Store: rt.Stack.Store, Keys: rt.Stack.Keys, Blobs: blobs,
+				Risk: &rmrisk.Queries{Runner: rt.Stack.Runner}, Trust: &rmtrust.Queries{Runner: rt.Stack.Runner}, Cmp: &rmcmp.Queries{Runner: rt.Stack.Runner}}
+			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor()},
 				Workers: []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}}}, nil
 		},
 	})

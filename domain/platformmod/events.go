@@ -8,6 +8,7 @@ package platformmod
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/astrabastion/astra/domain/events"
@@ -49,6 +50,7 @@ var (
 	ErrReportNotFound      = errors.New("platform: report not found")
 	ErrReportNotReady      = errors.New("platform: report not ready")
 	ErrInvalidReport       = errors.New("platform: invalid report")
+	ErrReportTampered      = errors.New("platform: report content changed or missing")
 )
 
 // Delivery modes of the CloudEvents HTTP binding.
@@ -176,4 +178,46 @@ type ReportGeneratedV1 struct {
 type ReportFailedV1 struct {
 	ReportID string `json:"report_id"`
 	Reason   string `json:"reason"`
+}
+
+// Report statuses.
+const (
+	ReportQueued  = "queued"
+	ReportRunning = "running"
+	ReportDone    = "done"
+	ReportFailedS = "failed"
+)
+
+// Report is a report job folded from its stream.
+type Report struct {
+	ReportRequestedV1
+	Status string
+}
+
+// NewReport validates a report request: a known kind and format, an
+// assessment for an assessment report, a range in order.
+func NewReport(d ReportRequestedV1) (*ReportRequestedV1, error) {
+	if !contains(ReportKinds, d.Kind) || !contains(ReportFormats, d.Format) {
+		return nil, ErrInvalidReport
+	}
+	if d.Kind == KindAssessment && d.AssessmentID == "" {
+		return nil, fmt.Errorf("%w: an assessment report needs assessment_id", ErrInvalidReport)
+	}
+	if d.From != nil && d.To != nil && d.To.Before(*d.From) {
+		return nil, fmt.Errorf("%w: to is before from", ErrInvalidReport)
+	}
+	if d.Title == "" {
+		d.Title = map[string]string{KindTrustSummary: "Trust summary", KindAssessment: "Assessment", KindRiskRegister: "Risk register",
+			KindAuditTrail: "Audit trail extract"}[d.Kind]
+	}
+	return &d, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
 }

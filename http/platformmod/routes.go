@@ -84,7 +84,7 @@ func (a *API) Routes() []platform.Route {
 	const p = "/api/v1/platform"
 	r, w, adm := "platform:read", "platform:write", "platform:admin"
 	states := []string{rm.DeliveryPending, rm.DeliveryDelivering, rm.DeliveryDelivered, rm.DeliveryDead}
-	routes := []platform.Route{
+	routes := append(a.reportRoutes(p, r, w), []platform.Route{
 		{Method: http.MethodGet, Path: p + "/integrations", OperationID: "listIntegrations", Tag: "platform-integrations",
 			Summary: "Outbound webhooks, newest first (never their secrets)", Permission: r, Response: rm.Integration{}, List: true, Handler: a.integrations,
 			Query: []platform.Param{{Name: "state", Description: "Only integrations in this state", Enum: []string{platformmod.StateActive, platformmod.StateDisabled}}}},
@@ -117,7 +117,7 @@ func (a *API) Routes() []platform.Route {
 			Summary: "Deliver again every event after after_event_id that the integration's filters match, delivered and dead-lettered ones included " +
 				"(at most 10,000) (DeliveriesReplayed)", Permission: adm, Request: ReplayRequest{}, Response: ReplayQueued{}, Status: http.StatusAccepted,
 			Handler: a.replay, Errors: []int{404, 422}},
-	}
+	}...)
 	return routes
 }
 

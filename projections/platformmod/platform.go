@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/astrabastion/astra/blobstore"
 	"github.com/astrabastion/astra/domain/events"
 	"github.com/astrabastion/astra/domain/platformmod"
 	"github.com/astrabastion/astra/eventstore"
@@ -101,6 +102,8 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 // Queries reads the Platform read models.
 type Queries struct {
 	Runner *projections.Runner
+	// Blobs hold the reports' content.
+	Blobs *blobstore.Store
 }
 
 // Integration is an outbound webhook as listed (never its secret).
