@@ -12,6 +12,7 @@ import (
 	cmdpf "github.com/astrabastion/astra/commands/platformmod"
 	"github.com/astrabastion/astra/domain/platformmod"
 	"github.com/astrabastion/astra/eventstore"
+	httpiam "github.com/astrabastion/astra/http/iam"
 	"github.com/astrabastion/astra/http/platform"
 	httppf "github.com/astrabastion/astra/http/platformmod"
 	"github.com/astrabastion/astra/netguard"
@@ -32,8 +33,9 @@ func init() {
 		Name:  "platform",
 		Title: "Platform",
 		Tags: map[string]string{
-			"platform-integrations": "Outbound webhooks: CloudEvents over HTTP, signed per Standard Webhooks, retried on a schedule, with a dead-letter list and replay.",
-			"platform-reports":      "Asynchronous reports (trust summary, assessment, risk register with loss exceedance charts, audit trail) as PDF, CSV or JSON, hashed.",
+			"platform-integrations":  "Outbound webhooks: CloudEvents over HTTP, signed per Standard Webhooks, retried on a schedule, with a dead-letter list and replay.",
+			"platform-notifications": "In-app notifications per user (read, read-all) and the channels (e-mail, webhook, Slack) that rules route AEGIS alerts and workflow steps to.",
+			"platform-reports":       "Asynchronous reports (trust summary, assessment, risk register with loss exceedance charts, audit trail) as PDF, CSV or JSON, hashed.",
 		},
 		// After every module whose events it delivers and reports on.
 		Order: 90,
@@ -46,6 +48,10 @@ func init() {
 			"PLT-005": platform.Entry(http.StatusNotFound, "Report not found", "No report with that id exists in the tenant."),
 			"PLT-006": platform.Entry(http.StatusConflict, "Report not ready", "The report is queued, running or failed: download it once its status is done."),
 			"PLT-007": platform.Entry(http.StatusUnprocessableEntity, "Invalid report", "A report needs a known kind and format; an assessment report an assessment_id; an audit range from before to."),
+			"PLT-009": platform.Entry(http.StatusNotFound, "Notification channel not found", "No notification channel with that id exists in the tenant."),
+			"PLT-010": platform.Entry(http.StatusUnprocessableEntity, "Invalid notification channel",
+				"A channel needs a name, a type (email, webhook, slack), an e-mail address or an https URL the outbound address rules allow, and valid event type patterns."),
+			"PLT-011": platform.Entry(http.StatusNotFound, "Notification not found", "No notification with that id is addressed to the caller."),
 			"PLT-008": platform.Entry(http.StatusInternalServerError, "Report content changed", "The stored report no longer hashes to the SHA-256 recorded when it was generated, or is missing: nothing is served."),
 		},
 		DomainErrors: []platform.DomainError{
@@ -57,6 +63,9 @@ func init() {
 			{Err: platformmod.ErrReportNotFound, Code: "PLT-005", Detail: "No such report in this tenant."},
 			{Err: platformmod.ErrReportNotReady, Code: "PLT-006", Detail: "The report is not done."},
 			{Err: platformmod.ErrInvalidReport, Code: "PLT-007"},
+			{Err: platformmod.ErrChannelNotFound, Code: "PLT-009", Detail: "No such notification channel in this tenant."},
+			{Err: platformmod.ErrInvalidChannel, Code: "PLT-010"},
+			{Err: platformmod.ErrNotificationNotFound, Code: "PLT-011", Detail: "No such notification for the caller."},
 			{Err: platformmod.ErrReportTampered, Code: "PLT-008", Detail: "The stored report does not match its recorded hash."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmpf.New()} },
@@ -81,7 +90,12 @@ func init() {
 			api := &httppf.API{Commands: commands, Queries: queries, Queue: queue, Writes: rt.Writes}
 			reports := &rxpf.Reports{Commands: commands, Store: rt.Stack.Store, Keys: rt.Stack.Keys, Blobs: blobs,
 				Risk: &rmrisk.Queries{Runner: rt.Stack.Runner}, Trust: &rmtrust.Queries{Runner: rt.Stack.Runner}, Cmp: &rmcmp.Queries{Runner: rt.Stack.Runner}}
-			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor()},
+			mailer, err := httpiam.NewOutbox(rt.Cfg.SMTPURL, filepath.Join(rt.Cfg.DataDir, "outbox"))
+			if err != nil {
+				return nil, err
+			}
+			notifier := &rxpf.Notifier{Commands: commands, Queries: queries, Keys: rt.Stack.Keys, Mail: mailer.(httpiam.Mailer), Client: client}
+			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor(), notifier.Alerts(), notifier.Channels()},
 				Workers: []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}}}, nil
 		},
 	})

@@ -36,6 +36,9 @@ var (
 	ReportFailed     = evt("ReportFailed", func() any { return &ReportFailedV1{} })
 )
 
+// registerTypes adds the module's event types to the registry.
+func registerTypes(ts ...events.Type) { events.Register(ts...) }
+
 func init() {
 	events.Register(IntegrationConfigured, IntegrationSecretRotated, IntegrationDisabled, IntegrationEnabled, IntegrationDeleted,
 		IntegrationTested, DeliveriesReplayed, ReportRequested, ReportProgressed, ReportGenerated, ReportFailed)

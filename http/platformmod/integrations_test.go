@@ -108,7 +108,7 @@ func (rc *receiver) ofType(typ string) []received {
 	defer rc.mu.Unlock()
 	var out []received
 	for _, g := range rc.got {
-		if g.Header.Get("ce-type") == typ || strings.Contains(string(g.Body), `"type":"`+typ+`"`) {
+		if typ == "" || g.Header.Get("ce-type") == typ || strings.Contains(string(g.Body), `"type":"`+typ+`"`) {
 			out = append(out, g)
 		}
 	}

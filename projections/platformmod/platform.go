@@ -73,6 +73,7 @@ func New() *Projection {
 		return `UPDATE %[1]s.reports SET status = 'failed', stage = 'failed', error = $2, version = $3, updated_at = $4, completed_at = $4 WHERE id = $1`,
 			[]any{d.ReportID, d.Reason, e.Version, e.Time}
 	}))
+	notificationTables(p.Table)
 	return p
 }
 
@@ -93,10 +94,10 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			content_type text, file_name text, rows int, error text, version bigint NOT NULL, created_at timestamptz NOT NULL,
 			updated_at timestamptz NOT NULL, completed_at timestamptz);
 		CREATE INDEX ON %[1]s.reports (tenant_id, id DESC);
-	`, s)); err != nil {
+	`+notificationDDL, s)); err != nil {
 		return err
 	}
-	return projections.Isolate(ctx, tx, s, "integrations", "reports")
+	return projections.Isolate(ctx, tx, s, "integrations", "reports", "notification_channels", "notifications", "notification_reads", "notification_read_all")
 }
 
 // Queries reads the Platform read models.
