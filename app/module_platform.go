@@ -25,6 +25,10 @@ import (
 	rxpf "github.com/astrabastion/astra/reactors/platformmod"
 )
 
+// PlatformWorkflowScan is how often workflow runs past their deadline are
+// looked for (one indexed query when there is none).
+var PlatformWorkflowScan = 5 * time.Second
+
 // The Platform module: the platform's own error mappings (what every
 // module's commands may return), and its features: outbound integrations
 // (CloudEvents webhooks signed per Standard Webhooks) and reports.
@@ -35,6 +39,7 @@ func init() {
 		Tags: map[string]string{
 			"platform-integrations":  "Outbound webhooks: CloudEvents over HTTP, signed per Standard Webhooks, retried on a schedule, with a dead-letter list and replay.",
 			"platform-notifications": "In-app notifications per user (read, read-all) and the channels (e-mail, webhook, Slack) that rules route AEGIS alerts and workflow steps to.",
+			"platform-workflows":     "Approval workflows: events and conditions start runs (a process manager each) approved or rejected by role, with four eyes, timeout and escalation.",
 			"platform-reports":       "Asynchronous reports (trust summary, assessment, risk register with loss exceedance charts, audit trail) as PDF, CSV or JSON, hashed.",
 		},
 		// After every module whose events it delivers and reports on.
@@ -52,6 +57,12 @@ func init() {
 			"PLT-010": platform.Entry(http.StatusUnprocessableEntity, "Invalid notification channel",
 				"A channel needs a name, a type (email, webhook, slack), an e-mail address or an https URL the outbound address rules allow, and valid event type patterns."),
 			"PLT-011": platform.Entry(http.StatusNotFound, "Notification not found", "No notification with that id is addressed to the caller."),
+			"PLT-012": platform.Entry(http.StatusNotFound, "Workflow not found", "No approval workflow with that id exists in the tenant."),
+			"PLT-013": platform.Entry(http.StatusUnprocessableEntity, "Invalid workflow",
+				"A workflow needs a name, one com.astra event type as trigger, conditions naming fields, 1 to 5 approvals, an approver role and a timeout of 1 s to 90 days."),
+			"PLT-014": platform.Entry(http.StatusNotFound, "Workflow run not found", "No workflow run with that id exists in the tenant."),
+			"PLT-015": platform.Entry(http.StatusConflict, "Workflow run closed", "The run was approved, rejected or timed out already."),
+			"PLT-016": platform.Entry(http.StatusForbidden, "Not an approver", "The step needs another role, the requester cannot approve their own change, and nobody approves twice."),
 			"PLT-008": platform.Entry(http.StatusInternalServerError, "Report content changed", "The stored report no longer hashes to the SHA-256 recorded when it was generated, or is missing: nothing is served."),
 		},
 		DomainErrors: []platform.DomainError{
@@ -66,6 +77,11 @@ func init() {
 			{Err: platformmod.ErrChannelNotFound, Code: "PLT-009", Detail: "No such notification channel in this tenant."},
 			{Err: platformmod.ErrInvalidChannel, Code: "PLT-010"},
 			{Err: platformmod.ErrNotificationNotFound, Code: "PLT-011", Detail: "No such notification for the caller."},
+			{Err: platformmod.ErrWorkflowNotFound, Code: "PLT-012", Detail: "No such workflow in this tenant."},
+			{Err: platformmod.ErrInvalidWorkflow, Code: "PLT-013"},
+			{Err: platformmod.ErrRunNotFound, Code: "PLT-014", Detail: "No such workflow run in this tenant."},
+			{Err: platformmod.ErrRunClosed, Code: "PLT-015", Detail: "The run is closed."},
+			{Err: platformmod.ErrNotApprover, Code: "PLT-016"},
 			{Err: platformmod.ErrReportTampered, Code: "PLT-008", Detail: "The stored report does not match its recorded hash."},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmpf.New()} },
@@ -95,8 +111,11 @@ func init() {
 				return nil, err
 			}
 			notifier := &rxpf.Notifier{Commands: commands, Queries: queries, Keys: rt.Stack.Keys, Mail: mailer.(httpiam.Mailer), Client: client}
-			return &Parts{Routes: api.Routes(), Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor(), notifier.Alerts(), notifier.Channels()},
-				Workers: []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}}}, nil
+			flows := &rxpf.Workflows{Commands: commands, Queries: queries, Risk: &rmrisk.Queries{Runner: rt.Stack.Runner}}
+			expiry := Every("platform workflow deadlines", PlatformWorkflowScan, rt.Log, flows.Expire)
+			return &Parts{Routes: api.Routes(),
+				Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor(), notifier.Alerts(), notifier.Channels(), notifier.WorkflowSteps(), flows.Triggers()},
+				Workers:  []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}, expiry}}, nil
 		},
 	})
 }

@@ -84,7 +84,7 @@ func (a *API) Routes() []platform.Route {
 	const p = "/api/v1/platform"
 	r, w, adm := "platform:read", "platform:write", "platform:admin"
 	states := []string{rm.DeliveryPending, rm.DeliveryDelivering, rm.DeliveryDelivered, rm.DeliveryDead}
-	routes := append(append(a.reportRoutes(p, r, w), a.notificationRoutes(p, r, adm)...), []platform.Route{
+	routes := append(append(append(a.reportRoutes(p, r, w), a.notificationRoutes(p, r, adm)...), a.workflowRoutes(p, r, w, adm)...), []platform.Route{
 		{Method: http.MethodGet, Path: p + "/integrations", OperationID: "listIntegrations", Tag: "platform-integrations",
 			Summary: "Outbound webhooks, newest first (never their secrets)", Permission: r, Response: rm.Integration{}, List: true, Handler: a.integrations,
 			Query: []platform.Param{{Name: "state", Description: "Only integrations in this state", Enum: []string{platformmod.StateActive, platformmod.StateDisabled}}}},

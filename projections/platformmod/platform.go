@@ -74,6 +74,7 @@ func New() *Projection {
 			[]any{d.ReportID, d.Reason, e.Version, e.Time}
 	}))
 	notificationTables(p.Table)
+	workflowTables(p.Table)
 	return p
 }
 
@@ -94,10 +95,11 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			content_type text, file_name text, rows int, error text, version bigint NOT NULL, created_at timestamptz NOT NULL,
 			updated_at timestamptz NOT NULL, completed_at timestamptz);
 		CREATE INDEX ON %[1]s.reports (tenant_id, id DESC);
-	`+notificationDDL, s)); err != nil {
+	`+notificationDDL+workflowDDL, s)); err != nil {
 		return err
 	}
-	return projections.Isolate(ctx, tx, s, "integrations", "reports", "notification_channels", "notifications", "notification_reads", "notification_read_all")
+	return projections.Isolate(ctx, tx, s, "integrations", "reports", "notification_channels", "notifications", "notification_reads", "notification_read_all",
+		"workflows", "workflow_runs")
 }
 
 // Queries reads the Platform read models.
