@@ -16,6 +16,7 @@ import (
 	"github.com/astrabastion/astra/http/platform"
 	httppf "github.com/astrabastion/astra/http/platformmod"
 	"github.com/astrabastion/astra/netguard"
+	obpf "github.com/astrabastion/astra/outbound/platformmod"
 	"github.com/astrabastion/astra/projections"
 	rmcmp "github.com/astrabastion/astra/projections/compliance"
 	rmpf "github.com/astrabastion/astra/projections/platformmod"
@@ -101,7 +102,7 @@ func init() {
 			queries := &rmpf.Queries{Runner: rt.Stack.Runner, Blobs: blobs}
 			queue := &rmpf.Deliveries{Pool: rt.Stack.Pool, Runner: rt.Stack.Runner}
 			commands := &cmdpf.Handlers{Store: rt.Stack.Store, Keys: rt.Stack.Keys, Guard: guard}
-			outbox := &rxpf.Outbox{Queue: queue, Queries: queries, Commands: commands, Keys: rt.Stack.Keys, Client: client,
+			outbox := &obpf.Outbox{Queue: queue, Queries: queries, Commands: commands, Keys: rt.Stack.Keys, Client: client,
 				Instance: uuid.NewString(), Log: rt.Log, Scale: rt.Cfg.WebhookRetryScale}
 			api := &httppf.API{Commands: commands, Queries: queries, Queue: queue, Writes: rt.Writes}
 			reports := &rxpf.Reports{Commands: commands, Store: rt.Stack.Store, Keys: rt.Stack.Keys, Blobs: blobs,
@@ -110,11 +111,12 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			notifier := &rxpf.Notifier{Commands: commands, Queries: queries, Keys: rt.Stack.Keys, Mail: mailer.(httpiam.Mailer), Client: client}
+			notifier := &obpf.Notifier{Commands: commands, Queries: queries, Keys: rt.Stack.Keys, Mail: mailer.(httpiam.Mailer), Client: client}
+			notes := &rxpf.Notifications{Commands: commands}
 			flows := &rxpf.Workflows{Commands: commands, Queries: queries, Risk: &rmrisk.Queries{Runner: rt.Stack.Runner}}
 			expiry := Every("platform workflow deadlines", PlatformWorkflowScan, rt.Log, flows.Expire)
 			return &Parts{Routes: api.Routes(),
-				Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor(), notifier.Alerts(), notifier.Channels(), notifier.WorkflowSteps(), flows.Triggers()},
+				Reactors: []reactors.Reactor{outbox.Reactor(), reports.Reactor(), notes.Alerts(), notifier.Channels(), notes.WorkflowSteps(), flows.Triggers()},
 				Workers:  []Worker{{Name: "platform webhook deliveries", Run: outbox.Run}, expiry}}, nil
 		},
 	})

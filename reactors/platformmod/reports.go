@@ -1,3 +1,7 @@
+// Package platformmod holds the Platform module's reactors: report jobs,
+// notifications raised from AEGIS alerts and workflow steps, and the
+// approval workflows' process manager. (The webhook outbox and the
+// notification channels, which speak HTTP, are in outbound/platformmod.)
 package platformmod
 
 import (

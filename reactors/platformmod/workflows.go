@@ -126,7 +126,7 @@ func (w *Workflows) Expire(ctx context.Context, now time.Time) error {
 
 // WorkflowSteps notifies the tenant of each step of a run: started,
 // escalated, approved, rejected, timed out.
-func (n *Notifier) WorkflowSteps() reactors.Reactor {
+func (n *Notifications) WorkflowSteps() reactors.Reactor {
 	return reactors.Reactor{Name: "platform_workflow_notifications", Module: platformmod.Module, Scope: reactors.Shared,
 		Types: []events.Type{platformmod.WorkflowStarted, platformmod.WorkflowEscalated, platformmod.WorkflowApproved, platformmod.WorkflowRejected,
 			platformmod.WorkflowTimedOut},

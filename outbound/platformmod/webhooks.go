@@ -1,7 +1,9 @@
-// Package platformmod holds the Platform module's reactors: the webhook
+// Package platformmod is the Platform module's outbound edge: the webhook
 // outbox (every event a tenant's integrations subscribe to is queued for
 // each, and delivered as a CloudEvent, signed per Standard Webhooks, on the
-// retry schedule), and the report jobs.
+// retry schedule) and the notification channels (e-mail, webhook, Slack).
+// Its reactors consume the log like every reactor; what sets it apart is
+// that it speaks HTTP to the outside world, through a netguard client.
 package platformmod
 
 import (
