@@ -335,6 +335,7 @@ func TestIntegrations_DeliverSignedCloudEventsRetryAndReplay(t *testing.T) {
 		verify(i.Secret, g.Header, g.Body) != nil {
 		t.Fatalf("during rotation: %q", g.Header.Get("webhook-signature"))
 	}
+	defer rebuiltIdentical(t, in)
 	for _, secret := range []string{rot.Secret, i.Secret} {
 		if res := officialVerify(t, secret, []received{g}); res[0] != "ok" {
 			t.Fatalf("standardwebhooks during rotation: %s", res[0])

@@ -152,6 +152,7 @@ func TestNotifications_AegisAlertRoutedToChannelsAndReadPerUser(t *testing.T) {
 	if p := testkit.GetPage[notification](t, in, api+"/notification-channels", admin); len(p.Data) != 2 {
 		t.Fatalf("channels after delete: %d", len(p.Data))
 	}
+	rebuiltIdentical(t, in)
 }
 
 func contains(xs []string, x string) bool {

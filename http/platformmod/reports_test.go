@@ -257,4 +257,5 @@ func TestReports_OtherKindsRefusalsAndTenancy(t *testing.T) {
 	if p := testkit.GetPage[report](t, in, api+"/reports", other); len(p.Data) != 0 {
 		t.Errorf("other tenant lists %d reports", len(p.Data))
 	}
+	rebuiltIdentical(t, in)
 }

@@ -157,6 +157,7 @@ func TestWorkflows_RiskAcceptanceAboveALENeedsASecondApprover(t *testing.T) {
 	if r := in.Do(t, http.MethodPost, api+"/workflows", rm1, map[string]any{"name": "x", "trigger": "com.astra.risk.RiskUpdated", "approver_role": "risk_manager"}); r.Status != http.StatusForbidden {
 		t.Errorf("risk manager defines a workflow: %d", r.Status)
 	}
+	rebuiltIdentical(t, in)
 }
 
 // TestWorkflows_GuardrailDisabledEscalatesOnTimeout: disabling a guardrail

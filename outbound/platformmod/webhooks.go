@@ -104,7 +104,7 @@ func (o *Outbox) tenantTargets(ctx context.Context, e *eventstore.Event) ([]rm.T
 	o.mu.Lock()
 	t, ok := o.byTent[e.TenantID]
 	o.mu.Unlock()
-	if ok && t.read.After(e.Time.Add(50*time.Millisecond)) {
+	if ok && t.read.After(e.Time) {
 		return t.list, nil
 	}
 	read := time.Now()

@@ -42,7 +42,7 @@ func (w *Workflows) tenantWorkflows(ctx context.Context, e *eventstore.Event) ([
 	}
 	t, ok := w.byTent[e.TenantID]
 	w.mu.Unlock()
-	if ok && t.read.After(e.Time.Add(50*time.Millisecond)) {
+	if ok && t.read.After(e.Time) {
 		return t.list, nil
 	}
 	read := time.Now()
