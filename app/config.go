@@ -54,7 +54,10 @@ type Config struct {
 	// Outbound connections (SSO issuers; later providers and webhooks).
 	AllowPrivateURLs []string `env:"ASTRA_ALLOW_PRIVATE_URLS" envSeparator:","`
 	OutboundCAFile   string   `env:"ASTRA_OUTBOUND_CA_FILE"`
-	PublicURL        string   `env:"ASTRA_PUBLIC_URL"`
+	// WebhookRetryScale multiplies the Platform webhooks' retry schedule
+	// (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); tests shrink it. 0 counts as 1.
+	WebhookRetryScale float64 `env:"ASTRA_WEBHOOK_RETRY_SCALE" envDefault:"1"`
+	PublicURL         string  `env:"ASTRA_PUBLIC_URL"`
 
 	// Rate limiting (http/ratelimit): shared through Redis when RedisURL is
 	// set, per process otherwise. Zero values mean the defaults.

@@ -25,6 +25,7 @@ var platformTables = map[string]string{
 	"idempotency_keys":        "the write path: Idempotency-Key answers (expire after a day)",
 	"sso_login_states":        "SSO: short-lived login state of an authorization-code flow",
 	"login_throttle":          "IAM: failed sign-in counters (short-lived, not history)",
+	"platform_deliveries":     "Platform: the webhook delivery queue (retry schedule, claims; the events and the integrations' changes are in the ledger)",
 }
 
 var createTable = regexp.MustCompile(`(?i)\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z0-9_."]+)`)

@@ -100,3 +100,45 @@ func (o *smtpOutbox) PasswordReset(_ context.Context, email string, tenant Reset
 	msg := "From: " + o.from + "\r\nTo: " + email + "\r\nSubject: Reset your ASTRA BASTION password\r\n\r\n" + resetBody(tenant, token)
 	return smtp.SendMail(o.u.Host, a, o.from, []string{email}, []byte(msg))
 }
+
+// Mailer sends a plain-text message: the platform's mail path (SMTP when
+// ASTRA_SMTP_URL is set, otherwise a file in the outbox directory), shared
+// by every module that mails (password resets here, notifications).
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// MailFile names the outbox file of a message.
+func MailFile(dir, to string, at time.Time) string {
+	clean := strings.NewReplacer("@", "_at_", "/", "_", "\\", "_")
+	return filepath.Join(dir, "mail-"+clean.Replace(to)+"-"+at.UTC().Format("20060102T150405.000000000")+".txt")
+}
+
+// Send writes the message as a file under the outbox directory.
+func (o *fileOutbox) Send(_ context.Context, to, subject, body string) error {
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return err
+	}
+	now := time.Now()
+	msg := "To: " + to + "\r\nSubject: " + strings.Map(printable, subject) + "\r\nDate: " + now.UTC().Format(time.RFC1123Z) + "\r\n\r\n" + body
+	name := MailFile(o.dir, to, now)
+	if err := os.WriteFile(name+".tmp", []byte(msg), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(name+".tmp", name)
+}
+
+// Send mails the message through the SMTP server.
+func (o *smtpOutbox) Send(_ context.Context, to, subject, body string) error {
+	host, _, err := net.SplitHostPort(o.u.Host)
+	if err != nil {
+		host = o.u.Host
+	}
+	var a smtp.Auth
+	if o.u.User != nil {
+		pw, _ := o.u.User.Password()
+		a = smtp.PlainAuth("", o.u.User.Username(), pw, host)
+	}
+	msg := "From: " + o.from + "\r\nTo: " + to + "\r\nSubject: " + strings.Map(printable, subject) + "\r\n\r\n" + body
+	return smtp.SendMail(o.u.Host, a, o.from, []string{to}, []byte(msg))
+}

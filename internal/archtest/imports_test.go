@@ -61,7 +61,14 @@ var layers = []layer{
 	// files; no other http package does.
 	{name: "http server", covers: []string{"http/server", "http/dashboard"}, may: []string{"commands", "projections", "domain", "http", "netguard", "gateway", "web"}, never: noStorage},
 	{name: "http", covers: []string{"http"}, may: []string{"commands", "projections", "domain", "http", "netguard", "gateway"}, never: noStorage},
-	{name: "reactors", covers: []string{"reactors"}, may: []string{"domain", "eventstore", "commands", "projections", "reactors"}, never: serving},
+	// Reactors that produce content (the Platform module's reports) keep it
+	// in the blob store by the hash their events record, as commands do.
+	{name: "reactors", covers: []string{"reactors"}, may: []string{"domain", "eventstore", "commands", "projections", "reactors", "blobstore"}, never: serving},
+	// The outbound edge: reactors that speak HTTP to the outside world
+	// (webhook deliveries, notification channels), through clients that
+	// netguard checks; they serve nothing and use no broker.
+	{name: "outbound", covers: []string{"outbound"}, may: []string{"domain", "eventstore", "commands", "projections", "reactors"},
+		never: concat(kafka, redis, []string{"github.com/labstack/echo", "github.com/coder/websocket"})},
 	// The gateway runtime (decision 0005) is the gateway module's edge to
 	// providers: it reads its read models and records through the ledger.
 	{name: "gateway runtime", covers: []string{"gateway"}, may: []string{"domain", "eventstore", "projections", "gateway", "netguard"}},
