@@ -138,7 +138,9 @@ type document struct {
 }
 
 var documents = eventstore.On(eventstore.On(eventstore.NewFold[document](), bastionai.DocumentIndexed,
-	func(s *document, d *bastionai.DocumentIndexedV1, _ *eventstore.Event) { s.TenantID, s.UploadedBy = d.TenantID, d.UploadedBy }),
+	func(s *document, d *bastionai.DocumentIndexedV1, _ *eventstore.Event) {
+		s.TenantID, s.UploadedBy = d.TenantID, d.UploadedBy
+	}),
 	bastionai.DocumentRemoved, func(s *document, _ *bastionai.DocumentRemovedV1, _ *eventstore.Event) { s.Removed = true })
 
 // RemoveDocument takes a document out of the index.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,15 +63,24 @@ type Call struct {
 	History []providers.Message
 	// Prompt is the user's message as the model reads it.
 	Prompt string
-	// Tools: false answers from the prompt alone (RAG, briefings).
+	// Tools offers the tools the asker may use (Only narrows them).
 	Tools bool
+	Only  []string
+	// System replaces the system prompt's instructions (RAG).
+	System string
+	// Retrieved are sources fetched before the first call: they reach the
+	// model as the result of a search_documents call it made, so that the
+	// gateway reads them as documents (tool results), not as the user's words.
+	Retrieved any
 }
 
 // BlockedError is a request the gateway refused on the way to (or back
 // from) the model: the caller answers the gateway's own problem.
 type BlockedError struct{ Blocked *gateway.Blocked }
 
-func (e *BlockedError) Error() string { return "bastion_ai: the gateway blocked the assistant's call: " + e.Blocked.Error() }
+func (e *BlockedError) Error() string {
+	return "bastion_ai: the gateway blocked the assistant's call: " + e.Blocked.Error()
+}
 
 // Ask runs the tool loop: each model call goes through the gateway's
 // pipeline (policy, injection and PII scanning, budgets, the audit record
@@ -83,11 +92,28 @@ func (a *Assistant) Ask(ctx context.Context, c Call, progress Progress) (*Turn, 
 		model = DefaultModel
 	}
 	turn := &Turn{Provider: c.Provider, Model: model, ToolCalls: []bastionai.ToolUse{}, Citations: []bastionai.Citation{}, Requests: []string{}}
-	msgs := append([]providers.Message{{Role: "system", Content: SystemPrompt + context0(c.Who)}}, c.History...)
+	system := SystemPrompt
+	if c.System != "" {
+		system = c.System
+	}
+	msgs := append([]providers.Message{{Role: "system", Content: system + context0(c.Who)}}, c.History...)
 	msgs = append(msgs, providers.Message{Role: "user", Content: c.Prompt})
+	if c.Retrieved != nil {
+		body, err := json.Marshal(c.Retrieved)
+		if err != nil {
+			return nil, err
+		}
+		args, _ := json.Marshal(map[string]string{"query": c.Prompt})
+		msgs = append(msgs, providers.Message{Role: "assistant", ContentNull: true, ToolCalls: []providers.ToolCall{{ID: "call_retrieval", Type: "function",
+			Function: &providers.FunctionCall{Name: "search_documents", Arguments: string(args)}}}},
+			providers.Message{Role: "tool", ToolCallID: "call_retrieval", Content: string(body)})
+	}
 	var tools []providers.Tool
 	if c.Tools {
 		for _, t := range Allowed(c.Who.Permissions) {
+			if len(c.Only) > 0 && !slices.Contains(c.Only, t.Name) {
+				continue
+			}
 			tools = append(tools, providers.Tool{Type: "function", Function: &providers.FunctionDef{Name: t.Name, Description: t.Description, Parameters: t.Parameters}})
 		}
 	}
@@ -167,15 +193,9 @@ func IsBlocked(err error) (*gateway.Blocked, bool) {
 	return nil, false
 }
 
-// Sources renders retrieved chunks for the model to answer from.
-func Sources(hits []string) string {
-	var b strings.Builder
-	b.WriteString("Answer the question from these sources only, naming the [n] of each one you use.\n\n")
-	for i, h := range hits {
-		fmt.Fprintf(&b, "[%d] %s\n\n", i+1, h)
-	}
-	return b.String()
-}
+// RAGPrompt is the system prompt of rag/query.
+const RAGPrompt = "You are BASTION AI. Answer the user's question from the sources search_documents returned only, " +
+	"naming the [n] of each source you use; when they do not answer it, say so."
 
 // Embed computes vectors through the gateway's embeddings path (the same
 // pipeline: PII redaction, budgets, the audit record).

@@ -20,8 +20,8 @@ import (
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
 	"github.com/astrabastion/astra/projections"
-	rm "github.com/astrabastion/astra/projections/bastionai"
 	rmaegis "github.com/astrabastion/astra/projections/aegis"
+	rm "github.com/astrabastion/astra/projections/bastionai"
 	rmrisk "github.com/astrabastion/astra/projections/risk"
 )
 
@@ -293,7 +293,7 @@ func (a *API) ragQuery(c echo.Context) error {
 	}
 	who := a.asker(c, nil)
 	sources := make([]Source, 0, len(hits))
-	texts := make([]string, 0, len(hits))
+	retrieved := make([]map[string]any, 0, len(hits))
 	var cites []bastionai.Citation
 	for _, h := range hits {
 		ci, err := chunkCitation(ctx, a.Assistant.Posture, who, h)
@@ -302,14 +302,14 @@ func (a *API) ragQuery(c echo.Context) error {
 		}
 		sources = append(sources, Source{Hit: h, Citation: ci})
 		cites = append(cites, ci)
-		texts = append(texts, h.Title+": "+h.Text)
+		retrieved = append(retrieved, map[string]any{"n": len(retrieved) + 1, "chunk_id": h.ChunkID, "title": h.Title, "text": h.Text})
 	}
 	t, err := a.target(ctx, who.TenantID)
 	if err != nil {
 		return err
 	}
 	turn, err := a.Assistant.Ask(ctx, Call{Caller: httpgw.Caller(c), Who: who, Provider: t.Provider, Model: t.Model, RequestID: platform.RequestID(c),
-		Prompt: Sources(texts) + "Question: " + req.Question}, nil)
+		Prompt: req.Question, System: RAGPrompt, Retrieved: map[string]any{"chunks": retrieved}, Tools: true, Only: []string{"search_documents"}}, nil)
 	if err != nil {
 		return gatewayError(err)
 	}

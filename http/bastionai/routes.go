@@ -44,11 +44,11 @@ type ChatRequest struct {
 
 // ChatAnswer is the answer of POST /bastion-ai/chat.
 type ChatAnswer struct {
-	ConversationID string                `json:"conversation_id"`
-	MessageID      string                `json:"message_id"`
-	Answer         string                `json:"answer"`
-	ToolCalls      []bastionai.ToolUse   `json:"tool_calls"`
-	Citations      []bastionai.Citation  `json:"citations"`
+	ConversationID string               `json:"conversation_id"`
+	MessageID      string               `json:"message_id"`
+	Answer         string               `json:"answer"`
+	ToolCalls      []bastionai.ToolUse  `json:"tool_calls"`
+	Citations      []bastionai.Citation `json:"citations"`
 	// GatewayRequests are the ids of the assistant's LLM calls in the gateway's request log.
 	GatewayRequests []string   `json:"gateway_requests"`
 	Provider        string     `json:"provider"`
@@ -155,7 +155,7 @@ func (a *API) Routes() []platform.Route {
 				"with the sources it was given; recorded in a conversation (ChatCompleted, mode rag)",
 			Permission: w, Request: RagQueryRequest{}, Response: RagAnswer{}, Handler: a.ragQuery, Errors: []int{404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodGet, Path: p + "/rag/search", OperationID: "bastionAIRagSearch", Tag: "bastion-ai",
-			Summary: "Ranked chunks of the tenant's documents and the built-in framework requirements (Postgres full text, ts_rank_cd; hybrid with embeddings by reciprocal rank fusion when on)",
+			Summary:    "Ranked chunks of the tenant's documents and the built-in framework requirements (Postgres full text, ts_rank_cd; hybrid with embeddings by reciprocal rank fusion when on)",
 			Permission: r, Response: rm.Hit{}, List: true, Complete: true, Handler: a.ragSearch, Errors: []int{422}, Query: []platform.Param{
 				{Name: "q", Description: "The query", Required: true},
 				{Name: "scope", Description: "Which chunks (default all)", Enum: []string{rm.ScopeAll, rm.ScopeDocuments, rm.ScopeRequirements}},
@@ -170,13 +170,13 @@ func (a *API) Routes() []platform.Route {
 			Permission: w, Request: DocumentRequest{}, Response: rm.Document{}, Status: http.StatusCreated, Handler: a.indexDocument,
 			Errors: []int{413, 422, 429, 502, 503}, BodyLimit: 4 << 20},
 		{Method: http.MethodDelete, Path: p + "/rag/documents/:id", OperationID: "removeBastionAIDocument", Tag: "bastion-ai",
-			Summary: "Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved)",
+			Summary:    "Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved)",
 			Permission: w, Status: http.StatusNoContent, Handler: a.removeDocument, Errors: []int{404}},
 		{Method: http.MethodGet, Path: p + "/providers", OperationID: "bastionAIProviders", Tag: "bastion-ai",
 			Summary: "The gateway provider and model the assistant uses, and the models the tenant's gateway offers", Permission: r,
 			Response: Providers{}, Handler: a.providers},
 		{Method: http.MethodPut, Path: p + "/providers/default", OperationID: "setBastionAIProvider", Tag: "bastion-ai",
-			Summary: "Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet)",
+			Summary:    "Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet)",
 			Permission: w, Request: ProviderChoice{}, Response: rm.Settings{}, Handler: a.setProvider, Errors: []int{422}},
 		{Method: http.MethodGet, Path: p + "/context", OperationID: "bastionAIContext", Tag: "bastion-ai",
 			Summary: "The latest posture snapshot the assistant sees (404 before the first refresh)", Permission: r, Response: rm.Snapshot{},
@@ -188,7 +188,7 @@ func (a *API) Routes() []platform.Route {
 			Summary: "Rate an answer of one of the caller's conversations (FeedbackGiven)", Permission: w, Request: FeedbackRequest{},
 			Response: rm.Feedback{}, Status: http.StatusCreated, Handler: a.feedback, Errors: []int{404}},
 		{Method: http.MethodPost, Path: p + "/summarize", OperationID: "bastionAISummarize", Tag: "bastion-ai",
-			Summary: "Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten)",
+			Summary:    "Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten)",
 			Permission: w, Request: SummarizeRequest{}, Response: rm.Briefing{}, Status: http.StatusCreated, Handler: a.summarize,
 			Errors: []int{422, 429, 502, 503, 504}},
 	}

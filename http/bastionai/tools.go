@@ -10,8 +10,8 @@ import (
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/domain/trust"
 	"github.com/astrabastion/astra/projections"
-	rm "github.com/astrabastion/astra/projections/bastionai"
 	rmaegis "github.com/astrabastion/astra/projections/aegis"
+	rm "github.com/astrabastion/astra/projections/bastionai"
 	rmcmp "github.com/astrabastion/astra/projections/compliance"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 	"github.com/astrabastion/astra/projections/ops"
@@ -82,25 +82,25 @@ const (
 var Tools = []Tool{
 	{Name: "trust_score", Permission: "trust:read", Parameters: schema(asOfProp),
 		Description: "The tenant's trust score (0-100), grade and pillars, and the signals that moved it most in the last 30 days; as_of gives the score recorded at that time.",
-		Run: trustScore},
+		Run:         trustScore},
 	{Name: "risks", Permission: "risk:read", Parameters: schema(`"status":{"type":"string"},` + limitProp),
 		Description: "The risk register (newest first) with each risk's latest FAIR simulation (mean annual loss expectancy).",
-		Run: risks},
+		Run:         risks},
 	{Name: "alerts", Permission: "aegis:read", Parameters: schema(`"status":{"type":"string","enum":["open","acknowledged","resolved"]},"severity":{"type":"string","enum":["low","medium","high","critical"]},` + limitProp),
 		Description: "AEGIS alerts, most recently raised first.",
-		Run: alerts},
+		Run:         alerts},
 	{Name: "compliance_posture", Permission: "compliance:read", Parameters: schema(""),
 		Description: "Compliance posture per framework: adopted or not, latest completed and current assessment scores.",
-		Run: compliancePosture},
+		Run:         compliancePosture},
 	{Name: "gateway_stats", Permission: "gateway:read", Parameters: schema(`"days":{"type":"integer","minimum":1,"maximum":90}`),
 		Description: "AI gateway traffic of the last 7 days: requests, blocked, failed, tokens, cost.",
-		Run: gatewayStats},
+		Run:         gatewayStats},
 	{Name: "audit_trail", Permission: "admin:read", Parameters: schema(`"type":{"type":"string","description":"Event type or prefix ending in '.'"},"subject":{"type":"string"},` + asOfProp + `,` + limitProp),
 		Description: "The ledger's events (newest first, up to as_of when given), with their hashes.",
-		Run: auditTrail},
+		Run:         auditTrail},
 	{Name: "search_documents", Permission: "bastion_ai:read", Parameters: schema(`"query":{"type":"string"},` + limitProp),
 		Description: "Full-text search over the tenant's indexed documents and the built-in framework requirements.",
-		Run: searchDocuments},
+		Run:         searchDocuments},
 }
 
 // ToolNames are the tools' names (the OpenAPI enum of tool calls).
