@@ -168,7 +168,7 @@ type Hit struct {
 	Text          string  `json:"text"`
 	Ordinal       int     `json:"ordinal"`
 	// Rank is the 1-based place in the answer; Score the ranking's own
-	// score (ts_rank_cd, or the fused reciprocal-rank score when hybrid).
+	// score (ts_rank, or the fused reciprocal-rank score when hybrid).
 	Rank      int       `json:"rank"`
 	Score     float64   `json:"score"`
 	embedding []float32 // for hybrid ranking
@@ -177,14 +177,14 @@ type Hit struct {
 // Search ranks the chunks the tenant may read (its documents and the
 // built-in requirements) against the query with Postgres full text search:
 // the query's words (stemmed, stop words dropped) OR-ed, ranked by
-// ts_rank_cd (cover density, normalised by log length), titles weighted
+// ts_rank (term frequency, normalised by log length), titles weighted
 // above bodies. At most limit hits.
 func (q *Queries) Search(ctx context.Context, tenant, query, scope, framework string, limit int) ([]Hit, error) {
 	var out []Hit
 	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
 		rows, err := tx.Query(ctx, `
 			WITH q AS (SELECT nullif(replace(plainto_tsquery('english', $2)::text, ' & ', ' | '), '')::tsquery AS q)
-			SELECT id, source, document_id, framework_id, requirement_id, title, text, ordinal, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, q.q, 1) AS score
+			SELECT id, source, document_id, framework_id, requirement_id, title, text, ordinal, ts_rank('{0.1, 0.2, 0.4, 1.0}', tsv, q.q, 1) AS score
 			FROM `+s+`.chunks, q
 			WHERE tsv @@ q.q AND (tenant_id = $1 OR tenant_id = '')
 			  AND ($3 = 'all' OR ($3 = 'documents' AND source = 'document') OR ($3 = 'requirements' AND source = 'requirement'))
