@@ -123,6 +123,24 @@ func TestAssistant_AnswersThroughTwoToolCallsCitingTheLedgerThroughTheGateway(t 
 	}
 	r.Data(t, &rk)
 
+	// A direct gateway call first: the trust signal it makes is among the
+	// score's top movers, cited by the event that caused it.
+	direct := in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, map[string]any{"provider": "script", "model": "scripted-1",
+		"messages": []map[string]string{{"role": "user", "content": "hello"}}})
+	if direct.Status != http.StatusOK {
+		t.Fatalf("direct: %d %s", direct.Status, direct.Body)
+	}
+	var d struct {
+		Security struct {
+			RequestID string `json:"request_id"`
+		} `json:"security"`
+	}
+	direct.Data(t, &d)
+	testkit.Eventually(t, 10*time.Second, "a trust signal", func() bool {
+		return len(testkit.GetPage[struct {
+			ID string `json:"id"`
+		}](t, in, "/api/v1/trust/signals", admin).Data) > 0
+	})
 	s.play(step{calls: [][2]string{{"trust_score", `{}`}}}, step{calls: [][2]string{{"risks", `{"limit":5}`}}},
 		step{text: "Your trust score is recorded and one risk is open: " + rk.ID + "."})
 	out := chat(t, in, admin, map[string]any{"message": "How are we doing, and what is our biggest risk?"})
@@ -135,7 +153,7 @@ func TestAssistant_AnswersThroughTwoToolCallsCitingTheLedgerThroughTheGateway(t 
 		t.Fatalf("gateway calls: %+v", out)
 	}
 	// The model saw the tools and, on its next calls, their results.
-	seen := s.requests()
+	seen := s.requests()[1:] // after the direct call
 	if len(seen) != 3 || !slices.Contains(seen[0].toolNames(), "audit_trail") || len(seen[2].toolResults()) != 2 ||
 		!strings.Contains(seen[2].toolResults()[1], rk.ID) {
 		t.Fatalf("the model saw: %+v", seen)
@@ -156,6 +174,14 @@ func TestAssistant_AnswersThroughTwoToolCallsCitingTheLedgerThroughTheGateway(t 
 	if !ok || len(trustCite.Events) != 1 || trustCite.Events[0].Type != "com.astra.trust.ScoreUpdated" {
 		t.Fatalf("no trust score citation with its ScoreUpdated event: %+v", out.Citations)
 	}
+	for _, c := range out.Citations {
+		if len(c.Events) == 0 {
+			t.Fatalf("a citation without its ledger event: %+v", c)
+		}
+	}
+	if _, ok := kinds["trust_signal/"+trustCite.ID]; len(out.Citations) < 3 || ok {
+		t.Fatalf("citations: %+v", out.Citations)
+	}
 	verifyChain(t, in, me.TenantID, refs)
 	// The auditor's own check of the chain agrees.
 	if r := in.Do(t, http.MethodPost, "/api/v1/admin/audit/verify", admin, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"ok":true`) {
@@ -164,17 +190,6 @@ func TestAssistant_AnswersThroughTwoToolCallsCitingTheLedgerThroughTheGateway(t 
 
 	// Every LLM call of the assistant is in the gateway's request log, under
 	// the policy a direct gateway call of the tenant runs under.
-	direct := in.Do(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, map[string]any{"provider": "script", "model": "scripted-1",
-		"messages": []map[string]string{{"role": "user", "content": "hello"}}})
-	if direct.Status != http.StatusOK {
-		t.Fatalf("direct: %d %s", direct.Status, direct.Body)
-	}
-	var d struct {
-		Security struct {
-			RequestID string `json:"request_id"`
-		} `json:"security"`
-	}
-	direct.Data(t, &d)
 	record := func(id string) gatewayRecord {
 		var rec gatewayRecord
 		testkit.Eventually(t, 10*time.Second, "request "+id+" logged", func() bool {

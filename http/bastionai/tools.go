@@ -188,6 +188,23 @@ func ledger(ctx context.Context, p *Posture, who Asker, f ops.AuditFilter, n int
 	return out, nil
 }
 
+// eventByID finds one event of the ledger by its id, type and time (a trust
+// signal carries the id and time of the event that caused it).
+func eventByID(ctx context.Context, p *Posture, tenantID, typ string, at time.Time, id string) ([]bastionai.LedgerRef, error) {
+	from, to := at.Add(-time.Millisecond), at.Add(time.Millisecond)
+	page, err := p.Ledger.Audit(ctx, ops.AuditFilter{TenantID: tenantID, Type: typ, From: &from, To: &to}, ops.NewestFirst, projections.PageRequest{Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range page.Items {
+		if e.ID == id {
+			return []bastionai.LedgerRef{{EventID: e.ID, Type: e.Type, StreamID: e.PartitionKey, Version: e.StreamVersion, Position: e.Position,
+				Hash: e.Hash, PrevHash: e.PrevHash}}, nil
+		}
+	}
+	return []bastionai.LedgerRef{}, nil
+}
+
 func trustScore(ctx context.Context, p *Posture, who Asker, _ ToolArgs) (*ToolResult, error) {
 	refs, err := ledger(ctx, p, who, ops.AuditFilter{Type: "com.astra.trust.ScoreUpdated"}, 1)
 	if err != nil {
@@ -216,7 +233,11 @@ func trustScore(ctx context.Context, p *Posture, who Asker, _ ToolArgs) (*ToolRe
 	movers := []map[string]any{}
 	for _, s := range trust.TopMovers(sigs, snap.Decay, who.Now, 5) {
 		movers = append(movers, map[string]any{"signal_id": s.ID, "pillar": s.Pillar, "score": s.Score, "at": s.At, "source": s.Source, "reason": s.Reason})
-		cite = append(cite, bastionai.Citation{Kind: "trust_signal", ID: s.ID, Tool: "trust_score"})
+		refs, err := eventByID(ctx, p, who.TenantID, s.Source, s.At, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		cite = append(cite, bastionai.Citation{Kind: "trust_signal", ID: s.ID, Tool: "trust_score", Events: refs})
 	}
 	out := map[string]any{"score": nil, "top_movers": movers, "signals": snap.Signals}
 	if snap.Last != nil && snap.Last.Known {
@@ -246,7 +267,11 @@ func risks(ctx context.Context, p *Posture, who Asker, a ToolArgs) (*ToolResult,
 		if len(sims.Items) > 0 {
 			s := sims.Items[0]
 			item["latest_simulation"] = map[string]any{"id": s.ID, "at": s.At, "iterations": s.Iterations, "results": s.Results}
-			res.Citations = append(res.Citations, bastionai.Citation{Kind: "simulation", ID: s.ID, Tool: "risks"})
+			refs, err := ledger(ctx, p, who, ops.AuditFilter{Subject: s.ID}, 1)
+			if err != nil {
+				return nil, err
+			}
+			res.Citations = append(res.Citations, bastionai.Citation{Kind: "simulation", ID: s.ID, Tool: "risks", Events: refs})
 		}
 		items = append(items, item)
 	}
