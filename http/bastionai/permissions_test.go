@@ -130,6 +130,15 @@ func TestRAG_IndexesSearchesAnswersWithSourcesAndKeepsTenantsApart(t *testing.T)
 	if d.Chunks < 5 || d.Kind != "policy" || len(d.SHA256) != 64 {
 		t.Fatalf("document: %+v", d)
 	}
+	// The chunks were embedded through the gateway's embeddings path (audited like any request).
+	testkit.Eventually(t, 10e9, "the embeddings call logged", func() bool {
+		for _, rec := range testkit.GetPage[gatewayRecord](t, in, "/api/v1/gateway/requests", admin).Data {
+			if rec.Endpoint == "embeddings" && rec.Model == "embed-1" && !rec.Blocked {
+				return true
+			}
+		}
+		return false
+	})
 	hits := search(t, in, admin, "vendor risk review before sharing data")
 	if len(hits) == 0 || hits[0].DocumentID == nil || *hits[0].DocumentID != d.ID || hits[0].Rank != 1 {
 		t.Fatalf("search: %+v", hits)
@@ -248,8 +257,21 @@ func TestRAG_AnInjectionInAnIndexedDocumentIsBlockedByTheGateway(t *testing.T) {
 		blocked = p.Data
 		return len(p.Data) == 1
 	})
+	if blocked[0].ErrorCode != "GW-003" {
+		t.Fatalf("blocked record: %+v", blocked[0])
+	}
 	if blocked[0].Endpoint != "bastion_ai" || !blocked[0].Blocked {
 		t.Fatalf("blocked record: %+v", blocked[0])
+	}
+	// The same through chat: the model searches the documents, and the
+	// call that would carry the planted text to it is blocked.
+	s.play(step{calls: [][2]string{{"search_documents", `{"query":"supplier onboarding checklist"}`}}}, step{text: "never sent"})
+	r = in.Do(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "What does the supplier onboarding procedure say?"})
+	if r.Status != http.StatusUnprocessableEntity || r.Problem(t).ErrorCode != "GW-003" || !strings.Contains(r.Problem(t).Detail, "tool") {
+		t.Fatalf("planted injection through a tool: %d %s", r.Status, r.Body)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Fatalf("the provider was called %d times (only the first call may reach it)", n)
 	}
 	// Nothing was recorded as an answer.
 	if p := testkit.GetPage[struct {

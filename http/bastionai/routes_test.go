@@ -65,6 +65,13 @@ func TestChat_AnswersAsOfAMomentFromTheLog(t *testing.T) {
 			}
 		}
 	}
+	// A model that never stops calling tools gets no answer recorded.
+	for i := 0; i < 6; i++ {
+		s.play(step{calls: [][2]string{{"gateway_stats", `{}`}}})
+	}
+	if r := in.Do(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "loop"}); r.Status != http.StatusBadGateway || r.Problem(t).ErrorCode != "BAI-005" {
+		t.Fatalf("endless tool calls: %d %s", r.Status, r.Body)
+	}
 	if r := in.Do(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "x", "as_of": time.Now().Add(time.Hour).Format(time.RFC3339)}); r.Status != http.StatusUnprocessableEntity ||
 		r.Problem(t).ErrorCode != "BAI-007" {
 		t.Fatalf("as_of in the future: %d %s", r.Status, r.Body)
