@@ -95,7 +95,7 @@ func TestRAG_RetrievalQuality(t *testing.T) {
 	t.Logf("\n%s", report.String())
 	if os.Getenv("BAI_WRITE_REPORT") == "1" {
 		doc := "# BASTION AI retrieval quality\n\nWritten by `BAI_WRITE_REPORT=1 CI=true go test -count=1 -run TestRAG_RetrievalQuality ./http/bastionai/`.\n\n" +
-			"Keyword retrieval (Postgres full text, OR of the query's stemmed words, `ts_rank` with titles weighted above bodies) through " +
+			"Keyword retrieval (Okapi BM25, k1 1.2, b 0.75, over Postgres full text: the query's stemmed words, chunks matching any of them, idf over the chunks the tenant may read, a title word counting twice) through " +
 			"`GET /api/v1/bastion-ai/rag/search`, over every built-in framework requirement (one chunk each, shared by every tenant) and the shipped " +
 			"decision records indexed as a tenant's documents (chunks of 900 bytes, 200 overlapping). Questions are generated, not written: " +
 			"`requirement_title` asks by a requirement's title alone, `requirement_keywords` by six words of its description that are not in its " +
@@ -108,7 +108,7 @@ func TestRAG_RetrievalQuality(t *testing.T) {
 	}
 	// Floors a little below what was measured: a regression in chunking,
 	// the query or the ranking fails here.
-	if a := quality["all"]; a.RecallAt5 < 0.9 || a.MRR < 0.8 {
+	if a := quality["all"]; a.RecallAt5 < 0.95 || a.MRR < 0.9 {
 		t.Fatalf("retrieval quality fell: %+v", a)
 	}
 }

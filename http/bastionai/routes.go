@@ -155,7 +155,7 @@ func (a *API) Routes() []platform.Route {
 				"with the sources it was given; recorded in a conversation (ChatCompleted, mode rag)",
 			Permission: w, Request: RagQueryRequest{}, Response: RagAnswer{}, Handler: a.ragQuery, Errors: []int{404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodGet, Path: p + "/rag/search", OperationID: "bastionAIRagSearch", Tag: "bastion-ai",
-			Summary:    "Ranked chunks of the tenant's documents and the built-in framework requirements (Postgres full text, ts_rank; hybrid with embeddings by reciprocal rank fusion when on)",
+			Summary:    "Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on)",
 			Permission: r, Response: rm.Hit{}, List: true, Complete: true, Handler: a.ragSearch, Errors: []int{422}, Query: []platform.Param{
 				{Name: "q", Description: "The query", Required: true},
 				{Name: "scope", Description: "Which chunks (default all)", Enum: []string{rm.ScopeAll, rm.ScopeDocuments, rm.ScopeRequirements}},

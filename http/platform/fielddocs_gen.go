@@ -678,7 +678,7 @@ var fieldDocs = map[string]string{
 	"github.com/astrabastion/astra/projections/aegis.Guardrail.Version":                          "Version counts every change (a new spec, enabling, disabling); verdicts name it.",
 	"github.com/astrabastion/astra/projections/authstore.Revoked.Kind":                           "\"session\", \"apikey\" or \"apikeysecret\".",
 	"github.com/astrabastion/astra/projections/bastionai.Conversation.Title":                     "The conversation's first question.",
-	"github.com/astrabastion/astra/projections/bastionai.Hit.Rank":                               "The 1-based place in the answer; Score the ranking's own score (ts_rank, or the fused reciprocal-rank score when hybrid).",
+	"github.com/astrabastion/astra/projections/bastionai.Hit.Rank":                               "The 1-based place in the answer; Score the ranking's own score (BM25, or the fused reciprocal-rank score when hybrid).",
 	"github.com/astrabastion/astra/projections/bastionai.Queries.Keys":                           "Keys opens the sealed questions and answers when they are read.",
 	"github.com/astrabastion/astra/projections/bastionai.Snapshot.EventID":                       "The ContextRefreshed event that recorded it.",
 	"github.com/astrabastion/astra/projections/compliance.Assessment.Assessed":                   "Assessed counts requirements with a result; Assessable the framework's assessable ones. Unassessed requirements earn nothing.",

@@ -168,28 +168,54 @@ type Hit struct {
 	Text          string  `json:"text"`
 	Ordinal       int     `json:"ordinal"`
 	// Rank is the 1-based place in the answer; Score the ranking's own
-	// score (ts_rank, or the fused reciprocal-rank score when hybrid).
+	// score (BM25, or the fused reciprocal-rank score when hybrid).
 	Rank      int       `json:"rank"`
 	Score     float64   `json:"score"`
 	embedding []float32 // for hybrid ranking
 }
 
+// BM25 parameters (Robertson and Zaragoza's usual values); a word in a
+// chunk's title counts TitleBoost times.
+const (
+	BM25K1     = 1.2
+	BM25B      = 0.75
+	TitleBoost = 2
+)
+
 // Search ranks the chunks the tenant may read (its documents and the
-// built-in requirements) against the query with Postgres full text search:
-// the query's words (stemmed, stop words dropped) OR-ed, ranked by
-// ts_rank (term frequency, normalised by log length), titles weighted
-// above bodies. At most limit hits.
+// built-in requirements) against the query by Okapi BM25 over Postgres full
+// text: the query's words are stemmed with stop words dropped; chunks
+// matching any of them (the GIN index) are scored Σ idf·tf·(k1+1) /
+// (tf + k1·(1−b+b·len/avglen)), where tf counts a word's positions in the
+// chunk (title positions TitleBoost times), len is the chunk's number of
+// distinct words, and idf = ln(1 + (N−df+0.5)/(df+0.5)) over the chunks the
+// tenant may read in the scope. At most limit hits.
 func (q *Queries) Search(ctx context.Context, tenant, query, scope, framework string, limit int) ([]Hit, error) {
 	var out []Hit
 	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
 		rows, err := tx.Query(ctx, `
-			WITH q AS (SELECT nullif(replace(plainto_tsquery('english', $2)::text, ' & ', ' | '), '')::tsquery AS q)
-			SELECT id, source, document_id, framework_id, requirement_id, title, text, ordinal, ts_rank('{0.1, 0.2, 0.4, 1.0}', tsv, q.q, 1) AS score
-			FROM `+s+`.chunks, q
-			WHERE tsv @@ q.q AND (tenant_id = $1 OR tenant_id = '')
-			  AND ($3 = 'all' OR ($3 = 'documents' AND source = 'document') OR ($3 = 'requirements' AND source = 'requirement'))
-			  AND ($4 = '' OR framework_id = $4)
-			ORDER BY score DESC, id LIMIT $5`, tenant, query, scope, framework, limit)
+			WITH terms AS MATERIALIZED (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $2))),
+			q AS (SELECT nullif(replace(plainto_tsquery('english', $2)::text, ' & ', ' | '), '')::tsquery AS q),
+			visible AS (
+				SELECT id, tsv, length(tsv)::float8 AS len FROM `+s+`.chunks
+				WHERE (tenant_id = $1 OR tenant_id = '')
+				  AND ($3 = 'all' OR ($3 = 'documents' AND source = 'document') OR ($3 = 'requirements' AND source = 'requirement'))
+				  AND ($4 = '' OR framework_id = $4)),
+			stats AS (SELECT count(*)::float8 AS n, greatest(avg(len), 1)::float8 AS avglen FROM visible),
+			df AS MATERIALIZED (SELECT t.lexeme, (SELECT count(*) FROM visible v WHERE v.tsv @@ plainto_tsquery('simple', t.lexeme))::float8 AS df FROM terms t),
+			scored AS (
+				SELECT v.id, sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) *
+					(u.tf * ($6 + 1)) / (u.tf + $6 * (1 - $7 + $7 * v.len / st.avglen))) AS score
+				FROM visible v CROSS JOIN stats st CROSS JOIN q
+				CROSS JOIN LATERAL (
+					SELECT x.lexeme, (cardinality(x.positions) + ($8 - 1) * cardinality(array_positions(x.weights, 'A')))::float8 AS tf
+					FROM unnest(v.tsv) x WHERE x.lexeme IN (SELECT lexeme FROM terms)) u
+				JOIN df ON df.lexeme = u.lexeme
+				WHERE v.tsv @@ q.q
+				GROUP BY v.id)
+			SELECT c.id, c.source, c.document_id, c.framework_id, c.requirement_id, c.title, c.text, c.ordinal, scored.score
+			FROM scored JOIN `+s+`.chunks c ON c.id = scored.id
+			ORDER BY scored.score DESC, c.id LIMIT $5`, tenant, query, scope, framework, limit, BM25K1, BM25B, TitleBoost)
 		if err != nil {
 			return err
 		}
