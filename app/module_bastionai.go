@@ -67,7 +67,8 @@ func init() {
 				Ledger: &ops.Queries{Pool: st.Pool, Runner: st.Runner, Keys: st.Keys}, Index: queries}
 			api := &httpbai.API{Commands: commands, Queries: queries, Writes: rt.Writes, Now: BastionAINow,
 				Assistant: &httpbai.Assistant{Gateway: rt.Service("gateway").(*gateway.Runtime), Posture: posture}}
-			return &Parts{Routes: api.Routes(), Holder: queries, Reactors: []reactors.Reactor{rxbai.Erasure(commands, queries)}}, nil
+			return &Parts{Routes: api.Routes(), Holder: queries, Reactors: []reactors.Reactor{rxbai.Erasure(commands, queries),
+				rxbai.Retention(commands, queries)}}, nil
 		},
 	})
 }

@@ -137,15 +137,16 @@ type DocumentIndexedV1 struct {
 
 // Reasons a document leaves the index.
 const (
-	RemovedDeleted = "deleted"
-	RemovedErasure = "erasure"
+	RemovedDeleted   = "deleted"
+	RemovedErasure   = "erasure"
+	RemovedRetention = "retention"
 )
 
 // DocumentRemovedV1 records that a document left the index.
 type DocumentRemovedV1 struct {
 	DocumentID string `json:"document_id"`
 	TenantID   string `json:"tenant_id"`
-	Reason     string `json:"reason" enum:"deleted,erasure"`
+	Reason     string `json:"reason" enum:"deleted,erasure,retention"`
 }
 
 // DefaultProviderSetV1 records the gateway provider and model the

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astrabastion/astra/app"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -65,5 +66,51 @@ func TestErasure_RemovesTheSubjectsDocumentsAndConversations(t *testing.T) {
 	// The chain still verifies: history was not rewritten.
 	if r := in.Do(t, http.MethodPost, "/api/v1/admin/audit/verify", admin, nil); !strings.Contains(string(r.Body), `"ok":true`) {
 		t.Fatalf("verify: %s", r.Body)
+	}
+}
+
+// A Data Governance retention policy of bastion_ai/assistant_documents
+// removes the documents indexed before its cutoff.
+func TestRetention_RemovesDocumentsOlderThanThePeriod(t *testing.T) {
+	later := time.Now().Add(48 * time.Hour)
+	saved := app.DataGovNow
+	app.DataGovNow = func() time.Time { return later }
+	in := startInstance(t)
+	app.DataGovNow = saved
+	admin := in.AdminToken(t)
+	d := index(t, in, admin, map[string]any{"title": "Old notes", "text": "Tabletop exercise notes from the incident response drill."})
+
+	r := in.Do(t, http.MethodPost, "/api/v1/data-gov/retention-policies", admin, map[string]any{"name": "assistant documents a day",
+		"module": "bastion_ai", "data_class": "assistant_documents", "period_days": 1})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("policy: %d %s", r.Status, r.Body)
+	}
+	var pol struct {
+		ID string `json:"id"`
+	}
+	r.Data(t, &pol)
+	var dry struct {
+		Run struct {
+			Rows  int `json:"rows"`
+			Items int `json:"items"`
+		} `json:"run"`
+	}
+	r = in.Do(t, http.MethodPost, "/api/v1/data-gov/retention-policies/"+pol.ID+"/enforce", admin, map[string]any{"dry_run": true})
+	r.Data(t, &dry)
+	if r.Status != http.StatusOK || dry.Run.Rows != 1 || dry.Run.Items != 1 {
+		t.Fatalf("dry run: %d %s", r.Status, r.Body)
+	}
+	if p := testkit.GetPage[document](t, in, api+"/rag/documents", admin); len(p.Data) != 1 {
+		t.Fatalf("a dry run removed something: %+v", p.Data)
+	}
+	if r := in.Do(t, http.MethodPost, "/api/v1/data-gov/retention-policies/"+pol.ID+"/enforce", admin, nil); r.Status != http.StatusOK {
+		t.Fatalf("enforce: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 20*time.Second, "the old document removed", func() bool {
+		return len(testkit.GetPage[document](t, in, api+"/rag/documents", admin).Data) == 0
+	})
+	audit := in.Do(t, http.MethodGet, "/api/v1/admin/audit/events?subject="+d.ID, admin, nil)
+	if body := string(audit.Body); !strings.Contains(body, `"reason":"retention"`) || strings.Contains(body, "Tabletop exercise") {
+		t.Fatalf("ledger: %s", body)
 	}
 }

@@ -82,6 +82,7 @@ var fieldDocs = map[string]string{
 	"github.com/astrabastion/astra/commands/compliance.Handlers.Now":                             "The clock of commands that compare dates (evidence expiry); time.Now when nil.",
 	"github.com/astrabastion/astra/commands/datagov.Fulfilled.Archive":                           "The signed export of an access or portability request.",
 	"github.com/astrabastion/astra/commands/datagov.Fulfilled.Certificate":                       "The certificate of an erasure.",
+	"github.com/astrabastion/astra/commands/datagov.Handlers.Documents":                          "Nil when BASTION AI is not started.",
 	"github.com/astrabastion/astra/commands/datagov.Handlers.HashKey":                            "HashKey keys the references of subjects known by e-mail address only.",
 	"github.com/astrabastion/astra/commands/datagov.Handlers.Holders":                            "What every module holds about a person (access exports).",
 	"github.com/astrabastion/astra/commands/datagov.Handlers.Now":                                "The clock of commands that compare dates; time.Now when nil.",

@@ -150,6 +150,32 @@ func (q *Queries) DocumentsBy(ctx context.Context, tenant string, principals []s
 	return out, err
 }
 
+// DocumentsBefore counts the tenant's documents indexed before cutoff, with
+// the first and last indexing time (Data Governance's retention plan).
+func (q *Queries) DocumentsBefore(ctx context.Context, tenant string, cutoff time.Time) (int, *time.Time, *time.Time, error) {
+	var n int
+	var from, to *time.Time
+	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
+		return tx.QueryRow(ctx, `SELECT count(*), min(created_at), max(created_at) FROM `+s+`.documents WHERE tenant_id = $1 AND created_at < $2`,
+			tenant, cutoff).Scan(&n, &from, &to)
+	})
+	return n, from, to, err
+}
+
+// DocumentIDsBefore lists the ids of the tenant's documents indexed before cutoff.
+func (q *Queries) DocumentIDsBefore(ctx context.Context, tenant string, cutoff time.Time) ([]string, error) {
+	var out []string
+	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM `+s+`.documents WHERE tenant_id = $1 AND created_at < $2 ORDER BY id`, tenant, cutoff)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return out, err
+}
+
 // Scopes of a search.
 const (
 	ScopeAll          = "all"
