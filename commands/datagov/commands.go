@@ -71,7 +71,7 @@ type Handlers struct {
 	Lineage Lineage
 	// Documents is nil when BASTION AI is not started.
 	Documents Documents
-	Replays Replays
+	Replays   Replays
 	// Holders are what every module holds about a person (access exports).
 	Holders []datagov.Holder
 	// Now is the clock of commands that compare dates; time.Now when nil.
