@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,9 +40,13 @@ type Turn struct {
 }
 
 // Progress receives what the assistant does as it does it (SSE); nil when
-// the answer is given whole.
+// the answer is given whole. With a Progress every model call is streamed
+// through the gateway (ChatStream: each chunk scanned with its hold-back
+// window before it is passed on) and Delta receives the answer's text as it
+// comes.
 type Progress interface {
 	ToolCalled(use bastionai.ToolUse)
+	Delta(text string)
 	Answered(text string)
 }
 
@@ -121,7 +126,13 @@ func (a *Assistant) Ask(ctx context.Context, c Call, progress Progress) (*Turn, 
 	for round := 0; round < MaxRounds; round++ {
 		call := &gateway.Call{Caller: c.Caller, Endpoint: "bastion_ai", Provider: c.Provider, RequestID: uuid.Must(uuid.NewV7()).String(),
 			Correlation: c.RequestID, Req: providers.ChatRequest{Model: model, Messages: msgs, Tools: tools}}
-		res, err := a.Gateway.Chat(ctx, call)
+		var res *gateway.Result
+		var err error
+		if progress != nil {
+			res, err = a.stream(ctx, call, progress)
+		} else {
+			res, err = a.Gateway.Chat(ctx, call)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -173,6 +184,76 @@ func (a *Assistant) Ask(ctx context.Context, c Call, progress Progress) (*Turn, 
 		}
 	}
 	return turn, bastionai.ErrNoAnswer
+}
+
+// streamSink collects a streamed answer: text passed on as it clears the
+// gateway's scan, tool-call fragments assembled by index.
+type streamSink struct {
+	progress Progress
+	text     strings.Builder
+	calls    []providers.ToolCall
+	blocked  *gateway.Blocked
+}
+
+func (s *streamSink) Start() error { return nil }
+
+func (s *streamSink) Chunk(text string) error {
+	s.text.WriteString(text)
+	if text != "" {
+		s.progress.Delta(text)
+	}
+	return nil
+}
+
+func (s *streamSink) Parts(ch providers.Chunk) error {
+	for _, tc := range ch.ToolCalls {
+		i := len(s.calls)
+		if tc.Index != nil {
+			i = *tc.Index
+		}
+		for len(s.calls) <= i {
+			s.calls = append(s.calls, providers.ToolCall{Type: "function", Function: &providers.FunctionCall{}})
+		}
+		c := &s.calls[i]
+		if tc.ID != "" {
+			c.ID = tc.ID
+		}
+		if tc.Function != nil {
+			c.Function.Name += tc.Function.Name
+			c.Function.Arguments += tc.Function.Arguments
+		}
+	}
+	return nil
+}
+
+func (s *streamSink) Done(string, providers.Usage, gateway.Security) error { return nil }
+
+func (s *streamSink) Abort(b *gateway.Blocked, _ gateway.Security) error {
+	s.blocked = b
+	return nil
+}
+
+// stream makes one model call streamed through the gateway and answers it
+// as a whole result (its text and tool calls) once it ended.
+func (a *Assistant) stream(ctx context.Context, call *gateway.Call, progress Progress) (*gateway.Result, error) {
+	call.Req.Stream = true
+	sink := &streamSink{progress: progress}
+	res, err := a.Gateway.ChatStream(ctx, call, sink)
+	if err != nil {
+		return nil, err
+	}
+	if res.Blocked == nil && sink.blocked != nil {
+		res.Blocked = sink.blocked
+	}
+	if res.Blocked != nil {
+		return res, nil
+	}
+	msg := providers.Message{Role: "assistant", Content: sink.text.String(), ToolCalls: sink.calls}
+	if len(sink.calls) > 0 {
+		msg.ContentNull = msg.Content == ""
+	}
+	res.Response = &providers.ChatResponse{Model: call.Req.Model, Choices: []providers.Choice{{Message: msg}}}
+	return res, nil
 }
 
 // context0 tells the model the moment the question is about.

@@ -103,7 +103,7 @@ func (a *API) record(c echo.Context, req ChatRequest, turn *Turn) (ChatAnswer, [
 		GatewayRequests: turn.Requests, Provider: turn.Provider, Model: turn.Model, AsOf: req.AsOf}, evs, err
 }
 
-// sse writes Server-Sent Events; the status line goes out with the first
+// sse writes Server-Sent Events (tool_call, delta, answer, done, error); the status line goes out with the first
 // event, so that a failure before any (a gateway block of the first call)
 // is still answered as problem+json with its status.
 type sse struct {
@@ -130,6 +130,9 @@ func (s sse) send(event string, v any) {
 
 // ToolCalled implements Progress.
 func (s sse) ToolCalled(use bastionai.ToolUse) { s.send("tool_call", use) }
+
+// Delta implements Progress.
+func (s sse) Delta(text string) { s.send("delta", map[string]string{"text": text}) }
 
 // Answered implements Progress.
 func (s sse) Answered(text string) { s.send("answer", map[string]string{"text": text}) }

@@ -273,6 +273,14 @@ func TestRAG_AnInjectionInAnIndexedDocumentIsBlockedByTheGateway(t *testing.T) {
 	if n := len(s.requests()); n != 1 {
 		t.Fatalf("the provider was called %d times (only the first call may reach it)", n)
 	}
+	// Streamed, the block after the tool call ends the stream with an error event.
+	s.reset()
+	s.play(step{calls: [][2]string{{"search_documents", `{"query":"supplier onboarding checklist"}`}}}, step{text: "never sent"})
+	r = in.DoRaw(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "What does the supplier onboarding procedure say?", "stream": true})
+	if body := string(r.Body); r.Status != http.StatusOK || !strings.Contains(body, "event: tool_call") || !strings.Contains(body, "event: error") ||
+		!strings.Contains(body, `"error_code":"GW-003"`) || strings.Contains(body, "event: done") || strings.Contains(body, "never sent") {
+		t.Fatalf("streamed block: %d %s", r.Status, body)
+	}
 	// Nothing was recorded as an answer.
 	if p := testkit.GetPage[struct {
 		ID string `json:"id"`
@@ -288,13 +296,14 @@ func TestChat_StreamsOverSSE(t *testing.T) {
 	admin := in.AdminToken(t)
 	s := newScript(t)
 	useScript(t, in, admin, s, false)
-	s.play(step{calls: [][2]string{{"compliance_posture", `{}`}}}, step{text: "No framework is adopted yet."})
+	s.play(step{calls: [][2]string{{"compliance_posture", `{"unused":true}`}}}, step{text: "No framework is adopted yet."})
 	r := in.DoRaw(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "What is our compliance posture?", "stream": true})
 	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("stream: %d %s", r.Status, r.Body)
 	}
 	var events []string
 	var done chatAnswer
+	var text strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(r.Body))
 	var name string
 	for sc.Scan() {
@@ -308,10 +317,28 @@ func TestChat_StreamsOverSSE(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if v, ok := strings.CutPrefix(line, "data: "); ok && name == "delta" {
+			var d struct {
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal([]byte(v), &d); err != nil {
+				t.Fatal(err)
+			}
+			text.WriteString(d.Text)
+		}
 	}
-	if !slices.Equal(events, []string{"tool_call", "answer", "done"}) || done.Answer != "No framework is adopted yet." || done.ConversationID == "" ||
-		len(done.GatewayRequests) != 2 {
-		t.Fatalf("events %v, done %+v", events, done)
+	if events[0] != "tool_call" || events[len(events)-2] != "answer" || events[len(events)-1] != "done" || text.String() != "No framework is adopted yet." ||
+		done.Answer != "No framework is adopted yet." || done.ConversationID == "" || len(done.GatewayRequests) != 2 {
+		t.Fatalf("events %v, text %q, done %+v", events, text.String(), done)
+	}
+	// Every model call was streamed, and the tool call assembled from its fragments.
+	for _, req := range s.requests() {
+		if !req.Stream {
+			t.Fatalf("a model call was not streamed: %+v", req)
+		}
+	}
+	if done.ToolCalls[0].Name != "compliance_posture" || done.ToolCalls[0].Arguments != `{"unused":true}` || !done.ToolCalls[0].Allowed {
+		t.Fatalf("tool call: %+v", done.ToolCalls)
 	}
 	// The streamed answer was recorded like any other.
 	if r := in.Do(t, http.MethodGet, api+"/conversations/"+done.ConversationID, admin, nil); r.Status != http.StatusOK {

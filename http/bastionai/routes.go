@@ -140,7 +140,8 @@ func (a *API) Routes() []platform.Route {
 				"/bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only " +
 				"tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; " +
 				"the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem",
-			Streams:    "Server-Sent Events: event tool_call (one per tool the model called), event answer (the text), then event done (the whole ChatAnswer); a gateway block ends it with event error (problem+json)",
+			Streams: "Server-Sent Events: every model call streamed through the gateway (each chunk scanned before it is passed on); event tool_call (one per tool the model called), " +
+				"event delta (the answer's text as it comes), event answer (the whole text), then event done (the whole ChatAnswer); a gateway block after the first event ends it with event error",
 			Permission: w, Request: ChatRequest{}, Response: ChatAnswer{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodGet, Path: p + "/conversations", OperationID: "listBastionAIConversations", Tag: "bastion-ai",
 			Summary: "The caller's own conversations, newest first", Permission: r, Response: rm.Conversation{}, List: true, Handler: a.conversations},

@@ -30,6 +30,7 @@ type step struct {
 
 type seenRequest struct {
 	Model    string `json:"model"`
+	Stream   bool   `json:"stream"`
 	Messages []struct {
 		Role       string `json:"role"`
 		Content    any    `json:"content"`
@@ -76,6 +77,13 @@ func (s *script) play(steps ...step) {
 	s.steps = append(s.steps, steps...)
 }
 
+// reset drops the steps not played.
+func (s *script) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.steps = nil
+}
+
 func (s *script) requests() []seenRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,6 +118,10 @@ func (s *script) serve(w http.ResponseWriter, r *http.Request) {
 			st = step{text: "the script has nothing more to say"}
 		}
 		s.mu.Unlock()
+		if req.Stream {
+			s.stream(w, req.Model, st)
+			return
+		}
 		msg := map[string]any{"role": "assistant", "content": st.text}
 		finish := "stop"
 		if len(st.calls) > 0 {
@@ -127,6 +139,37 @@ func (s *script) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// stream answers a step as OpenAI streams: the text a word at a time, or
+// each tool call in two fragments (name and the first half of its
+// arguments, then the rest), then the finish chunk and [DONE].
+func (s *script) stream(w http.ResponseWriter, model string, st step) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	send := func(delta map[string]any, finish any) {
+		b, _ := json.Marshal(map[string]any{"id": "chatcmpl-script", "object": "chat.completion.chunk", "created": 1, "model": model,
+			"choices": []map[string]any{{"index": 0, "delta": delta, "finish_reason": finish}}})
+		_, _ = w.Write([]byte("data: " + string(b) + "\n\n"))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+	send(map[string]any{"role": "assistant"}, nil)
+	finish := "stop"
+	for _, part := range strings.SplitAfter(st.text, " ") {
+		if part != "" {
+			send(map[string]any{"content": part}, nil)
+		}
+	}
+	for i, c := range st.calls {
+		finish = "tool_calls"
+		half := len(c[1]) / 2
+		send(map[string]any{"tool_calls": []map[string]any{{"index": i, "id": "call_" + c[0] + "_" + string(rune('a'+i)), "type": "function",
+			"function": map[string]any{"name": c[0], "arguments": c[1][:half]}}}}, nil)
+		send(map[string]any{"tool_calls": []map[string]any{{"index": i, "function": map[string]any{"arguments": c[1][half:]}}}}, nil)
+	}
+	send(map[string]any{}, finish)
+	_, _ = w.Write([]byte("data: [DONE]\n\n"))
 }
 
 // bagOfWords is a 64-dimension hashed bag of lower-cased words.
