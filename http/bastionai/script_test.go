@@ -190,7 +190,7 @@ func bagOfWords(s string) []float64 {
 }
 
 // startInstance starts the product with loopback provider URLs allowed.
-func startInstance(t *testing.T) *testkit.Instance {
+func startInstance(t testing.TB) *testkit.Instance {
 	t.Helper()
 	cfg := testkit.Config(t)
 	cfg.AllowPrivateURLs = []string{"loopback"}
