@@ -14,6 +14,7 @@ import (
 	httpdg "github.com/astrabastion/astra/http/datagov"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
+	rmbai "github.com/astrabastion/astra/projections/bastionai"
 	rmdg "github.com/astrabastion/astra/projections/datagov"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
 	rmiam "github.com/astrabastion/astra/projections/iam"
@@ -53,7 +54,7 @@ func init() {
 			"DG-011": platform.Entry(http.StatusUnprocessableEntity, "Invalid OpenLineage event", "The body is not an OpenLineage run event valid against the OpenLineage 2-0-2 JSON schema (or its schema and columnLineage facets); the detail says where."),
 			"DG-012": platform.Entry(http.StatusNotFound, "Lineage node not found", "The tenant's lineage has no dataset or job of that namespace and name."),
 			"DG-013": platform.Entry(http.StatusNotFound, "Retention policy not found", "No retention policy with that id exists in the tenant."),
-			"DG-014": platform.Entry(http.StatusUnprocessableEntity, "Invalid retention policy", "A policy needs a name, a module and data class it knows (gateway/prompt_content, data_gov/lineage_events) and a period of 1 to 36,500 days."),
+			"DG-014": platform.Entry(http.StatusUnprocessableEntity, "Invalid retention policy", "A policy needs a name, a module and data class it knows (gateway/prompt_content, data_gov/lineage_events, bastion_ai/assistant_documents) and a period of 1 to 36,500 days."),
 			"DG-015": platform.Entry(http.StatusConflict, "Retention policy disabled", "A disabled policy is not enforced (a dry run is still allowed)."),
 		},
 		DomainErrors: []platform.DomainError{
@@ -84,7 +85,7 @@ func init() {
 			commands := &cmddg.Handlers{Store: rt.Stack.Store, Keys: rt.Stack.Keys, Classifier: datagov.NewClassifier(), Validator: validator,
 				Signer: datagov.NewArchiveSigner(seed), HashKey: hashKey,
 				People:  people{Queries: &rmiam.Queries{Runner: rt.Stack.Runner}, iam: rt.IAM},
-				Content: &rmgw.Queries{Runner: rt.Stack.Runner}, Lineage: queries, Replays: rt.Writes,
+				Content: &rmgw.Queries{Runner: rt.Stack.Runner}, Lineage: queries, Replays: rt.Writes, Documents: &rmbai.Queries{Runner: rt.Stack.Runner, Keys: rt.Stack.Keys},
 				Holders: append(rt.Holders(), queries), Now: DataGovNow}
 			api := &httpdg.API{Commands: commands, Queries: queries, Writes: rt.Writes, Awaits: []string{rmdg.Name, rmiam.Name, rmgw.Name}}
 			now := DataGovNow

@@ -50,6 +50,13 @@ type Lineage interface {
 	RunsBefore(ctx context.Context, tenantID string, cutoff time.Time) (int, *time.Time, *time.Time, error)
 }
 
+// Documents is what retention reads of BASTION AI's retrieval index.
+type Documents interface {
+	// DocumentsBefore counts the indexed documents older than cutoff, with
+	// the first and last indexing time.
+	DocumentsBefore(ctx context.Context, tenantID string, cutoff time.Time) (int, *time.Time, *time.Time, error)
+}
+
 // Handlers executes Data Governance commands.
 type Handlers struct {
 	Store      *eventstore.Store
@@ -62,7 +69,9 @@ type Handlers struct {
 	People  People
 	Content ContentLog
 	Lineage Lineage
-	Replays Replays
+	// Documents is nil when BASTION AI is not started.
+	Documents Documents
+	Replays   Replays
 	// Holders are what every module holds about a person (access exports).
 	Holders []datagov.Holder
 	// Now is the clock of commands that compare dates; time.Now when nil.

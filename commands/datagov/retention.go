@@ -88,6 +88,13 @@ func (h *Handlers) EnforceRetention(ctx context.Context, meta eventstore.Metadat
 			return nil, nil, err
 		}
 		run.Items = run.Rows
+	case datagov.ClassAssistantDocuments:
+		if h.Documents != nil {
+			if run.Rows, run.From, run.To, err = h.Documents.DocumentsBefore(ctx, meta.TenantID, run.Cutoff); err != nil {
+				return nil, nil, err
+			}
+		}
+		run.Items = run.Rows
 	}
 	if c.DryRun {
 		return run, nil, nil

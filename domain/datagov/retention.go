@@ -14,10 +14,13 @@ const (
 	ClassPromptContent = "prompt_content"
 	// ClassLineageEvents are recorded OpenLineage runs, deleted from the lineage read model.
 	ClassLineageEvents = "lineage_events"
+	// ClassAssistantDocuments are the documents indexed for BASTION AI's
+	// retrieval, removed from the index with their keys destroyed (its reactor).
+	ClassAssistantDocuments = "assistant_documents"
 )
 
 // RetentionClasses lists the data classes each module's retention enforces.
-var RetentionClasses = map[string][]string{"gateway": {ClassPromptContent}, Module: {ClassLineageEvents}}
+var RetentionClasses = map[string][]string{"gateway": {ClassPromptContent}, Module: {ClassLineageEvents}, "bastion_ai": {ClassAssistantDocuments}}
 
 // MaxRetentionDays bounds a retention period (a hundred years).
 const MaxRetentionDays = 36500
@@ -29,7 +32,8 @@ func NewRetentionPolicy(d RetentionPolicyCreatedV1) (*RetentionPolicyCreatedV1, 
 	}
 	classes, ok := RetentionClasses[d.Module]
 	if !ok || !slices.Contains(classes, d.DataClass) {
-		return nil, fmt.Errorf("%w: module and data_class must be gateway/%s or %s/%s", ErrInvalidPolicy, ClassPromptContent, Module, ClassLineageEvents)
+		return nil, fmt.Errorf("%w: module and data_class must be gateway/%s, %s/%s or bastion_ai/%s", ErrInvalidPolicy, ClassPromptContent, Module,
+			ClassLineageEvents, ClassAssistantDocuments)
 	}
 	if err := checkPeriod(d.PeriodDays); err != nil {
 		return nil, err

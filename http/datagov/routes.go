@@ -111,8 +111,8 @@ type LineageReceipt struct {
 // PolicyRequest is the body of POST /data-gov/retention-policies.
 type PolicyRequest struct {
 	Name       string `json:"name" validate:"required,max=300"`
-	Module     string `json:"module" validate:"required,oneof=gateway data_gov"`
-	DataClass  string `json:"data_class" validate:"required,oneof=prompt_content lineage_events"`
+	Module     string `json:"module" validate:"required,oneof=gateway data_gov bastion_ai"`
+	DataClass  string `json:"data_class" validate:"required,oneof=prompt_content lineage_events assistant_documents"`
 	PeriodDays int    `json:"period_days" validate:"required,min=1,max=36500"`
 	// Enabled defaults to true.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -199,9 +199,9 @@ func (a *API) Routes() []platform.Route {
 			Permission: w, Request: openlineage.RunEvent{}, Response: LineageReceipt{}, Status: http.StatusCreated, Handler: a.recordLineage, Errors: []int{422}},
 		{Method: http.MethodGet, Path: p + "/retention-policies", OperationID: "listRetentionPolicies", Tag: "data-gov", Summary: "Retention rules, newest first, with their last run",
 			Permission: r, Response: rm.RetentionPolicy{}, List: true, Handler: a.policies, Query: []platform.Param{
-				{Name: "module", Description: "Only rules of this module", Enum: []string{"gateway", datagov.Module}}}},
+				{Name: "module", Description: "Only rules of this module", Enum: []string{"gateway", datagov.Module, "bastion_ai"}}}},
 		{Method: http.MethodPost, Path: p + "/retention-policies", OperationID: "createRetentionPolicy", Tag: "data-gov",
-			Summary:    "Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) or data_gov lineage_events (read-model rows deleted)",
+			Summary:    "Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) data_gov lineage_events (read-model rows deleted) or bastion_ai assistant_documents (indexed documents removed, their keys destroyed)",
 			Permission: adm, Request: PolicyRequest{}, Response: rm.RetentionPolicy{}, Status: http.StatusCreated, Handler: a.createPolicy, Errors: []int{422}},
 		{Method: http.MethodGet, Path: p + "/retention-policies/:id", OperationID: "getRetentionPolicy", Tag: "data-gov", Summary: "One retention rule",
 			Permission: r, Response: rm.RetentionPolicy{}, Handler: a.policy, Errors: []int{404}},

@@ -197,8 +197,8 @@ func (q *Queries) OverdueDsars(ctx context.Context, now time.Time, limit int) ([
 type RetentionPolicy struct {
 	ID             string                `json:"id"`
 	Name           string                `json:"name"`
-	Module         string                `json:"module" enum:"gateway,data_gov"`
-	DataClass      string                `json:"data_class" enum:"prompt_content,lineage_events"`
+	Module         string                `json:"module" enum:"gateway,data_gov,bastion_ai"`
+	DataClass      string                `json:"data_class" enum:"prompt_content,lineage_events,assistant_documents"`
 	PeriodDays     int                   `json:"period_days"`
 	Enabled        bool                  `json:"enabled"`
 	LastRun        *datagov.RetentionRun `json:"last_run,omitempty"`
