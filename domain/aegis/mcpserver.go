@@ -118,7 +118,7 @@ func (s *McpServer) Approve(tenant, to, reason, actor string, approveFlagged boo
 				ApprovedBy: actor, ApprovedAt: now})
 		}
 	}
-	if d.From == d.To && len(d.Approved) == 0 {
+	if d.From == d.To && len(d.Approved) == 0 && len(d.Held) == 0 {
 		return nil, nil
 	}
 	return d, nil

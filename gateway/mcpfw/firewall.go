@@ -150,6 +150,7 @@ func (f *Firewall) Close() {
 	if f.rec != nil {
 		f.rec.close()
 	}
+	f.Upstreams.Close()
 }
 
 func (f *Firewall) tenant(ctx context.Context, tenant string) (*tenantFW, error) {

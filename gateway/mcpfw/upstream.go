@@ -108,6 +108,17 @@ func (u *Upstreams) Forget(serverID string) {
 	}
 }
 
+// Close closes every upstream session of this instance.
+func (u *Upstreams) Close() {
+	u.mu.Lock()
+	ups := u.ups
+	u.ups = nil
+	u.mu.Unlock()
+	for _, up := range ups {
+		up.close()
+	}
+}
+
 // Attempts is how many connections were attempted to a server's upstream on this instance.
 func (u *Upstreams) Attempts(serverID string) int {
 	u.mu.Lock()

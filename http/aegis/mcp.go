@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +28,7 @@ import (
 // addresses are refused unless the configuration allows them.
 type URLGuard interface {
 	CheckURL(ctx context.Context, raw string) error
+	CheckHost(ctx context.Context, host string) error
 }
 
 // McpServerRequest is the body of POST /aegis/mcp/servers.
@@ -222,9 +225,6 @@ func (a *API) mcpRoutes(p, r, w, adm string) []platform.Route {
 		{Method: http.MethodDelete, Path: p + "/mcp/proxy/:server_id", OperationID: "endMcpProxySession", Tag: "aegis",
 			Summary:    "End a proxy session (Mcp-Session-Id), as Streamable HTTP clients do",
 			Permission: "aegis:read", Raw: true, Status: http.StatusNoContent, Handler: a.mcpProxy, Errors: []int{404}},
-		{Method: http.MethodGet, Path: p + "/mcp/proxy/:server_id", OperationID: "mcpProxyStream", Tag: "aegis",
-			Summary:    "No standalone stream is offered: 405, which Streamable HTTP clients accept",
-			Permission: "aegis:read", Raw: true, Status: http.StatusMethodNotAllowed, Handler: a.mcpProxy},
 	}
 }
 
@@ -254,7 +254,14 @@ func (a *API) checkURL(ctx context.Context, u string) error {
 	if a.Guard == nil {
 		return nil
 	}
-	if err := a.Guard.CheckURL(ctx, u); err != nil {
+	check := a.Guard.CheckURL(ctx, u)
+	// Plain http is accepted for servers inside the network (most internal
+	// MCP servers): the host is checked the same way, and every connection
+	// is checked again when it is dialled.
+	if pu, err := url.Parse(u); err == nil && strings.EqualFold(pu.Scheme, "http") && pu.User == nil && pu.Host != "" {
+		check = a.Guard.CheckHost(ctx, pu.Hostname())
+	}
+	if err := check; err != nil {
 		return fmt.Errorf("%w: url: refused by the outbound guard (%v); private, loopback and metadata addresses need ASTRA_ALLOW_PRIVATE_URLS", mcp.ErrInvalidServer, err)
 	}
 	return nil

@@ -469,8 +469,6 @@ func (q *Queries) McpCallDecisions(ctx context.Context, tenant string, f Decisio
 	return out, err
 }
 
-
-
 // McpSessionLabels are the labels a session's results carried so far.
 func (q *Queries) McpSessionLabels(ctx context.Context, tenant, id string) ([]string, error) {
 	var out []string
