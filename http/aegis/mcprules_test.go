@@ -176,4 +176,3 @@ func TestMcpFirewall_RulesInspectBacktestAndDenials(t *testing.T) {
 		return err != nil
 	})
 }
-
