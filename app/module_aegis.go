@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	cmdaegis "github.com/astrabastion/astra/commands/aegis"
@@ -10,6 +11,7 @@ import (
 	"github.com/astrabastion/astra/domain/aegis/alerting"
 	"github.com/astrabastion/astra/domain/aegis/guardrail"
 	"github.com/astrabastion/astra/domain/aegis/mcp"
+	"github.com/astrabastion/astra/domain/aegis/shadow"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/gateway/mcpfw"
@@ -18,6 +20,7 @@ import (
 	"github.com/astrabastion/astra/netguard"
 	"github.com/astrabastion/astra/projections"
 	rmaegis "github.com/astrabastion/astra/projections/aegis"
+	rmgateway "github.com/astrabastion/astra/projections/gateway"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 	"github.com/astrabastion/astra/reactors"
 	rxaegis "github.com/astrabastion/astra/reactors/aegis"
@@ -78,6 +81,8 @@ func init() {
 			{Err: mcp.ErrUpstream, Code: "AEG-017"},
 			{Err: mcp.ErrRuleNotFound, Code: "AEG-018", Detail: "No such MCP rule in this tenant."},
 			{Err: mcp.ErrInvalidRule, Code: "AEG-019"},
+			{Err: aegis.ErrShadowFindingNotFound, Code: "AEG-020", Detail: "No such Shadow AI finding in this tenant."},
+			{Err: aegis.ErrInvalidShadow, Code: "AEG-021"},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmaegis.New()} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
@@ -95,7 +100,8 @@ func init() {
 				IdleConnsPerHost: 64})}
 			firewall := &mcpfw.Firewall{State: queries, Writer: mcpWriter{commands: commands, runner: rt.Stack.Runner}, Upstreams: upstreams,
 				Agent: runtime.AgentStatus, Log: rt.Log}
-			api := &httpaegis.API{Commands: commands, Queries: queries, Writes: rt.Writes, Guardrails: runtime, Firewall: firewall, Guard: guard}
+			api := &httpaegis.API{Commands: commands, Queries: queries, Writes: rt.Writes, Guardrails: runtime, Firewall: firewall, Guard: guard,
+				Shadow: shadowDirectory{providers: &rmgateway.Queries{Runner: rt.Stack.Runner}, agents: queries}}
 			traffic := &rxaegis.Traffic{Commands: commands, Agents: runtime, Log: rt.Log}
 			alerts := &rxaegis.Alerting{Commands: commands, Rules: queries}
 			await := func(ctx context.Context, e *eventstore.Event) error {
@@ -186,4 +192,56 @@ func (w mcpWriter) Record(ctx context.Context, tenant string, ds []aegis.McpDeci
 	}
 	_, err := w.commands.RecordMcpDecisions(ctx, eventstore.Metadata{TenantID: tenant, Actor: actor}, ds, args)
 	return err
+}
+
+// shadowDirectory answers what Shadow AI discovery asks: the hosts the
+// gateway fronts for a tenant (its providers' base URLs and their kinds'
+// API hosts) and the registered agents a log's source may name.
+type shadowDirectory struct {
+	providers *rmgateway.Queries
+	agents    *rmaegis.Queries
+}
+
+func (d shadowDirectory) SanctionedHosts(ctx context.Context, tenant string) (map[string]bool, error) {
+	ps, err := d.providers.Providers(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, p := range ps {
+		if h := shadow.Normalize(p.BaseURL); h != "" {
+			out[h] = true
+			if s, ok := shadow.Default.MatchHost(h); ok {
+				out[s.Host] = true
+			}
+		}
+		for _, s := range shadow.Default.Services() {
+			if s.Category == shadow.CategoryProviderAPI && s.Provider != "" && strings.EqualFold(s.Provider, p.Kind) {
+				out[s.Host] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+func (d shadowDirectory) AgentSources(ctx context.Context, tenant string) (map[string]string, error) {
+	out := map[string]string{}
+	p := projections.PageRequest{Limit: 200}
+	for range 100 {
+		page, err := d.agents.Agents(ctx, tenant, rmaegis.AgentFilter{}, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Items {
+			out[a.ID], out[a.Name] = a.ID, a.ID
+			for _, k := range a.APIKeyIDs {
+				out[k] = a.ID
+			}
+		}
+		if !page.HasMore {
+			break
+		}
+		p.After = page.Next
+	}
+	return out, nil
 }

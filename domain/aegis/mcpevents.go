@@ -1,6 +1,7 @@
 package aegis
 
 import (
+	"errors"
 	"time"
 
 	"github.com/astrabastion/astra/domain/aegis/mcp"
@@ -256,3 +257,11 @@ func StreamOfShadowFinding(id string) string { return "aegis.shadow-finding-" + 
 
 // StreamOfShadowIngest names an ingested log's stream.
 func StreamOfShadowIngest(id string) string { return "aegis.shadow-ingest-" + id }
+
+// Errors of Shadow AI discovery.
+var (
+	// ErrShadowFindingNotFound: no finding of that id in the tenant.
+	ErrShadowFindingNotFound = errors.New("aegis: shadow ai finding not found")
+	// ErrInvalidShadow: an unreadable log or a lifecycle change not allowed (the detail says which).
+	ErrInvalidShadow = errors.New("aegis: invalid shadow ai input")
+)

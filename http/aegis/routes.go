@@ -38,6 +38,8 @@ type API struct {
 	// Firewall is this instance's inline MCP firewall; Guard checks MCP servers' URLs.
 	Firewall *mcpfw.Firewall
 	Guard    URLGuard
+	// Shadow says what the tenant knows of traffic in ingested logs.
+	Shadow ShadowDirectory
 }
 
 // Routes declares the AEGIS routes.
@@ -164,7 +166,7 @@ func (a *API) Routes() []platform.Route {
 			Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: p + "/alert-rules/:id", OperationID: "deleteAlertRule", Tag: "aegis", Summary: "Delete an alert rule",
 			Permission: adm, Status: http.StatusNoContent, Handler: a.deleteAlertRule, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412}},
-	}, a.mcpRoutes(p, r, w, adm)...)
+	}, append(a.mcpRoutes(p, r, w, adm), a.shadowRoutes(p, r, w)...)...)
 }
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }

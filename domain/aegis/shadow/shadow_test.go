@@ -76,7 +76,7 @@ func TestMatchHost_LookAlikesDoNotMatch(t *testing.T) {
 	for ua, want := range map[string]bool{
 		"Mozilla/5.0 (compatible; GPTBot/1.2; +https://openai.com/gptbot)": true, "ClaudeBot/1.0": true, "OpenAI/Python 1.40.0": true,
 		"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Code/1.85.0 Chrome/114 Electron/25.9.7 Safari/537.36": false,
-		"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0": false, "curl/8.4.0": false,
+		"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0":                                                         false, "curl/8.4.0": false,
 	} {
 		if _, got := Default.MatchAgent(ua); got != want {
 			t.Errorf("%q: matched %v, want %v", ua, got, want)
