@@ -79,11 +79,11 @@ var rules = []textRule{
 	{"concealment", CategoryConcealment, "critical", TechniqueToolPoisoning,
 		regexp.MustCompile(`(?i)\b(do\s+not|don'?t|never|must\s+not|should\s+not)\s+(tell|inform|mention|reveal|notify|show|alert|disclose|let)\b[^.\n]{0,20}\b(the\s+)?(user|human|operator|client|them)\b|without\s+(telling|informing|notifying|asking|alerting)\s+(the\s+)?(user|human)|\b(hide|conceal|keep)\b[^.\n]{0,30}\b(from\s+the\s+(user|human))|\bthe\s+user\s+(must|should|will)\s+(not|never)\s+(know|see|notice|be\s+told)|\bsilently\s+(send|forward|copy|upload|include|read|call)|\bthis\s+is\s+(very\s+|extremely\s+)?(important|critical)\b[^.\n]{0,40}\b(otherwise|or\s+the|will\s+(crash|fail|break))`)},
 	{"cross_tool", CategoryCrossTool, "high", TechniqueToolPoisoning,
-		regexp.MustCompile(`(?i)\b(before|after|instead\s+of|prior\s+to|whenever|every\s+time)\s+(using|calling|invoking|running|executing)\s+(any|every|all|other|another|the\s+\w+)\s*(other\s+)?(tools?|functions?)\b|\b(all|any|every)\s+(other\s+)?tools?\s+(must|should|have\s+to|need\s+to)\b|\b(override|replace|ignore|supersede)s?\b[^.\n]{0,30}\b(behaviou?r|instructions?|description|rules?)\s+of\s+(the\s+)?(other|any|all|\w+)\s+tools?|\bwhen\s+(the\s+)?\w+\s+tool\s+is\s+(available|present|called)|\bchange\s+the\s+recipient\b|\bmust\s+(first|always)\s+(call|use|invoke)\s+this\s+tool`)},
+		regexp.MustCompile(`(?i)\b(before|after|instead\s+of|prior\s+to|whenever|every\s+time)\s+(using|calling|invoking|running|executing)\s+(any|every|all|other|another|the\s+\w+)\s*(other\s+)?(tools?|functions?)\b|\b(all|any|every)\s+(other\s+)?tools?\s+(must|should|have\s+to|need\s+to)\b|\b(override|replace|ignore|supersede)s?\b[^.\n]{0,30}\b(behaviou?r|instructions?|descriptions?|rules?)\s+of\s+(the\s+)?(all\s+|any\s+|every\s+)?(other\s+)?(\w+\s+)?tools?|\bwhen\s+(the\s+)?\w+\s+tool\s+is\s+(available|present|called)|\bchange\s+the\s+recipient\b|\bmust\s+(first|always)\s+(call|use|invoke)\s+this\s+tool`)},
 	{"exfiltration_url", CategoryExfiltration, "high", TechniqueExfiltration,
 		regexp.MustCompile(`(?i)\b(send|post|upload|forward|transmit|exfiltrate|report|submit|copy|mirror|leak|beacon)\b[^\n]{0,80}\bhttps?://[^\s"'<>)]+|https?://[^\s"'<>)]+[^\n]{0,40}\b(with|including|containing)\b[^\n]{0,30}\b(conversation|history|contents?|data|keys?|tokens?|messages?|files?)\b`)},
 	{"exfiltration_context", CategoryExfiltration, "high", TechniqueExfiltration,
-		regexp.MustCompile(`(?i)\b(entire|full|whole|complete|previous|all)\s+(conversation|chat|message)s?(\s+history)?\b[^.\n]{0,60}\b(parameter|param|argument|field|here|into|in\s+this)\b|\b(include|pass|put|append|insert|provide)\b[^.\n]{0,40}\b(system\s+prompt|conversation\s+history|chat\s+history|previous\s+messages|user'?s?\s+(messages|conversation))\b`)},
+		regexp.MustCompile(`(?i)\b(entire|full|whole|complete|previous|all)\s+(conversation|chat|message)s?(\s+history)?\b[^.\n]{0,60}\b(parameter|param|argument|field|here|into|in\s+this)\b|\b(parameter|param|argument|field)\b[^.\n]{0,40}\b(contain|include|hold|carry)s?\b[^.\n]{0,20}\b(entire|full|whole|complete|all)\s+(conversation|chat|message)|\b(include|pass|put|append|insert|provide)\b[^.\n]{0,40}\b(system\s+prompt|conversation\s+history|chat\s+history|previous\s+messages|user'?s?\s+(messages|conversation))\b`)},
 }
 
 var (
@@ -125,8 +125,17 @@ func ScanText(field, text string) []Finding {
 				Techniques: []string{r.technique}, Field: field, Evidence: evidence(m)})
 		}
 	}
+	// A tool description is an instruction to the model by design ("list
+	// the tables …"): judged as a document, every imperative would count
+	// as an indirect injection (17 of 135 benign tools flagged). It is
+	// judged as a message instead, which still catches overrides ("ignore
+	// previous instructions"); results are judged as documents.
 	d := injectionDetector()
-	if res := d.ScanDocument(text); d.Blocked(res) {
+	res := d.Scan(text)
+	if field == "result" {
+		res = d.ScanDocument(text)
+	}
+	if d.Blocked(res) {
 		ev := strings.Join(res.Patterns, ",")
 		if len(res.Signals) > 0 {
 			ev = res.Signals[0].Evidence
