@@ -173,10 +173,17 @@ func TestShadowAi_IngestMatchJoinTriage(t *testing.T) {
 
 // BenchmarkShadowAiIngest posts a generated NDJSON proxy log of 100,000
 // lines through HTTP (parse, match, group, one ledger append of the
-// findings, the read model applied) and reports lines/s end to end.
+// findings, the read model applied) and reports lines/s end to end, for
+// 50 sources (about 250 findings a log) and 1,400 (about 7,000).
 //
 //	CI=true go test -run '^$' -bench ShadowAiIngest -benchtime 5x ./http/aegis/
 func BenchmarkShadowAiIngest(b *testing.B) {
+	for _, sources := range []int{50, 1400} {
+		b.Run(fmt.Sprintf("sources=%d", sources), func(b *testing.B) { benchIngest(b, sources) })
+	}
+}
+
+func benchIngest(b *testing.B, sources int) {
 	in := testkit.Start(b, nil)
 	admin := in.AdminToken(b)
 	hosts := []string{"api.openai.com", "chatgpt.com", "claude.ai", "www.google.com", "github.com", "openai.com.evil.net", "slack.com", "perplexity.ai"}
@@ -184,7 +191,7 @@ func BenchmarkShadowAiIngest(b *testing.B) {
 	const lines = 100_000
 	for i := range lines {
 		fmt.Fprintf(&log, `{"ts":"2026-12-01T08:%02d:%02dZ","src":"10.1.%d.%d","host":"%s","user_agent":"Mozilla/5.0","bytes":%d}`+"\n",
-			i/60%60, i%60, i%7, i%200, hosts[i%len(hosts)], 100+i%900)
+			i/60%60, i%60, i%sources/200, i%sources%200, hosts[i%len(hosts)], 100+i%900)
 	}
 	body := log.Bytes()
 	b.SetBytes(int64(len(body)))
