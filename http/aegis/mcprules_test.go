@@ -165,6 +165,23 @@ func TestMcpFirewall_RulesInspectBacktestAndDenials(t *testing.T) {
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/rules/backtest", sec, map[string]any{"rules": []map[string]any{{"name": "x", "kind": "nope"}}}),
 		http.StatusBadRequest, "VAL-001")
 
+	// A quarantined agent (part 1) is refused by the proxy, on its own key.
+	keySecret, keyID := in.NewAPIKey(t, sec, "mcp-agent-key", "aegis:read")
+	ag := register(t, in, sec, "mcp-agent", keyID)
+	agentSession, _ := connect(t, in, keySecret, srv.ID)
+	if _, err := agentSession.CallTool(ctx, &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{"to": "a@b.example", "body": "x"}}); err != nil {
+		t.Fatalf("the agent's call before quarantine: %v", err)
+	}
+	wantStatus(t, in.Do(t, http.MethodPost, api+"/agents/"+ag.ID+"/quarantine", sec, map[string]any{"reason": "investigation"}), http.StatusOK)
+	testkit.Eventually(t, 10*time.Second, "the quarantined agent refused", func() bool {
+		_, err := agentSession.CallTool(ctx, &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{"to": "a@b.example", "body": "x"}})
+		if err == nil {
+			return false
+		}
+		we := rpcErr(t, err)
+		return we.Code == -32002 && strings.Contains(we.Message, "quarantined") && strings.Contains(we.Message, ag.ID)
+	})
+
 	// Removing the server keeps its decisions; the proxy no longer serves it.
 	s := in.Do(t, http.MethodGet, api+"/mcp/servers/"+srv.ID, sec, nil)
 	var cur mcpServerOut
