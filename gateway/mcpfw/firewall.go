@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,7 +85,7 @@ type tenantFW struct {
 
 type session struct {
 	id, tenant, server, principal, agent string
-	ended                                bool
+	ended                                atomic.Bool
 	mu                                   sync.Mutex
 	labels                               []string
 }
@@ -197,7 +198,7 @@ func (f *Firewall) ServeHTTP(w http.ResponseWriter, r *http.Request, c Caller, s
 			http.Error(w, "session not ended", http.StatusServiceUnavailable)
 			return
 		}
-		s.ended = true
+		s.ended.Store(true)
 		f.sessions.Delete(s.id)
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -276,7 +277,7 @@ func (f *Firewall) lookup(ctx context.Context, c Caller, serverID, id string) (*
 	}
 	if v, ok := f.sessions.Load(id); ok {
 		s := v.(*session)
-		return s, !s.ended && s.tenant == c.TenantID && s.server == serverID && s.principal == c.Principal
+		return s, !s.ended.Load() && s.tenant == c.TenantID && s.server == serverID && s.principal == c.Principal
 	}
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, false
