@@ -165,6 +165,37 @@ func TestMcpFirewall_RulesInspectBacktestAndDenials(t *testing.T) {
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/rules/backtest", sec, map[string]any{"rules": []map[string]any{{"name": "x", "kind": "nope"}}}),
 		http.StatusBadRequest, "VAL-001")
 
+	// Rules are listed in evaluation order, changed (a new version) and deleted.
+	var rules []struct {
+		ID      string `json:"id"`
+		Name    string `json:"name"`
+		Enabled bool   `json:"enabled"`
+		Version int64  `json:"version"`
+	}
+	in.Do(t, http.MethodGet, api+"/mcp/rules", auditor, nil).Data(t, &rules)
+	if len(rules) != 2 {
+		t.Fatalf("rules %+v", rules)
+	}
+	rate := rules[1]
+	if rate.Name != "three notes a minute" {
+		rate = rules[0]
+	}
+	wantProblem(t, in.Do(t, http.MethodPatch, api+"/mcp/rules/"+rate.ID, sec, map[string]any{"enabled": false}, "If-Match", `"9"`), http.StatusPreconditionFailed, "CON-001")
+	wantProblem(t, in.Do(t, http.MethodPatch, api+"/mcp/rules/"+rate.ID, other, map[string]any{"enabled": false}, "If-Match", `"1"`), http.StatusNotFound, "AEG-018")
+	r = in.Do(t, http.MethodPatch, api+"/mcp/rules/"+rate.ID, sec, map[string]any{"enabled": false}, "If-Match", `"1"`)
+	wantStatus(t, r, http.StatusOK)
+	r.Data(t, &rate)
+	if rate.Enabled || rate.Version != 2 {
+		t.Fatalf("patched %+v", rate)
+	}
+	testkit.Eventually(t, 5*time.Second, "the disabled rate limit no longer applies", func() bool {
+		_, err := session.CallTool(ctx, &sdk.CallToolParams{Name: "read_note", Arguments: map[string]any{"id": "4"}})
+		return err == nil
+	})
+	wantProblem(t, in.Do(t, http.MethodDelete, api+"/mcp/rules/"+rate.ID, auditor, nil, "If-Match", `"2"`), http.StatusForbidden, "AUTH-006")
+	wantStatus(t, in.Do(t, http.MethodDelete, api+"/mcp/rules/"+rate.ID, sec, nil, "If-Match", `"2"`), http.StatusNoContent)
+	wantProblem(t, in.Do(t, http.MethodGet, api+"/mcp/rules/"+rate.ID, sec, nil), http.StatusNotFound, "AEG-018")
+
 	// A quarantined agent (part 1) is refused by the proxy, on its own key.
 	keySecret, keyID := in.NewAPIKey(t, sec, "mcp-agent-key", "aegis:read")
 	ag := register(t, in, sec, "mcp-agent", keyID)

@@ -125,6 +125,11 @@ func TestShadowAi_IngestMatchJoinTriage(t *testing.T) {
 
 	// Triage.
 	id := by["chatgpt.com|10.0.0.5"].ID
+	var one findingOut
+	in.Do(t, http.MethodGet, api+"/shadow-ai/findings/"+id, auditor, nil).Data(t, &one)
+	if one.ServiceHost != "chatgpt.com" || one.Requests != 3 {
+		t.Fatalf("one finding %+v", one)
+	}
 	wantProblem(t, in.Do(t, http.MethodPatch, api+"/shadow-ai/findings/"+id, auditor, map[string]any{"state": "blocked"}), http.StatusForbidden, "AUTH-006")
 	wantProblem(t, in.Do(t, http.MethodPatch, api+"/shadow-ai/findings/"+id, sec, map[string]any{"state": "detected"}), http.StatusBadRequest, "VAL-001")
 	r = in.Do(t, http.MethodPatch, api+"/shadow-ai/findings/"+id, sec, map[string]any{"state": "blocked", "note": "use the gateway"})
