@@ -123,11 +123,11 @@ var Default = func() *Catalogue {
 		c.all = append(c.all, s)
 	}
 	for _, a := range agentUserAgents {
-		if _, skip := excludedAgents[a[0]]; skip {
+		if _, skip := excludedAgents[a]; skip {
 			continue
 		}
-		name, _, _ := strings.Cut(a[0], "/")
-		s := Service{Name: a[0], Host: "", Category: CategoryAgent}
+		name, _, _ := strings.Cut(a, "/")
+		s := Service{Name: a, Host: "", Category: CategoryAgent}
 		if strings.Contains(name, " ") {
 			s.Host = strings.ToLower(name)
 			c.phrases = append(c.phrases, s)
