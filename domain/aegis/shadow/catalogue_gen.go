@@ -1,4 +1,4 @@
-// Code generated from ../shared/data/shadow_ai (Portkey-AI/gateway provider hosts and ai-robots-txt/ai.robots.txt, both MIT): facts a catalogue may list. DO NOT EDIT; TestCatalogue_CoversTheSharedData holds it to the data.
+// The provider API hosts and AI agent user-agent names of ../shared/data/shadow_ai (Portkey-AI/gateway and ai-robots-txt/ai.robots.txt, both MIT), listed as facts a catalogue may list; TestCatalogue_CoversTheSharedData holds this list to the data.
 
 package shadow
 
