@@ -3,18 +3,24 @@ package app
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	cmdaegis "github.com/astrabastion/astra/commands/aegis"
 	"github.com/astrabastion/astra/domain/aegis"
 	"github.com/astrabastion/astra/domain/aegis/alerting"
 	"github.com/astrabastion/astra/domain/aegis/guardrail"
+	"github.com/astrabastion/astra/domain/aegis/mcp"
+	"github.com/astrabastion/astra/domain/aegis/shadow"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
+	"github.com/astrabastion/astra/gateway/mcpfw"
 	httpaegis "github.com/astrabastion/astra/http/aegis"
 	"github.com/astrabastion/astra/http/platform"
+	"github.com/astrabastion/astra/netguard"
 	"github.com/astrabastion/astra/projections"
 	rmaegis "github.com/astrabastion/astra/projections/aegis"
+	rmgateway "github.com/astrabastion/astra/projections/gateway"
 	rmiam "github.com/astrabastion/astra/projections/iam"
 	"github.com/astrabastion/astra/reactors"
 	rxaegis "github.com/astrabastion/astra/reactors/aegis"
@@ -49,6 +55,13 @@ func init() {
 			"AEG-012": platform.Entry(http.StatusUnprocessableEntity, "Invalid alert rule", "The rule does not hold: the detail names the field (event_type, match, threshold, window, severity …)."),
 			"AEG-013": platform.Entry(http.StatusForbidden, "Agent quarantined", "The gateway refuses requests made with the API keys of an agent that AEGIS quarantined, on every instance, until it is released."),
 			"AEG-014": platform.Entry(http.StatusForbidden, "Agent killed", "The gateway refuses requests made with the API keys of an agent that AEGIS killed (its keys are being revoked)."),
+			"AEG-015": platform.Entry(http.StatusNotFound, "MCP server not found", "No MCP server with that id exists in the tenant; a removed server is read, never changed."),
+			"AEG-016": platform.Entry(http.StatusUnprocessableEntity, "Invalid MCP server", "The server does not hold: the detail names the field (name, transport streamable_http, url refused by the outbound guard, trust_level, approval_state)."),
+			"AEG-017": platform.Entry(http.StatusBadGateway, "MCP server unreachable", "The MCP server's tools/list could not be fetched (connection refused, an error answer, or its circuit open after repeated failures: retry after the backoff)."),
+			"AEG-018": platform.Entry(http.StatusNotFound, "MCP rule not found", "No MCP firewall rule with that id exists in the tenant."),
+			"AEG-019": platform.Entry(http.StatusUnprocessableEntity, "Invalid MCP rule", "The rule does not compile: the detail names the field (kind, action, tools, schema, expression, labels, max_calls …)."),
+			"AEG-020": platform.Entry(http.StatusNotFound, "Shadow AI finding not found", "No Shadow AI finding with that id exists in the tenant."),
+			"AEG-021": platform.Entry(http.StatusUnprocessableEntity, "Invalid Shadow AI log or triage", "The log's format is not one we read (NDJSON, CSV with a header, Squid, Zeek dns.log/http.log), or the lifecycle change is not allowed."),
 		},
 		DomainErrors: []platform.DomainError{
 			{Err: aegis.ErrAgentNotFound, Code: "AEG-001", Detail: "No such agent in this tenant."},
@@ -63,13 +76,32 @@ func init() {
 			{Err: aegis.ErrAlertResolved, Code: "AEG-010"},
 			{Err: aegis.ErrRuleNotFound, Code: "AEG-011", Detail: "No such alert rule in this tenant."},
 			{Err: alerting.ErrInvalidRule, Code: "AEG-012"},
+			{Err: mcp.ErrServerNotFound, Code: "AEG-015", Detail: "No such MCP server in this tenant."},
+			{Err: mcp.ErrInvalidServer, Code: "AEG-016"},
+			{Err: mcp.ErrUpstream, Code: "AEG-017"},
+			{Err: mcp.ErrRuleNotFound, Code: "AEG-018", Detail: "No such MCP rule in this tenant."},
+			{Err: mcp.ErrInvalidRule, Code: "AEG-019"},
+			{Err: aegis.ErrShadowFindingNotFound, Code: "AEG-020", Detail: "No such Shadow AI finding in this tenant."},
+			{Err: aegis.ErrInvalidShadow, Code: "AEG-021"},
 		},
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmaegis.New()} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
 			queries := &rmaegis.Queries{Runner: rt.Stack.Runner}
-			commands := &cmdaegis.Handlers{Store: rt.Stack.Store, Directory: directory{keys: &rmiam.Queries{Runner: rt.Stack.Runner}, agents: queries}}
+			commands := &cmdaegis.Handlers{Store: rt.Stack.Store, Directory: directory{keys: &rmiam.Queries{Runner: rt.Stack.Runner}, agents: queries},
+				Keys: rt.Stack.Keys}
 			runtime := rt.Service("gateway").(*gateway.Runtime)
-			api := &httpaegis.API{Commands: commands, Queries: queries, Writes: rt.Writes, Guardrails: runtime}
+			guard, err := netguard.New(rt.Cfg.AllowPrivateURLs)
+			if err != nil {
+				return nil, err
+			}
+			// Upstream MCP sessions are long-lived (a standalone SSE stream
+			// each): no whole-request timeout; calls carry their contexts.
+			upstreams := &mcpfw.Upstreams{HTTP: guard.Client(netguard.ClientOptions{Timeout: 24 * 365 * time.Hour, MaxResponseBytes: 1 << 40,
+				IdleConnsPerHost: 64})}
+			firewall := &mcpfw.Firewall{State: queries, Writer: mcpWriter{commands: commands, runner: rt.Stack.Runner}, Upstreams: upstreams,
+				Agent: runtime.AgentStatus, Log: rt.Log}
+			api := &httpaegis.API{Commands: commands, Queries: queries, Writes: rt.Writes, Guardrails: runtime, Firewall: firewall, Guard: guard,
+				Shadow: shadowDirectory{providers: &rmgateway.Queries{Runner: rt.Stack.Runner}, agents: queries}}
 			traffic := &rxaegis.Traffic{Commands: commands, Agents: runtime, Log: rt.Log}
 			alerts := &rxaegis.Alerting{Commands: commands, Rules: queries}
 			await := func(ctx context.Context, e *eventstore.Event) error {
@@ -83,12 +115,14 @@ func init() {
 					traffic.Reactor(),
 					alerts.Reactor(),
 					alerts.Invalidation(await),
+					rxaegis.McpInvalidation(firewall.Invalidate, await),
 				},
 				Workers: []Worker{Every("aegis gateway activity", GatewayActivityFlush, rt.Log, func(ctx context.Context, _ time.Time) error {
 					traffic.Flush(ctx)
 					return nil
 				})},
 				Service: commands,
+				Close:   firewall.Close,
 			}, nil
 		},
 		// Baselines hold floats folded in their activity stream's order, which
@@ -115,4 +149,99 @@ func (d directory) APIKeyLive(ctx context.Context, tenant, keyID string) (bool, 
 
 func (d directory) AgentOfKey(ctx context.Context, tenant, keyID string) (string, error) {
 	return d.agents.AgentOfKey(ctx, tenant, keyID)
+}
+
+// mcpWriter records what the MCP firewall decides through AEGIS's commands,
+// waiting for the read model where another instance must read it next
+// (sessions, pins).
+type mcpWriter struct {
+	commands *cmdaegis.Handlers
+	runner   *projections.Runner
+}
+
+func mcpMeta(c mcpfw.Caller) eventstore.Metadata {
+	return eventstore.Metadata{TenantID: c.TenantID, Actor: c.Principal}
+}
+
+func (w mcpWriter) wait(ctx context.Context, evs []eventstore.Event, err error) error {
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	return w.runner.WaitFor(ctx, 10*time.Second, evs, rmaegis.Name)
+}
+
+func (w mcpWriter) StartSession(ctx context.Context, c mcpfw.Caller, s aegis.McpSessionStartedV1) error {
+	evs, err := w.commands.StartMcpSession(ctx, mcpMeta(c), cmdaegis.StartMcpSession{Session: s})
+	return w.wait(ctx, evs, err)
+}
+
+func (w mcpWriter) EndSession(ctx context.Context, c mcpfw.Caller, id string) error {
+	evs, err := w.commands.EndMcpSession(ctx, mcpMeta(c), id)
+	return w.wait(ctx, evs, err)
+}
+
+func (w mcpWriter) Pin(ctx context.Context, c mcpfw.Caller, serverID string, tools []mcp.Tool) error {
+	evs, err := w.commands.PinMcpTools(ctx, mcpMeta(c), cmdaegis.PinMcpTools{ID: serverID, Tools: tools, Source: "proxy"})
+	return w.wait(ctx, evs, err)
+}
+
+func (w mcpWriter) Record(ctx context.Context, tenant string, ds []aegis.McpDecisionV1, args []map[string]any) error {
+	actor := "aegis-mcp-firewall"
+	if len(ds) > 0 && ds[0].Principal != "" {
+		actor = ds[0].Principal
+	}
+	_, err := w.commands.RecordMcpDecisions(ctx, eventstore.Metadata{TenantID: tenant, Actor: actor}, ds, args)
+	return err
+}
+
+// shadowDirectory answers what Shadow AI discovery asks: the hosts the
+// gateway fronts for a tenant (its providers' base URLs and their kinds'
+// API hosts) and the registered agents a log's source may name.
+type shadowDirectory struct {
+	providers *rmgateway.Queries
+	agents    *rmaegis.Queries
+}
+
+func (d shadowDirectory) SanctionedHosts(ctx context.Context, tenant string) (map[string]bool, error) {
+	ps, err := d.providers.Providers(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, p := range ps {
+		if h := shadow.Normalize(p.BaseURL); h != "" {
+			out[h] = true
+			if s, ok := shadow.Default.MatchHost(h); ok {
+				out[s.Host] = true
+			}
+		}
+		for _, s := range shadow.Default.Services() {
+			if s.Category == shadow.CategoryProviderAPI && s.Provider != "" && strings.EqualFold(s.Provider, p.Kind) {
+				out[s.Host] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+func (d shadowDirectory) AgentSources(ctx context.Context, tenant string) (map[string]string, error) {
+	out := map[string]string{}
+	p := projections.PageRequest{Limit: 200}
+	for range 100 {
+		page, err := d.agents.Agents(ctx, tenant, rmaegis.AgentFilter{}, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Items {
+			out[a.ID], out[a.Name] = a.ID, a.ID
+			for _, k := range a.APIKeyIDs {
+				out[k] = a.ID
+			}
+		}
+		if !page.HasMore {
+			break
+		}
+		p.After = page.Next
+	}
+	return out, nil
 }

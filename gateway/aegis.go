@@ -292,3 +292,14 @@ func (r *run) contentSet() *guardrail.Set {
 	p.rules.once.Do(func() { p.rules.set = compile() })
 	return p.rules.set
 }
+
+// AgentStatus names the agent that uses an API key of a tenant and its
+// containment status ("", "" when no agent claims the key): the MCP
+// firewall refuses a contained agent as the gateway does.
+func (rt *Runtime) AgentStatus(tenantID, keyID string) (string, string) {
+	s, ok := rt.agentOf(tenantID, keyID)
+	if !ok {
+		return "", ""
+	}
+	return s.id, s.status
+}

@@ -31,6 +31,8 @@ type Directory interface {
 type Handlers struct {
 	Store     *eventstore.Store
 	Directory Directory
+	// Keys seals recorded MCP call arguments (nil: they are not recorded).
+	Keys *eventstore.Keyring
 }
 
 // newID is a new aggregate or batch id (UUIDv7).

@@ -181,7 +181,8 @@ func AlertableTypes() []string { return slices.Clone(alertable) }
 
 func init() {
 	Alertable(AgentAnomalyDetected.CEType(), AgentQuarantined.CEType(), KillSwitchActivated.CEType(), AgentRetired.CEType(),
-		gw.RequestBlocked.CEType(), gw.KillSwitchActivated.CEType(), gw.BudgetExceeded.CEType())
+		gw.RequestBlocked.CEType(), gw.KillSwitchActivated.CEType(), gw.BudgetExceeded.CEType(),
+		ShadowAiDetected.CEType(), McpToolDrift.CEType(), McpCallBlocked.CEType())
 }
 
 // BuiltinRules are the detectors every tenant has, besides its own rules:
@@ -205,5 +206,10 @@ func BuiltinRules() []alerting.Ref {
 			CooldownSeconds: 3600, Severity: "high", Title: "Repeated prompt injection attempts by {principal}", Enabled: true}},
 		{ID: "builtin.gateway_budget", Rule: alerting.Rule{Name: "Budget exceeded", EventType: gw.BudgetExceeded.CEType(), Threshold: 1,
 			WindowSeconds: day, GroupBy: []string{"budget_id", "window"}, Severity: "medium", Title: "Budget {subject} exceeded ({window})", Enabled: true}},
+		{ID: "builtin.shadow_ai", Rule: alerting.Rule{Name: "Shadow AI detected", EventType: ShadowAiDetected.CEType(), Match: map[string]string{"attribution": "shadow"},
+			Threshold: 1, WindowSeconds: day, GroupBy: []string{"service_host", "source"}, Severity: alerting.SeverityInherit,
+			Title: "Shadow AI: {source} uses {service} ({service_host})", Enabled: true}},
+		{ID: "builtin.mcp_tool_drift", Rule: alerting.Rule{Name: "MCP tool drift", EventType: McpToolDrift.CEType(), Threshold: 1,
+			WindowSeconds: 3600, GroupBy: []string{"server_id", "tool"}, Severity: "high", Title: "MCP tool {tool} changed after approval (server {server_id})", Enabled: true}},
 	}
 }

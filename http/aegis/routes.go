@@ -13,6 +13,7 @@ import (
 	cmd "github.com/astrabastion/astra/commands/aegis"
 	"github.com/astrabastion/astra/domain/aegis"
 	"github.com/astrabastion/astra/domain/aegis/guardrail"
+	"github.com/astrabastion/astra/gateway/mcpfw"
 	"github.com/astrabastion/astra/http/auth"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/http/writes"
@@ -34,6 +35,11 @@ type API struct {
 	Queries    *rm.Queries
 	Writes     *writes.Kit
 	Guardrails Guardrails
+	// Firewall is this instance's inline MCP firewall; Guard checks MCP servers' URLs.
+	Firewall *mcpfw.Firewall
+	Guard    URLGuard
+	// Shadow says what the tenant knows of traffic in ingested logs.
+	Shadow ShadowDirectory
 }
 
 // Routes declares the AEGIS routes.
@@ -41,7 +47,7 @@ func (a *API) Routes() []platform.Route {
 	const p = "/api/v1/aegis"
 	r, w, adm := "aegis:read", "aegis:write", "aegis:admin"
 	severities := []string{"low", "medium", "high", "critical"}
-	return []platform.Route{
+	return append([]platform.Route{
 		{Method: http.MethodGet, Path: p + "/agents", OperationID: "listAgents", Tag: "aegis", Summary: "The agent inventory, newest first (retired agents only with status=retired)",
 			Permission: r, Response: rm.Agent{}, List: true, Handler: a.agents, Query: []platform.Param{
 				{Name: "status", Description: "Only agents in this status", Enum: aegis.Statuses},
@@ -160,7 +166,7 @@ func (a *API) Routes() []platform.Route {
 			Errors: []int{404, 409, 412, 422}},
 		{Method: http.MethodDelete, Path: p + "/alert-rules/:id", OperationID: "deleteAlertRule", Tag: "aegis", Summary: "Delete an alert rule",
 			Permission: adm, Status: http.StatusNoContent, Handler: a.deleteAlertRule, Headers: []platform.Param{platform.IfMatch}, Errors: []int{404, 412}},
-	}
+	}, append(a.mcpRoutes(p, r, w, adm), a.shadowRoutes(p, r, w)...)...)
 }
 
 func tenant(c echo.Context) string { return auth.PrincipalOf(c).ActingTenant }

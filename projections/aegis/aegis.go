@@ -136,6 +136,8 @@ func New() *Projection {
 	projections.On(p.Table, aegis.AlertRuleDeleted, projections.Exec(func(_ *eventstore.Event, d *aegis.AlertRuleDeletedV1) (string, []any) {
 		return `DELETE FROM %[1]s.alert_rules WHERE id = $1`, []any{d.RuleID}
 	}))
+	mcpApply(p.Table)
+	shadowApply(p.Table)
 	return p
 }
 
@@ -269,9 +271,9 @@ func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {
 			id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, event_type text NOT NULL, enabled boolean NOT NULL, rule jsonb NOT NULL,
 			version int NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
 		CREATE INDEX ON %[1]s.alert_rules (tenant_id, created_at DESC, id DESC);
-	`, s)); err != nil {
+	`+mcpSetup+shadowSetup, s)); err != nil {
 		return err
 	}
-	return projections.Isolate(ctx, tx, s, "agents", "discovered", "baselines", "activity", "findings", "anomalies", "guardrails", "guardrail_versions",
-		"alerts", "alert_rules")
+	return projections.Isolate(ctx, tx, s, append([]string{"agents", "discovered", "baselines", "activity", "findings", "anomalies", "guardrails",
+		"guardrail_versions", "alerts", "alert_rules"}, append(mcpTables, shadowTables...)...)...)
 }

@@ -112,3 +112,25 @@ func (a *Alerting) Invalidation(await func(ctx context.Context, e *eventstore.Ev
 			return nil
 		}}
 }
+
+// McpInvalidation drops an instance's view of a tenant's MCP firewall
+// (servers, pins, rules) on every change, on every instance, and again once
+// the read model applied it.
+func McpInvalidation(drop func(tenant string), await func(ctx context.Context, e *eventstore.Event) error) reactors.Reactor {
+	return reactors.Reactor{Name: "aegis_mcp_firewall", Module: "aegis", Scope: reactors.EveryInstance,
+		Types: []events.Type{aegis.McpServerRegistered, aegis.McpServerUpdated, aegis.McpServerApprovalChanged, aegis.McpServerRemoved,
+			aegis.McpToolsPinned, aegis.McpRuleCreated, aegis.McpRuleUpdated, aegis.McpRuleDeleted},
+		Handle: func(_ context.Context, e *eventstore.Event) error {
+			drop(e.TenantID)
+			if await != nil {
+				ev := *e
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					_ = await(ctx, &ev)
+					drop(ev.TenantID)
+				}()
+			}
+			return nil
+		}}
+}
