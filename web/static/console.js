@@ -68,6 +68,21 @@ export const MODULES = [
         id: 'guardrails', title: 'Guardrails', list: '/api/v1/aegis/guardrails', item: '/api/v1/aegis/guardrails/',
         columns: [['name', 'Name'], ['type', 'Type'], ['action', 'Action'], ['enabled', 'Enabled', yes], ['version', 'Version']],
       },
+      {
+        id: 'mcp-servers', title: 'MCP servers', list: '/api/v1/aegis/mcp/servers', item: '/api/v1/aegis/mcp/servers/',
+        columns: [['name', 'Server'], ['url', 'URL'], ['approval_state', 'Approval'], ['trust_level', 'Trust'], ['flagged', 'Flagged', yes]],
+        filters: [{ name: 'approval_state', label: 'Approval', options: ['quarantined', 'approved', 'rejected'] }],
+      },
+      {
+        id: 'mcp-decisions', title: 'MCP decisions', list: '/api/v1/aegis/mcp/decisions',
+        columns: [['at', 'Time', when], ['outcome', 'Outcome'], ['rule_name', 'Rule'], ['reason', 'Reason'], ['latency_us', 'µs']],
+        filters: [{ name: 'outcome', label: 'Outcome', options: ['allowed', 'blocked'] }],
+      },
+      {
+        id: 'shadow-ai', title: 'Shadow AI findings', list: '/api/v1/aegis/shadow-ai/findings', item: '/api/v1/aegis/shadow-ai/findings/',
+        columns: [['service', 'Service'], ['service_host', 'Host'], ['category', 'Category'], ['attribution', 'Attribution'], ['severity', 'Severity'], ['requests', 'Requests'], ['last_seen', 'Last seen', when]],
+        filters: [{ name: 'state', label: 'State', options: ['detected', 'sanctioned', 'unsanctioned', 'blocked'] }],
+      },
     ],
   },
   {
@@ -116,6 +131,47 @@ export const MODULES = [
       {
         id: 'dsar', title: 'Data subject requests', list: '/api/v1/data-gov/dsar', item: '/api/v1/data-gov/dsar/',
         columns: [['type', 'Type'], ['subject_email', 'Subject'], ['status', 'Status'], ['due_at', 'Due', when], ['overdue', 'Overdue', yes]],
+      },
+    ],
+  },
+  {
+    path: '/bastion-ai', label: 'BASTION AI', perm: 'bastion_ai:read', channels: ['bastion_ai.'],
+    sections: [
+      {
+        id: 'conversations', title: 'Conversations', list: '/api/v1/bastion-ai/conversations', item: '/api/v1/bastion-ai/conversations/',
+        columns: [['title', 'Conversation'], ['messages', 'Messages', (m) => (Array.isArray(m) ? m.length : m)], ['updated_at', 'Updated', when]],
+      },
+      {
+        id: 'documents', title: 'Indexed documents', list: '/api/v1/bastion-ai/rag/documents',
+        columns: [['title', 'Document'], ['kind', 'Kind'], ['chunks', 'Chunks'], ['bytes', 'Bytes'], ['created_at', 'Indexed', when]],
+        filters: [{ name: 'kind', label: 'Kind', options: ['policy', 'evidence', 'procedure', 'upload', 'other'] }],
+      },
+    ],
+  },
+  {
+    path: '/platform', label: 'Platform', perm: 'platform:read', channels: ['platform.'],
+    sections: [
+      {
+        id: 'notifications', title: 'Notifications', list: '/api/v1/platform/notifications',
+        columns: [['title', 'Notification'], ['severity', 'Severity'], ['read', 'Read', yes], ['created_at', 'Time', when]],
+      },
+      {
+        id: 'reports', title: 'Reports', list: '/api/v1/platform/reports', item: '/api/v1/platform/reports/',
+        columns: [['kind', 'Report'], ['format', 'Format'], ['status', 'Status'], ['percent', '%'], ['sha256', 'SHA-256'], ['created_at', 'Requested', when]],
+        filters: [{ name: 'status', label: 'Status', options: ['queued', 'running', 'done', 'failed'] }],
+        create: { perm: 'platform:write', post: '/api/v1/platform/reports', fields: [
+          { name: 'kind', label: 'Kind', required: true, options: ['trust_summary', 'risk_register', 'audit_trail'] },
+          { name: 'format', label: 'Format', required: true, options: ['pdf', 'csv', 'json'] },
+        ] },
+      },
+      {
+        id: 'workflows', title: 'Approval workflows', list: '/api/v1/platform/workflows', item: '/api/v1/platform/workflows/',
+        columns: [['name', 'Workflow'], ['trigger', 'Trigger'], ['approver_role', 'Approver'], ['approvals', 'Approvals'], ['timeout_seconds', 'Timeout (s)']],
+      },
+      {
+        id: 'integrations', title: 'Integrations', list: '/api/v1/platform/integrations', item: '/api/v1/platform/integrations/',
+        columns: [['name', 'Integration'], ['url', 'URL'], ['state', 'State'], ['event_types', 'Events', list]],
+        filters: [{ name: 'state', label: 'State', options: ['active', 'disabled'] }],
       },
     ],
   },
