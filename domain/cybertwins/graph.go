@@ -32,6 +32,49 @@ type Graph struct {
 	weight   []float64
 	links    []Link
 	scratch  sync.Pool
+	// assets are the nodes' assets, by node number (empty for a bare graph).
+	assets []Asset
+	// Version is the graph stream's version the index was built at.
+	Version int64
+}
+
+// NewGraphOf builds the index of a twin's assets and links.
+func NewGraphOf(assets []Asset, links []Link) *Graph {
+	ids := make([]string, len(assets))
+	for i, a := range assets {
+		ids[i] = a.ID
+	}
+	g := NewGraph(ids, links)
+	g.assets = assets
+	return g
+}
+
+// Asset returns the asset of a node.
+func (g *Graph) Asset(id string) (*Asset, bool) {
+	v, ok := g.index[id]
+	if !ok || g.assets == nil {
+		return nil, false
+	}
+	return &g.assets[v], true
+}
+
+// AssetList is the graph's assets in id order.
+func (g *Graph) AssetList() []Asset { return g.assets }
+
+// LinkList is the graph's links.
+func (g *Graph) LinkList() []Link { return g.links }
+
+// Out lists the links leaving an asset.
+func (g *Graph) Out(id string) []Link {
+	v, ok := g.index[id]
+	if !ok {
+		return nil
+	}
+	out := make([]Link, 0, g.outOff[v+1]-g.outOff[v])
+	for p := g.outOff[v]; p < g.outOff[v+1]; p++ {
+		out = append(out, g.links[g.outEdge[p]])
+	}
+	return out
 }
 
 // NewGraph builds the index of nodes and links. Links naming a node that is

@@ -10,18 +10,30 @@ import (
 // probability (the product of the links' exploitabilities).
 type Path struct {
 	Assets      []string `json:"assets"`
-	Links       []string `json:"links"`
+	Links       []Hop    `json:"links"`
 	Probability float64  `json:"probability"`
 	// Weight is −log(probability): the path's length for the engine.
 	Weight float64 `json:"weight"`
 }
 
+// Hop is one link of a path.
+type Hop struct {
+	// ID is the engine's name of the link (not part of the API).
+	ID             string  `json:"-"`
+	Source         string  `json:"source"`
+	Target         string  `json:"target"`
+	Type           string  `json:"type"`
+	Exploitability float64 `json:"exploitability"`
+}
+
 // CriticalLink is a link that many of the most likely paths cross: cutting
 // it removes them all.
 type CriticalLink struct {
-	Link   string `json:"link"`
+	// ID is the engine's name of the link (not part of the API).
+	ID     string `json:"-"`
 	Source string `json:"source"`
 	Target string `json:"target"`
+	Type   string `json:"type"`
 	// Paths is how many of the returned paths cross it; Mass the sum of their probabilities.
 	Paths int     `json:"paths"`
 	Mass  float64 `json:"mass"`
@@ -303,12 +315,13 @@ func (g *Graph) AttackPaths(sources, targets []string, k int) ([]Path, []Critica
 	}
 	paths := make([]Path, len(accepted))
 	for i, a := range accepted {
-		p := Path{Assets: make([]string, 0, len(a.edges)+1), Links: make([]string, len(a.edges)), Weight: a.weight}
+		p := Path{Assets: make([]string, 0, len(a.edges)+1), Links: make([]Hop, len(a.edges)), Weight: a.weight}
 		for _, v := range g.nodesOf(a.start, a.edges) {
 			p.Assets = append(p.Assets, g.ids[v])
 		}
 		for j, e := range a.edges {
-			p.Links[j] = g.links[e].ID
+			l := g.links[e]
+			p.Links[j] = Hop{ID: l.ID, Source: l.Source, Target: l.Target, Type: l.Type, Exploitability: l.Exploitability}
 		}
 		p.Probability = math.Exp(-a.weight)
 		paths[i] = p
@@ -433,7 +446,7 @@ func (g *Graph) critical(paths []candidate) []CriticalLink {
 	out := make([]CriticalLink, 0, len(count))
 	for e, c := range count {
 		l := g.links[e]
-		out = append(out, CriticalLink{Link: l.ID, Source: l.Source, Target: l.Target, Paths: c, Mass: mass[e], InCut: cut[e]})
+		out = append(out, CriticalLink{ID: l.ID, Source: l.Source, Target: l.Target, Type: l.Type, Paths: c, Mass: mass[e], InCut: cut[e]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Paths != out[j].Paths {
@@ -442,7 +455,7 @@ func (g *Graph) critical(paths []candidate) []CriticalLink {
 		if out[i].Mass != out[j].Mass {
 			return out[i].Mass > out[j].Mass
 		}
-		return out[i].Link < out[j].Link
+		return out[i].ID+out[i].Source+out[i].Target+out[i].Type < out[j].ID+out[j].Source+out[j].Target+out[j].Type
 	})
 	return out
 }

@@ -111,7 +111,8 @@ func TestAttackPaths_MatchBruteForceOnSmallGraphs(t *testing.T) {
 			}
 			on := map[string]bool{}
 			w := 0.0
-			for j, id := range p.Links {
+			for j, h := range p.Links {
+				id := h.ID
 				l := byID[id]
 				if l.Source != p.Assets[j] || l.Target != p.Assets[j+1] {
 					t.Fatalf("trial %d: link %s does not join %s → %s", trial, id, p.Assets[j], p.Assets[j+1])
@@ -137,11 +138,11 @@ func TestAttackPaths_MatchBruteForceOnSmallGraphs(t *testing.T) {
 		cut := map[string]bool{}
 		for _, c := range crit {
 			if c.InCut {
-				cut[c.Link] = true
+				cut[c.ID] = true
 			}
 		}
 		for _, p := range paths {
-			if !slices.ContainsFunc(p.Links, func(l string) bool { return cut[l] }) {
+			if !slices.ContainsFunc(p.Links, func(h Hop) bool { return cut[h.ID] }) {
 				t.Fatalf("trial %d: the cut misses path %v", trial, p.Links)
 			}
 		}
