@@ -16,7 +16,9 @@ var fold = func() *eventstore.Fold[cybertwins.Twin] {
 	eventstore.On(f, cybertwins.AssetAdded, func(t *cybertwins.Twin, d *cybertwins.AssetAddedV1, _ *eventstore.Event) { t.Add(d.Asset) })
 	eventstore.On(f, cybertwins.AssetUpdated, func(t *cybertwins.Twin, d *cybertwins.AssetUpdatedV1, _ *eventstore.Event) { t.Update(d) })
 	eventstore.On(f, cybertwins.AssetRemoved, func(t *cybertwins.Twin, d *cybertwins.AssetRemovedV1, _ *eventstore.Event) { t.Remove(d) })
-	eventstore.On(f, cybertwins.RelationshipAdded, func(t *cybertwins.Twin, d *cybertwins.RelationshipAddedV1, _ *eventstore.Event) { t.Link(d.Relationship) })
+	eventstore.On(f, cybertwins.RelationshipAdded, func(t *cybertwins.Twin, d *cybertwins.RelationshipAddedV1, _ *eventstore.Event) {
+		t.Link(d.Relationship)
+	})
 	eventstore.On(f, cybertwins.RelationshipRemoved, func(t *cybertwins.Twin, d *cybertwins.RelationshipRemovedV1, _ *eventstore.Event) { t.Unlink(d) })
 	eventstore.On(f, cybertwins.GraphImported, func(t *cybertwins.Twin, d *cybertwins.GraphImportedV1, _ *eventstore.Event) { t.Import(d) })
 	return f
@@ -81,7 +83,9 @@ func Fold(t *cybertwins.Twin, evs []eventstore.Event) error {
 
 // With runs fn on the tenant's twin, current with the ledger, under the
 // tenant's lock. A command decides in fn and appends with the twin's
-// version; fn must not keep the twin.
+// version; when that append lost a race with another instance, fn returns
+// eventstore.ErrVersionMismatch and runs once more on the twin caught up.
+// fn must not keep the twin.
 func (x *Index) With(ctx context.Context, tenant string, fn func(t *cybertwins.Twin) error) error {
 	h := x.of(tenant)
 	h.mu.Lock()
@@ -90,7 +94,7 @@ func (x *Index) With(ctx context.Context, tenant string, fn func(t *cybertwins.T
 		return err
 	}
 	err := fn(h.twin)
-	if errors.Is(err, errStale) {
+	if errors.Is(err, eventstore.ErrVersionMismatch) {
 		// Another instance wrote first: fold its events and decide again, once.
 		if err := x.catchUp(ctx, tenant, h.twin); err != nil {
 			return err
@@ -99,15 +103,6 @@ func (x *Index) With(ctx context.Context, tenant string, fn func(t *cybertwins.T
 	}
 	return err
 }
-
-// errStale is what a command's fn returns when its append lost a race.
-var errStale = errors.New("cybertwins: graph changed")
-
-// Stale is errStale: fn returns it for With to fold and retry once.
-func Stale() error { return errStale }
-
-// IsStale reports whether an error is Stale.
-func IsStale(err error) bool { return errors.Is(err, errStale) }
 
 // Graph is the tenant's current index (an immutable snapshot).
 func (x *Index) Graph(ctx context.Context, tenant string) (*cybertwins.Graph, error) {
