@@ -35,7 +35,7 @@ type path struct {
 	Probability float64  `json:"probability"`
 	Links       []struct {
 		Source, Target, Type string
-		Exploitability      float64
+		Exploitability       float64
 	} `json:"links"`
 }
 

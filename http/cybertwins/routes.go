@@ -114,7 +114,9 @@ func (a *API) Routes() []platform.Route {
 	const p = "/api/v1/cybertwins"
 	r, w := "cybertwins:read", "cybertwins:write"
 	assetTypes, relTypes := cybertwins.AssetTypes, cybertwins.RelationshipTypes
-	boolean := func(name, what string) platform.Param { return platform.Param{Name: name, Description: what, Schema: "boolean"} }
+	boolean := func(name, what string) platform.Param {
+		return platform.Param{Name: name, Description: what, Schema: "boolean"}
+	}
 	return []platform.Route{
 		{Method: http.MethodGet, Path: p + "/assets", OperationID: "listTwinAssets", Tag: "cybertwins", Summary: "The twin's assets, by id",
 			Permission: r, Response: rm.Asset{}, List: true, Handler: a.assets, Query: []platform.Param{
