@@ -3,15 +3,63 @@ package app
 import (
 	"context"
 	"net/http"
+	"strings"
+	"time"
 
 	cmdres "github.com/astrabastion/astra/commands/resilience"
 	"github.com/astrabastion/astra/domain/resilience"
+	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/http/platform"
 	httpres "github.com/astrabastion/astra/http/resilience"
 	"github.com/astrabastion/astra/projections"
 	rmct "github.com/astrabastion/astra/projections/cybertwins"
+	rmgw "github.com/astrabastion/astra/projections/gateway"
 	rmres "github.com/astrabastion/astra/projections/resilience"
 )
+
+// ChaosTick is how often every instance supervises running chaos
+// experiments; ChaosSettle how long an experiment is measured after its end.
+var (
+	ChaosTick   = 250 * time.Millisecond
+	ChaosSettle = 5 * time.Second
+)
+
+// ResilienceNow is Resilience's clock.
+var ResilienceNow = time.Now
+
+// callLog reads the gateway's request log as chaos experiments measure it.
+type callLog struct{ q *rmgw.Queries }
+
+func (l callLog) Calls(ctx context.Context, tenant string, from, to time.Time) ([]resilience.Call, error) {
+	var out []resilience.Call
+	f := rmgw.RequestFilter{From: &from, To: &to, Limit: 1000}
+	for {
+		page, more, err := l.q.Requests(ctx, tenant, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page {
+			c := resilience.Call{Time: r.Time, LatencyMs: r.LatencyMs, Provider: r.Provider, Model: r.Model, Completed: r.Outcome == "completed"}
+			for _, a := range r.StreamActions {
+				switch {
+				case strings.HasPrefix(a, "chaos:"):
+					c.Faulted = append(c.Faulted, strings.TrimPrefix(a, "chaos:"))
+				case strings.HasPrefix(a, "fallback:"):
+					c.FallbackTried, c.FallbackServed = true, c.Completed
+				}
+			}
+			if r.Failure != nil && len(r.Failure.Tried) > 1 {
+				c.FallbackTried = true
+			}
+			out = append(out, c)
+		}
+		if !more || len(page) == 0 {
+			return out, nil
+		}
+		f.AfterPosition = page[len(page)-1].Position
+	}
+}
 
 // Resilience: objectives, scenarios simulated over the CyberTwins graph,
 // chaos experiments in the gateway.
@@ -51,9 +99,36 @@ func init() {
 		Projections: func(*Base) []projections.Projection { return []projections.Projection{rmres.New()} },
 		Start: func(ctx context.Context, rt *Runtime) (*Parts, error) {
 			queries := &rmres.Queries{Runner: rt.Stack.Runner}
-			commands := &cmdres.Handlers{Store: rt.Stack.Store, Graphs: rt.Service("cybertwins").(*rmct.Index), Objectives: queries}
+			runtime := rt.Service("gateway").(*gateway.Runtime)
+			maxBlast := rt.Cfg.ChaosMaxBlast
+			if maxBlast <= 0 {
+				maxBlast = 0.5
+			}
+			commands := &cmdres.Handlers{Store: rt.Stack.Store, Graphs: rt.Service("cybertwins").(*rmct.Index), Objectives: queries, Now: ResilienceNow,
+				Chaos: &cmdres.Chaos{Calls: callLog{&rmgw.Queries{Runner: rt.Stack.Runner}}, Running: queries, MaxBlast: maxBlast, Settle: ChaosSettle}}
 			api := &httpres.API{Commands: commands, Queries: queries, Writes: rt.Writes}
-			return &Parts{Routes: api.Routes()}, nil
+			// Every instance keeps its gateway's faults in step with the
+			// read model (a backstop for the reactor) and supervises the
+			// running experiments: completion after their window, the
+			// error-rate guard (the first instance to decide wins).
+			supervise := Every("resilience chaos", ChaosTick, rt.Log, func(ctx context.Context, now time.Time) error {
+				running, err := queries.Running(ctx, "*")
+				if err != nil {
+					return err
+				}
+				ended, err := queries.RecentlyEnded(ctx, now.Add(-5*time.Minute))
+				if err != nil {
+					return err
+				}
+				runtime.SyncChaos(running, ended)
+				if len(running) == 0 {
+					return nil
+				}
+				return commands.Supervise(ctx, func(tenant string) eventstore.Metadata {
+					return eventstore.Metadata{TenantID: tenant, Actor: "system:resilience-chaos"}
+				})
+			})
+			return &Parts{Routes: api.Routes(), Workers: []Worker{supervise}}, nil
 		},
 	})
 }

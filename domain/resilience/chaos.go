@@ -119,3 +119,81 @@ func CheckExperiment(name string, f Fault, s Scope, duration time.Duration, maxE
 	}
 	return nil
 }
+
+// Call is one gateway request as an experiment measures it (from the
+// gateway's request log, whichever instance served it).
+type Call struct {
+	Time      time.Time
+	LatencyMs float64
+	Provider  string
+	Model     string
+	Completed bool
+	// Faulted names the experiments whose fault the call got.
+	Faulted []string
+	// FallbackTried and FallbackServed say whether a fallback target was
+	// tried for the call, and answered it.
+	FallbackTried, FallbackServed bool
+}
+
+// MinCallsForAbort is how many faulted calls the error-rate guard waits for.
+const MinCallsForAbort = 10
+
+// Measure is what an experiment did, from the calls of its window and of
+// the time after it ended: the faulted calls' error rate and fallback
+// success, latency during and after, and the time from the end to the first
+// call served directly by the scoped provider again.
+func Measure(d ChaosStartedV1, ended time.Time, calls []Call) ChaosResult {
+	var res ChaosResult
+	var during, after []float64
+	for _, c := range calls {
+		if c.Time.Before(d.StartsAt) {
+			continue
+		}
+		faulted := slices.Contains(c.Faulted, d.ExperimentID)
+		if c.Time.Before(ended) {
+			during = append(during, c.LatencyMs)
+		} else {
+			after = append(after, c.LatencyMs)
+			direct := c.Completed && !c.FallbackServed && len(c.Faulted) == 0 &&
+				(d.Scope.Provider == "" || c.Provider == d.Scope.Provider) && (d.Scope.Model == "" || strings.EqualFold(c.Model, d.Scope.Model))
+			if direct {
+				done := c.Time.Add(time.Duration(c.LatencyMs * float64(time.Millisecond))).Sub(ended)
+				ms := float64(max(done, 0).Microseconds()) / 1000
+				if res.RecoveryMs == nil || ms < *res.RecoveryMs {
+					res.RecoveryMs = &ms
+				}
+			}
+		}
+		if !faulted {
+			continue
+		}
+		res.Requests++
+		if !c.Completed {
+			res.Errors++
+		}
+		if c.FallbackTried {
+			res.Fallbacks++
+			if c.FallbackServed {
+				res.FallbackSuccesses++
+			}
+		}
+	}
+	res.Probes = res.Requests
+	if res.Requests > 0 {
+		res.ErrorRate = float64(res.Errors) / float64(res.Requests)
+	}
+	if res.Fallbacks > 0 {
+		res.FallbackSuccessRate = float64(res.FallbackSuccesses) / float64(res.Fallbacks)
+	}
+	res.P50DuringMs, res.P99DuringMs = percentiles(during)
+	res.P50AfterMs, res.P99AfterMs = percentiles(after)
+	return res
+}
+
+func percentiles(x []float64) (p50, p99 float64) {
+	if len(x) == 0 {
+		return 0, 0
+	}
+	slices.Sort(x)
+	return x[len(x)/2], x[min(len(x)-1, len(x)*99/100)]
+}

@@ -253,3 +253,37 @@ func (q *Queries) Experiment(ctx context.Context, tenant, id string) (*Experimen
 		return `SELECT ` + experimentColumns + ` FROM ` + s + `.experiments WHERE tenant_id = $1 AND id = $2`
 	}, tenant, id)
 }
+
+// Running lists the running experiments of a tenant ("*": every tenant's)
+// as they started.
+func (q *Queries) Running(ctx context.Context, tenant string) ([]resilience.ChaosStartedV1, error) {
+	var out []resilience.ChaosStartedV1
+	err := q.Runner.Read(ctx, Name, tenant, func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT id, tenant_id, name, fault, scope, max_error_rate, starts_at, ends_at FROM `+s+`.experiments
+			WHERE status = 'running' AND ($1 = '*' OR tenant_id = $1) ORDER BY id`, tenant)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (resilience.ChaosStartedV1, error) {
+			var d resilience.ChaosStartedV1
+			err := r.Scan(&d.ExperimentID, &d.TenantID, &d.Name, &d.Fault, &d.Scope, &d.MaxErrorRate, &d.StartsAt, &d.EndsAt)
+			return d, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// RecentlyEnded lists the experiments of every tenant that ended since a time.
+func (q *Queries) RecentlyEnded(ctx context.Context, since time.Time) ([]string, error) {
+	var out []string
+	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM `+s+`.experiments WHERE status <> 'running' AND ended_at >= $1`, since)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return out, err
+}
