@@ -100,8 +100,8 @@ func (a *API) startExperiment(c echo.Context) error {
 	}
 	p := auth.PrincipalOf(c)
 	id, evs, err := a.Commands.StartExperiment(c.Request().Context(), writes.Metadata(c), cmd.StartExperiment{Name: req.Name,
-		Fault: resilience.Fault{Kind: req.Fault.Kind, LatencyMs: req.Fault.LatencyMs},
-		Scope: resilience.Scope{Platform: req.Scope.Platform, Provider: req.Scope.Provider, Model: req.Scope.Model, Share: req.Scope.Share},
+		Fault:    resilience.Fault{Kind: req.Fault.Kind, LatencyMs: req.Fault.LatencyMs},
+		Scope:    resilience.Scope{Platform: req.Scope.Platform, Provider: req.Scope.Provider, Model: req.Scope.Model, Share: req.Scope.Share},
 		Duration: time.Duration(req.DurationSeconds) * time.Second, MaxErrorRate: maxErr, PlatformAdmin: p.Role == iam.RolePlatformAdmin})
 	return a.Writes.Then(c, evs, err, rm.Name, func() error { return a.answerExperiment(c, http.StatusCreated, id) })
 }
