@@ -247,7 +247,7 @@ func (a *API) computePaths(c echo.Context) error {
 	}
 	id, evs, err := a.Commands.ComputePaths(c.Request().Context(), writes.Metadata(c), cmd.ComputePaths{K: req.K, Sources: req.Sources, Targets: req.Targets, At: req.At})
 	return a.Writes.Then(c, evs, err, rm.Name, func() error {
-		x, err := a.Queries.Computation(c.Request().Context(), tenant(c), id)
+		x, err := rm.ComputationOf(&evs[0])
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/astrabastion/astra/domain/cybertwins"
+	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/projections"
 )
 
@@ -165,4 +166,16 @@ func (q *Queries) Campaigns(ctx context.Context, tenant string, p projections.Pa
 	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".campaigns", campaignColumns).Where("tenant_id = ?", tenant).OrderBy(true, projections.TextKey("id"))
 	}, p, scanCampaign, func(c Campaign) []any { return []any{c.ID} })
+}
+
+// ComputationOf is a computation as its event records it: the answer of the
+// write that made it, whether or not the read model has applied it yet (a
+// bulk import may keep it busy).
+func ComputationOf(e *eventstore.Event) (*Computation, error) {
+	var d cybertwins.AttackPathsComputedV1
+	if err := e.Decode(&d); err != nil {
+		return nil, err
+	}
+	return &Computation{ID: d.ComputationID, K: d.K, Sources: d.Sources, Targets: d.Targets, At: d.At, GraphVersion: d.GraphVersion, Assets: d.Assets,
+		Links: d.Links, Paths: d.Paths, Critical: d.Critical, TookMs: d.TookMs, ComputedAt: e.Time, ComputedBy: e.Actor}, nil
 }
