@@ -10,7 +10,11 @@ import (
 	"sync"
 
 	cmdct "github.com/astrabastion/astra/commands/cybertwins"
+	"github.com/astrabastion/astra/domain/aegis"
 	"github.com/astrabastion/astra/domain/cybertwins"
+	"github.com/astrabastion/astra/domain/events"
+	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/eventstore"
 	httpct "github.com/astrabastion/astra/http/cybertwins"
 	"github.com/astrabastion/astra/http/platform"
 	"github.com/astrabastion/astra/projections"
@@ -18,6 +22,7 @@ import (
 	rmcmp "github.com/astrabastion/astra/projections/compliance"
 	rmct "github.com/astrabastion/astra/projections/cybertwins"
 	rmgw "github.com/astrabastion/astra/projections/gateway"
+	"github.com/astrabastion/astra/reactors"
 )
 
 // CyberTwins: the tenant's asset graph, attack paths over its in-memory
@@ -67,9 +72,69 @@ func init() {
 				Defences: defences{aegis: &rmaegis.Queries{Runner: rt.Stack.Runner}, gateway: &rmgw.Queries{Runner: rt.Stack.Runner},
 					compliance: &rmcmp.Queries{Runner: rt.Stack.Runner}}}
 			api := &httpct.API{Commands: commands, Queries: queries, Writes: rt.Writes}
-			return &Parts{Routes: api.Routes(), Service: index}, nil
+			// Assets the platform already knows appear in the twin on their
+			// own and follow their objects: gateway providers, AEGIS agents.
+			sync := reactors.Reactor{Name: "cybertwins_platform_assets", Module: cybertwins.Module, Scope: reactors.Shared,
+				Types:  []events.Type{gw.ProviderRegistered, gw.ProviderUpdated, gw.ProviderRemoved, aegis.AgentRegistered, aegis.AgentUpdated, aegis.AgentRetired},
+				Handle: func(ctx context.Context, e *eventstore.Event) error { return syncPlatformAsset(ctx, commands, e) }}
+			return &Parts{Routes: api.Routes(), Service: index, Reactors: []reactors.Reactor{sync}}, nil
 		},
 	})
+}
+
+// syncPlatformAsset turns a platform object's event into the twin's asset for it.
+func syncPlatformAsset(ctx context.Context, c *cmdct.Handlers, e *eventstore.Event) error {
+	meta := eventstore.Metadata{TenantID: e.TenantID, Actor: "system:cybertwins-sync", CausationID: e.ID.String()}
+	var ref, name, typ string
+	present := true
+	switch e.Type {
+	case gw.ProviderRegistered.CEType():
+		var d gw.ProviderRegisteredV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, name, typ = "gateway.provider:"+d.ProviderID, d.Name, "provider"
+	case gw.ProviderUpdated.CEType():
+		var d gw.ProviderUpdatedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		if d.Name == nil {
+			return nil
+		}
+		ref, name, typ = "gateway.provider:"+d.ProviderID, *d.Name, "provider"
+	case gw.ProviderRemoved.CEType():
+		var d gw.ProviderRemovedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, present = "gateway.provider:"+d.ProviderID, false
+	case aegis.AgentRegistered.CEType():
+		var d aegis.AgentRegisteredV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, name, typ = "aegis.agent:"+d.AgentID, d.Name, "agent"
+	case aegis.AgentUpdated.CEType():
+		var d aegis.AgentUpdatedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		if d.Name == nil {
+			return nil
+		}
+		ref, name, typ = "aegis.agent:"+d.AgentID, *d.Name, "agent"
+	case aegis.AgentRetired.CEType():
+		var d aegis.AgentRetiredV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, present = "aegis.agent:"+d.AgentID, false
+	default:
+		return nil
+	}
+	_, err := c.SyncPlatformAsset(ctx, meta, ref, name, typ, present)
+	return err
 }
 
 // atlasFrom reads the ATLAS catalogue from file on first use (and again

@@ -250,3 +250,43 @@ func AssetIDOf(tenant, key string) string {
 	}
 	return uuid.NewSHA1(importNamespace, []byte(tenant+"\x00"+key)).String()
 }
+
+// SyncPlatformAsset keeps the asset that stands for an object the platform
+// knows (ref, e.g. "gateway.provider:<id>") in the tenant's twin: added when
+// the object appears, renamed with it, removed with its relationships when
+// it goes. The asset's id derives from ref, so a redelivered event changes
+// nothing.
+func (h *Handlers) SyncPlatformAsset(ctx context.Context, meta eventstore.Metadata, ref, name, typ string, present bool) ([]eventstore.Event, error) {
+	id := AssetIDOf(meta.TenantID, ref)
+	var evs []eventstore.Event
+	err := h.Twins.With(ctx, meta.TenantID, func(t *cybertwins.Twin) error {
+		a, exists := t.Asset(id)
+		var draft *eventstore.Draft
+		switch {
+		case present && !exists:
+			x, err := cybertwins.CheckAsset(cybertwins.Asset{ID: id, Name: name, Type: typ, Ref: ref})
+			if err != nil {
+				return err
+			}
+			draft = &eventstore.Draft{Type: cybertwins.AssetAdded, Subject: id, Data: &cybertwins.AssetAddedV1{Asset: x}}
+		case present && a.Name != name:
+			u, err := t.DecideUpdate(cybertwins.AssetUpdatedV1{AssetID: id, Name: &name})
+			if err != nil || u == nil {
+				return err
+			}
+			draft = &eventstore.Draft{Type: cybertwins.AssetUpdated, Subject: id, Data: u}
+		case !present && exists:
+			r, err := t.DecideRemove(id)
+			if err != nil {
+				return err
+			}
+			draft = &eventstore.Draft{Type: cybertwins.AssetRemoved, Subject: id, Data: r}
+		default:
+			return nil
+		}
+		var err error
+		evs, err = h.appendGraph(ctx, meta, t, *draft)
+		return err
+	})
+	return evs, err
+}

@@ -369,3 +369,35 @@ func TestCyberTwins_BulkImportReportsEachRefusedLine(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestCyberTwins_PlatformObjectsAppearAsAssets: a gateway provider and an
+// AEGIS agent appear in the twin on their own, follow a rename, and leave
+// with their object.
+func TestCyberTwins_PlatformObjectsAppearAsAssets(t *testing.T) {
+	in := testkit.Start(t, nil)
+	admin := in.AdminToken(t)
+	r := in.Do(t, http.MethodPost, "/api/v1/aegis/agents", admin, map[string]any{"name": "triage-bot", "owner": "sre", "model": "mock-small", "api_key_ids": []string{}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("agent: %d %s", r.Status, r.Body)
+	}
+	var agent struct {
+		ID string `json:"id"`
+	}
+	r.Data(t, &agent)
+	find := func() *asset {
+		for _, a := range testkit.GetPage[asset](t, in, api+"/assets?type=agent", admin).Data {
+			if a.Ref == "aegis.agent:"+agent.ID {
+				return &a
+			}
+		}
+		return nil
+	}
+	testkit.Eventually(t, 15*time.Second, "the agent in the twin", func() bool { a := find(); return a != nil && a.Name == "triage-bot" })
+	if r := in.Do(t, http.MethodPatch, "/api/v1/aegis/agents/"+agent.ID, admin, map[string]any{"name": "triage-bot-2"}); r.Status != http.StatusOK {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 15*time.Second, "the rename in the twin", func() bool { a := find(); return a != nil && a.Name == "triage-bot-2" })
+	if n := ceTypes(t, in)["AssetAdded"]; n != 1 {
+		t.Fatalf("%d AssetAdded for one agent", n)
+	}
+}
