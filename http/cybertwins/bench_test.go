@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +20,10 @@ import (
 // read model has every row), then asks for the 10 most likely attack paths
 // and for depth-3 neighbourhoods through HTTP. Run with -benchtime=1x.
 func BenchmarkImportAndQuery_100kAssets1MRelationships(b *testing.B) {
-	const nodes, links = 100_000, 1_000_000
+	nodes, links := 100_000, 1_000_000
+	if os.Getenv("ASTRA_BENCH_SMALL") != "" { // a tenth, for profiling
+		nodes, links = 10_000, 100_000
+	}
 	cfg := testkit.Config(b)
 	cfg.BodyLimit = 1 << 20
 	in := testkit.Start(b, &cfg)
@@ -30,7 +34,7 @@ func BenchmarkImportAndQuery_100kAssets1MRelationships(b *testing.B) {
 			w := bufio.NewWriterSize(pw, 1<<20)
 			r := rand.New(rand.NewPCG(7, 7))
 			for n := 0; n < nodes; n++ {
-				fmt.Fprintf(w, `{"id":"n%d","name":"asset %d","type":"service","entry_point":%t,"crown_jewel":%t}`+"\n", n, n, n%2000 == 0, n%2000 == 1)
+				fmt.Fprintf(w, `{"id":"n%d","name":"asset %d","type":"service","entry_point":%t,"crown_jewel":%t}`+"\n", n, n, n%(nodes/50) == 0, n%(nodes/50) == 1)
 			}
 			for l := 0; l < links; l++ {
 				s, t := r.IntN(nodes), r.IntN(nodes)
