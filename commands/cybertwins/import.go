@@ -88,99 +88,61 @@ func (h *Handlers) Import(ctx context.Context, meta eventstore.Metadata, format 
 	}
 	rep := &ImportReport{ImportID: eventstore.NewID(), Errors: []LineError{}}
 	var evs []eventstore.Event
+	started := false
 	err = h.Twins.With(ctx, meta.TenantID, func(t *cybertwins.Twin) error {
-		pending := map[string]bool{}
-		chunk := &cybertwins.GraphImportedV1{ImportID: rep.ImportID}
-		flush := func() error {
-			if len(chunk.Assets)+len(chunk.Relationships) == 0 {
-				return nil
-			}
-			out, err := h.appendGraph(ctx, meta, t, eventstore.Draft{Type: cybertwins.GraphImported, Subject: rep.ImportID, Data: chunk})
-			if err != nil {
-				return err
-			}
-			evs = append(evs, out...)
-			rep.Chunks++
-			chunk = &cybertwins.GraphImportedV1{ImportID: rep.ImportID, Chunk: rep.Chunks}
-			clear(pending)
-			return nil
+		if started {
+			// The body is read once: an import that lost a race is not retried.
+			return eventstore.ErrVersionMismatch
 		}
-		refuse := func(line int, err error) {
-			rep.Rejected++
-			if len(rep.Errors) < MaxLineErrors {
-				rep.Errors = append(rep.Errors, LineError{Line: line, Error: err.Error()})
-			} else {
-				rep.ErrorsTruncated = true
+		started = true
+		// The lines are read and checked while the chunks before them are
+		// appended: the reader only reads the twin, which nothing changes
+		// until the last chunk is recorded (the tenant's lock is held).
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		chunks := make(chan *cybertwins.GraphImportedV1, 2)
+		readErr := make(chan error, 1)
+		go func() {
+			defer close(chunks)
+			readErr <- h.readChunks(ctx, meta.TenantID, t, next, rep, chunks)
+		}()
+		version := t.Version
+		var recorded []*cybertwins.GraphImportedV1
+		var appendErr error
+		for chunk := range chunks {
+			if appendErr != nil {
+				continue // drain
 			}
-		}
-		for {
-			line, row, err := next()
-			if err == io.EOF {
-				break
-			}
-			var lineErr *lineError
-			if errors.As(err, &lineErr) {
-				rep.Lines++
-				refuse(line, lineErr.err)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			rep.Lines++
-			known := func(id string) bool {
-				_, ok := t.Asset(id)
-				return ok || pending[id]
-			}
+			out, err := h.Store.Append(ctx, meta, eventstore.StreamAppend{StreamID: cybertwins.StreamOfGraph(meta.TenantID), Expected: version,
+				Events: []eventstore.Draft{{Type: cybertwins.GraphImported, Subject: rep.ImportID, Data: chunk}}})
+			var ce *eventstore.ConcurrencyError
 			switch {
-			case row.Kind == "asset" || (row.Kind == "" && row.Source == "" && row.Target == ""):
-				a, err := cybertwins.CheckAsset(cybertwins.Asset{Name: row.Name, Type: row.Type, Criticality: row.Criticality, Owner: row.Owner,
-					Tags: row.Tags, EntryPoint: row.EntryPoint, CrownJewel: row.CrownJewel})
-				if err == nil && (row.Source != "" || row.Target != "" || row.Exploitability != 0) {
-					err = errors.New("an asset has no source, target or exploitability")
-				}
-				if err != nil {
-					refuse(line, err)
-					continue
-				}
-				if row.ID == "" {
-					a.ID = eventstore.NewID()
-				} else {
-					a.ID, a.Ref = AssetIDOf(meta.TenantID, row.ID), row.ID
-				}
-				pending[a.ID] = true
-				chunk.Assets = append(chunk.Assets, a)
-				rep.Assets++
-			case row.Kind == "relationship" || row.Kind == "":
-				r := cybertwins.Relationship{Source: AssetIDOf(meta.TenantID, row.Source), Target: AssetIDOf(meta.TenantID, row.Target),
-					Type: row.Type, Exploitability: row.Exploitability}
-				err := cybertwins.CheckRelationship(r)
-				switch {
-				case err != nil:
-				case row.Name != "" || row.Criticality != 0 || row.Owner != "" || len(row.Tags) > 0 || row.EntryPoint || row.CrownJewel || row.ID != "":
-					err = errors.New("a relationship has only source, target, type and exploitability")
-				case !known(r.Source):
-					err = fmt.Errorf("source %q names no asset", row.Source)
-				case !known(r.Target):
-					err = fmt.Errorf("target %q names no asset", row.Target)
-				}
-				if err != nil {
-					refuse(line, err)
-					continue
-				}
-				chunk.Relationships = append(chunk.Relationships, r)
-				rep.Relationships++
-			default:
-				refuse(line, fmt.Errorf("kind must be asset or relationship, not %q", row.Kind))
+			case errors.As(err, &ce):
+				appendErr = fmt.Errorf("%w: the graph changed during the import after %d chunks; import the rest again", eventstore.ErrVersionMismatch, rep.Chunks)
+				cancel()
+				continue
+			case err != nil:
+				appendErr = err
+				cancel()
 				continue
 			}
-			if len(chunk.Assets)+len(chunk.Relationships) >= ImportChunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			version = out[len(out)-1].Version
+			evs = append(evs, out...)
+			recorded = append(recorded, chunk)
+			rep.Chunks++
 		}
-		return flush()
+		rerr := <-readErr
+		// What was recorded is folded, whatever happened after it.
+		for _, c := range recorded {
+			t.Import(c)
+		}
+		if len(recorded) > 0 {
+			t.Version = version
+		}
+		if appendErr != nil {
+			return appendErr
+		}
+		return rerr
 	})
 	if err != nil {
 		return nil, nil, err
@@ -191,6 +153,105 @@ func (h *Handlers) Import(ctx context.Context, meta eventstore.Metadata, format 
 		rep.RowsPerSecond = float64(rep.Assets+rep.Relationships) / took.Seconds()
 	}
 	return rep, evs, nil
+}
+
+// readChunks reads the rows, reports the refused lines, and sends the
+// valid ones in chunks of ImportChunk rows. Relationships may name assets
+// of the twin or of earlier lines.
+func (h *Handlers) readChunks(ctx context.Context, tenant string, t *cybertwins.Twin, next func() (int, Row, error), rep *ImportReport,
+	out chan<- *cybertwins.GraphImportedV1) error {
+	seen := map[string]bool{}
+	chunk := &cybertwins.GraphImportedV1{ImportID: rep.ImportID}
+	n := 0
+	send := func() error {
+		if len(chunk.Assets)+len(chunk.Relationships) == 0 {
+			return nil
+		}
+		select {
+		case out <- chunk:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		n++
+		chunk = &cybertwins.GraphImportedV1{ImportID: rep.ImportID, Chunk: n}
+		return nil
+	}
+	refuse := func(line int, err error) {
+		rep.Rejected++
+		if len(rep.Errors) < MaxLineErrors {
+			rep.Errors = append(rep.Errors, LineError{Line: line, Error: err.Error()})
+		} else {
+			rep.ErrorsTruncated = true
+		}
+	}
+	known := func(id string) bool {
+		_, ok := t.Asset(id)
+		return ok || seen[id]
+	}
+	for {
+		line, row, err := next()
+		if err == io.EOF {
+			break
+		}
+		var lineErr *lineError
+		if errors.As(err, &lineErr) {
+			rep.Lines++
+			refuse(line, lineErr.err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		rep.Lines++
+		switch {
+		case row.Kind == "asset" || (row.Kind == "" && row.Source == "" && row.Target == ""):
+			a, err := cybertwins.CheckAsset(cybertwins.Asset{Name: row.Name, Type: row.Type, Criticality: row.Criticality, Owner: row.Owner,
+				Tags: row.Tags, EntryPoint: row.EntryPoint, CrownJewel: row.CrownJewel})
+			if err == nil && (row.Source != "" || row.Target != "" || row.Exploitability != 0) {
+				err = errors.New("an asset has no source, target or exploitability")
+			}
+			if err != nil {
+				refuse(line, err)
+				continue
+			}
+			if row.ID == "" {
+				a.ID = eventstore.NewID()
+			} else {
+				a.ID, a.Ref = AssetIDOf(tenant, row.ID), row.ID
+			}
+			seen[a.ID] = true
+			chunk.Assets = append(chunk.Assets, a)
+			rep.Assets++
+		case row.Kind == "relationship" || row.Kind == "":
+			r := cybertwins.Relationship{Source: AssetIDOf(tenant, row.Source), Target: AssetIDOf(tenant, row.Target),
+				Type: row.Type, Exploitability: row.Exploitability}
+			err := cybertwins.CheckRelationship(r)
+			switch {
+			case err != nil:
+			case row.Name != "" || row.Criticality != 0 || row.Owner != "" || len(row.Tags) > 0 || row.EntryPoint || row.CrownJewel || row.ID != "":
+				err = errors.New("a relationship has only source, target, type and exploitability")
+			case !known(r.Source):
+				err = fmt.Errorf("source %q names no asset", row.Source)
+			case !known(r.Target):
+				err = fmt.Errorf("target %q names no asset", row.Target)
+			}
+			if err != nil {
+				refuse(line, err)
+				continue
+			}
+			chunk.Relationships = append(chunk.Relationships, r)
+			rep.Relationships++
+		default:
+			refuse(line, fmt.Errorf("kind must be asset or relationship, not %q", row.Kind))
+			continue
+		}
+		if len(chunk.Assets)+len(chunk.Relationships) >= ImportChunk {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	return send()
 }
 
 // lineError is a line that could not be read as a row.
