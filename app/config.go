@@ -24,8 +24,12 @@ import (
 // Config is every setting of the product; this is the one place that reads
 // the environment.
 type Config struct {
-	HTTPAddr         string   `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	DataDir          string   `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	HTTPAddr string `env:"ASTRA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir  string `env:"ASTRA_DATA_DIR" envDefault:"./data"`
+	// ATLASFile is the MITRE ATLAS distribution file (ATLAS.yaml of mitre-atlas/atlas-data) CyberTwins simulates campaigns with; empty: $ASTRA_DATA_DIR/atlas/ATLAS.yaml.
+	ATLASFile string `env:"ASTRA_ATLAS_FILE"`
+	// ChaosMaxBlast is the largest share of a tenant's provider calls its running chaos experiments may fault together.
+	ChaosMaxBlast    float64  `env:"ASTRA_CHAOS_MAX_BLAST" envDefault:"0.5"`
 	DatabaseMaxConns int      `env:"ASTRA_DATABASE_MAX_CONNS" envDefault:"20"`
 	DatabaseURL      string   `env:"ASTRA_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/astra?sslmode=disable"`
 	KafkaBrokers     []string `env:"ASTRA_KAFKA_BROKERS" envSeparator:","`

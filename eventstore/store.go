@@ -755,6 +755,18 @@ func (s *Store) ReadStream(ctx context.Context, streamID string) ([]Event, error
 	return queryEvents(ctx, s.pool, `WHERE stream_id = $1 ORDER BY version`, streamID)
 }
 
+// ReadStreamAfter loads the events of one stream past a version, in
+// version order (the tail a cached fold has not seen yet).
+func (s *Store) ReadStreamAfter(ctx context.Context, streamID string, after int64) ([]Event, error) {
+	return queryEvents(ctx, s.pool, `WHERE stream_id = $1 AND version > $2 ORDER BY version`, streamID, after)
+}
+
+// ReadStreamUntil loads the events of one stream recorded at or before a
+// time, in version order (the stream as it stood then).
+func (s *Store) ReadStreamUntil(ctx context.Context, streamID string, until time.Time) ([]Event, error) {
+	return queryEvents(ctx, s.pool, `WHERE stream_id = $1 AND time <= $2 ORDER BY version`, streamID, until)
+}
+
 // ReadFrom reads up to limit events after a ledger position, in position order.
 func (s *Store) ReadFrom(ctx context.Context, after int64, limit int) ([]Event, error) {
 	return queryEvents(ctx, s.pool, `WHERE position > $1 ORDER BY position LIMIT $2`, after, limit)

@@ -44,7 +44,9 @@ func (r *run) embedCall(ctx context.Context) {
 		for i, m := range call.Req.Messages {
 			texts[i] = m.Content
 		}
-		out, err = prov.p.Embed(ctx, resolved, texts)
+		if err = r.inject(ctx, prov, resolved); err == nil {
+			out, err = prov.p.Embed(ctx, resolved, texts)
+		}
 		r.tried(prov, resolved, err)
 	}
 	r.providerD = time.Since(t)

@@ -289,7 +289,9 @@ func (r *run) chatCall(ctx context.Context) {
 		}
 		req := call.Req
 		req.Model = model
-		resp, lastErr = prov.p.Chat(ctx, req)
+		if lastErr = r.inject(ctx, prov, model); lastErr == nil {
+			resp, lastErr = prov.p.Chat(ctx, req)
+		}
 		r.tried(prov, model, lastErr)
 		if lastErr == nil {
 			r.prov, r.provName, r.sec.Provider = prov, prov.name, prov.name

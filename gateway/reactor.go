@@ -22,7 +22,7 @@ var StateEvents = append([]events.Type{
 	gw.ModelPriceSet, gw.ModelPriceRemoved, gw.MockConfigured,
 	// An erased data subject's answers may be cached: the tenant's cache is dropped.
 	datagov.SubjectErased,
-}, AegisEvents...)
+}, append(AegisEvents, ChaosEvents...)...)
 
 // invalidates names, per event type, the cached state an event makes stale
 // (Invalidate's kinds). A detector's tenant default changes the built-in
@@ -50,6 +50,9 @@ var invalidates = map[string][]string{
 // is dropped once more when it has (AwaitReadModel).
 func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 	if ok, err := rt.reactAegis(ctx, e); ok {
+		return err
+	}
+	if ok, err := rt.reactChaos(e); ok {
 		return err
 	}
 	switch e.Type {

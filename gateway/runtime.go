@@ -65,6 +65,9 @@ type Runtime struct {
 
 	// aegis holds the agents' containment and the tenants' compiled guardrails.
 	aegis aegisState
+	// chaos holds the running chaos experiments (Resilience) whose faults
+	// the provider calls get.
+	chaos chaosState
 
 	mu        sync.RWMutex
 	policies  map[string]cachedPolicy     // tenant/id

@@ -158,6 +158,13 @@ func (r *run) streamCall(ctx context.Context) {
 		}
 		req := call.Req
 		req.Model = model
+		if streamErr = r.inject(ctx, prov, model); streamErr != nil {
+			r.tried(prov, model, streamErr)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
 		streamErr = prov.p.ChatStream(ctx, req, func(ch providers.Chunk) error {
 			if ch.Usage != nil {
 				usage = ch.Usage

@@ -423,3 +423,16 @@ func histogram(sorted []float64, bins int) []Bin {
 	}
 	return out
 }
+
+// NewSampler is a seeded source of FAIR's distributions for other Monte
+// Carlo models (Resilience's recovery times): Draw samples a Magnitude.
+func NewSampler(seed uint64) *Simulator {
+	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	return &Simulator{rng: rand.New(src), src: src}
+}
+
+// Draw draws n values of m (stratified for lognormal, as in Years).
+func (s *Simulator) Draw(m Magnitude, n int) []float64 { return s.magnitudes(m, n) }
+
+// Check validates a magnitude; name is the field it is reported as.
+func (m Magnitude) Check(name string) error { return m.validate(name) }
