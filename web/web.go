@@ -39,7 +39,7 @@ func Index() echo.HandlerFunc { return serveFile("index.html") }
 
 // ConsolePages are the console's module pages: /<page> and its deep links
 // /<page>/… answer the dashboard's page, which draws them (console.js).
-var ConsolePages = []string{"gateway", "aegis", "compliance", "risk", "data-gov", "bastion-ai", "platform", "admin"}
+var ConsolePages = []string{"gateway", "aegis", "compliance", "risk", "cybertwins", "resilience", "data-gov", "bastion-ai", "platform", "admin"}
 
 // Docs serves the API reference: Redoc over /api/v1/openapi.json.
 func Docs() echo.HandlerFunc { return serveFileWith("docs.html", DocsContentSecurityPolicy) }

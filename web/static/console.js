@@ -117,6 +117,51 @@ export const MODULES = [
     ],
   },
   {
+    path: '/cybertwins', label: 'CyberTwins', perm: 'cybertwins:read', channels: ['cybertwins.'],
+    sections: [
+      {
+        id: 'assets', title: 'Assets', list: '/api/v1/cybertwins/assets', item: '/api/v1/cybertwins/assets/',
+        columns: [['name', 'Asset'], ['type', 'Type'], ['criticality', 'Criticality'], ['crown_jewel', 'Crown jewel', yes], ['entry_point', 'Entry point', yes], ['owner', 'Owner']],
+        filters: [{ name: 'type', label: 'Type', options: ['model', 'agent', 'dataset', 'service', 'host', 'identity', 'vector_store', 'api_key', 'mcp_server', 'provider', 'application', 'network'] }],
+      },
+      {
+        id: 'relationships', title: 'Relationships', list: '/api/v1/cybertwins/relationships',
+        columns: [['source', 'From'], ['type', 'Relationship'], ['target', 'To'], ['exploitability', 'Exploitability']],
+        filters: [{ name: 'type', label: 'Relationship', options: ['connects_to', 'has_access', 'runs_on', 'stores', 'calls', 'trusts'] }],
+      },
+      {
+        id: 'attack-paths', title: 'Attack path computations', list: '/api/v1/cybertwins/attack-paths', item: '/api/v1/cybertwins/attack-paths/',
+        columns: [['id', 'Computation'], ['k', 'k'], ['paths', 'Paths', (p) => (Array.isArray(p) ? p.length : p)], ['took_ms', 'ms'], ['computed_at', 'Computed', when]],
+      },
+      {
+        id: 'campaigns', title: 'ATLAS campaigns', list: '/api/v1/cybertwins/campaigns', item: '/api/v1/cybertwins/campaigns/',
+        columns: [['name', 'Campaign'], ['simulated_at', 'Simulated', when], ['simulated_by', 'By']],
+      },
+    ],
+  },
+  {
+    path: '/resilience', label: 'Resilience', perm: 'resilience:read', channels: ['resilience.'],
+    sections: [
+      {
+        id: 'objectives', title: 'Objectives', list: '/api/v1/resilience/objectives',
+        columns: [['service_id', 'Service'], ['rto_seconds', 'RTO (s)'], ['rpo_seconds', 'RPO (s)'], ['updated_at', 'Updated', when]],
+      },
+      {
+        id: 'scenarios', title: 'Scenarios', list: '/api/v1/resilience/scenarios', item: '/api/v1/resilience/scenarios/',
+        columns: [['name', 'Scenario'], ['disruptions', 'Disruptions', (d) => (Array.isArray(d) ? d.length : d)], ['updated_at', 'Updated', when]],
+      },
+      {
+        id: 'simulations', title: 'Simulations', list: '/api/v1/resilience/simulations', item: '/api/v1/resilience/simulations/',
+        columns: [['id', 'Simulation'], ['scenario_id', 'Scenario'], ['iterations', 'Iterations'], ['completed_at', 'Completed', when]],
+      },
+      {
+        id: 'experiments', title: 'Chaos experiments', list: '/api/v1/resilience/chaos/experiments', item: '/api/v1/resilience/chaos/experiments/',
+        columns: [['name', 'Experiment'], ['status', 'Status'], ['starts_at', 'Started', when], ['ends_at', 'Ends', when]],
+        filters: [{ name: 'status', label: 'Status', options: ['running', 'completed', 'aborted'] }],
+      },
+    ],
+  },
+  {
     path: '/data-gov', label: 'Data governance', perm: 'data_gov:read', channels: ['data_gov.'],
     sections: [
       {
