@@ -22,7 +22,7 @@ import (
 )
 
 // Version identifies the detector (rules and model) in audit records.
-const Version = "injection-1.0.0"
+const Version = engine.ModelVersion
 
 // DefaultThreshold is the score at and above which the gateway blocks. It
 // was set by the training program's rule (the lowest value >= 0.5 whose
@@ -45,6 +45,7 @@ type Result struct {
 	Patterns   []string `json:"patterns"`   // families that fired, sorted
 	Signals    []Signal `json:"signals"`    // strongest first
 	Normalized bool     `json:"normalized"` // obfuscation was undone (invisible characters, homoglyphs, encodings, …)
+	Version    string   `json:"version"`    // detector and model version (Version)
 }
 
 // Message is one chat message.
@@ -185,7 +186,7 @@ func isBoundary(b byte) bool { return b < 0x80 || b >= 0xC0 }
 
 func (d *Detector) scanOne(text string, ctx engine.Context) Result {
 	a := d.eng.Analyze(text, ctx, &d.model.Lin, nil)
-	r := Result{Score: d.model.Score(&a), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals))}
+	r := Result{Score: d.model.Score(&a), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals)), Version: Version}
 	for _, s := range a.Signals {
 		name := engine.FamilyCatalog[s.Family].Name
 		r.Signals = append(r.Signals, Signal{Family: name, Rule: s.Rule, Lang: s.Lang, Evidence: s.Evidence, Weight: s.Weight, Obfuscated: s.Obfuscated})
@@ -219,7 +220,7 @@ func (d *Detector) ScanMessages(msgs []Message) Result {
 // merge combines partial results: the maximum score, the union of families
 // and signals (strongest first, one per family and rule).
 func merge(parts []Result) Result {
-	out := Result{Patterns: []string{}, Signals: []Signal{}}
+	out := Result{Patterns: []string{}, Signals: []Signal{}, Version: Version}
 	for _, p := range parts {
 		out.Score = max(out.Score, p.Score)
 		out.Normalized = out.Normalized || p.Normalized

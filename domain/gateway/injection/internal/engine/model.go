@@ -85,3 +85,6 @@ func (m *Model) Score(a *Analysis) float64 {
 	e := math.Exp(z)
 	return e / (1 + e)
 }
+
+// ModelVersion names the trained model; it is part of every verdict.
+const ModelVersion = "injection-2.0.0"
