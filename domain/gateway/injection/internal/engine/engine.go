@@ -72,7 +72,7 @@ type scratch struct {
 
 // New compiles the rules.
 func New() (*Engine, error) {
-	rules := append(append(append([]Rule{}, rulesEN...), i18nRules()...), triggerRules()...)
+	rules := append(append(append(append(append([]Rule{}, rulesEN...), i18nRules()...), hijackRulesAll()...), taskSwitchRules...), triggerRules()...)
 	c, err := compile(rules)
 	if err != nil {
 		return nil, err

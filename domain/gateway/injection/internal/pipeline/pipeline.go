@@ -4,6 +4,8 @@
 package pipeline
 
 import (
+	"os"
+	"strconv"
 	"fmt"
 	"math"
 	"sort"
@@ -19,6 +21,19 @@ func Config() learn.Config {
 	cfg := learn.DefaultConfig(1<<engine.FeatureBits, engine.NumEvidence)
 	cfg.Sign = append([]int{1}, engine.EvidenceSigns()...)
 	cfg.Prior = Prior()
+	if v, err := strconv.ParseFloat(os.Getenv("INJ_L2"), 64); err == nil {
+		cfg.L2 = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("INJ_LR"), 64); err == nil {
+		cfg.LR = v
+	}
+	// Stage 2 is fitted on stage-1 scores of origins that stage 1 never
+	// saw, so it learns how far the n-gram model carries to a new data set
+	// (and leans on the rule evidence where it does not).
+	cfg.StackByOrigin = os.Getenv("INJ_STACK_ORIGIN") != "0"
+	if v, err := strconv.Atoi(os.Getenv("INJ_EPOCHS")); err == nil {
+		cfg.Epochs = v
+	}
 	return cfg
 }
 
@@ -56,6 +71,7 @@ func Featurize(e *engine.Engine, items []dataset.Item) []learn.Sample {
 			origins[it.Origin] = o
 		}
 		samples[i].Origin = o
+		samples[i].Synthetic = it.Origin == "synthetic"
 	}
 	Reweight(items, samples)
 	return samples
@@ -88,6 +104,7 @@ type Scored struct {
 	Fold       int    // which held-out origin's model scored it
 	Lang       string // the item's language
 	Origin     string
+	Text       string
 }
 
 // Origins lists the upstream data sets in the items (synthetic excluded), sorted.
@@ -137,7 +154,7 @@ func LOSO(items []dataset.Item, samples []learn.Sample, cfg learn.Config) []Scor
 		for _, i := range test {
 			it := &items[i]
 			out = append(out, Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.Threshold,
-				HeldOrigin: it.Origin == o, Fold: oi, Lang: it.Lang, Origin: it.Origin})
+				HeldOrigin: it.Origin == o, Fold: oi, Lang: it.Lang, Origin: it.Origin, Text: it.Text})
 		}
 	}
 	return out

@@ -81,6 +81,27 @@ func main() {
 		fmt.Print(pipeline.Format("HELD-OUT: leave-one-source-out (each data set scored by a model that never saw it; AUC against the same model's held-out items of the other class; overall = mean)", mean, rows))
 		fmt.Printf("  fold thresholds: %v (%v)\n\n", pipeline.Thresholds(sc), time.Since(t0))
 		langs := pipeline.LangTable(sc)
+		if src := os.Getenv("INJ_DUMP"); src != "" { // development aid: print held-out errors of one source
+			for _, s := range sc {
+				if s.HeldOrigin && s.Source == src && (s.Score >= s.Threshold) != (s.Label == 1) {
+					fmt.Printf("MISS %.3f %.160q\n", s.Score, s.Text)
+				}
+			}
+		}
+		minRec, maxFPR, minLang := 1.0, 0.0, 1.0
+		for _, r := range rows {
+			if r.Label == 1 {
+				minRec = min(minRec, r.Rate)
+			} else {
+				maxFPR = max(maxFPR, r.Rate)
+			}
+		}
+		for _, l := range langs {
+			if l.NAttack >= 20 {
+				minLang = min(minLang, l.Recall)
+			}
+		}
+		fmt.Printf("SUMMARY mean AUC %.4f, min recall %.3f, max FPR %.3f, min language recall %.3f\n", mean, minRec, maxFPR, minLang)
 		fmt.Print(pipeline.FormatLang("HELD-OUT by language (leave-one-source-out scores)", langs))
 		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule (the lowest value >= 0.5 whose false-positive rate on its own training negatives is <= 1%%).\n\n%s\n", mean, pipeline.Markdown(rows))
 		fmt.Fprintf(&doc, "## Leave-one-source-out, per language\n\nEvery item scored by the model trained without its source; recall over the attacks and false-positive rate over the benign items written in that language (languages from the source's labels; deepset rows told apart as en/de by function words, promptwall rows by script).\n\n%s\n", pipeline.MarkdownLang(langs))
