@@ -4,11 +4,11 @@
 package pipeline
 
 import (
-	"os"
-	"strconv"
 	"fmt"
 	"math"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/dataset"
