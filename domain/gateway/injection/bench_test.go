@@ -3,8 +3,8 @@ package injection_test
 import (
 	"runtime"
 	"slices"
-	"syscall"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
