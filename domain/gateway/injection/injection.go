@@ -155,7 +155,7 @@ const (
 	segOverlap = 512
 )
 
-// Scan scores one text typed by a user.
+// Scan scores one text typed by a user (user-input calibration).
 func (d *Detector) Scan(text string) Result {
 	return d.scan(text, engine.Context{})
 }
@@ -209,7 +209,7 @@ func isBoundary(b byte) bool { return b < 0x80 || b >= 0xC0 }
 
 func (d *Detector) scanOne(text string, ctx engine.Context) Result {
 	a := d.eng.Analyze(text, ctx, &d.model.Lin, nil)
-	r := Result{Score: d.model.Score(&a), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals)), Version: Version}
+	r := Result{Score: d.model.ScoreIn(&a, ctx.Document), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals)), Version: Version}
 	for _, s := range a.Signals {
 		name := engine.FamilyCatalog[s.Family].Name
 		r.Signals = append(r.Signals, Signal{Family: name, Rule: s.Rule, Lang: s.Lang, Evidence: s.Evidence, Weight: s.Weight, Obfuscated: s.Obfuscated})
@@ -293,8 +293,11 @@ func merge(parts []Result) Result {
 }
 
 // ScanDocument scores one text that was retrieved or returned by a tool
-// (not typed by the user): instructions addressed to the assistant in it
-// count as indirect injection.
+// (not typed by the user), or a tool description: instructions addressed to
+// the assistant in it count as indirect injection. Documents have their own
+// calibration (trained so that DefaultThreshold bounds the false-positive
+// rate of benign texts, typed instructions included, read as documents; see
+// the README), so the same threshold applies to both contexts.
 func (d *Detector) ScanDocument(text string) Result {
 	return d.scan(text, engine.Context{Document: true})
 }

@@ -61,6 +61,23 @@ func shippedFigures(items []dataset.Item) []shippedFigure {
 		}
 		out = append(out, f)
 	}
+	// Benign prompts arriving as tool results (read as documents, with the
+	// document calibration): the typed instructions of the benign sources.
+	for _, src := range dataset.Sources() {
+		if src.Label != 0 {
+			continue
+		}
+		var mine []float64
+		for _, it := range items {
+			if it.Source == src.Name && it.Kind != "document" {
+				mine = append(mine, det.ScanDocument(it.Text).Score)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		out = append(out, shippedFigure{Source: src.Name + " as tool result", Label: 0, N: len(mine), Rate: learn.Rate(mine, injection.DefaultThreshold), AUC: learn.AUC(pos, mine)})
+	}
 	return out
 }
 

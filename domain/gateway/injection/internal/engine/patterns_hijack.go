@@ -286,7 +286,11 @@ func hijackRulesAll() []Rule {
 			out = append(out, Rule{Family: fam, Name: name, Lang: l.lang, Weight: w, Gap: g, Slots: slots,
 				Deny: "my|our|his|her|their", NotAfter: "t|cannot|not|never|won"})
 		}
-		add(FamRoleOverride, "ignore_the_above", 0.75, gap, l.ignore, l.above)
+		g := gap
+		if l.lang == "en" {
+			g = 1 // "ignore (all) the above"; "ignore the rules above" is the main table's
+		}
+		add(FamRoleOverride, "ignore_the_above", 0.75, g, l.ignore, l.above)
 		add(FamRoleOverride, "ignore_the_above", 0.7, gap+1, l.above, l.ignore) // object first (ja, ko, hi, bn, tr)
 		add(FamRoleOverride, "ignore_the_question", 0.6, gap, l.ignore, l.question)
 		add(FamRoleOverride, "ignore_the_question", 0.55, gap, l.question, l.ignore)

@@ -23,13 +23,13 @@ func init() {
 		"have has was were he she they them his her their there here which who when where why if then than so but by at about up out " +
 		"would could should may might been being one two first other more most some such only also just very into over after before " +
 		"our us its these those get make know see use like time way day people work need want thank thanks dear hi hello regards " +
-		"send email account access admin grant full user data file files message subject from to document text following output "+
+		"send email account access admin grant full user data file files message subject from to document text following output " +
 		// German, French, Spanish, Italian, Portuguese, Dutch function words
-		"der die das und ist nicht sie ich du ein eine zu mit den dem von auf fur alle alles bitte oder wie was "+
-		"le la les et est vous pas de des que qui une un je tu il dans pour sur au aux ce cette tout toutes "+
-		"el los las y es en no por para con su lo del al todo todas una yo "+
-		"il di che non sono per con gli una tutto tutte questo "+
-		"o os e do da em um uma nao voce "+
+		"der die das und ist nicht sie ich du ein eine zu mit den dem von auf fur alle alles bitte oder wie was " +
+		"le la les et est vous pas de des que qui une un je tu il dans pour sur au aux ce cette tout toutes " +
+		"el los las y es en no por para con su lo del al todo todas una yo " +
+		"il di che non sono per con gli una tutto tutte questo " +
+		"o os e do da em um uma nao voce " +
 		"het een en van ik je niet dat op te zijn") {
 		commonWords[w] = true
 	}

@@ -59,12 +59,18 @@ func Featurize(e *engine.Engine, items []dataset.Item) []learn.Sample {
 		feats = feats[:0]
 		a := e.Analyze(it.Text, engine.Context{Document: it.Kind == "document"}, nil, &feats)
 		ev := a.Evidence()
+		evDoc := ev
+		if it.Kind != "document" {
+			d := e.Analyze(it.Text, engine.Context{Document: true}, nil, nil)
+			evDoc = d.Evidence()
+		}
 		g, ok := groups[it.Group]
 		if !ok {
 			g = len(groups)
 			groups[it.Group] = g
 		}
 		samples[i] = learn.NewSample(feats, ev[:], float64(it.Label), g)
+		samples[i].EvDoc = append([]float64(nil), evDoc[:]...)
 		o, ok := origins[it.Origin]
 		if !ok {
 			o = len(origins) + 1
