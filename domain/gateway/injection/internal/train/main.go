@@ -103,7 +103,7 @@ func main() {
 		}
 		fmt.Printf("SUMMARY mean AUC %.4f, min recall %.3f, max FPR %.3f, min language recall %.3f\n", mean, minRec, maxFPR, minLang)
 		fmt.Print(pipeline.FormatLang("HELD-OUT by language (leave-one-source-out scores)", langs))
-		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule (the lowest value >= 0.5 whose false-positive rate on its own training negatives is <= 1%%).\n\n%s\n", mean, pipeline.Markdown(rows))
+		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule (the lowest value >= 0.5 at which, on its own out-of-origin training scores, every benign origin has a false-positive rate <= 3%% and all negatives together <= 1%%). These figures score each text whole through the engine (no segment windows); the robustness and shipped-model figures go through the public API.\n\n%s\n", mean, pipeline.Markdown(rows))
 		fmt.Fprintf(&doc, "## Leave-one-source-out, per language\n\nEvery item scored by the model trained without its source; recall over the attacks and false-positive rate over the benign items written in that language (languages from the source's labels; deepset rows told apart as en/de by function words, promptwall rows by script).\n\n%s\n", pipeline.MarkdownLang(langs))
 		if *kfold {
 			sc = pipeline.KFold(items, samples, 5, cfg)
