@@ -121,6 +121,9 @@ func (r *run) injection(t time.Time) *Blocked {
 	for i := range numPlaces {
 		s.action[i], s.threshold[i] = rule.Place(placeNames[i])
 	}
+	var userSegs []segment
+	var userIdx []int
+	userHit := false
 	for i := range req.Messages {
 		m := &req.Messages[i]
 		msg := func() string { return "messages[" + strconv.Itoa(i) + "]" }
@@ -142,8 +145,16 @@ func (r *run) injection(t time.Time) *Blocked {
 					}
 				}
 			}
-			if s.check(pl, msg, segs) && s.action[pl] == gw.ActionRedact {
+			hit := s.check(pl, msg, segs)
+			if hit && s.action[pl] == gw.ActionRedact {
 				s.redact = append(s.redact, i)
+			}
+			if m.Role == "user" {
+				userHit = userHit || hit
+				userIdx = append(userIdx, i)
+				for _, sg := range segs {
+					userSegs = append(userSegs, segment{"[" + strconv.Itoa(i) + "]" + sg.suffix, sg.text})
+				}
 			}
 		}
 		if m.Name != "" {
@@ -158,6 +169,11 @@ func (r *run) injection(t time.Time) *Blocked {
 				s.check(plToolCalls, call, []segment{{".function.name", tc.Function.Name}, {".function.arguments", jsonStrings(tc.Function.Arguments)}})
 			}
 		}
+	}
+	// The user turns joined: an attack split over several messages is seen
+	// whole (scanned only when no user message was flagged on its own).
+	if len(userIdx) > 1 && !userHit && s.check(plMessages, func() string { return "messages" }, userSegs) && s.action[plMessages] == gw.ActionRedact {
+		s.redact = append(s.redact, userIdx...)
 	}
 	if len(req.Tools) > 0 && s.action[plTools] != gw.ActionOff {
 		for i, tool := range req.Tools {

@@ -30,12 +30,12 @@ const ActionOff = "off"
 // (tool results, tool definitions, scanned system messages) when the policy
 // names none: the detector reads such text as a document, where instructions
 // addressed to the assistant count as evidence, so benign documents score
-// higher than the same text typed by a user. At this threshold the
-// false-positive rate on the benign documents of ../shared/data
+// higher than the same text typed by a user. Since injection-2.0.0 the
+// detector calibrates documents separately, so this floor is a margin on top:
+// the false-positive rate on the benign documents of ../shared/data
 // (AgentDojo clean tool outputs and BIPIA e-mails, 198 texts) scanned as tool
-// results is 1.0%, against 1.5% for the same texts as user messages at the
-// detector's default threshold (2.5% as tool results at that threshold);
-// see TestDocumentThreshold.
+// results is 0.5% here and at the detector's default threshold, against 1.0%
+// for the same texts as user messages; see TestDocumentThreshold.
 const DocumentThreshold = 0.85
 
 // PlaceRule is one place's injection rule. An empty action or a missing

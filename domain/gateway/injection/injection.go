@@ -22,7 +22,7 @@ import (
 )
 
 // Version identifies the detector (rules and model) in audit records.
-const Version = "injection-1.0.0"
+const Version = engine.ModelVersion
 
 // DefaultThreshold is the score at and above which the gateway blocks. It
 // was set by the training program's rule (the lowest value >= 0.5 whose
@@ -45,6 +45,7 @@ type Result struct {
 	Patterns   []string `json:"patterns"`   // families that fired, sorted
 	Signals    []Signal `json:"signals"`    // strongest first
 	Normalized bool     `json:"normalized"` // obfuscation was undone (invisible characters, homoglyphs, encodings, …)
+	Version    string   `json:"version"`    // detector and model version (Version)
 }
 
 // Message is one chat message.
@@ -143,36 +144,34 @@ func (d *Detector) Threshold() float64 { return d.threshold }
 // Blocked reports whether r reaches the detector's threshold.
 func (d *Detector) Blocked(r Result) bool { return r.Score >= d.threshold }
 
-// Long inputs are scanned in windows so that a short attack in a long text
-// is not diluted and the cost stays linear.
+// Long inputs are scored segment by segment: overlapping windows of about
+// segWindow bytes cut at paragraph, sentence or word boundaries, the score
+// being the maximum over the segments. A short injected paragraph in a long
+// document therefore scores as it would alone, and the cost stays linear
+// (about 1.5 times the text).
 const (
-	window  = 16 << 10
-	overlap = 512
+	segSingle  = 2048 // texts up to this length are one segment
+	segWindow  = 1536
+	segOverlap = 512
 )
 
-// Scan scores one text typed by a user.
+// Scan scores one text typed by a user (user-input calibration).
 func (d *Detector) Scan(text string) Result {
 	return d.scan(text, engine.Context{})
 }
 
 func (d *Detector) scan(text string, ctx engine.Context) Result {
-	if len(text) <= window+overlap {
+	if len(text) <= segSingle {
 		return d.scanOne(text, ctx)
 	}
 	var parts []Result
 	for start := 0; start < len(text); {
-		end := min(len(text), start+window)
-		for end < len(text) && end > start && !isBoundary(text[end]) { // do not cut a rune
-			end--
-		}
+		end := cutAt(text, start, min(len(text), start+segWindow))
 		parts = append(parts, d.scanOne(text[start:end], ctx))
 		if end >= len(text) {
 			break
 		}
-		next := end - overlap
-		for next > start && !isBoundary(text[next]) {
-			next--
-		}
+		next := cutAt(text, start, end-segOverlap)
 		if next <= start {
 			next = end
 		}
@@ -181,11 +180,36 @@ func (d *Detector) scan(text string, ctx engine.Context) Result {
 	return merge(parts)
 }
 
+// cutAt moves a cut at end back (by at most a quarter window) to a
+// paragraph, sentence or word boundary, never splitting a rune and never
+// going back to start.
+func cutAt(text string, start, end int) int {
+	if end >= len(text) {
+		return len(text)
+	}
+	lo := max(start+1, end-segWindow/4)
+	for _, isCut := range []func(i int) bool{
+		func(i int) bool { return text[i-1] == '\n' },
+		func(i int) bool { return i >= 2 && text[i-1] == ' ' && strings.IndexByte(".!?:;", text[i-2]) >= 0 },
+		func(i int) bool { return text[i-1] == ' ' || text[i-1] == '\t' },
+	} {
+		for i := end; i > lo; i-- {
+			if isCut(i) {
+				return i
+			}
+		}
+	}
+	for end > start+1 && !isBoundary(text[end]) {
+		end--
+	}
+	return end
+}
+
 func isBoundary(b byte) bool { return b < 0x80 || b >= 0xC0 }
 
 func (d *Detector) scanOne(text string, ctx engine.Context) Result {
 	a := d.eng.Analyze(text, ctx, &d.model.Lin, nil)
-	r := Result{Score: d.model.Score(&a), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals))}
+	r := Result{Score: d.model.ScoreIn(&a, ctx.Document), Normalized: a.Normalized, Signals: make([]Signal, 0, len(a.Signals)), Version: Version}
 	for _, s := range a.Signals {
 		name := engine.FamilyCatalog[s.Family].Name
 		r.Signals = append(r.Signals, Signal{Family: name, Rule: s.Rule, Lang: s.Lang, Evidence: s.Evidence, Weight: s.Weight, Obfuscated: s.Obfuscated})
@@ -202,24 +226,38 @@ func (d *Detector) scanOne(text string, ctx engine.Context) Result {
 
 // ScanMessages scores a conversation. System (trusted) messages are not
 // scanned; every other message is scanned on its own (tool and document
-// messages as retrieved content) and the conversation scores as its most
-// suspicious message, so a long benign history cannot dilute an attack.
+// messages as retrieved content), and the user turns are also scanned
+// joined, so that an attack split over several messages is seen whole. The
+// conversation scores as its most suspicious part, so a long benign history
+// cannot dilute an attack.
 func (d *Detector) ScanMessages(msgs []Message) Result {
 	var parts []Result
+	var user []string
 	for _, m := range msgs {
 		role := strings.ToLower(m.Role)
 		if d.trusted[role] || strings.TrimSpace(m.Content) == "" {
 			continue
 		}
-		parts = append(parts, d.scan(m.Content, engine.Context{Document: d.docRoles[role]}))
+		doc := d.docRoles[role]
+		parts = append(parts, d.scan(m.Content, engine.Context{Document: doc}))
+		if !doc {
+			user = append(user, m.Content)
+		}
+	}
+	if len(user) > 1 {
+		parts = append(parts, d.scan(JoinTurns(user), engine.Context{}))
 	}
 	return merge(parts)
 }
 
+// JoinTurns joins the texts of consecutive turns as the detector reads them
+// together (the gateway uses it for a request's user messages).
+func JoinTurns(texts []string) string { return strings.Join(texts, "\n") }
+
 // merge combines partial results: the maximum score, the union of families
 // and signals (strongest first, one per family and rule).
 func merge(parts []Result) Result {
-	out := Result{Patterns: []string{}, Signals: []Signal{}}
+	out := Result{Patterns: []string{}, Signals: []Signal{}, Version: Version}
 	for _, p := range parts {
 		out.Score = max(out.Score, p.Score)
 		out.Normalized = out.Normalized || p.Normalized
@@ -255,8 +293,11 @@ func merge(parts []Result) Result {
 }
 
 // ScanDocument scores one text that was retrieved or returned by a tool
-// (not typed by the user): instructions addressed to the assistant in it
-// count as indirect injection.
+// (not typed by the user), or a tool description: instructions addressed to
+// the assistant in it count as indirect injection. Documents have their own
+// calibration (trained so that DefaultThreshold bounds the false-positive
+// rate of benign texts, typed instructions included, read as documents; see
+// the README), so the same threshold applies to both contexts.
 func (d *Detector) ScanDocument(text string) Result {
 	return d.scan(text, engine.Context{Document: true})
 }

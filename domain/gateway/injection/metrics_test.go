@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/astrabastion/astra/domain/gateway/injection"
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/dataset"
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/engine"
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/pipeline"
@@ -32,60 +31,36 @@ func loadShared(t *testing.T) []dataset.Item {
 	return nil
 }
 
-// TestDetector_Metrics measures the detector on the shared development data.
-//
-// Asserted (held-out, grouped 5-fold cross-validation: every item is scored
-// by a model trained without it or its near-duplicates, each fold choosing
-// its own threshold by the shipped rule): overall ROC-AUC >= 0.95 and
-// false-positive rate <= 3% on each benign set.
-//
-// Reported: leave-one-origin-out (each upstream data set scored by a model
-// that never saw it; a regression floor is asserted), and the in-sample
-// numbers of the shipped detector at DefaultThreshold (not held out).
+// TestDetector_Metrics retrains the model leave-one-source-out on the shared
+// development data (every upstream data set scored by a model that never saw
+// it, each fold choosing its threshold by the shipped rule) and asserts the
+// floors measured when the shipped model was trained (docs/detectors-injection.md):
+// the mean ROC-AUC over sources and, per source, recall or false-positive rate.
 func TestDetector_Metrics(t *testing.T) {
-	items := loadShared(t)
-
-	// In-sample: the shipped detector through the public API.
-	var sc []pipeline.Scored
-	for _, it := range items {
-		r := det.Scan(it.Text)
-		sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: r.Score, Threshold: injection.DefaultThreshold})
+	if testing.Short() {
+		t.Skip("leave-one-source-out retrains 13 models; skipped in -short mode")
 	}
-	overall, rows := pipeline.Table(sc)
-	t.Log("\n" + pipeline.Format("IN-SAMPLE (shipped model, trained on these items) at DefaultThreshold", overall, rows))
-
-	// Held-out evaluations retrain the same pipeline (deterministic).
+	items := loadShared(t)
 	e, err := engine.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := append(items, dataset.Synthetic()...)
 	samples := pipeline.Featurize(e, all)
-	cfg := pipeline.Config()
-
-	kf := pipeline.KFold(all, samples, 5, cfg)
-	overall, rows = pipeline.Table(kf)
-	t.Log("\n" + pipeline.Format("HELD-OUT grouped 5-fold CV (out-of-fold scores; per-fold thresholds "+fmtList(pipeline.Thresholds(kf))+")", overall, rows))
-	ece, cal := pipeline.Calibration(kf)
-	t.Logf("calibration of the out-of-fold scores, ECE %.3f\n%s", ece, cal)
-	if overall < 0.95 {
-		t.Errorf("held-out ROC-AUC %.4f < 0.95", overall)
+	lo := pipeline.LOSO(all, samples, pipeline.Config())
+	mean, rows := pipeline.LOSOTable(lo)
+	t.Log("\n" + pipeline.Format("HELD-OUT leave-one-source-out (mean of per-source AUCs; per-fold thresholds "+fmtList(pipeline.Thresholds(lo))+")", mean, rows))
+	t.Log("\n" + pipeline.FormatLang("HELD-OUT by language", pipeline.LangTable(lo)))
+	if mean < losoMeanFloor {
+		t.Errorf("leave-one-source-out mean ROC-AUC %.4f < %.2f (floor)", mean, losoMeanFloor)
 	}
 	for _, r := range rows {
-		if r.Label == 0 && r.Rate > 0.03 {
-			t.Errorf("held-out FPR on %s is %.1f%% > 3%%", r.Source, 100*r.Rate)
+		if r.Label == 1 && r.Rate < losoRecallFloor[r.Source] {
+			t.Errorf("held-out recall on %s is %.1f%% < %.1f%% (floor)", r.Source, 100*r.Rate, 100*losoRecallFloor[r.Source])
 		}
-	}
-
-	if testing.Short() {
-		t.Log("leave-one-origin-out skipped in -short mode")
-		return
-	}
-	lo := pipeline.LOSO(all, samples, cfg)
-	mean, rows := pipeline.LOSOTable(lo)
-	t.Log("\n" + pipeline.Format("HELD-OUT leave-one-origin-out (mean of per-source AUCs; per-fold thresholds "+fmtList(pipeline.Thresholds(lo))+")", mean, rows))
-	if mean < 0.93 {
-		t.Errorf("leave-one-origin-out mean ROC-AUC %.4f < 0.93 (regression floor)", mean)
+		if r.Label == 0 && r.Rate > losoFPRCeiling {
+			t.Errorf("held-out FPR on %s is %.1f%% > %.1f%%", r.Source, 100*r.Rate, 100*losoFPRCeiling)
+		}
 	}
 }
 
@@ -95,4 +70,21 @@ func fmtList(v []float64) string {
 		parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
 	}
 	return strings.Join(parts, " ")
+}
+
+// Floors of the leave-one-source-out evaluation, set from the figures
+// measured when the model was trained (docs/detectors-injection.md), a
+// little below them so that the deterministic retraining passes and a
+// regression does not.
+const (
+	losoMeanFloor  = 0.955 // measured 0.9612
+	losoFPRCeiling = 0.03  // the target; measured at most 2.7% (agentdojo_clean)
+)
+
+// measured recall minus 3 points (docs/detectors-injection.md); several are
+// below the 80% target, which the README reports
+var losoRecallFloor = map[string]float64{
+	dataset.SrcGarak: 0.74, dataset.SrcGarakSys: 0.60, dataset.SrcPGAttacks: 0.92, dataset.SrcBIPIAText: 0.06,
+	dataset.SrcBIPIACode: 0.51, dataset.SrcDeepsetInj: 0.25, dataset.SrcXSafetyHij: 0.55, dataset.SrcAgentDojoInj: 0.67,
+	dataset.SrcPromptwallA: 0.54,
 }

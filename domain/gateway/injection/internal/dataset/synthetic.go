@@ -187,10 +187,10 @@ var synthBenign = []string{
 func Synthetic() []Item {
 	var out []Item
 	for i, t := range synthAttacks {
-		out = append(out, Item{Text: t, Label: 1, Source: SrcSynthAttack, Group: fmt.Sprintf("synA:%d", i)})
+		out = append(out, Item{Text: t, Label: 1, Source: SrcSynthAttack, Group: fmt.Sprintf("synA:%d", i), Origin: "synthetic", Lang: "en"})
 	}
 	for i, t := range synthBenign {
-		out = append(out, Item{Text: t, Label: 0, Source: SrcSynthBenign, Group: fmt.Sprintf("synB:%d", i)})
+		out = append(out, Item{Text: t, Label: 0, Source: SrcSynthBenign, Group: fmt.Sprintf("synB:%d", i), Origin: "synthetic", Lang: "en"})
 	}
 	return out
 }

@@ -172,6 +172,8 @@ func decodeSegments(s string, out []string) []string {
 			} else if (upper && lower) || digit {
 				if b := decodeB64(run); printable(b) {
 					add(string(b))
+				} else if b := decodeB64(rot13(run)); printable(b) { // base64, then ROT13
+					add(string(b))
 				}
 			}
 		}

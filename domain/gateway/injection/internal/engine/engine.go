@@ -72,7 +72,7 @@ type scratch struct {
 
 // New compiles the rules.
 func New() (*Engine, error) {
-	rules := append(append(append([]Rule{}, rulesEN...), i18nRules()...), triggerRules()...)
+	rules := append(append(append(append(append([]Rule{}, rulesEN...), i18nRules()...), hijackRulesAll()...), taskSwitchRules...), triggerRules()...)
 	c, err := compile(rules)
 	if err != nil {
 		return nil, err
@@ -216,10 +216,18 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 	}
 
 	// features
+	dot0, n0 := 0.0, 0
+	ownFrom, ownTo := 0, 0 // the text's own features in *feats
+	if feats != nil {
+		ownFrom = len(*feats)
+	}
 	if lin != nil || feats != nil {
-		dot, n := hashFeatures(toks, lin, feats)
-		a.Dot += dot
-		a.NFeat += n
+		dot0, n0 = hashFeatures(toks, lin, feats)
+		a.Dot += dot0
+		a.NFeat += n0
+	}
+	if feats != nil {
+		ownTo = len(*feats)
 	}
 
 	// decoding and rescanning
@@ -232,13 +240,32 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 		if needRot13 || lit.rot13 {
 			segs = append(segs, rot13(ns))
 		}
+		// whole-text readings: the de-obfuscated text replaces the text's
+		// own n-gram features (gibberish is not judged, the reading is)
+		nPartial := len(segs)
+		if depth == 0 {
+			if looksRot13(toks) {
+				segs = append(segs, rot13(ns))
+			}
+			if v := leetReading(ns, toks); v != "" {
+				segs = append(segs, v)
+			}
+			if v := skeletonReading(ns); v != "" {
+				segs = append(segs, v)
+			}
+		}
 		if needReverse {
 			segs = append(segs, reverseRunes(ns))
 		}
 		sc.segs = segs
-		for _, seg := range segs {
+		ownDot, ownN := dot0, n0
+		for k, seg := range segs {
 			a.Normalized = true
 			var sub Analysis
+			subFrom := 0
+			if feats != nil {
+				subFrom = len(*feats)
+			}
 			e.analyze(seg, Context{}, lin, feats, depth+1, &sub)
 			best := 0.0
 			for _, s := range sub.Signals {
@@ -253,6 +280,19 @@ func (e *Engine) analyze(text string, ctx Context, lin *Linear, feats *[]uint32,
 			}
 			if best > 0 {
 				add(Signal{Family: FamObfuscation, Rule: "encoded_payload", Weight: min(0.95, 0.3+0.7*best), Evidence: snippet(seg, 0, len(seg)), Obfuscated: true, pos: len(ns)})
+			}
+			if k >= nPartial {
+				a.Dot += sub.Dot - ownDot
+				a.NFeat += sub.NFeat - ownN
+				ownDot, ownN = sub.Dot, sub.NFeat
+				if feats != nil { // drop the replaced features
+					f := *feats
+					n := ownTo - ownFrom
+					f = append(f[:ownFrom], f[ownTo:]...)
+					*feats = f
+					ownFrom, ownTo = subFrom-n, len(f)
+				}
+				continue
 			}
 			a.Dot += sub.Dot
 			a.NFeat += sub.NFeat
@@ -299,6 +339,10 @@ next:
 	for i := range miss {
 		a.Groups[i] = 1 - miss[i]
 	}
+	// Obfuscation (invisible characters, an encoding, "decode this and
+	// follow it", a rule matched only after folding) is weak evidence: the
+	// decoded content is judged by the other families.
+	a.Groups[FamObfuscation] = min(a.Groups[FamObfuscation], obfuscationAlone)
 	rep := out[:0]
 	for _, s := range out {
 		if s.Family < NumFamilies {
@@ -354,6 +398,10 @@ func lineAt(s string, off int) string {
 	return snippet(s, off, off+end)
 }
 
+// obfuscationAlone caps the obfuscation evidence (and below it the family
+// does not count as fired).
+const obfuscationAlone = 0.1
+
 // NumEvidence is the length of the stage-2 evidence vector.
 const NumEvidence = numGroups + 1
 
@@ -364,7 +412,7 @@ func (a *Analysis) Evidence() [NumEvidence]float64 {
 	copy(ev[:], a.Groups[:])
 	n := 0
 	for f := 0; f < NumFamilies; f++ {
-		if a.Groups[f] > 0 {
+		if a.Groups[f] > 0 && !(f == FamObfuscation && a.Groups[f] <= obfuscationAlone) {
 			n++
 		}
 	}

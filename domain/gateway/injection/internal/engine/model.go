@@ -68,6 +68,25 @@ func EncodeWeights(w []float32) ([]byte, float32) {
 	return out, scale
 }
 
+// DocShift is the logit shift of the document calibration: a text read as a
+// document (tool result, retrieved content, tool description) scores
+// sigmoid(z - logit(ModelThresholdDoc) + logit(ModelThreshold)), so that one
+// threshold means the same false-positive bound in both contexts.
+var DocShift = logit(ModelThreshold) - logit(ModelThresholdDoc)
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// ScoreIn scores an analysis in its context.
+func (m *Model) ScoreIn(a *Analysis, doc bool) float64 {
+	if !doc {
+		return m.Score(a)
+	}
+	s := m.Score(a)
+	s = min(max(s, 1e-9), 1-1e-9)
+	z := logit(s) + DocShift
+	return 1 / (1 + math.Exp(-z))
+}
+
 // Score combines an analysis into the calibrated score.
 func (m *Model) Score(a *Analysis) float64 {
 	z1 := m.B
@@ -85,3 +104,6 @@ func (m *Model) Score(a *Analysis) float64 {
 	e := math.Exp(z)
 	return e / (1 + e)
 }
+
+// ModelVersion names the trained model; it is part of every verdict.
+const ModelVersion = "injection-2.0.0"

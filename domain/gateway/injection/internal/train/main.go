@@ -34,8 +34,10 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/astrabastion/astra/domain/gateway/injection/internal/dataset"
@@ -45,10 +47,14 @@ import (
 )
 
 func main() {
-	eval := flag.Bool("eval", true, "run leave-one-source-out and k-fold evaluation")
+	eval := flag.Bool("eval", true, "run the leave-one-source-out evaluation and write docs/detectors-injection.md")
 	write := flag.Bool("write", true, "write the model files")
+	kfold := flag.Bool("kfold", false, "also run the pooled grouped 5-fold cross-validation (for information only: never tune on it)")
 	flag.Parse()
 	start := time.Now()
+	_, file, _, _ := runtime.Caller(0)
+	pkgDir := filepath.Join(filepath.Dir(file), "..", "..")
+	root := filepath.Join(pkgDir, "..", "..", "..")
 
 	dir, err := dataset.Dir()
 	if err != nil {
@@ -67,29 +73,43 @@ func main() {
 	cfg := pipeline.Config()
 	log.Printf("%d items featurised in %v", len(items), time.Since(start))
 
-	{
-		var sc []pipeline.Scored
-		for i, it := range items {
-			miss := 1.0
-			for f := 0; f < engine.NumFamilies; f++ {
-				miss *= 1 - samples[i].Ev[f]
-			}
-			sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: 1 - miss, Threshold: 0.5})
-		}
-		o, rows := pipeline.Table(sc)
-		fmt.Print(pipeline.Format("BASELINE, rules only (noisy-OR of the family evidence, threshold 0.5; no learning, but the rules were written with these files in view)", o, rows))
-	}
+	var doc strings.Builder
 	if *eval {
+		t0 := time.Now()
 		sc := pipeline.LOSO(items, samples, cfg)
-		o, rows := pipeline.LOSOTable(sc)
-		fmt.Print(pipeline.Format("HELD-OUT: leave-one-origin-out (each data set scored by a model that never saw it; AUC against the same model's held-out fifth of the other class; overall = mean)", o, rows))
-		fmt.Printf("  fold thresholds: %v\n\n", pipeline.Thresholds(sc))
-		sc = pipeline.KFold(items, samples, 5, cfg)
-		o, rows = pipeline.Table(sc)
-		fmt.Print(pipeline.Format("HELD-OUT: grouped 5-fold cross-validation (out-of-fold scores)", o, rows))
-		fmt.Printf("  fold thresholds: %v\n", pipeline.Thresholds(sc))
-		ece, cal := pipeline.Calibration(sc)
-		fmt.Printf("  calibration of out-of-fold scores (ECE %.3f):\n%s\n", ece, cal)
+		mean, rows := pipeline.LOSOTable(sc)
+		fmt.Print(pipeline.Format("HELD-OUT: leave-one-source-out (each data set scored by a model that never saw it; AUC against the same model's held-out items of the other class; overall = mean)", mean, rows))
+		fmt.Printf("  fold thresholds: %v (%v)\n\n", pipeline.Thresholds(sc), time.Since(t0))
+		langs := pipeline.LangTable(sc)
+		if src := os.Getenv("INJ_DUMP"); src != "" { // development aid: print held-out errors of one source
+			for _, s := range sc {
+				if s.HeldOrigin && s.Source == src && (s.Score >= s.Threshold) != (s.Label == 1) {
+					fmt.Printf("MISS %.3f %.160q\n", s.Score, s.Text)
+				}
+			}
+		}
+		minRec, maxFPR, minLang := 1.0, 0.0, 1.0
+		for _, r := range rows {
+			if r.Label == 1 {
+				minRec = min(minRec, r.Rate)
+			} else {
+				maxFPR = max(maxFPR, r.Rate)
+			}
+		}
+		for _, l := range langs {
+			if l.NAttack >= 20 {
+				minLang = min(minLang, l.Recall)
+			}
+		}
+		fmt.Printf("SUMMARY mean AUC %.4f, min recall %.3f, max FPR %.3f, min language recall %.3f\n", mean, minRec, maxFPR, minLang)
+		fmt.Print(pipeline.FormatLang("HELD-OUT by language (leave-one-source-out scores)", langs))
+		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule (the lowest value >= 0.5 at which, on its own out-of-origin training scores, every benign origin has a false-positive rate <= 3%% and all negatives together <= 1%%). These figures score each text whole through the engine (no segment windows); the robustness and shipped-model figures go through the public API.\n\n%s\n", mean, pipeline.Markdown(rows))
+		fmt.Fprintf(&doc, "## Leave-one-source-out, per language\n\nEvery item scored by the model trained without its source; recall over the attacks and false-positive rate over the benign items written in that language (languages from the source's labels; deepset rows told apart as en/de by function words, promptwall rows by script).\n\n%s\n", pipeline.MarkdownLang(langs))
+		if *kfold {
+			sc = pipeline.KFold(items, samples, 5, cfg)
+			o, rows := pipeline.Table(sc)
+			fmt.Print(pipeline.Format("POOLED grouped 5-fold cross-validation (out-of-fold scores; information only)", o, rows))
+		}
 	}
 
 	all := make([]int, len(items))
@@ -102,22 +122,21 @@ func main() {
 		sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.Threshold})
 	}
 	o, rows := pipeline.Table(sc)
-	fmt.Print(pipeline.Format(fmt.Sprintf("IN-SAMPLE: shipped model on its own training data (threshold %.2f)", m.Threshold), o, rows))
+	fmt.Print(pipeline.Format(fmt.Sprintf("IN-SAMPLE: shipped model on its own training data (threshold %.2f; documents %.2f)", m.Threshold, m.ThresholdDoc), o, rows))
 	fmt.Printf("stage-2 coefficients: bias %.3f, stage1 %.3f\n", m.C[0], m.C[1])
 	for i, n := range engine.EvidenceNames() {
 		fmt.Printf("  %-20s %.3f\n", n, m.C[2+i])
 	}
 
 	if *write {
-		_, file, _, _ := runtime.Caller(0)
-		out := filepath.Join(filepath.Dir(file), "..", "engine")
+		out := filepath.Join(pkgDir, "internal", "engine")
 		bin, scale := engine.EncodeWeights(m.W)
 		if err := os.WriteFile(filepath.Join(out, "model.bin"), bin, 0o644); err != nil {
 			log.Fatal(err)
 		}
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "// Code generated by internal/train; DO NOT EDIT.\n\npackage engine\n\nconst (\n")
-		fmt.Fprintf(&b, "\tmodel1Bias = %v\n\tmodel1Scale = %v\n\tModelThreshold = %v\n)\n\n", m.B, scale, m.Threshold)
+		fmt.Fprintf(&b, "\tmodel1Bias = %v\n\tmodel1Scale = %v\n\tModelThreshold = %v\n\tModelThresholdDoc = %v\n)\n\n", m.B, scale, m.Threshold, m.ThresholdDoc)
 		fmt.Fprintf(&b, "var model2 = [2 + NumEvidence]float64{")
 		for i, c := range m.C {
 			if i > 0 {
@@ -134,6 +153,27 @@ func main() {
 			log.Fatal(err)
 		}
 		log.Printf("model written to %s", out)
+	}
+	if *eval && *write {
+		// The shipped model's figures through the public API (segments,
+		// decoding, contexts) are measured and recorded by the package test,
+		// which CI then holds the model to.
+		cmd := exec.Command("go", "test", "-count=1", "-run", "^TestShippedFigures$", "./domain/gateway/injection/")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "INJECTION_WRITE_FIGURES=1")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			log.Fatal(err)
+		}
+		shipped, err := os.ReadFile(filepath.Join(pkgDir, "testdata", "shipped_figures.md"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		head := fmt.Sprintf("# Prompt-injection detector: measured figures\n\nGenerated by `go run ./domain/gateway/injection/internal/train` (detector %s, %d items from `../shared/data/prompt_injection` plus %d synthetic training items; %v on one core). Data, labels and protocol: [domain/gateway/injection/README.md](../domain/gateway/injection/README.md#evaluation).\n\n", engine.ModelVersion, len(items)-len(dataset.Synthetic()), len(dataset.Synthetic()), time.Since(start).Round(time.Second))
+		if err := os.WriteFile(filepath.Join(root, "docs", "detectors-injection.md"), []byte(head+doc.String()+string(shipped)), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("figures written to docs/detectors-injection.md")
 	}
 	log.Printf("done in %v", time.Since(start))
 }
