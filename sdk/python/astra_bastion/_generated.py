@@ -63,6 +63,29 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "aegis.testGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/test","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "aegis.listGuardrailVersions": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}/versions","pathParams":["id"],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "aegis.evaluateGuardrails": {"method":"POST","path":"/api/v1/aegis/guardrails/evaluate","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.listMcpDecisions": {"method":"GET","path":"/api/v1/aegis/mcp/decisions","pathParams":[],"query":["server_id","outcome","stage","tool","agent_id","session_id","from","to","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.inspectMcp": {"method":"POST","path":"/api/v1/aegis/mcp/inspect","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.mcpProxy": {"method":"POST","path":"/api/v1/aegis/mcp/proxy/{server_id}","pathParams":["server_id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.endMcpProxySession": {"method":"DELETE","path":"/api/v1/aegis/mcp/proxy/{server_id}","pathParams":["server_id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.listMcpRules": {"method":"GET","path":"/api/v1/aegis/mcp/rules","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.createMcpRule": {"method":"POST","path":"/api/v1/aegis/mcp/rules","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getMcpRule": {"method":"GET","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.updateMcpRule": {"method":"PATCH","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.deleteMcpRule": {"method":"DELETE","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.backtestMcpRules": {"method":"POST","path":"/api/v1/aegis/mcp/rules/backtest","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.listMcpServers": {"method":"GET","path":"/api/v1/aegis/mcp/servers","pathParams":[],"query":["approval_state","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.registerMcpServer": {"method":"POST","path":"/api/v1/aegis/mcp/servers","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.getMcpServer": {"method":"GET","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.updateMcpServer": {"method":"PATCH","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.removeMcpServer": {"method":"DELETE","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "aegis.listMcpTools": {"method":"GET","path":"/api/v1/aegis/mcp/servers/{id}/tools","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.scanMcpTools": {"method":"POST","path":"/api/v1/aegis/mcp/servers/{id}/tools/scan","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.listShadowAiFindings": {"method":"GET","path":"/api/v1/aegis/shadow-ai/findings","pathParams":[],"query":["state","attribution","category","severity","service_host","source","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.getShadowAiFinding": {"method":"GET","path":"/api/v1/aegis/shadow-ai/findings/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.triageShadowAiFinding": {"method":"PATCH","path":"/api/v1/aegis/shadow-ai/findings/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "aegis.ingestShadowAiLog": {"method":"POST","path":"/api/v1/aegis/shadow-ai/ingest","pathParams":[],"query":["format"],"body":False,"paged":False,"raw":False,"envelope":True},
+    "aegis.listShadowAiServices": {"method":"GET","path":"/api/v1/aegis/shadow-ai/services","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "aegis.getShadowAiSummary": {"method":"GET","path":"/api/v1/aegis/shadow-ai/summary","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
     "auth.getMe": {"method":"GET","path":"/api/v1/auth/me","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
@@ -77,6 +100,21 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "auth.refresh": {"method":"POST","path":"/api/v1/auth/refresh","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.getSsoLogin": {"method":"GET","path":"/api/v1/auth/sso/{tenant}/login","pathParams":["tenant"],"query":["provider"],"body":False,"paged":False,"raw":False,"envelope":False},
     "auth.getSsoCallback": {"method":"GET","path":"/api/v1/auth/sso/callback","pathParams":[],"query":["state","code","error","error_description"],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.bastionAIChat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getBastionAIContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.refreshBastionAIContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.listBastionAIConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "bastion-ai.getBastionAIConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.deleteBastionAIConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "bastion-ai.bastionAIFeedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getBastionAIProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.setBastionAIProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.listBastionAIDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "bastion-ai.indexBastionAIDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.removeBastionAIDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "bastion-ai.bastionAIRagQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getBastionAIRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.bastionAISummarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "compliance.listAssessments": {"method":"GET","path":"/api/v1/compliance/assessments","pathParams":[],"query":["framework_id","status","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "compliance.startAssessment": {"method":"POST","path":"/api/v1/compliance/assessments","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "compliance.getAssessment": {"method":"GET","path":"/api/v1/compliance/assessments/{id}","pathParams":["id"],"query":["format"],"body":False,"paged":False,"raw":False,"envelope":True},
@@ -96,6 +134,22 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "compliance.adoptFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/{id}/adopt","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "compliance.importFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/import","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "compliance.getPosture": {"method":"GET","path":"/api/v1/compliance/posture","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.listTwinAssets": {"method":"GET","path":"/api/v1/cybertwins/assets","pathParams":[],"query":["type","owner","tag","entry_point","crown_jewel","min_criticality","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "cybertwins.addTwinAsset": {"method":"POST","path":"/api/v1/cybertwins/assets","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.getTwinAsset": {"method":"GET","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.updateTwinAsset": {"method":"PATCH","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.removeTwinAsset": {"method":"DELETE","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "cybertwins.importTwinGraph": {"method":"POST","path":"/api/v1/cybertwins/assets/import","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.listAttackPaths": {"method":"GET","path":"/api/v1/cybertwins/attack-paths","pathParams":[],"query":["before","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "cybertwins.computeAttackPaths": {"method":"POST","path":"/api/v1/cybertwins/attack-paths","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.getAttackPaths": {"method":"GET","path":"/api/v1/cybertwins/attack-paths/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.listCampaigns": {"method":"GET","path":"/api/v1/cybertwins/campaigns","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "cybertwins.simulateCampaign": {"method":"POST","path":"/api/v1/cybertwins/campaigns","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.getCampaign": {"method":"GET","path":"/api/v1/cybertwins/campaigns/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.getTwinGraph": {"method":"GET","path":"/api/v1/cybertwins/graph","pathParams":[],"query":["root","depth","direction","type","relationship_type","crown_jewel","entry_point","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "cybertwins.listTwinRelationships": {"method":"GET","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":["source","target","type","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "cybertwins.addTwinRelationship": {"method":"POST","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "cybertwins.removeTwinRelationship": {"method":"DELETE","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
     "data-gov.classify": {"method":"POST","path":"/api/v1/data-gov/classify","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "data-gov.listDatasets": {"method":"GET","path":"/api/v1/data-gov/datasets","pathParams":[],"query":["sensitivity","system","lawful_basis","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "data-gov.registerDataset": {"method":"POST","path":"/api/v1/data-gov/datasets","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
@@ -201,6 +255,46 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "iam.unlockUser": {"method":"POST","path":"/api/v1/iam/users/{id}/unlock","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "ofrep.evaluateFlags": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
     "ofrep.evaluateFlag": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags/{key}","pathParams":["key"],"query":[],"body":True,"paged":False,"raw":False,"envelope":False},
+    "platform.listIntegrations": {"method":"GET","path":"/api/v1/platform/integrations","pathParams":[],"query":["state","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.configureIntegration": {"method":"POST","path":"/api/v1/platform/integrations","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.getIntegration": {"method":"GET","path":"/api/v1/platform/integrations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.deleteIntegration": {"method":"DELETE","path":"/api/v1/platform/integrations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "platform.listIntegrationDeliveries": {"method":"GET","path":"/api/v1/platform/integrations/{id}/deliveries","pathParams":["id"],"query":["state","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.enableIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/enable","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.replayIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/replay","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.rotateIntegrationSecret": {"method":"POST","path":"/api/v1/platform/integrations/{id}/rotate-secret","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.testIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/test","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.listNotificationChannels": {"method":"GET","path":"/api/v1/platform/notification-channels","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.createNotificationChannel": {"method":"POST","path":"/api/v1/platform/notification-channels","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.deleteNotificationChannel": {"method":"DELETE","path":"/api/v1/platform/notification-channels/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "platform.listNotifications": {"method":"GET","path":"/api/v1/platform/notifications","pathParams":[],"query":["unread","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.readNotification": {"method":"POST","path":"/api/v1/platform/notifications/{id}/read","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.readAllNotifications": {"method":"POST","path":"/api/v1/platform/notifications/read-all","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.listReports": {"method":"GET","path":"/api/v1/platform/reports","pathParams":[],"query":["kind","status","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.requestReport": {"method":"POST","path":"/api/v1/platform/reports","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.getReport": {"method":"GET","path":"/api/v1/platform/reports/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.downloadReport": {"method":"GET","path":"/api/v1/platform/reports/{id}/download","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":True,"envelope":False},
+    "platform.getWorkflowRun": {"method":"GET","path":"/api/v1/platform/workflow-runs/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.approveWorkflowRun": {"method":"POST","path":"/api/v1/platform/workflow-runs/{id}/approve","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.rejectWorkflowRun": {"method":"POST","path":"/api/v1/platform/workflow-runs/{id}/reject","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.listWorkflows": {"method":"GET","path":"/api/v1/platform/workflows","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "platform.createWorkflow": {"method":"POST","path":"/api/v1/platform/workflows","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "platform.getWorkflow": {"method":"GET","path":"/api/v1/platform/workflows/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "platform.listWorkflowRuns": {"method":"GET","path":"/api/v1/platform/workflows/{id}/runs","pathParams":["id"],"query":["status","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "resilience.listChaosExperiments": {"method":"GET","path":"/api/v1/resilience/chaos/experiments","pathParams":[],"query":["status","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "resilience.startChaosExperiment": {"method":"POST","path":"/api/v1/resilience/chaos/experiments","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.getChaosExperiment": {"method":"GET","path":"/api/v1/resilience/chaos/experiments/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "resilience.abortChaosExperiment": {"method":"POST","path":"/api/v1/resilience/chaos/experiments/{id}/abort","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.listObjectives": {"method":"GET","path":"/api/v1/resilience/objectives","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "resilience.setObjective": {"method":"PUT","path":"/api/v1/resilience/objectives/{service}","pathParams":["service"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.listResilienceScenarios": {"method":"GET","path":"/api/v1/resilience/scenarios","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "resilience.defineScenario": {"method":"POST","path":"/api/v1/resilience/scenarios","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.getResilienceScenario": {"method":"GET","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "resilience.updateScenario": {"method":"PATCH","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.deleteScenario": {"method":"DELETE","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "resilience.simulateScenario": {"method":"POST","path":"/api/v1/resilience/scenarios/{id}/simulate","pathParams":["id"],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "resilience.listResilienceSimulations": {"method":"GET","path":"/api/v1/resilience/simulations","pathParams":[],"query":["scenario_id","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "resilience.getResilienceSimulation": {"method":"GET","path":"/api/v1/resilience/simulations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
     "risk.getHeatmap": {"method":"GET","path":"/api/v1/risk/heatmap","pathParams":[],"query":["residual"],"body":False,"paged":False,"raw":False,"envelope":True},
     "risk.simulatePortfolio": {"method":"POST","path":"/api/v1/risk/portfolio/simulate","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "risk.listRisks": {"method":"GET","path":"/api/v1/risk/risks","pathParams":[],"query":["status","owner","treatment","category","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
@@ -324,7 +418,7 @@ class AdminResource(Resource):
         return await self._call(OPERATIONS["admin.getVersion"], {}, None, request_options)
 
 class AegisResource(Resource):
-    """aegis: 36 operations."""
+    """aegis: 59 operations."""
 
     def list_agents(self, *, status: Any = UNSET, owner: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
         """The agent inventory, newest first (retired agents only with status=retired) (GET /api/v1/aegis/agents, aegis:read).
@@ -494,6 +588,113 @@ class AegisResource(Resource):
         """Evaluate an input against every applicable enabled guardrail, with the gateway's engine; records nothing (POST /api/v1/aegis/guardrails/evaluate, aegis:read)."""
         return await self._call(OPERATIONS["aegis.evaluateGuardrails"], {"agent_id": agent_id, "api_key_id": api_key_id, "input": input, "messages": messages, "model": model, "provider": provider, "tools": tools}, fields, request_options)
 
+    def list_mcp_decisions(self, *, server_id: Any = UNSET, outcome: Any = UNSET, stage: Any = UNSET, tool: Any = UNSET, agent_id: Any = UNSET, session_id: Any = UNSET, from_: Any = UNSET, to: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The firewall's decision log, newest first: every list, call and result judged by the proxy or asked about (GET /api/v1/aegis/mcp/decisions, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listMcpDecisions"], {"server_id": server_id, "outcome": outcome, "stage": stage, "tool": tool, "agent_id": agent_id, "session_id": session_id, "from": from_, "to": to, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def inspect_mcp(self, *, agent_id: Any = UNSET, arguments: Any = UNSET, labels: Any = UNSET, result: Any = UNSET, server_id: Any = UNSET, session_id: Any = UNSET, stage: Any = UNSET, tool: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Decide on a tool call or a tool result as the proxy would (pins, approval, containment, rules, result scan) for gateways that only ask; the decision is recorded (aegis.McpCallAllowed / McpCallBlocked) (POST /api/v1/aegis/mcp/inspect, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.inspectMcp"], {"agent_id": agent_id, "arguments": arguments, "labels": labels, "result": result, "server_id": server_id, "session_id": session_id, "stage": stage, "tool": tool}, fields, request_options)
+
+    async def mcp_proxy(self, *, server_id: str, request_options: RequestOptions | None = None) -> Any:
+        """The inline MCP firewall: a Streamable HTTP MCP endpoint (JSON-RPC; initialize answers Mcp-Session-Id) that any MCP client uses as the server itself. Lists show approved tools only; a refused call answers a JSON-RPC error naming the rule (-32001 denied, -32002 quarantined, -32003 upstream unavailable), never 'tool not found'. Sessions live in Postgres: any instance serves them (POST /api/v1/aegis/mcp/proxy/{server_id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.mcpProxy"], {"server_id": server_id}, None, request_options)
+
+    async def end_mcp_proxy_session(self, *, server_id: str, request_options: RequestOptions | None = None) -> Any:
+        """End a proxy session (Mcp-Session-Id), as Streamable HTTP clients do (DELETE /api/v1/aegis/mcp/proxy/{server_id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.endMcpProxySession"], {"server_id": server_id}, None, request_options)
+
+    def list_mcp_rules(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Firewall rules in evaluation order (priority, then age) (GET /api/v1/aegis/mcp/rules, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listMcpRules"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_mcp_rule(self, *, action: Any = UNSET, agents: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, expression: Any = UNSET, kind: Any = UNSET, labels: Any = UNSET, max_calls: Any = UNSET, name: Any = UNSET, per: Any = UNSET, priority: Any = UNSET, schema: Any = UNSET, servers: Any = UNSET, tools: Any = UNSET, window_seconds: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Create a firewall rule: access (allow/deny per server and tool), arguments (JSON Schema and/or CEL), data_flow (no pii/secret result may reach the named tools) or rate_limit (per agent or session and tool) (POST /api/v1/aegis/mcp/rules, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.createMcpRule"], {"action": action, "agents": agents, "description": description, "enabled": enabled, "expression": expression, "kind": kind, "labels": labels, "max_calls": max_calls, "name": name, "per": per, "priority": priority, "schema": schema, "servers": servers, "tools": tools, "window_seconds": window_seconds}, fields, request_options)
+
+    async def get_mcp_rule(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One firewall rule (GET /api/v1/aegis/mcp/rules/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getMcpRule"], {"id": id}, None, request_options)
+
+    async def update_mcp_rule(self, *, id: str, action: Any = UNSET, agents: Any = UNSET, description: Any = UNSET, enabled: Any = UNSET, expression: Any = UNSET, labels: Any = UNSET, max_calls: Any = UNSET, name: Any = UNSET, per: Any = UNSET, priority: Any = UNSET, schema: Any = UNSET, servers: Any = UNSET, tools: Any = UNSET, window_seconds: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change a firewall rule (absent fields stay) (PATCH /api/v1/aegis/mcp/rules/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.updateMcpRule"], {"id": id, "action": action, "agents": agents, "description": description, "enabled": enabled, "expression": expression, "labels": labels, "max_calls": max_calls, "name": name, "per": per, "priority": priority, "schema": schema, "servers": servers, "tools": tools, "window_seconds": window_seconds}, fields, request_options)
+
+    async def delete_mcp_rule(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete a firewall rule (DELETE /api/v1/aegis/mcp/rules/{id}, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.deleteMcpRule"], {"id": id}, None, request_options)
+
+    async def backtest_mcp_rules(self, *, from_: Any = UNSET, limit: Any = UNSET, rules: Any = UNSET, server_id: Any = UNSET, to: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Replay the recorded call decisions of a period against a draft rule set and report what would have changed (newly blocked, newly allowed, by rule); records nothing (POST /api/v1/aegis/mcp/rules/backtest, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.backtestMcpRules"], {"from": from_, "limit": limit, "rules": rules, "server_id": server_id, "to": to}, fields, request_options)
+
+    def list_mcp_servers(self, *, approval_state: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """MCP servers of the tenant, newest first, with their approval state and tool counts by pin state (GET /api/v1/aegis/mcp/servers, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listMcpServers"], {"approval_state": approval_state, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def register_mcp_server(self, *, description: Any = UNSET, name: Any = UNSET, transport: Any = UNSET, trust_level: Any = UNSET, url: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Register an MCP server (Streamable HTTP; its URL checked by netguard). It is quarantined until a person with aegis:admin approves it: the proxy refuses its lists and calls (POST /api/v1/aegis/mcp/servers, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.registerMcpServer"], {"description": description, "name": name, "transport": transport, "trust_level": trust_level, "url": url}, fields, request_options)
+
+    async def get_mcp_server(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One MCP server with its approval history (GET /api/v1/aegis/mcp/servers/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getMcpServer"], {"id": id}, None, request_options)
+
+    async def update_mcp_server(self, *, id: str, approval_state: Any = UNSET, approve_flagged: Any = UNSET, description: Any = UNSET, name: Any = UNSET, reason: Any = UNSET, trust_level: Any = UNSET, url: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change an MCP server; approval_state approved (aegis:admin) fetches its tools/list, scans it and pins every tool (flagged ones stay pending unless approve_flagged), recording who approved which pin with which scanner version (PATCH /api/v1/aegis/mcp/servers/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.updateMcpServer"], {"id": id, "approval_state": approval_state, "approve_flagged": approve_flagged, "description": description, "name": name, "reason": reason, "trust_level": trust_level, "url": url}, fields, request_options)
+
+    async def remove_mcp_server(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Remove an MCP server (its history and decisions stay) (DELETE /api/v1/aegis/mcp/servers/{id}, aegis:admin)."""
+        return await self._call(OPERATIONS["aegis.removeMcpServer"], {"id": id}, None, request_options)
+
+    async def list_mcp_tools(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """The server's tools as last fetched: each pinned by SHA-256 over name, description, input and output schema, with its pin state (approved, pending, changed, removed), scan findings (each with its MITRE ATLAS technique) and drifts. A complete list (GET /api/v1/aegis/mcp/servers/{id}/tools, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.listMcpTools"], {"id": id}, None, request_options)
+
+    async def scan_mcp_tools(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Fetch the server's tools/list now, scan it for poisoning (offline, deterministic) and compare it with the pins: a changed approved tool is blocked and recorded as aegis.McpToolDrift with its diff (POST /api/v1/aegis/mcp/servers/{id}/tools/scan, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.scanMcpTools"], {"id": id}, None, request_options)
+
+    def list_shadow_ai_findings(self, *, state: Any = UNSET, attribution: Any = UNSET, category: Any = UNSET, severity: Any = UNSET, service_host: Any = UNSET, source: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Shadow AI findings (one per service host and source), most recently seen first (GET /api/v1/aegis/shadow-ai/findings, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listShadowAiFindings"], {"state": state, "attribution": attribution, "category": category, "severity": severity, "service_host": service_host, "source": source, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_shadow_ai_finding(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One Shadow AI finding (GET /api/v1/aegis/shadow-ai/findings/{id}, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getShadowAiFinding"], {"id": id}, None, request_options)
+
+    async def triage_shadow_ai_finding(self, *, id: str, note: Any = UNSET, state: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Triage a finding: detected → sanctioned, unsanctioned or blocked (aegis.ShadowAiTriaged) (PATCH /api/v1/aegis/shadow-ai/findings/{id}, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.triageShadowAiFinding"], {"id": id, "note": note, "state": state}, fields, request_options)
+
+    async def ingest_shadow_ai_log(self, *, format: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
+        """Ingest a DNS, proxy or egress log, streamed: application/x-ndjson lines ({ts, src, query} or {ts, src, host|url|sni, user_agent, bytes}; Zeek JSON too), text/csv with a header row, or text/plain with format=squid|zeek|zeek_dns|zeek_http. Hosts (and SNI, DNS queries) are matched against the AI-service catalogue, user agents against the AI agent and crawler list; each (service, source) becomes a finding (aegis.ShadowAiDetected), sanctioned when the gateway fronts the service for the tenant, an agent's when the source is a registered agent. A malformed line is counted and reported, never fatal (POST /api/v1/aegis/shadow-ai/ingest, aegis:write)."""
+        return await self._call(OPERATIONS["aegis.ingestShadowAiLog"], {"format": format}, None, request_options)
+
+    def list_shadow_ai_services(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """AI services seen, by service host: sources, shadow sources, volume, first and last seen, findings by state (GET /api/v1/aegis/shadow-ai/services, aegis:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["aegis.listShadowAiServices"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_shadow_ai_summary(self, *, request_options: RequestOptions | None = None) -> Any:
+        """Shadow AI at a glance: findings by state, attribution, category and severity; services, sources, logs and lines read (GET /api/v1/aegis/shadow-ai/summary, aegis:read)."""
+        return await self._call(OPERATIONS["aegis.getShadowAiSummary"], {}, None, request_options)
+
 class AuthResource(Resource):
     """auth: 14 operations."""
 
@@ -552,6 +753,75 @@ class AuthResource(Resource):
     async def get_sso_callback(self, *, state: Any = UNSET, code: Any = UNSET, error: Any = UNSET, error_description: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
         """Complete an OIDC sign-in: redeem the code, verify the ID token, answer tokens like /auth/login (GET /api/v1/auth/sso/callback)."""
         return await self._call(OPERATIONS["auth.getSsoCallback"], {"state": state, "code": code, "error": error, "error_description": error_description}, None, request_options)
+
+class BastionAiResource(Resource):
+    """bastion-ai: 15 operations."""
+
+    async def bastion_aichat(self, *, as_of: Any = UNSET, conversation_id: Any = UNSET, message: Any = UNSET, stream: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (POST /api/v1/bastion-ai/chat, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.bastionAIChat"], {"as_of": as_of, "conversation_id": conversation_id, "message": message, "stream": stream}, fields, request_options)
+
+    async def get_bastion_aicontext(self, *, request_options: RequestOptions | None = None) -> Any:
+        """The latest posture snapshot the assistant sees (404 before the first refresh) (GET /api/v1/bastion-ai/context, bastion_ai:read)."""
+        return await self._call(OPERATIONS["bastion-ai.getBastionAIContext"], {}, None, request_options)
+
+    async def refresh_bastion_aicontext(self, *, request_options: RequestOptions | None = None) -> Any:
+        """Take a posture snapshot now, of what the caller may read (ContextRefreshed) (POST /api/v1/bastion-ai/context/refresh, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.refreshBastionAIContext"], {}, None, request_options)
+
+    def list_bastion_aiconversations(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The caller's own conversations, newest first (GET /api/v1/bastion-ai/conversations, bastion_ai:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["bastion-ai.listBastionAIConversations"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_bastion_aiconversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One of the caller's conversations with its questions, answers, tool calls and citations (GET /api/v1/bastion-ai/conversations/{id}, bastion_ai:read)."""
+        return await self._call(OPERATIONS["bastion-ai.getBastionAIConversation"], {"id": id}, None, request_options)
+
+    async def delete_bastion_aiconversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete one of the caller's conversations (ConversationDeleted) (DELETE /api/v1/bastion-ai/conversations/{id}, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.deleteBastionAIConversation"], {"id": id}, None, request_options)
+
+    async def bastion_aifeedback(self, *, comment: Any = UNSET, conversation_id: Any = UNSET, message_id: Any = UNSET, rating: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Rate an answer of one of the caller's conversations (FeedbackGiven) (POST /api/v1/bastion-ai/feedback, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.bastionAIFeedback"], {"comment": comment, "conversation_id": conversation_id, "message_id": message_id, "rating": rating}, fields, request_options)
+
+    async def get_bastion_aiproviders(self, *, request_options: RequestOptions | None = None) -> Any:
+        """The gateway provider and model the assistant uses, and the models the tenant's gateway offers (GET /api/v1/bastion-ai/providers, bastion_ai:read)."""
+        return await self._call(OPERATIONS["bastion-ai.getBastionAIProviders"], {}, None, request_options)
+
+    async def set_bastion_aiprovider(self, *, embedding_model: Any = UNSET, model: Any = UNSET, provider: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet) (PUT /api/v1/bastion-ai/providers/default, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.setBastionAIProvider"], {"embedding_model": embedding_model, "model": model, "provider": provider}, fields, request_options)
+
+    def list_bastion_aidocuments(self, *, kind: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The tenant's indexed documents, newest first (GET /api/v1/bastion-ai/rag/documents, bastion_ai:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["bastion-ai.listBastionAIDocuments"], {"kind": kind, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def index_bastion_aidocument(self, *, chunk_size: Any = UNSET, kind: Any = UNSET, overlap: Any = UNSET, text: Any = UNSET, title: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Index a document (policy, evidence text …): cut into overlapping chunks, the text sealed under the document's own key, embedded through the gateway when an embedding model is set (DocumentIndexed) (POST /api/v1/bastion-ai/rag/documents, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.indexBastionAIDocument"], {"chunk_size": chunk_size, "kind": kind, "overlap": overlap, "text": text, "title": title}, fields, request_options)
+
+    async def remove_bastion_aidocument(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved) (DELETE /api/v1/bastion-ai/rag/documents/{id}, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.removeBastionAIDocument"], {"id": id}, None, request_options)
+
+    async def bastion_airag_query(self, *, framework_id: Any = UNSET, k: Any = UNSET, question: Any = UNSET, scope: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (POST /api/v1/bastion-ai/rag/query, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.bastionAIRagQuery"], {"framework_id": framework_id, "k": k, "question": question, "scope": scope}, fields, request_options)
+
+    async def get_bastion_airag_search(self, *, q: Any = UNSET, scope: Any = UNSET, framework_id: Any = UNSET, k: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
+        """Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on) (GET /api/v1/bastion-ai/rag/search, bastion_ai:read)."""
+        return await self._call(OPERATIONS["bastion-ai.getBastionAIRagSearch"], {"q": q, "scope": scope, "framework_id": framework_id, "k": k}, None, request_options)
+
+    async def bastion_aisummarize(self, *, days: Any = UNSET, kind: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten) (POST /api/v1/bastion-ai/summarize, bastion_ai:write)."""
+        return await self._call(OPERATIONS["bastion-ai.bastionAISummarize"], {"days": days, "kind": kind}, fields, request_options)
 
 class ComplianceResource(Resource):
     """compliance: 19 operations."""
@@ -644,6 +914,88 @@ class ComplianceResource(Resource):
         """Score per adopted (or assessed) framework: latest completed assessment and current results; unknown when nothing assessed. A complete list, never paged (GET /api/v1/compliance/posture, compliance:read)."""
         return await self._call(OPERATIONS["compliance.getPosture"], {}, None, request_options)
 
+class CybertwinsResource(Resource):
+    """cybertwins: 16 operations."""
+
+    def list_twin_assets(self, *, type: Any = UNSET, owner: Any = UNSET, tag: Any = UNSET, entry_point: Any = UNSET, crown_jewel: Any = UNSET, min_criticality: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The twin's assets, by id (GET /api/v1/cybertwins/assets, cybertwins:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["cybertwins.listTwinAssets"], {"type": type, "owner": owner, "tag": tag, "entry_point": entry_point, "crown_jewel": crown_jewel, "min_criticality": min_criticality, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def add_twin_asset(self, *, criticality: Any = UNSET, crown_jewel: Any = UNSET, entry_point: Any = UNSET, name: Any = UNSET, owner: Any = UNSET, tags: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Add a typed asset with its criticality, owner, tags and entry-point and crown-jewel marks (AssetAdded) (POST /api/v1/cybertwins/assets, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.addTwinAsset"], {"criticality": criticality, "crown_jewel": crown_jewel, "entry_point": entry_point, "name": name, "owner": owner, "tags": tags, "type": type}, fields, request_options)
+
+    async def get_twin_asset(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One asset (GET /api/v1/cybertwins/assets/{id}, cybertwins:read)."""
+        return await self._call(OPERATIONS["cybertwins.getTwinAsset"], {"id": id}, None, request_options)
+
+    async def update_twin_asset(self, *, id: str, criticality: Any = UNSET, crown_jewel: Any = UNSET, entry_point: Any = UNSET, name: Any = UNSET, owner: Any = UNSET, tags: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change an asset's fields (AssetUpdated) (PATCH /api/v1/cybertwins/assets/{id}, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.updateTwinAsset"], {"id": id, "criticality": criticality, "crown_jewel": crown_jewel, "entry_point": entry_point, "name": name, "owner": owner, "tags": tags, "type": type}, fields, request_options)
+
+    async def remove_twin_asset(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Remove an asset and its relationships (AssetRemoved) (DELETE /api/v1/cybertwins/assets/{id}, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.removeTwinAsset"], {"id": id}, None, request_options)
+
+    async def import_twin_graph(self, *, request_options: RequestOptions | None = None) -> Any:
+        """Bulk import, streamed: application/x-ndjson (one asset or relationship object a line: kind, id, name, type, criticality, owner, tags, entry_point, crown_jewel, source, target, exploitability) or text/csv with a header row of those columns (tags separated by ';'). An asset's id is its key: a UUID is kept, another key derives a stable id, so relationships name assets by the keys of the import. Valid lines are recorded in chunks (GraphImported); every refused line is reported with its number and reason (POST /api/v1/cybertwins/assets/import, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.importTwinGraph"], {}, None, request_options)
+
+    def list_attack_paths(self, *, before: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Recorded attack-path computations, newest first; with before, those of the graph at or before that time (GET /api/v1/cybertwins/attack-paths, cybertwins:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["cybertwins.listAttackPaths"], {"before": before, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def compute_attack_paths(self, *, at: Any = UNSET, k: Any = UNSET, sources: Any = UNSET, targets: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """The k most likely attack paths from entry points (or sources) to crown jewels (or targets), most likely first: a path's probability is the product of its links' exploitabilities. With the links that matter most (on the most paths) and a smallest cut found. With at, on the graph as it stood then. Recorded (AttackPathsComputed) (POST /api/v1/cybertwins/attack-paths, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.computeAttackPaths"], {"at": at, "k": k, "sources": sources, "targets": targets}, fields, request_options)
+
+    async def get_attack_paths(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One recorded attack-path computation (GET /api/v1/cybertwins/attack-paths/{id}, cybertwins:read)."""
+        return await self._call(OPERATIONS["cybertwins.getAttackPaths"], {"id": id}, None, request_options)
+
+    def list_campaigns(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Simulated campaigns, newest first (GET /api/v1/cybertwins/campaigns, cybertwins:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["cybertwins.listCampaigns"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def simulate_campaign(self, *, name: Any = UNSET, techniques: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Simulate an adversary campaign, a sequence of MITRE ATLAS technique ids, against the tenant's real configuration: for each step the enabled AEGIS guardrails, gateway policies, MCP servers and implemented compliance controls that stop or detect it, and where the campaign gets through (CampaignSimulated) (POST /api/v1/cybertwins/campaigns, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.simulateCampaign"], {"name": name, "techniques": techniques}, fields, request_options)
+
+    async def get_campaign(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One simulated campaign with its per-step coverage (GET /api/v1/cybertwins/campaigns/{id}, cybertwins:read)."""
+        return await self._call(OPERATIONS["cybertwins.getCampaign"], {"id": id}, None, request_options)
+
+    def get_twin_graph(self, *, root: Any = UNSET, depth: Any = UNSET, direction: Any = UNSET, type: Any = UNSET, relationship_type: Any = UNSET, crown_jewel: Any = UNSET, entry_point: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Nodes and links from the tenant's in-memory index: with root, the neighbourhood up to depth links away (at most 5) in a direction, at most 10,000 nodes (an answer cut there has the header X-Astra-Truncated: true); without root, every asset matching the filters. Each node lists its outgoing links to other nodes of the answer (GET /api/v1/cybertwins/graph, cybertwins:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["cybertwins.getTwinGraph"], {"root": root, "depth": depth, "direction": direction, "type": type, "relationship_type": relationship_type, "crown_jewel": crown_jewel, "entry_point": entry_point, "limit": limit, "cursor": cursor}, None, request_options)
+
+    def list_twin_relationships(self, *, source: Any = UNSET, target: Any = UNSET, type: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The twin's relationships (GET /api/v1/cybertwins/relationships, cybertwins:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["cybertwins.listTwinRelationships"], {"source": source, "target": target, "type": type, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def add_twin_relationship(self, *, exploitability: Any = UNSET, source: Any = UNSET, target: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Add a typed directed relationship with its exploitability in (0, 1]; the same source, target and type again changes its exploitability (RelationshipAdded) (POST /api/v1/cybertwins/relationships, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.addTwinRelationship"], {"exploitability": exploitability, "source": source, "target": target, "type": type}, fields, request_options)
+
+    async def remove_twin_relationship(self, *, source: Any = UNSET, target: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Remove the relationship of a source, target and type (RelationshipRemoved) (DELETE /api/v1/cybertwins/relationships, cybertwins:write)."""
+        return await self._call(OPERATIONS["cybertwins.removeTwinRelationship"], {"source": source, "target": target, "type": type}, fields, request_options)
+
 class DataGovResource(Resource):
     """data-gov: 19 operations."""
 
@@ -717,7 +1069,7 @@ class DataGovResource(Resource):
         return self._page(OPERATIONS["data-gov.listRetentionPolicies"], {"module": module, "limit": limit, "cursor": cursor}, None, request_options)
 
     async def create_retention_policy(self, *, data_class: Any = UNSET, enabled: Any = UNSET, module: Any = UNSET, name: Any = UNSET, period_days: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
-        """Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) or data_gov lineage_events (read-model rows deleted) (POST /api/v1/data-gov/retention-policies, data_gov:admin)."""
+        """Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) data_gov lineage_events (read-model rows deleted) or bastion_ai assistant_documents (indexed documents removed, their keys destroyed) (POST /api/v1/data-gov/retention-policies, data_gov:admin)."""
         return await self._call(OPERATIONS["data-gov.createRetentionPolicy"], {"data_class": data_class, "enabled": enabled, "module": module, "name": name, "period_days": period_days}, fields, request_options)
 
     async def get_retention_policy(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
@@ -1133,6 +1485,205 @@ class OfrepResource(Resource):
         """OpenFeature remote evaluation (OFREP) of one flag for the credential's tenant and the context's targetingKey; errors in OFREP's shape ({key, errorCode, errorDetails}: 404 FLAG_NOT_FOUND, 400 PARSE_ERROR, INVALID_CONTEXT, TARGETING_KEY_MISSING) (POST /api/v1/ofrep/v1/evaluate/flags/{key}, authenticated)."""
         return await self._call(OPERATIONS["ofrep.evaluateFlag"], {"key": key, "context": context}, fields, request_options)
 
+class PlatformResource(Resource):
+    """platform: 26 operations."""
+
+    def list_integrations(self, *, state: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Outbound webhooks, newest first (never their secrets) (GET /api/v1/platform/integrations, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listIntegrations"], {"state": state, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def configure_integration(self, *, event_types: Any = UNSET, mode: Any = UNSET, name: Any = UNSET, url: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Configure an outbound webhook: every event whose type matches event_types is POSTed to url as a CloudEvent (HTTP binding, binary mode unless mode=structured), signed per Standard Webhooks (webhook-id = event id, webhook-timestamp, webhook-signature v1,<HMAC-SHA256>), retried immediately, after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (only a 2xx within 15 s counts). The answer shows the signing secret once (IntegrationConfigured) (POST /api/v1/platform/integrations, platform:admin)."""
+        return await self._call(OPERATIONS["platform.configureIntegration"], {"event_types": event_types, "mode": mode, "name": name, "url": url}, fields, request_options)
+
+    async def get_integration(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One outbound webhook (GET /api/v1/platform/integrations/{id}, platform:read)."""
+        return await self._call(OPERATIONS["platform.getIntegration"], {"id": id}, None, request_options)
+
+    async def delete_integration(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Remove an outbound webhook; its secrets' key is erased and nothing more is sent (IntegrationDeleted) (DELETE /api/v1/platform/integrations/{id}, platform:admin)."""
+        return await self._call(OPERATIONS["platform.deleteIntegration"], {"id": id}, None, request_options)
+
+    def list_integration_deliveries(self, *, id: str, state: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The integration's deliveries, newest first, with attempts and the last answer; state=dead is the dead-letter list (GET /api/v1/platform/integrations/{id}/deliveries, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listIntegrationDeliveries"], {"id": id, "state": state, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def enable_integration(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Resume deliveries of an integration disabled after repeated failure; what was queued meanwhile is sent (IntegrationEnabled) (POST /api/v1/platform/integrations/{id}/enable, platform:admin)."""
+        return await self._call(OPERATIONS["platform.enableIntegration"], {"id": id}, None, request_options)
+
+    async def replay_integration(self, *, id: str, after_event_id: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Deliver again every event after after_event_id that the integration's filters match, delivered and dead-lettered ones included (at most 10,000) (DeliveriesReplayed) (POST /api/v1/platform/integrations/{id}/replay, platform:admin)."""
+        return await self._call(OPERATIONS["platform.replayIntegration"], {"id": id, "after_event_id": after_event_id}, fields, request_options)
+
+    async def rotate_integration_secret(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Make a new signing secret, shown once; for 24 hours every delivery carries a signature with each (IntegrationSecretRotated) (POST /api/v1/platform/integrations/{id}/rotate-secret, platform:admin)."""
+        return await self._call(OPERATIONS["platform.rotateIntegrationSecret"], {"id": id}, None, request_options)
+
+    async def test_integration(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Send a signed test event (com.astra.platform.IntegrationTested) to this integration only, whatever its filters; delivered asynchronously like any event (IntegrationTested) (POST /api/v1/platform/integrations/{id}/test, platform:write)."""
+        return await self._call(OPERATIONS["platform.testIntegration"], {"id": id}, None, request_options)
+
+    def list_notification_channels(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Channels that carry notifications out of the product (targets are never shown) (GET /api/v1/platform/notification-channels, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listNotificationChannels"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_notification_channel(self, *, event_types: Any = UNSET, min_severity: Any = UNSET, name: Any = UNSET, target: Any = UNSET, type: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Add a channel: e-mail (SMTP, or the outbox directory when no server is configured), a generic webhook (JSON) or a Slack-compatible incoming webhook ({text}); its rule is the causes (event type patterns, e.g. com.astra.aegis.AlertRaised) and the minimum severity it carries (NotificationChannelCreated) (POST /api/v1/platform/notification-channels, platform:admin)."""
+        return await self._call(OPERATIONS["platform.createNotificationChannel"], {"event_types": event_types, "min_severity": min_severity, "name": name, "target": target, "type": type}, fields, request_options)
+
+    async def delete_notification_channel(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Remove a channel; its target's key is erased (NotificationChannelDeleted) (DELETE /api/v1/platform/notification-channels/{id}, platform:admin)."""
+        return await self._call(OPERATIONS["platform.deleteNotificationChannel"], {"id": id}, None, request_options)
+
+    def list_notifications(self, *, unread: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The caller's in-app notifications (theirs and their tenant's), newest first, with whether they read each (GET /api/v1/platform/notifications, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listNotifications"], {"unread": unread, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def read_notification(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Mark one notification read for the caller (NotificationRead) (POST /api/v1/platform/notifications/{id}/read, platform:read)."""
+        return await self._call(OPERATIONS["platform.readNotification"], {"id": id}, None, request_options)
+
+    async def read_all_notifications(self, *, request_options: RequestOptions | None = None) -> Any:
+        """Mark everything the caller was notified of until now as read (NotificationsReadAll) (POST /api/v1/platform/notifications/read-all, platform:read)."""
+        return await self._call(OPERATIONS["platform.readAllNotifications"], {}, None, request_options)
+
+    def list_reports(self, *, kind: Any = UNSET, status: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Report jobs, newest first, with progress (GET /api/v1/platform/reports, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listReports"], {"kind": kind, "status": status, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def request_report(self, *, assessment_id: Any = UNSET, format: Any = UNSET, from_: Any = UNSET, kind: Any = UNSET, title: Any = UNSET, to: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Start a report job: trust summary, compliance assessment (assessment_id), risk register (with each modelled risk's loss exceedance curve charted in the PDF) or audit trail extract (from, to); as PDF, CSV or JSON. Answers 202 with the job; progress goes to the live stream (channel platform.report.progress); the finished report's SHA-256 is in ReportGenerated (ReportRequested) (POST /api/v1/platform/reports, platform:write)."""
+        return await self._call(OPERATIONS["platform.requestReport"], {"assessment_id": assessment_id, "format": format, "from": from_, "kind": kind, "title": title, "to": to}, fields, request_options)
+
+    async def get_report(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One report job (GET /api/v1/platform/reports/{id}, platform:read)."""
+        return await self._call(OPERATIONS["platform.getReport"], {"id": id}, None, request_options)
+
+    async def download_report(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """The finished report, after checking it still hashes to the SHA-256 its ReportGenerated recorded (X-Checksum-SHA256); 409 before it is done (GET /api/v1/platform/reports/{id}/download, platform:read)."""
+        return await self._call(OPERATIONS["platform.downloadReport"], {"id": id}, None, request_options)
+
+    async def get_workflow_run(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One workflow run (GET /api/v1/platform/workflow-runs/{id}, platform:read)."""
+        return await self._call(OPERATIONS["platform.getWorkflowRun"], {"id": id}, None, request_options)
+
+    async def approve_workflow_run(self, *, id: str, comment: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Approve the run's step: the caller needs the step's role (or platform_admin) and must not be the person whose change started it; the last approval needed approves the run (WorkflowStepApproved, WorkflowApproved) (POST /api/v1/platform/workflow-runs/{id}/approve, platform:write)."""
+        return await self._call(OPERATIONS["platform.approveWorkflowRun"], {"id": id, "comment": comment}, fields, request_options)
+
+    async def reject_workflow_run(self, *, id: str, comment: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Reject the run (the step's role, or platform_admin) (WorkflowRejected) (POST /api/v1/platform/workflow-runs/{id}/reject, platform:write)."""
+        return await self._call(OPERATIONS["platform.rejectWorkflowRun"], {"id": id, "comment": comment}, fields, request_options)
+
+    def list_workflows(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Approval workflows, newest first (GET /api/v1/platform/workflows, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listWorkflows"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def create_workflow(self, *, approvals: Any = UNSET, approver_role: Any = UNSET, conditions: Any = UNSET, escalation_role: Any = UNSET, min_ale: Any = UNSET, name: Any = UNSET, timeout_seconds: Any = UNSET, trigger: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Define an approval workflow: the event type that starts a run, conditions on its payload (and a minimum simulated ALE for risks), how many approvers of which role, the timeout and the role it escalates to. E.g. a risk accepted (com.astra.risk.RiskUpdated with treatment=accept) above an ALE needs a second approver; a guardrail disabled (com.astra.aegis.GuardrailDisabled) needs approval (WorkflowCreated) (POST /api/v1/platform/workflows, platform:admin)."""
+        return await self._call(OPERATIONS["platform.createWorkflow"], {"approvals": approvals, "approver_role": approver_role, "conditions": conditions, "escalation_role": escalation_role, "min_ale": min_ale, "name": name, "timeout_seconds": timeout_seconds, "trigger": trigger}, fields, request_options)
+
+    async def get_workflow(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One approval workflow (GET /api/v1/platform/workflows/{id}, platform:read)."""
+        return await self._call(OPERATIONS["platform.getWorkflow"], {"id": id}, None, request_options)
+
+    def list_workflow_runs(self, *, id: str, status: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """The workflow's runs, newest first, with their decisions (GET /api/v1/platform/workflows/{id}/runs, platform:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["platform.listWorkflowRuns"], {"id": id, "status": status, "limit": limit, "cursor": cursor}, None, request_options)
+
+class ResilienceResource(Resource):
+    """resilience: 14 operations."""
+
+    def list_chaos_experiments(self, *, status: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Chaos experiments, newest first (GET /api/v1/resilience/chaos/experiments, resilience:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["resilience.listChaosExperiments"], {"status": status, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def start_chaos_experiment(self, *, duration_seconds: Any = UNSET, fault: Any = UNSET, max_error_rate: Any = UNSET, name: Any = UNSET, scope: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Start a real fault injection into this platform's gateway: provider latency, errors, timeouts or a full outage, for a share of the tenant's calls (optionally one provider and model), for a bounded time, on every instance at once. Guard rails: the tenant's running experiments fault at most the configured share of its calls together (409 RES-008), the platform scope needs platform_admin (403 RES-009), and the experiment aborts itself when its faulted calls fail more often than max_error_rate. The result (error rate, fallback success, latency during and after, time to recover) is measured from the gateway's request log (ChaosStarted, then ChaosCompleted or ChaosAborted) (POST /api/v1/resilience/chaos/experiments, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.startChaosExperiment"], {"duration_seconds": duration_seconds, "fault": fault, "max_error_rate": max_error_rate, "name": name, "scope": scope}, fields, request_options)
+
+    async def get_chaos_experiment(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One experiment with its result once ended (GET /api/v1/resilience/chaos/experiments/{id}, resilience:read)."""
+        return await self._call(OPERATIONS["resilience.getChaosExperiment"], {"id": id}, None, request_options)
+
+    async def abort_chaos_experiment(self, *, id: str, reason: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Abort an experiment: every instance stops injecting its fault at once; the result so far is recorded (ChaosAborted) (POST /api/v1/resilience/chaos/experiments/{id}/abort, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.abortChaosExperiment"], {"id": id, "reason": reason}, fields, request_options)
+
+    def list_objectives(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Recovery objectives (RTO, RPO) by service (GET /api/v1/resilience/objectives, resilience:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["resilience.listObjectives"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def set_objective(self, *, service: str, rpo_seconds: Any = UNSET, rto_seconds: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Set a service's RTO and RPO in seconds; the service is an asset of the CyberTwins graph (ObjectiveSet) (PUT /api/v1/resilience/objectives/{service}, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.setObjective"], {"service": service, "rpo_seconds": rpo_seconds, "rto_seconds": rto_seconds}, fields, request_options)
+
+    def list_resilience_scenarios(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Disruption scenarios, newest first (GET /api/v1/resilience/scenarios, resilience:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["resilience.listResilienceScenarios"], {"limit": limit, "cursor": cursor}, None, request_options)
+
+    async def define_scenario(self, *, description: Any = UNSET, disruptions: Any = UNSET, name: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Define a disruption of CyberTwins assets (a provider down, a region lost, a dataset corrupted, an identity compromised), each with its recovery-time distribution (ScenarioDefined) (POST /api/v1/resilience/scenarios, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.defineScenario"], {"description": description, "disruptions": disruptions, "name": name}, fields, request_options)
+
+    async def get_resilience_scenario(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One scenario (GET /api/v1/resilience/scenarios/{id}, resilience:read)."""
+        return await self._call(OPERATIONS["resilience.getResilienceScenario"], {"id": id}, None, request_options)
+
+    async def update_scenario(self, *, id: str, description: Any = UNSET, disruptions: Any = UNSET, name: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Change a scenario (ScenarioUpdated) (PATCH /api/v1/resilience/scenarios/{id}, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.updateScenario"], {"id": id, "description": description, "disruptions": disruptions, "name": name}, fields, request_options)
+
+    async def delete_scenario(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """Delete a scenario; its simulations stay (ScenarioDeleted) (DELETE /api/v1/resilience/scenarios/{id}, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.deleteScenario"], {"id": id}, None, request_options)
+
+    async def simulate_scenario(self, *, id: str, iterations: Any = UNSET, seed: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+        """Monte Carlo of the scenario over the current CyberTwins graph: recovery times drawn per disrupted asset, the disruption spread along dependencies (runs_on, calls, connects_to, stores; a compromise along has_access, trusts, runs_on); for each impacted asset its downtime distribution and probability of breaching its RTO, and the data lost against its RPO. Feeds the trust score's resilience pillar (SimulationCompleted) (POST /api/v1/resilience/scenarios/{id}/simulate, resilience:write)."""
+        return await self._call(OPERATIONS["resilience.simulateScenario"], {"id": id, "iterations": iterations, "seed": seed}, fields, request_options)
+
+    def list_resilience_simulations(self, *, scenario_id: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+        """Simulations, newest first (GET /api/v1/resilience/simulations, resilience:read).
+
+        Await it for the first page, or iterate over every item with `async for`.
+        """
+        return self._page(OPERATIONS["resilience.listResilienceSimulations"], {"scenario_id": scenario_id, "limit": limit, "cursor": cursor}, None, request_options)
+
+    async def get_resilience_simulation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+        """One simulation with its results (GET /api/v1/resilience/simulations/{id}, resilience:read)."""
+        return await self._call(OPERATIONS["resilience.getResilienceSimulation"], {"id": id}, None, request_options)
+
 class RiskResource(Resource):
     """risk: 13 operations."""
 
@@ -1255,11 +1806,15 @@ RESOURCES: dict[str, type[Resource]] = {
     "admin": AdminResource,
     "aegis": AegisResource,
     "auth": AuthResource,
+    "bastion_ai": BastionAiResource,
     "compliance": ComplianceResource,
+    "cybertwins": CybertwinsResource,
     "data_gov": DataGovResource,
     "gateway": GatewayResource,
     "iam": IamResource,
     "ofrep": OfrepResource,
+    "platform": PlatformResource,
+    "resilience": ResilienceResource,
     "risk": RiskResource,
     "trust": TrustResource,
 }

@@ -2,6 +2,10 @@
 /* eslint-disable */
 import type { Operation, PagePromise, RawResponse, RequestOptions, Transport } from './core.js';
 
+export interface AbortRequest {
+  "reason"?: string;
+}
+
 export interface Accepted {
   "status"?: string;
 }
@@ -46,6 +50,16 @@ export interface AegisAction {
   "tokens"?: number;
   /** The tool called (tool_call). */
   "tool"?: string;
+}
+
+export interface AegisBacktestRequest {
+  "from"?: string | null;
+  /** Limit bounds the decisions replayed (default and most 100,000). */
+  "limit"?: number;
+  /** The draft rule set, whole (it replaces the tenant's rules for the replay). */
+  "rules"?: Array<McpRuleRequest> | null;
+  "server_id"?: string;
+  "to"?: string | null;
 }
 
 export interface AegisMessage {
@@ -360,10 +374,59 @@ export interface AssessmentRequest {
   "name": string;
 }
 
+export interface Asset {
+  "created_at"?: string;
+  "criticality"?: number;
+  "crown_jewel"?: boolean;
+  "entry_point"?: boolean;
+  "id"?: string;
+  "name"?: string;
+  "owner"?: string;
+  /** The key the asset was imported under, or the platform object it stands for. */
+  "ref"?: string;
+  "tags"?: Array<string> | null;
+  "type"?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface AssetPatch {
+  "criticality"?: number | null;
+  "crown_jewel"?: boolean | null;
+  "entry_point"?: boolean | null;
+  "name"?: string | null;
+  "owner"?: string | null;
+  "tags"?: Array<string> | null;
+  "type"?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network" | null;
+}
+
+export interface AssetRequest {
+  /** 1 (low) to 5 (critical); 3 when left out. */
+  "criticality"?: number;
+  "crown_jewel"?: boolean;
+  /** EntryPoint marks where an attacker can start; CrownJewel what they are after. */
+  "entry_point"?: boolean;
+  "name": string;
+  "owner"?: string;
+  "tags"?: Array<string> | null;
+  "type": "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
+}
+
 export interface AssignRequest {
   /** Who owns the alert (a user id or e-mail address). */
   "assignee": string;
   "note"?: string;
+}
+
+export interface AttackPathsRequest {
+  /** At reads the graph as it stood at this past time (default: now). */
+  "at"?: string | null;
+  /** How many paths, most likely first (1 to 100). */
+  "k": number;
+  /** Asset ids the paths start from (default: every entry point). */
+  "sources"?: Array<string> | null;
+  /** Asset ids the paths end at (default: every crown jewel). */
+  "targets"?: Array<string> | null;
 }
 
 export interface AuditEvent {
@@ -392,6 +455,21 @@ export interface BacktestChange {
   "request_id"?: string;
   "was"?: string;
   "would"?: string;
+}
+
+export interface BacktestReport {
+  /** ByRule counts the draft's blocks by rule name. */
+  "by_rule"?: Record<string, number> | null;
+  /** The changed decisions, oldest first (at most 200). */
+  "changes"?: Array<McpBacktestChange> | null;
+  "newly_allowed"?: number;
+  "newly_blocked"?: number;
+  /** Replayed counts the recorded call decisions replayed. */
+  "replayed"?: number;
+  /** Set when more changes than listed exist. */
+  "truncated"?: boolean;
+  /** Unchanged, NewlyBlocked and NewlyAllowed split them by what the draft would have done. */
+  "unchanged"?: number;
 }
 
 export interface BacktestRequest {
@@ -441,6 +519,45 @@ export interface BaselineView {
   "warmup_hours"?: number;
 }
 
+export interface BastionaiChatRequest {
+  /** AsOf asks about the state at that moment: the tools read the log up to it. */
+  "as_of"?: string | null;
+  /** ConversationID continues one of the caller's conversations; a new one starts when omitted. */
+  "conversation_id"?: string;
+  /** The user's question. */
+  "message": string;
+  /** Stream answers text/event-stream: tool_call events, then the answer, then done. */
+  "stream"?: boolean;
+}
+
+export interface BastionaiHit {
+  "chunk_id"?: string;
+  "document_id"?: string | null;
+  "framework_id"?: string | null;
+  "ordinal"?: number;
+  /** The 1-based place in the answer; Score the ranking's own score (BM25, or the fused reciprocal-rank score when hybrid). */
+  "rank"?: number;
+  "requirement_id"?: string | null;
+  "score"?: number;
+  "source"?: "document" | "requirement";
+  "text"?: string;
+  "title"?: string;
+}
+
+export interface BastionaiMessage {
+  "answer"?: string;
+  "as_of"?: string | null;
+  "at"?: string;
+  "citations"?: Array<Citation> | null;
+  "gateway_requests"?: Array<string> | null;
+  "id"?: string;
+  "mode"?: "chat" | "rag";
+  "model"?: string;
+  "provider"?: string;
+  "question"?: string;
+  "tool_calls"?: Array<ToolUse> | null;
+}
+
 export interface Bin {
   "count"?: number;
   "from"?: number;
@@ -452,6 +569,18 @@ export interface Break {
   "problem"?: string;
   "stream_id"?: string;
   "version"?: number;
+}
+
+export interface Briefing {
+  "at"?: string;
+  "author"?: string;
+  "citations"?: Array<Citation> | null;
+  "from"?: string;
+  "gateway_requests"?: Array<string> | null;
+  "id"?: string;
+  "kind"?: "weekly";
+  "text"?: string;
+  "to"?: string;
 }
 
 export interface BudgetRequest {
@@ -535,6 +664,33 @@ export interface CacheView {
   "stats"?: CacheStats;
 }
 
+export interface Campaign {
+  "id"?: string;
+  "name"?: string;
+  "result"?: CampaignResult;
+  "simulated_at"?: string;
+  "simulated_by"?: string;
+}
+
+export interface CampaignRequest {
+  "name"?: string;
+  /** The campaign's MITRE ATLAS technique ids, in order (AML.T0051, AML.T0051.000 …). */
+  "techniques": Array<string> | null;
+}
+
+export interface CampaignResult {
+  "catalogue_version"?: string;
+  /** The share of steps that something stops or detects. */
+  "coverage"?: number;
+  /** How many defences the tenant's configuration holds. */
+  "defences"?: number;
+  /** True when no step is stopped: the campaign completes. */
+  "gets_through"?: boolean;
+  "steps"?: Array<Step> | null;
+  /** The first step a defence stops (null: none). */
+  "stopped_at"?: number | null;
+}
+
 export interface Cell {
   "count"?: number;
   "impact"?: number;
@@ -556,6 +712,67 @@ export interface Certificate {
   "sealed"?: Array<SealedCount> | null;
   "subject_user_id"?: string;
   "tenant_id"?: string;
+}
+
+export interface Change {
+  "after"?: string;
+  /** Before and After are the field's values (schemas canonical), cut at 4 KiB. */
+  "before"?: string;
+  "field"?: "description" | "input_schema" | "output_schema" | "added" | "removed";
+}
+
+export interface Channel {
+  "created_at"?: string;
+  "event_types"?: Array<string> | null;
+  "id"?: string;
+  "min_severity"?: "info" | "low" | "medium" | "high" | "critical";
+  "name"?: string;
+  "type"?: "email" | "webhook" | "slack";
+}
+
+export interface ChannelRequest {
+  /** The causes it carries ("com.astra.aegis.AlertRaised", "com.astra.platform.*"); all when left out. */
+  "event_types"?: Array<string> | null;
+  /** The lowest severity it carries (default info). */
+  "min_severity"?: "info" | "low" | "medium" | "high" | "critical";
+  "name": string;
+  /** The e-mail address (email) or the https URL (webhook, a Slack-compatible incoming webhook); kept sealed, never shown again. */
+  "target": string;
+  "type": "email" | "webhook" | "slack";
+}
+
+export interface ChaosResult {
+  "error_rate"?: number;
+  "errors"?: number;
+  "fallback_success_rate"?: number;
+  "fallback_successes"?: number;
+  /** The faulted calls a fallback provider was tried for; FallbackSuccessRate the share it served. */
+  "fallbacks"?: number;
+  "missing_probes"?: number;
+  "p50_after_ms"?: number;
+  /** Latency of the tenant's requests during and after the fault, in ms. */
+  "p50_during_ms"?: number;
+  "p99_after_ms"?: number;
+  "p99_during_ms"?: number;
+  /** Probes counts instances that reported; MissingProbes those that did not (each counted as failed). */
+  "probes"?: number;
+  /** The time from the fault's end to the first successful direct call of the provider (null: none seen). */
+  "recovery_ms"?: number | null;
+  /** The calls the experiment selected; Errors those that failed for the client (no fallback saved them); ErrorRate their share. */
+  "requests"?: number;
+}
+
+export interface ChatAnswer {
+  "answer"?: string;
+  "as_of"?: string | null;
+  "citations"?: Array<Citation> | null;
+  "conversation_id"?: string;
+  /** The ids of the assistant's LLM calls in the gateway's request log. */
+  "gateway_requests"?: Array<string> | null;
+  "message_id"?: string;
+  "model"?: string;
+  "provider"?: string;
+  "tool_calls"?: Array<ToolUse> | null;
 }
 
 export interface ChatRequest {
@@ -606,6 +823,16 @@ export interface Check {
 export interface Choice {
 }
 
+export interface Citation {
+  "events"?: Array<LedgerRef> | null;
+  /** The record's id in that read model. */
+  "id"?: string;
+  /** The read model: trust_score, risk, simulation, alert, compliance_posture, gateway_stats, audit_event, document_chunk, requirement. */
+  "kind"?: string;
+  /** The tool call that read it (empty for retrieved chunks). */
+  "tool"?: string;
+}
+
 export interface Classification {
   "bytes"?: number;
   /** The version of the gateway PII engine that classified. */
@@ -644,6 +871,28 @@ export interface ColumnFindings {
   "findings"?: Array<TypeFinding> | null;
   "samples"?: number;
   "sensitivity"?: "public" | "internal" | "confidential" | "restricted";
+}
+
+export interface Computation {
+  "assets"?: number;
+  /** The past time the graph was read at; null for the graph as it was when computed. */
+  "at"?: string | null;
+  "computed_at"?: string;
+  "computed_by"?: string;
+  "critical_links"?: Array<CriticalLink> | null;
+  "graph_version"?: number;
+  "id"?: string;
+  "k"?: number;
+  "links"?: number;
+  "paths"?: Array<Path> | null;
+  "sources"?: Array<string> | null;
+  "targets"?: Array<string> | null;
+  "took_ms"?: number;
+}
+
+export interface Condition {
+  "equals"?: string;
+  "field"?: string;
 }
 
 export interface Config {
@@ -722,6 +971,18 @@ export interface ContentRule {
   "pattern"?: string;
 }
 
+export interface Context {
+  "at"?: string;
+  "frameworks"?: Array<FrameworkStatus> | null;
+  "gateway"?: Record<string, unknown> | null;
+  /** The parts the author's permissions did not cover. */
+  "omitted"?: Array<string> | null;
+  "open_alerts"?: number;
+  "open_risks"?: number;
+  "trust_grade"?: string;
+  "trust_score"?: number | null;
+}
+
 export interface Control {
   /** What the control covers in every adopted framework: its own references, and through the cross-framework mappings, in both directions, with their strength. */
   "coverage"?: Array<Coverage> | null;
@@ -751,6 +1012,27 @@ export interface ControlRequest {
   /** The requirements the control implements, in any framework the tenant sees. */
   "requirements"?: Array<Ref> | null;
   "status"?: "not_implemented" | "planned" | "partially_implemented" | "implemented" | "not_applicable";
+}
+
+export interface Conversation {
+  "created_at"?: string;
+  "id"?: string;
+  "messages"?: number;
+  /** The conversation's first question. */
+  "title"?: string;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface ConversationDetail {
+  "created_at"?: string;
+  "id"?: string;
+  "items"?: Array<BastionaiMessage> | null;
+  "messages"?: number;
+  /** The conversation's first question. */
+  "title"?: string;
+  "updated_at"?: string;
+  "version"?: number;
 }
 
 export interface Coverage {
@@ -830,6 +1112,17 @@ export interface CredentialsRequest {
   "api_key": string;
 }
 
+export interface CriticalLink {
+  /** True when the link belongs to the smallest cut found (a set of links that every returned path crosses one of). */
+  "in_cut"?: boolean;
+  "mass"?: number;
+  /** How many of the returned paths cross it; Mass the sum of their probabilities. */
+  "paths"?: number;
+  "source"?: string;
+  "target"?: string;
+  "type"?: string;
+}
+
 export interface Current {
   /** The composite score, 0 to 100; null while no pillar is known. */
   "composite"?: number | null;
@@ -842,6 +1135,25 @@ export interface Current {
   "pillars"?: Record<string, Pillar> | null;
   "tenant_id"?: string;
   "trend"?: string;
+}
+
+export interface CybertwinsEdge {
+  "exploitability"?: number;
+  "target"?: string;
+  "type"?: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+}
+
+export interface CybertwinsNode {
+  "criticality"?: number;
+  "crown_jewel"?: boolean;
+  /** The node's distance in links from the root (0 without a root). */
+  "depth"?: number;
+  "entry_point"?: boolean;
+  "id"?: string;
+  /** The node's outgoing links to nodes of the answer. */
+  "links"?: Array<CybertwinsEdge> | null;
+  "name"?: string;
+  "type"?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
 }
 
 export interface DatagovEntity {
@@ -917,6 +1229,41 @@ export interface DecayParams {
   "half_life_hours"?: number;
 }
 
+export interface Decision {
+  "findings"?: Array<McpFinding> | null;
+  "outcome"?: "allowed" | "blocked";
+  "reason"?: string;
+  /** RuleID and RuleName name the rule that decided ("builtin:…" for the firewall's own: pins, approval, containment, poisoning). */
+  "rule_id"?: string;
+  "rule_name"?: string;
+}
+
+export interface DecisionRequest {
+  "comment"?: string;
+}
+
+export interface Defence {
+  "effect"?: "stop" | "detect";
+  "id"?: string;
+  "kind"?: "guardrail" | "gateway_policy" | "mcp_rule" | "compliance_control";
+  "name"?: string;
+  "reason"?: string;
+}
+
+export interface Delivery {
+  "attempts"?: number;
+  "created_at"?: string;
+  "delivered_at"?: string | null;
+  "event_id"?: string;
+  "event_type"?: string;
+  "id"?: number;
+  "last_error"?: string | null;
+  /** The last answer's HTTP status (null: no answer). */
+  "last_status"?: number | null;
+  "next_at"?: string;
+  "state"?: "pending" | "delivering" | "delivered" | "dead";
+}
+
 export interface Detector {
   "default_threshold"?: number;
   "enabled"?: boolean;
@@ -946,6 +1293,53 @@ export interface Discovered {
   "key_id"?: string;
   "model"?: string;
   "provider"?: string;
+}
+
+export interface Disruption {
+  "asset_id"?: string;
+  /** How often the asset's data is saved: a corruption loses the data since the last save (uniform over the interval). */
+  "backup_interval_seconds"?: number;
+  "kind"?: "outage" | "corruption" | "compromise";
+  "recovery"?: Magnitude;
+}
+
+export interface DisruptionRequest {
+  "asset_id": string;
+  /** BackupIntervalSeconds (corruption only) is how often the asset's data is saved (default a day). */
+  "backup_interval_seconds"?: number;
+  "kind": "outage" | "corruption" | "compromise";
+  "recovery"?: Recovery;
+}
+
+export interface Distribution {
+  "max"?: number;
+  "mean"?: number;
+  "p50"?: number;
+  "p90"?: number;
+  "p99"?: number;
+}
+
+export interface Document {
+  "bytes"?: number;
+  "chunk_size"?: number;
+  "chunks"?: number;
+  "created_at"?: string;
+  "embedding_model"?: string;
+  "id"?: string;
+  "kind"?: "policy" | "evidence" | "procedure" | "upload" | "other";
+  "overlap"?: number;
+  "sha256"?: string;
+  "title"?: string;
+  "uploaded_by"?: string;
+}
+
+export interface DocumentRequest {
+  /** The chunks' size in bytes (default 900); Overlap what each repeats of the one before (default 200). */
+  "chunk_size"?: number;
+  "kind"?: "policy" | "evidence" | "procedure" | "upload" | "other";
+  "overlap"?: number;
+  "text": string;
+  "title": string;
 }
 
 export interface Dsar {
@@ -1078,6 +1472,31 @@ export interface Evidence {
   "url"?: string;
 }
 
+export interface Experiment {
+  "ended_at"?: string | null;
+  "ends_at"?: string;
+  "fault"?: Fault;
+  "id"?: string;
+  "max_error_rate"?: number;
+  "name"?: string;
+  "reason"?: string | null;
+  "result"?: Record<string, unknown> | null;
+  "scope"?: ResilienceScope;
+  "started_by"?: string;
+  "starts_at"?: string;
+  "status"?: "running" | "completed" | "aborted";
+}
+
+export interface ExperimentRequest {
+  /** DurationSeconds bounds the experiment (1 to 900). */
+  "duration_seconds": number;
+  "fault"?: { "kind": "latency" | "error" | "timeout" | "outage"; "latency_ms"?: number };
+  /** MaxErrorRate aborts the experiment when its faulted calls fail more often (default 0.5). */
+  "max_error_rate"?: number | null;
+  "name": string;
+  "scope"?: { "model"?: string; "platform"?: boolean; "provider"?: string; "share": number };
+}
+
 export interface FairInputs {
   "frequency"?: Frequency;
   "primary_loss"?: Magnitude;
@@ -1086,6 +1505,27 @@ export interface FairInputs {
   "secondary_probability"?: number;
   /** The probability that a threat event becomes a loss event. */
   "vulnerability"?: number;
+}
+
+export interface Fault {
+  "kind"?: "latency" | "error" | "timeout" | "outage";
+  /** Added before the call (latency) or waited before failing (timeout). */
+  "latency_ms"?: number;
+}
+
+export interface Feedback {
+  "at"?: string;
+  "conversation_id"?: string;
+  "id"?: string;
+  "message_id"?: string;
+  "rating"?: "up" | "down";
+}
+
+export interface FeedbackRequest {
+  "comment"?: string;
+  "conversation_id": string;
+  "message_id": string;
+  "rating": "up" | "down";
 }
 
 export interface Field {
@@ -1224,6 +1664,12 @@ export interface FrameworkDetail {
   "withdrawn"?: number;
 }
 
+export interface FrameworkStatus {
+  "framework_id"?: string;
+  "name"?: string;
+  "score"?: number | null;
+}
+
 export interface Frequency {
   /** poisson: rate is the mean events per year; bernoulli: rate is the probability of one event in a year. */
   "model"?: "poisson" | "bernoulli";
@@ -1247,6 +1693,12 @@ export interface FunctionCall {
 }
 
 export interface FunctionDef {
+}
+
+export interface GatewayStatus {
+  "blocked"?: number;
+  "failed"?: number;
+  "requests"?: number;
 }
 
 export interface Generation {
@@ -1357,6 +1809,13 @@ export interface Hit {
   "version"?: number;
 }
 
+export interface Hop {
+  "exploitability"?: number;
+  "source"?: string;
+  "target"?: string;
+  "type"?: string;
+}
+
 export interface Hour {
   "actions"?: number;
   "bytes_out"?: number;
@@ -1371,16 +1830,147 @@ export interface Hour {
   "tools"?: Record<string, number> | null;
 }
 
+export interface Impact {
+  "asset_id"?: string;
+  /** The disrupted assets the impact comes from. */
+  "caused_by"?: Array<string> | null;
+  /** True when the asset falls to a compromise (not only an outage). */
+  "compromised"?: boolean;
+  "criticality"?: number;
+  /** Set when a corruption reaches the asset. */
+  "data_loss_seconds"?: Record<string, unknown> | null;
+  "downtime_seconds"?: Distribution;
+  "name"?: string;
+  "p_breach_rpo"?: number | null;
+  "p_breach_rto"?: number | null;
+  "rpo_seconds"?: number | null;
+  /** RTOSeconds and PBreachRTO are set when the asset has an objective. */
+  "rto_seconds"?: number | null;
+  "type"?: string;
+}
+
+export interface ImportReport {
+  "assets"?: number;
+  "chunks"?: number;
+  "duration_ms"?: number;
+  "errors"?: Array<LineError> | null;
+  /** True when more lines were refused than Errors lists. */
+  "errors_truncated"?: boolean;
+  "import_id"?: string;
+  "lines"?: number;
+  "rejected"?: number;
+  "relationships"?: number;
+  "rows_per_second"?: number;
+}
+
 export interface ImportResult {
   /** The time the import took (parse, store, record, project). */
   "duration_ms"?: number;
   "framework"?: Framework;
 }
 
+export interface IngestGroup {
+  "attribution"?: "shadow" | "sanctioned" | "agent";
+  "category"?: string;
+  "finding_id"?: string;
+  "requests"?: number;
+  "service"?: string;
+  "service_host"?: string;
+  "source"?: string;
+}
+
+export interface IngestResult {
+  /** The first malformed lines' numbers and reasons. */
+  "errors"?: Array<string> | null;
+  /** Findings counts the (service, source) groups recorded; Shadow those not sanctioned nor an agent's. */
+  "findings"?: number;
+  "format"?: "ndjson" | "csv" | "squid" | "zeek" | "zeek_dns" | "zeek_http";
+  /** Them (at most 500, Truncated beyond). */
+  "groups"?: Array<IngestGroup> | null;
+  "ingest_id"?: string;
+  "lines"?: number;
+  "malformed"?: number;
+  "matched"?: number;
+  "shadow"?: number;
+  "truncated"?: boolean;
+}
+
 export interface InputField {
   "field"?: string;
   "name"?: string;
   "namespace"?: string;
+}
+
+export interface InspectRequest {
+  "agent_id"?: string;
+  /** Arguments of the call (stage call). */
+  "arguments"?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  "labels"?: Array<"pii" | "secret"> | null;
+  /** The tool result's text (stage result). */
+  "result"?: string;
+  "server_id": string;
+  "session_id"?: string;
+  "stage"?: "call" | "result";
+  "tool": string;
+}
+
+export interface InspectResult {
+  "decision_id"?: string;
+  "findings"?: Array<McpFinding> | null;
+  "labels"?: Array<string> | null;
+  "outcome"?: "allowed" | "blocked";
+  "reason"?: string;
+  /** RuleID and RuleName name the rule that decided ("builtin:…" for the firewall's own: pins, approval, containment, poisoning). */
+  "rule_id"?: string;
+  "rule_name"?: string;
+  "stage"?: "call" | "result";
+  "tool_hash"?: string;
+}
+
+export interface Integration {
+  "created_at"?: string;
+  /** Why deliveries stopped. */
+  "disabled_reason"?: string | null;
+  "event_types"?: Array<string> | null;
+  "id"?: string;
+  "last_test_event_id"?: string | null;
+  "mode"?: "binary" | "structured";
+  "name"?: string;
+  /** SecretRotating is set while a rotated-out secret still signs (until PreviousSecretUntil). */
+  "previous_secret_until"?: string | null;
+  "state"?: "active" | "disabled";
+  "updated_at"?: string;
+  "url"?: string;
+  "version"?: number;
+}
+
+export interface IntegrationCreated {
+  "created_at"?: string;
+  /** Why deliveries stopped. */
+  "disabled_reason"?: string | null;
+  "event_types"?: Array<string> | null;
+  "id"?: string;
+  "last_test_event_id"?: string | null;
+  "mode"?: "binary" | "structured";
+  "name"?: string;
+  /** SecretRotating is set while a rotated-out secret still signs (until PreviousSecretUntil). */
+  "previous_secret_until"?: string | null;
+  /** The Standard Webhooks signing secret (whsec_…); it is shown only here and at a rotation. */
+  "secret"?: string;
+  "state"?: "active" | "disabled";
+  "updated_at"?: string;
+  "url"?: string;
+  "version"?: number;
+}
+
+export interface IntegrationRequest {
+  /** EventTypes filter what is sent: "*", a CloudEvents type ("com.astra.risk.RiskAccepted") or a prefix ("com.astra.iam.*"). */
+  "event_types": Array<string> | null;
+  /** The CloudEvents HTTP content mode (default binary). */
+  "mode"?: "binary" | "structured";
+  "name": string;
+  /** URL receives the events (https, or http where the configuration allows private addresses); checked against the outbound address rules. */
+  "url": string;
 }
 
 export interface IssuedAPIKey {
@@ -1435,6 +2025,16 @@ export interface LatestRun {
 export interface LECPoint {
   "loss"?: number;
   "probability"?: number;
+}
+
+export interface LedgerRef {
+  "event_id"?: string;
+  "hash"?: string;
+  "position"?: number;
+  "prev_hash"?: string;
+  "stream_id"?: string;
+  "stream_version"?: number;
+  "type"?: string;
 }
 
 /** The licence installed last (null: none). */
@@ -1496,6 +2096,11 @@ export interface LineageReceipt {
   "run_id"?: string;
 }
 
+export interface LineError {
+  "error"?: string;
+  "line"?: number;
+}
+
 export interface LinkRequest {
   "description"?: string;
   "effective_at"?: string | null;
@@ -1532,6 +2137,213 @@ export interface Magnitude {
   "mode"?: number;
   /** lognormal: low and high are the 90% interval; pert: min, mode and max. */
   "model"?: "lognormal" | "pert";
+}
+
+export interface McpBacktestChange {
+  "after"?: Decision;
+  "agent_id"?: string;
+  "at"?: string;
+  "before"?: Decision;
+  "decision_id"?: string;
+  "server_id"?: string;
+  "tool"?: string;
+}
+
+export interface McpFinding {
+  "category"?: "pseudo_tag" | "invisible_text" | "sensitive_path" | "credential_request" | "concealment" | "cross_tool" | "exfiltration" | "injection";
+  /** The text that matched, cut at 200 bytes, invisible characters shown as \u escapes. */
+  "evidence"?: string;
+  /** Where it was found: description, input_schema, output_schema or result. */
+  "field"?: string;
+  /** Rule names the scan rule that fired. */
+  "rule"?: string;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  /** The MITRE ATLAS technique id (AML.T0110 …); Techniques every one that applies. */
+  "technique"?: string;
+  "techniques"?: Array<string> | null;
+}
+
+export interface McpTool {
+  /** The server's hints (readOnlyHint, openWorldHint …): not pinned, never trusted. */
+  "annotations"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "description"?: string;
+  "inputSchema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "name"?: string;
+  /** Absent for tools that return unstructured content. */
+  "outputSchema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "title"?: string;
+}
+
+export interface McpApproval {
+  "actor"?: string;
+  "approved"?: Array<ToolApproval> | null;
+  "at"?: string;
+  "from"?: string;
+  "held"?: Array<string> | null;
+  "reason"?: string;
+  "to"?: string;
+}
+
+export interface McpDecision {
+  "agent_id"?: string;
+  "at"?: string;
+  "findings"?: Array<McpFinding> | null;
+  "id"?: string;
+  "labels"?: Array<string> | null;
+  /** What the firewall added (µs). */
+  "latency_us"?: number;
+  "outcome"?: "allowed" | "blocked";
+  "principal"?: string;
+  "reason"?: string;
+  "rule_id"?: string;
+  "rule_name"?: string;
+  "server_id"?: string;
+  "session_id"?: string;
+  "source"?: "proxy" | "inspect";
+  "stage"?: "list" | "call" | "result";
+  "tool"?: string;
+  "tool_hash"?: string;
+}
+
+export interface McpDrift {
+  "approved_hash"?: string;
+  "at"?: string;
+  "changes"?: Array<Change> | null;
+  "new_hash"?: string;
+  "previous_hash"?: string;
+}
+
+export interface McpRule {
+  /** Action of an access rule: allow or deny (other kinds deny when violated). */
+  "action"?: "allow" | "deny";
+  "agents"?: Array<string> | null;
+  "created_at"?: string;
+  "description"?: string;
+  "enabled"?: boolean;
+  /** CEL over args, tool, server_id, agent_id and labels that must hold (arguments) or, for an access rule, that must hold for the rule to apply. */
+  "expression"?: string;
+  "id"?: string;
+  "kind"?: "access" | "arguments" | "data_flow" | "rate_limit";
+  /** Labels a data-flow rule watches (pii, secret). */
+  "labels"?: Array<string> | null;
+  /** MaxCalls in WindowSeconds, counted Per agent or session (rate_limit). */
+  "max_calls"?: number;
+  "name"?: string;
+  "per"?: "agent" | "session";
+  /** Priority orders the rules (lower first); an access rule decides at the first match. */
+  "priority"?: number;
+  /** The JSON Schema a call's arguments must satisfy (arguments). */
+  "schema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** Servers, Tools (glob patterns, path.Match syntax) and Agents narrow the rule; empty matches any. */
+  "servers"?: Array<string> | null;
+  "tools"?: Array<string> | null;
+  "updated_at"?: string;
+  "version"?: number;
+  "window_seconds"?: number;
+}
+
+export interface McpRulePatch {
+  "action"?: "allow" | "deny" | null;
+  "agents"?: Array<string> | null;
+  "description"?: string | null;
+  "enabled"?: boolean | null;
+  "expression"?: string | null;
+  "labels"?: Array<"pii" | "secret"> | null;
+  "max_calls"?: number | null;
+  "name"?: string | null;
+  "per"?: "agent" | "session" | null;
+  "priority"?: number | null;
+  "schema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  "servers"?: Array<string> | null;
+  "tools"?: Array<string> | null;
+  "window_seconds"?: number | null;
+}
+
+export interface McpRuleRequest {
+  /** Action of an access rule (allow or deny). */
+  "action"?: "allow" | "deny";
+  "agents"?: Array<string> | null;
+  "description"?: string;
+  /** True unless false is given. */
+  "enabled"?: boolean | null;
+  /** CEL over args, tool, server_id, agent_id, labels. */
+  "expression"?: string;
+  "kind": "access" | "arguments" | "data_flow" | "rate_limit";
+  "labels"?: Array<"pii" | "secret"> | null;
+  "max_calls"?: number;
+  "name": string;
+  "per"?: "agent" | "session";
+  "priority"?: number;
+  /** A JSON Schema the arguments must satisfy (arguments rules). */
+  "schema"?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** Servers (ids), Tools and Agents (ids) narrow the rule; tools are glob patterns. Empty: any. */
+  "servers"?: Array<string> | null;
+  "tools"?: Array<string> | null;
+  /** WindowSeconds of a rate limit (1 to 86400). */
+  "window_seconds"?: number;
+}
+
+export interface McpServer {
+  "approval_state"?: "quarantined" | "approved" | "rejected";
+  /** The approval history, oldest first (one server only). */
+  "approvals"?: Array<McpApproval> | null;
+  "created_at"?: string;
+  "description"?: string;
+  "flagged"?: number;
+  "id"?: string;
+  "name"?: string;
+  "removed"?: boolean;
+  /** Tools counts its tools by pin state; Flagged those with scan findings. */
+  "tools"?: Record<string, number> | null;
+  "transport"?: "streamable_http";
+  "trust_level"?: "untrusted" | "low" | "medium" | "high";
+  "updated_at"?: string;
+  "url"?: string;
+  "version"?: number;
+}
+
+export interface McpServerPatch {
+  /** ApprovalState approved fetches the server's tools/list and pins every tool the scan found nothing high or critical in (again on an approved server: re-approves changed and new tools). */
+  "approval_state"?: "quarantined" | "approved" | "rejected" | null;
+  /** ApproveFlagged approves flagged tools too (the findings are recorded with the approval). */
+  "approve_flagged"?: boolean;
+  "description"?: string | null;
+  "name"?: string | null;
+  "reason"?: string;
+  "trust_level"?: "untrusted" | "low" | "medium" | "high" | null;
+  "url"?: string | null;
+}
+
+export interface McpServerRequest {
+  "description"?: string;
+  "name": string;
+  /** Streamable_http: stdio servers run on the client's machine, beyond a network firewall. */
+  "transport"?: "streamable_http";
+  "trust_level"?: "untrusted" | "low" | "medium" | "high";
+  /** The server's Streamable HTTP endpoint (checked by netguard). */
+  "url": string;
+}
+
+export interface McpTool {
+  "approved_hash"?: string;
+  "definition"?: McpTool;
+  "description"?: string;
+  /** The tool's recorded drifts, newest first. */
+  "drifts"?: Array<McpDrift> | null;
+  "findings"?: Array<McpFinding> | null;
+  "hash"?: string;
+  "name"?: string;
+  "scanner_version"?: string;
+  /** The worst finding's ("" none). */
+  "severity"?: string;
+  "state"?: "approved" | "pending" | "changed" | "removed";
+  "updated_at"?: string;
+}
+
+export interface McpToolsView {
+  "scanner_version"?: string;
+  "server_id"?: string;
+  "tools"?: Array<McpTool> | null;
 }
 
 export interface Me {
@@ -1666,6 +2478,42 @@ export interface NoteRequest {
   "note"?: string;
 }
 
+export interface Notification {
+  "body"?: string;
+  /** The channels that carried it out of the product. */
+  "channels"?: Array<string> | null;
+  "created_at"?: string;
+  "id"?: string;
+  "link"?: string;
+  /** Set when it is addressed to the reader only. */
+  "personal"?: boolean;
+  "read"?: boolean;
+  "severity"?: "info" | "low" | "medium" | "high" | "critical";
+  "source_id"?: string;
+  /** SourceType and SourceID name the event that raised it. */
+  "source_type"?: string;
+  "title"?: string;
+}
+
+export interface Objective {
+  "rpo_seconds"?: number;
+  "rto_seconds"?: number;
+  "service_id"?: string;
+  "updated_at"?: string;
+  "updated_by"?: string;
+}
+
+export interface ObjectiveRequest {
+  "rpo_seconds": number | null;
+  /** The longest tolerable downtime; RPOSeconds the most data (in time) that may be lost. */
+  "rto_seconds": number | null;
+}
+
+export interface OfferedModel {
+  "model"?: string;
+  "provider"?: string;
+}
+
 export interface OFREPBulk {
   /** Every flag, evaluated (or failed) for the context. */
   "flags"?: Array<OFREPResult> | null;
@@ -1775,6 +2623,14 @@ export interface PasswordResetRequest {
   "token": string;
 }
 
+export interface Path {
+  "assets"?: Array<string> | null;
+  "links"?: Array<Hop> | null;
+  "probability"?: number;
+  /** ���log(probability): the path's length for the engine. */
+  "weight"?: number;
+}
+
 export interface PermissionInfo {
   "level"?: string;
   "module"?: string;
@@ -1823,6 +2679,14 @@ export interface PlaceRule {
   "threshold"?: number | null;
 }
 
+export interface PlatformmodDecision {
+  "at"?: string;
+  "by"?: string;
+  "comment"?: string;
+  "decision"?: "approved" | "rejected";
+  "role"?: string;
+}
+
 export interface Point {
   "at"?: string;
   "grade"?: string;
@@ -1863,10 +2727,10 @@ export interface PolicyPatch {
 }
 
 export interface PolicyRequest {
-  "data_class": "prompt_content" | "lineage_events";
+  "data_class": "prompt_content" | "lineage_events" | "assistant_documents";
   /** Enabled defaults to true. */
   "enabled"?: boolean | null;
-  "module": "gateway" | "data_gov";
+  "module": "gateway" | "data_gov" | "bastion_ai";
   "name": string;
   "period_days": number;
 }
@@ -1991,6 +2855,13 @@ export interface ProviderAttempt {
   "upstream_status"?: number;
 }
 
+export interface ProviderChoice {
+  /** EmbeddingModel turns hybrid retrieval on: documents are embedded through the gateway's embeddings path with this model of the provider. */
+  "embedding_model"?: string;
+  "model": string;
+  "provider": string;
+}
+
 export interface ProviderFailure {
   "cause"?: string;
   "fault"?: string;
@@ -2015,6 +2886,11 @@ export interface ProviderPatch {
   "models"?: Array<string> | null;
   "name"?: string | null;
   "settings"?: Record<string, unknown> | null;
+}
+
+export interface Providers {
+  "default"?: Settings;
+  "models"?: Array<OfferedModel> | null;
 }
 
 export interface ProviderSettings {
@@ -2065,9 +2941,33 @@ export interface Quotas {
   "tokens_per_month"?: number;
 }
 
+export interface RagAnswer {
+  "answer"?: string;
+  "conversation_id"?: string;
+  "gateway_requests"?: Array<string> | null;
+  "message_id"?: string;
+  "model"?: string;
+  "provider"?: string;
+  "retrieval"?: "keyword" | "hybrid";
+  "sources"?: Array<Source> | null;
+}
+
+export interface RagQueryRequest {
+  "framework_id"?: string;
+  /** How many chunks to answer from (default 5). */
+  "k"?: number;
+  "question": string;
+  "scope"?: "all" | "documents" | "requirements";
+}
+
 export interface Rating {
   "impact"?: number;
   "likelihood"?: number;
+}
+
+export interface ReadAllResult {
+  /** How many notifications the caller has left unread (0). */
+  "unread"?: number;
 }
 
 export interface Readiness {
@@ -2102,6 +3002,15 @@ export interface RebuildStarted {
   "status"?: string;
 }
 
+export interface Recovery {
+  "high"?: number;
+  "low"?: number;
+  "max"?: number;
+  "min"?: number;
+  "mode"?: number;
+  "model": "pert" | "lognormal";
+}
+
 export interface Ref {
   "framework"?: string;
   "requirement"?: string;
@@ -2118,6 +3027,76 @@ export interface RegisterProviderRequest {
   "models"?: Array<string> | null;
   "name": string;
   "settings"?: Record<string, unknown> | null;
+}
+
+export interface Relationship {
+  "created_at"?: string;
+  "exploitability"?: number;
+  "source"?: string;
+  "target"?: string;
+  "type"?: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+  "updated_at"?: string;
+}
+
+export interface RelationshipKey {
+  "source": string;
+  "target": string;
+  "type": "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+}
+
+export interface RelationshipRequest {
+  /** The probability an attacker crosses the link, in (0, 1]. */
+  "exploitability": number;
+  "source": string;
+  "target": string;
+  "type": "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+}
+
+export interface ReplayQueued {
+  "after_event_id"?: string;
+  /** How many events were queued again (at most 10,000). */
+  "events"?: number;
+  "integration_id"?: string;
+}
+
+export interface ReplayRequest {
+  /** A past event of the tenant: every later event the integration's filters match is delivered again. */
+  "after_event_id": string;
+}
+
+export interface Report {
+  "assessment_id"?: string;
+  "completed_at"?: string | null;
+  "content_type"?: string | null;
+  "created_at"?: string;
+  "error"?: string | null;
+  "file_name"?: string | null;
+  "format"?: "pdf" | "csv" | "json";
+  "id"?: string;
+  "kind"?: "trust_summary" | "assessment" | "risk_register" | "audit_trail";
+  /** Percent and Stage are the job's progress (also on the live stream, channel platform.report.progress). */
+  "percent"?: number;
+  "requested_by"?: string;
+  "rows"?: number | null;
+  /** The hash of the content a download serves (and is checked against). */
+  "sha256"?: string | null;
+  "size"?: number | null;
+  "stage"?: string;
+  "status"?: "queued" | "running" | "done" | "failed";
+  "title"?: string;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface ReportRequest {
+  /** AssessmentID names the assessment of an assessment report. */
+  "assessment_id"?: string;
+  "format": "pdf" | "csv" | "json";
+  /** From and To bound an audit trail extract. */
+  "from"?: string | null;
+  "kind": "trust_summary" | "assessment" | "risk_register" | "audit_trail";
+  "title"?: string;
+  "to"?: string | null;
 }
 
 export interface Request {
@@ -2172,6 +3151,42 @@ export interface Requirement {
   "tags"?: Array<string> | null;
   "title"?: string;
   "withdrawn"?: boolean;
+}
+
+export interface ResilienceResults {
+  "expected_rpo_breaches"?: number;
+  /** The expected number of objectives breached. */
+  "expected_rto_breaches"?: number;
+  "impacted"?: Array<Impact> | null;
+  /** ImpactedTotal counts every impacted asset (Impacted lists at most 1,000). */
+  "impacted_total"?: number;
+  /** The resilience this scenario shows, 0 to 100: 100 × (1 − mean probability of breaching an objective); 100 when no objective is at stake. */
+  "score"?: number;
+  /** WithObjectives counts impacted assets that have objectives. */
+  "with_objectives"?: number;
+  /** The highest probability of breaching an RTO. */
+  "worst_p_breach_rto"?: number;
+}
+
+export interface ResilienceScope {
+  "model"?: string;
+  /** Every tenant's traffic (platform_admin only); else the experiment's tenant. */
+  "platform"?: boolean;
+  /** Provider and Model narrow the calls (empty: any). */
+  "provider"?: string;
+  /** The fraction of matching calls faulted, in (0, 1]. */
+  "share"?: number;
+}
+
+export interface ResilienceSimulation {
+  "completed_at"?: string;
+  "graph_version"?: number;
+  "id"?: string;
+  "iterations"?: number;
+  "results"?: ResilienceResults;
+  "run_by"?: string;
+  "scenario_id"?: string;
+  "seed"?: string;
 }
 
 export interface ResolveRequest {
@@ -2325,12 +3340,12 @@ export interface Retained {
 
 export interface RetentionPolicy {
   "created_at"?: string;
-  "data_class"?: "prompt_content" | "lineage_events";
+  "data_class"?: "prompt_content" | "lineage_events" | "assistant_documents";
   "enabled"?: boolean;
   "id"?: string;
   "last_enforced_at"?: string | null;
   "last_run"?: Record<string, unknown> | null;
-  "module"?: "gateway" | "data_gov";
+  "module"?: "gateway" | "data_gov" | "bastion_ai";
   "name"?: string;
   "period_days"?: number;
   "updated_at"?: string;
@@ -2464,6 +3479,25 @@ export interface Rule {
   "variant"?: string;
 }
 
+export interface Run {
+  "approvals"?: number;
+  "closed_at"?: string | null;
+  "deadline"?: string;
+  "decisions"?: Array<PlatformmodDecision> | null;
+  "escalated"?: boolean;
+  "id"?: string;
+  "requester"?: string;
+  "role"?: string;
+  "started_at"?: string;
+  "status"?: "pending" | "approved" | "rejected" | "timed_out";
+  "subject"?: string;
+  "summary"?: string;
+  "trigger_event_id"?: string;
+  "trigger_type"?: string;
+  "version"?: number;
+  "workflow_id"?: string;
+}
+
 export interface RunEvent {
   "eventTime"?: string;
   "eventType"?: string;
@@ -2512,6 +3546,28 @@ export interface ScanResponse {
   "threshold"?: number;
 }
 
+export interface Scenario {
+  "created_at"?: string;
+  "description"?: string;
+  "disruptions"?: Array<Disruption> | null;
+  "id"?: string;
+  "name"?: string;
+  "updated_at"?: string;
+  "version"?: number;
+}
+
+export interface ScenarioPatch {
+  "description"?: string | null;
+  "disruptions"?: Array<DisruptionRequest> | null;
+  "name"?: string | null;
+}
+
+export interface ScenarioRequest {
+  "description"?: string;
+  "disruptions": Array<DisruptionRequest> | null;
+  "name": string;
+}
+
 export interface Scope {
   /** What the switch stops: everything (global, platform admins only), a tenant, or one of its providers, models, policies or API keys. */
   "kind"?: "global" | "tenant" | "provider" | "model" | "policy" | "api_key";
@@ -2533,6 +3589,14 @@ export interface Seats {
   "over"?: boolean;
   /** Active users across every tenant. */
   "used"?: number;
+}
+
+export interface SecretRotated {
+  "integration_id"?: string;
+  /** When the old secret stops signing (until then each delivery carries both signatures). */
+  "previous_secret_until"?: string;
+  /** The new signing secret, shown this once. */
+  "secret"?: string;
 }
 
 export interface Security {
@@ -2584,6 +3648,67 @@ export interface Setting {
   "variable"?: string;
 }
 
+export interface Settings {
+  "embedding_model"?: string;
+  "model"?: string;
+  "provider"?: string;
+  "updated_at"?: string | null;
+  "updated_by"?: string;
+}
+
+export interface ShadowFinding {
+  "agent_id"?: string;
+  /** Shadow, sanctioned (the gateway fronts it for the tenant) or agent (a registered agent's). */
+  "attribution"?: "shadow" | "sanctioned" | "agent";
+  "bytes"?: number;
+  "category"?: "provider_api" | "consumer_app" | "coding_assistant" | "ai_agent";
+  "first_seen"?: string;
+  "id"?: string;
+  "ingests"?: number;
+  "last_seen"?: string;
+  "matched_by"?: "dns" | "sni" | "host" | "url" | "user_agent";
+  "note"?: string;
+  "requests"?: number;
+  "service"?: string;
+  "service_host"?: string;
+  "severity"?: "low" | "medium" | "high" | "critical";
+  "source"?: string;
+  "state"?: "detected" | "sanctioned" | "unsanctioned" | "blocked";
+  "triaged_at"?: string | null;
+  "triaged_by"?: string;
+  "version"?: number;
+}
+
+export interface ShadowService {
+  "bytes"?: number;
+  "category"?: string;
+  "first_seen"?: string;
+  "last_seen"?: string;
+  "requests"?: number;
+  "service"?: string;
+  "service_host"?: string;
+  "shadow_sources"?: number;
+  "sources"?: number;
+  /** States counts its findings by lifecycle state. */
+  "states"?: Record<string, number> | null;
+}
+
+export interface ShadowSummary {
+  "by_attribution"?: Record<string, number> | null;
+  "by_category"?: Record<string, number> | null;
+  "by_severity"?: Record<string, number> | null;
+  "by_state"?: Record<string, number> | null;
+  "findings"?: number;
+  "last_seen"?: string | null;
+  "lines"?: number;
+  /** Ingested counts the logs, lines and malformed lines read. */
+  "logs"?: number;
+  "malformed"?: number;
+  "requests"?: number;
+  "services"?: number;
+  "sources"?: number;
+}
+
 export interface ShreddedKey {
   "holds"?: string;
   "key"?: string;
@@ -2622,6 +3747,13 @@ export interface Silence {
   "match"?: Record<string, string> | null;
 }
 
+export interface SimulateRequest {
+  /** Iterations of the Monte Carlo (default 10,000; 100 to 100,000). */
+  "iterations"?: number;
+  /** Seed makes a run reproducible (default: drawn). */
+  "seed"?: number | null;
+}
+
 export interface SimulateResponse {
   "allowed"?: boolean;
   "detail"?: string;
@@ -2640,6 +3772,29 @@ export interface Simulation {
   "results"?: Results;
   "risk_ids"?: Array<string> | null;
   "seed"?: number;
+}
+
+export interface Snapshot {
+  "context"?: Context;
+  /** The ContextRefreshed event that recorded it. */
+  "event_id"?: string;
+  "refreshed_at"?: string;
+  "refreshed_by"?: string;
+}
+
+export interface Source {
+  "chunk_id"?: string;
+  "citation"?: Citation;
+  "document_id"?: string | null;
+  "framework_id"?: string | null;
+  "ordinal"?: number;
+  /** The 1-based place in the answer; Score the ranking's own score (BM25, or the fused reciprocal-rank score when hybrid). */
+  "rank"?: number;
+  "requirement_id"?: string | null;
+  "score"?: number;
+  "source"?: "document" | "requirement";
+  "text"?: string;
+  "title"?: string;
 }
 
 /** A percentage split of everyone no rule matched (needs a targeting key); empty: they get default_variant. */
@@ -2696,6 +3851,15 @@ export interface Stats {
   "unpriced_requests"?: number;
 }
 
+export interface Step {
+  "defences"?: Array<Defence> | null;
+  "index"?: number;
+  "name"?: string;
+  "outcome"?: "stopped" | "detected" | "undetected";
+  "tactics"?: Array<string> | null;
+  "technique_id"?: string;
+}
+
 export interface StepTrace {
   "detail"?: string;
   "detector_version"?: string;
@@ -2728,6 +3892,12 @@ export interface Storage {
 }
 
 export interface StreamOptions {
+}
+
+export interface SummarizeRequest {
+  /** The period covered, ending now (default 7). */
+  "days"?: number;
+  "kind"?: "weekly";
 }
 
 export interface Target {
@@ -2818,6 +3988,12 @@ export interface TenantUsage {
   "unpriced_requests"?: number;
 }
 
+export interface TestSent {
+  /** The test event's id (its webhook-id header). */
+  "event_id"?: string;
+  "integration_id"?: string;
+}
+
 export interface Threat {
   "description"?: string;
   "framework"?: string;
@@ -2850,7 +4026,26 @@ export interface TokenUser {
 export interface Tool {
 }
 
+export interface ToolApproval {
+  "approved_at"?: string;
+  "approved_by"?: string;
+  "findings"?: number;
+  "hash"?: string;
+  "scanner_version"?: string;
+  "tool"?: string;
+}
+
 export interface ToolCall {
+}
+
+export interface ToolUse {
+  /** False when the caller lacks the tool's permission: the model was told so and got no data. */
+  "allowed"?: boolean;
+  "arguments"?: string;
+  "id"?: string;
+  "name"?: string;
+  /** Records counts the read-model records the call returned. */
+  "records"?: number;
 }
 
 export interface TopicSpec {
@@ -2862,6 +4057,11 @@ export interface TopicStats {
   "partitions"?: number;
   "records"?: number;
   "topic"?: string;
+}
+
+export interface TriageRequest {
+  "note"?: string;
+  "state": "sanctioned" | "unsanctioned" | "blocked";
 }
 
 export interface TypeFinding {
@@ -2991,6 +4191,35 @@ export interface Window {
   "newest"?: string;
 }
 
+export interface Workflow {
+  "approvals"?: number;
+  "approver_role"?: string;
+  "conditions"?: Array<Condition> | null;
+  "created_at"?: string;
+  "escalation_role"?: string;
+  "id"?: string;
+  "min_ale"?: number | null;
+  "name"?: string;
+  "timeout_seconds"?: number;
+  "trigger"?: string;
+}
+
+export interface WorkflowRequest {
+  /** How many distinct approvers a run needs (default 1); the person whose change started the run never counts. */
+  "approvals"?: number;
+  "approver_role": string;
+  /** Conditions compare top-level fields of the event's payload (all must hold), e.g. {"field": "treatment", "equals": "accept"}. */
+  "conditions"?: Array<Condition> | null;
+  /** EscalationRole takes over a run nobody decided in time; without one it times out. */
+  "escalation_role"?: string;
+  /** MinALE starts a run only for a risk whose simulated mean annual loss is at least this. */
+  "min_ale"?: number | null;
+  "name": string;
+  "timeout_seconds"?: number;
+  /** The event type that starts a run, e.g. com.astra.risk.RiskUpdated or com.astra.aegis.GuardrailDisabled. */
+  "trigger": string;
+}
+
 export const OPERATIONS = {
   "admin.getAuditEvents": {"method":"GET","path":"/api/v1/admin/audit/events","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants","order","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "admin.getAuditExport": {"method":"GET","path":"/api/v1/admin/audit/events/export","pathParams":[],"query":["type","subject","actor","stream_id","from","to","all_tenants"],"body":false,"paged":false,"raw":true,"envelope":false},
@@ -3048,6 +4277,29 @@ export const OPERATIONS = {
   "aegis.testGuardrail": {"method":"POST","path":"/api/v1/aegis/guardrails/{id}/test","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "aegis.listGuardrailVersions": {"method":"GET","path":"/api/v1/aegis/guardrails/{id}/versions","pathParams":["id"],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "aegis.evaluateGuardrails": {"method":"POST","path":"/api/v1/aegis/guardrails/evaluate","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.listMcpDecisions": {"method":"GET","path":"/api/v1/aegis/mcp/decisions","pathParams":[],"query":["server_id","outcome","stage","tool","agent_id","session_id","from","to","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.inspectMcp": {"method":"POST","path":"/api/v1/aegis/mcp/inspect","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.mcpProxy": {"method":"POST","path":"/api/v1/aegis/mcp/proxy/{server_id}","pathParams":["server_id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.endMcpProxySession": {"method":"DELETE","path":"/api/v1/aegis/mcp/proxy/{server_id}","pathParams":["server_id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.listMcpRules": {"method":"GET","path":"/api/v1/aegis/mcp/rules","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.createMcpRule": {"method":"POST","path":"/api/v1/aegis/mcp/rules","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getMcpRule": {"method":"GET","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.updateMcpRule": {"method":"PATCH","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.deleteMcpRule": {"method":"DELETE","path":"/api/v1/aegis/mcp/rules/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.backtestMcpRules": {"method":"POST","path":"/api/v1/aegis/mcp/rules/backtest","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.listMcpServers": {"method":"GET","path":"/api/v1/aegis/mcp/servers","pathParams":[],"query":["approval_state","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.registerMcpServer": {"method":"POST","path":"/api/v1/aegis/mcp/servers","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.getMcpServer": {"method":"GET","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.updateMcpServer": {"method":"PATCH","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.removeMcpServer": {"method":"DELETE","path":"/api/v1/aegis/mcp/servers/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "aegis.listMcpTools": {"method":"GET","path":"/api/v1/aegis/mcp/servers/{id}/tools","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.scanMcpTools": {"method":"POST","path":"/api/v1/aegis/mcp/servers/{id}/tools/scan","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.listShadowAiFindings": {"method":"GET","path":"/api/v1/aegis/shadow-ai/findings","pathParams":[],"query":["state","attribution","category","severity","service_host","source","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.getShadowAiFinding": {"method":"GET","path":"/api/v1/aegis/shadow-ai/findings/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.triageShadowAiFinding": {"method":"PATCH","path":"/api/v1/aegis/shadow-ai/findings/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "aegis.ingestShadowAiLog": {"method":"POST","path":"/api/v1/aegis/shadow-ai/ingest","pathParams":[],"query":["format"],"body":false,"paged":false,"raw":false,"envelope":true},
+  "aegis.listShadowAiServices": {"method":"GET","path":"/api/v1/aegis/shadow-ai/services","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "aegis.getShadowAiSummary": {"method":"GET","path":"/api/v1/aegis/shadow-ai/summary","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "auth.login": {"method":"POST","path":"/api/v1/auth/login","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.logout": {"method":"POST","path":"/api/v1/auth/logout","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
   "auth.getMe": {"method":"GET","path":"/api/v1/auth/me","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
@@ -3062,6 +4314,21 @@ export const OPERATIONS = {
   "auth.refresh": {"method":"POST","path":"/api/v1/auth/refresh","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.getSsoLogin": {"method":"GET","path":"/api/v1/auth/sso/{tenant}/login","pathParams":["tenant"],"query":["provider"],"body":false,"paged":false,"raw":false,"envelope":false},
   "auth.getSsoCallback": {"method":"GET","path":"/api/v1/auth/sso/callback","pathParams":[],"query":["state","code","error","error_description"],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.bastionAIChat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getBastionAIContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.refreshBastionAIContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.listBastionAIConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "bastion-ai.getBastionAIConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.deleteBastionAIConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "bastion-ai.bastionAIFeedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getBastionAIProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.setBastionAIProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.listBastionAIDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "bastion-ai.indexBastionAIDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.removeBastionAIDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "bastion-ai.bastionAIRagQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getBastionAIRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.bastionAISummarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "compliance.listAssessments": {"method":"GET","path":"/api/v1/compliance/assessments","pathParams":[],"query":["framework_id","status","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "compliance.startAssessment": {"method":"POST","path":"/api/v1/compliance/assessments","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "compliance.getAssessment": {"method":"GET","path":"/api/v1/compliance/assessments/{id}","pathParams":["id"],"query":["format"],"body":false,"paged":false,"raw":false,"envelope":true},
@@ -3081,6 +4348,22 @@ export const OPERATIONS = {
   "compliance.adoptFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/{id}/adopt","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "compliance.importFramework": {"method":"POST","path":"/api/v1/compliance/frameworks/import","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "compliance.getPosture": {"method":"GET","path":"/api/v1/compliance/posture","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.listTwinAssets": {"method":"GET","path":"/api/v1/cybertwins/assets","pathParams":[],"query":["type","owner","tag","entry_point","crown_jewel","min_criticality","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "cybertwins.addTwinAsset": {"method":"POST","path":"/api/v1/cybertwins/assets","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.getTwinAsset": {"method":"GET","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.updateTwinAsset": {"method":"PATCH","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.removeTwinAsset": {"method":"DELETE","path":"/api/v1/cybertwins/assets/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "cybertwins.importTwinGraph": {"method":"POST","path":"/api/v1/cybertwins/assets/import","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.listAttackPaths": {"method":"GET","path":"/api/v1/cybertwins/attack-paths","pathParams":[],"query":["before","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "cybertwins.computeAttackPaths": {"method":"POST","path":"/api/v1/cybertwins/attack-paths","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.getAttackPaths": {"method":"GET","path":"/api/v1/cybertwins/attack-paths/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.listCampaigns": {"method":"GET","path":"/api/v1/cybertwins/campaigns","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "cybertwins.simulateCampaign": {"method":"POST","path":"/api/v1/cybertwins/campaigns","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.getCampaign": {"method":"GET","path":"/api/v1/cybertwins/campaigns/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.getTwinGraph": {"method":"GET","path":"/api/v1/cybertwins/graph","pathParams":[],"query":["root","depth","direction","type","relationship_type","crown_jewel","entry_point","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "cybertwins.listTwinRelationships": {"method":"GET","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":["source","target","type","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "cybertwins.addTwinRelationship": {"method":"POST","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "cybertwins.removeTwinRelationship": {"method":"DELETE","path":"/api/v1/cybertwins/relationships","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
   "data-gov.classify": {"method":"POST","path":"/api/v1/data-gov/classify","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "data-gov.listDatasets": {"method":"GET","path":"/api/v1/data-gov/datasets","pathParams":[],"query":["sensitivity","system","lawful_basis","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "data-gov.registerDataset": {"method":"POST","path":"/api/v1/data-gov/datasets","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
@@ -3186,6 +4469,46 @@ export const OPERATIONS = {
   "iam.unlockUser": {"method":"POST","path":"/api/v1/iam/users/{id}/unlock","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "ofrep.evaluateFlags": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
   "ofrep.evaluateFlag": {"method":"POST","path":"/api/v1/ofrep/v1/evaluate/flags/{key}","pathParams":["key"],"query":[],"body":true,"paged":false,"raw":false,"envelope":false},
+  "platform.listIntegrations": {"method":"GET","path":"/api/v1/platform/integrations","pathParams":[],"query":["state","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.configureIntegration": {"method":"POST","path":"/api/v1/platform/integrations","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.getIntegration": {"method":"GET","path":"/api/v1/platform/integrations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.deleteIntegration": {"method":"DELETE","path":"/api/v1/platform/integrations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "platform.listIntegrationDeliveries": {"method":"GET","path":"/api/v1/platform/integrations/{id}/deliveries","pathParams":["id"],"query":["state","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.enableIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/enable","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.replayIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/replay","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.rotateIntegrationSecret": {"method":"POST","path":"/api/v1/platform/integrations/{id}/rotate-secret","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.testIntegration": {"method":"POST","path":"/api/v1/platform/integrations/{id}/test","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.listNotificationChannels": {"method":"GET","path":"/api/v1/platform/notification-channels","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.createNotificationChannel": {"method":"POST","path":"/api/v1/platform/notification-channels","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.deleteNotificationChannel": {"method":"DELETE","path":"/api/v1/platform/notification-channels/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "platform.listNotifications": {"method":"GET","path":"/api/v1/platform/notifications","pathParams":[],"query":["unread","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.readNotification": {"method":"POST","path":"/api/v1/platform/notifications/{id}/read","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.readAllNotifications": {"method":"POST","path":"/api/v1/platform/notifications/read-all","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.listReports": {"method":"GET","path":"/api/v1/platform/reports","pathParams":[],"query":["kind","status","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.requestReport": {"method":"POST","path":"/api/v1/platform/reports","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.getReport": {"method":"GET","path":"/api/v1/platform/reports/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.downloadReport": {"method":"GET","path":"/api/v1/platform/reports/{id}/download","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":true,"envelope":false},
+  "platform.getWorkflowRun": {"method":"GET","path":"/api/v1/platform/workflow-runs/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.approveWorkflowRun": {"method":"POST","path":"/api/v1/platform/workflow-runs/{id}/approve","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.rejectWorkflowRun": {"method":"POST","path":"/api/v1/platform/workflow-runs/{id}/reject","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.listWorkflows": {"method":"GET","path":"/api/v1/platform/workflows","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "platform.createWorkflow": {"method":"POST","path":"/api/v1/platform/workflows","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "platform.getWorkflow": {"method":"GET","path":"/api/v1/platform/workflows/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "platform.listWorkflowRuns": {"method":"GET","path":"/api/v1/platform/workflows/{id}/runs","pathParams":["id"],"query":["status","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "resilience.listChaosExperiments": {"method":"GET","path":"/api/v1/resilience/chaos/experiments","pathParams":[],"query":["status","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "resilience.startChaosExperiment": {"method":"POST","path":"/api/v1/resilience/chaos/experiments","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.getChaosExperiment": {"method":"GET","path":"/api/v1/resilience/chaos/experiments/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "resilience.abortChaosExperiment": {"method":"POST","path":"/api/v1/resilience/chaos/experiments/{id}/abort","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.listObjectives": {"method":"GET","path":"/api/v1/resilience/objectives","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "resilience.setObjective": {"method":"PUT","path":"/api/v1/resilience/objectives/{service}","pathParams":["service"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.listResilienceScenarios": {"method":"GET","path":"/api/v1/resilience/scenarios","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "resilience.defineScenario": {"method":"POST","path":"/api/v1/resilience/scenarios","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.getResilienceScenario": {"method":"GET","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "resilience.updateScenario": {"method":"PATCH","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.deleteScenario": {"method":"DELETE","path":"/api/v1/resilience/scenarios/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "resilience.simulateScenario": {"method":"POST","path":"/api/v1/resilience/scenarios/{id}/simulate","pathParams":["id"],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "resilience.listResilienceSimulations": {"method":"GET","path":"/api/v1/resilience/simulations","pathParams":[],"query":["scenario_id","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "resilience.getResilienceSimulation": {"method":"GET","path":"/api/v1/resilience/simulations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
   "risk.getHeatmap": {"method":"GET","path":"/api/v1/risk/heatmap","pathParams":[],"query":["residual"],"body":false,"paged":false,"raw":false,"envelope":true},
   "risk.simulatePortfolio": {"method":"POST","path":"/api/v1/risk/portfolio/simulate","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "risk.listRisks": {"method":"GET","path":"/api/v1/risk/risks","pathParams":[],"query":["status","owner","treatment","category","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
@@ -3932,7 +5255,279 @@ export interface AegisEvaluateGuardrailsArgs {
   [field: string]: unknown;
 }
 
-/** aegis: 36 operations. */
+export interface AegisListMcpDecisionsArgs {
+  /** Only decisions about this server */
+  serverId?: string;
+  /** Only allowed or blocked decisions */
+  outcome?: "allowed" | "blocked";
+  /** Only decisions at this stage */
+  stage?: "list" | "call" | "result";
+  /** Only decisions about this tool */
+  tool?: string;
+  /** Only decisions about this agent's calls */
+  agentId?: string;
+  /** Only decisions of this proxy session */
+  sessionId?: string;
+  /** Only decisions at or after this time */
+  from?: string;
+  /** Only decisions before this time */
+  to?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisInspectMcpArgs {
+  /** agent_id */
+  agentId?: string;
+  /** Arguments of the call (stage call). */
+  arguments?: Record<string, Record<string, unknown> | null | Array<unknown> | string | number | boolean> | null;
+  /** labels */
+  labels?: Array<"pii" | "secret"> | null;
+  /** The tool result's text (stage result). */
+  result?: string;
+  /** server_id */
+  serverId: string;
+  /** session_id */
+  sessionId?: string;
+  /** stage */
+  stage?: "call" | "result";
+  /** tool */
+  tool: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisMcpProxyArgs {
+  /** Path parameter. */
+  serverId: string;
+}
+
+export interface AegisEndMcpProxySessionArgs {
+  /** Path parameter. */
+  serverId: string;
+}
+
+export interface AegisListMcpRulesArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisCreateMcpRuleArgs {
+  /** Action of an access rule (allow or deny). */
+  action?: "allow" | "deny";
+  /** agents */
+  agents?: Array<string> | null;
+  /** description */
+  description?: string;
+  /** True unless false is given. */
+  enabled?: boolean | null;
+  /** CEL over args, tool, server_id, agent_id, labels. */
+  expression?: string;
+  /** kind */
+  kind: "access" | "arguments" | "data_flow" | "rate_limit";
+  /** labels */
+  labels?: Array<"pii" | "secret"> | null;
+  /** max_calls */
+  maxCalls?: number;
+  /** name */
+  name: string;
+  /** per */
+  per?: "agent" | "session";
+  /** priority */
+  priority?: number;
+  /** A JSON Schema the arguments must satisfy (arguments rules). */
+  schema?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** Servers (ids), Tools and Agents (ids) narrow the rule; tools are glob patterns. Empty: any. */
+  servers?: Array<string> | null;
+  /** tools */
+  tools?: Array<string> | null;
+  /** WindowSeconds of a rate limit (1 to 86400). */
+  windowSeconds?: number;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetMcpRuleArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisUpdateMcpRuleArgs {
+  /** Path parameter. */
+  id: string;
+  /** action */
+  action?: "allow" | "deny" | null;
+  /** agents */
+  agents?: Array<string> | null;
+  /** description */
+  description?: string | null;
+  /** enabled */
+  enabled?: boolean | null;
+  /** expression */
+  expression?: string | null;
+  /** labels */
+  labels?: Array<"pii" | "secret"> | null;
+  /** max_calls */
+  maxCalls?: number | null;
+  /** name */
+  name?: string | null;
+  /** per */
+  per?: "agent" | "session" | null;
+  /** priority */
+  priority?: number | null;
+  /** schema */
+  schema?: Record<string, unknown> | null | Array<unknown> | string | number | boolean;
+  /** servers */
+  servers?: Array<string> | null;
+  /** tools */
+  tools?: Array<string> | null;
+  /** window_seconds */
+  windowSeconds?: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisDeleteMcpRuleArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisBacktestMcpRulesArgs {
+  /** from */
+  from?: string | null;
+  /** Limit bounds the decisions replayed (default and most 100,000). */
+  limit?: number;
+  /** The draft rule set, whole (it replaces the tenant's rules for the replay). */
+  rules?: Array<McpRuleRequest> | null;
+  /** server_id */
+  serverId?: string;
+  /** to */
+  to?: string | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisListMcpServersArgs {
+  /** Only servers in this approval state */
+  approvalState?: "quarantined" | "approved" | "rejected";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisRegisterMcpServerArgs {
+  /** description */
+  description?: string;
+  /** name */
+  name: string;
+  /** Streamable_http: stdio servers run on the client's machine, beyond a network firewall. */
+  transport?: "streamable_http";
+  /** trust_level */
+  trustLevel?: "untrusted" | "low" | "medium" | "high";
+  /** The server's Streamable HTTP endpoint (checked by netguard). */
+  url: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisGetMcpServerArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisUpdateMcpServerArgs {
+  /** Path parameter. */
+  id: string;
+  /** ApprovalState approved fetches the server's tools/list and pins every tool the scan found nothing high or critical in (again on an approved server: re-approves changed and new tools). */
+  approvalState?: "quarantined" | "approved" | "rejected" | null;
+  /** ApproveFlagged approves flagged tools too (the findings are recorded with the approval). */
+  approveFlagged?: boolean;
+  /** description */
+  description?: string | null;
+  /** name */
+  name?: string | null;
+  /** reason */
+  reason?: string;
+  /** trust_level */
+  trustLevel?: "untrusted" | "low" | "medium" | "high" | null;
+  /** url */
+  url?: string | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisRemoveMcpServerArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisListMcpToolsArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisScanMcpToolsArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisListShadowAiFindingsArgs {
+  /** Only findings in this lifecycle state */
+  state?: "detected" | "sanctioned" | "unsanctioned" | "blocked";
+  /** Only shadow, sanctioned or agent traffic */
+  attribution?: "shadow" | "sanctioned" | "agent";
+  /** Only this kind of service */
+  category?: "provider_api" | "consumer_app" | "coding_assistant" | "ai_agent";
+  /** Only findings of this severity */
+  severity?: "low" | "medium" | "high" | "critical";
+  /** Only findings of this service host */
+  serviceHost?: string;
+  /** Only findings of this source */
+  source?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisGetShadowAiFindingArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface AegisTriageShadowAiFindingArgs {
+  /** Path parameter. */
+  id: string;
+  /** note */
+  note?: string;
+  /** state */
+  state: "sanctioned" | "unsanctioned" | "blocked";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface AegisIngestShadowAiLogArgs {
+  /** The log's format (defaults from the Content-Type) */
+  format?: "ndjson" | "csv" | "squid" | "zeek" | "zeek_dns" | "zeek_http";
+}
+
+export interface AegisListShadowAiServicesArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface AegisGetShadowAiSummaryArgs {
+
+}
+
+/** aegis: 59 operations. */
 export class AegisResource {
   constructor(private readonly t: Transport) {}
 
@@ -4114,6 +5709,121 @@ export class AegisResource {
   /** Evaluate an input against every applicable enabled guardrail, with the gateway's engine; records nothing (`POST /api/v1/aegis/guardrails/evaluate`, aegis:read) */
   evaluateGuardrails(args?: AegisEvaluateGuardrailsArgs, options?: RequestOptions): Promise<EvaluateResult> {
     return this.t.call(OPERATIONS["aegis.evaluateGuardrails"], args ?? {}, options) as Promise<EvaluateResult>;
+  }
+
+  /** The firewall's decision log, newest first: every list, call and result judged by the proxy or asked about (`GET /api/v1/aegis/mcp/decisions`, aegis:read) */
+  listMcpDecisions(args?: AegisListMcpDecisionsArgs, options?: RequestOptions): PagePromise<McpDecision> {
+    return this.t.page(OPERATIONS["aegis.listMcpDecisions"], args ?? {}, options) as PagePromise<McpDecision>;
+  }
+
+  /** Decide on a tool call or a tool result as the proxy would (pins, approval, containment, rules, result scan) for gateways that only ask; the decision is recorded (aegis.McpCallAllowed / McpCallBlocked) (`POST /api/v1/aegis/mcp/inspect`, aegis:write) */
+  inspectMcp(args: AegisInspectMcpArgs, options?: RequestOptions): Promise<InspectResult> {
+    return this.t.call(OPERATIONS["aegis.inspectMcp"], args ?? {}, options) as Promise<InspectResult>;
+  }
+
+  /** The inline MCP firewall: a Streamable HTTP MCP endpoint (JSON-RPC; initialize answers Mcp-Session-Id) that any MCP client uses as the server itself. Lists show approved tools only; a refused call answers a JSON-RPC error naming the rule (-32001 denied, -32002 quarantined, -32003 upstream unavailable), never 'tool not found'. Sessions live in Postgres: any instance serves them (`POST /api/v1/aegis/mcp/proxy/{server_id}`, aegis:read) */
+  mcpProxy(args: AegisMcpProxyArgs, options?: RequestOptions): Promise<Record<string, unknown> | null | Array<unknown> | string | number | boolean> {
+    return this.t.call(OPERATIONS["aegis.mcpProxy"], args ?? {}, options) as Promise<Record<string, unknown> | null | Array<unknown> | string | number | boolean>;
+  }
+
+  /** End a proxy session (Mcp-Session-Id), as Streamable HTTP clients do (`DELETE /api/v1/aegis/mcp/proxy/{server_id}`, aegis:read) */
+  endMcpProxySession(args: AegisEndMcpProxySessionArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.endMcpProxySession"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Firewall rules in evaluation order (priority, then age) (`GET /api/v1/aegis/mcp/rules`, aegis:read) */
+  listMcpRules(args?: AegisListMcpRulesArgs, options?: RequestOptions): PagePromise<McpRule> {
+    return this.t.page(OPERATIONS["aegis.listMcpRules"], args ?? {}, options) as PagePromise<McpRule>;
+  }
+
+  /** Create a firewall rule: access (allow/deny per server and tool), arguments (JSON Schema and/or CEL), data_flow (no pii/secret result may reach the named tools) or rate_limit (per agent or session and tool) (`POST /api/v1/aegis/mcp/rules`, aegis:write) */
+  createMcpRule(args: AegisCreateMcpRuleArgs, options?: RequestOptions): Promise<McpRule> {
+    return this.t.call(OPERATIONS["aegis.createMcpRule"], args ?? {}, options) as Promise<McpRule>;
+  }
+
+  /** One firewall rule (`GET /api/v1/aegis/mcp/rules/{id}`, aegis:read) */
+  getMcpRule(args: AegisGetMcpRuleArgs, options?: RequestOptions): Promise<McpRule> {
+    return this.t.call(OPERATIONS["aegis.getMcpRule"], args ?? {}, options) as Promise<McpRule>;
+  }
+
+  /** Change a firewall rule (absent fields stay) (`PATCH /api/v1/aegis/mcp/rules/{id}`, aegis:write) */
+  updateMcpRule(args: AegisUpdateMcpRuleArgs, options?: RequestOptions): Promise<McpRule> {
+    return this.t.call(OPERATIONS["aegis.updateMcpRule"], args ?? {}, options) as Promise<McpRule>;
+  }
+
+  /** Delete a firewall rule (`DELETE /api/v1/aegis/mcp/rules/{id}`, aegis:admin) */
+  deleteMcpRule(args: AegisDeleteMcpRuleArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.deleteMcpRule"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Replay the recorded call decisions of a period against a draft rule set and report what would have changed (newly blocked, newly allowed, by rule); records nothing (`POST /api/v1/aegis/mcp/rules/backtest`, aegis:read) */
+  backtestMcpRules(args?: AegisBacktestMcpRulesArgs, options?: RequestOptions): Promise<BacktestReport> {
+    return this.t.call(OPERATIONS["aegis.backtestMcpRules"], args ?? {}, options) as Promise<BacktestReport>;
+  }
+
+  /** MCP servers of the tenant, newest first, with their approval state and tool counts by pin state (`GET /api/v1/aegis/mcp/servers`, aegis:read) */
+  listMcpServers(args?: AegisListMcpServersArgs, options?: RequestOptions): PagePromise<McpServer> {
+    return this.t.page(OPERATIONS["aegis.listMcpServers"], args ?? {}, options) as PagePromise<McpServer>;
+  }
+
+  /** Register an MCP server (Streamable HTTP; its URL checked by netguard). It is quarantined until a person with aegis:admin approves it: the proxy refuses its lists and calls (`POST /api/v1/aegis/mcp/servers`, aegis:write) */
+  registerMcpServer(args: AegisRegisterMcpServerArgs, options?: RequestOptions): Promise<McpServer> {
+    return this.t.call(OPERATIONS["aegis.registerMcpServer"], args ?? {}, options) as Promise<McpServer>;
+  }
+
+  /** One MCP server with its approval history (`GET /api/v1/aegis/mcp/servers/{id}`, aegis:read) */
+  getMcpServer(args: AegisGetMcpServerArgs, options?: RequestOptions): Promise<McpServer> {
+    return this.t.call(OPERATIONS["aegis.getMcpServer"], args ?? {}, options) as Promise<McpServer>;
+  }
+
+  /** Change an MCP server; approval_state approved (aegis:admin) fetches its tools/list, scans it and pins every tool (flagged ones stay pending unless approve_flagged), recording who approved which pin with which scanner version (`PATCH /api/v1/aegis/mcp/servers/{id}`, aegis:write) */
+  updateMcpServer(args: AegisUpdateMcpServerArgs, options?: RequestOptions): Promise<McpServer> {
+    return this.t.call(OPERATIONS["aegis.updateMcpServer"], args ?? {}, options) as Promise<McpServer>;
+  }
+
+  /** Remove an MCP server (its history and decisions stay) (`DELETE /api/v1/aegis/mcp/servers/{id}`, aegis:admin) */
+  removeMcpServer(args: AegisRemoveMcpServerArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["aegis.removeMcpServer"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** The server's tools as last fetched: each pinned by SHA-256 over name, description, input and output schema, with its pin state (approved, pending, changed, removed), scan findings (each with its MITRE ATLAS technique) and drifts. A complete list (`GET /api/v1/aegis/mcp/servers/{id}/tools`, aegis:read) */
+  listMcpTools(args: AegisListMcpToolsArgs, options?: RequestOptions): Promise<McpToolsView> {
+    return this.t.call(OPERATIONS["aegis.listMcpTools"], args ?? {}, options) as Promise<McpToolsView>;
+  }
+
+  /** Fetch the server's tools/list now, scan it for poisoning (offline, deterministic) and compare it with the pins: a changed approved tool is blocked and recorded as aegis.McpToolDrift with its diff (`POST /api/v1/aegis/mcp/servers/{id}/tools/scan`, aegis:write) */
+  scanMcpTools(args: AegisScanMcpToolsArgs, options?: RequestOptions): Promise<McpToolsView> {
+    return this.t.call(OPERATIONS["aegis.scanMcpTools"], args ?? {}, options) as Promise<McpToolsView>;
+  }
+
+  /** Shadow AI findings (one per service host and source), most recently seen first (`GET /api/v1/aegis/shadow-ai/findings`, aegis:read) */
+  listShadowAiFindings(args?: AegisListShadowAiFindingsArgs, options?: RequestOptions): PagePromise<ShadowFinding> {
+    return this.t.page(OPERATIONS["aegis.listShadowAiFindings"], args ?? {}, options) as PagePromise<ShadowFinding>;
+  }
+
+  /** One Shadow AI finding (`GET /api/v1/aegis/shadow-ai/findings/{id}`, aegis:read) */
+  getShadowAiFinding(args: AegisGetShadowAiFindingArgs, options?: RequestOptions): Promise<ShadowFinding> {
+    return this.t.call(OPERATIONS["aegis.getShadowAiFinding"], args ?? {}, options) as Promise<ShadowFinding>;
+  }
+
+  /** Triage a finding: detected → sanctioned, unsanctioned or blocked (aegis.ShadowAiTriaged) (`PATCH /api/v1/aegis/shadow-ai/findings/{id}`, aegis:write) */
+  triageShadowAiFinding(args: AegisTriageShadowAiFindingArgs, options?: RequestOptions): Promise<ShadowFinding> {
+    return this.t.call(OPERATIONS["aegis.triageShadowAiFinding"], args ?? {}, options) as Promise<ShadowFinding>;
+  }
+
+  /** Ingest a DNS, proxy or egress log, streamed: application/x-ndjson lines ({ts, src, query} or {ts, src, host|url|sni, user_agent, bytes}; Zeek JSON too), text/csv with a header row, or text/plain with format=squid|zeek|zeek_dns|zeek_http. Hosts (and SNI, DNS queries) are matched against the AI-service catalogue, user agents against the AI agent and crawler list; each (service, source) becomes a finding (aegis.ShadowAiDetected), sanctioned when the gateway fronts the service for the tenant, an agent's when the source is a registered agent. A malformed line is counted and reported, never fatal (`POST /api/v1/aegis/shadow-ai/ingest`, aegis:write) */
+  ingestShadowAiLog(args?: AegisIngestShadowAiLogArgs, options?: RequestOptions): Promise<IngestResult> {
+    return this.t.call(OPERATIONS["aegis.ingestShadowAiLog"], args ?? {}, options) as Promise<IngestResult>;
+  }
+
+  /** AI services seen, by service host: sources, shadow sources, volume, first and last seen, findings by state (`GET /api/v1/aegis/shadow-ai/services`, aegis:read) */
+  listShadowAiServices(args?: AegisListShadowAiServicesArgs, options?: RequestOptions): PagePromise<ShadowService> {
+    return this.t.page(OPERATIONS["aegis.listShadowAiServices"], args ?? {}, options) as PagePromise<ShadowService>;
+  }
+
+  /** Shadow AI at a glance: findings by state, attribution, category and severity; services, sources, logs and lines read (`GET /api/v1/aegis/shadow-ai/summary`, aegis:read) */
+  getShadowAiSummary(args?: AegisGetShadowAiSummaryArgs, options?: RequestOptions): Promise<ShadowSummary> {
+    return this.t.call(OPERATIONS["aegis.getShadowAiSummary"], args ?? {}, options) as Promise<ShadowSummary>;
   }
 }
 
@@ -4302,6 +6012,214 @@ export class AuthResource {
   /** Complete an OIDC sign-in: redeem the code, verify the ID token, answer tokens like /auth/login (`GET /api/v1/auth/sso/callback`) */
   getSsoCallback(args?: AuthGetSsoCallbackArgs, options?: RequestOptions): Promise<TokenResponse> {
     return this.t.call(OPERATIONS["auth.getSsoCallback"], args ?? {}, options) as Promise<TokenResponse>;
+  }
+}
+
+export interface BastionAiBastionAIChatArgs {
+  /** AsOf asks about the state at that moment: the tools read the log up to it. */
+  asOf?: string | null;
+  /** ConversationID continues one of the caller's conversations; a new one starts when omitted. */
+  conversationId?: string;
+  /** The user's question. */
+  message: string;
+  /** Stream answers text/event-stream: tool_call events, then the answer, then done. */
+  stream?: boolean;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface BastionAiGetBastionAIContextArgs {
+
+}
+
+export interface BastionAiRefreshBastionAIContextArgs {
+
+}
+
+export interface BastionAiListBastionAIConversationsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface BastionAiGetBastionAIConversationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface BastionAiDeleteBastionAIConversationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface BastionAiBastionAIFeedbackArgs {
+  /** comment */
+  comment?: string;
+  /** conversation_id */
+  conversationId: string;
+  /** message_id */
+  messageId: string;
+  /** rating */
+  rating: "up" | "down";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface BastionAiGetBastionAIProvidersArgs {
+
+}
+
+export interface BastionAiSetBastionAIProviderArgs {
+  /** EmbeddingModel turns hybrid retrieval on: documents are embedded through the gateway's embeddings path with this model of the provider. */
+  embeddingModel?: string;
+  /** model */
+  model: string;
+  /** provider */
+  provider: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface BastionAiListBastionAIDocumentsArgs {
+  /** Only documents of this kind */
+  kind?: "policy" | "evidence" | "procedure" | "upload" | "other";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface BastionAiIndexBastionAIDocumentArgs {
+  /** The chunks' size in bytes (default 900); Overlap what each repeats of the one before (default 200). */
+  chunkSize?: number;
+  /** kind */
+  kind?: "policy" | "evidence" | "procedure" | "upload" | "other";
+  /** overlap */
+  overlap?: number;
+  /** text */
+  text: string;
+  /** title */
+  title: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface BastionAiRemoveBastionAIDocumentArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface BastionAiBastionAIRagQueryArgs {
+  /** framework_id */
+  frameworkId?: string;
+  /** How many chunks to answer from (default 5). */
+  k?: number;
+  /** question */
+  question: string;
+  /** scope */
+  scope?: "all" | "documents" | "requirements";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface BastionAiGetBastionAIRagSearchArgs {
+  /** The query */
+  q?: string;
+  /** Which chunks (default all) */
+  scope?: "all" | "documents" | "requirements";
+  /** Only requirements of this built-in framework */
+  frameworkId?: string;
+  /** How many chunks (default 10, at most 50) */
+  k?: number;
+}
+
+export interface BastionAiBastionAISummarizeArgs {
+  /** The period covered, ending now (default 7). */
+  days?: number;
+  /** kind */
+  kind?: "weekly";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+/** bastion-ai: 15 operations. */
+export class BastionAiResource {
+  constructor(private readonly t: Transport) {}
+
+  /** Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (`POST /api/v1/bastion-ai/chat`, bastion_ai:write) */
+  bastionAIChat(args: BastionAiBastionAIChatArgs, options?: RequestOptions): Promise<ChatAnswer> {
+    return this.t.call(OPERATIONS["bastion-ai.bastionAIChat"], args ?? {}, options) as Promise<ChatAnswer>;
+  }
+
+  /** The latest posture snapshot the assistant sees (404 before the first refresh) (`GET /api/v1/bastion-ai/context`, bastion_ai:read) */
+  getBastionAIContext(args?: BastionAiGetBastionAIContextArgs, options?: RequestOptions): Promise<Snapshot> {
+    return this.t.call(OPERATIONS["bastion-ai.getBastionAIContext"], args ?? {}, options) as Promise<Snapshot>;
+  }
+
+  /** Take a posture snapshot now, of what the caller may read (ContextRefreshed) (`POST /api/v1/bastion-ai/context/refresh`, bastion_ai:write) */
+  refreshBastionAIContext(args?: BastionAiRefreshBastionAIContextArgs, options?: RequestOptions): Promise<Snapshot> {
+    return this.t.call(OPERATIONS["bastion-ai.refreshBastionAIContext"], args ?? {}, options) as Promise<Snapshot>;
+  }
+
+  /** The caller's own conversations, newest first (`GET /api/v1/bastion-ai/conversations`, bastion_ai:read) */
+  listBastionAIConversations(args?: BastionAiListBastionAIConversationsArgs, options?: RequestOptions): PagePromise<Conversation> {
+    return this.t.page(OPERATIONS["bastion-ai.listBastionAIConversations"], args ?? {}, options) as PagePromise<Conversation>;
+  }
+
+  /** One of the caller's conversations with its questions, answers, tool calls and citations (`GET /api/v1/bastion-ai/conversations/{id}`, bastion_ai:read) */
+  getBastionAIConversation(args: BastionAiGetBastionAIConversationArgs, options?: RequestOptions): Promise<ConversationDetail> {
+    return this.t.call(OPERATIONS["bastion-ai.getBastionAIConversation"], args ?? {}, options) as Promise<ConversationDetail>;
+  }
+
+  /** Delete one of the caller's conversations (ConversationDeleted) (`DELETE /api/v1/bastion-ai/conversations/{id}`, bastion_ai:write) */
+  deleteBastionAIConversation(args: BastionAiDeleteBastionAIConversationArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["bastion-ai.deleteBastionAIConversation"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Rate an answer of one of the caller's conversations (FeedbackGiven) (`POST /api/v1/bastion-ai/feedback`, bastion_ai:write) */
+  bastionAIFeedback(args: BastionAiBastionAIFeedbackArgs, options?: RequestOptions): Promise<Feedback> {
+    return this.t.call(OPERATIONS["bastion-ai.bastionAIFeedback"], args ?? {}, options) as Promise<Feedback>;
+  }
+
+  /** The gateway provider and model the assistant uses, and the models the tenant's gateway offers (`GET /api/v1/bastion-ai/providers`, bastion_ai:read) */
+  getBastionAIProviders(args?: BastionAiGetBastionAIProvidersArgs, options?: RequestOptions): Promise<Providers> {
+    return this.t.call(OPERATIONS["bastion-ai.getBastionAIProviders"], args ?? {}, options) as Promise<Providers>;
+  }
+
+  /** Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet) (`PUT /api/v1/bastion-ai/providers/default`, bastion_ai:write) */
+  setBastionAIProvider(args: BastionAiSetBastionAIProviderArgs, options?: RequestOptions): Promise<Settings> {
+    return this.t.call(OPERATIONS["bastion-ai.setBastionAIProvider"], args ?? {}, options) as Promise<Settings>;
+  }
+
+  /** The tenant's indexed documents, newest first (`GET /api/v1/bastion-ai/rag/documents`, bastion_ai:read) */
+  listBastionAIDocuments(args?: BastionAiListBastionAIDocumentsArgs, options?: RequestOptions): PagePromise<Document> {
+    return this.t.page(OPERATIONS["bastion-ai.listBastionAIDocuments"], args ?? {}, options) as PagePromise<Document>;
+  }
+
+  /** Index a document (policy, evidence text …): cut into overlapping chunks, the text sealed under the document's own key, embedded through the gateway when an embedding model is set (DocumentIndexed) (`POST /api/v1/bastion-ai/rag/documents`, bastion_ai:write) */
+  indexBastionAIDocument(args: BastionAiIndexBastionAIDocumentArgs, options?: RequestOptions): Promise<Document> {
+    return this.t.call(OPERATIONS["bastion-ai.indexBastionAIDocument"], args ?? {}, options) as Promise<Document>;
+  }
+
+  /** Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved) (`DELETE /api/v1/bastion-ai/rag/documents/{id}`, bastion_ai:write) */
+  removeBastionAIDocument(args: BastionAiRemoveBastionAIDocumentArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["bastion-ai.removeBastionAIDocument"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (`POST /api/v1/bastion-ai/rag/query`, bastion_ai:write) */
+  bastionAIRagQuery(args: BastionAiBastionAIRagQueryArgs, options?: RequestOptions): Promise<RagAnswer> {
+    return this.t.call(OPERATIONS["bastion-ai.bastionAIRagQuery"], args ?? {}, options) as Promise<RagAnswer>;
+  }
+
+  /** Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on) (`GET /api/v1/bastion-ai/rag/search`, bastion_ai:read) */
+  getBastionAIRagSearch(args?: BastionAiGetBastionAIRagSearchArgs, options?: RequestOptions): Promise<Array<BastionaiHit>> {
+    return this.t.call(OPERATIONS["bastion-ai.getBastionAIRagSearch"], args ?? {}, options) as Promise<Array<BastionaiHit>>;
+  }
+
+  /** Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten) (`POST /api/v1/bastion-ai/summarize`, bastion_ai:write) */
+  bastionAISummarize(args?: BastionAiBastionAISummarizeArgs, options?: RequestOptions): Promise<Briefing> {
+    return this.t.call(OPERATIONS["bastion-ai.bastionAISummarize"], args ?? {}, options) as Promise<Briefing>;
   }
 }
 
@@ -4560,6 +6478,270 @@ export class ComplianceResource {
   }
 }
 
+export interface CybertwinsListTwinAssetsArgs {
+  /** Only assets of this type */
+  type?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
+  /** Only assets of this owner */
+  owner?: string;
+  /** Only assets with this tag */
+  tag?: string;
+  /** Only entry points (true) or only the others (false) */
+  entryPoint?: boolean;
+  /** Only crown jewels (true) or only the others (false) */
+  crownJewel?: boolean;
+  /** Only assets at least this critical (1 to 5) */
+  minCriticality?: number;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface CybertwinsAddTwinAssetArgs {
+  /** 1 (low) to 5 (critical); 3 when left out. */
+  criticality?: number;
+  /** crown_jewel */
+  crownJewel?: boolean;
+  /** EntryPoint marks where an attacker can start; CrownJewel what they are after. */
+  entryPoint?: boolean;
+  /** name */
+  name: string;
+  /** owner */
+  owner?: string;
+  /** tags */
+  tags?: Array<string> | null;
+  /** type */
+  type: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface CybertwinsGetTwinAssetArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface CybertwinsUpdateTwinAssetArgs {
+  /** Path parameter. */
+  id: string;
+  /** criticality */
+  criticality?: number | null;
+  /** crown_jewel */
+  crownJewel?: boolean | null;
+  /** entry_point */
+  entryPoint?: boolean | null;
+  /** name */
+  name?: string | null;
+  /** owner */
+  owner?: string | null;
+  /** tags */
+  tags?: Array<string> | null;
+  /** type */
+  type?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network" | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface CybertwinsRemoveTwinAssetArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface CybertwinsImportTwinGraphArgs {
+
+}
+
+export interface CybertwinsListAttackPathsArgs {
+  /** Only computations of the graph as it stood at or before this time */
+  before?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface CybertwinsComputeAttackPathsArgs {
+  /** At reads the graph as it stood at this past time (default: now). */
+  at?: string | null;
+  /** How many paths, most likely first (1 to 100). */
+  k: number;
+  /** Asset ids the paths start from (default: every entry point). */
+  sources?: Array<string> | null;
+  /** Asset ids the paths end at (default: every crown jewel). */
+  targets?: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface CybertwinsGetAttackPathsArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface CybertwinsListCampaignsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface CybertwinsSimulateCampaignArgs {
+  /** name */
+  name?: string;
+  /** The campaign's MITRE ATLAS technique ids, in order (AML.T0051, AML.T0051.000 …). */
+  techniques: Array<string> | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface CybertwinsGetCampaignArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface CybertwinsGetTwinGraphArgs {
+  /** The asset to walk from */
+  root?: string;
+  /** How many links away from root (default 2, at most 5) */
+  depth?: number;
+  /** Which links to follow from root (default both) */
+  direction?: "out" | "in" | "both";
+  /** Only nodes of this asset type (the root is always kept) */
+  type?: "model" | "agent" | "dataset" | "service" | "host" | "identity" | "vector_store" | "api_key" | "mcp_server" | "provider" | "application" | "network";
+  /** Only follow and show links of this type */
+  relationshipType?: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+  /** Only crown jewels (true) or only the others (false) */
+  crownJewel?: boolean;
+  /** Only entry points (true) or only the others (false) */
+  entryPoint?: boolean;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface CybertwinsListTwinRelationshipsArgs {
+  /** Only relationships from this asset */
+  source?: string;
+  /** Only relationships to this asset */
+  target?: string;
+  /** Only relationships of this type */
+  type?: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface CybertwinsAddTwinRelationshipArgs {
+  /** The probability an attacker crosses the link, in (0, 1]. */
+  exploitability: number;
+  /** source */
+  source: string;
+  /** target */
+  target: string;
+  /** type */
+  type: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface CybertwinsRemoveTwinRelationshipArgs {
+  /** source */
+  source: string;
+  /** target */
+  target: string;
+  /** type */
+  type: "connects_to" | "has_access" | "runs_on" | "stores" | "calls" | "trusts";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+/** cybertwins: 16 operations. */
+export class CybertwinsResource {
+  constructor(private readonly t: Transport) {}
+
+  /** The twin's assets, by id (`GET /api/v1/cybertwins/assets`, cybertwins:read) */
+  listTwinAssets(args?: CybertwinsListTwinAssetsArgs, options?: RequestOptions): PagePromise<Asset> {
+    return this.t.page(OPERATIONS["cybertwins.listTwinAssets"], args ?? {}, options) as PagePromise<Asset>;
+  }
+
+  /** Add a typed asset with its criticality, owner, tags and entry-point and crown-jewel marks (AssetAdded) (`POST /api/v1/cybertwins/assets`, cybertwins:write) */
+  addTwinAsset(args: CybertwinsAddTwinAssetArgs, options?: RequestOptions): Promise<Asset> {
+    return this.t.call(OPERATIONS["cybertwins.addTwinAsset"], args ?? {}, options) as Promise<Asset>;
+  }
+
+  /** One asset (`GET /api/v1/cybertwins/assets/{id}`, cybertwins:read) */
+  getTwinAsset(args: CybertwinsGetTwinAssetArgs, options?: RequestOptions): Promise<Asset> {
+    return this.t.call(OPERATIONS["cybertwins.getTwinAsset"], args ?? {}, options) as Promise<Asset>;
+  }
+
+  /** Change an asset's fields (AssetUpdated) (`PATCH /api/v1/cybertwins/assets/{id}`, cybertwins:write) */
+  updateTwinAsset(args: CybertwinsUpdateTwinAssetArgs, options?: RequestOptions): Promise<Asset> {
+    return this.t.call(OPERATIONS["cybertwins.updateTwinAsset"], args ?? {}, options) as Promise<Asset>;
+  }
+
+  /** Remove an asset and its relationships (AssetRemoved) (`DELETE /api/v1/cybertwins/assets/{id}`, cybertwins:write) */
+  removeTwinAsset(args: CybertwinsRemoveTwinAssetArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["cybertwins.removeTwinAsset"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Bulk import, streamed: application/x-ndjson (one asset or relationship object a line: kind, id, name, type, criticality, owner, tags, entry_point, crown_jewel, source, target, exploitability) or text/csv with a header row of those columns (tags separated by ';'). An asset's id is its key: a UUID is kept, another key derives a stable id, so relationships name assets by the keys of the import. Valid lines are recorded in chunks (GraphImported); every refused line is reported with its number and reason (`POST /api/v1/cybertwins/assets/import`, cybertwins:write) */
+  importTwinGraph(args?: CybertwinsImportTwinGraphArgs, options?: RequestOptions): Promise<ImportReport> {
+    return this.t.call(OPERATIONS["cybertwins.importTwinGraph"], args ?? {}, options) as Promise<ImportReport>;
+  }
+
+  /** Recorded attack-path computations, newest first; with before, those of the graph at or before that time (`GET /api/v1/cybertwins/attack-paths`, cybertwins:read) */
+  listAttackPaths(args?: CybertwinsListAttackPathsArgs, options?: RequestOptions): PagePromise<Computation> {
+    return this.t.page(OPERATIONS["cybertwins.listAttackPaths"], args ?? {}, options) as PagePromise<Computation>;
+  }
+
+  /** The k most likely attack paths from entry points (or sources) to crown jewels (or targets), most likely first: a path's probability is the product of its links' exploitabilities. With the links that matter most (on the most paths) and a smallest cut found. With at, on the graph as it stood then. Recorded (AttackPathsComputed) (`POST /api/v1/cybertwins/attack-paths`, cybertwins:write) */
+  computeAttackPaths(args: CybertwinsComputeAttackPathsArgs, options?: RequestOptions): Promise<Computation> {
+    return this.t.call(OPERATIONS["cybertwins.computeAttackPaths"], args ?? {}, options) as Promise<Computation>;
+  }
+
+  /** One recorded attack-path computation (`GET /api/v1/cybertwins/attack-paths/{id}`, cybertwins:read) */
+  getAttackPaths(args: CybertwinsGetAttackPathsArgs, options?: RequestOptions): Promise<Computation> {
+    return this.t.call(OPERATIONS["cybertwins.getAttackPaths"], args ?? {}, options) as Promise<Computation>;
+  }
+
+  /** Simulated campaigns, newest first (`GET /api/v1/cybertwins/campaigns`, cybertwins:read) */
+  listCampaigns(args?: CybertwinsListCampaignsArgs, options?: RequestOptions): PagePromise<Campaign> {
+    return this.t.page(OPERATIONS["cybertwins.listCampaigns"], args ?? {}, options) as PagePromise<Campaign>;
+  }
+
+  /** Simulate an adversary campaign, a sequence of MITRE ATLAS technique ids, against the tenant's real configuration: for each step the enabled AEGIS guardrails, gateway policies, MCP servers and implemented compliance controls that stop or detect it, and where the campaign gets through (CampaignSimulated) (`POST /api/v1/cybertwins/campaigns`, cybertwins:write) */
+  simulateCampaign(args: CybertwinsSimulateCampaignArgs, options?: RequestOptions): Promise<Campaign> {
+    return this.t.call(OPERATIONS["cybertwins.simulateCampaign"], args ?? {}, options) as Promise<Campaign>;
+  }
+
+  /** One simulated campaign with its per-step coverage (`GET /api/v1/cybertwins/campaigns/{id}`, cybertwins:read) */
+  getCampaign(args: CybertwinsGetCampaignArgs, options?: RequestOptions): Promise<Campaign> {
+    return this.t.call(OPERATIONS["cybertwins.getCampaign"], args ?? {}, options) as Promise<Campaign>;
+  }
+
+  /** Nodes and links from the tenant's in-memory index: with root, the neighbourhood up to depth links away (at most 5) in a direction, at most 10,000 nodes (an answer cut there has the header X-Astra-Truncated: true); without root, every asset matching the filters. Each node lists its outgoing links to other nodes of the answer (`GET /api/v1/cybertwins/graph`, cybertwins:read) */
+  getTwinGraph(args?: CybertwinsGetTwinGraphArgs, options?: RequestOptions): PagePromise<CybertwinsNode> {
+    return this.t.page(OPERATIONS["cybertwins.getTwinGraph"], args ?? {}, options) as PagePromise<CybertwinsNode>;
+  }
+
+  /** The twin's relationships (`GET /api/v1/cybertwins/relationships`, cybertwins:read) */
+  listTwinRelationships(args?: CybertwinsListTwinRelationshipsArgs, options?: RequestOptions): PagePromise<Relationship> {
+    return this.t.page(OPERATIONS["cybertwins.listTwinRelationships"], args ?? {}, options) as PagePromise<Relationship>;
+  }
+
+  /** Add a typed directed relationship with its exploitability in (0, 1]; the same source, target and type again changes its exploitability (RelationshipAdded) (`POST /api/v1/cybertwins/relationships`, cybertwins:write) */
+  addTwinRelationship(args: CybertwinsAddTwinRelationshipArgs, options?: RequestOptions): Promise<Relationship> {
+    return this.t.call(OPERATIONS["cybertwins.addTwinRelationship"], args ?? {}, options) as Promise<Relationship>;
+  }
+
+  /** Remove the relationship of a source, target and type (RelationshipRemoved) (`DELETE /api/v1/cybertwins/relationships`, cybertwins:write) */
+  removeTwinRelationship(args: CybertwinsRemoveTwinRelationshipArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["cybertwins.removeTwinRelationship"], args ?? {}, options) as Promise<void>;
+  }
+}
+
 export interface DataGovClassifyArgs {
   /** columns */
   columns?: Record<string, Array<string> | null> | null;
@@ -4728,7 +6910,7 @@ export interface DataGovRecordLineageEventArgs {
 
 export interface DataGovListRetentionPoliciesArgs {
   /** Only rules of this module */
-  module?: "gateway" | "data_gov";
+  module?: "gateway" | "data_gov" | "bastion_ai";
   /** Page size. */
   limit?: number;
   /** Continue after this cursor. */
@@ -4737,11 +6919,11 @@ export interface DataGovListRetentionPoliciesArgs {
 
 export interface DataGovCreateRetentionPolicyArgs {
   /** data_class */
-  dataClass: "prompt_content" | "lineage_events";
+  dataClass: "prompt_content" | "lineage_events" | "assistant_documents";
   /** Enabled defaults to true. */
   enabled?: boolean | null;
   /** module */
-  module: "gateway" | "data_gov";
+  module: "gateway" | "data_gov" | "bastion_ai";
   /** name */
   name: string;
   /** period_days */
@@ -4856,7 +7038,7 @@ export class DataGovResource {
     return this.t.page(OPERATIONS["data-gov.listRetentionPolicies"], args ?? {}, options) as PagePromise<RetentionPolicy>;
   }
 
-  /** Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) or data_gov lineage_events (read-model rows deleted) (`POST /api/v1/data-gov/retention-policies`, data_gov:admin) */
+  /** Create a retention rule: gateway prompt_content (erased by deleting tenant-month content keys) data_gov lineage_events (read-model rows deleted) or bastion_ai assistant_documents (indexed documents removed, their keys destroyed) (`POST /api/v1/data-gov/retention-policies`, data_gov:admin) */
   createRetentionPolicy(args: DataGovCreateRetentionPolicyArgs, options?: RequestOptions): Promise<RetentionPolicy> {
     return this.t.call(OPERATIONS["data-gov.createRetentionPolicy"], args ?? {}, options) as Promise<RetentionPolicy>;
   }
@@ -6235,6 +8417,555 @@ export class OfrepResource {
   }
 }
 
+export interface PlatformListIntegrationsArgs {
+  /** Only integrations in this state */
+  state?: "active" | "disabled";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformConfigureIntegrationArgs {
+  /** EventTypes filter what is sent: "*", a CloudEvents type ("com.astra.risk.RiskAccepted") or a prefix ("com.astra.iam.*"). */
+  eventTypes: Array<string> | null;
+  /** The CloudEvents HTTP content mode (default binary). */
+  mode?: "binary" | "structured";
+  /** name */
+  name: string;
+  /** URL receives the events (https, or http where the configuration allows private addresses); checked against the outbound address rules. */
+  url: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformGetIntegrationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformDeleteIntegrationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformListIntegrationDeliveriesArgs {
+  /** Path parameter. */
+  id: string;
+  /** Only deliveries in this state (dead: the dead-letter list) */
+  state?: "pending" | "delivering" | "delivered" | "dead";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformEnableIntegrationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformReplayIntegrationArgs {
+  /** Path parameter. */
+  id: string;
+  /** A past event of the tenant: every later event the integration's filters match is delivered again. */
+  afterEventId: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformRotateIntegrationSecretArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformTestIntegrationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformListNotificationChannelsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformCreateNotificationChannelArgs {
+  /** The causes it carries ("com.astra.aegis.AlertRaised", "com.astra.platform.*"); all when left out. */
+  eventTypes?: Array<string> | null;
+  /** The lowest severity it carries (default info). */
+  minSeverity?: "info" | "low" | "medium" | "high" | "critical";
+  /** name */
+  name: string;
+  /** The e-mail address (email) or the https URL (webhook, a Slack-compatible incoming webhook); kept sealed, never shown again. */
+  target: string;
+  /** type */
+  type: "email" | "webhook" | "slack";
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformDeleteNotificationChannelArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformListNotificationsArgs {
+  /** Only unread (true) notifications */
+  unread?: boolean;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformReadNotificationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformReadAllNotificationsArgs {
+
+}
+
+export interface PlatformListReportsArgs {
+  /** Only reports of this kind */
+  kind?: "trust_summary" | "assessment" | "risk_register" | "audit_trail";
+  /** Only reports in this status */
+  status?: "queued" | "running" | "done" | "failed";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformRequestReportArgs {
+  /** AssessmentID names the assessment of an assessment report. */
+  assessmentId?: string;
+  /** format */
+  format: "pdf" | "csv" | "json";
+  /** From and To bound an audit trail extract. */
+  from?: string | null;
+  /** kind */
+  kind: "trust_summary" | "assessment" | "risk_register" | "audit_trail";
+  /** title */
+  title?: string;
+  /** to */
+  to?: string | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformGetReportArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformDownloadReportArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformGetWorkflowRunArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformApproveWorkflowRunArgs {
+  /** Path parameter. */
+  id: string;
+  /** comment */
+  comment?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformRejectWorkflowRunArgs {
+  /** Path parameter. */
+  id: string;
+  /** comment */
+  comment?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformListWorkflowsArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface PlatformCreateWorkflowArgs {
+  /** How many distinct approvers a run needs (default 1); the person whose change started the run never counts. */
+  approvals?: number;
+  /** approver_role */
+  approverRole: string;
+  /** Conditions compare top-level fields of the event's payload (all must hold), e.g. {"field": "treatment", "equals": "accept"}. */
+  conditions?: Array<Condition> | null;
+  /** EscalationRole takes over a run nobody decided in time; without one it times out. */
+  escalationRole?: string;
+  /** MinALE starts a run only for a risk whose simulated mean annual loss is at least this. */
+  minAle?: number | null;
+  /** name */
+  name: string;
+  /** timeout_seconds */
+  timeoutSeconds?: number;
+  /** The event type that starts a run, e.g. com.astra.risk.RiskUpdated or com.astra.aegis.GuardrailDisabled. */
+  trigger: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface PlatformGetWorkflowArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface PlatformListWorkflowRunsArgs {
+  /** Path parameter. */
+  id: string;
+  /** Only runs in this status */
+  status?: "pending" | "approved" | "rejected" | "timed_out";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+/** platform: 26 operations. */
+export class PlatformResource {
+  constructor(private readonly t: Transport) {}
+
+  /** Outbound webhooks, newest first (never their secrets) (`GET /api/v1/platform/integrations`, platform:read) */
+  listIntegrations(args?: PlatformListIntegrationsArgs, options?: RequestOptions): PagePromise<Integration> {
+    return this.t.page(OPERATIONS["platform.listIntegrations"], args ?? {}, options) as PagePromise<Integration>;
+  }
+
+  /** Configure an outbound webhook: every event whose type matches event_types is POSTed to url as a CloudEvent (HTTP binding, binary mode unless mode=structured), signed per Standard Webhooks (webhook-id = event id, webhook-timestamp, webhook-signature v1,<HMAC-SHA256>), retried immediately, after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (only a 2xx within 15 s counts). The answer shows the signing secret once (IntegrationConfigured) (`POST /api/v1/platform/integrations`, platform:admin) */
+  configureIntegration(args: PlatformConfigureIntegrationArgs, options?: RequestOptions): Promise<IntegrationCreated> {
+    return this.t.call(OPERATIONS["platform.configureIntegration"], args ?? {}, options) as Promise<IntegrationCreated>;
+  }
+
+  /** One outbound webhook (`GET /api/v1/platform/integrations/{id}`, platform:read) */
+  getIntegration(args: PlatformGetIntegrationArgs, options?: RequestOptions): Promise<Integration> {
+    return this.t.call(OPERATIONS["platform.getIntegration"], args ?? {}, options) as Promise<Integration>;
+  }
+
+  /** Remove an outbound webhook; its secrets' key is erased and nothing more is sent (IntegrationDeleted) (`DELETE /api/v1/platform/integrations/{id}`, platform:admin) */
+  deleteIntegration(args: PlatformDeleteIntegrationArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["platform.deleteIntegration"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** The integration's deliveries, newest first, with attempts and the last answer; state=dead is the dead-letter list (`GET /api/v1/platform/integrations/{id}/deliveries`, platform:read) */
+  listIntegrationDeliveries(args: PlatformListIntegrationDeliveriesArgs, options?: RequestOptions): PagePromise<Delivery> {
+    return this.t.page(OPERATIONS["platform.listIntegrationDeliveries"], args ?? {}, options) as PagePromise<Delivery>;
+  }
+
+  /** Resume deliveries of an integration disabled after repeated failure; what was queued meanwhile is sent (IntegrationEnabled) (`POST /api/v1/platform/integrations/{id}/enable`, platform:admin) */
+  enableIntegration(args: PlatformEnableIntegrationArgs, options?: RequestOptions): Promise<Integration> {
+    return this.t.call(OPERATIONS["platform.enableIntegration"], args ?? {}, options) as Promise<Integration>;
+  }
+
+  /** Deliver again every event after after_event_id that the integration's filters match, delivered and dead-lettered ones included (at most 10,000) (DeliveriesReplayed) (`POST /api/v1/platform/integrations/{id}/replay`, platform:admin) */
+  replayIntegration(args: PlatformReplayIntegrationArgs, options?: RequestOptions): Promise<ReplayQueued> {
+    return this.t.call(OPERATIONS["platform.replayIntegration"], args ?? {}, options) as Promise<ReplayQueued>;
+  }
+
+  /** Make a new signing secret, shown once; for 24 hours every delivery carries a signature with each (IntegrationSecretRotated) (`POST /api/v1/platform/integrations/{id}/rotate-secret`, platform:admin) */
+  rotateIntegrationSecret(args: PlatformRotateIntegrationSecretArgs, options?: RequestOptions): Promise<SecretRotated> {
+    return this.t.call(OPERATIONS["platform.rotateIntegrationSecret"], args ?? {}, options) as Promise<SecretRotated>;
+  }
+
+  /** Send a signed test event (com.astra.platform.IntegrationTested) to this integration only, whatever its filters; delivered asynchronously like any event (IntegrationTested) (`POST /api/v1/platform/integrations/{id}/test`, platform:write) */
+  testIntegration(args: PlatformTestIntegrationArgs, options?: RequestOptions): Promise<TestSent> {
+    return this.t.call(OPERATIONS["platform.testIntegration"], args ?? {}, options) as Promise<TestSent>;
+  }
+
+  /** Channels that carry notifications out of the product (targets are never shown) (`GET /api/v1/platform/notification-channels`, platform:read) */
+  listNotificationChannels(args?: PlatformListNotificationChannelsArgs, options?: RequestOptions): PagePromise<Channel> {
+    return this.t.page(OPERATIONS["platform.listNotificationChannels"], args ?? {}, options) as PagePromise<Channel>;
+  }
+
+  /** Add a channel: e-mail (SMTP, or the outbox directory when no server is configured), a generic webhook (JSON) or a Slack-compatible incoming webhook ({text}); its rule is the causes (event type patterns, e.g. com.astra.aegis.AlertRaised) and the minimum severity it carries (NotificationChannelCreated) (`POST /api/v1/platform/notification-channels`, platform:admin) */
+  createNotificationChannel(args: PlatformCreateNotificationChannelArgs, options?: RequestOptions): Promise<Channel> {
+    return this.t.call(OPERATIONS["platform.createNotificationChannel"], args ?? {}, options) as Promise<Channel>;
+  }
+
+  /** Remove a channel; its target's key is erased (NotificationChannelDeleted) (`DELETE /api/v1/platform/notification-channels/{id}`, platform:admin) */
+  deleteNotificationChannel(args: PlatformDeleteNotificationChannelArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["platform.deleteNotificationChannel"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** The caller's in-app notifications (theirs and their tenant's), newest first, with whether they read each (`GET /api/v1/platform/notifications`, platform:read) */
+  listNotifications(args?: PlatformListNotificationsArgs, options?: RequestOptions): PagePromise<Notification> {
+    return this.t.page(OPERATIONS["platform.listNotifications"], args ?? {}, options) as PagePromise<Notification>;
+  }
+
+  /** Mark one notification read for the caller (NotificationRead) (`POST /api/v1/platform/notifications/{id}/read`, platform:read) */
+  readNotification(args: PlatformReadNotificationArgs, options?: RequestOptions): Promise<Notification> {
+    return this.t.call(OPERATIONS["platform.readNotification"], args ?? {}, options) as Promise<Notification>;
+  }
+
+  /** Mark everything the caller was notified of until now as read (NotificationsReadAll) (`POST /api/v1/platform/notifications/read-all`, platform:read) */
+  readAllNotifications(args?: PlatformReadAllNotificationsArgs, options?: RequestOptions): Promise<ReadAllResult> {
+    return this.t.call(OPERATIONS["platform.readAllNotifications"], args ?? {}, options) as Promise<ReadAllResult>;
+  }
+
+  /** Report jobs, newest first, with progress (`GET /api/v1/platform/reports`, platform:read) */
+  listReports(args?: PlatformListReportsArgs, options?: RequestOptions): PagePromise<Report> {
+    return this.t.page(OPERATIONS["platform.listReports"], args ?? {}, options) as PagePromise<Report>;
+  }
+
+  /** Start a report job: trust summary, compliance assessment (assessment_id), risk register (with each modelled risk's loss exceedance curve charted in the PDF) or audit trail extract (from, to); as PDF, CSV or JSON. Answers 202 with the job; progress goes to the live stream (channel platform.report.progress); the finished report's SHA-256 is in ReportGenerated (ReportRequested) (`POST /api/v1/platform/reports`, platform:write) */
+  requestReport(args: PlatformRequestReportArgs, options?: RequestOptions): Promise<Report> {
+    return this.t.call(OPERATIONS["platform.requestReport"], args ?? {}, options) as Promise<Report>;
+  }
+
+  /** One report job (`GET /api/v1/platform/reports/{id}`, platform:read) */
+  getReport(args: PlatformGetReportArgs, options?: RequestOptions): Promise<Report> {
+    return this.t.call(OPERATIONS["platform.getReport"], args ?? {}, options) as Promise<Report>;
+  }
+
+  /** The finished report, after checking it still hashes to the SHA-256 its ReportGenerated recorded (X-Checksum-SHA256); 409 before it is done (`GET /api/v1/platform/reports/{id}/download`, platform:read) */
+  downloadReport(args: PlatformDownloadReportArgs, options?: RequestOptions): Promise<RawResponse> {
+    return this.t.call(OPERATIONS["platform.downloadReport"], args ?? {}, options) as Promise<RawResponse>;
+  }
+
+  /** One workflow run (`GET /api/v1/platform/workflow-runs/{id}`, platform:read) */
+  getWorkflowRun(args: PlatformGetWorkflowRunArgs, options?: RequestOptions): Promise<Run> {
+    return this.t.call(OPERATIONS["platform.getWorkflowRun"], args ?? {}, options) as Promise<Run>;
+  }
+
+  /** Approve the run's step: the caller needs the step's role (or platform_admin) and must not be the person whose change started it; the last approval needed approves the run (WorkflowStepApproved, WorkflowApproved) (`POST /api/v1/platform/workflow-runs/{id}/approve`, platform:write) */
+  approveWorkflowRun(args: PlatformApproveWorkflowRunArgs, options?: RequestOptions): Promise<Run> {
+    return this.t.call(OPERATIONS["platform.approveWorkflowRun"], args ?? {}, options) as Promise<Run>;
+  }
+
+  /** Reject the run (the step's role, or platform_admin) (WorkflowRejected) (`POST /api/v1/platform/workflow-runs/{id}/reject`, platform:write) */
+  rejectWorkflowRun(args: PlatformRejectWorkflowRunArgs, options?: RequestOptions): Promise<Run> {
+    return this.t.call(OPERATIONS["platform.rejectWorkflowRun"], args ?? {}, options) as Promise<Run>;
+  }
+
+  /** Approval workflows, newest first (`GET /api/v1/platform/workflows`, platform:read) */
+  listWorkflows(args?: PlatformListWorkflowsArgs, options?: RequestOptions): PagePromise<Workflow> {
+    return this.t.page(OPERATIONS["platform.listWorkflows"], args ?? {}, options) as PagePromise<Workflow>;
+  }
+
+  /** Define an approval workflow: the event type that starts a run, conditions on its payload (and a minimum simulated ALE for risks), how many approvers of which role, the timeout and the role it escalates to. E.g. a risk accepted (com.astra.risk.RiskUpdated with treatment=accept) above an ALE needs a second approver; a guardrail disabled (com.astra.aegis.GuardrailDisabled) needs approval (WorkflowCreated) (`POST /api/v1/platform/workflows`, platform:admin) */
+  createWorkflow(args: PlatformCreateWorkflowArgs, options?: RequestOptions): Promise<Workflow> {
+    return this.t.call(OPERATIONS["platform.createWorkflow"], args ?? {}, options) as Promise<Workflow>;
+  }
+
+  /** One approval workflow (`GET /api/v1/platform/workflows/{id}`, platform:read) */
+  getWorkflow(args: PlatformGetWorkflowArgs, options?: RequestOptions): Promise<Workflow> {
+    return this.t.call(OPERATIONS["platform.getWorkflow"], args ?? {}, options) as Promise<Workflow>;
+  }
+
+  /** The workflow's runs, newest first, with their decisions (`GET /api/v1/platform/workflows/{id}/runs`, platform:read) */
+  listWorkflowRuns(args: PlatformListWorkflowRunsArgs, options?: RequestOptions): PagePromise<Run> {
+    return this.t.page(OPERATIONS["platform.listWorkflowRuns"], args ?? {}, options) as PagePromise<Run>;
+  }
+}
+
+export interface ResilienceListChaosExperimentsArgs {
+  /** Only experiments in this state */
+  status?: "running" | "completed" | "aborted";
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface ResilienceStartChaosExperimentArgs {
+  /** DurationSeconds bounds the experiment (1 to 900). */
+  durationSeconds: number;
+  /** fault */
+  fault?: { "kind": "latency" | "error" | "timeout" | "outage"; "latency_ms"?: number };
+  /** MaxErrorRate aborts the experiment when its faulted calls fail more often (default 0.5). */
+  maxErrorRate?: number | null;
+  /** name */
+  name: string;
+  /** scope */
+  scope?: { "model"?: string; "platform"?: boolean; "provider"?: string; "share": number };
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceGetChaosExperimentArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface ResilienceAbortChaosExperimentArgs {
+  /** Path parameter. */
+  id: string;
+  /** reason */
+  reason?: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceListObjectivesArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface ResilienceSetObjectiveArgs {
+  /** Path parameter. */
+  service: string;
+  /** rpo_seconds */
+  rpoSeconds: number | null;
+  /** The longest tolerable downtime; RPOSeconds the most data (in time) that may be lost. */
+  rtoSeconds: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceListResilienceScenariosArgs {
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface ResilienceDefineScenarioArgs {
+  /** description */
+  description?: string;
+  /** disruptions */
+  disruptions: Array<DisruptionRequest> | null;
+  /** name */
+  name: string;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceGetResilienceScenarioArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface ResilienceUpdateScenarioArgs {
+  /** Path parameter. */
+  id: string;
+  /** description */
+  description?: string | null;
+  /** disruptions */
+  disruptions?: Array<DisruptionRequest> | null;
+  /** name */
+  name?: string | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceDeleteScenarioArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+export interface ResilienceSimulateScenarioArgs {
+  /** Path parameter. */
+  id: string;
+  /** Iterations of the Monte Carlo (default 10,000; 100 to 100,000). */
+  iterations?: number;
+  /** Seed makes a run reproducible (default: drawn). */
+  seed?: number | null;
+  /** Further fields, sent as they are (the server refuses what it does not know). */
+  [field: string]: unknown;
+}
+
+export interface ResilienceListResilienceSimulationsArgs {
+  /** Only simulations of this scenario */
+  scenarioId?: string;
+  /** Page size. */
+  limit?: number;
+  /** Continue after this cursor. */
+  cursor?: string;
+}
+
+export interface ResilienceGetResilienceSimulationArgs {
+  /** Path parameter. */
+  id: string;
+}
+
+/** resilience: 14 operations. */
+export class ResilienceResource {
+  constructor(private readonly t: Transport) {}
+
+  /** Chaos experiments, newest first (`GET /api/v1/resilience/chaos/experiments`, resilience:read) */
+  listChaosExperiments(args?: ResilienceListChaosExperimentsArgs, options?: RequestOptions): PagePromise<Experiment> {
+    return this.t.page(OPERATIONS["resilience.listChaosExperiments"], args ?? {}, options) as PagePromise<Experiment>;
+  }
+
+  /** Start a real fault injection into this platform's gateway: provider latency, errors, timeouts or a full outage, for a share of the tenant's calls (optionally one provider and model), for a bounded time, on every instance at once. Guard rails: the tenant's running experiments fault at most the configured share of its calls together (409 RES-008), the platform scope needs platform_admin (403 RES-009), and the experiment aborts itself when its faulted calls fail more often than max_error_rate. The result (error rate, fallback success, latency during and after, time to recover) is measured from the gateway's request log (ChaosStarted, then ChaosCompleted or ChaosAborted) (`POST /api/v1/resilience/chaos/experiments`, resilience:write) */
+  startChaosExperiment(args: ResilienceStartChaosExperimentArgs, options?: RequestOptions): Promise<Experiment> {
+    return this.t.call(OPERATIONS["resilience.startChaosExperiment"], args ?? {}, options) as Promise<Experiment>;
+  }
+
+  /** One experiment with its result once ended (`GET /api/v1/resilience/chaos/experiments/{id}`, resilience:read) */
+  getChaosExperiment(args: ResilienceGetChaosExperimentArgs, options?: RequestOptions): Promise<Experiment> {
+    return this.t.call(OPERATIONS["resilience.getChaosExperiment"], args ?? {}, options) as Promise<Experiment>;
+  }
+
+  /** Abort an experiment: every instance stops injecting its fault at once; the result so far is recorded (ChaosAborted) (`POST /api/v1/resilience/chaos/experiments/{id}/abort`, resilience:write) */
+  abortChaosExperiment(args: ResilienceAbortChaosExperimentArgs, options?: RequestOptions): Promise<Experiment> {
+    return this.t.call(OPERATIONS["resilience.abortChaosExperiment"], args ?? {}, options) as Promise<Experiment>;
+  }
+
+  /** Recovery objectives (RTO, RPO) by service (`GET /api/v1/resilience/objectives`, resilience:read) */
+  listObjectives(args?: ResilienceListObjectivesArgs, options?: RequestOptions): PagePromise<Objective> {
+    return this.t.page(OPERATIONS["resilience.listObjectives"], args ?? {}, options) as PagePromise<Objective>;
+  }
+
+  /** Set a service's RTO and RPO in seconds; the service is an asset of the CyberTwins graph (ObjectiveSet) (`PUT /api/v1/resilience/objectives/{service}`, resilience:write) */
+  setObjective(args: ResilienceSetObjectiveArgs, options?: RequestOptions): Promise<Objective> {
+    return this.t.call(OPERATIONS["resilience.setObjective"], args ?? {}, options) as Promise<Objective>;
+  }
+
+  /** Disruption scenarios, newest first (`GET /api/v1/resilience/scenarios`, resilience:read) */
+  listResilienceScenarios(args?: ResilienceListResilienceScenariosArgs, options?: RequestOptions): PagePromise<Scenario> {
+    return this.t.page(OPERATIONS["resilience.listResilienceScenarios"], args ?? {}, options) as PagePromise<Scenario>;
+  }
+
+  /** Define a disruption of CyberTwins assets (a provider down, a region lost, a dataset corrupted, an identity compromised), each with its recovery-time distribution (ScenarioDefined) (`POST /api/v1/resilience/scenarios`, resilience:write) */
+  defineScenario(args: ResilienceDefineScenarioArgs, options?: RequestOptions): Promise<Scenario> {
+    return this.t.call(OPERATIONS["resilience.defineScenario"], args ?? {}, options) as Promise<Scenario>;
+  }
+
+  /** One scenario (`GET /api/v1/resilience/scenarios/{id}`, resilience:read) */
+  getResilienceScenario(args: ResilienceGetResilienceScenarioArgs, options?: RequestOptions): Promise<Scenario> {
+    return this.t.call(OPERATIONS["resilience.getResilienceScenario"], args ?? {}, options) as Promise<Scenario>;
+  }
+
+  /** Change a scenario (ScenarioUpdated) (`PATCH /api/v1/resilience/scenarios/{id}`, resilience:write) */
+  updateScenario(args: ResilienceUpdateScenarioArgs, options?: RequestOptions): Promise<Scenario> {
+    return this.t.call(OPERATIONS["resilience.updateScenario"], args ?? {}, options) as Promise<Scenario>;
+  }
+
+  /** Delete a scenario; its simulations stay (ScenarioDeleted) (`DELETE /api/v1/resilience/scenarios/{id}`, resilience:write) */
+  deleteScenario(args: ResilienceDeleteScenarioArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["resilience.deleteScenario"], args ?? {}, options) as Promise<void>;
+  }
+
+  /** Monte Carlo of the scenario over the current CyberTwins graph: recovery times drawn per disrupted asset, the disruption spread along dependencies (runs_on, calls, connects_to, stores; a compromise along has_access, trusts, runs_on); for each impacted asset its downtime distribution and probability of breaching its RTO, and the data lost against its RPO. Feeds the trust score's resilience pillar (SimulationCompleted) (`POST /api/v1/resilience/scenarios/{id}/simulate`, resilience:write) */
+  simulateScenario(args: ResilienceSimulateScenarioArgs, options?: RequestOptions): Promise<ResilienceSimulation> {
+    return this.t.call(OPERATIONS["resilience.simulateScenario"], args ?? {}, options) as Promise<ResilienceSimulation>;
+  }
+
+  /** Simulations, newest first (`GET /api/v1/resilience/simulations`, resilience:read) */
+  listResilienceSimulations(args?: ResilienceListResilienceSimulationsArgs, options?: RequestOptions): PagePromise<ResilienceSimulation> {
+    return this.t.page(OPERATIONS["resilience.listResilienceSimulations"], args ?? {}, options) as PagePromise<ResilienceSimulation>;
+  }
+
+  /** One simulation with its results (`GET /api/v1/resilience/simulations/{id}`, resilience:read) */
+  getResilienceSimulation(args: ResilienceGetResilienceSimulationArgs, options?: RequestOptions): Promise<ResilienceSimulation> {
+    return this.t.call(OPERATIONS["resilience.getResilienceSimulation"], args ?? {}, options) as Promise<ResilienceSimulation>;
+  }
+}
+
 export interface RiskGetHeatmapArgs {
   /** Place risks by their residual rating (inherent when they have none) */
   residual?: boolean;
@@ -6598,22 +9329,30 @@ export class Resources {
   readonly admin: AdminResource;
   readonly aegis: AegisResource;
   readonly auth: AuthResource;
+  readonly bastionAi: BastionAiResource;
   readonly compliance: ComplianceResource;
+  readonly cybertwins: CybertwinsResource;
   readonly dataGov: DataGovResource;
   readonly gateway: GatewayResource;
   readonly iam: IamResource;
   readonly ofrep: OfrepResource;
+  readonly platform: PlatformResource;
+  readonly resilience: ResilienceResource;
   readonly risk: RiskResource;
   readonly trust: TrustResource;
   constructor(t: Transport) {
     this.admin = new AdminResource(t);
     this.aegis = new AegisResource(t);
     this.auth = new AuthResource(t);
+    this.bastionAi = new BastionAiResource(t);
     this.compliance = new ComplianceResource(t);
+    this.cybertwins = new CybertwinsResource(t);
     this.dataGov = new DataGovResource(t);
     this.gateway = new GatewayResource(t);
     this.iam = new IamResource(t);
     this.ofrep = new OfrepResource(t);
+    this.platform = new PlatformResource(t);
+    this.resilience = new ResilienceResource(t);
     this.risk = new RiskResource(t);
     this.trust = new TrustResource(t);
   }
