@@ -65,6 +65,8 @@ type WorkflowCreatedV1 struct {
 	TimeoutSeconds int    `json:"timeout_seconds"`
 	// EscalationRole takes over once the timeout passes; without one the run times out.
 	EscalationRole string `json:"escalation_role,omitempty"`
+	// EscalationTimeoutSeconds is the escalated step's own timeout (default TimeoutSeconds).
+	EscalationTimeoutSeconds int `json:"escalation_timeout_seconds,omitempty"`
 }
 
 // WorkflowStartedV1 records a run of a workflow for one triggering event.
@@ -123,8 +125,11 @@ func NewWorkflow(d WorkflowCreatedV1) (*WorkflowCreatedV1, error) {
 	if d.TimeoutSeconds == 0 {
 		d.TimeoutSeconds = 86400
 	}
-	if d.TimeoutSeconds < 1 || d.TimeoutSeconds > 90*86400 {
-		return nil, fmt.Errorf("%w: timeout_seconds must be 1 to 7,776,000", ErrInvalidWorkflow)
+	if d.EscalationTimeoutSeconds == 0 {
+		d.EscalationTimeoutSeconds = d.TimeoutSeconds
+	}
+	if d.TimeoutSeconds < 1 || d.TimeoutSeconds > 90*86400 || d.EscalationTimeoutSeconds < 1 || d.EscalationTimeoutSeconds > 90*86400 {
+		return nil, fmt.Errorf("%w: timeout_seconds and escalation_timeout_seconds must be 1 to 7,776,000", ErrInvalidWorkflow)
 	}
 	for _, c := range d.Conditions {
 		if c.Field == "" {

@@ -32,6 +32,8 @@ type WorkflowRequest struct {
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty" validate:"omitempty,min=1,max=7776000"`
 	// EscalationRole takes over a run nobody decided in time; without one it times out.
 	EscalationRole string `json:"escalation_role,omitempty" validate:"max=100"`
+	// EscalationTimeoutSeconds is the escalated step's timeout (default timeout_seconds).
+	EscalationTimeoutSeconds int `json:"escalation_timeout_seconds,omitempty" validate:"omitempty,min=1,max=7776000"`
 }
 
 // DecisionRequest is the optional body of the approve and reject routes.
@@ -96,7 +98,7 @@ func (a *API) createWorkflow(c echo.Context) error {
 	}
 	id, evs, err := a.Commands.CreateWorkflow(c.Request().Context(), writes.Metadata(c), platformmod.WorkflowCreatedV1{Name: req.Name, Trigger: req.Trigger,
 		Conditions: req.Conditions, MinALE: req.MinALE, Approvals: req.Approvals, ApproverRole: req.ApproverRole, TimeoutSeconds: req.TimeoutSeconds,
-		EscalationRole: req.EscalationRole})
+		EscalationRole: req.EscalationRole, EscalationTimeoutSeconds: req.EscalationTimeoutSeconds})
 	return a.Writes.Then(c, evs, err, rm.Name, func() error {
 		x, err := a.Queries.Workflow(c.Request().Context(), tenant(c), id)
 		if err != nil {

@@ -172,7 +172,7 @@ func TestWorkflows_GuardrailDisabledEscalatesOnTimeout(t *testing.T) {
 	_, sec := in.SignIn(t, admin, "sec@flows.test", "security_admin")
 	_, boss := in.SignIn(t, admin, "boss@flows.test", "platform_admin")
 	wf := workflow(t, in, admin, map[string]any{"name": "Guardrail off", "trigger": "com.astra.aegis.GuardrailDisabled", "approver_role": "security_admin",
-		"timeout_seconds": 1, "escalation_role": "platform_admin"})
+		"timeout_seconds": 1, "escalation_role": "platform_admin", "escalation_timeout_seconds": 3600})
 	r := in.Do(t, http.MethodPost, "/api/v1/aegis/guardrails", sec, map[string]any{"name": "no secrets", "type": "keyword",
 		"config": map[string]any{"keywords": []string{"password"}}, "action": "block"})
 	if r.Status != http.StatusCreated {

@@ -15,9 +15,9 @@ import (
 func workflowTables(t *projections.Table) {
 	projections.On(t, platformmod.WorkflowCreated, projections.Exec(func(e *eventstore.Event, d *platformmod.WorkflowCreatedV1) (string, []any) {
 		return `INSERT INTO %[1]s.workflows (id, tenant_id, name, trigger, conditions, min_ale, approvals, approver_role, timeout_seconds, escalation_role,
-			since_position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+			escalation_timeout_seconds, since_position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
 			[]any{d.WorkflowID, e.TenantID, d.Name, d.Trigger, d.Conditions, d.MinALE, d.Approvals, d.ApproverRole, d.TimeoutSeconds, d.EscalationRole,
-				e.Position, e.Time}
+				d.EscalationTimeoutSeconds, e.Position, e.Time}
 	}))
 	projections.On(t, platformmod.WorkflowStarted, projections.Exec(func(e *eventstore.Event, d *platformmod.WorkflowStartedV1) (string, []any) {
 		return `INSERT INTO %[1]s.workflow_runs (id, tenant_id, workflow_id, trigger_event_id, trigger_type, subject, requester, summary, approvals,
@@ -56,7 +56,8 @@ func workflowTables(t *projections.Table) {
 const workflowDDL = `
 	CREATE TABLE %[1]s.workflows (
 		id text PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL, trigger text NOT NULL, conditions jsonb NOT NULL, min_ale float8,
-		approvals int NOT NULL, approver_role text NOT NULL, timeout_seconds int NOT NULL, escalation_role text NOT NULL, since_position bigint NOT NULL,
+		approvals int NOT NULL, approver_role text NOT NULL, timeout_seconds int NOT NULL, escalation_role text NOT NULL, escalation_timeout_seconds int NOT NULL,
+		since_position bigint NOT NULL,
 		created_at timestamptz NOT NULL);
 	CREATE INDEX ON %[1]s.workflows (tenant_id, id DESC);
 	CREATE TABLE %[1]s.workflow_runs (
@@ -79,17 +80,20 @@ type Workflow struct {
 	ApproverRole   string                  `json:"approver_role"`
 	TimeoutSeconds int                     `json:"timeout_seconds"`
 	EscalationRole string                  `json:"escalation_role,omitempty"`
-	CreatedAt      time.Time               `json:"created_at"`
+	// EscalationTimeoutSeconds is the escalated step's timeout.
+	EscalationTimeoutSeconds int       `json:"escalation_timeout_seconds"`
+	CreatedAt                time.Time `json:"created_at"`
 	// Since is the ledger position of its creation: only later events start runs.
 	Since int64 `json:"-"`
 }
 
-const workflowColumns = `id, name, trigger, conditions, min_ale, approvals, approver_role, timeout_seconds, escalation_role, created_at, since_position`
+const workflowColumns = `id, name, trigger, conditions, min_ale, approvals, approver_role, timeout_seconds, escalation_role, escalation_timeout_seconds,
+	created_at, since_position`
 
 func scanWorkflow(r pgx.CollectableRow) (Workflow, error) {
 	var w Workflow
 	err := r.Scan(&w.ID, &w.Name, &w.Trigger, &w.Conditions, &w.MinALE, &w.Approvals, &w.ApproverRole, &w.TimeoutSeconds, &w.EscalationRole,
-		&w.CreatedAt, &w.Since)
+		&w.EscalationTimeoutSeconds, &w.CreatedAt, &w.Since)
 	return w, err
 }
 
@@ -176,7 +180,8 @@ func (q *Queries) Run(ctx context.Context, tenant, id string) (*Run, error) {
 	}, tenant, id)
 }
 
-// Overdue is a pending run past its deadline, with what its workflow says to do.
+// Overdue is a pending run past its deadline, with what its workflow says
+// to do (Timeout: the escalated step's).
 type Overdue struct {
 	RunID, TenantID, EscalationRole string
 	Timeout                         time.Duration
@@ -186,7 +191,7 @@ type Overdue struct {
 func (q *Queries) OverdueRuns(ctx context.Context, now time.Time, limit int) ([]Overdue, error) {
 	var out []Overdue
 	err := q.Runner.Read(ctx, Name, "*", func(tx pgx.Tx, s string) error {
-		rows, err := tx.Query(ctx, `SELECT r.id, r.tenant_id, w.escalation_role, w.timeout_seconds FROM `+s+`.workflow_runs r JOIN `+s+
+		rows, err := tx.Query(ctx, `SELECT r.id, r.tenant_id, w.escalation_role, w.escalation_timeout_seconds FROM `+s+`.workflow_runs r JOIN `+s+
 			`.workflows w ON w.id = r.workflow_id WHERE r.status = 'pending' AND r.deadline <= $1 ORDER BY r.deadline LIMIT $2`, now, limit)
 		if err != nil {
 			return err

@@ -77,7 +77,8 @@ func (w *Workflows) Triggers() reactors.Reactor {
 					continue
 				}
 				def := &platformmod.WorkflowCreatedV1{WorkflowID: wf.ID, Name: wf.Name, Trigger: wf.Trigger, Conditions: wf.Conditions, MinALE: wf.MinALE,
-					Approvals: wf.Approvals, ApproverRole: wf.ApproverRole, TimeoutSeconds: wf.TimeoutSeconds, EscalationRole: wf.EscalationRole}
+					Approvals: wf.Approvals, ApproverRole: wf.ApproverRole, TimeoutSeconds: wf.TimeoutSeconds, EscalationRole: wf.EscalationRole,
+					EscalationTimeoutSeconds: wf.EscalationTimeoutSeconds}
 				if !def.Holds(e.Data) {
 					continue
 				}
