@@ -100,21 +100,21 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "auth.refresh": {"method":"POST","path":"/api/v1/auth/refresh","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "auth.getSsoLogin": {"method":"GET","path":"/api/v1/auth/sso/{tenant}/login","pathParams":["tenant"],"query":["provider"],"body":False,"paged":False,"raw":False,"envelope":False},
     "auth.getSsoCallback": {"method":"GET","path":"/api/v1/auth/sso/callback","pathParams":[],"query":["state","code","error","error_description"],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.bastionAIChat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.getBastionAIContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.refreshBastionAIContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.listBastionAIConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
-    "bastion-ai.getBastionAIConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.deleteBastionAIConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
-    "bastion-ai.bastionAIFeedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.getBastionAIProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.setBastionAIProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.listBastionAIDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
-    "bastion-ai.indexBastionAIDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.removeBastionAIDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
-    "bastion-ai.bastionAIRagQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.getBastionAIRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":False,"paged":False,"raw":False,"envelope":True},
-    "bastion-ai.bastionAISummarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.chat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.refreshContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.listConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "bastion-ai.getConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.deleteConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "bastion-ai.feedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.setDefaultProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.listDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
+    "bastion-ai.indexDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.removeDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":False,"paged":False,"raw":False,"envelope":False},
+    "bastion-ai.ragQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.getRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":False,"paged":False,"raw":False,"envelope":True},
+    "bastion-ai.summarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "compliance.listAssessments": {"method":"GET","path":"/api/v1/compliance/assessments","pathParams":[],"query":["framework_id","status","limit","cursor"],"body":False,"paged":True,"raw":False,"envelope":True},
     "compliance.startAssessment": {"method":"POST","path":"/api/v1/compliance/assessments","pathParams":[],"query":[],"body":True,"paged":False,"raw":False,"envelope":True},
     "compliance.getAssessment": {"method":"GET","path":"/api/v1/compliance/assessments/{id}","pathParams":["id"],"query":["format"],"body":False,"paged":False,"raw":False,"envelope":True},
@@ -757,71 +757,71 @@ class AuthResource(Resource):
 class BastionAiResource(Resource):
     """bastion-ai: 15 operations."""
 
-    async def bastion_aichat(self, *, as_of: Any = UNSET, conversation_id: Any = UNSET, message: Any = UNSET, stream: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def chat(self, *, as_of: Any = UNSET, conversation_id: Any = UNSET, message: Any = UNSET, stream: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (POST /api/v1/bastion-ai/chat, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.bastionAIChat"], {"as_of": as_of, "conversation_id": conversation_id, "message": message, "stream": stream}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.chat"], {"as_of": as_of, "conversation_id": conversation_id, "message": message, "stream": stream}, fields, request_options)
 
-    async def get_bastion_aicontext(self, *, request_options: RequestOptions | None = None) -> Any:
+    async def get_context(self, *, request_options: RequestOptions | None = None) -> Any:
         """The latest posture snapshot the assistant sees (404 before the first refresh) (GET /api/v1/bastion-ai/context, bastion_ai:read)."""
-        return await self._call(OPERATIONS["bastion-ai.getBastionAIContext"], {}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.getContext"], {}, None, request_options)
 
-    async def refresh_bastion_aicontext(self, *, request_options: RequestOptions | None = None) -> Any:
+    async def refresh_context(self, *, request_options: RequestOptions | None = None) -> Any:
         """Take a posture snapshot now, of what the caller may read (ContextRefreshed) (POST /api/v1/bastion-ai/context/refresh, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.refreshBastionAIContext"], {}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.refreshContext"], {}, None, request_options)
 
-    def list_bastion_aiconversations(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+    def list_conversations(self, *, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
         """The caller's own conversations, newest first (GET /api/v1/bastion-ai/conversations, bastion_ai:read).
 
         Await it for the first page, or iterate over every item with `async for`.
         """
-        return self._page(OPERATIONS["bastion-ai.listBastionAIConversations"], {"limit": limit, "cursor": cursor}, None, request_options)
+        return self._page(OPERATIONS["bastion-ai.listConversations"], {"limit": limit, "cursor": cursor}, None, request_options)
 
-    async def get_bastion_aiconversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+    async def get_conversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
         """One of the caller's conversations with its questions, answers, tool calls and citations (GET /api/v1/bastion-ai/conversations/{id}, bastion_ai:read)."""
-        return await self._call(OPERATIONS["bastion-ai.getBastionAIConversation"], {"id": id}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.getConversation"], {"id": id}, None, request_options)
 
-    async def delete_bastion_aiconversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+    async def delete_conversation(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
         """Delete one of the caller's conversations (ConversationDeleted) (DELETE /api/v1/bastion-ai/conversations/{id}, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.deleteBastionAIConversation"], {"id": id}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.deleteConversation"], {"id": id}, None, request_options)
 
-    async def bastion_aifeedback(self, *, comment: Any = UNSET, conversation_id: Any = UNSET, message_id: Any = UNSET, rating: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def feedback(self, *, comment: Any = UNSET, conversation_id: Any = UNSET, message_id: Any = UNSET, rating: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Rate an answer of one of the caller's conversations (FeedbackGiven) (POST /api/v1/bastion-ai/feedback, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.bastionAIFeedback"], {"comment": comment, "conversation_id": conversation_id, "message_id": message_id, "rating": rating}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.feedback"], {"comment": comment, "conversation_id": conversation_id, "message_id": message_id, "rating": rating}, fields, request_options)
 
-    async def get_bastion_aiproviders(self, *, request_options: RequestOptions | None = None) -> Any:
+    async def get_providers(self, *, request_options: RequestOptions | None = None) -> Any:
         """The gateway provider and model the assistant uses, and the models the tenant's gateway offers (GET /api/v1/bastion-ai/providers, bastion_ai:read)."""
-        return await self._call(OPERATIONS["bastion-ai.getBastionAIProviders"], {}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.getProviders"], {}, None, request_options)
 
-    async def set_bastion_aiprovider(self, *, embedding_model: Any = UNSET, model: Any = UNSET, provider: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def set_default_provider(self, *, embedding_model: Any = UNSET, model: Any = UNSET, provider: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet) (PUT /api/v1/bastion-ai/providers/default, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.setBastionAIProvider"], {"embedding_model": embedding_model, "model": model, "provider": provider}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.setDefaultProvider"], {"embedding_model": embedding_model, "model": model, "provider": provider}, fields, request_options)
 
-    def list_bastion_aidocuments(self, *, kind: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
+    def list_documents(self, *, kind: Any = UNSET, limit: Any = UNSET, cursor: Any = UNSET, request_options: RequestOptions | None = None) -> Page:
         """The tenant's indexed documents, newest first (GET /api/v1/bastion-ai/rag/documents, bastion_ai:read).
 
         Await it for the first page, or iterate over every item with `async for`.
         """
-        return self._page(OPERATIONS["bastion-ai.listBastionAIDocuments"], {"kind": kind, "limit": limit, "cursor": cursor}, None, request_options)
+        return self._page(OPERATIONS["bastion-ai.listDocuments"], {"kind": kind, "limit": limit, "cursor": cursor}, None, request_options)
 
-    async def index_bastion_aidocument(self, *, chunk_size: Any = UNSET, kind: Any = UNSET, overlap: Any = UNSET, text: Any = UNSET, title: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def index_document(self, *, chunk_size: Any = UNSET, kind: Any = UNSET, overlap: Any = UNSET, text: Any = UNSET, title: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Index a document (policy, evidence text …): cut into overlapping chunks, the text sealed under the document's own key, embedded through the gateway when an embedding model is set (DocumentIndexed) (POST /api/v1/bastion-ai/rag/documents, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.indexBastionAIDocument"], {"chunk_size": chunk_size, "kind": kind, "overlap": overlap, "text": text, "title": title}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.indexDocument"], {"chunk_size": chunk_size, "kind": kind, "overlap": overlap, "text": text, "title": title}, fields, request_options)
 
-    async def remove_bastion_aidocument(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
+    async def remove_document(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
         """Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved) (DELETE /api/v1/bastion-ai/rag/documents/{id}, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.removeBastionAIDocument"], {"id": id}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.removeDocument"], {"id": id}, None, request_options)
 
-    async def bastion_airag_query(self, *, framework_id: Any = UNSET, k: Any = UNSET, question: Any = UNSET, scope: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def rag_query(self, *, framework_id: Any = UNSET, k: Any = UNSET, question: Any = UNSET, scope: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (POST /api/v1/bastion-ai/rag/query, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.bastionAIRagQuery"], {"framework_id": framework_id, "k": k, "question": question, "scope": scope}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.ragQuery"], {"framework_id": framework_id, "k": k, "question": question, "scope": scope}, fields, request_options)
 
-    async def get_bastion_airag_search(self, *, q: Any = UNSET, scope: Any = UNSET, framework_id: Any = UNSET, k: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
+    async def get_rag_search(self, *, q: Any = UNSET, scope: Any = UNSET, framework_id: Any = UNSET, k: Any = UNSET, request_options: RequestOptions | None = None) -> Any:
         """Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on) (GET /api/v1/bastion-ai/rag/search, bastion_ai:read)."""
-        return await self._call(OPERATIONS["bastion-ai.getBastionAIRagSearch"], {"q": q, "scope": scope, "framework_id": framework_id, "k": k}, None, request_options)
+        return await self._call(OPERATIONS["bastion-ai.getRagSearch"], {"q": q, "scope": scope, "framework_id": framework_id, "k": k}, None, request_options)
 
-    async def bastion_aisummarize(self, *, days: Any = UNSET, kind: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def summarize(self, *, days: Any = UNSET, kind: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten) (POST /api/v1/bastion-ai/summarize, bastion_ai:write)."""
-        return await self._call(OPERATIONS["bastion-ai.bastionAISummarize"], {"days": days, "kind": kind}, fields, request_options)
+        return await self._call(OPERATIONS["bastion-ai.summarize"], {"days": days, "kind": kind}, fields, request_options)
 
 class ComplianceResource(Resource):
     """compliance: 19 operations."""
@@ -1598,9 +1598,9 @@ class PlatformResource(Resource):
         """
         return self._page(OPERATIONS["platform.listWorkflows"], {"limit": limit, "cursor": cursor}, None, request_options)
 
-    async def create_workflow(self, *, approvals: Any = UNSET, approver_role: Any = UNSET, conditions: Any = UNSET, escalation_role: Any = UNSET, min_ale: Any = UNSET, name: Any = UNSET, timeout_seconds: Any = UNSET, trigger: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
+    async def create_workflow(self, *, approvals: Any = UNSET, approver_role: Any = UNSET, conditions: Any = UNSET, escalation_role: Any = UNSET, escalation_timeout_seconds: Any = UNSET, min_ale: Any = UNSET, name: Any = UNSET, timeout_seconds: Any = UNSET, trigger: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
         """Define an approval workflow: the event type that starts a run, conditions on its payload (and a minimum simulated ALE for risks), how many approvers of which role, the timeout and the role it escalates to. E.g. a risk accepted (com.astra.risk.RiskUpdated with treatment=accept) above an ALE needs a second approver; a guardrail disabled (com.astra.aegis.GuardrailDisabled) needs approval (WorkflowCreated) (POST /api/v1/platform/workflows, platform:admin)."""
-        return await self._call(OPERATIONS["platform.createWorkflow"], {"approvals": approvals, "approver_role": approver_role, "conditions": conditions, "escalation_role": escalation_role, "min_ale": min_ale, "name": name, "timeout_seconds": timeout_seconds, "trigger": trigger}, fields, request_options)
+        return await self._call(OPERATIONS["platform.createWorkflow"], {"approvals": approvals, "approver_role": approver_role, "conditions": conditions, "escalation_role": escalation_role, "escalation_timeout_seconds": escalation_timeout_seconds, "min_ale": min_ale, "name": name, "timeout_seconds": timeout_seconds, "trigger": trigger}, fields, request_options)
 
     async def get_workflow(self, *, id: str, request_options: RequestOptions | None = None) -> Any:
         """One approval workflow (GET /api/v1/platform/workflows/{id}, platform:read)."""

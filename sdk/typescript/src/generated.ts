@@ -4197,6 +4197,8 @@ export interface Workflow {
   "conditions"?: Array<Condition> | null;
   "created_at"?: string;
   "escalation_role"?: string;
+  /** The escalated step's timeout. */
+  "escalation_timeout_seconds"?: number;
   "id"?: string;
   "min_ale"?: number | null;
   "name"?: string;
@@ -4212,6 +4214,8 @@ export interface WorkflowRequest {
   "conditions"?: Array<Condition> | null;
   /** EscalationRole takes over a run nobody decided in time; without one it times out. */
   "escalation_role"?: string;
+  /** The escalated step's timeout (default timeout_seconds). */
+  "escalation_timeout_seconds"?: number;
   /** MinALE starts a run only for a risk whose simulated mean annual loss is at least this. */
   "min_ale"?: number | null;
   "name": string;
@@ -4314,21 +4318,21 @@ export const OPERATIONS = {
   "auth.refresh": {"method":"POST","path":"/api/v1/auth/refresh","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "auth.getSsoLogin": {"method":"GET","path":"/api/v1/auth/sso/{tenant}/login","pathParams":["tenant"],"query":["provider"],"body":false,"paged":false,"raw":false,"envelope":false},
   "auth.getSsoCallback": {"method":"GET","path":"/api/v1/auth/sso/callback","pathParams":[],"query":["state","code","error","error_description"],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.bastionAIChat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.getBastionAIContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.refreshBastionAIContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.listBastionAIConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
-  "bastion-ai.getBastionAIConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.deleteBastionAIConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
-  "bastion-ai.bastionAIFeedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.getBastionAIProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.setBastionAIProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.listBastionAIDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
-  "bastion-ai.indexBastionAIDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.removeBastionAIDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
-  "bastion-ai.bastionAIRagQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.getBastionAIRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":false,"paged":false,"raw":false,"envelope":true},
-  "bastion-ai.bastionAISummarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.chat": {"method":"POST","path":"/api/v1/bastion-ai/chat","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getContext": {"method":"GET","path":"/api/v1/bastion-ai/context","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.refreshContext": {"method":"POST","path":"/api/v1/bastion-ai/context/refresh","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.listConversations": {"method":"GET","path":"/api/v1/bastion-ai/conversations","pathParams":[],"query":["limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "bastion-ai.getConversation": {"method":"GET","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.deleteConversation": {"method":"DELETE","path":"/api/v1/bastion-ai/conversations/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "bastion-ai.feedback": {"method":"POST","path":"/api/v1/bastion-ai/feedback","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getProviders": {"method":"GET","path":"/api/v1/bastion-ai/providers","pathParams":[],"query":[],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.setDefaultProvider": {"method":"PUT","path":"/api/v1/bastion-ai/providers/default","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.listDocuments": {"method":"GET","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":["kind","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
+  "bastion-ai.indexDocument": {"method":"POST","path":"/api/v1/bastion-ai/rag/documents","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.removeDocument": {"method":"DELETE","path":"/api/v1/bastion-ai/rag/documents/{id}","pathParams":["id"],"query":[],"body":false,"paged":false,"raw":false,"envelope":false},
+  "bastion-ai.ragQuery": {"method":"POST","path":"/api/v1/bastion-ai/rag/query","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.getRagSearch": {"method":"GET","path":"/api/v1/bastion-ai/rag/search","pathParams":[],"query":["q","scope","framework_id","k"],"body":false,"paged":false,"raw":false,"envelope":true},
+  "bastion-ai.summarize": {"method":"POST","path":"/api/v1/bastion-ai/summarize","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "compliance.listAssessments": {"method":"GET","path":"/api/v1/compliance/assessments","pathParams":[],"query":["framework_id","status","limit","cursor"],"body":false,"paged":true,"raw":false,"envelope":true},
   "compliance.startAssessment": {"method":"POST","path":"/api/v1/compliance/assessments","pathParams":[],"query":[],"body":true,"paged":false,"raw":false,"envelope":true},
   "compliance.getAssessment": {"method":"GET","path":"/api/v1/compliance/assessments/{id}","pathParams":["id"],"query":["format"],"body":false,"paged":false,"raw":false,"envelope":true},
@@ -6015,7 +6019,7 @@ export class AuthResource {
   }
 }
 
-export interface BastionAiBastionAIChatArgs {
+export interface BastionAiChatArgs {
   /** AsOf asks about the state at that moment: the tools read the log up to it. */
   asOf?: string | null;
   /** ConversationID continues one of the caller's conversations; a new one starts when omitted. */
@@ -6028,32 +6032,32 @@ export interface BastionAiBastionAIChatArgs {
   [field: string]: unknown;
 }
 
-export interface BastionAiGetBastionAIContextArgs {
+export interface BastionAiGetContextArgs {
 
 }
 
-export interface BastionAiRefreshBastionAIContextArgs {
+export interface BastionAiRefreshContextArgs {
 
 }
 
-export interface BastionAiListBastionAIConversationsArgs {
+export interface BastionAiListConversationsArgs {
   /** Page size. */
   limit?: number;
   /** Continue after this cursor. */
   cursor?: string;
 }
 
-export interface BastionAiGetBastionAIConversationArgs {
+export interface BastionAiGetConversationArgs {
   /** Path parameter. */
   id: string;
 }
 
-export interface BastionAiDeleteBastionAIConversationArgs {
+export interface BastionAiDeleteConversationArgs {
   /** Path parameter. */
   id: string;
 }
 
-export interface BastionAiBastionAIFeedbackArgs {
+export interface BastionAiFeedbackArgs {
   /** comment */
   comment?: string;
   /** conversation_id */
@@ -6066,11 +6070,11 @@ export interface BastionAiBastionAIFeedbackArgs {
   [field: string]: unknown;
 }
 
-export interface BastionAiGetBastionAIProvidersArgs {
+export interface BastionAiGetProvidersArgs {
 
 }
 
-export interface BastionAiSetBastionAIProviderArgs {
+export interface BastionAiSetDefaultProviderArgs {
   /** EmbeddingModel turns hybrid retrieval on: documents are embedded through the gateway's embeddings path with this model of the provider. */
   embeddingModel?: string;
   /** model */
@@ -6081,7 +6085,7 @@ export interface BastionAiSetBastionAIProviderArgs {
   [field: string]: unknown;
 }
 
-export interface BastionAiListBastionAIDocumentsArgs {
+export interface BastionAiListDocumentsArgs {
   /** Only documents of this kind */
   kind?: "policy" | "evidence" | "procedure" | "upload" | "other";
   /** Page size. */
@@ -6090,7 +6094,7 @@ export interface BastionAiListBastionAIDocumentsArgs {
   cursor?: string;
 }
 
-export interface BastionAiIndexBastionAIDocumentArgs {
+export interface BastionAiIndexDocumentArgs {
   /** The chunks' size in bytes (default 900); Overlap what each repeats of the one before (default 200). */
   chunkSize?: number;
   /** kind */
@@ -6105,12 +6109,12 @@ export interface BastionAiIndexBastionAIDocumentArgs {
   [field: string]: unknown;
 }
 
-export interface BastionAiRemoveBastionAIDocumentArgs {
+export interface BastionAiRemoveDocumentArgs {
   /** Path parameter. */
   id: string;
 }
 
-export interface BastionAiBastionAIRagQueryArgs {
+export interface BastionAiRagQueryArgs {
   /** framework_id */
   frameworkId?: string;
   /** How many chunks to answer from (default 5). */
@@ -6123,7 +6127,7 @@ export interface BastionAiBastionAIRagQueryArgs {
   [field: string]: unknown;
 }
 
-export interface BastionAiGetBastionAIRagSearchArgs {
+export interface BastionAiGetRagSearchArgs {
   /** The query */
   q?: string;
   /** Which chunks (default all) */
@@ -6134,7 +6138,7 @@ export interface BastionAiGetBastionAIRagSearchArgs {
   k?: number;
 }
 
-export interface BastionAiBastionAISummarizeArgs {
+export interface BastionAiSummarizeArgs {
   /** The period covered, ending now (default 7). */
   days?: number;
   /** kind */
@@ -6148,78 +6152,78 @@ export class BastionAiResource {
   constructor(private readonly t: Transport) {}
 
   /** Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (`POST /api/v1/bastion-ai/chat`, bastion_ai:write) */
-  bastionAIChat(args: BastionAiBastionAIChatArgs, options?: RequestOptions): Promise<ChatAnswer> {
-    return this.t.call(OPERATIONS["bastion-ai.bastionAIChat"], args ?? {}, options) as Promise<ChatAnswer>;
+  chat(args: BastionAiChatArgs, options?: RequestOptions): Promise<ChatAnswer> {
+    return this.t.call(OPERATIONS["bastion-ai.chat"], args ?? {}, options) as Promise<ChatAnswer>;
   }
 
   /** The latest posture snapshot the assistant sees (404 before the first refresh) (`GET /api/v1/bastion-ai/context`, bastion_ai:read) */
-  getBastionAIContext(args?: BastionAiGetBastionAIContextArgs, options?: RequestOptions): Promise<Snapshot> {
-    return this.t.call(OPERATIONS["bastion-ai.getBastionAIContext"], args ?? {}, options) as Promise<Snapshot>;
+  getContext(args?: BastionAiGetContextArgs, options?: RequestOptions): Promise<Snapshot> {
+    return this.t.call(OPERATIONS["bastion-ai.getContext"], args ?? {}, options) as Promise<Snapshot>;
   }
 
   /** Take a posture snapshot now, of what the caller may read (ContextRefreshed) (`POST /api/v1/bastion-ai/context/refresh`, bastion_ai:write) */
-  refreshBastionAIContext(args?: BastionAiRefreshBastionAIContextArgs, options?: RequestOptions): Promise<Snapshot> {
-    return this.t.call(OPERATIONS["bastion-ai.refreshBastionAIContext"], args ?? {}, options) as Promise<Snapshot>;
+  refreshContext(args?: BastionAiRefreshContextArgs, options?: RequestOptions): Promise<Snapshot> {
+    return this.t.call(OPERATIONS["bastion-ai.refreshContext"], args ?? {}, options) as Promise<Snapshot>;
   }
 
   /** The caller's own conversations, newest first (`GET /api/v1/bastion-ai/conversations`, bastion_ai:read) */
-  listBastionAIConversations(args?: BastionAiListBastionAIConversationsArgs, options?: RequestOptions): PagePromise<Conversation> {
-    return this.t.page(OPERATIONS["bastion-ai.listBastionAIConversations"], args ?? {}, options) as PagePromise<Conversation>;
+  listConversations(args?: BastionAiListConversationsArgs, options?: RequestOptions): PagePromise<Conversation> {
+    return this.t.page(OPERATIONS["bastion-ai.listConversations"], args ?? {}, options) as PagePromise<Conversation>;
   }
 
   /** One of the caller's conversations with its questions, answers, tool calls and citations (`GET /api/v1/bastion-ai/conversations/{id}`, bastion_ai:read) */
-  getBastionAIConversation(args: BastionAiGetBastionAIConversationArgs, options?: RequestOptions): Promise<ConversationDetail> {
-    return this.t.call(OPERATIONS["bastion-ai.getBastionAIConversation"], args ?? {}, options) as Promise<ConversationDetail>;
+  getConversation(args: BastionAiGetConversationArgs, options?: RequestOptions): Promise<ConversationDetail> {
+    return this.t.call(OPERATIONS["bastion-ai.getConversation"], args ?? {}, options) as Promise<ConversationDetail>;
   }
 
   /** Delete one of the caller's conversations (ConversationDeleted) (`DELETE /api/v1/bastion-ai/conversations/{id}`, bastion_ai:write) */
-  deleteBastionAIConversation(args: BastionAiDeleteBastionAIConversationArgs, options?: RequestOptions): Promise<void> {
-    return this.t.call(OPERATIONS["bastion-ai.deleteBastionAIConversation"], args ?? {}, options) as Promise<void>;
+  deleteConversation(args: BastionAiDeleteConversationArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["bastion-ai.deleteConversation"], args ?? {}, options) as Promise<void>;
   }
 
   /** Rate an answer of one of the caller's conversations (FeedbackGiven) (`POST /api/v1/bastion-ai/feedback`, bastion_ai:write) */
-  bastionAIFeedback(args: BastionAiBastionAIFeedbackArgs, options?: RequestOptions): Promise<Feedback> {
-    return this.t.call(OPERATIONS["bastion-ai.bastionAIFeedback"], args ?? {}, options) as Promise<Feedback>;
+  feedback(args: BastionAiFeedbackArgs, options?: RequestOptions): Promise<Feedback> {
+    return this.t.call(OPERATIONS["bastion-ai.feedback"], args ?? {}, options) as Promise<Feedback>;
   }
 
   /** The gateway provider and model the assistant uses, and the models the tenant's gateway offers (`GET /api/v1/bastion-ai/providers`, bastion_ai:read) */
-  getBastionAIProviders(args?: BastionAiGetBastionAIProvidersArgs, options?: RequestOptions): Promise<Providers> {
-    return this.t.call(OPERATIONS["bastion-ai.getBastionAIProviders"], args ?? {}, options) as Promise<Providers>;
+  getProviders(args?: BastionAiGetProvidersArgs, options?: RequestOptions): Promise<Providers> {
+    return this.t.call(OPERATIONS["bastion-ai.getProviders"], args ?? {}, options) as Promise<Providers>;
   }
 
   /** Choose the provider and model (and optionally the embedding model) of the assistant among those the tenant's gateway offers (DefaultProviderSet) (`PUT /api/v1/bastion-ai/providers/default`, bastion_ai:write) */
-  setBastionAIProvider(args: BastionAiSetBastionAIProviderArgs, options?: RequestOptions): Promise<Settings> {
-    return this.t.call(OPERATIONS["bastion-ai.setBastionAIProvider"], args ?? {}, options) as Promise<Settings>;
+  setDefaultProvider(args: BastionAiSetDefaultProviderArgs, options?: RequestOptions): Promise<Settings> {
+    return this.t.call(OPERATIONS["bastion-ai.setDefaultProvider"], args ?? {}, options) as Promise<Settings>;
   }
 
   /** The tenant's indexed documents, newest first (`GET /api/v1/bastion-ai/rag/documents`, bastion_ai:read) */
-  listBastionAIDocuments(args?: BastionAiListBastionAIDocumentsArgs, options?: RequestOptions): PagePromise<Document> {
-    return this.t.page(OPERATIONS["bastion-ai.listBastionAIDocuments"], args ?? {}, options) as PagePromise<Document>;
+  listDocuments(args?: BastionAiListDocumentsArgs, options?: RequestOptions): PagePromise<Document> {
+    return this.t.page(OPERATIONS["bastion-ai.listDocuments"], args ?? {}, options) as PagePromise<Document>;
   }
 
   /** Index a document (policy, evidence text …): cut into overlapping chunks, the text sealed under the document's own key, embedded through the gateway when an embedding model is set (DocumentIndexed) (`POST /api/v1/bastion-ai/rag/documents`, bastion_ai:write) */
-  indexBastionAIDocument(args: BastionAiIndexBastionAIDocumentArgs, options?: RequestOptions): Promise<Document> {
-    return this.t.call(OPERATIONS["bastion-ai.indexBastionAIDocument"], args ?? {}, options) as Promise<Document>;
+  indexDocument(args: BastionAiIndexDocumentArgs, options?: RequestOptions): Promise<Document> {
+    return this.t.call(OPERATIONS["bastion-ai.indexDocument"], args ?? {}, options) as Promise<Document>;
   }
 
   /** Remove a document from the index and destroy its key: its text is unreadable in the ledger too (DocumentRemoved) (`DELETE /api/v1/bastion-ai/rag/documents/{id}`, bastion_ai:write) */
-  removeBastionAIDocument(args: BastionAiRemoveBastionAIDocumentArgs, options?: RequestOptions): Promise<void> {
-    return this.t.call(OPERATIONS["bastion-ai.removeBastionAIDocument"], args ?? {}, options) as Promise<void>;
+  removeDocument(args: BastionAiRemoveDocumentArgs, options?: RequestOptions): Promise<void> {
+    return this.t.call(OPERATIONS["bastion-ai.removeDocument"], args ?? {}, options) as Promise<void>;
   }
 
   /** Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (`POST /api/v1/bastion-ai/rag/query`, bastion_ai:write) */
-  bastionAIRagQuery(args: BastionAiBastionAIRagQueryArgs, options?: RequestOptions): Promise<RagAnswer> {
-    return this.t.call(OPERATIONS["bastion-ai.bastionAIRagQuery"], args ?? {}, options) as Promise<RagAnswer>;
+  ragQuery(args: BastionAiRagQueryArgs, options?: RequestOptions): Promise<RagAnswer> {
+    return this.t.call(OPERATIONS["bastion-ai.ragQuery"], args ?? {}, options) as Promise<RagAnswer>;
   }
 
   /** Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on) (`GET /api/v1/bastion-ai/rag/search`, bastion_ai:read) */
-  getBastionAIRagSearch(args?: BastionAiGetBastionAIRagSearchArgs, options?: RequestOptions): Promise<Array<BastionaiHit>> {
-    return this.t.call(OPERATIONS["bastion-ai.getBastionAIRagSearch"], args ?? {}, options) as Promise<Array<BastionaiHit>>;
+  getRagSearch(args?: BastionAiGetRagSearchArgs, options?: RequestOptions): Promise<Array<BastionaiHit>> {
+    return this.t.call(OPERATIONS["bastion-ai.getRagSearch"], args ?? {}, options) as Promise<Array<BastionaiHit>>;
   }
 
   /** Write the weekly alert and posture briefing through the gateway, from the tools the caller may use (BriefingWritten) (`POST /api/v1/bastion-ai/summarize`, bastion_ai:write) */
-  bastionAISummarize(args?: BastionAiBastionAISummarizeArgs, options?: RequestOptions): Promise<Briefing> {
-    return this.t.call(OPERATIONS["bastion-ai.bastionAISummarize"], args ?? {}, options) as Promise<Briefing>;
+  summarize(args?: BastionAiSummarizeArgs, options?: RequestOptions): Promise<Briefing> {
+    return this.t.call(OPERATIONS["bastion-ai.summarize"], args ?? {}, options) as Promise<Briefing>;
   }
 }
 
@@ -8606,6 +8610,8 @@ export interface PlatformCreateWorkflowArgs {
   conditions?: Array<Condition> | null;
   /** EscalationRole takes over a run nobody decided in time; without one it times out. */
   escalationRole?: string;
+  /** The escalated step's timeout (default timeout_seconds). */
+  escalationTimeoutSeconds?: number;
   /** MinALE starts a run only for a risk whose simulated mean annual loss is at least this. */
   minAle?: number | null;
   /** name */
