@@ -12,9 +12,9 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-// A principal without admin:read (a developer) asks about the audit trail:
-// the tool is not offered, and when the model calls it anyway it runs
-// nothing: no event of the trail reaches the model or the answer.
+// A viewer (no admin:read) asks about the audit trail: the tool is not
+// offered, and when the model calls it anyway it runs nothing: no event of
+// the trail reaches the model or the answer.
 func TestAssistant_AToolBeyondTheCallersPermissionsReadsNothing(t *testing.T) {
 	in := startInstance(t)
 	admin := in.AdminToken(t)
@@ -24,14 +24,14 @@ func TestAssistant_AToolBeyondTheCallersPermissionsReadsNothing(t *testing.T) {
 	_, viewer := in.SignIn(t, admin, "viewer@bai.test", "viewer")
 
 	s.play(step{calls: [][2]string{{"audit_trail", `{"limit":50}`}, {"risks", `{}`}}}, step{text: "I cannot see the audit trail."})
-	out := chat(t, in, dev, map[string]any{"message": "Who changed what in the last hour? Show me the audit trail."})
+	out := chat(t, in, viewer, map[string]any{"message": "Who changed what in the last hour? Show me the audit trail."})
 
 	seen := s.requests()
 	if len(seen) != 2 {
 		t.Fatalf("model calls: %d", len(seen))
 	}
 	if offered := seen[0].toolNames(); slices.Contains(offered, "audit_trail") || !slices.Contains(offered, "risks") || !slices.Contains(offered, "trust_score") {
-		t.Fatalf("tools offered to a developer: %v", offered)
+		t.Fatalf("tools offered to a viewer: %v", offered)
 	}
 	results := seen[1].toolResults()
 	if len(results) != 2 || !strings.Contains(results[0], "permission denied") || strings.Contains(results[0], "com.astra.") {
@@ -42,7 +42,7 @@ func TestAssistant_AToolBeyondTheCallersPermissionsReadsNothing(t *testing.T) {
 	}
 	for _, c := range out.Citations {
 		if c.Kind == "audit_event" {
-			t.Fatalf("an audit event was cited for a developer: %+v", c)
+			t.Fatalf("an audit event was cited for a viewer: %+v", c)
 		}
 	}
 	// An administrator gets the trail through the same tool.
@@ -52,10 +52,7 @@ func TestAssistant_AToolBeyondTheCallersPermissionsReadsNothing(t *testing.T) {
 		t.Fatalf("admin's audit trail: %+v", adminOut.ToolCalls)
 	}
 
-	// A viewer reads the assistant's read models but cannot ask (bastion_ai:write).
-	if r := in.Do(t, http.MethodPost, api+"/chat", viewer, map[string]any{"message": "hi"}); r.Status != http.StatusForbidden || r.Problem(t).ErrorCode != "AUTH-006" {
-		t.Fatalf("viewer chat: %d %s", r.Status, r.Body)
-	}
+	// The viewer's read models: the documents, and its own conversation only.
 	if r := in.Do(t, http.MethodGet, api+"/rag/documents", viewer, nil); r.Status != http.StatusOK {
 		t.Fatalf("viewer documents: %d %s", r.Status, r.Body)
 	}
@@ -65,8 +62,8 @@ func TestAssistant_AToolBeyondTheCallersPermissionsReadsNothing(t *testing.T) {
 	}
 	if p := testkit.GetPage[struct {
 		ID string `json:"id"`
-	}](t, in, api+"/conversations", viewer); len(p.Data) != 0 {
-		t.Fatalf("viewer sees conversations: %+v", p.Data)
+	}](t, in, api+"/conversations", dev); len(p.Data) != 0 {
+		t.Fatalf("another user sees the viewer's conversation: %+v", p.Data)
 	}
 	if r := in.Do(t, http.MethodPost, api+"/chat", admin, map[string]any{"message": "more", "conversation_id": out.ConversationID}); r.Status != http.StatusNotFound {
 		t.Fatalf("continuing another user's conversation: %d %s", r.Status, r.Body)

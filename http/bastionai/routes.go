@@ -142,7 +142,7 @@ func (a *API) Routes() []platform.Route {
 				"the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem",
 			Streams: "Server-Sent Events: every model call streamed through the gateway (each chunk scanned before it is passed on); event tool_call (one per tool the model called), " +
 				"event delta (the answer's text as it comes), event answer (the whole text), then event done (the whole ChatAnswer); a gateway block after the first event ends it with event error",
-			Permission: w, Request: ChatRequest{}, Response: ChatAnswer{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503, 504}},
+			Permission: r, Request: ChatRequest{}, Response: ChatAnswer{}, Handler: a.chat, Errors: []int{404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodGet, Path: p + "/conversations", OperationID: "listConversations", Tag: "bastion-ai",
 			Summary: "The caller's own conversations, newest first", Permission: r, Response: rm.Conversation{}, List: true, Handler: a.conversations},
 		{Method: http.MethodGet, Path: p + "/conversations/:id", OperationID: "getConversation", Tag: "bastion-ai",
@@ -154,7 +154,7 @@ func (a *API) Routes() []platform.Route {
 		{Method: http.MethodPost, Path: p + "/rag/query", OperationID: "bastionAiRagQuery", Tag: "bastion-ai",
 			Summary: "Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, " +
 				"with the sources it was given; recorded in a conversation (ChatCompleted, mode rag)",
-			Permission: w, Request: RagQueryRequest{}, Response: RagAnswer{}, Handler: a.ragQuery, Errors: []int{404, 422, 429, 502, 503, 504}},
+			Permission: r, Request: RagQueryRequest{}, Response: RagAnswer{}, Handler: a.ragQuery, Errors: []int{404, 422, 429, 502, 503, 504}},
 		{Method: http.MethodGet, Path: p + "/rag/search", OperationID: "bastionAiRagSearch", Tag: "bastion-ai",
 			Summary:    "Ranked chunks of the tenant's documents and the built-in framework requirements (Okapi BM25 over Postgres full text; hybrid with embeddings by reciprocal rank fusion when on)",
 			Permission: r, Response: rm.Hit{}, List: true, Complete: true, Handler: a.ragSearch, Errors: []int{422}, Query: []platform.Param{

@@ -174,9 +174,10 @@ func TestBastionAI_ContextFeedbackBriefingsConversationsAndDenials(t *testing.T)
 		t.Fatalf("bad id: %d", r.Status)
 	}
 
-	// Denials: no token, missing permission (a viewer writes nothing), another tenant.
+	// Denials: no token, missing permission (a viewer may ask, but changes
+	// nothing of the tenant's), another tenant.
 	writesRoutes := []struct{ method, path string }{
-		{http.MethodPost, "/chat"}, {http.MethodPost, "/rag/query"}, {http.MethodPost, "/rag/documents"}, {http.MethodPut, "/providers/default"},
+		{http.MethodPost, "/rag/documents"}, {http.MethodPut, "/providers/default"},
 		{http.MethodPost, "/context/refresh"}, {http.MethodPost, "/feedback"}, {http.MethodPost, "/summarize"},
 		{http.MethodDelete, "/conversations/" + out.ConversationID}, {http.MethodDelete, "/rag/documents/" + out.ConversationID},
 	}
