@@ -12,11 +12,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/astrabastion/astra/domain/aegis"
+	"github.com/astrabastion/astra/domain/bastionai"
 	"github.com/astrabastion/astra/domain/compliance"
 	"github.com/astrabastion/astra/domain/datagov"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/domain/iam"
+	"github.com/astrabastion/astra/domain/platformmod"
+	"github.com/astrabastion/astra/domain/resilience"
 	"github.com/astrabastion/astra/domain/risk"
 	"github.com/astrabastion/astra/domain/trust"
 	"github.com/astrabastion/astra/eventstore"
@@ -98,7 +101,7 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 	// projection meets one it cannot apply.
 	nul := "poison\x00text"
 	id := func() string { return uuid.Must(uuid.NewV7()).String() }
-	tid, rid, pid, cid, aid, did := id(), id(), id(), id(), id(), id()
+	tid, rid, pid, cid, aid, did, wid, sid := id(), id(), id(), id(), id(), id(), id(), id()
 	poisons := []eventstore.StreamAppend{
 		{StreamID: "iam.tenant-" + tid, Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: iam.TenantCreated, Subject: tid,
 			Data: iam.TenantCreatedV1{TenantID: tid, Name: nul}}}},
@@ -113,6 +116,12 @@ func TestPoison_EveryProjectionQuarantinesAndKeepsFlowing(t *testing.T) {
 				APIKeyIDs: []string{}}}}}},
 		{StreamID: datagov.StreamOfDataset(did), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: datagov.DatasetRegistered, Subject: did,
 			Data: datagov.DatasetRegisteredV1{DatasetID: did, TenantID: poisonedTenant, Name: nul, Columns: []datagov.Column{}}}}},
+		{StreamID: bastionai.StreamOfSettings(poisonedTenant), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: bastionai.DefaultProviderSet, Subject: poisonedTenant,
+			Data: bastionai.DefaultProviderSetV1{TenantID: poisonedTenant, Provider: nul, Model: "m"}}}},
+		{StreamID: platformmod.StreamOfWorkflow(wid), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: platformmod.WorkflowCreated, Subject: wid,
+			Data: platformmod.WorkflowCreatedV1{WorkflowID: wid, TenantID: poisonedTenant, Name: nul, Trigger: risk.RiskUpdated.CEType(), Conditions: []platformmod.Condition{}}}}},
+		{StreamID: resilience.StreamOfScenario(sid), Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: resilience.ScenarioDefined, Subject: sid,
+			Data: resilience.ScenarioDefinedV1{ScenarioID: sid, TenantID: poisonedTenant, Name: nul, Disruptions: []resilience.Disruption{}}}}},
 		{StreamID: "trust.score-" + poisonedTenant + "-poison", Expected: eventstore.NoStream, Events: []eventstore.Draft{{Type: trust.ScoreUpdated, Subject: poisonedTenant,
 			Data: trust.ScoreUpdatedV1{TenantID: poisonedTenant, Score: 50, Grade: "C", Reason: nul, At: time.Now().UTC(), Pillars: map[string]float64{}}}}},
 	}
