@@ -57,8 +57,10 @@ func TestIdempotencyKey_CoversEveryMutation(t *testing.T) {
 
 // isRaw reports the routes in another protocol's shape: the drop-ins
 // (OpenAI's and Anthropic's dialects) and OpenFeature's remote evaluation
-// (OFREP POSTs evaluate; they change nothing).
+// (OFREP POSTs evaluate; they change nothing), and the MCP firewall's inline
+// proxy (JSON-RPC over Streamable HTTP, whose sessions and request ids are the
+// protocol's own).
 func isRaw(path string) bool {
 	return strings.HasPrefix(path, "/api/v1/gateway/openai/") || strings.HasPrefix(path, "/api/v1/gateway/anthropic/") ||
-		strings.HasPrefix(path, "/api/v1/ofrep/")
+		strings.HasPrefix(path, "/api/v1/ofrep/") || strings.HasPrefix(path, "/api/v1/aegis/mcp/proxy/")
 }
