@@ -758,7 +758,7 @@ class BastionAiResource(Resource):
     """bastion-ai: 15 operations."""
 
     async def chat(self, *, as_of: Any = UNSET, conversation_id: Any = UNSET, message: Any = UNSET, stream: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
-        """Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (POST /api/v1/bastion-ai/chat, bastion_ai:write)."""
+        """Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (POST /api/v1/bastion-ai/chat, bastion_ai:read)."""
         return await self._call(OPERATIONS["bastion-ai.chat"], {"as_of": as_of, "conversation_id": conversation_id, "message": message, "stream": stream}, fields, request_options)
 
     async def get_context(self, *, request_options: RequestOptions | None = None) -> Any:
@@ -812,7 +812,7 @@ class BastionAiResource(Resource):
         return await self._call(OPERATIONS["bastion-ai.removeDocument"], {"id": id}, None, request_options)
 
     async def rag_query(self, *, framework_id: Any = UNSET, k: Any = UNSET, question: Any = UNSET, scope: Any = UNSET, request_options: RequestOptions | None = None, **fields: Any) -> Any:
-        """Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (POST /api/v1/bastion-ai/rag/query, bastion_ai:write)."""
+        """Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (POST /api/v1/bastion-ai/rag/query, bastion_ai:read)."""
         return await self._call(OPERATIONS["bastion-ai.ragQuery"], {"framework_id": framework_id, "k": k, "question": question, "scope": scope}, fields, request_options)
 
     async def get_rag_search(self, *, q: Any = UNSET, scope: Any = UNSET, framework_id: Any = UNSET, k: Any = UNSET, request_options: RequestOptions | None = None) -> Any:

@@ -6151,7 +6151,7 @@ export interface BastionAiSummarizeArgs {
 export class BastionAiResource {
   constructor(private readonly t: Transport) {}
 
-  /** Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (`POST /api/v1/bastion-ai/chat`, bastion_ai:write) */
+  /** Ask the assistant about the tenant's own posture. Its LLM calls go through the gateway pipeline with the provider and model of /bastion-ai/providers (each audited as gateway.RequestCompleted under the tenant's policy, counted in usage and budgets); it calls read-only tools (trust score, risks and simulations, alerts, compliance posture, gateway stats, audit trail, documents) with the caller's permissions; the answer cites read-model ids and the ledger events behind them with their hashes (ChatCompleted). A block by the gateway answers the gateway's problem (`POST /api/v1/bastion-ai/chat`, bastion_ai:read) */
   chat(args: BastionAiChatArgs, options?: RequestOptions): Promise<ChatAnswer> {
     return this.t.call(OPERATIONS["bastion-ai.chat"], args ?? {}, options) as Promise<ChatAnswer>;
   }
@@ -6211,7 +6211,7 @@ export class BastionAiResource {
     return this.t.call(OPERATIONS["bastion-ai.removeDocument"], args ?? {}, options) as Promise<void>;
   }
 
-  /** Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (`POST /api/v1/bastion-ai/rag/query`, bastion_ai:write) */
+  /** Answer a question from the k best chunks (keyword search, fused with embeddings when an embedding model is set) through the gateway, with the sources it was given; recorded in a conversation (ChatCompleted, mode rag) (`POST /api/v1/bastion-ai/rag/query`, bastion_ai:read) */
   ragQuery(args: BastionAiRagQueryArgs, options?: RequestOptions): Promise<RagAnswer> {
     return this.t.call(OPERATIONS["bastion-ai.ragQuery"], args ?? {}, options) as Promise<RagAnswer>;
   }
