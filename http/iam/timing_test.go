@@ -12,11 +12,13 @@ import (
 	"github.com/astrabastion/astra/testkit"
 )
 
-// median of durations.
-func median(ds []time.Duration) time.Duration {
+// lowerQuartile of durations: the full suite runs packages side by side, and
+// what they do to this one only ever adds time, so the lower quartile tells a
+// path's own cost better than the median does.
+func lowerQuartile(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return s[len(s)/2]
+	return s[len(s)/4]
 }
 
 // timedPost sends one JSON POST from client and returns how long the answer took.
@@ -34,9 +36,11 @@ func timedPost(t *testing.T, client *http.Client, url string, body any) (time.Du
 
 // TestTiming_DoesNotTellWhichAddressesExist: login with a wrong password and
 // password-forgot take about as long for an address that has an account as
-// for one that has none (medians of 20, alternating, within 1.5×). A security
-// property, not a benchmark: the bound is loose, the difference it catches
-// (a skipped argon2id check, work done only for real accounts) is not.
+// for one that has none (lower quartiles of 20, alternating, within 1.5×). A
+// security property, not a benchmark: the bound is loose, the difference it
+// catches (a skipped argon2id check, work done only for real accounts) is
+// not. A difference must show in each of three measurements to fail the
+// test: a real leak does, a burst of load from other packages does not.
 func TestTiming_DoesNotTellWhichAddressesExist(t *testing.T) {
 	in := testkit.Start(t, nil)
 	admin := in.AdminToken(t)
@@ -53,7 +57,7 @@ func TestTiming_DoesNotTellWhichAddressesExist(t *testing.T) {
 			}
 			for _, email := range order {
 				d, status := timedPost(t, c, in.URL+path, body(email, i))
-				time.Sleep(25 * time.Millisecond) // let background work of one request end before the next is timed
+				time.Sleep(50 * time.Millisecond) // let background work of one request end before the next is timed
 				if status >= 500 || status == http.StatusTooManyRequests {
 					t.Fatalf("%s for %s: %d", path, email, status)
 				}
@@ -67,7 +71,7 @@ func TestTiming_DoesNotTellWhichAddressesExist(t *testing.T) {
 				}
 			}
 		}
-		return median(ks), median(us)
+		return lowerQuartile(ks), lowerQuartile(us)
 	}
 	ratio := func(a, b time.Duration) float64 {
 		if a < b {
@@ -79,21 +83,33 @@ func TestTiming_DoesNotTellWhichAddressesExist(t *testing.T) {
 	t.Run("login", func(t *testing.T) {
 		// Each round from its own loopback address, so that the sign-in
 		// throttle (per account and address) never answers instead.
-		k, u := measure(t, "/api/v1/auth/login", func(email string, i int) any {
-			return map[string]string{"email": email, "password": "wrong-password-000"}
-		}, func(i int) *http.Client { return clientFrom(fmt.Sprintf("127.0.0.%d", 10+i)) })
-		t.Logf("login: median %s with an account, %s without", k, u)
-		if r := ratio(k, u); r > 1.5 {
-			t.Fatalf("login takes %.2f× as long one way: %s with an account, %s without", r, k, u)
+		var msgs []string
+		for attempt := 0; attempt < 3; attempt++ {
+			k, u := measure(t, "/api/v1/auth/login", func(email string, i int) any {
+				return map[string]string{"email": email, "password": "wrong-password-000"}
+			}, func(i int) *http.Client { return clientFrom(fmt.Sprintf("127.0.%d.%d", attempt, 10+i)) })
+			t.Logf("login: lower quartile %s with an account, %s without", k, u)
+			r := ratio(k, u)
+			if r <= 1.5 {
+				return
+			}
+			msgs = append(msgs, fmt.Sprintf("%.2f× (%s with an account, %s without)", r, k, u))
 		}
+		t.Fatalf("login takes longer one way in every measurement: %v", msgs)
 	})
 	t.Run("password forgot", func(t *testing.T) {
-		k, u := measure(t, "/api/v1/auth/password/forgot", func(email string, i int) any {
-			return map[string]string{"email": email}
-		}, func(int) *http.Client { return http.DefaultClient })
-		t.Logf("forgot: median %s with an account, %s without", k, u)
-		if r := ratio(k, u); r > 1.5 {
-			t.Fatalf("password-forgot takes %.2f× as long one way: %s with an account, %s without", r, k, u)
+		var msgs []string
+		for attempt := 0; attempt < 3; attempt++ {
+			k, u := measure(t, "/api/v1/auth/password/forgot", func(email string, i int) any {
+				return map[string]string{"email": email}
+			}, func(int) *http.Client { return http.DefaultClient })
+			t.Logf("forgot: lower quartile %s with an account, %s without", k, u)
+			r := ratio(k, u)
+			if r <= 1.5 {
+				return
+			}
+			msgs = append(msgs, fmt.Sprintf("%.2f× (%s with an account, %s without)", r, k, u))
 		}
+		t.Fatalf("password-forgot takes longer one way in every measurement: %v", msgs)
 	})
 }
