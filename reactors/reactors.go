@@ -24,7 +24,6 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill"
-	wmkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
@@ -236,6 +235,9 @@ func (h *Host) Run(ctx context.Context) error {
 		cfg := eventstore.KafkaConfig("astra-reactor-" + r.Name)
 		cfg.Consumer.Return.Errors = true
 		cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+		// The broker answers a fetch as soon as a record is there; the wait
+		// bounds only how often an idle reactor polls.
+		cfg.Consumer.MaxWaitTime = idleWait
 		group := "astra-reactor-" + r.Name
 		if r.Scope == EveryInstance {
 			// Every instance sees every event from the moment it loaded its
@@ -252,8 +254,7 @@ func (h *Host) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		sub, err := wmkafka.NewSubscriber(wmkafka.SubscriberConfig{Brokers: h.Brokers, Unmarshaler: unmarshaler{h: h, name: r.Name, wants: r.handles},
-			OverwriteSaramaConfig: cfg, ConsumerGroup: group, NackResendSleep: wmkafka.NoSleep}, logger)
+		sub, err := newGroupSubscriber(h.Brokers, cfg, group, r.Topics(), unmarshaler{h: h, name: r.Name, wants: r.handles}, h.Log)
 		if err != nil {
 			return fmt.Errorf("reactors: %s: %w", r.Name, err)
 		}
@@ -283,6 +284,10 @@ func (h *Host) since() time.Time {
 // sinceMargin covers clock differences between this instance and the
 // broker's record timestamps.
 const sinceMargin = 5 * time.Second
+
+// idleWait is how long the broker holds a reactor's fetch when nothing is
+// there (as for the projections).
+const idleWait = 250 * time.Millisecond
 
 // errRejected marks a record that is not a ledger event: it is dead-lettered
 // at once, never retried.

@@ -98,29 +98,37 @@ func (s *sinceSubscriber) pump(ctx context.Context, pc sarama.PartitionConsumer,
 		if m == nil {
 			return
 		}
-		for {
-			msg, err := s.unm.Unmarshal(m)
-			if err != nil {
-				break // the unmarshaler marks what it cannot read instead of failing
-			}
-			msg.SetContext(ctx)
-			select {
-			case out <- msg:
-			case <-ctx.Done():
-				return
-			case <-s.stop:
-				return
-			}
-			select {
-			case <-msg.Acked():
-			case <-msg.Nacked():
-				continue
-			case <-ctx.Done():
-				return
-			case <-s.stop:
-				return
-			}
-			break
+		if !deliver(ctx, s.stop, s.unm, m, out) {
+			return
+		}
+	}
+}
+
+// deliver hands one record on as a message and waits for its
+// acknowledgement, handing it on again while it is nacked. It reports false
+// when ctx or stop ended the wait.
+func deliver(ctx context.Context, stop <-chan struct{}, unm wmkafka.Unmarshaler, m *sarama.ConsumerMessage, out chan<- *message.Message) bool {
+	for {
+		msg, err := unm.Unmarshal(m)
+		if err != nil {
+			return true // the unmarshaler marks what it cannot read instead of failing
+		}
+		msg.SetContext(ctx)
+		select {
+		case out <- msg:
+		case <-ctx.Done():
+			return false
+		case <-stop:
+			return false
+		}
+		select {
+		case <-msg.Acked():
+			return true
+		case <-msg.Nacked():
+		case <-ctx.Done():
+			return false
+		case <-stop:
+			return false
 		}
 	}
 }

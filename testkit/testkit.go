@@ -153,11 +153,8 @@ func Start(t testing.TB, cfg *app.Config) *Instance {
 		cancel()
 		t.Fatal("astra serve did not start within 60s")
 	}
-	doc, err := r.Registry.OpenAPI()
-	if err != nil {
-		t.Fatalf("openapi: %v", err)
-	}
-	in := &Instance{URL: "http://" + r.Addr, Cfg: *cfg, Running: r, Doc: doc, check: platformtest.ResponseValidator(t, doc)}
+	doc, check := documentOf(t, r)
+	in := &Instance{URL: "http://" + r.Addr, Cfg: *cfg, Running: r, Doc: doc, check: check}
 	var once sync.Once
 	in.stop = func() {
 		// Stop may be called by the test and again at cleanup: stop once.
@@ -173,6 +170,40 @@ func Start(t testing.TB, cfg *app.Config) *Instance {
 	t.Cleanup(in.stop)
 	in.WaitProjectionsLive(t)
 	return in
+}
+
+// documents holds, per set of routes, the OpenAPI document and its validator:
+// building, loading and validating the document is most of an instance's
+// start-up under the race detector, and instances with the same routes have
+// the same document.
+var documents sync.Map // routes key → *document
+
+type document struct {
+	once  sync.Once
+	doc   *openapi3.T
+	check *platformtest.Validator
+	err   error
+}
+
+// documentOf returns the OpenAPI document r serves and a validator for it.
+func documentOf(t testing.TB, r *app.Running) (*openapi3.T, *platformtest.Validator) {
+	t.Helper()
+	var key strings.Builder
+	for _, rt := range r.Registry.Routes() {
+		key.WriteString(rt.Method + " " + rt.Path + " " + rt.OperationID + "\n")
+	}
+	v, _ := documents.LoadOrStore(key.String(), &document{})
+	d := v.(*document)
+	d.once.Do(func() {
+		d.doc, d.err = r.Registry.OpenAPI()
+		if d.err == nil {
+			d.check, d.err = platformtest.NewValidator(d.doc)
+		}
+	})
+	if d.err != nil {
+		t.Fatalf("openapi: %v", d.err)
+	}
+	return d.doc, d.check
 }
 
 // Stop stops the instance (also done at cleanup).

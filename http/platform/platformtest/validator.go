@@ -57,11 +57,21 @@ type Validator struct {
 // platform.Registry.OpenAPI), failing the test if doc cannot be routed.
 func ResponseValidator(t testing.TB, doc *openapi3.T) *Validator {
 	t.Helper()
+	v, err := NewValidator(doc)
+	if err != nil {
+		t.Fatalf("platformtest: %v", err)
+	}
+	return v
+}
+
+// NewValidator prepares a Validator for doc. A Validator only reads doc, so
+// one may serve many tests.
+func NewValidator(doc *openapi3.T) (*Validator, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
-		t.Fatalf("platformtest: build router from OpenAPI document: %v", err)
+		return nil, fmt.Errorf("build router from OpenAPI document: %w", err)
 	}
-	return &Validator{doc: doc, router: router}
+	return &Validator{doc: doc, router: router}, nil
 }
 
 // Check fails the test unless the response to req is documented: the route
