@@ -19,6 +19,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway"
 )
 
 // Config is every setting of the product; this is the one place that reads
@@ -73,8 +74,11 @@ type Config struct {
 	// GCPercent is the garbage collector's target (Go's GOGC, which wins when
 	// set); 0 leaves the runtime's default. See app/gc.go.
 	GCPercent int `env:"ASTRA_GC_PERCENT" envDefault:"400"`
-	// GatewaySyncAudit commits every gateway request record synchronously
-	// (waiting for its WAL flush) instead of relaxed; see decision 0007.
+	// GatewayAudit is how a gateway request record is kept before the
+	// answer leaves: journal (the default; decision 0031), relaxed or sync
+	// (decision 0007). Empty means journal.
+	GatewayAudit string `env:"ASTRA_GATEWAY_AUDIT" envDefault:"journal"`
+	// GatewaySyncAudit is the older spelling of ASTRA_GATEWAY_AUDIT=sync.
 	GatewaySyncAudit bool `env:"ASTRA_GATEWAY_SYNC_AUDIT" envDefault:"false"`
 	// TrustRecalcInterval is how often scores are recalculated (decay alone moves them).
 	TrustRecalcInterval time.Duration `env:"ASTRA_TRUST_RECALC_INTERVAL" envDefault:"30s"`
@@ -141,6 +145,9 @@ func LoadConfig() (Config, error) {
 	if len(c.KafkaBrokers) == 0 && !c.KafkaListenPublic && !eventstore.IsLoopback(c.KafkaListen) {
 		return c, fmt.Errorf("config: ASTRA_KAFKA_LISTEN %q is not a loopback address: the embedded broker has no authentication; "+
 			"keep it on 127.0.0.1, use a real cluster (ASTRA_KAFKA_BROKERS with SASL/TLS), or set ASTRA_KAFKA_LISTEN_PUBLIC=true", c.KafkaListen)
+	}
+	if _, err := c.GatewayAuditMode(); err != nil {
+		return c, fmt.Errorf("config: ASTRA_GATEWAY_AUDIT: %w", err)
 	}
 	if c.KafkaPartitions < 1 || c.KafkaPartitions > 256 {
 		return c, fmt.Errorf("config: ASTRA_KAFKA_PARTITIONS must be 1..256")
@@ -327,4 +334,17 @@ func variablesSet() map[string]bool {
 		}
 	}
 	return out
+}
+
+// GatewayAuditMode is the configured audit mode of gateway request records:
+// ASTRA_GATEWAY_AUDIT, journal when empty, sync when ASTRA_GATEWAY_SYNC_AUDIT
+// is true.
+func (c Config) GatewayAuditMode() (gateway.AuditMode, error) {
+	if c.GatewaySyncAudit {
+		return gateway.AuditSync, nil
+	}
+	if c.GatewayAudit == "" {
+		return gateway.AuditJournal, nil
+	}
+	return gateway.ParseAuditMode(c.GatewayAudit)
 }

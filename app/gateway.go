@@ -70,13 +70,18 @@ func newGateway(cfg Config, st *Stack, kit *writes.Kit, log *slog.Logger) (*gate
 	}
 	outbound := guard.Client(netguard.ClientOptions{Timeout: 10 * time.Minute, MaxResponseBytes: 64 << 20, IdleConnsPerHost: 256})
 	outbound.Transport = telemetry.Transport(outbound.Transport) // the caller's trace context reaches the provider
+	auditMode, err := cfg.GatewayAuditMode()
+	if err != nil {
+		closeFn()
+		return nil, err
+	}
 	families, types := detectorNames()
 	queries := &rmgw.Queries{Runner: st.Runner}
 	rt := &gateway.Runtime{Store: st.Store, Keys: st.Keys, Queries: queries, Log: log,
 		Injection: injectionAdapter{d: injection.New()}, PII: piiAdapter{d: pii.New(pii.WithAllTypes())},
 		Outbound: outbound, Tracing: tracing,
-		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, SyncAudit: cfg.GatewaySyncAudit, Families: families, PIITypes: types,
-		Now: GatewayNow}
+		Budgets: budgets, Cache: &gateway.Cache{}, DefaultMockLatency: cfg.MockLatency, Families: families, PIITypes: types,
+		AuditMode: auditMode, Now: GatewayNow}
 	// The runtime reads AEGIS's agents and guardrails; an event waits for
 	// the read model of its own module (WaitFor skips the other).
 	rt.Aegis = &rmaegis.Queries{Runner: st.Runner}

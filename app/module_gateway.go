@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	gw "github.com/astrabastion/astra/domain/gateway"
@@ -81,13 +82,23 @@ func init() {
 				parts.close()
 				return nil, fmt.Errorf("gateway: %w", err)
 			}
+			// The journal ships what an earlier process left before this
+			// instance answers anything (decision 0031). It is opened in
+			// every mode, so that records left by an earlier run in journal
+			// mode reach the ledger whatever the mode is now.
+			journal, err := gateway.OpenJournal(ctx, filepath.Join(rt.Cfg.DataDir, "gateway-journal"), rt.Stack.Store, rt.Log)
+			if err != nil {
+				parts.close()
+				return nil, err
+			}
+			parts.runtime.Journal = journal
 			return &Parts{
 				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.api.DialectRoutes())),
 					parts.admin.Routes(), parts.admin.RoutingRoutes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),
 				Collectors: telemetry.Collectors(),
 				// Kill switches are reloaded every 500 ms too: a backstop for
 				// events logged before this instance's reactor started.
-				Workers: []Worker{Every("gateway kill switch refresh", 500*time.Millisecond, rt.Log, func(ctx context.Context, _ time.Time) error {
+				Workers: []Worker{{Name: "gateway journal", Run: journal.Run}, Every("gateway kill switch refresh", 500*time.Millisecond, rt.Log, func(ctx context.Context, _ time.Time) error {
 					return parts.runtime.RefreshSwitches(ctx)
 				})},
 				// The runtime's cached state follows the administration's

@@ -198,6 +198,53 @@ func (s *Store) AppendRelaxed(ctx context.Context, meta Metadata, appends ...Str
 
 func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends []StreamAppend) ([]Event, error) {
 	start := time.Now()
+	req, err := prepare(ctx, meta, relaxed, appends)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.submit(ctx, req); err != nil {
+		return nil, err
+	}
+	return s.await(req, start)
+}
+
+// Independent is one append of AppendEachRelaxed: its own metadata and streams.
+type Independent struct {
+	Meta    Metadata
+	Appends []StreamAppend
+}
+
+// AppendEachRelaxed records several independent appends, relaxed (see
+// AppendRelaxed), queued together so that they share as few transactions
+// as the batch bound allows. Each succeeds or fails on its own: errs[i] is
+// the verdict on items[i] (a stream that exists already fails its item with
+// a *ConcurrencyError and no other). Observers see each committed item.
+func (s *Store) AppendEachRelaxed(ctx context.Context, items []Independent) (evs [][]Event, errs []error) {
+	start := time.Now()
+	evs, errs = make([][]Event, len(items)), make([]error, len(items))
+	reqs := make([]*appendRequest, len(items))
+	for i, it := range items {
+		req, err := prepare(ctx, it.Meta, true, it.Appends)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := s.submit(ctx, req); err != nil {
+			errs[i] = err
+			continue
+		}
+		reqs[i] = req
+	}
+	for i, req := range reqs {
+		if req != nil {
+			evs[i], errs[i] = s.await(req, start)
+		}
+	}
+	return evs, errs
+}
+
+// prepare encodes the drafts of an append.
+func prepare(ctx context.Context, meta Metadata, relaxed bool, appends []StreamAppend) (*appendRequest, error) {
 	req := &appendRequest{ctx: ctx, meta: meta, result: make(chan appendResult, 1), relaxed: relaxed}
 	for _, a := range appends {
 		if a.StreamID == "" {
@@ -221,15 +268,25 @@ func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends
 		}
 		req.streams = append(req.streams, ps)
 	}
+	return req, nil
+}
+
+// submit queues a prepared append for the group committer.
+func (s *Store) submit(ctx context.Context, req *appendRequest) error {
 	select {
 	case s.reqs <- req:
+		return nil
 	case <-s.quit:
-		return nil, ErrClosed
+		return ErrClosed
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
-	// Once queued, wait for the verdict even if ctx ends: the answer must say
-	// truthfully whether the events were recorded.
+}
+
+// await waits for the verdict on a queued append, even if its context ends:
+// the answer must say truthfully whether the events were recorded. The
+// observers see what was committed before it returns.
+func (s *Store) await(req *appendRequest, start time.Time) ([]Event, error) {
 	res := <-req.result
 	s.appendLatency.Observe(time.Since(start).Seconds())
 	if res.err == nil && len(res.events) > 0 {

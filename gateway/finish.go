@@ -534,17 +534,23 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	case r.blocked != nil:
 		typ = gw.RequestBlocked
 	}
-	// The record is committed before the answer leaves (an answer that cannot
-	// be recorded is not given), relaxed: a crash of this process loses
-	// nothing answered; a crash of Postgres may lose the last few hundred
-	// milliseconds of request records (decision 0007 in docs/decisions).
-	appendRecord := rt.Store.AppendRelaxed
-	if rt.SyncAudit {
-		appendRecord = rt.Store.Append
-	}
-	_, err := appendRecord(ctx, eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation},
-		eventstore.StreamAppend{StreamID: gw.StreamOfRequest(call.RequestID), Expected: eventstore.NoStream,
+	// The record is kept before the answer leaves (an answer that cannot be
+	// recorded is not given): by default in the instance's journal, shipped
+	// to the ledger right after (decision 0031); relaxed or synchronous in
+	// the ledger itself as configured (decision 0007). See AuditMode.
+	meta := eventstore.Metadata{TenantID: call.TenantID, Actor: call.Subject, CorrelationID: call.Correlation}
+	var err error
+	switch {
+	case rt.AuditMode == AuditJournal && rt.Journal != nil:
+		err = rt.Journal.Write(meta, call.RequestID, typ, &rec)
+	default:
+		appendRecord := rt.Store.AppendRelaxed
+		if rt.AuditMode == AuditSync {
+			appendRecord = rt.Store.Append
+		}
+		_, err = appendRecord(ctx, meta, eventstore.StreamAppend{StreamID: gw.StreamOfRequest(call.RequestID), Expected: eventstore.NoStream,
 			Events: []eventstore.Draft{{Type: typ, Subject: call.RequestID, Data: &rec}}})
+	}
 	r.observe(ctx, &rec)
 	if err != nil {
 		// The audit step fails closed: an answer that cannot be recorded is not given.

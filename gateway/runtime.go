@@ -39,9 +39,10 @@ type Runtime struct {
 	Cache *Cache
 	// DefaultMockLatency is the built-in mock provider's latency.
 	DefaultMockLatency time.Duration
-	// SyncAudit commits request records synchronously (Store.Append) instead
-	// of relaxed (Store.AppendRelaxed; decision 0007 in docs/decisions).
-	SyncAudit bool
+	// AuditMode is how a request record is kept before the answer leaves.
+	AuditMode AuditMode
+	// Journal keeps request records in AuditJournal mode.
+	Journal *Journal
 	// Now is the clock (tests inject one).
 	Now func() time.Time
 	// Families and PIITypes name what the detectors find (for the catalogue).
