@@ -12,6 +12,7 @@ func TestLoadConfig_ErrorsNameTheVariable(t *testing.T) {
 		"number":   {"ASTRA_KAFKA_PARTITIONS", "six", `ASTRA_KAFKA_PARTITIONS="six" is not a valid whole number`},
 		"boolean":  {"ASTRA_GATEWAY_SYNC_AUDIT", "maybe", `ASTRA_GATEWAY_SYNC_AUDIT="maybe" is not a valid boolean`},
 		"level":    {"ASTRA_LOG_LEVEL", "loud", `ASTRA_LOG_LEVEL="loud": use debug, info, warn or error`},
+		"audit":    {"ASTRA_GATEWAY_AUDIT", "eventually", `ASTRA_GATEWAY_AUDIT: "eventually" is not an audit mode: journal, relaxed or sync`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
