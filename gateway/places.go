@@ -213,8 +213,6 @@ func (r *run) injection(t time.Time) *Blocked {
 	return nil
 }
 
-// jsonStrings is the text a detector reads in a JSON value: its string
-// values (keys included), one a line; the raw text when it is not JSON.
 // mapJSONStrings rewrites every string value (not the keys) of the JSON
 // document raw with f, and reports whether any changed; the document is
 // re-encoded only then, numbers kept as written. Text that is not JSON is
@@ -228,26 +226,11 @@ func mapJSONStrings(raw string, f func(string) string) (string, bool) {
 		return out, out != raw
 	}
 	changed := false
-	var walk func(any) any
-	walk = func(v any) any {
-		switch x := v.(type) {
-		case string:
-			if out := f(x); out != x {
-				changed = true
-				return out
-			}
-		case []any:
-			for i, e := range x {
-				x[i] = walk(e)
-			}
-		case map[string]any:
-			for k, e := range x {
-				x[k] = walk(e)
-			}
-		}
-		return v
-	}
-	v = walk(v)
+	v = walkJSON(v, "", nil, func(_, x string) string {
+		out := f(x)
+		changed = changed || out != x
+		return out
+	})
 	if !changed {
 		return raw, false
 	}
@@ -260,31 +243,19 @@ func mapJSONStrings(raw string, f func(string) string) (string, bool) {
 	return strings.TrimSuffix(b.String(), "\n"), true
 }
 
+// jsonStrings is the text a detector reads in a JSON value: its string
+// values (keys included), one a line; the raw text when it is not JSON.
 func jsonStrings(raw string) string {
 	var v any
 	if json.Unmarshal([]byte(raw), &v) != nil {
 		return raw
 	}
 	var b strings.Builder
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			b.WriteString(x)
-			b.WriteByte('\n')
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			for k, e := range x {
-				b.WriteString(k)
-				b.WriteByte('\n')
-				walk(e)
-			}
-		}
+	line := func(x string) {
+		b.WriteString(x)
+		b.WriteByte('\n')
 	}
-	walk(v)
+	walkJSON(v, "", line, func(_, x string) string { line(x); return x })
 	return b.String()
 }
 
@@ -295,25 +266,37 @@ func schemaTexts(raw []byte, b *strings.Builder) {
 	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
 		return
 	}
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				walk(e)
+	walkJSON(v, "", nil, func(member, x string) string {
+		if member == "description" || member == "title" {
+			b.WriteString(x)
+			b.WriteByte('\n')
+		}
+		return x
+	})
+}
+
+// walkJSON visits a decoded JSON value depth first, the one walker of the
+// places a prompt can hide text in: key sees each object member's name
+// before its value (nil: names are not wanted), and str each string value
+// with the name of the member holding it ("" in an array or at the top),
+// its result replacing the value.
+func walkJSON(v any, member string, key func(string), str func(member, s string) string) any {
+	switch x := v.(type) {
+	case string:
+		return str(member, x)
+	case []any:
+		for i, e := range x {
+			x[i] = walkJSON(e, "", key, str)
+		}
+	case map[string]any:
+		for k, e := range x {
+			if key != nil {
+				key(k)
 			}
-		case map[string]any:
-			for k, e := range x {
-				if s, ok := e.(string); ok && (k == "description" || k == "title") {
-					b.WriteString(s)
-					b.WriteByte('\n')
-					continue
-				}
-				walk(e)
-			}
+			x[k] = walkJSON(e, k, key, str)
 		}
 	}
-	walk(v)
+	return v
 }
 
 // toolSegments are the texts of a tool definition: the function's name,
