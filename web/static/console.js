@@ -530,7 +530,8 @@ export function mountConsole(ui) {
     table.append(body);
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
     const more = el('button', { type: 'button', class: 'small', hidden: true, text: 'Load more' });
-    card.append(el('div', { class: 'table-wrap' }, table), error, more);
+    // Focusable, so that a table wider than a phone scrolls by keyboard too.
+    card.append(el('div', { class: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': `${s.title} (table)` }, table), error, more);
     let cursor = '';
     const list = typeof s.list === 'function' ? s.list(item) : s.list;
     const width = s.columns.length + (actions.length ? 1 : 0);
@@ -661,7 +662,7 @@ export function mountConsole(ui) {
       }
       const card = el('section', { class: 'card console-card', 'aria-label': 'Details' }, dl);
       for (const [k, v] of nested) {
-        card.append(el('h2', { text: k.replaceAll('_', ' ') }), el('pre', { class: 'json', tabindex: '0', text: JSON.stringify(v, null, 2) }));
+        card.append(el('h2', { text: k.replaceAll('_', ' ') }), el('pre', { class: 'json', tabIndex: 0, text: JSON.stringify(v, null, 2) }));
       }
       page.append(card);
       for (const r of s.related || []) {
@@ -768,7 +769,7 @@ function mountActionDialog(ui) {
   const dlg = $('action-dialog');
   const form = $('action-form');
   const fields = $('action-fields');
-  const result = $('action-result');
+  const result = $('action-output');
   let pending = null;
   let opener = null;
 

@@ -209,7 +209,7 @@ export const PANELS = {
     const body = el('tbody');
     table.append(body);
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
-    card.append(el('div', { class: 'table-wrap' }, table), error);
+    card.append(el('div', { class: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': 'Requirements (table)' }, table), error);
     const writable = can('compliance:write');
     const assess = {
       id: 'assess', label: 'Assess', perm: 'compliance:write', method: 'PUT',
@@ -234,7 +234,8 @@ export const PANELS = {
           const label = q.label || q.id;
           const td = el('td');
           if (open) {
-            const b = el('button', { type: 'button', class: 'small', text: res ? 'Change\u2026' : 'Assess\u2026', 'data-action': 'assess', 'aria-label': `Assess ${label}` });
+            const verb = res ? 'Change' : 'Assess';
+            const b = el('button', { type: 'button', class: 'small', text: `${verb}\u2026`, 'data-action': 'assess', 'aria-label': `${verb} ${label}` });
             b.addEventListener('click', () => act(assess, q, label, b, reload));
             td.append(b);
           }
@@ -253,14 +254,14 @@ export const PANELS = {
   },
 
   chat({ api, el, showError, card }) {
-    const log = el('ol', { class: 'chat-log', role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite' });
+    const log = el('ol', { class: 'chat-log' });
     const form = el('form', { class: 'chat-form', 'data-chat': '' });
     const input = el('textarea', { id: 'chat-input', name: 'message', rows: 2, required: true, maxLength: 8000 });
     const send = el('button', { type: 'submit', class: 'primary', text: 'Ask' });
     const fresh = el('button', { type: 'button', class: 'small', text: 'New conversation' });
     form.append(el('label', { htmlFor: 'chat-input', text: 'Your question' }), input, el('div', { class: 'tools' }, send, fresh));
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
-    card.append(log, form, error);
+    card.append(el('div', { role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite' }, log), form, error);
     let conversation = '';
     fresh.addEventListener('click', () => { conversation = ''; log.replaceChildren(); input.focus(); });
     input.addEventListener('keydown', (e) => {
