@@ -371,6 +371,7 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	b.confirmAction("assess a requirement", false, chromedp.SetValue("#action-result", "partial"),
 		chromedp.SendKeys("#action-notes", "Output handling is reviewed for two of three apps"))
 	b.poll("the result shown", rowWith("assessmentRequirements", `r.dataset.result === "partial"`)+` != null`, 10*time.Second)
+	b.poll("the assessment's tally, live", `[...document.querySelectorAll("#console-page .detail div")].some(d => d.querySelector("dt").textContent === "partial" && d.querySelector("dd").textContent === "1")`, 10*time.Second)
 	var assessments []struct{ ID string }
 	get("/api/v1/compliance/assessments", &assessments)
 	var assessment struct {
@@ -407,6 +408,7 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	})()`, 15*time.Second)
 	b.do("compute attack paths", chromedp.Click(`button[data-tool=attack-paths]`))
 	b.poll("the attack path highlighted", `document.querySelectorAll("#twin-graph svg .edge.hi").length === 2 && document.querySelectorAll("#twin-graph svg .node.hi").length === 3`, 15*time.Second)
+	b.poll("the computation listed, live", `document.querySelector("[data-testid=attack-paths-count]").textContent === "1 in all"`, 10*time.Second)
 	var comps []struct {
 		Paths []struct{ Assets []string } `json:"paths"`
 	}
@@ -491,6 +493,7 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	if !strings.Contains(answer, "prompt injection") {
 		t.Errorf("the answer: %q", answer)
 	}
+	b.poll("the conversation listed, live", `document.querySelector("[data-testid=conversations-count]").textContent === "1 in all"`, 10*time.Second)
 	var convs []struct{ ID string }
 	get("/api/v1/bastion-ai/conversations", &convs)
 	if len(convs) != 1 {

@@ -638,18 +638,19 @@ export function mountConsole(ui) {
     }
     const title = el('h1', { class: 'page-title', text: `${s.title}: ${id}` });
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
-    page.append(title, error, notice);
-    try {
+    const bar = el('div', { class: 'tools detail-actions', role: 'group', 'aria-label': 'Actions', hidden: true });
+    const card = el('section', { class: 'card console-card', 'aria-label': 'Details' });
+    page.append(title, error, notice, bar, card);
+    const here = current;
+    // fill draws the item; the live stream calls it again, in place, so
+    // that what has focus on the page keeps it.
+    const fill = async () => {
       const item = s.detail ? await DETAILS[s.detail](api, id) : await api.get(`${s.item}${encodeURIComponent(id)}`);
       const name = item.name || item.title || item.email || item.type;
       if (name) title.textContent = `${s.title}: ${name}`;
       const actions = (s.actions || []).filter((a) => can(a.perm) && (!a.when || a.when(item, ui.me())));
-      if (actions.length) {
-        const bar = el('div', { class: 'tools detail-actions', role: 'group', 'aria-label': 'Actions' });
-        const again = () => renderDetail(m, sectionId, id);
-        for (const a of actions) bar.append(actionButton(a, item, name || id, again));
-        page.append(bar);
-      }
+      bar.replaceChildren(...actions.map((a) => actionButton(a, item, name || id, () => here.refresh())));
+      bar.hidden = !actions.length;
       const dl = el('dl', { class: 'detail' });
       const nested = [];
       for (const [k, v] of Object.entries(item)) {
@@ -660,14 +661,22 @@ export function mountConsole(ui) {
         const text = v === null || v === undefined ? '' : String(list(v));
         dl.append(el('div', {}, el('dt', { text: k.replaceAll('_', ' ') }), el('dd', { text: text || '–' })));
       }
-      const card = el('section', { class: 'card console-card', 'aria-label': 'Details' }, dl);
+      card.replaceChildren(dl);
       for (const [k, v] of nested) {
         card.append(el('h2', { text: k.replaceAll('_', ' ') }), el('pre', { class: 'json', tabIndex: 0, text: JSON.stringify(v, null, 2) }));
       }
-      page.append(card);
+      showError(error, null);
+      return item;
+    };
+    here.refresh = () => {
+      fill().catch((err) => showError(error, err));
+      here.sections.forEach((x) => x.reload());
+    };
+    try {
+      const item = await fill();
       for (const r of s.related || []) {
         const sub = { ...r, id: r.id || r.panel };
-        current.sections.push(r.panel ? renderPanel(m, sub, item) : renderSection(m, sub, item));
+        here.sections.push(r.panel ? renderPanel(m, sub, item) : renderSection(m, sub, item));
       }
     } catch (err) {
       showError(error, err);
@@ -689,7 +698,7 @@ export function mountConsole(ui) {
       if (!current || !current.module.channels.some((c) => channel.startsWith(c))) return;
       clearTimeout(refresh);
       refresh = setTimeout(() => {
-        if (current && current.detail && !current.sections.length) renderDetail(current.module, current.detail.sectionId, current.detail.id);
+        if (current && current.refresh) current.refresh();
         else if (current) current.sections.forEach((x) => x.reload());
       }, 300);
     },
