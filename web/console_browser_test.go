@@ -37,6 +37,8 @@ func TestConsole_Browser(t *testing.T) {
 	shots := os.Getenv("ASTRA_CONSOLE_SHOTS")
 	shot := func(name string) {
 		t.Helper()
+		// From the top, where a person starts reading the page.
+		b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
@@ -348,6 +350,35 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	if !strings.HasPrefix(verdict, "Allowed by version") && !strings.HasPrefix(verdict, "Blocked by version") {
 		t.Errorf("simulation result: %q", verdict)
 	}
+	// A second version, made through the API; the first is made current
+	// again from the policy's page.
+	var policies []struct {
+		ID      string
+		Name    string
+		Version int
+	}
+	get("/api/v1/gateway/policies", &policies)
+	var strict string
+	for _, p := range policies {
+		if p.Name == "strict" {
+			strict = p.ID
+		}
+	}
+	if r := in.Do(t, http.MethodPatch, "/api/v1/gateway/policies/"+strict, admin, map[string]any{"name": "strict", "description": "Blocks injections"}); r.Status != http.StatusOK {
+		t.Fatalf("update the policy: %d %s", r.Status, r.Body)
+	}
+	b.eval("open the policy", rowWith("policies", `r.textContent.includes("strict")`)+`.querySelector("a").click()`, nil)
+	b.rowAction("versions", `r.querySelector("td").textContent === "1"`, "rollback")
+	b.confirmAction("make version 1 current", false)
+	b.poll("version 3, live", rowWith("versions", `r.querySelector("td").textContent === "3"`)+` != null`, 10*time.Second)
+	var policy struct{ Version int }
+	get("/api/v1/gateway/policies/"+strict, &policy)
+	if policy.Version != 3 {
+		t.Errorf("the policy after the rollback: version %d", policy.Version)
+	}
+	shot("console-gateway-policy")
+	audit("a policy's page")
+	open("gateway")
 	post("/api/v1/gateway/chat/completions", map[string]any{"provider": "mock", "model": "mock-small",
 		"messages": []map[string]string{{"role": "user", "content": "What is our refund policy?"}}})
 	b.poll("the usage chart, live", `document.querySelector("#usage-chart")?.dataset.days === "1" && document.querySelector("#usage-chart svg .markers circle") !== null`, 15*time.Second)

@@ -46,6 +46,15 @@ export const MODULES = [
             fields: [{ name: 'prompt', label: 'Prompt', textarea: true, required: true }],
             result: (x) => (x.allowed ? `Allowed by version ${x.policy_version}` : `Blocked by version ${x.policy_version}: ${x.error_code || ''} ${x.detail || ''}`.trim()) },
         ],
+        related: [{
+          title: 'Versions', id: 'versions', list: (p) => `/api/v1/gateway/policies/${encodeURIComponent(p.id)}/versions`,
+          columns: [['version', 'Version'], ['kind', 'Change'], ['rolled_back_from', 'Rolled back from'], ['actor', 'By'], ['created_at', 'Time', when]],
+          actions: [
+            { id: 'rollback', label: 'Make current', perm: 'gateway:admin', when: (r) => r.version !== r.$parent.version, method: 'POST',
+              path: (r) => `/api/v1/gateway/policies/${encodeURIComponent(r.$parent.id)}/rollback`, body: (v, r) => ({ version: r.version }),
+              text: 'This version becomes current again, recorded as a new version.' },
+          ],
+        }],
         create: { perm: 'gateway:write', post: '/api/v1/gateway/policies', fields: [
           { name: 'name', label: 'Name', required: true },
           { name: 'description', label: 'Description' },
@@ -199,6 +208,7 @@ export const MODULES = [
       {
         id: 'relationships', title: 'Relationships', list: '/api/v1/cybertwins/relationships',
         columns: [['source', 'From'], ['type', 'Relationship'], ['target', 'To'], ['exploitability', 'Exploitability']],
+        names: { fields: ['source', 'target'], list: '/api/v1/cybertwins/assets?limit=200', label: 'name' },
         filters: [{ name: 'type', label: 'Relationship', options: LINK_TYPES }],
         create: { perm: 'cybertwins:write', post: '/api/v1/cybertwins/relationships', fields: [
           { name: 'source', label: 'From', required: true, optionsFrom: { list: '/api/v1/cybertwins/assets?limit=100', label: 'name' } },
@@ -544,6 +554,9 @@ export function mountConsole(ui) {
         const json = await api.request('GET', `${list}?${params}`);
         const rows = (json && json.data) || [];
         const pg = (json && json.meta && json.meta.pagination) || {};
+        if (s.names) await nameRows(rows);
+        // A related list's row knows the item it belongs to.
+        if (item) for (const r of rows) r.$parent = item;
         if (!append) body.replaceChildren();
         for (const r of rows) body.append(row(m, s, r, actions, reload));
         if (!body.children.length) body.append(el('tr', {}, el('td', { colSpan: width, class: 'muted', text: 'Nothing here yet.' })));
@@ -558,6 +571,15 @@ export function mountConsole(ui) {
       }
     }
     let form = null;
+    // nameRows shows ids as the names of what they refer to.
+    async function nameRows(rows) {
+      try {
+        const named = new Map(((await api.get(s.names.list)) || []).map((x) => [x.id, x[s.names.label]]));
+        for (const r of rows) for (const f of s.names.fields) if (named.has(r[f])) r[f] = named.get(r[f]);
+      } catch {
+        // The ids are shown instead.
+      }
+    }
     const reload = () => {
       if (form) for (const x of form.querySelectorAll('select')) if (x.refreshOptions) x.refreshOptions();
       return load(false);
