@@ -381,7 +381,8 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	open("gateway")
 	post("/api/v1/gateway/chat/completions", map[string]any{"provider": "mock", "model": "mock-small",
 		"messages": []map[string]string{{"role": "user", "content": "What is our refund policy?"}}})
-	b.poll("the usage chart, live", `document.querySelector("#usage-chart")?.dataset.days === "1" && document.querySelector("#usage-chart svg .markers circle") !== null`, 15*time.Second)
+	b.poll("the usage chart, live", `document.querySelector("#usage-chart")?.dataset.days === "1" &&
+		document.querySelector("#usage-chart svg")?.getAttribute("aria-label").endsWith(": 1 in all")`, 15*time.Second)
 	shot("console-gateway-actions")
 
 	// Compliance: adopt a framework, start an assessment, enter a requirement.

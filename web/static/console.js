@@ -630,7 +630,7 @@ export function mountConsole(ui) {
   function createForm(s, reload) {
     const form = el('form', { class: 'create-form', 'data-create': s.id });
     const fs = el('fieldset');
-    fs.append(el('legend', { text: `New ${s.title.toLowerCase().replace(/s$/, '')}` }));
+    fs.append(el('legend', { text: `New ${s.title.toLowerCase().replace(/ies$/, 'y').replace(/s$/, '')}` }));
     for (const f of s.create.fields) fs.append(field(el, api, `new-${s.id}`, f));
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
     fs.append(el('div', { class: 'field' }, el('button', { type: 'submit', class: 'primary', text: 'Create' })), error);

@@ -5,7 +5,7 @@
 // client of the public API; each returns its reload, which the live stream
 // calls.
 
-import { lineChart, lossExceedanceChart, money } from './charts.js';
+import { lineChart, lossExceedanceChart, money, niceStep } from './charts.js';
 import { layeredGraph, pathKeys } from './graph.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -40,17 +40,25 @@ export const PANELS = {
           ['Tokens', (t.total_tokens || 0).toLocaleString()],
           ['Cost', t.cost_usd === null || t.cost_usd === undefined ? `${money(t.priced_cost_usd || 0)} priced` : money(t.cost_usd)],
         ]));
-        const points = [...perDay.entries()].map(([day, x]) => ({
-          x: Date.parse(`${day}T12:00:00Z`), y: x.requests, label: `${day}: ${x.requests} requests, ${x.blocked} blocked, ${x.tokens} tokens`,
-        })).sort((a, b) => a.x - b.x);
-        const max = Math.max(1, ...points.map((p) => p.y));
+        // Every day of the window, the quiet ones as zero.
+        const points = [];
+        const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+        for (let i = 29; i >= 0; i--) {
+          const at = today - i * 86400_000;
+          const day = new Date(at).toISOString().slice(0, 10);
+          const x = perDay.get(day) || { requests: 0, blocked: 0, tokens: 0 };
+          points.push({ x: at, y: x.requests, label: `${day}: ${x.requests} requests, ${x.blocked} blocked, ${x.tokens} tokens` });
+        }
+        const max = Math.max(...points.map((p) => p.y));
+        const step = Math.max(1, niceStep(max || 1, 4));
+        const yMax = Math.max(step, Math.ceil(max / step) * step);
+        const yTicks = [];
+        for (let v = 0; v <= yMax; v += step) yTicks.push(v);
         lineChart(chart, points, {
           label: `Gateway requests per day, last 30 days: ${(t.requests || 0).toLocaleString()} in all`,
-          yMin: 0, yMax: max, xFormat: (v) => dayFormat.format(new Date(v)), markers: true,
-          xDomain: points.length === 1 ? [points[0].x - 86400_000, points[0].x + 86400_000] : undefined,
-          empty: 'No gateway requests in the last 30 days.',
+          yMin: 0, yMax, yTicks, xFormat: (v) => dayFormat.format(new Date(v)), markers: true,
         });
-        chart.dataset.days = String(points.length);
+        chart.dataset.days = String(perDay.size);
         showError(error, null);
       } catch (err) {
         showError(error, err);
