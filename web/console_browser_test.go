@@ -168,6 +168,14 @@ func TestConsole_Browser(t *testing.T) {
 		if forms != 0 {
 			t.Errorf("a viewer sees %d create forms on /%s", forms, p)
 		}
+		// Only the actions a read permission allows: simulate a policy,
+		// mark a notification read, download a report, verify the chain.
+		var writes []string
+		b.eval("write controls", `[...document.querySelectorAll("#console-page [data-action], #console-page [data-tool]")]
+			.map(x => x.dataset.action || x.dataset.tool).filter(a => !["simulate", "read", "download", "verify"].includes(a))`, &writes)
+		if len(writes) != 0 {
+			t.Errorf("a viewer sees write controls on /%s: %v", p, writes)
+		}
 	}
 	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/agents:")
 	var forced struct {
@@ -179,6 +187,21 @@ func TestConsole_Browser(t *testing.T) {
 		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
 	if forced.Status != http.StatusForbidden {
 		t.Errorf("a viewer's forced write answered %+v", forced)
+	}
+	// An action forced from the page's code is refused too.
+	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/agents/")
+	b.eval("forced quarantine", `fetch("/api/v1/aegis/agents/`+agents[0].ID+`/quarantine", {method: "POST", headers: {"Content-Type": "application/json",
+		Authorization: "Bearer " + sessionStorage.getItem("astra.access_token")}, body: JSON.stringify({reason: "sneaky"})})
+		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
+	if forced.Status != http.StatusForbidden {
+		t.Errorf("a viewer's forced quarantine answered %+v", forced)
+	}
+	var statuses []struct{ Name, Status string }
+	in.Do(t, http.MethodGet, "/api/v1/aegis/agents", admin, nil).Data(t, &statuses)
+	for _, a := range statuses {
+		if a.Status != "active" {
+			t.Errorf("after the viewer's forced quarantine: %+v", a)
+		}
 	}
 	in.Do(t, http.MethodGet, "/api/v1/aegis/agents", admin, nil).Data(t, &agents)
 	if len(agents) != 2 {
