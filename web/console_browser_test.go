@@ -363,6 +363,20 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	post("/api/v1/aegis/agents/"+bot+"/release", map[string]string{"reason": "The mail relay is fixed"})
 	b.poll("invoice-bot active again, live", rowWith("agents", `r.textContent.includes("invoice-bot")`)+`?.querySelector("button[data-action=quarantine]") != null`, 10*time.Second)
 
+	// Shadow AI: a proxy log ingested through the API makes a finding, which
+	// arrives live and is triaged from the page.
+	log := `{"ts":"` + time.Now().UTC().Format(time.RFC3339) + `","src":"10.0.0.5","host":"chatgpt.com","user_agent":"Mozilla/5.0","bytes":900}`
+	if r := in.Do(t, http.MethodPost, "/api/v1/aegis/shadow-ai/ingest", admin, []byte(log), "Content-Type", "application/x-ndjson"); r.Status != http.StatusOK {
+		t.Fatalf("ingest: %d %s", r.Status, r.Body)
+	}
+	b.rowAction("shadow-ai", `r.textContent.includes("chatgpt.com")`, "triage")
+	b.confirmAction("block the service", false, chromedp.SetValue("#action-state", "blocked"), chromedp.SendKeys("#action-note", "Use the gateway instead"))
+	var findings []struct{ State string }
+	testkit.Eventually(t, 10*time.Second, "the finding blocked", func() bool {
+		get("/api/v1/aegis/shadow-ai/findings", &findings)
+		return len(findings) == 1 && findings[0].State == "blocked"
+	})
+
 	// Gateway: a policy created through the API arrives live and is simulated
 	// from the page; a request through the API shows in the usage chart.
 	open("gateway")
@@ -561,6 +575,25 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 		[...document.querySelectorAll("#console-page .detail dd")].some(d => d.textContent === "com.astra.risk.RiskIdentified")`, 15*time.Second)
 	shot("console-admin-audit-event")
 	audit("an audit event's page")
+
+	// Risk: a risk's page draws the curve of its latest simulation (the
+	// overview's chart code), and a new simulation from the page redraws it.
+	risk := seedRisk(t, in, admin)
+	open("risk")
+	b.poll("the risk listed", rowWith("risks", `r.textContent.includes("Prompt injection exfiltrates")`)+` != null`, 10*time.Second)
+	b.eval("open the risk", rowWith("risks", `r.textContent.includes("Prompt injection exfiltrates")`)+`.querySelector("a").click()`, nil)
+	b.poll("the curve", `document.querySelector("#risk-lec svg[aria-label^='Loss exceedance curve'] path.line") !== null`, 10*time.Second)
+	b.do("simulate from the page", chromedp.Click(`.detail-actions button[data-action=simulate]`))
+	if out := b.confirmAction("simulate", true); !strings.HasPrefix(out, "Mean annual loss") {
+		t.Errorf("simulation result: %q", out)
+	}
+	var sims []struct{ ID string }
+	get("/api/v1/risk/risks/"+risk+"/simulations", &sims)
+	if len(sims) != 2 {
+		t.Errorf("simulations after the page's: %d", len(sims))
+	}
+	shot("console-risk-curve")
+	audit("a risk's page")
 
 	// At phone width: no page scrolls sideways, and the audit still passes.
 	b.do("phone width", chromedp.EmulateViewport(390, 844))
