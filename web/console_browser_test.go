@@ -328,7 +328,8 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 	open := func(p string) {
 		t.Helper()
 		b.do("open "+p, chromedp.Click(`#sidebar a[href="/`+p+`"]`))
-		b.poll(p, `location.pathname === "/`+p+`" && document.querySelectorAll("#console-page section[data-section]").length > 0`, 10*time.Second)
+		b.poll(p, `location.pathname === "/`+p+`" && document.querySelectorAll("#console-page section[data-section]").length > 0 &&
+			[...document.querySelectorAll("#console-page section[data-section] .count")].every(c => / in all$/.test(c.textContent))`, 10*time.Second)
 	}
 
 	// AEGIS, by keyboard only: quarantine an agent through its dialog.
