@@ -6,7 +6,7 @@
 // the guard: the API checks every write. Pages refresh from the live stream
 // (onEvent), never by polling.
 
-import { PANELS } from './panels.js';
+import { PANELS, auditLink } from './panels.js';
 
 const LIMIT = 25;
 
@@ -409,7 +409,7 @@ export function mountConsole(ui) {
   const notice = el('p', { class: 'error notice', role: 'alert', hidden: true });
   const toast = (msg) => { notice.textContent = msg; notice.hidden = false; };
   const dialog = mountActionDialog({ ...ui, toast });
-  const ctx = { api, el, can, showError, act: dialog.run, go: (p) => go(p) };
+  const ctx = { api, el, can, showError, act: dialog.run };
   let current = null; // { module, sections: [{section, reload}] }
   let refresh = null;
 
@@ -725,11 +725,6 @@ export function mountConsole(ui) {
       }, 300);
     },
   };
-}
-
-/** auditLink is the audit trail's deep link to one event of a stream. */
-export function auditLink(eventId, streamId) {
-  return `/admin/audit/${encodeURIComponent(eventId)}${streamId ? `?stream_id=${encodeURIComponent(streamId)}` : ''}`;
 }
 
 // DETAILS load the item of a section that has no item endpoint.

@@ -311,6 +311,11 @@ export const PANELS = {
   },
 };
 
+/** auditLink is the audit trail's deep link to one event of a stream. */
+export function auditLink(eventId, streamId) {
+  return `/admin/audit/${encodeURIComponent(eventId)}${streamId ? `?stream_id=${encodeURIComponent(streamId)}` : ''}`;
+}
+
 // citations lists an answer's sources, each with the ledger events behind
 // it linked to their page in the audit trail.
 function citations(el, cites) {
@@ -319,8 +324,7 @@ function citations(el, cites) {
   for (const c of cites) {
     const li = el('li', {}, el('span', { text: `${c.kind.replaceAll('_', ' ')} ${c.id.length > 12 ? `${c.id.slice(0, 8)}…` : c.id}`, title: c.id }));
     for (const ev of c.events || []) {
-      const href = `/admin/audit/${encodeURIComponent(ev.event_id)}?stream_id=${encodeURIComponent(ev.stream_id)}`;
-      li.append(' · ', el('a', { href, 'data-nav': '', 'data-citation': ev.event_id, text: `${ev.type.replace(/^com\.astra\./, '')} #${ev.position}` }));
+      li.append(' · ', el('a', { href: auditLink(ev.event_id, ev.stream_id), 'data-nav': '', 'data-citation': ev.event_id, text: `${ev.type.replace(/^com\.astra\./, '')} #${ev.position}` }));
     }
     ul.append(li);
   }
