@@ -100,7 +100,7 @@ func newBrowser(t *testing.T, chrome string) *browser {
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(cancelTab)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(cancelTimeout)
 
 	// Start the browser, then collect the console from here on.

@@ -5,7 +5,7 @@
 import { mountAegis } from './aegis.js';
 import { MODULES, mountConsole } from './console.js';
 import { API, APIError, session } from './api.js';
-import { lineChart, money, niceStep } from './charts.js';
+import { lineChart, lossExceedanceChart, money } from './charts.js';
 import { LiveFeed, channelOf, matchChannel, validPattern } from './feed.js';
 
 const $ = (id) => document.getElementById(id);
@@ -186,7 +186,12 @@ function showApp() {
   loadRisks();
   state.aegis = state.aegis || mountAegis({ api, $, el, can, showError, fmtDate });
   state.aegis.load();
-  state.console = state.console || mountConsole({ api, el, can, showError, showOverview: (on) => { $('main').hidden = !on; } });
+  state.console = state.console || mountConsole({
+    api, el, can, showError,
+    me: () => state.me || {},
+    platformAdmin: () => !!state.me && state.me.role === 'platform_admin',
+    showOverview: (on) => { $('main').hidden = !on; },
+  });
   state.console.start();
   startFeed();
   state.timers.push(setInterval(loadScore, SCORE_POLL_MS));
@@ -641,22 +646,7 @@ function renderSimulation(sim, risk) {
   add('VaR 99.9%', money(r.var_99_9));
   add('P(no loss)', `${((r.probability_of_zero_loss || 0) * 100).toFixed(1)}%`);
   add('Iterations', `${(sim.iterations || r.iterations || 0).toLocaleString()} · ${fmtDate(sim.at)}`);
-  const pts = (r.loss_exceedance_curve || []).map((p) => ({
-    x: p.loss, y: p.probability * 100, label: `P(loss > ${money(p.loss)}) = ${(p.probability * 100).toFixed(2)}%`,
-  }));
-  const maxY = Math.max(0.1, ...pts.map((p) => p.y));
-  const step = niceStep(maxY, 5);
-  const yMax = Math.ceil(maxY / step - 1e-9) * step;
-  const yTicks = [];
-  for (let v = 0; v <= yMax + step / 2; v += step) yTicks.push(v);
-  lineChart($('lec-chart'), pts, {
-    label: `Loss exceedance curve of \u201c${risk.title}\u201d: probability that the annual loss exceeds an amount`,
-    xLog: true, yMin: 0, yMax, yTicks,
-    xFormat: money, yFormat: (v) => `${step < 1 ? v.toFixed(1) : Math.round(v)}%`,
-    markers: false,
-    marks: [{ x: r.mean_ale, label: 'mean' }, { x: r.p99, label: 'p99' }],
-    empty: 'The simulation recorded no losses.',
-  });
+  lossExceedanceChart($('lec-chart'), r, risk.title);
 }
 
 async function simulate() {

@@ -151,3 +151,30 @@ export const money = (v) => {
   if (a >= 1e3) return `$${(v / 1e3).toFixed(a >= 1e4 ? 0 : 1)}k`;
   return `$${Math.round(v)}`;
 };
+
+/**
+ * Draws a simulation's loss exceedance curve: the probability that the
+ * annual loss exceeds an amount, on a logarithmic loss axis, with the mean
+ * and the 99th percentile marked. Used by the overview and the risk page.
+ * @param {HTMLElement} container
+ * @param {object} r the simulation's results (loss_exceedance_curve, mean_ale, p99)
+ * @param {string} title the risk's title
+ */
+export function lossExceedanceChart(container, r, title) {
+  const pts = (r.loss_exceedance_curve || []).map((p) => ({
+    x: p.loss, y: p.probability * 100, label: `P(loss > ${money(p.loss)}) = ${(p.probability * 100).toFixed(2)}%`,
+  }));
+  const maxY = Math.max(0.1, ...pts.map((p) => p.y));
+  const step = niceStep(maxY, 5);
+  const yMax = Math.ceil(maxY / step - 1e-9) * step;
+  const yTicks = [];
+  for (let v = 0; v <= yMax + step / 2; v += step) yTicks.push(v);
+  return lineChart(container, pts, {
+    label: `Loss exceedance curve of \u201c${title}\u201d: probability that the annual loss exceeds an amount`,
+    xLog: true, yMin: 0, yMax, yTicks,
+    xFormat: money, yFormat: (v) => `${step < 1 ? v.toFixed(1) : Math.round(v)}%`,
+    markers: false,
+    marks: [{ x: r.mean_ale, label: 'mean' }, { x: r.p99, label: 'p99' }],
+    empty: 'The simulation recorded no losses.',
+  });
+}
