@@ -29,10 +29,8 @@ type groupSubscriber struct {
 	log    *slog.Logger
 	outs   map[string]chan *message.Message
 
+	stopper
 	start   sync.Once
-	mu      sync.Mutex
-	closed  bool
-	stop    chan struct{}
 	cancel  context.CancelFunc
 	running sync.WaitGroup
 }
@@ -51,7 +49,7 @@ func newGroupSubscriber(brokers []string, cfg *sarama.Config, group string, topi
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &groupSubscriber{client: client, group: cg, topics: topics, unm: unm, log: log.With("consumer_group", group),
-		outs: make(map[string]chan *message.Message, len(topics)), stop: make(chan struct{})}
+		outs: make(map[string]chan *message.Message, len(topics)), stopper: stopper{stop: make(chan struct{})}}
 	for _, t := range topics {
 		s.outs[t] = make(chan *message.Message)
 	}
@@ -139,17 +137,13 @@ func (h groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 // Close implements message.Subscriber: it leaves the group (committing the
 // marked offsets) and closes every topic's channel.
 func (s *groupSubscriber) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.halt(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+	}) {
 		return nil
 	}
-	s.closed = true
-	close(s.stop)
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.mu.Unlock()
 	s.running.Wait()
 	err := s.group.Close()
 	for _, out := range s.outs {

@@ -23,10 +23,32 @@ type sinceSubscriber struct {
 	since    time.Time
 	unm      wmkafka.Unmarshaler
 
+	stopper
+	wg sync.WaitGroup
+}
+
+// stopper is the once-only stop of a subscriber: stop closes when it
+// closes, and mu guards closed.
+type stopper struct {
 	mu     sync.Mutex
 	closed bool
 	stop   chan struct{}
-	wg     sync.WaitGroup
+}
+
+// halt closes stop unless it is closed already, and runs then under the
+// lock; it reports whether this call closed it.
+func (s *stopper) halt(then func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.closed = true
+	close(s.stop)
+	if then != nil {
+		then()
+	}
+	return true
 }
 
 func newSinceSubscriber(brokers []string, cfg *sarama.Config, since time.Time, unm wmkafka.Unmarshaler) (*sinceSubscriber, error) {
@@ -39,7 +61,7 @@ func newSinceSubscriber(brokers []string, cfg *sarama.Config, since time.Time, u
 		_ = client.Close()
 		return nil, err
 	}
-	return &sinceSubscriber{client: client, consumer: consumer, since: since, unm: unm, stop: make(chan struct{})}, nil
+	return &sinceSubscriber{client: client, consumer: consumer, since: since, unm: unm, stopper: stopper{stop: make(chan struct{})}}, nil
 }
 
 // Subscribe implements message.Subscriber.
@@ -135,14 +157,9 @@ func deliver(ctx context.Context, stop <-chan struct{}, unm wmkafka.Unmarshaler,
 
 // Close implements message.Subscriber.
 func (s *sinceSubscriber) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.halt(nil) {
 		return nil
 	}
-	s.closed = true
-	close(s.stop)
-	s.mu.Unlock()
 	s.wg.Wait()
 	err := s.consumer.Close()
 	return errors.Join(err, s.client.Close())
