@@ -238,6 +238,10 @@ func (f *Firewall) ServeHTTP(w http.ResponseWriter, r *http.Request, c Caller, s
 		return
 	}
 	cc := &callCtx{caller: c, agent: agentID, status: status, serverID: srv.ID, sess: s, started: time.Now()}
+	if req, p, ok := directCall(r, body); ok {
+		f.serveCall(w, r, cc, req, p)
+		return
+	}
 	key := uuid.NewString()
 	f.calls.Store(key, cc)
 	defer f.calls.Delete(key)
@@ -321,7 +325,15 @@ func (f *Firewall) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		if p == nil {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "tools/call needs params"}
 		}
-		return f.call(ctx, cc, p)
+		raw, err := f.call(ctx, cc, p)
+		if err != nil {
+			return nil, err
+		}
+		var res sdk.CallToolResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server answered a result that is not a tools/call result"}
+		}
+		return &res, nil
 	}
 }
 
@@ -480,7 +492,7 @@ func short(h string) string {
 	return h
 }
 
-func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsRaw) (sdk.Result, error) {
+func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsRaw) (json.RawMessage, error) {
 	srv, err := f.serverOf(ctx, cc)
 	if err != nil {
 		return nil, err
@@ -533,7 +545,10 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 	}
 	// The result: smuggled instructions withhold it; personal data or
 	// secrets label the session (what data-flow rules read).
-	text := resultText(res)
+	text, err := resultText(res)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server answered a result that is not a tools/call result"}
+	}
 	findings := mcp.ScanResult(text)
 	labels := mcp.ResultLabels(text)
 	cc.sess.addLabels(labels)
@@ -548,27 +563,4 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 		return nil, deny(rd, rdec.DecisionID)
 	}
 	return res, nil
-}
-
-// resultText is every text a result carries (content and structured content).
-func resultText(r *sdk.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range r.Content {
-		switch x := c.(type) {
-		case *sdk.TextContent:
-			b.WriteString(x.Text)
-			b.WriteByte('\n')
-		case *sdk.EmbeddedResource:
-			if x.Resource != nil {
-				b.WriteString(x.Resource.Text)
-				b.WriteByte('\n')
-			}
-		}
-	}
-	if r.StructuredContent != nil {
-		if raw, err := json.Marshal(r.StructuredContent); err == nil {
-			b.Write(raw)
-		}
-	}
-	return b.String()
 }
