@@ -72,6 +72,7 @@ type Firewall struct {
 	rates    rates
 	sessions sync.Map // id → *session
 	calls    sync.Map // call key → *callCtx
+	offers   sync.Map // server id → *offer
 	rec      *recorder
 	server   *sdk.Server
 	handler  *sdk.StreamableHTTPHandler
@@ -399,6 +400,14 @@ func (f *Firewall) offered(ctx context.Context, cc *callCtx, srv rm.McpServerSta
 	if err != nil {
 		return nil, nil, nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server is unavailable: " + err.Error()}
 	}
+	// The same list against the same pins gives the same table: the
+	// hashes (canonical JSON, SHA-256) are computed once per change of either.
+	st, _ := f.tenant(ctx, cc.caller.TenantID)
+	if v, ok := f.offers.Load(srv.ID); ok {
+		if o := v.(*offer); o.st == st && st != nil && sameList(o.tools, tools) {
+			return tools, byName, o.pins, nil
+		}
+	}
 	table, _ := mcp.Reconcile(srv.Tools, tools, func(mcp.Tool) []mcp.Finding { return nil })
 	pins := make(map[string]mcp.Pinned, len(table))
 	differs := false
@@ -424,8 +433,24 @@ func (f *Firewall) offered(ctx context.Context, cc *callCtx, srv rm.McpServerSta
 				pins[n] = p
 			}
 		}
+	} else if st != nil {
+		f.offers.Store(srv.ID, &offer{st: st, tools: tools, pins: pins})
 	}
 	return tools, byName, pins, nil
+}
+
+// offer is a server's pin table for one list of its upstream's tools and
+// one view of the tenant's pins.
+type offer struct {
+	st    *tenantFW
+	tools []mcp.Tool
+	pins  map[string]mcp.Pinned
+}
+
+// sameList reports whether a and b are the same list (the upstream's copy,
+// replaced whole when it is fetched again).
+func sameList(a, b []mcp.Tool) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func (f *Firewall) list(ctx context.Context, cc *callCtx) (sdk.Result, error) {
@@ -521,7 +546,7 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 		pin = &pp
 	}
 	call := &mcp.Call{TenantID: cc.caller.TenantID, ServerID: srv.ID, SessionID: cc.sess.id, AgentID: cc.agent, Tool: p.Name, Arguments: args,
-		Labels: cc.sess.labelsNow(), At: f.now()}
+		RawArguments: p.Arguments, Labels: cc.sess.labelsNow(), At: f.now()}
 	d := Judge(st, srv, call, pin, &f.rates)
 	hash := ""
 	if pin != nil {
