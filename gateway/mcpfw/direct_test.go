@@ -27,6 +27,8 @@ func TestDirectCall_OnlyAWellFormedToolsCallSkipsTheSDKHandler(t *testing.T) {
 		{name: "params of another shape", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[1]}`},
 		{name: "no event stream accepted", body: call, accept: "application/json"},
 		{name: "not JSON", body: call, contentType: "text/plain"},
+		{name: "a null id", body: strings.Replace(call, `7`, `null`, 1)},
+		{name: "another version of JSON-RPC", body: strings.Replace(call, `2.0`, `1.0`, 1)},
 		{name: "malformed", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,12 +44,12 @@ func TestDirectCall_OnlyAWellFormedToolsCallSkipsTheSDKHandler(t *testing.T) {
 			if tc.version != "" {
 				r.Header.Set("Mcp-Protocol-Version", tc.version)
 			}
-			req, p, ok := directCall(r, []byte(tc.body))
+			c, ok := directCall(r, []byte(tc.body))
 			if ok != tc.direct {
 				t.Fatalf("answered directly: %v, want %v", ok, tc.direct)
 			}
-			if ok && (req.Method != "tools/call" || p.Name != "add") {
-				t.Fatalf("read %q of %q", req.Method, p.Name)
+			if ok && c.params.Name != "add" {
+				t.Fatalf("read the tool %q", c.params.Name)
 			}
 		})
 	}

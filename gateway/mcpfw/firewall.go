@@ -239,8 +239,8 @@ func (f *Firewall) ServeHTTP(w http.ResponseWriter, r *http.Request, c Caller, s
 		return
 	}
 	cc := &callCtx{caller: c, agent: agentID, status: status, serverID: srv.ID, sess: s, started: time.Now()}
-	if req, p, ok := directCall(r, body); ok {
-		f.serveCall(w, r, cc, req, p)
+	if tc, ok := directCall(r, body); ok {
+		f.serveCall(w, r, cc, tc)
 		return
 	}
 	key := uuid.NewString()

@@ -185,52 +185,70 @@ func (u *Upstreams) answerOf(ctx context.Context, up *upstream, s *sdk.ClientSes
 	}
 }
 
+// message is a JSON-RPC message of the upstream's answer, as far as the
+// firewall reads it (the standard decoder: the SDK's allocates a large
+// buffer for every message).
+type message struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  *jsonrpc.Error  `json:"error"`
+}
+
+// reply is the firewall's answer to a request of the upstream.
+type reply struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Error   *jsonrpc.Error  `json:"error,omitempty"`
+}
+
 // handle reads one message of the answer: done when it is the response.
 func (u *Upstreams) handle(ctx context.Context, up *upstream, s *sdk.ClientSession, version, id string, data []byte) (json.RawMessage, bool, error) {
-	msg, err := jsonrpc.DecodeMessage(data)
-	if err != nil {
+	var m message
+	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, false, err
 	}
-	switch m := msg.(type) {
-	case *jsonrpc.Response:
-		if raw, ok := m.ID.Raw().(string); !ok || raw != id {
+	hasID := len(m.ID) > 0 && string(m.ID) != "null"
+	switch {
+	case m.Method == "" && hasID: // a response
+		var got string
+		if json.Unmarshal(m.ID, &got) != nil || got != id {
 			return nil, false, nil
 		}
 		if m.Error != nil {
-			var we *jsonrpc.Error
-			if errors.As(m.Error, &we) {
-				return nil, true, we
-			}
-			return nil, true, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: m.Error.Error()}
+			return nil, true, m.Error
+		}
+		if len(m.Result) == 0 {
+			return nil, true, errors.New("a response without a result")
 		}
 		return m.Result, true, nil
-	case *jsonrpc.Request:
-		if !m.IsCall() {
-			if m.Method == "notifications/tools/list_changed" {
-				up.toolsMu.Lock()
-				up.stale = true
-				up.toolsMu.Unlock()
-			}
-			return nil, false, nil
+	case m.Method == "": // neither a response nor a request
+		return nil, false, nil
+	case !hasID: // a notification
+		if m.Method == "notifications/tools/list_changed" {
+			up.toolsMu.Lock()
+			up.stale = true
+			up.toolsMu.Unlock()
 		}
-		reply := &jsonrpc.Response{ID: m.ID}
-		if m.Method == "ping" {
-			reply.Result = emptyObject
-		} else {
-			reply.Error = &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "the MCP firewall offers no " + m.Method}
-		}
-		body, err := jsonrpc.EncodeMessage(reply)
-		if err != nil {
-			return nil, false, err
-		}
-		r, err := u.post(ctx, up.url, s, version, body)
-		if err != nil {
-			return nil, false, err
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
-		_ = r.Body.Close()
 		return nil, false, nil
 	}
+	rp := reply{JSONRPC: "2.0", ID: m.ID}
+	if m.Method == "ping" {
+		rp.Result = emptyObject
+	} else {
+		rp.Error = &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "the MCP firewall offers no " + m.Method}
+	}
+	body, err := json.Marshal(rp)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := u.post(ctx, up.url, s, version, body)
+	if err != nil {
+		return nil, false, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
+	_ = r.Body.Close()
 	return nil, false, nil
 }
 
