@@ -72,6 +72,7 @@ type Firewall struct {
 	rates    rates
 	sessions sync.Map // id → *session
 	calls    sync.Map // call key → *callCtx
+	offers   sync.Map // server id → *offer
 	rec      *recorder
 	server   *sdk.Server
 	handler  *sdk.StreamableHTTPHandler
@@ -238,6 +239,10 @@ func (f *Firewall) ServeHTTP(w http.ResponseWriter, r *http.Request, c Caller, s
 		return
 	}
 	cc := &callCtx{caller: c, agent: agentID, status: status, serverID: srv.ID, sess: s, started: time.Now()}
+	if tc, ok := directCall(r, body); ok {
+		f.serveCall(w, r, cc, tc)
+		return
+	}
 	key := uuid.NewString()
 	f.calls.Store(key, cc)
 	defer f.calls.Delete(key)
@@ -321,7 +326,15 @@ func (f *Firewall) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		if p == nil {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "tools/call needs params"}
 		}
-		return f.call(ctx, cc, p)
+		raw, err := f.call(ctx, cc, p)
+		if err != nil {
+			return nil, err
+		}
+		var res sdk.CallToolResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server answered a result that is not a tools/call result"}
+		}
+		return &res, nil
 	}
 }
 
@@ -387,6 +400,14 @@ func (f *Firewall) offered(ctx context.Context, cc *callCtx, srv rm.McpServerSta
 	if err != nil {
 		return nil, nil, nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server is unavailable: " + err.Error()}
 	}
+	// The same list against the same pins gives the same table: the
+	// hashes (canonical JSON, SHA-256) are computed once per change of either.
+	st, _ := f.tenant(ctx, cc.caller.TenantID)
+	if v, ok := f.offers.Load(srv.ID); ok {
+		if o := v.(*offer); o.st == st && st != nil && sameList(o.tools, tools) {
+			return tools, byName, o.pins, nil
+		}
+	}
 	table, _ := mcp.Reconcile(srv.Tools, tools, func(mcp.Tool) []mcp.Finding { return nil })
 	pins := make(map[string]mcp.Pinned, len(table))
 	differs := false
@@ -412,8 +433,24 @@ func (f *Firewall) offered(ctx context.Context, cc *callCtx, srv rm.McpServerSta
 				pins[n] = p
 			}
 		}
+	} else if st != nil {
+		f.offers.Store(srv.ID, &offer{st: st, tools: tools, pins: pins})
 	}
 	return tools, byName, pins, nil
+}
+
+// offer is a server's pin table for one list of its upstream's tools and
+// one view of the tenant's pins.
+type offer struct {
+	st    *tenantFW
+	tools []mcp.Tool
+	pins  map[string]mcp.Pinned
+}
+
+// sameList reports whether a and b are the same list (the upstream's copy,
+// replaced whole when it is fetched again).
+func sameList(a, b []mcp.Tool) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func (f *Firewall) list(ctx context.Context, cc *callCtx) (sdk.Result, error) {
@@ -480,7 +517,7 @@ func short(h string) string {
 	return h
 }
 
-func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsRaw) (sdk.Result, error) {
+func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsRaw) (json.RawMessage, error) {
 	srv, err := f.serverOf(ctx, cc)
 	if err != nil {
 		return nil, err
@@ -509,7 +546,7 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 		pin = &pp
 	}
 	call := &mcp.Call{TenantID: cc.caller.TenantID, ServerID: srv.ID, SessionID: cc.sess.id, AgentID: cc.agent, Tool: p.Name, Arguments: args,
-		Labels: cc.sess.labelsNow(), At: f.now()}
+		RawArguments: p.Arguments, Labels: cc.sess.labelsNow(), At: f.now()}
 	d := Judge(st, srv, call, pin, &f.rates)
 	hash := ""
 	if pin != nil {
@@ -533,7 +570,10 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 	}
 	// The result: smuggled instructions withhold it; personal data or
 	// secrets label the session (what data-flow rules read).
-	text := resultText(res)
+	text, err := resultText(res)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: CodeUpstream, Message: "the upstream MCP server answered a result that is not a tools/call result"}
+	}
 	findings := mcp.ScanResult(text)
 	labels := mcp.ResultLabels(text)
 	cc.sess.addLabels(labels)
@@ -548,27 +588,4 @@ func (f *Firewall) call(ctx context.Context, cc *callCtx, p *sdk.CallToolParamsR
 		return nil, deny(rd, rdec.DecisionID)
 	}
 	return res, nil
-}
-
-// resultText is every text a result carries (content and structured content).
-func resultText(r *sdk.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range r.Content {
-		switch x := c.(type) {
-		case *sdk.TextContent:
-			b.WriteString(x.Text)
-			b.WriteByte('\n')
-		case *sdk.EmbeddedResource:
-			if x.Resource != nil {
-				b.WriteString(x.Resource.Text)
-				b.WriteByte('\n')
-			}
-		}
-	}
-	if r.StructuredContent != nil {
-		if raw, err := json.Marshal(r.StructuredContent); err == nil {
-			b.Write(raw)
-		}
-	}
-	return b.String()
 }

@@ -102,22 +102,32 @@ func (r *recorder) run() {
 	}
 	for p := range r.in {
 		batch[p.tenant] = append(batch[p.tenant], p)
-	drain:
+		// Gather what comes within the linger: one append per batch, not
+		// per call (each append costs a commit, a relay, projections and
+		// consumers, on the cores that serve the calls too).
+		linger := time.NewTimer(RecordLinger)
+	gather:
 		for n := 1; n < 500; n++ {
 			select {
 			case q, ok := <-r.in:
 				if !ok {
-					break drain
+					break gather
 				}
 				batch[q.tenant] = append(batch[q.tenant], q)
-			default:
-				break drain
+			case <-linger.C:
+				break gather
 			}
 		}
+		linger.Stop()
 		flush()
 	}
 	flush()
 }
+
+// RecordLinger is how long the recorder gathers allowed decisions before it
+// appends them (at most 500 at once): the delay an allowance may take to
+// reach the ledger, on top of its append.
+var RecordLinger = 50 * time.Millisecond
 
 func (r *recorder) close() {
 	r.once.Do(func() { close(r.in) })

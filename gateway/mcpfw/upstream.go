@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -65,6 +66,7 @@ type upstream struct {
 	failures  int
 	openUntil time.Time
 	attempts  int // connection attempts (what a storm would multiply)
+	seq       atomic.Uint64
 
 	toolsMu sync.RWMutex
 	tools   map[string]mcp.Tool
@@ -172,7 +174,8 @@ func (u *Upstreams) session(ctx context.Context, up *upstream) (*sdk.ClientSessi
 	})
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	s, err := client.Connect(cctx, &sdk.StreamableClientTransport{Endpoint: up.url, HTTPClient: u.HTTP, MaxRetries: 1}, nil)
+	s, err := client.Connect(cctx, &sdk.StreamableClientTransport{Endpoint: up.url, HTTPClient: u.HTTP, MaxRetries: 1},
+		&sdk.ClientSessionOptions{ProtocolVersion: UpstreamProtocol})
 	if err != nil {
 		u.fail(up)
 		return nil, fmt.Errorf("%w: %v", mcp.ErrUpstream, err)
@@ -251,25 +254,6 @@ func (u *Upstreams) Tools(ctx context.Context, serverID, url string, force bool)
 	up.order, up.tools, up.toolsAt, up.stale = tools, byName, u.now(), false
 	up.toolsMu.Unlock()
 	return tools, byName, nil
-}
-
-// Call forwards a tools/call.
-func (u *Upstreams) Call(ctx context.Context, serverID, url, tool string, args json.RawMessage) (*sdk.CallToolResult, error) {
-	up := u.get(serverID, url)
-	s, err := u.session(ctx, up)
-	if err != nil {
-		return nil, err
-	}
-	var a any
-	if len(args) > 0 {
-		a = args
-	}
-	res, err := s.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: a})
-	if err != nil && isTransport(err) {
-		u.broken(up, s)
-		return nil, fmt.Errorf("%w: tools/call: %v", mcp.ErrUpstream, err)
-	}
-	return res, err
 }
 
 // fromSDK is a tool as the firewall pins it.

@@ -226,6 +226,7 @@ var fieldDocs = map[string]string{
 	"github.com/astrabastion/astra/domain/aegis/mcp.BacktestReport.Truncated":                      "Set when more changes than listed exist.",
 	"github.com/astrabastion/astra/domain/aegis/mcp.BacktestReport.Unchanged":                      "Unchanged, NewlyBlocked and NewlyAllowed split them by what the draft would have done.",
 	"github.com/astrabastion/astra/domain/aegis/mcp.Call.Labels":                                   "Labels the session's earlier results carried (pii, secret).",
+	"github.com/astrabastion/astra/domain/aegis/mcp.Call.RawArguments":                             "The arguments as sent, when known: a JSON Schema reads them without encoding Arguments again.",
 	"github.com/astrabastion/astra/domain/aegis/mcp.Change.Before":                                 "Before and After are the field's values (schemas canonical), cut at 4 KiB.",
 	"github.com/astrabastion/astra/domain/aegis/mcp.Decision.RuleID":                               "RuleID and RuleName name the rule that decided (\"builtin:…\" for the firewall's own: pins, approval, containment, poisoning).",
 	"github.com/astrabastion/astra/domain/aegis/mcp.Finding.Evidence":                              "The text that matched, cut at 200 bytes, invisible characters shown as \\u escapes.",

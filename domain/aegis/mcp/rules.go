@@ -129,6 +129,9 @@ func Validate(s *RuleSpec) error {
 type Call struct {
 	TenantID, ServerID, SessionID, AgentID, Tool string
 	Arguments                                    map[string]any
+	// RawArguments are the arguments as sent, when known: a JSON Schema
+	// reads them without encoding Arguments again.
+	RawArguments json.RawMessage
 	// Labels the session's earlier results carried (pii, secret).
 	Labels []string
 	At     time.Time
@@ -334,7 +337,7 @@ func (rs *RuleSet) Decide(call *Call, counter Counter) Decision {
 			}
 		case KindArguments:
 			if c.schema != nil {
-				if err := c.schema.Validate(toJSONValue(call.Arguments)); err != nil {
+				if err := c.schema.Validate(call.schemaValue()); err != nil {
 					return blocked(fmt.Sprintf("the arguments of %s break the rule %q: %s", call.Tool, s.Name, firstLine(err.Error())))
 				}
 			}
@@ -383,6 +386,16 @@ func firstLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// schemaValue is the call's arguments as the schema validator reads them.
+func (call *Call) schemaValue() any {
+	if raw := bytes.TrimSpace(call.RawArguments); len(raw) > 0 && raw[0] == '{' {
+		if v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw)); err == nil {
+			return v
+		}
+	}
+	return toJSONValue(call.Arguments)
 }
 
 // toJSONValue turns decoded arguments into what the schema validator reads
