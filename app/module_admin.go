@@ -119,7 +119,7 @@ func init() {
 				}
 			}
 			q := &ops.Queries{Pool: st.Pool, Runner: st.Runner, Relay: rt.Relay, Keys: st.Keys, Brokers: st.Brokers}
-			api := &httpadmin.API{Ops: q, Runner: st.Runner, Version: Version, Started: time.Now(), Instance: rt.Cfg.HTTPAddr,
+			api := &httpadmin.API{Ops: q, Runner: st.Runner, Version: Version, Started: time.Now(), Instance: rt.Cfg.HTTPAddr, Settle: st.Store.Settle,
 				Commands: commands, Config: settings, Quotas: settings, Flags: flags, Licensing: licensing, Modules: modules,
 				Gateway: &rmgw.Queries{Runner: st.Runner}, IAM: &rmiam.Queries{Runner: st.Runner}, Compliance: &rmcmp.Queries{Runner: st.Runner}}
 			return &Parts{Routes: concat(api.Routes(), api.AdministrationRoutes(), api.OFREPRoutes()),

@@ -92,6 +92,7 @@ func init() {
 				return nil, err
 			}
 			parts.runtime.Journal = journal
+			rt.Stack.Store.AddSettler(journal.Flush) // readers of the ledger see what was answered
 			return &Parts{
 				Routes: concat(httpgw.Traced(parts.runtime.Tracing, concat(parts.api.Routes(), parts.api.OpenAIRoutes(), parts.api.DialectRoutes())),
 					parts.admin.Routes(), parts.admin.RoutingRoutes(), httpgw.Traced(parts.runtime.Tracing, parts.admin.TrafficRoutes(parts.api))),

@@ -47,6 +47,9 @@ type Store struct {
 	// observers see every append this process committed, before Append
 	// returns (see Observe).
 	observers atomic.Pointer[[]func([]Event)]
+	// settlers bring what this process answered and has not yet appended
+	// into the ledger (see Settle).
+	settlers atomic.Pointer[[]func(context.Context) error]
 
 	appendLatency prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -315,6 +318,36 @@ func (s *Store) Observe(fn func([]Event)) {
 			return
 		}
 	}
+}
+
+// AddSettler registers fn as a holder of records this process answered
+// before appending them (the gateway's journal): Settle waits for it.
+func (s *Store) AddSettler(fn func(context.Context) error) {
+	for {
+		old := s.settlers.Load()
+		var next []func(context.Context) error
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, fn)
+		if s.settlers.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// Settle waits until every record this process answered before Settle was
+// called is in the ledger, or ctx ends: a reader of the ledger on this
+// instance then sees what the instance answered (read-your-writes).
+func (s *Store) Settle(ctx context.Context) error {
+	if fns := s.settlers.Load(); fns != nil {
+		for _, fn := range *fns {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Store) commitLoop() {

@@ -38,6 +38,10 @@ type API struct {
 	Started time.Time
 	// Instance names this process in answers (host:port of its API).
 	Instance string
+	// Settle brings what this instance answered and has not yet appended
+	// (the gateway's journal) into the ledger before the audit trail is
+	// read; nil: nothing to wait for.
+	Settle func(context.Context) error
 
 	// Commands records the administration's changes.
 	Commands *cmd.Handlers
@@ -376,6 +380,19 @@ func auditTenant(c echo.Context) string {
 	return p.ActingTenant
 }
 
+// settle waits, briefly, for this instance's answered records to reach the
+// ledger, so that the audit trail read here holds every request this
+// instance answered before it; past the wait, the trail is what the ledger
+// holds.
+func (a *API) settle(c echo.Context) {
+	if a.Settle == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	_ = a.Settle(ctx)
+}
+
 func (a *API) auditFilter(c echo.Context) (ops.AuditFilter, error) {
 	switch c.QueryParam("all_tenants") {
 	case "", "true", "false":
@@ -401,6 +418,7 @@ func (a *API) auditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.settle(c)
 	order := c.QueryParam("order") // one of its Enum: the route checked it
 	if order == "" {
 		order = ops.NewestFirst
@@ -417,6 +435,7 @@ func (a *API) auditExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.settle(c)
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "application/x-ndjson")
 	res.Header().Set("Content-Disposition", `attachment; filename="astra-audit.ndjson"`)
