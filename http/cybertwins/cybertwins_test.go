@@ -348,6 +348,30 @@ func TestCyberTwins_BulkImportReportsEachRefusedLine(t *testing.T) {
 		!strings.Contains(rep.Errors[0].Error, "criticality") {
 		t.Fatalf("csv: %d %s", r.Status, r.Body)
 	}
+	// A body that names an asset or a relationship on several lines keeps
+	// the last, in the read model as in the twin, and the answer waits for it.
+	dup := strings.Join([]string{
+		`{"id": "cache", "name": "cache v1", "type": "service"}`,
+		`{"source": "cache", "target": "db", "type": "stores", "exploitability": 0.2}`,
+		`{"id": "cache", "name": "cache v2", "type": "service"}`,
+		`{"source": "cache", "target": "db", "type": "stores", "exploitability": 0.4}`,
+	}, "\n")
+	r = post(t, in, admin, "application/x-ndjson", []byte(dup))
+	r.Data(t, &rep)
+	if r.Status != http.StatusOK || rep.Assets != 2 || rep.Relationships != 2 || r.Header.Get("X-Astra-Consistency") != "strong" {
+		t.Fatalf("repeated lines: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	var rel []struct {
+		Exploitability float64 `json:"exploitability"`
+	}
+	cache := testkit.GetPage[asset](t, in, api+"/assets?type=service", admin).Data
+	if len(cache) != 2 || (cache[0].Name != "cache v2" && cache[1].Name != "cache v2") {
+		t.Fatalf("repeated asset: %+v", cache)
+	}
+	in.Do(t, http.MethodGet, api+"/relationships?type=stores", admin, nil).Data(t, &rel)
+	if len(rel) != 1 || rel[0].Exploitability != 0.4 {
+		t.Fatalf("repeated relationship: %+v", rel)
+	}
 	var c computation
 	in.Do(t, http.MethodPost, api+"/attack-paths", admin, map[string]any{"k": 3}).Data(t, &c)
 	if len(c.Paths) != 3 || math.Abs(c.Paths[0].Probability-0.7) > 1e-9 || math.Abs(c.Paths[1].Probability-0.63) > 1e-9 {
@@ -364,7 +388,7 @@ func TestCyberTwins_BulkImportReportsEachRefusedLine(t *testing.T) {
 	if r := post(t, in, viewer, "text/csv", []byte(csv)); r.Status != http.StatusForbidden {
 		t.Fatalf("viewer import: %d", r.Status)
 	}
-	if n := ceTypes(t, in)["GraphImported"]; n != 2 {
+	if n := ceTypes(t, in)["GraphImported"]; n != 3 {
 		t.Fatalf("%d GraphImported", n)
 	}
 	_ = fmt.Sprint
