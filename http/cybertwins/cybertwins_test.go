@@ -425,3 +425,65 @@ func TestCyberTwins_PlatformObjectsAppearAsAssets(t *testing.T) {
 		t.Fatalf("%d AssetAdded for one agent", n)
 	}
 }
+
+// TestCyberTwins_ApiKeysAndMcpServersAppearAsAssets: an IAM API key and an
+// AEGIS MCP server appear in the twin on their own; the server's rename
+// follows it; the key leaves with its revocation and the server with its
+// removal.
+func TestCyberTwins_ApiKeysAndMcpServersAppearAsAssets(t *testing.T) {
+	cfg := testkit.Config(t)
+	cfg.AllowPrivateURLs = []string{"loopback"}
+	in := testkit.Start(t, &cfg)
+	admin := in.AdminToken(t)
+	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", admin, map[string]any{"name": "ci-deployer", "permissions": []string{"iam:read"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("api key: %d %s", r.Status, r.Body)
+	}
+	var issued struct {
+		APIKey struct {
+			ID string `json:"id"`
+		} `json:"api_key"`
+	}
+	r.Data(t, &issued)
+	key := issued.APIKey
+	r = in.Do(t, http.MethodPost, "/api/v1/aegis/mcp/servers", admin, map[string]any{"name": "notes", "url": "http://127.0.0.1:9/mcp"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("mcp server: %d %s", r.Status, r.Body)
+	}
+	var srv struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	r.Data(t, &srv)
+	find := func(typ, ref string) *asset {
+		for _, a := range testkit.GetPage[asset](t, in, api+"/assets?type="+typ, admin).Data {
+			if a.Ref == ref {
+				return &a
+			}
+		}
+		return nil
+	}
+	keyRef, srvRef := "iam.api_key:"+key.ID, "aegis.mcp_server:"+srv.ID
+	testkit.Eventually(t, 15*time.Second, "the key and the server in the twin", func() bool {
+		k, s := find("api_key", keyRef), find("mcp_server", srvRef)
+		return k != nil && k.Name == "ci-deployer" && s != nil && s.Name == "notes"
+	})
+	req := map[string]any{"name": "notes-v2"}
+	if r := in.Do(t, http.MethodPatch, "/api/v1/aegis/mcp/servers/"+srv.ID, admin, req, "If-Match", fmt.Sprintf(`"%d"`, srv.Version)); r.Status != http.StatusOK {
+		t.Fatalf("rename the server: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 15*time.Second, "the rename in the twin", func() bool { s := find("mcp_server", srvRef); return s != nil && s.Name == "notes-v2" })
+	if r := in.Do(t, http.MethodDelete, "/api/v1/iam/api-keys/"+key.ID, admin, nil); r.Status/100 != 2 {
+		t.Fatalf("revoke the key: %d %s", r.Status, r.Body)
+	}
+	if r := in.Do(t, http.MethodDelete, "/api/v1/aegis/mcp/servers/"+srv.ID, admin, nil); r.Status/100 != 2 {
+		t.Fatalf("remove the server: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 15*time.Second, "the key and the server gone from the twin", func() bool {
+		return find("api_key", keyRef) == nil && find("mcp_server", srvRef) == nil
+	})
+	types := ceTypes(t, in)
+	if types["AssetAdded"] != 2 || types["AssetUpdated"] != 1 || types["AssetRemoved"] != 2 {
+		t.Fatalf("twin events: %v", types)
+	}
+}
