@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	cmdct "github.com/astrabastion/astra/commands/cybertwins"
@@ -14,6 +15,7 @@ import (
 	"github.com/astrabastion/astra/domain/cybertwins"
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
+	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
 	httpct "github.com/astrabastion/astra/http/cybertwins"
 	"github.com/astrabastion/astra/http/platform"
@@ -73,9 +75,11 @@ func init() {
 					compliance: &rmcmp.Queries{Runner: rt.Stack.Runner}}}
 			api := &httpct.API{Commands: commands, Queries: queries, Writes: rt.Writes}
 			// Assets the platform already knows appear in the twin on their
-			// own and follow their objects: gateway providers, AEGIS agents.
+			// own and follow their objects: gateway providers, AEGIS agents
+			// and MCP servers, IAM API keys.
 			sync := reactors.Reactor{Name: "cybertwins_platform_assets", Module: cybertwins.Module, Scope: reactors.Shared,
-				Types:  []events.Type{gw.ProviderRegistered, gw.ProviderUpdated, gw.ProviderRemoved, aegis.AgentRegistered, aegis.AgentUpdated, aegis.AgentRetired},
+				Types: []events.Type{gw.ProviderRegistered, gw.ProviderUpdated, gw.ProviderRemoved, aegis.AgentRegistered, aegis.AgentUpdated, aegis.AgentRetired,
+					aegis.McpServerRegistered, aegis.McpServerUpdated, aegis.McpServerRemoved, iam.ApiKeyCreated, iam.ApiKeyRevoked},
 				Handle: func(ctx context.Context, e *eventstore.Event) error { return syncPlatformAsset(ctx, commands, e) }}
 			return &Parts{Routes: api.Routes(), Service: index, Reactors: []reactors.Reactor{sync}}, nil
 		},
@@ -130,6 +134,44 @@ func syncPlatformAsset(ctx context.Context, c *cmdct.Handlers, e *eventstore.Eve
 			return err
 		}
 		ref, present = "aegis.agent:"+d.AgentID, false
+	case aegis.McpServerRegistered.CEType():
+		var d aegis.McpServerRegisteredV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, name, typ = "aegis.mcp_server:"+d.ServerID, d.Name, "mcp_server"
+	case aegis.McpServerUpdated.CEType():
+		var d aegis.McpServerUpdatedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		if d.Name == nil {
+			return nil
+		}
+		ref, name, typ = "aegis.mcp_server:"+d.ServerID, *d.Name, "mcp_server"
+	case aegis.McpServerRemoved.CEType():
+		var d aegis.McpServerRemovedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, present = "aegis.mcp_server:"+d.ServerID, false
+	case iam.ApiKeyCreated.CEType():
+		// A key has no rename; a rotation keeps the key (and its asset).
+		var d iam.ApiKeyCreatedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		name = d.Name
+		if strings.TrimSpace(name) == "" {
+			name = "API key " + d.Prefix
+		}
+		ref, typ = "iam.api_key:"+d.KeyID, "api_key"
+	case iam.ApiKeyRevoked.CEType():
+		var d iam.ApiKeyRevokedV1
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		ref, present = "iam.api_key:"+d.KeyID, false
 	default:
 		return nil
 	}

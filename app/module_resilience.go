@@ -47,6 +47,8 @@ func (l callLog) Calls(ctx context.Context, tenant string, from, to time.Time) (
 					c.Faulted = append(c.Faulted, strings.TrimPrefix(a, "chaos:"))
 				case strings.HasPrefix(a, "fallback:"):
 					c.FallbackTried, c.FallbackServed = true, c.Completed
+				case a == gateway.ActionAbandoned:
+					c.Abandoned = true
 				}
 			}
 			if r.Failure != nil && len(r.Failure.Tried) > 1 {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,6 +115,20 @@ func (rt *Runtime) chaosFor(tenant, provider, providerID, model string, now time
 		}
 	}
 	return resilience.ChaosStartedV1{}, false
+}
+
+// ActionAbandoned marks, in a request record's actions, a call faulted by a
+// chaos experiment whose caller went away before it was answered.
+const ActionAbandoned = "abandoned"
+
+// faulted reports whether a chaos experiment faulted the call.
+func (r *run) faulted() bool {
+	for _, a := range r.actions {
+		if strings.HasPrefix(a, "chaos:") {
+			return true
+		}
+	}
+	return false
 }
 
 // inject applies a running experiment's fault to a provider call about to

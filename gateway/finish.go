@@ -494,6 +494,15 @@ func (rt *Runtime) cacheConfig(ctx context.Context, tenantID string) rmgw.CacheC
 // finish accounts usage and records the request (completed, blocked or failed).
 func (r *run) finish(ctx context.Context) (*Result, error) {
 	rt, call := r.rt, r.call
+	if ctx.Err() != nil && r.faulted() {
+		// A chaos probe whose caller gave up (no answer, a timeout, a dropped
+		// connection) is still recorded, as abandoned: the experiment counts
+		// it as failed instead of never hearing of it.
+		r.actions = append(r.actions, ActionAbandoned)
+		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		ctx = detached
+	}
 	t := time.Now()
 	zero := 0.0
 	r.cost = &zero // no tokens used: nothing to pay

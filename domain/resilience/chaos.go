@@ -75,8 +75,10 @@ type ChaosResult struct {
 	// RecoveryMs is the time from the fault's end to the first successful
 	// direct call of the provider (null: none seen).
 	RecoveryMs *float64 `json:"recovery_ms"`
-	// Probes counts instances that reported; MissingProbes those that did
-	// not (each counted as failed).
+	// Probes counts the faulted calls (each one probe of the fault);
+	// MissingProbes those whose caller never got an answer (it gave up, timed
+	// out or lost its connection), each counted as an error and as a
+	// fallback that failed.
 	Probes        int `json:"probes"`
 	MissingProbes int `json:"missing_probes"`
 }
@@ -133,6 +135,8 @@ type Call struct {
 	// FallbackTried and FallbackServed say whether a fallback target was
 	// tried for the call, and answered it.
 	FallbackTried, FallbackServed bool
+	// Abandoned is a call whose caller went away before it was answered.
+	Abandoned bool
 }
 
 // MinCallsForAbort is how many faulted calls the error-rate guard waits for.
@@ -168,6 +172,14 @@ func Measure(d ChaosStartedV1, ended time.Time, calls []Call) ChaosResult {
 			continue
 		}
 		res.Requests++
+		if c.Abandoned {
+			// A lost probe failed, whatever the provider did after the
+			// caller left: no fallback saved it.
+			res.MissingProbes++
+			res.Errors++
+			res.Fallbacks++
+			continue
+		}
 		if !c.Completed {
 			res.Errors++
 		}

@@ -271,9 +271,13 @@ func TestCyberTwins_GraphAttackPathsAndThePast(t *testing.T) {
 		t.Fatalf("other tenant lists %d assets", len(p.Data))
 	}
 
-	// Every change is an event on the module's topic.
+	// Every change is an event on the module's topic; the API key made above
+	// is an asset of its own (added by the platform-assets reactor).
+	testkit.Eventually(t, 15*time.Second, "the API key in the twin", func() bool {
+		return len(testkit.GetPage[asset](t, in, api+"/assets?type=api_key", admin).Data) == 1
+	})
 	types := ceTypes(t, in)
-	for typ, n := range map[string]int{"AssetAdded": 4, "AssetUpdated": 1, "AssetRemoved": 1, "RelationshipAdded": 4, "RelationshipRemoved": 1, "AttackPathsComputed": 4} {
+	for typ, n := range map[string]int{"AssetAdded": 5, "AssetUpdated": 1, "AssetRemoved": 1, "RelationshipAdded": 4, "RelationshipRemoved": 1, "AttackPathsComputed": 4} {
 		if types[typ] != n {
 			t.Errorf("%d %s, want %d (%v)", types[typ], typ, n, types)
 		}
@@ -348,6 +352,30 @@ func TestCyberTwins_BulkImportReportsEachRefusedLine(t *testing.T) {
 		!strings.Contains(rep.Errors[0].Error, "criticality") {
 		t.Fatalf("csv: %d %s", r.Status, r.Body)
 	}
+	// A body that names an asset or a relationship on several lines keeps
+	// the last, in the read model as in the twin, and the answer waits for it.
+	dup := strings.Join([]string{
+		`{"id": "cache", "name": "cache v1", "type": "service"}`,
+		`{"source": "cache", "target": "db", "type": "stores", "exploitability": 0.2}`,
+		`{"id": "cache", "name": "cache v2", "type": "service"}`,
+		`{"source": "cache", "target": "db", "type": "stores", "exploitability": 0.4}`,
+	}, "\n")
+	r = post(t, in, admin, "application/x-ndjson", []byte(dup))
+	r.Data(t, &rep)
+	if r.Status != http.StatusOK || rep.Assets != 2 || rep.Relationships != 2 || r.Header.Get("X-Astra-Consistency") != "strong" {
+		t.Fatalf("repeated lines: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	var rel []struct {
+		Exploitability float64 `json:"exploitability"`
+	}
+	cache := testkit.GetPage[asset](t, in, api+"/assets?type=service", admin).Data
+	if len(cache) != 2 || (cache[0].Name != "cache v2" && cache[1].Name != "cache v2") {
+		t.Fatalf("repeated asset: %+v", cache)
+	}
+	in.Do(t, http.MethodGet, api+"/relationships?type=stores", admin, nil).Data(t, &rel)
+	if len(rel) != 1 || rel[0].Exploitability != 0.4 {
+		t.Fatalf("repeated relationship: %+v", rel)
+	}
 	var c computation
 	in.Do(t, http.MethodPost, api+"/attack-paths", admin, map[string]any{"k": 3}).Data(t, &c)
 	if len(c.Paths) != 3 || math.Abs(c.Paths[0].Probability-0.7) > 1e-9 || math.Abs(c.Paths[1].Probability-0.63) > 1e-9 {
@@ -364,7 +392,7 @@ func TestCyberTwins_BulkImportReportsEachRefusedLine(t *testing.T) {
 	if r := post(t, in, viewer, "text/csv", []byte(csv)); r.Status != http.StatusForbidden {
 		t.Fatalf("viewer import: %d", r.Status)
 	}
-	if n := ceTypes(t, in)["GraphImported"]; n != 2 {
+	if n := ceTypes(t, in)["GraphImported"]; n != 3 {
 		t.Fatalf("%d GraphImported", n)
 	}
 	_ = fmt.Sprint
@@ -399,5 +427,67 @@ func TestCyberTwins_PlatformObjectsAppearAsAssets(t *testing.T) {
 	testkit.Eventually(t, 15*time.Second, "the rename in the twin", func() bool { a := find(); return a != nil && a.Name == "triage-bot-2" })
 	if n := ceTypes(t, in)["AssetAdded"]; n != 1 {
 		t.Fatalf("%d AssetAdded for one agent", n)
+	}
+}
+
+// TestCyberTwins_ApiKeysAndMcpServersAppearAsAssets: an IAM API key and an
+// AEGIS MCP server appear in the twin on their own; the server's rename
+// follows it; the key leaves with its revocation and the server with its
+// removal.
+func TestCyberTwins_ApiKeysAndMcpServersAppearAsAssets(t *testing.T) {
+	cfg := testkit.Config(t)
+	cfg.AllowPrivateURLs = []string{"loopback"}
+	in := testkit.Start(t, &cfg)
+	admin := in.AdminToken(t)
+	r := in.Do(t, http.MethodPost, "/api/v1/iam/api-keys", admin, map[string]any{"name": "ci-deployer", "permissions": []string{"iam:read"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("api key: %d %s", r.Status, r.Body)
+	}
+	var issued struct {
+		APIKey struct {
+			ID string `json:"id"`
+		} `json:"api_key"`
+	}
+	r.Data(t, &issued)
+	key := issued.APIKey
+	r = in.Do(t, http.MethodPost, "/api/v1/aegis/mcp/servers", admin, map[string]any{"name": "notes", "url": "http://127.0.0.1:9/mcp"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("mcp server: %d %s", r.Status, r.Body)
+	}
+	var srv struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	r.Data(t, &srv)
+	find := func(typ, ref string) *asset {
+		for _, a := range testkit.GetPage[asset](t, in, api+"/assets?type="+typ, admin).Data {
+			if a.Ref == ref {
+				return &a
+			}
+		}
+		return nil
+	}
+	keyRef, srvRef := "iam.api_key:"+key.ID, "aegis.mcp_server:"+srv.ID
+	testkit.Eventually(t, 15*time.Second, "the key and the server in the twin", func() bool {
+		k, s := find("api_key", keyRef), find("mcp_server", srvRef)
+		return k != nil && k.Name == "ci-deployer" && s != nil && s.Name == "notes"
+	})
+	req := map[string]any{"name": "notes-v2"}
+	if r := in.Do(t, http.MethodPatch, "/api/v1/aegis/mcp/servers/"+srv.ID, admin, req, "If-Match", fmt.Sprintf(`"%d"`, srv.Version)); r.Status != http.StatusOK {
+		t.Fatalf("rename the server: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 15*time.Second, "the rename in the twin", func() bool { s := find("mcp_server", srvRef); return s != nil && s.Name == "notes-v2" })
+	if r := in.Do(t, http.MethodDelete, "/api/v1/iam/api-keys/"+key.ID, admin, nil); r.Status/100 != 2 {
+		t.Fatalf("revoke the key: %d %s", r.Status, r.Body)
+	}
+	if r := in.Do(t, http.MethodDelete, "/api/v1/aegis/mcp/servers/"+srv.ID, admin, nil); r.Status/100 != 2 {
+		t.Fatalf("remove the server: %d %s", r.Status, r.Body)
+	}
+	testkit.Eventually(t, 15*time.Second, "the key and the server gone from the twin", func() bool {
+		return find("api_key", keyRef) == nil && find("mcp_server", srvRef) == nil
+	})
+	types := ceTypes(t, in)
+	if types["AssetAdded"] != 2 || types["AssetUpdated"] != 1 || types["AssetRemoved"] != 2 {
+		t.Fatalf("twin events: %v", types)
 	}
 }

@@ -1,6 +1,8 @@
 package resilience_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"net/http"
 	"strings"
@@ -214,5 +216,78 @@ func TestChaos_FaultsTheGatewayOnEveryInstanceAndAbortStopsItWithinASecond(t *te
 	}
 	if p := testkit.GetPage[experiment](t, a, api+"/chaos/experiments?status=aborted", admin); len(p.Data) != 2 {
 		t.Fatalf("aborted experiments: %d", len(p.Data))
+	}
+}
+
+// TestChaos_ALostProbeCountsAsFailed: calls faulted by a timeout whose
+// callers give up before any answer (a client timeout drops the connection)
+// are still recorded, and the experiment counts each as an error and as a
+// fallback that failed.
+func TestChaos_ALostProbeCountsAsFailed(t *testing.T) {
+	app.ChaosSettle = time.Second
+	cfg := testkit.Config(t)
+	cfg.ChaosMaxBlast = 1
+	in := testkit.Start(t, &cfg)
+	admin := in.AdminToken(t)
+	r := in.Do(t, http.MethodPost, "/api/v1/gateway/policies", admin, map[string]any{"name": "falls-back",
+		"fallbacks": []map[string]string{{"provider": "mock", "model": "mock-large"}}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("policy: %d %s", r.Status, r.Body)
+	}
+	var pol struct {
+		ID string `json:"id"`
+	}
+	r.Data(t, &pol)
+	body, _ := json.Marshal(map[string]any{"provider": "mock", "model": "mock-small", "policy_id": pol.ID,
+		"messages": []map[string]string{{"role": "user", "content": "status?"}}})
+	if s := in.DoRaw(t, http.MethodPost, "/api/v1/gateway/chat/completions", admin, json.RawMessage(body)).Status; s != http.StatusOK {
+		t.Fatalf("before the experiment: %d", s)
+	}
+	r = in.Do(t, http.MethodPost, api+"/chaos/experiments", admin, map[string]any{"name": "mock-small hangs",
+		"fault": map[string]any{"kind": "timeout", "latency_ms": 20000}, "scope": map[string]any{"provider": "mock", "model": "mock-small", "share": 1},
+		"duration_seconds": 60, "max_error_rate": 1})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	var x experiment
+	r.Data(t, &x)
+	// Three callers that give up after 300 ms: no answer reaches them.
+	impatient := &http.Client{Timeout: 300 * time.Millisecond}
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest(http.MethodPost, in.URL+"/api/v1/gateway/chat/completions", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := impatient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("a call under a 20 s timeout fault answered within 300 ms: %d", resp.StatusCode)
+		}
+	}
+	testkit.Eventually(t, 15*time.Second, "the lost probes in the request log", func() bool {
+		var reqs []struct {
+			ID string `json:"id"`
+		}
+		in.Do(t, http.MethodGet, "/api/v1/gateway/requests?outcome=failed", admin, nil).Data(t, &reqs)
+		return len(reqs) >= 3
+	})
+	r = in.Do(t, http.MethodPost, api+"/chaos/experiments/"+x.ID+"/abort", admin, map[string]any{"reason": "measured"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("abort: %d %s", r.Status, r.Body)
+	}
+	var res struct {
+		Result struct {
+			Requests            int     `json:"requests"`
+			Errors              int     `json:"errors"`
+			ErrorRate           float64 `json:"error_rate"`
+			Fallbacks           int     `json:"fallbacks"`
+			FallbackSuccessRate float64 `json:"fallback_success_rate"`
+			Probes              int     `json:"probes"`
+			MissingProbes       int     `json:"missing_probes"`
+		} `json:"result"`
+	}
+	r.Data(t, &res)
+	m := res.Result
+	if m.Requests != 3 || m.Probes != 3 || m.MissingProbes != 3 || m.Errors != 3 || m.ErrorRate != 1 || m.Fallbacks != 3 || m.FallbackSuccessRate != 0 {
+		t.Fatalf("three lost probes: %+v", m)
 	}
 }

@@ -51,10 +51,15 @@ func New() *Projection {
 			[]any{e.TenantID, d.Source, d.Target, d.Type}
 	}))
 	projections.On(p.Table, cybertwins.GraphImported, func(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event, d *cybertwins.GraphImportedV1) error {
-		if err := insertAssets(ctx, tx, s, e, d.Assets); err != nil {
+		// One statement cannot upsert a row twice: a chunk that names an
+		// asset or a relationship on several lines keeps the last, as the
+		// twin folds it.
+		if err := insertAssets(ctx, tx, s, e, lastOf(d.Assets, func(a cybertwins.Asset) string { return a.ID })); err != nil {
 			return err
 		}
-		return insertRelationships(ctx, tx, s, e, d.Relationships)
+		return insertRelationships(ctx, tx, s, e, lastOf(d.Relationships, func(r cybertwins.Relationship) cybertwins.LinkKey {
+			return cybertwins.LinkKey{Source: r.Source, Target: r.Target, Type: r.Type}
+		}))
 	})
 	projections.On(p.Table, cybertwins.AttackPathsComputed, projections.Exec(func(e *eventstore.Event, d *cybertwins.AttackPathsComputedV1) (string, []any) {
 		return `INSERT INTO %[1]s.computations (id, tenant_id, k, sources, targets, at, graph_version, assets, links, paths, critical, took_ms,
@@ -93,6 +98,34 @@ func insertAssets(ctx context.Context, tx pgx.Tx, s string, e *eventstore.Event,
 			version = assets.version + 1, updated_at = excluded.updated_at`,
 		e.TenantID, e.Time, ids, names, types, crit, owners, tags, entry, crown, refs)
 	return err
+}
+
+// lastOf keeps, of the items with the same key, the last one, in the order
+// of their first appearance (xs itself when no key repeats).
+func lastOf[T any, K comparable](xs []T, key func(T) K) []T {
+	at := make(map[K]int, len(xs))
+	var out []T
+	for i, x := range xs {
+		k := key(x)
+		j, ok := at[k]
+		switch {
+		case !ok:
+			at[k] = i
+			if out != nil {
+				at[k] = len(out)
+				out = append(out, x)
+			}
+		case out == nil:
+			out = append(make([]T, 0, len(xs)), xs[:i]...)
+			out[j] = x
+		default:
+			out[j] = x
+		}
+	}
+	if out == nil {
+		return xs
+	}
+	return out
 }
 
 // tagArray renders tags as a Postgres array literal (unnest cannot take an
