@@ -47,6 +47,9 @@ type Journal struct {
 	inFlight map[int64]int // segment → records written and not yet shipped
 	closed   bool
 	wake     chan struct{}
+	// failingSince is when the ledger started refusing shipments (zero
+	// while it takes them).
+	failingSince time.Time
 
 	// written and shippedN count records; shipped is closed and replaced
 	// whenever a batch reaches the ledger (Flush waits on it).
@@ -65,6 +68,19 @@ type journalEntry struct {
 
 	seg int64
 }
+
+// OutageGrace is how long the journal keeps taking records while the
+// ledger refuses them: a Postgres restart or failover is ridden out, the
+// records shipped when it is back. Past it, or past MaxBacklog records
+// waiting, Write fails and the gateway answers 503 SYS-002.
+const (
+	OutageGrace = 5 * time.Second
+	MaxBacklog  = 50_000
+)
+
+// ErrLedgerUnavailable is Write's answer while the ledger has refused the
+// journal's records for longer than OutageGrace.
+var ErrLedgerUnavailable = errors.New("gateway journal: the ledger has not taken records for too long")
 
 // segmentBytes is the size past which the journal starts a new segment.
 const segmentBytes = 4 << 20
@@ -257,6 +273,9 @@ func (j *Journal) Write(meta eventstore.Metadata, requestID string, typ events.T
 	if j.closed {
 		return errors.New("gateway journal: closed")
 	}
+	if (!j.failingSince.IsZero() && time.Since(j.failingSince) > OutageGrace) || len(j.pending) >= MaxBacklog {
+		return ErrLedgerUnavailable
+	}
 	if j.size > segmentBytes {
 		if err := j.rotate(j.seg + 1); err != nil {
 			return err
@@ -324,9 +343,15 @@ func (j *Journal) shipPending(ctx context.Context) int {
 		if ctx.Err() == nil {
 			j.log.Warn("gateway journal: the ledger refused request records; retrying", "records", len(batch), "err", err)
 		}
+		j.mu.Lock()
+		if j.failingSince.IsZero() {
+			j.failingSince = time.Now()
+		}
+		j.mu.Unlock()
 		return -1
 	}
 	j.mu.Lock()
+	j.failingSince = time.Time{}
 	j.pending = j.pending[len(batch):]
 	if len(j.pending) == 0 {
 		j.pending = nil // let the array go

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astrabastion/astra/gateway"
 	"github.com/astrabastion/astra/testkit"
 )
 
@@ -120,7 +121,26 @@ func TestGateway_PostgresDownAnswers503(t *testing.T) {
 			t.Fatalf("no Retry-After: %v", r.Header)
 		}
 	}
-	t.Run("the audit record cannot be written", func(t *testing.T) {
+	// The journal rides out a short outage (decision 0031): requests are
+	// answered and their records kept, until the ledger has refused the
+	// journal's records for longer than its grace; then no answer is given
+	// that could not be recorded.
+	var answeredDuringOutage []string
+	t.Run("past the journal's grace, the audit record cannot be written", func(t *testing.T) {
+		deadline := time.Now().Add(gateway.OutageGrace + 15*time.Second)
+		for {
+			r := chatWith(t, in, key, "mock", "mock-small", "hello during the outage", nil)
+			if r.Status == http.StatusOK {
+				answeredDuringOutage = append(answeredDuringOutage, r.Header.Get("X-Request-ID"))
+				if time.Now().After(deadline) {
+					t.Fatalf("still answering %s after the outage began", gateway.OutageGrace+15*time.Second)
+				}
+				time.Sleep(200 * time.Millisecond)
+				continue
+			}
+			want503(t, r)
+			break
+		}
 		for _, tok := range []string{ta, key} {
 			want503(t, chatWith(t, in, tok, "mock", "mock-small", "hello during the outage", nil))
 			r := in.Do(t, http.MethodPost, "/api/v1/gateway/openai/v1/chat/completions", tok, map[string]any{"model": "mock-small",
@@ -145,6 +165,23 @@ func TestGateway_PostgresDownAnswers503(t *testing.T) {
 	testkit.Eventually(t, 20*time.Second, "the gateway answers again", func() bool {
 		return chatWith(t, in, key, "mock", "mock-small", "after the outage", nil).Status == http.StatusOK
 	})
+	// What was answered during the outage reached the ledger once it was back.
+	t.Logf("%d requests answered from the journal during the outage", len(answeredDuringOutage))
+	for _, id := range answeredDuringOutage {
+		testkit.Eventually(t, 20*time.Second, "request "+id+" in the ledger", func() bool {
+			return len(events(t, in, ta, "Request*")) > 0 && hasRequest(t, in, ta, id)
+		})
+	}
+}
+
+// hasRequest reports whether the audit trail holds the request record of id.
+func hasRequest(t *testing.T, in *testkit.Instance, token, id string) bool {
+	for _, e := range events(t, in, token, "Request*") {
+		if e["subject"] == id {
+			return true
+		}
+	}
+	return false
 }
 
 // TestGateway_RedisDownAnswers503: with the Redis that shares budgets

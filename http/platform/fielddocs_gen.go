@@ -621,6 +621,7 @@ var fieldDocs = map[string]string{
 	"github.com/astrabastion/astra/http/admin.API.Modules":                                         "The modules of this instance (their entitlements).",
 	"github.com/astrabastion/astra/http/admin.API.Now":                                             "The clock licences are checked against; time.Now when nil.",
 	"github.com/astrabastion/astra/http/admin.API.Ops":                                             "Ops reads the ledger, the relay, the broker and the projections' bookkeeping.",
+	"github.com/astrabastion/astra/http/admin.API.Settle":                                          "Settle brings what this instance answered and has not yet appended (the gateway's journal) into the ledger before the audit trail is read; nil: nothing to wait for.",
 	"github.com/astrabastion/astra/http/admin.ConfigView.Version":                                  "The stored settings' version (the If-Match of a change).",
 	"github.com/astrabastion/astra/http/admin.LicenseView.License":                                 "Nil for the community edition.",
 	"github.com/astrabastion/astra/http/admin.Measure.Source":                                      "Where the quota comes from.",
