@@ -551,7 +551,7 @@ func (r *run) finish(ctx context.Context) (*Result, error) {
 	var err error
 	switch {
 	case rt.AuditMode == AuditJournal && rt.Journal != nil:
-		if err = rt.Journal.Write(meta, call.RequestID, typ, &rec); err != nil {
+		if err = rt.Journal.Write(ctx, meta, call.RequestID, typ, &rec); err != nil {
 			// The journal's disk, or a ledger away past the grace: the
 			// gateway's own dependency, answered 503.
 			err = &DependencyError{Op: "audit", Err: err}

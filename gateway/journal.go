@@ -78,6 +78,12 @@ const (
 	MaxBacklog  = 50_000
 )
 
+// shipAhead bounds the records written and not yet shipped while the ledger
+// takes them: past it a writer waits for the shipper, so that a gateway
+// answering faster than the ledger takes its records slows down to the
+// ledger's pace (back-pressure) instead of piling records up in memory.
+const shipAhead = 1000
+
 // ErrLedgerUnavailable is Write's answer while the ledger has refused the
 // journal's records for longer than OutageGrace.
 var ErrLedgerUnavailable = errors.New("gateway journal: the ledger has not taken records for too long")
@@ -256,7 +262,7 @@ func (j *Journal) rotate(n int64) error {
 // Write puts one request record in the journal. When it returns nil the
 // record survives a crash of this process; an error means it was not
 // written, and the request must not be answered as if it were.
-func (j *Journal) Write(meta eventstore.Metadata, requestID string, typ events.Type, rec *gw.RequestRecordedV1) error {
+func (j *Journal) Write(ctx context.Context, meta eventstore.Metadata, requestID string, typ events.Type, rec *gw.RequestRecordedV1) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -270,6 +276,20 @@ func (j *Journal) Write(meta eventstore.Metadata, requestID string, typ events.T
 	line = append(line, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return errors.New("gateway journal: closed")
+	}
+	for len(j.pending) >= shipAhead && j.failingSince.IsZero() && !j.closed {
+		ch := j.shipped
+		j.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			j.mu.Lock()
+			return ctx.Err()
+		}
+		j.mu.Lock()
+	}
 	if j.closed {
 		return errors.New("gateway journal: closed")
 	}

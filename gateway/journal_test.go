@@ -47,7 +47,7 @@ func TestJournal_ShipsRecoversAndSkipsWhatTheLedgerHas(t *testing.T) {
 		meta := eventstore.Metadata{TenantID: tenant, Actor: "journal-test", CorrelationID: "journal-test"}
 		for i := range 50 {
 			id := fmt.Sprintf("journal-live-%d", i)
-			if err := j.Write(meta, id, gw.RequestCompleted, rec(id)); err != nil {
+			if err := j.Write(ctx, meta, id, gw.RequestCompleted, rec(id)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -66,7 +66,7 @@ func TestJournal_ShipsRecoversAndSkipsWhatTheLedgerHas(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(dir, "journal-*.ndjson")); len(left) != 0 {
 			t.Fatalf("segments left after every record was shipped: %v", left)
 		}
-		if err := j.Write(meta, "journal-after-close", gw.RequestCompleted, rec("journal-after-close")); err == nil {
+		if err := j.Write(ctx, meta, "journal-after-close", gw.RequestCompleted, rec("journal-after-close")); err == nil {
 			t.Fatal("a closed journal took a record")
 		}
 	})
