@@ -754,7 +754,7 @@ export interface ChaosResult {
   "p50_during_ms"?: number;
   "p99_after_ms"?: number;
   "p99_during_ms"?: number;
-  /** Probes counts instances that reported; MissingProbes those that did not (each counted as failed). */
+  /** Probes counts the faulted calls (each one probe of the fault); MissingProbes those whose caller never got an answer (it gave up, timed out or lost its connection), each counted as an error and as a fallback that failed. */
   "probes"?: number;
   /** The time from the fault's end to the first successful direct call of the provider (null: none seen). */
   "recovery_ms"?: number | null;
