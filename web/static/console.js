@@ -377,6 +377,18 @@ export const MODULES = [
         columns: [['name', 'Role'], ['builtin', 'Built in', yes], ['permissions', 'Permissions', (p) => (Array.isArray(p) ? `${p.length}` : p)]],
       },
       {
+        id: 'sso', title: 'Single sign-on', list: '/api/v1/iam/sso/providers', perm: 'iam:read',
+        columns: [['name', 'Provider'], ['issuer_url', 'Issuer'], ['default_role', 'Default role'], ['allowed_domains', 'Domains', list], ['enabled', 'Enabled', yes]],
+      },
+      {
+        id: 'flags', title: 'Feature flags', list: '/api/v1/admin/feature-flags', perm: 'admin:read',
+        columns: [['key', 'Flag'], ['type', 'Type'], ['default_variant', 'Default'], ['enabled', 'Enabled', yes], ['updated_at', 'Changed', when]],
+      },
+      {
+        id: 'tenants', title: 'Tenants', list: '/api/v1/iam/tenants', perm: 'iam:admin', platformAdmin: true,
+        columns: [['name', 'Tenant'], ['id', 'Id'], ['created_at', 'Created', when]],
+      },
+      {
         id: 'audit', title: 'Audit trail', list: '/api/v1/admin/audit/events', perm: 'admin:read', detail: 'auditEvent',
         columns: [['position', 'Position'], ['type', 'Event'], ['subject', 'Subject'], ['actor', 'Actor'], ['time', 'Time', when]],
         tools: [{ id: 'verify', label: 'Verify the chain', perm: 'admin:read', method: 'POST', path: '/api/v1/admin/audit/verify',
