@@ -255,7 +255,7 @@ func prepare(ctx context.Context, meta Metadata, relaxed bool, appends []StreamA
 		}
 		ps := preparedStream{streamID: a.StreamID, expected: a.Expected}
 		for _, d := range a.Events {
-			data, err := json.Marshal(d.Data)
+			data, err := encodeData(d.Data)
 			if err != nil {
 				return nil, fmt.Errorf("eventstore: encode %s: %w", d.Type.CEType(), err)
 			}
@@ -272,6 +272,19 @@ func prepare(ctx context.Context, meta Metadata, relaxed bool, appends []StreamA
 		req.streams = append(req.streams, ps)
 	}
 	return req, nil
+}
+
+// encodeData is a draft's payload as JSON: a json.RawMessage (a record
+// kept encoded, as the gateway's journal keeps it) is taken as it is, once
+// checked to be JSON; anything else is encoded.
+func encodeData(v any) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		if !json.Valid(raw) {
+			return nil, errors.New("payload is not valid JSON")
+		}
+		return raw, nil
+	}
+	return json.Marshal(v)
 }
 
 // submit queues a prepared append for the group committer.

@@ -19,6 +19,7 @@ import (
 	"github.com/astrabastion/astra/domain/events"
 	gw "github.com/astrabastion/astra/domain/gateway"
 	"github.com/astrabastion/astra/eventstore"
+	"github.com/astrabastion/astra/gateway/internal/jsonwire"
 )
 
 // Journal keeps the gateway's request records on the instance's disk before
@@ -87,6 +88,24 @@ const shipAhead = 1000
 // ErrLedgerUnavailable is Write's answer while the ledger has refused the
 // journal's records for longer than OutageGrace.
 var ErrLedgerUnavailable = errors.New("gateway journal: the ledger has not taken records for too long")
+
+// appendLine appends the entry as its journal line: the record, already
+// JSON, is written as it is rather than encoded a second time.
+func (e *journalEntry) appendLine(b []byte) []byte {
+	b = append(b, `{"tenant":`...)
+	b = jsonwire.AppendString(b, e.Tenant)
+	b = append(b, `,"actor":`...)
+	b = jsonwire.AppendString(b, e.Actor)
+	b = append(b, `,"correlation":`...)
+	b = jsonwire.AppendString(b, e.Correlation)
+	b = append(b, `,"request_id":`...)
+	b = jsonwire.AppendString(b, e.RequestID)
+	b = append(b, `,"type":`...)
+	b = jsonwire.AppendString(b, e.Type)
+	b = append(b, `,"record":`...)
+	b = append(b, e.Record...)
+	return append(b, "}\n"...)
+}
 
 // segmentBytes is the size past which the journal starts a new segment.
 const segmentBytes = 4 << 20
@@ -269,11 +288,7 @@ func (j *Journal) Write(ctx context.Context, meta eventstore.Metadata, requestID
 	}
 	e := journalEntry{Tenant: meta.TenantID, Actor: meta.Actor, Correlation: meta.CorrelationID, RequestID: requestID,
 		Type: typ.CEType(), Record: data}
-	line, err := json.Marshal(&e)
-	if err != nil {
-		return err
-	}
-	line = append(line, '\n')
+	line := e.appendLine(make([]byte, 0, len(data)+256))
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
