@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -124,14 +123,8 @@ func TestCrash_Kill9UnderGatewayLoad(t *testing.T) {
 	inLedger := scalar[int](t, db, `SELECT count(*) FROM events WHERE type LIKE 'com.astra.gateway.Request%'`)
 	testkit.Eventually(t, 60*time.Second, "the request log to list every recorded request", func() bool {
 		a := mustCall(t, http.MethodGet, p.URL+"/api/v1/gateway/requests?limit=1", token, nil)
-		var env struct {
-			Meta struct {
-				Pagination struct {
-					TotalCount int `json:"total_count"`
-				} `json:"pagination"`
-			} `json:"meta"`
-		}
-		return a.Status == http.StatusOK && json.Unmarshal(a.Body, &env) == nil && env.Meta.Pagination.TotalCount == inLedger
+		n, ok := a.totalCount()
+		return ok && n == inLedger
 	})
 	if code, out := testkit.RunAstra(t, cfg, "verify"); code != 0 {
 		t.Fatalf("verify after kill -9 exited %d:\n%s", code, out)

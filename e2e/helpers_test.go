@@ -340,3 +340,19 @@ func stopwatch(t testing.TB) func(step string) {
 		last = time.Now()
 	}
 }
+
+// totalCount is the total_count of a list answer; ok is false for any other
+// answer.
+func (a *answer) totalCount() (n int, ok bool) {
+	var env struct {
+		Meta struct {
+			Pagination struct {
+				TotalCount int `json:"total_count"`
+			} `json:"pagination"`
+		} `json:"meta"`
+	}
+	if a.Status != http.StatusOK || json.Unmarshal(a.Body, &env) != nil {
+		return 0, false
+	}
+	return env.Meta.Pagination.TotalCount, true
+}
