@@ -181,6 +181,20 @@ func TestReports_RiskRegisterPDFWithLossExceedanceChart(t *testing.T) {
 	if err != nil || len(rows) != 3 || rows[0][1] != "title" || rows[1][10] == "" {
 		t.Fatalf("csv: %v %v", rows, err)
 	}
+	// The PDF's table prints every amount whole, thousands apart: a cell too
+	// narrow once printed $270815 as $27081.
+	testkit.RequireTool(t, "pdftotext")
+	text, err := exec.Command("pdftotext", "-layout", file, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	for _, row := range rows[1:] {
+		for _, amount := range row[10:13] {
+			if want := thousands(amount); !strings.Contains(string(text), want) {
+				t.Fatalf("the PDF's table lacks %s (the register's %s):\n%s", want, amount, text)
+			}
+		}
+	}
 	j := finished(t, in, admin, request(t, in, admin, map[string]any{"kind": "risk_register", "format": "json"}).ID)
 	var doc struct {
 		Rows   [][]string `json:"rows"`
@@ -258,4 +272,17 @@ func TestReports_OtherKindsRefusalsAndTenancy(t *testing.T) {
 		t.Errorf("other tenant lists %d reports", len(p.Data))
 	}
 	rebuiltIdentical(t, in)
+}
+
+// thousands writes "$270815" as "$270,815".
+func thousands(amount string) string {
+	digits := strings.TrimPrefix(amount, "$")
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return "$" + b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func renderPDF(d *Document) ([]byte, error) {
 		pdf.SetFont("Helvetica", "B", 10)
 		pdf.CellFormat(60, 6, latin(kv[0]), "", 0, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "", 10)
-		pdf.CellFormat(0, 6, latin(kv[1]), "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 6, latin(grouped(kv[1])), "", 1, "L", false, 0, "")
 	}
 	pdf.Ln(3)
 	// The charts come first: they are what a reader looks for.
@@ -135,65 +136,218 @@ func withoutIDs(cols []string, rows [][]string) ([]string, [][]string) {
 	return cols[1:], out
 }
 
-// table draws the rows with widths shared out by the columns' longest cells.
+// table draws the rows under a header. Columns are as wide as their content
+// (numbers are never cut: they are right-aligned at their full width, money
+// with thousands separators); when the page is too narrow, the text columns
+// share what is left and their cells wrap, to four lines at most.
 func table(pdf *fpdf.Fpdf, cols []string, rows [][]string) {
 	if len(cols) == 0 {
 		return
 	}
-	const width = 186.0
-	weights := make([]float64, len(cols))
-	for i, c := range cols {
-		weights[i] = math.Min(float64(len(c)), 40)
+	const (
+		left, width = 12.0, 186.0
+		pad         = 2.0
+		maxLines    = 4
+	)
+	fontSize := 8.0
+	cell := func(r []string, i int) string {
+		if i < len(r) {
+			return r[i]
+		}
+		return ""
 	}
-	for _, r := range rows {
-		for i := range cols {
-			if i < len(r) {
-				weights[i] = math.Max(weights[i], math.Min(float64(len(r[i])), 40))
+	numeric := make([]bool, len(cols))
+	for i := range cols {
+		numeric[i] = true
+		for _, r := range rows {
+			if v := cell(r, i); v != "" && !numberCell.MatchString(v) {
+				numeric[i] = false
+				break
 			}
 		}
 	}
-	total := 0.0
-	for _, w := range weights {
-		total += math.Max(w, 4)
-	}
-	ws := make([]float64, len(cols))
-	for i, w := range weights {
-		ws[i] = width * math.Max(w, 4) / total
-	}
-	fit := func(s string, w float64) string {
-		s = latin(s)
-		for len(s) > 1 && pdf.GetStringWidth(s) > w-2 {
-			s = s[:len(s)-1]
+	shown := make([][]string, len(rows))
+	for n, r := range rows {
+		shown[n] = make([]string, len(cols))
+		for i := range cols {
+			v := cell(r, i)
+			if numeric[i] {
+				v = grouped(v)
+			}
+			shown[n][i] = latin(v)
 		}
-		return s
+	}
+	heads := make([]string, len(cols))
+	for i, c := range cols {
+		heads[i] = latin(columnLabel(c))
+	}
+	// A column is at least as wide as its longest heading word (and, for a
+	// number, its widest value); the font shrinks until those fit the page.
+	var ws, least []float64
+	for size := 8.0; ; size -= 0.5 {
+		fontSize = size
+		ws, least = make([]float64, len(cols)), make([]float64, len(cols))
+		pdf.SetFont("Helvetica", "B", size)
+		for i := range cols {
+			for _, word := range strings.Fields(heads[i]) {
+				least[i] = math.Max(least[i], pdf.GetStringWidth(word)+pad)
+			}
+		}
+		pdf.SetFont("Helvetica", "", size)
+		for _, r := range shown {
+			for i, v := range r {
+				ws[i] = math.Max(ws[i], pdf.GetStringWidth(v)+pad)
+				if numeric[i] {
+					least[i] = math.Max(least[i], ws[i])
+					continue
+				}
+				for _, word := range strings.Fields(v) { // a word is cut only past 20 mm
+					least[i] = math.Max(least[i], math.Min(pdf.GetStringWidth(word)+pad, 20))
+				}
+			}
+		}
+		if sum(least) <= width || size <= 5.5 {
+			break
+		}
+	}
+	for i := range ws {
+		ws[i] = math.Max(ws[i], least[i])
+	}
+	if total := sum(ws); total <= width {
+		for i := range ws { // spread the room left over the columns
+			ws[i] *= width / total
+		}
+	} else { // the text columns share the room above their least widths
+		room, want := width-sum(least), total-sum(least)
+		for i := range ws {
+			ws[i] = least[i] + math.Max(room, 0)*(ws[i]-least[i])/want
+		}
+	}
+	lines := func(s string, w float64) []string {
+		out := pdf.SplitText(s, w) // leaves the cell margins out itself
+		if len(out) > maxLines {
+			out = out[:maxLines]
+			last := out[maxLines-1]
+			for last != "" && pdf.GetStringWidth(last+"\x85") > w-pad {
+				last = last[:len(last)-1]
+			}
+			out[maxLines-1] = last + "\x85" // … in cp1252
+		}
+		if len(out) == 0 {
+			out = []string{""}
+		}
+		return out
+	}
+	row := func(cells []string, fill bool, bold bool) {
+		style := ""
+		if bold {
+			style = "B"
+		}
+		pdf.SetFont("Helvetica", style, fontSize)
+		lineH := fontSize * 0.53
+		split := make([][]string, len(cells))
+		height := 0
+		for i, v := range cells {
+			if numeric[i] && !bold {
+				split[i] = []string{v}
+			} else {
+				split[i] = lines(v, ws[i])
+			}
+			height = max(height, len(split[i]))
+		}
+		h := float64(height)*lineH + 1.4
+		if pdf.GetY()+h > 280 {
+			pdf.AddPage()
+		}
+		x, y := left, pdf.GetY()
+		for i := range cells {
+			if fill {
+				pdf.Rect(x, y, ws[i], h, "FD")
+			} else {
+				pdf.Rect(x, y, ws[i], h, "D")
+			}
+			align := "L"
+			if numeric[i] {
+				align = "R"
+			}
+			for k, l := range split[i] {
+				pdf.SetXY(x, y+0.7+float64(k)*lineH)
+				pdf.CellFormat(ws[i], lineH, l, "", 0, align, false, 0, "")
+			}
+			x += ws[i]
+		}
+		pdf.SetXY(left, y+h)
 	}
 	header := func() {
-		pdf.SetFont("Helvetica", "B", 8)
 		pdf.SetFillColor(220, 226, 240)
-		for i, c := range cols {
-			pdf.CellFormat(ws[i], 6, fit(c, ws[i]), "1", 0, "L", true, 0, "")
-		}
-		pdf.Ln(-1)
-		pdf.SetFont("Helvetica", "", 8)
+		row(heads, true, true)
 	}
-	pdf.SetX(12)
+	if pdf.GetY() > 240 { // a heading alone at the foot of a page helps nobody
+		pdf.AddPage()
+	}
+	pdf.SetX(left)
 	header()
-	for n, r := range rows {
-		if pdf.GetY() > 275 {
+	for n, r := range shown {
+		if pdf.GetY() > 270 {
 			pdf.AddPage()
 			header()
 		}
-		pdf.SetX(12)
 		pdf.SetFillColor(246, 247, 250)
-		for i := range cols {
-			v := ""
-			if i < len(r) {
-				v = r[i]
-			}
-			pdf.CellFormat(ws[i], 5.5, fit(v, ws[i]), "1", 0, "L", n%2 == 1, 0, "")
-		}
-		pdf.Ln(-1)
+		row(r, n%2 == 1, false)
 	}
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+// numberCell is a cell a table right-aligns and never cuts: a count, a
+// score, a percentage or an amount of money.
+var numberCell = regexp.MustCompile(`^-?\$?-?[0-9][0-9,]*(\.[0-9]+)?%?$`)
+
+// grouped writes an amount's thousands apart ($270815 → $270,815).
+func grouped(v string) string {
+	sign, rest := "", v
+	if strings.HasPrefix(rest, "-") {
+		sign, rest = "-", rest[1:]
+	}
+	cur := ""
+	if strings.HasPrefix(rest, "$") {
+		cur, rest = "$", rest[1:]
+	}
+	if cur == "" || strings.Contains(rest, ",") {
+		return v
+	}
+	whole, frac, _ := strings.Cut(rest, ".")
+	if frac != "" {
+		frac = "." + frac
+	}
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return sign + cur + b.String() + frac
+}
+
+// columnLabel turns a column's key into a heading: mean_ale → Mean ALE.
+func columnLabel(key string) string {
+	words := strings.Split(key, "_")
+	for i, w := range words {
+		switch {
+		case w == "ale" || w == "id" || w == "rto" || w == "rpo" || w == "url" || w == "sha256" || (len(w) > 1 && w[0] == 'p' && strings.Trim(w[1:], "0123456789") == ""):
+			words[i] = strings.ToUpper(w)
+		case i == 0 && w != "":
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // chart draws a loss exceedance curve: loss on a log axis, the probability
