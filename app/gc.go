@@ -17,3 +17,9 @@ func tuneGC(cfg Config) {
 		debug.SetGCPercent(cfg.GCPercent)
 	}
 }
+
+// releaseStartupMemory hands the garbage of starting (catalogues, models and
+// the OpenAPI document parsed once) back to the operating system. Under a
+// GC target of 400 that garbage would otherwise stay resident: at start the
+// live heap is ~30 MB while the process held ~135 MB of anonymous memory.
+func releaseStartupMemory() { debug.FreeOSMemory() }

@@ -198,6 +198,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 		return fmt.Errorf("ASTRA_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	releaseStartupMemory()
 	log.Info("ASTRA BASTION serving", "addr", ln.Addr().String(), "version", Version, "brokers", st.Brokers)
 	if opts.OnReady != nil {
 		opts.OnReady(&Running{Addr: ln.Addr().String(), Stack: st, Commands: commands, Relay: relay, Hub: hub,

@@ -58,7 +58,7 @@ func KafkaConfig(clientID string) *sarama.Config {
 	cfg.Consumer.Return.Errors = true
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
-	cfg.Consumer.Fetch.Default = 4 << 20
+	cfg.Consumer.Fetch.Default = 1 << 20
 	applySecurity(cfg) // SASL and TLS for a real cluster (ConfigureKafka)
 	return cfg
 }
