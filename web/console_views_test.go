@@ -298,6 +298,9 @@ func consoleViews(t *testing.T, in *testkit.Instance, b *browser, adminToken str
 	if len(cells) != 25 || openRisks < 2 {
 		t.Errorf("the heatmap in the API: %d cells, %d risks", len(cells), openRisks)
 	}
+	// A risk registered through the API arrives in its cell, live.
+	post("/api/v1/risk/risks", map[string]any{"title": "Model card out of date", "likelihood": 1, "impact": 2})
+	b.poll("the new risk in the heatmap, live", `document.querySelector("#risk-heatmap td[data-likelihood='1'][data-impact='2']")?.dataset.count === "1"`, 10*time.Second)
 	click(`button[data-tool=portfolio]`)
 	b.poll("the portfolio's curve", `document.querySelector("#portfolio-lec svg[aria-label^='Loss exceedance curve'] path.line") !== null &&
 		new URLSearchParams(location.search).get("portfolio") === document.querySelector("#portfolio-summary").dataset.id`, 30*time.Second)

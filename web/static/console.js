@@ -195,7 +195,7 @@ export const MODULES = [
     sections: [
       {
         id: 'risks', title: 'Risk register', list: '/api/v1/risk/risks', item: '/api/v1/risk/risks/',
-        columns: [['title', 'Risk'], ['category', 'Category'], ['level', 'Level'], ['status', 'Status'], ['last_mean_ale', 'Mean ALE']],
+        columns: [['title', 'Risk'], ['category', 'Category'], ['level', 'Level'], ['status', 'Status'], ['last_mean_ale', 'Mean ALE (USD)', (v) => Math.round(v).toLocaleString()]],
         create: { perm: 'risk:write', post: '/api/v1/risk/risks', fields: [
           { name: 'title', label: 'Title', required: true },
           { name: 'likelihood', label: 'Likelihood (1–5)', type: 'number', required: true, min: 1, max: 5 },

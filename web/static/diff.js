@@ -36,12 +36,13 @@ export function diffLines(before, after) {
       out.push({ op: ' ', text: a[i], a: i + 1, b: j + 1 });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push({ op: '+', text: b[j], b: j + 1 });
-      j++;
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      // What was removed reads before what replaced it.
       out.push({ op: '-', text: a[i], a: i + 1 });
       i++;
+    } else {
+      out.push({ op: '+', text: b[j], b: j + 1 });
+      j++;
     }
   }
   return out;

@@ -253,7 +253,7 @@ export const VIEWS = {
     };
     const file = input('file', 'File (at most 100 MB)', { type: 'file', required: true });
     const name = input('name', 'Name');
-    const description = input('description', 'Description', { textarea: true });
+    const description = input('description', 'Description');
     const expires = input('expires_at', 'Expires on', { type: 'date' });
     const submit = el('button', { type: 'submit', class: 'primary', text: 'Upload' });
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
@@ -313,11 +313,13 @@ export const VIEWS = {
         const total = cells.reduce((n, c) => n + c.count, 0);
         const t = el('table', { class: 'heatmap', id: 'risk-heatmap' });
         t.append(el('caption', { text: `${residual.checked ? 'Residual' : 'Inherent'} ratings of ${plural(total, 'open risk')}: likelihood (rows) by impact (columns)` }));
-        t.append(el('thead', {}, el('tr', {}, el('td', { class: 'corner' }),
-          ...[1, 2, 3, 4, 5].map((i) => el('th', { scope: 'col', text: `Impact ${i}` })))));
+        // Short visible headings (a phone's width), read in full by a screen reader.
+        const axis = (name, n) => [el('span', { class: 'hm-axis', text: `${name} ` }), String(n)];
+        t.append(el('thead', {}, el('tr', {}, el('td', { class: 'corner', 'aria-hidden': 'true', text: 'Likelihood \u2193 Impact \u2192' }),
+          ...[1, 2, 3, 4, 5].map((i) => el('th', { scope: 'col' }, ...axis('Impact', i))))));
         const body = el('tbody');
         for (let l = 5; l >= 1; l--) {
-          const tr = el('tr', {}, el('th', { scope: 'row', text: `Likelihood ${l}` }));
+          const tr = el('tr', {}, el('th', { scope: 'row' }, ...axis('Likelihood', l)));
           for (let i = 1; i <= 5; i++) {
             const c = at.get(`${l}:${i}`) || { count: 0, level: '', risk_ids: [] };
             tr.append(el('td', { class: `hm hm-${c.level || 'none'}${c.count ? ' filled' : ''}`, 'data-likelihood': String(l), 'data-impact': String(i), 'data-count': String(c.count) },
