@@ -159,7 +159,7 @@ func TestConsole_Browser(t *testing.T) {
 	b.do("back", chromedp.NavigateBack())
 
 	consoleActions(t, in, b, admin, shot, audit)
-	consoleViews(t, in, b, admin, licenseKey, shot, audit)
+	policyPage, serverPage := consoleViews(t, in, b, admin, licenseKey, shot, audit)
 
 	// A viewer: no create forms, and a write forced from the page's code is refused.
 	b.do("log out", chromedp.Click("#logout"), chromedp.WaitVisible("#login-form"))
@@ -187,6 +187,19 @@ func TestConsole_Browser(t *testing.T) {
 			t.Errorf("a viewer sees write controls on /%s: %v", p, writes)
 		}
 	}
+	// The pages of a policy and of an MCP server: the backtest and the
+	// diff (reads), no scan, approval or rollback.
+	for _, p := range []string{policyPage, serverPage} {
+		b.do("viewer opens "+p, chromedp.Navigate(in.URL+p))
+		b.poll("viewer's "+p, `document.querySelector("#console-page .detail") !== null && (document.querySelector("#policy-diff table") !== null ||
+			document.querySelector("section[data-panel=mcpTools] tbody tr[data-state]") !== null)`, 15*time.Second)
+		var writes []string
+		b.eval("write controls", `[...document.querySelectorAll("#console-page [data-action], #console-page [data-tool]")]
+			.map(x => x.dataset.action || x.dataset.tool).filter(a => !["simulate", "backtest"].includes(a))`, &writes)
+		if len(writes) != 0 {
+			t.Errorf("a viewer sees write controls on %s: %v", p, writes)
+		}
+	}
 	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/agents:")
 	var forced struct {
 		Status int    `json:"status"`
@@ -205,6 +218,14 @@ func TestConsole_Browser(t *testing.T) {
 		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
 	if forced.Status != http.StatusForbidden {
 		t.Errorf("a viewer's forced quarantine answered %+v", forced)
+	}
+	// An MCP server approved from the viewer's page is refused.
+	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/mcp/servers/")
+	b.eval("forced approval", `fetch("/api/v1/aegis/mcp/servers/`+strings.TrimPrefix(serverPage, "/aegis/mcp-servers/")+`", {method: "PATCH", headers: {"Content-Type": "application/json",
+		Authorization: "Bearer " + sessionStorage.getItem("astra.access_token")}, body: JSON.stringify({approval_state: "rejected", reason: "sneaky"})})
+		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
+	if forced.Status != http.StatusForbidden {
+		t.Errorf("a viewer's forced MCP decision answered %+v", forced)
 	}
 	// A licence installed from the viewer's page is refused too.
 	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/admin/license:")

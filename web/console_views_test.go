@@ -65,7 +65,8 @@ func newCalcMCP(t *testing.T) *calcMCP {
 // the risk heatmap and portfolio, and a licence installed. Each is done
 // from the page and checked through the API; each view is audited and
 // photographed, at desktop and at phone width.
-func consoleViews(t *testing.T, in *testkit.Instance, b *browser, adminToken string, licenseKey ed25519.PrivateKey, shot, audit func(string)) {
+// It answers the pages it made: the strict policy's and the MCP server's.
+func consoleViews(t *testing.T, in *testkit.Instance, b *browser, adminToken string, licenseKey ed25519.PrivateKey, shot, audit func(string)) (policyPage, serverPage string) {
 	get := func(path string, out any) {
 		t.Helper()
 		r := in.Do(t, http.MethodGet, path, adminToken, nil)
@@ -388,4 +389,5 @@ func consoleViews(t *testing.T, in *testkit.Instance, b *browser, adminToken str
 	open("admin")
 	phone("admin", `document.querySelector("#license-view")?.dataset.status === "active"`)
 	b.do("desktop width", chromedp.EmulateViewport(1440, 960))
+	return "/gateway/policies/" + strict, "/aegis/mcp-servers/" + server
 }

@@ -199,6 +199,10 @@ export const VIEWS = {
         const box = el('section', { class: 'drift', 'data-drift': x.name, 'aria-label': `Drift of ${x.name}` });
         box.append(el('h3', { class: 'sub-title', text: `${x.name}: what changed against its pin` }),
           el('p', { class: 'muted', text: `Seen ${when(d.at)}. Approved pin ${d.approved_hash.replace(/^sha256:/, '').slice(0, 12)}…, now ${d.new_hash.replace(/^sha256:/, '').slice(0, 12)}…${x.state === 'changed' ? '; the tool is blocked until the server is approved again.' : '.'}` }));
+        if ((x.findings || []).length) {
+          box.append(el('p', { class: 'muted', text: 'The scan\u2019s findings on the new definition:' }), el('ul', { class: 'findings' },
+            ...x.findings.map((f) => el('li', { text: `${f.severity}: ${f.category.replaceAll('_', ' ')} in the ${f.field.replaceAll('_', ' ')} (${f.technique || 'no ATLAS technique'})${f.evidence ? `: \u201c${f.evidence}\u201d` : ''}` }))));
+        }
         for (const c of d.changes || []) {
           const schema = c.field.endsWith('_schema');
           const before = schema ? pretty(c.before || '') : (c.before || '');
