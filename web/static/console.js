@@ -47,7 +47,8 @@ export const MODULES = [
           { id: 'simulate', label: 'Simulate', perm: 'gateway:read', method: 'POST', path: at('/api/v1/gateway/policies/', 'simulate'), keepOpen: true,
             text: 'What would this policy decide on a prompt? Nothing is sent to a provider and nothing is recorded.',
             fields: [{ name: 'prompt', label: 'Prompt', textarea: true, required: true }],
-            result: (x) => (x.allowed ? `Allowed by version ${x.policy_version}` : `Blocked by version ${x.policy_version}: ${x.error_code || ''} ${x.detail || ''}`.trim()) },
+            result: (x) => `${(x.allowed ? `Allowed by version ${x.policy_version}` : `Blocked by version ${x.policy_version}: ${x.error_code || ''} ${x.detail || ''}`.trim())}.${
+              (x.steps || []).length ? ` Steps: ${x.steps.map((st) => `${st.step.replaceAll('_', ' ')} ${st.verdict}${st.score ? ` (score ${st.score.toFixed(2)})` : ''}`).join(' · ')}.` : ''}` },
         ],
         related: [{
           title: 'Versions', id: 'versions', list: (p) => `/api/v1/gateway/policies/${encodeURIComponent(p.id)}/versions`,
