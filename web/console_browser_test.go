@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -30,7 +33,12 @@ import (
 func TestConsole_Browser(t *testing.T) {
 	chrome := chromiumPath(t)
 	cfg := testkit.Config(t)
-	cfg.AllowPrivateURLs = []string{"loopback"} // the assistant's scripted model
+	cfg.AllowPrivateURLs = []string{"loopback"} // the assistant's scripted model and the MCP server
+	licensePub, licenseKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.LicensePublicKeys = []string{base64.StdEncoding.EncodeToString(licensePub)}
 	in := testkit.Start(t, &cfg)
 	admin := in.AdminToken(t)
 	b := newBrowser(t, chrome)
@@ -71,7 +79,8 @@ func TestConsole_Browser(t *testing.T) {
 
 	// The accessibility audit: axe-core (npm, test only) is evaluated in each
 	// page through DevTools, which the page's CSP does not govern.
-	axe, err := os.ReadFile(filepath.Join(testkit.NodeProject(t, "web/a11y", "axe-core/axe.min.js"), "node_modules", "axe-core", "axe.min.js"))
+	var axe []byte
+	axe, err = os.ReadFile(filepath.Join(testkit.NodeProject(t, "web/a11y", "axe-core/axe.min.js"), "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +159,7 @@ func TestConsole_Browser(t *testing.T) {
 	b.do("back", chromedp.NavigateBack())
 
 	consoleActions(t, in, b, admin, shot, audit)
+	policyPage, serverPage := consoleViews(t, in, b, admin, licenseKey, shot, audit)
 
 	// A viewer: no create forms, and a write forced from the page's code is refused.
 	b.do("log out", chromedp.Click("#logout"), chromedp.WaitVisible("#login-form"))
@@ -164,7 +174,7 @@ func TestConsole_Browser(t *testing.T) {
 		b.do("viewer opens "+p, chromedp.Click(`#sidebar a[href="/`+p+`"]`))
 		b.poll("viewer's "+p, `location.pathname === "/`+p+`" && document.querySelectorAll("#console-page section[data-section]").length > 0`, 15*time.Second)
 		var forms int
-		b.eval("forms", `document.querySelectorAll("#console-page form[data-create]").length`, &forms)
+		b.eval("forms", `document.querySelectorAll("#console-page form[data-create], #console-page form[data-upload], #console-page form[data-license]").length`, &forms)
 		if forms != 0 {
 			t.Errorf("a viewer sees %d create forms on /%s", forms, p)
 		}
@@ -175,6 +185,19 @@ func TestConsole_Browser(t *testing.T) {
 			.map(x => x.dataset.action || x.dataset.tool).filter(a => !["simulate", "read", "download", "verify"].includes(a))`, &writes)
 		if len(writes) != 0 {
 			t.Errorf("a viewer sees write controls on /%s: %v", p, writes)
+		}
+	}
+	// The pages of a policy and of an MCP server: the backtest and the
+	// diff (reads), no scan, approval or rollback.
+	for _, p := range []string{policyPage, serverPage} {
+		b.do("viewer opens "+p, chromedp.Navigate(in.URL+p))
+		b.poll("viewer's "+p, `document.querySelector("#console-page .detail") !== null && (document.querySelector("#policy-diff table") !== null ||
+			document.querySelector("section[data-panel=mcpTools] tbody tr[data-state]") !== null)`, 15*time.Second)
+		var writes []string
+		b.eval("write controls", `[...document.querySelectorAll("#console-page [data-action], #console-page [data-tool]")]
+			.map(x => x.dataset.action || x.dataset.tool).filter(a => !["simulate", "backtest"].includes(a))`, &writes)
+		if len(writes) != 0 {
+			t.Errorf("a viewer sees write controls on %s: %v", p, writes)
 		}
 	}
 	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/agents:")
@@ -195,6 +218,22 @@ func TestConsole_Browser(t *testing.T) {
 		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
 	if forced.Status != http.StatusForbidden {
 		t.Errorf("a viewer's forced quarantine answered %+v", forced)
+	}
+	// An MCP server approved from the viewer's page is refused.
+	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/aegis/mcp/servers/")
+	b.eval("forced approval", `fetch("/api/v1/aegis/mcp/servers/`+strings.TrimPrefix(serverPage, "/aegis/mcp-servers/")+`", {method: "PATCH", headers: {"Content-Type": "application/json",
+		Authorization: "Bearer " + sessionStorage.getItem("astra.access_token")}, body: JSON.stringify({approval_state: "rejected", reason: "sneaky"})})
+		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
+	if forced.Status != http.StatusForbidden {
+		t.Errorf("a viewer's forced MCP decision answered %+v", forced)
+	}
+	// A licence installed from the viewer's page is refused too.
+	b.expected = append(b.expected, "status of 403 (Forbidden) ("+in.URL+"/api/v1/admin/license:")
+	b.eval("forced licence", `fetch("/api/v1/admin/license", {method: "PUT", headers: {"Content-Type": "application/json",
+		Authorization: "Bearer " + sessionStorage.getItem("astra.access_token")}, body: JSON.stringify({format: "astra-license/1", payload: "e30=", signature: "AAAA"})})
+		.then(async r => ({status: r.status, code: (await r.json()).error_code}))`, &forced)
+	if forced.Status != http.StatusForbidden {
+		t.Errorf("a viewer's forced licence answered %+v", forced)
 	}
 	var statuses []struct{ Name, Status string }
 	in.Do(t, http.MethodGet, "/api/v1/aegis/agents", admin, nil).Data(t, &statuses)

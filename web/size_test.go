@@ -49,6 +49,12 @@ func TestConsole_FirstLoadUnder200KB(t *testing.T) {
 			t.Errorf("%s is not reached from index.html: the walk misses imports", must)
 		}
 	}
+	// The views only some pages need are loaded when first drawn.
+	for _, lazy := range []string{"views.js", "diff.js"} {
+		if seen[lazy] {
+			t.Errorf("%s is in the first load: it is meant to be imported when a page first needs it", lazy)
+		}
+	}
 	if total > budget {
 		t.Errorf("the first load is %d bytes compressed, over the %d budget", total, budget)
 	}

@@ -71,3 +71,10 @@ export class API {
     return json.data;
   }
 }
+
+/** sha256 is the SHA-256 of a blob in hex, or '' where the browser cannot compute it (not a secure context). */
+export async function sha256(blob) {
+  if (!globalThis.crypto || !crypto.subtle) return '';
+  const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return [...sum].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

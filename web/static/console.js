@@ -7,15 +7,18 @@
 // (onEvent), never by polling.
 
 import { PANELS, auditLink } from './panels.js';
+import { sha256 } from './api.js';
 
 const LIMIT = 25;
 
 const when = (v) => (v ? new Date(v).toLocaleString() : '–');
 const list = (v) => (Array.isArray(v) ? v.join(', ') : v);
 const yes = (v) => (v ? 'yes' : 'no');
+const pins = (t) => Object.entries(t || {}).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ') || 'none';
 const at = (base, action) => (r) => `${base}${encodeURIComponent(r.id)}${action ? `/${action}` : ''}`;
 const REASON = { name: 'reason', label: 'Reason (recorded in the audit trail)', textarea: true, required: true };
 const NOTE = { name: 'note', label: 'Note', textarea: true };
+const FLAGGED = { name: 'approve_flagged', label: 'Pin flagged tools too (their findings are recorded with the approval)', type: 'checkbox' };
 
 /**
  * Each module: its path, label, read permission, the live channels that
@@ -44,7 +47,8 @@ export const MODULES = [
           { id: 'simulate', label: 'Simulate', perm: 'gateway:read', method: 'POST', path: at('/api/v1/gateway/policies/', 'simulate'), keepOpen: true,
             text: 'What would this policy decide on a prompt? Nothing is sent to a provider and nothing is recorded.',
             fields: [{ name: 'prompt', label: 'Prompt', textarea: true, required: true }],
-            result: (x) => (x.allowed ? `Allowed by version ${x.policy_version}` : `Blocked by version ${x.policy_version}: ${x.error_code || ''} ${x.detail || ''}`.trim()) },
+            result: (x) => `${(x.allowed ? `Allowed by version ${x.policy_version}` : `Blocked by version ${x.policy_version}: ${x.error_code || ''} ${x.detail || ''}`.trim())}.${
+              (x.steps || []).length ? ` Steps: ${x.steps.map((st) => `${st.step.replaceAll('_', ' ')} ${st.verdict}${st.score ? ` (score ${st.score.toFixed(2)})` : ''}`).join(' · ')}.` : ''}` },
         ],
         related: [{
           title: 'Versions', id: 'versions', list: (p) => `/api/v1/gateway/policies/${encodeURIComponent(p.id)}/versions`,
@@ -54,8 +58,8 @@ export const MODULES = [
               path: (r) => `/api/v1/gateway/policies/${encodeURIComponent(r.$parent.id)}/rollback`, body: (v, r) => ({ version: r.version }),
               text: 'This version becomes current again, recorded as a new version.' },
           ],
-        }],
-        create: { perm: 'gateway:write', post: '/api/v1/gateway/policies', fields: [
+        }, { title: 'Compare versions', id: 'diff', panel: 'policyDiff' }, { title: 'Backtest', id: 'backtest', panel: 'policyBacktest' }],
+        create: { perm: 'gateway:admin', post: '/api/v1/gateway/policies', fields: [
           { name: 'name', label: 'Name', required: true },
           { name: 'description', label: 'Description' },
         ] },
@@ -113,12 +117,23 @@ export const MODULES = [
       },
       {
         id: 'mcp-servers', title: 'MCP servers', list: '/api/v1/aegis/mcp/servers', item: '/api/v1/aegis/mcp/servers/',
-        columns: [['name', 'Server'], ['url', 'URL'], ['approval_state', 'Approval'], ['trust_level', 'Trust'], ['flagged', 'Flagged', yes]],
+        columns: [['name', 'Server'], ['url', 'URL'], ['approval_state', 'Approval'], ['trust_level', 'Trust'], ['tools', 'Tools', pins], ['flagged', 'Flagged tools']],
+        create: { perm: 'aegis:write', post: '/api/v1/aegis/mcp/servers', fields: [
+          { name: 'name', label: 'Name', required: true },
+          { name: 'url', label: 'URL (Streamable HTTP)', type: 'url', required: true },
+          { name: 'trust_level', label: 'Trust', options: ['untrusted', 'low', 'medium', 'high'] },
+          { name: 'description', label: 'Description' },
+        ] },
+        related: [{ title: 'Tools and pins', id: 'mcp-tools', panel: 'mcpTools' }],
         filters: [{ name: 'approval_state', label: 'Approval', options: ['quarantined', 'approved', 'rejected'] }],
         actions: [
-          { id: 'approve', label: 'Approve', perm: 'aegis:write', when: (r) => r.approval_state !== 'approved', method: 'PATCH', path: at('/api/v1/aegis/mcp/servers/'),
-            text: 'The server\u2019s tools are listed and every tool the scan found nothing high or critical in is pinned.', fields: [REASON],
-            body: (v) => ({ approval_state: 'approved', reason: v.reason }) },
+          { id: 'approve', label: 'Approve', perm: 'aegis:admin', when: (r) => r.approval_state !== 'approved', method: 'PATCH', path: at('/api/v1/aegis/mcp/servers/'),
+            text: 'The server\u2019s tools are listed and every tool the scan found nothing high or critical in is pinned.', fields: [REASON, FLAGGED],
+            body: (v) => ({ approval_state: 'approved', reason: v.reason, approve_flagged: v.approve_flagged }) },
+          { id: 'reapprove', label: 'Approve the changes', perm: 'aegis:admin', when: (r) => r.approval_state === 'approved' && !!r.tools && (r.tools.changed > 0 || r.tools.pending > 0),
+            method: 'PATCH', path: at('/api/v1/aegis/mcp/servers/'), fields: [REASON, FLAGGED],
+            body: (v) => ({ approval_state: 'approved', reason: v.reason, approve_flagged: v.approve_flagged }),
+            text: 'The changed and new tools are pinned as the server offers them now (see what changed under Tools and pins).' },
           { id: 'reject', label: 'Reject', perm: 'aegis:write', when: (r) => r.approval_state !== 'rejected', method: 'PATCH', path: at('/api/v1/aegis/mcp/servers/'),
             danger: true, text: 'The MCP firewall refuses every call to this server.', fields: [REASON], body: (v) => ({ approval_state: 'rejected', reason: v.reason }) },
         ],
@@ -163,9 +178,16 @@ export const MODULES = [
         ],
         related: [{ title: 'Requirements', panel: 'assessmentRequirements' }],
       },
+      { id: 'evidence-upload', title: 'Upload evidence', panel: 'evidenceUpload', perm: 'compliance:write' },
       {
         id: 'evidence', title: 'Evidence', list: '/api/v1/compliance/evidence', item: '/api/v1/compliance/evidence/',
-        columns: [['name', 'Name'], ['kind', 'Kind'], ['filename', 'File'], ['expires_at', 'Expires', when], ['expired', 'Expired', yes]],
+        columns: [['name', 'Name'], ['kind', 'Kind'], ['filename', 'File'], ['size', 'Bytes'], ['sha256', 'SHA-256', (h) => `${h.slice(0, 12)}\u2026`], ['expires_at', 'Expires', when], ['expired', 'Expired', yes]],
+        actions: [
+          { id: 'download', label: 'Download', perm: 'compliance:read', when: (r) => r.kind === 'file', download: at('/api/v1/compliance/evidence/', 'download'),
+            filename: (r) => r.filename || `evidence-${r.id}`, sha256: (r) => r.sha256, keepOpen: true,
+            text: 'The file is saved, and its SHA-256 is checked against the one recorded when it was uploaded.',
+            result: (x) => `Saved ${x.filename} (${x.bytes.toLocaleString()} bytes). SHA-256 ${x.sha256 || 'not computed in this browser'}${x.sha256 ? (x.matches ? ': the same as recorded.' : `: NOT the recorded ${x.recorded}.`) : '.'}` },
+        ],
       },
     ],
   },
@@ -174,7 +196,7 @@ export const MODULES = [
     sections: [
       {
         id: 'risks', title: 'Risk register', list: '/api/v1/risk/risks', item: '/api/v1/risk/risks/',
-        columns: [['title', 'Risk'], ['category', 'Category'], ['level', 'Level'], ['status', 'Status'], ['last_mean_ale', 'Mean ALE']],
+        columns: [['title', 'Risk'], ['category', 'Category'], ['level', 'Level'], ['status', 'Status'], ['last_mean_ale', 'Mean ALE (USD)', (v) => Math.round(v).toLocaleString()]],
         create: { perm: 'risk:write', post: '/api/v1/risk/risks', fields: [
           { name: 'title', label: 'Title', required: true },
           { name: 'likelihood', label: 'Likelihood (1–5)', type: 'number', required: true, min: 1, max: 5 },
@@ -187,6 +209,8 @@ export const MODULES = [
         ],
         related: [{ title: 'Loss exceedance', panel: 'riskCurve' }],
       },
+      { id: 'heatmap', title: 'Heatmap', panel: 'riskHeatmap' },
+      { id: 'portfolio', title: 'Portfolio', panel: 'riskPortfolio' },
     ],
   },
   {
@@ -384,6 +408,7 @@ export const MODULES = [
         id: 'flags', title: 'Feature flags', list: '/api/v1/admin/feature-flags', perm: 'admin:read',
         columns: [['key', 'Flag'], ['type', 'Type'], ['default_variant', 'Default'], ['enabled', 'Enabled', yes], ['updated_at', 'Changed', when]],
       },
+      { id: 'license', title: 'Licence', panel: 'license', perm: 'admin:read' },
       {
         id: 'tenants', title: 'Tenants', list: '/api/v1/iam/tenants', perm: 'iam:admin', platformAdmin: true,
         columns: [['name', 'Tenant'], ['id', 'Id'], ['created_at', 'Created', when]],
@@ -421,7 +446,7 @@ export function mountConsole(ui) {
   const notice = el('p', { class: 'error notice', role: 'alert', hidden: true });
   const toast = (msg) => { notice.textContent = msg; notice.hidden = false; };
   const dialog = mountActionDialog({ ...ui, toast });
-  const ctx = { api, el, can, showError, act: dialog.run };
+  const ctx = { api, el, can, showError, act: dialog.run, platformAdmin: ui.platformAdmin };
   let current = null; // { module, sections: [{section, reload}] }
   let refresh = null;
 
@@ -496,8 +521,16 @@ export function mountConsole(ui) {
     const card = el('section', { class: 'card console-card', 'aria-labelledby': headingId, 'data-section': s.id, 'data-panel': s.panel });
     card.append(el('div', { class: 'card-head' }, el('h2', { id: headingId, text: s.title })));
     page.append(card);
-    const reload = PANELS[s.panel]({ ...ctx, card, item, headingId }) || (() => {});
-    return { section: s, reload };
+    let reload = () => {};
+    const make = (draw) => { reload = draw({ ...ctx, card, item, headingId }) || (() => {}); };
+    if (PANELS[s.panel]) make(PANELS[s.panel]);
+    else {
+      // A view only some pages need: loaded when first drawn.
+      import('./views.js').then((v) => make(v.VIEWS[s.panel])).catch((err) => {
+        card.append(el('p', { class: 'error', role: 'alert', text: `This section could not be loaded: ${err.message}` }));
+      });
+    }
+    return { section: s, reload: () => reload() };
   }
 
   function renderSection(m, s, item) {
@@ -812,7 +845,7 @@ function mountActionDialog(ui) {
   let opener = null;
 
   async function send(a, r, v) {
-    if (a.download) return download(api, a.download(r), a.filename ? a.filename(r) : 'download');
+    if (a.download) return download(api, a.download(r), a.filename ? a.filename(r) : 'download', a.sha256 ? a.sha256(r) : '');
     const body = a.body ? a.body(v, r) : a.method === 'DELETE' ? undefined : v;
     const json = await api.request(a.method, a.path(r), body);
     return json ? json.data : null;
@@ -881,10 +914,20 @@ function mountActionDialog(ui) {
 }
 
 // download fetches a file with the caller's token and saves it.
-async function download(api, path, filename) {
+// With recorded, the file's SHA-256 is compared with it.
+async function download(api, path, filename, recorded) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${api.token()}` } });
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  const url = URL.createObjectURL(await res.blob());
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const p = await res.json();
+      msg = p.detail || p.title || msg;
+    } catch { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const blob = await res.blob();
+  const sum = recorded ? await sha256(blob) : '';
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -892,5 +935,5 @@ async function download(api, path, filename) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return null;
+  return { filename, bytes: blob.size, sha256: sum, recorded: recorded || '', matches: !!sum && sum === recorded };
 }
