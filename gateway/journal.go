@@ -85,6 +85,10 @@ const (
 // ledger's pace (back-pressure) instead of piling records up in memory.
 const shipAhead = 1000
 
+// shipLinger is how long the shipper waits, once a record is written, for
+// more to ship with it. It delays only the ledger, never an answer.
+const shipLinger = 3 * time.Millisecond
+
 // ErrLedgerUnavailable is Write's answer while the ledger has refused the
 // journal's records for longer than OutageGrace.
 var ErrLedgerUnavailable = errors.New("gateway journal: the ledger has not taken records for too long")
@@ -336,9 +340,21 @@ func (j *Journal) Write(ctx context.Context, meta eventstore.Metadata, requestID
 // ship stays on disk for the next start.
 func (j *Journal) Run(ctx context.Context) error {
 	backoff := 50 * time.Millisecond
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
 		case <-j.wake:
+			// The records written within shipLinger of the first go with it:
+			// at low rates each request would otherwise be a ledger
+			// transaction, a relay batch and a wake-up of every consumer of
+			// its own.
+			linger.Reset(shipLinger)
+			select {
+			case <-linger.C:
+			case <-ctx.Done():
+				linger.Stop()
+			}
 		case <-ctx.Done():
 			final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
