@@ -22,7 +22,7 @@ import (
 //     the WNUT-17 test file.
 //   - Templates only: learn from the synthetic sentences alone (no labelled data), measure on both.
 func measureProtocols(presidio [5][]ner.Example, wnut map[string][]ner.Example, testWNUT, synthetic []ner.Example, gaz *ner.Gazetteer, weight, epochs, bags int) string {
-	cfg := ner.TrainConfig{Epochs: epochs, MinCount: 2, Seed: 17, Prune: 0.05, Bags: bags}
+	cfg := ner.TrainConfig{Epochs: epochs, MinCount: 2, Seed: trainSeed, Prune: 0.05, WordDropout: wordDropout, Unlisted: unlisted, Bags: bags}
 	repeat := func(ex []ner.Example, n int) []ner.Example {
 		var out []ner.Example
 		for range n {
