@@ -93,6 +93,10 @@ var synthTemplates = []string{
 	"Message {FIRST} on the team channel.",
 	"Ship the parcel to {ADDR} before {FIRST} leaves for {LOC}.",
 	"Her new address is {ADDR}.",
+	// A contact line: name, street address and town after one another, separated by commas.
+	"Send the documents to {PER}, {ADDR}, {LOC}.",
+	"Deliver to {PER}, {ADDR}, {LOC}, {COUNTRY}",
+	"Please mail the cheque to {FIRST} {LAST}, {ADDR}, {LOC}.",
 	"{PER}\n{ORG}\nMobile: 0612 345 678\nFax: 020 7946 0000",
 	"Best,\n{FIRST}\nPhone: 555 0100 | Mobile: 555 0199",
 	"Our office moved to {ADDR} in {LOC}.",
