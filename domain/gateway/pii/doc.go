@@ -59,13 +59,17 @@
 //     month-name dates, weekday names and years after a preposition ("in 1977"). Off by default,
 //     like URL: both are frequent in benign prompts and rarely identify a person on their own.
 //   - PERSON, LOCATION, ORGANIZATION and STREET_ADDRESS: a sequence tagger (internal/ner: averaged
-//     structured perceptron, Viterbi under BIO constraints) over each token's word, shape, affixes
-//     and gazetteer categories (forenames, common forenames, surnames, cities, regions, countries,
-//     legal forms, organisation words, street and unit words, titles) and those of its neighbours,
-//     cue words within a few tokens ("works at", "based in", "company", "Mr"), and the run of
-//     capitalised words the token is in (its length, the words around it, whether it ends in a legal
-//     form or joins names with "and"); trained on WNUT-17, part of presidio-research's sentences and
-//     synthetic sentences from the team's templates, and retrained with one command
+//     structured perceptron, Viterbi under BIO constraints) over each token's word (with and without
+//     its capitalisation), shape, affixes and gazetteer categories (forenames, common forenames,
+//     surnames, cities, regions, countries, legal forms, organisation words, street and unit words,
+//     titles) and those of its neighbours, cue words within a few tokens ("works at", "based in",
+//     "company", "Mr"), the run of capitalised words the token is in (its length, the words around
+//     it, whether it ends in a legal form or joins names with "and") and how much of its line is
+//     capitalised (a title-cased line says less); trained on WNUT-17 (the train file and half of the
+//     dev file), part of presidio-research's sentences and synthetic sentences from the team's
+//     templates, with the token's word hidden in a quarter of the training passes and sentences
+//     learnt a second time as if their names were in no list (so that the tagger reads context and
+//     shape rather than remembering names), and retrained with one command
 //     (go run ./domain/gateway/pii/internal/nertrain). A name found once is reported at each of its
 //     occurrences. Off by default: names of public figures, cities and companies are frequent in
 //     benign prompts (see docs/detectors-pii.md); a policy turns them on.

@@ -39,7 +39,7 @@ func wnutScored(typ string) bool {
 
 // assertedWNUTF1 are regression floors for token-level F1 on the WNUT-17 test file (noisy social
 // media text the tagger was not tuned on; the figures are in docs/detectors-pii.md).
-var assertedWNUTF1 = map[string]float64{TypePerson: 0.38, TypeLocation: 0.40, TypeOrganization: 0.10}
+var assertedWNUTF1 = map[string]float64{TypePerson: 0.47, TypeLocation: 0.41, TypeOrganization: 0.11}
 
 // TestDetector_WNUT17Names measures the name tagger on the WNUT-17 test file (emerging.test.annotated),
 // which neither training nor tuning read.
@@ -119,11 +119,14 @@ func TestDetector_Report(t *testing.T) {
 	w("The data set labels the city and country of an address as LOCATION in some templates and as part of the STREET_ADDRESS ")
 	w("in others, so LOCATION is also reported with LOCATION and STREET_ADDRESS taken as one label, the mapping of Presidio's ")
 	w("own evaluation configuration (GPE and STREET_ADDRESS → LOCATION).\n\n")
-	w("The sequence tagger (averaged perceptron) learnt from the WNUT-17 train file, the presidio templates whose id is 0, 1 or 2 ")
-	w("modulo 5 and synthetic sentences from the team's own templates filled from the gazetteer sources (no labelled sentence ")
-	w("is read to make them). Its features, the templates and the number of epochs were chosen by cross-validation over the ")
-	w("template folds 0–3 (`go run ./domain/gateway/pii/internal/nertrain -cv 4`); the templates ≡ 3 and the WNUT-17 dev file ")
-	w("calibrate the scores. The figures below are on what it never saw: the %d sentences of the templates ≡ 4 (whole templates ", len(heldOut))
+	w("The sequence tagger (averaged perceptron) learnt from the WNUT-17 train file and the even-numbered sentences of its dev ")
+	w("file, the presidio templates whose id is 0, 1 or 2 modulo 5 and synthetic sentences from the team's own templates filled ")
+	w("from the gazetteer sources (no labelled sentence is read to make them); in training a token's word is hidden a quarter of ")
+	w("the time and sentences are learnt a second time as if their names were in no list, so that it reads context, shape and ")
+	w("affixes rather than remembering names. Its features, the templates and the training settings were chosen under a protocol ")
+	w("that reads neither test set (`go run ./domain/gateway/pii/internal/nertrain -exp`: presidio template folds 0–3 held out in ")
+	w("turn, and the odd-numbered WNUT-17 dev sentences); those odd dev sentences and the templates ≡ 3 calibrate the scores. ")
+	w("The figures below are on what it never saw: the %d sentences of the templates ≡ 4 (whole templates ", len(heldOut))
 	w("held out, so their sentence shapes are new) and the WNUT-17 test file. Other protocols — 5-fold by template, and leave ")
 	w("one source out (train on WNUT-17, measure on presidio, and the reverse) — are in ")
 	w("[detectors-pii-protocols.md](detectors-pii-protocols.md), written by ")

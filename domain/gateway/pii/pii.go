@@ -12,7 +12,7 @@ import (
 // Version identifies the recognizers, tables and scores of this package. The gateway records it with
 // every pipeline step, so change it whenever a change can alter what Find returns (retraining the
 // name tagger included).
-const Version = "2.1.0"
+const Version = "2.2.0"
 
 // Entity types reported by Find.
 const (

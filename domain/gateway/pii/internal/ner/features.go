@@ -80,6 +80,8 @@ const (
 	fRunLen
 	fGazCombo
 	fRunCue
+	fWordCase
+	fLineCaps
 )
 
 // gNames are the categories whose pairs between neighbours are features ("first last", "city
@@ -108,7 +110,15 @@ type doc struct {
 	cues      []uint8 // cue classes of each token's word (cueOrg, cueLoc, cuePer)
 	runStart  []int32 // first token of the capitalised run token i is in (-1: none)
 	runEnd    []int32 // one past its last token
+	lineCaps  []uint8 // bucket of the share of capitalised words on token i's line (lineCapsBucket)
+	// unlisted, in training only, marks tokens whose open-class gazetteer categories are hidden
+	// (see TrainConfig.Unlisted); nil otherwise.
+	unlisted []bool
 }
+
+// openClasses are the gazetteer categories no list can hold completely (people's names, cities,
+// regions): a name of another origin is often missing from them.
+const openClasses = GFirst | GLast | GCommonFirst | GCity | GRegion
 
 var (
 	boundaryHash = fnv([]byte("<s>"))
@@ -199,6 +209,13 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		d.gaz[i] = g.Word(d.lowers[i])
 	}
 	g.matchPhrases(d.lowers, d.begin, d.inside)
+	for i, u := range d.unlisted {
+		if u && i < n {
+			d.gaz[i] &^= openClasses
+			d.begin[i] &^= openClasses
+			d.inside[i] &^= openClasses
+		}
+	}
 	docCase := 0
 	switch {
 	case hasUpper && !hasLower:
@@ -223,6 +240,7 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		d.cues = append(d.cues, cueWords[string(d.lowers[i])])
 	}
 	d.capRuns(docCase)
+	d.lineCapShares()
 
 	d.feats, d.featStart = d.feats[:0], d.featStart[:0]
 	for i := range n {
@@ -292,6 +310,7 @@ func (d *doc) prepare(text string, toks []Token, g *Gazetteer) {
 		if g := d.gaz[i] & (GFirst | GLast | GCity | GRegion | GCountry | GOrgWord | GStreet | GCommonFirst); g != 0 {
 			f = append(f, mixInt(fGazCombo, int(g)<<1|cp), mix2(fGazCombo, uint64(g), at(d.hs, i+1)))
 		}
+		f = append(f, mix2(fWordCase, hw, uint64(cp)), mixInt(fLineCaps, int(d.lineCaps[i])*2+cp))
 		f = d.contextFeatures(f, i, cp)
 		d.feats = f
 	}
@@ -592,3 +611,51 @@ func (d *doc) contextFeatures(f []uint64, i, cp int) []uint64 {
 	}
 	return f
 }
+
+// lineCapShares buckets, for each line, the share of its words (of two letters or more, the first
+// word of a sentence excepted) that are capitalised: a headline or a title-cased prompt ("Please
+// Summarise This Report") capitalises words that are not names, so capitals say less there.
+// Buckets: 0 no such word, 1 under a quarter, 2 under a half, 3 under three quarters, 4 more.
+func (d *doc) lineCapShares() {
+	n := len(d.toks)
+	if cap(d.lineCaps) < n {
+		d.lineCaps = make([]uint8, n)
+	}
+	d.lineCaps = d.lineCaps[:n]
+	for s := 0; s < n; {
+		e := s + 1
+		for e < n && !d.toks[e].LineStart {
+			e++
+		}
+		words, capsN := 0, 0
+		for k := s; k < e; k++ {
+			if len(d.lowers[k]) < 2 || !isLetterByte(d.lowers[k][0]) || k == s || isSentenceEnd(d.lowers[k-1]) {
+				continue
+			}
+			words++
+			if d.caps[k] {
+				capsN++
+			}
+		}
+		b := uint8(0)
+		switch {
+		case words == 0:
+		case capsN*4 < words:
+			b = 1
+		case capsN*2 < words:
+			b = 2
+		case capsN*4 < words*3:
+			b = 3
+		default:
+			b = 4
+		}
+		for k := s; k < e; k++ {
+			d.lineCaps[k] = b
+		}
+		s = e
+	}
+}
+
+// isLetterByte reports whether the first byte of a lower-case word starts a letter (ASCII letters
+// and any multi-byte rune, which are letters in names far more often than not).
+func isLetterByte(c byte) bool { return ('a' <= c && c <= 'z') || c >= 0x80 }

@@ -57,3 +57,55 @@ func TestCueFeaturesReachAcrossTheRun(t *testing.T) {
 		t.Fatalf("cue classes %v", d.cues)
 	}
 }
+
+func TestLineCapShares(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want uint8
+	}{
+		{"Please Summarise This Report In Three Bullet Points", 4}, // a title-cased line
+		{"my friend John lives in a small town near the sea", 1},   // one capital in ten words
+		{"Ask Maria Lopez about the order", 2},                     // two of the five words after the first
+		{"x", 0},                                                   // no word to count
+	} {
+		var d doc
+		toks := Tokenize(c.text, nil)
+		d.prepare(c.text, toks, &Gazetteer{entries: map[uint64]uint16{}})
+		for i := range toks {
+			if d.lineCaps[i] != c.want {
+				t.Errorf("%q: token %d in bucket %d, want %d", c.text, i, d.lineCaps[i], c.want)
+				break
+			}
+		}
+	}
+	// Each line is bucketed on its own.
+	text := "Quarterly Sales Report Final Draft\nsend it to anna by friday please"
+	var d doc
+	toks := Tokenize(text, nil)
+	d.prepare(text, toks, &Gazetteer{entries: map[uint64]uint16{}})
+	if first, last := d.lineCaps[0], d.lineCaps[len(toks)-1]; first != 4 || last != 1 {
+		t.Errorf("buckets %d and %d, want 4 and 1", first, last)
+	}
+}
+
+func TestUnlistedHidesOpenClasses(t *testing.T) {
+	g := &Gazetteer{}
+	var scratch []Token
+	g.Add("maria", GFirst, &scratch)
+	g.Add("spain", GCountry, &scratch)
+	text := "Maria moved to Spain"
+	toks := Tokenize(text, nil)
+	var d doc
+	d.prepare(text, toks, g)
+	if d.gaz[0]&GFirst == 0 || d.gaz[3]&GCountry == 0 {
+		t.Fatalf("gazetteer categories %v", d.gaz)
+	}
+	d.unlisted = []bool{true, false, false, true}
+	d.prepare(text, toks, g)
+	if d.gaz[0]&GFirst != 0 {
+		t.Errorf("the forename of an unlisted token is still read")
+	}
+	if d.gaz[3]&GCountry == 0 {
+		t.Errorf("a country (a closed class) was hidden")
+	}
+}

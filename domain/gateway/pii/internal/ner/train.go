@@ -54,6 +54,15 @@ type TrainConfig struct {
 	AfterEpoch func(epoch int, t *Tagger)
 	// Bags is the number of shuffling orders whose models are averaged (0 or 1: one).
 	Bags int
+	// WordDropout is the probability that a token's word features (its lower case, alone and with
+	// its capitalisation) are hidden for one training pass over it, so that the tagger learns to
+	// read a name's context, shape and gazetteer categories rather than remember the name itself.
+	WordDropout float64
+	// Unlisted is the share of training sentences with names that are also learnt a second time as
+	// if their names were in no list: the open-class gazetteer categories (forenames, surnames,
+	// cities, regions) of their PER, LOC and ORG tokens are hidden, so that the tagger does not
+	// count on the lists to know a name.
+	Unlisted float64
 }
 
 type prepared struct {
@@ -61,21 +70,57 @@ type prepared struct {
 	gold  []uint8
 }
 
+// wordFeatures returns the hashes of token i's word features (those WordDropout hides).
+func (d *doc) wordFeatures(i int) [2]uint64 {
+	cp := uint64(0)
+	if d.caps[i] {
+		cp = 1
+	}
+	return [2]uint64{mix(fWord, d.hw[i]), mix2(fWordCase, d.hw[i], cp)}
+}
+
 // Train fits the tagger's weights on examples with the averaged structured perceptron.
 func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 	var d doc
-	data := make([]prepared, len(examples))
+	data := make([]prepared, 0, len(examples))
 	counts := map[uint64]int32{}
-	for k, ex := range examples {
+	wordKeys := map[uint64]bool{}
+	urng := rand.New(rand.NewPCG(cfg.Seed, 0x0115))
+	add := func(ex Example) {
 		d.prepare(ex.Text, ex.Tokens, g)
 		p := prepared{gold: ex.Tags, feats: make([][]uint64, len(ex.Tokens))}
 		for i := range ex.Tokens {
+			for _, h := range d.wordFeatures(i) {
+				wordKeys[h] = true
+			}
 			p.feats[i] = append([]uint64(nil), d.tokenFeatures(i)...)
 			for _, h := range p.feats[i] {
 				counts[h]++
 			}
 		}
-		data[k] = p
+		data = append(data, p)
+	}
+	for _, ex := range examples {
+		add(ex)
+	}
+	if cfg.Unlisted > 0 {
+		for _, ex := range examples {
+			var mask []bool
+			for i, t := range ex.Tags {
+				if l := tagLabel(t); t != 0 && l != Address {
+					if mask == nil {
+						mask = make([]bool, len(ex.Tags))
+					}
+					mask[i] = true
+				}
+			}
+			if mask == nil || urng.Float64() >= cfg.Unlisted {
+				continue
+			}
+			d.unlisted = mask
+			add(ex)
+			d.unlisted = nil
+		}
 	}
 	index := map[uint64]int32{}
 	var keys []uint64
@@ -85,8 +130,10 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	isWord := make([]bool, len(keys))
 	for i, h := range keys {
 		index[h] = int32(i)
+		isWord[i] = wordKeys[h]
 	}
 	for k := range data {
 		for i, fs := range data[k].feats {
@@ -102,7 +149,7 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 
 	bags := max(cfg.Bags, 1)
 	if bags == 1 {
-		rows, trans := trainOnce(data, index, len(keys), g, keys, cfg, cfg.Seed)
+		rows, trans := trainOnce(data, index, isWord, g, keys, cfg, cfg.Seed)
 		return &Tagger{gaz: g, model: build(keys, rows, &trans, cfg.Prune)}
 	}
 	// Bagging of the shuffling order: the averaged weights of models trained on different orders are
@@ -112,7 +159,7 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 	one := cfg
 	one.AfterEpoch = nil
 	for b := range bags {
-		rows, trans := trainOnce(data, index, len(keys), g, keys, one, cfg.Seed+uint64(b)*7919)
+		rows, trans := trainOnce(data, index, isWord, g, keys, one, cfg.Seed+uint64(b)*7919)
 		if sum == nil {
 			sum = make([]float32, len(rows))
 		}
@@ -130,7 +177,8 @@ func Train(examples []Example, g *Gazetteer, cfg TrainConfig) *Tagger {
 
 // trainOnce runs the structured perceptron over the prepared data in an order shuffled by seed and
 // returns the averaged weights of the features (keys order) and of the transitions.
-func trainOnce(data []prepared, index map[uint64]int32, nf int, g *Gazetteer, keys []uint64, cfg TrainConfig, seed uint64) ([]float32, [NumTags + 1][NumTags]float32) {
+func trainOnce(data []prepared, index map[uint64]int32, isWord []bool, g *Gazetteer, keys []uint64, cfg TrainConfig, seed uint64) ([]float32, [NumTags + 1][NumTags]float32) {
+	nf := len(isWord)
 	w := make([]float32, nf*NumTags)
 	u := make([]float32, nf*NumTags) // Σ c·Δ, for averaging
 	var tw, tu [NumTags + 1][NumTags]float32
@@ -143,6 +191,7 @@ func trainOnce(data []prepared, index map[uint64]int32, nf int, g *Gazetteer, ke
 	var sc Scratch
 	var emit []float32
 	var pred []uint8
+	var hide []bool // per token of the current example: its word features are hidden
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
@@ -152,10 +201,18 @@ func trainOnce(data []prepared, index map[uint64]int32, nf int, g *Gazetteer, ke
 				continue
 			}
 			emit = emit[:0]
+			hide = hide[:0]
+			for range n {
+				hide = append(hide, cfg.WordDropout > 0 && rng.Float64() < cfg.WordDropout)
+			}
 			for i := range n {
 				var e [NumTags]float32
 				for _, h := range ex.feats[i] {
-					r := int(index[h]) * NumTags
+					x := int(index[h])
+					if hide[i] && isWord[x] {
+						continue
+					}
+					r := x * NumTags
 					for t := range NumTags {
 						e[t] += w[r+t]
 					}
@@ -168,7 +225,11 @@ func trainOnce(data []prepared, index map[uint64]int32, nf int, g *Gazetteer, ke
 				gt, pt := ex.gold[i], pred[i]
 				if gt != pt {
 					for _, h := range ex.feats[i] {
-						r := int(index[h]) * NumTags
+						x := int(index[h])
+						if hide[i] && isWord[x] {
+							continue
+						}
+						r := x * NumTags
 						w[r+int(gt)]++
 						w[r+int(pt)]--
 						u[r+int(gt)] += c

@@ -21,8 +21,9 @@ import (
 // from the short lists of word parts below ("Datawise", "Harbor Analytics"). No labelled sentence is
 // read, so the protocol of the figures is unchanged.
 
-// synthTemplates: {PER}, {FIRST}, {LAST}, {LOC} (a city), {COUNTRY}, {ORG}, {ADDR} (number, name
-// and street word).
+// synthTemplates: {PER}, {FIRST}, {LAST}, {LOC} (a city), {COUNTRY}, {ORG}, {ACRO} (an organisation
+// written as an acronym), {ADDR} (number, name and street word); {first} and {loc} are a forename
+// and a city in lower case, as informal writing has them.
 var synthTemplates = []string{
 	"{PER} works at {ORG} in {LOC}.",
 	"I used to be employed by {ORG}, a firm based in {LOC}.",
@@ -92,11 +93,36 @@ var synthTemplates = []string{
 	"Message {FIRST} on the team channel.",
 	"Ship the parcel to {ADDR} before {FIRST} leaves for {LOC}.",
 	"Her new address is {ADDR}.",
+	// A contact line: name, street address and town after one another, separated by commas.
+	"Send the documents to {PER}, {ADDR}, {LOC}.",
+	"Deliver to {PER}, {ADDR}, {LOC}, {COUNTRY}",
+	"Please mail the cheque to {FIRST} {LAST}, {ADDR}, {LOC}.",
 	"{PER}\n{ORG}\nMobile: 0612 345 678\nFax: 020 7946 0000",
 	"Best,\n{FIRST}\nPhone: 555 0100 | Mobile: 555 0199",
 	"Our office moved to {ADDR} in {LOC}.",
 	"Please update my billing address to {ADDR}.",
 	"The package for {FIRST} was left at {ADDR}.",
+	// Informal writing (chat, comments): names in lower case, short sentences, little punctuation.
+	"lol {first} is so funny",
+	"omg {FIRST} and {FIRST} in the same video",
+	"anyone else watching this from {LOC}?",
+	"i used to work for {ORG} and it was awful tbh",
+	"{FIRST} u r the best",
+	"cant wait to see {PER} live in {LOC} next week!!",
+	"just moved to {loc}, any tips?",
+	"who else thinks {ORG} should hire {FIRST}",
+	"greetings from {COUNTRY} :)",
+	"my sister {first} lives in {loc} now",
+	"{ORG} customer service is the worst, waited 2 hours",
+	"love this song, reminds me of {LOC} in the summer",
+	"thanks {first} for the help yesterday",
+	"is {PER} still at {ORG}?",
+	"me and {FIRST} drove from {LOC} to {LOC} last night",
+	"shoutout to {FIRST} from {LOC}!",
+	"{ACRO} just announced layoffs again",
+	"did {ACRO} ever reply to your email?",
+	"We switched our bank to {ACRO} last year.",
+	"{PER} left {ACRO} for a job at {ORG}.",
 	// Sentences without names: capitals that are not names.
 	"Compare the Sales and Marketing budgets for Q3.",
 	"Merge the Products and Suppliers sheets into one Table.",
@@ -270,6 +296,14 @@ func synthExamples(l synthLists, n int, seed uint64) []ner.Example {
 		}
 		return pick(l.city)
 	}
+	// acronym is an organisation written as two to four capitals ("KLD", "NBH").
+	acronym := func() string {
+		b := make([]byte, 2+rng.IntN(3))
+		for i := range b {
+			b[i] = byte('A' + rng.IntN(26))
+		}
+		return string(b)
+	}
 	out := make([]ner.Example, 0, n)
 	for len(out) < n {
 		tpl := pick(synthTemplates)
@@ -298,6 +332,12 @@ func synthExamples(l synthLists, n int, seed uint64) []ner.Example {
 				v, lab = pick(l.country), ner.Location
 			case "ORG":
 				v, lab = org(), ner.Organization
+			case "ACRO":
+				v, lab = acronym(), ner.Organization
+			case "first":
+				v, lab = strings.ToLower(pick(l.first)), ner.Person
+			case "loc":
+				v, lab = strings.ToLower(city()), ner.Location
 			case "ADDR":
 				v, lab = strconv.Itoa(1+rng.IntN(400))+" "+pick(l.last)+" "+pick(streetTypes), ner.Address
 				if rng.IntN(4) == 0 {
