@@ -78,3 +78,15 @@ export async function sha256(blob) {
   const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
   return [...sum].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** problemOf turns a failed answer fetched without the client (a download, a stream) into an APIError with the problem's detail. */
+export async function problemOf(res) {
+  let msg = `${res.status} ${res.statusText}`;
+  let code = '';
+  try {
+    const p = await res.json();
+    msg = p.detail || p.title || msg;
+    code = p.error_code || '';
+  } catch { /* not JSON */ }
+  return new APIError(res.status, msg, code);
+}

@@ -7,7 +7,7 @@
 // (onEvent), never by polling.
 
 import { PANELS, auditLink } from './panels.js';
-import { sha256 } from './api.js';
+import { problemOf, sha256 } from './api.js';
 
 const LIMIT = 25;
 
@@ -918,12 +918,7 @@ function mountActionDialog(ui) {
 async function download(api, path, filename, recorded) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${api.token()}` } });
   if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const p = await res.json();
-      msg = p.detail || p.title || msg;
-    } catch { /* not JSON */ }
-    throw new Error(msg);
+    throw await problemOf(res);
   }
   const blob = await res.blob();
   const sum = recorded ? await sha256(blob) : '';

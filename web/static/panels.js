@@ -7,6 +7,7 @@
 
 import { lineChart, lossExceedanceChart, money, niceStep } from './charts.js';
 import { layeredGraph, pathKeys } from './graph.js';
+import { problemOf } from './api.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
@@ -340,12 +341,7 @@ async function streamChat(api, body, on) {
     body: JSON.stringify(body),
   });
   if (!res.ok || !(res.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const p = await res.json();
-      msg = p.detail || p.title || msg;
-    } catch { /* not JSON */ }
-    throw new Error(msg);
+    throw await problemOf(res);
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
