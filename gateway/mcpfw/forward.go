@@ -82,9 +82,13 @@ func (u *Upstreams) Call(ctx context.Context, serverID, url, tool string, args j
 		u.broken(up, s)
 		return nil, fmt.Errorf("%w: tools/call: %v", mcp.ErrUpstream, err)
 	}
+	wait := u.DrainWait
+	if wait <= 0 {
+		wait = DrainWait
+	}
 	defer func() {
 		stop()
-		go drain(resp.Body, cancel)
+		go drain(resp.Body, wait, cancel)
 	}()
 	if resp.StatusCode != http.StatusOK {
 		// 404: the upstream forgot the session; anything else: it cannot serve it.
@@ -99,10 +103,10 @@ func (u *Upstreams) Call(ctx context.Context, serverID, url, tool string, args j
 	return res, err
 }
 
-// DrainWait bounds how long the rest of an upstream's answer is read after
-// the call's response: an upstream that keeps the stream open past it loses
-// the connection.
-var DrainWait = 10 * time.Second
+// DrainWait is how long the rest of an upstream's answer is read after the
+// call's response when Upstreams.DrainWait is not set: an upstream that
+// keeps the stream open past it loses the connection.
+const DrainWait = 10 * time.Second
 
 // drain reads what is left of an upstream's answer once the call's
 // response is in hand, so that the connection serves the next call, then
@@ -111,8 +115,8 @@ var DrainWait = 10 * time.Second
 // in the call made about one call in twenty wait for one more wake-up of
 // the connection's reader (measured under load: 36 of 601 drains over
 // 50 µs, the slowest 61 ms).
-func drain(body io.ReadCloser, cancel context.CancelFunc) {
-	t := time.AfterFunc(DrainWait, cancel)
+func drain(body io.ReadCloser, wait time.Duration, cancel context.CancelFunc) {
+	t := time.AfterFunc(wait, cancel)
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	_ = body.Close()
 	t.Stop()

@@ -148,10 +148,8 @@ func mustParse(t *testing.T, s string) *neturl.URL {
 // open; the rest of the stream is read after the call, for DrainWait at
 // most, and then the POST is ended (the upstream sees its client go).
 func TestUpstreams_CallAnswersOnTheResponseNotTheStreamsEnd(t *testing.T) {
-	defer func(d time.Duration) { DrainWait = d }(DrainWait)
-	DrainWait = 300 * time.Millisecond
 	url, _, ended := holdingUpstream(t, 30*time.Second)
-	u := &Upstreams{HTTP: &http.Client{}}
+	u := &Upstreams{HTTP: &http.Client{}, DrainWait: 300 * time.Millisecond}
 	defer u.Close()
 	start := time.Now()
 	raw, err := u.Call(context.Background(), "s1", url, "echo", json.RawMessage(`{"text":"hi"}`))
