@@ -53,6 +53,9 @@ type Upstreams struct {
 	HTTP    *http.Client
 	Backoff Backoff
 	Now     func() time.Time
+	// DrainWait bounds the reading of an answer's rest after the call's
+	// response (0: the package's DrainWait).
+	DrainWait time.Duration
 
 	mu  sync.Mutex
 	ups map[string]*upstream
