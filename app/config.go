@@ -18,6 +18,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/gateway"
 )
@@ -117,6 +118,13 @@ type Config struct {
 	TenantQuotaRequestsPerMonth int64 `env:"ASTRA_TENANT_QUOTA_REQUESTS_PER_MONTH" envDefault:"0"`
 	TenantQuotaTokensPerMonth   int64 `env:"ASTRA_TENANT_QUOTA_TOKENS_PER_MONTH" envDefault:"0"`
 	TenantQuotaStorageBytes     int64 `env:"ASTRA_TENANT_QUOTA_STORAGE_BYTES" envDefault:"0"`
+
+	// PasswordCost is the argon2id cost of new password hashes. It is not
+	// read from the environment: a deployment always hashes at
+	// cmdiam.ProductionPasswordCost (the zero value). Tests set
+	// cmdiam.TestPasswordCost (testkit.Config) unless they measure the
+	// hashing itself.
+	PasswordCost cmdiam.PasswordCost `env:"-"`
 
 	// fromEnv are the variables the environment set (LoadConfig); a Config
 	// built by a program (tests) has none.

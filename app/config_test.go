@@ -3,6 +3,8 @@ package app
 import (
 	"strings"
 	"testing"
+
+	cmdiam "github.com/astrabastion/astra/commands/iam"
 )
 
 // Configuration errors name the variable and the refused value, never the Go field.
@@ -25,5 +27,17 @@ func TestLoadConfig_ErrorsNameTheVariable(t *testing.T) {
 	}
 	if _, err := LoadConfig(); err != nil {
 		t.Fatalf("defaults: %v", err)
+	}
+}
+
+// A deployment hashes passwords at the production cost: LoadConfig leaves
+// Config.PasswordCost zero (only a program, a test, sets it).
+func TestLoadConfig_PasswordsAtTheProductionCost(t *testing.T) {
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PasswordCost != (cmdiam.PasswordCost{}) {
+		t.Fatalf("password cost %+v from the environment, want the zero value (production)", c.PasswordCost)
 	}
 }

@@ -92,6 +92,7 @@ func Serve(ctx context.Context, cfg Config, opts Options) error {
 	}
 	commands := cmdiam.NewHandlers(st.Store, st.Keys, st.KEK)
 	commands.Throttle = authstore.Throttle{DB: st.Pool}
+	commands.PasswordCost = cfg.PasswordCost
 	boot, err := bootstrap(ctx, cfg, commands, log)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/astrabastion/astra/app"
+	cmdiam "github.com/astrabastion/astra/commands/iam"
 	"github.com/astrabastion/astra/eventstore"
 	"github.com/astrabastion/astra/http/platform/platformtest"
 )
@@ -112,6 +113,10 @@ func Config(t testing.TB) app.Config {
 		ReadYourWrites: 10 * time.Second, BodyLimit: 1 << 20, LogLevel: "warn",
 		// A small pool: many test instances and processes share one Postgres and its connection limit.
 		DatabaseMaxConns: 8,
+		// The least argon2id cost: a production-cost hash takes ~0.4 s under
+		// the race detector, and tests create and sign in users by the
+		// hundred. Tests of the hashing itself set cmdiam.ProductionPasswordCost.
+		PasswordCost: cmdiam.TestPasswordCost,
 	}
 }
 

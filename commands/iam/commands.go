@@ -59,6 +59,9 @@ type Handlers struct {
 	ClaimKey []byte
 	// Throttle keeps the sign-in throttle (projections/authstore.Throttle).
 	Throttle ThrottleStore
+	// PasswordCost is the argon2id cost of new password hashes; zero is
+	// ProductionPasswordCost, the only cost a deployment uses.
+	PasswordCost PasswordCost
 }
 
 // NewHandlers derives the claim key from the key-encryption key.
@@ -116,7 +119,7 @@ func (h *Handlers) CreateUser(ctx context.Context, meta eventstore.Metadata, in 
 	created := &iam.UserCreatedV1{UserID: userID, TenantID: in.TenantID, Role: in.Role, Status: iam.StatusActive}
 	out := &CreatedUser{UserID: userID}
 	if in.Password != "" {
-		hash, err := HashPassword(in.Password)
+		hash, err := h.hashPassword(in.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -405,7 +408,7 @@ func (h *Handlers) CreateTenant(ctx context.Context, meta eventstore.Metadata, i
 	user := &iam.UserCreatedV1{UserID: adminID, TenantID: tenantID, Role: role, Status: iam.StatusActive}
 	out := &CreatedTenant{TenantID: tenantID, AdminID: adminID}
 	if in.AdminPassword != "" {
-		hash, err := HashPassword(in.AdminPassword)
+		hash, err := h.hashPassword(in.AdminPassword)
 		if err != nil {
 			return nil, err
 		}

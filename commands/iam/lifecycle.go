@@ -64,7 +64,7 @@ func (h *Handlers) CheckPassword(ctx context.Context, in LoginInput) (iam.AuthSt
 		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
 	}
 	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
-		DummyVerify(in.Password) // same cost as a real check
+		h.DummyVerify(in.Password) // same cost as a real check
 		_ = h.fail(ctx, meta, in.UserID, "inactive")
 		return auth, ErrInvalidCredentials
 	}
@@ -95,7 +95,7 @@ func (h *Handlers) PasswordMatches(ctx context.Context, in LoginInput) (bool, er
 		hash = h.Keys.MustOpen(ctx, auth.PasswordHash)
 	}
 	if in.Status != iam.StatusActive || hash == "" || hash == eventstore.Erased {
-		DummyVerify(in.Password)
+		h.DummyVerify(in.Password)
 		return false, nil
 	}
 	return VerifyPassword(hash, in.Password)
@@ -296,7 +296,7 @@ func (h *Handlers) ChangePassword(ctx context.Context, meta eventstore.Metadata,
 }
 
 func (h *Handlers) setPassword(ctx context.Context, meta eventstore.Metadata, userID, password, resetID string, expected int64, revoke []string, reason string) ([]eventstore.Event, error) {
-	encoded, err := HashPassword(password)
+	encoded, err := h.hashPassword(password)
 	if err != nil {
 		return nil, err
 	}

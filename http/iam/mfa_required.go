@@ -58,7 +58,7 @@ func (a *API) passwordAccount(c echo.Context, email, tenant, password string) (*
 		return nil, err
 	}
 	if cred == nil {
-		cmdiam.DummyVerify(password)
+		a.Commands.DummyVerify(password)
 		return nil, failed()
 	}
 	_, err = a.Commands.CheckPassword(ctx, cmdiam.LoginInput{UserID: cred.ID, TenantID: cred.TenantID, Status: cred.Status,
