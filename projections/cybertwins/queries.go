@@ -115,7 +115,7 @@ func (q *Queries) Relationships(ctx context.Context, tenant string, f Relationsh
 	}
 	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".relationships", `source, target, type, exploitability, created_at, updated_at`).Where("tenant_id = ?", tenant).
-			WhereIf(f.Source != "", "source = ?", f.Source).WhereIf(sources != nil, "source = ANY(?::uuid[])", sources).
+			WhereIf(f.Source != "", "source = ?", f.Source).WhereIf(sources != nil, "source = ANY(?)", sources).
 			WhereIf(f.Target != "", "target = ?", f.Target).WhereIf(f.Type != "", "type = ?", f.Type).
 			OrderBy(false, projections.TextKey("source"), projections.TextKey("target"), projections.TextKey("type"))
 	}, p, func(r pgx.CollectableRow) (Relationship, error) {
