@@ -188,6 +188,17 @@ func (h *Handlers) readChunks(ctx context.Context, tenant string, t *cybertwins.
 		_, ok := t.Asset(id)
 		return ok || seen[id]
 	}
+	// Relationships name assets by the import's keys, each many times: a
+	// key's id is derived (hashed) once.
+	ids := map[string]string{}
+	idOf := func(key string) string {
+		id, ok := ids[key]
+		if !ok {
+			id = AssetIDOf(tenant, key)
+			ids[key] = id
+		}
+		return id
+	}
 	for {
 		line, row, err := next()
 		if err == io.EOF {
@@ -217,13 +228,13 @@ func (h *Handlers) readChunks(ctx context.Context, tenant string, t *cybertwins.
 			if row.ID == "" {
 				a.ID = eventstore.NewID()
 			} else {
-				a.ID, a.Ref = AssetIDOf(tenant, row.ID), row.ID
+				a.ID, a.Ref = idOf(row.ID), row.ID
 			}
 			seen[a.ID] = true
 			chunk.Assets = append(chunk.Assets, a)
 			rep.Assets++
 		case row.Kind == "relationship" || row.Kind == "":
-			r := cybertwins.Relationship{Source: AssetIDOf(tenant, row.Source), Target: AssetIDOf(tenant, row.Target),
+			r := cybertwins.Relationship{Source: idOf(row.Source), Target: idOf(row.Target),
 				Type: row.Type, Exploitability: row.Exploitability}
 			err := cybertwins.CheckRelationship(r)
 			switch {

@@ -77,6 +77,19 @@ func (g *Graph) Out(id string) []Link {
 	return out
 }
 
+// In lists the links arriving at an asset.
+func (g *Graph) In(id string) []Link {
+	v, ok := g.index[id]
+	if !ok {
+		return nil
+	}
+	in := make([]Link, 0, g.inOff[v+1]-g.inOff[v])
+	for p := g.inOff[v]; p < g.inOff[v+1]; p++ {
+		in = append(in, g.links[g.inEdge[p]])
+	}
+	return in
+}
+
 // NewGraph builds the index of nodes and links. Links naming a node that is
 // not among nodes are skipped (a dangling edge has nowhere to go).
 func NewGraph(nodes []string, links []Link) *Graph {

@@ -2,6 +2,7 @@ package cybertwins_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -104,15 +105,29 @@ func BenchmarkImportAndQuery_100kAssets1MRelationships(b *testing.B) {
 	for _, a := range p.Data {
 		ids = append(ids, a.ID)
 	}
+	// The answers are held to the OpenAPI document once; the timed
+	// exchanges are raw (the test client's schema check of a 200-node page
+	// costs more than the server's answer and is not the server's latency).
+	in.Do(b, http.MethodGet, api+"/graph?root="+ids[0]+"&depth=3&limit=200", admin, nil)
+	var reached, linked int
 	for i := 0; i < 200; i++ {
 		root := ids[rnd.IntN(len(ids))]
 		start := time.Now()
-		r := in.Do(b, http.MethodGet, api+"/graph?root="+root+"&depth=3&limit=200", admin, nil)
+		r := in.DoRaw(b, http.MethodGet, api+"/graph?root="+root+"&depth=3&limit=200", admin, nil)
 		lat = append(lat, time.Since(start))
 		if r.Status != http.StatusOK {
 			b.Fatalf("graph: %d", r.Status)
 		}
+		var page []struct{ Links []json.RawMessage }
+		r.Data(b, &page)
+		if tc := r.Page(b).TotalCount; tc != nil {
+			reached = max(reached, int(*tc))
+		}
+		for _, n := range page {
+			linked += len(n.Links)
+		}
 	}
 	slices.Sort(lat)
-	b.Logf("depth-3 neighbourhood over HTTP (first page of 200 nodes): p50 %s, p99 %s", lat[len(lat)/2], lat[len(lat)*99/100])
+	b.Logf("depth-3 neighbourhood over HTTP (first page of 200 nodes, up to %d reached, %d links a page on average): p50 %s, p99 %s",
+		reached, linked/len(lat), lat[len(lat)/2], lat[len(lat)*99/100])
 }

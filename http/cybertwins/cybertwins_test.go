@@ -198,8 +198,24 @@ func TestCyberTwins_GraphAttackPathsAndThePast(t *testing.T) {
 	if p := testkit.GetPage[asset](t, in, api+"/assets?min_criticality=5", viewer); len(p.Data) != 2 {
 		t.Fatalf("critical assets: %d", len(p.Data))
 	}
+	// Relationships arriving at an asset, by target (and type).
+	if p := testkit.GetPage[struct{ Source string }](t, in, api+"/relationships?target="+db.ID, viewer); len(p.Data) != 1 || p.Data[0].Source != key.ID {
+		t.Fatalf("relationships into the dataset: %+v", p.Data)
+	}
+	if p := testkit.GetPage[struct{ Source string }](t, in, api+"/relationships?target="+key.ID+"&type=calls", viewer); len(p.Data) != 0 {
+		t.Fatalf("calls into the key: %+v", p.Data)
+	}
+	for _, q := range []string{"target=customers", "source=" + strings.ToUpper(web.ID) + "x"} {
+		if r := in.Do(t, http.MethodGet, api+"/relationships?"+q, viewer, nil); r.Status != http.StatusBadRequest || r.Problem(t).ErrorCode != "VAL-005" {
+			t.Fatalf("relationships?%s: %d %s", q, r.Status, r.Body)
+		}
+	}
 	if r := in.Do(t, http.MethodDelete, api+"/assets/"+key.ID, admin, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("remove: %d %s", r.Status, r.Body)
+	}
+	// Its links both ways went with it.
+	if p := testkit.GetPage[struct{ Source, Target string }](t, in, api+"/relationships", viewer); len(p.Data) != 1 || p.Data[0].Source != web.ID || p.Data[0].Target != svc.ID {
+		t.Fatalf("relationships left: %+v", p.Data)
 	}
 	if p := testkit.GetPage[struct{ Source string }](t, in, api+"/relationships?source="+web.ID, viewer); len(p.Data) != 1 {
 		t.Fatalf("relationships left from the agent: %+v", p.Data)

@@ -103,6 +103,11 @@ func (a *API) removeAsset(c echo.Context) error {
 
 func (a *API) relationships(c echo.Context) error {
 	f := rm.RelationshipFilter{Source: c.QueryParam("source"), Target: c.QueryParam("target"), Type: c.QueryParam("type")}
+	for _, p := range [][2]string{{"source", f.Source}, {"target", f.Target}} {
+		if p[1] != "" && !rm.IsUUID(p[1]) {
+			return platform.Problem("VAL-005", p[0]+" must be an asset id (a UUID).")
+		}
+	}
 	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[rm.Relationship], error) {
 		return a.Queries.Relationships(c.Request().Context(), tenant(c), f, p)
 	})
@@ -184,13 +189,6 @@ func (a *API) graph(c echo.Context) error {
 	keep := func(x *cybertwins.Asset) bool {
 		return (typ == "" || x.Type == typ) && (crown == nil || x.CrownJewel == *crown) && (entry == nil || x.EntryPoint == *entry)
 	}
-	var nodes []Node
-	in := map[string]int{}
-	add := func(x *cybertwins.Asset, d int) {
-		in[x.ID] = len(nodes)
-		nodes = append(nodes, Node{ID: x.ID, Name: x.Name, Type: x.Type, Criticality: x.Criticality, EntryPoint: x.EntryPoint, CrownJewel: x.CrownJewel,
-			Depth: d, Links: []Edge{}})
-	}
 	if root != "" {
 		var accept func(*cybertwins.Link) bool
 		if relType != "" {
@@ -200,44 +198,71 @@ func (a *API) graph(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// Only the page asked for is built: a depth-3 walk reaches thousands
+		// of nodes, and a page shows a few hundred of them.
+		kept := reached[:0]
+		in := make(map[string]struct{}, len(reached))
 		for i, r := range reached {
 			if x, _ := g.Asset(r.ID); i == 0 || keep(x) {
-				add(x, r.Depth)
-			}
-		}
-		for _, e := range edges {
-			l := g.Link(e)
-			if s, ok := in[l.Source]; ok {
-				if _, ok := in[l.Target]; ok {
-					nodes[s].Links = append(nodes[s].Links, Edge{Target: l.Target, Type: l.Type, Exploitability: l.Exploitability})
-				}
+				in[r.ID] = struct{}{}
+				kept = append(kept, r)
 			}
 		}
 		if truncated {
 			c.Response().Header().Set("X-Astra-Truncated", "true")
 		}
-		return platform.MemoryPage(c, nodes, func(n Node) string { return n.ID })
+		return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[Node], error) {
+			page, err := projections.PageOf(kept, p, func(r cybertwins.Reached) string { return r.ID })
+			if err != nil {
+				return projections.Page[Node]{}, err
+			}
+			nodes := projections.MapPage(page, func(r cybertwins.Reached) Node {
+				x, _ := g.Asset(r.ID)
+				return nodeOf(x, r.Depth)
+			})
+			at := make(map[string]int, len(nodes.Items))
+			for i, n := range nodes.Items {
+				at[n.ID] = i
+			}
+			for _, e := range edges {
+				l := g.Link(e)
+				if s, ok := at[l.Source]; ok {
+					if _, ok := in[l.Target]; ok {
+						nodes.Items[s].Links = append(nodes.Items[s].Links, Edge{Target: l.Target, Type: l.Type, Exploitability: l.Exploitability})
+					}
+				}
+			}
+			return nodes, nil
+		})
 	}
 	list := g.AssetList()
+	var kept []*cybertwins.Asset
 	for i := range list {
 		if keep(&list[i]) {
-			add(&list[i], 0)
+			kept = append(kept, &list[i])
 		}
 	}
 	return platform.ListPage(c, func(p projections.PageRequest) (projections.Page[Node], error) {
-		page, err := projections.PageOf(nodes, p, func(n Node) string { return n.ID })
+		page, err := projections.PageOf(kept, p, func(x *cybertwins.Asset) string { return x.ID })
 		if err != nil {
-			return page, err
+			return projections.Page[Node]{}, err
 		}
-		for i := range page.Items {
-			for _, l := range g.Out(page.Items[i].ID) {
-				if _, ok := in[l.Target]; ok && (relType == "" || l.Type == relType) {
-					page.Items[i].Links = append(page.Items[i].Links, Edge{Target: l.Target, Type: l.Type, Exploitability: l.Exploitability})
+		nodes := projections.MapPage(page, func(x *cybertwins.Asset) Node { return nodeOf(x, 0) })
+		for i := range nodes.Items {
+			for _, l := range g.Out(nodes.Items[i].ID) {
+				if x, ok := g.Asset(l.Target); ok && keep(x) && (relType == "" || l.Type == relType) {
+					nodes.Items[i].Links = append(nodes.Items[i].Links, Edge{Target: l.Target, Type: l.Type, Exploitability: l.Exploitability})
 				}
 			}
 		}
-		return page, nil
+		return nodes, nil
 	})
+}
+
+// nodeOf is an asset as a node of a graph answer, with no links yet.
+func nodeOf(x *cybertwins.Asset, depth int) Node {
+	return Node{ID: x.ID, Name: x.Name, Type: x.Type, Criticality: x.Criticality, EntryPoint: x.EntryPoint, CrownJewel: x.CrownJewel,
+		Depth: depth, Links: []Edge{}}
 }
 
 func (a *API) computePaths(c echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/astrabastion/astra/domain/cybertwins"
@@ -51,6 +52,9 @@ type AssetFilter struct {
 
 // Assets lists the tenant's assets by id.
 func (q *Queries) Assets(ctx context.Context, tenant string, f AssetFilter, p projections.PageRequest) (projections.Page[Asset], error) {
+	if !uuidCursor(p, 1) {
+		return projections.Page[Asset]{}, projections.ErrBadCursor
+	}
 	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".assets", assetColumns).Where("tenant_id = ?", tenant).
 			WhereIf(f.Type != "", "type = ?", f.Type).WhereIf(f.Owner != "", "owner = ?", f.Owner).
@@ -62,6 +66,9 @@ func (q *Queries) Assets(ctx context.Context, tenant string, f AssetFilter, p pr
 
 // Asset reads one asset; ErrAssetNotFound when the tenant has none of that id.
 func (q *Queries) Asset(ctx context.Context, tenant, id string) (*Asset, error) {
+	if !IsUUID(id) {
+		return nil, cybertwins.ErrAssetNotFound
+	}
 	return projections.OneOr(ctx, q.Runner, Name, tenant, cybertwins.ErrAssetNotFound, scanAsset, func(s string) string {
 		return `SELECT ` + assetColumns + ` FROM ` + s + `.assets WHERE tenant_id = $1 AND id = $2`
 	}, tenant, id)
@@ -82,17 +89,56 @@ type RelationshipFilter struct {
 	Source, Target, Type string
 }
 
-// Relationships lists the tenant's relationships by source, target and type.
+// Relationships lists the tenant's relationships by source, target and
+// type. Source and Target, when set, are UUIDs (IsUUID).
 func (q *Queries) Relationships(ctx context.Context, tenant string, f RelationshipFilter, p projections.PageRequest) (projections.Page[Relationship], error) {
+	if !uuidCursor(p, 2) {
+		return projections.Page[Relationship]{}, projections.ErrBadCursor
+	}
+	// The table's only index is its key (source first): the relationships
+	// arriving at a target are looked up by the sources the tenant's
+	// in-memory index (current with the ledger) knows for it.
+	var sources []string
+	if f.Target != "" && f.Source == "" {
+		g, err := q.Index.Graph(ctx, tenant)
+		if err != nil {
+			return projections.Page[Relationship]{}, err
+		}
+		sources = []string{}
+		seen := map[string]bool{}
+		for _, l := range g.In(f.Target) {
+			if !seen[l.Source] {
+				seen[l.Source] = true
+				sources = append(sources, l.Source)
+			}
+		}
+	}
 	return projections.ReadPage(ctx, q.Runner, Name, tenant, func(s string) *projections.List {
 		return projections.NewList(s+".relationships", `source, target, type, exploitability, created_at, updated_at`).Where("tenant_id = ?", tenant).
-			WhereIf(f.Source != "", "source = ?", f.Source).WhereIf(f.Target != "", "target = ?", f.Target).WhereIf(f.Type != "", "type = ?", f.Type).
+			WhereIf(f.Source != "", "source = ?", f.Source).WhereIf(sources != nil, "source = ANY(?)", sources).
+			WhereIf(f.Target != "", "target = ?", f.Target).WhereIf(f.Type != "", "type = ?", f.Type).
 			OrderBy(false, projections.TextKey("source"), projections.TextKey("target"), projections.TextKey("type"))
 	}, p, func(r pgx.CollectableRow) (Relationship, error) {
 		var x Relationship
 		err := r.Scan(&x.Source, &x.Target, &x.Type, &x.Exploitability, &x.CreatedAt, &x.UpdatedAt)
 		return x, err
 	}, func(x Relationship) []any { return []any{x.Source, x.Target, x.Type} })
+}
+
+// IsUUID reports whether s is a UUID in its 36-character form: what the
+// read model's asset ids take (an id of another form names no asset).
+func IsUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
+
+// uuidCursor reports whether a cursor's first n values are UUIDs, as the
+// asset ids they continue after (a cursor of another shape is refused by
+// the list itself).
+func uuidCursor(p projections.PageRequest, n int) bool {
+	for i := 0; i < n && i < len(p.After); i++ {
+		if s, ok := p.After[i].(string); ok && !IsUUID(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // Computation is a recorded attack-path computation.
