@@ -20,7 +20,7 @@ var literalRules = []literalRule{
 	{FamDelimiter, "template_header", 0.5, []string{"### instruction", "### response", "### system", "### assistant", "### human", "### user:", "### input:",
 		"## system", "**system**", "**system:**", "**assistant:**", "[[system]]", "{{system}}"}},
 	{FamDelimiter, "forged_system_tag", 0.6, []string{"<system>", "</system>", "<system_prompt>", "</system_prompt>", "<admin>", "</admin>", "<instructions>",
-		"</instructions>", "<assistant>", "</assistant>", "<system_message>", "</system_message>", "<developer>", "</developer>", "<sys>", "</sys>",
+		"</instructions>", "<assistant>", "</assistant>", "<system_message>", "</system_message>", "(system_message)", "[system_message]", "(system message)", "{system_message}", "<developer>", "</developer>", "<sys>", "</sys>",
 		"[system]", "[system message]", "[admin]", "[assistant]", "[developer]", "(system)", "{system}", "[sys]", "[system override]", "[system note]",
 		"[system prompt]", "[admin override]", "<admin_override>", "<override>", "<root>", "[root]", "<new_instructions>", "<new instructions>", "[new instructions]"}},
 	{FamDelimiter, "context_closing_tag", 0.45, []string{"</user>", "</context>", "</document>", "</email>", "</data>", "</input>", "</user_input>",

@@ -106,4 +106,4 @@ func (m *Model) Score(a *Analysis) float64 {
 }
 
 // ModelVersion names the trained model; it is part of every verdict.
-const ModelVersion = "injection-2.0.0"
+const ModelVersion = "injection-2.1.0"

@@ -54,7 +54,7 @@ var i18n = []langRules{
 		leakObj:      "systemprompt|system prompt|systemanweisungen|systemanweisung|systemnachricht|anfangsanweisungen|ursprunglichen anweisungen|ursprungliche anweisungen|versteckten anweisungen|versteckte anweisungen|geheimen anweisungen|deinen prompt|ihren prompt|deine anweisungen|ihre anweisungen|initialen anweisungen|ersten anweisungen|interne anweisungen|internen anweisungen",
 		noLimits:     "ohne einschrankungen|ohne beschrankungen|ohne filter|ohne zensur|ohne regeln|ohne grenzen|ohne ethik|ohne moral|keine einschrankungen|keine regeln|keine filter|keinerlei einschrankungen|ohne jegliche einschrankungen|uneingeschrankt|ungefiltert|unzensiert",
 		devMode:      "entwicklermodus|entwickler modus|gott modus|gottmodus|jailbreak modus|uneingeschrankter modus",
-		youAreNow:    "du bist jetzt|du bist nun|sie sind jetzt|ab jetzt bist du|ab jetzt|von nun an|ab sofort|du bist nicht mehr|sie sind nicht mehr|ab heute bist du",
+		youAreNow:    "jetzt bist du|nun bist du|du bist jetzt|du bist nun|sie sind jetzt|ab jetzt bist du|ab jetzt|von nun an|ab sofort|du bist nicht mehr|sie sind nicht mehr|ab heute bist du",
 		send:         "sende|senden|schicke|schick|schicken|leite weiter|weiterleiten|ubermittle|ubermitteln|lade hoch|hochladen|teile",
 		persona:      "tu so als|tu so als ob|verhalte dich wie|spiele die rolle|agiere als|handle als|gib dich aus als|du spielst|stell dir vor du bist"},
 	{lang: "it",

@@ -25,6 +25,9 @@ type Sample struct {
 	Origin int // data set of origin, for cross-origin stacking
 	// Written items (always trained on) do not take part in the threshold rule.
 	Synthetic bool
+	// Doc marks a text that arrives as a document (tool output, e-mail,
+	// retrieved content): it is judged against the document threshold.
+	Doc bool
 }
 
 // NewSample aggregates hashed features (index | sign<<31) into a sparse,
@@ -73,12 +76,18 @@ type Config struct {
 	Prior         []float64 // stage-2 coefficients are shrunk toward these (bias first); nil = toward zero
 	MaxFPR        float64   // threshold rule: lowest threshold whose training FPR is at most this
 	MaxOriginFPR  float64   // and whose FPR on each origin's negatives is at most this
-	// MaxDocOriginFPR bounds each origin's FPR when its texts are read as
-	// documents (ThresholdDoc).
-	MaxDocOriginFPR float64
-	MinThresh       float64 // and never below this
-	Seed            uint64
-	Sign            []int // stage-2 coefficient signs: +1 (>= 0), -1 (<= 0), 0 free; index 0 is the stage-1 score
+	// MaxTypedAsDocFPR bounds the false-positive rate of the typed benign
+	// texts read as documents (ThresholdDoc), averaged over their origins:
+	// a stress set for benign instructions arriving as tool results, next
+	// to the real documents, which meet MaxOriginFPR per origin.
+	MaxTypedAsDocFPR float64
+	// MinThresh: never below this. The rule sees each text whole; a benign
+	// prompt pasted into a long e-mail reads like BIPIA's questions inserted
+	// into e-mails, and a floor of 0.81 keeps the shipped detector within the
+	// robustness bound for such dilution (+1 point of false positives).
+	MinThresh float64
+	Seed      uint64
+	Sign      []int // stage-2 coefficient signs: +1 (>= 0), -1 (<= 0), 0 free; index 0 is the stage-1 score
 }
 
 // DefaultConfig returns the base configuration (the pipeline adds the
@@ -88,7 +97,7 @@ func DefaultConfig(dims, nEv int) Config {
 	for i := range sg {
 		sg[i] = 1
 	}
-	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 3, L2Stage2: 0.02, MaxFPR: 0.01, MaxOriginFPR: 0.03, MaxDocOriginFPR: 0.05, MinThresh: 0.5, Seed: 7, Sign: sg}
+	return Config{Dims: dims, Epochs: 6, LR: 0.5, L2: 1e-6, InnerFolds: 3, L2Stage2: 0.02, MaxFPR: 0.01, MaxOriginFPR: 0.03, MaxTypedAsDocFPR: 0.03, MinThresh: 0.81, Seed: 7, Sign: sg}
 }
 
 // Model is a trained detector model.
@@ -137,6 +146,15 @@ func (m *Model) Combine(z1 float64, ev []float64) float64 {
 		z += m.C[2+i] * v
 	}
 	return sigmoid(z)
+}
+
+// ThresholdFor returns the threshold s is judged against (documents have
+// their own).
+func (m *Model) ThresholdFor(s *Sample) float64 {
+	if s.Doc {
+		return m.ThresholdDoc
+	}
+	return m.Threshold
 }
 
 // Score returns the calibrated score of s.
@@ -262,6 +280,14 @@ func Folds(samples []Sample, items []int, k int, seed uint64) [][]int {
 // stage-2 combiner, the final stage 1 uses all items, and the threshold is
 // set by the rule in cfg on the training items' stacked scores.
 func Fit(samples []Sample, items []int, cfg Config) *Model {
+	oof, w, b := FitStage1(samples, items, cfg)
+	return FitStage2(samples, items, oof, w, b, cfg)
+}
+
+// FitStage1 returns the out-of-fold stage-1 logits of items (inner folds,
+// by origin when cfg.StackByOrigin) and the stage-1 model trained on all
+// of them.
+func FitStage1(samples []Sample, items []int, cfg Config) (map[int]float64, []float32, float64) {
 	oof := make(map[int]float64, len(items))
 	folds := Folds(samples, items, cfg.InnerFolds, cfg.Seed+1)
 	if cfg.StackByOrigin {
@@ -281,6 +307,13 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 			oof[i] = stage1(w, b, &samples[i])
 		}
 	}
+	w, b := trainStage1(samples, items, cfg)
+	return oof, w, b
+}
+
+// FitStage2 fits the combiner on the out-of-fold stage-1 logits and sets the
+// thresholds.
+func FitStage2(samples []Sample, items []int, oof map[int]float64, w []float32, b float64, cfg Config) *Model {
 	x := make([][]float64, len(items))
 	y := make([]float64, len(items))
 	wt := make([]float64, len(items))
@@ -290,46 +323,81 @@ func Fit(samples []Sample, items []int, cfg Config) *Model {
 		y[n], wt[n] = s.Label, s.Weight
 	}
 	c := trainStage2(x, y, wt, cfg)
-	w, b := trainStage1(samples, items, cfg)
 	m := &Model{W: w, B: b, C: c}
-	// threshold rule on stacked (out-of-fold stage-1) training scores
-	// every origin's negatives must meet the false-positive bound on their
-	// own (a pooled bound lets a large easy set hide a hard small one)
-	negScores := map[int][]float64{}
+	// Thresholds: the rule on stacked (out-of-fold stage-1) training
+	// scores. Every origin's negatives must meet the false-positive bound
+	// on their own (a pooled bound lets a large easy set hide a hard small
+	// one). Each context is calibrated on its own negatives: the user
+	// threshold on typed texts; the document threshold on the documents
+	// (tool outputs, e-mails) and on every typed text read as a document,
+	// since benign instructions can arrive as tool results too.
+	user := map[int][]float64{}
+	docs := map[int][]float64{}
+	typedAsDoc := map[int][]float64{}
 	for n, i := range items {
-		if y[n] < 0.5 && !samples[i].Synthetic {
-			negScores[samples[i].Origin] = append(negScores[samples[i].Origin], m.Combine(oof[i], x[n][1:]))
+		s := &samples[i]
+		if y[n] > 0.5 || s.Synthetic {
+			continue
+		}
+		sc := m.Combine(oof[i], x[n][1:])
+		if s.Doc {
+			docs[s.Origin] = append(docs[s.Origin], sc)
+			continue
+		}
+		user[s.Origin] = append(user[s.Origin], sc)
+		if s.EvDoc != nil {
+			typedAsDoc[s.Origin] = append(typedAsDoc[s.Origin], m.Combine(oof[i], s.EvDoc))
 		}
 	}
-	m.Threshold = cfg.MinThresh
-	var pooled []float64
-	for _, neg := range negScores {
-		pooled = append(pooled, neg...)
-		if len(neg) >= 20 {
-			t := ThresholdForFPR(neg, cfg.MaxOriginFPR, cfg.MinThresh)
-			m.Threshold = max(m.Threshold, t)
-		}
+	m.Threshold = thresholdRule(user, cfg.MaxOriginFPR, cfg.MaxFPR, cfg.MinThresh)
+	m.ThresholdDoc = max(thresholdRule(docs, cfg.MaxOriginFPR, cfg.MaxFPR, cfg.MinThresh),
+		thresholdMacro(typedAsDoc, cfg.MaxTypedAsDocFPR, cfg.MinThresh))
+	if os.Getenv("INJ_DEBUG") != "" {
+		fmt.Printf("  thresholds user %.2f doc %.2f\n", m.Threshold, m.ThresholdDoc)
 	}
-	m.Threshold = max(m.Threshold, ThresholdForFPR(pooled, cfg.MaxFPR, cfg.MinThresh))
-	docNeg := map[int][]float64{}
-	for n, i := range items {
-		if y[n] < 0.5 && !samples[i].Synthetic && samples[i].EvDoc != nil {
-			docNeg[samples[i].Origin] = append(docNeg[samples[i].Origin], m.Combine(oof[i], samples[i].EvDoc))
-		}
-	}
-	m.ThresholdDoc = m.Threshold
-	pooled = pooled[:0]
-	for o, neg := range docNeg {
-		pooled = append(pooled, neg...)
-		if os.Getenv("INJ_DEBUG") != "" {
-			fmt.Println("doc origin", o, len(neg), ThresholdForFPR(neg, cfg.MaxDocOriginFPR, cfg.MinThresh))
-		}
-		if len(neg) >= 20 {
-			m.ThresholdDoc = max(m.ThresholdDoc, ThresholdForFPR(neg, cfg.MaxDocOriginFPR, cfg.MinThresh))
-		}
-	}
-	m.ThresholdDoc = max(m.ThresholdDoc, ThresholdForFPR(pooled, cfg.MaxFPR, cfg.MinThresh))
 	return m
+}
+
+// thresholdRule returns the lowest threshold (at least minT) at which every
+// origin with at least 20 negatives has a false-positive rate <= perOrigin
+// and all of them together <= pooled.
+func thresholdRule(neg map[int][]float64, perOrigin, pooled, minT float64) float64 {
+	t := minT
+	var all []float64
+	for o, sc := range neg {
+		all = append(all, sc...)
+		if len(sc) >= 20 {
+			to := ThresholdForFPR(sc, perOrigin, minT)
+			if os.Getenv("INJ_DEBUG") != "" {
+				fmt.Printf("  origin %d n=%d thr %.2f\n", o, len(sc), to)
+			}
+			t = max(t, to)
+		}
+	}
+	if len(all) > 0 {
+		t = max(t, ThresholdForFPR(all, pooled, minT))
+	}
+	return t
+}
+
+// thresholdMacro returns the lowest threshold (on a 0.01 grid, at least
+// minT) at which the mean over origins (those with at least 20 negatives)
+// of the false-positive rate is <= maxMean.
+func thresholdMacro(neg map[int][]float64, maxMean, minT float64) float64 {
+	for t := minT; t < 0.99; t += 0.01 {
+		t = math.Round(t*100) / 100
+		sum, n := 0.0, 0
+		for _, sc := range neg {
+			if len(sc) >= 20 {
+				sum += Rate(sc, t)
+				n++
+			}
+		}
+		if n == 0 || sum/float64(n) <= maxMean {
+			return t
+		}
+	}
+	return 0.99
 }
 
 func originFolds(samples []Sample, items []int) [][]int {

@@ -78,6 +78,7 @@ func Featurize(e *engine.Engine, items []dataset.Item) []learn.Sample {
 		}
 		samples[i].Origin = o
 		samples[i].Synthetic = it.Origin == "synthetic"
+		samples[i].Doc = it.Kind == "document"
 	}
 	Reweight(items, samples)
 	return samples
@@ -137,33 +138,39 @@ func Origins(items []dataset.Item) []string {
 func LOSO(items []dataset.Item, samples []learn.Sample, cfg learn.Config) []Scored {
 	var out []Scored
 	for oi, o := range Origins(items) {
-		var rest []int
-		for i, it := range items {
-			if it.Origin != o && it.Origin != "synthetic" {
-				rest = append(rest, i)
-			}
-		}
-		slice := learn.Folds(samples, rest, 5, cfg.Seed+uint64(oi)+1)[0]
-		out1 := map[int]bool{}
-		for _, i := range slice {
-			out1[i] = true
-		}
-		var train, test []int
-		for i, it := range items {
-			if it.Origin == o || out1[i] {
-				test = append(test, i)
-			} else {
-				train = append(train, i)
-			}
-		}
+		train, test := LOSOSplit(items, samples, oi, o, cfg)
 		m := learn.Fit(samples, train, cfg)
 		for _, i := range test {
 			it := &items[i]
-			out = append(out, Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.Threshold,
+			out = append(out, Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.ThresholdFor(&samples[i]),
 				HeldOrigin: it.Origin == o, Fold: oi, Lang: it.Lang, Origin: it.Origin, Text: it.Text})
 		}
 	}
 	return out
+}
+
+// LOSOSplit returns the training and test items of fold oi (origin o held
+// out, with a grouped fifth of the rest for the other class of the AUC).
+func LOSOSplit(items []dataset.Item, samples []learn.Sample, oi int, o string, cfg learn.Config) (train, test []int) {
+	var rest []int
+	for i, it := range items {
+		if it.Origin != o && it.Origin != "synthetic" {
+			rest = append(rest, i)
+		}
+	}
+	slice := learn.Folds(samples, rest, 5, cfg.Seed+uint64(oi)+1)[0]
+	out1 := map[int]bool{}
+	for _, i := range slice {
+		out1[i] = true
+	}
+	for i, it := range items {
+		if it.Origin == o || out1[i] {
+			test = append(test, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	return train, test
 }
 
 // LOSOTable summarises a leave-one-source-out run: one row per source of
@@ -295,7 +302,7 @@ func KFold(items []dataset.Item, samples []learn.Sample, k int, cfg learn.Config
 		}
 		m := learn.Fit(samples, train, cfg)
 		for _, i := range folds[f] {
-			out = append(out, Scored{Source: items[i].Source, Label: items[i].Label, Score: m.Score(&samples[i]), Threshold: m.Threshold})
+			out = append(out, Scored{Source: items[i].Source, Label: items[i].Label, Score: m.Score(&samples[i]), Threshold: m.ThresholdFor(&samples[i])})
 		}
 	}
 	return out

@@ -15,8 +15,8 @@
 // stage-1 logit and the rule evidence (family and cue scores), fitted on
 // out-of-fold stage-1 logits (4 inner folds) with non-negative coefficients
 // for attack evidence, so scores read as probabilities under balanced
-// classes. The threshold is the lowest value >= 0.5 whose false-positive
-// rate on the training negatives is at most 1%. Samples are weighted by
+// classes. Each context has its own threshold, set on the out-of-origin
+// training scores of its own negatives (see learn.Fit). Samples are weighted by
 // 1/sqrt(source size) and the classes balanced. Every step is deterministic.
 //
 // Evaluation: leave-one-source-out (the model never sees the held-out file;
@@ -103,7 +103,7 @@ func main() {
 		}
 		fmt.Printf("SUMMARY mean AUC %.4f, min recall %.3f, max FPR %.3f, min language recall %.3f\n", mean, minRec, maxFPR, minLang)
 		fmt.Print(pipeline.FormatLang("HELD-OUT by language (leave-one-source-out scores)", langs))
-		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule (the lowest value >= 0.5 at which, on its own out-of-origin training scores, every benign origin has a false-positive rate <= 3%% and all negatives together <= 1%%). These figures score each text whole through the engine (no segment windows); the robustness and shipped-model figures go through the public API.\n\n%s\n", mean, pipeline.Markdown(rows))
+		fmt.Fprintf(&doc, "## Leave-one-source-out, per source\n\nMean ROC-AUC over sources: **%.4f**. Recall (attack sources) and false-positive rate (benign sources) at the threshold that each fold's model chose by the shipped rule, from its own out-of-origin training scores only: typed texts against the user threshold (the lowest value >= %.2f at which every benign origin of typed texts has a false-positive rate <= 3%% and all of them together <= 1%%), tool outputs against the document threshold (every origin of benign documents <= 3%%, and the typed benign texts read as documents <= 3%% averaged over their origins). These figures score each text whole through the engine (no segment windows); the robustness and shipped-model figures go through the public API.\n\n%s\n", mean, cfg.MinThresh, pipeline.Markdown(rows))
 		fmt.Fprintf(&doc, "## Leave-one-source-out, per language\n\nEvery item scored by the model trained without its source; recall over the attacks and false-positive rate over the benign items written in that language (languages from the source's labels; deepset rows told apart as en/de by function words, promptwall rows by script).\n\n%s\n", pipeline.MarkdownLang(langs))
 		if *kfold {
 			sc = pipeline.KFold(items, samples, 5, cfg)
@@ -119,7 +119,7 @@ func main() {
 	m := learn.Fit(samples, all, cfg)
 	var sc []pipeline.Scored
 	for i, it := range items {
-		sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.Threshold})
+		sc = append(sc, pipeline.Scored{Source: it.Source, Label: it.Label, Score: m.Score(&samples[i]), Threshold: m.ThresholdFor(&samples[i])})
 	}
 	o, rows := pipeline.Table(sc)
 	fmt.Print(pipeline.Format(fmt.Sprintf("IN-SAMPLE: shipped model on its own training data (threshold %.2f; documents %.2f)", m.Threshold, m.ThresholdDoc), o, rows))
