@@ -167,7 +167,9 @@ func TestChaos_FaultsTheGatewayOnEveryInstanceAndAbortStopsItWithinASecond(t *te
 		a.Do(t, http.MethodGet, api+"/chaos/experiments/"+y.ID, admin, nil).Data(t, &y)
 		return y.Status == "completed"
 	})
-	if y.Result == nil || y.Result.Requests == 0 || y.Result.ErrorRate != 0 || y.Result.RecoveryMs == nil || y.Result.P50DuringMs < 1 {
+	// Half the calls carry the fault, so the median of the window's calls
+	// falls on either side of it; the tail always shows the 50 ms.
+	if y.Result == nil || y.Result.Requests == 0 || y.Result.ErrorRate != 0 || y.Result.RecoveryMs == nil || y.Result.P99DuringMs < 50 {
 		t.Fatalf("completed: %+v %+v", y, y.Result)
 	}
 	t.Logf("latency +50 ms at share 0.5: %d faulted calls, p50/p99 during %.1f/%.1f ms, after %.1f/%.1f ms, recovered after %.1f ms",
