@@ -343,22 +343,7 @@ func scriptedModel(t *testing.T, answer string) *httptest.Server {
 // done from the page, checked through the API, and something done through
 // the API is seen arriving live.
 func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string, shot, audit func(string)) {
-	get := func(path string, out any) {
-		t.Helper()
-		r := in.Do(t, http.MethodGet, path, admin, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-		}
-		r.Data(t, out)
-	}
-	post := func(path string, body any) *testkit.Response {
-		t.Helper()
-		r := in.Do(t, http.MethodPost, path, admin, body)
-		if r.Status >= 300 {
-			t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
-		}
-		return r
-	}
+	get, post := apiAs(t, in, admin)
 	// submit submits a form from the page's code: a click at coordinates can
 	// miss while the page's tables load and move it.
 	submit := func(sel string) chromedp.Action[chromedp.Void] {
@@ -648,4 +633,26 @@ func consoleActions(t *testing.T, in *testkit.Instance, b *browser, admin string
 		audit("/" + p + " at phone width")
 	}
 	b.do("desktop width", chromedp.EmulateViewport(1440, 960))
+}
+
+// apiAs reads and writes through the API as one caller; an error answer
+// fails the test.
+func apiAs(t *testing.T, in *testkit.Instance, token string) (get func(path string, out any), post func(path string, body any) *testkit.Response) {
+	get = func(path string, out any) {
+		t.Helper()
+		r := in.Do(t, http.MethodGet, path, token, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+		r.Data(t, out)
+	}
+	post = func(path string, body any) *testkit.Response {
+		t.Helper()
+		r := in.Do(t, http.MethodPost, path, token, body)
+		if r.Status >= 300 {
+			t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+		}
+		return r
+	}
+	return get, post
 }

@@ -67,22 +67,7 @@ func newCalcMCP(t *testing.T) *calcMCP {
 // photographed, at desktop and at phone width.
 // It answers the pages it made: the strict policy's and the MCP server's.
 func consoleViews(t *testing.T, in *testkit.Instance, b *browser, adminToken string, licenseKey ed25519.PrivateKey, shot, audit func(string)) (policyPage, serverPage string) {
-	get := func(path string, out any) {
-		t.Helper()
-		r := in.Do(t, http.MethodGet, path, adminToken, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-		}
-		r.Data(t, out)
-	}
-	post := func(path string, body any) *testkit.Response {
-		t.Helper()
-		r := in.Do(t, http.MethodPost, path, adminToken, body)
-		if r.Status >= 300 {
-			t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
-		}
-		return r
-	}
+	get, post := apiAs(t, in, adminToken)
 	open := func(p string) {
 		t.Helper()
 		b.do("open "+p, chromedp.Click(`#sidebar a[href="/`+p+`"]`))
