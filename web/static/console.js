@@ -195,7 +195,7 @@ export const MODULES = [
     path: '/risk', label: 'Risk', perm: 'risk:read', channels: ['risk.'],
     sections: [
       {
-        id: 'risks', title: 'Risk register', list: '/api/v1/risk/risks', item: '/api/v1/risk/risks/',
+        id: 'risks', title: 'Risk register', noun: 'risk', list: '/api/v1/risk/risks', item: '/api/v1/risk/risks/',
         columns: [['title', 'Risk'], ['category', 'Category'], ['level', 'Level'], ['status', 'Status'], ['last_mean_ale', 'Mean ALE (USD)', (v) => Math.round(v).toLocaleString()]],
         create: { perm: 'risk:write', post: '/api/v1/risk/risks', fields: [
           { name: 'title', label: 'Title', required: true },
@@ -401,7 +401,7 @@ export const MODULES = [
         columns: [['name', 'Role'], ['builtin', 'Built in', yes], ['permissions', 'Permissions', (p) => (Array.isArray(p) ? `${p.length}` : p)]],
       },
       {
-        id: 'sso', title: 'Single sign-on', list: '/api/v1/iam/sso/providers', perm: 'iam:read',
+        id: 'sso', title: 'Single sign-on', noun: 'single sign-on provider', list: '/api/v1/iam/sso/providers', perm: 'iam:read',
         columns: [['name', 'Provider'], ['issuer_url', 'Issuer'], ['default_role', 'Default role'], ['allowed_domains', 'Domains', list], ['enabled', 'Enabled', yes]],
       },
       {
@@ -675,7 +675,10 @@ export function mountConsole(ui) {
   function createForm(s, reload) {
     const form = el('form', { class: 'create-form', 'data-create': s.id });
     const fs = el('fieldset');
-    fs.append(el('legend', { text: `New ${s.title.toLowerCase().replace(/ies$/, 'y').replace(/s$/, '')}` }));
+    // The thing made, from the list's title unless the section names it;
+    // an acronym (API, MCP, ATLAS) keeps its capitals.
+    const noun = s.noun || s.title.replace(/ies$/, 'y').replace(/s$/, '');
+    fs.append(el('legend', { text: `New ${/^[A-Z][a-z]/.test(noun) ? noun[0].toLowerCase() + noun.slice(1) : noun}` }));
     for (const f of s.create.fields) fs.append(field(el, api, `new-${s.id}`, f));
     const error = el('p', { class: 'error', role: 'alert', hidden: true });
     fs.append(el('div', { class: 'field' }, el('button', { type: 'submit', class: 'primary', text: 'Create' })), error);
