@@ -65,29 +65,22 @@ func (g *Graph) AssetList() []Asset { return g.assets }
 func (g *Graph) LinkList() []Link { return g.links }
 
 // Out lists the links leaving an asset.
-func (g *Graph) Out(id string) []Link {
-	v, ok := g.index[id]
-	if !ok {
-		return nil
-	}
-	out := make([]Link, 0, g.outOff[v+1]-g.outOff[v])
-	for p := g.outOff[v]; p < g.outOff[v+1]; p++ {
-		out = append(out, g.links[g.outEdge[p]])
-	}
-	return out
-}
+func (g *Graph) Out(id string) []Link { return g.linksAt(id, g.outOff, g.outEdge) }
 
 // In lists the links arriving at an asset.
-func (g *Graph) In(id string) []Link {
+func (g *Graph) In(id string) []Link { return g.linksAt(id, g.inOff, g.inEdge) }
+
+// linksAt lists an asset's links in one direction of the CSR index.
+func (g *Graph) linksAt(id string, off, edge []int32) []Link {
 	v, ok := g.index[id]
 	if !ok {
 		return nil
 	}
-	in := make([]Link, 0, g.inOff[v+1]-g.inOff[v])
-	for p := g.inOff[v]; p < g.inOff[v+1]; p++ {
-		in = append(in, g.links[g.inEdge[p]])
+	links := make([]Link, 0, off[v+1]-off[v])
+	for p := off[v]; p < off[v+1]; p++ {
+		links = append(links, g.links[edge[p]])
 	}
-	return in
+	return links
 }
 
 // NewGraph builds the index of nodes and links. Links naming a node that is
