@@ -297,9 +297,6 @@ const metaRejected = "astra_rejected"
 
 func (h *Host) handler(r Reactor, topic string) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
-		if msg.Metadata.Get(metaSkipped) != "" {
-			return nil
-		}
 		if reason := msg.Metadata.Get(metaRejected); reason != "" {
 			return fmt.Errorf("%w: %s", errRejected, reason)
 		}
