@@ -37,3 +37,30 @@ func TestEnumQuery_RefusesAValueOutsideTheEnumBeforeTheHandlerRuns(t *testing.T)
 		t.Fatalf("the handler ran for %q, want only the accepted requests", handled)
 	}
 }
+
+func TestEnumQuery_RefusesAUUIDParameterThatIsNotOne(t *testing.T) {
+	reg := NewRegistry("uuid test", "1.0.0")
+	handled := 0
+	reg.Add(Route{Method: http.MethodGet, Path: "/api/v1/links", OperationID: "listLinks", Summary: "Links", Tag: "test",
+		Permission: "test:read", Response: "",
+		Query: []Param{{Name: "source", Description: "Only links from this thing", Schema: "uuid"}},
+		Handler: func(c echo.Context) error {
+			handled++
+			return Respond(c, http.StatusOK, "ok")
+		}})
+	srv := newTestServer(t, Config{}, func(e *echo.Echo) { reg.Mount(e, allowAll) })
+	for _, path := range []string{"/api/v1/links", "/api/v1/links?source=", "/api/v1/links?source=01a25207-43b4-76fa-9b4f-f8047705b24a"} {
+		if x := srv.do(t, http.MethodGet, path, "", nil); x.resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s → %d: %s", path, x.resp.StatusCode, x.body)
+		}
+	}
+	for _, path := range []string{"/api/v1/links?source=web-1", "/api/v1/links?source={01a25207-43b4-76fa-9b4f-f8047705b24a}"} {
+		p := srv.do(t, http.MethodGet, path, "", nil).problem(t, http.StatusBadRequest, "VAL-005")
+		if len(p.Errors) != 1 || p.Errors[0].Field != "source" || !strings.Contains(p.Detail, "UUID") {
+			t.Fatalf("GET %s: the problem does not name the parameter: %+v", path, p)
+		}
+	}
+	if handled != 3 {
+		t.Fatalf("the handler ran %d times, want only the 3 accepted requests", handled)
+	}
+}
