@@ -35,7 +35,9 @@ export class API {
     const tok = this.token();
     if (tok) headers.Authorization = `Bearer ${tok}`;
     const init = { method, headers };
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      init.body = body; // multipart: the browser writes the boundary into Content-Type
+    } else if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }

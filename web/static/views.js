@@ -6,7 +6,7 @@
 // its reload, which the live stream calls. Hiding a control is a
 // convenience: the API refuses what the caller may not do.
 
-import { APIError, sha256 } from './api.js';
+import { sha256 } from './api.js';
 import { lossExceedanceChart, lineChart, money } from './charts.js';
 import { diffTable, pretty } from './diff.js';
 
@@ -24,21 +24,6 @@ function table(el, label, headings) {
   t.append(body);
   const wrap = el('div', { class: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': `${label} (table)` }, t);
   return { wrap, body };
-}
-
-// send posts a body the API client does not (a multipart form) and
-// answers the envelope's data, or throws the API's problem.
-async function send(api, method, path, body) {
-  let res;
-  try {
-    res = await fetch(path, { method, body, headers: { Accept: 'application/json', Authorization: `Bearer ${api.token()}` } });
-  } catch {
-    throw new APIError(0, 'The server cannot be reached.', 'NETWORK');
-  }
-  let json = null;
-  try { json = await res.json(); } catch { json = null; }
-  if (!res.ok) throw new APIError(res.status, (json && (json.detail || json.title)) || `${res.status} ${res.statusText}`, json && json.error_code);
-  return json ? json.data : null;
 }
 
 // localInput is a datetime-local control's value for a time.
@@ -282,7 +267,7 @@ export const VIEWS = {
         if (description.value.trim()) body.append('description', description.value.trim());
         if (expires.value) body.append('expires_at', new Date(`${expires.value}T23:59:59Z`).toISOString());
         body.append('file', f, f.name);
-        const x = await send(api, 'POST', '/api/v1/compliance/evidence', body);
+        const x = await api.post('/api/v1/compliance/evidence', body);
         out.dataset.id = x.id;
         out.dataset.sha256 = x.sha256;
         const check = !local ? 'not checked in this browser' : local === x.sha256 ? 'the same as computed here' : `NOT the ${local} computed here`;
