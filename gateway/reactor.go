@@ -84,7 +84,7 @@ func (rt *Runtime) React(ctx context.Context, e *eventstore.Event) error {
 		return nil
 	}
 	for _, k := range kinds {
-		rt.Invalidate(ctx, k+":"+e.TenantID)
+		rt.Invalidate(ctx, invalidation(k, e))
 	}
 	rt.afterReadModel(e, kinds)
 	return nil
@@ -105,9 +105,19 @@ func (rt *Runtime) afterReadModel(e *eventstore.Event, kinds []string) {
 			rt.Log.Warn("gateway: read model did not apply a change in time; state reloads on the next change", "event", ev.Type, "err", err)
 		}
 		for _, k := range kinds {
-			rt.Invalidate(ctx, k+":"+ev.TenantID)
+			rt.Invalidate(ctx, invalidation(k, &ev))
 		}
 	}()
+}
+
+// invalidation is what an event of kind k drops: a provider's own events
+// (their subject is its id) drop that provider only; the mock setting and
+// every other kind, the tenant's whole state of that kind.
+func invalidation(k string, e *eventstore.Event) string {
+	if k == "provider" && e.Type != gw.MockConfigured.CEType() && e.Subject != "" {
+		return k + ":" + e.TenantID + ":" + e.Subject
+	}
+	return k + ":" + e.TenantID
 }
 
 // switchChange is a kill switch's state as the last event about it left it.

@@ -113,3 +113,24 @@ func TestReact_AdministrationEventsDropTheCachedStateTheyChange(t *testing.T) {
 		}
 	}
 }
+
+// TestReact_AProviderEventDropsThatProviderOnly: registering or changing one
+// provider keeps every other provider of the tenant, with its circuit
+// breaker and health; the mock setting drops them all.
+func TestReact_AProviderEventDropsThatProviderOnly(t *testing.T) {
+	a, b := &runtimeProvider{id: "p-a", name: "a"}, &runtimeProvider{id: "p-b", name: "b"}
+	rt := &Runtime{}
+	rt.providers = map[string]*runtimeProvider{"t1/p-a": a, "t1/a": a, "t1/p-b": b, "t1/b": b}
+	if err := rt.React(context.Background(), &eventstore.Event{Type: gw.ProviderRegistered.CEType(), TenantID: "t1", Subject: "p-b"}); err != nil {
+		t.Fatal(err)
+	}
+	if rt.providers["t1/p-a"] != a || rt.providers["t1/a"] != a || len(rt.providers) != 2 {
+		t.Fatalf("after provider b's event: %v", rt.providers)
+	}
+	if err := rt.React(context.Background(), &eventstore.Event{Type: gw.MockConfigured.CEType(), TenantID: "t1", Subject: "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rt.providers) != 0 {
+		t.Fatalf("the mock setting kept %v", rt.providers)
+	}
+}

@@ -173,9 +173,13 @@ func (rt *Runtime) RefreshSwitches(ctx context.Context) error {
 
 // Invalidate drops cached state: "<kind>:<tenant>", kind one of policy,
 // provider (the mock setting included), detector, cache, budget, price or
-// guardrail ("killswitch": reload the switches).
+// guardrail ("killswitch": reload the switches). "provider:<tenant>:<id>"
+// drops that one provider only, so that another provider's change keeps
+// its circuit breaker and health: a provider registered next to a failing
+// one must not close the failing one's open circuit.
 func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 	kind, tenant, _ := strings.Cut(what, ":")
+	tenant, only, _ := strings.Cut(tenant, ":")
 	switch kind {
 	case "killswitch":
 		_ = rt.RefreshSwitches(ctx)
@@ -195,8 +199,8 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 			}
 		}
 	case "provider":
-		for k := range rt.providers {
-			if strings.HasPrefix(k, prefix) {
+		for k, rp := range rt.providers {
+			if strings.HasPrefix(k, prefix) && (only == "" || rp.id == only) {
 				delete(rt.providers, k)
 			}
 		}
