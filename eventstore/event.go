@@ -58,7 +58,7 @@ func (e *Event) Name() string {
 }
 
 // Topic is the Kafka topic the event is relayed to.
-func (e *Event) Topic() string { return events.TopicFor(e.Module()) }
+func (e *Event) Topic() string { return events.TopicOf(e.Type) }
 
 // Channel is the WebSocket channel of the event.
 func (e *Event) Channel() string { return events.ChannelOf(e.Type) }

@@ -23,6 +23,19 @@ type Type struct {
 	Channel string
 	// New returns a pointer to a zero payload, for decoding.
 	New func() any
+	// Traffic marks a record of what traffic did (a gateway request, an MCP
+	// call decision): one per request, each in a stream of its own, read by
+	// the few consumers that keep or count them. It is carried on the
+	// module's traffic topic, so that the module's other consumers (reactors
+	// of administrative changes, containment, alerting) do not fetch and
+	// drop it at the rate of the traffic (decision 0034).
+	Traffic bool
+}
+
+// AsTraffic is t carried on its module's traffic topic (Type.Traffic).
+func (t Type) AsTraffic() Type {
+	t.Traffic = true
+	return t
 }
 
 // Of returns the constructor of a module's event types: the type's name,
@@ -47,16 +60,35 @@ func (t Type) CEType() string { return "com.astra." + t.Module + "." + t.Name }
 // Source is the CloudEvents source, e.g. "/astra/iam".
 func (t Type) Source() string { return "/astra/" + t.Module }
 
-// Topic is the Kafka topic carrying the module's events.
-func (t Type) Topic() string { return TopicFor(t.Module) }
+// Topic is the Kafka topic carrying events of this type: the module's, or
+// its traffic topic.
+func (t Type) Topic() string {
+	if t.Traffic {
+		return TrafficTopicFor(t.Module)
+	}
+	return TopicFor(t.Module)
+}
 
 // TopicFor names the Kafka topic of a module.
 func TopicFor(module string) string { return "astra." + module }
 
+// TrafficTopicFor names the Kafka topic of a module's traffic records.
+func TrafficTopicFor(module string) string { return "astra." + module + ".traffic" }
+
+// TopicOf is the topic of a CloudEvents type; a type not registered goes to
+// its module's topic.
+func TopicOf(ceType string) string {
+	if t, ok := Lookup(ceType); ok {
+		return t.Topic()
+	}
+	module, _, _ := strings.Cut(strings.TrimPrefix(ceType, "com.astra."), ".")
+	return TopicFor(module)
+}
+
 var (
 	mu       sync.RWMutex
 	byCEType = map[string]Type{}
-	modules  = map[string]bool{}
+	topics   = map[string]bool{}
 )
 
 // Register adds event types to the registry. Registering the same type twice panics:
@@ -78,7 +110,7 @@ func Register(types ...Type) {
 			panic(fmt.Sprintf("events: %s registered twice", t.CEType()))
 		}
 		byCEType[t.CEType()] = t
-		modules[t.Module] = true
+		topics[t.Topic()] = true
 	}
 }
 
@@ -102,13 +134,14 @@ func All() []Type {
 	return out
 }
 
-// Topics lists the Kafka topics of every module that registered events.
+// Topics lists the Kafka topics of every registered type (modules and
+// their traffic).
 func Topics() []string {
 	mu.RLock()
 	defer mu.RUnlock()
-	out := make([]string, 0, len(modules))
-	for m := range modules {
-		out = append(out, TopicFor(m))
+	out := make([]string, 0, len(topics))
+	for t := range topics {
+		out = append(out, t)
 	}
 	sort.Strings(out)
 	return out

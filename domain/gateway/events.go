@@ -31,9 +31,9 @@ var (
 	BudgetDeleted              = evt("BudgetDeleted", func() any { return &BudgetDeletedV1{} })
 	BudgetExceeded             = evt("BudgetExceeded", func() any { return &BudgetExceededV1{} })
 	DetectorTuned              = evt("DetectorTuned", func() any { return &DetectorTunedV1{} })
-	RequestCompleted           = evt("RequestCompleted", func() any { return &RequestRecordedV1{} })
-	RequestBlocked             = evt("RequestBlocked", func() any { return &RequestRecordedV1{} })
-	RequestFailed              = evt("RequestFailed", func() any { return &RequestRecordedV1{} })
+	RequestCompleted           = evt("RequestCompleted", func() any { return &RequestRecordedV1{} }).AsTraffic()
+	RequestBlocked             = evt("RequestBlocked", func() any { return &RequestRecordedV1{} }).AsTraffic()
+	RequestFailed              = evt("RequestFailed", func() any { return &RequestRecordedV1{} }).AsTraffic()
 	PromptScanned              = evt("PromptScanned", func() any { return &PromptScannedV1{} })
 )
 

@@ -53,17 +53,27 @@ type pending struct {
 
 // recorder records allowed decisions in batches in the background, so that
 // the proxy's answer never waits for them; refusals are recorded before
-// they are answered.
+// they are answered. A call appends to a buffer under a mutex; only the
+// first call of a batch wakes the writer, which gathers for RecordLinger:
+// handing each decision to a goroutine cost the calling request a wake-up
+// and, on a busy two-core machine, a wait for a processor in the tail.
 type recorder struct {
 	w    Writer
 	log  *slog.Logger
-	in   chan pending
+	mu   sync.Mutex
+	buf  []pending
+	shut bool
+	kick chan struct{} // one token: a batch has started
 	done chan struct{}
 	once sync.Once
 }
 
+// recordCap is how many allowed decisions may wait for the writer; past it
+// a call records in line rather than dropping one.
+const recordCap = 8192
+
 func newRecorder(w Writer, log *slog.Logger) *recorder {
-	r := &recorder{w: w, log: log, in: make(chan pending, 8192), done: make(chan struct{})}
+	r := &recorder{w: w, log: log, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	go r.run()
 	return r
 }
@@ -75,21 +85,54 @@ func (r *recorder) now(ctx context.Context, tenant string, d aegis.McpDecisionV1
 }
 
 func (r *recorder) later(tenant string, d aegis.McpDecisionV1, args map[string]any) {
-	select {
-	case r.in <- pending{tenant, d, args}:
-	default:
-		r.now(context.Background(), tenant, d, args) // a full queue records in line rather than dropping
+	r.mu.Lock()
+	if r.shut || len(r.buf) >= recordCap {
+		r.mu.Unlock()
+		r.now(context.Background(), tenant, d, args) // closing, or a full buffer: record in line rather than drop
+		return
 	}
+	r.buf = append(r.buf, pending{tenant, d, args})
+	if len(r.buf) == 1 {
+		select { // under the lock: close cannot close kick in between
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+	r.mu.Unlock()
+}
+
+// take hands the writer what is buffered.
+func (r *recorder) take() []pending {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.buf
+	r.buf = nil
+	return out
 }
 
 func (r *recorder) run() {
 	defer close(r.done)
-	batch := map[string][]pending{}
-	flush := func() {
-		for tenant, ps := range batch {
-			ds := make([]aegis.McpDecisionV1, len(ps))
-			args := make([]map[string]any, len(ps))
-			for i, p := range ps {
+	for range r.kick {
+		// Gather what comes within the linger: one append per tenant and
+		// batch, not per call (each append costs a commit, a relay,
+		// projections and consumers, on the cores that serve the calls too).
+		time.Sleep(RecordLinger)
+		r.flush(r.take())
+	}
+	r.flush(r.take())
+}
+
+func (r *recorder) flush(ps []pending) {
+	byTenant := map[string][]pending{}
+	for _, p := range ps {
+		byTenant[p.tenant] = append(byTenant[p.tenant], p)
+	}
+	for tenant, ps := range byTenant {
+		for len(ps) > 0 {
+			n := min(len(ps), 500)
+			ds := make([]aegis.McpDecisionV1, n)
+			args := make([]map[string]any, n)
+			for i, p := range ps[:n] {
 				ds[i], args[i] = p.d, p.args
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -97,40 +140,23 @@ func (r *recorder) run() {
 				r.log.Error("mcp firewall: decisions not recorded", "count", len(ds), "error", err)
 			}
 			cancel()
+			ps = ps[n:]
 		}
-		clear(batch)
 	}
-	for p := range r.in {
-		batch[p.tenant] = append(batch[p.tenant], p)
-		// Gather what comes within the linger: one append per batch, not
-		// per call (each append costs a commit, a relay, projections and
-		// consumers, on the cores that serve the calls too).
-		linger := time.NewTimer(RecordLinger)
-	gather:
-		for n := 1; n < 500; n++ {
-			select {
-			case q, ok := <-r.in:
-				if !ok {
-					break gather
-				}
-				batch[q.tenant] = append(batch[q.tenant], q)
-			case <-linger.C:
-				break gather
-			}
-		}
-		linger.Stop()
-		flush()
-	}
-	flush()
 }
 
 // RecordLinger is how long the recorder gathers allowed decisions before it
-// appends them (at most 500 at once): the delay an allowance may take to
-// reach the ledger, on top of its append.
+// appends them (at most 500 in one append): the delay an allowance may take
+// to reach the ledger, on top of its append.
 var RecordLinger = 50 * time.Millisecond
 
 func (r *recorder) close() {
-	r.once.Do(func() { close(r.in) })
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.shut = true
+		r.mu.Unlock()
+		close(r.kick)
+	})
 	<-r.done
 }
 

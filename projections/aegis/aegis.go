@@ -219,7 +219,9 @@ var _ projections.Projection = (*Projection)(nil)
 func (*Projection) Name() string { return Name }
 
 // Topics implements projections.Projection.
-func (*Projection) Topics() []string { return []string{events.TopicFor("aegis")} }
+func (*Projection) Topics() []string {
+	return []string{events.TopicFor("aegis"), events.TrafficTopicFor("aegis")}
+}
 
 // Setup implements projections.Projection.
 func (p *Projection) Setup(ctx context.Context, tx pgx.Tx, s string) error {

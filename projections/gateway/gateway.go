@@ -33,7 +33,7 @@ func (p *Projection) Name() string { return Name }
 
 // Topics implements projections.Projection.
 func (p *Projection) Topics() []string {
-	return []string{events.TopicFor("gateway"), events.TopicFor(datagov.Module)}
+	return []string{events.TopicFor("gateway"), events.TrafficTopicFor("gateway"), events.TopicFor(datagov.Module)}
 }
 
 // HighVolume implements projections.HighVolume: the request log.
