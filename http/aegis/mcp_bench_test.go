@@ -8,6 +8,8 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/astrabastion/astra/testkit/mcptest"
 )
 
 // BenchmarkMcpProxyAddedLatency measures what the inline firewall adds to
@@ -21,10 +23,10 @@ import (
 //
 //	CI=true go test -run '^$' -bench McpProxyAddedLatency -benchtime 2000x ./http/aegis/
 func BenchmarkMcpProxyAddedLatency(b *testing.B) {
-	up := newUpstream(b)
+	up := mcptest.NewCalc(b)
 	in := mcpConfig(b)
 	admin := in.AdminToken(b)
-	r := in.Do(b, http.MethodPost, api+"/mcp/servers", admin, map[string]any{"name": "calc", "url": up.http.URL})
+	r := in.Do(b, http.MethodPost, api+"/mcp/servers", admin, map[string]any{"name": "calc", "url": up.URL})
 	var srv mcpServerOut
 	r.Data(b, &srv)
 	approve(b, in, admin, srv.ID)
@@ -39,7 +41,7 @@ func BenchmarkMcpProxyAddedLatency(b *testing.B) {
 	ctx := context.Background()
 	proxied, _ := connect(b, in, admin, srv.ID)
 	direct, err := sdk.NewClient(&sdk.Implementation{Name: "direct", Version: "1"}, nil).Connect(ctx,
-		&sdk.StreamableClientTransport{Endpoint: up.http.URL, DisableStandaloneSSE: true}, nil)
+		&sdk.StreamableClientTransport{Endpoint: up.URL, DisableStandaloneSSE: true}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

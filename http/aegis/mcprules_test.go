@@ -11,6 +11,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/astrabastion/astra/testkit"
+	"github.com/astrabastion/astra/testkit/mcptest"
 )
 
 type inspectOut struct {
@@ -31,14 +32,14 @@ type inspectOut struct {
 // same decisions from /inspect, a backtest of a draft rule set over the
 // recorded decisions, and the denial paths (permission, tenant, bad input).
 func TestMcpFirewall_RulesInspectBacktestAndDenials(t *testing.T) {
-	up := newUpstream(t)
+	up := mcptest.NewCalc(t)
 	in := mcpConfig(t)
 	admin := in.AdminToken(t)
 	sec := user(t, in, admin, "sec@rules.test", "security_admin")
 	auditor := user(t, in, admin, "aud@rules.test", "auditor")
 	ctx := context.Background()
 
-	r := in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "notes", "url": up.http.URL, "trust_level": "medium"})
+	r := in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "notes", "url": up.URL, "trust_level": "medium"})
 	wantStatus(t, r, http.StatusCreated)
 	var srv mcpServerOut
 	r.Data(t, &srv)
@@ -47,10 +48,10 @@ func TestMcpFirewall_RulesInspectBacktestAndDenials(t *testing.T) {
 	// Bad input is refused precisely; the auditor reads and writes nothing.
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "x", "url": "ftp://example.com"}), http.StatusUnprocessableEntity, "AEG-016")
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "x", "url": "http://169.254.169.254/mcp"}), http.StatusUnprocessableEntity, "AEG-016")
-	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "x", "url": up.http.URL, "colour": "red"}), http.StatusBadRequest, "VAL-001")
+	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", sec, map[string]any{"name": "x", "url": up.URL, "colour": "red"}), http.StatusBadRequest, "VAL-001")
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/rules", sec, map[string]any{"name": "bad", "kind": "arguments", "expression": "args.a >"}), http.StatusUnprocessableEntity, "AEG-019")
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/rules", sec, map[string]any{"name": "bad", "kind": "data_flow", "labels": []string{"pii"}}), http.StatusUnprocessableEntity, "AEG-019")
-	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", auditor, map[string]any{"name": "x", "url": up.http.URL}), http.StatusForbidden, "AUTH-006")
+	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/servers", auditor, map[string]any{"name": "x", "url": up.URL}), http.StatusForbidden, "AUTH-006")
 	wantProblem(t, in.Do(t, http.MethodPost, api+"/mcp/rules", auditor, map[string]any{"name": "x", "kind": "access", "action": "deny"}), http.StatusForbidden, "AUTH-006")
 	wantStatus(t, in.Do(t, http.MethodGet, api+"/mcp/servers/"+srv.ID, auditor, nil), http.StatusOK)
 	wantProblem(t, in.Do(t, http.MethodGet, api+"/mcp/servers/not-a-uuid", sec, nil), http.StatusNotFound, "AEG-015")
