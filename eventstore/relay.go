@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/astrabastion/astra/domain/events"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -201,13 +202,8 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 		msgs := make([]*sarama.ProducerMessage, 0, len(evs))
 		for i := range evs {
 			e := &evs[i]
-			if tails != nil {
-				if t, ok := tails[e.Topic()]; ok {
-					p := PartitionFor(e.StreamID, int32(len(t)))
-					if e.Position <= t[p] {
-						continue // already on Kafka: published before a crash, checkpoint not yet moved
-					}
-				}
+			if tails != nil && relayed(tails, e) {
+				continue // already on Kafka: published before a crash, checkpoint not yet moved
 			}
 			msg := ToKafka(e)
 			if r.Auth != nil {
@@ -422,4 +418,17 @@ func readTail(ctx context.Context, consumer sarama.Consumer, topic string, p int
 		}
 	}
 	return pos, authentic, nil
+}
+
+// relayed reports whether e is already on one of the topics it may be on
+// (events.TopicsOf: a traffic record published to its module's topic by a
+// build before decision 0034 is not published again to the traffic topic),
+// by the positions at the partitions' tails.
+func relayed(tails map[string][]int64, e *Event) bool {
+	for _, topic := range events.TopicsOf(e.Type) {
+		if t, ok := tails[topic]; ok && len(t) > 0 && e.Position <= t[PartitionFor(e.StreamID, int32(len(t)))] {
+			return true
+		}
+	}
+	return false
 }

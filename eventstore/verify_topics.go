@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -20,7 +21,7 @@ type ledgerRef struct {
 	streamID       string
 	version, pos   int64
 	prev, hash     []byte
-	topic          string
+	topics         []string // where it may be: its topic first (events.TopicsOf)
 	seen           bool
 	eventType, tid string
 }
@@ -54,8 +55,7 @@ func VerifyTopics(ctx context.Context, pool *pgxpool.Pool, brokers []string, rep
 		if err := row.Scan(&id, &r.streamID, &r.version, &r.pos, &r.prev, &r.hash, &r.eventType, &r.tid); err != nil {
 			return id, nil, err
 		}
-		e := Event{Type: r.eventType}
-		r.topic = e.Topic()
+		r.topics = events.TopicsOf(r.eventType)
 		return id, r, nil
 	}
 	for rows.Next() {
@@ -118,7 +118,7 @@ func VerifyTopics(ctx context.Context, pool *pgxpool.Pool, brokers []string, rep
 				switch {
 				case !ok:
 					add(Break{e.StreamID, e.Version, e.Position, fmt.Sprintf("forged record %s: event %s (%s, tenant %q) is not in the ledger", where, e.ID, e.Type, e.TenantID)})
-				case r.streamID != e.StreamID || r.version != e.Version || r.pos != e.Position || r.topic != m.Topic ||
+				case r.streamID != e.StreamID || r.version != e.Version || r.pos != e.Position || !slices.Contains(r.topics, m.Topic) ||
 					!bytes.Equal(chainHash(r.prev, &e), r.hash):
 					add(Break{e.StreamID, e.Version, e.Position, fmt.Sprintf("forged record %s: event %s differs from the ledger's (altered or misplaced)", where, e.ID)})
 				default:
@@ -132,7 +132,7 @@ func VerifyTopics(ctx context.Context, pool *pgxpool.Pool, brokers []string, rep
 	}
 	for id, r := range ledger {
 		if r.pos <= cp && !r.seen {
-			add(Break{r.streamID, r.version, r.pos, fmt.Sprintf("missing record: ledger event %s (%s) was relayed but is not on %s", id, r.eventType, r.topic)})
+			add(Break{r.streamID, r.version, r.pos, fmt.Sprintf("missing record: ledger event %s (%s) was relayed but is not on %s", id, r.eventType, r.topics[0])})
 		}
 	}
 	rep.OK = len(rep.Breaks) == 0

@@ -200,7 +200,9 @@ func (rt *Runtime) Invalidate(ctx context.Context, what string) {
 		}
 	case "provider":
 		for k, rp := range rt.providers {
-			if strings.HasPrefix(k, prefix) && (only == "" || rp.id == only) {
+			// The built-in mock goes too: a provider registered or renamed
+			// "mock" takes its name.
+			if strings.HasPrefix(k, prefix) && (only == "" || rp.id == only || rp.id == providers.KindMock) {
 				delete(rt.providers, k)
 			}
 		}

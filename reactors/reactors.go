@@ -65,9 +65,11 @@ func (r Reactor) Topics() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range r.Types {
-		if !seen[t.Topic()] {
-			seen[t.Topic()] = true
-			out = append(out, t.Topic())
+		for _, topic := range t.Topics() {
+			if !seen[topic] {
+				seen[topic] = true
+				out = append(out, topic)
+			}
 		}
 	}
 	sort.Strings(out)

@@ -69,6 +69,25 @@ func (t Type) Topic() string {
 	return TopicFor(t.Module)
 }
 
+// Topics are the topics a record of this type may be on: its topic, and for
+// traffic also its module's, where records relayed before decision 0034
+// stay. A consumer of the type reads all of them.
+func (t Type) Topics() []string {
+	if t.Traffic {
+		return []string{TrafficTopicFor(t.Module), TopicFor(t.Module)}
+	}
+	return []string{t.Topic()}
+}
+
+// TopicsOf is Type.Topics of a CloudEvents type; a type not registered is
+// on its module's topic.
+func TopicsOf(ceType string) []string {
+	if t, ok := Lookup(ceType); ok {
+		return t.Topics()
+	}
+	return []string{TopicOf(ceType)}
+}
+
 // TopicFor names the Kafka topic of a module.
 func TopicFor(module string) string { return "astra." + module }
 

@@ -11,7 +11,9 @@ import (
 func TestTraffic_GoesToItsModulesTrafficTopic(t *testing.T) {
 	evt := Of("trafficdemo")
 	admin, record := evt("Configured", func() any { return &struct{}{} }), evt("Served", func() any { return &struct{}{} }).AsTraffic()
-	Register(admin, record)
+	if _, ok := Lookup(record.CEType()); !ok { // -count=N runs this again in one process
+		Register(admin, record)
+	}
 	if admin.Topic() != "astra.trafficdemo" || record.Topic() != "astra.trafficdemo.traffic" {
 		t.Fatalf("topics %s, %s", admin.Topic(), record.Topic())
 	}

@@ -107,9 +107,11 @@ func (r *Registry) Topics() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, d := range r.All() {
-		if !seen[d.Type.Topic()] {
-			seen[d.Type.Topic()] = true
-			out = append(out, d.Type.Topic())
+		for _, topic := range d.Type.Topics() {
+			if !seen[topic] {
+				seen[topic] = true
+				out = append(out, topic)
+			}
 		}
 	}
 	sort.Strings(out)
