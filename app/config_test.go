@@ -41,3 +41,19 @@ func TestLoadConfig_PasswordsAtTheProductionCost(t *testing.T) {
 		t.Fatalf("password cost %+v from the environment, want the zero value (production)", c.PasswordCost)
 	}
 }
+
+// Topics get one partition on the embedded broker and six on a cluster,
+// unless ASTRA_KAFKA_PARTITIONS says otherwise.
+func TestLoadConfig_PartitionsFollowTheBroker(t *testing.T) {
+	for _, c := range []struct {
+		brokers, partitions string
+		want                int
+	}{{"", "", 1}, {"kafka-1:9092,kafka-2:9092", "", 6}, {"", "4", 4}, {"kafka-1:9092", "12", 12}} {
+		t.Setenv("ASTRA_KAFKA_BROKERS", c.brokers)
+		t.Setenv("ASTRA_KAFKA_PARTITIONS", c.partitions)
+		cfg, err := LoadConfig()
+		if err != nil || cfg.KafkaPartitions != c.want {
+			t.Fatalf("brokers %q, partitions %q: %d (%v), want %d", c.brokers, c.partitions, cfg.KafkaPartitions, err, c.want)
+		}
+	}
+}
