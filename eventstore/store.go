@@ -32,7 +32,7 @@ const committers = 2
 // Store appends to and reads from the Postgres ledger.
 type Store struct {
 	pool *pgxpool.Pool
-	reqs chan *appendRequest
+	reqs chan []*appendRequest // a group is committed in one batch, in its order
 	quit chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -88,7 +88,7 @@ type appendResult struct {
 func NewStore(pool *pgxpool.Pool) *Store {
 	s := &Store{
 		pool:      pool,
-		reqs:      make(chan *appendRequest, 4096),
+		reqs:      make(chan []*appendRequest, 4096),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		committed: make(chan struct{}, 1),
@@ -205,7 +205,7 @@ func (s *Store) append(ctx context.Context, meta Metadata, relaxed bool, appends
 	if err != nil {
 		return nil, err
 	}
-	if err := s.submit(ctx, req); err != nil {
+	if err := s.submit(ctx, []*appendRequest{req}); err != nil {
 		return nil, err
 	}
 	return s.await(req, start)
@@ -226,17 +226,26 @@ func (s *Store) AppendEachRelaxed(ctx context.Context, items []Independent) (evs
 	start := time.Now()
 	evs, errs = make([][]Event, len(items)), make([]error, len(items))
 	reqs := make([]*appendRequest, len(items))
+	group := make([]*appendRequest, 0, len(items))
 	for i, it := range items {
 		req, err := prepare(ctx, it.Meta, true, it.Appends)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		if err := s.submit(ctx, req); err != nil {
-			errs[i] = err
-			continue
-		}
 		reqs[i] = req
+		group = append(group, req)
+	}
+	// One group: one committer takes the items together, so they get their
+	// positions in the order given (the gateway's journal ships requests in
+	// the order they were answered). Sent one by one, two committers could
+	// take neighbours apart and commit the later first.
+	if err := s.submit(ctx, group); err != nil {
+		for i, req := range reqs {
+			if req != nil {
+				errs[i], reqs[i] = err, nil
+			}
+		}
 	}
 	for i, req := range reqs {
 		if req != nil {
@@ -288,9 +297,12 @@ func encodeData(v any) ([]byte, error) {
 }
 
 // submit queues a prepared append for the group committer.
-func (s *Store) submit(ctx context.Context, req *appendRequest) error {
+func (s *Store) submit(ctx context.Context, group []*appendRequest) error {
+	if len(group) == 0 {
+		return nil
+	}
 	select {
-	case s.reqs <- req:
+	case s.reqs <- group:
 		return nil
 	case <-s.quit:
 		return ErrClosed
@@ -364,22 +376,31 @@ func (s *Store) Settle(ctx context.Context) error {
 }
 
 func (s *Store) commitLoop() {
+	var carry []*appendRequest // a group that did not fit the last batch
 	for {
-		var first *appendRequest
-		select {
-		case first = <-s.reqs:
-		case <-s.quit:
-			s.failPending()
-			return
+		var batch []*appendRequest
+		if carry != nil {
+			batch, carry = carry, nil
+		} else {
+			select {
+			case g := <-s.reqs:
+				batch = append(batch, g...)
+			case <-s.quit:
+				s.failPending()
+				return
+			}
 		}
-		batch := []*appendRequest{first}
-		n := first.count()
+		n := countAll(batch)
 	drain:
 		for n < maxBatchEvents {
 			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-				n += r.count()
+			case g := <-s.reqs:
+				if m := countAll(g); n+m > maxBatchEvents {
+					carry = append([]*appendRequest(nil), g...)
+					break drain
+				} else {
+					batch, n = append(batch, g...), n+m
+				}
 			default:
 				break drain
 			}
@@ -391,12 +412,23 @@ func (s *Store) commitLoop() {
 func (s *Store) failPending() {
 	for {
 		select {
-		case r := <-s.reqs:
-			r.result <- appendResult{err: ErrClosed}
+		case g := <-s.reqs:
+			for _, r := range g {
+				r.result <- appendResult{err: ErrClosed}
+			}
 		default:
 			return
 		}
 	}
+}
+
+// countAll is the events of a group of appends.
+func countAll(g []*appendRequest) int {
+	n := 0
+	for _, r := range g {
+		n += r.count()
+	}
+	return n
 }
 
 func (r *appendRequest) count() int {
