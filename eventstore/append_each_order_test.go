@@ -19,12 +19,7 @@ import (
 // and the other the second, and either could commit first (the gateway's
 // journal ships the requests in the order it answered them).
 func TestAppendEachRelaxed_KeepsTheOrderGiven(t *testing.T) {
-	cfg := testkit.Config(t)
-	st, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := openStack(t)
 	ctx := context.Background()
 	meta := eventstore.Metadata{TenantID: "t1", Actor: "test", CorrelationID: "c"}
 	item := func(stream string) eventstore.Independent {
@@ -46,4 +41,17 @@ func TestAppendEachRelaxed_KeepsTheOrderGiven(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openStack opens the ledger (migrated, committers running) on a fresh
+// test database, closed when the test ends.
+func openStack(t testing.TB) *app.Stack {
+	t.Helper()
+	cfg := testkit.Config(t)
+	st, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st
 }

@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/astrabastion/astra/app"
 	"github.com/astrabastion/astra/domain/iam"
 	"github.com/astrabastion/astra/eventstore"
-	"github.com/astrabastion/astra/testkit"
 )
 
 // TestAppendNewStreams covers the one-round-trip path for batches that only
@@ -22,12 +18,7 @@ import (
 // is stored at, positions are gapless, chains verify, a stream that exists
 // already or is raced for yields a ConcurrencyError, never a duplicate.
 func TestAppendNewStreams(t *testing.T) {
-	cfg := testkit.Config(t)
-	st, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := openStack(t)
 	ctx := context.Background()
 	meta := eventstore.Metadata{TenantID: "t1", Actor: "test", CorrelationID: "c"}
 	drafts := func(n int) []eventstore.Draft {

@@ -63,7 +63,7 @@ func BenchmarkReplayUsers(b *testing.B) {
 	defer cancel()
 
 	cfg := testkit.Config(b)
-	cfg.KafkaPartitions = 6 // the product's default
+	cfg.KafkaPartitions = 6 // a cluster's default (the embedded broker's is 1); kept for comparable figures
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
