@@ -160,8 +160,9 @@ func TestGateway_ProviderFailuresAreFailures(t *testing.T) {
 		}
 	})
 
-	// A security block, for the stats to count apart.
-	wantProblem(t, chatWith(t, in, ta, "mock", "mock-small", injectionPrompt, nil), http.StatusUnprocessableEntity, "GW-003")
+	// A security block, for the stats to count apart: in the log before they count.
+	blocked := wantProblem(t, chatWith(t, in, ta, "mock", "mock-small", injectionPrompt, nil), http.StatusUnprocessableEntity, "GW-003")
+	awaitRequest(t, in, ta, blocked.RequestID)
 
 	// A provider failure recorded before RequestFailed existed.
 	legacyID := "legacy-provider-failure"
