@@ -267,6 +267,15 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 	go func() {
 		<-ctx.Done()
+		// The router's handlers end when their subscriber's channels close,
+		// which a group subscriber does only when it is closed: close them
+		// first, or the router waits out its CloseTimeout on every stop. They
+		// leave their groups side by side rather than one after another.
+		var closing sync.WaitGroup
+		for _, s := range closers {
+			closing.Go(func() { _ = s.Close() })
+		}
+		closing.Wait()
 		_ = router.Close()
 	}()
 	if err := router.Run(ctx); err != nil && ctx.Err() == nil {

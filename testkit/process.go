@@ -131,7 +131,7 @@ func StartProcess(t testing.TB, cfg app.Config) *Process {
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { p.Kill() })
 	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	for wait := pollFirst; time.Now().Before(deadline); wait = nextPoll(wait) {
 		select {
 		case <-p.done:
 			t.Fatalf("astra serve exited during start:\n%s", log.String())
@@ -144,7 +144,7 @@ func StartProcess(t testing.TB, cfg app.Config) *Process {
 				return p
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(wait)
 	}
 	t.Fatalf("astra serve not ready within 60s:\n%s", log.String())
 	return nil

@@ -222,12 +222,12 @@ func (in *Instance) BrokerAddr() string { return in.Running.Stack.Brokers[0] }
 func (in *Instance) WaitProjectionsLive(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	for wait := pollFirst; time.Now().Before(deadline); wait = nextPoll(wait) {
 		r := in.Do(t, http.MethodGet, "/api/v1/admin/health/ready", "", nil)
 		if r.Status == http.StatusOK {
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(wait)
 	}
 	t.Fatal("instance not ready within 30s")
 }
@@ -443,6 +443,17 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }
+
+// Polling waits of an instance or process getting ready: it mostly is within
+// milliseconds of the first answer, so the first retries come quickly and the
+// wait then doubles up to pollMax. (Eventually keeps its fixed 50 ms: some
+// tests lean on the time it leaves for other records to land.)
+const (
+	pollFirst = 5 * time.Millisecond
+	pollMax   = 50 * time.Millisecond
+)
+
+func nextPoll(wait time.Duration) time.Duration { return min(2*wait, pollMax) }
 
 func truncate(b []byte) string {
 	if len(b) > 600 {

@@ -55,13 +55,17 @@ func TestGateway_ProviderFailuresAreFailures(t *testing.T) {
 	failing.failWith.Store(http.StatusInternalServerError)
 	registerLoopback(t, in, ta, failing, "", map[string]any{"max_retries": 1, "breaker_failures": 2, "breaker_cooldown_s": 600})
 
+	// The handler hangs until the test ends: it never reads the body, so the
+	// server does not notice the gateway giving up, and Close waits for it.
+	hung := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
+		case <-hung:
 		case <-time.After(10 * time.Second):
 		}
 	}))
-	t.Cleanup(func() { hang.CloseClientConnections(); hang.Close() })
+	t.Cleanup(func() { close(hung); hang.CloseClientConnections(); hang.Close() })
 	registerProvider(t, in, ta, "hanging", hang.URL+"/v1", map[string]any{"max_retries": 0, "timeout_ms": 300})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -156,8 +160,9 @@ func TestGateway_ProviderFailuresAreFailures(t *testing.T) {
 		}
 	})
 
-	// A security block, for the stats to count apart.
-	wantProblem(t, chatWith(t, in, ta, "mock", "mock-small", injectionPrompt, nil), http.StatusUnprocessableEntity, "GW-003")
+	// A security block, for the stats to count apart: in the log before they count.
+	blocked := wantProblem(t, chatWith(t, in, ta, "mock", "mock-small", injectionPrompt, nil), http.StatusUnprocessableEntity, "GW-003")
+	awaitRequest(t, in, ta, blocked.RequestID)
 
 	// A provider failure recorded before RequestFailed existed.
 	legacyID := "legacy-provider-failure"
