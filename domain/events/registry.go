@@ -85,7 +85,7 @@ func TopicsOf(ceType string) []string {
 	if t, ok := Lookup(ceType); ok {
 		return t.Topics()
 	}
-	return []string{TopicOf(ceType)}
+	return []string{TopicFor(moduleOf(ceType))}
 }
 
 // TopicFor names the Kafka topic of a module.
@@ -100,8 +100,14 @@ func TopicOf(ceType string) string {
 	if t, ok := Lookup(ceType); ok {
 		return t.Topic()
 	}
+	return TopicFor(moduleOf(ceType))
+}
+
+// moduleOf is the module part of a CloudEvents type ("iam" of
+// "com.astra.iam.UserCreated").
+func moduleOf(ceType string) string {
 	module, _, _ := strings.Cut(strings.TrimPrefix(ceType, "com.astra."), ".")
-	return TopicFor(module)
+	return module
 }
 
 var (

@@ -14,9 +14,14 @@ import (
 func IDParam(notFound error) func(echo.Context) (string, error) {
 	return func(c echo.Context) (string, error) {
 		id := c.Param("id")
-		if uuid.Validate(id) != nil {
+		if !isUUID(id) {
 			return "", notFound
 		}
 		return id, nil
 	}
 }
+
+// isUUID reports whether s is a UUID in the one form the product writes
+// (36 characters, hyphenated): a path id or a query parameter declared
+// Schema "uuid" in any other form names nothing.
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }

@@ -288,7 +288,7 @@ func (r *Registry) Mount(e *echo.Echo, wrap func(Route) []echo.MiddlewareFunc) {
 		if rt.List && rt.Complete {
 			mw = append(mw, refusePageParams(rt))
 		}
-		if check := enumQuery(rt); check != nil {
+		if check := queryValues(rt); check != nil {
 			mw = append(mw, check)
 		}
 		mw = append(mw, rt.Middleware...)
