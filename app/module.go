@@ -230,8 +230,10 @@ func checkSubscriptions(ps []projections.Projection) error {
 			topics[t] = true
 		}
 		for _, t := range tp.Types() {
-			if !topics[t.Topic()] {
-				return fmt.Errorf("projection %s applies %s but does not consume %s", p.Name(), t.CEType(), t.Topic())
+			for _, topic := range t.Topics() { // a traffic type's older records stay on its module's topic
+				if !topics[topic] {
+					return fmt.Errorf("projection %s applies %s but does not consume %s", p.Name(), t.CEType(), topic)
+				}
 			}
 		}
 	}
